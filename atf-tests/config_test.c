@@ -1,0 +1,207 @@
+/*
+ * config_test.c -- the environment parsed into struct ce_config: defaults,
+ * aliases, units, and a bad value named by its variable, never echoed.
+ * Each case runs in its own process, so setenv() does not leak between
+ * cases.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "c2s-enrich.h"
+
+static void
+clear_env(void)
+{
+	static const char *const vars[] = {
+		"DB_URL", "DATABASE_URL", "C2S_BASE_URL", "C2S_TOKEN",
+		"DIRETRIX_BASE_URL", "DIRETRIX_USER", "DIRETRIX_PASS",
+		"WORK_API_URL", "WORK_API", "WORK_API_TOKEN",
+		"WORK_API_MIN_INTERVAL", "API_KEYS", "WEBHOOK_SECRET",
+		"GOOGLE_ADS_WEBHOOK_KEY", "C2S_DEFAULT_SELLER_ID",
+		"C2S_DESCRIPTION_MAX_LENGTH", "INCOME_MULTIPLIER", "DEDUP_FILE",
+		"DEDUP_CAPACITY", "DEDUP_TTL", "DOSSIER_MAX_AGE",
+		"UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_TIMEOUT",
+		"REQUEST_DEADLINE", "MAX_REQUESTS", "MAX_BODY_SIZE", "LOG_LEVEL",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__defaults);
+ATF_TC_BODY(config_load__defaults, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(err, "");
+	ATF_CHECK_STREQ(c.c2s_base_url, "https://api.contact2sale.com");
+	ATF_CHECK_STREQ(c.work_api_url, "https://completa.workbuscas.com");
+	ATF_CHECK_STREQ(c.dedup_file, "/run/c2s-enrich/dedup");
+	ATF_CHECK_EQ(c.work_api_min_interval_ms, 2000);
+	ATF_CHECK_EQ(c.c2s_description_max, 5000);
+	ATF_CHECK(c.income_multiplier > 1.89 && c.income_multiplier < 1.91);
+	ATF_CHECK_EQ(c.dedup_capacity, 10000);
+	ATF_CHECK_EQ(c.dedup_ttl_ms, 300000);
+	ATF_CHECK_EQ(c.dossier_max_age_ms, 30LL * 86400 * 1000);
+	ATF_CHECK_EQ(c.upstream_connect_timeout_ms, 3000);
+	ATF_CHECK_EQ(c.upstream_timeout_ms, 15000);
+	ATF_CHECK_EQ(c.request_deadline_ms, 25000);
+	ATF_CHECK_EQ(c.max_requests, 10000);
+	ATF_CHECK_EQ(c.max_body, 1024 * 1024);
+	ATF_CHECK_EQ(c.log_level, CE_LOG_INFO);
+	ATF_CHECK_STREQ(c.db_url, "");
+	ATF_CHECK_STREQ(c.api_keys, "");
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__values_and_aliases);
+ATF_TC_BODY(config_load__values_and_aliases, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	clear_env();
+	setenv("DATABASE_URL", "postgres://u@h/db", 1);
+	setenv("WORK_API_TOKEN", "tok", 1);
+	setenv("C2S_BASE_URL", "http://127.0.0.1:8091/c2s/", 1);
+	setenv("DEDUP_TTL", "5m", 1);
+	setenv("DOSSIER_MAX_AGE", "7d", 1);
+	setenv("UPSTREAM_TIMEOUT", "1500ms", 1);
+	setenv("UPSTREAM_CONNECT_TIMEOUT", "500ms", 1);
+	setenv("MAX_REQUESTS", "500", 1);
+	setenv("INCOME_MULTIPLIER", "2.5", 1);
+	setenv("LOG_LEVEL", "warning", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.db_url, "postgres://u@h/db");
+	ATF_CHECK_STREQ(c.work_api_token, "tok");
+	ATF_CHECK_STREQ(c.c2s_base_url, "http://127.0.0.1:8091/c2s");
+	ATF_CHECK_EQ(c.dedup_ttl_ms, 300000);
+	ATF_CHECK_EQ(c.dossier_max_age_ms, 7LL * 86400 * 1000);
+	ATF_CHECK_EQ(c.upstream_timeout_ms, 1500);
+	ATF_CHECK_EQ(c.max_requests, 500);
+	ATF_CHECK(c.income_multiplier > 2.49 && c.income_multiplier < 2.51);
+	ATF_CHECK_EQ(c.log_level, CE_LOG_WARN);
+
+	/* The canonical name wins over its alias. */
+	setenv("DB_URL", "host=/tmp", 1);
+	setenv("WORK_API", "canon", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.db_url, "host=/tmp");
+	ATF_CHECK_STREQ(c.work_api_token, "canon");
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__bad_value_names_variable);
+ATF_TC_BODY(config_load__bad_value_names_variable, tc)
+{
+	static const struct {
+		const char	*name;
+		const char	*value;
+	} tab[] = {
+		{ "MAX_REQUESTS", "0" },
+		{ "MAX_REQUESTS", "ten" },
+		{ "MAX_REQUESTS", "" },
+		{ "DEDUP_CAPACITY", "-5" },
+		{ "DEDUP_TTL", "5 minutes" },
+		{ "DEDUP_TTL", "0" },
+		{ "UPSTREAM_TIMEOUT", "1y" },
+		{ "REQUEST_DEADLINE", "99999999999999999999" },
+		{ "C2S_BASE_URL", "ftp://example.com" },
+		{ "WORK_API_URL", "https://" },
+		{ "DIRETRIX_BASE_URL", "http://a b" },
+		{ "INCOME_MULTIPLIER", "abc" },
+		{ "INCOME_MULTIPLIER", "-1" },
+		{ "INCOME_MULTIPLIER", "nan" },
+		{ "LOG_LEVEL", "loud" },
+		{ "MAX_BODY_SIZE", "10" },
+		{ "C2S_DESCRIPTION_MAX_LENGTH", "5000x" },
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		clear_env();
+		setenv(tab[i].name, tab[i].value, 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "%s accepted", tab[i].name);
+		ATF_CHECK_MSG(strstr(err, tab[i].name) != NULL,
+		    "error for %s does not name it: %s", tab[i].name, err);
+		ATF_CHECK_MSG(strchr(err, '\n') == NULL, "not one line");
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__secret_never_echoed);
+ATF_TC_BODY(config_load__secret_never_echoed, tc)
+{
+	struct ce_config	 c;
+	char			 err[256], big[CE_SECRET_MAX + 10];
+
+	clear_env();
+	memset(big, 'S', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "hunter2", 7);
+	setenv("DIRETRIX_PASS", big, 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "DIRETRIX_PASS") != NULL);
+	ATF_CHECK(strstr(err, "hunter2") == NULL);
+
+	clear_env();
+	setenv("C2S_BASE_URL", "hunter2://x", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "hunter2") == NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__timeouts_consistent);
+ATF_TC_BODY(config_load__timeouts_consistent, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	clear_env();
+	setenv("UPSTREAM_CONNECT_TIMEOUT", "20s", 1);
+	setenv("UPSTREAM_TIMEOUT", "10s", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "UPSTREAM_CONNECT_TIMEOUT") != NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(config_duration__units);
+ATF_TC_BODY(config_duration__units, tc)
+{
+	static const struct {
+		const char	*in;
+		long long	 ms;
+	} ok[] = {
+		{ "0", 0 }, { "2", 2000 }, { "2s", 2000 }, { "250ms", 250 },
+		{ "3m", 180000 }, { "1h", 3600000 }, { "2d", 172800000 },
+	};
+	static const char *const bad[] = {
+		"", "s", "-1", "1.5s", "1 s", "1sec", "ms", "1S",
+	};
+	long long	 v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ATF_CHECK_EQ_MSG(ce_config_parse_duration(ok[i].in, &v), 0,
+		    "%s", ok[i].in);
+		ATF_CHECK_EQ_MSG(v, ok[i].ms, "%s", ok[i].in);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ATF_CHECK_EQ_MSG(ce_config_parse_duration(bad[i], &v), -1,
+		    "'%s' accepted", bad[i]);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, config_load__defaults);
+	ATF_TP_ADD_TC(tp, config_load__values_and_aliases);
+	ATF_TP_ADD_TC(tp, config_load__bad_value_names_variable);
+	ATF_TP_ADD_TC(tp, config_load__secret_never_echoed);
+	ATF_TP_ADD_TC(tp, config_load__timeouts_consistent);
+	ATF_TP_ADD_TC(tp, config_duration__units);
+	return atf_no_error();
+}

@@ -1,0 +1,111 @@
+/*
+ * route_test.c -- the routing table: paths, methods, 404 and 405 with the
+ * allowed methods.
+ */
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "c2s-enrich.h"
+
+static enum ce_err
+match(const char *path, const char *method, enum ce_route *r, unsigned *al)
+{
+	return ce_route_match(path, strlen(path), method, r, al);
+}
+
+ATF_TC_WITHOUT_HEAD(route_match__known_paths);
+ATF_TC_BODY(route_match__known_paths, tc)
+{
+	static const struct {
+		const char	*path;
+		const char	*method;
+		enum ce_route	 route;
+	} tab[] = {
+		{ "/health", "GET", CE_ROUTE_HEALTH },
+		{ "/health", "HEAD", CE_ROUTE_HEALTH },
+		{ "/ready", "GET", CE_ROUTE_READY },
+	};
+	enum ce_route	 r;
+	unsigned	 al;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		ATF_CHECK_EQ_MSG(match(tab[i].path, tab[i].method, &r, &al),
+		    CE_OK, "%s %s", tab[i].method, tab[i].path);
+		ATF_CHECK_EQ_MSG(r, tab[i].route, "%s", tab[i].path);
+	}
+	ATF_CHECK_STREQ(ce_route_name(CE_ROUTE_HEALTH), "health");
+	ATF_CHECK_STREQ(ce_route_name(CE_ROUTE__MAX), "none");
+}
+
+ATF_TC_WITHOUT_HEAD(route_match__unknown_is_404);
+ATF_TC_BODY(route_match__unknown_is_404, tc)
+{
+	static const char *const paths[] = {
+		"/", "/healthz", "/health/", "/Health", "/health/x", "",
+		"//health", "/ready.json",
+	};
+	enum ce_route	 r;
+	unsigned	 al;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		ATF_CHECK_EQ_MSG(match(paths[i], "GET", &r, &al),
+		    CE_ENOTFOUND, "path '%s'", paths[i]);
+		ATF_CHECK_EQ(r, CE_ROUTE_NONE);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(route_match__wrong_method_is_405);
+ATF_TC_BODY(route_match__wrong_method_is_405, tc)
+{
+	enum ce_route	 r;
+	unsigned	 al;
+	char		 s[64];
+
+	ATF_CHECK_EQ(match("/health", "POST", &r, &al), CE_EMETHOD);
+	ATF_CHECK_EQ(al, CE_METHOD_GET | CE_METHOD_HEAD);
+	ATF_REQUIRE_EQ(ce_methods_str(al, s, sizeof(s)), CE_OK);
+	ATF_CHECK_STREQ(s, "GET, HEAD");
+	ATF_CHECK_EQ(match("/ready", "BREW", &r, &al), CE_EMETHOD);
+	ATF_CHECK_EQ(match("/ready", "get", &r, &al), CE_EMETHOD);
+	ATF_CHECK_EQ(r, CE_ROUTE_NONE);
+}
+
+ATF_TC_WITHOUT_HEAD(route_match__length_not_nul);
+ATF_TC_BODY(route_match__length_not_nul, tc)
+{
+	enum ce_route	 r;
+	unsigned	 al;
+
+	/* The path ends at the given length: the query is not part of it. */
+	ATF_CHECK_EQ(ce_route_match("/health?x=1", 7, "GET", &r, &al), CE_OK);
+	ATF_CHECK_EQ(r, CE_ROUTE_HEALTH);
+	ATF_CHECK_EQ(ce_route_match("/healthy", 7, "GET", &r, &al), CE_OK);
+	ATF_CHECK_EQ(ce_route_match("/health", 6, "GET", &r, &al),
+	    CE_ENOTFOUND);
+}
+
+ATF_TC_WITHOUT_HEAD(methods_str__small_buffer);
+ATF_TC_BODY(methods_str__small_buffer, tc)
+{
+	char	 s[6];
+
+	ATF_CHECK_EQ(ce_methods_str(CE_METHOD_GET | CE_METHOD_POST, s,
+	    sizeof(s)), CE_E2BIG);
+	ATF_CHECK_STREQ(s, "GET");
+	ATF_CHECK_EQ(ce_method_bits("PATCH"), CE_METHOD_PATCH);
+	ATF_CHECK_EQ(ce_method_bits("TRACE"), 0);
+	ATF_CHECK_EQ(ce_method_bits(NULL), 0);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, route_match__known_paths);
+	ATF_TP_ADD_TC(tp, route_match__unknown_is_404);
+	ATF_TP_ADD_TC(tp, route_match__wrong_method_is_405);
+	ATF_TP_ADD_TC(tp, route_match__length_not_nul);
+	ATF_TP_ADD_TC(tp, methods_str__small_buffer);
+	return atf_no_error();
+}

@@ -1,0 +1,226 @@
+/*
+ * main.c -- c2s-enrich, the FastCGI responder.  A thin adapter: it loads
+ * the configuration, makes the context, then accepts requests on fd 0
+ * (the socket spawn-fcgi hands over), turns each into a struct ce_req,
+ * lets ce_handle() answer it, and writes the response back.  SIGTERM makes
+ * an idle responder exit at once and a busy one after its request; after
+ * MAX_REQUESTS (plus jitter, and at least 2 s after it started) the
+ * responder exits so multiwatch forks a fresh one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "c2s-enrich.h"
+
+static volatile sig_atomic_t	 stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+	FCGX_ShutdownPending();
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() must return */
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGUSR1, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Make sure fds 1 and 2 are open, so nothing we open lands there. */
+static int
+sane_fds(void)
+{
+	int	 fd;
+
+	for (fd = 1; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
+}
+
+/*
+ * A recycled responder must have lived MIN_LIFETIME_MS: multiwatch (run
+ * with -t 1000) counts a child that exits sooner as a failed respawn and
+ * gives up on its slot after three.
+ */
+#define MIN_LIFETIME_MS	2000
+
+static int
+lived_enough(const struct timespec *born)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - born->tv_sec) * 1000 +
+	    (now.tv_nsec - born->tv_nsec) / 1000000 >= MIN_LIFETIME_MS;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: c2s-enrich [-nV]\n"
+	    "  -n  check the configuration and exit\n"
+	    "  -V  print the version and exit\n");
+}
+
+/*
+ * Read the request body into "b" when CONTENT_LENGTH is within the cap.
+ * Returns 0, or -1 when the declared length is over the cap or malformed
+ * (the body is then not read at all).
+ */
+static int
+read_body(FCGX_Request *r, struct ce_buf *b, long long cap)
+{
+	const char	*cl = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+	long long	 want = 0, got = 0;
+	char		 chunk[8192];
+	int		 n;
+
+	ce_buf_reset(b);
+	if (cl != NULL && *cl != '\0' &&
+	    ce_strtonum(cl, 0, (long long)1 << 62, &want) == -1)
+		return -1;
+	if (want > cap)
+		return -1;
+	while (got < want) {
+		n = FCGX_GetStr(chunk, (int)(want - got < (long long)sizeof(chunk)
+		    ? want - got : (long long)sizeof(chunk)), r->in);
+		if (n <= 0)
+			break;
+		if (ce_buf_append(b, chunk, (size_t)n) != CE_OK)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+static void
+write_resp(FCGX_Request *r, const struct ce_resp *resp, int head)
+{
+	size_t	 len = resp->body->len;
+	char	 hdr[512];
+	int	 n;
+
+	/* libfcgi's FCGX_FPrintF knows no %zu: format here. */
+	n = snprintf(hdr, sizeof(hdr), "Status: %d\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+	    resp->status, resp->ctype, len, resp->headers);
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		n = snprintf(hdr, sizeof(hdr), "Status: 500\r\n"
+		    "Content-Type: application/json\r\n\r\n");
+	FCGX_PutStr(hdr, n, r->out);
+	if (head)
+		return;
+	if (len > 0)
+		FCGX_PutStr(resp->body->data, (int)len, r->out);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ce_config	 cfg;
+	struct ce_ctx		*ctx = NULL;
+	struct ce_req		 req;
+	struct ce_resp		 resp;
+	struct ce_buf		 body;
+	struct rlimit		 nocore = { 0, 0 };
+	FCGX_Request		 fr;
+	struct timespec		 born;
+	char			 err[256];
+	long long		 served = 0, limit;
+	int			 c, check_only = 0, rc = 1;
+
+	while ((c = getopt(argc, argv, "nV")) != -1)
+		switch (c) {
+		case 'n':
+			check_only = 1;
+			break;
+		case 'V':
+			puts(CE_SERVICE " " CE_VERSION);
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+	if (sane_fds() == -1)
+		return 1;
+	if (ce_config_load(&cfg, err, sizeof(err)) != CE_OK) {
+		fprintf(stderr, "c2s-enrich: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		puts("c2s-enrich: configuration ok");
+		return 0;
+	}
+	/* A responder's memory holds tokens and personal data: no cores. */
+	if (setrlimit(RLIMIT_CORE, &nocore) == -1 || install_signals() == -1) {
+		fprintf(stderr, "c2s-enrich: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	/* Stagger recycling so the pool does not restart all at once. */
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	limit = cfg.max_requests + rand() % (cfg.max_requests / 10 + 1);
+
+	clock_gettime(CLOCK_MONOTONIC, &born);
+	ce_buf_init(&body, (size_t)cfg.max_body);
+	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
+		fprintf(stderr, "c2s-enrich: out of memory\n");
+		goto out;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		ce_log(ctx, CE_LOG_ERROR, "fcgi: cannot initialise");
+		goto out;
+	}
+	ce_log(ctx, CE_LOG_DEBUG, "responder started, recycling after %lld",
+	    limit);
+	while (!stop_signal && (served < limit || !lived_enough(&born))) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		memset(&req, 0, sizeof(req));
+		req.method = FCGX_GetParam("REQUEST_METHOD", fr.envp);
+		req.uri = FCGX_GetParam("REQUEST_URI", fr.envp);
+		req.env = (const char *const *)fr.envp;
+		if (read_body(&fr, &body, cfg.max_body) == -1)
+			req.body_too_large = 1;
+		req.body = body.data != NULL ? body.data : "";
+		req.bodylen = body.len;
+		ce_handle(ctx, &req, &resp);
+		write_resp(&fr, &resp,
+		    req.method != NULL && strcmp(req.method, "HEAD") == 0);
+		FCGX_Finish_r(&fr);
+		served++;
+	}
+	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
+	    served, stop_signal ? "signal" : served >= limit ? "recycled" :
+	    "accept failed");
+	rc = 0;
+out:
+	ce_buf_free(&body);
+	ce_ctx_free(ctx);
+	return rc;
+}

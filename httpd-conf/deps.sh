@@ -1,0 +1,53 @@
+#!/bin/sh
+# httpd-conf/deps.sh -- install the Debian packages that c2s-enrich needs to
+# build, run and test, and only those that are missing.
+#
+# Usage: deps.sh [extra-package ...]
+#
+# Each package is checked with dpkg-query; apt-get runs only when something
+# is missing.  A policy-rc.d that forbids service start-up is put in place
+# first, so that installing lighttpd or postgresql does not start Debian's own
+# servers on :80 or :5432.  Exits non-zero with a clear message when packages
+# are missing and we are not root.
+
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev
+libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
+libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
+libatf-dev atf-sh kyua wrk curl jq procps util-linux"
+
+missing=
+for p in $PKGS "$@"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+
+echo "deps: missing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: not root; install them with:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# installed by c2s-enrich deps.sh: no service start on install\nexit 101\n' \
+	    > /usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+	echo "deps: installed /usr/sbin/policy-rc.d (services are not started on install)"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be stale or absent on a fresh machine.
+apt-get update -qq </dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing </dev/null
+echo "deps: installed:$missing"

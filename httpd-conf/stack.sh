@@ -1,0 +1,375 @@
+#!/bin/bash
+# httpd-conf/stack.sh -- start, serve and stop the whole c2s-enrich stack:
+# a throwaway PostgreSQL cluster, the responder pool (spawn-fcgi + multiwatch)
+# and lighttpd, all in one fresh run directory.  `make run`, `make check` and
+# the end-to-end tests all go through this script.
+#
+# The servers run as foreground children of this script (postgres,
+# spawn-fcgi -n, lighttpd -D); it waits on them, and stopping is a signal to
+# the children it started, never a search by name.  Each start uses a new run
+# directory, so no stale socket or pid file can block the next one.
+#
+# Usage:
+#   stack.sh run            start, serve until SIGINT/SIGTERM, stop
+#   stack.sh exec CMD ...   start, run CMD with the stack's environment, stop;
+#                           exits with CMD's status
+#   stack.sh start          start in the background; print the run directory
+#   stack.sh stop DIR       stop the stack started in DIR and wait for it
+#   stack.sh pg stop|start DIR   stop or restart that stack's PostgreSQL
+#
+# Environment:
+#   C2S_PORT     lighttpd port on C2S_BIND (8080; 0 picks a free port)
+#   C2S_BIND     address lighttpd listens on (127.0.0.1)
+#   C2S_POOL     responders in the pool (4)
+#   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
+#   C2S_KEEP     1 keeps the run directory (logs) after stopping
+#   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
+# Everything else in the environment (LOG_LEVEL, tokens, ...) reaches the
+# responders as it is.
+#
+# Inside the run directory: env (shell variables describing the stack),
+# stack.pid (this script), ready (present while serving), log/ (postgres.log,
+# pool.log, lighttpd-error.log, access.log), pg/ (cluster), sock (FastCGI).
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PORT=${C2S_PORT:-8080}
+BIND=${C2S_BIND:-127.0.0.1}
+POOL=${C2S_POOL:-4}
+BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
+R=
+PG_PID= POOL_PID= HTTPD_PID= CMD_PID=
+PG_WANT=1 STOPPING= STATUS=0
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Is process $1 alive (and not a zombie)?
+alive() {
+	[ -r "/proc/$1/status" ] || return 1
+	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# Wait up to $2 tenths of a second for command $1... to succeed.
+poll() {
+	local n=$1; shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+pg_bindir() {
+	local d
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+		[ -x "$d/postgres" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# Run a command as the user that owns PostgreSQL's files.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		(cd / && exec setpriv --reuid=postgres --regid=postgres \
+		    --init-groups -- "$@")
+	else
+		(cd / && exec "$@")
+	fi
+}
+
+port_free() {
+	! (exec 3<>"/dev/tcp/$BIND/$1") 2>/dev/null
+}
+
+pick_port() {
+	local p i
+	for i in $(seq 1 50); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+		port_free "$p" && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+http_ok() {
+	curl -fsS -o /dev/null --max-time 2 "http://$BIND:$PORT$1" 2>/dev/null
+}
+
+pg_isready_q() {
+	"$PGBIN/pg_isready" -q -h "$R/pgsock" -U postgres -d postgres
+}
+
+start_pg() {
+	say "postgres: starting"
+	# The subshell execs postgres: $! is the postmaster itself.
+	(
+		cd / || exit 1
+		[ "$(id -u)" -eq 0 ] && set -- setpriv --reuid=postgres \
+		    --regid=postgres --init-groups --
+		exec "$@" "$PGBIN/postgres" -D "$R/pg" -c listen_addresses= \
+		    -c unix_socket_directories="$R/pgsock" -c fsync=off \
+		    -c synchronous_commit=off -c full_page_writes=off \
+		    -c max_connections=200 -c shared_buffers=32MB
+	) >>"$R/log/postgres.log" 2>&1 &
+	PG_PID=$!
+	if ! poll 300 pg_isready_q; then
+		say "postgres did not start; see $R/log/postgres.log"
+		return 1
+	fi
+	echo running >"$R/pg.state"
+	return 0
+}
+
+stop_pid() {	# stop_pid PID SIGNAL: signal, wait up to 15 s, then KILL
+	local pid=$1 sig=$2
+	[ -n "$pid" ] || return 0
+	kill -"$sig" "$pid" 2>/dev/null
+	if ! poll 150 eval "! alive $pid"; then
+		say "pid $pid ignored SIG$sig; killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+stop_pg() {
+	[ -n "$PG_PID" ] || return 0
+	say "postgres: stopping"
+	stop_pid "$PG_PID" INT		# fast shutdown
+	PG_PID=
+	echo stopped >"$R/pg.state"
+}
+
+teardown() {
+	[ -n "$R" ] && [ -z "${TORN_DOWN:-}" ] || return 0
+	TORN_DOWN=1
+	trap '' INT TERM USR1 USR2
+	rm -f "$R/ready"
+	[ -n "$CMD_PID" ] && alive "$CMD_PID" && stop_pid "$CMD_PID" TERM
+	[ -n "$HTTPD_PID" ] && { say "lighttpd: stopping"; stop_pid "$HTTPD_PID" TERM; }
+	[ -n "$POOL_PID" ] && { say "pool: stopping"; stop_pid "$POOL_PID" TERM; }
+	stop_pg
+	rm -f "$R/sock" "$R/stack.pid"
+	# A sanitizer report anywhere in the responders' log fails the run.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+	    "$R/log/pool.log" 2>/dev/null; then
+		say "sanitizer reports in $R/log/pool.log:"
+		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		    "$R/log/pool.log" | head -60 >&2
+		STATUS=1
+		C2S_KEEP=1
+	fi
+	if [ "${C2S_KEEP:-0}" = 1 ]; then
+		say "stopped; logs kept in $R/log"
+	else
+		rm -rf "$R"
+		say "stopped"
+	fi
+}
+
+start_stack() {
+	local as_root=0 i
+	[ "$(id -u)" -eq 0 ] && as_root=1
+	[ -x "$BIN" ] || die "no responder binary at $BIN (run make first)"
+	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found"
+	for p in spawn-fcgi multiwatch lighttpd curl; do
+		command -v $p >/dev/null || die "$p not installed (make deps)"
+	done
+	if [ -n "${C2S_RUNDIR:-}" ]; then
+		R=$C2S_RUNDIR
+		mkdir -p "$R" || die "cannot create $R"
+	else
+		R=$(mktemp -d /tmp/c2s-enrich.XXXXXX) || die "mktemp failed"
+	fi
+	chmod 0755 "$R"
+	mkdir -p "$R/log" "$R/bin" "$R/pg" "$R/pgsock"
+	echo $$ >"$R/stack.pid"
+	# Whatever ends this script (even a bug) stops what it started.
+	trap 'teardown' EXIT
+	# Servers may run as other users: give them a copy they can reach.
+	cp "$BIN" "$R/bin/c2s-enrich"
+	trap 'STOPPING=1' INT TERM
+	trap 'PG_WANT=0; stop_pg' USR1
+	trap 'PG_WANT=1; start_pg || true' USR2
+
+	if [ $as_root = 1 ]; then
+		chown postgres:postgres "$R/pg" "$R/pgsock"
+		RUN_USER=www-data
+	else
+		RUN_USER=$(id -un)
+	fi
+	chmod 0700 "$R/pg"
+	as_pg "$PGBIN/initdb" -D "$R/pg" -U postgres -A trust -E UTF8 \
+	    --locale=C.UTF-8 --no-sync >"$R/log/initdb.log" 2>&1 ||
+	    { say "initdb failed; see $R/log/initdb.log"; return 1; }
+	start_pg || return 1
+	"$PGBIN/psql" -q -h "$R/pgsock" -U postgres -d postgres \
+	    -v ON_ERROR_STOP=1 -c "CREATE ROLE c2s LOGIN" \
+	    -c "CREATE DATABASE c2s OWNER c2s" >>"$R/log/stack.log" 2>&1 ||
+	    { say "cannot create the database"; return 1; }
+	# Our own connection, whatever DB_URL or PG* the caller has.
+	DB_URL="host=$R/pgsock dbname=c2s user=c2s" DATABASE_URL= \
+	    PGHOST="$R/pgsock" PGUSER=c2s PGDATABASE=c2s "$TOP/sql/migrate.sh" \
+	    >>"$R/log/stack.log" 2>&1 ||
+	    { say "migrations failed; see $R/log/stack.log"; return 1; }
+
+	export DB_URL="host=$R/pgsock dbname=c2s user=c2s"
+	"$R/bin/c2s-enrich" -n >/dev/null ||
+	    { say "the responder rejects its configuration"; return 1; }
+	# multiwatch gives up on a slot after 3 exits within -t ms of a
+	# start; responders recycle no sooner than 2 s after theirs.
+	say "pool: $POOL responders on $R/sock"
+	if [ $as_root = 1 ]; then
+		set -- -u "$RUN_USER" -g "$RUN_USER" -U "$RUN_USER" -G "$RUN_USER"
+	else
+		set --
+	fi
+	spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+	    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- "$R/bin/c2s-enrich" \
+	    >>"$R/log/pool.log" 2>&1 &
+	POOL_PID=$!
+	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
+
+	for i in 1 2 3 4 5; do
+		if [ "$PORT" = 0 ] || [ "${PICKED:-}" = 1 ]; then
+			PORT=$(pick_port) || { say "no free port"; return 1; }
+			PICKED=1
+		elif ! port_free "$PORT"; then
+			say "port $BIND:$PORT is in use; set C2S_PORT"
+			return 1
+		fi
+		export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
+		    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
+		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_DOCROOT="$R/www"
+		mkdir -p "$R/www"
+		# lighttpd opens its logs after dropping privileges.
+		touch "$R/log/lighttpd-error.log" "$R/log/access.log"
+		[ $as_root = 1 ] && chown "$RUN_USER" \
+		    "$R/log/lighttpd-error.log" "$R/log/access.log"
+		lighttpd -tt -f "$TOP/httpd-conf/lighttpd.conf" \
+		    >>"$R/log/stack.log" 2>&1 ||
+		    { say "lighttpd rejects its configuration"; return 1; }
+		lighttpd -D -f "$TOP/httpd-conf/lighttpd.conf" \
+		    >>"$R/log/lighttpd-error.log" 2>&1 &
+		HTTPD_PID=$!
+		# lighttpd marks a backend dead for a moment after a failed
+		# connect: poll until /health answers.
+		poll 200 eval "http_ok /health || ! alive $HTTPD_PID"
+		if alive "$HTTPD_PID" && http_ok /health; then
+			break
+		fi
+		stop_pid "$HTTPD_PID" TERM
+		HTTPD_PID=
+		if [ "${PICKED:-}" != 1 ] ||
+		    ! grep -q 'in use' "$R/log/lighttpd-error.log"; then
+			say "lighttpd did not start; see $R/log/lighttpd-error.log"
+			return 1
+		fi
+	done
+	[ -n "$HTTPD_PID" ] || { say "lighttpd did not start"; return 1; }
+
+	cat >"$R/env" <<EOT
+C2S_RUNDIR='$R'
+C2S_URL='http://$BIND:$PORT'
+C2S_PORT='$PORT'
+C2S_POOL='$POOL'
+C2S_STACK_PID='$$'
+C2S_POOL_PID='$POOL_PID'
+C2S_HTTPD_PID='$HTTPD_PID'
+C2S_PG_PID='$PG_PID'
+DB_URL='$DB_URL'
+PGHOST='$R/pgsock'
+PGUSER=c2s
+PGDATABASE=c2s
+EOT
+	touch "$R/ready"
+	say "ready: http://$BIND:$PORT (run directory $R)"
+	return 0
+}
+
+# Wait on the children until asked to stop, or until one dies on its own.
+serve() {
+	local pid st
+	while [ -z "$STOPPING" ]; do
+		pid=
+		wait -n -p pid
+		st=$?
+		[ -n "$STOPPING" ] && break
+		# A trapped signal interrupts wait and leaves pid unset.
+		[ -z "${pid:-}" ] && continue
+		if [ "$pid" = "$CMD_PID" ]; then
+			STATUS=$st
+			CMD_PID=
+			return
+		fi
+		if [ "$pid" = "$PG_PID" ] && [ "$PG_WANT" = 0 ]; then
+			continue
+		fi
+		case $pid in
+		"$PG_PID") say "postgres exited ($st)"; PG_PID= ;;
+		"$POOL_PID") say "pool exited ($st)"; POOL_PID= ;;
+		"$HTTPD_PID") say "lighttpd exited ($st)"; HTTPD_PID= ;;
+		*) continue ;;
+		esac
+		STATUS=1
+		return
+	done
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case $cmd in
+run)
+	start_stack || { STATUS=1; C2S_KEEP=1; teardown; exit 1; }
+	say "serving until Ctrl-C"
+	serve
+	teardown
+	exit $STATUS
+	;;
+exec)
+	[ $# -gt 0 ] || die "usage: stack.sh exec CMD ..."
+	start_stack || { STATUS=1; C2S_KEEP=1; teardown; exit 1; }
+	(set -a; . "$R/env"; set +a; exec "$@") &
+	CMD_PID=$!
+	serve
+	teardown
+	exit $STATUS
+	;;
+start)
+	R=${C2S_RUNDIR:-$(mktemp -d /tmp/c2s-enrich.XXXXXX)} || die "mktemp failed"
+	mkdir -p "$R" || die "cannot create $R"
+	C2S_RUNDIR=$R "$0" run </dev/null >>"$R/stack.out" 2>&1 &
+	pid=$!
+	if ! poll 600 eval "[ -e '$R/ready' ] || ! alive $pid"; then
+		say "timed out starting"
+	fi
+	if [ ! -e "$R/ready" ]; then
+		cat "$R/stack.out" >&2 2>/dev/null
+		exit 1
+	fi
+	echo "$R"
+	;;
+stop)
+	[ $# -eq 1 ] || die "usage: stack.sh stop DIR"
+	[ -r "$1/stack.pid" ] || die "no stack in $1"
+	pid=$(cat "$1/stack.pid")
+	kill -TERM "$pid" 2>/dev/null
+	poll 600 eval "! alive $pid" || die "stack $pid did not stop"
+	;;
+pg)
+	[ $# -eq 2 ] || die "usage: stack.sh pg stop|start DIR"
+	pid=$(cat "$2/stack.pid") || die "no stack in $2"
+	case $1 in
+	stop) kill -USR1 "$pid"; want=stopped ;;
+	start) kill -USR2 "$pid"; want=running ;;
+	*) die "usage: stack.sh pg stop|start DIR" ;;
+	esac
+	poll 300 grep -qx "$want" "$2/pg.state" || die "postgres not $want"
+	;;
+*)
+	sed -n '2,/^$/s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+	;;
+esac

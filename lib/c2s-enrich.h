@@ -1,0 +1,213 @@
+/*
+ * c2s-enrich.h -- the public interface of libc2senrich.
+ *
+ * This is the only header that fcgi/ and atf-tests/ include.  It owns the
+ * error enum, the configuration struct, the FastCGI-independent request and
+ * response structs, the capped buffer, and the opaque per-process context.
+ * One call, ce_handle(), turns a request into a response, so the whole
+ * application can be driven without a web server.
+ */
+#ifndef C2S_ENRICH_H
+#define C2S_ENRICH_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CE_SERVICE	"c2s-enrich"
+#ifndef CE_VERSION
+#define CE_VERSION	"0.1.0"
+#endif
+
+#define CE_WUR		__attribute__((warn_unused_result))
+#define CE_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+
+/*
+ * Errors.  Foreign error codes (errno, PGRES_*, CURLcode, json_error_t) are
+ * translated into these at the call site, where the detail is logged.
+ */
+enum ce_err {
+	CE_OK = 0,
+	CE_ENOMEM,	/* allocation failed */
+	CE_E2BIG,	/* a cap was hit (request body, buffer) */
+	CE_EINPUT,	/* malformed request: the client's fault */
+	CE_EAUTH,	/* missing or wrong credentials */
+	CE_ENOTFOUND,	/* no such route or resource */
+	CE_EMETHOD,	/* route exists, method does not */
+	CE_ECTYPE,	/* unsupported content type */
+	CE_EUNPROC,	/* well-formed but unprocessable */
+	CE_ERATE,	/* rate limit hit */
+	CE_EUPSTREAM,	/* an upstream API failed */
+	CE_EDB,		/* PostgreSQL unreachable or failed */
+	CE_EUNAVAIL,	/* not ready: a dependency is missing */
+	CE_ETIMEOUT,	/* the request's deadline passed */
+	CE_ECONFIG,	/* invalid configuration */
+	CE_ESYSTEM,	/* anything else: our fault */
+	CE_ERR__MAX
+};
+
+const char	*ce_strerror(enum ce_err);
+const char	*ce_err_code(enum ce_err);
+int		 ce_err_status(enum ce_err);
+
+/*
+ * A capped growable buffer.  "cap" bounds len; appends that would pass it
+ * fail with CE_E2BIG and leave the buffer unchanged.  data is always
+ * NUL-terminated when non-NULL.
+ */
+struct ce_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 alloc;
+	size_t	 cap;
+};
+
+void		 ce_buf_init(struct ce_buf *, size_t cap);
+void		 ce_buf_free(struct ce_buf *);
+void		 ce_buf_reset(struct ce_buf *);
+enum ce_err	 ce_buf_append(struct ce_buf *, const void *, size_t) CE_WUR;
+enum ce_err	 ce_buf_puts(struct ce_buf *, const char *) CE_WUR;
+enum ce_err	 ce_buf_printf(struct ce_buf *, const char *, ...)
+		    CE_PRINTF(2, 3) CE_WUR;
+enum ce_err	 ce_buf_json_str(struct ce_buf *, const char *, size_t) CE_WUR;
+char		*ce_buf_take(struct ce_buf *);
+
+/* Bounded string helpers (glibc 2.36 has no strlcpy). */
+size_t		 ce_strlcpy(char *, const char *, size_t);
+int		 ce_strtonum(const char *, long long, long long, long long *);
+int		 ce_ct_streq(const char *, const char *);
+
+enum ce_loglevel {
+	CE_LOG_DEBUG = 0,
+	CE_LOG_INFO,
+	CE_LOG_WARN,
+	CE_LOG_ERROR,
+	CE_LOG__MAX
+};
+
+/*
+ * Configuration, parsed once from the environment at start-up.  Strings are
+ * fixed arrays so the struct can be copied and needs no freeing.  Durations
+ * are in milliseconds.
+ */
+#define CE_URL_MAX	512
+#define CE_SECRET_MAX	256
+
+struct ce_config {
+	char		 db_url[1024];
+	char		 c2s_base_url[CE_URL_MAX];
+	char		 c2s_token[CE_SECRET_MAX];
+	char		 diretrix_base_url[CE_URL_MAX];
+	char		 diretrix_user[CE_SECRET_MAX];
+	char		 diretrix_pass[CE_SECRET_MAX];
+	char		 work_api_url[CE_URL_MAX];
+	char		 work_api_token[CE_SECRET_MAX];
+	long long	 work_api_min_interval_ms;
+	char		 api_keys[1024];
+	char		 webhook_secret[CE_SECRET_MAX];
+	char		 google_ads_key[CE_SECRET_MAX];
+	char		 c2s_default_seller_id[64];
+	long long	 c2s_description_max;
+	double		 income_multiplier;
+	char		 dedup_file[256];
+	long long	 dedup_capacity;
+	long long	 dedup_ttl_ms;
+	long long	 dossier_max_age_ms;
+	long long	 upstream_connect_timeout_ms;
+	long long	 upstream_timeout_ms;
+	long long	 request_deadline_ms;
+	long long	 max_requests;
+	long long	 max_body;
+	enum ce_loglevel log_level;
+};
+
+/*
+ * Fill "cfg" from the environment.  Returns CE_OK, or CE_ECONFIG with one
+ * line naming the offending variable in "err" (never its value, which may
+ * be a secret).  "cfg" holds defaults for anything not yet parsed on failure.
+ */
+enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+		    CE_WUR;
+void		 ce_config_defaults(struct ce_config *);
+int		 ce_config_parse_duration(const char *, long long *);
+
+/*
+ * A request as the web server hands it over, independent of FastCGI.
+ * "env" is a NULL-terminated array of "NAME=VALUE" CGI parameters; the
+ * strings must outlive the call to ce_handle().
+ */
+struct ce_req {
+	const char		*method;	/* REQUEST_METHOD */
+	const char		*uri;		/* REQUEST_URI: path?query */
+	const char *const	*env;		/* CGI parameters */
+	const char		*body;
+	size_t			 bodylen;
+	int			 body_too_large; /* CONTENT_LENGTH over cap */
+};
+
+const char	*ce_req_param(const struct ce_req *, const char *name);
+
+/* A response: status, content type, a few extra header lines, body. */
+struct ce_resp {
+	int		 status;
+	const char	*ctype;
+	char		 headers[256];	/* "Name: value\r\n" lines */
+	struct ce_buf	*body;		/* owned by the context */
+};
+
+struct ce_ctx;
+
+/*
+ * Make the per-process context from a validated configuration.  Nothing is
+ * connected yet: the database connection is opened on first use.  Returns
+ * NULL on allocation failure.
+ */
+struct ce_ctx	*ce_ctx_new(const struct ce_config *);
+void		 ce_ctx_free(struct ce_ctx *);
+const struct ce_config *ce_ctx_config(const struct ce_ctx *);
+void		 ce_ctx_set_logfd(struct ce_ctx *, int);
+
+/*
+ * Turn "req" into "resp".  Always fills a response (errors become JSON
+ * error bodies with their status); the body buffer is owned by the context
+ * and valid until the next call.  Logs one access line.
+ */
+void		 ce_handle(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+
+/* The schema version (highest migration) this binary needs. */
+int		 ce_schema_version(void);
+
+/* Log a line with the context's request id, if any. */
+void		 ce_log(struct ce_ctx *, enum ce_loglevel, const char *, ...)
+		    CE_PRINTF(3, 4);
+
+/* Routes. */
+enum ce_route {
+	CE_ROUTE_NONE = 0,
+	CE_ROUTE_HEALTH,
+	CE_ROUTE_READY,
+	CE_ROUTE__MAX
+};
+
+#define CE_METHOD_GET	0x01
+#define CE_METHOD_HEAD	0x02
+#define CE_METHOD_POST	0x04
+#define CE_METHOD_PUT	0x08
+#define CE_METHOD_DELETE 0x10
+#define CE_METHOD_PATCH	0x20
+#define CE_METHOD_OPTIONS 0x40
+
+/*
+ * Match a path (no query) and method against the routing table.  Returns
+ * CE_OK with the route, CE_ENOTFOUND, or CE_EMETHOD with the allowed
+ * methods in "allowed".
+ */
+enum ce_err	 ce_route_match(const char *path, size_t pathlen,
+		    const char *method, enum ce_route *route,
+		    unsigned *allowed);
+const char	*ce_route_name(enum ce_route);
+int		 ce_method_bits(const char *);
+enum ce_err	 ce_methods_str(unsigned, char *, size_t);
+
+#endif /* C2S_ENRICH_H */

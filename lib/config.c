@@ -1,0 +1,266 @@
+/*
+ * config.c -- the environment, read once at start-up into a struct
+ * ce_config and validated.  A bad value is reported by the variable's name
+ * only: values may be secrets.  No other file of lib/ calls getenv().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define MS_PER_S	1000LL
+#define MS_PER_DAY	(86400LL * MS_PER_S)
+
+/* Fill "cfg" with the defaults of DESIGN.md section 10. */
+void
+ce_config_defaults(struct ce_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	ce_strlcpy(cfg->c2s_base_url, "https://api.contact2sale.com",
+	    sizeof(cfg->c2s_base_url));
+	ce_strlcpy(cfg->work_api_url, "https://completa.workbuscas.com",
+	    sizeof(cfg->work_api_url));
+	cfg->work_api_min_interval_ms = 2 * MS_PER_S;
+	cfg->c2s_description_max = 5000;
+	cfg->income_multiplier = 1.9;
+	ce_strlcpy(cfg->dedup_file, "/run/c2s-enrich/dedup",
+	    sizeof(cfg->dedup_file));
+	cfg->dedup_capacity = 10000;
+	cfg->dedup_ttl_ms = 300 * MS_PER_S;
+	cfg->dossier_max_age_ms = 30 * MS_PER_DAY;
+	cfg->upstream_connect_timeout_ms = 3 * MS_PER_S;
+	cfg->upstream_timeout_ms = 15 * MS_PER_S;
+	cfg->request_deadline_ms = 25 * MS_PER_S;
+	cfg->max_requests = 10000;
+	cfg->max_body = 1024 * 1024;
+	cfg->log_level = CE_LOG_INFO;
+}
+
+/*
+ * Parse a duration: a non-negative integer with an optional unit, "ms",
+ * "s" (the default), "m", "h" or "d".  Returns 0 and sets "*ms", or -1.
+ */
+int
+ce_config_parse_duration(const char *s, long long *ms)
+{
+	static const struct {
+		const char	*unit;
+		long long	 mult;
+	} units[] = {
+		{ "", MS_PER_S }, { "ms", 1 }, { "s", MS_PER_S },
+		{ "m", 60 * MS_PER_S }, { "h", 3600 * MS_PER_S },
+		{ "d", MS_PER_DAY },
+	};
+	char		 num[32];
+	size_t		 n, i;
+	long long	 v;
+
+	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++)
+		continue;
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (ce_strtonum(num, 0, 1000LL * 1000 * 1000 * 1000, &v) == -1)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(s + n, units[i].unit) == 0) {
+			*ms = v * units[i].mult;
+			return 0;
+		}
+	return -1;
+}
+
+/* The first of the names (NULL-terminated) that is set, or NULL. */
+static const char *
+env_first(const char *const *names, const char **which)
+{
+	const char	*v;
+
+	for (; *names != NULL; names++)
+		if ((v = getenv(*names)) != NULL) {
+			*which = *names;
+			return v;
+		}
+	return NULL;
+}
+
+enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL };
+
+struct var {
+	const char	*names[3];	/* first is canonical; aliases follow */
+	enum kind	 kind;
+	size_t		 off;
+	size_t		 size;		/* K_STR, K_URL: array size */
+	long long	 min, max;	/* K_INT, K_DUR (ms) */
+};
+
+#define STR(f)	offsetof(struct ce_config, f), sizeof(((struct ce_config *)0)->f)
+#define NUM(f)	offsetof(struct ce_config, f), 0
+
+static const struct var vars[] = {
+	{ { "DB_URL", "DATABASE_URL" }, K_STR, STR(db_url), 0, 0 },
+	{ { "C2S_BASE_URL" }, K_URL, STR(c2s_base_url), 0, 0 },
+	{ { "C2S_TOKEN" }, K_STR, STR(c2s_token), 0, 0 },
+	{ { "DIRETRIX_BASE_URL" }, K_URL, STR(diretrix_base_url), 0, 0 },
+	{ { "DIRETRIX_USER" }, K_STR, STR(diretrix_user), 0, 0 },
+	{ { "DIRETRIX_PASS" }, K_STR, STR(diretrix_pass), 0, 0 },
+	{ { "WORK_API_URL" }, K_URL, STR(work_api_url), 0, 0 },
+	{ { "WORK_API", "WORK_API_TOKEN" }, K_STR, STR(work_api_token), 0, 0 },
+	{ { "WORK_API_MIN_INTERVAL" }, K_DUR, NUM(work_api_min_interval_ms),
+	    0, 3600 * MS_PER_S },
+	{ { "API_KEYS" }, K_STR, STR(api_keys), 0, 0 },
+	{ { "WEBHOOK_SECRET" }, K_STR, STR(webhook_secret), 0, 0 },
+	{ { "GOOGLE_ADS_WEBHOOK_KEY" }, K_STR, STR(google_ads_key), 0, 0 },
+	{ { "C2S_DEFAULT_SELLER_ID" }, K_STR, STR(c2s_default_seller_id),
+	    0, 0 },
+	{ { "C2S_DESCRIPTION_MAX_LENGTH" }, K_INT, NUM(c2s_description_max),
+	    100, 1000000 },
+	{ { "INCOME_MULTIPLIER" }, K_REAL, NUM(income_multiplier), 0, 0 },
+	{ { "DEDUP_FILE" }, K_STR, STR(dedup_file), 0, 0 },
+	{ { "DEDUP_CAPACITY" }, K_INT, NUM(dedup_capacity), 16, 10000000 },
+	{ { "DEDUP_TTL" }, K_DUR, NUM(dedup_ttl_ms), MS_PER_S, 7 * MS_PER_DAY },
+	{ { "DOSSIER_MAX_AGE" }, K_DUR, NUM(dossier_max_age_ms),
+	    0, 3650 * MS_PER_DAY },
+	{ { "UPSTREAM_CONNECT_TIMEOUT" }, K_DUR,
+	    NUM(upstream_connect_timeout_ms), 10, 120 * MS_PER_S },
+	{ { "UPSTREAM_TIMEOUT" }, K_DUR, NUM(upstream_timeout_ms),
+	    10, 600 * MS_PER_S },
+	{ { "REQUEST_DEADLINE" }, K_DUR, NUM(request_deadline_ms),
+	    10, 600 * MS_PER_S },
+	{ { "MAX_REQUESTS" }, K_INT, NUM(max_requests), 1, 1000000000 },
+	{ { "MAX_BODY_SIZE" }, K_INT, NUM(max_body), 1024,
+	    64 * 1024 * 1024 },
+	{ { "LOG_LEVEL" }, K_LEVEL, NUM(log_level), 0, 0 },
+};
+
+static int
+url_ok(const char *v)
+{
+	const char	*p;
+
+	if (strncmp(v, "http://", 7) == 0)
+		p = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		p = v + 8;
+	else
+		return 0;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+static int
+real_parse(const char *v, double *out)
+{
+	char	*end;
+	double	 d;
+
+	if (*v == '\0' || isspace((unsigned char)*v))
+		return -1;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d) || d <= 0 || d > 100)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/*
+ * Parse one variable into "cfg".  Returns 0, or -1 with the reason in
+ * "why" (which never quotes the value).
+ */
+static int
+var_parse(const struct var *v, const char *val, struct ce_config *cfg,
+    const char **why)
+{
+	char		*base = (char *)cfg + v->off;
+	long long	 n;
+
+	switch (v->kind) {
+	case K_URL:
+		if (!url_ok(val)) {
+			*why = "must be an http:// or https:// URL";
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case K_STR:
+		if (ce_strlcpy(base, val, v->size) >= v->size) {
+			*why = "too long";
+			return -1;
+		}
+		/* Strip a trailing slash from base URLs. */
+		if (v->kind == K_URL) {
+			size_t len = strlen(base);
+
+			while (len > 0 && base[len - 1] == '/')
+				base[--len] = '\0';
+		}
+		return 0;
+	case K_INT:
+		if (ce_strtonum(val, v->min, v->max, &n) == -1) {
+			*why = "must be an integer in range";
+			return -1;
+		}
+		*(long long *)(void *)base = n;
+		return 0;
+	case K_DUR:
+		if (ce_config_parse_duration(val, &n) == -1 ||
+		    n < v->min || n > v->max) {
+			*why = "must be a duration in range "
+			    "(integer with unit ms, s, m, h or d)";
+			return -1;
+		}
+		*(long long *)(void *)base = n;
+		return 0;
+	case K_REAL:
+		if (real_parse(val, (double *)(void *)base) == -1) {
+			*why = "must be a number above 0 and at most 100";
+			return -1;
+		}
+		return 0;
+	case K_LEVEL:
+		if (cx_log_level_parse(val, (enum ce_loglevel *)(void *)base) !=
+		    CE_OK) {
+			*why = "must be one of debug, info, warn, error";
+			return -1;
+		}
+		return 0;
+	}
+	*why = "unknown kind";
+	return -1;
+}
+
+enum ce_err
+ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+{
+	size_t		 i;
+	const char	*val, *name, *why;
+
+	ce_config_defaults(cfg);
+	if (errsz > 0)
+		err[0] = '\0';
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		name = vars[i].names[0];
+		if ((val = env_first(vars[i].names, &name)) == NULL)
+			continue;
+		if (var_parse(&vars[i], val, cfg, &why) == -1) {
+			snprintf(err, errsz, "config: %s: %s", name, why);
+			return CE_ECONFIG;
+		}
+	}
+	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {
+		snprintf(err, errsz, "config: UPSTREAM_CONNECT_TIMEOUT: "
+		    "must not exceed UPSTREAM_TIMEOUT");
+		return CE_ECONFIG;
+	}
+	return CE_OK;
+}

@@ -1,0 +1,61 @@
+/*
+ * ctx.c -- the per-process context: a copy of the configuration, the log
+ * sink, process facts, the database handle (connected lazily) and the
+ * reused response buffer.  Every per-process resource is reachable from
+ * here and released by ce_ctx_free().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+/*
+ * Make a context.  Opens nothing remote: the database is connected on the
+ * first request that needs it, after fork.  Returns NULL on allocation
+ * failure.
+ */
+struct ce_ctx *
+ce_ctx_new(const struct ce_config *cfg)
+{
+	struct ce_ctx	*ctx;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return NULL;
+	ctx->cfg = *cfg;
+	ctx->log.fd = 2;
+	ctx->log.min = cfg->log_level;
+	cx_proc_init(&ctx->proc);
+	ce_buf_init(&ctx->out, CX_RESP_CAP);
+	if ((ctx->db = cx_db_new(cfg->db_url, ctx)) == NULL)
+		goto fail;
+	return ctx;
+fail:
+	ce_ctx_free(ctx);
+	return NULL;
+}
+
+/* Release everything the context holds; NULL is allowed. */
+void
+ce_ctx_free(struct ce_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	cx_db_free(ctx->db);
+	ce_buf_free(&ctx->out);
+	cx_proc_close(&ctx->proc);
+	free(ctx);
+}
+
+const struct ce_config *
+ce_ctx_config(const struct ce_ctx *ctx)
+{
+	return &ctx->cfg;
+}
+
+/* Send log lines to "fd" instead of stderr (-1 silences them). */
+void
+ce_ctx_set_logfd(struct ce_ctx *ctx, int fd)
+{
+	ctx->log.fd = fd;
+}

@@ -1,0 +1,84 @@
+/*
+ * extern.h -- internals shared between the files of lib/.  Not for fcgi/
+ * or atf-tests/, which see only c2s-enrich.h.  Cross-file helpers carry the
+ * "cx_" prefix; everything else in lib/ is static to its file.
+ */
+#ifndef C2S_ENRICH_EXTERN_H
+#define C2S_ENRICH_EXTERN_H
+
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "c2s-enrich.h"
+
+/* Highest migration number in sql/, set by the build. */
+#ifndef CE_SCHEMA_VERSION
+#define CE_SCHEMA_VERSION 1
+#endif
+
+#define CX_RESP_CAP	(4u * 1024 * 1024)
+
+/* db.c: prepared statements, by number. */
+enum cx_stmt {
+	CX_STMT_SCHEMA_VERSION = 0,
+	CX_STMT__MAX
+};
+
+struct cx_db;
+
+struct cx_db	*cx_db_new(const char *dsn, struct ce_ctx *);
+void		 cx_db_free(struct cx_db *);
+enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
+		    const char *const *params, PGresult **) CE_WUR;
+const char	*cx_db_sqlstate(const struct cx_db *);
+unsigned	 cx_db_resets(const struct cx_db *);
+
+/* proc.c: cheap facts about this process. */
+struct cx_proc {
+	int		 statm_fd;
+	long		 pagesize;
+	struct timespec	 started;
+};
+
+void		 cx_proc_init(struct cx_proc *);
+void		 cx_proc_close(struct cx_proc *);
+long long	 cx_proc_rss_kb(struct cx_proc *);
+long long	 cx_proc_uptime_ms(const struct cx_proc *);
+long long	 cx_now_us(void);
+
+/* log.c */
+struct cx_log {
+	int		 fd;
+	enum ce_loglevel min;
+};
+
+void		 cx_log_write(struct cx_log *, enum ce_loglevel,
+		    const char *reqid, const char *fields, const char *msg);
+enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
+
+/* The per-process context: every mutable per-process resource lives here. */
+struct ce_ctx {
+	struct ce_config cfg;
+	struct cx_log	 log;
+	struct cx_proc	 proc;
+	struct cx_db	*db;
+	struct ce_buf	 out;		/* response body, reused */
+	unsigned long long served;	/* requests answered */
+	unsigned long long reqseq;	/* for generated request ids */
+	char		 reqid[64];	/* current request's id, or "" */
+};
+
+/* handlers: h_*.c.  Each fills resp->body and returns the status or an
+ * error that ce_handle() turns into a JSON error body. */
+enum ce_err	 cx_h_health(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_ready(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+
+/* handle.c: error bodies with a message of the handler's choosing. */
+enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);
+enum ce_err	 cx_resp_header(struct ce_resp *, const char *name,
+		    const char *value);
+
+#endif /* C2S_ENRICH_EXTERN_H */

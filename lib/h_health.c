@@ -1,0 +1,83 @@
+/*
+ * h_health.c -- the two probes.  /health depends on nothing outside this
+ * process: it reports identity, uptime, requests served and resident
+ * memory.  /ready makes one PostgreSQL round trip and checks that the
+ * schema is at least the version this binary was built for; it answers
+ * 503 naming the failing part otherwise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+int
+ce_schema_version(void)
+{
+	return CE_SCHEMA_VERSION;
+}
+
+enum ce_err
+cx_h_health(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	(void)req;
+	return ce_buf_printf(resp->body, "{\"status\":\"ok\",\"service\":\""
+	    CE_SERVICE "\",\"version\":\"" CE_VERSION "\",\"pid\":%ld,"
+	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld}\n",
+	    (long)getpid(), cx_proc_uptime_ms(&ctx->proc), ctx->served,
+	    cx_proc_rss_kb(&ctx->proc));
+}
+
+enum ce_err
+cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	PGresult	*res = NULL;
+	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
+	char		 migbuf[64];
+	long long	 version = -1;
+	enum ce_err	 er;
+
+	(void)req;
+	er = cx_db_exec(ctx->db, CX_STMT_SCHEMA_VERSION, 0, NULL, &res);
+	if (er != CE_OK) {
+		/* 42P01: undefined table, so no migration was ever applied. */
+		if (strcmp(cx_db_sqlstate(ctx->db), "42P01") == 0) {
+			migstate = "not applied";
+			failing = "migrations";
+		} else {
+			dbstate = "unavailable";
+			failing = "database";
+		}
+	} else {
+		if (PQntuples(res) != 1 || ce_strtonum(PQgetvalue(res, 0, 0),
+		    0, 1000000, &version) == -1) {
+			migstate = "unreadable";
+			failing = "migrations";
+		} else if (version < CE_SCHEMA_VERSION) {
+			snprintf(migbuf, sizeof(migbuf), "pending: at %lld of %d",
+			    version, CE_SCHEMA_VERSION);
+			migstate = migbuf;
+			failing = "migrations";
+		} else {
+			snprintf(migbuf, sizeof(migbuf), "ok: version %lld",
+			    version);
+			migstate = migbuf;
+		}
+	}
+	PQclear(res);
+
+	if (failing != NULL) {
+		resp->status = 503;
+		return ce_buf_printf(resp->body, "{\"error\":\"not ready: %s\","
+		    "\"code\":\"not_ready\",\"status\":\"not_ready\","
+		    "\"failing\":\"%s\",\"checks\":{\"database\":\"%s\","
+		    "\"migrations\":\"%s\"}}\n", failing, failing, dbstate,
+		    migstate);
+	}
+	return ce_buf_printf(resp->body, "{\"status\":\"ready\",\"checks\":"
+	    "{\"database\":\"ok\",\"migrations\":\"%s\"}}\n", migstate);
+}

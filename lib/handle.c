@@ -1,0 +1,239 @@
+/*
+ * handle.c -- ce_handle(): one request in, one response out.  It checks
+ * what every route shares (method, path, body size), finds the route,
+ * calls its handler, turns a handler's error into a JSON error body with
+ * the status of err.c, and logs one access line.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define PATH_MAX_LEN	1024
+#define QUERY_MAX_LEN	4096
+
+typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct ce_req *,
+    struct ce_resp *);
+
+static const handler_fn handlers[CE_ROUTE__MAX] = {
+	[CE_ROUTE_HEALTH] = cx_h_health,
+	[CE_ROUTE_READY] = cx_h_ready,
+};
+
+/* The value of CGI parameter "name", or NULL. */
+const char *
+ce_req_param(const struct ce_req *req, const char *name)
+{
+	const char *const	*e;
+	size_t			 n = strlen(name);
+
+	if (req->env == NULL)
+		return NULL;
+	for (e = req->env; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/*
+ * Append a "Name: value" header line to "resp".  Returns CE_OK or CE_E2BIG
+ * (the headers are then unchanged).  Values must not hold CR or LF.
+ */
+enum ce_err
+cx_resp_header(struct ce_resp *resp, const char *name, const char *value)
+{
+	size_t	 len = strlen(resp->headers);
+	int	 n;
+
+	if (strpbrk(value, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL)
+		return CE_EINPUT;
+	n = snprintf(resp->headers + len, sizeof(resp->headers) - len,
+	    "%s: %s\r\n", name, value);
+	if (n < 0 || (size_t)n >= sizeof(resp->headers) - len) {
+		resp->headers[len] = '\0';
+		return CE_E2BIG;
+	}
+	return CE_OK;
+}
+
+/*
+ * Replace the body of "resp" with the JSON error of "er":
+ * {"error": msg or the enum's text, "code": the enum's code}, and set the
+ * status.  Returns CE_OK, or the buffer's error (the body is then empty).
+ */
+enum ce_err
+cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
+{
+	enum ce_err	 e;
+	const char	*code = ce_err_code(er);
+
+	if (msg == NULL)
+		msg = ce_strerror(er);
+	resp->status = ce_err_status(er);
+	resp->ctype = "application/json";
+	ce_buf_reset(resp->body);
+	if ((e = ce_buf_puts(resp->body, "{\"error\":")) != CE_OK ||
+	    (e = ce_buf_json_str(resp->body, msg, strlen(msg))) != CE_OK ||
+	    (e = ce_buf_puts(resp->body, ",\"code\":")) != CE_OK ||
+	    (e = ce_buf_json_str(resp->body, code, strlen(code))) != CE_OK ||
+	    (e = ce_buf_puts(resp->body, "}\n")) != CE_OK) {
+		ce_buf_reset(resp->body);
+		return e;
+	}
+	return CE_OK;
+}
+
+/*
+ * lighttpd's server.error-handler re-runs a request it refused itself
+ * (411 no length, 413 over its cap, 400 bad header, ...) through us with
+ * REDIRECT_STATUS set: answer it as a JSON error with that status.
+ * Returns 1 when the request was such an error, 0 otherwise.
+ */
+static int
+httpd_error(const struct ce_req *req, struct ce_resp *resp)
+{
+	static const struct {
+		int		 status;
+		enum ce_err	 er;
+		const char	*msg;
+	} map[] = {
+		{ 400, CE_EINPUT, NULL },
+		{ 401, CE_EAUTH, NULL },
+		{ 404, CE_ENOTFOUND, NULL },
+		{ 405, CE_EMETHOD, NULL },
+		{ 408, CE_EINPUT, "request timeout" },
+		{ 411, CE_EINPUT, "length required" },
+		{ 413, CE_E2BIG, NULL },
+		{ 414, CE_EINPUT, "URI too long" },
+		{ 417, CE_EINPUT, "expectation failed" },
+		{ 431, CE_EINPUT, "request header fields too large" },
+		{ 501, CE_ESYSTEM, "not implemented" },
+		{ 503, CE_EUNAVAIL, NULL },
+		{ 504, CE_ETIMEOUT, NULL },
+	};
+	const char	*rs = ce_req_param(req, "REDIRECT_STATUS");
+	long long	 st;
+	size_t		 i;
+
+	if (rs == NULL || ce_strtonum(rs, 400, 599, &st) == -1)
+		return 0;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].status == st)
+			break;
+	if (i == sizeof(map) / sizeof(map[0]))
+		(void)cx_resp_error(resp, st < 500 ? CE_EINPUT : CE_ESYSTEM,
+		    "request refused by the web server");
+	else
+		(void)cx_resp_error(resp, map[i].er, map[i].msg);
+	resp->status = (int)st;
+	return 1;
+}
+
+/* Take the client's X-Request-Id if it is sane, else make one. */
+static void
+set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
+{
+	const char	*id = ce_req_param(req, "HTTP_X_REQUEST_ID");
+	size_t		 i;
+
+	if (id != NULL) {
+		for (i = 0; id[i] != '\0' && i < sizeof(ctx->reqid) - 1; i++) {
+			char c = id[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			    c == '.'))
+				break;
+		}
+		if (i > 0 && id[i] == '\0') {
+			ce_strlcpy(ctx->reqid, id, sizeof(ctx->reqid));
+			return;
+		}
+	}
+	snprintf(ctx->reqid, sizeof(ctx->reqid), "%lx-%llx",
+	    (unsigned long)getpid(), ++ctx->reqseq);
+}
+
+static void
+log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
+    const char *path, size_t pathlen, int status, long long us)
+{
+	char	 fields[512], p[160];
+	size_t	 i, n;
+
+	if (ctx->log.min > CE_LOG_INFO)
+		return;
+	/* The path only, never the query (it may hold identifiers); only
+	 * printable ASCII, the rest as '?'; cut to fit. */
+	n = pathlen < sizeof(p) - 1 ? pathlen : sizeof(p) - 1;
+	for (i = 0; i < n; i++)
+		p[i] = (path[i] > 0x20 && path[i] < 0x7f && path[i] != '"' &&
+		    path[i] != '\\') ? path[i] : '?';
+	p[n] = '\0';
+	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
+	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
+	    ce_method_bits(req->method) ? req->method : "other",
+	    ce_route_name(r), p, status, us);
+	cx_log_write(&ctx->log, CE_LOG_INFO, ctx->reqid, fields, NULL);
+}
+
+void
+ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
+{
+	long long	 start = cx_now_us();
+	const char	*path = req->uri, *q;
+	size_t		 pathlen = 0;
+	enum ce_route	 route = CE_ROUTE_NONE;
+	unsigned	 allowed = 0;
+	enum ce_err	 er;
+	char		 allow[64];
+
+	ctx->served++;
+	set_reqid(ctx, req);
+	ce_buf_reset(&ctx->out);
+	resp->body = &ctx->out;
+	resp->status = 200;
+	resp->ctype = "application/json";
+	resp->headers[0] = '\0';
+	(void)cx_resp_header(resp, "X-Request-Id", ctx->reqid);
+
+	if (httpd_error(req, resp))
+		goto out;
+	if (req->method == NULL || path == NULL || path[0] != '/') {
+		er = CE_EINPUT;
+		goto err;
+	}
+	q = strchr(path, '?');
+	pathlen = q != NULL ? (size_t)(q - path) : strlen(path);
+	if (pathlen > PATH_MAX_LEN ||
+	    (q != NULL && strlen(q + 1) > QUERY_MAX_LEN)) {
+		er = CE_EINPUT;
+		goto err;
+	}
+	if (req->body_too_large) {
+		er = CE_E2BIG;
+		goto err;
+	}
+	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
+	if (er == CE_EMETHOD) {
+		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
+			(void)cx_resp_header(resp, "Allow", allow);
+		goto err;
+	}
+	if (er != CE_OK || handlers[route] == NULL) {
+		er = CE_ENOTFOUND;
+		goto err;
+	}
+	if ((er = handlers[route](ctx, req, resp)) != CE_OK)
+		goto err;
+	goto out;
+err:
+	if (cx_resp_error(resp, er, NULL) != CE_OK)
+		resp->status = ce_err_status(er);
+out:
+	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
+	    resp->status, cx_now_us() - start);
+	ctx->reqid[0] = '\0';
+}
