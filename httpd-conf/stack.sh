@@ -130,8 +130,47 @@ stop_pid() {	# stop_pid PID SIGNAL: signal, wait up to 15 s, then KILL
 		say "pid $pid ignored SIG$sig; killing it"
 		kill -KILL "$pid" 2>/dev/null
 	fi
-	wait "$pid" 2>/dev/null
+	reap "$pid"
+}
+
+# Collect a child's status, unless bash already has: `wait PID` on a pid
+# it reaped itself blocks until some other child exits.
+reap() {
+	kill -0 "$1" 2>/dev/null && wait "$1" 2>/dev/null
 	return 0
+}
+
+# The responders: multiwatch's children, as the kernel lists them.
+pool_children() {
+	cat "/proc/$POOL_PID/task/$POOL_PID/children" 2>/dev/null
+}
+
+# multiwatch forwards SIGTERM to the responders, but a responder it
+# respawns in the same instant (Ctrl-C reaches every process of the
+# terminal at once) can miss it: repeat the signal, to multiwatch and to
+# the responders, until the pool is gone.  KILL the responders before
+# multiwatch as a last resort, so none is orphaned.
+stop_pool() {
+	local i kids
+	[ -n "$POOL_PID" ] || return 0
+	say "pool: stopping"
+	for i in $(seq 1 50); do
+		alive "$POOL_PID" || break
+		if [ $((i % 10)) -eq 1 ]; then
+			kids=$(pool_children)
+			kill -TERM "$POOL_PID" $kids 2>/dev/null
+		fi
+		sleep 0.1
+	done
+	if alive "$POOL_PID"; then
+		kids=$(pool_children)
+		say "pool did not stop; killing $kids"
+		[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+		sleep 0.2
+		kill -KILL "$POOL_PID" 2>/dev/null
+	fi
+	reap "$POOL_PID"
+	POOL_PID=
 }
 
 stop_pg() {
@@ -149,7 +188,7 @@ teardown() {
 	rm -f "$R/ready"
 	[ -n "$CMD_PID" ] && alive "$CMD_PID" && stop_pid "$CMD_PID" TERM
 	[ -n "$HTTPD_PID" ] && { say "lighttpd: stopping"; stop_pid "$HTTPD_PID" TERM; }
-	[ -n "$POOL_PID" ] && { say "pool: stopping"; stop_pid "$POOL_PID" TERM; }
+	stop_pool
 	stop_pg
 	rm -f "$R/sock" "$R/stack.pid"
 	# A sanitizer report anywhere in the responders' log fails the run.
@@ -160,6 +199,7 @@ teardown() {
 		    "$R/log/pool.log" | head -60 >&2
 		STATUS=1
 		C2S_KEEP=1
+		touch "$R/sanitizer-reports"
 	fi
 	if [ "${C2S_KEEP:-0}" = 1 ]; then
 		say "stopped; logs kept in $R/log"
@@ -357,6 +397,9 @@ stop)
 	pid=$(cat "$1/stack.pid")
 	kill -TERM "$pid" 2>/dev/null
 	poll 600 eval "! alive $pid" || die "stack $pid did not stop"
+	[ -e "$1/sanitizer-reports" ] &&
+	    die "sanitizer reports in $1/log/pool.log"
+	exit 0
 	;;
 pg)
 	[ $# -eq 2 ] || die "usage: stack.sh pg stop|start DIR"
