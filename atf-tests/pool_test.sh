@@ -84,6 +84,43 @@ sigterm__idle_responder_exits_body() {
 }
 sigterm__idle_responder_exits_cleanup() { private_stack_stop; }
 
+atf_test_case sigterm__busy_responder_finishes cleanup
+sigterm__busy_responder_finishes_head() {
+	atf_set descr "a busy responder finishes its request after SIGTERM, " \
+	    "then exits"
+	atf_set timeout 120
+}
+sigterm__busy_responder_finishes_body() {
+	private_stack C2S_POOL=1
+	wait_for 50 pool_full || atf_fail "pool not full"
+	victim=$(responders)
+	expect_status 200 GET /ready
+	# Make /ready slow for real: its query waits on a table lock.
+	psql -X -q -h "$PGHOST" -U c2s -d c2s -c "BEGIN" \
+	    -c "LOCK TABLE public.schema_migrations IN ACCESS EXCLUSIVE MODE" \
+	    -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+	locker=$!
+	sleep 0.5
+	curl -s -o busy.body -w '%{http_code}' --max-time 30 "$URL/ready" >busy.status &
+	client=$!
+	sleep 0.5
+	kill -TERM "$victim"
+	sleep 0.5
+	alive "$victim" || atf_fail "the busy responder died before answering"
+	wait "$client"
+	wait "$locker"
+	atf_check -o inline:200 cat busy.status
+	atf_check -o inline:'ready\n' jq -r .status busy.body
+	wait_for 20 eval "! alive $victim" ||
+	    atf_fail "responder $victim did not exit after its request"
+	grep -q '"pid":'"$victim"',.*exiting after [0-9]* requests (signal)' \
+	    "$RUNDIR/log/pool.log" || atf_fail "no clean exit logged"
+	wait_for 50 pool_full || atf_fail "pool not back to full size"
+	expect_status 200 GET /ready
+	private_stack_stop
+}
+sigterm__busy_responder_finishes_cleanup() { private_stack_stop; }
+
 atf_test_case sigkill__responder_replaced cleanup
 sigkill__responder_replaced_head() {
 	atf_set descr "a responder killed with SIGKILL is replaced and " \
@@ -163,6 +200,7 @@ atf_init_test_cases() {
 	atf_add_test_case ready__follows_postgres
 	atf_add_test_case restart__costs_no_request
 	atf_add_test_case sigterm__idle_responder_exits
+	atf_add_test_case sigterm__busy_responder_finishes
 	atf_add_test_case sigkill__responder_replaced
 	atf_add_test_case recycle__after_max_requests
 	atf_add_test_case stop__leaves_nothing
