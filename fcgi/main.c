@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 
 #include "c2s-enrich.h"
@@ -188,6 +189,10 @@ main(int argc, char *argv[])
 
 	clock_gettime(CLOCK_MONOTONIC, &born);
 	ce_buf_init(&body, (size_t)cfg.max_body);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "c2s-enrich: curl_global_init failed\n");
+		goto out;
+	}
 	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
 		fprintf(stderr, "c2s-enrich: out of memory\n");
 		goto out;
@@ -222,5 +227,6 @@ main(int argc, char *argv[])
 out:
 	ce_buf_free(&body);
 	ce_ctx_free(ctx);
+	curl_global_cleanup();
 	return rc;
 }

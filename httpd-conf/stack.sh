@@ -24,12 +24,18 @@
 #   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
 #   C2S_KEEP     1 keeps the run directory (logs) after stopping
 #   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
+#   C2S_SIM_PORT the upstream simulator's port on C2S_BIND (8091; 0 picks)
+#   C2S_SIM_POOL simulator processes (8; each sleeps through its latency)
+# Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
+# service is pointed at the simulator (URLs, its credentials, and
+# WORK_API_MIN_INTERVAL=0); see docs/SIMULATOR.md.
 # Everything else in the environment (LOG_LEVEL, tokens, ...) reaches the
 # responders as it is.
 #
 # Inside the run directory: env (shell variables describing the stack),
 # stack.pid (this script), ready (present while serving), log/ (postgres.log,
-# pool.log, lighttpd-error.log, access.log), pg/ (cluster), sock (FastCGI).
+# pool.log, sim.log, lighttpd-error.log, access.log), pg/ (cluster), sock
+# (FastCGI), sim.sock and sim/record (the simulator's).
 
 set -u
 
@@ -38,8 +44,11 @@ PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
+SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/upstream-sim}
+SIM_PORT=${C2S_SIM_PORT:-8091}
+SIM_POOL=${C2S_SIM_POOL:-8}
 R=
-PG_PID= POOL_PID= HTTPD_PID= CMD_PID=
+PG_PID= POOL_PID= SIM_PID= HTTPD_PID= CMD_PID=
 PG_WANT=1 STOPPING= STATUS=0
 
 say() { printf 'stack: %s\n' "$*" >&2; }
@@ -97,6 +106,11 @@ http_ok() {
 	curl -fsS -o /dev/null --max-time 2 "http://$BIND:$PORT$1" 2>/dev/null
 }
 
+sim_ok() {
+	curl -fsS -o /dev/null --max-time 2 "http://$BIND:$SIM_PORT/__sim/calls" \
+	    2>/dev/null
+}
+
 pg_isready_q() {
 	"$PGBIN/pg_isready" -q -h "$R/pgsock" -U postgres -d postgres
 }
@@ -140,9 +154,9 @@ reap() {
 	return 0
 }
 
-# The responders: multiwatch's children, as the kernel lists them.
+# The children of multiwatch $1, as the kernel lists them.
 pool_children() {
-	cat "/proc/$POOL_PID/task/$POOL_PID/children" 2>/dev/null
+	cat "/proc/$1/task/$1/children" 2>/dev/null
 }
 
 # multiwatch forwards SIGTERM to the responders, but a responder it
@@ -150,27 +164,26 @@ pool_children() {
 # terminal at once) can miss it: repeat the signal, to multiwatch and to
 # the responders, until the pool is gone.  KILL the responders before
 # multiwatch as a last resort, so none is orphaned.
-stop_pool() {
-	local i kids
-	[ -n "$POOL_PID" ] || return 0
-	say "pool: stopping"
+stop_pool() {	# stop_pool PID NAME
+	local pid=$1 i kids
+	[ -n "$pid" ] || return 0
+	say "$2: stopping"
 	for i in $(seq 1 50); do
-		alive "$POOL_PID" || break
+		alive "$pid" || break
 		if [ $((i % 10)) -eq 1 ]; then
-			kids=$(pool_children)
-			kill -TERM "$POOL_PID" $kids 2>/dev/null
+			kids=$(pool_children "$pid")
+			kill -TERM "$pid" $kids 2>/dev/null
 		fi
 		sleep 0.1
 	done
-	if alive "$POOL_PID"; then
-		kids=$(pool_children)
-		say "pool did not stop; killing $kids"
+	if alive "$pid"; then
+		kids=$(pool_children "$pid")
+		say "$2 did not stop; killing $kids"
 		[ -n "$kids" ] && kill -KILL $kids 2>/dev/null
 		sleep 0.2
-		kill -KILL "$POOL_PID" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
 	fi
-	reap "$POOL_PID"
-	POOL_PID=
+	reap "$pid"
 }
 
 stop_pg() {
@@ -188,15 +201,19 @@ teardown() {
 	rm -f "$R/ready"
 	[ -n "$CMD_PID" ] && alive "$CMD_PID" && stop_pid "$CMD_PID" TERM
 	[ -n "$HTTPD_PID" ] && { say "lighttpd: stopping"; stop_pid "$HTTPD_PID" TERM; }
-	stop_pool
+	stop_pool "$POOL_PID" pool
+	POOL_PID=
+	stop_pool "$SIM_PID" simulator
+	SIM_PID=
 	stop_pg
-	rm -f "$R/sock" "$R/stack.pid"
-	# A sanitizer report anywhere in the responders' log fails the run.
+	rm -f "$R/sock" "$R/sim.sock" "$R/stack.pid"
+	# A sanitizer report in the responders' or the simulator's log fails
+	# the run.
 	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-	    "$R/log/pool.log" 2>/dev/null; then
-		say "sanitizer reports in $R/log/pool.log:"
+	    "$R/log/pool.log" "$R/log/sim.log" 2>/dev/null; then
+		say "sanitizer reports in $R/log:"
 		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-		    "$R/log/pool.log" | head -60 >&2
+		    "$R/log/pool.log" "$R/log/sim.log" | head -60 >&2
 		STATUS=1
 		C2S_KEEP=1
 		touch "$R/sanitizer-reports"
@@ -213,6 +230,7 @@ start_stack() {
 	local as_root=0 i
 	[ "$(id -u)" -eq 0 ] && as_root=1
 	[ -x "$BIN" ] || die "no responder binary at $BIN (run make first)"
+	[ -x "$SIM_BIN" ] || die "no simulator binary at $SIM_BIN (run make first)"
 	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found"
 	for p in spawn-fcgi multiwatch lighttpd curl; do
 		command -v $p >/dev/null || die "$p not installed (make deps)"
@@ -230,6 +248,7 @@ start_stack() {
 	trap 'teardown' EXIT
 	# Servers may run as other users: give them a copy they can reach.
 	cp "$BIN" "$R/bin/c2s-enrich"
+	cp "$SIM_BIN" "$R/bin/upstream-sim"
 	trap 'STOPPING=1' INT TERM
 	trap 'PG_WANT=0; stop_pg' USR1
 	trap 'PG_WANT=1; start_pg || true' USR2
@@ -254,6 +273,39 @@ start_stack() {
 	    PGHOST="$R/pgsock" PGUSER=c2s PGDATABASE=c2s "$TOP/sql/migrate.sh" \
 	    >>"$R/log/stack.log" 2>&1 ||
 	    { say "migrations failed; see $R/log/stack.log"; return 1; }
+
+	# The simulator: its own pool, its own port on the same lighttpd.
+	if [ "$SIM_PORT" = 0 ]; then
+		SIM_PORT=$(pick_port) || { say "no free port"; return 1; }
+	elif ! port_free "$SIM_PORT"; then
+		say "port $BIND:$SIM_PORT is in use; set C2S_SIM_PORT"
+		return 1
+	fi
+	mkdir -p "$R/sim"
+	[ $as_root = 1 ] && chown "$RUN_USER" "$R/sim"
+	say "simulator: $SIM_POOL processes on $R/sim.sock"
+	if [ $as_root = 1 ]; then
+		set -- -u "$RUN_USER" -g "$RUN_USER" -U "$RUN_USER" -G "$RUN_USER"
+	else
+		set --
+	fi
+	SIM_RECORD_FILE="$R/sim/record" spawn-fcgi -n -s "$R/sim.sock" \
+	    -M 0660 "$@" -- "$(command -v multiwatch)" -f "$SIM_POOL" -r 3 \
+	    -t 1000 -- "$R/bin/upstream-sim" >>"$R/log/sim.log" 2>&1 &
+	SIM_PID=$!
+	poll 100 test -S "$R/sim.sock" ||
+	    { say "simulator did not start; see $R/log/sim.log"; return 1; }
+	SIM_URL="http://$BIND:$SIM_PORT"
+	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
+	    [ -z "${WORK_API_URL:-}" ]; then
+		say "upstreams: the simulator at $SIM_URL"
+		export C2S_BASE_URL=$SIM_URL DIRETRIX_BASE_URL=$SIM_URL \
+		    WORK_API_URL=$SIM_URL C2S_TOKEN=sim-c2s-token \
+		    DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
+		    WORK_API=sim-work-token WORK_API_MIN_INTERVAL=0
+	else
+		say "upstreams: $C2S_BASE_URL, $DIRETRIX_BASE_URL, $WORK_API_URL"
+	fi
 
 	export DB_URL="host=$R/pgsock dbname=c2s user=c2s"
 	"$R/bin/c2s-enrich" -n >/dev/null ||
@@ -282,22 +334,27 @@ start_stack() {
 		fi
 		export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
 		    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
-		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_DOCROOT="$R/www"
+		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_DOCROOT="$R/www" \
+		    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
+		    C2S_HTTPD_SIM_SOCK="$R/sim.sock"
+		printf 'include "%s"\ninclude "%s"\n' \
+		    "$TOP/httpd-conf/lighttpd.conf" \
+		    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
 		mkdir -p "$R/www"
 		# lighttpd opens its logs after dropping privileges.
 		touch "$R/log/lighttpd-error.log" "$R/log/access.log"
 		[ $as_root = 1 ] && chown "$RUN_USER" \
 		    "$R/log/lighttpd-error.log" "$R/log/access.log"
-		lighttpd -tt -f "$TOP/httpd-conf/lighttpd.conf" \
+		lighttpd -tt -f "$R/lighttpd.conf" \
 		    >>"$R/log/stack.log" 2>&1 ||
 		    { say "lighttpd rejects its configuration"; return 1; }
-		lighttpd -D -f "$TOP/httpd-conf/lighttpd.conf" \
+		lighttpd -D -f "$R/lighttpd.conf" \
 		    >>"$R/log/lighttpd-error.log" 2>&1 &
 		HTTPD_PID=$!
 		# lighttpd marks a backend dead for a moment after a failed
 		# connect: poll until /health answers.
-		poll 200 eval "http_ok /health || ! alive $HTTPD_PID"
-		if alive "$HTTPD_PID" && http_ok /health; then
+		poll 200 eval "(http_ok /health && sim_ok) || ! alive $HTTPD_PID"
+		if alive "$HTTPD_PID" && http_ok /health && sim_ok; then
 			break
 		fi
 		stop_pid "$HTTPD_PID" TERM
@@ -317,6 +374,8 @@ C2S_PORT='$PORT'
 C2S_POOL='$POOL'
 C2S_STACK_PID='$$'
 C2S_POOL_PID='$POOL_PID'
+C2S_SIM_URL='$SIM_URL'
+C2S_SIM_PID='$SIM_PID'
 C2S_HTTPD_PID='$HTTPD_PID'
 C2S_PG_PID='$PG_PID'
 DB_URL='$DB_URL'
@@ -350,6 +409,7 @@ serve() {
 		case $pid in
 		"$PG_PID") say "postgres exited ($st)"; PG_PID= ;;
 		"$POOL_PID") say "pool exited ($st)"; POOL_PID= ;;
+		"$SIM_PID") say "simulator exited ($st)"; SIM_PID= ;;
 		"$HTTPD_PID") say "lighttpd exited ($st)"; HTTPD_PID= ;;
 		*) continue ;;
 		esac
@@ -398,7 +458,7 @@ stop)
 	kill -TERM "$pid" 2>/dev/null
 	poll 600 eval "! alive $pid" || die "stack $pid did not stop"
 	[ -e "$1/sanitizer-reports" ] &&
-	    die "sanitizer reports in $1/log/pool.log"
+	    die "sanitizer reports in $1/log"
 	exit 0
 	;;
 pg)

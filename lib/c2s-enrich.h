@@ -182,6 +182,119 @@ int		 ce_schema_version(void);
 void		 ce_log(struct ce_ctx *, enum ce_loglevel, const char *, ...)
 		    CE_PRINTF(3, 4);
 
+/* brid.c: Brazilian identifiers and log masks. */
+int		 ce_cpf_valid(const char *);
+int		 ce_cpf_normalize(const char *, char *);
+void		 ce_mask_cpf(const char *, char *, size_t);
+void		 ce_mask_phone(const char *, char *, size_t);
+void		 ce_mask_email(const char *, char *, size_t);
+int		 ce_lead_id_valid(const char *);
+int		 ce_ddd_valid(int);
+int		 ce_phone_normalize(const char *, char *);
+int		 ce_email_normalize(const char *, char *, size_t);
+
+/*
+ * Upstream clients (upstream.c).  What an upstream said, classified.
+ */
+enum ce_up {
+	CE_UP_OK = 0,
+	CE_UP_NOTFOUND,	/* the upstream has no such lead, person, dossier */
+	CE_UP_DOWN,	/* timeout, network, 5xx, 429, auth refused,
+			   Work API 403-in-200 or credits exhausted */
+	CE_UP_BADRESP,	/* malformed JSON, wrong shape, body over the cap */
+	CE_UP_DEADLINE,	/* the request's deadline passed */
+	CE_UP_INVALID,	/* refused before any call: bad id or argument */
+	CE_UP__MAX
+};
+
+const char	*ce_up_name(enum ce_up);
+
+/* A C2S lead; a null or missing field is an empty string. */
+struct ce_lead {
+	char		 id[33];
+	char		 name[256];
+	char		 email[256];
+	char		 phone[64];
+	char		 phone2[64];
+	char		 customer_id[64];
+	char		 status_alias[64];
+	char		 source[128];
+	char		 product_ref[128];
+	char		 product_desc[256];
+	char		 created_at[40];
+	char		 updated_at[40];
+	char		 description[2048];
+};
+
+/* CPF candidates (Diretrix, Work API phone module). */
+#define CE_CANDS_MAX	8
+struct ce_cands {
+	size_t		 n;
+	struct {
+		char	 cpf[12];	/* 11 digits, check digits verified */
+		char	 name[256];
+	}		 c[CE_CANDS_MAX];
+	size_t		 dropped;	/* CNPJs and invalid CPFs */
+};
+
+/* A Work API dossier: the body as received (to store) and a few fields. */
+struct ce_dossier {
+	char		 cpf[12];
+	char		 name[256];
+	char		 birth[16];
+	char		 income[32];	/* "8500,50" as sent */
+	char		*raw;		/* NUL-terminated JSON, heap */
+	size_t		 rawlen;
+};
+
+void		 ce_dossier_free(struct ce_dossier *);
+
+enum ce_call_kind {
+	CE_CALL_C2S_LEAD,	/* arg: lead id -> lead */
+	CE_CALL_C2S_MESSAGE,	/* arg: lead id, arg2: text */
+	CE_CALL_DX_PHONE,	/* arg: national phone digits -> cands */
+	CE_CALL_DX_EMAIL,	/* arg: e-mail -> cands */
+	CE_CALL_WORK_CPF,	/* arg: 11-digit CPF -> dossier */
+	CE_CALL_WORK_PHONE,	/* arg: national phone digits -> cands */
+	CE_CALL_C2S_CREATE,	/* arg: JSON:API lead body -> lead.id */
+	CE_CALL_C2S_LIST,	/* arg: how many (1-50) -> list, newest first */
+	CE_CALL__MAX
+};
+
+/* Lead ids, newest first (C2S list). */
+#define CE_LIST_MAX	50
+struct ce_lead_list {
+	size_t		 n;
+	char		 id[CE_LIST_MAX][33];
+};
+
+/* One upstream call: what to ask, and what came back. */
+struct ce_call {
+	enum ce_call_kind kind;
+	const char	*arg;
+	const char	*arg2;
+	enum ce_up	 res;
+	long		 status;	/* HTTP status of the last attempt */
+	int		 attempts;
+	long long	 elapsed_us;
+	struct ce_lead	 lead;
+	struct ce_cands	 cands;
+	struct ce_dossier dossier;
+	struct ce_lead_list list;
+};
+
+/*
+ * Run the "n" calls (at most 8) in parallel, each classified into its
+ * "res", within "deadline_us" (ce_deadline() clock).  The caller frees
+ * each call's dossier with ce_dossier_free().
+ */
+void		 ce_upstream_run(struct ce_ctx *, struct ce_call *, size_t n,
+		    long long deadline_us);
+enum ce_up	 ce_upstream_one(struct ce_ctx *, struct ce_call *,
+		    long long deadline_us);
+long long	 ce_deadline(const struct ce_ctx *);
+long long	 ce_now_us(void);
+
 /* Routes. */
 enum ce_route {
 	CE_ROUTE_NONE = 0,

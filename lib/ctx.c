@@ -42,6 +42,7 @@ ce_ctx_free(struct ce_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	cx_db_free(ctx->db);
+	cx_http_free(ctx->http);
 	ce_buf_free(&ctx->out);
 	cx_proc_close(&ctx->proc);
 	free(ctx);

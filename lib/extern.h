@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 
 #include "c2s-enrich.h"
@@ -33,6 +34,49 @@ enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
 		    const char *const *params, PGresult **) CE_WUR;
 const char	*cx_db_sqlstate(const struct cx_db *);
 unsigned	 cx_db_resets(const struct cx_db *);
+
+/* http.c: parallel upstream calls over one curl multi handle. */
+#define CX_HTTP_MAXPAR	8
+
+enum cx_http_res {
+	CX_HTTP_OK = 0,		/* an HTTP answer came (any status) */
+	CX_HTTP_NETWORK,	/* connect, send, receive, truncated body */
+	CX_HTTP_TIMEOUT,	/* UPSTREAM_TIMEOUT passed */
+	CX_HTTP_DEADLINE,	/* the request's deadline passed */
+	CX_HTTP_TOOBIG		/* body over the cap */
+};
+
+struct cx_http_req {
+	const char		*api;		/* "c2s", "diretrix", "work" */
+	const char		*method;	/* "GET" or "POST" */
+	char			 url[1024];	/* may hold a token: never log */
+	char			 log_path[256];	/* log-safe: no token, PII masked */
+	const char		*body;		/* POST body, or NULL */
+	size_t			 bodylen;
+	struct curl_slist	*hdrs;
+	const char		*user, *pass;	/* HTTP Basic, or NULL */
+	/* Results. */
+	enum cx_http_res	 res;
+	long			 status;
+	struct ce_buf		 resp;
+	int			 attempts;
+	long long		 elapsed_us;
+	/* Internal. */
+	int			 state, slot, too_big, deadline_bound;
+	long long		 started_us, next_us;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+struct cx_http;
+
+struct cx_http	*cx_http_new(struct ce_ctx *);
+void		 cx_http_free(struct cx_http *);
+void		 cx_http_req_init(struct cx_http_req *, const char *api,
+		    const char *method);
+void		 cx_http_req_free(struct cx_http_req *);
+enum ce_err	 cx_http_run(struct cx_http *, struct cx_http_req *const *,
+		    size_t, long long deadline_us) CE_WUR;
+enum ce_err	 cx_url_escape(char *, size_t, const char *) CE_WUR;
 
 /* proc.c: cheap facts about this process. */
 struct cx_proc {
@@ -63,6 +107,7 @@ struct ce_ctx {
 	struct cx_log	 log;
 	struct cx_proc	 proc;
 	struct cx_db	*db;
+	struct cx_http	*http;		/* made on first upstream call */
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */

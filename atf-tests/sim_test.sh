@@ -1,0 +1,927 @@
+#! /usr/bin/env atf-sh
+# sim_test -- upstream-sim over HTTP (curl and jq) against the URL in the
+# configuration variable sim_url: the three APIs' paths, credentials,
+# shapes and data rules, every fault code, and the observation endpoints,
+# as docs/SIMULATOR.md specifies them.  Credentials are the spec's
+# defaults.  Cases that read the record reset it first, so they do not
+# depend on each other.
+
+C2S_AUTH='Authorization: Bearer sim-c2s-token'
+DX_USER='sim:sim-pass'
+WORK_TOKEN='sim-work-token'
+ZEROS=000000000000000000000000
+
+sim_init() {
+	SIM=$(atf_config_get sim_url)
+}
+
+# get PATH [curl args]: the body to ./body, the status to stdout.
+get() {
+	local p=$1
+	shift
+	curl -s -o body -w '%{http_code}' --max-time 20 "$@" "$SIM$p"
+}
+c2s() {
+	local p=$1
+	shift
+	get "$p" -H "$C2S_AUTH" "$@"
+}
+dx() {
+	get "$1" -u "$DX_USER"
+}
+work() {
+	get "/api?token=$WORK_TOKEN&$1"
+}
+
+# expect WANT STATUS: fail unless the status is WANT.
+expect() {
+	[ "$2" = "$1" ] ||
+	    atf_fail "status $2, wanted $1; body: $(head -c 300 body | tr '\n' ' ')"
+}
+
+# expect_json FILTER: fail unless jq -e FILTER holds for ./body.
+expect_json() {
+	jq -e "$1" body >/dev/null ||
+	    atf_fail "jq -e '$(echo "$1" | tr '\n\t' '  ')' failed on:" \
+	    "$(head -c 400 body | tr '\n' ' ')"
+}
+
+reset() {
+	expect 200 "$(get /__sim/reset -X POST -d '')"
+	expect_json '.reset == true'
+}
+
+# A well-spread lead id: the MD5 of "lead$1".
+lead_id() {
+	printf 'lead%s' "$1" | md5sum | cut -c1-32
+}
+
+# truth ID: the simulator's truth about lead ID in ./truth.
+truth() {
+	expect 200 "$(get "/__sim/truth/$1")"
+	mv body truth
+}
+
+# lead_of VARIANT: print the first lead_id of that variant (of 600).
+lead_of() {
+	local i=0 id
+	while [ $i -lt 600 ]; do
+		id=$(lead_id $i)
+		if [ "$(curl -s --max-time 10 "$SIM/__sim/truth/$id" |
+		    jq -r .variant)" = "$1" ]; then
+			echo "$id"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	atf_fail "no lead of variant $1 among 600"
+}
+
+# fnv64 STRING: 64-bit FNV-1a as 16 hex digits (sh arithmetic wraps).
+fnv64() {
+	local h=-3750763034362895579 b
+	for b in $(printf '%s' "$1" | od -An -v -tu1); do
+		h=$(( (h ^ b) * 1099511628211 ))
+	done
+	printf '%016x\n' "$h"
+}
+
+# cpf_ok CPF: exit 0 when the two check digits are right.
+cpf_ok() {
+	echo "$1" | awk '
+	length($0) != 11 || $0 !~ /^[0-9]+$/ { exit 1 }
+	{
+		for (i = 1; i <= 9; i++) s1 += substr($0, i, 1) * (11 - i)
+		d1 = s1 % 11 < 2 ? 0 : 11 - s1 % 11
+		for (i = 1; i <= 9; i++) s2 += substr($0, i, 1) * (12 - i)
+		s2 += d1 * 2
+		d2 = s2 % 11 < 2 ? 0 : 11 - s2 % 11
+		exit !(substr($0, 10, 1) == d1 && substr($0, 11, 1) == d2)
+	}'
+}
+
+atf_test_case c2s_lead__shape
+c2s_lead__shape_head() {
+	atf_set descr "GET /integration/leads/{id} is a JSON:API lead"
+	atf_set require.config sim_url
+}
+c2s_lead__shape_body() {
+	sim_init
+	local id=$(lead_id 1)
+	expect 200 "$(c2s "/integration/leads/$id")"
+	expect_json ".data.type == \"lead\" and .data.id == \"$id\""
+	expect_json '.data.attributes | (.customer | type == "object" and
+	    has("id") and has("name") and has("email")) and
+	    (.description | type == "string") and
+	    (.product | type == "object") and
+	    (.lead_status | (.alias | type == "string") and
+	    (.name | type == "string")) and
+	    (.created_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")) and
+	    (.updated_at | type == "string")'
+	atf_check -o match:'^content-type: application/json' \
+	    -x "curl -s -o /dev/null -D - -H '$C2S_AUTH' '$SIM/integration/leads/$id' | tr A-Z a-z"
+}
+
+atf_test_case c2s_lead__case_insensitive
+c2s_lead__case_insensitive_head() {
+	atf_set descr "an uppercase lead id is the same lead"
+	atf_set require.config sim_url
+}
+c2s_lead__case_insensitive_body() {
+	sim_init
+	local id=$(lead_id 2) up
+	up=$(echo "$id" | tr a-f A-F)
+	expect 200 "$(c2s "/integration/leads/$id")"
+	mv body lower
+	expect 200 "$(c2s "/integration/leads/$up")"
+	atf_check cmp -s lower body
+}
+
+atf_test_case c2s_lead__not_hex_404
+c2s_lead__not_hex_404_head() {
+	atf_set descr "an id that is not 32 hex characters is 404 Lead not found"
+	atf_set require.config sim_url
+}
+c2s_lead__not_hex_404_body() {
+	sim_init
+	local bad
+	for bad in xyz 0123456789abcdef0123456789abcde \
+	    0123456789abcdef0123456789abcdef0 0123456789abcdef0123456789abcdeg; do
+		expect 404 "$(c2s "/integration/leads/$bad")"
+		atf_check -o inline:'Lead not found' cat body
+	done
+}
+
+atf_test_case c2s__wrong_token_401
+c2s__wrong_token_401_head() {
+	atf_set descr "C2S without the right Bearer token is 401 unauthorized"
+	atf_set require.config sim_url
+}
+c2s__wrong_token_401_body() {
+	sim_init
+	local id=$(lead_id 3)
+	expect 401 "$(get "/integration/leads/$id")"
+	expect_json '.error == "unauthorized"'
+	expect 401 "$(get "/integration/leads/$id" -H 'Authorization: Bearer nope')"
+	expect_json '.error == "unauthorized"'
+	expect 401 "$(get "/integration/leads/$id/create_message" -X POST \
+	    -H 'Authorization: Bearer sim-c2s-tokenX' -d '{}')"
+	expect 401 "$(get "/integration/leads/$id" -u "$DX_USER")"
+}
+
+atf_test_case c2s_message__201
+c2s_message__201_head() {
+	atf_set descr "create_message answers 201 with a message id"
+	atf_set require.config sim_url
+}
+c2s_message__201_body() {
+	sim_init
+	local id=$(lead_id 4)
+	expect 201 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -H 'Content-Type: application/json' \
+	    -d "{\"leadId\":\"$id\",\"body\":\"olá\"}")"
+	expect_json '.data.type == "message" and (.data.id | type == "string")'
+}
+
+atf_test_case c2s_message__bad_body_400
+c2s_message__bad_body_400_head() {
+	atf_set descr "create_message with a body that is not such JSON is 400"
+	atf_set require.config sim_url
+}
+c2s_message__bad_body_400_body() {
+	sim_init
+	local id=$(lead_id 5) b
+	for b in 'not json' '[]' '{"leadId":"x"}' '{"body":"x"}' \
+	    '{"leadId":"x","body":3}'; do
+		expect 400 "$(c2s "/integration/leads/$id/create_message" \
+		    -X POST -H 'Content-Type: application/json' -d "$b")"
+	done
+}
+
+atf_test_case c2s_create__id_is_fnv64
+c2s_create__id_is_fnv64_head() {
+	atf_set descr "POST /integration/leads is 201 with the body's fnv64 " \
+	    "as 32 hex; a non-lead body is 400"
+	atf_set require.config sim_url
+}
+c2s_create__id_is_fnv64_body() {
+	sim_init
+	local b='{"data":{"type":"lead","attributes":{"name":"Zé","type_negotiation":"Compra","source":"sim_test"}}}'
+	expect 201 "$(c2s /integration/leads -X POST \
+	    -H 'Content-Type: application/json' --data-binary "$b")"
+	atf_check -o inline:"0000000000000000$(fnv64 "$b")\n" jq -r .data.id body
+	expect 400 "$(c2s /integration/leads -X POST -d '{"data":3}')"
+}
+
+atf_test_case c2s_list__perpage
+c2s_list__perpage_head() {
+	atf_set descr "GET /integration/leads?perpage=N gives N leads (at " \
+	    "most 50), newest first"
+	atf_set require.config sim_url
+}
+c2s_list__perpage_body() {
+	sim_init
+	expect 200 "$(c2s '/integration/leads?perpage=7&sort=-created_at')"
+	expect_json '.data | length == 7'
+	expect_json '[.data[].id | test("^[0-9a-f]{32}$")] | all'
+	expect_json '[.data[].attributes.created_at] | . == (sort | reverse)'
+	expect 200 "$(c2s '/integration/leads?perpage=80&sort=-created_at')"
+	expect_json '.data | length == 50'
+}
+
+atf_test_case diretrix__wrong_auth_401
+diretrix__wrong_auth_401_head() {
+	atf_set descr "Diretrix without the right Basic credentials is 401"
+	atf_set require.config sim_url
+}
+diretrix__wrong_auth_401_body() {
+	sim_init
+	expect 401 "$(get /Consultas/Pessoa/Telefone/11987654321)"
+	expect_json '.error == "unauthorized"'
+	expect 401 "$(get /Consultas/Pessoa/Telefone/11987654321 -u sim:wrong)"
+	expect 401 "$(get /Consultas/Pessoa/Email/a%40b.c -H "$C2S_AUTH")"
+}
+
+atf_test_case diretrix_phone__finds_person
+diretrix_phone__finds_person_head() {
+	atf_set descr "Diretrix by phone finds the lead's person"
+	atf_set require.config sim_url
+}
+diretrix_phone__finds_person_body() {
+	sim_init
+	local id=$(lead_of normal)
+	truth "$id"
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	atf_check -o inline:"$(jq -c '[{nome: .phone_person.name,
+	    cpf: .phone_person.cpf}]' truth)\n" jq -c . body
+}
+
+atf_test_case diretrix_email__finds_person
+diretrix_email__finds_person_head() {
+	atf_set descr "Diretrix by e-mail finds the lead's person; a changed " \
+	    "name part finds nobody"
+	atf_set require.config sim_url
+}
+diretrix_email__finds_person_body() {
+	sim_init
+	local id=$(lead_of normal) email
+	truth "$id"
+	email=$(jq -r .email truth)
+	expect 200 "$(dx "/Consultas/Pessoa/Email/$email")"
+	atf_check -o inline:"$(jq -c '[{nome: .email_person.name,
+	    cpf: .email_person.cpf}]' truth)\n" jq -c . body
+	expect 200 "$(dx "/Consultas/Pessoa/Email/x$email")"
+	atf_check -o inline:'[]\n' jq -c . body
+}
+
+atf_test_case diretrix__nobody_empty
+diretrix__nobody_empty_head() {
+	atf_set descr "a no_cpf lead's phone and e-mail find nobody: []"
+	atf_set require.config sim_url
+}
+diretrix__nobody_empty_body() {
+	sim_init
+	local id=$(lead_of no_cpf)
+	truth "$id"
+	atf_check -o inline:'null null\n' \
+	    jq -r '"\(.phone_person) \(.email_person)"' truth
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	atf_check -o inline:'[]\n' jq -c . body
+	expect 200 "$(dx "/Consultas/Pessoa/Email/$(jq -r .email truth)")"
+	atf_check -o inline:'[]\n' jq -c . body
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/1198765432)"
+	atf_check -o inline:'[]\n' jq -c . body
+}
+
+atf_test_case diretrix_multi__decoy_first
+diretrix_multi__decoy_first_head() {
+	atf_set descr "a multi lead's phone gives a decoy first, then the person"
+	atf_set require.config sim_url
+}
+diretrix_multi__decoy_first_body() {
+	sim_init
+	local id=$(lead_of multi)
+	truth "$id"
+	atf_check -o inline:'5\n' jq '.phone_person.seed % 11' truth
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	expect_json 'length == 2'
+	atf_check -o inline:"$(jq -c '{nome: .phone_person.name,
+	    cpf: .phone_person.cpf}' truth)\n" jq -c '.[1]' body
+	jq -e --slurpfile t truth '.[0].nome != $t[0].phone_person.name and
+	    .[0].cpf != $t[0].phone_person.cpf' body >/dev/null ||
+	    atf_fail "the decoy is not another person: $(cat body)"
+	cpf_ok "$(jq -r '.[0].cpf' body)" || atf_fail "decoy CPF invalid"
+}
+
+atf_test_case work__wrong_token_401
+work__wrong_token_401_head() {
+	atf_set descr "the Work API without the right token is 401 Token inválido"
+	atf_set require.config sim_url
+}
+work__wrong_token_401_body() {
+	sim_init
+	expect 401 "$(get '/api?modulo=cpf&consulta=11144477735')"
+	expect_json '.status == 401 and .reason == "Token inválido"'
+	expect 401 "$(get '/api?token=nope&modulo=cpf&consulta=11144477735')"
+	expect_json '.status == 401 and .reason == "Token inválido"'
+}
+
+atf_test_case work_cpf__dossier_fields
+work_cpf__dossier_fields_head() {
+	atf_set descr "modulo=cpf gives a dossier with every field of DESIGN §3"
+	atf_set require.config sim_url
+}
+work_cpf__dossier_fields_body() {
+	sim_init
+	local id=$(lead_of normal)
+	truth "$id"
+	expect 200 "$(work "modulo=cpf&consulta=$(jq -r .phone_person.cpf truth)")"
+	expect_json '.status == 200'
+	jq -e --slurpfile t truth '.DadosBasicos |
+	    .nome == $t[0].phone_person.name and
+	    .cpf == $t[0].phone_person.cpf' body >/dev/null ||
+	    atf_fail "dossier of another person"
+	expect_json '.DadosBasicos | (.dataNascimento |
+	    test("^[0-3][0-9]/[01][0-9]/(19|20)[0-9]{2}$")) and
+	    (.sexo == "F - FEMININO" or .sexo == "M - MASCULINO") and
+	    (.nomeMae | length > 0) and (.nomePai | length > 0) and
+	    (.estadoCivil | length > 0)'
+	expect_json '.DadosEconomicos | (.renda | test("^[0-9]+,[0-9]{2}$")) and
+	    (.poderAquisitivo.poderAquisitivoDescricao | length > 0) and
+	    (.poderAquisitivo.faixaPoderAquisitivo |
+	    test("^De R\\$ [0-9]+ até R\\$ [0-9]+$")) and
+	    (.score | has("scoreCSBA") and has("scoreCSBAFaixaRisco"))'
+	jq -e --slurpfile t truth '(.emails | length >= 1 and length <= 4) and
+	    .emails[0].email == $t[0].email and
+	    (.emails | all(has("email") and has("prioridade") and
+	    has("qualidade")))' body >/dev/null || atf_fail "emails"
+	jq -e --slurpfile t truth '(.telefones | length >= 1 and
+	    length <= 4) and .telefones[0].telefone == $t[0].phone and
+	    (.telefones | all(has("telefone") and has("tipo") and
+	    has("operadora") and (.whatsapp == "SIM" or .whatsapp == null)))' \
+	    body >/dev/null || atf_fail "telefones"
+	expect_json '(.enderecos | length >= 1 and length <= 3) and
+	    (.enderecos | all(has("tipoLogradouro") and has("logradouro") and
+	    has("logradouroNumero") and has("complemento") and
+	    has("bairro") and has("cidade") and has("uf") and has("cep")))'
+	expect_json '(.empresas | length <= 3) and
+	    (.empresas | all(has("cnpj") and has("relacao")))'
+}
+
+atf_test_case work_cpf__not_found_in_200
+work_cpf__not_found_in_200_head() {
+	atf_set descr "no dossier (s mod 97 = 0) and a CPF with wrong check " \
+	    "digits are 404 in a 200 body"
+	atf_set require.config sim_url
+}
+work_cpf__not_found_in_200_body() {
+	sim_init
+	local id=$(lead_of no_dossier) cpf bad
+	truth "$id"
+	atf_check -o inline:'0\n' jq '.phone_person.seed % 97' truth
+	cpf=$(jq -r .phone_person.cpf truth)
+	expect 200 "$(work "modulo=cpf&consulta=$cpf")"
+	atf_check -o inline:'{"status":404,"reason":"Document not found."}\n' \
+	    jq -c . body
+	# The same person is still found by Diretrix.
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	expect_json ".[0].cpf == \"$cpf\""
+	# A CPF with a wrong last digit.
+	bad=$(echo "$cpf" | sed 's/.$//')$(( ($(echo "$cpf" | cut -c11) + 1) % 10 ))
+	expect 200 "$(work "modulo=cpf&consulta=$bad")"
+	expect_json '.status == 404 and .reason == "Document not found."'
+}
+
+atf_test_case work_phone__finds_person
+work_phone__finds_person_head() {
+	atf_set descr "modulo=phone gives the person's CPF, or {\"msg\":[]}"
+	atf_set require.config sim_url
+}
+work_phone__finds_person_body() {
+	sim_init
+	local id=$(lead_of normal)
+	truth "$id"
+	expect 200 "$(work "modulo=phone&consulta=$(jq -r .phone truth)")"
+	atf_check -o inline:"$(jq -c '{msg: [{cpf_cnpj: .phone_person.cpf,
+	    nome: .phone_person.name}]}' truth)\n" jq -c . body
+	id=$(lead_of no_cpf)
+	truth "$id"
+	expect 200 "$(work "modulo=phone&consulta=$(jq -r .phone truth)")"
+	atf_check -o inline:'{"msg":[]}\n' jq -c . body
+}
+
+atf_test_case work_phone__padded_and_cnpj
+work_phone__padded_and_cnpj_head() {
+	atf_set descr "a padded lead's phone gives a CNPJ first, then 000+CPF"
+	atf_set require.config sim_url
+}
+work_phone__padded_and_cnpj_body() {
+	sim_init
+	local id=$(lead_of padded)
+	truth "$id"
+	atf_check -o inline:'3\n' jq '.phone_person.seed % 7' truth
+	expect 200 "$(work "modulo=phone&consulta=$(jq -r .phone truth)")"
+	expect_json '.msg | length == 2'
+	expect_json '.msg[0].cpf_cnpj | test("^[1-9][0-9]{13}$")'
+	atf_check -o inline:"000$(jq -r .phone_person.cpf truth)\n" \
+	    jq -r '.msg[1].cpf_cnpj' body
+	jq -e --slurpfile t truth '.msg[1].nome == $t[0].phone_person.name' \
+	    body >/dev/null || atf_fail "the padded entry is not the person"
+}
+
+atf_test_case work__bad_module_400_in_200
+work__bad_module_400_in_200_head() {
+	atf_set descr "an unknown modulo is Módulo inválido in a 200 body"
+	atf_set require.config sim_url
+}
+work__bad_module_400_in_200_body() {
+	sim_init
+	expect 200 "$(work 'modulo=rg&consulta=1')"
+	atf_check -o inline:'{"status":400,"reason":"Módulo inválido"}\n' \
+	    jq -c . body
+}
+
+atf_test_case fault_latency
+fault_latency_head() {
+	atf_set descr "code 01 answers normally after SIM_FAULT_LATENCY_MS " \
+	    "(default 2000)"
+	atf_set require.config sim_url
+}
+fault_latency_body() {
+	sim_init
+	local t
+	t=$(curl -s -o body -w '%{time_total}' --max-time 20 -H "$C2S_AUTH" \
+	    "$SIM/integration/leads/fa17c201$ZEROS")
+	expect_json '.data.id == "fa17c201'$ZEROS'"'
+	echo "$t" | awk '{ exit !($1 >= 1.5) }' ||
+	    atf_fail "answered in $t s, expected about 2 s"
+}
+
+atf_test_case fault_503
+fault_503_head() {
+	atf_set descr "code 02 is HTTP 503 with a JSON body, on C2S and on " \
+	    "the d1 contacts in Diretrix and the Work API phone module"
+	atf_set require.config sim_url
+}
+fault_503_body() {
+	sim_init
+	expect 503 "$(c2s "/integration/leads/fa17c202$ZEROS")"
+	jq . body >/dev/null || atf_fail "503 body is not JSON"
+	truth "fa17d102$ZEROS"
+	atf_check -o inline:'11999991002 fault-d1-02@example.invalid\n' \
+	    jq -r '"\(.phone) \(.email)"' truth
+	expect 503 "$(dx /Consultas/Pessoa/Telefone/11999991002)"
+	expect 503 "$(dx /Consultas/Pessoa/Email/fault-d1-02@example.invalid)"
+	expect 503 "$(work 'modulo=phone&consulta=11999991002')"
+	# The d1 person's CPF is not a marker: its dossier reads fine.
+	expect 200 "$(work "modulo=cpf&consulta=$(jq -r .phone_person.cpf truth)")"
+	expect_json '.status == 200'
+}
+
+atf_test_case fault_0a_cpf_503
+fault_0a_cpf_503_head() {
+	atf_set descr "a 0a lead's contacts find its marker person, whose CPF " \
+	    "faults in the Work API cpf module only"
+	atf_set require.config sim_url
+}
+fault_0a_cpf_503_body() {
+	sim_init
+	local cpf
+	truth "fa170a02$ZEROS"
+	atf_check -o inline:'11999992002 fault-0a-02@example.invalid\n' \
+	    jq -r '"\(.phone) \(.email)"' truth
+	cpf=$(jq -r .phone_person.cpf truth)
+	atf_check -o match:'^999999002' echo "$cpf"
+	cpf_ok "$cpf" || atf_fail "marker CPF $cpf has wrong check digits"
+	expect 200 "$(c2s "/integration/leads/fa170a02$ZEROS")"
+	expect_json '.data.attributes.customer |
+	    .phone == "11999992002" and .email == "fault-0a-02@example.invalid"'
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11999992002)"
+	expect_json ".[0].cpf == \"$cpf\""
+	jq -e --slurpfile t truth '.[0].nome == $t[0].phone_person.name' \
+	    body >/dev/null || atf_fail "Diretrix name is not the lead's"
+	expect 200 "$(dx /Consultas/Pessoa/Email/fault-0a-02%40example.invalid)"
+	expect_json ".[0].cpf == \"$cpf\""
+	expect 503 "$(work "modulo=cpf&consulta=$cpf")"
+}
+
+atf_test_case fault_malformed
+fault_malformed_head() {
+	atf_set descr "code 04 is a 200 with truncated JSON"
+	atf_set require.config sim_url
+}
+fault_malformed_body() {
+	sim_init
+	expect 200 "$(c2s "/integration/leads/fa17c204$ZEROS")"
+	atf_check -o inline:'{"data": {"type": "lead", "id": ' cat body
+	atf_check -s not-exit:0 -o ignore -e ignore jq . body
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11999991004)"
+	atf_check -s not-exit:0 -o ignore -e ignore jq . body
+}
+
+atf_test_case fault_truncated
+fault_truncated_head() {
+	atf_set descr "code 05 sends less than its Content-Length: curl " \
+	    "reports a partial file (exit 18)"
+	atf_set require.config sim_url
+}
+fault_truncated_body() {
+	sim_init
+	atf_check -s exit:18 -o ignore -e ignore curl -s -S --max-time 20 \
+	    -o body -H "$C2S_AUTH" "$SIM/integration/leads/fa17c205$ZEROS"
+	atf_check -s exit:18 -o ignore -e ignore curl -s -S --max-time 20 \
+	    -o body "$SIM/api?token=$WORK_TOKEN&modulo=phone&consulta=11999991005"
+}
+
+atf_test_case fault_403_in_200
+fault_403_in_200_head() {
+	atf_set descr "code 06 is the Work API's 403 in a 200 body; on C2S " \
+	    "it makes no sense and the lead reads normally"
+	atf_set require.config sim_url
+}
+fault_403_in_200_body() {
+	sim_init
+	local cpf
+	truth "fa170a06$ZEROS"
+	cpf=$(jq -r .phone_person.cpf truth)
+	expect 200 "$(work "modulo=cpf&consulta=$cpf")"
+	atf_check -o inline:'{"status":403,"reason":"Token expirado ou módulo não autorizado"}\n' \
+	    jq -c . body
+	expect 200 "$(work 'modulo=phone&consulta=11999991006')"
+	expect_json '.status == 403'
+	expect 200 "$(c2s "/integration/leads/fa17c206$ZEROS")"
+	expect_json ".data.id == \"fa17c206$ZEROS\""
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11999991006)"
+	expect_json 'length == 1'
+}
+
+atf_test_case fault_credits
+fault_credits_head() {
+	atf_set descr "code 07 is not enough credits in a 200 body"
+	atf_set require.config sim_url
+}
+fault_credits_body() {
+	sim_init
+	local cpf
+	truth "fa170a07$ZEROS"
+	cpf=$(jq -r .phone_person.cpf truth)
+	expect 200 "$(work "modulo=cpf&consulta=$cpf")"
+	atf_check -o inline:'{"code":429,"message":"not enough credits"}\n' \
+	    jq -c . body
+	expect 200 "$(work 'modulo=phone&consulta=11999991007')"
+	expect_json '.code == 429 and .message == "not enough credits"'
+}
+
+atf_test_case fault_429
+fault_429_head() {
+	atf_set descr "code 08 is HTTP 429 with Retry-After: 1"
+	atf_set require.config sim_url
+}
+fault_429_body() {
+	sim_init
+	atf_check -o match:'^retry-after: 1$' -x \
+	    "curl -s -D - -o /dev/null -H '$C2S_AUTH' '$SIM/integration/leads/fa17c208$ZEROS' | tr -d '\r' | tr A-Z a-z"
+	expect 429 "$(c2s "/integration/leads/fa17c208$ZEROS")"
+	expect 429 "$(dx /Consultas/Pessoa/Email/fault-d1-08@example.invalid)"
+}
+
+atf_test_case fault_oversized
+fault_oversized_head() {
+	atf_set descr "code 09 is about 2 MiB of valid JSON"
+	atf_set require.config sim_url
+}
+fault_oversized_body() {
+	sim_init
+	expect 200 "$(c2s "/integration/leads/fa17c209$ZEROS")"
+	[ "$(wc -c <body)" -gt 2000000 ] || atf_fail "only $(wc -c <body) bytes"
+	expect_json ".data.id == \"fa17c209$ZEROS\""
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11999991009)"
+	[ "$(wc -c <body)" -gt 2000000 ] || atf_fail "only $(wc -c <body) bytes"
+	expect_json 'type == "array"'
+}
+
+atf_test_case fault_flaky_then_ok
+fault_flaky_then_ok_head() {
+	atf_set descr "code 0a is 503 the first time a path is called since " \
+	    "the last reset, then the normal answer"
+	atf_set require.config sim_url
+}
+fault_flaky_then_ok_body() {
+	sim_init
+	reset
+	expect 503 "$(c2s "/integration/leads/fa17c20a$ZEROS")"
+	expect 200 "$(c2s "/integration/leads/fa17c20a$ZEROS")"
+	expect_json ".data.id == \"fa17c20a$ZEROS\""
+	expect 200 "$(c2s "/integration/leads/fa17c20a$ZEROS")"
+	# Another path of the same kind is flaky on its own.
+	expect 503 "$(c2s "/integration/leads/fa17c20a${ZEROS%0}1")"
+	expect 200 "$(c2s "/integration/leads/fa17c20a${ZEROS%0}1")"
+	expect 503 "$(dx /Consultas/Pessoa/Telefone/11999991010)"
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11999991010)"
+	reset
+	expect 503 "$(c2s "/integration/leads/fa17c20a$ZEROS")"
+}
+
+atf_test_case fault_500_html
+fault_500_html_head() {
+	atf_set descr "code 0b is HTTP 500 with an HTML body"
+	atf_set require.config sim_url
+}
+fault_500_html_body() {
+	sim_init
+	expect 500 "$(c2s "/integration/leads/fa17c20b$ZEROS")"
+	atf_check -o match:'<html>' cat body
+	atf_check -o match:'^content-type: text/html' -x \
+	    "curl -s -D - -o /dev/null -H '$C2S_AUTH' '$SIM/integration/leads/fa17c20b$ZEROS' | tr A-Z a-z"
+}
+
+atf_test_case fault_hang
+fault_hang_head() {
+	atf_set descr "code 03 hangs past a 1 s client timeout (curl exit 28)"
+	atf_set require.config sim_url
+	atf_set timeout 120
+}
+fault_hang_body() {
+	sim_init
+	atf_check -s exit:28 -o ignore -e ignore curl -s --max-time 1 \
+	    -H "$C2S_AUTH" "$SIM/integration/leads/fa17c203$ZEROS"
+}
+
+atf_test_case fault_cc_create_message
+fault_cc_create_message_head() {
+	atf_set descr "a cc lead reads fine but create_message faults, and " \
+	    "the refused note is not recorded"
+	atf_set require.config sim_url
+}
+fault_cc_create_message_body() {
+	sim_init
+	local id=fa17cc02$ZEROS
+	reset
+	expect 200 "$(c2s "/integration/leads/$id")"
+	expect 503 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d "{\"leadId\":\"$id\",\"body\":\"refused\"}")"
+	expect 200 "$(get "/__sim/notes?lead=$id")"
+	atf_check -o inline:'[]\n' jq -c .notes body
+}
+
+atf_test_case record__calls_counted_and_reset
+record__calls_counted_and_reset_head() {
+	atf_set descr "/__sim/calls counts calls by API and path; reset " \
+	    "forgets them"
+	atf_set require.config sim_url
+}
+record__calls_counted_and_reset_body() {
+	sim_init
+	local id=$(lead_id 6)
+	reset
+	expect 200 "$(c2s "/integration/leads/$id")"
+	expect 200 "$(c2s "/integration/leads/$id")"
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11987654321)"
+	expect 200 "$(work 'modulo=cpf&consulta=11144477735')"
+	expect 401 "$(get "/integration/leads/$id")"
+	expect 200 "$(get /__sim/calls)"
+	expect_json '.total == 5 and .by_api == {"c2s":3,"diretrix":1,"work":1}'
+	expect_json ".calls | map(select(.path == \"/integration/leads/$id\" and
+	    .status == 200 and .method == \"GET\" and .api == \"c2s\")) |
+	    .[0].count == 2"
+	expect_json '.calls | map(select(.api == "c2s" and .status == 401)) |
+	    .[0].count == 1'
+	expect 200 "$(get '/__sim/calls?api=work')"
+	expect_json '.total == 1 and (.calls | length == 1) and
+	    .calls[0].path == "/api?modulo=cpf&consulta=11144477735"'
+	reset
+	expect 200 "$(get /__sim/calls)"
+	expect_json '.total == 0 and .calls == [] and
+	    .by_api == {"c2s":0,"diretrix":0,"work":0}'
+}
+
+atf_test_case record__no_secrets
+record__no_secrets_head() {
+	atf_set descr "tokens and passwords never appear in what is recorded"
+	atf_set require.config sim_url
+}
+record__no_secrets_body() {
+	sim_init
+	reset
+	expect 200 "$(get "/api?modulo=phone&token=$WORK_TOKEN&consulta=11987654321")"
+	expect 200 "$(dx /Consultas/Pessoa/Telefone/11987654321)"
+	expect 200 "$(get /__sim/calls)"
+	expect_json '.calls | map(.path) | index("/api?modulo=phone&consulta=11987654321") != null'
+	atf_check -s exit:1 grep -e "$WORK_TOKEN" -e sim-pass -e \
+	    "$(printf %s "$DX_USER" | base64)" -e token body
+}
+
+atf_test_case notes__recorded
+notes__recorded_head() {
+	atf_set descr "/__sim/notes gives the notes posted on a lead, oldest " \
+	    "first, with accents and line breaks intact"
+	atf_set require.config sim_url
+}
+notes__recorded_body() {
+	sim_init
+	local id=$(lead_id 7) other=$(lead_id 8) up
+	reset
+	expect 201 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d "{\"leadId\":\"$id\",\"body\":\"✅ DADOS PESSOAIS\\nNome: João\"}")"
+	expect 201 "$(c2s "/integration/leads/$other/create_message" -X POST \
+	    -d "{\"leadId\":\"$other\",\"body\":\"other\"}")"
+	expect 201 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d "{\"leadId\":\"$id\",\"body\":\"second\"}")"
+	expect 200 "$(get "/__sim/notes?lead=$id")"
+	atf_check -o inline:"{\"lead\":\"$id\",\"notes\":[\"✅ DADOS PESSOAIS\\\\nNome: João\",\"second\"]}\n" \
+	    jq -c . body
+	up=$(echo "$id" | tr a-f A-F)
+	expect 200 "$(get "/__sim/notes?lead=$up")"
+	expect_json '.notes | length == 2'
+	expect 400 "$(get '/__sim/notes?lead=nope')"
+}
+
+atf_test_case truth__consistent_with_apis
+truth__consistent_with_apis_head() {
+	atf_set descr "for 30 leads, C2S, Diretrix and the Work API agree " \
+	    "with /__sim/truth"
+	atf_set require.config sim_url
+	atf_set timeout 300
+}
+truth__consistent_with_apis_body() {
+	sim_init
+	local i=100 id phone email digits
+	while [ $i -lt 130 ]; do
+		id=$(lead_id $i)
+		truth "$id"
+		expect 200 "$(c2s "/integration/leads/$id")"
+		mv body lead
+		phone=$(jq -r .phone truth)
+		email=$(jq -r .email truth)
+		# The lead's own contacts are the truth's.
+		atf_check -o inline:"$email\n" \
+		    jq -r '.data.attributes.customer.email' lead
+		if [ "$phone" = null ]; then
+			jq -e '.data.attributes.customer | has("phone") | not' \
+			    lead >/dev/null || atf_fail "$id: phone present"
+		else
+			digits=$(jq -r .data.attributes.customer.phone lead |
+			    tr -cd 0-9)
+			[ "$digits" = "$phone" ] || [ "$digits" = "55$phone" ] ||
+			    atf_fail "$id: phone $digits is not $phone"
+			expect 200 "$(dx "/Consultas/Pessoa/Telefone/$phone")"
+			jq -e --slurpfile t truth 'if $t[0].phone_person == null
+			    then . == [] else .[-1].cpf == $t[0].phone_person.cpf
+			    and .[-1].nome == $t[0].phone_person.name end' \
+			    body >/dev/null || atf_fail "$id: phone lookup"
+		fi
+		if [ "$email" != null ]; then
+			expect 200 "$(dx "/Consultas/Pessoa/Email/$email")"
+			jq -e --slurpfile t truth 'if $t[0].email_person == null
+			    then . == [] else . == [{nome: $t[0].email_person.name,
+			    cpf: $t[0].email_person.cpf}] end' body >/dev/null ||
+			    atf_fail "$id: e-mail lookup"
+		fi
+		case $(jq -r .variant truth) in
+		null_name)
+			atf_check -o inline:'null\n' \
+			    jq .data.attributes.customer.name lead ;;
+		split)
+			jq -e '.phone_person.cpf != .email_person.cpf' truth \
+			    >/dev/null || atf_fail "$id: split is one person" ;;
+		normal|multi|padded|no_dossier|abbrev)
+			jq -e '.phone_person == .email_person' truth \
+			    >/dev/null || atf_fail "$id: two persons" ;;
+		esac
+		i=$((i + 1))
+	done
+}
+
+atf_test_case data__deterministic
+data__deterministic_head() {
+	atf_set descr "the same request gives a byte-identical answer"
+	atf_set require.config sim_url
+}
+data__deterministic_body() {
+	sim_init
+	local id=$(lead_id 9) p
+	truth "$id"
+	for p in "/integration/leads/$id" '/integration/leads?perpage=50'; do
+		expect 200 "$(c2s "$p")"
+		mv body one
+		expect 200 "$(c2s "$p")"
+		atf_check cmp -s one body
+	done
+	id=$(lead_of normal)
+	truth "$id"
+	p="modulo=cpf&consulta=$(jq -r .phone_person.cpf truth)"
+	expect 200 "$(work "$p")"
+	mv body one
+	expect 200 "$(work "$p")"
+	atf_check cmp -s one body
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	mv body one
+	expect 200 "$(dx "/Consultas/Pessoa/Telefone/$(jq -r .phone truth)")"
+	atf_check cmp -s one body
+}
+
+atf_test_case data__no_cpf_rate_about_10_percent
+data__no_cpf_rate_about_10_percent_head() {
+	atf_set descr "of 400 leads, between 5 and 15 % are no_cpf, and every " \
+	    "variant occurs"
+	atf_set require.config sim_url
+	atf_set timeout 300
+}
+data__no_cpf_rate_about_10_percent_body() {
+	sim_init
+	local i=1000
+	: >variants
+	while [ $i -lt 1400 ]; do
+		curl -s --max-time 10 "$SIM/__sim/truth/$(lead_id $i)" |
+		    jq -r .variant >>variants
+		i=$((i + 1))
+	done
+	[ "$(wc -l <variants)" -eq 400 ] || atf_fail "not 400 answers"
+	atf_check -o match:'^ok' awk '
+	    $1 == "no_cpf" { n++ } END { print (n >= 20 && n <= 60 ? "ok " : "bad ") n }' variants
+	for v in no_cpf split null_email missing_phone multi padded \
+	    no_dossier null_name abbrev normal; do
+		grep -qx "$v" variants || atf_fail "no $v lead among 400"
+	done
+}
+
+atf_test_case cpf__check_digits_valid
+cpf__check_digits_valid_head() {
+	atf_set descr "the CPFs of 40 leads' persons have valid check digits"
+	atf_set require.config sim_url
+	atf_set timeout 300
+}
+cpf__check_digits_valid_body() {
+	sim_init
+	local i=200 cpf n=0
+	# The checker itself rejects a wrong digit.
+	cpf_ok 11144477735 || atf_fail "cpf_ok rejects a valid CPF"
+	cpf_ok 11144477736 && atf_fail "cpf_ok accepts an invalid CPF"
+	while [ $i -lt 240 ]; do
+		truth "$(lead_id $i)"
+		for cpf in $(jq -r '.phone_person.cpf?, .email_person.cpf? |
+		    select(. != null)' truth); do
+			cpf_ok "$cpf" || atf_fail "invalid CPF $cpf"
+			n=$((n + 1))
+		done
+		i=$((i + 1))
+	done
+	[ $n -ge 40 ] || atf_fail "only $n CPFs checked"
+}
+
+atf_test_case routes__unknown_404_wrong_method_405
+routes__unknown_404_wrong_method_405_head() {
+	atf_set descr "an unknown path is 404, a wrong method 405, both JSON"
+	atf_set require.config sim_url
+}
+routes__unknown_404_wrong_method_405_body() {
+	sim_init
+	expect 404 "$(get /no/such/path)"
+	expect_json '.error | type == "string"'
+	expect 405 "$(get /__sim/reset)"
+	expect_json '.error | type == "string"'
+	expect 405 "$(c2s "/integration/leads/$(lead_id 1)" -X DELETE)"
+}
+
+atf_init_test_cases() {
+	atf_add_test_case c2s_lead__shape
+	atf_add_test_case c2s_lead__case_insensitive
+	atf_add_test_case c2s_lead__not_hex_404
+	atf_add_test_case c2s__wrong_token_401
+	atf_add_test_case c2s_message__201
+	atf_add_test_case c2s_message__bad_body_400
+	atf_add_test_case c2s_create__id_is_fnv64
+	atf_add_test_case c2s_list__perpage
+	atf_add_test_case diretrix__wrong_auth_401
+	atf_add_test_case diretrix_phone__finds_person
+	atf_add_test_case diretrix_email__finds_person
+	atf_add_test_case diretrix__nobody_empty
+	atf_add_test_case diretrix_multi__decoy_first
+	atf_add_test_case work__wrong_token_401
+	atf_add_test_case work_cpf__dossier_fields
+	atf_add_test_case work_cpf__not_found_in_200
+	atf_add_test_case work_phone__finds_person
+	atf_add_test_case work_phone__padded_and_cnpj
+	atf_add_test_case work__bad_module_400_in_200
+	atf_add_test_case fault_latency
+	atf_add_test_case fault_503
+	atf_add_test_case fault_0a_cpf_503
+	atf_add_test_case fault_malformed
+	atf_add_test_case fault_truncated
+	atf_add_test_case fault_403_in_200
+	atf_add_test_case fault_credits
+	atf_add_test_case fault_429
+	atf_add_test_case fault_oversized
+	atf_add_test_case fault_flaky_then_ok
+	atf_add_test_case fault_500_html
+	atf_add_test_case fault_hang
+	atf_add_test_case fault_cc_create_message
+	atf_add_test_case record__calls_counted_and_reset
+	atf_add_test_case record__no_secrets
+	atf_add_test_case notes__recorded
+	atf_add_test_case truth__consistent_with_apis
+	atf_add_test_case data__deterministic
+	atf_add_test_case data__no_cpf_rate_about_10_percent
+	atf_add_test_case cpf__check_digits_valid
+	atf_add_test_case routes__unknown_404_wrong_method_405
+}

@@ -1,0 +1,131 @@
+/*
+ * sim.h -- what the files of upstream-sim share: the data model (persons,
+ * leads, fault markers) of sim_data.c and the record file of
+ * sim_record.c.  Only fcgi/upstream-sim.c and fcgi/sim_*.c include it.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Seeds: 1 .. SIM_SEED_MAX; from SIM_SEED_RESERVED up only markers. */
+#define SIM_SEED_MAX		999999999u
+#define SIM_SEED_RESERVED	999000000u
+
+#define SIM_LEAD_ID_LEN		32
+
+/* Where a fault marker strikes (the two hex digits after "fa17"). */
+enum sim_target {
+	SIM_T_NONE = 0,
+	SIM_T_C2,	/* c2: C2S GET of the lead */
+	SIM_T_CC,	/* cc: C2S create_message on the lead */
+	SIM_T_D1,	/* d1: Diretrix and the Work API phone module */
+	SIM_T_0A,	/* 0a: the Work API cpf module */
+	SIM_T__MAX
+};
+
+/* The fault codes; the enum value is the code. */
+enum sim_fault {
+	SIM_F_NONE = 0,
+	SIM_F_LATENCY,		/* 01 */
+	SIM_F_503,		/* 02 */
+	SIM_F_HANG,		/* 03 */
+	SIM_F_MALFORMED,	/* 04 */
+	SIM_F_TRUNCATED,	/* 05 */
+	SIM_F_403,		/* 06 */
+	SIM_F_CREDITS,		/* 07 */
+	SIM_F_429,		/* 08 */
+	SIM_F_OVERSIZED,	/* 09 */
+	SIM_F_FLAKY,		/* 0a */
+	SIM_F_500,		/* 0b */
+	SIM_F__MAX
+};
+
+enum sim_variant {
+	SIM_V_NORMAL = 0,
+	SIM_V_NO_CPF,
+	SIM_V_SPLIT,
+	SIM_V_NULL_EMAIL,
+	SIM_V_MISSING_PHONE,
+	SIM_V_MULTI,
+	SIM_V_PADDED,
+	SIM_V_NO_DOSSIER,
+	SIM_V_NULL_NAME,
+	SIM_V_ABBREV,
+	SIM_V_FAULT,		/* a d1 or 0a fault lead: marker contacts */
+	SIM_V__MAX
+};
+
+/* A person, all derived from its seed. */
+struct sim_person {
+	uint32_t	 seed;
+	int		 female;
+	char		 name[128];	/* ordinary case, as C2S writes it */
+	char		 uname[128];	/* capitals, as the registries do */
+	char		 cpf[12];
+	char		 phone[12];	/* national digits DD9NNNNNNNN */
+	char		 email[96];
+};
+
+/* A lead, all derived from its id. */
+struct sim_lead {
+	char		 id[SIM_LEAD_ID_LEN + 1];	/* lowercase */
+	uint64_t	 h;
+	enum sim_variant variant;
+	enum sim_target	 target;	/* SIM_T_NONE unless a fault lead */
+	enum sim_fault	 code;
+	uint32_t	 phone_seed;	/* 0: the phone belongs to nobody */
+	uint32_t	 email_seed;	/* 0: the e-mail belongs to nobody */
+	int		 has_name;
+	char		 name[128];
+	int		 has_phone;
+	char		 phone[16];	/* national digits */
+	char		 phone_fmt[32];	/* as the lead writes it */
+	int		 has_phone2;
+	char		 phone2_fmt[32];
+	int		 has_email;
+	char		 email[96];
+};
+
+/* sim_data.c */
+uint64_t	 sim_fnv64(const void *, size_t);
+const char	*sim_variant_name(enum sim_variant);
+int		 sim_lead_id_ok(const char *);
+void		 sim_lead_make(const char *id, struct sim_lead *);
+int		 sim_person_make(uint32_t seed, struct sim_person *);
+uint32_t	 sim_phone_lookup(const char *, enum sim_target *,
+		    enum sim_fault *);
+uint32_t	 sim_email_lookup(const char *, enum sim_target *,
+		    enum sim_fault *);
+uint32_t	 sim_cpf_lookup(const char *, enum sim_target *,
+		    enum sim_fault *);
+int		 sim_has_dossier(uint32_t);
+json_t		*sim_lead_json(const struct sim_lead *);
+json_t		*sim_lead_list_json(long long n);
+json_t		*sim_diretrix_json(uint32_t, int by_phone);
+json_t		*sim_workphone_json(uint32_t);
+json_t		*sim_dossier_json(uint32_t);
+json_t		*sim_person_json(uint32_t);
+
+/* sim_record.c */
+struct sim_record {
+	int		 fd;		/* O_APPEND, for writing */
+	char		 path[1024];
+};
+
+int		 sim_record_open(struct sim_record *, const char *path);
+void		 sim_record_close(struct sim_record *);
+int		 sim_record_lock(struct sim_record *, int lock);
+int		 sim_record_append(struct sim_record *, const char *api,
+		    const char *method, const char *path, int status,
+		    const char *lead, const char *note);
+long long	 sim_record_count(const struct sim_record *, const char *api,
+		    const char *path);
+json_t		*sim_record_calls(const struct sim_record *, const char *api);
+json_t		*sim_record_notes(const struct sim_record *, const char *lead);
+int		 sim_record_reset(const struct sim_record *);
+
+#endif /* SIM_H */

@@ -1,0 +1,1268 @@
+/*
+ * sim_data.c -- the synthetic world of upstream-sim.  Persons are seeds
+ * (1 .. 999 999 999) from which a name, CPF, phone, e-mail and a whole
+ * Work API dossier are computed; leads are 32-hex ids from whose FNV-1a
+ * hash a variant and its persons are computed; fault markers are reserved
+ * ids, phones, e-mails and CPFs.  Nothing is stored and nothing is random:
+ * the same input always gives the same output (docs/SIMULATOR.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "c2s-enrich.h"
+#include "sim.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define ORD_MAX		(SIM_SEED_RESERVED - 1)	/* last ordinary seed */
+#define PHONE_BLOCK	100000000u	/* numbers per DDD */
+#define PHONE_RESERVED	99990000u	/* numbers 9999xxxx are markers */
+#define MARKER_0A	999999000u	/* 0a marker persons: + code */
+#define MARKER_D1	999999100u	/* d1 marker persons: + code */
+#define LEAD_EPOCH	1704067200	/* 2024-01-01T00:00:00Z */
+
+struct first {
+	const char	*name;
+	int		 female;
+};
+
+/* FIRST[s mod 32] and the middle name FIRST[(s / 32) mod 32]. */
+static const struct first FIRST[32] = {
+	{ "João", 0 },		{ "Márcia", 1 },	{ "Antônio", 0 },
+	{ "Conceição", 1 },	{ "José", 0 },		{ "Fátima", 1 },
+	{ "Luís", 0 },		{ "Lúcia", 1 },		{ "Sérgio", 0 },
+	{ "Mônica", 1 },	{ "Fábio", 0 },		{ "Patrícia", 1 },
+	{ "Vinícius", 0 },	{ "Letícia", 1 },	{ "Otávio", 0 },
+	{ "Cecília", 1 },	{ "Rogério", 0 },	{ "Vitória", 1 },
+	{ "Cláudio", 0 },	{ "Beatriz", 1 },	{ "André", 0 },
+	{ "Júlia", 1 },		{ "Paulo", 0 },		{ "Ana", 1 },
+	{ "Lucas", 0 },		{ "Luíza", 1 },		{ "Rafael", 0 },
+	{ "Tânia", 1 },		{ "Caio", 0 },		{ "Glória", 1 },
+	{ "Tomás", 0 },		{ "Sônia", 1 },
+};
+
+/* LAST[(s / 1024) mod 32] and LAST[(s / 32768) mod 32]. */
+static const char *const LAST[32] = {
+	"Araújo", "Simões", "Gonçalves", "Magalhães", "Silva", "Santos",
+	"Oliveira", "Souza", "Pereira", "Lima", "Carvalho", "Ferreira",
+	"Rodrigues", "Almeida", "Gomes", "Ribeiro", "Guimarães", "Brandão",
+	"Falcão", "Romão", "Assunção", "Nogueira", "Barbosa", "Cardoso",
+	"Teixeira", "Mendes", "Fonseca", "Peixoto", "Ramos", "Vasconcelos",
+	"Lopes", "Leão",
+};
+
+/* The DDDs of persons, D[i] for phone block i, and their capitals. */
+static const unsigned DDD[10] = { 11, 21, 31, 41, 51, 61, 71, 81, 91, 27 };
+
+struct city {
+	const char	*name;
+	const char	*uf;
+	unsigned	 cep;		/* first CEP of the city */
+	unsigned	 span;		/* how many CEPs it has */
+};
+
+static const struct city CITY[10] = {
+	{ "SÃO PAULO", "SP", 1000000, 5000000 },
+	{ "RIO DE JANEIRO", "RJ", 20000000, 4000000 },
+	{ "BELO HORIZONTE", "MG", 30000000, 2000000 },
+	{ "CURITIBA", "PR", 80000000, 3000000 },
+	{ "PORTO ALEGRE", "RS", 90000000, 2000000 },
+	{ "BRASÍLIA", "DF", 70000000, 3000000 },
+	{ "SALVADOR", "BA", 40000000, 3000000 },
+	{ "RECIFE", "PE", 50000000, 3000000 },
+	{ "BELÉM", "PA", 66000000, 1000000 },
+	{ "VITÓRIA", "ES", 29000000, 100000 },
+};
+
+/* Real DDDs outside DDD[]: phones nobody owns (no_cpf leads). */
+static const unsigned OTHER_DDD[] = {
+	12, 13, 14, 15, 16, 17, 18, 19, 22, 24, 32, 35, 43, 47, 48, 55,
+	62, 65, 67, 69, 75, 79, 85, 98,
+};
+
+static const char *const DOM[5] = {
+	"gmail.com", "hotmail.com", "yahoo.com.br", "outlook.com",
+	"uol.com.br",
+};
+
+static const char *const VARIANT[SIM_V__MAX] = {
+	"normal", "no_cpf", "split", "null_email", "missing_phone", "multi",
+	"padded", "no_dossier", "null_name", "abbrev", "fault",
+};
+
+/* The variant of H mod 20 (10 .. 19 are normal). */
+static const enum sim_variant VARIANT_OF[10] = {
+	SIM_V_NO_CPF, SIM_V_NO_CPF, SIM_V_SPLIT, SIM_V_NULL_EMAIL,
+	SIM_V_MISSING_PHONE, SIM_V_MULTI, SIM_V_PADDED, SIM_V_NO_DOSSIER,
+	SIM_V_NULL_NAME, SIM_V_ABBREV,
+};
+
+struct band {
+	const char	*desc;
+	unsigned	 lo, hi;
+};
+
+static const struct band BAND[6] = {
+	{ "BAIXO", 1, 2640 },
+	{ "MEDIO BAIXO", 2641, 4500 },
+	{ "MEDIO", 4501, 7017 },
+	{ "MEDIO ALTO", 7018, 15000 },
+	{ "ALTO", 15001, 30000 },
+	{ "MUITO ALTO", 30001, 60000 },
+};
+
+static const char *const CIVIL[5] = {
+	"SOLTEIRO", "CASADO", "DIVORCIADO", "VIUVO", "UNIAO ESTAVEL",
+};
+
+static const char *const QUALITY[3] = { "ALTA", "MEDIA", "BAIXA" };
+static const char *const CARRIER[4] = { "VIVO", "CLARO", "TIM", "OI" };
+
+struct street {
+	const char	*type;
+	const char	*name;
+};
+
+static const struct street STREET[12] = {
+	{ "RUA", "DAS FLORES" },		{ "AVENIDA", "BRASIL" },
+	{ "RUA", "SÃO JOÃO" },			{ "AVENIDA", "PAULISTA" },
+	{ "RUA", "DOM PEDRO II" },		{ "ALAMEDA", "SANTOS" },
+	{ "RUA", "VISCONDE DE PIRAJÁ" },	{ "AVENIDA", "GETÚLIO VARGAS" },
+	{ "TRAVESSA", "DA CONCEIÇÃO" },		{ "RUA", "XV DE NOVEMBRO" },
+	{ "AVENIDA", "BEIRA MAR" },		{ "RUA", "TIRADENTES" },
+};
+
+static const char *const DISTRICT[12] = {
+	"CENTRO", "JARDIM AMÉRICA", "VILA MARIANA", "BOA VIAGEM",
+	"SAVASSI", "MOINHOS DE VENTO", "ASA SUL", "BARRA", "NAZARÉ",
+	"JARDIM DA PENHA", "SÃO CRISTÓVÃO", "BATEL",
+};
+
+static const char *const BUSINESS[4] = {
+	"COMÉRCIO", "SERVIÇOS", "IMÓVEIS", "CONSTRUÇÕES",
+};
+
+static const char *const RELATION[3] = {
+	"SOCIO", "SOCIO-ADMINISTRADOR", "TITULAR",
+};
+
+struct product {
+	const char	*ref;		/* prop_ref prefix */
+	const char	*desc;
+	unsigned	 price;		/* in thousands of reais */
+};
+
+static const struct product PRODUCT[6] = {
+	{ "AP", "Apartamento 2 dormitórios em Moema", 850 },
+	{ "AP", "Apartamento 3 suítes na Savassi", 1290 },
+	{ "CA", "Casa térrea com quintal no Batel", 980 },
+	{ "CO", "Cobertura duplex em Boa Viagem", 2350 },
+	{ "ST", "Studio mobiliado na Asa Sul", 420 },
+	{ "TE", "Terreno em condomínio fechado", 310 },
+};
+
+static const char *const SOURCE[6] = {
+	"Facebook Ads", "Google Ads", "Site", "Zap Imóveis", "Viva Real",
+	"OLX",
+};
+
+static const char *const SELLER[4] = {
+	"Carla Menezes", "Rodrigo Azevedo", "Juliana Prado", "Márcio Tavares",
+};
+
+struct status {
+	const char	*alias;
+	const char	*name;
+};
+
+static const struct status STATUS[3] = {
+	{ "novo", "Novo" },
+	{ "em_atendimento", "Em atendimento" },
+	{ "visita_agendada", "Visita agendada" },
+};
+
+/* Accent-free lowercase of the Latin-1 letters U+00E0 .. U+00FF. */
+static const char FOLD[33] = "aaaaaaaceeeeiiiidnooooo?ouuuuyty";
+
+uint64_t
+sim_fnv64(const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0) {
+		h ^= *s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* A value derived from "h" for the purpose named by "salt". */
+static uint64_t
+sub(uint64_t h, const char *salt)
+{
+	char	 b[96];
+	int	 n;
+
+	n = snprintf(b, sizeof(b), "%016llx/%s", (unsigned long long)h, salt);
+	if (n < 0 || (size_t)n >= sizeof(b))
+		n = 0;
+	return sim_fnv64(b, (size_t)n);
+}
+
+/* A value derived from seed "s" for the purpose "salt", item "k". */
+static uint64_t
+seedh(uint32_t s, const char *salt, unsigned k)
+{
+	char	 b[96];
+	int	 n;
+
+	n = snprintf(b, sizeof(b), "%u/%s/%u", s, salt, k);
+	if (n < 0 || (size_t)n >= sizeof(b))
+		n = 0;
+	return sim_fnv64(b, (size_t)n);
+}
+
+/* Write "v" as exactly "w" decimal digits (the low ones) at "dst". */
+static void
+put_digits(char *dst, unsigned long long v, int w)
+{
+	while (w-- > 0) {
+		dst[w] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+const char *
+sim_variant_name(enum sim_variant v)
+{
+	return v < SIM_V__MAX ? VARIANT[v] : "normal";
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+sim_lead_id_ok(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < SIM_LEAD_ID_LEN; i++)
+		if (hexval((unsigned char)id[i]) == -1)
+			return 0;
+	return id[i] == '\0';
+}
+
+/*
+ * Seeds of ordinary data: not reserved, phone not of the 9999 block, CPF
+ * not all one digit (111.111.111-11 passes the check digits but is
+ * refused by every validator).
+ */
+static int
+seed_ordinary(uint32_t s)
+{
+	return s >= 1 && s <= ORD_MAX &&
+	    (s - 1) % PHONE_BLOCK < PHONE_RESERVED && s % 111111111u != 0;
+}
+
+/* The marker persons: 0a (999 999 0NN) and d1 (999 999 1NN). */
+static int
+seed_marker(uint32_t s, enum sim_target *t, enum sim_fault *c)
+{
+	if (s > MARKER_0A && s <= MARKER_0A + SIM_F_500) {
+		*t = SIM_T_0A;
+		*c = (enum sim_fault)(s - MARKER_0A);
+		return 1;
+	}
+	if (s > MARKER_D1 && s <= MARKER_D1 + SIM_F_500) {
+		*t = SIM_T_D1;
+		*c = (enum sim_fault)(s - MARKER_D1);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+seed_known(uint32_t s)
+{
+	enum sim_target	 t;
+	enum sim_fault	 c;
+
+	return seed_ordinary(s) || seed_marker(s, &t, &c);
+}
+
+static int
+is_multi(uint32_t s)
+{
+	return seed_ordinary(s) && s % 11 == 5;
+}
+
+static int
+is_padded(uint32_t s)
+{
+	return seed_ordinary(s) && s % 7 == 3;
+}
+
+int
+sim_has_dossier(uint32_t s)
+{
+	return seed_known(s) && !(seed_ordinary(s) && s % 97 == 0);
+}
+
+/* Copy "src" to "dst" in capitals, accented letters included. */
+static void
+upcase(const char *src, char *dst, size_t sz)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0;
+
+	for (; *s != '\0' && i + 1 < sz; s++, i++) {
+		if (*s >= 'a' && *s <= 'z')
+			dst[i] = (char)(*s - 'a' + 'A');
+		else if (i > 0 && (unsigned char)dst[i - 1] == 0xc3 &&
+		    *s >= 0xa0 && *s <= 0xbe && *s != 0xb7)
+			dst[i] = (char)(*s - 0x20);
+		else
+			dst[i] = (char)*s;
+	}
+	/* Never leave half of a two-byte character. */
+	if (i > 0 && (unsigned char)dst[i - 1] >= 0xc0)
+		i--;
+	dst[i] = '\0';
+}
+
+/* Copy "src" to "dst" lowercase and accent-free (for e-mails). */
+static void
+fold(const char *src, char *dst, size_t sz)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0;
+
+	for (; *s != '\0' && i + 1 < sz; s++) {
+		if (*s == 0xc3 && s[1] >= 0x80 && s[1] <= 0xbf) {
+			s++;
+			dst[i++] = FOLD[(*s | 0x20) - 0xa0];
+		} else if (*s >= 'A' && *s <= 'Z')
+			dst[i++] = (char)(*s - 'A' + 'a');
+		else if (*s < 0x80)
+			dst[i++] = (char)*s;
+	}
+	dst[i] = '\0';
+}
+
+static void
+base36(uint32_t v, char *dst, size_t sz)
+{
+	char	 tmp[16];
+	size_t	 n = 0, i;
+
+	do {
+		tmp[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+		v /= 36;
+	} while (v > 0 && n < sizeof(tmp));
+	for (i = 0; i < n && i + 1 < sz; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[i] = '\0';
+}
+
+static void
+cpf_make(uint32_t s, char out[12])
+{
+	int	 i, sum, d;
+
+	put_digits(out, s, 9);
+	for (sum = 0, i = 0; i < 9; i++)
+		sum += (out[i] - '0') * (10 - i);
+	d = sum % 11;
+	out[9] = (char)(d < 2 ? '0' : '0' + 11 - d);
+	for (sum = 0, i = 0; i < 10; i++)
+		sum += (out[i] - '0') * (11 - i);
+	d = sum % 11;
+	out[10] = (char)(d < 2 ? '0' : '0' + 11 - d);
+	out[11] = '\0';
+}
+
+/* CNPJ number "k" of seed "s": 8 digits, branch 0001, check digits. */
+static void
+cnpj_make(uint32_t s, unsigned k, char out[15])
+{
+	static const int w1[12] = { 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2 };
+	static const int w2[13] = { 6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2 };
+	int		 i, sum, d;
+
+	put_digits(out, 10000000 + seedh(s, "cnpj", k) % 89999999, 8);
+	memcpy(out + 8, "0001", 4);
+	for (sum = 0, i = 0; i < 12; i++)
+		sum += (out[i] - '0') * w1[i];
+	d = sum % 11;
+	out[12] = (char)(d < 2 ? '0' : '0' + 11 - d);
+	for (sum = 0, i = 0; i < 13; i++)
+		sum += (out[i] - '0') * w2[i];
+	d = sum % 11;
+	out[13] = (char)(d < 2 ? '0' : '0' + 11 - d);
+	out[14] = '\0';
+}
+
+/* The index in DDD[] of a national phone's DDD, or -1. */
+static int
+ddd_index(const char *phone)
+{
+	unsigned	 d;
+	size_t		 i;
+
+	if (phone[0] < '0' || phone[0] > '9' || phone[1] < '0' ||
+	    phone[1] > '9')
+		return -1;
+	d = (unsigned)(phone[0] - '0') * 10 + (unsigned)(phone[1] - '0');
+	for (i = 0; i < NELEM(DDD); i++)
+		if (DDD[i] == d)
+			return (int)i;
+	return -1;
+}
+
+/* "first.last", lowercase and accent-free, of seed "s". */
+static void
+email_local(uint32_t s, char *dst, size_t sz)
+{
+	char	 f[32], l[32];
+	int	 n;
+
+	fold(FIRST[s % 32].name, f, sizeof(f));
+	fold(LAST[(s / 32768) % 32], l, sizeof(l));
+	n = snprintf(dst, sz, "%s.%s", f, l);
+	if (n < 0 || (size_t)n >= sz)
+		dst[0] = '\0';
+}
+
+static const char *
+target_name(enum sim_target t)
+{
+	return t == SIM_T_D1 ? "d1" : "0a";
+}
+
+int
+sim_person_make(uint32_t s, struct sim_person *p)
+{
+	enum sim_target	 t;
+	enum sim_fault	 c;
+	char		 local[80], tag[16];
+	int		 n;
+
+	memset(p, 0, sizeof(*p));
+	if (s < 1 || s > SIM_SEED_MAX)
+		return -1;
+	p->seed = s;
+	p->female = FIRST[s % 32].female;
+	n = snprintf(p->name, sizeof(p->name), "%s %s %s %s",
+	    FIRST[s % 32].name, FIRST[(s / 32) % 32].name,
+	    LAST[(s / 1024) % 32], LAST[(s / 32768) % 32]);
+	if (n < 0 || (size_t)n >= sizeof(p->name))
+		return -1;
+	upcase(p->name, p->uname, sizeof(p->uname));
+	cpf_make(s, p->cpf);
+	if (seed_marker(s, &t, &c)) {
+		n = snprintf(p->phone, sizeof(p->phone), "1199999%c0%02u",
+		    t == SIM_T_D1 ? '1' : '2', (unsigned)c);
+		if (n < 0 || (size_t)n >= sizeof(p->phone))
+			return -1;
+		n = snprintf(p->email, sizeof(p->email),
+		    "fault-%s-%02x@example.invalid", target_name(t),
+		    (unsigned)c);
+		return n < 0 || (size_t)n >= sizeof(p->email) ? -1 : 0;
+	}
+	put_digits(p->phone, DDD[(s - 1) / PHONE_BLOCK], 2);
+	p->phone[2] = '9';
+	put_digits(p->phone + 3, (s - 1) % PHONE_BLOCK, 8);
+	p->phone[11] = '\0';
+	email_local(s, local, sizeof(local));
+	base36(s, tag, sizeof(tag));
+	n = snprintf(p->email, sizeof(p->email), "%s.%s@%s", local, tag,
+	    DOM[s % 5]);
+	return n < 0 || (size_t)n >= sizeof(p->email) ? -1 : 0;
+}
+
+/*
+ * The fault code of a phone's or CPF's two last characters: the code
+ * written in decimal ("01" .. "11"), as digits must be, or the code's hex
+ * digits ("0a", "0b") in a phone.  Returns SIM_F_NONE when neither.
+ */
+static enum sim_fault
+marker_code(const char *nn, int hex_ok)
+{
+	int	 a = hexval((unsigned char)nn[0]);
+	int	 b = hexval((unsigned char)nn[1]);
+
+	if (a < 0 || b < 0 || nn[2] != '\0')
+		return SIM_F_NONE;
+	if (a <= 9 && b <= 9 && a * 10 + b >= 1 && a * 10 + b <= SIM_F_500)
+		return (enum sim_fault)(a * 10 + b);
+	if (hex_ok && a == 0 && b >= 10 && b <= SIM_F_500)
+		return (enum sim_fault)b;
+	return SIM_F_NONE;
+}
+
+static uint32_t
+marker_seed(enum sim_target t, enum sim_fault c)
+{
+	return (t == SIM_T_D1 ? MARKER_D1 : MARKER_0A) + (uint32_t)c;
+}
+
+uint32_t
+sim_phone_lookup(const char *phone, enum sim_target *t, enum sim_fault *c)
+{
+	unsigned long	 n = 0;
+	size_t		 i;
+	int		 d;
+
+	*t = SIM_T_NONE;
+	*c = SIM_F_NONE;
+	if (strlen(phone) != 11)
+		return 0;
+	if (strncmp(phone, "1199999", 7) == 0 &&
+	    (phone[7] == '1' || phone[7] == '2') && phone[8] == '0' &&
+	    (*c = marker_code(phone + 9, 1)) != SIM_F_NONE) {
+		*t = phone[7] == '1' ? SIM_T_D1 : SIM_T_0A;
+		return marker_seed(*t, *c);
+	}
+	for (i = 0; i < 11; i++)
+		if (phone[i] < '0' || phone[i] > '9')
+			return 0;
+	if ((d = ddd_index(phone)) == -1 || phone[2] != '9')
+		return 0;
+	for (i = 3; i < 11; i++)
+		n = n * 10 + (unsigned long)(phone[i] - '0');
+	if (n >= PHONE_RESERVED)
+		return 0;
+	n += (unsigned long)d * PHONE_BLOCK + 1;
+	return seed_ordinary((uint32_t)n) ? (uint32_t)n : 0;
+}
+
+uint32_t
+sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
+{
+	struct sim_person	 p;
+	char			 e[96], want[80];
+	char			*at, *dot, *end;
+	unsigned long		 s;
+	int			 tc;
+
+	*t = SIM_T_NONE;
+	*c = SIM_F_NONE;
+	if (strlen(email) >= sizeof(e))
+		return 0;
+	fold(email, e, sizeof(e));
+	if (strlen(e) != strlen(email))
+		return 0;	/* had non-ASCII bytes */
+	if (strncmp(e, "fault-", 6) == 0 && strlen(e) == 27 &&
+	    strcmp(e + 11, "@example.invalid") == 0 && e[8] == '-') {
+		if (strncmp(e + 6, "d1", 2) == 0)
+			*t = SIM_T_D1;
+		else if (strncmp(e + 6, "0a", 2) == 0)
+			*t = SIM_T_0A;
+		tc = hexval((unsigned char)e[9]) * 16 +
+		    hexval((unsigned char)e[10]);
+		if (*t != SIM_T_NONE && hexval((unsigned char)e[9]) >= 0 &&
+		    hexval((unsigned char)e[10]) >= 0 && tc >= 1 &&
+		    tc <= SIM_F_500) {
+			*c = (enum sim_fault)tc;
+			return marker_seed(*t, *c);
+		}
+		*t = SIM_T_NONE;
+		return 0;
+	}
+	if ((at = strchr(e, '@')) == NULL)
+		return 0;
+	*at = '\0';
+	if ((dot = strrchr(e, '.')) == NULL || dot[1] == '\0' ||
+	    strlen(dot + 1) > 6)
+		return 0;
+	for (s = 0, end = dot + 1; *end != '\0'; end++) {
+		if (*end >= '0' && *end <= '9')
+			s = s * 36 + (unsigned long)(*end - '0');
+		else if (*end >= 'a' && *end <= 'z')
+			s = s * 36 + (unsigned long)(*end - 'a' + 10);
+		else
+			return 0;
+	}
+	if (!seed_ordinary((uint32_t)s))
+		return 0;
+	*dot = '\0';
+	email_local((uint32_t)s, want, sizeof(want));
+	if (strcmp(e, want) != 0 || sim_person_make((uint32_t)s, &p) == -1)
+		return 0;
+	return (uint32_t)s;
+}
+
+uint32_t
+sim_cpf_lookup(const char *cpf, enum sim_target *t, enum sim_fault *c)
+{
+	char		 want[12];
+	unsigned long	 s = 0;
+	size_t		 i;
+
+	*t = SIM_T_NONE;
+	*c = SIM_F_NONE;
+	if (strlen(cpf) != 11)
+		return 0;
+	for (i = 0; i < 11; i++)
+		if (cpf[i] < '0' || cpf[i] > '9')
+			return 0;
+	for (i = 0; i < 9; i++)
+		s = s * 10 + (unsigned long)(cpf[i] - '0');
+	cpf_make((uint32_t)s, want);
+	if (s == 0 || strcmp(cpf, want) != 0)
+		return 0;
+	if (seed_marker((uint32_t)s, t, c))
+		return (uint32_t)s;
+	return seed_ordinary((uint32_t)s) ? (uint32_t)s : 0;
+}
+
+/* Does seed "s" fit variant "v" (§ Leads: only its own property)? */
+static int
+fits(uint32_t s, enum sim_variant v)
+{
+	int	 m = s % 11 == 5, p = s % 7 == 3, d = s % 97 == 0;
+
+	switch (v) {
+	case SIM_V_MULTI:
+		return m && !p && !d;
+	case SIM_V_PADDED:
+		return p && !m && !d;
+	case SIM_V_NO_DOSSIER:
+		return d && !m && !p;
+	default:
+		return !m && !p && !d;
+	}
+}
+
+/* The first ordinary seed from "h" on that fits "v" (and is not "not"). */
+static uint32_t
+pick_seed(uint64_t h, enum sim_variant v, uint32_t not)
+{
+	uint32_t	 s = 1 + (uint32_t)(h % ORD_MAX);
+
+	for (;;) {
+		if (s > ORD_MAX)
+			s = 1;
+		if ((s - 1) % PHONE_BLOCK >= PHONE_RESERVED) {
+			s += PHONE_BLOCK - (s - 1) % PHONE_BLOCK;
+			continue;
+		}
+		if (seed_ordinary(s) && fits(s, v) && s != not)
+			return s;
+		s++;
+	}
+}
+
+/* Another person of another name and CPF: the decoy of a multi seed. */
+static uint32_t
+decoy_of(uint32_t s)
+{
+	uint32_t	 d = s + 17 + 32 * 7 + 1024 * 13 + 32768 * 19;
+
+	if (d > ORD_MAX)
+		d -= 900000000;
+	/* 100000 is a multiple of 32: the first name stays different. */
+	while (!seed_ordinary(d) && d > 100000)
+		d -= 100000;
+	return d;
+}
+
+/* Write national "digits" (10 or 11) in real-world shape "shape". */
+static void
+phone_shape(const char *digits, unsigned shape, char *dst, size_t sz)
+{
+	size_t	 len = strlen(digits);
+	int	 n, k = (int)len - 6;	/* length of the part before '-' */
+
+	switch (shape % 4) {
+	case 0:
+		n = snprintf(dst, sz, "(%.2s) %.*s-%s", digits, k,
+		    digits + 2, digits + 2 + k);
+		break;
+	case 1:
+		n = snprintf(dst, sz, "+55 %.2s %.*s-%s", digits, k,
+		    digits + 2, digits + 2 + k);
+		break;
+	case 2:
+		n = snprintf(dst, sz, "%s", digits);
+		break;
+	default:
+		n = snprintf(dst, sz, "55%s", digits);
+		break;
+	}
+	if (n < 0 || (size_t)n >= sz)
+		dst[0] = '\0';
+}
+
+static void
+copy(char *dst, const char *src, size_t sz)
+{
+	if (ce_strlcpy(dst, src, sz) >= sz)
+		dst[0] = '\0';
+}
+
+/* "J. ARAUJO SIMOES": initial, surnames, capitals, accent-free. */
+static void
+abbreviate(uint32_t s, char *dst, size_t sz)
+{
+	char	 f[32], l1[32], l2[32], tmp[128];
+	int	 n;
+
+	fold(FIRST[s % 32].name, f, sizeof(f));
+	fold(LAST[(s / 1024) % 32], l1, sizeof(l1));
+	fold(LAST[(s / 32768) % 32], l2, sizeof(l2));
+	n = snprintf(tmp, sizeof(tmp), "%c. %s %s", f[0], l1, l2);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		tmp[0] = '\0';
+	upcase(tmp, dst, sz);
+}
+
+void
+sim_lead_make(const char *id, struct sim_lead *l)
+{
+	static const enum sim_target targets[] = {
+		SIM_T_C2, SIM_T_CC, SIM_T_D1, SIM_T_0A,
+	};
+	static const char *const tnames[] = { "c2", "cc", "d1", "0a" };
+	struct sim_person	 p, q;
+	char			 local[80], nat[16];
+	size_t			 i;
+	uint64_t		 x;
+	int			 code, n;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < SIM_LEAD_ID_LEN && id[i] != '\0'; i++)
+		l->id[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
+		    id[i] - 'A' + 'a' : id[i]);
+	l->h = sim_fnv64(l->id, i);
+
+	if (strncmp(l->id, "fa17", 4) == 0) {
+		code = hexval((unsigned char)l->id[6]) * 16 +
+		    hexval((unsigned char)l->id[7]);
+		for (i = 0; i < NELEM(tnames); i++)
+			if (strncmp(l->id + 4, tnames[i], 2) == 0 &&
+			    code >= 1 && code <= SIM_F_500) {
+				l->target = targets[i];
+				l->code = (enum sim_fault)code;
+			}
+	}
+	l->has_name = l->has_phone = l->has_email = 1;
+	if (l->target == SIM_T_D1 || l->target == SIM_T_0A) {
+		/* The marker person's contacts, exactly as the spec writes. */
+		l->variant = SIM_V_FAULT;
+		l->phone_seed = l->email_seed = marker_seed(l->target, l->code);
+		(void)sim_person_make(l->phone_seed, &p);
+		copy(l->name, p.name, sizeof(l->name));
+		copy(l->phone, p.phone, sizeof(l->phone));
+		copy(l->phone_fmt, p.phone, sizeof(l->phone_fmt));
+		copy(l->email, p.email, sizeof(l->email));
+		return;
+	}
+
+	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
+	l->phone_seed = l->email_seed =
+	    pick_seed(sub(l->h, "person"), l->variant, 0);
+	(void)sim_person_make(l->phone_seed, &p);
+	copy(l->name, p.name, sizeof(l->name));
+	copy(l->phone, p.phone, sizeof(l->phone));
+	copy(l->email, p.email, sizeof(l->email));
+
+	switch (l->variant) {
+	case SIM_V_NO_CPF:
+		l->phone_seed = l->email_seed = 0;
+		put_digits(l->phone,
+		    OTHER_DDD[sub(l->h, "ddd") % NELEM(OTHER_DDD)], 2);
+		l->phone[2] = '9';
+		put_digits(l->phone + 3, sub(l->h, "number") % PHONE_RESERVED,
+		    8);
+		l->phone[11] = '\0';
+		email_local(p.seed, local, sizeof(local));
+		n = snprintf(l->email, sizeof(l->email), "%s@%s", local,
+		    DOM[p.seed % 5]);
+		if (n < 0 || (size_t)n >= sizeof(l->email))
+			l->email[0] = '\0';
+		break;
+	case SIM_V_SPLIT:
+		l->email_seed = pick_seed(sub(l->h, "email"), SIM_V_SPLIT,
+		    l->phone_seed);
+		(void)sim_person_make(l->email_seed, &q);
+		copy(l->email, q.email, sizeof(l->email));
+		break;
+	case SIM_V_NULL_EMAIL:
+		l->has_email = 0;
+		l->email_seed = 0;
+		break;
+	case SIM_V_MISSING_PHONE:
+		l->has_phone = 0;
+		l->phone_seed = 0;
+		break;
+	case SIM_V_NULL_NAME:
+		l->has_name = 0;
+		break;
+	case SIM_V_ABBREV:
+		abbreviate(p.seed, l->name, sizeof(l->name));
+		break;
+	default:
+		break;
+	}
+	if (!l->has_phone)
+		return;
+	x = sub(l->h, "shape");
+	phone_shape(l->phone, (unsigned)x, l->phone_fmt, sizeof(l->phone_fmt));
+	if (sub(l->h, "phone2") % 4 == 0) {
+		/* A landline: ten digits, nobody's mobile. */
+		memcpy(nat, l->phone, 2);
+		nat[2] = '3';
+		put_digits(nat + 3, sub(l->h, "landline") % 10000000, 7);
+		nat[10] = '\0';
+		l->has_phone2 = 1;
+		phone_shape(nat, (unsigned)x, l->phone2_fmt,
+		    sizeof(l->phone2_fmt));
+	}
+}
+
+/* The lead's times, in Brasília time as C2S writes them. */
+static time_t
+lead_created(const struct sim_lead *l)
+{
+	return (time_t)(LEAD_EPOCH + sub(l->h, "created") % (365 * 86400));
+}
+
+static void
+fmt_time(time_t t, char *buf, size_t sz)
+{
+	struct tm	 tm;
+
+	t -= 3 * 3600;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sz, "%Y-%m-%dT%H:%M:%S-03:00", &tm) == 0)
+		buf[0] = '\0';
+}
+
+/* The "data" member of a lead: type, id and attributes. */
+static json_t *
+lead_data(const struct sim_lead *l)
+{
+	const struct product	*pr = &PRODUCT[sub(l->h, "product") %
+	    NELEM(PRODUCT)];
+	const struct status	*st = &STATUS[sub(l->h, "status") %
+	    NELEM(STATUS)];
+	const char		*src = SOURCE[sub(l->h, "source") %
+	    NELEM(SOURCE)];
+	json_t			*customer, *product, *source = NULL;
+	json_t			*seller = NULL;
+	char			 cid[24], ref[16], desc[256];
+	char			 created[40], updated[40];
+	uint64_t		 x = sub(l->h, "product-fields");
+	int			 n;
+
+	n = snprintf(cid, sizeof(cid), "%016llx",
+	    (unsigned long long)sub(l->h, "customer"));
+	if (n < 0 || (size_t)n >= sizeof(cid))
+		return NULL;
+	n = snprintf(ref, sizeof(ref), "%s%04u", pr->ref,
+	    (unsigned)(sub(l->h, "ref") % 10000));
+	if (n < 0 || (size_t)n >= sizeof(ref))
+		return NULL;
+	n = snprintf(desc, sizeof(desc), "Olá! Vi o anúncio %s (%s) e "
+	    "gostaria de mais informações.", ref, pr->desc);
+	if (n < 0 || (size_t)n >= sizeof(desc))
+		return NULL;
+	fmt_time(lead_created(l), created, sizeof(created));
+	fmt_time(lead_created(l) + (time_t)(sub(l->h, "updated") % 604800),
+	    updated, sizeof(updated));
+
+	customer = json_pack("{s:s, s:s?, s:s?, s:s*, s:s*}",
+	    "id", cid,
+	    "name", l->has_name ? l->name : NULL,
+	    "email", l->has_email ? l->email : NULL,
+	    "phone", l->has_phone ? l->phone_fmt : NULL,
+	    "phone2", l->has_phone2 ? l->phone2_fmt : NULL);
+	product = json_pack("{s:s*, s:s*, s:o*}",
+	    "prop_ref", x % 5 != 0 ? ref : NULL,
+	    "description", x % 7 != 0 ? pr->desc : NULL,
+	    "price", x % 3 != 0 ? json_integer((json_int_t)pr->price * 1000) :
+	    NULL);
+	if (sub(l->h, "has-source") % 6 != 0)
+		source = json_pack("{s:i, s:s}", "id",
+		    (int)(sub(l->h, "source-id") % 900 + 100), "name", src);
+	if (sub(l->h, "has-seller") % 4 != 0)
+		seller = json_pack("{s:i, s:s}", "id",
+		    (int)(sub(l->h, "seller") % NELEM(SELLER) + 1), "name",
+		    SELLER[sub(l->h, "seller") % NELEM(SELLER)]);
+	return json_pack("{s:s, s:s, s:{s:o, s:s, s:o, s:{s:s, s:s}, "
+	    "s:o*, s:o*, s:s, s:s}}",
+	    "type", "lead", "id", l->id, "attributes",
+	    "customer", customer, "description", desc, "product", product,
+	    "lead_status", "alias", st->alias, "name", st->name,
+	    "lead_source", source, "seller", seller,
+	    "created_at", created, "updated_at", updated);
+}
+
+json_t *
+sim_lead_json(const struct sim_lead *l)
+{
+	return json_pack("{s:o}", "data", lead_data(l));
+}
+
+struct listed {
+	struct sim_lead	 lead;
+	time_t		 created;
+};
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct listed	*x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? 1 : -1;
+	return strcmp(x->lead.id, y->lead.id);
+}
+
+json_t *
+sim_lead_list_json(long long n)
+{
+	struct listed	*v;
+	json_t		*arr = NULL;
+	char		 id[40], salt[32];
+	long long	 i;
+	int		 len;
+
+	if (n < 0 || n > 50 || (arr = json_array()) == NULL)
+		return NULL;
+	if (n == 0)
+		return json_pack("{s:o}", "data", arr);
+	if ((v = calloc((size_t)n, sizeof(*v))) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		len = snprintf(salt, sizeof(salt), "list/%lld", i);
+		if (len < 0 || (size_t)len >= sizeof(salt))
+			goto fail;
+		len = snprintf(id, sizeof(id), "%016llx%016llx",
+		    (unsigned long long)sub(0, salt),
+		    (unsigned long long)sub(1, salt));
+		if (len != SIM_LEAD_ID_LEN)
+			goto fail;
+		if (strncmp(id, "fa17", 4) == 0)
+			id[0] = 'e';	/* listed leads are never faults */
+		sim_lead_make(id, &v[i].lead);
+		v[i].created = lead_created(&v[i].lead);
+	}
+	qsort(v, (size_t)n, sizeof(*v), newest_first);
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, lead_data(&v[i].lead)) == -1)
+			goto fail;
+	free(v);
+	return json_pack("{s:o}", "data", arr);
+fail:
+	free(v);
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *
+candidate(const struct sim_person *p)
+{
+	return json_pack("{s:s, s:s}", "nome", p->uname, "cpf", p->cpf);
+}
+
+json_t *
+sim_diretrix_json(uint32_t s, int by_phone)
+{
+	struct sim_person	 p, d;
+
+	if (s == 0 || sim_person_make(s, &p) == -1)
+		return json_array();
+	if (by_phone && is_multi(s) && sim_person_make(decoy_of(s), &d) == 0)
+		return json_pack("[o, o]", candidate(&d), candidate(&p));
+	return json_pack("[o]", candidate(&p));
+}
+
+static json_t *
+company(uint32_t s)
+{
+	char	 cnpj[15], name[128], tmp[128];
+	int	 n;
+
+	cnpj_make(s, 0, cnpj);
+	n = snprintf(tmp, sizeof(tmp), "%s %s LTDA", LAST[(s / 1024) % 32],
+	    BUSINESS[seedh(s, "business", 0) % NELEM(BUSINESS)]);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return NULL;
+	upcase(tmp, name, sizeof(name));
+	return json_pack("{s:s, s:s}", "cpf_cnpj", cnpj, "nome", name);
+}
+
+json_t *
+sim_workphone_json(uint32_t s)
+{
+	struct sim_person	 p;
+	char			 padded[16];
+	int			 n;
+
+	if (s == 0 || sim_person_make(s, &p) == -1)
+		return json_pack("{s:[]}", "msg");
+	if (!is_padded(s))
+		return json_pack("{s:[{s:s, s:s}]}", "msg", "cpf_cnpj", p.cpf,
+		    "nome", p.uname);
+	n = snprintf(padded, sizeof(padded), "000%s", p.cpf);
+	if (n < 0 || (size_t)n >= sizeof(padded))
+		return NULL;
+	return json_pack("{s:[o, {s:s, s:s}]}", "msg", company(s),
+	    "cpf_cnpj", padded, "nome", p.uname);
+}
+
+json_t *
+sim_person_json(uint32_t s)
+{
+	struct sim_person	 p;
+
+	if (s == 0 || sim_person_make(s, &p) == -1)
+		return json_null();
+	return json_pack("{s:I, s:s, s:s}", "seed", (json_int_t)s,
+	    "name", p.uname, "cpf", p.cpf);
+}
+
+/* A relative's name: a first name of sex "female", two surnames. */
+static void
+relative(uint32_t s, const char *salt, int female, const char *last,
+    char *dst, size_t sz)
+{
+	char	 tmp[128];
+	int	 n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s %s %s",
+	    FIRST[2 * (seedh(s, salt, 0) % 16) + (female ? 1 : 0)].name,
+	    LAST[seedh(s, salt, 1) % 32], last);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		tmp[0] = '\0';
+	upcase(tmp, dst, sz);
+}
+
+static json_t *
+dossier_basic(const struct sim_person *p)
+{
+	uint32_t	 s = p->seed;
+	char		 birth[16], mae[128], pai[128];
+	int		 n;
+
+	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
+	    (unsigned)(1 + seedh(s, "birth", 0) % 28),
+	    (unsigned)(1 + seedh(s, "birth", 1) % 12),
+	    (unsigned)(1950 + seedh(s, "birth", 2) % 55));
+	if (n < 0 || (size_t)n >= sizeof(birth))
+		return NULL;
+	relative(s, "mother", 1, LAST[(s / 1024) % 32], mae, sizeof(mae));
+	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
+	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
+	    "nomeMae", mae, "nomePai", pai,
+	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)]);
+}
+
+static json_t *
+dossier_economic(uint32_t s)
+{
+	const struct band	*b = &BAND[seedh(s, "band", 0) % NELEM(BAND)];
+	char			 renda[32], faixa[64];
+	unsigned		 score = (unsigned)(seedh(s, "score", 0) % 1001);
+	int			 n;
+
+	n = snprintf(renda, sizeof(renda), "%u,%02u",
+	    b->lo + (unsigned)(seedh(s, "renda", 0) % (b->hi - b->lo + 1)),
+	    (unsigned)(seedh(s, "renda", 1) % 100));
+	if (n < 0 || (size_t)n >= sizeof(renda))
+		return NULL;
+	n = snprintf(faixa, sizeof(faixa), "De R$ %u até R$ %u", b->lo,
+	    b->hi);
+	if (n < 0 || (size_t)n >= sizeof(faixa))
+		return NULL;
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:i, s:s}}",
+	    "renda", renda,
+	    "poderAquisitivo", "poderAquisitivoDescricao", b->desc,
+	    "faixaPoderAquisitivo", faixa,
+	    "score", "scoreCSBA", (int)score, "scoreCSBAFaixaRisco",
+	    score < 300 ? "ALTO RISCO" : score < 600 ? "MEDIO RISCO" :
+	    "BAIXO RISCO");
+}
+
+static json_t *
+dossier_emails(const struct sim_person *p)
+{
+	json_t		*arr;
+	char		 f[32], l[32], e[96];
+	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "emails", 0) % 4);
+	int		 n;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	fold(FIRST[p->seed % 32].name, f, sizeof(f));
+	fold(LAST[(p->seed / 1024) % 32], l, sizeof(l));
+	for (i = 0; i < count; i++) {
+		if (i == 0)
+			n = snprintf(e, sizeof(e), "%s", p->email);
+		else
+			n = snprintf(e, sizeof(e), "%s_%s%02u@%s", f, l,
+			    (unsigned)(seedh(p->seed, "email", i) % 100),
+			    DOM[(p->seed + i) % 5]);
+		if (n < 0 || (size_t)n >= sizeof(e) ||
+		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s}",
+		    "email", e, "prioridade", (int)i + 1, "qualidade",
+		    QUALITY[i < 2 ? i : 2])) == -1)
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *
+dossier_phones(const struct sim_person *p)
+{
+	json_t		*arr;
+	char		 tel[16];
+	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "phones", 0) % 4);
+	uint64_t	 x;
+	int		 mobile;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < count; i++) {
+		x = seedh(p->seed, "phone", i);
+		mobile = i % 2 == 0;
+		memcpy(tel, p->phone, 2);
+		if (i == 0)
+			copy(tel, p->phone, sizeof(tel));
+		else if (mobile) {
+			tel[2] = '9';
+			put_digits(tel + 3, x % PHONE_RESERVED, 8);
+			tel[11] = '\0';
+		} else {
+			tel[2] = '3';
+			put_digits(tel + 3, x % 10000000, 7);
+			tel[10] = '\0';
+		}
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+		    "s:s?}", "telefone", tel,
+		    "tipo", mobile ? "CELULAR" : "FIXO",
+		    "operadora", CARRIER[(x / 7) % NELEM(CARRIER)],
+		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL)) == -1)
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *
+dossier_addresses(const struct sim_person *p)
+{
+	const struct street	*st;
+	const struct city	*c;
+	json_t			*arr;
+	char			 num[16], comp[32], cep[16];
+	unsigned		 i, count;
+	uint64_t		 x;
+	int			 d, n;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	count = 1 + (unsigned)(seedh(p->seed, "addresses", 0) % 3);
+	d = ddd_index(p->phone);
+	for (i = 0; i < count; i++) {
+		x = seedh(p->seed, "address", i);
+		c = &CITY[i == 0 && d >= 0 ? (unsigned)d : x % NELEM(CITY)];
+		st = &STREET[(x / 11) % NELEM(STREET)];
+		n = snprintf(num, sizeof(num), "%u",
+		    (unsigned)(1 + (x / 13) % 3999));
+		if (n < 0 || (size_t)n >= sizeof(num))
+			goto fail;
+		switch ((x / 17) % 3) {
+		case 0:
+			comp[0] = '\0';
+			break;
+		case 1:
+			n = snprintf(comp, sizeof(comp), "APTO %u",
+			    (unsigned)(11 + (x / 19) % 190));
+			break;
+		default:
+			n = snprintf(comp, sizeof(comp), "CASA %u",
+			    (unsigned)(1 + (x / 19) % 9));
+			break;
+		}
+		if (n < 0 || (size_t)n >= sizeof(comp))
+			goto fail;
+		put_digits(cep, c->cep + (x / 23) % c->span, 8);
+		cep[8] = '\0';
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+		    "s:s, s:s, s:s, s:s, s:s}", "tipoLogradouro", st->type,
+		    "logradouro", st->name, "logradouroNumero", num,
+		    "complemento", comp,
+		    "bairro", DISTRICT[(x / 29) % NELEM(DISTRICT)],
+		    "cidade", c->name, "uf", c->uf, "cep", cep)) == -1)
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *
+dossier_companies(uint32_t s)
+{
+	json_t		*arr;
+	char		 cnpj[15];
+	unsigned	 i, count = (unsigned)(seedh(s, "companies", 0) % 4);
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	/* The CNPJ of the phone module comes first for padded persons. */
+	if (is_padded(s) && count == 0)
+		count = 1;
+	for (i = 0; i < count; i++) {
+		cnpj_make(s, i, cnpj);
+		if (json_array_append_new(arr, json_pack("{s:s, s:s}",
+		    "cnpj", cnpj, "relacao",
+		    RELATION[seedh(s, "relation", i) % NELEM(RELATION)])) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+json_t *
+sim_dossier_json(uint32_t s)
+{
+	struct sim_person	 p;
+
+	if (!sim_has_dossier(s) || sim_person_make(s, &p) == -1)
+		return NULL;
+	return json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "status", 200,
+	    "DadosBasicos", dossier_basic(&p),
+	    "DadosEconomicos", dossier_economic(s),
+	    "emails", dossier_emails(&p),
+	    "telefones", dossier_phones(&p),
+	    "enderecos", dossier_addresses(&p),
+	    "empresas", dossier_companies(s));
+}

@@ -1,0 +1,1069 @@
+/*
+ * upstream-sim.c -- the simulator of C2S, Diretrix and the Work API, a
+ * FastCGI responder (docs/SIMULATOR.md is its contract, upstream-sim(1)
+ * its manual).  This file owns the process: the configuration from the
+ * environment, the request loop on fd 0, the routing table, the
+ * credentials, one handler per route, the fault codes applied to an
+ * answer, the observation endpoints under /__sim/ and writing the answer.
+ * The data comes from sim_data.c, the record file from sim_record.c.
+ */
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <jansson.h>
+
+#include "c2s-enrich.h"
+#include "sim.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define BODY_MAX	(1024 * 1024)		/* request bodies */
+#define PAD_LEN		(2 * 1024 * 1024)	/* fault 09 */
+#define SEGS_MAX	6
+#define MS_MAX		3600000LL		/* bound of every *_MS */
+
+#define CT_JSON		"application/json"
+#define CT_TEXT		"text/plain; charset=utf-8"
+#define CT_HTML		"text/html; charset=utf-8"
+
+#define MALFORMED	"{\"data\": {\"type\": \"lead\", \"id\": "
+#define HTML_500	"<!DOCTYPE html>\n<html><head><title>500 Internal " \
+			"Server Error</title></head><body><h1>Internal " \
+			"Server Error</h1></body></html>\n"
+
+enum api {
+	API_NONE = -1,
+	API_C2S = 0,
+	API_DIRETRIX,
+	API_WORK,
+	API__MAX
+};
+
+static const char *const API_NAME[API__MAX] = { "c2s", "diretrix", "work" };
+
+struct config {
+	char		 c2s_token[CE_SECRET_MAX];
+	char		 dx_basic[CE_SECRET_MAX * 2];	/* base64(user:pass) */
+	char		 work_token[CE_SECRET_MAX];
+	long long	 latency[API__MAX];
+	long long	 fault_latency;
+	long long	 hang;
+	char		 record[1024];
+};
+
+struct ctx {
+	struct config		 cfg;
+	struct sim_record	 rec;
+};
+
+/* A request, its strings copied so nothing outlives FCGX_Finish_r. */
+struct req {
+	const char	*method;
+	const char	*auth;		/* HTTP_AUTHORIZATION, or NULL */
+	char		*path;		/* decoded, for the record */
+	const char	*query;		/* raw, or NULL */
+	char		*seg[SEGS_MAX];	/* decoded path segments */
+	size_t		 nseg;
+	struct ce_buf	 body;
+	int		 too_big;
+};
+
+struct resp {
+	int		 status;
+	const char	*ctype;
+	char		 hdrs[64];	/* extra "Name: value\r\n" lines */
+	json_t		*json;		/* the body, or NULL for text */
+	const char	*text;		/* a static text body */
+	enum api	 api;		/* recorded when not API_NONE */
+	char		*rpath;		/* path as recorded */
+	char		 lead[SIM_LEAD_ID_LEN + 1];
+	char		*note;		/* posted note, recorded if 2xx */
+	enum sim_fault	 fault;
+	long long	 sleep_ms;
+	int		 truncate;
+	char		*out;		/* serialised body */
+	size_t		 outlen;
+};
+
+typedef void	(*handler)(struct ctx *, struct req *, struct resp *);
+
+static volatile sig_atomic_t	 stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+	FCGX_ShutdownPending();
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() returns */
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Sleep "ms", resumed after a signal unless shutdown was requested. */
+static void
+sleep_ms(long long ms)
+{
+	struct timespec	 ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !stop_signal)
+		continue;
+}
+
+/*
+ * Configuration.
+ */
+
+static int
+env_str(const char *name, const char *def, char *dst, size_t sz)
+{
+	const char	*v = getenv(name);
+
+	if (v == NULL || *v == '\0')
+		v = def;
+	if (ce_strlcpy(dst, v, sz) >= sz) {
+		fprintf(stderr, "upstream-sim: %s: too long\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+env_ms(const char *name, long long def, long long *out)
+{
+	const char	*v = getenv(name);
+
+	*out = def;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (ce_strtonum(v, 0, MS_MAX, out) == -1) {
+		fprintf(stderr, "upstream-sim: %s: not a number of "
+		    "milliseconds from 0 to %lld\n", name, MS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Standard base64 with padding, as HTTP Basic wants. */
+static int
+base64(const char *src, char *dst, size_t sz)
+{
+	static const char	 al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 len = strlen(src), i, o = 0;
+	unsigned long		 v;
+
+	if ((len + 2) / 3 * 4 + 1 > sz)
+		return -1;
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned long)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= s[i + 2];
+		dst[o++] = al[(v >> 18) & 63];
+		dst[o++] = al[(v >> 12) & 63];
+		dst[o++] = i + 1 < len ? al[(v >> 6) & 63] : '=';
+		dst[o++] = i + 2 < len ? al[v & 63] : '=';
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+static int
+config_load(struct config *c)
+{
+	char	 user[CE_SECRET_MAX], pass[CE_SECRET_MAX];
+	char	 both[CE_SECRET_MAX * 2 + 2];
+	int	 n;
+
+	memset(c, 0, sizeof(*c));
+	if (env_str("SIM_C2S_TOKEN", "sim-c2s-token", c->c2s_token,
+	    sizeof(c->c2s_token)) == -1 ||
+	    env_str("SIM_DIRETRIX_USER", "sim", user, sizeof(user)) == -1 ||
+	    env_str("SIM_DIRETRIX_PASS", "sim-pass", pass,
+	    sizeof(pass)) == -1 ||
+	    env_str("SIM_WORK_TOKEN", "sim-work-token", c->work_token,
+	    sizeof(c->work_token)) == -1 ||
+	    env_str("SIM_RECORD_FILE", "upstream-sim.record", c->record,
+	    sizeof(c->record)) == -1 ||
+	    env_ms("SIM_C2S_LATENCY_MS", 0, &c->latency[API_C2S]) == -1 ||
+	    env_ms("SIM_DIRETRIX_LATENCY_MS", 0,
+	    &c->latency[API_DIRETRIX]) == -1 ||
+	    env_ms("SIM_WORK_LATENCY_MS", 0, &c->latency[API_WORK]) == -1 ||
+	    env_ms("SIM_FAULT_LATENCY_MS", 2000, &c->fault_latency) == -1 ||
+	    env_ms("SIM_HANG_MS", 30000, &c->hang) == -1)
+		return -1;
+	n = snprintf(both, sizeof(both), "%s:%s", user, pass);
+	if (n < 0 || (size_t)n >= sizeof(both) ||
+	    base64(both, c->dx_basic, sizeof(c->dx_basic)) == -1) {
+		fprintf(stderr, "upstream-sim: SIM_DIRETRIX_USER and "
+		    "SIM_DIRETRIX_PASS: too long\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Requests.
+ */
+
+/*
+ * Percent-decode "len" bytes of "s" ('+' is a space when "plus").
+ * Returns a new string, or NULL on allocation failure or an encoded NUL.
+ */
+static char *
+pct_decode(const char *s, size_t len, int plus)
+{
+	char	*d, *p;
+	size_t	 i;
+	int	 hi, lo;
+
+	if ((d = p = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			hi = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' :
+			    tolower((unsigned char)s[i + 1]) - 'a' + 10;
+			lo = isdigit((unsigned char)s[i + 2]) ? s[i + 2] - '0' :
+			    tolower((unsigned char)s[i + 2]) - 'a' + 10;
+			if (hi == 0 && lo == 0) {
+				free(d);
+				return NULL;
+			}
+			*p++ = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (plus && s[i] == '+')
+			*p++ = ' ';
+		else
+			*p++ = s[i];
+	}
+	*p = '\0';
+	return d;
+}
+
+/*
+ * The decoded value of the first query parameter "name", in "out" (a new
+ * string).  Returns 1 when found, 0 when absent, -1 on error.
+ */
+static int
+query_get(const char *query, const char *name, char **out)
+{
+	const char	*p = query, *amp, *eq;
+	size_t		 len, nlen = strlen(name);
+
+	*out = NULL;
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		len = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', len);
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    strncmp(p, name, nlen) == 0) {
+			*out = pct_decode(eq + 1, len - nlen - 1, 1);
+			return *out != NULL ? 1 : -1;
+		}
+		p = amp != NULL ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Split the request URI into decoded path, segments and raw query. */
+static int
+parse_uri(const char *uri, struct req *rq)
+{
+	const char	*q = strchr(uri, '?'), *p, *slash;
+	size_t		 plen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+
+	rq->query = q != NULL ? q + 1 : NULL;
+	if ((rq->path = pct_decode(uri, plen, 0)) == NULL)
+		return -1;
+	if (plen == 0 || uri[0] != '/')
+		return 0;
+	for (p = uri + 1; p <= uri + plen; p = slash + 1) {
+		if (rq->nseg == SEGS_MAX)
+			return 0;	/* longer than any route: a 404 */
+		slash = memchr(p, '/', (size_t)(uri + plen - p));
+		if (slash == NULL)
+			slash = uri + plen;
+		rq->seg[rq->nseg] = pct_decode(p, (size_t)(slash - p), 0);
+		if (rq->seg[rq->nseg++] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the body when CONTENT_LENGTH is within BODY_MAX.  Returns 0, or -1
+ * (with rq->too_big set) when it is over, malformed or unreadable.
+ */
+static int
+read_body(FCGX_Request *fr, struct req *rq)
+{
+	const char	*cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	long long	 want = 0, got = 0;
+	char		 chunk[8192];
+	int		 n;
+
+	if (cl != NULL && *cl != '\0' &&
+	    ce_strtonum(cl, 0, BODY_MAX, &want) == -1) {
+		rq->too_big = 1;
+		return -1;
+	}
+	while (got < want) {
+		n = FCGX_GetStr(chunk, (int)(want - got < (long long)
+		    sizeof(chunk) ? want - got : (long long)sizeof(chunk)),
+		    fr->in);
+		if (n <= 0)
+			break;
+		if (ce_buf_append(&rq->body, chunk, (size_t)n) != CE_OK)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+/* Strings for the record and JSON must be UTF-8: %-encode otherwise. */
+static char *
+utf8_or_encoded(const char *s)
+{
+	json_t		*j;
+	struct ce_buf	 b;
+	const unsigned char *p;
+
+	if ((j = json_string(s)) != NULL) {
+		json_decref(j);
+		return strdup(s);
+	}
+	ce_buf_init(&b, strlen(s) * 3 + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p < 0x80 ? ce_buf_append(&b, p, 1) :
+		    ce_buf_printf(&b, "%%%02X", *p)) != CE_OK) {
+			ce_buf_free(&b);
+			return NULL;
+		}
+	return b.data != NULL ? ce_buf_take(&b) : strdup("");
+}
+
+/* The Work API's record path: /api plus the query without "token". */
+static char *
+work_record_path(const char *query)
+{
+	struct ce_buf	 b;
+	const char	*p = query, *amp;
+	size_t		 len;
+	char		*s;
+	int		 first = 1;
+
+	ce_buf_init(&b, BODY_MAX);
+	if (ce_buf_puts(&b, "/api") != CE_OK)
+		goto fail;
+	while (p != NULL && *p != '\0') {
+		amp = strchr(p, '&');
+		len = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (len > 0 && !(len >= 6 && strncmp(p, "token=", 6) == 0) &&
+		    !(len == 5 && strncmp(p, "token", 5) == 0)) {
+			if (ce_buf_puts(&b, first ? "?" : "&") != CE_OK ||
+			    ce_buf_append(&b, p, len) != CE_OK)
+				goto fail;
+			first = 0;
+		}
+		p = amp != NULL ? amp + 1 : NULL;
+	}
+	s = utf8_or_encoded(b.data);
+	ce_buf_free(&b);
+	return s;
+fail:
+	ce_buf_free(&b);
+	return NULL;
+}
+
+/*
+ * Answers.
+ */
+
+static void
+set_json(struct resp *rs, int status, json_t *j)
+{
+	json_decref(rs->json);
+	rs->json = j;
+	rs->text = NULL;
+	rs->status = status;
+	rs->ctype = CT_JSON;
+	if (j == NULL) {
+		/* Building the answer failed: our fault. */
+		rs->status = 500;
+		rs->text = "{\"error\":\"internal error\"}";
+	}
+}
+
+static void
+set_error(struct resp *rs, int status, const char *msg)
+{
+	set_json(rs, status, json_pack("{s:s}", "error", msg));
+}
+
+static void
+set_text(struct resp *rs, int status, const char *ctype, const char *text)
+{
+	json_decref(rs->json);
+	rs->json = NULL;
+	rs->status = status;
+	rs->ctype = ctype;
+	rs->text = text;
+}
+
+/* Is the request's credential for API "api" the configured one? */
+static int
+authorised(struct ctx *c, struct req *rq, enum api api)
+{
+	char	*token = NULL;
+	int	 ok;
+
+	switch (api) {
+	case API_C2S:
+		return rq->auth != NULL &&
+		    strncasecmp(rq->auth, "Bearer ", 7) == 0 &&
+		    ce_ct_streq(rq->auth + 7, c->cfg.c2s_token);
+	case API_DIRETRIX:
+		return rq->auth != NULL &&
+		    strncasecmp(rq->auth, "Basic ", 6) == 0 &&
+		    ce_ct_streq(rq->auth + 6, c->cfg.dx_basic);
+	case API_WORK:
+		if (query_get(rq->query, "token", &token) != 1)
+			return 0;
+		ok = ce_ct_streq(token, c->cfg.work_token);
+		free(token);
+		return ok;
+	default:
+		return 1;
+	}
+}
+
+static void
+unauthorised(struct resp *rs, enum api api)
+{
+	if (api == API_WORK)
+		set_json(rs, 401, json_pack("{s:i, s:s}", "status", 401,
+		    "reason", "Token inválido"));
+	else
+		set_error(rs, 401, "unauthorized");
+}
+
+/* Lowercase a valid lead id into rs->lead. */
+static void
+set_lead(struct resp *rs, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < SIM_LEAD_ID_LEN; i++)
+		rs->lead[i] = (char)tolower((unsigned char)id[i]);
+	rs->lead[i] = '\0';
+}
+
+/* Parse a request body as a JSON object; NULL if it is not one. */
+static json_t *
+body_object(struct req *rq)
+{
+	json_t	*j;
+
+	j = json_loadb(rq->body.data != NULL ? rq->body.data : "",
+	    rq->body.len, JSON_REJECT_DUPLICATES, NULL);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* GET /integration/leads/{id} */
+static void
+c2s_lead(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	struct sim_lead	 l;
+
+	(void)c;
+	if (!sim_lead_id_ok(rq->seg[2])) {
+		set_text(rs, 404, CT_TEXT, "Lead not found");
+		return;
+	}
+	set_lead(rs, rq->seg[2]);
+	sim_lead_make(rs->lead, &l);
+	set_json(rs, 200, sim_lead_json(&l));
+	if (l.target == SIM_T_C2)
+		rs->fault = l.code;
+}
+
+/* POST /integration/leads/{id}/create_message */
+static void
+c2s_message(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	struct sim_lead	 l;
+	json_t		*j;
+	const char	*text;
+	char		 id[40];
+	int		 n;
+
+	(void)c;
+	if (!sim_lead_id_ok(rq->seg[2])) {
+		set_text(rs, 404, CT_TEXT, "Lead not found");
+		return;
+	}
+	set_lead(rs, rq->seg[2]);
+	sim_lead_make(rs->lead, &l);
+	if (l.target == SIM_T_CC)
+		rs->fault = l.code;
+	j = body_object(rq);
+	if (j == NULL || !json_is_string(json_object_get(j, "leadId")) ||
+	    (text = json_string_value(json_object_get(j, "body"))) == NULL) {
+		json_decref(j);
+		set_error(rs, 400, "body must be {\"leadId\":…,\"body\":…}");
+		return;
+	}
+	n = snprintf(id, sizeof(id), "%016llx%016llx",
+	    (unsigned long long)sim_fnv64(rs->lead, SIM_LEAD_ID_LEN),
+	    (unsigned long long)sim_fnv64(text, strlen(text)));
+	if (n < 0 || (size_t)n >= sizeof(id) ||
+	    (rs->note = strdup(text)) == NULL) {
+		json_decref(j);
+		set_json(rs, 500, NULL);
+		return;
+	}
+	json_decref(j);
+	set_json(rs, 201, json_pack("{s:{s:s, s:s}}", "data", "id", id,
+	    "type", "message"));
+}
+
+/* POST /integration/leads */
+static void
+c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	json_t	*j, *data;
+	char	 id[40];
+	int	 n;
+
+	(void)c;
+	j = body_object(rq);
+	data = json_object_get(j, "data");
+	if (j == NULL || !json_is_object(data) ||
+	    !json_is_object(json_object_get(data, "attributes"))) {
+		json_decref(j);
+		set_error(rs, 400, "body must be a JSON:API lead");
+		return;
+	}
+	json_decref(j);
+	n = snprintf(id, sizeof(id), "%032llx", (unsigned long long)
+	    sim_fnv64(rq->body.data, rq->body.len));
+	if (n != SIM_LEAD_ID_LEN) {
+		set_json(rs, 500, NULL);
+		return;
+	}
+	set_lead(rs, id);
+	set_json(rs, 201, json_pack("{s:{s:s, s:s}}", "data", "type", "lead",
+	    "id", id));
+}
+
+/* GET /integration/leads?perpage=N&sort=-created_at */
+static void
+c2s_list(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	char		*v = NULL;
+	long long	 n = 50;
+	int		 rc;
+
+	(void)c;
+	if ((rc = query_get(rq->query, "perpage", &v)) == -1) {
+		set_json(rs, 500, NULL);
+		return;
+	}
+	if (rc == 1 && ce_strtonum(v, 1, 1000000, &n) == -1) {
+		free(v);
+		set_error(rs, 400, "perpage must be a positive integer");
+		return;
+	}
+	free(v);
+	set_json(rs, 200, sim_lead_list_json(n > 50 ? 50 : n));
+}
+
+/* GET /Consultas/Pessoa/Telefone/{phone} */
+static void
+dx_phone(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	enum sim_target	 t;
+	enum sim_fault	 f;
+	uint32_t	 s = sim_phone_lookup(rq->seg[3], &t, &f);
+
+	(void)c;
+	if (t == SIM_T_D1)
+		rs->fault = f;
+	set_json(rs, 200, sim_diretrix_json(s, 1));
+}
+
+/* GET /Consultas/Pessoa/Email/{email} */
+static void
+dx_email(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	enum sim_target	 t;
+	enum sim_fault	 f;
+	uint32_t	 s = sim_email_lookup(rq->seg[3], &t, &f);
+
+	(void)c;
+	if (t == SIM_T_D1)
+		rs->fault = f;
+	set_json(rs, 200, sim_diretrix_json(s, 0));
+}
+
+/* GET /api?token=T&modulo=cpf|phone&consulta=X */
+static void
+work_api(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	enum sim_target	 t;
+	enum sim_fault	 f;
+	char		*modulo = NULL, *consulta = NULL;
+	uint32_t	 s;
+
+	(void)c;
+	if (query_get(rq->query, "modulo", &modulo) == -1 ||
+	    query_get(rq->query, "consulta", &consulta) == -1) {
+		set_json(rs, 500, NULL);
+		goto out;
+	}
+	if (modulo != NULL && strcmp(modulo, "cpf") == 0) {
+		s = consulta != NULL ? sim_cpf_lookup(consulta, &t, &f) : 0;
+		if (s != 0 && t == SIM_T_0A)
+			rs->fault = f;
+		if (s != 0 && sim_has_dossier(s))
+			set_json(rs, 200, sim_dossier_json(s));
+		else
+			set_json(rs, 200, json_pack("{s:i, s:s}", "status",
+			    404, "reason", "Document not found."));
+	} else if (modulo != NULL && strcmp(modulo, "phone") == 0) {
+		s = consulta != NULL ? sim_phone_lookup(consulta, &t, &f) : 0;
+		if (s != 0 && t == SIM_T_D1)
+			rs->fault = f;
+		set_json(rs, 200, sim_workphone_json(s));
+	} else
+		set_json(rs, 200, json_pack("{s:i, s:s}", "status", 400,
+		    "reason", "Módulo inválido"));
+out:
+	free(modulo);
+	free(consulta);
+}
+
+/* GET /__sim/calls[?api=c2s|diretrix|work] */
+static void
+obs_calls(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	char	*api = NULL;
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = query_get(rq->query, "api", &api)) == -1) {
+		set_json(rs, 500, NULL);
+		return;
+	}
+	for (i = 0; rc == 1 && i < API__MAX; i++)
+		if (strcmp(api, API_NAME[i]) == 0)
+			break;
+	if (rc == 1 && i == API__MAX)
+		set_error(rs, 400, "api must be c2s, diretrix or work");
+	else
+		set_json(rs, 200, sim_record_calls(&c->rec, api));
+	free(api);
+}
+
+/* GET /__sim/notes?lead=ID */
+static void
+obs_notes(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	char	*lead = NULL;
+
+	if (query_get(rq->query, "lead", &lead) != 1 ||
+	    !sim_lead_id_ok(lead))
+		set_error(rs, 400, "lead must be a 32-hex lead id");
+	else {
+		set_lead(rs, lead);
+		set_json(rs, 200, sim_record_notes(&c->rec, rs->lead));
+	}
+	free(lead);
+}
+
+/* GET /__sim/truth/{lead} */
+static void
+obs_truth(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	struct sim_lead	 l;
+
+	(void)c;
+	if (!sim_lead_id_ok(rq->seg[2])) {
+		set_error(rs, 404, "not a lead id");
+		return;
+	}
+	sim_lead_make(rq->seg[2], &l);
+	set_json(rs, 200, json_pack("{s:s, s:s?, s:s?, s:o, s:o}",
+	    "variant", sim_variant_name(l.variant),
+	    "phone", l.has_phone ? l.phone : NULL,
+	    "email", l.has_email ? l.email : NULL,
+	    "phone_person", sim_person_json(l.phone_seed),
+	    "email_person", sim_person_json(l.email_seed)));
+}
+
+/* POST /__sim/reset */
+static void
+obs_reset(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	(void)rq;
+	if (sim_record_reset(&c->rec) == -1) {
+		fprintf(stderr, "upstream-sim: reset %s: %s\n", c->rec.path,
+		    strerror(errno));
+		set_error(rs, 500, "cannot truncate the record");
+		return;
+	}
+	set_json(rs, 200, json_pack("{s:b}", "reset", 1));
+}
+
+struct route {
+	enum api	 api;
+	const char	*method;
+	size_t		 nseg;
+	const char	*seg[SEGS_MAX];	/* NULL matches any segment */
+	handler		 fn;
+};
+
+static const struct route ROUTES[] = {
+	{ API_C2S, "GET", 2, { "integration", "leads" }, c2s_list },
+	{ API_C2S, "POST", 2, { "integration", "leads" }, c2s_create },
+	{ API_C2S, "GET", 3, { "integration", "leads", NULL }, c2s_lead },
+	{ API_C2S, "POST", 4, { "integration", "leads", NULL,
+	    "create_message" }, c2s_message },
+	{ API_DIRETRIX, "GET", 4, { "Consultas", "Pessoa", "Telefone", NULL },
+	    dx_phone },
+	{ API_DIRETRIX, "GET", 4, { "Consultas", "Pessoa", "Email", NULL },
+	    dx_email },
+	{ API_WORK, "GET", 1, { "api" }, work_api },
+	{ API_NONE, "GET", 2, { "__sim", "calls" }, obs_calls },
+	{ API_NONE, "GET", 2, { "__sim", "notes" }, obs_notes },
+	{ API_NONE, "GET", 3, { "__sim", "truth", NULL }, obs_truth },
+	{ API_NONE, "POST", 2, { "__sim", "reset" }, obs_reset },
+};
+
+static int
+route_matches(const struct route *r, const struct req *rq)
+{
+	size_t	 i;
+
+	if (r->nseg != rq->nseg)
+		return 0;
+	for (i = 0; i < r->nseg; i++)
+		if (r->seg[i] != NULL && strcmp(r->seg[i], rq->seg[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Faults.
+ */
+
+/* Fault 09: about PAD_LEN more bytes of valid JSON. */
+static void
+pad(struct resp *rs)
+{
+	json_t	*s;
+	char	*x;
+
+	if ((x = malloc(PAD_LEN)) == NULL)
+		return;
+	memset(x, 'x', PAD_LEN);
+	s = json_stringn_nocheck(x, PAD_LEN);
+	free(x);
+	if (json_is_object(rs->json))
+		(void)json_object_set_new(rs->json, "padding", s);
+	else if (json_is_array(rs->json))
+		(void)json_array_append_new(rs->json,
+		    json_pack("{s:o}", "padding", s));
+	else
+		json_decref(s);
+}
+
+/* Turn the normal answer into the fault's (flaky: see record()). */
+static void
+apply_fault(struct ctx *c, struct resp *rs)
+{
+	switch (rs->fault) {
+	case SIM_F_LATENCY:
+		rs->sleep_ms += c->cfg.fault_latency;
+		break;
+	case SIM_F_503:
+		set_error(rs, 503, "service unavailable");
+		break;
+	case SIM_F_HANG:
+		rs->sleep_ms += c->cfg.hang;
+		break;
+	case SIM_F_MALFORMED:
+		set_text(rs, 200, CT_JSON, MALFORMED);
+		break;
+	case SIM_F_TRUNCATED:
+		rs->truncate = 1;
+		break;
+	case SIM_F_403:
+		if (rs->api == API_WORK)
+			set_json(rs, 200, json_pack("{s:i, s:s}", "status", 403,
+			    "reason", "Token expirado ou módulo não "
+			    "autorizado"));
+		break;
+	case SIM_F_CREDITS:
+		if (rs->api == API_WORK)
+			set_json(rs, 200, json_pack("{s:i, s:s}", "code", 429,
+			    "message", "not enough credits"));
+		break;
+	case SIM_F_429:
+		set_error(rs, 429, "too many requests");
+		(void)ce_strlcpy(rs->hdrs, "Retry-After: 1\r\n",
+		    sizeof(rs->hdrs));
+		break;
+	case SIM_F_OVERSIZED:
+		pad(rs);
+		break;
+	case SIM_F_500:
+		set_text(rs, 500, CT_HTML, HTML_500);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Append the call to the record.  The flaky fault decides here, under
+ * the record's lock, from the calls of this API and path before it.
+ */
+static void
+record(struct ctx *c, const struct req *rq, struct resp *rs)
+{
+	int	 locked = 0, ok2xx;
+
+	if (rs->api == API_NONE || rs->rpath == NULL)
+		return;
+	if (rs->fault == SIM_F_FLAKY) {
+		locked = sim_record_lock(&c->rec, 1) == 0;
+		if (sim_record_count(&c->rec, API_NAME[rs->api],
+		    rs->rpath) == 0)
+			set_error(rs, 503, "service unavailable");
+	}
+	ok2xx = rs->status >= 200 && rs->status < 300;
+	if (sim_record_append(&c->rec, API_NAME[rs->api],
+	    rq->method, rs->rpath, rs->status,
+	    rs->lead[0] != '\0' ? rs->lead : NULL,
+	    ok2xx ? rs->note : NULL) == -1)
+		fprintf(stderr, "upstream-sim: cannot append to %s: %s\n",
+		    c->rec.path, strerror(errno));
+	if (locked)
+		(void)sim_record_lock(&c->rec, 0);
+}
+
+/*
+ * The process.
+ */
+
+/* Serialise the body; on failure answer a static 500. */
+static void
+serialise(struct resp *rs)
+{
+	if (rs->json != NULL &&
+	    (rs->out = json_dumps(rs->json, JSON_COMPACT)) == NULL)
+		set_text(rs, 500, CT_JSON, "{\"error\":\"internal error\"}");
+	if (rs->out == NULL && rs->text != NULL &&
+	    (rs->out = strdup(rs->text)) == NULL) {
+		rs->status = 500;
+		rs->ctype = CT_TEXT;
+	}
+	rs->outlen = rs->out != NULL ? strlen(rs->out) : 0;
+}
+
+/*
+ * Write the answer.  Fault 05 declares the whole length and sends half:
+ * the client sees the connection end before Content-Length is reached.
+ */
+static void
+write_resp(FCGX_Request *fr, const struct resp *rs)
+{
+	char	 hdr[512];
+	size_t	 send = rs->truncate ? rs->outlen / 2 : rs->outlen;
+	int	 n;
+
+	/* libfcgi's FCGX_FPrintF knows no %zu: format here. */
+	n = snprintf(hdr, sizeof(hdr), "Status: %d\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+	    rs->status, rs->ctype != NULL ? rs->ctype : CT_TEXT, rs->outlen,
+	    rs->hdrs);
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		n = snprintf(hdr, sizeof(hdr), "Status: 500\r\n"
+		    "Content-Length: 0\r\n\r\n");
+	if (FCGX_PutStr(hdr, n, fr->out) != n)
+		return;
+	if (send > 0)
+		(void)FCGX_PutStr(rs->out, (int)send, fr->out);
+	if (rs->truncate) {
+		/*
+		 * End the connection before FCGI_END_REQUEST: lighttpd then
+		 * drops the client connection at once instead of waiting.
+		 */
+		(void)FCGX_FFlush(fr->out);
+		(void)shutdown(fr->ipcFd, SHUT_RDWR);
+	}
+}
+
+/* Answer one request. */
+static void
+serve(struct ctx *c, FCGX_Request *fr)
+{
+	const struct route	*r = NULL;
+	struct req		 rq;
+	struct resp		 rs;
+	const char		*uri;
+	size_t			 i;
+	int			 path_known = 0;
+
+	memset(&rq, 0, sizeof(rq));
+	memset(&rs, 0, sizeof(rs));
+	ce_buf_init(&rq.body, BODY_MAX);
+	rs.api = API_NONE;
+	set_error(&rs, 404, "not found");
+
+	rq.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	rq.auth = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
+	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	if (rq.method == NULL)
+		rq.method = "GET";
+	if (uri == NULL)
+		uri = "/";
+	if (parse_uri(uri, &rq) == -1) {
+		set_error(&rs, 400, "bad request URI");
+		goto answer;
+	}
+	if (read_body(fr, &rq) == -1) {
+		set_error(&rs, 413, "request body too large");
+		goto answer;
+	}
+	for (i = 0; i < NELEM(ROUTES); i++) {
+		if (!route_matches(&ROUTES[i], &rq))
+			continue;
+		path_known = 1;
+		if (strcmp(ROUTES[i].method, rq.method) == 0) {
+			r = &ROUTES[i];
+			break;
+		}
+	}
+	if (r == NULL) {
+		if (path_known)
+			set_error(&rs, 405, "method not allowed");
+		goto answer;
+	}
+	rs.api = r->api;
+	if (rs.api != API_NONE) {
+		rs.rpath = rs.api == API_WORK ? work_record_path(rq.query) :
+		    utf8_or_encoded(rq.path);
+		rs.sleep_ms = c->cfg.latency[rs.api];
+		if (rs.rpath == NULL) {
+			set_json(&rs, 500, NULL);
+			goto answer;
+		}
+		if (!authorised(c, &rq, rs.api)) {
+			unauthorised(&rs, rs.api);
+			goto answer;
+		}
+	}
+	r->fn(c, &rq, &rs);
+	apply_fault(c, &rs);
+answer:
+	record(c, &rq, &rs);
+	serialise(&rs);
+	sleep_ms(rs.sleep_ms);
+	write_resp(fr, &rs);
+
+	json_decref(rs.json);
+	free(rs.out);
+	free(rs.rpath);
+	free(rs.note);
+	free(rq.path);
+	for (i = 0; i < rq.nseg; i++)
+		free(rq.seg[i]);
+	ce_buf_free(&rq.body);
+}
+
+/* Make sure fds 1 and 2 are open, so nothing we open lands there. */
+static int
+sane_fds(void)
+{
+	int	 fd;
+
+	for (fd = 1; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct ctx	 c;
+	FCGX_Request		 fr;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: upstream-sim\n");
+		return 2;
+	}
+	if (sane_fds() == -1 || config_load(&c.cfg) == -1)
+		return 1;
+	if (install_signals() == -1) {
+		fprintf(stderr, "upstream-sim: signals: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	if (sim_record_open(&c.rec, c.cfg.record) == -1) {
+		fprintf(stderr, "upstream-sim: %s: %s\n", c.cfg.record,
+		    strerror(errno));
+		return 1;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		fprintf(stderr, "upstream-sim: cannot initialise FastCGI\n");
+		sim_record_close(&c.rec);
+		return 1;
+	}
+	while (!stop_signal && FCGX_Accept_r(&fr) >= 0) {
+		serve(&c, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	sim_record_close(&c.rec);
+	return 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * http.c -- every call to an upstream API goes through here.  One curl
+ * multi handle per process and a small pool of easy handles, created on
+ * first use and reused (the multi handle keeps the connections alive), run
+ * a batch of independent requests in parallel.  Each attempt is bounded by
+ * the configured timeouts and by the request's deadline; network errors,
+ * 5xx and 429 are retried at most twice with jittered exponential backoff;
+ * bodies are capped; no redirects, http and https only.  Tokens never reach
+ * a log line: callers give a log-safe path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define BODY_CAP	(1024 * 1024)
+#define MAX_ATTEMPTS	3
+#define BACKOFF_BASE_MS	100
+#define RETRY_AFTER_MAX_MS 5000
+
+struct cx_http {
+	CURLM		*multi;
+	CURL		*easy[CX_HTTP_MAXPAR];
+	int		 busy[CX_HTTP_MAXPAR];
+	unsigned	 seed;		/* jitter */
+	struct ce_ctx	*ctx;
+};
+
+enum state { ST_IDLE = 0, ST_RUNNING, ST_WAITING, ST_DONE };
+
+struct cx_http *
+cx_http_new(struct ce_ctx *ctx)
+{
+	struct cx_http	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->ctx = ctx;
+	h->seed = (unsigned)cx_now_us() ^ (unsigned)getpid();
+	return h;
+}
+
+void
+cx_http_free(struct cx_http *h)
+{
+	size_t	 i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < CX_HTTP_MAXPAR; i++)
+		if (h->easy[i] != NULL)
+			curl_easy_cleanup(h->easy[i]);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+/* Release what a request holds after its last attempt. */
+void
+cx_http_req_free(struct cx_http_req *r)
+{
+	ce_buf_free(&r->resp);
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = NULL;
+}
+
+/*
+ * Make "r" a request: "method" (GET or POST) to "url".  The caller then
+ * sets what else it needs (body, auth, log labels).  Nothing is allocated
+ * until the request runs.
+ */
+void
+cx_http_req_init(struct cx_http_req *r, const char *api, const char *method)
+{
+	memset(r, 0, sizeof(*r));
+	r->api = api;
+	r->method = method;
+	ce_buf_init(&r->resp, BODY_CAP);
+}
+
+/*
+ * Append "s" percent-encoded (RFC 3986 unreserved characters kept) to
+ * "url" of size "sz".  Returns CE_OK or CE_E2BIG ("url" then unchanged).
+ */
+enum ce_err
+cx_url_escape(char *url, size_t sz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		 len = strlen(url), start = len;
+	unsigned char	 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			if (len + 1 >= sz)
+				goto big;
+			url[len++] = (char)c;
+		} else {
+			if (len + 3 >= sz)
+				goto big;
+			url[len++] = '%';
+			url[len++] = hex[c >> 4];
+			url[len++] = hex[c & 15];
+		}
+	}
+	url[len] = '\0';
+	return CE_OK;
+big:
+	url[start] = '\0';
+	return CE_E2BIG;
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct cx_http_req	*r = arg;
+	size_t			 n = size * nmemb;
+
+	if (ce_buf_append(&r->resp, data, n) != CE_OK) {
+		r->too_big = 1;
+		return 0;	/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static CURL *
+easy_get(struct cx_http *h, int *slot)
+{
+	int	 i;
+
+	for (i = 0; i < CX_HTTP_MAXPAR; i++) {
+		if (h->busy[i])
+			continue;
+		if (h->easy[i] == NULL && (h->easy[i] = curl_easy_init()) ==
+		    NULL)
+			return NULL;
+		curl_easy_reset(h->easy[i]);
+		h->busy[i] = 1;
+		*slot = i;
+		return h->easy[i];
+	}
+	return NULL;
+}
+
+static void
+easy_put(struct cx_http *h, int slot)
+{
+	if (slot >= 0 && slot < CX_HTTP_MAXPAR)
+		h->busy[slot] = 0;
+}
+
+/* Start one attempt of "r".  Returns CE_OK, or an error (r is then done). */
+static enum ce_err
+attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
+{
+	const struct ce_config	*cfg = &h->ctx->cfg;
+	long long		 left_ms = (deadline_us - cx_now_us()) / 1000;
+	long long		 tmo, ctmo;
+	CURL			*e;
+	CURLcode		 cc = CURLE_OK;
+
+	if (left_ms <= 0)
+		return CE_ETIMEOUT;
+	tmo = cfg->upstream_timeout_ms < left_ms ? cfg->upstream_timeout_ms :
+	    left_ms;
+	ctmo = cfg->upstream_connect_timeout_ms < tmo ?
+	    cfg->upstream_connect_timeout_ms : tmo;
+	r->deadline_bound = tmo < cfg->upstream_timeout_ms;
+	if ((e = easy_get(h, &r->slot)) == NULL)
+		return CE_ENOMEM;
+	ce_buf_reset(&r->resp);
+	r->too_big = 0;
+	r->errbuf[0] = '\0';
+	r->attempts++;
+#define SET(o, v)	if (cc == CURLE_OK) cc = curl_easy_setopt(e, o, v)
+	SET(CURLOPT_URL, r->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_TIMEOUT_MS, (long)tmo);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)ctmo);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)BODY_CAP);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, r);
+	SET(CURLOPT_ERRORBUFFER, r->errbuf);
+	SET(CURLOPT_PRIVATE, r);
+	SET(CURLOPT_USERAGENT, CE_SERVICE "/" CE_VERSION);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (r->hdrs != NULL)
+		SET(CURLOPT_HTTPHEADER, r->hdrs);
+	if (r->user != NULL) {
+		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, r->user);
+		SET(CURLOPT_PASSWORD, r->pass != NULL ? r->pass : "");
+	}
+	if (strcmp(r->method, "POST") == 0) {
+		SET(CURLOPT_POST, 1L);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->bodylen);
+		SET(CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
+	} else
+		SET(CURLOPT_HTTPGET, 1L);
+#undef SET
+	if (cc != CURLE_OK) {
+		ce_log(h->ctx, CE_LOG_ERROR, "http: %s %s: setopt: %s", r->api,
+		    r->log_path, curl_easy_strerror(cc));
+		easy_put(h, r->slot);
+		return CE_ESYSTEM;
+	}
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		easy_put(h, r->slot);
+		return CE_ESYSTEM;
+	}
+	r->started_us = cx_now_us();
+	r->state = ST_RUNNING;
+	return CE_OK;
+}
+
+/* Jittered exponential backoff before attempt number "n" (2 or 3). */
+static long long
+backoff_ms(struct cx_http *h, int n)
+{
+	long long	 base = (long long)BACKOFF_BASE_MS << (n - 2);
+
+	/* 50 % to 150 % of base. */
+	return base / 2 + (long long)(rand_r(&h->seed) % (unsigned)(base + 1));
+}
+
+/* Is this outcome worth another attempt? */
+static int
+retryable(const struct cx_http_req *r)
+{
+	if (r->res == CX_HTTP_NETWORK)
+		return 1;
+	return r->res == CX_HTTP_OK &&
+	    (r->status >= 500 || r->status == 429);
+}
+
+/* An attempt of "r" ended with "cc": classify, then retry or finish. */
+static void
+attempt_done(struct cx_http *h, struct cx_http_req *r, CURLcode cc,
+    long long deadline_us)
+{
+	CURL		*e = h->easy[r->slot];
+	long		 status = 0;
+	curl_off_t	 ra = -1;
+	long long	 wait_ms, now;
+
+	curl_multi_remove_handle(h->multi, e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra);
+	easy_put(h, r->slot);
+	now = cx_now_us();
+	r->elapsed_us += now - r->started_us;
+	r->status = status;
+
+	if (cc == CURLE_OK)
+		r->res = CX_HTTP_OK;
+	else if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED)
+		r->res = CX_HTTP_TOOBIG;
+	else if (cc == CURLE_OPERATION_TIMEDOUT)
+		r->res = r->deadline_bound ? CX_HTTP_DEADLINE : CX_HTTP_TIMEOUT;
+	else
+		r->res = CX_HTTP_NETWORK;
+	if (cc != CURLE_OK)
+		ce_log(h->ctx, CE_LOG_WARN, "http: %s %s %s: attempt %d: %s",
+		    r->api, r->method, r->log_path, r->attempts,
+		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(cc));
+	else if (status >= 500 || status == 429)
+		ce_log(h->ctx, CE_LOG_WARN, "http: %s %s %s: attempt %d: "
+		    "status %ld", r->api, r->method, r->log_path, r->attempts,
+		    status);
+
+	if (retryable(r) && r->attempts < MAX_ATTEMPTS) {
+		wait_ms = backoff_ms(h, r->attempts + 1);
+		if (status == 429 && ra > 0)
+			wait_ms = ra * 1000 > RETRY_AFTER_MAX_MS ?
+			    RETRY_AFTER_MAX_MS : ra * 1000;
+		/* Only if the retry can still start well inside the deadline. */
+		if (now + wait_ms * 1000 + 50000 < deadline_us) {
+			r->next_us = now + wait_ms * 1000;
+			r->state = ST_WAITING;
+			return;
+		}
+	}
+	r->state = ST_DONE;
+}
+
+/*
+ * Run the "n" requests of "reqs" in parallel until each is done or
+ * "deadline_us" (cx_now_us() clock) passes.  Each request's "res",
+ * "status", "resp", "attempts" and "elapsed_us" tell how it went.
+ * Returns CE_OK when every request was run (whatever the upstream said),
+ * CE_E2BIG for too many requests, or CE_ENOMEM / CE_ESYSTEM when curl
+ * could not be set up.
+ */
+enum ce_err
+cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
+    long long deadline_us)
+{
+	CURLMsg			*msg;
+	struct cx_http_req	*r;
+	size_t			 i, pending = n;
+	int			 still, q;
+	long long		 now, wait_ms;
+	enum ce_err		 er;
+	CURLMcode		 mc;
+
+	if (n > CX_HTTP_MAXPAR)
+		return CE_E2BIG;
+	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL)
+		return CE_ENOMEM;
+	for (i = 0; i < n; i++) {
+		reqs[i]->state = ST_IDLE;
+		reqs[i]->attempts = 0;
+		reqs[i]->elapsed_us = 0;
+		reqs[i]->res = CX_HTTP_NETWORK;
+		reqs[i]->status = 0;
+		reqs[i]->slot = -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((er = attempt_start(h, reqs[i], deadline_us)) != CE_OK) {
+			reqs[i]->res = er == CE_ETIMEOUT ? CX_HTTP_DEADLINE :
+			    CX_HTTP_NETWORK;
+			reqs[i]->state = ST_DONE;
+			pending--;
+		}
+	while (pending > 0) {
+		mc = curl_multi_perform(h->multi, &still);
+		if (mc != CURLM_OK) {
+			ce_log(h->ctx, CE_LOG_ERROR, "http: multi: %s",
+			    curl_multi_strerror(mc));
+			er = CE_ESYSTEM;
+			goto abort;
+		}
+		while ((msg = curl_multi_info_read(h->multi, &q)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			r = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&r);
+			if (r == NULL)
+				continue;
+			attempt_done(h, r, msg->data.result, deadline_us);
+			if (r->state == ST_DONE)
+				pending--;
+		}
+		now = cx_now_us();
+		wait_ms = 100;
+		for (i = 0; i < n; i++) {
+			r = reqs[i];
+			if (r->state != ST_WAITING)
+				continue;
+			if (r->next_us <= now) {
+				if (attempt_start(h, r, deadline_us) != CE_OK) {
+					r->state = ST_DONE;
+					pending--;
+				}
+				wait_ms = 0;
+			} else if ((r->next_us - now) / 1000 < wait_ms)
+				wait_ms = (r->next_us - now) / 1000;
+		}
+		if (pending == 0)
+			break;
+		if (now >= deadline_us) {
+			er = CE_OK;
+			goto abort;
+		}
+		if (wait_ms > 0 && curl_multi_poll(h->multi, NULL, 0,
+		    (int)wait_ms, NULL) != CURLM_OK) {
+			er = CE_ESYSTEM;
+			goto abort;
+		}
+	}
+	return CE_OK;
+abort:
+	/* Deadline or failure: stop whatever still runs. */
+	for (i = 0; i < n; i++) {
+		r = reqs[i];
+		if (r->state == ST_RUNNING) {
+			curl_multi_remove_handle(h->multi, h->easy[r->slot]);
+			easy_put(h, r->slot);
+			r->res = CX_HTTP_DEADLINE;
+		} else if (r->state == ST_WAITING && r->res == CX_HTTP_OK)
+			;	/* keep the last answer (5xx, 429) */
+		else if (r->state != ST_DONE)
+			r->res = CX_HTTP_DEADLINE;
+		r->state = ST_DONE;
+	}
+	return er;
+}

@@ -1,0 +1,682 @@
+/*
+ * upstream.c -- the clients of C2S, Diretrix and the Work API: each call
+ * kind builds its request (ids validated and path segments escaped before
+ * any URL exists), and turns the answer into plain C structs and one
+ * classification (found, not found, provider down, bad response,
+ * deadline).  Parsing is lenient: a null or missing optional field is an
+ * empty string, not an error.  Calls run in parallel through http.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+static const char *const upnames[CE_UP__MAX] = {
+	[CE_UP_OK] = "ok",
+	[CE_UP_NOTFOUND] = "not_found",
+	[CE_UP_DOWN] = "provider_down",
+	[CE_UP_BADRESP] = "bad_response",
+	[CE_UP_DEADLINE] = "deadline",
+	[CE_UP_INVALID] = "invalid",
+};
+
+static const char *const apinames[CE_CALL__MAX] = {
+	[CE_CALL_C2S_LEAD] = "c2s",
+	[CE_CALL_C2S_MESSAGE] = "c2s",
+	[CE_CALL_DX_PHONE] = "diretrix",
+	[CE_CALL_DX_EMAIL] = "diretrix",
+	[CE_CALL_WORK_CPF] = "work",
+	[CE_CALL_WORK_PHONE] = "work",
+	[CE_CALL_C2S_CREATE] = "c2s",
+	[CE_CALL_C2S_LIST] = "c2s",
+};
+
+const char *
+ce_up_name(enum ce_up u)
+{
+	return (unsigned)u < CE_UP__MAX ? upnames[u] : "unknown";
+}
+
+long long
+ce_now_us(void)
+{
+	return cx_now_us();
+}
+
+/* The deadline of a request starting now. */
+long long
+ce_deadline(const struct ce_ctx *ctx)
+{
+	return cx_now_us() + ctx->cfg.request_deadline_ms * 1000;
+}
+
+/* Is "id" a C2S lead id: exactly 32 hex characters? */
+int
+ce_lead_id_valid(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < 32; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f') ||
+		    (id[i] >= 'A' && id[i] <= 'F')))
+			return 0;
+	return id[32] == '\0';
+}
+
+void
+ce_dossier_free(struct ce_dossier *d)
+{
+	free(d->raw);
+	d->raw = NULL;
+	d->rawlen = 0;
+}
+
+/*
+ * Copy a JSON string (or number) into "dst", cut on a UTF-8 boundary if
+ * it does not fit; anything else (null, missing, object) gives "".
+ */
+static void
+jcopy(char *dst, size_t sz, const json_t *v)
+{
+	const char	*s;
+	size_t		 n;
+
+	dst[0] = '\0';
+	if (json_is_integer(v)) {
+		snprintf(dst, sz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return;
+	}
+	if (!json_is_string(v))
+		return;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n >= sz) {
+		n = sz - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	/* An embedded NUL ends the string, as C would read it. */
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static const json_t *
+jpath(const json_t *j, const char *a, const char *b)
+{
+	j = json_object_get(j, a);
+	return b != NULL ? json_object_get(j, b) : j;
+}
+
+/* Mask the argument of a call for the log path. */
+static void
+log_arg(const struct ce_call *c, char *out, size_t sz)
+{
+	switch (c->kind) {
+	case CE_CALL_DX_PHONE:
+	case CE_CALL_WORK_PHONE:
+		ce_mask_phone(c->arg, out, sz);
+		break;
+	case CE_CALL_DX_EMAIL:
+		ce_mask_email(c->arg, out, sz);
+		break;
+	case CE_CALL_WORK_CPF:
+		ce_mask_cpf(c->arg, out, sz);
+		break;
+	default:
+		ce_strlcpy(out, c->arg, sz);	/* lead ids are not personal */
+		break;
+	}
+}
+
+/* Authorization and content headers of a C2S call. */
+static enum ce_err
+c2s_headers(const struct ce_config *cfg, struct cx_http_req *r, int json,
+    char *auth, size_t authsz)
+{
+	int	 n;
+
+	n = snprintf(auth, authsz, "Authorization: Bearer %s", cfg->c2s_token);
+	if (n < 0 || (size_t)n >= authsz)
+		return CE_E2BIG;
+	if ((r->hdrs = curl_slist_append(NULL,
+	    "Accept: application/json")) == NULL ||
+	    curl_slist_append(r->hdrs, auth) == NULL ||
+	    (json && curl_slist_append(r->hdrs,
+	    "Content-Type: application/json") == NULL))
+		return CE_ENOMEM;
+	return CE_OK;
+}
+
+/* C2S calls on the collection: create a lead, list the newest. */
+static enum ce_err
+build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
+    struct cx_http_req *r, char *auth, size_t authsz)
+{
+	long long	 n;
+	int		 w;
+
+	if (cfg->c2s_base_url[0] == '\0')
+		return CE_EINPUT;
+	if (c->kind == CE_CALL_C2S_LIST) {
+		if (ce_strtonum(c->arg, 1, CE_LIST_MAX, &n) == -1)
+			return CE_EINPUT;
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads"
+		    "?perpage=%lld&sort=-created_at", cfg->c2s_base_url, n);
+		snprintf(r->log_path, sizeof(r->log_path), "/integration/leads"
+		    "?perpage=%lld&sort=-created_at", n);
+	} else {
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads",
+		    cfg->c2s_base_url);
+		ce_strlcpy(r->log_path, "/integration/leads",
+		    sizeof(r->log_path));
+		r->body = c->arg;
+		r->bodylen = strlen(c->arg);
+	}
+	if (w < 0 || (size_t)w >= sizeof(r->url))
+		return CE_E2BIG;
+	return c2s_headers(cfg, r, c->kind == CE_CALL_C2S_CREATE, auth,
+	    authsz);
+}
+
+/*
+ * Build the HTTP request of call "c" into "r".  Returns CE_OK, CE_EINPUT
+ * for an argument we refuse to send, CE_E2BIG or CE_ENOMEM.
+ */
+static enum ce_err
+build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
+    char *auth, size_t authsz)
+{
+	const char	*base, *prefix;
+	char		 masked[128];
+	enum ce_err	 er;
+	int		 n;
+
+	cx_http_req_init(r, apinames[c->kind], c->kind ==
+	    CE_CALL_C2S_MESSAGE || c->kind == CE_CALL_C2S_CREATE ? "POST" :
+	    "GET");
+	if (c->arg == NULL || c->arg[0] == '\0')
+		return CE_EINPUT;
+	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST)
+		return build_c2s_plain(cfg, c, r, auth, authsz);
+	switch (c->kind) {
+	case CE_CALL_C2S_LEAD:
+	case CE_CALL_C2S_MESSAGE:
+		if (!ce_lead_id_valid(c->arg))
+			return CE_EINPUT;
+		base = cfg->c2s_base_url;
+		prefix = "/integration/leads/";
+		break;
+	case CE_CALL_DX_PHONE:
+		base = cfg->diretrix_base_url;
+		prefix = "/Consultas/Pessoa/Telefone/";
+		break;
+	case CE_CALL_DX_EMAIL:
+		base = cfg->diretrix_base_url;
+		prefix = "/Consultas/Pessoa/Email/";
+		break;
+	case CE_CALL_WORK_CPF:
+		if (strlen(c->arg) != 11 || !ce_cpf_valid(c->arg))
+			return CE_EINPUT;
+		/* FALLTHROUGH */
+	case CE_CALL_WORK_PHONE:
+		base = cfg->work_api_url;
+		prefix = "/api?token=";
+		break;
+	default:
+		return CE_EINPUT;
+	}
+	if (base[0] == '\0')
+		return CE_EINPUT;
+	n = snprintf(r->url, sizeof(r->url), "%s%s", base, prefix);
+	if (n < 0 || (size_t)n >= sizeof(r->url))
+		return CE_E2BIG;
+	log_arg(c, masked, sizeof(masked));
+	if (c->kind == CE_CALL_WORK_CPF || c->kind == CE_CALL_WORK_PHONE) {
+		const char *mod = c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
+
+		if ((er = cx_url_escape(r->url, sizeof(r->url),
+		    cfg->work_api_token)) != CE_OK)
+			return er;
+		n = snprintf(r->url + strlen(r->url), sizeof(r->url) -
+		    strlen(r->url), "&modulo=%s&consulta=", mod);
+		if (n < 0 || (size_t)n >= sizeof(r->url) - strlen(r->url))
+			return CE_E2BIG;
+		if ((er = cx_url_escape(r->url, sizeof(r->url), c->arg)) !=
+		    CE_OK)
+			return er;
+		snprintf(r->log_path, sizeof(r->log_path),
+		    "/api?modulo=%s&consulta=%s", mod, masked);
+	} else {
+		if ((er = cx_url_escape(r->url, sizeof(r->url), c->arg)) !=
+		    CE_OK)
+			return er;
+		if (c->kind == CE_CALL_C2S_MESSAGE &&
+		    strlen(r->url) + 16 >= sizeof(r->url))
+			return CE_E2BIG;
+		if (c->kind == CE_CALL_C2S_MESSAGE)
+			strncat(r->url, "/create_message", 16);
+		snprintf(r->log_path, sizeof(r->log_path), "%s%s%s", prefix,
+		    masked, c->kind == CE_CALL_C2S_MESSAGE ?
+		    "/create_message" : "");
+	}
+
+	if (c->kind == CE_CALL_C2S_LEAD || c->kind == CE_CALL_C2S_MESSAGE) {
+		if (c->kind == CE_CALL_C2S_MESSAGE && c->arg2 == NULL)
+			return CE_EINPUT;
+		return c2s_headers(cfg, r, c->kind == CE_CALL_C2S_MESSAGE,
+		    auth, authsz);
+	}
+	if ((r->hdrs = curl_slist_append(NULL,
+	    "Accept: application/json")) == NULL)
+		return CE_ENOMEM;
+	if (c->kind == CE_CALL_DX_PHONE || c->kind == CE_CALL_DX_EMAIL) {
+		r->user = cfg->diretrix_user;
+		r->pass = cfg->diretrix_pass;
+	}
+	return CE_OK;
+}
+
+/* The JSON body of a create_message call: {"leadId":..,"body":..}. */
+static char *
+message_body(const struct ce_call *c)
+{
+	json_t	*j;
+	char	*s;
+
+	j = json_pack("{s:s, s:s}", "leadId", c->arg, "body", c->arg2);
+	if (j == NULL)
+		return NULL;
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
+}
+
+/* Classify what the transport and the status say, before any body. */
+static enum ce_up
+classify_http(const struct cx_http_req *r)
+{
+	switch (r->res) {
+	case CX_HTTP_OK:
+		break;
+	case CX_HTTP_DEADLINE:
+		return CE_UP_DEADLINE;
+	case CX_HTTP_TOOBIG:
+		return CE_UP_BADRESP;
+	default:
+		return CE_UP_DOWN;
+	}
+	if (r->status >= 500 || r->status == 429 || r->status == 401 ||
+	    r->status == 403 || r->status == 408)
+		return CE_UP_DOWN;
+	return CE_UP_OK;
+}
+
+static json_t *
+parse_body(struct ce_ctx *ctx, const struct cx_http_req *r)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+
+	j = json_loadb(r->resp.data != NULL ? r->resp.data : "", r->resp.len,
+	    0, &jerr);
+	if (j == NULL)
+		ce_log(ctx, CE_LOG_WARN, "%s %s: malformed JSON at line %d: %s",
+		    r->api, r->log_path, jerr.line, jerr.text);
+	return j;
+}
+
+static enum ce_up
+parse_lead(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_lead *l)
+{
+	const json_t	*a, *cust;
+	json_t		*j;
+	enum ce_up	 u = CE_UP_BADRESP;
+
+	if (r->status == 404)
+		return CE_UP_NOTFOUND;
+	if (r->status != 200)
+		return CE_UP_BADRESP;
+	if ((j = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	a = jpath(j, "data", "attributes");
+	if (!json_is_object(a))
+		goto out;
+	jcopy(l->id, sizeof(l->id), jpath(j, "data", "id"));
+	cust = json_object_get(a, "customer");
+	jcopy(l->name, sizeof(l->name), json_object_get(cust, "name"));
+	jcopy(l->email, sizeof(l->email), json_object_get(cust, "email"));
+	jcopy(l->phone, sizeof(l->phone), json_object_get(cust, "phone"));
+	jcopy(l->phone2, sizeof(l->phone2), json_object_get(cust, "phone2"));
+	jcopy(l->customer_id, sizeof(l->customer_id),
+	    json_object_get(cust, "id"));
+	jcopy(l->description, sizeof(l->description),
+	    json_object_get(a, "description"));
+	jcopy(l->status_alias, sizeof(l->status_alias),
+	    jpath(a, "lead_status", "alias"));
+	jcopy(l->source, sizeof(l->source), json_object_get(a, "lead_source"));
+	if (l->source[0] == '\0')
+		jcopy(l->source, sizeof(l->source),
+		    jpath(a, "lead_source", "name"));
+	jcopy(l->product_ref, sizeof(l->product_ref),
+	    jpath(a, "product", "prop_ref"));
+	jcopy(l->product_desc, sizeof(l->product_desc),
+	    jpath(a, "product", "description"));
+	jcopy(l->created_at, sizeof(l->created_at),
+	    json_object_get(a, "created_at"));
+	jcopy(l->updated_at, sizeof(l->updated_at),
+	    json_object_get(a, "updated_at"));
+	u = CE_UP_OK;
+out:
+	json_decref(j);
+	return u;
+}
+
+/* Add one candidate; CNPJs and invalid CPFs are counted, not kept. */
+static void
+cand_add(struct ce_cands *cs, const json_t *cpf, const json_t *name)
+{
+	char	 raw[40];
+
+	jcopy(raw, sizeof(raw), cpf);
+	if (cs->n >= CE_CANDS_MAX ||
+	    ce_cpf_normalize(raw, cs->c[cs->n].cpf) != 0) {
+		cs->dropped++;
+		return;
+	}
+	jcopy(cs->c[cs->n].name, sizeof(cs->c[cs->n].name), name);
+	cs->n++;
+}
+
+static enum ce_up
+parse_diretrix(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_cands *cs)
+{
+	json_t		*j;
+	size_t		 i;
+
+	if (r->status == 400 || r->status == 404)
+		return CE_UP_NOTFOUND;
+	if (r->status != 200)
+		return CE_UP_BADRESP;
+	if ((j = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return CE_UP_BADRESP;
+	}
+	for (i = 0; i < json_array_size(j); i++)
+		cand_add(cs, json_object_get(json_array_get(j, i), "cpf"),
+		    json_object_get(json_array_get(j, i), "nome"));
+	json_decref(j);
+	return cs->n > 0 ? CE_UP_OK : CE_UP_NOTFOUND;
+}
+
+/*
+ * The Work API answers errors in 200 bodies: {"status":404,...} is no
+ * data; {"status":403,...} (token, module) and {"code":429,...}
+ * (credits) mean the provider is unusable.  Returns CE_UP_OK when the
+ * body is not such an error.
+ */
+static enum ce_up
+work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j)
+{
+	const json_t	*st = json_object_get(j, "status");
+	const json_t	*code = json_object_get(j, "code");
+	json_int_t	 v = -1;
+
+	if (json_is_integer(code) && json_integer_value(code) == 429) {
+		ce_log(ctx, CE_LOG_WARN, "work %s: credits exhausted",
+		    r->log_path);
+		return CE_UP_DOWN;
+	}
+	if (json_is_integer(st))
+		v = json_integer_value(st);
+	else if (json_is_string(st) &&
+	    ce_strtonum(json_string_value(st), 0, 999, &(long long){ 0 }) == 0)
+		v = strtol(json_string_value(st), NULL, 10);
+	if (v == -1 || v == 200)
+		return CE_UP_OK;
+	if (v == 404)
+		return CE_UP_NOTFOUND;
+	ce_log(ctx, CE_LOG_WARN, "work %s: error %lld in a 200 body",
+	    r->log_path, (long long)v);
+	return CE_UP_DOWN;
+}
+
+/*
+ * Open a Work API answer: a 200 whose body is a JSON object that is not
+ * an error-in-200.  Returns CE_UP_OK with the object in "*jp", or the
+ * classification; "*jp" may be set either way (json_decref() it).
+ */
+static enum ce_up
+work_open(struct ce_ctx *ctx, const struct cx_http_req *r, json_t **jp)
+{
+	*jp = NULL;
+	if (r->status != 200)
+		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_BADRESP;
+	if ((*jp = parse_body(ctx, r)) == NULL || !json_is_object(*jp))
+		return CE_UP_BADRESP;
+	return work_error(ctx, r, *jp);
+}
+
+static enum ce_up
+parse_work_cpf(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_dossier *d)
+{
+	const json_t	*basic;
+	json_t		*j;
+	enum ce_up	 u;
+
+	if ((u = work_open(ctx, r, &j)) != CE_UP_OK)
+		goto out;
+	basic = json_object_get(j, "DadosBasicos");
+	if (!json_is_object(basic)) {
+		u = CE_UP_BADRESP;
+		goto out;
+	}
+	jcopy(d->cpf, sizeof(d->cpf), json_object_get(basic, "cpf"));
+	jcopy(d->name, sizeof(d->name), json_object_get(basic, "nome"));
+	jcopy(d->birth, sizeof(d->birth),
+	    json_object_get(basic, "dataNascimento"));
+	jcopy(d->income, sizeof(d->income),
+	    jpath(j, "DadosEconomicos", "renda"));
+	if ((d->raw = malloc(r->resp.len + 1)) == NULL) {
+		u = CE_UP_DOWN;
+		goto out;
+	}
+	memcpy(d->raw, r->resp.data, r->resp.len);
+	d->raw[r->resp.len] = '\0';
+	d->rawlen = r->resp.len;
+out:
+	json_decref(j);
+	return u;
+}
+
+static enum ce_up
+parse_work_phone(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_cands *cs)
+{
+	const json_t	*msg;
+	json_t		*j;
+	enum ce_up	 u;
+	size_t		 i;
+
+	if ((u = work_open(ctx, r, &j)) != CE_UP_OK)
+		goto out;
+	msg = json_object_get(j, "msg");
+	if (!json_is_array(msg)) {
+		u = CE_UP_BADRESP;
+		goto out;
+	}
+	for (i = 0; i < json_array_size(msg); i++)
+		cand_add(cs, json_object_get(json_array_get(msg, i),
+		    "cpf_cnpj"), json_object_get(json_array_get(msg, i), "nome"));
+	u = cs->n > 0 ? CE_UP_OK : CE_UP_NOTFOUND;
+out:
+	json_decref(j);
+	return u;
+}
+
+/* 201 (any 2xx) with data.id: the new lead's id. */
+static enum ce_up
+parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_lead *l)
+{
+	json_t		*j;
+	enum ce_up	 u = CE_UP_BADRESP;
+
+	if (r->status < 200 || r->status > 299)
+		return r->status == 400 || r->status == 422 ? CE_UP_INVALID :
+		    CE_UP_BADRESP;
+	if ((j = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	jcopy(l->id, sizeof(l->id), jpath(j, "data", "id"));
+	if (l->id[0] != '\0')
+		u = CE_UP_OK;
+	json_decref(j);
+	return u;
+}
+
+/* {"data":[lead, ...]}: the ids, in the order given (newest first). */
+static enum ce_up
+parse_list(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_lead_list *ls)
+{
+	const json_t	*data;
+	json_t		*j;
+	size_t		 i;
+	enum ce_up	 u = CE_UP_BADRESP;
+
+	if (r->status != 200)
+		return CE_UP_BADRESP;
+	if ((j = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	data = json_object_get(j, "data");
+	if (json_is_array(data)) {
+		for (i = 0; i < json_array_size(data) && ls->n < CE_LIST_MAX;
+		    i++) {
+			jcopy(ls->id[ls->n], sizeof(ls->id[0]),
+			    json_object_get(json_array_get(data, i), "id"));
+			if (ce_lead_id_valid(ls->id[ls->n]))
+				ls->n++;
+		}
+		u = CE_UP_OK;
+	}
+	json_decref(j);
+	return u;
+}
+
+static enum ce_up
+interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
+{
+	enum ce_up	 u;
+
+	if ((u = classify_http(r)) != CE_UP_OK) {
+		if (u == CE_UP_DOWN && (r->status == 401 || r->status == 403))
+			ce_log(ctx, CE_LOG_ERROR, "%s %s: credentials refused "
+			    "(status %ld)", r->api, r->log_path, r->status);
+		return u;
+	}
+	switch (c->kind) {
+	case CE_CALL_C2S_LEAD:
+		return parse_lead(ctx, r, &c->lead);
+	case CE_CALL_C2S_MESSAGE:
+		if (r->status >= 200 && r->status < 300)
+			return CE_UP_OK;
+		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_DOWN;
+	case CE_CALL_DX_PHONE:
+	case CE_CALL_DX_EMAIL:
+		return parse_diretrix(ctx, r, &c->cands);
+	case CE_CALL_WORK_CPF:
+		return parse_work_cpf(ctx, r, &c->dossier);
+	case CE_CALL_WORK_PHONE:
+		return parse_work_phone(ctx, r, &c->cands);
+	case CE_CALL_C2S_CREATE:
+		return parse_created(ctx, r, &c->lead);
+	case CE_CALL_C2S_LIST:
+		return parse_list(ctx, r, &c->list);
+	default:
+		return CE_UP_INVALID;
+	}
+}
+
+void
+ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
+    long long deadline_us)
+{
+	struct cx_http_req	 reqs[CX_HTTP_MAXPAR];
+	struct cx_http_req	*run[CX_HTTP_MAXPAR];
+	char			 auth[CX_HTTP_MAXPAR][CE_SECRET_MAX + 32];
+	char			*bodies[CX_HTTP_MAXPAR];
+	size_t			 i, nrun = 0;
+	enum ce_err		 er;
+
+	memset(bodies, 0, sizeof(bodies));
+	if (n > CX_HTTP_MAXPAR)
+		n = CX_HTTP_MAXPAR;	/* callers never batch more */
+	for (i = 0; i < n; i++) {
+		struct ce_call *c = &calls[i];
+
+		memset(&c->lead, 0, sizeof(c->lead));
+		memset(&c->cands, 0, sizeof(c->cands));
+		memset(&c->dossier, 0, sizeof(c->dossier));
+		memset(&c->list, 0, sizeof(c->list));
+		c->status = 0;
+		c->attempts = 0;
+		c->elapsed_us = 0;
+		c->res = CE_UP_INVALID;
+		cx_http_req_init(&reqs[i], "none", "GET");
+		er = (unsigned)c->kind < CE_CALL__MAX ?
+		    build(&ctx->cfg, c, &reqs[i], auth[i], sizeof(auth[i])) :
+		    CE_EINPUT;
+		if (er == CE_OK && c->kind == CE_CALL_C2S_MESSAGE) {
+			if ((bodies[i] = message_body(c)) == NULL)
+				er = CE_ENOMEM;
+			else {
+				reqs[i].body = bodies[i];
+				reqs[i].bodylen = strlen(bodies[i]);
+			}
+		}
+		if (er != CE_OK) {
+			c->res = er == CE_EINPUT ? CE_UP_INVALID : CE_UP_DOWN;
+			reqs[i].state = -1;
+			continue;
+		}
+		run[nrun++] = &reqs[i];
+	}
+	if (nrun > 0 && ctx->http == NULL &&
+	    (ctx->http = cx_http_new(ctx)) == NULL)
+		er = CE_ENOMEM;
+	else
+		er = nrun > 0 ? cx_http_run(ctx->http, run, nrun, deadline_us) :
+		    CE_OK;
+	for (i = 0; i < n; i++) {
+		if (reqs[i].state == -1) {
+			cx_http_req_free(&reqs[i]);
+			continue;
+		}
+		calls[i].status = reqs[i].status;
+		calls[i].attempts = reqs[i].attempts;
+		calls[i].elapsed_us = reqs[i].elapsed_us;
+		calls[i].res = er != CE_OK ? CE_UP_DOWN :
+		    interpret(ctx, &calls[i], &reqs[i]);
+		ce_log(ctx, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
+		    "attempts, %lld ms)", reqs[i].api, reqs[i].log_path,
+		    ce_up_name(calls[i].res), reqs[i].status, reqs[i].attempts,
+		    reqs[i].elapsed_us / 1000);
+		cx_http_req_free(&reqs[i]);
+		free(bodies[i]);
+	}
+}
+
+enum ce_up
+ce_upstream_one(struct ce_ctx *ctx, struct ce_call *c, long long deadline_us)
+{
+	ce_upstream_run(ctx, c, 1, deadline_us);
+	return c->res;
+}
