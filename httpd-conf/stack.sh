@@ -93,10 +93,13 @@ port_free() {
 	! (exec 3<>"/dev/tcp/$BIND/$1") 2>/dev/null
 }
 
+# A free port below Linux's ephemeral range (32768-60999): a port there
+# can be taken at any moment as the local end of an outgoing connection.
 pick_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 30000))
+		p=$((20000 + RANDOM % 12700))
+		[ "$p" = "${SIM_PORT:-}" ] && continue
 		port_free "$p" && { echo "$p"; return 0; }
 	done
 	return 1
@@ -277,6 +280,7 @@ start_stack() {
 	# The simulator: its own pool, its own port on the same lighttpd.
 	if [ "$SIM_PORT" = 0 ]; then
 		SIM_PORT=$(pick_port) || { say "no free port"; return 1; }
+		SIM_PICKED=1
 	elif ! port_free "$SIM_PORT"; then
 		say "port $BIND:$SIM_PORT is in use; set C2S_SIM_PORT"
 		return 1
@@ -295,20 +299,22 @@ start_stack() {
 	SIM_PID=$!
 	poll 100 test -S "$R/sim.sock" ||
 	    { say "simulator did not start; see $R/log/sim.log"; return 1; }
-	SIM_URL="http://$BIND:$SIM_PORT"
+	# Settings for the responders only: exported, they would leak into
+	# everything this script runs (a test's private stack included).
+	UP_ENV=("DB_URL=host=$R/pgsock dbname=c2s user=c2s")
 	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
 	    [ -z "${WORK_API_URL:-}" ]; then
-		say "upstreams: the simulator at $SIM_URL"
-		export C2S_BASE_URL=$SIM_URL DIRETRIX_BASE_URL=$SIM_URL \
-		    WORK_API_URL=$SIM_URL C2S_TOKEN=sim-c2s-token \
-		    DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
-		    WORK_API=sim-work-token WORK_API_MIN_INTERVAL=0
+		say "upstreams: the simulator on port $SIM_PORT"
+		UP_ENV+=(C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim
+		    DIRETRIX_PASS=sim-pass WORK_API=sim-work-token
+		    WORK_API_MIN_INTERVAL=0)
+		SIM_UPSTREAMS=1
 	else
 		say "upstreams: $C2S_BASE_URL, $DIRETRIX_BASE_URL, $WORK_API_URL"
+		SIM_UPSTREAMS=0
 	fi
-
-	export DB_URL="host=$R/pgsock dbname=c2s user=c2s"
-	"$R/bin/c2s-enrich" -n >/dev/null ||
+	DB_URL="host=$R/pgsock dbname=c2s user=c2s"
+	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
 	# multiwatch gives up on a slot after 3 exits within -t ms of a
 	# start; responders recycle no sooner than 2 s after theirs.
@@ -318,7 +324,11 @@ start_stack() {
 	else
 		set --
 	fi
-	spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+	# The simulator's port is final only once lighttpd has bound it.
+	SIM_URL="http://$BIND:$SIM_PORT"
+	[ "$SIM_UPSTREAMS" = 1 ] && UP_ENV+=(C2S_BASE_URL=$SIM_URL
+	    DIRETRIX_BASE_URL=$SIM_URL WORK_API_URL=$SIM_URL)
+	env "${UP_ENV[@]}" spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
 	    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- "$R/bin/c2s-enrich" \
 	    >>"$R/log/pool.log" 2>&1 &
 	POOL_PID=$!

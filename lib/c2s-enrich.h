@@ -193,6 +193,11 @@ int		 ce_ddd_valid(int);
 int		 ce_phone_normalize(const char *, char *);
 int		 ce_email_normalize(const char *, char *, size_t);
 
+/* name.c: a lead's name against a provider's. */
+void		 ce_name_fold(const char *, char *, size_t);
+int		 ce_name_score(const char *lead, const char *provider);
+int		 ce_name_matches(const char *lead, const char *provider);
+
 /*
  * Upstream clients (upstream.c).  What an upstream said, classified.
  */
