@@ -198,6 +198,39 @@ void		 ce_name_fold(const char *, char *, size_t);
 int		 ce_name_score(const char *lead, const char *provider);
 int		 ce_name_matches(const char *lead, const char *provider);
 
+/* note.c: the enrichment note posted on a lead. */
+enum ce_note_kind {
+	CE_NOTE_COMPLETED,	/* CPF and dossier */
+	CE_NOTE_PARTIAL,	/* CPF, provider down */
+	CE_NOTE_BASIC,		/* CPF, provider had no data */
+	CE_NOTE_UNENRICHED	/* no CPF */
+};
+
+enum ce_note_src {
+	CE_SRC_PHONE,
+	CE_SRC_EMAIL,
+	CE_SRC_BOTH		/* phone and e-mail gave this CPF */
+};
+
+struct ce_note_person {
+	enum ce_note_src source;
+	const char	*contact;	/* the phone or e-mail it came from */
+	const char	*cpf;		/* 11 digits */
+	const char	*name;		/* the provider's, or NULL */
+	const char	*dossier;	/* Work API JSON, or NULL */
+};
+
+struct ce_note_in {
+	enum ce_note_kind kind;
+	const char	*lead_name;
+	int		 name_mismatch;
+	size_t		 npersons;	/* 0, 1, or 2 (different people) */
+	struct ce_note_person persons[2];
+};
+
+enum ce_err	 ce_note_format(const struct ce_note_in *, double mult,
+		    size_t maxchars, struct ce_buf *) CE_WUR;
+
 /*
  * Upstream clients (upstream.c).  What an upstream said, classified.
  */
