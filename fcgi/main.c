@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,31 +20,7 @@
 #include <fcgiapp.h>
 
 #include "c2s-enrich.h"
-
-static volatile sig_atomic_t	 stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-	FCGX_ShutdownPending();
-}
-
-static int
-install_signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() must return */
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGUSR1, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
-}
+#include "signals.h"
 
 /* Make sure fds 1 and 2 are open, so nothing we open lands there. */
 static int
@@ -179,7 +154,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	/* A responder's memory holds tokens and personal data: no cores. */
-	if (setrlimit(RLIMIT_CORE, &nocore) == -1 || install_signals() == -1) {
+	if (setrlimit(RLIMIT_CORE, &nocore) == -1 ||
+	    fcgi_signals_install(1) == -1) {
 		fprintf(stderr, "c2s-enrich: setup: %s\n", strerror(errno));
 		return 1;
 	}
@@ -203,7 +179,8 @@ main(int argc, char *argv[])
 	}
 	ce_log(ctx, CE_LOG_DEBUG, "responder started, recycling after %lld",
 	    limit);
-	while (!stop_signal && (served < limit || !lived_enough(&born))) {
+	while (!fcgi_stop_signal() &&
+	    (served < limit || !lived_enough(&born))) {
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
 		memset(&req, 0, sizeof(req));
@@ -221,8 +198,8 @@ main(int argc, char *argv[])
 		served++;
 	}
 	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
-	    served, stop_signal ? "signal" : served >= limit ? "recycled" :
-	    "accept failed");
+	    served, fcgi_stop_signal() ? "signal" :
+	    served >= limit ? "recycled" : "accept failed");
 	rc = 0;
 out:
 	ce_buf_free(&body);

@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <jansson.h>
 
 #include "c2s-enrich.h"
+#include "signals.h"
 #include "sim.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -98,30 +98,6 @@ struct resp {
 
 typedef void	(*handler)(struct ctx *, struct req *, struct resp *);
 
-static volatile sig_atomic_t	 stop_signal;
-
-static void
-on_signal(int sig)
-{
-	stop_signal = sig;
-	FCGX_ShutdownPending();
-}
-
-static int
-install_signals(void)
-{
-	struct sigaction	 sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept() returns */
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
-}
-
 /* Sleep "ms", resumed after a signal unless shutdown was requested. */
 static void
 sleep_ms(long long ms)
@@ -132,7 +108,8 @@ sleep_ms(long long ms)
 		return;
 	ts.tv_sec = (time_t)(ms / 1000);
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !stop_signal)
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR &&
+	    !fcgi_stop_signal())
 		continue;
 }
 
@@ -613,6 +590,16 @@ c2s_list(struct ctx *c, struct req *rq, struct resp *rs)
 	set_json(rs, 200, sim_lead_list_json(n > 50 ? 50 : n));
 }
 
+/* A Diretrix answer for the person "s" found by phone or by e-mail. */
+static void
+dx_answer(struct resp *rs, uint32_t s, enum sim_target t, enum sim_fault f,
+    int by_phone)
+{
+	if (t == SIM_T_D1)
+		rs->fault = f;
+	set_json(rs, 200, sim_diretrix_json(s, by_phone));
+}
+
 /* GET /Consultas/Pessoa/Telefone/{phone} */
 static void
 dx_phone(struct ctx *c, struct req *rq, struct resp *rs)
@@ -622,9 +609,7 @@ dx_phone(struct ctx *c, struct req *rq, struct resp *rs)
 	uint32_t	 s = sim_phone_lookup(rq->seg[3], &t, &f);
 
 	(void)c;
-	if (t == SIM_T_D1)
-		rs->fault = f;
-	set_json(rs, 200, sim_diretrix_json(s, 1));
+	dx_answer(rs, s, t, f, 1);
 }
 
 /* GET /Consultas/Pessoa/Email/{email} */
@@ -636,9 +621,7 @@ dx_email(struct ctx *c, struct req *rq, struct resp *rs)
 	uint32_t	 s = sim_email_lookup(rq->seg[3], &t, &f);
 
 	(void)c;
-	if (t == SIM_T_D1)
-		rs->fault = f;
-	set_json(rs, 200, sim_diretrix_json(s, 0));
+	dx_answer(rs, s, t, f, 0);
 }
 
 /* GET /api?token=T&modulo=cpf|phone&consulta=X */
@@ -1044,7 +1027,7 @@ main(int argc, char *argv[])
 	}
 	if (sane_fds() == -1 || config_load(&c.cfg) == -1)
 		return 1;
-	if (install_signals() == -1) {
+	if (fcgi_signals_install(0) == -1) {
 		fprintf(stderr, "upstream-sim: signals: %s\n",
 		    strerror(errno));
 		return 1;
@@ -1059,7 +1042,7 @@ main(int argc, char *argv[])
 		sim_record_close(&c.rec);
 		return 1;
 	}
-	while (!stop_signal && FCGX_Accept_r(&fr) >= 0) {
+	while (!fcgi_stop_signal() && FCGX_Accept_r(&fr) >= 0) {
 		serve(&c, &fr);
 		FCGX_Finish_r(&fr);
 	}

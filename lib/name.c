@@ -109,13 +109,13 @@ word_match(const char *a, const char *b)
  * (or either name is empty); otherwise 100 times the share of the lead's
  * words found, in order, in the provider's name.
  */
-int
-ce_name_score(const char *lead, const char *provider)
+static int
+score(const char *lead, const char *provider, size_t *nlead)
 {
 	char	 a[TOK_MAX][TOK_LEN], b[TOK_MAX][TOK_LEN];
 	size_t	 na, nb, i, j = 1, hit = 1;
 
-	na = tokens(lead, a);
+	*nlead = na = tokens(lead, a);
 	nb = tokens(provider, b);
 	if (na == 0 || nb == 0 || !word_match(a[0], b[0]))
 		return 0;
@@ -133,6 +133,14 @@ ce_name_score(const char *lead, const char *provider)
 	return (int)(hit * 100 / na);
 }
 
+int
+ce_name_score(const char *lead, const char *provider)
+{
+	size_t	 na;
+
+	return score(lead, provider, &na);
+}
+
 /*
  * Is "provider" the lead's person?  The first names agree, and when the
  * lead gives more than a first name, at least one more word agrees.
@@ -140,9 +148,8 @@ ce_name_score(const char *lead, const char *provider)
 int
 ce_name_matches(const char *lead, const char *provider)
 {
-	char	 a[TOK_MAX][TOK_LEN];
-	size_t	 na = tokens(lead, a);
-	int	 s = ce_name_score(lead, provider);
+	size_t	 na;
+	int	 s = score(lead, provider, &na);
 
 	if (s == 0)
 		return 0;

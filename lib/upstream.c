@@ -184,7 +184,8 @@ build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
 }
 
 /*
- * Build the HTTP request of call "c" into "r".  Returns CE_OK, CE_EINPUT
+ * Build the HTTP request of call "c" into "r" (made by cx_http_req_init()).
+ * Returns CE_OK, CE_EINPUT
  * for an argument we refuse to send, CE_E2BIG or CE_ENOMEM.
  */
 static enum ce_err
@@ -196,9 +197,10 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	enum ce_err	 er;
 	int		 n;
 
-	cx_http_req_init(r, apinames[c->kind], c->kind ==
-	    CE_CALL_C2S_MESSAGE || c->kind == CE_CALL_C2S_CREATE ? "POST" :
-	    "GET");
+	/* "r" was initialised by the caller; name it after the call. */
+	r->api = apinames[c->kind];
+	r->method = c->kind == CE_CALL_C2S_MESSAGE ||
+	    c->kind == CE_CALL_C2S_CREATE ? "POST" : "GET";
 	if (c->arg == NULL || c->arg[0] == '\0')
 		return CE_EINPUT;
 	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST)

@@ -1,0 +1,45 @@
+/*
+ * signals.c -- the one shutdown flag of a FastCGI program.  SIGTERM and
+ * SIGINT (and SIGUSR1 when asked) set it and call FCGX_ShutdownPending();
+ * the handler is installed without SA_RESTART, so a blocked accept()
+ * returns.  SIGPIPE is ignored: a client that went away is a failed write.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "signals.h"
+
+static volatile sig_atomic_t	 stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+	FCGX_ShutdownPending();
+}
+
+/* Returns 0, or -1 (errno set) when a handler cannot be installed. */
+int
+fcgi_signals_install(int also_usr1)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    (also_usr1 && sigaction(SIGUSR1, &sa, NULL) == -1))
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The signal that asked us to stop, or 0. */
+int
+fcgi_stop_signal(void)
+{
+	return stop_signal;
+}
