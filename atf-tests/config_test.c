@@ -24,6 +24,7 @@ clear_env(void)
 		"DEDUP_CAPACITY", "DEDUP_TTL", "DOSSIER_MAX_AGE",
 		"UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_TIMEOUT",
 		"REQUEST_DEADLINE", "MAX_REQUESTS", "MAX_BODY_SIZE", "LOG_LEVEL",
+		"CPF_TIERS", "WORK_PHONE_LOOKUP",
 	};
 	size_t	 i;
 
@@ -86,6 +87,18 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.max_requests, 500);
 	ATF_CHECK(c.income_multiplier > 2.49 && c.income_multiplier < 2.51);
 	ATF_CHECK_EQ(c.log_level, CE_LOG_WARN);
+	ATF_CHECK_EQ(c.ncpf_tiers, 3);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_WORK_PHONE);
+	ATF_CHECK_EQ(c.work_phone_lookup, 0);
+
+	setenv("CPF_TIERS", "diretrix_email, diretrix_phone", 1);
+	setenv("WORK_PHONE_LOOKUP", "1", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.ncpf_tiers, 2);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_DX_EMAIL);
+	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_DX_PHONE);
+	ATF_CHECK_EQ(c.work_phone_lookup, 1);
+	ATF_CHECK_STREQ(ce_tier_name(CE_TIER_DX_EMAIL), "diretrix_email");
 
 	/* The canonical name wins over its alias. */
 	setenv("DB_URL", "host=/tmp", 1);
@@ -119,6 +132,11 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "LOG_LEVEL", "loud" },
 		{ "MAX_BODY_SIZE", "10" },
 		{ "C2S_DESCRIPTION_MAX_LENGTH", "5000x" },
+		{ "CPF_TIERS", "" },
+		{ "CPF_TIERS", "diretrix_phone,diretrix_phone" },
+		{ "CPF_TIERS", "diretrix_phone,,diretrix_email" },
+		{ "CPF_TIERS", "serasa" },
+		{ "WORK_PHONE_LOOKUP", "2" },
 	};
 	struct ce_config	 c;
 	char			 err[256];

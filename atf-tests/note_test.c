@@ -161,6 +161,15 @@ ATF_TC_BODY(note__shorter_outcomes, tc)
 	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
 	ATF_CHECK_STREQ(b.data, "❌ CPF NÃO ENCONTRADO\nNão foi possível "
 	    "identificar o CPF pelo telefone nem pelo e-mail do lead.");
+	in.lookup_down = 1;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_STREQ(b.data, "⏳ CONSULTA DE CPF INDISPONÍVEL\nOs "
+	    "provedores de CPF não responderam; nova tentativa automática.");
+	in.lookup_down = 0;
+	in.kind = CE_NOTE_INVALID;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_STREQ(b.data, "⚠️ CONTATO INVÁLIDO\nTelefone e e-mail do "
+	    "lead ausentes ou inválidos; nenhuma consulta de CPF foi feita.");
 	ce_buf_free(&b);
 }
 

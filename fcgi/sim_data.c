@@ -92,6 +92,7 @@ static const char *const DOM[5] = {
 static const char *const VARIANT[SIM_V__MAX] = {
 	"normal", "no_cpf", "split", "null_email", "missing_phone", "multi",
 	"padded", "no_dossier", "null_name", "abbrev", "fault",
+	"bad_contact", "other_name",
 };
 
 /* The variant of H mod 20 (10 .. 19 are normal). */
@@ -774,12 +775,39 @@ sim_lead_make(const char *id, struct sim_lead *l)
 	}
 
 	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
+	if (strncmp(l->id, "fa17bc0", 7) == 0 && l->id[7] >= '1' &&
+	    l->id[7] <= '3')
+		l->variant = l->id[7] == '3' ? SIM_V_OTHER_NAME :
+		    SIM_V_BAD_CONTACT;
 	l->phone_seed = l->email_seed =
 	    pick_seed(sub(l->h, "person"), l->variant, 0);
 	(void)sim_person_make(l->phone_seed, &p);
 	copy(l->name, p.name, sizeof(l->name));
 	copy(l->phone, p.phone, sizeof(l->phone));
 	copy(l->email, p.email, sizeof(l->email));
+
+	/*
+	 * Bad contacts, as people type them into forms: "fa17bc01" a fake
+	 * phone (one repeated digit) and a good e-mail; "fa17bc02" a phone
+	 * too short and a placeholder e-mail.  Nobody owns them.
+	 */
+	if (l->variant == SIM_V_BAD_CONTACT) {
+		l->phone_seed = 0;
+		copy(l->phone, "11999999999", sizeof(l->phone));
+		copy(l->phone_fmt, "(11) 99999-9999", sizeof(l->phone_fmt));
+		if (l->id[7] == '2') {
+			l->email_seed = 0;
+			copy(l->phone, "111234", sizeof(l->phone));
+			copy(l->phone_fmt, "(11) 1234", sizeof(l->phone_fmt));
+			copy(l->email, "teste@teste.com", sizeof(l->email));
+		}
+		return;
+	}
+	/* "fa17bc03": someone else's name on the person's contacts. */
+	if (l->variant == SIM_V_OTHER_NAME) {
+		(void)sim_person_make(p.seed % 999000000 + 1, &q);
+		copy(l->name, q.name, sizeof(l->name));
+	}
 
 	switch (l->variant) {
 	case SIM_V_NO_CPF:

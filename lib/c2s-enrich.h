@@ -91,6 +91,16 @@ enum ce_loglevel {
  * are in milliseconds.
  */
 #define CE_URL_MAX	512
+
+/* CPF discovery tiers (CPF_TIERS), tried in the configured order. */
+enum ce_tier {
+	CE_TIER_WORK_PHONE,	/* Work API phone module (WORK_PHONE_LOOKUP=1) */
+	CE_TIER_DX_PHONE,	/* Diretrix by phone */
+	CE_TIER_DX_EMAIL,	/* Diretrix by e-mail */
+	CE_TIER__MAX
+};
+
+const char	*ce_tier_name(enum ce_tier);
 #define CE_SECRET_MAX	256
 
 struct ce_config {
@@ -119,6 +129,9 @@ struct ce_config {
 	long long	 max_requests;
 	long long	 max_body;
 	enum ce_loglevel log_level;
+	enum ce_tier	 cpf_tiers[CE_TIER__MAX];
+	size_t		 ncpf_tiers;
+	long long	 work_phone_lookup;	/* 0 or 1 */
 };
 
 /*
@@ -146,6 +159,8 @@ struct ce_req {
 };
 
 const char	*ce_req_param(const struct ce_req *, const char *name);
+int		 ce_query_get(const char *query, const char *name, char *out,
+		    size_t outsz);
 
 /* A response: status, content type, a few extra header lines, body. */
 struct ce_resp {
@@ -203,7 +218,8 @@ enum ce_note_kind {
 	CE_NOTE_COMPLETED,	/* CPF and dossier */
 	CE_NOTE_PARTIAL,	/* CPF, provider down */
 	CE_NOTE_BASIC,		/* CPF, provider had no data */
-	CE_NOTE_UNENRICHED	/* no CPF */
+	CE_NOTE_UNENRICHED,	/* no CPF */
+	CE_NOTE_INVALID		/* no valid phone or e-mail to look up */
 };
 
 enum ce_note_src {
@@ -224,6 +240,7 @@ struct ce_note_in {
 	enum ce_note_kind kind;
 	const char	*lead_name;
 	int		 name_mismatch;
+	int		 lookup_down;	/* UNENRICHED: a CPF lookup failed */
 	size_t		 npersons;	/* 0, 1, or 2 (different people) */
 	struct ce_note_person persons[2];
 };
@@ -338,6 +355,8 @@ enum ce_route {
 	CE_ROUTE_NONE = 0,
 	CE_ROUTE_HEALTH,
 	CE_ROUTE_READY,
+	CE_ROUTE_LEADS_PROCESS,
+	CE_ROUTE_C2S_ENRICH,
 	CE_ROUTE__MAX
 };
 

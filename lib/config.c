@@ -39,6 +39,59 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->max_requests = 10000;
 	cfg->max_body = 1024 * 1024;
 	cfg->log_level = CE_LOG_INFO;
+	cfg->cpf_tiers[0] = CE_TIER_WORK_PHONE;
+	cfg->cpf_tiers[1] = CE_TIER_DX_PHONE;
+	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
+	cfg->ncpf_tiers = 3;
+}
+
+static const char *const tier_names[CE_TIER__MAX] = {
+	[CE_TIER_WORK_PHONE] = "work_phone",
+	[CE_TIER_DX_PHONE] = "diretrix_phone",
+	[CE_TIER_DX_EMAIL] = "diretrix_email",
+};
+
+const char *
+ce_tier_name(enum ce_tier t)
+{
+	return (unsigned)t < CE_TIER__MAX ? tier_names[t] : "unknown";
+}
+
+/*
+ * Parse CPF_TIERS: a comma list of tier names, each at most once, at
+ * least one.  Returns 0, or -1 leaving "cfg" unchanged.
+ */
+static int
+tiers_parse(const char *v, struct ce_config *cfg)
+{
+	enum ce_tier	 t[CE_TIER__MAX];
+	size_t		 n = 0, len, i, k;
+	unsigned	 seen = 0;
+
+	for (;;) {
+		while (*v == ' ')
+			v++;
+		len = strcspn(v, ", ");
+		for (k = 0; k < CE_TIER__MAX; k++)
+			if (strlen(tier_names[k]) == len &&
+			    strncmp(v, tier_names[k], len) == 0)
+				break;
+		if (k == CE_TIER__MAX || (seen & (1u << k)) || n == CE_TIER__MAX)
+			return -1;
+		seen |= 1u << k;
+		t[n++] = (enum ce_tier)k;
+		v += len;
+		while (*v == ' ')
+			v++;
+		if (*v == '\0')
+			break;
+		if (*v++ != ',')
+			return -1;
+	}
+	for (i = 0; i < n; i++)
+		cfg->cpf_tiers[i] = t[i];
+	cfg->ncpf_tiers = n;
+	return 0;
 }
 
 /*
@@ -90,7 +143,7 @@ env_first(const char *const *names, const char **which)
 	return NULL;
 }
 
-enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL };
+enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -137,6 +190,8 @@ static const struct var vars[] = {
 	{ { "MAX_BODY_SIZE" }, K_INT, NUM(max_body), 1024,
 	    64 * 1024 * 1024 },
 	{ { "LOG_LEVEL" }, K_LEVEL, NUM(log_level), 0, 0 },
+	{ { "CPF_TIERS" }, K_TIERS, NUM(cpf_tiers), 0, 0 },
+	{ { "WORK_PHONE_LOOKUP" }, K_INT, NUM(work_phone_lookup), 0, 1 },
 };
 
 static int
@@ -231,6 +286,13 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 		if (cx_log_level_parse(val, (enum ce_loglevel *)(void *)base) !=
 		    CE_OK) {
 			*why = "must be one of debug, info, warn, error";
+			return -1;
+		}
+		return 0;
+	case K_TIERS:
+		if (tiers_parse(val, cfg) == -1) {
+			*why = "must be a comma list of work_phone, "
+			    "diretrix_phone, diretrix_email";
 			return -1;
 		}
 		return 0;

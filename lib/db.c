@@ -21,6 +21,115 @@ static const struct {
 	[CX_STMT_SCHEMA_VERSION] = { "schema_version",
 	    "SELECT coalesce(max(version), 0) FROM public.schema_migrations",
 	    0, 1 },
+	/*
+	 * Record a lead before any paid call.  Safe: a repeat after a lost
+	 * reply only counts one attempt too many.
+	 */
+	[CX_STMT_LEAD_START] = { "lead_start",
+	    "INSERT INTO c2s.leads AS l (lead_id, source, status, attempts) "
+	    "VALUES ($1, $2, 'processing', 1) "
+	    "ON CONFLICT (lead_id) DO UPDATE SET status = 'processing', "
+	    "attempts = l.attempts + 1, updated_at = now() "
+	    "RETURNING attempts",
+	    2, 1 },
+	/* $7: seconds until the next retry, '' for none. */
+	[CX_STMT_LEAD_FINISH] = { "lead_finish",
+	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
+	    "customer_name = coalesce(nullif($4, ''), customer_name), "
+	    "phone = coalesce(nullif($5, ''), phone), "
+	    "email = coalesce(nullif($6, ''), email), "
+	    "next_retry_at = CASE WHEN $7 = '' THEN NULL ELSE now() + "
+	    "make_interval(secs => $7::double precision) END, "
+	    "note_state = coalesce(nullif($8, ''), note_state), "
+	    "updated_at = now() WHERE lead_id = $1",
+	    8, 1 },
+	/* The newest dossier of a CPF younger than $2 milliseconds. */
+	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
+	    "SELECT d.raw::text FROM c2s.dossiers d "
+	    "JOIN c2s.persons p ON p.id = d.person_id WHERE p.cpf = $1 "
+	    "AND d.fetched_at > now() - "
+	    "make_interval(secs => $2::double precision / 1000) "
+	    "ORDER BY d.fetched_at DESC LIMIT 1",
+	    2, 1 },
+	/*
+	 * A person and what a lead found about it, in one statement: the
+	 * person (one row per CPF), the link to the lead, a new dossier
+	 * ($7, or NULL when a stored one was reused) with the contacts and
+	 * addresses it lists, and the lead's own phone ($8) and e-mail ($9)
+	 * that found it.  Returns the person's id, whether it is new, and
+	 * how many dossier, contact and address rows were written.
+	 */
+	[CX_STMT_PERSON_STORE] = { "person_store",
+	    "WITH p AS ("
+	    " INSERT INTO c2s.persons AS t (cpf, name, name_folded, birth_date)"
+	    " VALUES ($1, nullif($2, ''), nullif($3, ''), nullif($4, '')::date)"
+	    " ON CONFLICT (cpf) DO UPDATE SET"
+	    " name = coalesce(EXCLUDED.name, t.name),"
+	    " name_folded = coalesce(EXCLUDED.name_folded, t.name_folded),"
+	    " birth_date = coalesce(EXCLUDED.birth_date, t.birth_date),"
+	    " updated_at = now()"
+	    " RETURNING id, (xmax = 0) AS created"
+	    "), lp AS ("
+	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
+	    " SELECT $5, id, $6 FROM p ON CONFLICT (lead_id, person_id)"
+	    " DO UPDATE SET found_by = EXCLUDED.found_by"
+	    "), j AS (SELECT $7::jsonb AS raw"
+	    "), d AS ("
+	    " INSERT INTO c2s.dossiers (person_id, raw)"
+	    " SELECT p.id, j.raw FROM p, j WHERE j.raw IS NOT NULL RETURNING id"
+	    "), c AS ("
+	    " INSERT INTO c2s.contacts (person_id, type, value, whatsapp, source)"
+	    " SELECT p.id, v.type, v.value, v.whatsapp, v.source FROM p, ("
+	    "  SELECT 'email' AS type, lower(btrim(e ->> 'email')) AS value,"
+	    "  NULL::boolean AS whatsapp, 'work_api' AS source FROM j,"
+	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'emails')"
+	    "  WHEN 'array' THEN j.raw -> 'emails' ELSE '[]' END) e"
+	    "  UNION ALL"
+	    "  SELECT 'phone', regexp_replace(x ->> 'telefone', '[^0-9]', '',"
+	    "  'g'), (x ->> 'whatsapp') = 'SIM', 'work_api' FROM j,"
+	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'telefones')"
+	    "  WHEN 'array' THEN j.raw -> 'telefones' ELSE '[]' END) x"
+	    "  UNION ALL SELECT 'phone', $8, NULL, 'lead' WHERE $8 <> ''"
+	    "  UNION ALL SELECT 'email', $9, NULL, 'lead' WHERE $9 <> ''"
+	    " ) v WHERE coalesce(v.value, '') <> ''"
+	    " ON CONFLICT (person_id, type, value) DO NOTHING RETURNING id"
+	    "), a AS ("
+	    " INSERT INTO c2s.addresses (person_id, street, number, complement,"
+	    " district, city, uf, cep)"
+	    " SELECT p.id, nullif(btrim(concat_ws(' ', x ->> 'tipoLogradouro',"
+	    " x ->> 'logradouro')), ''), nullif(x ->> 'logradouroNumero', ''),"
+	    " nullif(x ->> 'complemento', ''), nullif(x ->> 'bairro', ''),"
+	    " nullif(x ->> 'cidade', ''),"
+	    " CASE WHEN x ->> 'uf' ~ '^[A-Z]{2}$' THEN x ->> 'uf' END,"
+	    " nullif(x ->> 'cep', '') FROM p, j,"
+	    " jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'enderecos')"
+	    " WHEN 'array' THEN j.raw -> 'enderecos' ELSE '[]' END) x"
+	    " WHERE jsonb_typeof(x) = 'object'"
+	    " ON CONFLICT DO NOTHING RETURNING id"
+	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
+	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
+	    9, 0 },
+	/*
+	 * Claim the posting of a note: a row is returned only when this
+	 * text was never posted on the lead, or a responder that claimed it
+	 * died long ago.
+	 */
+	[CX_STMT_NOTE_CLAIM] = { "note_claim",
+	    "INSERT INTO c2s.notes AS n (lead_id, text_sha256, body, state) "
+	    "VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2, "
+	    "'posting') ON CONFLICT (lead_id, text_sha256) DO UPDATE SET "
+	    "posted_at = now() WHERE n.state = 'posting' AND "
+	    "n.posted_at < now() - interval '10 minutes' "
+	    "RETURNING text_sha256",
+	    2, 0 },
+	[CX_STMT_NOTE_DONE] = { "note_done",
+	    "UPDATE c2s.notes SET state = 'posted', posted_at = now() "
+	    "WHERE lead_id = $1 AND text_sha256 = $2",
+	    2, 1 },
+	[CX_STMT_NOTE_RELEASE] = { "note_release",
+	    "DELETE FROM c2s.notes WHERE lead_id = $1 AND text_sha256 = $2 "
+	    "AND state = 'posting'",
+	    2, 1 },
 };
 
 struct cx_db {
@@ -28,6 +137,7 @@ struct cx_db {
 	PGconn		*conn;
 	unsigned	 prepared;	/* bit per statement, this connection */
 	unsigned	 resets;
+	int		 in_tx;		/* inside BEGIN ... COMMIT */
 	char		 sqlstate[6];
 	struct ce_ctx	*ctx;
 };
@@ -198,7 +308,8 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 		}
 		db_set_state(db, res);
 failed:
-		if (attempt == 0 && stmts[s].safe && db_conn_lost(db)) {
+		if (attempt == 0 && stmts[s].safe && !db->in_tx &&
+		    db_conn_lost(db)) {
 			ce_log(db->ctx, CE_LOG_WARN, "db: connection lost, "
 			    "reconnecting to retry %s", stmts[s].name);
 			PQclear(res);
@@ -221,4 +332,81 @@ failed:
 		return CE_EDB;
 	}
 	return CE_EDB;
+}
+
+/*
+ * Run a command without parameters ("BEGIN", "COMMIT", "ROLLBACK").
+ * "retry": may be repeated on a fresh connection when the old one was
+ * found broken (only BEGIN: nothing was done yet).
+ */
+static enum ce_err
+db_command(struct cx_db *db, const char *cmd, int retry)
+{
+	PGresult	*res;
+	int		 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		db->sqlstate[0] = '\0';
+		if (db_ensure(db) != CE_OK)
+			return CE_EDB;
+		res = PQexec(db->conn, cmd);
+		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+			PQclear(res);
+			return CE_OK;
+		}
+		db_set_state(db, res);
+		if (attempt == 0 && retry && db_conn_lost(db)) {
+			PQclear(res);
+			if (PQstatus(db->conn) == CONNECTION_OK) {
+				PQreset(db->conn);
+				db->resets++;
+				db->prepared = 0;
+			}
+			continue;
+		}
+		db_log_error(db, cmd, res);
+		PQclear(res);
+		return CE_EDB;
+	}
+	return CE_EDB;
+}
+
+/*
+ * Transactions.  Statements run between cx_db_begin() and cx_db_commit()
+ * are never retried on their own: a lost connection loses the whole
+ * transaction, and the caller sees CE_EDB.
+ */
+enum ce_err
+cx_db_begin(struct cx_db *db)
+{
+	enum ce_err	 er;
+
+	if (db->in_tx)
+		return CE_ESYSTEM;
+	if ((er = db_command(db, "BEGIN", 1)) == CE_OK)
+		db->in_tx = 1;
+	return er;
+}
+
+enum ce_err
+cx_db_commit(struct cx_db *db)
+{
+	enum ce_err	 er;
+
+	if (!db->in_tx)
+		return CE_ESYSTEM;
+	db->in_tx = 0;
+	er = db_command(db, "COMMIT", 0);
+	return er;
+}
+
+/* Roll back, if a transaction is open; a failure is only logged. */
+void
+cx_db_rollback(struct cx_db *db)
+{
+	if (!db->in_tx)
+		return;
+	db->in_tx = 0;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		(void)db_command(db, "ROLLBACK", 0);
 }

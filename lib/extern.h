@@ -23,6 +23,13 @@
 /* db.c: prepared statements, by number. */
 enum cx_stmt {
 	CX_STMT_SCHEMA_VERSION = 0,
+	CX_STMT_LEAD_START,
+	CX_STMT_LEAD_FINISH,
+	CX_STMT_DOSSIER_FRESH,
+	CX_STMT_PERSON_STORE,
+	CX_STMT_NOTE_CLAIM,
+	CX_STMT_NOTE_DONE,
+	CX_STMT_NOTE_RELEASE,
 	CX_STMT__MAX
 };
 
@@ -32,6 +39,9 @@ struct cx_db	*cx_db_new(const char *dsn, struct ce_ctx *);
 void		 cx_db_free(struct cx_db *);
 enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
 		    const char *const *params, PGresult **) CE_WUR;
+enum ce_err	 cx_db_begin(struct cx_db *) CE_WUR;
+enum ce_err	 cx_db_commit(struct cx_db *) CE_WUR;
+void		 cx_db_rollback(struct cx_db *);
 const char	*cx_db_sqlstate(const struct cx_db *);
 unsigned	 cx_db_resets(const struct cx_db *);
 
@@ -114,11 +124,69 @@ struct ce_ctx {
 	char		 reqid[64];	/* current request's id, or "" */
 };
 
+/* pipeline.c: the lead pipeline of DESIGN.md section 5. */
+enum cx_outcome {
+	CX_OUT_NONE = 0,	/* stopped before an outcome ("received") */
+	CX_OUT_COMPLETED,
+	CX_OUT_PARTIAL,
+	CX_OUT_BASIC,
+	CX_OUT_UNENRICHED,
+	CX_OUT_INVALID,		/* "invalid_contact" */
+	CX_OUT_FAILED,
+	CX_OUT__MAX
+};
+
+enum cx_note {
+	CX_NOTE_NONE = 0,	/* no note: no usable name, or no outcome */
+	CX_NOTE_POSTED,
+	CX_NOTE_ALREADY,	/* the same text was posted before */
+	CX_NOTE_FAILED		/* C2S refused it: retried later */
+};
+
+struct cx_person {
+	char		 cpf[12];
+	char		 name[256];	/* the lookup's name for it */
+	char		 dname[256];	/* the dossier's, when fetched */
+	char		 birth[11];	/* YYYY-MM-DD from the dossier, or "" */
+	char		 contact[256];	/* the phone or e-mail that found it */
+	enum ce_note_src src;
+	enum ce_up	 dres;		/* the dossier's result */
+	char		*dossier;	/* JSON text, heap, or NULL */
+	int		 dossier_new;	/* fetched now: to be stored */
+};
+
+struct cx_run {
+	char		 lead_id[33];	/* lower case */
+	long long	 started_us, deadline_us;
+	int		 attempts;
+	struct ce_lead	 lead;
+	char		 phone[16];	/* normalised, or "" */
+	char		 email[256];	/* normalised, or "" */
+	size_t		 npersons;
+	struct cx_person persons[2];
+	int		 name_mismatch;
+	int		 dossiers_reused, dossiers_fetched;
+	long long	 stored;	/* rows written */
+	enum cx_outcome	 outcome;
+	enum cx_note	 note;
+	enum ce_err	 err;		/* what the outcome means for a caller */
+	char		 error[160];	/* last error, log-safe */
+};
+
+enum ce_err	 cx_pipeline(struct ce_ctx *, const char *lead_id,
+		    const char *source, struct cx_run *);
+void		 cx_run_free(struct cx_run *);
+const char	*cx_outcome_name(enum cx_outcome);
+
 /* handlers: h_*.c.  Each fills resp->body and returns the status or an
  * error that ce_handle() turns into a JSON error body. */
 enum ce_err	 cx_h_health(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_ready(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 
 /* handle.c: error bodies with a message of the handler's choosing. */

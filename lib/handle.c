@@ -20,6 +20,8 @@ typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct ce_req *,
 static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_HEALTH] = cx_h_health,
 	[CE_ROUTE_READY] = cx_h_ready,
+	[CE_ROUTE_LEADS_PROCESS] = cx_h_leads_process,
+	[CE_ROUTE_C2S_ENRICH] = cx_h_c2s_enrich,
 };
 
 /* The value of CGI parameter "name", or NULL. */

@@ -349,6 +349,19 @@ ce_note_format(const struct ce_note_in *in, double mult, size_t maxchars,
 	    sizeof(lead_name));
 	if (lead_name[0] == '\0')
 		return CE_EINPUT;
+	if (in->kind == CE_NOTE_INVALID) {
+		PUTS("⚠️ CONTATO INVÁLIDO\n"
+		    "Telefone e e-mail do lead ausentes ou inválidos; nenhuma "
+		    "consulta de CPF foi feita.\n");
+		goto out;
+	}
+	if ((in->kind == CE_NOTE_UNENRICHED || in->npersons == 0) &&
+	    in->lookup_down) {
+		PUTS("⏳ CONSULTA DE CPF INDISPONÍVEL\n"
+		    "Os provedores de CPF não responderam; nova tentativa "
+		    "automática.\n");
+		goto out;
+	}
 	if (in->kind == CE_NOTE_UNENRICHED || in->npersons == 0) {
 		PUTS("❌ CPF NÃO ENCONTRADO\n"
 		    "Não foi possível identificar o CPF pelo telefone nem pelo "

@@ -16,12 +16,17 @@ static const struct {
 } routes[] = {
 	{ CE_ROUTE_HEALTH, "/health", CE_METHOD_GET | CE_METHOD_HEAD },
 	{ CE_ROUTE_READY, "/ready", CE_METHOD_GET | CE_METHOD_HEAD },
+	/* GET with a side effect: the Make.com trigger, as it always was. */
+	{ CE_ROUTE_LEADS_PROCESS, "/api/v1/leads/process", CE_METHOD_GET },
+	{ CE_ROUTE_C2S_ENRICH, "/api/v1/c2s/enrich/*", CE_METHOD_POST },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_NONE] = "none",
 	[CE_ROUTE_HEALTH] = "health",
 	[CE_ROUTE_READY] = "ready",
+	[CE_ROUTE_LEADS_PROCESS] = "leads_process",
+	[CE_ROUTE_C2S_ENRICH] = "c2s_enrich",
 };
 
 static const struct {

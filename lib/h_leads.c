@@ -1,0 +1,173 @@
+/*
+ * h_leads.c -- the two triggers of the lead pipeline.  GET
+ * /api/v1/leads/process?id= answers HTTP 200 with "success" whatever the
+ * pipeline met (Make.com scenarios branch on the body, as with the Rust
+ * service); POST /api/v1/c2s/enrich/{id} answers the same body with the
+ * status the outcome deserves (404 no CPF, 422 no valid contact, 502
+ * upstream, 503 database, 504 deadline).  Only a malformed id is a 400 on
+ * both.
+ */
+#include <string.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define ENRICH_PREFIX	"/api/v1/c2s/enrich/"
+
+static const char *
+message(const struct cx_run *run, enum ce_err er)
+{
+	if (er != CE_OK)
+		return run->error[0] != '\0' ? run->error : ce_strerror(er);
+	switch (run->outcome) {
+	case CX_OUT_COMPLETED:
+		return "lead enriched";
+	case CX_OUT_PARTIAL:
+		return "CPF found; the data provider is unavailable, the lead "
+		    "will be retried";
+	case CX_OUT_BASIC:
+		return "CPF found; the data provider has no data for it";
+	case CX_OUT_UNENRICHED:
+		return run->err == CE_ENOTFOUND ?
+		    "no CPF found for the lead's phone or e-mail" :
+		    "CPF lookups failed; the lead will be retried";
+	case CX_OUT_INVALID:
+		return "the lead has no valid phone or e-mail";
+	default:
+		return "lead processed";
+	}
+}
+
+/* The error code of the body, specific where the enum's is vague. */
+static const char *
+code_of(const struct cx_run *run, enum ce_err er)
+{
+	if (er == CE_ENOTFOUND)
+		return run->outcome == CX_OUT_UNENRICHED ? "no_cpf_found" :
+		    "lead_not_found";
+	if (er == CE_EUNPROC)
+		return "invalid_contact";
+	return ce_err_code(er);
+}
+
+static const char *const notenames[] = {
+	[CX_NOTE_NONE] = "none",
+	[CX_NOTE_POSTED] = "posted",
+	[CX_NOTE_ALREADY] = "already_posted",
+	[CX_NOTE_FAILED] = "failed",
+};
+
+/*
+ * The summary of a run.  "er" is what the caller should hear (CE_OK or an
+ * error); it adds "error" and "code" members.
+ */
+static enum ce_err
+summary(struct ce_buf *b, const struct cx_run *run, enum ce_err er,
+    int success)
+{
+	const char	*msg = message(run, er);
+	size_t		 i;
+	enum ce_err	 e;
+
+	if ((e = ce_buf_printf(b, "{\"success\":%s,\"message\":",
+	    success ? "true" : "false")) != CE_OK ||
+	    (e = ce_buf_json_str(b, msg, strlen(msg))) != CE_OK ||
+	    (e = ce_buf_printf(b, ",\"lead_id\":\"%s\",\"status\":\"%s\","
+	    "\"cpfs_processed\":[", run->lead_id,
+	    cx_outcome_name(run->outcome))) != CE_OK)
+		return e;
+	for (i = 0; i < run->npersons; i++)
+		if ((e = ce_buf_printf(b, "%s\"%s\"", i > 0 ? "," : "",
+		    run->persons[i].cpf)) != CE_OK)
+			return e;
+	if ((e = ce_buf_printf(b, "],\"entities_stored\":%lld,"
+	    "\"dossiers_reused\":%d,\"dossiers_fetched\":%d,"
+	    "\"name_mismatch\":%s,\"note\":\"%s\",\"attempts\":%d,"
+	    "\"duplicate_request\":false,\"elapsed_ms\":%lld", run->stored,
+	    run->dossiers_reused, run->dossiers_fetched,
+	    run->name_mismatch ? "true" : "false", notenames[run->note],
+	    run->attempts, (cx_now_us() - run->started_us) / 1000)) != CE_OK)
+		return e;
+	if (er != CE_OK) {
+		if ((e = ce_buf_puts(b, ",\"error\":")) != CE_OK ||
+		    (e = ce_buf_json_str(b, msg, strlen(msg))) != CE_OK ||
+		    (e = ce_buf_printf(b, ",\"code\":\"%s\"",
+		    code_of(run, er))) != CE_OK)
+			return e;
+	}
+	return ce_buf_puts(b, "}\n");
+}
+
+/* What a finished run means for a caller that wants real statuses. */
+static enum ce_err
+run_error(const struct cx_run *run, enum ce_err er)
+{
+	if (er != CE_OK)
+		return er;
+	if (run->note == CX_NOTE_FAILED)
+		return run->err != CE_OK ? run->err : CE_EUPSTREAM;
+	switch (run->outcome) {
+	case CX_OUT_COMPLETED:
+	case CX_OUT_BASIC:
+		return CE_OK;
+	default:
+		return run->err != CE_OK ? run->err : CE_ESYSTEM;
+	}
+}
+
+enum ce_err
+cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	struct cx_run	 run;
+	const char	*q = strchr(req->uri, '?');
+	char		 id[64];
+	enum ce_err	 er, e;
+
+	switch (ce_query_get(q != NULL ? q + 1 : NULL, "id", id, sizeof(id))) {
+	case 1:
+		break;
+	case 0:
+		return cx_resp_error(resp, CE_EINPUT, "missing query "
+		    "parameter id (the C2S lead id)") == CE_OK ?
+		    CE_OK : CE_EINPUT;
+	default:
+		return cx_resp_error(resp, CE_EINPUT, "malformed query "
+		    "string") == CE_OK ? CE_OK : CE_EINPUT;
+	}
+	if (!ce_lead_id_valid(id))
+		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
+		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
+	er = cx_pipeline(ctx, id, "api", &run);
+	e = summary(resp->body, &run, er,
+	    er == CE_OK && run.outcome != CX_OUT_FAILED);
+	cx_run_free(&run);
+	return e;
+}
+
+enum ce_err
+cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	struct cx_run	 run;
+	const char	*id = req->uri + strlen(ENRICH_PREFIX);
+	char		 buf[64];
+	size_t		 len = strcspn(id, "?");
+	enum ce_err	 er, e, status;
+
+	if (strncmp(req->uri, ENRICH_PREFIX, strlen(ENRICH_PREFIX)) != 0 ||
+	    len >= sizeof(buf))
+		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
+		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	if (!ce_lead_id_valid(buf))
+		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
+		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
+	er = cx_pipeline(ctx, buf, "api", &run);
+	status = run_error(&run, er);
+	e = summary(resp->body, &run, status, status == CE_OK);
+	resp->status = ce_err_status(status);
+	cx_run_free(&run);
+	return e;
+}

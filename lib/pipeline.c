@@ -1,0 +1,808 @@
+/*
+ * pipeline.c -- the lead pipeline of DESIGN.md section 5, one
+ * implementation for every way a lead arrives: record the lead, read it
+ * from C2S, validate its contacts, find CPFs tier by tier (phone and e-mail
+ * in parallel), check the name, reuse or fetch dossiers (in parallel),
+ * store everything in one transaction, post the note once, and leave the
+ * lead with an outcome, its last error and its attempt count.  Every step
+ * logs one line with the lead id, the step, its outcome and duration;
+ * CPFs, phones and e-mails only masked.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define NOTE_BUF_CAP	(256u * 1024)
+#define RETRY_BASE_S	3600		/* 1 h, doubled per attempt */
+#define RETRY_MAX_SHIFT	4		/* up to 16 h */
+#define MAX_ATTEMPTS	6		/* the first try and 5 retries */
+
+static const char *const outnames[CX_OUT__MAX] = {
+	[CX_OUT_NONE] = "received",
+	[CX_OUT_COMPLETED] = "completed",
+	[CX_OUT_PARTIAL] = "partial",
+	[CX_OUT_BASIC] = "basic",
+	[CX_OUT_UNENRICHED] = "unenriched",
+	[CX_OUT_INVALID] = "invalid_contact",
+	[CX_OUT_FAILED] = "failed",
+};
+
+const char *
+cx_outcome_name(enum cx_outcome o)
+{
+	return (unsigned)o < CX_OUT__MAX ? outnames[o] : "unknown";
+}
+
+/* One line per step: lead, step, outcome, duration, and a masked detail. */
+static void
+step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
+    const char *step, const char *outcome, long long since_us,
+    const char *fmt, ...) CE_PRINTF(7, 8);
+
+static void
+step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
+    const char *step, const char *outcome, long long since_us,
+    const char *fmt, ...)
+{
+	char	 fields[256], msg[512];
+	va_list	 ap;
+
+	if (lv < ctx->log.min)
+		return;
+	snprintf(fields, sizeof(fields), "\"lead\":\"%s\",\"step\":\"%s\","
+	    "\"outcome\":\"%s\",\"dur_ms\":%lld", run->lead_id, step, outcome,
+	    (cx_now_us() - since_us) / 1000);
+	msg[0] = '\0';
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	cx_log_write(&ctx->log, lv, ctx->reqid, fields,
+	    msg[0] != '\0' ? msg : NULL);
+}
+
+/* The error text stored and logged for an upstream failure. */
+static void
+set_error(struct cx_run *run, enum ce_err er, const char *fmt, ...)
+    CE_PRINTF(3, 4);
+
+static void
+set_error(struct cx_run *run, enum ce_err er, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(run->error, sizeof(run->error), fmt, ap);
+	va_end(ap);
+	run->err = er;
+}
+
+static int
+retryable(const struct cx_run *run, const char *note_state)
+{
+	return run->outcome == CX_OUT_NONE ||
+	    run->outcome == CX_OUT_PARTIAL ||
+	    run->outcome == CX_OUT_UNENRICHED ||
+	    (note_state != NULL && strcmp(note_state, "pending") == 0);
+}
+
+/*
+ * Write the lead's state.  "note_state" NULL keeps the stored one.
+ * A retryable lead gets its next try 1, 2, 4, 8, 16 h after this one;
+ * after the last, an outcome still short of data becomes "failed".
+ */
+static enum ce_err
+lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
+{
+	PGresult	*res;
+	char		 retry[24] = "";
+	const char	*p[8];
+	int		 shift;
+	enum ce_err	 er;
+
+	if (run->outcome != CX_OUT_COMPLETED &&
+	    run->outcome != CX_OUT_BASIC && retryable(run, NULL) &&
+	    run->attempts >= MAX_ATTEMPTS)
+		run->outcome = CX_OUT_FAILED;
+	if (retryable(run, note_state)) {
+		shift = run->attempts - 1;
+		if (shift < 0)
+			shift = 0;
+		if (shift > RETRY_MAX_SHIFT)
+			shift = RETRY_MAX_SHIFT;
+		snprintf(retry, sizeof(retry), "%d", RETRY_BASE_S << shift);
+	}
+	p[0] = run->lead_id;
+	p[1] = cx_outcome_name(run->outcome);
+	p[2] = run->error;
+	p[3] = run->lead.name;
+	p[4] = run->phone;
+	p[5] = run->email;
+	p[6] = retry;
+	p[7] = note_state != NULL ? note_state : "";
+	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 8, p, &res);
+	PQclear(res);
+	return er;
+}
+
+/* Read the lead from C2S.  Returns CE_OK or the request's error. */
+static enum ce_err
+step_fetch(struct ce_ctx *ctx, struct cx_run *run)
+{
+	struct ce_call	 c;
+	long long	 t0 = cx_now_us();
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CE_CALL_C2S_LEAD;
+	c.arg = run->lead_id;
+	ce_upstream_run(ctx, &c, 1, run->deadline_us);
+	step_log(ctx, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	    "c2s_lead", ce_up_name(c.res), t0, "status %ld, %d attempts",
+	    c.status, c.attempts);
+	switch (c.res) {
+	case CE_UP_OK:
+		run->lead = c.lead;
+		return CE_OK;
+	case CE_UP_NOTFOUND:
+		run->outcome = CX_OUT_FAILED;
+		set_error(run, CE_ENOTFOUND, "c2s: lead not found");
+		return CE_ENOTFOUND;
+	case CE_UP_DEADLINE:
+		set_error(run, CE_ETIMEOUT, "c2s: deadline passed");
+		return CE_ETIMEOUT;
+	default:
+		set_error(run, CE_EUPSTREAM, "c2s: %s", ce_up_name(c.res));
+		return CE_EUPSTREAM;
+	}
+}
+
+/* Normalise the lead's contacts; invalid ones are dropped, not paid for. */
+static void
+step_contacts(struct ce_ctx *ctx, struct cx_run *run)
+{
+	const struct ce_lead *l = &run->lead;
+	char		 mp[32], me[300];
+	long long	 t0 = cx_now_us();
+
+	run->phone[0] = run->email[0] = '\0';
+	if (ce_phone_normalize(l->phone, run->phone) == -1 &&
+	    ce_phone_normalize(l->phone2, run->phone) == -1)
+		run->phone[0] = '\0';
+	if (ce_email_normalize(l->email, run->email, sizeof(run->email)) == -1)
+		run->email[0] = '\0';
+	ce_mask_phone(run->phone, mp, sizeof(mp));
+	ce_mask_email(run->email, me, sizeof(me));
+	step_log(ctx, run, CE_LOG_INFO, "contacts",
+	    run->phone[0] == '\0' && run->email[0] == '\0' ? "invalid" : "ok",
+	    t0, "phone %s%s, email %s%s",
+	    run->phone[0] != '\0' ? mp : "none",
+	    l->phone[0] != '\0' && run->phone[0] == '\0' ? " (invalid)" : "",
+	    run->email[0] != '\0' ? me : "none",
+	    l->email[0] != '\0' && run->email[0] == '\0' ? " (invalid)" : "");
+}
+
+/* A chain of lookups for one contact, tried tier after tier. */
+struct chain {
+	const char	*arg;		/* the phone or e-mail */
+	enum ce_tier	 tiers[CE_TIER__MAX];
+	size_t		 n, next;
+	int		 found, down;
+	enum ce_tier	 hit;
+	char		 cpf[12];
+	char		 name[256];
+};
+
+static void
+chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
+    int phone)
+{
+	size_t	 i;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->arg = arg;
+	if (arg[0] == '\0')
+		return;
+	for (i = 0; i < cfg->ncpf_tiers; i++) {
+		enum ce_tier t = cfg->cpf_tiers[i];
+
+		if (phone && t == CE_TIER_WORK_PHONE && cfg->work_phone_lookup)
+			ch->tiers[ch->n++] = t;
+		else if (phone && t == CE_TIER_DX_PHONE)
+			ch->tiers[ch->n++] = t;
+		else if (!phone && t == CE_TIER_DX_EMAIL)
+			ch->tiers[ch->n++] = t;
+	}
+}
+
+/* Among the candidates, the one whose name best matches the lead's. */
+static size_t
+best_candidate(const struct ce_cands *cs, const char *lead_name)
+{
+	size_t	 i, best = 0;
+	int	 s, bests = -1;
+
+	for (i = 0; i < cs->n; i++) {
+		s = lead_name[0] != '\0' ?
+		    ce_name_score(lead_name, cs->c[i].name) : 0;
+		if (s > bests) {
+			bests = s;
+			best = i;
+		}
+	}
+	return best;
+}
+
+/*
+ * Find the CPFs behind the phone and the e-mail: each round runs the next
+ * tier of every unresolved chain, in parallel.  Returns CE_OK or
+ * CE_ETIMEOUT.
+ */
+static enum ce_err
+step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
+    struct chain *em)
+{
+	struct chain	*chains[2] = { ph, em }, *which[2];
+	struct ce_call	 calls[2];
+	char		 masked[300], mcpf[32];
+	size_t		 i, n, k;
+	long long	 t0;
+
+	for (;;) {
+		n = 0;
+		memset(calls, 0, sizeof(calls));
+		for (i = 0; i < 2; i++) {
+			struct chain *ch = chains[i];
+
+			if (ch->found || ch->next >= ch->n)
+				continue;
+			switch (ch->tiers[ch->next]) {
+			case CE_TIER_WORK_PHONE:
+				calls[n].kind = CE_CALL_WORK_PHONE;
+				break;
+			case CE_TIER_DX_PHONE:
+				calls[n].kind = CE_CALL_DX_PHONE;
+				break;
+			default:
+				calls[n].kind = CE_CALL_DX_EMAIL;
+				break;
+			}
+			calls[n].arg = ch->arg;
+			which[n++] = ch;
+		}
+		if (n == 0)
+			return CE_OK;
+		t0 = cx_now_us();
+		ce_upstream_run(ctx, calls, n, run->deadline_us);
+		for (i = 0; i < n; i++) {
+			struct chain	*ch = which[i];
+			struct ce_call	*c = &calls[i];
+			enum ce_tier	 t = ch->tiers[ch->next++];
+
+			if (ch == ph)
+				ce_mask_phone(ch->arg, masked, sizeof(masked));
+			else
+				ce_mask_email(ch->arg, masked, sizeof(masked));
+			if (c->res == CE_UP_DEADLINE) {
+				step_log(ctx, run, CE_LOG_WARN, ce_tier_name(t),
+				    "deadline", t0, "%s", masked);
+				set_error(run, CE_ETIMEOUT, "%s: deadline passed",
+				    ce_tier_name(t));
+				return CE_ETIMEOUT;
+			}
+			if (c->res == CE_UP_OK && c->cands.n > 0) {
+				k = best_candidate(&c->cands, run->lead.name);
+				ch->found = 1;
+				ch->hit = t;
+				ce_strlcpy(ch->cpf, c->cands.c[k].cpf,
+				    sizeof(ch->cpf));
+				ce_strlcpy(ch->name, c->cands.c[k].name,
+				    sizeof(ch->name));
+				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
+				step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t),
+				    "found", t0, "%s: cpf %s, candidate %zu of "
+				    "%zu (%zu dropped)", masked, mcpf, k + 1,
+				    c->cands.n, c->cands.dropped);
+				continue;
+			}
+			if (c->res != CE_UP_OK && c->res != CE_UP_NOTFOUND) {
+				ch->down = 1;
+				set_error(run, CE_EUPSTREAM, "%s: %s",
+				    ce_tier_name(t), ce_up_name(c->res));
+			}
+			step_log(ctx, run, c->res == CE_UP_OK ||
+			    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
+			    ce_tier_name(t), c->res == CE_UP_OK ? "not_found" :
+			    ce_up_name(c->res), t0, "%s (status %ld, %zu "
+			    "dropped)", masked, c->status, c->cands.dropped);
+		}
+	}
+}
+
+/* Turn the chains into the lead's persons: same, different, or one. */
+static void
+persons_from(struct cx_run *run, const struct chain *ph,
+    const struct chain *em)
+{
+	struct cx_person	*p = run->persons;
+	size_t			 i;
+	int			 match = 0;
+
+	run->npersons = 0;
+	if (ph->found) {
+		ce_strlcpy(p[0].cpf, ph->cpf, sizeof(p[0].cpf));
+		ce_strlcpy(p[0].name, ph->name, sizeof(p[0].name));
+		ce_strlcpy(p[0].contact, ph->arg, sizeof(p[0].contact));
+		p[0].src = CE_SRC_PHONE;
+		run->npersons = 1;
+	}
+	if (em->found) {
+		if (ph->found && strcmp(ph->cpf, em->cpf) == 0) {
+			p[0].src = CE_SRC_BOTH;
+			if (p[0].name[0] == '\0')
+				ce_strlcpy(p[0].name, em->name,
+				    sizeof(p[0].name));
+		} else {
+			i = run->npersons++;
+			ce_strlcpy(p[i].cpf, em->cpf, sizeof(p[i].cpf));
+			ce_strlcpy(p[i].name, em->name, sizeof(p[i].name));
+			ce_strlcpy(p[i].contact, em->arg, sizeof(p[i].contact));
+			p[i].src = CE_SRC_EMAIL;
+		}
+	}
+	/* A mismatch: the lead has a name and no person's name fits it. */
+	run->name_mismatch = 0;
+	if (run->npersons > 0 && run->lead.name[0] != '\0') {
+		for (i = 0; i < run->npersons; i++)
+			if (p[i].name[0] == '\0' ||
+			    ce_name_matches(run->lead.name, p[i].name))
+				match = 1;
+		run->name_mismatch = !match;
+	}
+}
+
+/* "DD/MM/YYYY" into "YYYY-MM-DD" if it is a real date, else "". */
+static void
+iso_date(const char *in, char *out, size_t sz)
+{
+	static const int mdays[12] = {
+		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	long long y;
+	int	 d, m, i;
+
+	out[0] = '\0';
+	for (i = 0; i < 10; i++)
+		if ((i == 2 || i == 5) ? in[i] != '/' :
+		    (in[i] < '0' || in[i] > '9'))
+			return;
+	if (in[10] != '\0')
+		return;
+	d = (in[0] - '0') * 10 + (in[1] - '0');
+	m = (in[3] - '0') * 10 + (in[4] - '0');
+	if (ce_strtonum(in + 6, 1900, 9999, &y) == -1)
+		return;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return;
+	if (m == 2 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return;
+	if (sz < 11)
+		return;
+	memcpy(out, in + 6, 4);
+	out[4] = '-';
+	memcpy(out + 5, in + 3, 2);
+	out[7] = '-';
+	memcpy(out + 8, in, 2);
+	out[10] = '\0';
+}
+
+/*
+ * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
+ * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
+ * CE_ETIMEOUT.
+ */
+static enum ce_err
+step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
+{
+	struct ce_call	 calls[2];
+	struct cx_person *which[2];
+	PGresult	*res;
+	const char	*p[2];
+	char		 age[32], mcpf[32];
+	size_t		 i, n = 0;
+	long long	 t0 = cx_now_us();
+	enum ce_err	 er;
+
+	snprintf(age, sizeof(age), "%lld", ctx->cfg.dossier_max_age_ms);
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < run->npersons; i++) {
+		struct cx_person *ps = &run->persons[i];
+
+		p[0] = ps->cpf;
+		p[1] = age;
+		if ((er = cx_db_exec(ctx->db, CX_STMT_DOSSIER_FRESH, 2, p,
+		    &res)) != CE_OK) {
+			set_error(run, CE_EDB, "database: dossier lookup");
+			return CE_EDB;
+		}
+		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
+		if (PQntuples(res) == 1) {
+			ps->dossier = strdup(PQgetvalue(res, 0, 0));
+			PQclear(res);
+			if (ps->dossier == NULL) {
+				set_error(run, CE_ESYSTEM, "out of memory");
+				return CE_ESYSTEM;
+			}
+			ps->dres = CE_UP_OK;
+			run->dossiers_reused++;
+			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
+			    "cpf %s: stored dossier is fresh", mcpf);
+			continue;
+		}
+		PQclear(res);
+		calls[n].kind = CE_CALL_WORK_CPF;
+		calls[n].arg = ps->cpf;
+		which[n++] = ps;
+	}
+	if (n == 0)
+		return CE_OK;
+	t0 = cx_now_us();
+	ce_upstream_run(ctx, calls, n, run->deadline_us);
+	er = CE_OK;
+	for (i = 0; i < n; i++) {
+		struct cx_person *ps = which[i];
+		struct ce_call	 *c = &calls[i];
+
+		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
+		ps->dres = c->res;
+		step_log(ctx, run, c->res == CE_UP_OK ||
+		    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
+		    "work_cpf", ce_up_name(c->res), t0, "cpf %s (status %ld, "
+		    "%d attempts)", mcpf, c->status, c->attempts);
+		if (c->res == CE_UP_OK) {
+			ps->dossier = c->dossier.raw;
+			ps->dossier_new = 1;
+			c->dossier.raw = NULL;
+			run->dossiers_fetched++;
+			if (c->dossier.name[0] != '\0')
+				ce_strlcpy(ps->dname, c->dossier.name,
+				    sizeof(ps->dname));
+			iso_date(c->dossier.birth, ps->birth,
+			    sizeof(ps->birth));
+		} else if (c->res == CE_UP_DEADLINE) {
+			set_error(run, CE_ETIMEOUT, "work_cpf: deadline passed");
+			er = CE_ETIMEOUT;
+		} else if (c->res != CE_UP_NOTFOUND)
+			set_error(run, CE_EUPSTREAM, "work_cpf: %s",
+			    ce_up_name(c->res));
+		ce_dossier_free(&c->dossier);
+	}
+	return er;
+}
+
+/* The outcome, from what discovery and the dossiers gave. */
+static void
+classify(struct cx_run *run, const struct chain *ph, const struct chain *em)
+{
+	size_t	 i;
+	int	 ok = 0, down = 0;
+
+	if (run->npersons == 0) {
+		run->outcome = CX_OUT_UNENRICHED;
+		if (ph->down || em->down)
+			run->err = CE_EUPSTREAM;	/* error text set */
+		else
+			set_error(run, CE_ENOTFOUND, "no CPF found");
+		return;
+	}
+	for (i = 0; i < run->npersons; i++) {
+		if (run->persons[i].dres == CE_UP_OK)
+			ok = 1;
+		else if (run->persons[i].dres != CE_UP_NOTFOUND)
+			down = 1;
+	}
+	if (down) {
+		run->outcome = CX_OUT_PARTIAL;
+		run->err = CE_EUPSTREAM;
+	} else {
+		run->outcome = ok ? CX_OUT_COMPLETED : CX_OUT_BASIC;
+		run->err = CE_OK;
+		run->error[0] = '\0';
+	}
+}
+
+static enum ce_err
+note_text(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *b)
+{
+	struct ce_note_in	 in;
+	size_t			 i;
+
+	memset(&in, 0, sizeof(in));
+	switch (run->outcome) {
+	case CX_OUT_COMPLETED:
+		in.kind = CE_NOTE_COMPLETED;
+		break;
+	case CX_OUT_PARTIAL:
+		in.kind = CE_NOTE_PARTIAL;
+		break;
+	case CX_OUT_BASIC:
+		in.kind = CE_NOTE_BASIC;
+		break;
+	case CX_OUT_INVALID:
+		in.kind = CE_NOTE_INVALID;
+		break;
+	default:
+		in.kind = CE_NOTE_UNENRICHED;
+		break;
+	}
+	in.lead_name = run->lead.name;
+	in.name_mismatch = run->name_mismatch;
+	in.lookup_down = run->outcome == CX_OUT_UNENRICHED &&
+	    run->err != CE_ENOTFOUND;
+	in.npersons = run->npersons;
+	for (i = 0; i < run->npersons; i++) {
+		const struct cx_person *ps = &run->persons[i];
+
+		in.persons[i].source = ps->src;
+		in.persons[i].contact = ps->contact;
+		in.persons[i].cpf = ps->cpf;
+		in.persons[i].name = ps->name[0] != '\0' ? ps->name : ps->dname;
+		in.persons[i].dossier = ps->dossier;
+	}
+	return ce_note_format(&in, ctx->cfg.income_multiplier,
+	    (size_t)ctx->cfg.c2s_description_max, b);
+}
+
+/*
+ * Store the persons, their dossiers, contacts and addresses, the lead's
+ * outcome and the claim on its note, in one transaction.  "*claimed" says
+ * whether this note is ours to post (never posted before).
+ */
+static enum ce_err
+step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
+    char *sha, size_t shasz, int *claimed)
+{
+	static const char *const found_by[] = {
+		[CE_SRC_PHONE] = "phone", [CE_SRC_EMAIL] = "email",
+		[CE_SRC_BOTH] = "both",
+	};
+	PGresult	*res = NULL;
+	const char	*p[9];
+	char		 folded[256];
+	size_t		 i;
+	long long	 t0 = cx_now_us();
+	enum ce_err	 er;
+
+	*claimed = 0;
+	if ((er = cx_db_begin(ctx->db)) != CE_OK)
+		goto fail;
+	for (i = 0; i < run->npersons; i++) {
+		struct cx_person *ps = &run->persons[i];
+		const char *name = ps->dname[0] != '\0' ? ps->dname : ps->name;
+
+		ce_name_fold(name, folded, sizeof(folded));
+		p[0] = ps->cpf;
+		p[1] = name;
+		p[2] = folded;
+		p[3] = ps->birth;
+		p[4] = run->lead_id;
+		p[5] = found_by[ps->src];
+		p[6] = ps->dossier_new ? ps->dossier : NULL;
+		p[7] = ps->src != CE_SRC_EMAIL ? run->phone : "";
+		p[8] = ps->src != CE_SRC_PHONE ? run->email : "";
+		if ((er = cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p,
+		    &res)) != CE_OK)
+			goto fail;
+		if (PQntuples(res) == 1 && PQnfields(res) == 5) {
+			long long	 v;
+			int		 f;
+
+			for (f = 1; f < 5; f++)
+				if (ce_strtonum(PQgetvalue(res, 0, f), 0,
+				    1000000, &v) == 0)
+					run->stored += v;
+		}
+		PQclear(res);
+		res = NULL;
+	}
+	if (note->len > 0) {
+		p[0] = run->lead_id;
+		p[1] = note->data;
+		if ((er = cx_db_exec(ctx->db, CX_STMT_NOTE_CLAIM, 2, p,
+		    &res)) != CE_OK)
+			goto fail;
+		if (PQntuples(res) == 1) {
+			*claimed = 1;
+			ce_strlcpy(sha, PQgetvalue(res, 0, 0), shasz);
+		}
+		PQclear(res);
+		res = NULL;
+	}
+	if ((er = lead_finish(ctx, run, note->len == 0 ? "skipped" :
+	    *claimed ? "pending" : "posted")) != CE_OK)
+		goto fail;
+	if ((er = cx_db_commit(ctx->db)) != CE_OK)
+		goto fail;
+	step_log(ctx, run, CE_LOG_INFO, "store", "ok", t0, "%zu persons, "
+	    "%lld rows written", run->npersons, run->stored);
+	return CE_OK;
+fail:
+	PQclear(res);
+	cx_db_rollback(ctx->db);
+	*claimed = 0;
+	run->stored = 0;
+	step_log(ctx, run, CE_LOG_ERROR, "store", "db_error", t0,
+	    "transaction rolled back (sqlstate %s)", cx_db_sqlstate(ctx->db));
+	return CE_EDB;
+}
+
+/* Post the claimed note; on failure release the claim for a retry. */
+static void
+step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
+    const char *sha)
+{
+	struct ce_call	 c;
+	PGresult	*res;
+	const char	*p[2] = { run->lead_id, sha };
+	long long	 t0 = cx_now_us();
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CE_CALL_C2S_MESSAGE;
+	c.arg = run->lead_id;
+	c.arg2 = note->data;
+	ce_upstream_run(ctx, &c, 1, run->deadline_us);
+	step_log(ctx, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	    "note", c.res == CE_UP_OK ? "posted" : ce_up_name(c.res), t0,
+	    "%zu bytes, status %ld, %d attempts", note->len, c.status,
+	    c.attempts);
+	if (c.res == CE_UP_OK) {
+		run->note = CX_NOTE_POSTED;
+		if (cx_db_exec(ctx->db, CX_STMT_NOTE_DONE, 2, p, &res) == CE_OK)
+			PQclear(res);
+		if (lead_finish(ctx, run, "posted") != CE_OK)
+			ce_log(ctx, CE_LOG_ERROR, "lead %s: note posted but "
+			    "not recorded as posted", run->lead_id);
+		return;
+	}
+	run->note = CX_NOTE_FAILED;
+	if (c.res == CE_UP_DEADLINE)
+		set_error(run, CE_ETIMEOUT, "c2s message: deadline passed");
+	else
+		set_error(run, CE_EUPSTREAM, "c2s message: %s",
+		    ce_up_name(c.res));
+	if (cx_db_exec(ctx->db, CX_STMT_NOTE_RELEASE, 2, p, &res) == CE_OK)
+		PQclear(res);
+	if (lead_finish(ctx, run, "pending") != CE_OK)
+		ce_log(ctx, CE_LOG_ERROR, "lead %s: note not posted and its "
+		    "state not recorded", run->lead_id);
+}
+
+void
+cx_run_free(struct cx_run *run)
+{
+	size_t	 i;
+
+	for (i = 0; i < 2; i++) {
+		free(run->persons[i].dossier);
+		run->persons[i].dossier = NULL;
+	}
+}
+
+/*
+ * Run the pipeline for "lead_id" (32 hex characters, any case) arriving
+ * from "source" ("api", "webhook", ...).  Returns CE_OK when the lead
+ * reached an outcome (stored, see run->outcome, run->err and run->note),
+ * or the error that stopped it: CE_EINPUT (bad id), CE_EDB, CE_ENOTFOUND
+ * (not in C2S), CE_EUPSTREAM, CE_ETIMEOUT.  The caller calls
+ * cx_run_free().
+ */
+enum ce_err
+cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
+    struct cx_run *run)
+{
+	struct chain	 ph, em;
+	struct ce_buf	 note;
+	PGresult	*res;
+	const char	*p[2];
+	char		 sha[65] = "";
+	size_t		 i;
+	long long	 t0 = cx_now_us(), n;
+	int		 claimed = 0;
+	enum ce_err	 er;
+
+	memset(run, 0, sizeof(*run));
+	ce_buf_init(&note, NOTE_BUF_CAP);
+	run->started_us = t0;
+	run->deadline_us = ce_deadline(ctx);
+	if (!ce_lead_id_valid(lead_id)) {
+		run->err = CE_EINPUT;
+		return CE_EINPUT;
+	}
+	for (i = 0; i < 32; i++)
+		run->lead_id[i] = (char)(lead_id[i] >= 'A' && lead_id[i] <= 'F' ?
+		    lead_id[i] - 'A' + 'a' : lead_id[i]);
+
+	/* 1. Record the lead before anything is paid for. */
+	p[0] = run->lead_id;
+	p[1] = source;
+	if (cx_db_exec(ctx->db, CX_STMT_LEAD_START, 2, p, &res) != CE_OK) {
+		set_error(run, CE_EDB, "database: cannot record the lead");
+		step_log(ctx, run, CE_LOG_ERROR, "record", "db_error", t0, NULL);
+		return CE_EDB;
+	}
+	if (PQntuples(res) == 1 &&
+	    ce_strtonum(PQgetvalue(res, 0, 0), 1, INT_MAX, &n) == 0)
+		run->attempts = (int)n;
+	else
+		run->attempts = 1;
+	PQclear(res);
+	step_log(ctx, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
+	    "source %s", run->attempts, source);
+
+	/* 2. Read it from C2S. */
+	if ((er = step_fetch(ctx, run)) != CE_OK)
+		goto stop;
+
+	/* 3. Contacts, then CPF discovery by tiers. */
+	step_contacts(ctx, run);
+	if (run->phone[0] == '\0' && run->email[0] == '\0') {
+		run->outcome = CX_OUT_INVALID;
+		set_error(run, CE_EUNPROC, "no valid phone or e-mail");
+	} else {
+		chain_init(&ph, &ctx->cfg, run->phone, 1);
+		chain_init(&em, &ctx->cfg, run->email, 0);
+		if ((er = step_discover(ctx, run, &ph, &em)) != CE_OK)
+			goto stop;
+		/* 4. The name check. */
+		persons_from(run, &ph, &em);
+		/* 5. Dossiers. */
+		if ((er = step_dossiers(ctx, run)) != CE_OK)
+			goto stop;
+		classify(run, &ph, &em);
+	}
+
+	/* 6. Store, with the claim on the note; 7. post it once. */
+	switch (note_text(ctx, run, &note)) {
+	case CE_OK:
+		break;
+	case CE_EINPUT:		/* no usable name: no note */
+		ce_buf_reset(&note);
+		run->note = CX_NOTE_NONE;
+		break;
+	default:
+		ce_buf_reset(&note);
+		set_error(run, CE_ESYSTEM, "note: cannot format");
+		break;
+	}
+	if (step_store(ctx, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
+		set_error(run, CE_EDB, "database: cannot store the result");
+		ce_buf_free(&note);
+		return CE_EDB;
+	}
+	if (claimed)
+		step_post(ctx, run, &note, sha);
+	else if (note.len > 0) {
+		run->note = CX_NOTE_ALREADY;
+		step_log(ctx, run, CE_LOG_INFO, "note", "already_posted",
+		    cx_now_us(), "same text posted before");
+	}
+	ce_buf_free(&note);
+	step_log(ctx, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	    "done", cx_outcome_name(run->outcome), t0, "%s", run->error);
+	return CE_OK;
+
+stop:
+	/* No outcome: the lead stays retryable, or failed when C2S has none. */
+	ce_buf_free(&note);
+	if (lead_finish(ctx, run, NULL) != CE_OK)
+		ce_log(ctx, CE_LOG_ERROR, "lead %s: state not recorded",
+		    run->lead_id);
+	step_log(ctx, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),
+	    t0, "%s", run->error);
+	return er;
+}
