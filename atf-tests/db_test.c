@@ -23,6 +23,8 @@ ctx_for(const char *dsn)
 	ce_config_defaults(&cfg);
 	ATF_REQUIRE(ce_strlcpy(cfg.db_url, dsn, sizeof(cfg.db_url)) <
 	    sizeof(cfg.db_url));
+	/* The test's work directory, not /run. */
+	ce_strlcpy(cfg.dedup_file, "dedup.file", sizeof(cfg.dedup_file));
 	ATF_REQUIRE((ctx = ce_ctx_new(&cfg)) != NULL);
 	ce_ctx_set_logfd(ctx, -1);
 	return ctx;
@@ -111,6 +113,30 @@ ATF_TC_BODY(ready__schema_current, tc)
 
 	ATF_CHECK_EQ(ready(ctx, failing, sizeof(failing)), 200);
 	ATF_CHECK_STREQ(failing, "");
+	ce_ctx_free(ctx);
+}
+
+ATF_TC(ready__dedup_unmappable);
+ATF_TC_HEAD(ready__dedup_unmappable, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "/ready is 503 naming dedup when the "
+	    "shared file cannot be mapped");
+	atf_tc_set_md_var(tc, "require.config", "pg_dsn");
+}
+ATF_TC_BODY(ready__dedup_unmappable, tc)
+{
+	struct ce_config	 cfg;
+	struct ce_ctx		*ctx;
+	char			 failing[32];
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.db_url, atf_tc_get_config_var(tc, "pg_dsn"),
+	    sizeof(cfg.db_url));
+	ce_strlcpy(cfg.dedup_file, "no-such-dir/dedup", sizeof(cfg.dedup_file));
+	ATF_REQUIRE((ctx = ce_ctx_new(&cfg)) != NULL);
+	ce_ctx_set_logfd(ctx, -1);
+	ATF_CHECK_EQ(ready(ctx, failing, sizeof(failing)), 503);
+	ATF_CHECK_STREQ(failing, "dedup");
 	ce_ctx_free(ctx);
 }
 
@@ -213,6 +239,7 @@ ATF_TC_CLEANUP(ready__schema_pending, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, ready__schema_current);
+	ATF_TP_ADD_TC(tp, ready__dedup_unmappable);
 	ATF_TP_ADD_TC(tp, ready__survives_killed_backend);
 	ATF_TP_ADD_TC(tp, ready__schema_missing);
 	ATF_TP_ADD_TC(tp, ready__schema_pending);

@@ -131,29 +131,6 @@ completed_golden_body() {
 	    atf_fail "the ledger does not hold the note's hash"
 }
 
-atf_test_case second_run_no_second_note
-second_run_no_second_note_head() {
-	atf_set descr "a lead run again: stored dossier reused, no second note"
-}
-second_run_no_second_note_body() {
-	local id cpf
-	setup
-	id=$(find_lead normal)
-	cpf=$(jq -r .phone_person.cpf truth)
-	process $id
-	json '.status == "completed" and .note == "posted"'
-	[ "$(calls work "consulta=$cpf")" = 1 ] || atf_fail "not one Work call"
-	process $id
-	json '.status == "completed" and .note == "already_posted" and
-	    .dossiers_reused == 1 and .dossiers_fetched == 0 and .attempts == 2'
-	[ "$(calls work "consulta=$cpf")" = 1 ] ||
-	    atf_fail "the stored dossier was not reused"
-	[ "$(notes $id | jq length)" = 1 ] || atf_fail "a second note was posted"
-	sql_is "1" "SELECT count(*) FROM c2s.dossiers d JOIN c2s.persons p
-	    ON p.id = d.person_id WHERE p.cpf = '$cpf'" \
-	    "a second dossier was stored"
-}
-
 atf_test_case different_people
 different_people_head() {
 	atf_set descr "phone and e-mail of different people: two blocks"
@@ -284,10 +261,10 @@ outcome_unenriched_body() {
 	[ "$(sql "SELECT status || ' ' || (next_retry_at > now()) || ' ' ||
 	    last_error FROM c2s.leads WHERE lead_id = '$id'")" = \
 	    "unenriched true no CPF found" ] || atf_fail "lead row wrong"
-	# The Make.com trigger answers the same run with 200.
+	# Asked again within DEDUP_TTL: the outcome, from the shared file.
 	process $id
 	json '.success == true and .status == "unenriched" and
-	    .note == "already_posted" and .attempts == 2'
+	    .duplicate_request == true and .dedup == "file"'
 }
 
 atf_test_case outcome_invalid_contact
@@ -494,7 +471,6 @@ logs_masked_body() {
 
 atf_init_test_cases() {
 	atf_add_test_case completed_golden
-	atf_add_test_case second_run_no_second_note
 	atf_add_test_case different_people
 	atf_add_test_case single_source
 	atf_add_test_case name_mismatch

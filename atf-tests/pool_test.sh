@@ -57,6 +57,41 @@ restart__costs_no_request_body() {
 }
 restart__costs_no_request_cleanup() { private_stack_stop; }
 
+# A random lead id.
+rand_lead() {
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+atf_test_case restart__pipeline_survives cleanup
+restart__pipeline_survives_head() {
+	atf_set descr "the pipeline with PostgreSQL down: 503 and nothing " \
+	    "called upstream; after a restart, leads run again at once"
+	atf_set timeout 120
+}
+restart__pipeline_survives_body() {
+	private_stack
+	for i in $(seq 1 8); do
+		expect_status 200 GET "/api/v1/leads/process?id=$(rand_lead)"
+		jq -e '.success == true' body >/dev/null ||
+		    atf_fail "lead failed: $(cat body)"
+	done
+	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
+	id=$(rand_lead)
+	expect_status 503 POST "/api/v1/c2s/enrich/$id" -d ''
+	atf_check -o inline:'database_unavailable\n' jq -r .code body
+	[ "$(curl -s "$C2S_SIM_URL/__sim/calls" | jq --arg id "$id" \
+	    '[.calls[] | select(.path | contains($id))] | length')" = 0 ] ||
+	    atf_fail "an upstream was called for an unrecorded lead"
+	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	for i in $(seq 1 8); do
+		expect_status 200 GET "/api/v1/leads/process?id=$(rand_lead)"
+		jq -e '.success == true' body >/dev/null ||
+		    atf_fail "lead failed after the restart: $(cat body)"
+	done
+	private_stack_stop
+}
+restart__pipeline_survives_cleanup() { private_stack_stop; }
+
 atf_test_case sigterm__idle_responder_exits cleanup
 sigterm__idle_responder_exits_head() {
 	atf_set descr "an idle responder exits promptly on SIGTERM and " \
@@ -199,6 +234,7 @@ stop__leaves_nothing_cleanup() { private_stack_stop; }
 atf_init_test_cases() {
 	atf_add_test_case ready__follows_postgres
 	atf_add_test_case restart__costs_no_request
+	atf_add_test_case restart__pipeline_survives
 	atf_add_test_case sigterm__idle_responder_exits
 	atf_add_test_case sigterm__busy_responder_finishes
 	atf_add_test_case sigkill__responder_replaced

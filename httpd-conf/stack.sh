@@ -26,6 +26,10 @@
 #   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
 #   C2S_SIM_PORT the upstream simulator's port on C2S_BIND (8091; 0 picks)
 #   C2S_SIM_POOL simulator processes (8; each sleeps through its latency)
+#   C2S_SHARED_DB a libpq connection string the responders use instead of
+#                this stack's own PostgreSQL (two stacks, one database)
+# DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
+# (tmpfs), removed when the stack stops.
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
 # service is pointed at the simulator (URLs, its credentials, and
 # WORK_API_MIN_INTERVAL=0); see docs/SIMULATOR.md.
@@ -49,7 +53,7 @@ SIM_PORT=${C2S_SIM_PORT:-8091}
 SIM_POOL=${C2S_SIM_POOL:-8}
 R=
 PG_PID= POOL_PID= SIM_PID= HTTPD_PID= CMD_PID=
-PG_WANT=1 STOPPING= STATUS=0
+PG_WANT=1 STOPPING= STATUS=0 DEDUP=
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -209,7 +213,7 @@ teardown() {
 	stop_pool "$SIM_PID" simulator
 	SIM_PID=
 	stop_pg
-	rm -f "$R/sock" "$R/sim.sock" "$R/stack.pid"
+	rm -f "$R/sock" "$R/sim.sock" "$R/stack.pid" ${DEDUP:+"$DEDUP"}
 	# A sanitizer report in the responders' or the simulator's log fails
 	# the run.
 	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
@@ -301,7 +305,11 @@ start_stack() {
 	    { say "simulator did not start; see $R/log/sim.log"; return 1; }
 	# Settings for the responders only: exported, they would leak into
 	# everything this script runs (a test's private stack included).
-	UP_ENV=("DB_URL=host=$R/pgsock dbname=c2s user=c2s")
+	UP_ENV=("DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}")
+	if [ -z "${DEDUP_FILE:-}" ]; then
+		DEDUP=/dev/shm/c2s-enrich.$(basename "$R").dedup
+		UP_ENV+=("DEDUP_FILE=$DEDUP")
+	fi
 	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
 	    [ -z "${WORK_API_URL:-}" ]; then
 		say "upstreams: the simulator on port $SIM_PORT"
@@ -313,7 +321,7 @@ start_stack() {
 		say "upstreams: $C2S_BASE_URL, $DIRETRIX_BASE_URL, $WORK_API_URL"
 		SIM_UPSTREAMS=0
 	fi
-	DB_URL="host=$R/pgsock dbname=c2s user=c2s"
+	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
 	# multiwatch gives up on a slot after 3 exits within -t ms of a
@@ -390,6 +398,7 @@ C2S_HTTPD_PID='$HTTPD_PID'
 C2S_PG_PID='$PG_PID'
 DB_URL='$DB_URL'
 PGHOST='$R/pgsock'
+C2S_DEDUP_FILE='$DEDUP'
 PGUSER=c2s
 PGDATABASE=c2s
 EOT

@@ -132,6 +132,7 @@ struct ce_config {
 	enum ce_tier	 cpf_tiers[CE_TIER__MAX];
 	size_t		 ncpf_tiers;
 	long long	 work_phone_lookup;	/* 0 or 1 */
+	long long	 cache_max_bytes;	/* per-process cache bound */
 };
 
 /*
@@ -349,6 +350,49 @@ enum ce_up	 ce_upstream_one(struct ce_ctx *, struct ce_call *,
 		    long long deadline_us);
 long long	 ce_deadline(const struct ce_ctx *);
 long long	 ce_now_us(void);
+
+/*
+ * shm.c: the file all responders of a machine map (DEDUP_FILE), and its
+ * de-duplication table of keyed hashes.
+ */
+struct ce_shm;
+
+enum ce_claim {
+	CE_CLAIM_OWN = 0,	/* the key is ours now */
+	CE_CLAIM_INFLIGHT,	/* another live process holds it */
+	CE_CLAIM_DONE,		/* done within its TTL */
+	CE_CLAIM_FULL		/* no free slot in its window */
+};
+
+struct ce_shm	*ce_shm_open(const char *path, size_t nslots, char *err,
+		    size_t errsz);
+void		 ce_shm_close(struct ce_shm *);
+size_t		 ce_shm_slots(const struct ce_shm *);
+int		 ce_shm_lock(struct ce_shm *);
+void		 ce_shm_unlock(struct ce_shm *);
+enum ce_claim	 ce_dedup_claim(struct ce_shm *, const char *key,
+		    long long inflight_ms, int *outcome);
+void		 ce_dedup_done(struct ce_shm *, const char *key,
+		    long long ttl_ms, int outcome);
+void		 ce_dedup_release(struct ce_shm *, const char *key);
+size_t		 ce_dedup_used(struct ce_shm *);
+uint64_t	 ce_siphash(const uint8_t key[16], const void *, size_t);
+
+/* cache.c: a per-process LRU with TTL, bounded in bytes. */
+struct ce_cache;
+
+struct ce_cache_stats {
+	size_t			 entries, bytes, max_bytes;
+	unsigned long long	 hits, misses;
+};
+
+struct ce_cache	*ce_cache_new(size_t max_bytes);
+void		 ce_cache_free(struct ce_cache *);
+const char	*ce_cache_get(struct ce_cache *, const char *key, size_t *len);
+enum ce_err	 ce_cache_put(struct ce_cache *, const char *key,
+		    const void *val, size_t len, long long ttl_ms) CE_WUR;
+void		 ce_cache_stats(const struct ce_cache *,
+		    struct ce_cache_stats *);
 
 /* Routes. */
 enum ce_route {

@@ -43,6 +43,7 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->cpf_tiers[1] = CE_TIER_DX_PHONE;
 	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
 	cfg->ncpf_tiers = 3;
+	cfg->cache_max_bytes = 1024 * 1024;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -176,7 +177,7 @@ static const struct var vars[] = {
 	    100, 1000000 },
 	{ { "INCOME_MULTIPLIER" }, K_REAL, NUM(income_multiplier), 0, 0 },
 	{ { "DEDUP_FILE" }, K_STR, STR(dedup_file), 0, 0 },
-	{ { "DEDUP_CAPACITY" }, K_INT, NUM(dedup_capacity), 16, 10000000 },
+	{ { "DEDUP_CAPACITY" }, K_INT, NUM(dedup_capacity), 8, 10000000 },
 	{ { "DEDUP_TTL" }, K_DUR, NUM(dedup_ttl_ms), MS_PER_S, 7 * MS_PER_DAY },
 	{ { "DOSSIER_MAX_AGE" }, K_DUR, NUM(dossier_max_age_ms),
 	    0, 3650 * MS_PER_DAY },
@@ -192,6 +193,8 @@ static const struct var vars[] = {
 	{ { "LOG_LEVEL" }, K_LEVEL, NUM(log_level), 0, 0 },
 	{ { "CPF_TIERS" }, K_TIERS, NUM(cpf_tiers), 0, 0 },
 	{ { "WORK_PHONE_LOOKUP" }, K_INT, NUM(work_phone_lookup), 0, 1 },
+	{ { "CACHE_MAX_BYTES" }, K_INT, NUM(cache_max_bytes), 0,
+	    256 * 1024 * 1024 },
 };
 
 static int

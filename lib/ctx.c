@@ -43,6 +43,8 @@ ce_ctx_free(struct ce_ctx *ctx)
 		return;
 	cx_db_free(ctx->db);
 	cx_http_free(ctx->http);
+	ce_shm_close(ctx->shm);
+	ce_cache_free(ctx->cache);
 	ce_buf_free(&ctx->out);
 	cx_proc_close(&ctx->proc);
 	free(ctx);

@@ -110,21 +110,59 @@ static const struct {
 	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
 	    9, 0 },
 	/*
-	 * Claim the posting of a note: a row is returned only when this
-	 * text was never posted on the lead, or a responder that claimed it
-	 * died long ago.
+	 * Claim the posting of a note: 'claimed' when this text was never
+	 * posted on the lead (or a responder that claimed it died long ago),
+	 * else the state of the earlier claim, 'posted' or 'posting'.
 	 */
 	[CX_STMT_NOTE_CLAIM] = { "note_claim",
-	    "INSERT INTO c2s.notes AS n (lead_id, text_sha256, body, state) "
-	    "VALUES ($1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $2, "
-	    "'posting') ON CONFLICT (lead_id, text_sha256) DO UPDATE SET "
+	    "WITH h AS (SELECT encode(sha256(convert_to($2, 'UTF8')), 'hex') "
+	    "AS sha), ins AS (INSERT INTO c2s.notes AS n (lead_id, "
+	    "text_sha256, body, state) SELECT $1, h.sha, $2, 'posting' FROM h "
+	    "ON CONFLICT (lead_id, text_sha256) DO UPDATE SET "
 	    "posted_at = now() WHERE n.state = 'posting' AND "
 	    "n.posted_at < now() - interval '10 minutes' "
-	    "RETURNING text_sha256",
+	    "RETURNING text_sha256) "
+	    "SELECT text_sha256, 'claimed' FROM ins UNION ALL "
+	    "SELECT n.text_sha256, n.state FROM c2s.notes n, h "
+	    "WHERE n.lead_id = $1 AND n.text_sha256 = h.sha "
+	    "AND NOT EXISTS (SELECT 1 FROM ins)",
 	    2, 0 },
 	[CX_STMT_NOTE_DONE] = { "note_done",
 	    "UPDATE c2s.notes SET state = 'posted', posted_at = now() "
 	    "WHERE lead_id = $1 AND text_sha256 = $2",
+	    2, 1 },
+	/*
+	 * Claims on leads (sql/0004).  A claim is ours if the row is new or
+	 * had expired; safe to repeat, as a repeat finds its own claim.
+	 */
+	[CX_STMT_CLAIM_TAKE] = { "claim_take",
+	    "INSERT INTO c2s.lead_claims AS c (lead_id, owner, state, "
+	    "expires_at) VALUES ($1, $2, 'inflight', now() + "
+	    "make_interval(secs => $3::double precision / 1000)) "
+	    "ON CONFLICT (lead_id) DO UPDATE SET owner = EXCLUDED.owner, "
+	    "state = 'inflight', outcome = NULL, claimed_at = now(), "
+	    "expires_at = EXCLUDED.expires_at WHERE c.expires_at <= now() "
+	    "RETURNING lead_id",
+	    3, 1 },
+	[CX_STMT_CLAIM_GET] = { "claim_get",
+	    "SELECT owner, state, coalesce(outcome, '') FROM c2s.lead_claims "
+	    "WHERE lead_id = $1",
+	    1, 1 },
+	/* Take over the claim of an owner found dead. */
+	[CX_STMT_CLAIM_STEAL] = { "claim_steal",
+	    "UPDATE c2s.lead_claims SET owner = $2, state = 'inflight', "
+	    "outcome = NULL, claimed_at = now(), expires_at = now() + "
+	    "make_interval(secs => $4::double precision / 1000) "
+	    "WHERE lead_id = $1 AND owner = $3 AND state = 'inflight' "
+	    "RETURNING lead_id",
+	    4, 1 },
+	[CX_STMT_CLAIM_DONE] = { "claim_done",
+	    "UPDATE c2s.lead_claims SET state = 'done', outcome = $4, "
+	    "expires_at = now() + make_interval(secs => $3::double precision "
+	    "/ 1000) WHERE lead_id = $1 AND owner = $2",
+	    4, 1 },
+	[CX_STMT_CLAIM_RELEASE] = { "claim_release",
+	    "DELETE FROM c2s.lead_claims WHERE lead_id = $1 AND owner = $2",
 	    2, 1 },
 	[CX_STMT_NOTE_RELEASE] = { "note_release",
 	    "DELETE FROM c2s.notes WHERE lead_id = $1 AND text_sha256 = $2 "
@@ -226,6 +264,11 @@ db_ensure(struct cx_db *db)
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return CE_OK;
+	if (db->in_tx) {
+		/* A reset now would run the rest outside the transaction. */
+		db_log_error(db, "connection lost in a transaction", NULL);
+		return CE_EDB;
+	}
 	if (db->conn == NULL) {
 		/* Later keys override the DSN's: the DSN goes last. */
 		db->conn = PQconnectdbParams(keys, vals, 1);

@@ -30,6 +30,11 @@ enum cx_stmt {
 	CX_STMT_NOTE_CLAIM,
 	CX_STMT_NOTE_DONE,
 	CX_STMT_NOTE_RELEASE,
+	CX_STMT_CLAIM_TAKE,
+	CX_STMT_CLAIM_GET,
+	CX_STMT_CLAIM_STEAL,
+	CX_STMT_CLAIM_DONE,
+	CX_STMT_CLAIM_RELEASE,
 	CX_STMT__MAX
 };
 
@@ -65,6 +70,8 @@ struct cx_http_req {
 	size_t			 bodylen;
 	struct curl_slist	*hdrs;
 	const char		*user, *pass;	/* HTTP Basic, or NULL */
+	int			 unsafe;	/* not idempotent: retried only
+						   if never sent, or on 429/503 */
 	/* Results. */
 	enum cx_http_res	 res;
 	long			 status;
@@ -73,6 +80,7 @@ struct cx_http_req {
 	long long		 elapsed_us;
 	/* Internal. */
 	int			 state, slot, too_big, deadline_bound;
+	int			 not_sent;	/* the connection never opened */
 	long long		 started_us, next_us;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -118,6 +126,10 @@ struct ce_ctx {
 	struct cx_proc	 proc;
 	struct cx_db	*db;
 	struct cx_http	*http;		/* made on first upstream call */
+	struct ce_shm	*shm;		/* DEDUP_FILE, mapped on first use */
+	struct ce_cache	*cache;		/* made on first use */
+	int		 shm_failed;	/* could not map it: database only */
+	char		 owner[96];	/* host:pid, for claims */
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
@@ -177,6 +189,26 @@ enum ce_err	 cx_pipeline(struct ce_ctx *, const char *lead_id,
 		    const char *source, struct cx_run *);
 void		 cx_run_free(struct cx_run *);
 const char	*cx_outcome_name(enum cx_outcome);
+
+/* claim.c: never run a lead twice at once, nor again within DEDUP_TTL. */
+enum cx_dup {
+	CX_DUP_NONE = 0,	/* ours to run */
+	CX_DUP_INFLIGHT,	/* running elsewhere */
+	CX_DUP_DONE		/* done within the window */
+};
+
+struct cx_claim {
+	enum cx_dup	 dup;
+	int		 in_file;	/* we hold a slot in the shared file */
+	char		 outcome[24];	/* CX_DUP_DONE: the outcome, or "" */
+	const char	*by;		/* "file" or "database" */
+};
+
+enum ce_err	 cx_claim_take(struct ce_ctx *, const char *lead_id,
+		    struct cx_claim *) CE_WUR;
+int		 cx_claim_file_ok(struct ce_ctx *);
+void		 cx_claim_finish(struct ce_ctx *, const char *lead_id,
+		    const struct cx_claim *, int keep, enum cx_outcome);
 
 /* handlers: h_*.c.  Each fills resp->body and returns the status or an
  * error that ce_handle() turns into a JSON error body. */

@@ -2,8 +2,9 @@
  * h_health.c -- the two probes.  /health depends on nothing outside this
  * process: it reports identity, uptime, requests served and resident
  * memory.  /ready makes one PostgreSQL round trip and checks that the
- * schema is at least the version this binary was built for; it answers
- * 503 naming the failing part otherwise.
+ * schema is at least the version this binary was built for, and maps the
+ * shared de-duplication file; it answers 503 naming the failing part
+ * otherwise.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,21 @@ enum ce_err
 cx_h_health(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
+	struct ce_cache_stats	 cs;
+
 	(void)req;
+	memset(&cs, 0, sizeof(cs));
+	cs.max_bytes = (size_t)ctx->cfg.cache_max_bytes;
+	if (ctx->cache != NULL)
+		ce_cache_stats(ctx->cache, &cs);
 	return ce_buf_printf(resp->body, "{\"status\":\"ok\",\"service\":\""
 	    CE_SERVICE "\",\"version\":\"" CE_VERSION "\",\"pid\":%ld,"
-	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld}\n",
+	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld,"
+	    "\"cache\":{\"entries\":%zu,\"bytes\":%zu,\"max_bytes\":%zu,"
+	    "\"hits\":%llu,\"misses\":%llu}}\n",
 	    (long)getpid(), cx_proc_uptime_ms(&ctx->proc), ctx->served,
-	    cx_proc_rss_kb(&ctx->proc));
+	    cx_proc_rss_kb(&ctx->proc), cs.entries, cs.bytes, cs.max_bytes,
+	    cs.hits, cs.misses);
 }
 
 enum ce_err
@@ -37,6 +47,7 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 {
 	PGresult	*res = NULL;
 	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
+	const char	*dedup = "ok";
 	char		 migbuf[64];
 	long long	 version = -1;
 	enum ce_err	 er;
@@ -69,15 +80,21 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 		}
 	}
 	PQclear(res);
+	if (!cx_claim_file_ok(ctx)) {
+		dedup = "unavailable";
+		if (failing == NULL)
+			failing = "dedup";
+	}
 
 	if (failing != NULL) {
 		resp->status = 503;
 		return ce_buf_printf(resp->body, "{\"error\":\"not ready: %s\","
 		    "\"code\":\"not_ready\",\"status\":\"not_ready\","
 		    "\"failing\":\"%s\",\"checks\":{\"database\":\"%s\","
-		    "\"migrations\":\"%s\"}}\n", failing, failing, dbstate,
-		    migstate);
+		    "\"migrations\":\"%s\",\"dedup\":\"%s\"}}\n", failing,
+		    failing, dbstate, migstate, dedup);
 	}
 	return ce_buf_printf(resp->body, "{\"status\":\"ready\",\"checks\":"
-	    "{\"database\":\"ok\",\"migrations\":\"%s\"}}\n", migstate);
+	    "{\"database\":\"ok\",\"migrations\":\"%s\",\"dedup\":\"ok\"}}\n",
+	    migstate);
 }

@@ -43,8 +43,8 @@ static const char *
 code_of(const struct cx_run *run, enum ce_err er)
 {
 	if (er == CE_ENOTFOUND)
-		return run->outcome == CX_OUT_UNENRICHED ? "no_cpf_found" :
-		    "lead_not_found";
+		return strncmp(run->error, "c2s:", 4) == 0 ?
+		    "lead_not_found" : "no_cpf_found";
 	if (er == CE_EUNPROC)
 		return "invalid_contact";
 	return ce_err_code(er);
@@ -115,14 +115,78 @@ run_error(const struct cx_run *run, enum ce_err er)
 	}
 }
 
+/*
+ * The answer to a lead already running, or done within DEDUP_TTL: no
+ * database or upstream call was made for it.
+ */
+static enum ce_err
+duplicate(struct ce_buf *b, const char *id, const struct cx_claim *cl)
+{
+	return ce_buf_printf(b, "{\"success\":true,\"message\":\"%s\","
+	    "\"lead_id\":\"%s\",\"status\":\"%s\",\"duplicate_request\":true,"
+	    "\"dedup\":\"%s\"}\n", cl->dup == CX_DUP_INFLIGHT ?
+	    "lead already being processed" :
+	    "lead processed recently; not run again", id,
+	    cl->dup == CX_DUP_INFLIGHT ? "processing" :
+	    cl->outcome[0] != '\0' ? cl->outcome : "done", cl->by);
+}
+
+/* Should the claims stay for DEDUP_TTL, or go so that a retry can run? */
+static int
+keep_claim(const struct cx_run *run, enum ce_err er)
+{
+	enum ce_err e = er != CE_OK ? er : run->err;
+
+	return e != CE_EUPSTREAM && e != CE_ETIMEOUT && e != CE_EDB &&
+	    e != CE_ESYSTEM && run->note != CX_NOTE_FAILED;
+}
+
+/*
+ * Claim, run and answer lead "id" (already validated).  "real" selects
+ * the status codes of /c2s/enrich; else every run is a 200.
+ */
+static enum ce_err
+lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
+{
+	struct cx_run	 run;
+	struct cx_claim	 cl;
+	char		 lid[33];
+	size_t		 i;
+	enum ce_err	 er, e, status;
+
+	for (i = 0; i < 32; i++)
+		lid[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
+		    id[i] - 'A' + 'a' : id[i]);
+	lid[32] = '\0';
+	if (cx_claim_take(ctx, lid, &cl) != CE_OK) {
+		if (real)
+			return CE_EDB;
+		return ce_buf_printf(resp->body, "{\"success\":false,"
+		    "\"message\":\"database unavailable\",\"lead_id\":\"%s\","
+		    "\"duplicate_request\":false,\"error\":\"database "
+		    "unavailable\",\"code\":\"database_unavailable\"}\n", lid);
+	}
+	if (cl.dup != CX_DUP_NONE)
+		return duplicate(resp->body, lid, &cl);
+	er = cx_pipeline(ctx, lid, "api", &run);
+	cx_claim_finish(ctx, lid, &cl, keep_claim(&run, er), run.outcome);
+	if (real) {
+		status = run_error(&run, er);
+		e = summary(resp->body, &run, status, status == CE_OK);
+		resp->status = ce_err_status(status);
+	} else
+		e = summary(resp->body, &run, er,
+		    er == CE_OK && run.outcome != CX_OUT_FAILED);
+	cx_run_free(&run);
+	return e;
+}
+
 enum ce_err
 cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	struct cx_run	 run;
 	const char	*q = strchr(req->uri, '?');
 	char		 id[64];
-	enum ce_err	 er, e;
 
 	switch (ce_query_get(q != NULL ? q + 1 : NULL, "id", id, sizeof(id))) {
 	case 1:
@@ -138,25 +202,22 @@ cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
 	if (!ce_lead_id_valid(id))
 		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
 		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
-	er = cx_pipeline(ctx, id, "api", &run);
-	e = summary(resp->body, &run, er,
-	    er == CE_OK && run.outcome != CX_OUT_FAILED);
-	cx_run_free(&run);
-	return e;
+	return lead_run(ctx, id, resp, 0);
 }
 
 enum ce_err
 cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	struct cx_run	 run;
-	const char	*id = req->uri + strlen(ENRICH_PREFIX);
+	const char	*id;
 	char		 buf[64];
-	size_t		 len = strcspn(id, "?");
-	enum ce_err	 er, e, status;
+	size_t		 len;
 
-	if (strncmp(req->uri, ENRICH_PREFIX, strlen(ENRICH_PREFIX)) != 0 ||
-	    len >= sizeof(buf))
+	if (strncmp(req->uri, ENRICH_PREFIX, strlen(ENRICH_PREFIX)) != 0)
+		return CE_EINPUT;
+	id = req->uri + strlen(ENRICH_PREFIX);
+	len = strcspn(id, "?");
+	if (len >= sizeof(buf))
 		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
 		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
 	memcpy(buf, id, len);
@@ -164,10 +225,5 @@ cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 	if (!ce_lead_id_valid(buf))
 		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
 		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
-	er = cx_pipeline(ctx, buf, "api", &run);
-	status = run_error(&run, er);
-	e = summary(resp->body, &run, status, status == CE_OK);
-	resp->status = ce_err_status(status);
-	cx_run_free(&run);
-	return e;
+	return lead_run(ctx, buf, resp, 1);
 }

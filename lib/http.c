@@ -236,6 +236,10 @@ backoff_ms(struct cx_http *h, int n)
 static int
 retryable(const struct cx_http_req *r)
 {
+	if (r->unsafe)
+		return (r->res == CX_HTTP_NETWORK && r->not_sent) ||
+		    (r->res == CX_HTTP_OK &&
+		    (r->status == 503 || r->status == 429));
 	if (r->res == CX_HTTP_NETWORK)
 		return 1;
 	return r->res == CX_HTTP_OK &&
@@ -268,6 +272,8 @@ attempt_done(struct cx_http *h, struct cx_http_req *r, CURLcode cc,
 		r->res = r->deadline_bound ? CX_HTTP_DEADLINE : CX_HTTP_TIMEOUT;
 	else
 		r->res = CX_HTTP_NETWORK;
+	r->not_sent = cc == CURLE_COULDNT_CONNECT ||
+	    cc == CURLE_COULDNT_RESOLVE_HOST;
 	if (cc != CURLE_OK)
 		ce_log(h->ctx, CE_LOG_WARN, "http: %s %s %s: attempt %d: %s",
 		    r->api, r->method, r->log_path, r->attempts,

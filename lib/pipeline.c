@@ -20,6 +20,8 @@
 #define RETRY_BASE_S	3600		/* 1 h, doubled per attempt */
 #define RETRY_MAX_SHIFT	4		/* up to 16 h */
 #define MAX_ATTEMPTS	6		/* the first try and 5 retries */
+#define DOSSIER_TTL_MS	(3600LL * 1000)		/* in the process cache */
+#define CONTACT_TTL_MS	(24LL * 3600 * 1000)
 
 static const char *const outnames[CX_OUT__MAX] = {
 	[CX_OUT_NONE] = "received",
@@ -186,6 +188,25 @@ step_contacts(struct ce_ctx *ctx, struct cx_run *run)
 	    l->email[0] != '\0' && run->email[0] == '\0' ? " (invalid)" : "");
 }
 
+static struct ce_cache *
+cache(struct ce_ctx *ctx)
+{
+	if (ctx->cache == NULL && ctx->cfg.cache_max_bytes > 0)
+		ctx->cache = ce_cache_new((size_t)ctx->cfg.cache_max_bytes);
+	return ctx->cache;
+}
+
+static void
+cache_put(struct ce_ctx *ctx, const char *key, const char *val,
+    long long ttl_ms)
+{
+	struct ce_cache	*c = cache(ctx);
+
+	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
+	    CE_ENOMEM)
+		ce_log(ctx, CE_LOG_WARN, "cache: out of memory");
+}
+
 /* A chain of lookups for one contact, tried tier after tier. */
 struct chain {
 	const char	*arg;		/* the phone or e-mail */
@@ -219,6 +240,37 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
 	}
 }
 
+/*
+ * A CPF this process learnt for the chain's next tier and contact in the
+ * last 24 h: found without a call.  Returns 1 on a hit.
+ */
+static int
+cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
+{
+	struct ce_cache	*c = cache(ctx);
+	enum ce_tier	 t = ch->tiers[ch->next];
+	const char	*v, *tab;
+	char		 key[320], mcpf[32];
+	long long	 t0 = cx_now_us();
+
+	if (c == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
+	if ((v = ce_cache_get(c, key, NULL)) == NULL ||
+	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
+		return 0;
+	memcpy(ch->cpf, v, 11);
+	ch->cpf[11] = '\0';
+	ce_strlcpy(ch->name, tab + 1, sizeof(ch->name));
+	ch->found = 1;
+	ch->hit = t;
+	ch->next++;
+	ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
+	step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t), "cached", t0,
+	    "cpf %s from this process's cache", mcpf);
+	return 1;
+}
+
 /* Among the candidates, the one whose name best matches the lead's. */
 static size_t
 best_candidate(const struct ce_cands *cs, const char *lead_name)
@@ -248,7 +300,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 {
 	struct chain	*chains[2] = { ph, em }, *which[2];
 	struct ce_call	 calls[2];
-	char		 masked[300], mcpf[32];
+	char		 masked[300], mcpf[32], key[320], val[300];
 	size_t		 i, n, k;
 	long long	 t0;
 
@@ -259,6 +311,8 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 			struct chain *ch = chains[i];
 
 			if (ch->found || ch->next >= ch->n)
+				continue;
+			if (cached_cpf(ctx, run, ch))
 				continue;
 			switch (ch->tiers[ch->next]) {
 			case CE_TIER_WORK_PHONE:
@@ -274,7 +328,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 			calls[n].arg = ch->arg;
 			which[n++] = ch;
 		}
-		if (n == 0)
+		if (n == 0)	/* every chain found (maybe cached) or done */
 			return CE_OK;
 		t0 = cx_now_us();
 		ce_upstream_run(ctx, calls, n, run->deadline_us);
@@ -302,6 +356,11 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 				    sizeof(ch->cpf));
 				ce_strlcpy(ch->name, c->cands.c[k].name,
 				    sizeof(ch->name));
+				snprintf(key, sizeof(key), "%s:%s",
+				    ce_tier_name(t), ch->arg);
+				snprintf(val, sizeof(val), "%s\t%s", ch->cpf,
+				    ch->name);
+				cache_put(ctx, key, val, CONTACT_TTL_MS);
 				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
 				step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t),
 				    "found", t0, "%s: cpf %s, candidate %zu of "
@@ -412,8 +471,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 	struct ce_call	 calls[2];
 	struct cx_person *which[2];
 	PGresult	*res;
-	const char	*p[2];
-	char		 age[32], mcpf[32];
+	const char	*p[2], *v;
+	char		 age[32], mcpf[32], key[32];
 	size_t		 i, n = 0;
 	long long	 t0 = cx_now_us();
 	enum ce_err	 er;
@@ -423,6 +482,20 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 	for (i = 0; i < run->npersons; i++) {
 		struct cx_person *ps = &run->persons[i];
 
+		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
+		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
+		if (cache(ctx) != NULL &&
+		    (v = ce_cache_get(cache(ctx), key, NULL)) != NULL) {
+			if ((ps->dossier = strdup(v)) == NULL) {
+				set_error(run, CE_ESYSTEM, "out of memory");
+				return CE_ESYSTEM;
+			}
+			ps->dres = CE_UP_OK;
+			run->dossiers_reused++;
+			step_log(ctx, run, CE_LOG_INFO, "dossier", "cached", t0,
+			    "cpf %s: from this process's cache", mcpf);
+			continue;
+		}
 		p[0] = ps->cpf;
 		p[1] = age;
 		if ((er = cx_db_exec(ctx->db, CX_STMT_DOSSIER_FRESH, 2, p,
@@ -430,7 +503,6 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			set_error(run, CE_EDB, "database: dossier lookup");
 			return CE_EDB;
 		}
-		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		if (PQntuples(res) == 1) {
 			ps->dossier = strdup(PQgetvalue(res, 0, 0));
 			PQclear(res);
@@ -440,6 +512,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			}
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
+			cache_put(ctx, key, ps->dossier, DOSSIER_TTL_MS);
 			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
 			    "cpf %s: stored dossier is fresh", mcpf);
 			continue;
@@ -468,6 +541,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier = c->dossier.raw;
 			ps->dossier_new = 1;
 			c->dossier.raw = NULL;
+			snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
+			cache_put(ctx, key, ps->dossier, DOSSIER_TTL_MS);
 			run->dossiers_fetched++;
 			if (c->dossier.name[0] != '\0')
 				ce_strlcpy(ps->dname, c->dossier.name,
@@ -475,8 +550,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			iso_date(c->dossier.birth, ps->birth,
 			    sizeof(ps->birth));
 		} else if (c->res == CE_UP_DEADLINE) {
+			/* Like a provider down: what did arrive is kept. */
 			set_error(run, CE_ETIMEOUT, "work_cpf: deadline passed");
-			er = CE_ETIMEOUT;
 		} else if (c->res != CE_UP_NOTFOUND)
 			set_error(run, CE_EUPSTREAM, "work_cpf: %s",
 			    ce_up_name(c->res));
@@ -508,7 +583,8 @@ classify(struct cx_run *run, const struct chain *ph, const struct chain *em)
 	}
 	if (down) {
 		run->outcome = CX_OUT_PARTIAL;
-		run->err = CE_EUPSTREAM;
+		if (run->err != CE_ETIMEOUT)
+			run->err = CE_EUPSTREAM;
 	} else {
 		run->outcome = ok ? CX_OUT_COMPLETED : CX_OUT_BASIC;
 		run->err = CE_OK;
@@ -576,13 +652,17 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	char		 folded[256];
 	size_t		 i;
 	long long	 t0 = cx_now_us();
+	int		 posted = 0, rev;
 	enum ce_err	 er;
 
 	*claimed = 0;
 	if ((er = cx_db_begin(ctx->db)) != CE_OK)
 		goto fail;
+	/* In CPF order, so that two leads sharing persons cannot deadlock. */
+	rev = run->npersons == 2 &&
+	    strcmp(run->persons[0].cpf, run->persons[1].cpf) > 0;
 	for (i = 0; i < run->npersons; i++) {
-		struct cx_person *ps = &run->persons[i];
+		struct cx_person *ps = &run->persons[rev ? 1 - i : i];
 		const char *name = ps->dname[0] != '\0' ? ps->dname : ps->name;
 
 		ce_name_fold(name, folded, sizeof(folded));
@@ -617,14 +697,20 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 		    &res)) != CE_OK)
 			goto fail;
 		if (PQntuples(res) == 1) {
-			*claimed = 1;
 			ce_strlcpy(sha, PQgetvalue(res, 0, 0), shasz);
+			if (strcmp(PQgetvalue(res, 0, 1), "claimed") == 0)
+				*claimed = 1;
+			else if (strcmp(PQgetvalue(res, 0, 1), "posted") == 0)
+				posted = 1;
 		}
 		PQclear(res);
 		res = NULL;
 	}
+	/* Being posted by another responder: ours stays pending. */
+	if (note->len > 0 && !*claimed)
+		run->note = posted ? CX_NOTE_ALREADY : CX_NOTE_FAILED;
 	if ((er = lead_finish(ctx, run, note->len == 0 ? "skipped" :
-	    *claimed ? "pending" : "posted")) != CE_OK)
+	    posted ? "posted" : "pending")) != CE_OK)
 		goto fail;
 	if ((er = cx_db_commit(ctx->db)) != CE_OK)
 		goto fail;
@@ -780,17 +866,20 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 		break;
 	}
 	if (step_store(ctx, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
+		run->outcome = CX_OUT_NONE;
+		run->note = CX_NOTE_NONE;
 		set_error(run, CE_EDB, "database: cannot store the result");
-		ce_buf_free(&note);
-		return CE_EDB;
+		er = CE_EDB;
+		goto stop;
 	}
 	if (claimed)
 		step_post(ctx, run, &note, sha);
-	else if (note.len > 0) {
-		run->note = CX_NOTE_ALREADY;
+	else if (run->note == CX_NOTE_ALREADY)
 		step_log(ctx, run, CE_LOG_INFO, "note", "already_posted",
 		    cx_now_us(), "same text posted before");
-	}
+	else if (run->note == CX_NOTE_FAILED)
+		step_log(ctx, run, CE_LOG_WARN, "note", "busy", cx_now_us(),
+		    "being posted by another responder; left pending");
 	ce_buf_free(&note);
 	step_log(ctx, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "done", cx_outcome_name(run->outcome), t0, "%s", run->error);

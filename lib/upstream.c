@@ -201,6 +201,9 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	r->api = apinames[c->kind];
 	r->method = c->kind == CE_CALL_C2S_MESSAGE ||
 	    c->kind == CE_CALL_C2S_CREATE ? "POST" : "GET";
+	/* A repeated POST may post a second note or create a second lead. */
+	r->unsafe = c->kind == CE_CALL_C2S_MESSAGE ||
+	    c->kind == CE_CALL_C2S_CREATE;
 	if (c->arg == NULL || c->arg[0] == '\0')
 		return CE_EINPUT;
 	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST)
@@ -327,8 +330,9 @@ parse_body(struct ce_ctx *ctx, const struct cx_http_req *r)
 	j = json_loadb(r->resp.data != NULL ? r->resp.data : "", r->resp.len,
 	    0, &jerr);
 	if (j == NULL)
-		ce_log(ctx, CE_LOG_WARN, "%s %s: malformed JSON at line %d: %s",
-		    r->api, r->log_path, jerr.line, jerr.text);
+		/* Not jerr.text: it quotes the body, which may hold PII. */
+		ce_log(ctx, CE_LOG_WARN, "%s %s: malformed JSON at line %d, "
+		    "column %d", r->api, r->log_path, jerr.line, jerr.column);
 	return j;
 }
 

@@ -1,0 +1,219 @@
+/*
+ * claim.c -- the claim protocol of DESIGN.md section 6: a lead runs once
+ * at a time, and not again within DEDUP_TTL once done.  The machine's
+ * shared file answers first (a duplicate costs no database or upstream
+ * call); a claim row in PostgreSQL then decides between machines.  A full
+ * or unmappable file only sends every request to the database path.  A
+ * claim in flight whose owner died is taken over: on this machine as soon
+ * as its pid is gone, elsewhere when it expires.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define INFLIGHT_MARGIN_MS	5000
+
+static long long
+inflight_ms(const struct ce_ctx *ctx)
+{
+	return ctx->cfg.request_deadline_ms + INFLIGHT_MARGIN_MS;
+}
+
+/* Map the shared file on first use; on failure, say so once. */
+static struct ce_shm *
+shm_get(struct ce_ctx *ctx)
+{
+	char	 err[256];
+
+	if (ctx->shm != NULL || ctx->shm_failed)
+		return ctx->shm;
+	ctx->shm = ce_shm_open(ctx->cfg.dedup_file,
+	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
+	if (ctx->shm == NULL) {
+		ctx->shm_failed = 1;
+		ce_log(ctx, CE_LOG_ERROR, "%s; de-duplication by the database "
+		    "only", err);
+	}
+	return ctx->shm;
+}
+
+/* Is the shared file mapped (mapping it now if need be)? For /ready. */
+int
+cx_claim_file_ok(struct ce_ctx *ctx)
+{
+	return shm_get(ctx) != NULL;
+}
+
+static const char *
+owner(struct ce_ctx *ctx)
+{
+	char	 host[64];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		ce_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(ctx->owner, sizeof(ctx->owner), "%s:%ld", host,
+	    (long)getpid());
+	return ctx->owner;
+}
+
+/* Is "who" (host:pid) a process of this machine that no longer exists? */
+static int
+owner_dead(const char *who, const char *me)
+{
+	const char	*colon = strrchr(who, ':'), *mine = strrchr(me, ':');
+	long long	 pid;
+
+	if (colon == NULL || mine == NULL || colon - who != mine - me ||
+	    strncmp(who, me, (size_t)(colon - who)) != 0)
+		return 0;
+	if (ce_strtonum(colon + 1, 1, 4194304, &pid) == -1)
+		return 0;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+/* The claim row: ours, or someone's (in flight or done). */
+static enum ce_err
+db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 ms[32], who[96];
+	int		 got;
+
+	snprintf(ms, sizeof(ms), "%lld", inflight_ms(ctx));
+	p[0] = lead_id;
+	p[1] = owner(ctx);
+	p[2] = ms;
+	if (cx_db_exec(ctx->db, CX_STMT_CLAIM_TAKE, 3, p, &res) != CE_OK)
+		return CE_EDB;
+	got = PQntuples(res) == 1;
+	PQclear(res);
+	if (got)
+		return CE_OK;
+	if (cx_db_exec(ctx->db, CX_STMT_CLAIM_GET, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1) {
+		/* Released in between: a retry is allowed to run. */
+		PQclear(res);
+		return db_claim(ctx, lead_id, cl);
+	}
+	ce_strlcpy(who, PQgetvalue(res, 0, 0), sizeof(who));
+	if (strcmp(PQgetvalue(res, 0, 1), "done") == 0) {
+		cl->dup = CX_DUP_DONE;
+		ce_strlcpy(cl->outcome, PQgetvalue(res, 0, 2),
+		    sizeof(cl->outcome));
+	} else
+		cl->dup = CX_DUP_INFLIGHT;
+	PQclear(res);
+	if (cl->dup == CX_DUP_INFLIGHT && strcmp(who, ctx->owner) == 0) {
+		/* Ours: a repeated insert, or a finish that did not land. */
+		cl->dup = CX_DUP_NONE;
+		return CE_OK;
+	}
+	if (cl->dup == CX_DUP_INFLIGHT && owner_dead(who, ctx->owner)) {
+		p[1] = ctx->owner;
+		p[2] = who;
+		p[3] = ms;
+		if (cx_db_exec(ctx->db, CX_STMT_CLAIM_STEAL, 4, p, &res) !=
+		    CE_OK)
+			return CE_EDB;
+		got = PQntuples(res) == 1;
+		PQclear(res);
+		if (got) {
+			ce_log(ctx, CE_LOG_WARN, "lead %s: claim of dead "
+			    "responder %s taken over", lead_id, who);
+			cl->dup = CX_DUP_NONE;
+		}
+	}
+	return CE_OK;
+}
+
+/*
+ * Claim "lead_id" (lower case).  On CE_OK, cl->dup says whether it is ours
+ * to run; CE_EDB when the database could not say (nothing is held then).
+ */
+enum ce_err
+cx_claim_take(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
+{
+	struct ce_shm	*shm = shm_get(ctx);
+	int		 outcome = 0;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->by = "file";
+	if (shm != NULL) {
+		switch (ce_dedup_claim(shm, lead_id, inflight_ms(ctx),
+		    &outcome)) {
+		case CE_CLAIM_OWN:
+			cl->in_file = 1;
+			break;
+		case CE_CLAIM_INFLIGHT:
+			cl->dup = CX_DUP_INFLIGHT;
+			return CE_OK;
+		case CE_CLAIM_DONE:
+			cl->dup = CX_DUP_DONE;
+			if (outcome > 0 && outcome < CX_OUT__MAX)
+				ce_strlcpy(cl->outcome, cx_outcome_name(
+				    (enum cx_outcome)outcome),
+				    sizeof(cl->outcome));
+			return CE_OK;
+		case CE_CLAIM_FULL:
+			ce_log(ctx, CE_LOG_WARN, "dedup file full around lead "
+			    "%s: database only", lead_id);
+			break;
+		}
+	}
+	cl->by = "database";
+	if (db_claim(ctx, lead_id, cl) != CE_OK) {
+		if (cl->in_file)
+			ce_dedup_release(shm, lead_id);
+		cl->in_file = 0;
+		return CE_EDB;
+	}
+	if (cl->dup != CX_DUP_NONE && cl->in_file) {
+		/* Someone elsewhere has it: do not hold the slot. */
+		ce_dedup_release(shm, lead_id);
+		cl->in_file = 0;
+	}
+	return CE_OK;
+}
+
+/*
+ * After the run: keep the claims for DEDUP_TTL ("keep"), or release both
+ * so that a retry can run at once.
+ */
+void
+cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
+    const struct cx_claim *cl, int keep, enum cx_outcome out)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 ms[32];
+	enum ce_err	 er;
+
+	if (cl->in_file && ctx->shm != NULL) {
+		if (keep)
+			ce_dedup_done(ctx->shm, lead_id,
+			    ctx->cfg.dedup_ttl_ms, (int)out);
+		else
+			ce_dedup_release(ctx->shm, lead_id);
+	}
+	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.dedup_ttl_ms);
+	p[0] = lead_id;
+	p[1] = ctx->owner;
+	p[2] = ms;
+	p[3] = cx_outcome_name(out);
+	er = keep ? cx_db_exec(ctx->db, CX_STMT_CLAIM_DONE, 4, p, &res) :
+	    cx_db_exec(ctx->db, CX_STMT_CLAIM_RELEASE, 2, p, &res);
+	if (er == CE_OK)
+		PQclear(res);
+	else
+		ce_log(ctx, CE_LOG_WARN, "lead %s: claim not %s; it expires "
+		    "on its own", lead_id, keep ? "marked done" : "released");
+}

@@ -1,0 +1,444 @@
+/*
+ * shm.c -- the file every responder of a machine maps (DEDUP_FILE, on
+ * tmpfs, mode 0600) and the de-duplication table in it.
+ *
+ * Layout: a 4 KiB header (magic, layout version, a random hash key, and a
+ * directory of tables by kind, offset, slot count and slot size), then
+ * the tables.  Only the de-duplication table exists yet; rate-limit
+ * buckets and Work API spacing will be further entries of the directory.
+ * A file whose magic, version or sizes do not add up is rebuilt, never
+ * trusted; the file only grows, so a process still mapping an old layout
+ * cannot fault on a truncated page.
+ *
+ * Locking: one open-file-description lock (F_OFD_SETLKW) on the header's
+ * first byte, held for a few microseconds per operation.  The kernel drops
+ * it when its holder dies, even by SIGKILL.
+ *
+ * A slot holds SipHash-2-4 of the lead id under the file's key (never the
+ * id), a state (in flight with its owner's pid and start, or done with an
+ * outcome), and an expiry.  Open addressing with a bounded probe window:
+ * every operation scans the whole window, so a slot can be emptied in
+ * place.  A full window is reported, and the caller falls back to the
+ * database.
+ */
+#define _GNU_SOURCE	/* F_OFD_SETLKW */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define SHM_MAGIC	"C2SENRSH"
+#define SHM_VERSION	1
+#define SHM_HDR_SIZE	4096
+#define SHM_TABLES	8
+#define PROBE		16
+
+enum { TAB_NONE = 0, TAB_DEDUP = 1 };
+enum { SLOT_EMPTY = 0, SLOT_INFLIGHT = 1, SLOT_DONE = 2 };
+
+struct tab {
+	uint32_t	 kind;
+	uint32_t	 nslots;
+	uint32_t	 slotsize;
+	uint32_t	 pad;
+	uint64_t	 offset;
+};
+
+struct hdr {
+	char		 magic[8];
+	uint32_t	 version;
+	uint32_t	 hdrsize;
+	uint8_t		 key[16];
+	struct tab	 tab[SHM_TABLES];
+};
+
+struct slot {
+	uint64_t	 hash;
+	uint32_t	 state;
+	int32_t		 pid;
+	int64_t		 start_ms;
+	int64_t		 expires_ms;
+	int32_t		 outcome;
+	uint32_t	 pad;
+};
+
+struct ce_shm {
+	int		 fd;
+	void		*map;
+	size_t		 mapsz;
+	struct hdr	*hdr;
+	struct slot	*slots;
+	uint32_t	 nslots;
+};
+
+/* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+uint64_t
+ce_siphash(const uint8_t key[16], const void *data, size_t len)
+{
+	const uint8_t	*in = data, *end = in + len - (len % 8);
+	uint64_t	 k0 = le64(key), k1 = le64(key + 8), m, b;
+	uint64_t	 v0 = 0x736f6d6570736575ULL ^ k0;
+	uint64_t	 v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t	 v2 = 0x6c7967656e657261ULL ^ k0;
+	uint64_t	 v3 = 0x7465646279746573ULL ^ k1;
+	size_t		 left = len & 7, i;
+
+	for (; in != end; in += 8) {
+		m = le64(in);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	b = (uint64_t)len << 56;
+	for (i = 0; i < left; i++)
+		b |= (uint64_t)in[i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+lock_op(int fd, short type)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 1;
+	while (fcntl(fd, F_OFD_SETLKW, &fl) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int
+ce_shm_lock(struct ce_shm *s)
+{
+	return lock_op(s->fd, F_WRLCK);
+}
+
+void
+ce_shm_unlock(struct ce_shm *s)
+{
+	(void)lock_op(s->fd, F_UNLCK);
+}
+
+static size_t
+layout_size(uint32_t nslots)
+{
+	size_t	 sz = SHM_HDR_SIZE + (size_t)nslots * sizeof(struct slot);
+	long	 pg = sysconf(_SC_PAGESIZE);
+
+	if (pg > 0)
+		sz = (sz + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	return sz;
+}
+
+/* Does the header describe a layout this file holds? */
+static int
+hdr_valid(const struct hdr *h, size_t filesz)
+{
+	const struct tab *t = &h->tab[0];
+
+	if (memcmp(h->magic, SHM_MAGIC, 8) != 0 || h->version != SHM_VERSION ||
+	    h->hdrsize != SHM_HDR_SIZE || t->kind != TAB_DEDUP ||
+	    t->slotsize != sizeof(struct slot) || t->nslots < 1 ||
+	    t->offset != SHM_HDR_SIZE)
+		return 0;
+	return layout_size(t->nslots) <= filesz;
+}
+
+/*
+ * Map "path", creating or rebuilding it for "nslots" slots if it is not a
+ * valid file of ours.  A valid file keeps its own slot count.  Returns
+ * NULL with a reason in "err" on failure.
+ */
+struct ce_shm *
+ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
+{
+	struct ce_shm	*s;
+	struct stat	 st;
+	struct hdr	 h;
+	size_t		 need;
+	ssize_t		 n;
+	int		 locked = 0;
+
+	if (nslots < 1 || nslots > 100000000) {
+		snprintf(err, errsz, "shm: bad slot count");
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errsz, "shm: out of memory");
+		return NULL;
+	}
+	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (s->fd == -1) {
+		snprintf(err, errsz, "shm: open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (ce_shm_lock(s) == -1) {
+		snprintf(err, errsz, "shm: lock: %s", strerror(errno));
+		goto fail;
+	}
+	locked = 1;
+	if (fstat(s->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errsz, "shm: %s: not a regular file", path);
+		goto fail;
+	}
+	memset(&h, 0, sizeof(h));
+	n = pread(s->fd, &h, sizeof(h), 0);
+	if (n != (ssize_t)sizeof(h) || !hdr_valid(&h, (size_t)st.st_size)) {
+		/* Rebuild: never shrink, so old mappings stay valid. */
+		need = layout_size((uint32_t)nslots);
+		if ((size_t)st.st_size < need &&
+		    ftruncate(s->fd, (off_t)need) == -1) {
+			snprintf(err, errsz, "shm: grow: %s", strerror(errno));
+			goto fail;
+		}
+		if ((size_t)st.st_size > need)
+			need = (size_t)st.st_size;
+		memset(&h, 0, sizeof(h));
+		memcpy(h.magic, SHM_MAGIC, 8);
+		h.version = SHM_VERSION;
+		h.hdrsize = SHM_HDR_SIZE;
+		if (getrandom(h.key, sizeof(h.key), 0) != (ssize_t)sizeof(h.key)) {
+			snprintf(err, errsz, "shm: getrandom failed");
+			goto fail;
+		}
+		h.tab[0].kind = TAB_DEDUP;
+		h.tab[0].nslots = (uint32_t)nslots;
+		h.tab[0].slotsize = sizeof(struct slot);
+		h.tab[0].offset = SHM_HDR_SIZE;
+		st.st_size = (off_t)need;
+		s->mapsz = need;
+		s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, s->fd, 0);
+		if (s->map == MAP_FAILED) {
+			s->map = NULL;
+			snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
+			goto fail;
+		}
+		/* Slots first, header last: a half-built file stays invalid. */
+		memset(s->map, 0, s->mapsz);
+		memcpy(s->map, &h, sizeof(h));
+	} else {
+		s->mapsz = (size_t)st.st_size;
+		s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, s->fd, 0);
+		if (s->map == MAP_FAILED) {
+			s->map = NULL;
+			snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	s->hdr = s->map;
+	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);
+	s->nslots = s->hdr->tab[0].nslots;
+	ce_shm_unlock(s);
+	return s;
+fail:
+	if (locked)
+		ce_shm_unlock(s);
+	ce_shm_close(s);
+	return NULL;
+}
+
+void
+ce_shm_close(struct ce_shm *s)
+{
+	if (s == NULL)
+		return;
+	if (s->map != NULL)
+		munmap(s->map, s->mapsz);
+	if (s->fd != -1)
+		close(s->fd);
+	free(s);
+}
+
+size_t
+ce_shm_slots(const struct ce_shm *s)
+{
+	return s->nslots;
+}
+
+static uint64_t
+key_hash(const struct ce_shm *s, const char *key)
+{
+	uint64_t	 h = ce_siphash(s->hdr->key, key, strlen(key));
+
+	return h != 0 ? h : 1;		/* 0 marks an empty slot */
+}
+
+/* Is this slot free for a new claim at "now"? */
+static int
+slot_free(const struct slot *sl, int64_t now)
+{
+	if (sl->state == SLOT_EMPTY)
+		return 1;
+	if (sl->expires_ms <= now)
+		return 1;
+	/* In flight, but its owner is gone: reclaim it. */
+	if (sl->state == SLOT_INFLIGHT && sl->pid > 0 &&
+	    kill(sl->pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	return 0;
+}
+
+/* The slot holding "h" in its window, or NULL. */
+static struct slot *
+find(struct ce_shm *s, uint64_t h)
+{
+	uint32_t	 i, k;
+
+	for (i = 0; i < PROBE && i < s->nslots; i++) {
+		k = (uint32_t)((h + i) % s->nslots);
+		if (s->slots[k].hash == h && s->slots[k].state != SLOT_EMPTY)
+			return &s->slots[k];
+	}
+	return NULL;
+}
+
+/*
+ * Claim "key" for this process for at most "inflight_ms".  Returns
+ * CE_CLAIM_OWN (ours now), CE_CLAIM_INFLIGHT or CE_CLAIM_DONE (with the
+ * outcome recorded by ce_dedup_done() in "*outcome"), or CE_CLAIM_FULL
+ * when its window has no free slot.
+ */
+enum ce_claim
+ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
+    int *outcome)
+{
+	uint64_t	 h = key_hash(s, key);
+	int64_t		 now = now_ms();
+	struct slot	*sl, *fr = NULL;
+	uint32_t	 i, k;
+	enum ce_claim	 c;
+
+	*outcome = 0;
+	if (ce_shm_lock(s) == -1)
+		return CE_CLAIM_FULL;
+	if ((sl = find(s, h)) != NULL && !slot_free(sl, now)) {
+		*outcome = sl->outcome;
+		c = sl->state == SLOT_DONE ? CE_CLAIM_DONE : CE_CLAIM_INFLIGHT;
+		ce_shm_unlock(s);
+		return c;
+	}
+	if (sl != NULL)
+		fr = sl;
+	for (i = 0; fr == NULL && i < PROBE && i < s->nslots; i++) {
+		k = (uint32_t)((h + i) % s->nslots);
+		if (slot_free(&s->slots[k], now))
+			fr = &s->slots[k];
+	}
+	if (fr == NULL) {
+		ce_shm_unlock(s);
+		return CE_CLAIM_FULL;
+	}
+	fr->hash = h;
+	fr->state = SLOT_INFLIGHT;
+	fr->pid = (int32_t)getpid();
+	fr->start_ms = now;
+	fr->expires_ms = now + inflight_ms;
+	fr->outcome = 0;
+	ce_shm_unlock(s);
+	return CE_CLAIM_OWN;
+}
+
+/* Mark "key" done with "outcome" for "ttl_ms"; only our own claim. */
+void
+ce_dedup_done(struct ce_shm *s, const char *key, long long ttl_ms,
+    int outcome)
+{
+	uint64_t	 h = key_hash(s, key);
+	struct slot	*sl;
+
+	if (ce_shm_lock(s) == -1)
+		return;
+	if ((sl = find(s, h)) != NULL && sl->state == SLOT_INFLIGHT &&
+	    sl->pid == (int32_t)getpid()) {
+		sl->state = SLOT_DONE;
+		sl->expires_ms = now_ms() + ttl_ms;
+		sl->outcome = outcome;
+	}
+	ce_shm_unlock(s);
+}
+
+/* Give up our claim on "key", so that a retry can run at once. */
+void
+ce_dedup_release(struct ce_shm *s, const char *key)
+{
+	uint64_t	 h = key_hash(s, key);
+	struct slot	*sl;
+
+	if (ce_shm_lock(s) == -1)
+		return;
+	if ((sl = find(s, h)) != NULL && sl->pid == (int32_t)getpid())
+		memset(sl, 0, sizeof(*sl));
+	ce_shm_unlock(s);
+}
+
+/* How many slots hold a live entry (for /health). */
+size_t
+ce_dedup_used(struct ce_shm *s)
+{
+	int64_t		 now = now_ms();
+	size_t		 n = 0;
+	uint32_t	 i;
+
+	if (ce_shm_lock(s) == -1)
+		return 0;
+	for (i = 0; i < s->nslots; i++)
+		if (!slot_free(&s->slots[i], now))
+			n++;
+	ce_shm_unlock(s);
+	return n;
+}
