@@ -244,25 +244,13 @@ sim_variant_name(enum sim_variant v)
 	return v < SIM_V__MAX ? VARIANT[v] : "normal";
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 sim_lead_id_ok(const char *id)
 {
 	size_t	 i;
 
 	for (i = 0; i < SIM_LEAD_ID_LEN; i++)
-		if (hexval((unsigned char)id[i]) == -1)
+		if (ce_hexval((unsigned char)id[i]) == -1)
 			return 0;
 	return id[i] == '\0';
 }
@@ -503,8 +491,8 @@ sim_person_make(uint32_t s, struct sim_person *p)
 static enum sim_fault
 marker_code(const char *nn, int hex_ok)
 {
-	int	 a = hexval((unsigned char)nn[0]);
-	int	 b = hexval((unsigned char)nn[1]);
+	int	 a = ce_hexval((unsigned char)nn[0]);
+	int	 b = ce_hexval((unsigned char)nn[1]);
 
 	if (a < 0 || b < 0 || nn[2] != '\0')
 		return SIM_F_NONE;
@@ -573,10 +561,10 @@ sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
 			*t = SIM_T_D1;
 		else if (strncmp(e + 6, "0a", 2) == 0)
 			*t = SIM_T_0A;
-		tc = hexval((unsigned char)e[9]) * 16 +
-		    hexval((unsigned char)e[10]);
-		if (*t != SIM_T_NONE && hexval((unsigned char)e[9]) >= 0 &&
-		    hexval((unsigned char)e[10]) >= 0 && tc >= 1 &&
+		tc = ce_hexval((unsigned char)e[9]) * 16 +
+		    ce_hexval((unsigned char)e[10]);
+		if (*t != SIM_T_NONE && ce_hexval((unsigned char)e[9]) >= 0 &&
+		    ce_hexval((unsigned char)e[10]) >= 0 && tc >= 1 &&
 		    tc <= SIM_F_500) {
 			*c = (enum sim_fault)tc;
 			return marker_seed(*t, *c);
@@ -752,8 +740,8 @@ sim_lead_make(const char *id, struct sim_lead *l)
 	l->h = sim_fnv64(l->id, i);
 
 	if (strncmp(l->id, "fa17", 4) == 0) {
-		code = hexval((unsigned char)l->id[6]) * 16 +
-		    hexval((unsigned char)l->id[7]);
+		code = ce_hexval((unsigned char)l->id[6]) * 16 +
+		    ce_hexval((unsigned char)l->id[7]);
 		for (i = 0; i < NELEM(tnames); i++)
 			if (strncmp(l->id + 4, tnames[i], 2) == 0 &&
 			    code >= 1 && code <= SIM_F_500) {

@@ -76,6 +76,7 @@ char		*ce_buf_take(struct ce_buf *);
 size_t		 ce_strlcpy(char *, const char *, size_t);
 int		 ce_strtonum(const char *, long long, long long, long long *);
 int		 ce_ct_streq(const char *, const char *);
+int		 ce_hexval(int);
 
 enum ce_loglevel {
 	CE_LOG_DEBUG = 0,
@@ -205,6 +206,7 @@ void		 ce_mask_cpf(const char *, char *, size_t);
 void		 ce_mask_phone(const char *, char *, size_t);
 void		 ce_mask_email(const char *, char *, size_t);
 int		 ce_lead_id_valid(const char *);
+int		 ce_lead_id_norm(const char *, char *);
 int		 ce_ddd_valid(int);
 int		 ce_phone_normalize(const char *, char *);
 int		 ce_email_normalize(const char *, char *, size_t);

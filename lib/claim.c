@@ -50,11 +50,14 @@ cx_claim_file_ok(struct ce_ctx *ctx)
 	return shm_get(ctx) != NULL;
 }
 
+/* "host:pid", made once per process (responders never fork). */
 static const char *
 owner(struct ce_ctx *ctx)
 {
 	char	 host[64];
 
+	if (ctx->owner[0] != '\0')
+		return ctx->owner;
 	if (gethostname(host, sizeof(host)) == -1)
 		ce_strlcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';

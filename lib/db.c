@@ -288,6 +288,27 @@ db_ensure(struct cx_db *db)
 	return CE_OK;
 }
 
+/*
+ * After a failure that broke the connection: reset it even if libpq still
+ * says it is fine (it learns of a server restart only on use).  A
+ * connection libpq already knows broken is left to db_ensure().  Returns
+ * CE_OK or CE_EDB (logged).
+ */
+static enum ce_err
+db_force_reset(struct cx_db *db)
+{
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return CE_OK;
+	PQreset(db->conn);
+	db->resets++;
+	db->prepared = 0;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		db_log_error(db, "reconnect", NULL);
+		return CE_EDB;
+	}
+	return CE_OK;
+}
+
 /* Did this failure break the connection (so a reset may help)? */
 static int
 db_conn_lost(const struct cx_db *db)
@@ -357,17 +378,8 @@ failed:
 			    "reconnecting to retry %s", stmts[s].name);
 			PQclear(res);
 			res = NULL;
-			/* Force a reset even if libpq still says OK. */
-			if (db->conn != NULL &&
-			    PQstatus(db->conn) == CONNECTION_OK) {
-				PQreset(db->conn);
-				db->resets++;
-				db->prepared = 0;
-				if (PQstatus(db->conn) != CONNECTION_OK) {
-					db_log_error(db, "reconnect", NULL);
-					return CE_EDB;
-				}
-			}
+			if (db_force_reset(db) != CE_OK)
+				return CE_EDB;
 			continue;
 		}
 		db_log_error(db, stmts[s].name, res);
@@ -400,11 +412,8 @@ db_command(struct cx_db *db, const char *cmd, int retry)
 		db_set_state(db, res);
 		if (attempt == 0 && retry && db_conn_lost(db)) {
 			PQclear(res);
-			if (PQstatus(db->conn) == CONNECTION_OK) {
-				PQreset(db->conn);
-				db->resets++;
-				db->prepared = 0;
-			}
+			if (db_force_reset(db) != CE_OK)
+				return CE_EDB;
 			continue;
 		}
 		db_log_error(db, cmd, res);

@@ -141,8 +141,15 @@ keep_claim(const struct cx_run *run, enum ce_err er)
 	    e != CE_ESYSTEM && run->note != CX_NOTE_FAILED;
 }
 
+static enum ce_err
+bad_id(struct ce_resp *resp)
+{
+	return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex characters") ==
+	    CE_OK ? CE_OK : CE_EINPUT;
+}
+
 /*
- * Claim, run and answer lead "id" (already validated).  "real" selects
+ * Claim, run and answer lead "id" (any case; 400 if it is not an id).  "real" selects
  * the status codes of /c2s/enrich; else every run is a 200.
  */
 static enum ce_err
@@ -151,13 +158,10 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 	struct cx_run	 run;
 	struct cx_claim	 cl;
 	char		 lid[33];
-	size_t		 i;
 	enum ce_err	 er, e, status;
 
-	for (i = 0; i < 32; i++)
-		lid[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
-		    id[i] - 'A' + 'a' : id[i]);
-	lid[32] = '\0';
+	if (!ce_lead_id_norm(id, lid))
+		return bad_id(resp);
 	if (cx_claim_take(ctx, lid, &cl) != CE_OK) {
 		if (real)
 			return CE_EDB;
@@ -199,9 +203,6 @@ cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
 		return cx_resp_error(resp, CE_EINPUT, "malformed query "
 		    "string") == CE_OK ? CE_OK : CE_EINPUT;
 	}
-	if (!ce_lead_id_valid(id))
-		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
-		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
 	return lead_run(ctx, id, resp, 0);
 }
 
@@ -218,12 +219,8 @@ cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 	id = req->uri + strlen(ENRICH_PREFIX);
 	len = strcspn(id, "?");
 	if (len >= sizeof(buf))
-		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
-		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
+		return bad_id(resp);
 	memcpy(buf, id, len);
 	buf[len] = '\0';
-	if (!ce_lead_id_valid(buf))
-		return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex "
-		    "characters") == CE_OK ? CE_OK : CE_EINPUT;
 	return lead_run(ctx, buf, resp, 1);
 }

@@ -796,7 +796,6 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 	PGresult	*res;
 	const char	*p[2];
 	char		 sha[65] = "";
-	size_t		 i;
 	long long	 t0 = cx_now_us(), n;
 	int		 claimed = 0;
 	enum ce_err	 er;
@@ -805,13 +804,10 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 	ce_buf_init(&note, NOTE_BUF_CAP);
 	run->started_us = t0;
 	run->deadline_us = ce_deadline(ctx);
-	if (!ce_lead_id_valid(lead_id)) {
+	if (!ce_lead_id_norm(lead_id, run->lead_id)) {
 		run->err = CE_EINPUT;
 		return CE_EINPUT;
 	}
-	for (i = 0; i < 32; i++)
-		run->lead_id[i] = (char)(lead_id[i] >= 'A' && lead_id[i] <= 'F' ?
-		    lead_id[i] - 'A' + 'a' : lead_id[i]);
 
 	/* 1. Record the lead before anything is paid for. */
 	p[0] = run->lead_id;

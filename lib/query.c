@@ -9,18 +9,6 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode "len" bytes of "s" ('+' is a space, %XX a byte) into "out" of
  * "outsz" bytes.  Returns the decoded length, or -1.
@@ -38,8 +26,8 @@ decode(const char *s, size_t len, char *out, size_t outsz)
 		else if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			if ((hi = hexval((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)s[i + 2])) == -1)
+			if ((hi = ce_hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = ce_hexval((unsigned char)s[i + 2])) == -1)
 				return -1;
 			c = hi * 16 + lo;
 			i += 2;

@@ -210,7 +210,7 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 	struct hdr	 h;
 	size_t		 need;
 	ssize_t		 n;
-	int		 locked = 0;
+	int		 locked = 0, rebuild = 0;
 
 	if (nslots < 1 || nslots > 100000000) {
 		snprintf(err, errsz, "shm: bad slot count");
@@ -259,26 +259,20 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 		h.tab[0].slotsize = sizeof(struct slot);
 		h.tab[0].offset = SHM_HDR_SIZE;
 		st.st_size = (off_t)need;
-		s->mapsz = need;
-		s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, s->fd, 0);
-		if (s->map == MAP_FAILED) {
-			s->map = NULL;
-			snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
-			goto fail;
-		}
+		rebuild = 1;
+	}
+	s->mapsz = (size_t)st.st_size;
+	s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    s->fd, 0);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
+		goto fail;
+	}
+	if (rebuild) {
 		/* Slots first, header last: a half-built file stays invalid. */
 		memset(s->map, 0, s->mapsz);
 		memcpy(s->map, &h, sizeof(h));
-	} else {
-		s->mapsz = (size_t)st.st_size;
-		s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE,
-		    MAP_SHARED, s->fd, 0);
-		if (s->map == MAP_FAILED) {
-			s->map = NULL;
-			snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
-			goto fail;
-		}
 	}
 	s->hdr = s->map;
 	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);

@@ -68,6 +68,25 @@ ce_lead_id_valid(const char *id)
 	return id[32] == '\0';
 }
 
+/*
+ * Copy a valid lead id into "out" (33 bytes) in lower case, the form
+ * stored and claimed.  Returns 1, or 0 (out empty) when it is not valid.
+ */
+int
+ce_lead_id_norm(const char *id, char *out)
+{
+	size_t	 i;
+
+	out[0] = '\0';
+	if (!ce_lead_id_valid(id))
+		return 0;
+	for (i = 0; i < 32; i++)
+		out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
+		    id[i] - 'A' + 'a' : id[i]);
+	out[32] = '\0';
+	return 1;
+}
+
 void
 ce_dossier_free(struct ce_dossier *d)
 {

@@ -1,6 +1,7 @@
 /*
  * util.c -- small bounded string helpers that glibc lacks: strlcpy,
- * strtonum-style integer parsing, and a constant-time string compare.
+ * strtonum-style integer parsing, a constant-time string compare, and
+ * the value of a hex digit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,4 +63,17 @@ ce_ct_streq(const char *a, const char *b)
 		d |= (unsigned char)(a[i < alen ? i : 0] ^ b[i]) |
 		    (unsigned char)(i >= alen);
 	return d == 0;
+}
+
+/* The value of hex digit "c", or -1. */
+int
+ce_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
