@@ -24,7 +24,9 @@ clear_env(void)
 		"DEDUP_CAPACITY", "DEDUP_TTL", "DOSSIER_MAX_AGE",
 		"UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_TIMEOUT",
 		"REQUEST_DEADLINE", "MAX_REQUESTS", "MAX_BODY_SIZE", "LOG_LEVEL",
-		"CPF_TIERS", "WORK_PHONE_LOOKUP",
+		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
+		"RETRY_SCHEDULE", "RETRY_UNIT", "JOB_TIMEOUT", "JOB_MAX_TRIES",
+		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
 	};
 	size_t	 i;
 
@@ -137,6 +139,16 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "CPF_TIERS", "diretrix_phone,,diretrix_email" },
 		{ "CPF_TIERS", "serasa" },
 		{ "WORK_PHONE_LOOKUP", "2" },
+		{ "RETRY_SCHEDULE", "" },
+		{ "RETRY_SCHEDULE", "1,,2" },
+		{ "RETRY_SCHEDULE", "1,0" },
+		{ "RETRY_SCHEDULE", "1,2,x" },
+		{ "RETRY_SCHEDULE", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1" },
+		{ "RETRY_UNIT", "1ms" },
+		{ "JOB_TIMEOUT", "20s" },	/* not above REQUEST_DEADLINE */
+		{ "WEBHOOK_MAX_EVENTS", "0" },
+		{ "RUN_POLLER", "yes" },
+		{ "POLL_INTERVAL", "10" "ms" },
 	};
 	struct ce_config	 c;
 	char			 err[256];
@@ -187,6 +199,34 @@ ATF_TC_BODY(config_load__timeouts_consistent, tc)
 	ATF_CHECK(strstr(err, "UPSTREAM_CONNECT_TIMEOUT") != NULL);
 }
 
+ATF_TC_WITHOUT_HEAD(config_load__retries);
+ATF_TC_BODY(config_load__retries, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.nretry, 5);
+	ATF_CHECK_EQ(c.retry_schedule[4], 16);
+	ATF_CHECK_EQ(c.retry_unit_ms, 3600LL * 1000);
+	ATF_CHECK_EQ(c.job_timeout_ms, 300LL * 1000);
+	ATF_CHECK_EQ(c.run_poller, 0);
+	setenv("RETRY_SCHEDULE", " 3, 1 ,7", 1);
+	setenv("RETRY_UNIT", "250ms", 1);
+	setenv("REQUEST_DEADLINE", "2s", 1);
+	setenv("JOB_TIMEOUT", "3s", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.nretry, 3);
+	ATF_CHECK_EQ(c.retry_schedule[0], 3);
+	ATF_CHECK_EQ(c.retry_schedule[1], 1);
+	ATF_CHECK_EQ(c.retry_schedule[2], 7);
+	ATF_CHECK_EQ(c.retry_unit_ms, 250);
+	setenv("RETRY_SCHEDULE", "none", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.nretry, 0);
+}
+
 ATF_TC_WITHOUT_HEAD(config_duration__units);
 ATF_TC_BODY(config_duration__units, tc)
 {
@@ -221,5 +261,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__secret_never_echoed);
 	ATF_TP_ADD_TC(tp, config_load__timeouts_consistent);
 	ATF_TP_ADD_TC(tp, config_duration__units);
+	ATF_TP_ADD_TC(tp, config_load__retries);
 	return atf_no_error();
 }

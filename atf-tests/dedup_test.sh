@@ -7,12 +7,6 @@
 
 . "$(atf_get_srcdir)/common.subr"
 
-rand_id() {
-	local p=${1:-} h
-	h=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-	echo "$p$h" | cut -c1-32
-}
-
 # calls PATH: how many calls the simulator got on exactly PATH (query
 # included for the Work API, token removed).
 calls() {

@@ -14,45 +14,9 @@ setup() {
 	export PGHOST PGUSER PGDATABASE
 }
 
-# A random 32-hex id, optionally after a prefix.
-rand_id() {
-	local p=${1:-} h
-	h=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-	echo "$p$h" | cut -c1-32
-}
-
-# find_lead VARIANT [PREFIX]: a fresh lead id of that variant; its truth
-# in ./truth.
-find_lead() {
-	local v=$1 p=${2:-} id n=0
-	while [ $n -lt 400 ]; do
-		id=$(rand_id "$p")
-		curl -s -o truth "$SIM/__sim/truth/$id" ||
-		    atf_fail "simulator unreachable"
-		if [ "$(jq -r .variant truth)" = "$v" ]; then
-			echo "$id"
-			return 0
-		fi
-		n=$((n + 1))
-	done
-	atf_fail "no lead of variant $v found"
-}
-
 # process ID: GET /api/v1/leads/process; body in ./body, must be 200.
 process() {
 	expect_status 200 GET "/api/v1/leads/process?id=$1"
-}
-
-# json FILTER: jq -e on ./body, failing with the body shown.
-json() {
-	jq -e "$1" body >/dev/null ||
-	    atf_fail "jq -e '$1' failed on: $(head -c 600 body)"
-}
-
-# sql QUERY: one value, unaligned.
-sql() {
-	psql -X -At -v ON_ERROR_STOP=1 -c "$1" ||
-	    atf_fail "psql failed: $1"
 }
 
 # sql_is WANT QUERY MESSAGE: fail with MESSAGE unless QUERY gives WANT.
@@ -333,28 +297,6 @@ work_down_partial_body() {
 	[ "$(lead_dossiers $id)" = 0 ] || atf_fail "an error-in-200 body was stored"
 }
 
-atf_test_case outcome_failed
-outcome_failed_head() {
-	atf_set descr "a lead still partial after its retries becomes failed"
-}
-outcome_failed_body() {
-	local id i
-	setup
-	id=$(rand_id fa170a07)
-	for i in 1 2 3 4 5; do
-		process $id
-		json '.status == "partial" and .attempts == '$i
-	done
-	process $id
-	json '.status == "failed" and .attempts == 6 and .success == false'
-	sql_is "failed true" \
-	    "SELECT status || ' ' || (next_retry_at IS NULL) FROM c2s.leads
-	    WHERE lead_id = '$id'" \
-	    "failed lead still scheduled"
-	# One partial note for the six runs: the same text is not reposted.
-	[ "$(notes $id | jq length)" = 1 ] || atf_fail "notes reposted"
-}
-
 atf_test_case message_failure_retryable
 message_failure_retryable_head() {
 	atf_set descr "C2S refuses the note: data stored, lead retryable"
@@ -480,7 +422,6 @@ atf_init_test_cases() {
 	atf_add_test_case outcome_invalid_contact
 	atf_add_test_case invalid_phone_not_paid
 	atf_add_test_case work_down_partial
-	atf_add_test_case outcome_failed
 	atf_add_test_case message_failure_retryable
 	atf_add_test_case c2s_down
 	atf_add_test_case parallel_lookups

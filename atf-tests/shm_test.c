@@ -78,6 +78,26 @@ ATF_TC_BODY(claim__own_inflight_done_release, tc)
 	ce_shm_close(s);
 }
 
+ATF_TC_WITHOUT_HEAD(claim__reclaim_done_not_inflight);
+ATF_TC_BODY(claim__reclaim_done_not_inflight, tc)
+{
+	struct ce_shm	*s = open_ok(64);
+	int		 out;
+
+	/* A scheduled retry takes a done key again, never one in flight. */
+	ATF_CHECK_EQ(ce_dedup_claim(s, "lead-r", 60000, &out), CE_CLAIM_OWN);
+	ATF_CHECK_EQ(ce_dedup_reclaim(s, "lead-r", 60000, &out),
+	    CE_CLAIM_INFLIGHT);
+	ce_dedup_done(s, "lead-r", 60000, 2);
+	ATF_CHECK_EQ(ce_dedup_reclaim(s, "lead-r", 60000, &out), CE_CLAIM_OWN);
+	ATF_CHECK_EQ(ce_dedup_claim(s, "lead-r", 60000, &out),
+	    CE_CLAIM_INFLIGHT);
+	ATF_CHECK_EQ(ce_dedup_used(s), 1);
+	ATF_CHECK_EQ(ce_dedup_reclaim(s, "lead-new", 60000, &out),
+	    CE_CLAIM_OWN);
+	ce_shm_close(s);
+}
+
 ATF_TC_WITHOUT_HEAD(claim__expires);
 ATF_TC_BODY(claim__expires, tc)
 {
@@ -216,6 +236,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, siphash__reference_vector);
 	ATF_TP_ADD_TC(tp, claim__own_inflight_done_release);
 	ATF_TP_ADD_TC(tp, claim__expires);
+	ATF_TP_ADD_TC(tp, claim__reclaim_done_not_inflight);
 	ATF_TP_ADD_TC(tp, claim__dead_owner_reclaimed);
 	ATF_TP_ADD_TC(tp, lock__holder_killed);
 	ATF_TP_ADD_TC(tp, table__full_degrades);

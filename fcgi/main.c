@@ -6,6 +6,10 @@
  * an idle responder exit at once and a busy one after its request; after
  * MAX_REQUESTS (plus jitter, and at least 2 s after it started) the
  * responder exits so multiwatch forks a fresh one.
+ *
+ * With --worker (or -w) the same binary is the background worker instead
+ * (lib/worker.c): it claims jobs from PostgreSQL until SIGTERM, finishing
+ * the job in hand first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,9 +59,10 @@ lived_enough(const struct timespec *born)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: c2s-enrich [-nV]\n"
+	fprintf(stderr, "usage: c2s-enrich [-nVw] [--worker]\n"
 	    "  -n  check the configuration and exit\n"
-	    "  -V  print the version and exit\n");
+	    "  -V  print the version and exit\n"
+	    "  -w, --worker  run the background worker, not a responder\n");
 }
 
 /*
@@ -125,12 +130,21 @@ main(int argc, char *argv[])
 	struct timespec		 born;
 	char			 err[256];
 	long long		 served = 0, limit;
-	int			 c, check_only = 0, rc = 1;
+	int			 c, check_only = 0, worker = 0, rc = 1;
 
-	while ((c = getopt(argc, argv, "nV")) != -1)
+	if (argc > 1 && strcmp(argv[1], "--worker") == 0) {
+		worker = 1;
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	while ((c = getopt(argc, argv, "nVw")) != -1)
 		switch (c) {
 		case 'n':
 			check_only = 1;
+			break;
+		case 'w':
+			worker = 1;
 			break;
 		case 'V':
 			puts(CE_SERVICE " " CE_VERSION);
@@ -171,6 +185,10 @@ main(int argc, char *argv[])
 	}
 	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
 		fprintf(stderr, "c2s-enrich: out of memory\n");
+		goto out;
+	}
+	if (worker) {
+		rc = ce_worker_run(ctx, fcgi_stop_signal);
 		goto out;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {

@@ -543,9 +543,10 @@ c2s_message(struct ctx *c, struct req *rq, struct resp *rs)
 static void
 c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
 {
-	json_t	*j, *data;
-	char	 id[40];
-	int	 n;
+	json_t		*j, *data;
+	const char	*desc;
+	char		 id[40];
+	int		 n;
 
 	(void)c;
 	j = body_object(rq);
@@ -556,13 +557,18 @@ c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
 		set_error(rs, 400, "body must be a JSON:API lead");
 		return;
 	}
-	json_decref(j);
 	n = snprintf(id, sizeof(id), "%032llx", (unsigned long long)
 	    sim_fnv64(rq->body.data, rq->body.len));
-	if (n != SIM_LEAD_ID_LEN) {
+	/* The description is recorded as the new lead's first note. */
+	desc = json_string_value(json_object_get(json_object_get(data,
+	    "attributes"), "description"));
+	if (n != SIM_LEAD_ID_LEN ||
+	    (desc != NULL && (rs->note = strdup(desc)) == NULL)) {
+		json_decref(j);
 		set_json(rs, 500, NULL);
 		return;
 	}
+	json_decref(j);
 	set_lead(rs, id);
 	set_json(rs, 201, json_pack("{s:{s:s, s:s}}", "data", "type", "lead",
 	    "id", id));

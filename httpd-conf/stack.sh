@@ -28,6 +28,9 @@
 #   C2S_SIM_POOL simulator processes (8; each sleeps through its latency)
 #   C2S_SHARED_DB a libpq connection string the responders use instead of
 #                this stack's own PostgreSQL (two stacks, one database)
+#   C2S_WORKERS  background workers (c2s-enrich --worker) to start (1)
+# WEBHOOK_SECRET and GOOGLE_ADS_WEBHOOK_KEY, unless set, are made up for
+# the run and written to the env file (C2S_WEBHOOK_SECRET, C2S_GOOGLE_KEY).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
 # (tmpfs), removed when the stack stops.
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
@@ -37,6 +40,8 @@
 # responders as it is.
 #
 # Inside the run directory: env (shell variables describing the stack),
+# responder.env (the responders' own settings, one NAME=VALUE a line, for
+# starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`),
 # stack.pid (this script), ready (present while serving), log/ (postgres.log,
 # pool.log, sim.log, lighttpd-error.log, access.log), pg/ (cluster), sock
 # (FastCGI), sim.sock and sim/record (the simulator's).
@@ -52,7 +57,8 @@ SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/upstream-sim}
 SIM_PORT=${C2S_SIM_PORT:-8091}
 SIM_POOL=${C2S_SIM_POOL:-8}
 R=
-PG_PID= POOL_PID= SIM_PID= HTTPD_PID= CMD_PID=
+WORKERS=${C2S_WORKERS:-1}
+PG_PID= POOL_PID= SIM_PID= HTTPD_PID= CMD_PID= WORKER_PIDS=
 PG_WANT=1 STOPPING= STATUS=0 DEDUP=
 
 say() { printf 'stack: %s\n' "$*" >&2; }
@@ -208,6 +214,9 @@ teardown() {
 	rm -f "$R/ready"
 	[ -n "$CMD_PID" ] && alive "$CMD_PID" && stop_pid "$CMD_PID" TERM
 	[ -n "$HTTPD_PID" ] && { say "lighttpd: stopping"; stop_pid "$HTTPD_PID" TERM; }
+	for pid in $WORKER_PIDS; do
+		alive "$pid" && { say "worker $pid: stopping"; stop_pid "$pid" TERM; }
+	done
 	stop_pool "$POOL_PID" pool
 	POOL_PID=
 	stop_pool "$SIM_PID" simulator
@@ -217,10 +226,12 @@ teardown() {
 	# A sanitizer report in the responders' or the simulator's log fails
 	# the run.
 	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-	    "$R/log/pool.log" "$R/log/sim.log" 2>/dev/null; then
+	    "$R/log/pool.log" "$R/log/sim.log" "$R/log/worker.log" \
+	    2>/dev/null; then
 		say "sanitizer reports in $R/log:"
 		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
-		    "$R/log/pool.log" "$R/log/sim.log" | head -60 >&2
+		    "$R/log/pool.log" "$R/log/sim.log" "$R/log/worker.log" \
+		    2>/dev/null | head -60 >&2
 		STATUS=1
 		C2S_KEEP=1
 		touch "$R/sanitizer-reports"
@@ -321,6 +332,10 @@ start_stack() {
 		say "upstreams: $C2S_BASE_URL, $DIRETRIX_BASE_URL, $WORK_API_URL"
 		SIM_UPSTREAMS=0
 	fi
+	# Webhook secrets: the caller's, or made up for this run.
+	WH_SECRET=${WEBHOOK_SECRET:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
+	GA_KEY=${GOOGLE_ADS_WEBHOOK_KEY:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
+	UP_ENV+=("WEBHOOK_SECRET=$WH_SECRET" "GOOGLE_ADS_WEBHOOK_KEY=$GA_KEY")
 	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
@@ -341,6 +356,20 @@ start_stack() {
 	    >>"$R/log/pool.log" 2>&1 &
 	POOL_PID=$!
 	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
+	# What a worker needs (tokens included): readable by this user only.
+	(umask 077; printf '%s\n' "${UP_ENV[@]}" >"$R/responder.env")
+	for i in $(seq 1 "$WORKERS"); do
+		if [ $as_root = 1 ]; then
+			set -- setpriv --reuid="$RUN_USER" --regid="$RUN_USER" \
+			    --init-groups --
+		else
+			set --
+		fi
+		env "${UP_ENV[@]}" "$@" "$R/bin/c2s-enrich" --worker \
+		    >>"$R/log/worker.log" 2>&1 &
+		WORKER_PIDS="$WORKER_PIDS $!"
+	done
+	[ "$WORKERS" -gt 0 ] && say "worker: $WORKERS (c2s-enrich --worker)"
 
 	for i in 1 2 3 4 5; do
 		if [ "$PORT" = 0 ] || [ "${PICKED:-}" = 1 ]; then
@@ -399,11 +428,21 @@ C2S_PG_PID='$PG_PID'
 DB_URL='$DB_URL'
 PGHOST='$R/pgsock'
 C2S_DEDUP_FILE='$DEDUP'
+C2S_WORKER_PIDS='${WORKER_PIDS# }'
+C2S_WEBHOOK_SECRET='$WH_SECRET'
+C2S_GOOGLE_KEY='$GA_KEY'
 PGUSER=c2s
 PGDATABASE=c2s
 EOT
 	touch "$R/ready"
 	say "ready: http://$BIND:$PORT (run directory $R)"
+	# Only on a terminal (make run); logs and CI never get them whole.
+	if [ -t 2 ]; then
+		say "webhook secret (X-Webhook-Secret): $WH_SECRET"
+		say "Google Ads key (?google_key=): $GA_KEY"
+	else
+		say "webhook secret and Google Ads key: in $R/env"
+	fi
 	return 0
 }
 

@@ -183,3 +183,21 @@ ce_buf_take(struct ce_buf *b)
 	b->len = b->alloc = 0;
 	return p;
 }
+
+/* Cut "b" to at most "maxchars" UTF-8 characters, on a boundary. */
+void
+ce_buf_cap_chars(struct ce_buf *b, size_t maxchars)
+{
+	size_t	 i, chars = 0;
+
+	for (i = 0; i < b->len; i++) {
+		if (((unsigned char)b->data[i] & 0xC0) == 0x80)
+			continue;
+		if (chars == maxchars) {
+			b->len = i;
+			b->data[i] = '\0';
+			return;
+		}
+		chars++;
+	}
+}

@@ -71,6 +71,7 @@ enum ce_err	 ce_buf_printf(struct ce_buf *, const char *, ...)
 		    CE_PRINTF(2, 3) CE_WUR;
 enum ce_err	 ce_buf_json_str(struct ce_buf *, const char *, size_t) CE_WUR;
 char		*ce_buf_take(struct ce_buf *);
+void		 ce_buf_cap_chars(struct ce_buf *, size_t maxchars);
 
 /* Bounded string helpers (glibc 2.36 has no strlcpy). */
 size_t		 ce_strlcpy(char *, const char *, size_t);
@@ -103,6 +104,7 @@ enum ce_tier {
 
 const char	*ce_tier_name(enum ce_tier);
 #define CE_SECRET_MAX	256
+#define CE_RETRY_MAX	16	/* entries of RETRY_SCHEDULE */
 
 struct ce_config {
 	char		 db_url[1024];
@@ -134,6 +136,16 @@ struct ce_config {
 	size_t		 ncpf_tiers;
 	long long	 work_phone_lookup;	/* 0 or 1 */
 	long long	 cache_max_bytes;	/* per-process cache bound */
+	/* Webhooks, the worker, retries and the poller (issue [5/9]). */
+	long long	 webhook_max_events;	/* events in one request */
+	long long	 retry_schedule[CE_RETRY_MAX];	/* in retry units */
+	size_t		 nretry;
+	long long	 retry_unit_ms;		/* RETRY_UNIT: 1 h */
+	long long	 job_timeout_ms;	/* a running job is stale after */
+	long long	 job_max_tries;
+	long long	 worker_poll_ms;	/* queue poll without NOTIFY */
+	long long	 run_poller;		/* 0 or 1 */
+	long long	 poll_interval_ms;
 };
 
 /*
@@ -228,7 +240,8 @@ enum ce_note_kind {
 enum ce_note_src {
 	CE_SRC_PHONE,
 	CE_SRC_EMAIL,
-	CE_SRC_BOTH		/* phone and e-mail gave this CPF */
+	CE_SRC_BOTH,		/* phone and e-mail gave this CPF */
+	CE_SRC_FORM		/* typed by the person (a lead form) */
 };
 
 struct ce_note_person {
@@ -333,6 +346,8 @@ struct ce_call {
 	const char	*arg2;
 	enum ce_up	 res;
 	long		 status;	/* HTTP status of the last attempt */
+	int		 unanswered;	/* it may have reached the server,
+					   but no answer came */
 	int		 attempts;
 	long long	 elapsed_us;
 	struct ce_lead	 lead;
@@ -374,6 +389,8 @@ int		 ce_shm_lock(struct ce_shm *);
 void		 ce_shm_unlock(struct ce_shm *);
 enum ce_claim	 ce_dedup_claim(struct ce_shm *, const char *key,
 		    long long inflight_ms, int *outcome);
+enum ce_claim	 ce_dedup_reclaim(struct ce_shm *, const char *key,
+		    long long inflight_ms, int *outcome);
 void		 ce_dedup_done(struct ce_shm *, const char *key,
 		    long long ttl_ms, int outcome);
 void		 ce_dedup_release(struct ce_shm *, const char *key);
@@ -396,6 +413,13 @@ enum ce_err	 ce_cache_put(struct ce_cache *, const char *key,
 void		 ce_cache_stats(const struct ce_cache *,
 		    struct ce_cache_stats *);
 
+/*
+ * worker.c: c2s-enrich --worker.  Claims jobs from PostgreSQL until
+ * "stopping" returns non-zero (checked between jobs: a job in hand is
+ * finished first).  Survives database restarts.  Returns 0.
+ */
+int		 ce_worker_run(struct ce_ctx *, int (*stopping)(void));
+
 /* Routes. */
 enum ce_route {
 	CE_ROUTE_NONE = 0,
@@ -403,6 +427,8 @@ enum ce_route {
 	CE_ROUTE_READY,
 	CE_ROUTE_LEADS_PROCESS,
 	CE_ROUTE_C2S_ENRICH,
+	CE_ROUTE_WEBHOOK_C2S,
+	CE_ROUTE_WEBHOOK_GOOGLE,
 	CE_ROUTE__MAX
 };
 

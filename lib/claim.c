@@ -51,8 +51,8 @@ cx_claim_file_ok(struct ce_ctx *ctx)
 }
 
 /* "host:pid", made once per process (responders never fork). */
-static const char *
-owner(struct ce_ctx *ctx)
+const char *
+cx_claim_owner(struct ce_ctx *ctx)
 {
 	char	 host[64];
 
@@ -83,7 +83,8 @@ owner_dead(const char *who, const char *me)
 
 /* The claim row: ours, or someone's (in flight or done). */
 static enum ce_err
-db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
+db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
+    struct cx_claim *cl)
 {
 	PGresult	*res;
 	const char	*p[4];
@@ -92,7 +93,7 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
 
 	snprintf(ms, sizeof(ms), "%lld", inflight_ms(ctx));
 	p[0] = lead_id;
-	p[1] = owner(ctx);
+	p[1] = cx_claim_owner(ctx);
 	p[2] = ms;
 	if (cx_db_exec(ctx->db, CX_STMT_CLAIM_TAKE, 3, p, &res) != CE_OK)
 		return CE_EDB;
@@ -105,7 +106,7 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
 	if (PQntuples(res) != 1) {
 		/* Released in between: a retry is allowed to run. */
 		PQclear(res);
-		return db_claim(ctx, lead_id, cl);
+		return db_claim(ctx, lead_id, redo, cl);
 	}
 	ce_strlcpy(who, PQgetvalue(res, 0, 0), sizeof(who));
 	if (strcmp(PQgetvalue(res, 0, 1), "done") == 0) {
@@ -115,6 +116,21 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
 	} else
 		cl->dup = CX_DUP_INFLIGHT;
 	PQclear(res);
+	if (cl->dup == CX_DUP_DONE && redo) {
+		p[1] = ctx->owner;
+		p[2] = ms;
+		if (cx_db_exec(ctx->db, CX_STMT_CLAIM_REDO, 3, p, &res) != CE_OK)
+			return CE_EDB;
+		got = PQntuples(res) == 1;
+		PQclear(res);
+		if (got) {
+			cl->dup = CX_DUP_NONE;
+			cl->outcome[0] = '\0';
+			return CE_OK;
+		}
+		/* Taken by someone else in between: in flight now. */
+		return db_claim(ctx, lead_id, 0, cl);
+	}
 	if (cl->dup == CX_DUP_INFLIGHT && strcmp(who, ctx->owner) == 0) {
 		/* Ours: a repeated insert, or a finish that did not land. */
 		cl->dup = CX_DUP_NONE;
@@ -141,18 +157,24 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
 /*
  * Claim "lead_id" (lower case).  On CE_OK, cl->dup says whether it is ours
  * to run; CE_EDB when the database could not say (nothing is held then).
+ * "redo": a lead done within DEDUP_TTL is taken again (a scheduled retry
+ * means to run again); one in flight never is.
  */
 enum ce_err
-cx_claim_take(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
+cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
+    struct cx_claim *cl)
 {
 	struct ce_shm	*shm = shm_get(ctx);
+	enum ce_claim	 c;
 	int		 outcome = 0;
 
 	memset(cl, 0, sizeof(*cl));
 	cl->by = "file";
 	if (shm != NULL) {
-		switch (ce_dedup_claim(shm, lead_id, inflight_ms(ctx),
-		    &outcome)) {
+		c = redo ? ce_dedup_reclaim(shm, lead_id, inflight_ms(ctx),
+		    &outcome) : ce_dedup_claim(shm, lead_id, inflight_ms(ctx),
+		    &outcome);
+		switch (c) {
 		case CE_CLAIM_OWN:
 			cl->in_file = 1;
 			break;
@@ -173,7 +195,7 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, struct cx_claim *cl)
 		}
 	}
 	cl->by = "database";
-	if (db_claim(ctx, lead_id, cl) != CE_OK) {
+	if (db_claim(ctx, lead_id, redo, cl) != CE_OK) {
 		if (cl->in_file)
 			ce_dedup_release(shm, lead_id);
 		cl->in_file = 0;

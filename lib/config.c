@@ -44,6 +44,18 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
 	cfg->ncpf_tiers = 3;
 	cfg->cache_max_bytes = 1024 * 1024;
+	cfg->webhook_max_events = 100;
+	cfg->retry_schedule[0] = 1;
+	cfg->retry_schedule[1] = 2;
+	cfg->retry_schedule[2] = 4;
+	cfg->retry_schedule[3] = 8;
+	cfg->retry_schedule[4] = 16;
+	cfg->nretry = 5;
+	cfg->retry_unit_ms = 3600 * MS_PER_S;
+	cfg->job_timeout_ms = 300 * MS_PER_S;
+	cfg->job_max_tries = 5;
+	cfg->worker_poll_ms = 5 * MS_PER_S;
+	cfg->poll_interval_ms = 60 * MS_PER_S;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -59,6 +71,37 @@ ce_tier_name(enum ce_tier t)
 }
 
 /*
+ * The next item of a comma list at "*v": its start in "*item" and length
+ * in "*len", spaces around it skipped; "*v" moves past it and its comma.
+ * Returns 1 for an item, 0 at the end, -1 on an empty item or a missing
+ * comma.
+ */
+static int
+list_next(const char **v, const char **item, size_t *len)
+{
+	const char	*p = *v;
+
+	if (p == NULL)
+		return 0;
+	while (*p == ' ')
+		p++;
+	*item = p;
+	*len = strcspn(p, ", ");
+	if (*len == 0)
+		return -1;
+	p += *len;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		*v = NULL;
+	else if (*p++ != ',')
+		return -1;
+	else
+		*v = p;
+	return 1;
+}
+
+/*
  * Parse CPF_TIERS: a comma list of tier names, each at most once, at
  * least one.  Returns 0, or -1 leaving "cfg" unchanged.
  */
@@ -66,32 +109,61 @@ static int
 tiers_parse(const char *v, struct ce_config *cfg)
 {
 	enum ce_tier	 t[CE_TIER__MAX];
+	const char	*item;
 	size_t		 n = 0, len, i, k;
 	unsigned	 seen = 0;
+	int		 rc;
 
-	for (;;) {
-		while (*v == ' ')
-			v++;
-		len = strcspn(v, ", ");
+	while ((rc = list_next(&v, &item, &len)) == 1) {
 		for (k = 0; k < CE_TIER__MAX; k++)
 			if (strlen(tier_names[k]) == len &&
-			    strncmp(v, tier_names[k], len) == 0)
+			    strncmp(item, tier_names[k], len) == 0)
 				break;
 		if (k == CE_TIER__MAX || (seen & (1u << k)) || n == CE_TIER__MAX)
 			return -1;
 		seen |= 1u << k;
 		t[n++] = (enum ce_tier)k;
-		v += len;
-		while (*v == ' ')
-			v++;
-		if (*v == '\0')
-			break;
-		if (*v++ != ',')
-			return -1;
 	}
+	if (rc == -1 || n == 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		cfg->cpf_tiers[i] = t[i];
 	cfg->ncpf_tiers = n;
+	return 0;
+}
+
+/*
+ * Parse RETRY_SCHEDULE: a comma list of 1 to CE_RETRY_MAX positive
+ * integers (in RETRY_UNIT), or "none" for no retry at all.  Returns 0, or
+ * -1 leaving "cfg" unchanged.
+ */
+static int
+retries_parse(const char *v, struct ce_config *cfg)
+{
+	long long	 r[CE_RETRY_MAX];
+	const char	*item;
+	char		 num[16];
+	size_t		 n = 0, len, i;
+	int		 rc;
+
+	if (strcmp(v, "none") == 0) {
+		cfg->nretry = 0;
+		return 0;
+	}
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (len >= sizeof(num) || n == CE_RETRY_MAX)
+			return -1;
+		memcpy(num, item, len);
+		num[len] = '\0';
+		if (ce_strtonum(num, 1, 1000000, &r[n]) == -1)
+			return -1;
+		n++;
+	}
+	if (rc == -1 || n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		cfg->retry_schedule[i] = r[i];
+	cfg->nretry = n;
 	return 0;
 }
 
@@ -144,7 +216,7 @@ env_first(const char *const *names, const char **which)
 	return NULL;
 }
 
-enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS };
+enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -195,6 +267,15 @@ static const struct var vars[] = {
 	{ { "WORK_PHONE_LOOKUP" }, K_INT, NUM(work_phone_lookup), 0, 1 },
 	{ { "CACHE_MAX_BYTES" }, K_INT, NUM(cache_max_bytes), 0,
 	    256 * 1024 * 1024 },
+	{ { "WEBHOOK_MAX_EVENTS" }, K_INT, NUM(webhook_max_events), 1, 10000 },
+	{ { "RETRY_SCHEDULE" }, K_RETRIES, NUM(retry_schedule), 0, 0 },
+	{ { "RETRY_UNIT" }, K_DUR, NUM(retry_unit_ms), 10, 7 * MS_PER_DAY },
+	{ { "JOB_TIMEOUT" }, K_DUR, NUM(job_timeout_ms), 100, MS_PER_DAY },
+	{ { "JOB_MAX_TRIES" }, K_INT, NUM(job_max_tries), 1, 1000 },
+	{ { "WORKER_POLL_INTERVAL" }, K_DUR, NUM(worker_poll_ms), 10,
+	    3600 * MS_PER_S },
+	{ { "RUN_POLLER" }, K_INT, NUM(run_poller), 0, 1 },
+	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), 100, MS_PER_DAY },
 };
 
 static int
@@ -299,6 +380,13 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 			return -1;
 		}
 		return 0;
+	case K_RETRIES:
+		if (retries_parse(val, cfg) == -1) {
+			*why = "must be \"none\" or a comma list of at most 16 "
+			    "positive integers (in RETRY_UNIT)";
+			return -1;
+		}
+		return 0;
 	}
 	*why = "unknown kind";
 	return -1;
@@ -325,6 +413,13 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {
 		snprintf(err, errsz, "config: UPSTREAM_CONNECT_TIMEOUT: "
 		    "must not exceed UPSTREAM_TIMEOUT");
+		return CE_ECONFIG;
+	}
+	/* A job is taken from a worker presumed dead only after the longest
+	 * run it could still be in. */
+	if (cfg->job_timeout_ms <= cfg->request_deadline_ms) {
+		snprintf(err, errsz, "config: JOB_TIMEOUT: must exceed "
+		    "REQUEST_DEADLINE");
 		return CE_ECONFIG;
 	}
 	return CE_OK;

@@ -6,6 +6,8 @@
  * a restart costs no request an error.  Parameters only: no SQL is ever
  * built from data.
  */
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,27 +24,34 @@ static const struct {
 	    "SELECT coalesce(max(version), 0) FROM public.schema_migrations",
 	    0, 1 },
 	/*
-	 * Record a lead before any paid call.  Safe: a repeat after a lost
-	 * reply only counts one attempt too many.
+	 * Record a lead before any paid call.  $3: 1 when the worker runs
+	 * it as a scheduled retry.  $4: milliseconds after which a lead left
+	 * 'processing' (its process died) is due again.  Safe: a repeat
+	 * after a lost reply only counts one attempt too many.
 	 */
 	[CX_STMT_LEAD_START] = { "lead_start",
-	    "INSERT INTO c2s.leads AS l (lead_id, source, status, attempts) "
-	    "VALUES ($1, $2, 'processing', 1) "
+	    "INSERT INTO c2s.leads AS l (lead_id, source, status, attempts, "
+	    "retries, next_retry_at, run_started_at) VALUES ($1, $2, "
+	    "'processing', 1, $3::int, now() + make_interval(secs => "
+	    "$4::double precision / 1000), now()) "
 	    "ON CONFLICT (lead_id) DO UPDATE SET status = 'processing', "
-	    "attempts = l.attempts + 1, updated_at = now() "
-	    "RETURNING attempts",
-	    2, 1 },
-	/* $7: seconds until the next retry, '' for none. */
+	    "attempts = l.attempts + 1, retries = l.retries + $3::int, "
+	    "next_retry_at = EXCLUDED.next_retry_at, run_started_at = now(), "
+	    "updated_at = now() "
+	    "RETURNING attempts, retries",
+	    4, 1 },
+	/* $7: milliseconds until the next retry, '' for none. */
 	[CX_STMT_LEAD_FINISH] = { "lead_finish",
 	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
 	    "customer_name = coalesce(nullif($4, ''), customer_name), "
 	    "phone = coalesce(nullif($5, ''), phone), "
 	    "email = coalesce(nullif($6, ''), email), "
 	    "next_retry_at = CASE WHEN $7 = '' THEN NULL ELSE now() + "
-	    "make_interval(secs => $7::double precision) END, "
+	    "make_interval(secs => $7::double precision / 1000) END, "
 	    "note_state = coalesce(nullif($8, ''), note_state), "
+	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
 	    "updated_at = now() WHERE lead_id = $1",
-	    8, 1 },
+	    9, 1 },
 	/* The newest dossier of a CPF younger than $2 milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
 	    "SELECT d.raw::text FROM c2s.dossiers d "
@@ -168,7 +177,130 @@ static const struct {
 	    "DELETE FROM c2s.notes WHERE lead_id = $1 AND text_sha256 = $2 "
 	    "AND state = 'posting'",
 	    2, 1 },
+	/* One C2S webhook event (sql/0005): its disposition. */
+	[CX_STMT_WEBHOOK_INGEST] = { "webhook_ingest",
+	    "SELECT c2s.webhook_ingest(nullif($1, ''), $2, nullif($3, ''), "
+	    "$4::jsonb, $5, $6)",
+	    6, 1 },
+	/*
+	 * The next job due, or a running one whose worker has been silent
+	 * for $2 milliseconds; skips rows another worker is claiming.
+	 */
+	[CX_STMT_JOB_CLAIM] = { "job_claim",
+	    "UPDATE c2s.jobs j SET state = 'running', owner = $1, "
+	    "started_at = now(), tries = j.tries + 1 FROM (SELECT id FROM "
+	    "c2s.jobs WHERE (state = 'queued' AND run_after <= now()) OR "
+	    "(state = 'running' AND started_at < now() - "
+	    "make_interval(secs => $2::double precision / 1000)) "
+	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) n "
+	    "WHERE j.id = n.id RETURNING j.id, j.kind, j.ref, j.source, j.tries",
+	    2, 0 },
+	/* $3: 'done' or 'failed'.  Only while the job is still ours. */
+	[CX_STMT_JOB_FINISH] = { "job_finish",
+	    "UPDATE c2s.jobs SET state = $3, result = nullif($4, ''), "
+	    "last_error = nullif($5, ''), finished_at = now() "
+	    "WHERE id = $1::bigint AND owner = $2 AND state = 'running'",
+	    5, 1 },
+	/*
+	 * Leads due again (a retry, a note still to post, a run whose
+	 * process died) become jobs; their next_retry_at moves $1 ms ahead
+	 * in the same statement, so each is queued once, and again only if
+	 * that job is lost (its run moves the mark itself).  Returns how
+	 * many.
+	 */
+	[CX_STMT_RETRIES_DUE] = { "retries_due",
+	    "WITH due AS (SELECT lead_id FROM c2s.leads WHERE "
+	    "next_retry_at <= now() AND (status IN ('received', 'processing', "
+	    "'partial', 'unenriched') OR note_state = 'pending') "
+	    "ORDER BY next_retry_at LIMIT 100 FOR UPDATE SKIP LOCKED), "
+	    "upd AS (UPDATE c2s.leads l SET next_retry_at = now() + "
+	    "make_interval(secs => $1::double precision / 1000) FROM due "
+	    "WHERE l.lead_id = due.lead_id RETURNING l.lead_id), "
+	    "ins AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'lead', lead_id, 'retry' FROM upd "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) SELECT count(*) FROM ins",
+	    1, 0 },
+	/* Wake the other workers. */
+	[CX_STMT_NOTIFY] = { "notify",
+	    "SELECT pg_notify('c2s_jobs', $1)",
+	    1, 1 },
+	/* The poller's ids ($1, a text array) never seen become jobs. */
+	[CX_STMT_POLL_QUEUE] = { "poll_queue",
+	    "WITH ids AS (SELECT DISTINCT unnest($1::text[]) AS id), "
+	    "ins AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'lead', ids.id, 'poller' FROM ids "
+	    "WHERE ids.id ~ '^[0-9a-f]{32}$' "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.leads l WHERE l.lead_id = ids.id) "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.jobs j WHERE j.kind = 'lead' "
+	    "AND j.ref = ids.id) "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) SELECT count(*) FROM ins",
+	    1, 1 },
+	/* One poller across machines: a session lock, held while alive. */
+	[CX_STMT_POLLER_LOCK] = { "poller_lock",
+	    "SELECT pg_try_advisory_lock(7461094)",
+	    0, 0 },
+	/*
+	 * Record a Google Ads form and queue its job, once per form lead
+	 * id: 'new', or the state of the form recorded before and its C2S
+	 * lead id.
+	 */
+	[CX_STMT_GOOGLE_RECORD] = { "google_record",
+	    "WITH ins AS (INSERT INTO c2s.google_leads (form_lead_id, payload, "
+	    "name, phone, email, cpf) VALUES ($1, $2::jsonb, nullif($3, ''), "
+	    "nullif($4, ''), nullif($5, ''), nullif($6, '')) "
+	    "ON CONFLICT (form_lead_id) DO NOTHING RETURNING form_lead_id), "
+	    "job AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'google_ads', form_lead_id, 'google_ads' FROM ins "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) "
+	    "SELECT 'new', '', (SELECT count(*) FROM job) FROM ins UNION ALL "
+	    "SELECT g.state, coalesce(g.c2s_lead_id, ''), 0 "
+	    "FROM c2s.google_leads g WHERE g.form_lead_id = $1 "
+	    "AND NOT EXISTS (SELECT 1 FROM ins)",
+	    6, 1 },
+	[CX_STMT_GOOGLE_GET] = { "google_get",
+	    "SELECT state, coalesce(name, ''), coalesce(phone, ''), "
+	    "coalesce(email, ''), coalesce(cpf, ''), payload::text, "
+	    "coalesce(c2s_lead_id, '') FROM c2s.google_leads "
+	    "WHERE form_lead_id = $1",
+	    1, 1 },
+	/* Move a form from state $3 to $2; no row when it was not in $3. */
+	[CX_STMT_GOOGLE_SET] = { "google_set",
+	    "UPDATE c2s.google_leads SET state = $2, "
+	    "c2s_lead_id = coalesce(nullif($4, ''), c2s_lead_id), "
+	    "last_error = nullif($5, ''), updated_at = now() "
+	    "WHERE form_lead_id = $1 AND state = $3 RETURNING 1",
+	    5, 0 },
+	/* Old finished jobs go; the leads and events stay. */
+	[CX_STMT_JOBS_PRUNE] = { "jobs_prune",
+	    "DELETE FROM c2s.jobs WHERE state IN ('done', 'failed') "
+	    "AND finished_at < now() - interval '30 days'",
+	    0, 1 },
+	/* Did lead $1's last run start after job $2 was queued? */
+	[CX_STMT_LEAD_COVERED] = { "lead_covered",
+	    "SELECT coalesce(l.run_started_at >= j.created_at, false) "
+	    "FROM c2s.jobs j LEFT JOIN c2s.leads l ON l.lead_id = $1 "
+	    "WHERE j.id = $2::bigint",
+	    2, 1 },
+	/* A done claim taken again by a scheduled retry. */
+	[CX_STMT_CLAIM_REDO] = { "claim_redo",
+	    "UPDATE c2s.lead_claims SET owner = $2, state = 'inflight', "
+	    "outcome = NULL, claimed_at = now(), expires_at = now() + "
+	    "make_interval(secs => $3::double precision / 1000) "
+	    "WHERE lead_id = $1 AND state = 'done' RETURNING lead_id",
+	    3, 1 },
+	/* Queue job ($1 kind, $2 ref, $3 source) again in $4 ms. */
+	[CX_STMT_JOB_AGAIN] = { "job_again",
+	    "INSERT INTO c2s.jobs (kind, ref, source, run_after) VALUES "
+	    "($1, $2, $3, now() + make_interval(secs => $4::double precision "
+	    "/ 1000)) ON CONFLICT (kind, ref) WHERE state = 'queued' "
+	    "DO NOTHING",
+	    4, 1 },
 };
+
+_Static_assert(CX_STMT__MAX <= 32, "prepared statements are one bit each");
 
 struct cx_db {
 	char		*dsn;
@@ -461,4 +593,59 @@ cx_db_rollback(struct cx_db *db)
 	db->in_tx = 0;
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		(void)db_command(db, "ROLLBACK", 0);
+}
+
+/*
+ * LISTEN on the jobs channel, on the connection as it is now (a reset
+ * loses it: compare cx_db_resets() to decide when to listen again).
+ * Returns CE_OK or CE_EDB (logged).
+ */
+enum ce_err
+cx_db_listen(struct cx_db *db)
+{
+	return db_command(db, "LISTEN c2s_jobs", 1);
+}
+
+/*
+ * Wait up to "ms" for a notification on the connection.  Returns 1 when
+ * one (or more) arrived, 0 on time out or a signal, -1 when the
+ * connection is broken (the next statement reconnects).
+ */
+int
+cx_db_wait(struct cx_db *db, long long ms)
+{
+	struct pollfd	 pfd;
+	PGnotify	*n;
+	int		 got = 0, rc;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    (pfd.fd = PQsocket(db->conn)) < 0)
+		return -1;
+	if (PQconsumeInput(db->conn) == 0)
+		goto broken;
+	if ((n = PQnotifies(db->conn)) == NULL) {
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+		if (rc <= 0)
+			return 0;	/* time out, or EINTR: a signal */
+		if (PQconsumeInput(db->conn) == 0)
+			goto broken;
+		n = PQnotifies(db->conn);
+	}
+	while (n != NULL) {
+		got = 1;
+		PQfreemem(n);
+		n = PQnotifies(db->conn);
+	}
+	return got;
+broken:
+	db_log_error(db, "wait for notifications", NULL);
+	/* libpq may not know yet: make the next statement reconnect. */
+	if (PQstatus(db->conn) == CONNECTION_OK) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->resets++;
+	}
+	return -1;
 }

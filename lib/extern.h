@@ -35,6 +35,20 @@ enum cx_stmt {
 	CX_STMT_CLAIM_STEAL,
 	CX_STMT_CLAIM_DONE,
 	CX_STMT_CLAIM_RELEASE,
+	CX_STMT_WEBHOOK_INGEST,
+	CX_STMT_JOB_CLAIM,
+	CX_STMT_JOB_FINISH,
+	CX_STMT_RETRIES_DUE,
+	CX_STMT_NOTIFY,
+	CX_STMT_POLL_QUEUE,
+	CX_STMT_POLLER_LOCK,
+	CX_STMT_GOOGLE_RECORD,
+	CX_STMT_GOOGLE_GET,
+	CX_STMT_GOOGLE_SET,
+	CX_STMT_JOBS_PRUNE,
+	CX_STMT_CLAIM_REDO,
+	CX_STMT_JOB_AGAIN,
+	CX_STMT_LEAD_COVERED,
 	CX_STMT__MAX
 };
 
@@ -49,6 +63,8 @@ enum ce_err	 cx_db_commit(struct cx_db *) CE_WUR;
 void		 cx_db_rollback(struct cx_db *);
 const char	*cx_db_sqlstate(const struct cx_db *);
 unsigned	 cx_db_resets(const struct cx_db *);
+enum ce_err	 cx_db_listen(struct cx_db *) CE_WUR;
+int		 cx_db_wait(struct cx_db *, long long ms);
 
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
@@ -167,13 +183,19 @@ struct cx_person {
 	int		 dossier_new;	/* fetched now: to be stored */
 };
 
+#define CX_RUN_RETRY	0x01	/* a scheduled retry of the worker */
+#define CX_RUN_REDO	0x02	/* run even if done within DEDUP_TTL */
+
 struct cx_run {
 	char		 lead_id[33];	/* lower case */
 	long long	 started_us, deadline_us;
-	int		 attempts;
+	int		 flags;		/* CX_RUN_* */
+	int		 attempts;	/* runs of the lead, this one included */
+	int		 retries;	/* scheduled retries, this one included */
 	struct ce_lead	 lead;
 	char		 phone[16];	/* normalised, or "" */
 	char		 email[256];	/* normalised, or "" */
+	char		 contacts[300];	/* "phone|email", or "" */
 	size_t		 npersons;
 	struct cx_person persons[2];
 	int		 name_mismatch;
@@ -183,10 +205,18 @@ struct cx_run {
 	enum cx_note	 note;
 	enum ce_err	 err;		/* what the outcome means for a caller */
 	char		 error[160];	/* last error, log-safe */
+	enum ce_err	 ret;		/* cx_lead_run(): the pipeline's */
 };
 
 enum ce_err	 cx_pipeline(struct ce_ctx *, const char *lead_id,
-		    const char *source, struct cx_run *);
+		    const char *source, int flags, struct cx_run *);
+enum ce_err	 cx_pipeline_form(struct ce_ctx *, const struct ce_lead *,
+		    const char *cpf, struct cx_run *, struct ce_buf *note);
+enum ce_err	 cx_pipeline_deliver(struct ce_ctx *, struct cx_run *,
+		    const char *lead_id, const char *source,
+		    const struct ce_buf *text);
+void		 cx_lead_contacts(const struct ce_lead *, char phone[16],
+		    char *email, size_t emailsz, char *key, size_t keysz);
 void		 cx_run_free(struct cx_run *);
 const char	*cx_outcome_name(enum cx_outcome);
 
@@ -205,10 +235,14 @@ struct cx_claim {
 };
 
 enum ce_err	 cx_claim_take(struct ce_ctx *, const char *lead_id,
-		    struct cx_claim *) CE_WUR;
+		    int redo, struct cx_claim *) CE_WUR;
 int		 cx_claim_file_ok(struct ce_ctx *);
+const char	*cx_claim_owner(struct ce_ctx *);
 void		 cx_claim_finish(struct ce_ctx *, const char *lead_id,
 		    const struct cx_claim *, int keep, enum cx_outcome);
+enum ce_err	 cx_lead_run(struct ce_ctx *, const char *lid,
+		    const char *source, int flags, struct cx_run *,
+		    struct cx_claim *) CE_WUR;
 
 /* handlers: h_*.c.  Each fills resp->body and returns the status or an
  * error that ce_handle() turns into a JSON error body. */
@@ -220,6 +254,19 @@ enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
+
+/* google.c: a Google Ads form's job (kind 'google_ads'). */
+int		 cx_google_job(struct ce_ctx *, const char *form_id,
+		    char *result, size_t rsz, char *error, size_t esz);
+enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+
+/* h_webhook.c: C2S webhook events. */
+enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+int		 cx_json_ctype(const struct ce_req *);
+enum ce_err	 cx_secret_check(const struct ce_req *, const char *secret,
+		    const char *given, struct ce_resp *);
 
 /* handle.c: error bodies with a message of the handler's choosing. */
 enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);

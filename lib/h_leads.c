@@ -131,16 +131,6 @@ duplicate(struct ce_buf *b, const char *id, const struct cx_claim *cl)
 	    cl->outcome[0] != '\0' ? cl->outcome : "done", cl->by);
 }
 
-/* Should the claims stay for DEDUP_TTL, or go so that a retry can run? */
-static int
-keep_claim(const struct cx_run *run, enum ce_err er)
-{
-	enum ce_err e = er != CE_OK ? er : run->err;
-
-	return e != CE_EUPSTREAM && e != CE_ETIMEOUT && e != CE_EDB &&
-	    e != CE_ESYSTEM && run->note != CX_NOTE_FAILED;
-}
-
 static enum ce_err
 bad_id(struct ce_resp *resp)
 {
@@ -162,7 +152,7 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 
 	if (!ce_lead_id_norm(id, lid))
 		return bad_id(resp);
-	if (cx_claim_take(ctx, lid, &cl) != CE_OK) {
+	if (cx_lead_run(ctx, lid, "api", 0, &run, &cl) != CE_OK) {
 		if (real)
 			return CE_EDB;
 		return ce_buf_printf(resp->body, "{\"success\":false,"
@@ -172,8 +162,7 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 	}
 	if (cl.dup != CX_DUP_NONE)
 		return duplicate(resp->body, lid, &cl);
-	er = cx_pipeline(ctx, lid, "api", &run);
-	cx_claim_finish(ctx, lid, &cl, keep_claim(&run, er), run.outcome);
+	er = run.ret;
 	if (real) {
 		status = run_error(&run, er);
 		e = summary(resp->body, &run, status, status == CE_OK);

@@ -22,6 +22,8 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_READY] = cx_h_ready,
 	[CE_ROUTE_LEADS_PROCESS] = cx_h_leads_process,
 	[CE_ROUTE_C2S_ENRICH] = cx_h_c2s_enrich,
+	[CE_ROUTE_WEBHOOK_C2S] = cx_h_webhook_c2s,
+	[CE_ROUTE_WEBHOOK_GOOGLE] = cx_h_webhook_google,
 };
 
 /* The value of CGI parameter "name", or NULL. */

@@ -313,24 +313,6 @@ person_put(struct ce_buf *b, const struct ce_note_person *p,
 	return er;
 }
 
-/* Cut "b" to at most "maxchars" UTF-8 characters, on a boundary. */
-static void
-cap_chars(struct ce_buf *b, size_t maxchars)
-{
-	size_t	 i, chars = 0;
-
-	for (i = 0; i < b->len; i++) {
-		if (((unsigned char)b->data[i] & 0xC0) == 0x80)
-			continue;
-		if (chars == maxchars) {
-			b->len = i;
-			b->data[i] = '\0';
-			return;
-		}
-		chars++;
-	}
-}
-
 /*
  * Write the note of "in" into "b" (reset first).  Returns CE_OK, or
  * CE_EINPUT when there is no note to post (a lead with no usable name),
@@ -384,6 +366,8 @@ ce_note_format(const struct ce_note_in *in, double mult, size_t maxchars,
 		PUTS("📞📧 Telefone e e-mail da mesma pessoa\n");
 	else if (p[0].source == CE_SRC_PHONE)
 		PUT("📞 Encontrado pelo telefone: %s\n", p[0].contact);
+	else if (p[0].source == CE_SRC_FORM)
+		PUTS("📝 CPF informado no formulário\n");
 	else
 		PUT("📧 Encontrado pelo e-mail: %s\n", p[0].contact);
 	if (in->name_mismatch)
@@ -395,6 +379,6 @@ out:
 	/* No trailing line break. */
 	while (b->len > 0 && b->data[b->len - 1] == '\n')
 		b->data[--b->len] = '\0';
-	cap_chars(b, maxchars);
+	ce_buf_cap_chars(b, maxchars);
 	return CE_OK;
 }

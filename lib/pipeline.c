@@ -17,9 +17,6 @@
 #include "extern.h"
 
 #define NOTE_BUF_CAP	(256u * 1024)
-#define RETRY_BASE_S	3600		/* 1 h, doubled per attempt */
-#define RETRY_MAX_SHIFT	4		/* up to 16 h */
-#define MAX_ATTEMPTS	6		/* the first try and 5 retries */
 #define DOSSIER_TTL_MS	(3600LL * 1000)		/* in the process cache */
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)
 
@@ -95,30 +92,25 @@ retryable(const struct cx_run *run, const char *note_state)
 
 /*
  * Write the lead's state.  "note_state" NULL keeps the stored one.
- * A retryable lead gets its next try 1, 2, 4, 8, 16 h after this one;
- * after the last, an outcome still short of data becomes "failed".
+ * A retryable lead gets its next try RETRY_SCHEDULE[retries] RETRY_UNITs
+ * from now; once the worker has made every retry of the schedule, an
+ * outcome still short of data becomes "failed", which is never retried.
  */
 static enum ce_err
 lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 {
+	const struct ce_config *cfg = &ctx->cfg;
 	PGresult	*res;
-	char		 retry[24] = "";
-	const char	*p[8];
-	int		 shift;
+	char		 retry[32] = "";
+	const char	*p[9];
 	enum ce_err	 er;
 
-	if (run->outcome != CX_OUT_COMPLETED &&
-	    run->outcome != CX_OUT_BASIC && retryable(run, NULL) &&
-	    run->attempts >= MAX_ATTEMPTS)
+	if (retryable(run, NULL) && run->retries >= (int)cfg->nretry)
 		run->outcome = CX_OUT_FAILED;
-	if (retryable(run, note_state)) {
-		shift = run->attempts - 1;
-		if (shift < 0)
-			shift = 0;
-		if (shift > RETRY_MAX_SHIFT)
-			shift = RETRY_MAX_SHIFT;
-		snprintf(retry, sizeof(retry), "%d", RETRY_BASE_S << shift);
-	}
+	if (run->outcome != CX_OUT_FAILED && retryable(run, note_state) &&
+	    run->retries < (int)cfg->nretry)
+		snprintf(retry, sizeof(retry), "%lld",
+		    cfg->retry_schedule[run->retries] * cfg->retry_unit_ms);
 	p[0] = run->lead_id;
 	p[1] = cx_outcome_name(run->outcome);
 	p[2] = run->error;
@@ -127,7 +119,8 @@ lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 	p[5] = run->email;
 	p[6] = retry;
 	p[7] = note_state != NULL ? note_state : "";
-	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 8, p, &res);
+	p[8] = run->contacts;
+	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 9, p, &res);
 	PQclear(res);
 	return er;
 }
@@ -163,6 +156,24 @@ step_fetch(struct ce_ctx *ctx, struct cx_run *run)
 	}
 }
 
+/*
+ * A lead's usable phone (national digits, from phone, else phone2) and
+ * e-mail, normalised, each "" when invalid or missing; "key" gets
+ * "phone|email", which tells whether a lead's contacts changed.
+ */
+void
+cx_lead_contacts(const struct ce_lead *l, char phone[16], char *email,
+    size_t emailsz, char *key, size_t keysz)
+{
+	phone[0] = email[0] = '\0';
+	if (ce_phone_normalize(l->phone, phone) == -1 &&
+	    ce_phone_normalize(l->phone2, phone) == -1)
+		phone[0] = '\0';
+	if (ce_email_normalize(l->email, email, emailsz) == -1)
+		email[0] = '\0';
+	snprintf(key, keysz, "%s|%s", phone, email);
+}
+
 /* Normalise the lead's contacts; invalid ones are dropped, not paid for. */
 static void
 step_contacts(struct ce_ctx *ctx, struct cx_run *run)
@@ -171,12 +182,8 @@ step_contacts(struct ce_ctx *ctx, struct cx_run *run)
 	char		 mp[32], me[300];
 	long long	 t0 = cx_now_us();
 
-	run->phone[0] = run->email[0] = '\0';
-	if (ce_phone_normalize(l->phone, run->phone) == -1 &&
-	    ce_phone_normalize(l->phone2, run->phone) == -1)
-		run->phone[0] = '\0';
-	if (ce_email_normalize(l->email, run->email, sizeof(run->email)) == -1)
-		run->email[0] = '\0';
+	cx_lead_contacts(l, run->phone, run->email, sizeof(run->email),
+	    run->contacts, sizeof(run->contacts));
 	ce_mask_phone(run->phone, mp, sizeof(mp));
 	ce_mask_email(run->email, me, sizeof(me));
 	step_log(ctx, run, CE_LOG_INFO, "contacts",
@@ -645,7 +652,7 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 {
 	static const char *const found_by[] = {
 		[CE_SRC_PHONE] = "phone", [CE_SRC_EMAIL] = "email",
-		[CE_SRC_BOTH] = "both",
+		[CE_SRC_BOTH] = "both", [CE_SRC_FORM] = "form",
 	};
 	PGresult	*res = NULL;
 	const char	*p[9];
@@ -780,87 +787,142 @@ cx_run_free(struct cx_run *run)
 }
 
 /*
- * Run the pipeline for "lead_id" (32 hex characters, any case) arriving
- * from "source" ("api", "webhook", ...).  Returns CE_OK when the lead
- * reached an outcome (stored, see run->outcome, run->err and run->note),
- * or the error that stopped it: CE_EINPUT (bad id), CE_EDB, CE_ENOTFOUND
- * (not in C2S), CE_EUPSTREAM, CE_ETIMEOUT.  The caller calls
- * cx_run_free().
+ * Steps 3 to 5 and the outcome, on the contacts in run->lead: a CPF given
+ * with the lead ("cpf", or NULL) is taken as it is, else the contacts are
+ * validated and the CPFs found by tiers.  Returns CE_OK (see
+ * run->outcome), CE_EDB or CE_ETIMEOUT.
  */
-enum ce_err
-cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
-    struct cx_run *run)
+static enum ce_err
+enrich(struct ce_ctx *ctx, struct cx_run *run, const char *cpf)
 {
 	struct chain	 ph, em;
-	struct ce_buf	 note;
-	PGresult	*res;
-	const char	*p[2];
-	char		 sha[65] = "";
-	long long	 t0 = cx_now_us(), n;
-	int		 claimed = 0;
+	struct cx_person *ps = &run->persons[0];
 	enum ce_err	 er;
 
-	memset(run, 0, sizeof(*run));
-	ce_buf_init(&note, NOTE_BUF_CAP);
-	run->started_us = t0;
-	run->deadline_us = ce_deadline(ctx);
-	if (!ce_lead_id_norm(lead_id, run->lead_id)) {
-		run->err = CE_EINPUT;
-		return CE_EINPUT;
-	}
-
-	/* 1. Record the lead before anything is paid for. */
-	p[0] = run->lead_id;
-	p[1] = source;
-	if (cx_db_exec(ctx->db, CX_STMT_LEAD_START, 2, p, &res) != CE_OK) {
-		set_error(run, CE_EDB, "database: cannot record the lead");
-		step_log(ctx, run, CE_LOG_ERROR, "record", "db_error", t0, NULL);
-		return CE_EDB;
-	}
-	if (PQntuples(res) == 1 &&
-	    ce_strtonum(PQgetvalue(res, 0, 0), 1, INT_MAX, &n) == 0)
-		run->attempts = (int)n;
-	else
-		run->attempts = 1;
-	PQclear(res);
-	step_log(ctx, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
-	    "source %s", run->attempts, source);
-
-	/* 2. Read it from C2S. */
-	if ((er = step_fetch(ctx, run)) != CE_OK)
-		goto stop;
-
-	/* 3. Contacts, then CPF discovery by tiers. */
 	step_contacts(ctx, run);
-	if (run->phone[0] == '\0' && run->email[0] == '\0') {
+	if (cpf != NULL && ce_cpf_valid(cpf)) {
+		chain_init(&ph, &ctx->cfg, "", 1);
+		chain_init(&em, &ctx->cfg, "", 0);
+		ce_strlcpy(ps->cpf, cpf, sizeof(ps->cpf));
+		ce_strlcpy(ps->name, run->lead.name, sizeof(ps->name));
+		ps->src = CE_SRC_FORM;
+		run->npersons = 1;
+	} else if (run->phone[0] == '\0' && run->email[0] == '\0') {
 		run->outcome = CX_OUT_INVALID;
 		set_error(run, CE_EUNPROC, "no valid phone or e-mail");
+		return CE_OK;
 	} else {
 		chain_init(&ph, &ctx->cfg, run->phone, 1);
 		chain_init(&em, &ctx->cfg, run->email, 0);
 		if ((er = step_discover(ctx, run, &ph, &em)) != CE_OK)
-			goto stop;
+			return er;
 		/* 4. The name check. */
 		persons_from(run, &ph, &em);
-		/* 5. Dossiers. */
-		if ((er = step_dossiers(ctx, run)) != CE_OK)
-			goto stop;
-		classify(run, &ph, &em);
 	}
+	/* 5. Dossiers. */
+	if ((er = step_dossiers(ctx, run)) != CE_OK)
+		return er;
+	classify(run, &ph, &em);
+	return CE_OK;
+}
 
-	/* 6. Store, with the claim on the note; 7. post it once. */
-	switch (note_text(ctx, run, &note)) {
+/* The note of the outcome into "note"; empty when there is none. */
+static void
+note_make(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *note)
+{
+	switch (note_text(ctx, run, note)) {
 	case CE_OK:
 		break;
 	case CE_EINPUT:		/* no usable name: no note */
-		ce_buf_reset(&note);
+		ce_buf_reset(note);
 		run->note = CX_NOTE_NONE;
 		break;
 	default:
-		ce_buf_reset(&note);
+		ce_buf_reset(note);
 		set_error(run, CE_ESYSTEM, "note: cannot format");
 		break;
 	}
+}
+
+/* Step 1: record the lead before anything is paid for. */
+static enum ce_err
+step_record(struct ce_ctx *ctx, struct cx_run *run, const char *source)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 stall[32];
+	long long	 t0 = cx_now_us(), n;
+
+	/*
+	 * A run whose process dies is due again after twice JOB_TIMEOUT:
+	 * a worker's job is taken again after one, and its new run moves
+	 * this mark, so the two never both fire.
+	 */
+	snprintf(stall, sizeof(stall), "%lld", 2 * ctx->cfg.job_timeout_ms);
+	p[0] = run->lead_id;
+	p[1] = source;
+	p[2] = (run->flags & CX_RUN_RETRY) ? "1" : "0";
+	p[3] = stall;
+	if (cx_db_exec(ctx->db, CX_STMT_LEAD_START, 4, p, &res) != CE_OK) {
+		set_error(run, CE_EDB, "database: cannot record the lead");
+		step_log(ctx, run, CE_LOG_ERROR, "record", "db_error", t0, NULL);
+		return CE_EDB;
+	}
+	run->attempts = 1;
+	if (PQntuples(res) == 1 && PQnfields(res) == 2) {
+		if (ce_strtonum(PQgetvalue(res, 0, 0), 1, INT_MAX, &n) == 0)
+			run->attempts = (int)n;
+		if (ce_strtonum(PQgetvalue(res, 0, 1), 0, INT_MAX, &n) == 0)
+			run->retries = (int)n;
+	}
+	PQclear(res);
+	step_log(ctx, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
+	    "retry %d, source %s", run->attempts, run->retries, source);
+	return CE_OK;
+}
+
+static void
+run_init(struct ce_ctx *ctx, struct cx_run *run, int flags)
+{
+	memset(run, 0, sizeof(*run));
+	run->started_us = cx_now_us();
+	run->deadline_us = ce_deadline(ctx);
+	run->flags = flags;
+}
+
+/*
+ * Run the pipeline for "lead_id" (32 hex characters, any case) arriving
+ * from "source" ("api", "webhook", ...); "flags" CX_RUN_RETRY counts it as
+ * a scheduled retry.  Returns CE_OK when the lead reached an outcome
+ * (stored, see run->outcome, run->err and run->note), or the error that
+ * stopped it: CE_EINPUT (bad id), CE_EDB, CE_ENOTFOUND (not in C2S),
+ * CE_EUPSTREAM, CE_ETIMEOUT.  The caller calls cx_run_free().
+ */
+enum ce_err
+cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
+    int flags, struct cx_run *run)
+{
+	struct ce_buf	 note;
+	char		 sha[65] = "";
+	int		 claimed = 0;
+	enum ce_err	 er;
+
+	run_init(ctx, run, flags);
+	ce_buf_init(&note, NOTE_BUF_CAP);
+	if (!ce_lead_id_norm(lead_id, run->lead_id)) {
+		run->err = CE_EINPUT;
+		return CE_EINPUT;
+	}
+	if ((er = step_record(ctx, run, source)) != CE_OK)
+		return er;
+
+	/* 2. Read it from C2S; 3-5: contacts, CPFs, dossiers. */
+	if ((er = step_fetch(ctx, run)) != CE_OK ||
+	    (er = enrich(ctx, run, NULL)) != CE_OK)
+		goto stop;
+
+	/* 6. Store, with the claim on the note; 7. post it once. */
+	note_make(ctx, run, &note);
 	if (step_store(ctx, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
 		run->outcome = CX_OUT_NONE;
 		run->note = CX_NOTE_NONE;
@@ -878,7 +940,8 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 		    "being posted by another responder; left pending");
 	ce_buf_free(&note);
 	step_log(ctx, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
-	    "done", cx_outcome_name(run->outcome), t0, "%s", run->error);
+	    "done", cx_outcome_name(run->outcome), run->started_us, "%s",
+	    run->error);
 	return CE_OK;
 
 stop:
@@ -888,6 +951,95 @@ stop:
 		ce_log(ctx, CE_LOG_ERROR, "lead %s: state not recorded",
 		    run->lead_id);
 	step_log(ctx, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),
-	    t0, "%s", run->error);
+	    run->started_us, "%s", run->error);
 	return er;
+}
+
+/*
+ * Enrich a lead that is not in C2S yet (a Google Ads form): "form" gives
+ * its name and contacts, "cpf" a CPF the person typed (or NULL).  Nothing
+ * is stored; the note of the outcome goes to "note".  Returns CE_OK, or
+ * CE_EDB or CE_ETIMEOUT.  The caller calls cx_run_free().
+ */
+enum ce_err
+cx_pipeline_form(struct ce_ctx *ctx, const struct ce_lead *form,
+    const char *cpf, struct cx_run *run, struct ce_buf *note)
+{
+	enum ce_err	 er;
+
+	run_init(ctx, run, 0);
+	run->lead = *form;
+	if ((er = enrich(ctx, run, cpf)) != CE_OK)
+		return er;
+	note_make(ctx, run, note);
+	return CE_OK;
+}
+
+/*
+ * Store a run of cx_pipeline_form() under the C2S lead "lead_id" made
+ * from it, whose description already carries "text": recorded as its
+ * note, posted.  Returns CE_OK or CE_EDB (or CE_EINPUT for a bad id).
+ */
+enum ce_err
+cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
+    const char *lead_id, const char *source, const struct ce_buf *text)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 sha[65] = "";
+	int		 claimed = 0;
+	enum ce_err	 er;
+
+	if (!ce_lead_id_norm(lead_id, run->lead_id))
+		return CE_EINPUT;
+	if ((er = step_record(ctx, run, source)) != CE_OK)
+		return er;
+	if (step_store(ctx, run, text, sha, sizeof(sha), &claimed) != CE_OK)
+		return CE_EDB;
+	if (claimed) {
+		p[0] = run->lead_id;
+		p[1] = sha;
+		if (cx_db_exec(ctx->db, CX_STMT_NOTE_DONE, 2, p, &res) != CE_OK)
+			return CE_EDB;
+		PQclear(res);
+		if (lead_finish(ctx, run, "posted") != CE_OK)
+			return CE_EDB;
+		run->note = CX_NOTE_POSTED;
+	}
+	step_log(ctx, run, CE_LOG_INFO, "done", cx_outcome_name(run->outcome),
+	    run->started_us, "delivered in the description of a new lead");
+	return CE_OK;
+}
+
+/* Should the claims stay for DEDUP_TTL, or go so that a retry can run? */
+static int
+keep_claim(const struct cx_run *run)
+{
+	enum ce_err e = run->ret != CE_OK ? run->ret : run->err;
+
+	return e != CE_EUPSTREAM && e != CE_ETIMEOUT && e != CE_EDB &&
+	    e != CE_ESYSTEM && run->note != CX_NOTE_FAILED;
+}
+
+/*
+ * Claim lead "lid" (lower case) and run it unless it is a duplicate.
+ * Returns CE_EDB when the claim could not be decided (nothing ran), else
+ * CE_OK with cl->dup saying whether it ran; when it did, run->ret holds
+ * what cx_pipeline() returned.  A CX_RUN_RETRY or CX_RUN_REDO run takes
+ * over a claim done within DEDUP_TTL.  The caller calls cx_run_free().
+ */
+enum ce_err
+cx_lead_run(struct ce_ctx *ctx, const char *lid, const char *source,
+    int flags, struct cx_run *run, struct cx_claim *cl)
+{
+	run_init(ctx, run, flags);
+	ce_strlcpy(run->lead_id, lid, sizeof(run->lead_id));
+	if (cx_claim_take(ctx, lid, (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0,
+	    cl) != CE_OK)
+		return CE_EDB;
+	if (cl->dup != CX_DUP_NONE)
+		return CE_OK;
+	run->ret = cx_pipeline(ctx, lid, source, flags, run);
+	cx_claim_finish(ctx, lid, cl, keep_claim(run), run->outcome);
+	return CE_OK;
 }

@@ -19,6 +19,9 @@ static const struct {
 	/* GET with a side effect: the Make.com trigger, as it always was. */
 	{ CE_ROUTE_LEADS_PROCESS, "/api/v1/leads/process", CE_METHOD_GET },
 	{ CE_ROUTE_C2S_ENRICH, "/api/v1/c2s/enrich/*", CE_METHOD_POST },
+	{ CE_ROUTE_WEBHOOK_C2S, "/api/v1/webhooks/c2s", CE_METHOD_POST },
+	{ CE_ROUTE_WEBHOOK_GOOGLE, "/api/v1/webhooks/google-ads",
+	    CE_METHOD_POST },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
@@ -27,6 +30,8 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_READY] = "ready",
 	[CE_ROUTE_LEADS_PROCESS] = "leads_process",
 	[CE_ROUTE_C2S_ENRICH] = "c2s_enrich",
+	[CE_ROUTE_WEBHOOK_C2S] = "webhook_c2s",
+	[CE_ROUTE_WEBHOOK_GOOGLE] = "webhook_google_ads",
 };
 
 static const struct {

@@ -341,15 +341,9 @@ find(struct ce_shm *s, uint64_t h)
 	return NULL;
 }
 
-/*
- * Claim "key" for this process for at most "inflight_ms".  Returns
- * CE_CLAIM_OWN (ours now), CE_CLAIM_INFLIGHT or CE_CLAIM_DONE (with the
- * outcome recorded by ce_dedup_done() in "*outcome"), or CE_CLAIM_FULL
- * when its window has no free slot.
- */
-enum ce_claim
-ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
-    int *outcome)
+static enum ce_claim
+claim(struct ce_shm *s, const char *key, long long inflight_ms,
+    int *outcome, int redo)
 {
 	uint64_t	 h = key_hash(s, key);
 	int64_t		 now = now_ms();
@@ -360,7 +354,8 @@ ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
 	*outcome = 0;
 	if (ce_shm_lock(s) == -1)
 		return CE_CLAIM_FULL;
-	if ((sl = find(s, h)) != NULL && !slot_free(sl, now)) {
+	if ((sl = find(s, h)) != NULL && !slot_free(sl, now) &&
+	    !(redo && sl->state == SLOT_DONE)) {
 		*outcome = sl->outcome;
 		c = sl->state == SLOT_DONE ? CE_CLAIM_DONE : CE_CLAIM_INFLIGHT;
 		ce_shm_unlock(s);
@@ -385,6 +380,30 @@ ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
 	fr->outcome = 0;
 	ce_shm_unlock(s);
 	return CE_CLAIM_OWN;
+}
+
+/*
+ * Claim "key" for this process for at most "inflight_ms".  Returns
+ * CE_CLAIM_OWN (ours now), CE_CLAIM_INFLIGHT or CE_CLAIM_DONE (with the
+ * outcome recorded by ce_dedup_done() in "*outcome"), or CE_CLAIM_FULL
+ * when its window has no free slot.
+ */
+enum ce_claim
+ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
+    int *outcome)
+{
+	return claim(s, key, inflight_ms, outcome, 0);
+}
+
+/*
+ * The same, but a key done within its TTL is claimed again (a scheduled
+ * retry); one in flight is not.
+ */
+enum ce_claim
+ce_dedup_reclaim(struct ce_shm *s, const char *key, long long inflight_ms,
+    int *outcome)
+{
+	return claim(s, key, inflight_ms, outcome, 1);
 }
 
 /* Mark "key" done with "outcome" for "ttl_ms"; only our own claim. */

@@ -652,6 +652,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		memset(&c->dossier, 0, sizeof(c->dossier));
 		memset(&c->list, 0, sizeof(c->list));
 		c->status = 0;
+		c->unanswered = 0;
 		c->attempts = 0;
 		c->elapsed_us = 0;
 		c->res = CE_UP_INVALID;
@@ -686,6 +687,8 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			continue;
 		}
 		calls[i].status = reqs[i].status;
+		calls[i].unanswered = reqs[i].status == 0 &&
+		    reqs[i].attempts > 0 && !(reqs[i].res == CX_HTTP_NETWORK && reqs[i].not_sent);
 		calls[i].attempts = reqs[i].attempts;
 		calls[i].elapsed_us = reqs[i].elapsed_us;
 		calls[i].res = er != CE_OK ? CE_UP_DOWN :

@@ -1,0 +1,510 @@
+/*
+ * google.c -- Google Ads lead forms.  POST /api/v1/webhooks/google-ads
+ * checks the key (GOOGLE_ADS_WEBHOOK_KEY, from ?google_key= or the
+ * body's google_key, in constant time), records the form once per form
+ * lead id with a job, and answers at once.  The worker's job enriches the
+ * form's contacts (or the CPF typed into it), then creates the C2S lead
+ * with the form fields and the enrichment in its description.  The form
+ * is marked 'creating' before the C2S call and 'created' after: a form
+ * found 'creating' again (its worker died in the call) is never created
+ * a second time; it is left 'unknown' for a person to look at.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define FORM_ID_MAX	200
+#define DESC_BUF_CAP	(256u * 1024)
+
+/* The fields of a form the pipeline needs. */
+struct form {
+	char	 id[FORM_ID_MAX + 1];
+	char	 name[256];
+	char	 email[256];
+	char	 phone[64];
+	char	 cpf[32];
+};
+
+/* Google's column ids, and how the description names them. */
+static const struct {
+	const char	*id;
+	const char	*label;
+} columns[] = {
+	{ "FULL_NAME", "Nome" },
+	{ "FIRST_NAME", "Nome" },
+	{ "LAST_NAME", "Sobrenome" },
+	{ "EMAIL", "E-mail" },
+	{ "PHONE_NUMBER", "Telefone" },
+	{ "CPF", "CPF" },
+	{ "CITY", "Cidade" },
+	{ "REGION", "Estado" },
+	{ "POSTAL_CODE", "CEP" },
+};
+
+/* Copy "v" into "dst", cut on a UTF-8 character boundary. */
+static void
+copy_utf8(char *dst, const char *v, size_t sz)
+{
+	size_t	 len, i, need;
+	unsigned char c;
+
+	ce_strlcpy(dst, v, sz);
+	len = strlen(dst);
+	if (len == strlen(v))
+		return;
+	/* Cut: drop a last character left incomplete. */
+	for (i = len; i > 0 && ((unsigned char)dst[i - 1] & 0xC0) == 0x80; i--)
+		continue;
+	if (i == 0)
+		return;
+	c = (unsigned char)dst[i - 1];
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (len - (i - 1) < need)
+		dst[i - 1] = '\0';
+}
+
+static const char *
+col_id(const json_t *c)
+{
+	const char *v = json_string_value(json_object_get(c, "column_id"));
+
+	if (v == NULL || v[0] == '\0')
+		v = json_string_value(json_object_get(c, "column_name"));
+	return v != NULL ? v : "";
+}
+
+static const char *
+col_value(const json_t *c)
+{
+	const char *v = json_string_value(json_object_get(c, "string_value"));
+
+	return v != NULL ? v : "";
+}
+
+/*
+ * Read the form: its lead id (a string or an integer) and the columns the
+ * pipeline uses.  Returns 0, or -1 when there is no usable lead id.
+ */
+static int
+form_parse(const json_t *j, struct form *f)
+{
+	const json_t	*cols, *c, *idv;
+	const char	*id, *v;
+	char		 first[128] = "", last[128] = "";
+	size_t		 i;
+	int		 n;
+
+	memset(f, 0, sizeof(*f));
+	idv = json_object_get(j, "lead_id");
+	if (json_is_string(idv)) {
+		id = json_string_value(idv);
+		if (id[0] == '\0' || strlen(id) > FORM_ID_MAX)
+			return -1;
+		for (i = 0; id[i] != '\0'; i++)
+			if ((unsigned char)id[i] < 0x21 || id[i] == 0x7f)
+				return -1;
+		ce_strlcpy(f->id, id, sizeof(f->id));
+	} else if (json_is_integer(idv)) {
+		n = snprintf(f->id, sizeof(f->id), "%lld",
+		    (long long)json_integer_value(idv));
+		if (n < 0 || (size_t)n >= sizeof(f->id))
+			return -1;
+	} else
+		return -1;
+	cols = json_object_get(j, "user_column_data");
+	for (i = 0; i < json_array_size(cols); i++) {
+		c = json_array_get(cols, i);
+		id = col_id(c);
+		v = col_value(c);
+		if (strcasecmp(id, "FULL_NAME") == 0)
+			copy_utf8(f->name, v, sizeof(f->name));
+		else if (strcasecmp(id, "FIRST_NAME") == 0)
+			copy_utf8(first, v, sizeof(first));
+		else if (strcasecmp(id, "LAST_NAME") == 0)
+			copy_utf8(last, v, sizeof(last));
+		else if (strcasecmp(id, "EMAIL") == 0)
+			copy_utf8(f->email, v, sizeof(f->email));
+		else if (strcasecmp(id, "PHONE_NUMBER") == 0)
+			copy_utf8(f->phone, v, sizeof(f->phone));
+		else if (strcasecmp(id, "CPF") == 0)
+			copy_utf8(f->cpf, v, sizeof(f->cpf));
+	}
+	/* Both halves fit whole: 127 + 1 + 127 bytes. */
+	if (f->name[0] == '\0' && (first[0] != '\0' || last[0] != '\0'))
+		snprintf(f->name, sizeof(f->name), "%s%s%s", first,
+		    first[0] != '\0' && last[0] != '\0' ? " " : "", last);
+	return 0;
+}
+
+enum ce_err
+cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	const char	*q = strchr(req->uri, '?'), *given = NULL;
+	struct form	 f;
+	PGresult	*res;
+	const char	*p[6];
+	char		 key[CE_SECRET_MAX + 1], *payload;
+	json_t		*j;
+	enum ce_err	 er;
+	int		 rc, isnew;
+
+	if (ctx->cfg.google_ads_key[0] == '\0')
+		return cx_resp_error(resp, CE_EUNAVAIL, "the Google Ads webhook "
+		    "is not configured (GOOGLE_ADS_WEBHOOK_KEY)") == CE_OK ?
+		    CE_OK : CE_EUNAVAIL;
+	rc = ce_query_get(q != NULL ? q + 1 : NULL, "google_key", key,
+	    sizeof(key));
+	if (rc == -1)
+		return cx_resp_error(resp, CE_EAUTH, "malformed google_key") ==
+		    CE_OK ? CE_OK : CE_EAUTH;
+	if (rc == 1 && cx_secret_check(req, ctx->cfg.google_ads_key, key,
+	    resp) != CE_OK)
+		return CE_OK;
+	if (!cx_json_ctype(req))
+		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
+		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
+	if ((j = json_loadb(req->body, req->bodylen, 0, NULL)) == NULL ||
+	    !json_is_object(j)) {
+		json_decref(j);
+		return cx_resp_error(resp, CE_EINPUT, "the body must be a Google "
+		    "Ads lead form (JSON object)") == CE_OK ? CE_OK : CE_EINPUT;
+	}
+	if (rc == 0) {
+		given = json_string_value(json_object_get(j, "google_key"));
+		if (cx_secret_check(req, ctx->cfg.google_ads_key, given,
+		    resp) != CE_OK) {
+			json_decref(j);
+			return CE_OK;
+		}
+	}
+	if (form_parse(j, &f) == -1) {
+		json_decref(j);
+		return cx_resp_error(resp, CE_EINPUT, "lead_id must be a "
+		    "string of 1 to 200 printable characters") == CE_OK ?
+		    CE_OK : CE_EINPUT;
+	}
+	/* The key is not kept with the form. */
+	json_object_del(j, "google_key");
+	payload = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (payload == NULL)
+		return CE_ENOMEM;
+	p[0] = f.id;
+	p[1] = payload;
+	p[2] = f.name;
+	p[3] = f.phone;
+	p[4] = f.email;
+	p[5] = f.cpf;
+	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 6, p, &res);
+	if (er == CE_OK && PQntuples(res) != 1) {
+		/* The same form inserted at the same instant: its row is
+		 * committed now. */
+		PQclear(res);
+		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 6, p, &res);
+	}
+	free(payload);
+	if (er != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return CE_EDB;
+	}
+	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
+	if ((er = ce_buf_puts(resp->body, "{\"success\":true,"
+	    "\"form_lead_id\":")) == CE_OK &&
+	    (er = ce_buf_json_str(resp->body, f.id, strlen(f.id))) == CE_OK)
+		er = ce_buf_printf(resp->body, ",\"duplicate\":%s,"
+		    "\"state\":\"%s\",\"c2s_lead_id\":%s%s%s}\n",
+		    isnew ? "false" : "true",
+		    isnew ? "received" : PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1)[0] != '\0' ? "\"" : "",
+		    PQgetvalue(res, 0, 1)[0] != '\0' ? PQgetvalue(res, 0, 1) :
+		    "null", PQgetvalue(res, 0, 1)[0] != '\0' ? "\"" : "");
+	PQclear(res);
+	if (isnew) {
+		p[0] = "google_ads";
+		if (cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
+			PQclear(res);
+	}
+	ce_log(ctx, CE_LOG_INFO, "google ads: form %s", isnew ? "recorded" :
+	    "seen before");
+	return er;
+}
+
+/* Append "label: value" with control characters turned into spaces. */
+static enum ce_err
+desc_line(struct ce_buf *b, const char *label, const char *v)
+{
+	enum ce_err	 er;
+	size_t		 start;
+
+	if (v[0] == '\0')
+		return CE_OK;
+	if ((er = ce_buf_printf(b, "%s: ", label)) != CE_OK)
+		return er;
+	start = b->len;
+	if ((er = ce_buf_puts(b, v)) != CE_OK)
+		return er;
+	for (; start < b->len; start++)
+		if ((unsigned char)b->data[start] < 0x20 ||
+		    b->data[start] == 0x7f)
+			b->data[start] = ' ';
+	return ce_buf_puts(b, "\n");
+}
+
+/*
+ * The description of the C2S lead: the form's fields as the person typed
+ * them, then the enrichment note, capped at C2S_DESCRIPTION_MAX_LENGTH.
+ */
+static enum ce_err
+describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
+    struct ce_buf *b)
+{
+	const json_t	*cols, *c;
+	json_t		*j;
+	const char	*label, *id;
+	size_t		 i, k;
+	enum ce_err	 er;
+
+	if ((j = json_loads(payload, 0, NULL)) == NULL)
+		return CE_EINPUT;
+	er = ce_buf_puts(b, "Lead do Google Ads\n");
+	cols = json_object_get(j, "user_column_data");
+	for (i = 0; er == CE_OK && i < json_array_size(cols); i++) {
+		c = json_array_get(cols, i);
+		id = col_id(c);
+		label = id;
+		for (k = 0; k < sizeof(columns) / sizeof(columns[0]); k++)
+			if (strcasecmp(id, columns[k].id) == 0)
+				label = columns[k].label;
+		er = desc_line(b, label, col_value(c));
+	}
+	json_decref(j);
+	if (er == CE_OK && note->len > 0)
+		er = ce_buf_printf(b, "\n%s", note->data);
+	if (er == CE_OK)
+		ce_buf_cap_chars(b, (size_t)ctx->cfg.c2s_description_max);
+	return er;
+}
+
+/* The JSON:API body of POST /integration/leads; NULL on failure. */
+static char *
+create_body(struct ce_ctx *ctx, const struct form *f, const char *desc)
+{
+	json_t	*j, *attrs;
+	char	*out;
+
+	if ((attrs = json_pack("{s:s, s:s, s:s, s:s}", "name",
+	    f->name[0] != '\0' ? f->name : "Lead Google Ads", "description",
+	    desc, "type_negotiation", "Compra", "source", "Google Ads")) ==
+	    NULL)
+		return NULL;
+	if ((f->phone[0] != '\0' &&
+	    json_object_set_new(attrs, "phone", json_string(f->phone)) == -1) ||
+	    (f->email[0] != '\0' &&
+	    json_object_set_new(attrs, "email", json_string(f->email)) == -1) ||
+	    (ctx->cfg.c2s_default_seller_id[0] != '\0' &&
+	    json_object_set_new(attrs, "seller_id",
+	    json_string(ctx->cfg.c2s_default_seller_id)) == -1)) {
+		json_decref(attrs);
+		return NULL;
+	}
+	if ((j = json_pack("{s:{s:s, s:o}}", "data", "type", "lead",
+	    "attributes", attrs)) == NULL)
+		return NULL;
+	out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return out;
+}
+
+/* Move form "id" from state "from" to "to".  Returns 1 if it moved. */
+static int
+form_move(struct ce_ctx *ctx, const char *id, const char *from,
+    const char *to, const char *c2s_id, const char *error)
+{
+	PGresult	*res;
+	const char	*p[5] = { id, to, from, c2s_id, error };
+	int		 moved;
+
+	if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_SET, 5, p, &res) != CE_OK)
+		return 0;
+	moved = PQntuples(res) == 1;
+	PQclear(res);
+	return moved;
+}
+
+/* Try the form again later (C2S refused it, or the database failed). */
+static void
+again(struct ce_ctx *ctx, const char *id)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.nretry > 0 ?
+	    ctx->cfg.retry_schedule[0] * ctx->cfg.retry_unit_ms :
+	    ctx->cfg.retry_unit_ms);
+	p[0] = "google_ads";
+	p[1] = id;
+	p[2] = "google_ads";
+	p[3] = ms;
+	if (cx_db_exec(ctx->db, CX_STMT_JOB_AGAIN, 4, p, &res) == CE_OK)
+		PQclear(res);
+	else
+		ce_log(ctx, CE_LOG_ERROR, "google ads: form not queued again; "
+		    "it stays 'received'");
+}
+
+/*
+ * Did C2S surely not create the lead?  A refusal (4xx), a 429 or 503
+ * after the retries, or a connection never made.  Anything else (a 5xx,
+ * no answer, a 2xx without an id) may have created it.
+ */
+static int
+surely_not_created(const struct ce_call *c)
+{
+	if (c->status == 0)
+		return !c->unanswered;
+	return (c->status >= 400 && c->status < 500) || c->status == 503;
+}
+
+/*
+ * Enrich the form, create its C2S lead, store what was found.  Returns 0,
+ * or -1 when the job must run again (the database failed).
+ */
+static int
+create(struct ce_ctx *ctx, const struct form *f, const char *payload,
+    char *result, size_t rsz, char *error, size_t esz)
+{
+	struct ce_lead	 lead;
+	struct cx_run	 run;
+	struct ce_call	 c;
+	struct ce_buf	 note, desc;
+	char		 cpf[12] = "", cid[33], *body = NULL;
+	enum ce_err	 er;
+	int		 rc = 0;
+
+	memset(&lead, 0, sizeof(lead));
+	ce_strlcpy(lead.name, f->name, sizeof(lead.name));
+	ce_strlcpy(lead.phone, f->phone, sizeof(lead.phone));
+	ce_strlcpy(lead.email, f->email, sizeof(lead.email));
+	if (ce_cpf_normalize(f->cpf, cpf) == -1)
+		cpf[0] = '\0';
+	ce_buf_init(&note, DESC_BUF_CAP);
+	ce_buf_init(&desc, DESC_BUF_CAP);
+	if ((er = cx_pipeline_form(ctx, &lead, cpf[0] != '\0' ? cpf : NULL,
+	    &run, &note)) != CE_OK) {
+		ce_strlcpy(result, "retry", rsz);
+		ce_strlcpy(error, run.error, esz);
+		rc = er == CE_EDB ? -1 : 0;
+		if (rc == 0)
+			again(ctx, f->id);
+		goto out;
+	}
+	if (describe(ctx, payload, &note, &desc) != CE_OK ||
+	    (body = create_body(ctx, f, desc.data)) == NULL) {
+		ce_strlcpy(result, "error", rsz);
+		ce_strlcpy(error, "cannot build the C2S lead", esz);
+		again(ctx, f->id);
+		goto out;
+	}
+	if (!form_move(ctx, f->id, "received", "creating", "", "")) {
+		/* Moved by another worker, or the database failed. */
+		ce_strlcpy(result, "busy", rsz);
+		rc = -1;
+		goto out;
+	}
+	memset(&c, 0, sizeof(c));
+	c.kind = CE_CALL_C2S_CREATE;
+	c.arg = body;
+	/* A deadline of its own: a slow enrichment must not starve it. */
+	ce_upstream_one(ctx, &c, ce_deadline(ctx));
+	if (c.res == CE_UP_OK && ce_lead_id_norm(c.lead.id, cid)) {
+		if (!form_move(ctx, f->id, "creating", "created", cid, ""))
+			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s "
+			    "created, but not recorded", cid);
+		if (cx_pipeline_deliver(ctx, &run, cid, "google_ads",
+		    &desc) != CE_OK)
+			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s: "
+			    "enrichment not stored", cid);
+		snprintf(result, rsz, "created");
+		ce_strlcpy(error, run.error, esz);
+	} else if (!surely_not_created(&c)) {
+		/* It may exist in C2S now: never create it twice. */
+		snprintf(error, esz, "c2s create: %s (status %ld); the lead "
+		    "may exist in C2S", ce_up_name(c.res), c.status);
+		(void)form_move(ctx, f->id, "creating", "unknown", "", error);
+		ce_strlcpy(result, "unknown", rsz);
+		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
+	} else {
+		snprintf(error, esz, "c2s create: %s (status %ld)",
+		    ce_up_name(c.res), c.status);
+		(void)form_move(ctx, f->id, "creating", "received", "", error);
+		ce_strlcpy(result, "retry", rsz);
+		again(ctx, f->id);
+	}
+out:
+	free(body);
+	ce_buf_free(&note);
+	ce_buf_free(&desc);
+	cx_run_free(&run);
+	return rc;
+}
+
+/*
+ * The job of form "form_id".  Returns 0 when it is over, -1 when it must
+ * run again later (the database failed).
+ */
+int
+cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
+    size_t rsz, char *error, size_t esz)
+{
+	struct form	 f;
+	PGresult	*res;
+	const char	*p[1] = { form_id };
+	char		*payload = NULL, state[16];
+	int		 rc = 0;
+
+	if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_GET, 1, p, &res) != CE_OK) {
+		ce_strlcpy(result, "db_error", rsz);
+		return -1;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 7) {
+		PQclear(res);
+		ce_strlcpy(result, "no_form", rsz);
+		return 0;
+	}
+	memset(&f, 0, sizeof(f));
+	ce_strlcpy(f.id, form_id, sizeof(f.id));
+	ce_strlcpy(state, PQgetvalue(res, 0, 0), sizeof(state));
+	ce_strlcpy(f.name, PQgetvalue(res, 0, 1), sizeof(f.name));
+	ce_strlcpy(f.phone, PQgetvalue(res, 0, 2), sizeof(f.phone));
+	ce_strlcpy(f.email, PQgetvalue(res, 0, 3), sizeof(f.email));
+	ce_strlcpy(f.cpf, PQgetvalue(res, 0, 4), sizeof(f.cpf));
+	payload = strdup(PQgetvalue(res, 0, 5));
+	PQclear(res);
+	if (payload == NULL) {
+		ce_strlcpy(result, "error", rsz);
+		return -1;
+	}
+	if (strcmp(state, "received") == 0)
+		rc = create(ctx, &f, payload, result, rsz, error, esz);
+	else if (strcmp(state, "creating") == 0) {
+		/* A worker died in the C2S call: C2S may have the lead. */
+		ce_strlcpy(error, "a worker stopped during the C2S call; the "
+		    "lead may exist in C2S", esz);
+		(void)form_move(ctx, form_id, "creating", "unknown", "", error);
+		ce_strlcpy(result, "unknown", rsz);
+		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
+	} else
+		ce_strlcpy(result, state, rsz);
+	free(payload);
+	return rc;
+}

@@ -1,0 +1,389 @@
+/*
+ * worker.c -- c2s-enrich --worker: the background worker of DESIGN.md
+ * section 2.  It owns the job loop: it turns leads due again into jobs
+ * (RETRY_SCHEDULE, notes still to post, runs whose process died), claims
+ * one job at a time with FOR UPDATE SKIP LOCKED, runs it (a lead through
+ * the pipeline, a Google Ads form through google.c), and sleeps on
+ * LISTEN c2s_jobs with a poll as the fallback.  With RUN_POLLER=1 it also
+ * queues the newest C2S leads never seen, under an advisory lock so that
+ * one poller runs across machines.  A lost database is waited for with a
+ * capped back-off; a job in hand when SIGTERM arrives is finished first.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define BACKOFF_MIN_MS	500
+#define BACKOFF_MAX_MS	30000
+#define PRUNE_EVERY_US	(3600LL * 1000000)
+
+struct worker {
+	struct ce_ctx	*ctx;
+	int		(*stopping)(void);
+	int		 listening;
+	unsigned	 listen_gen;	/* cx_db_resets() when it listened */
+	int		 poller;	/* holds the poller lock */
+	unsigned	 poller_gen;
+	long long	 next_poll_us, next_prune_us;
+	long long	 backoff_ms;
+	unsigned long long jobs;
+};
+
+/* Sleep "ms", or less if a signal comes. */
+static void
+nap(long long ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	(void)nanosleep(&ts, NULL);
+}
+
+/* The database failed: wait a little longer each time. */
+static void
+backoff(struct worker *w)
+{
+	w->listening = 0;
+	w->backoff_ms = w->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    w->backoff_ms * 2;
+	ce_log(w->ctx, CE_LOG_WARN, "worker: database unavailable; next try "
+	    "in %lld ms", w->backoff_ms);
+	nap(w->backoff_ms);
+}
+
+/* Run one statement whose result is a count; -1 on failure. */
+static long long
+exec_count(struct ce_ctx *ctx, enum cx_stmt s, int n, const char *const *p)
+{
+	PGresult	*res;
+	long long	 v = 0;
+
+	if (cx_db_exec(ctx->db, s, n, p, &res) != CE_OK)
+		return -1;
+	if (PQntuples(res) == 1 &&
+	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 1LL << 62, &v) == -1)
+		v = 0;
+	PQclear(res);
+	return v;
+}
+
+static void
+notify(struct ce_ctx *ctx, const char *what)
+{
+	PGresult	*res;
+	const char	*p[1] = { what };
+
+	if (cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
+		PQclear(res);
+}
+
+/*
+ * The poller: every POLL_INTERVAL, the newest C2S leads never seen become
+ * jobs.  Only the worker holding the advisory lock polls; the lock lives
+ * with the session, so a reconnect means asking for it again.
+ */
+static void
+poll_c2s(struct worker *w)
+{
+	struct ce_ctx	*ctx = w->ctx;
+	struct ce_call	 c;
+	PGresult	*res;
+	const char	*p[1];
+	char		 ids[CE_LIST_MAX * 34 + 3];
+	size_t		 i, len;
+	long long	 now = cx_now_us(), n;
+
+	if (!ctx->cfg.run_poller || now < w->next_poll_us)
+		return;
+	w->next_poll_us = now + ctx->cfg.poll_interval_ms * 1000;
+	if (!w->poller || w->poller_gen != cx_db_resets(ctx->db)) {
+		if (cx_db_exec(ctx->db, CX_STMT_POLLER_LOCK, 0, NULL, &res) !=
+		    CE_OK)
+			return;
+		w->poller = PQntuples(res) == 1 &&
+		    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		w->poller_gen = cx_db_resets(ctx->db);
+		PQclear(res);
+		if (!w->poller) {
+			ce_log(ctx, CE_LOG_DEBUG, "poller: another worker "
+			    "polls");
+			return;
+		}
+		ce_log(ctx, CE_LOG_INFO, "poller: this worker polls C2S every "
+		    "%lld ms", ctx->cfg.poll_interval_ms);
+	}
+	memset(&c, 0, sizeof(c));
+	c.kind = CE_CALL_C2S_LIST;
+	c.arg = "50";
+	if (ce_upstream_one(ctx, &c, ce_deadline(ctx)) != CE_UP_OK) {
+		ce_log(ctx, CE_LOG_WARN, "poller: C2S lead list: %s",
+		    ce_up_name(c.res));
+		return;
+	}
+	/* A text array literal of hex ids: nothing to escape. */
+	len = 0;
+	ids[len++] = '{';
+	for (i = 0; i < c.list.n; i++) {
+		memcpy(ids + len, c.list.id[i], 32);
+		len += 32;
+		if (i + 1 < c.list.n)
+			ids[len++] = ',';
+	}
+	ids[len++] = '}';
+	ids[len] = '\0';
+	p[0] = ids;
+	if ((n = exec_count(ctx, CX_STMT_POLL_QUEUE, 1, p)) > 0) {
+		ce_log(ctx, CE_LOG_INFO, "poller: %lld new leads of %zu queued",
+		    n, c.list.n);
+		notify(ctx, "lead");
+	} else if (n == 0)
+		ce_log(ctx, CE_LOG_DEBUG, "poller: no new lead in %zu",
+		    c.list.n);
+}
+
+/* Was lead "lid" run after job "id" was queued (so the run covered it)? */
+static int
+covered(struct ce_ctx *ctx, const char *lid, const char *id)
+{
+	PGresult	*res;
+	const char	*p[2] = { lid, id };
+	int		 yes;
+
+	if (cx_db_exec(ctx->db, CX_STMT_LEAD_COVERED, 2, p, &res) != CE_OK)
+		return -1;
+	yes = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return yes;
+}
+
+/*
+ * Run lead job "ref"; "result" gets what became of it.  Returns 0 when the
+ * job is over, or the milliseconds after which it must run again (the
+ * database failed, or the lead is in flight elsewhere and that run began
+ * before this job was queued).
+ */
+static long long
+job_lead(struct worker *w, const char *id, const char *ref,
+    const char *source, char *result, size_t rsz, char *error, size_t esz)
+{
+	struct ce_ctx	*ctx = w->ctx;
+	struct cx_run	 run;
+	struct cx_claim	 cl;
+	char		 lid[33];
+	int		 flags = strcmp(source, "retry") == 0 ? CX_RUN_RETRY : 0;
+	int		 cov;
+
+	if (!ce_lead_id_norm(ref, lid)) {
+		ce_strlcpy(result, "invalid", rsz);
+		return 0;
+	}
+again:
+	if (cx_lead_run(ctx, lid, source, flags, &run, &cl) != CE_OK) {
+		ce_strlcpy(result, "claim_failed", rsz);
+		ce_strlcpy(error, "database: cannot claim the lead", esz);
+		return BACKOFF_MAX_MS;
+	}
+	if (cl.dup != CX_DUP_NONE) {
+		/*
+		 * Run elsewhere: if that run began after this job was queued,
+		 * it read the lead as this job would; else this job must
+		 * still run, after it (in flight) or now (done).
+		 */
+		if ((cov = covered(ctx, lid, id)) == -1) {
+			ce_strlcpy(result, "db_error", rsz);
+			return BACKOFF_MAX_MS;
+		}
+		if (cov || (flags & CX_RUN_RETRY)) {
+			ce_strlcpy(result, cl.dup == CX_DUP_INFLIGHT ?
+			    "inflight" : "duplicate", rsz);
+			return 0;
+		}
+		if (cl.dup == CX_DUP_INFLIGHT) {
+			ce_strlcpy(result, "after_inflight", rsz);
+			return ctx->cfg.request_deadline_ms + 5000;
+		}
+		flags |= CX_RUN_REDO;
+		goto again;
+	}
+	ce_strlcpy(result, cx_outcome_name(run.outcome), rsz);
+	ce_strlcpy(error, run.error, esz);
+	cx_run_free(&run);
+	/* Stopped on the database: the lead's own retry mark may not be
+	 * written, so the job stays. */
+	return run.ret == CE_EDB ? BACKOFF_MAX_MS : 0;
+}
+
+/* Queue job "kind"/"ref" again in "ms"; returns 0 or -1. */
+static int
+requeue(struct ce_ctx *ctx, const char *kind, const char *ref,
+    const char *source, long long ms)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 v[32];
+
+	snprintf(v, sizeof(v), "%lld", ms);
+	p[0] = kind;
+	p[1] = ref;
+	p[2] = source;
+	p[3] = v;
+	if (cx_db_exec(ctx->db, CX_STMT_JOB_AGAIN, 4, p, &res) != CE_OK)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Claim and run the next job.  Returns 1 when one ran, 0 when none is
+ * due, -1 when the database failed.
+ */
+static int
+job_next(struct worker *w)
+{
+	struct ce_ctx	*ctx = w->ctx;
+	PGresult	*res;
+	const char	*p[5];
+	char		 ms[32], id[24], kind[16], ref[256], source[16];
+	char		 result[32] = "", error[200] = "";
+	long long	 tries = 0, t0, later = 0;
+	int		 failed = 0;
+
+	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.job_timeout_ms);
+	p[0] = ctx->owner;
+	p[1] = ms;
+	if (cx_db_exec(ctx->db, CX_STMT_JOB_CLAIM, 2, p, &res) != CE_OK)
+		return -1;
+	if (PQntuples(res) != 1 || PQnfields(res) != 5) {
+		PQclear(res);
+		return 0;
+	}
+	ce_strlcpy(id, PQgetvalue(res, 0, 0), sizeof(id));
+	ce_strlcpy(kind, PQgetvalue(res, 0, 1), sizeof(kind));
+	ce_strlcpy(ref, PQgetvalue(res, 0, 2), sizeof(ref));
+	ce_strlcpy(source, PQgetvalue(res, 0, 3), sizeof(source));
+	if (ce_strtonum(PQgetvalue(res, 0, 4), 0, 1000000, &tries) == -1)
+		tries = 0;
+	PQclear(res);
+	t0 = cx_now_us();
+	snprintf(ctx->reqid, sizeof(ctx->reqid), "job-%s", id);
+	w->jobs++;
+	if (tries > ctx->cfg.job_max_tries) {
+		/* Every try so far died with its worker: stop trying. */
+		failed = 1;
+		ce_strlcpy(result, "gave_up", sizeof(result));
+		snprintf(error, sizeof(error), "the job was taken %lld times "
+		    "and never finished", tries - 1);
+	} else if (strcmp(kind, "lead") == 0)
+		later = job_lead(w, id, ref, source, result, sizeof(result),
+		    error, sizeof(error));
+	else if (cx_google_job(ctx, ref, result, sizeof(result), error,
+	    sizeof(error)) == -1)
+		later = BACKOFF_MAX_MS;
+	if (later > 0 && requeue(ctx, kind, ref, source, later) == -1) {
+		/* Left running: taken again after JOB_TIMEOUT. */
+		ce_log(ctx, CE_LOG_ERROR, "job %s: %s; not queued again, it "
+		    "will be taken again after JOB_TIMEOUT", id, result);
+		ctx->reqid[0] = '\0';
+		return -1;
+	}
+	ce_log(ctx, failed ? CE_LOG_ERROR : CE_LOG_INFO, "job %s: %s from %s, "
+	    "try %lld: %s in %lld ms%s", id, kind, source, tries, result,
+	    (cx_now_us() - t0) / 1000, later > 0 ? "; queued again" : "");
+	p[0] = id;
+	p[1] = ctx->owner;
+	p[2] = failed ? "failed" : "done";
+	p[3] = result;
+	p[4] = error;
+	if (cx_db_exec(ctx->db, CX_STMT_JOB_FINISH, 5, p, &res) == CE_OK)
+		PQclear(res);
+	else
+		ce_log(ctx, CE_LOG_ERROR, "job %s: finished but not recorded; "
+		    "it will be taken again after JOB_TIMEOUT", id);
+	ctx->reqid[0] = '\0';
+	return 1;
+}
+
+/* The housekeeping of one turn: due retries, the poller, old jobs. */
+static int
+chores(struct worker *w)
+{
+	struct ce_ctx	*ctx = w->ctx;
+	const char	*p[1];
+	char		 ms[32];
+	long long	 n, now = cx_now_us();
+
+	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
+	p[0] = ms;
+	if ((n = exec_count(ctx, CX_STMT_RETRIES_DUE, 1, p)) == -1)
+		return -1;
+	if (n > 0) {
+		ce_log(ctx, CE_LOG_INFO, "worker: %lld leads due again queued",
+		    n);
+		notify(ctx, "lead");
+	}
+	poll_c2s(w);
+	if (now >= w->next_prune_us) {
+		w->next_prune_us = now + PRUNE_EVERY_US;
+		if ((n = exec_count(ctx, CX_STMT_JOBS_PRUNE, 0, NULL)) > 0)
+			ce_log(ctx, CE_LOG_INFO, "worker: %lld old jobs pruned",
+			    n);
+	}
+	return 0;
+}
+
+int
+ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
+{
+	struct worker	 w;
+	long long	 wait_ms;
+	int		 r;
+
+	memset(&w, 0, sizeof(w));
+	w.ctx = ctx;
+	w.stopping = stopping;
+	cx_claim_owner(ctx);
+	ce_log(ctx, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
+	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
+	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
+	while (!stopping()) {
+		/* LISTEN first, so no notification falls between a claim
+		 * that found nothing and the wait. */
+		if (!w.listening || w.listen_gen != cx_db_resets(ctx->db)) {
+			if (cx_db_listen(ctx->db) != CE_OK) {
+				backoff(&w);
+				continue;
+			}
+			w.listening = 1;
+			w.listen_gen = cx_db_resets(ctx->db);
+		}
+		if (chores(&w) == -1) {
+			backoff(&w);
+			continue;
+		}
+		if ((r = job_next(&w)) == -1) {
+			backoff(&w);
+			continue;
+		}
+		if (w.backoff_ms != 0) {
+			ce_log(ctx, CE_LOG_INFO, "worker: database back");
+			w.backoff_ms = 0;
+		}
+		if (r == 1)
+			continue;
+		wait_ms = ctx->cfg.worker_poll_ms;
+		if (ctx->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
+		    1000 < wait_ms)
+			wait_ms = (w.next_poll_us - cx_now_us()) / 1000;
+		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms) == -1)
+			w.listening = 0;
+	}
+	ce_log(ctx, CE_LOG_INFO, "worker %s stopping after %llu jobs",
+	    ctx->owner, w.jobs);
+	return 0;
+}
