@@ -14,7 +14,8 @@
 #   stack.sh exec CMD ...   start, run CMD with the stack's environment, stop;
 #                           exits with CMD's status
 #   stack.sh start          start in the background; print the run directory
-#   stack.sh stop DIR       stop the stack started in DIR and wait for it
+#   stack.sh stop DIR       stop the stack started in DIR and wait for it (a
+#                           stack killed before its teardown is cleaned up)
 #   stack.sh pg stop|start DIR   stop or restart that stack's PostgreSQL
 #
 # Environment:
@@ -517,6 +518,20 @@ stop)
 	poll 600 eval "! alive $pid" || die "stack $pid did not stop"
 	[ -e "$1/sanitizer-reports" ] &&
 	    die "sanitizer reports in $1/log"
+	# stack.pid still there: the script was killed before its teardown
+	# (kyua kills a failing test's process group).  Finish it: what it
+	# started and still runs from this directory, its dedup file, the
+	# directory itself.
+	if [ -e "$1/stack.pid" ]; then
+		say "stack $pid died without its teardown; cleaning $1"
+		for p in /proc/[0-9]*; do
+			grep -qF "$1/" "$p/cmdline" 2>/dev/null &&
+			    kill -KILL "${p#/proc/}" 2>/dev/null
+		done
+		dedup=$(sed -n "s/^C2S_DEDUP_FILE='\(.*\)'$/\1/p" "$1/env" 2>/dev/null)
+		case $dedup in /dev/shm/c2s-enrich.*) rm -f "$dedup" ;; esac
+		[ "${C2S_KEEP:-0}" = 1 ] || rm -rf "$1"
+	fi
 	exit 0
 	;;
 pg)
