@@ -26,19 +26,6 @@
 #include "c2s-enrich.h"
 #include "signals.h"
 
-/* Make sure fds 1 and 2 are open, so nothing we open lands there. */
-static int
-sane_fds(void)
-{
-	int	 fd;
-
-	for (fd = 1; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 &&
-		    open("/dev/null", O_RDWR) != fd)
-			return -1;
-	return 0;
-}
-
 /*
  * A recycled responder must have lived MIN_LIFETIME_MS: multiwatch (run
  * with -t 1000) counts a child that exits sooner as a failed respawn and
@@ -157,7 +144,7 @@ main(int argc, char *argv[])
 		usage();
 		return 2;
 	}
-	if (sane_fds() == -1)
+	if (fcgi_sane_fds() == -1)
 		return 1;
 	if (ce_config_load(&cfg, err, sizeof(err)) != CE_OK) {
 		fprintf(stderr, "c2s-enrich: %s\n", err);

@@ -3,7 +3,9 @@
  * SIGINT (and SIGUSR1 when asked) set it and call FCGX_ShutdownPending();
  * the handler is installed without SA_RESTART, so a blocked accept()
  * returns.  SIGPIPE is ignored: a client that went away is a failed write.
+ * Also the fd sanity check both programs make first.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 
@@ -42,4 +44,17 @@ int
 fcgi_stop_signal(void)
 {
 	return stop_signal;
+}
+
+/* Make sure fds 1 and 2 are open, so nothing we open lands there. */
+int
+fcgi_sane_fds(void)
+{
+	int	 fd;
+
+	for (fd = 1; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
 }

@@ -1007,19 +1007,6 @@ answer:
 	ce_buf_free(&rq.body);
 }
 
-/* Make sure fds 1 and 2 are open, so nothing we open lands there. */
-static int
-sane_fds(void)
-{
-	int	 fd;
-
-	for (fd = 1; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) == -1 &&
-		    open("/dev/null", O_RDWR) != fd)
-			return -1;
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -1031,7 +1018,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: upstream-sim\n");
 		return 2;
 	}
-	if (sane_fds() == -1 || config_load(&c.cfg) == -1)
+	if (fcgi_sane_fds() == -1 || config_load(&c.cfg) == -1)
 		return 1;
 	if (fcgi_signals_install(0) == -1) {
 		fprintf(stderr, "upstream-sim: signals: %s\n",
