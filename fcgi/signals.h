@@ -1,8 +1,8 @@
 /*
- * signals.h -- shutdown signals of the FastCGI programs (c2s-enrich and
- * upstream-sim), and the fd check both make at start: handled without
- * SA_RESTART so an idle FCGX_Accept_r()
- * returns at once, a busy process finishes its request first.
+ * signals.h -- what both FastCGI programs (c2s-enrich and upstream-sim)
+ * set up at start: shutdown signals, handled without SA_RESTART so an idle
+ * FCGX_Accept_r() returns at once and a busy process finishes its request
+ * first; and fds 1 and 2 made sure to be open.
  */
 #ifndef C2S_FCGI_SIGNALS_H
 #define C2S_FCGI_SIGNALS_H
