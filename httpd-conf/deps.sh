@@ -15,7 +15,8 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
-libatf-dev atf-sh kyua wrk curl jq procps util-linux"
+libatf-dev atf-sh kyua wrk curl jq procps util-linux
+prometheus"
 
 missing=
 for p in $PKGS "$@"; do
