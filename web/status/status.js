@@ -237,7 +237,12 @@
 			return [el('span', {}, el('span', {class: 'swatch o-' + sw}),
 			    label(k)), fmtInt(by[k]), 'leads.by_status.' + k];
 		}));
-		fillKv($('by-source'), Object.keys(src).map(function (k) {
+		keys = ['api', 'webhook', 'poller', 'google_ads', 'retry'];
+		Object.keys(src).forEach(function (k) {
+			if (keys.indexOf(k) < 0)
+				keys.push(k);
+		});
+		fillKv($('by-source'), keys.map(function (k) {
 			return [label(k), fmtInt(src[k]), 'leads.by_source.' + k];
 		}));
 	}
