@@ -160,7 +160,7 @@ EOF
 	[ -n "$title" ] || atf_fail "no info.title in $spec"
 
 	browse docs__renders "$URL/docs" '.swagger-ui .opblock-summary-path' \
-	    --eval 'title=document.querySelector(".swagger-ui .info .title").textContent' \
+	    --eval 'title=document.querySelector(".swagger-ui .info .title").childNodes[0].textContent.trim()' \
 	    --eval 'paths=[...document.querySelectorAll(".opblock-summary-path")].map(e => e.textContent.replace(/\u200b/g, ""))' \
 	    --eval 'spec=document.querySelector(".swagger-ui .info a.link, .swagger-ui .info .url")?.textContent ?? null' \
 	    --eval 'error=document.querySelector(".swagger-ui .errors-wrapper")?.textContent ?? null' \
@@ -168,8 +168,8 @@ EOF
 	    --eval 'query_config=window.ui.getConfigs().queryConfigEnabled' \
 	    "$@"
 
-	jq -e --arg t "$title" '.values.title | startswith($t)' report >/dev/null ||
-	    atf_fail "title $(value title), expected it to start with '$title'"
+	jq -e --arg t "$title" '.values.title == $t' report >/dev/null ||
+	    atf_fail "title $(value title), expected '$title'"
 	for p in /health /ready /api/v1/stats; do
 		jq -e --arg p "$p" '.values.paths | index($p)' report >/dev/null ||
 		    atf_fail "operation $p not shown; paths: $(value paths)"
