@@ -231,10 +231,15 @@ status__renders_body() {
 	    --eval 'failed_rows=document.querySelectorAll("#failed-list tbody tr.lead, #failed-list tbody tr.none").length' \
 	    --eval 'upstreams=document.querySelectorAll("#upstreams tbody tr").length' \
 	    --eval 'ready=document.getElementById("ready").dataset.ready' \
-	    --eval 'message_hidden=document.getElementById("message").hidden'
+	    --eval 'message_hidden=document.getElementById("message").hidden' \
+	    --eval 'work_calls=document.querySelector("[data-stat=\"metrics.upstream.work_api.calls\"]").textContent' \
+	    --eval 'c2s_calls=document.querySelector("[data-stat=\"metrics.upstream.c2s.calls\"]").textContent' \
+	    --eval 'responders=document.querySelector("[data-stat=\"metrics.responders\"]").textContent' \
+	    --eval 'dedup_hits=document.querySelector("[data-stat=\"metrics.dedup_hits\"]").textContent'
 
 	# The numbers must not have moved while the page loaded, or comparing
 	# them would prove nothing.
+	scrape metrics.after
 	expect_status 200 GET /api/v1/stats
 	jq -e --slurpfile a stats.before \
 	    '[.leads, .daily, .retryable.count, .failed.count] ==
@@ -262,16 +267,27 @@ status__renders_body() {
 	[ "$(value upstreams)" -ge 3 ] || atf_fail "upstreams not shown"
 	expect ready '"ready"'
 	expect message_hidden 'true'
+	# The machine's counters, as /metrics has them (loading the page
+	# calls no upstream and claims no lead).
+	expect_number work_calls "$(awk '/^c2s_upstream_calls_total\{api="work"/ \
+	    { n += $2 } END { print n + 0 }' metrics.after)"
+	expect_number c2s_calls "$(awk '/^c2s_upstream_calls_total\{api="c2s"/ \
+	    { n += $2 } END { print n + 0 }' metrics.after)"
+	[ "$(digits work_calls)" -ge 1 ] || atf_fail "no Work API call shown"
+	expect_number responders "$C2S_POOL"
+	expect_number dedup_hits $(( $(metric 'c2s_dedup_total{result="hit_file"}' metrics.after) +
+	    $(metric 'c2s_dedup_total{result="hit_database"}' metrics.after) ))
 
 	report_empty console 'map(select(.type == "error"))'
 	report_empty page_errors
 	report_empty http_errors
 	traffic_local
-	# It read both sources, and not /metrics (which does not exist yet).
+	# It read the three sources.
 	jq -e --arg s "$URL/api/v1/stats" --arg r "$URL/ready" \
-	    '.requests | index($s) and index($r)' report >/dev/null ||
-	    atf_fail "the page did not read /api/v1/stats and /ready"
-	report_empty requests 'map(select(test("/metrics")))'
+	    --arg m "$URL/metrics" \
+	    '.requests | index($s) and index($r) and index($m)' report \
+	    >/dev/null ||
+	    atf_fail "the page did not read /api/v1/stats, /ready and /metrics"
 }
 
 atf_test_case status__stats_error

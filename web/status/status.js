@@ -1,8 +1,11 @@
 /*
  * web/status/status.js -- fills the status page (index.html beside it)
- * from GET /api/v1/stats and GET /ready, and again every 30 s.
+ * from GET /api/v1/stats and GET /ready, and again every 30 s, with the
+ * machine's counters
  *
- * It owns: fetching both (with a time limit), drawing the 7-day outcome
+ * and GET /metrics (upstream calls, processes, memory, duplicates).
+ *
+ * It owns: fetching them (with a time limit), drawing the 7-day outcome
  * chart as inline SVG, the tables, and the error message shown when the
  * stats cannot be had.  A failed fetch never throws: the page says what
  * went wrong, keeps the last numbers it had (marked stale) and tries again
@@ -20,6 +23,11 @@
 	/* Relative to /status/, so the page also works under a path prefix. */
 	var STATS_URL = new URL('../api/v1/stats', document.baseURI).href;
 	var READY_URL = new URL('../ready', document.baseURI).href;
+	var METRICS_URL = new URL('../metrics', document.baseURI).href;
+	/* The upstreams of /api/v1/stats, by the api label of /metrics. */
+	var METRIC_API = {c2s: 'c2s', diretrix: 'diretrix', work_api: 'work'};
+	/* Upstream outcomes that count as a failure of the upstream. */
+	var UP_FAILED = ['down', 'bad_response', 'deadline'];
 
 	/* Lead outcomes in the order they are stacked, bottom first. */
 	var OUTCOMES = ['completed', 'basic', 'partial', 'unenriched',
@@ -199,15 +207,62 @@
 	}
 
 	/*
-	 * METRICS -- GET /metrics (Prometheus text, DESIGN.md section 7) does
-	 * not exist yet; it is a later issue.  When it lands, fetch and parse
-	 * it here (request rates and durations by route, upstream calls by
-	 * outcome, dedup and cache hits, pool RSS) and render it in a section
-	 * of its own.  Until then nothing is fetched: a 404 would put an error
-	 * in the browser's console on every refresh.
+	 * GET /metrics (Prometheus text, the whole machine) within
+	 * FETCH_TIMEOUT_MS.  Resolves to {ok, status, series, error}, series
+	 * being [{name, labels: {k: v}, value}]; never rejects.
 	 */
 	function loadMetrics() {
-		return Promise.resolve(null);
+		var ctl = new AbortController();
+		var t = setTimeout(function () { ctl.abort(); }, FETCH_TIMEOUT_MS);
+		var headers = {Accept: 'text/plain'};
+
+		if (apiKey())
+			headers['X-API-Key'] = apiKey();
+		return fetch(METRICS_URL, {headers: headers, signal: ctl.signal,
+		    cache: 'no-store', credentials: 'same-origin'})
+		    .then(function (r) {
+			return r.text().then(function (text) {
+				return {ok: r.ok, status: r.status,
+				    series: r.ok ? parseMetrics(text) : [],
+				    error: r.ok ? null : 'HTTP ' + r.status};
+			});
+		    }, function () {
+			return {ok: false, status: 0, series: [],
+			    error: 'no answer'};
+		    })
+		    .finally(function () { clearTimeout(t); });
+	}
+
+	/* 'name{a="b",c="d"} 12' lines into series; comments skipped. */
+	function parseMetrics(text) {
+		var out = [];
+
+		text.split('\n').forEach(function (line) {
+			var m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/
+			    .exec(line), labels = {}, re = /(\w+)="((?:[^"\\]|\\.)*)"/g,
+			    l;
+
+			if (!m)
+				return;
+			while ((l = re.exec(m[2] || '')) !== null)
+				labels[l[1]] = l[2];
+			out.push({name: m[1], labels: labels, value: Number(m[3])});
+		});
+		return out;
+	}
+
+	/* The sum of the series "name" whose labels include "want". */
+	function msum(series, name, want) {
+		return series.reduce(function (acc, x) {
+			var k;
+
+			if (x.name !== name)
+				return acc;
+			for (k in want || {})
+				if (x.labels[k] !== want[k])
+					return acc;
+			return acc + x.value;
+		}, 0);
 	}
 
 	/* ---- rendering ---- */
@@ -455,10 +510,27 @@
 		    }));
 	}
 
-	function renderUpstreams(s) {
+	function renderUpstreams(s, met) {
 		var up = obj(s.upstreams);
 		var names = ['c2s', 'diretrix', 'work_api'];
 		var body = clear($('upstreams').tBodies[0]);
+		var series = met && met.ok ? met.series : null;
+
+		/* Calls and failures since the machine's file was made. */
+		function calls(k, failed) {
+			var api = METRIC_API[k], n = 0;
+
+			if (series === null || api === undefined)
+				return '—';
+			(failed ? UP_FAILED : [null]).forEach(function (o) {
+				var want = {api: api};
+
+				if (o !== null)
+					want.outcome = o;
+				n += msum(series, 'c2s_upstream_calls_total', want);
+			});
+			return fmtInt(n);
+		}
 
 		Object.keys(up).forEach(function (k) {
 			if (names.indexOf(k) < 0)
@@ -473,8 +545,40 @@
 			    el('td', {class: 'state-' + st}, st),
 			    el('td', {'data-stat': 'upstreams.' + k + '.errors_1h'},
 			    fmtInt(n)),
-			    el('td', {}, fmtTime(u.last_error_at))));
+			    el('td', {}, fmtTime(u.last_error_at)),
+			    el('td', {'data-stat': 'metrics.upstream.' + k +
+			    '.calls'}, calls(k, false)),
+			    el('td', {'data-stat': 'metrics.upstream.' + k +
+			    '.failed'}, calls(k, true))));
 		});
+	}
+
+	/* The machine's processes, memory and what de-duplication saved. */
+	function renderMetrics(met) {
+		var x = met && met.ok ? met.series : null;
+
+		function v(name, want) {
+			return x === null ? '—' : fmtInt(msum(x, name, want));
+		}
+		fillKv($('service'), [
+			['responders alive', v('c2s_processes_alive',
+			    {role: 'responder'}), 'metrics.responders'],
+			['workers alive', v('c2s_processes_alive',
+			    {role: 'worker'}), 'metrics.workers'],
+			['resident memory, all processes (MB)', x === null ? '—' :
+			    (msum(x, 'c2s_process_resident_memory_bytes') /
+			    1048576).toFixed(1), 'metrics.rss_mb'],
+			['duplicate leads answered without a run',
+			    x === null ? '—' : fmtInt(msum(x, 'c2s_dedup_total',
+			    {result: 'hit_file'}) + msum(x, 'c2s_dedup_total',
+			    {result: 'hit_database'})), 'metrics.dedup_hits'],
+			['requests answered', v('c2s_http_requests_total'),
+			    'metrics.requests']
+		]);
+		$('service-note').textContent = x === null ?
+		    'Machine counters unavailable (' + (met ? met.error :
+		    'not fetched') + ').' :
+		    'Counters of this machine since its shared file was made.';
 	}
 
 	function renderStats(s) {
@@ -491,7 +595,6 @@
 		renderLeadList($('failed-list'), obj(s.failed).recent,
 		    'no failed lead');
 		renderSavings(s);
-		renderUpstreams(s);
 		$('generated').textContent = fmtTime(s.generated_at);
 	}
 
@@ -555,8 +658,10 @@
 			var stats = res[0];
 
 			renderReady(res[1]);
+			renderMetrics(res[2]);
 			if (stats.ok && obj(stats.body).leads) {
 				renderStats(stats.body);
+				renderUpstreams(stats.body, res[2]);
 				showMessage('');
 				$('key-form').hidden = true;
 				document.body.dataset.loaded = '1';
