@@ -5,7 +5,7 @@
 // Usage:
 //   node browser.mjs URL --wait SELECTOR --screenshot FILE
 //        [--eval NAME=EXPRESSION]... [--fulfill PATH=STATUS:FILE]...
-//        [--timeout MS]
+//        [--session KEY=VALUE]... [--timeout MS]
 //
 // It waits for SELECTOR, evaluates each EXPRESSION in the page, writes a
 // full-page screenshot to FILE, and prints one JSON report on stdout:
@@ -21,6 +21,8 @@
 //   screenshot    FILE
 // --fulfill answers requests for PATH (the path part of the URL) itself,
 // with STATUS and FILE's content as application/json: a broken backend.
+// --session puts KEY=VALUE in the page's sessionStorage before its
+// scripts run (an API key typed into the page earlier in the session).
 // Exits 0 when the report was written, 2 on bad usage, 3 when the browser
 // could not run.  Asserting on the report is the test's job.
 
@@ -42,13 +44,14 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 function usage(msg) {
 	process.stderr.write(`browser.mjs: ${msg}\n` +
 	    'usage: node browser.mjs URL --wait SELECTOR --screenshot FILE ' +
-	    '[--eval NAME=EXPR]... [--fulfill PATH=STATUS:FILE]... [--timeout MS]\n');
+	    '[--eval NAME=EXPR]... [--fulfill PATH=STATUS:FILE]... ' +
+	    '[--session KEY=VALUE]... [--timeout MS]\n');
 	process.exit(2);
 }
 
 function parseArgs(argv) {
 	const o = { url: null, wait: null, screenshot: null, evals: [],
-	    fulfill: new Map(), timeout: 20000 };
+	    fulfill: new Map(), session: [], timeout: 20000 };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const val = () => {
@@ -73,6 +76,11 @@ function parseArgs(argv) {
 				usage('--fulfill wants PATH=STATUS:FILE');
 			o.fulfill.set(m[1], { status: Number(m[2]),
 			    body: readFileSync(m[3]) });
+		} else if (a === '--session') {
+			const v = val(), eq = v.indexOf('=');
+			if (eq < 1)
+				usage(`--session wants KEY=VALUE, not ${v}`);
+			o.session.push([v.slice(0, eq), v.slice(eq + 1)]);
 		} else if (!a.startsWith('--') && o.url === null) {
 			o.url = a;
 		} else {
@@ -99,6 +107,11 @@ async function run(o) {
 			executablePath: CHROMIUM, headless: true, args: ARGS,
 			viewport: { width: 1280, height: 900 }, timeout: o.timeout,
 		});
+		if (o.session.length > 0)
+			await context.addInitScript((kv) => {
+				for (const [k, v] of kv)
+					window.sessionStorage.setItem(k, v);
+			}, o.session);
 		const page = context.pages()[0] || await context.newPage();
 
 		page.on('console', (m) => {

@@ -90,6 +90,7 @@ two_stacks_one_database_body() {
 	    DIRETRIX_BASE_URL="$C2S_SIM_URL" WORK_API_URL="$C2S_SIM_URL" \
 	    C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
 	    WORK_API=sim-work-token WORK_API_MIN_INTERVAL=0 \
+	    API_KEYS="$C2S_API_KEY" \
 	    "$STACK" start) || atf_fail "stack B did not start"
 	echo "$b_dir" >stack_b_dir
 	b_url=$(. "$b_dir/env"; echo "$C2S_URL")

@@ -21,21 +21,48 @@ struct fixture {
 	json_t		*json;
 };
 
-/* A context with defaults (and "dburl"); its log goes to ./log. */
+/* A context of "cfg"; its log goes to ./log. */
+static void
+fx_init_cfg(struct fixture *fx, const struct ce_config *cfg)
+{
+	memset(fx, 0, sizeof(*fx));
+	ATF_REQUIRE((fx->ctx = ce_ctx_new(cfg)) != NULL);
+	fx->logfd = open("log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
+	    0600);
+	ATF_REQUIRE(fx->logfd >= 0);
+	ce_ctx_set_logfd(fx->ctx, fx->logfd);
+}
+
+/* A context with defaults (and "dburl"). */
 static void
 fx_init(struct fixture *fx, const char *dburl)
 {
 	struct ce_config	 cfg;
 
-	memset(fx, 0, sizeof(*fx));
 	ce_config_defaults(&cfg);
 	if (dburl != NULL)
 		ce_strlcpy(cfg.db_url, dburl, sizeof(cfg.db_url));
-	ATF_REQUIRE((fx->ctx = ce_ctx_new(&cfg)) != NULL);
-	fx->logfd = open("log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
-	    0600);
-	ATF_REQUIRE(fx->logfd >= 0);
-	ce_ctx_set_logfd(fx->ctx, fx->logfd);
+	fx_init_cfg(fx, &cfg);
+}
+
+/*
+ * Defaults with API keys, a rate of "rate" a second (as the burst),
+ * 127.0.0.1 as a trusted proxy, and a shared file in the test's
+ * directory.
+ */
+static void
+fx_init_guarded(struct fixture *fx, int rate)
+{
+	struct ce_config	 cfg;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.api_keys, "k-one, k-two", sizeof(cfg.api_keys));
+	ce_strlcpy(cfg.trusted_proxies, "127.0.0.1,::1",
+	    sizeof(cfg.trusted_proxies));
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	cfg.rate_limit = rate;
+	cfg.rate_burst = rate;
+	fx_init_cfg(fx, &cfg);
 }
 
 static void
@@ -68,6 +95,20 @@ fx_req(struct fixture *fx, const char *method, const char *uri,
 	ATF_REQUIRE_MSG(fx->json != NULL, "body is not JSON: %s", jerr.text);
 	ATF_CHECK_STREQ(fx->resp.ctype, "application/json");
 	return fx->resp.status;
+}
+
+/* A GET whose answer need not be JSON (/metrics). */
+static void
+fx_req_text(struct fixture *fx, const char *uri, const char *const *env)
+{
+	struct ce_req	 req;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.uri = uri;
+	req.env = env;
+	req.body = "";
+	ce_handle(fx->ctx, &req, &fx->resp);
 }
 
 static const char *
@@ -279,6 +320,130 @@ ATF_TC_BODY(ready__no_database_503, tc)
 	fx_free(&fx);
 }
 
+/* A route that needs a key and neither the database nor an upstream. */
+#define KEYED	"/api/v1/work/modules/none"
+
+ATF_TC_WITHOUT_HEAD(auth__api_keys);
+ATF_TC_BODY(auth__api_keys, tc)
+{
+	static const char *const none[] = { "REMOTE_ADDR=10.0.0.1", NULL };
+	static const char *const wrong[] = { "REMOTE_ADDR=10.0.0.2",
+	    "HTTP_X_API_KEY=k-on", NULL };
+	static const char *const good[] = { "REMOTE_ADDR=10.0.0.3",
+	    "HTTP_X_API_KEY=k-two", NULL };
+	static const char *const bearer[] = { "REMOTE_ADDR=10.0.0.4",
+	    "HTTP_AUTHORIZATION=bearer k-one", NULL };
+	static const char *const basic[] = { "REMOTE_ADDR=10.0.0.5",
+	    "HTTP_AUTHORIZATION=Basic k-one", NULL };
+	struct fixture	 fx;
+
+	fx_init_guarded(&fx, 1000);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, none, 0), 401);
+	check_error(&fx, "unauthorized");
+	ATF_CHECK_MATCH("missing", jstr(fx.json, "error"));
+	ATF_CHECK(strstr(fx.resp.headers, "WWW-Authenticate: Bearer") != NULL);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, wrong, 0), 401);
+	ATF_CHECK_MATCH("invalid", jstr(fx.json, "error"));
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, basic, 0), 401);
+	/* The route's own answer once the key is right. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, good, 0), 404);
+	check_error(&fx, "unknown_module");
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, bearer, 0), 404);
+	/* Open routes; /metrics is not one unless METRICS_OPEN=1. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/health", none, 0), 200);
+	ATF_CHECK(fx_req(&fx, "POST", "/api/v1/webhooks/c2s", none, 0) != 401);
+	ATF_CHECK(fx_req(&fx, "POST", "/api/v1/webhooks/google-ads", none,
+	    0) != 401);
+	fx_req_text(&fx, "/metrics", none);
+	ATF_CHECK_EQ(fx.resp.status, 401);
+	fx_req_text(&fx, "/metrics", good);
+	ATF_CHECK_EQ(fx.resp.status, 200);
+	/* Unknown paths and wrong methods are told so, key or not. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/nope", none, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "DELETE", KEYED, none, 0), 405);
+	fx_free(&fx);
+}
+
+ATF_TC_WITHOUT_HEAD(auth__metrics_open);
+ATF_TC_BODY(auth__metrics_open, tc)
+{
+	static const char *const none[] = { "REMOTE_ADDR=10.0.0.1", NULL };
+	struct ce_config cfg;
+	struct fixture	 fx;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.api_keys, "k", sizeof(cfg.api_keys));
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	cfg.metrics_open = 1;
+	fx_init_cfg(&fx, &cfg);
+	fx_req_text(&fx, "/metrics", none);
+	ATF_CHECK_EQ(fx.resp.status, 200);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, none, 0), 401);
+	fx_free(&fx);
+}
+
+ATF_TC_WITHOUT_HEAD(ratelimit__bucket_per_address);
+ATF_TC_BODY(ratelimit__bucket_per_address, tc)
+{
+	static const char *const a[] = { "REMOTE_ADDR=10.1.0.1",
+	    "HTTP_X_API_KEY=k-one", NULL };
+	static const char *const b[] = { "REMOTE_ADDR=10.1.0.2",
+	    "HTTP_X_API_KEY=k-one", NULL };
+	struct fixture	 fx;
+	int		 i;
+
+	fx_init_guarded(&fx, 3);
+	for (i = 0; i < 3; i++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 429);
+	check_error(&fx, "rate_limited");
+	ATF_CHECK(strstr(fx.resp.headers, "Retry-After: 1\r\n") != NULL);
+	/* Even without a key, even a 404: the bucket is empty. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/nope", a, 0), 429);
+	/* /health is never limited; another address has its own bucket. */
+	for (i = 0; i < 10; i++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", "/health", a, 0), 200);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, b, 0), 404);
+	/* 3 a second: one token back after 334 ms. */
+	usleep(400 * 1000);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 429);
+	fx_free(&fx);
+}
+
+ATF_TC_WITHOUT_HEAD(ratelimit__forwarded_only_from_proxies);
+ATF_TC_BODY(ratelimit__forwarded_only_from_proxies, tc)
+{
+	static const char *const via1[] = { "REMOTE_ADDR=127.0.0.1",
+	    "HTTP_X_FORWARDED_FOR=10.2.0.1, 127.0.0.1", "HTTP_X_API_KEY=k-one",
+	    NULL };
+	static const char *const via2[] = { "REMOTE_ADDR=127.0.0.1",
+	    "HTTP_X_FORWARDED_FOR=10.2.0.2", "HTTP_X_API_KEY=k-one", NULL };
+	static const char *const junk[] = { "REMOTE_ADDR=127.0.0.1",
+	    "HTTP_X_FORWARDED_FOR=<x>", "HTTP_X_API_KEY=k-one", NULL };
+	static const char *const direct1[] = { "REMOTE_ADDR=10.3.0.1",
+	    "HTTP_X_FORWARDED_FOR=10.4.0.1", "HTTP_X_API_KEY=k-one", NULL };
+	static const char *const direct2[] = { "REMOTE_ADDR=10.3.0.1",
+	    "HTTP_X_FORWARDED_FOR=10.4.0.2", "HTTP_X_API_KEY=k-one", NULL };
+	struct fixture	 fx;
+	int		 i;
+
+	fx_init_guarded(&fx, 3);
+	/* Through our proxy, each client has its own bucket. */
+	for (i = 0; i < 3; i++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via1, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via1, 0), 429);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via2, 0), 404);
+	/* Garbage in the header: the proxy's own bucket, still full. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, junk, 0), 404);
+	/* From anyone else the header is not believed: one bucket. */
+	for (i = 0; i < 3; i++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED,
+		    i % 2 ? direct1 : direct2, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, direct2, 0), 429);
+	fx_free(&fx);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, health__reports_process);
@@ -290,5 +455,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, handle__request_id);
 	ATF_TP_ADD_TC(tp, handle__access_log_line);
 	ATF_TP_ADD_TC(tp, ready__no_database_503);
+	ATF_TP_ADD_TC(tp, auth__api_keys);
+	ATF_TP_ADD_TC(tp, auth__metrics_open);
+	ATF_TP_ADD_TC(tp, ratelimit__bucket_per_address);
+	ATF_TP_ADD_TC(tp, ratelimit__forwarded_only_from_proxies);
 	return atf_no_error();
 }

@@ -217,6 +217,7 @@ status__renders_body() {
 	cp body stats.before
 
 	browse status__renders "$URL/status" 'body[data-state="ok"]' \
+	    --session "c2s-enrich.api-key=$C2S_API_KEY" \
 	    --eval 'total=document.querySelector("#leads [data-stat=\"leads.total\"]").textContent' \
 	    --eval 'completed_today=document.querySelector("[data-stat=\"daily.today.completed\"]").textContent' \
 	    --eval 'completed_cell=document.querySelector("#daily-table [data-stat=\"daily.6.completed\"]").textContent' \
@@ -303,6 +304,7 @@ status__stats_error_body() {
 	echo '{"error":"stats unavailable in this test","code":"db_unavailable"}' \
 	    >error.json
 	browse status__stats_error "$URL/status" 'body[data-state="error"]' \
+	    --session "c2s-enrich.api-key=$C2S_API_KEY" \
 	    --fulfill /api/v1/stats=503:error.json \
 	    --eval 'message=document.getElementById("message").textContent' \
 	    --eval 'visible=!document.getElementById("message").hidden &&
@@ -323,9 +325,36 @@ status__stats_error_body() {
 	traffic_local
 }
 
+atf_test_case status__asks_for_key
+status__asks_for_key_head() {
+	atf_set descr "/status without an API key says 401 and shows the key" \
+	    "field; no exception, no number made up"
+	atf_set require.config "base_url stack_dir"
+	atf_set require.progs "node chromium jq"
+	atf_set timeout 120
+}
+status__asks_for_key_body() {
+	shared_stack
+	browse status__asks_for_key "$URL/status" 'body[data-state="error"]' \
+	    --eval 'message=document.getElementById("message").textContent' \
+	    --eval 'form=!document.getElementById("key-form").hidden' \
+	    --eval 'total=document.querySelector("[data-stat=\"leads.total\"]").textContent'
+	jq -e '.values.message | test("401")' report >/dev/null ||
+	    atf_fail "message: $(value message)"
+	expect form 'true'
+	expect total '"—"'
+	report_empty page_errors
+	# Chromium's own lines about the two 401s are the only errors.
+	report_empty console 'map(select(.type == "error")) |
+	    map(select((.url | test("/api/v1/stats$|/metrics$")) and
+	    (.text | test("401")) | not))'
+	traffic_local
+}
+
 atf_init_test_cases() {
 	atf_add_test_case static__routes
 	atf_add_test_case docs__renders
 	atf_add_test_case status__renders
 	atf_add_test_case status__stats_error
+	atf_add_test_case status__asks_for_key
 }

@@ -30,8 +30,9 @@
 #   C2S_SHARED_DB a libpq connection string the responders use instead of
 #                this stack's own PostgreSQL (two stacks, one database)
 #   C2S_WORKERS  background workers (c2s-enrich --worker) to start (1)
-# WEBHOOK_SECRET and GOOGLE_ADS_WEBHOOK_KEY, unless set, are made up for
-# the run and written to the env file (C2S_WEBHOOK_SECRET, C2S_GOOGLE_KEY).
+# WEBHOOK_SECRET, GOOGLE_ADS_WEBHOOK_KEY and API_KEYS, unless set, are
+# made up for the run and written to the env file (C2S_WEBHOOK_SECRET,
+# C2S_GOOGLE_KEY, C2S_API_KEY: the first of API_KEYS).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
 # (tmpfs), removed when the stack stops.
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
@@ -44,7 +45,8 @@
 # responder.env (the responders' own settings, one NAME=VALUE a line, for
 # starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`),
 # stack.pid (this script), ready (present while serving), log/ (postgres.log,
-# pool.log, sim.log, lighttpd-error.log, access.log), pg/ (cluster), sock
+# pool.log, sim.log, lighttpd-error.log, access.log, sim-access.log), pg/
+# (cluster), sock
 # (FastCGI), sim.sock and sim/record (the simulator's), www/ (lighttpd's
 # document root: the static pages copied from web/).
 
@@ -140,7 +142,9 @@ start_pg() {
 		exec "$@" "$PGBIN/postgres" -D "$R/pg" -c listen_addresses= \
 		    -c unix_socket_directories="$R/pgsock" -c fsync=off \
 		    -c synchronous_commit=off -c full_page_writes=off \
-		    -c max_connections=200 -c shared_buffers=32MB
+		    -c max_connections=200 -c shared_buffers=32MB \
+		    -c log_error_verbosity=terse \
+		    -c log_min_error_statement=panic
 	) >>"$R/log/postgres.log" 2>&1 &
 	PG_PID=$!
 	if ! poll 300 pg_isready_q; then
@@ -348,7 +352,7 @@ start_stack() {
 		say "upstreams: the simulator on port $SIM_PORT"
 		UP_ENV+=(C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim
 		    DIRETRIX_PASS=sim-pass WORK_API=sim-work-token
-		    WORK_API_MIN_INTERVAL=0)
+		    "WORK_API_MIN_INTERVAL=${WORK_API_MIN_INTERVAL:-0}")
 		SIM_UPSTREAMS=1
 	else
 		say "upstreams: $C2S_BASE_URL, $DIRETRIX_BASE_URL, $WORK_API_URL"
@@ -358,6 +362,11 @@ start_stack() {
 	WH_SECRET=${WEBHOOK_SECRET:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 	GA_KEY=${GOOGLE_ADS_WEBHOOK_KEY:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 	UP_ENV+=("WEBHOOK_SECRET=$WH_SECRET" "GOOGLE_ADS_WEBHOOK_KEY=$GA_KEY")
+	# API keys: the caller's (the first is the one clients here use), or
+	# one made up for this run.
+	API_KEY=${API_KEYS:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+	UP_ENV+=("API_KEYS=$API_KEY")
+	API_KEY=${API_KEY%%,*}
 	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
@@ -412,9 +421,11 @@ start_stack() {
 		    "$TOP/httpd-conf/lighttpd.conf" \
 		    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
 		# lighttpd opens its logs after dropping privileges.
-		touch "$R/log/lighttpd-error.log" "$R/log/access.log"
+		touch "$R/log/lighttpd-error.log" "$R/log/access.log" \
+		    "$R/log/sim-access.log"
 		[ $as_root = 1 ] && chown "$RUN_USER" \
-		    "$R/log/lighttpd-error.log" "$R/log/access.log"
+		    "$R/log/lighttpd-error.log" "$R/log/access.log" \
+		    "$R/log/sim-access.log"
 		lighttpd -tt -f "$R/lighttpd.conf" \
 		    >>"$R/log/stack.log" 2>&1 ||
 		    { say "lighttpd rejects its configuration"; return 1; }
@@ -454,6 +465,7 @@ C2S_DEDUP_FILE='$DEDUP'
 C2S_WORKER_PIDS='${WORKER_PIDS# }'
 C2S_WEBHOOK_SECRET='$WH_SECRET'
 C2S_GOOGLE_KEY='$GA_KEY'
+C2S_API_KEY='$API_KEY'
 PGUSER=c2s
 PGDATABASE=c2s
 EOT
@@ -461,10 +473,11 @@ EOT
 	say "ready: http://$BIND:$PORT (run directory $R)"
 	# Only on a terminal (make run); logs and CI never get them whole.
 	if [ -t 2 ]; then
+		say "API key (X-API-Key: or Authorization: Bearer): $API_KEY"
 		say "webhook secret (X-Webhook-Secret): $WH_SECRET"
 		say "Google Ads key (?google_key=): $GA_KEY"
 	else
-		say "webhook secret and Google Ads key: in $R/env"
+		say "API key, webhook secret and Google Ads key: in $R/env"
 	fi
 	return 0
 }

@@ -149,6 +149,14 @@ struct ce_config {
 	/* The read side of the API (issue [6/9]). */
 	long long	 enrich_on_miss;	/* 0 or 1: CPF lookups pay */
 	long long	 work_proxy_ttl_ms;	/* WORK_PROXY_TTL: 1 h */
+	/* Hardening (issue [7/9]). */
+	long long	 breaker_threshold;	/* failures in a row to open */
+	long long	 breaker_cooldown_ms;	/* first wait before a probe */
+	long long	 breaker_cooldown_max_ms; /* doubling up to this */
+	long long	 rate_limit;		/* requests per second per IP */
+	long long	 rate_burst;
+	char		 trusted_proxies[512];	/* comma list of addresses */
+	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
 };
 
 /*
@@ -375,6 +383,8 @@ void		 ce_upstream_run(struct ce_ctx *, struct ce_call *, size_t n,
 		    long long deadline_us);
 enum ce_up	 ce_upstream_one(struct ce_ctx *, struct ce_call *,
 		    long long deadline_us);
+enum ce_up	 ce_upstream_parse(struct ce_ctx *, struct ce_call *,
+		    long status, const char *body, size_t len);
 long long	 ce_deadline(const struct ce_ctx *);
 long long	 ce_now_us(void);
 

@@ -57,6 +57,11 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->worker_poll_ms = 5 * MS_PER_S;
 	cfg->poll_interval_ms = 60 * MS_PER_S;
 	cfg->work_proxy_ttl_ms = 3600 * MS_PER_S;
+	cfg->breaker_threshold = 5;
+	cfg->breaker_cooldown_ms = 5 * MS_PER_S;
+	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
+	cfg->rate_limit = 10;
+	cfg->rate_burst = 20;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -279,6 +284,15 @@ static const struct var vars[] = {
 	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), 100, MS_PER_DAY },
 	{ { "ENRICH_ON_MISS" }, K_INT, NUM(enrich_on_miss), 0, 1 },
 	{ { "WORK_PROXY_TTL" }, K_DUR, NUM(work_proxy_ttl_ms), 0, MS_PER_DAY },
+	{ { "BREAKER_THRESHOLD" }, K_INT, NUM(breaker_threshold), 1, 1000 },
+	{ { "BREAKER_COOLDOWN" }, K_DUR, NUM(breaker_cooldown_ms), 10,
+	    3600 * MS_PER_S },
+	{ { "BREAKER_COOLDOWN_MAX" }, K_DUR, NUM(breaker_cooldown_max_ms), 10,
+	    MS_PER_DAY },
+	{ { "RATE_LIMIT" }, K_INT, NUM(rate_limit), 0, 1000000 },
+	{ { "RATE_BURST" }, K_INT, NUM(rate_burst), 1, 1000000 },
+	{ { "TRUSTED_PROXIES" }, K_STR, STR(trusted_proxies), 0, 0 },
+	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
 };
 
 static int
@@ -423,6 +437,11 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if (cfg->job_timeout_ms <= cfg->request_deadline_ms) {
 		snprintf(err, errsz, "config: JOB_TIMEOUT: must exceed "
 		    "REQUEST_DEADLINE");
+		return CE_ECONFIG;
+	}
+	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
+		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
+		    "be below BREAKER_COOLDOWN");
 		return CE_ECONFIG;
 	}
 	return CE_OK;

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,6 +328,20 @@ static const struct {
 	[CX_STMT_STATS] = { "stats",
 	    "SELECT c2s.stats_json()::text",
 	    0, 1 },
+	/*
+	 * Reserve the next Work API slot of token $1 ($2 ms apart) for
+	 * every machine: the wait in ms before the call may go (sql/0007).
+	 * Not safe to repeat: a repeat would reserve a second slot.
+	 */
+	[CX_STMT_WORK_SPACING] = { "work_spacing",
+	    "INSERT INTO c2s.work_spacing AS w (token_id, next_at) VALUES ($1, "
+	    "clock_timestamp() + make_interval(secs => $2::double precision "
+	    "/ 1000)) ON CONFLICT (token_id) DO UPDATE SET next_at = "
+	    "greatest(w.next_at, clock_timestamp()) + make_interval(secs => "
+	    "$2::double precision / 1000) RETURNING greatest(0, (extract("
+	    "epoch FROM w.next_at - clock_timestamp()) * 1000)::bigint - "
+	    "$2::bigint)",
+	    2, 0 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -337,7 +352,9 @@ struct cx_db {
 	uint64_t	 prepared;	/* bit per statement, this connection */
 	unsigned	 resets;
 	int		 in_tx;		/* inside BEGIN ... COMMIT */
+	int		 probe;		/* connect even if the breaker is open */
 	char		 sqlstate[6];
+	char		 options[96];	/* search_path, statement_timeout */
 	struct ce_ctx	*ctx;
 };
 
@@ -357,7 +374,17 @@ cx_db_new(const char *dsn, struct ce_ctx *ctx)
 		return NULL;
 	}
 	db->ctx = ctx;
+	/* No statement outlives the request's deadline. */
+	snprintf(db->options, sizeof(db->options), "-c search_path= "
+	    "-c statement_timeout=%lld", ctx->cfg.request_deadline_ms);
 	return db;
+}
+
+/* For /ready: connect even when the breaker is open (it probes). */
+void
+cx_db_set_probe(struct cx_db *db, int on)
+{
+	db->probe = on;
 }
 
 void
@@ -420,7 +447,7 @@ db_ensure(struct cx_db *db)
 		NULL
 	};
 	const char	*vals[] = {
-		"3", CE_SERVICE, "-c search_path=", db->dsn, NULL
+		"3", CE_SERVICE, db->options, db->dsn, NULL
 	};
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
@@ -428,6 +455,12 @@ db_ensure(struct cx_db *db)
 	if (db->in_tx) {
 		/* A reset now would run the rest outside the transaction. */
 		db_log_error(db, "connection lost in a transaction", NULL);
+		return CE_EDB;
+	}
+	/* PostgreSQL known down on this machine: fail fast. */
+	if (!db->probe && !cx_breaker_allow(db->ctx, CX_BRK_DB)) {
+		ce_log(db->ctx, CE_LOG_DEBUG, "db: breaker open, not "
+		    "connecting");
 		return CE_EDB;
 	}
 	if (db->conn == NULL) {
@@ -444,8 +477,10 @@ db_ensure(struct cx_db *db)
 	db->prepared = 0;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_log_error(db, "connect", NULL);
+		cx_breaker_result(db->ctx, CX_BRK_DB, 0);
 		return CE_EDB;
 	}
+	cx_breaker_result(db->ctx, CX_BRK_DB, 1);
 	return CE_OK;
 }
 
@@ -465,6 +500,7 @@ db_force_reset(struct cx_db *db)
 	db->prepared = 0;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_log_error(db, "reconnect", NULL);
+		cx_breaker_result(db->ctx, CX_BRK_DB, 0);
 		return CE_EDB;
 	}
 	return CE_OK;
@@ -528,6 +564,7 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 		    NULL, NULL, 0);
 		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			cx_breaker_result(db->ctx, CX_BRK_DB, 1);
 			*out = res;
 			return CE_OK;
 		}

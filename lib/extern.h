@@ -54,6 +54,7 @@ enum cx_stmt {
 	CX_STMT_CUSTOMER_NAME,
 	CX_STMT_CUSTOMER_ID,
 	CX_STMT_STATS,
+	CX_STMT_WORK_SPACING,
 	CX_STMT__MAX
 };
 
@@ -61,6 +62,7 @@ struct cx_db;
 
 struct cx_db	*cx_db_new(const char *dsn, struct ce_ctx *);
 void		 cx_db_free(struct cx_db *);
+void		 cx_db_set_probe(struct cx_db *, int);
 enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
 		    const char *const *params, PGresult **) CE_WUR;
 enum ce_err	 cx_db_begin(struct cx_db *) CE_WUR;
@@ -93,6 +95,8 @@ struct cx_http_req {
 	const char		*user, *pass;	/* HTTP Basic, or NULL */
 	int			 unsafe;	/* not idempotent: retried only
 						   if never sent, or on 429/503 */
+	long long		 not_before_us;	/* first attempt not before
+						   (cx_now_us clock), or 0 */
 	/* Results. */
 	enum cx_http_res	 res;
 	long			 status;
@@ -151,6 +155,7 @@ struct ce_ctx {
 	struct ce_cache	*cache;		/* made on first use */
 	int		 shm_failed;	/* could not map it: database only */
 	int		 procslot;	/* ours in the file's table, or -1 */
+	unsigned	 probing;	/* breakers we probe: bit per cx_brk */
 	int		 worker;	/* c2s-enrich --worker */
 	char		 owner[96];	/* host:pid, for claims */
 	struct ce_buf	 out;		/* response body, reused */
@@ -165,7 +170,42 @@ struct ce_shm	*cx_shm(struct ce_ctx *);
 /* shm.c: the tables of the shared file other modules own. */
 #define CX_SHM_METRICS	2
 #define CX_SHM_PROCS	3
+#define CX_SHM_BREAKERS	4
+#define CX_SHM_SPACING	5
+#define CX_SHM_RATE	6
+#define CX_SPACING_SLOTS 8
+#define CX_RATE_SLOTS	4096
 void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
+uint64_t	 cx_shm_hash(const struct ce_shm *, const char *);
+
+/* breaker.c: circuit breakers shared by the processes of a machine. */
+enum cx_brk {
+	CX_BRK_C2S = 0,
+	CX_BRK_DIRETRIX,
+	CX_BRK_WORK,
+	CX_BRK_DB,
+	CX_BRK__MAX
+};
+size_t		 cx_breaker_size(void);
+const char	*cx_breaker_name(enum cx_brk);
+int		 cx_breaker_allow(struct ce_ctx *, enum cx_brk);
+void		 cx_breaker_result(struct ce_ctx *, enum cx_brk, int ok);
+int		 cx_breaker_state(struct ce_ctx *, enum cx_brk, uint64_t *trips,
+		    uint64_t *rejected);
+
+/* spacing.c: WORK_API_MIN_INTERVAL across processes and machines. */
+size_t		 cx_spacing_size(void);
+long long	 cx_spacing_reserve(struct ce_ctx *);
+
+/* auth.c: API keys on the business routes. */
+enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
+		    enum ce_route, struct ce_resp *);
+
+/* ratelimit.c: a token bucket per client address. */
+size_t		 cx_rate_size(void);
+int		 cx_client_addr(const struct ce_config *, const struct ce_req *,
+		    char *, size_t);
+long long	 cx_rate_take(struct ce_ctx *, const char *addr);
 
 /* metrics.c: counters shared by the processes of a machine. */
 #define CX_PROCS_MAX	256

@@ -53,7 +53,11 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 	enum ce_err	 er;
 
 	(void)req;
+	/* A probe: it connects even while the database's breaker is open,
+	 * and its success closes it. */
+	cx_db_set_probe(ctx->db, 1);
 	er = cx_db_exec(ctx->db, CX_STMT_SCHEMA_VERSION, 0, NULL, &res);
+	cx_db_set_probe(ctx->db, 0);
 	if (er != CE_OK) {
 		/* 42P01: undefined table, so no migration was ever applied. */
 		if (strcmp(cx_db_sqlstate(ctx->db), "42P01") == 0) {

@@ -211,6 +211,27 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 	cx_log_write(&ctx->log, CE_LOG_INFO, ctx->reqid, fields, NULL);
 }
 
+/*
+ * Has the client used up its rate?  Then answer 429 with Retry-After in
+ * "resp" and return 1.
+ */
+static int
+limited(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
+{
+	char		 addr[64], secs[24];
+	long long	 ms;
+
+	if (ctx->cfg.rate_limit <= 0 ||
+	    cx_client_addr(&ctx->cfg, req, addr, sizeof(addr)) == -1 ||
+	    (ms = cx_rate_take(ctx, addr)) == 0)
+		return 0;
+	(void)cx_resp_error(resp, CE_ERATE, "too many requests: at most "
+	    "RATE_LIMIT a second from one address");
+	snprintf(secs, sizeof(secs), "%lld", (ms + 999) / 1000);
+	(void)cx_resp_header(resp, "Retry-After", secs);
+	return 1;
+}
+
 void
 ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 {
@@ -249,6 +270,8 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		goto err;
 	}
 	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
+	if (route != CE_ROUTE_HEALTH && limited(ctx, req, resp))
+		goto out;
 	if (er == CE_EMETHOD) {
 		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
 			(void)cx_resp_header(resp, "Allow", allow);
@@ -258,6 +281,8 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		er = CE_ENOTFOUND;
 		goto err;
 	}
+	if (cx_auth_check(ctx, req, route, resp) != CE_OK)
+		goto out;
 	if ((er = handlers[route](ctx, req, resp)) != CE_OK)
 		goto err;
 	goto out;

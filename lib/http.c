@@ -330,13 +330,21 @@ cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
 		reqs[i]->status = 0;
 		reqs[i]->slot = -1;
 	}
-	for (i = 0; i < n; i++)
+	now = cx_now_us();
+	for (i = 0; i < n; i++) {
+		/* Spaced out (WORK_API_MIN_INTERVAL): started by the loop. */
+		if (reqs[i]->not_before_us > now) {
+			reqs[i]->next_us = reqs[i]->not_before_us;
+			reqs[i]->state = ST_WAITING;
+			continue;
+		}
 		if ((er = attempt_start(h, reqs[i], deadline_us)) != CE_OK) {
 			reqs[i]->res = er == CE_ETIMEOUT ? CX_HTTP_DEADLINE :
 			    CX_HTTP_NETWORK;
 			reqs[i]->state = ST_DONE;
 			pending--;
 		}
+	}
 	while (pending > 0) {
 		mc = curl_multi_perform(h->multi, &still);
 		if (mc != CURLM_OK) {

@@ -442,6 +442,41 @@ render_counts(struct ce_buf *b, const struct region *r)
 	return CE_OK;
 }
 
+/* The circuit breakers: state, trips and calls failed fast. */
+static enum ce_err
+render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
+{
+	static const char *const fam[3][3] = {
+		{ "c2s_breaker_state", "gauge", "Circuit breaker state: 0 "
+		    "closed, 1 open, 2 half open (the next call probes)." },
+		{ "c2s_breaker_trips_total", "counter", "Times a breaker "
+		    "opened." },
+		{ "c2s_breaker_rejected_total", "counter", "Calls failed fast "
+		    "by an open breaker." },
+	};
+	uint64_t	 v[CX_BRK__MAX][3];
+	size_t		 t, f;
+	int		 st;
+	enum ce_err	 er;
+
+	for (t = 0; t < CX_BRK__MAX; t++) {
+		if ((st = cx_breaker_state(ctx, (enum cx_brk)t, &v[t][1],
+		    &v[t][2])) < 0)
+			return CE_OK;
+		v[t][0] = (uint64_t)st;
+	}
+	for (f = 0; f < 3; f++) {
+		if ((er = head(b, fam[f][0], fam[f][1], fam[f][2])) != CE_OK)
+			return er;
+		for (t = 0; t < CX_BRK__MAX; t++)
+			if ((er = ce_buf_printf(b, "%s{target=\"%s\"} %llu\n",
+			    fam[f][0], cx_breaker_name((enum cx_brk)t),
+			    (unsigned long long)v[t][f])) != CE_OK)
+				return er;
+	}
+	return CE_OK;
+}
+
 /* Live processes: how many per role, and each one's memory. */
 static enum ce_err
 render_procs(struct ce_ctx *ctx, struct ce_buf *b)
@@ -494,6 +529,7 @@ cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
 	if ((er = render_requests(b, r)) != CE_OK ||
 	    (er = render_upstreams(b, r)) != CE_OK ||
 	    (er = render_counts(b, r)) != CE_OK ||
+	    (er = render_breakers(ctx, b)) != CE_OK ||
 	    (er = render_procs(ctx, b)) != CE_OK)
 		return er;
 	return ce_buf_printf(b, "# HELP c2s_dedup_slots_used Slots of the "

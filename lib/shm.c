@@ -4,10 +4,10 @@
  *
  * Layout: a 4 KiB header (magic, layout version, a random hash key, and a
  * directory of tables by kind, offset, slot count and slot size), then
- * the tables, each starting on a page: the de-duplication slots, the
- * metrics counters and the table of live processes (both owned by
- * metrics.c, which gives their sizes).  Rate-limit buckets and Work API
- * spacing will be further entries of the directory.
+ * the tables, each starting on a page: the de-duplication slots, then
+ * tables other modules own and size: the metrics counters and the live
+ * processes (metrics.c), the circuit breakers (breaker.c), Work API
+ * spacing (spacing.c) and the rate-limit buckets (ratelimit.c).
  * A file whose magic, version or sizes do not add up is rebuilt, never
  * trusted; the file only grows, so a process still mapping an old layout
  * cannot fault on a truncated page.
@@ -41,13 +41,13 @@
 #include "extern.h"
 
 #define SHM_MAGIC	"C2SENRSH"
-#define SHM_VERSION	2
+#define SHM_VERSION	3
 #define SHM_HDR_SIZE	4096
 #define SHM_TABLES	8
 #define PROBE		16
 
 enum { TAB_NONE = 0, TAB_DEDUP = 1 };
-#define NTABS		3	/* dedup, metrics, processes */
+#define NTABS		6	/* dedup and the CX_SHM_* tables */
 enum { SLOT_EMPTY = 0, SLOT_INFLIGHT = 1, SLOT_DONE = 2 };
 
 struct tab {
@@ -205,6 +205,15 @@ layout(uint32_t nslots, struct tab *t)
 	t[2].kind = CX_SHM_PROCS;
 	t[2].nslots = CX_PROCS_MAX;
 	t[2].slotsize = (uint32_t)cx_procs_slot_size();
+	t[3].kind = CX_SHM_BREAKERS;
+	t[3].nslots = CX_BRK__MAX;
+	t[3].slotsize = (uint32_t)cx_breaker_size();
+	t[4].kind = CX_SHM_SPACING;
+	t[4].nslots = CX_SPACING_SLOTS;
+	t[4].slotsize = (uint32_t)cx_spacing_size();
+	t[5].kind = CX_SHM_RATE;
+	t[5].nslots = CX_RATE_SLOTS;
+	t[5].slotsize = (uint32_t)cx_rate_size();
 	for (i = 0; i < NTABS; i++) {
 		t[i].offset = off;
 		off = page_up(off + (size_t)t[i].nslots * t[i].slotsize);
@@ -359,12 +368,13 @@ ce_shm_slots(const struct ce_shm *s)
 	return s->nslots;
 }
 
-static uint64_t
-key_hash(const struct ce_shm *s, const char *key)
+/* SipHash of "key" under the file's own key; never 0 (a free slot). */
+uint64_t
+cx_shm_hash(const struct ce_shm *s, const char *key)
 {
 	uint64_t	 h = ce_siphash(s->hdr->key, key, strlen(key));
 
-	return h != 0 ? h : 1;		/* 0 marks an empty slot */
+	return h != 0 ? h : 1;
 }
 
 /* Is this slot free for a new claim at "now"? */
@@ -400,7 +410,7 @@ static enum ce_claim
 claim(struct ce_shm *s, const char *key, long long inflight_ms,
     int *outcome, int redo)
 {
-	uint64_t	 h = key_hash(s, key);
+	uint64_t	 h = cx_shm_hash(s, key);
 	int64_t		 now = now_ms();
 	struct slot	*sl, *fr = NULL;
 	uint32_t	 i, k;
@@ -466,7 +476,7 @@ void
 ce_dedup_done(struct ce_shm *s, const char *key, long long ttl_ms,
     int outcome)
 {
-	uint64_t	 h = key_hash(s, key);
+	uint64_t	 h = cx_shm_hash(s, key);
 	struct slot	*sl;
 
 	if (ce_shm_lock(s) == -1)
@@ -484,7 +494,7 @@ ce_dedup_done(struct ce_shm *s, const char *key, long long ttl_ms,
 void
 ce_dedup_release(struct ce_shm *s, const char *key)
 {
-	uint64_t	 h = key_hash(s, key);
+	uint64_t	 h = cx_shm_hash(s, key);
 	struct slot	*sl;
 
 	if (ce_shm_lock(s) == -1)

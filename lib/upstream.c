@@ -641,6 +641,52 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 	}
 }
 
+/*
+ * Classify "len" bytes of "body" answered with HTTP "status" as the
+ * answer to call "c" (c->kind set), filling its results as a real call
+ * would; no network.  For the fuzz drivers and the parsers' tests.  The
+ * caller frees c->dossier with ce_dossier_free().
+ */
+enum ce_up
+ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
+    const char *body, size_t len)
+{
+	struct cx_http_req	 r;
+	enum ce_up		 u;
+
+	memset(&c->lead, 0, sizeof(c->lead));
+	memset(&c->cands, 0, sizeof(c->cands));
+	memset(&c->dossier, 0, sizeof(c->dossier));
+	memset(&c->list, 0, sizeof(c->list));
+	c->api_status = 0;
+	cx_http_req_init(&r, "fuzz", "GET");
+	ce_strlcpy(r.log_path, "/fuzz", sizeof(r.log_path));
+	r.res = CX_HTTP_OK;
+	r.status = status;
+	if (ce_buf_append(&r.resp, body, len) != CE_OK)
+		r.res = CX_HTTP_TOOBIG;
+	u = (unsigned)c->kind < CE_CALL__MAX ? interpret(ctx, c, &r) :
+	    CE_UP_INVALID;
+	cx_http_req_free(&r);
+	return u;
+}
+
+/* The breaker that guards the API of a call. */
+static enum cx_brk
+breaker_of(enum ce_call_kind k)
+{
+	switch (k) {
+	case CE_CALL_DX_PHONE:
+	case CE_CALL_DX_EMAIL:
+		return CX_BRK_DIRETRIX;
+	case CE_CALL_WORK_CPF:
+	case CE_CALL_WORK_PHONE:
+		return CX_BRK_WORK;
+	default:
+		return CX_BRK_C2S;
+	}
+}
+
 void
 ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
     long long deadline_us)
@@ -650,6 +696,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 	char			 auth[CX_HTTP_MAXPAR][CE_SECRET_MAX + 32];
 	char			*bodies[CX_HTTP_MAXPAR];
 	size_t			 i, nrun = 0;
+	long long		 wait_ms;
 	enum ce_err		 er;
 
 	memset(bodies, 0, sizeof(bodies));
@@ -685,6 +732,27 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			reqs[i].state = -1;
 			continue;
 		}
+		/* An upstream whose breaker is open is not called at all. */
+		if (!cx_breaker_allow(ctx, breaker_of(c->kind))) {
+			ce_log(ctx, CE_LOG_WARN, "%s %s: breaker open, not called",
+			    reqs[i].api, reqs[i].log_path);
+			c->res = CE_UP_DOWN;
+			reqs[i].state = -1;
+			continue;
+		}
+		if ((c->kind == CE_CALL_WORK_CPF ||
+		    c->kind == CE_CALL_WORK_PHONE) &&
+		    (wait_ms = cx_spacing_reserve(ctx)) > 0) {
+			if (cx_now_us() + wait_ms * 1000 >= deadline_us) {
+				ce_log(ctx, CE_LOG_WARN, "%s %s: next slot in "
+				    "%lld ms, after the deadline", reqs[i].api,
+				    reqs[i].log_path, wait_ms);
+				c->res = CE_UP_DEADLINE;
+				reqs[i].state = -1;
+				continue;
+			}
+			reqs[i].not_before_us = cx_now_us() + wait_ms * 1000;
+		}
 		run[nrun++] = &reqs[i];
 	}
 	if (nrun > 0 && ctx->http == NULL &&
@@ -705,6 +773,11 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		calls[i].elapsed_us = reqs[i].elapsed_us;
 		calls[i].res = er != CE_OK ? CE_UP_DOWN :
 		    interpret(ctx, &calls[i], &reqs[i]);
+		/* The deadline says nothing of the upstream; the rest does. */
+		if (calls[i].res != CE_UP_DEADLINE)
+			cx_breaker_result(ctx, breaker_of(calls[i].kind),
+			    calls[i].res != CE_UP_DOWN &&
+			    calls[i].res != CE_UP_BADRESP);
 		cx_metrics_upstream(ctx, calls[i].kind, calls[i].res,
 		    reqs[i].elapsed_us);
 		ce_log(ctx, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "

@@ -27,7 +27,7 @@
 	/* The upstreams of /api/v1/stats, by the api label of /metrics. */
 	var METRIC_API = {c2s: 'c2s', diretrix: 'diretrix', work_api: 'work'};
 	/* Upstream outcomes that count as a failure of the upstream. */
-	var UP_FAILED = ['down', 'bad_response', 'deadline'];
+	var UP_FAILED = ['provider_down', 'bad_response', 'deadline'];
 
 	/* Lead outcomes in the order they are stacked, bottom first. */
 	var OUTCOMES = ['completed', 'basic', 'partial', 'unenriched',

@@ -1,0 +1,85 @@
+/*
+ * auth.c -- API keys (API_KEYS, a comma-separated list) on the business
+ * routes.  A key comes in X-API-Key or as "Authorization: Bearer KEY"; it
+ * is compared with every configured key, each in constant time, with no
+ * early exit, so the time taken says nothing of which key came close.
+ * /health, /ready and the webhooks (which have secrets of their own) are
+ * open, and /metrics when METRICS_OPEN=1.  No key configured: no check.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+/* Does "route" need a key under this configuration? */
+static int
+needed(const struct ce_config *cfg, enum ce_route route)
+{
+	if (cfg->api_keys[0] == '\0')
+		return 0;
+	switch (route) {
+	case CE_ROUTE_HEALTH:
+	case CE_ROUTE_READY:
+	case CE_ROUTE_WEBHOOK_C2S:
+	case CE_ROUTE_WEBHOOK_GOOGLE:
+		return 0;
+	case CE_ROUTE_METRICS:
+		return !cfg->metrics_open;
+	default:
+		return 1;
+	}
+}
+
+/* Is "given" one of the configured keys?  Every key is compared. */
+static int
+known(const char *keys, const char *given)
+{
+	char		 k[sizeof(((struct ce_config *)0)->api_keys)];
+	const char	*p = keys, *e;
+	size_t		 n;
+	int		 match = 0;
+
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ')
+			p++;
+		e = p + strcspn(p, ",");
+		n = (size_t)(e - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n > 0 && n < sizeof(k)) {
+			memcpy(k, p, n);
+			k[n] = '\0';
+			match |= ce_ct_streq(given, k);
+		}
+		p = e;
+	}
+	return match;
+}
+
+/*
+ * Check the request's key for "route".  Returns CE_OK, or CE_EAUTH with
+ * a 401 error body and a WWW-Authenticate header written in "resp".
+ */
+enum ce_err
+cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
+    enum ce_route route, struct ce_resp *resp)
+{
+	const char	*given = ce_req_param(req, "HTTP_X_API_KEY");
+	const char	*a = ce_req_param(req, "HTTP_AUTHORIZATION");
+
+	if (!needed(&ctx->cfg, route))
+		return CE_OK;
+	if ((given == NULL || given[0] == '\0') && a != NULL &&
+	    strncasecmp(a, "Bearer ", 7) == 0)
+		given = a + 7;
+	if (given != NULL && given[0] != '\0' &&
+	    known(ctx->cfg.api_keys, given))
+		return CE_OK;
+	(void)cx_resp_error(resp, CE_EAUTH, given == NULL || given[0] == '\0' ?
+	    "missing API key (X-API-Key or Authorization: Bearer)" :
+	    "invalid API key");
+	(void)cx_resp_header(resp, "WWW-Authenticate",
+	    "Bearer realm=\"" CE_SERVICE "\"");
+	return CE_EAUTH;
+}
