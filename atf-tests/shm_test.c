@@ -125,10 +125,14 @@ ATF_TC_BODY(claim__dead_owner_reclaimed, tc)
 	ce_shm_close(s);
 	if ((pid = fork()) == 0) {
 		char	 err[256];
+		int	 own;
 
 		s = ce_shm_open(PATH, 64, err, sizeof(err));
-		_exit(s != NULL && ce_dedup_claim(s, "k", 600000, &out) ==
-		    CE_CLAIM_OWN ? 0 : 1);
+		own = s != NULL && ce_dedup_claim(s, "k", 600000, &out) ==
+		    CE_CLAIM_OWN;
+		/* Unmapped, but the claim stays in the file with our pid. */
+		ce_shm_close(s);
+		_exit(own ? 0 : 1);
 	}
 	ATF_REQUIRE(pid > 0);
 	ATF_REQUIRE_EQ(waitpid(pid, &st, 0), pid);
