@@ -15,13 +15,17 @@
 DOC="$TOP/web/api-docs/openapi.yml"
 JS="$TOP/atf-tests/openapi"
 
-# run_js SCRIPT [ARGS]: one of the scripts of atf-tests/openapi, whose
-# packages `make openapi-deps` installs.
+# The scripts' packages, which `make openapi-deps` installs.
+need_packages() {
+	[ -d "$JS/node_modules" ] ||
+	    atf_fail "atf-tests/openapi/node_modules missing: run make openapi-deps"
+}
+
+# run_js SCRIPT [ARGS]: one of the scripts of atf-tests/openapi.
 run_js() {
 	local script=$1
 	shift
-	[ -d "$JS/node_modules" ] ||
-	    atf_fail "atf-tests/openapi/node_modules missing: run make openapi-deps"
+	need_packages
 	node "$JS/$script" "$@"
 }
 
@@ -63,7 +67,7 @@ document__valid_head() {
 	atf_set require.progs node
 }
 document__valid_body() {
-	run_js validate.js "$DOC" >/dev/null 2>&1 # fails early without packages
+	need_packages
 	atf_check -o match:'^valid: ' node "$JS/validate.js" "$DOC"
 }
 
