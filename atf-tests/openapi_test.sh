@@ -98,7 +98,8 @@ routes__answer_documented_statuses_body() {
 	# Fresh lead ids of the simulator variants the examples ask for: a
 	# lead run before is answered from the de-duplication table.
 	mkdir fresh
-	run_js walk.js needs --doc "$DOC" >needs || atf_fail "walk.js needs"
+	run_js walk.js needs --doc "$DOC" --secrets secrets >needs ||
+	    atf_fail "walk.js needs"
 	while read -r n variant prefix; do
 		f="fresh/$variant${prefix:+_$prefix}"
 		i=0

@@ -29,7 +29,7 @@
 // line is taken as not enforced in this run.
 //
 // Prints one line per request ("ok" or "FAIL" with the reasons), then
-// "N requests, M failed"; exits 1 when any failed, 2 on a usage error.
+// "N checks, M failed"; exits 1 when any failed, 2 on a usage error.
 'use strict';
 
 const fs = require('fs');
@@ -445,7 +445,7 @@ function reporter() {
 			    (extra ? `\n     ${extra}` : ''));
 		},
 		end() {
-			console.log(`${n} requests, ${failed} failed`);
+			console.log(`${n} checks, ${failed} failed`);
 			return failed === 0;
 		},
 	};
