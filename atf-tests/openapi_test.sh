@@ -94,10 +94,11 @@ routes__answer_documented_statuses_head() {
 routes__answer_documented_statuses_body() {
 	local n variant prefix i f
 	shared_stack
+	export PGHOST PGUSER PGDATABASE
 	secrets
 	# Fresh lead ids of the simulator variants the examples ask for: a
 	# lead run before is answered from the de-duplication table.
-	mkdir fresh
+	rm -rf fresh && mkdir fresh
 	run_js walk.js needs --doc "$DOC" --secrets secrets >needs ||
 	    atf_fail "walk.js needs"
 	while read -r n variant prefix; do
@@ -127,6 +128,38 @@ routes__undocumented_methods_405_body() {
 	walk methods
 }
 
+atf_test_case customers__enrich_on_miss cleanup
+customers__enrich_on_miss_head() {
+	atf_set descr "with ENRICH_ON_MISS=1 (a stack of its own), a CPF " \
+	    "not stored comes from the Work API (source work_api), and " \
+	    "the customer routes still answer as documented"
+	atf_set require.progs "node curl jq spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 300
+}
+customers__enrich_on_miss_body() {
+	# TMPDIR: lighttpd (as www-data) buffers large bodies in TMPDIR,
+	# and kyua's TMPDIR is not writable by it (a 500, not the 413).
+	private_stack ENRICH_ON_MISS=1 TMPDIR=/tmp
+	secrets
+	# A CPF of the simulator nobody stored: fetched, stored, then stored.
+	expect_status 200 GET '/api/v1/contributor/customer?cpf=11144477735'
+	json '.by == "cpf" and .source == "work_api" and .count == 1 and
+	    .customers[0].cpf == "11144477735" and
+	    .customers[0].dossier.source == "work_api"'
+	expect_status 200 POST /api/v1/enrich \
+	    -H 'Content-Type: application/json' -d '{"cpf":"111.444.777-35"}'
+	json '.source == "database" and .customers[0].cpf == "11144477735"'
+	# The Work API down: 502 (a 404 without ENRICH_ON_MISS).
+	expect_status 502 GET '/api/v1/contributor/customer?cpf=99999900291'
+	expect_json_error upstream_error
+	walk examples --only lookupCustomer,enrichCustomer,getCustomer \
+	    --secrets secrets
+	private_stack_stop
+}
+customers__enrich_on_miss_cleanup() {
+	private_stack_stop
+}
+
 atf_test_case static__pages_served
 static__pages_served_head() {
 	atf_set descr "/docs, /status and /api-docs/openapi.yml answer as " \
@@ -147,5 +180,6 @@ atf_init_test_cases() {
 	atf_add_test_case document__matches_route_table
 	atf_add_test_case routes__answer_documented_statuses
 	atf_add_test_case routes__undocumented_methods_405
+	atf_add_test_case customers__enrich_on_miss
 	atf_add_test_case static__pages_served
 }

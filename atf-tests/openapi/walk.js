@@ -10,7 +10,8 @@
 //             is not x-static is a route (no stack needed);
 //   needs     print the fresh lead ids the examples mode will use, one
 //             line "COUNT VARIANT [PREFIX]" per simulator variant;
-//   examples  send every operation's requests built from the document's
+//   examples  send every operation's requests (or those of --only
+//             OPERATION-ID,...) built from the document's
 //             examples (the good one, each bad one, the links of its
 //             answers, the credentials checks, and the errors every route
 //             shares) and check each answer: its status is documented for
@@ -59,6 +60,7 @@ function parseArgs(argv) {
 		else if (k === '--routes') a.routes = v;
 		else if (k === '--fresh') a.fresh = v;
 		else if (k === '--secrets') a.secretsFile = v;
+		else if (k === '--only') a.only = v.split(',');
 		else usage(`unknown option ${k}`);
 	}
 	if (!['table', 'needs', 'examples', 'methods', 'static'].includes(a.mode))
@@ -499,8 +501,18 @@ function freshSource(args, counts) {
 	};
 }
 
+// The operations of the service (not x-static) to walk: all, or --only.
+function walked(ctx) {
+	const only = ctx.args.only;
+	for (const id of only || [])
+		if (!ctx.byId.has(id))
+			usage(`--only: no operation ${id}`);
+	return ctx.ops.filter((x) => !x.item['x-static'] &&
+	    (!only || only.includes(x.op.operationId)));
+}
+
 async function modeExamples(ctx, out) {
-	for (const o of ctx.ops.filter((x) => !x.item['x-static']))
+	for (const o of walked(ctx))
 		for (const r of planOperation(o, ctx))
 			await run(ctx, r, out);
 }
@@ -616,7 +628,7 @@ async function main() {
 		checkTable(api, routeTable(args.routes), out);
 		break;
 	case 'needs':
-		for (const o of ctx.ops.filter((x) => !x.item['x-static']))
+		for (const o of walked(ctx))
 			planOperation(o, ctx);
 		for (const [spec, n] of counts)
 			console.log(`${n} ${spec}`);
