@@ -27,6 +27,7 @@ clear_env(void)
 		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
 		"RETRY_SCHEDULE", "RETRY_UNIT", "JOB_TIMEOUT", "JOB_MAX_TRIES",
 		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
+		"ENRICH_ON_MISS", "WORK_PROXY_TTL",
 	};
 	size_t	 i;
 
@@ -92,6 +93,14 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.ncpf_tiers, 3);
 	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_WORK_PHONE);
 	ATF_CHECK_EQ(c.work_phone_lookup, 0);
+	ATF_CHECK_EQ(c.enrich_on_miss, 0);
+	ATF_CHECK_EQ(c.work_proxy_ttl_ms, 3600LL * 1000);
+
+	setenv("ENRICH_ON_MISS", "1", 1);
+	setenv("WORK_PROXY_TTL", "10m", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.enrich_on_miss, 1);
+	ATF_CHECK_EQ(c.work_proxy_ttl_ms, 600LL * 1000);
 
 	setenv("CPF_TIERS", "diretrix_email, diretrix_phone", 1);
 	setenv("WORK_PHONE_LOOKUP", "1", 1);
@@ -149,6 +158,8 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "WEBHOOK_MAX_EVENTS", "0" },
 		{ "RUN_POLLER", "yes" },
 		{ "POLL_INTERVAL", "10" "ms" },
+		{ "ENRICH_ON_MISS", "true" },
+		{ "WORK_PROXY_TTL", "2d" },
 	};
 	struct ce_config	 c;
 	char			 err[256];

@@ -39,9 +39,7 @@ notes() {
 
 # calls API SUBSTRING: how many calls to API had SUBSTRING in their path.
 calls() {
-	curl -s "$SIM/__sim/calls?api=$1" |
-	    jq --arg s "$2" '[.calls[] | select(.path | contains($s)) |
-	    .count] | add // 0'
+	sim_calls "$@"
 }
 
 atf_test_case completed_golden

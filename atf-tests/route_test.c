@@ -25,6 +25,15 @@ ATF_TC_BODY(route_match__known_paths, tc)
 		{ "/health", "GET", CE_ROUTE_HEALTH },
 		{ "/health", "HEAD", CE_ROUTE_HEALTH },
 		{ "/ready", "GET", CE_ROUTE_READY },
+		{ "/api/v1/leads/process", "GET", CE_ROUTE_LEADS_PROCESS },
+		{ "/api/v1/c2s/enrich/abc", "POST", CE_ROUTE_C2S_ENRICH },
+		{ "/api/v1/contributor/customer", "GET",
+		    CE_ROUTE_CUSTOMER_LOOKUP },
+		{ "/api/v1/enrich", "POST", CE_ROUTE_ENRICH },
+		{ "/api/v1/customers/x", "GET", CE_ROUTE_CUSTOMER },
+		{ "/api/v1/work/modules/all", "GET", CE_ROUTE_WORK_MODULE },
+		{ "/api/v1/work/modules/cpf", "GET", CE_ROUTE_WORK_MODULE },
+		{ "/api/v1/stats", "GET", CE_ROUTE_STATS },
 	};
 	enum ce_route	 r;
 	unsigned	 al;
@@ -44,7 +53,9 @@ ATF_TC_BODY(route_match__unknown_is_404, tc)
 {
 	static const char *const paths[] = {
 		"/", "/healthz", "/health/", "/Health", "/health/x", "",
-		"//health", "/ready.json",
+		"//health", "/ready.json", "/api/v1/customers/",
+		"/api/v1/customers/a/b", "/api/v1/work/modules",
+		"/api/v1/stats/x", "/api/v1/contributor/customer/1",
 	};
 	enum ce_route	 r;
 	unsigned	 al;

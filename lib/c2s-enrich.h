@@ -146,6 +146,9 @@ struct ce_config {
 	long long	 worker_poll_ms;	/* queue poll without NOTIFY */
 	long long	 run_poller;		/* 0 or 1 */
 	long long	 poll_interval_ms;
+	/* The read side of the API (issue [6/9]). */
+	long long	 enrich_on_miss;	/* 0 or 1: CPF lookups pay */
+	long long	 work_proxy_ttl_ms;	/* WORK_PROXY_TTL: 1 h */
 };
 
 /*
@@ -346,6 +349,8 @@ struct ce_call {
 	const char	*arg2;
 	enum ce_up	 res;
 	long		 status;	/* HTTP status of the last attempt */
+	long		 api_status;	/* Work API error-in-200: its status
+					   or code (403, 404, 429), else 0 */
 	int		 unanswered;	/* it may have reached the server,
 					   but no answer came */
 	int		 attempts;
@@ -429,6 +434,11 @@ enum ce_route {
 	CE_ROUTE_C2S_ENRICH,
 	CE_ROUTE_WEBHOOK_C2S,
 	CE_ROUTE_WEBHOOK_GOOGLE,
+	CE_ROUTE_CUSTOMER_LOOKUP,	/* GET /api/v1/contributor/customer */
+	CE_ROUTE_ENRICH,		/* POST /api/v1/enrich */
+	CE_ROUTE_CUSTOMER,		/* GET /api/v1/customers/{uuid} */
+	CE_ROUTE_WORK_MODULE,		/* GET /api/v1/work/modules/{m} */
+	CE_ROUTE_STATS,
 	CE_ROUTE__MAX
 };
 

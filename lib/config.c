@@ -56,6 +56,7 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->job_max_tries = 5;
 	cfg->worker_poll_ms = 5 * MS_PER_S;
 	cfg->poll_interval_ms = 60 * MS_PER_S;
+	cfg->work_proxy_ttl_ms = 3600 * MS_PER_S;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -276,6 +277,8 @@ static const struct var vars[] = {
 	    3600 * MS_PER_S },
 	{ { "RUN_POLLER" }, K_INT, NUM(run_poller), 0, 1 },
 	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), 100, MS_PER_DAY },
+	{ { "ENRICH_ON_MISS" }, K_INT, NUM(enrich_on_miss), 0, 1 },
+	{ { "WORK_PROXY_TTL" }, K_DUR, NUM(work_proxy_ttl_ms), 0, MS_PER_DAY },
 };
 
 static int

@@ -1,8 +1,9 @@
 /*
  * ctx.c -- the per-process context: a copy of the configuration, the log
- * sink, process facts, the database handle (connected lazily) and the
- * reused response buffer.  Every per-process resource is reachable from
- * here and released by ce_ctx_free().
+ * sink, process facts, the database handle (connected lazily), the local
+ * cache (made on first use) and the reused response buffer.  Every
+ * per-process resource is reachable from here and released by
+ * ce_ctx_free().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +62,26 @@ void
 ce_ctx_set_logfd(struct ce_ctx *ctx, int fd)
 {
 	ctx->log.fd = fd;
+}
+
+/* The process's cache, made on first use; NULL when disabled or short of
+ * memory. */
+struct ce_cache *
+cx_cache(struct ce_ctx *ctx)
+{
+	if (ctx->cache == NULL && ctx->cfg.cache_max_bytes > 0)
+		ctx->cache = ce_cache_new((size_t)ctx->cfg.cache_max_bytes);
+	return ctx->cache;
+}
+
+/* Cache the string "val" under "key"; a failure only costs a later call. */
+void
+cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
+    long long ttl_ms)
+{
+	struct ce_cache	*c = cx_cache(ctx);
+
+	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
+	    CE_ENOMEM)
+		ce_log(ctx, CE_LOG_WARN, "cache: out of memory");
 }

@@ -7,6 +7,7 @@
  * built from data.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,9 @@ static const struct {
 	    "make_interval(secs => $7::double precision / 1000) END, "
 	    "note_state = coalesce(nullif($8, ''), note_state), "
 	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
+	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
 	    "updated_at = now() WHERE lead_id = $1",
-	    9, 1 },
+	    11, 1 },
 	/* The newest dossier of a CPF younger than $2 milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
 	    "SELECT d.raw::text FROM c2s.dossiers d "
@@ -80,7 +82,8 @@ static const struct {
 	    " RETURNING id, (xmax = 0) AS created"
 	    "), lp AS ("
 	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
-	    " SELECT $5, id, $6 FROM p ON CONFLICT (lead_id, person_id)"
+	    " SELECT $5, id, $6 FROM p WHERE $5::text IS NOT NULL"
+	    " ON CONFLICT (lead_id, person_id)"
 	    " DO UPDATE SET found_by = EXCLUDED.found_by"
 	    "), j AS (SELECT $7::jsonb AS raw"
 	    "), d AS ("
@@ -298,14 +301,40 @@ static const struct {
 	    "/ 1000)) ON CONFLICT (kind, ref) WHERE state = 'queued' "
 	    "DO NOTHING",
 	    4, 1 },
+	/*
+	 * Stored persons as the API shows them (sql/0006): by CPF, by a
+	 * contact ($1 type, $2 value), by a prefix of the folded name ($1,
+	 * and $2 the first string after every string with that prefix, so
+	 * the index serves a generic plan too), by id.  $3 limit, $4 offset.
+	 */
+	[CX_STMT_CUSTOMER_CPF] = { "customer_cpf",
+	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
+	    "WHERE cpf = $1",
+	    1, 1 },
+	[CX_STMT_CUSTOMER_CONTACT] = { "customer_contact",
+	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT DISTINCT "
+	    "person_id AS id FROM c2s.contacts WHERE type = $1 AND value = $2 "
+	    "ORDER BY person_id LIMIT $3::int OFFSET $4::int) x ORDER BY x.id",
+	    4, 1 },
+	[CX_STMT_CUSTOMER_NAME] = { "customer_name",
+	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
+	    "WHERE name_folded ~>=~ $1 AND name_folded ~<~ $2 "
+	    "ORDER BY name_folded, id LIMIT $3::int OFFSET $4::int",
+	    4, 1 },
+	[CX_STMT_CUSTOMER_ID] = { "customer_id",
+	    "SELECT c2s.customer_json($1::uuid)::text",
+	    1, 1 },
+	[CX_STMT_STATS] = { "stats",
+	    "SELECT c2s.stats_json()::text",
+	    0, 1 },
 };
 
-_Static_assert(CX_STMT__MAX <= 32, "prepared statements are one bit each");
+_Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
 
 struct cx_db {
 	char		*dsn;
 	PGconn		*conn;
-	unsigned	 prepared;	/* bit per statement, this connection */
+	uint64_t	 prepared;	/* bit per statement, this connection */
 	unsigned	 resets;
 	int		 in_tx;		/* inside BEGIN ... COMMIT */
 	char		 sqlstate[6];
@@ -484,7 +513,7 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 		db->sqlstate[0] = '\0';
 		if (db_ensure(db) != CE_OK)
 			return CE_EDB;
-		if ((db->prepared & (1u << s)) == 0) {
+		if ((db->prepared & ((uint64_t)1 << s)) == 0) {
 			res = PQprepare(db->conn, stmts[s].name, stmts[s].sql,
 			    nparams, NULL);
 			if (res == NULL ||
@@ -493,7 +522,7 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 				goto failed;
 			}
 			PQclear(res);
-			db->prepared |= 1u << s;
+			db->prepared |= (uint64_t)1 << s;
 		}
 		res = PQexecPrepared(db->conn, stmts[s].name, nparams, params,
 		    NULL, NULL, 0);

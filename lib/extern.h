@@ -49,6 +49,11 @@ enum cx_stmt {
 	CX_STMT_CLAIM_REDO,
 	CX_STMT_JOB_AGAIN,
 	CX_STMT_LEAD_COVERED,
+	CX_STMT_CUSTOMER_CPF,
+	CX_STMT_CUSTOMER_CONTACT,
+	CX_STMT_CUSTOMER_NAME,
+	CX_STMT_CUSTOMER_ID,
+	CX_STMT_STATS,
 	CX_STMT__MAX
 };
 
@@ -152,6 +157,12 @@ struct ce_ctx {
 	char		 reqid[64];	/* current request's id, or "" */
 };
 
+/* ctx.c: the process's cache, made on first use (NULL when disabled). */
+struct ce_cache	*cx_cache(struct ce_ctx *);
+void		 cx_cache_put(struct ce_ctx *, const char *key,
+		    const char *val, long long ttl_ms);
+#define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
+
 /* pipeline.c: the lead pipeline of DESIGN.md section 5. */
 enum cx_outcome {
 	CX_OUT_NONE = 0,	/* stopped before an outcome ("received") */
@@ -210,6 +221,8 @@ struct cx_run {
 
 enum ce_err	 cx_pipeline(struct ce_ctx *, const char *lead_id,
 		    const char *source, int flags, struct cx_run *);
+enum ce_err	 cx_pipeline_person(struct ce_ctx *, const char *cpf,
+		    struct cx_run *);
 enum ce_err	 cx_pipeline_form(struct ce_ctx *, const struct ce_lead *,
 		    const char *cpf, struct cx_run *, struct ce_buf *note);
 enum ce_err	 cx_pipeline_deliver(struct ce_ctx *, struct cx_run *,
@@ -255,6 +268,21 @@ enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct ce_req *,
 enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 
+/* h_customer.c: stored persons; h_work.c: the Work API proxy;
+ * h_stats.c: the figures of the status page. */
+enum ce_err	 cx_h_customer_lookup(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_enrich(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_customer(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_stats(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+const char	*cx_path_tail(const struct ce_req *, const char *prefix,
+		    char *, size_t);
+
 /* google.c: a Google Ads form's job (kind 'google_ads'). */
 int		 cx_google_job(struct ce_ctx *, const char *form_id,
 		    char *result, size_t rsz, char *error, size_t esz);
@@ -270,6 +298,10 @@ enum ce_err	 cx_secret_check(const struct ce_req *, const char *secret,
 
 /* handle.c: error bodies with a message of the handler's choosing. */
 enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);
+enum ce_err	 cx_resp_errorc(struct ce_resp *, enum ce_err,
+		    const char *code, const char *msg);
+enum ce_err	 cx_refuse(struct ce_resp *, enum ce_err, const char *code,
+		    const char *msg);
 enum ce_err	 cx_resp_header(struct ce_resp *, const char *name,
 		    const char *value);
 

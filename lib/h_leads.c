@@ -199,17 +199,9 @@ enum ce_err
 cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	const char	*id;
 	char		 buf[64];
-	size_t		 len;
 
-	if (strncmp(req->uri, ENRICH_PREFIX, strlen(ENRICH_PREFIX)) != 0)
-		return CE_EINPUT;
-	id = req->uri + strlen(ENRICH_PREFIX);
-	len = strcspn(id, "?");
-	if (len >= sizeof(buf))
+	if (cx_path_tail(req, ENRICH_PREFIX, buf, sizeof(buf)) == NULL)
 		return bad_id(resp);
-	memcpy(buf, id, len);
-	buf[len] = '\0';
 	return lead_run(ctx, buf, resp, 1);
 }

@@ -24,6 +24,11 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_C2S_ENRICH] = cx_h_c2s_enrich,
 	[CE_ROUTE_WEBHOOK_C2S] = cx_h_webhook_c2s,
 	[CE_ROUTE_WEBHOOK_GOOGLE] = cx_h_webhook_google,
+	[CE_ROUTE_CUSTOMER_LOOKUP] = cx_h_customer_lookup,
+	[CE_ROUTE_ENRICH] = cx_h_enrich,
+	[CE_ROUTE_CUSTOMER] = cx_h_customer,
+	[CE_ROUTE_WORK_MODULE] = cx_h_work_module,
+	[CE_ROUTE_STATS] = cx_h_stats,
 };
 
 /* The value of CGI parameter "name", or NULL. */
@@ -64,15 +69,18 @@ cx_resp_header(struct ce_resp *resp, const char *name, const char *value)
 
 /*
  * Replace the body of "resp" with the JSON error of "er":
- * {"error": msg or the enum's text, "code": the enum's code}, and set the
- * status.  Returns CE_OK, or the buffer's error (the body is then empty).
+ * {"error": msg or the enum's text, "code": code or the enum's code}, and
+ * set the status of "er".  Returns CE_OK, or the buffer's error (the body
+ * is then empty).
  */
 enum ce_err
-cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
+cx_resp_errorc(struct ce_resp *resp, enum ce_err er, const char *code,
+    const char *msg)
 {
 	enum ce_err	 e;
-	const char	*code = ce_err_code(er);
 
+	if (code == NULL)
+		code = ce_err_code(er);
 	if (msg == NULL)
 		msg = ce_strerror(er);
 	resp->status = ce_err_status(er);
@@ -87,6 +95,25 @@ cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
 		return e;
 	}
 	return CE_OK;
+}
+
+/*
+ * A handler's refusal with an error body of its own code and text:
+ * returns CE_OK once the body is written (the status is set), so that
+ * ce_handle() keeps it, else "er".
+ */
+enum ce_err
+cx_refuse(struct ce_resp *resp, enum ce_err er, const char *code,
+    const char *msg)
+{
+	return cx_resp_errorc(resp, er, code, msg) == CE_OK ? CE_OK : er;
+}
+
+/* The same as cx_resp_errorc(), with the enum's own code. */
+enum ce_err
+cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
+{
+	return cx_resp_errorc(resp, er, NULL, msg);
 }
 
 /*

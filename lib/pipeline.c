@@ -13,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "c2s-enrich.h"
 #include "extern.h"
 
 #define NOTE_BUF_CAP	(256u * 1024)
-#define DOSSIER_TTL_MS	(3600LL * 1000)		/* in the process cache */
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)
 
 static const char *const outnames[CX_OUT__MAX] = {
@@ -101,8 +102,8 @@ lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 {
 	const struct ce_config *cfg = &ctx->cfg;
 	PGresult	*res;
-	char		 retry[32] = "";
-	const char	*p[9];
+	char		 retry[32] = "", fetched[16], reused[16];
+	const char	*p[11];
 	enum ce_err	 er;
 
 	if (retryable(run, NULL) && run->retries >= (int)cfg->nretry)
@@ -120,7 +121,11 @@ lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 	p[6] = retry;
 	p[7] = note_state != NULL ? note_state : "";
 	p[8] = run->contacts;
-	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 9, p, &res);
+	snprintf(fetched, sizeof(fetched), "%d", run->dossiers_fetched);
+	snprintf(reused, sizeof(reused), "%d", run->dossiers_reused);
+	p[9] = fetched;
+	p[10] = reused;
+	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 11, p, &res);
 	PQclear(res);
 	return er;
 }
@@ -195,25 +200,6 @@ step_contacts(struct ce_ctx *ctx, struct cx_run *run)
 	    l->email[0] != '\0' && run->email[0] == '\0' ? " (invalid)" : "");
 }
 
-static struct ce_cache *
-cache(struct ce_ctx *ctx)
-{
-	if (ctx->cache == NULL && ctx->cfg.cache_max_bytes > 0)
-		ctx->cache = ce_cache_new((size_t)ctx->cfg.cache_max_bytes);
-	return ctx->cache;
-}
-
-static void
-cache_put(struct ce_ctx *ctx, const char *key, const char *val,
-    long long ttl_ms)
-{
-	struct ce_cache	*c = cache(ctx);
-
-	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
-	    CE_ENOMEM)
-		ce_log(ctx, CE_LOG_WARN, "cache: out of memory");
-}
-
 /* A chain of lookups for one contact, tried tier after tier. */
 struct chain {
 	const char	*arg;		/* the phone or e-mail */
@@ -254,7 +240,7 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
 static int
 cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
 {
-	struct ce_cache	*c = cache(ctx);
+	struct ce_cache	*c = cx_cache(ctx);
 	enum ce_tier	 t = ch->tiers[ch->next];
 	const char	*v, *tab;
 	char		 key[320], mcpf[32];
@@ -339,6 +325,8 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 			return CE_OK;
 		t0 = cx_now_us();
 		ce_upstream_run(ctx, calls, n, run->deadline_us);
+		for (i = 0; i < n; i++)	/* a phone module's raw body */
+			ce_dossier_free(&calls[i].dossier);
 		for (i = 0; i < n; i++) {
 			struct chain	*ch = which[i];
 			struct ce_call	*c = &calls[i];
@@ -367,7 +355,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 				    ce_tier_name(t), ch->arg);
 				snprintf(val, sizeof(val), "%s\t%s", ch->cpf,
 				    ch->name);
-				cache_put(ctx, key, val, CONTACT_TTL_MS);
+				cx_cache_put(ctx, key, val, CONTACT_TTL_MS);
 				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
 				step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t),
 				    "found", t0, "%s: cpf %s, candidate %zu of "
@@ -491,8 +479,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 
 		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-		if (cache(ctx) != NULL &&
-		    (v = ce_cache_get(cache(ctx), key, NULL)) != NULL) {
+		if (cx_cache(ctx) != NULL &&
+		    (v = ce_cache_get(cx_cache(ctx), key, NULL)) != NULL) {
 			if ((ps->dossier = strdup(v)) == NULL) {
 				set_error(run, CE_ESYSTEM, "out of memory");
 				return CE_ESYSTEM;
@@ -519,7 +507,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			}
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
-			cache_put(ctx, key, ps->dossier, DOSSIER_TTL_MS);
+			cx_cache_put(ctx, key, ps->dossier, CX_DOSSIER_TTL_MS);
 			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
 			    "cpf %s: stored dossier is fresh", mcpf);
 			continue;
@@ -549,7 +537,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier_new = 1;
 			c->dossier.raw = NULL;
 			snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-			cache_put(ctx, key, ps->dossier, DOSSIER_TTL_MS);
+			cx_cache_put(ctx, key, ps->dossier, CX_DOSSIER_TTL_MS);
 			run->dossiers_fetched++;
 			if (c->dossier.name[0] != '\0')
 				ce_strlcpy(ps->dname, c->dossier.name,
@@ -972,6 +960,63 @@ cx_pipeline_form(struct ce_ctx *ctx, const struct ce_lead *form,
 	if ((er = enrich(ctx, run, cpf)) != CE_OK)
 		return er;
 	note_make(ctx, run, note);
+	return CE_OK;
+}
+
+/*
+ * Enrich a person known only by "cpf" (11 digits, valid), for a lookup
+ * that found nothing stored (ENRICH_ON_MISS): a dossier from the process
+ * cache or the Work API, then the person, its dossier, contacts and
+ * addresses stored with no lead.  Returns CE_OK (stored), CE_ENOTFOUND
+ * (the Work API has no dossier), CE_EUPSTREAM, CE_ETIMEOUT, CE_EDB or
+ * CE_ESYSTEM.  The caller calls cx_run_free().
+ */
+enum ce_err
+cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
+{
+	struct cx_person *ps = &run->persons[0];
+	PGresult	*res;
+	json_t		*j;
+	const char	*p[9];
+	char		 folded[256], birth[16] = "";
+	enum ce_err	 er;
+
+	run_init(ctx, run, 0);
+	ce_strlcpy(ps->cpf, cpf, sizeof(ps->cpf));
+	ps->src = CE_SRC_FORM;
+	run->npersons = 1;
+	if ((er = step_dossiers(ctx, run)) != CE_OK)
+		return er;
+	if (ps->dres != CE_UP_OK || ps->dossier == NULL)
+		return ps->dres == CE_UP_NOTFOUND ? CE_ENOTFOUND :
+		    run->err != CE_OK ? run->err : CE_EUPSTREAM;
+	/* The name and birth date of a cached dossier, too. */
+	if ((j = json_loads(ps->dossier, 0, NULL)) != NULL) {
+		const json_t *b = json_object_get(j, "DadosBasicos");
+		const char *v = json_string_value(json_object_get(b, "nome"));
+
+		if (v != NULL)
+			ce_strlcpy(ps->dname, v, sizeof(ps->dname));
+		if ((v = json_string_value(json_object_get(b,
+		    "dataNascimento"))) != NULL)
+			ce_strlcpy(birth, v, sizeof(birth));
+		json_decref(j);
+	}
+	iso_date(birth, ps->birth, sizeof(ps->birth));
+	ce_name_fold(ps->dname, folded, sizeof(folded));
+	p[0] = ps->cpf;
+	p[1] = ps->dname;
+	p[2] = folded;
+	p[3] = ps->birth;
+	p[4] = NULL;		/* no lead */
+	p[5] = "form";
+	p[6] = ps->dossier;	/* the person is not stored: nor is this */
+	p[7] = "";
+	p[8] = "";
+	if ((er = cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p, &res)) !=
+	    CE_OK)
+		return CE_EDB;
+	PQclear(res);
 	return CE_OK;
 }
 

@@ -22,6 +22,12 @@ static const struct {
 	{ CE_ROUTE_WEBHOOK_C2S, "/api/v1/webhooks/c2s", CE_METHOD_POST },
 	{ CE_ROUTE_WEBHOOK_GOOGLE, "/api/v1/webhooks/google-ads",
 	    CE_METHOD_POST },
+	{ CE_ROUTE_CUSTOMER_LOOKUP, "/api/v1/contributor/customer",
+	    CE_METHOD_GET },
+	{ CE_ROUTE_ENRICH, "/api/v1/enrich", CE_METHOD_POST },
+	{ CE_ROUTE_CUSTOMER, "/api/v1/customers/*", CE_METHOD_GET },
+	{ CE_ROUTE_WORK_MODULE, "/api/v1/work/modules/*", CE_METHOD_GET },
+	{ CE_ROUTE_STATS, "/api/v1/stats", CE_METHOD_GET },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
@@ -32,6 +38,11 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_C2S_ENRICH] = "c2s_enrich",
 	[CE_ROUTE_WEBHOOK_C2S] = "webhook_c2s",
 	[CE_ROUTE_WEBHOOK_GOOGLE] = "webhook_google_ads",
+	[CE_ROUTE_CUSTOMER_LOOKUP] = "customer_lookup",
+	[CE_ROUTE_ENRICH] = "enrich",
+	[CE_ROUTE_CUSTOMER] = "customer",
+	[CE_ROUTE_WORK_MODULE] = "work_module",
+	[CE_ROUTE_STATS] = "stats",
 };
 
 static const struct {

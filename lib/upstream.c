@@ -448,7 +448,8 @@ parse_diretrix(struct ce_ctx *ctx, const struct cx_http_req *r,
  * body is not such an error.
  */
 static enum ce_up
-work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j)
+work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
+    long *api_status)
 {
 	const json_t	*st = json_object_get(j, "status");
 	const json_t	*code = json_object_get(j, "code");
@@ -457,6 +458,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j)
 	if (json_is_integer(code) && json_integer_value(code) == 429) {
 		ce_log(ctx, CE_LOG_WARN, "work %s: credits exhausted",
 		    r->log_path);
+		*api_status = 429;
 		return CE_UP_DOWN;
 	}
 	if (json_is_integer(st))
@@ -466,6 +468,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j)
 		v = strtol(json_string_value(st), NULL, 10);
 	if (v == -1 || v == 200)
 		return CE_UP_OK;
+	*api_status = (long)v;
 	if (v == 404)
 		return CE_UP_NOTFOUND;
 	ce_log(ctx, CE_LOG_WARN, "work %s: error %lld in a 200 body",
@@ -475,29 +478,43 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j)
 
 /*
  * Open a Work API answer: a 200 whose body is a JSON object that is not
- * an error-in-200.  Returns CE_UP_OK with the object in "*jp", or the
- * classification; "*jp" may be set either way (json_decref() it).
+ * an error-in-200 (its status or code then goes to c->api_status).
+ * Returns CE_UP_OK with the object in "*jp" and the body's text in
+ * c->dossier.raw, or the classification; "*jp" may be set either way
+ * (json_decref() it).
  */
 static enum ce_up
-work_open(struct ce_ctx *ctx, const struct cx_http_req *r, json_t **jp)
+work_open(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c,
+    json_t **jp)
 {
+	struct ce_dossier *d = &c->dossier;
+	enum ce_up	 u;
+
 	*jp = NULL;
 	if (r->status != 200)
 		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_BADRESP;
 	if ((*jp = parse_body(ctx, r)) == NULL || !json_is_object(*jp))
 		return CE_UP_BADRESP;
-	return work_error(ctx, r, *jp);
+	if ((u = work_error(ctx, r, *jp, &c->api_status)) != CE_UP_OK)
+		return u;
+	if ((d->raw = malloc(r->resp.len + 1)) == NULL)
+		return CE_UP_DOWN;
+	memcpy(d->raw, r->resp.data, r->resp.len);
+	d->raw[r->resp.len] = '\0';
+	d->rawlen = r->resp.len;
+	return CE_UP_OK;
 }
 
 static enum ce_up
 parse_work_cpf(struct ce_ctx *ctx, const struct cx_http_req *r,
-    struct ce_dossier *d)
+    struct ce_call *c)
 {
+	struct ce_dossier *d = &c->dossier;
 	const json_t	*basic;
 	json_t		*j;
 	enum ce_up	 u;
 
-	if ((u = work_open(ctx, r, &j)) != CE_UP_OK)
+	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
 		goto out;
 	basic = json_object_get(j, "DadosBasicos");
 	if (!json_is_object(basic)) {
@@ -510,13 +527,6 @@ parse_work_cpf(struct ce_ctx *ctx, const struct cx_http_req *r,
 	    json_object_get(basic, "dataNascimento"));
 	jcopy(d->income, sizeof(d->income),
 	    jpath(j, "DadosEconomicos", "renda"));
-	if ((d->raw = malloc(r->resp.len + 1)) == NULL) {
-		u = CE_UP_DOWN;
-		goto out;
-	}
-	memcpy(d->raw, r->resp.data, r->resp.len);
-	d->raw[r->resp.len] = '\0';
-	d->rawlen = r->resp.len;
 out:
 	json_decref(j);
 	return u;
@@ -524,14 +534,15 @@ out:
 
 static enum ce_up
 parse_work_phone(struct ce_ctx *ctx, const struct cx_http_req *r,
-    struct ce_cands *cs)
+    struct ce_call *c)
 {
+	struct ce_cands	*cs = &c->cands;
 	const json_t	*msg;
 	json_t		*j;
 	enum ce_up	 u;
 	size_t		 i;
 
-	if ((u = work_open(ctx, r, &j)) != CE_UP_OK)
+	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
 		goto out;
 	msg = json_object_get(j, "msg");
 	if (!json_is_array(msg)) {
@@ -618,9 +629,9 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 	case CE_CALL_DX_EMAIL:
 		return parse_diretrix(ctx, r, &c->cands);
 	case CE_CALL_WORK_CPF:
-		return parse_work_cpf(ctx, r, &c->dossier);
+		return parse_work_cpf(ctx, r, c);
 	case CE_CALL_WORK_PHONE:
-		return parse_work_phone(ctx, r, &c->cands);
+		return parse_work_phone(ctx, r, c);
 	case CE_CALL_C2S_CREATE:
 		return parse_created(ctx, r, &c->lead);
 	case CE_CALL_C2S_LIST:
@@ -652,6 +663,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		memset(&c->dossier, 0, sizeof(c->dossier));
 		memset(&c->list, 0, sizeof(c->list));
 		c->status = 0;
+		c->api_status = 0;
 		c->unanswered = 0;
 		c->attempts = 0;
 		c->elapsed_us = 0;

@@ -1,0 +1,381 @@
+/*
+ * h_customer.c -- stored persons, as the read side of the API shows them.
+ * GET /api/v1/contributor/customer?cpf=|email=|phone=|name= and POST
+ * /api/v1/enrich (the same identifiers in a JSON body, which keeps CPFs
+ * out of access logs) find persons by one identifier, by precedence CPF,
+ * e-mail, phone, name; GET /api/v1/customers/{uuid} shows one.  The
+ * person's JSON is built by c2s.customer_json() (sql/0006) in the same
+ * round trip.  A CPF not stored is fetched from the Work API and stored
+ * when ENRICH_ON_MISS=1; nothing else here ever pays.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+#define LIMIT_DEFAULT	20
+#define LIMIT_MAX	50
+#define OFFSET_MAX	10000
+#define NAME_MIN	2	/* folded characters of a name prefix */
+
+enum by {
+	BY_CPF = 0,
+	BY_EMAIL,
+	BY_PHONE,
+	BY_NAME,
+	BY__MAX
+};
+
+static const char *const bynames[BY__MAX] = {
+	"cpf", "email", "phone", "name"
+};
+
+/* What a lookup asks for, as the client gave it, then normalised. */
+struct lookup {
+	int		 given[BY__MAX];
+	char		 raw[BY__MAX][256];
+	enum by		 by;
+	char		 value[256];	/* normalised; a name folded */
+	long long	 limit, offset;
+};
+
+/*
+ * Choose the identifier by precedence and normalise it.  Returns CE_OK,
+ * or CE_EINPUT with the error body written.
+ */
+static enum ce_err
+lookup_check(struct lookup *lk, struct ce_resp *resp)
+{
+	int	 b;
+
+	for (b = 0; b < BY__MAX; b++)
+		if (lk->given[b] && lk->raw[b][0] != '\0')
+			break;
+	if (b == BY__MAX)
+		return cx_refuse(resp, CE_EINPUT, "missing_identifier",
+		    "give one of cpf, email, phone or name");
+	lk->by = (enum by)b;
+	switch (lk->by) {
+	case BY_CPF:
+		if (ce_cpf_normalize(lk->raw[b], lk->value) != 0)
+			return cx_refuse(resp, CE_EINPUT, "invalid_cpf",
+			    "cpf must be 11 digits with valid check digits");
+		break;
+	case BY_EMAIL:
+		if (ce_email_normalize(lk->raw[b], lk->value,
+		    sizeof(lk->value)) != 0)
+			return cx_refuse(resp, CE_EINPUT, "invalid_email",
+			    "email is not a valid address");
+		break;
+	case BY_PHONE:
+		if (ce_phone_normalize(lk->raw[b], lk->value) != 0)
+			return cx_refuse(resp, CE_EINPUT, "invalid_phone",
+			    "phone is not a valid Brazilian number");
+		break;
+	default:
+		ce_name_fold(lk->raw[b], lk->value, sizeof(lk->value));
+		if (strlen(lk->value) < NAME_MIN)
+			return cx_refuse(resp, CE_EINPUT, "invalid_name",
+			    "name "
+			    "must start with at least 2 letters or digits");
+		break;
+	}
+	if (lk->limit < 1 || lk->limit > LIMIT_MAX || lk->offset < 0 ||
+	    lk->offset > OFFSET_MAX)
+		return cx_refuse(resp, CE_EINPUT, "bad_request",
+		    "limit must be 1 to 50 and offset 0 to 10000");
+	return CE_OK;
+}
+
+/*
+ * "s" with its last byte raised: the first string after every string
+ * that starts with "s" (folded names are printable ASCII).
+ */
+static void
+prefix_end(const char *s, char *out, size_t outsz)
+{
+	size_t	 n = ce_strlcpy(out, s, outsz);
+
+	if (n >= outsz)
+		n = outsz - 1;
+	if (n > 0)
+		out[n - 1]++;
+}
+
+/*
+ * Write the answer: {"by","source","count","limit","offset",
+ * "next_offset","customers":[...]}, from "res" rows of customer JSON (one
+ * more than the limit means there is a next page).  NULL rows (a person
+ * gone since) are skipped.  Returns CE_OK, or CE_ENOTFOUND when there is
+ * no row to show, or a buffer error.
+ */
+static enum ce_err
+answer(struct ce_buf *b, const struct lookup *lk, const char *source,
+    PGresult *res)
+{
+	int		 i, n = PQntuples(res), shown = 0, more = 0;
+	enum ce_err	 er;
+
+	if (n > lk->limit) {
+		more = 1;
+		n = (int)lk->limit;
+	}
+	for (i = 0; i < n; i++)
+		if (!PQgetisnull(res, i, 0))
+			shown++;
+	if (shown == 0)
+		return CE_ENOTFOUND;
+	if ((er = ce_buf_printf(b, "{\"by\":\"%s\",\"source\":\"%s\","
+	    "\"count\":%d,\"limit\":%lld,\"offset\":%lld,\"next_offset\":",
+	    bynames[lk->by], source, shown, lk->limit, lk->offset)) != CE_OK)
+		return er;
+	if ((er = more ? ce_buf_printf(b, "%lld", lk->offset + lk->limit) :
+	    ce_buf_puts(b, "null")) != CE_OK ||
+	    (er = ce_buf_puts(b, ",\"customers\":[")) != CE_OK)
+		return er;
+	for (i = 0, shown = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 0))
+			continue;
+		if ((shown++ > 0 && (er = ce_buf_puts(b, ",")) != CE_OK) ||
+		    (er = ce_buf_puts(b, PQgetvalue(res, i, 0))) != CE_OK)
+			return er;
+	}
+	return ce_buf_puts(b, "]}\n");
+}
+
+/* The stored persons of "lk" into "*res" (limit + 1 rows at most). */
+static enum ce_err
+query(struct ce_ctx *ctx, const struct lookup *lk, PGresult **res)
+{
+	const char	*p[4];
+	char		 end[256], lim[24], off[24];
+
+	snprintf(lim, sizeof(lim), "%lld", lk->limit + 1);
+	snprintf(off, sizeof(off), "%lld", lk->offset);
+	switch (lk->by) {
+	case BY_CPF:
+		p[0] = lk->value;
+		return cx_db_exec(ctx->db, CX_STMT_CUSTOMER_CPF, 1, p, res);
+	case BY_NAME:
+		prefix_end(lk->value, end, sizeof(end));
+		p[0] = lk->value;
+		p[1] = end;
+		break;
+	default:
+		p[0] = bynames[lk->by];
+		p[1] = lk->value;
+		break;
+	}
+	p[2] = lim;
+	p[3] = off;
+	return cx_db_exec(ctx->db, lk->by == BY_NAME ?
+	    CX_STMT_CUSTOMER_NAME : CX_STMT_CUSTOMER_CONTACT, 4, p, res);
+}
+
+/* Find, maybe enrich, and answer. */
+static enum ce_err
+lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
+{
+	struct cx_run	 run;
+	PGresult	*res = NULL;
+	const char	*source = "database";
+	char		 mcpf[32];
+	enum ce_err	 er;
+
+	if ((er = lookup_check(lk, resp)) != CE_OK || resp->status != 200)
+		return er;
+	if ((er = query(ctx, lk, &res)) != CE_OK)
+		return CE_EDB;
+	er = answer(resp->body, lk, source, res);
+	PQclear(res);
+	res = NULL;
+	if (er != CE_ENOTFOUND || lk->by != BY_CPF ||
+	    !ctx->cfg.enrich_on_miss || lk->offset > 0)
+		goto out;
+
+	/* Not stored: the Work API, then the same query again. */
+	ce_mask_cpf(lk->value, mcpf, sizeof(mcpf));
+	er = cx_pipeline_person(ctx, lk->value, &run);
+	cx_run_free(&run);
+	ce_log(ctx, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN, "lookup: cpf %s "
+	    "not stored; enrich on miss: %s", mcpf, ce_strerror(er));
+	if (er != CE_OK)
+		goto out;
+	source = "work_api";
+	if ((er = query(ctx, lk, &res)) != CE_OK)
+		return CE_EDB;
+	er = answer(resp->body, lk, source, res);
+	PQclear(res);
+out:
+	if (er == CE_ENOTFOUND)
+		return cx_refuse(resp, CE_ENOTFOUND, NULL, "no stored person "
+		    "matches");
+	return er;
+}
+
+static void
+lookup_init(struct lookup *lk)
+{
+	memset(lk, 0, sizeof(*lk));
+	lk->limit = LIMIT_DEFAULT;
+}
+
+/* limit or offset from the query: absent keeps "*v"; -1 when malformed. */
+static int
+query_num(const char *q, const char *name, long long *v)
+{
+	char	 buf[24];
+
+	switch (ce_query_get(q, name, buf, sizeof(buf))) {
+	case 0:
+		return 0;
+	case 1:
+		return ce_strtonum(buf, 0, 1000000, v);
+	default:
+		return -1;
+	}
+}
+
+enum ce_err
+cx_h_customer_lookup(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	const char	*q = strchr(req->uri, '?');
+	struct lookup	 lk;
+	int		 b, r;
+
+	lookup_init(&lk);
+	q = q != NULL ? q + 1 : NULL;
+	for (b = 0; b < BY__MAX; b++) {
+		r = ce_query_get(q, bynames[b], lk.raw[b], sizeof(lk.raw[b]));
+		if (r == -1)
+			return cx_refuse(resp, CE_EINPUT, "bad_request",
+			    "malformed query string");
+		lk.given[b] = r == 1;
+	}
+	if (query_num(q, "limit", &lk.limit) == -1 ||
+	    query_num(q, "offset", &lk.offset) == -1)
+		return cx_refuse(resp, CE_EINPUT, "bad_request",
+		    "limit must be 1 to 50 and offset 0 to 10000");
+	return lookup_run(ctx, &lk, resp);
+}
+
+enum ce_err
+cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	struct lookup	 lk;
+	json_t		*j, *v;
+	json_error_t	 jerr;
+	enum ce_err	 er;
+	int		 b;
+
+	if (!cx_json_ctype(req))
+		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
+		    "application/json");
+	/* jansson refuses invalid UTF-8 and, by default, \u0000. */
+	j = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return cx_refuse(resp, CE_EINPUT, "invalid_json",
+		    "the body must be a JSON object");
+	}
+	lookup_init(&lk);
+	er = CE_OK;
+	for (b = 0; b < BY__MAX && resp->status == 200; b++) {
+		if ((v = json_object_get(j, bynames[b])) == NULL ||
+		    json_is_null(v))
+			continue;
+		if (!json_is_string(v) || json_string_length(v) >=
+		    sizeof(lk.raw[b]))
+			er = cx_refuse(resp, CE_EINPUT, "bad_request", "cpf, "
+			    "email, phone and name must be short strings");
+		else {
+			ce_strlcpy(lk.raw[b], json_string_value(v),
+			    sizeof(lk.raw[b]));
+			lk.given[b] = 1;
+		}
+	}
+	if (er == CE_OK && resp->status == 200) {
+		if (((v = json_object_get(j, "limit")) != NULL &&
+		    !json_is_integer(v)) ||
+		    ((v = json_object_get(j, "offset")) != NULL &&
+		    !json_is_integer(v)))
+			er = cx_refuse(resp, CE_EINPUT, "bad_request",
+			    "limit and offset must be integers");
+		else {
+			if ((v = json_object_get(j, "limit")) != NULL)
+				lk.limit = json_integer_value(v);
+			if ((v = json_object_get(j, "offset")) != NULL)
+				lk.offset = json_integer_value(v);
+		}
+	}
+	json_decref(j);
+	if (er != CE_OK || resp->status != 200)
+		return er;
+	return lookup_run(ctx, &lk, resp);
+}
+
+/* Is "s" a UUID in its canonical 8-4-4-4-12 hex form? */
+static int
+uuid_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (ce_hexval((unsigned char)s[i]) == -1)
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/*
+ * The path segment after "prefix" in the request's URI (no query) into
+ * "out"; NULL when it does not fit.
+ */
+const char *
+cx_path_tail(const struct ce_req *req, const char *prefix, char *out,
+    size_t outsz)
+{
+	size_t	 n = strlen(prefix), len;
+
+	if (strncmp(req->uri, prefix, n) != 0)
+		return NULL;
+	len = strcspn(req->uri + n, "?");
+	if (len >= outsz)
+		return NULL;
+	memcpy(out, req->uri + n, len);
+	out[len] = '\0';
+	return out;
+}
+
+enum ce_err
+cx_h_customer(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		 id[40];
+	enum ce_err	 er;
+
+	if (cx_path_tail(req, "/api/v1/customers/", id, sizeof(id)) == NULL ||
+	    !uuid_valid(id))
+		return cx_refuse(resp, CE_EINPUT, "invalid_uuid",
+		    "the customer id must be a UUID");
+	p[0] = id;
+	if (cx_db_exec(ctx->db, CX_STMT_CUSTOMER_ID, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		er = cx_refuse(resp, CE_ENOTFOUND, NULL, "no such customer");
+	else if ((er = ce_buf_puts(resp->body, PQgetvalue(res, 0, 0))) ==
+	    CE_OK)
+		er = ce_buf_puts(resp->body, "\n");
+	PQclear(res);
+	return er;
+}
