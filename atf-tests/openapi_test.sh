@@ -149,8 +149,8 @@ customers__enrich_on_miss_body() {
 	expect_status 200 POST /api/v1/enrich \
 	    -H 'Content-Type: application/json' -d '{"cpf":"111.444.777-35"}'
 	json '.source == "database" and .customers[0].cpf == "11144477735"'
-	# The Work API down: 502 (a 404 without ENRICH_ON_MISS).
-	expect_status 502 GET '/api/v1/contributor/customer?cpf=99999900291'
+	# The Work API broken: 502 (a 404 without ENRICH_ON_MISS).
+	expect_status 502 GET '/api/v1/contributor/customer?cpf=99999900453'
 	expect_json_error upstream_error
 	walk examples --only lookupCustomer,enrichCustomer,getCustomer \
 	    --secrets secrets
