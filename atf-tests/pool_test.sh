@@ -204,6 +204,10 @@ recycle__after_max_requests_body() {
 	[ "$n" -ge 2 ] || atf_fail "expected recycling, saw $n"
 	grep -q 'failed, next try' "$RUNDIR/log/pool.log" &&
 	    atf_fail "multiwatch counted a recycle as a failed start"
+	scrape
+	[ "$(metric c2s_responders_recycled_total)" = "$n" ] ||
+	    atf_fail "/metrics counts $(metric c2s_responders_recycled_total)" \
+	    "recycled responders, the log $n"
 	private_stack_stop
 }
 recycle__after_max_requests_cleanup() { private_stack_stop; }

@@ -182,6 +182,7 @@ main(int argc, char *argv[])
 		ce_log(ctx, CE_LOG_ERROR, "fcgi: cannot initialise");
 		goto out;
 	}
+	ce_metrics_join(ctx);
 	ce_log(ctx, CE_LOG_DEBUG, "responder started, recycling after %lld",
 	    limit);
 	while (!fcgi_stop_signal() &&
@@ -202,6 +203,8 @@ main(int argc, char *argv[])
 		FCGX_Finish_r(&fr);
 		served++;
 	}
+	if (!fcgi_stop_signal() && served >= limit)
+		ce_metrics_recycled(ctx);
 	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
 	    served, fcgi_stop_signal() ? "signal" :
 	    served >= limit ? "recycled" : "accept failed");

@@ -5,7 +5,10 @@
 # Usage: deps.sh [extra-package ...]
 #
 # Each package is checked with dpkg-query; apt-get runs only when something
-# is missing.  A policy-rc.d that forbids service start-up is put in place
+# is missing.  Node.js and npm (for web/, the documentation and status
+# pages, and the browser tests) are checked as commands instead: a machine
+# may carry them outside dpkg, and Debian's nodejs and npm are installed
+# only when `node` or `npm` is absent.  A policy-rc.d that forbids service start-up is put in place
 # first, so that installing lighttpd or postgresql does not start Debian's own
 # servers on :80 or :5432.  Exits non-zero with a clear message when packages
 # are missing and we are not root.
@@ -15,7 +18,17 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
-libatf-dev atf-sh kyua wrk curl jq procps util-linux"
+libatf-dev atf-sh kyua wrk curl jq procps util-linux
+prometheus chromium fonts-dejavu-core"
+
+# Node.js and npm: the commands, wherever they come from.
+for c in node npm; do
+	command -v $c >/dev/null 2>&1 && continue
+	case $c in
+	node) PKGS="$PKGS nodejs" ;;
+	npm) PKGS="$PKGS npm" ;;
+	esac
+done
 
 missing=
 for p in $PKGS "$@"; do

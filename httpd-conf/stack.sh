@@ -45,7 +45,8 @@
 # starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`),
 # stack.pid (this script), ready (present while serving), log/ (postgres.log,
 # pool.log, sim.log, lighttpd-error.log, access.log), pg/ (cluster), sock
-# (FastCGI), sim.sock and sim/record (the simulator's).
+# (FastCGI), sim.sock and sim/record (the simulator's), www/ (lighttpd's
+# document root: the static pages copied from web/).
 
 set -u
 
@@ -245,6 +246,26 @@ teardown() {
 	fi
 }
 
+# The static pages lighttpd serves (/docs, /status, /api-docs): a copy of
+# web/'s page folders, readable by the user lighttpd runs as.  web/'s
+# package files and node_modules stay out; the vendored Swagger UI
+# (web/docs/vendor/, built by `make web`) goes in.
+copy_www() {
+	local d
+	mkdir -p "$R/www" || return 1
+	for d in docs status api-docs; do
+		[ -d "$TOP/web/$d" ] || continue
+		cp -R "$TOP/web/$d" "$R/www/" ||
+		    { say "cannot copy web/$d into $R/www"; return 1; }
+	done
+	chmod -R a+rX "$R/www"
+	[ -r "$R/www/docs/vendor/swagger-ui-bundle.js" ] ||
+	    say "warning: web/docs/vendor/ missing (run make web): /docs will not render"
+	[ -r "$R/www/api-docs/openapi.yml" ] ||
+	    say "warning: web/api-docs/openapi.yml missing: /docs has nothing to show"
+	return 0
+}
+
 start_stack() {
 	local as_root=0 i
 	[ "$(id -u)" -eq 0 ] && as_root=1
@@ -372,6 +393,8 @@ start_stack() {
 	done
 	[ "$WORKERS" -gt 0 ] && say "worker: $WORKERS (c2s-enrich --worker)"
 
+	copy_www || return 1
+
 	for i in 1 2 3 4 5; do
 		if [ "$PORT" = 0 ] || [ "${PICKED:-}" = 1 ]; then
 			PORT=$(pick_port) || { say "no free port"; return 1; }
@@ -388,7 +411,6 @@ start_stack() {
 		printf 'include "%s"\ninclude "%s"\n' \
 		    "$TOP/httpd-conf/lighttpd.conf" \
 		    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
-		mkdir -p "$R/www"
 		# lighttpd opens its logs after dropping privileges.
 		touch "$R/log/lighttpd-error.log" "$R/log/access.log"
 		[ $as_root = 1 ] && chown "$RUN_USER" \

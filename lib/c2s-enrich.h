@@ -207,6 +207,11 @@ void		 ce_ctx_set_logfd(struct ce_ctx *, int);
 void		 ce_handle(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 
+/* GET /metrics: join the machine's table of processes at start; count
+ * a responder leaving after MAX_REQUESTS. */
+void		 ce_metrics_join(struct ce_ctx *);
+void		 ce_metrics_recycled(struct ce_ctx *);
+
 /* The schema version (highest migration) this binary needs. */
 int		 ce_schema_version(void);
 
@@ -439,6 +444,7 @@ enum ce_route {
 	CE_ROUTE_CUSTOMER,		/* GET /api/v1/customers/{uuid} */
 	CE_ROUTE_WORK_MODULE,		/* GET /api/v1/work/modules/{m} */
 	CE_ROUTE_STATS,
+	CE_ROUTE_METRICS,
 	CE_ROUTE__MAX
 };
 

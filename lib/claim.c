@@ -25,29 +25,11 @@ inflight_ms(const struct ce_ctx *ctx)
 	return ctx->cfg.request_deadline_ms + INFLIGHT_MARGIN_MS;
 }
 
-/* Map the shared file on first use; on failure, say so once. */
-static struct ce_shm *
-shm_get(struct ce_ctx *ctx)
-{
-	char	 err[256];
-
-	if (ctx->shm != NULL || ctx->shm_failed)
-		return ctx->shm;
-	ctx->shm = ce_shm_open(ctx->cfg.dedup_file,
-	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
-	if (ctx->shm == NULL) {
-		ctx->shm_failed = 1;
-		ce_log(ctx, CE_LOG_ERROR, "%s; de-duplication by the database "
-		    "only", err);
-	}
-	return ctx->shm;
-}
-
 /* Is the shared file mapped (mapping it now if need be)? For /ready. */
 int
 cx_claim_file_ok(struct ce_ctx *ctx)
 {
-	return shm_get(ctx) != NULL;
+	return cx_shm(ctx) != NULL;
 }
 
 /* "host:pid", made once per process (responders never fork). */
@@ -164,7 +146,7 @@ enum ce_err
 cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
     struct cx_claim *cl)
 {
-	struct ce_shm	*shm = shm_get(ctx);
+	struct ce_shm	*shm = cx_shm(ctx);
 	enum ce_claim	 c;
 	int		 outcome = 0;
 
@@ -180,15 +162,18 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
 			break;
 		case CE_CLAIM_INFLIGHT:
 			cl->dup = CX_DUP_INFLIGHT;
+			cx_metrics_dedup(ctx, CX_DEDUP_HIT_FILE);
 			return CE_OK;
 		case CE_CLAIM_DONE:
 			cl->dup = CX_DUP_DONE;
+			cx_metrics_dedup(ctx, CX_DEDUP_HIT_FILE);
 			if (outcome > 0 && outcome < CX_OUT__MAX)
 				ce_strlcpy(cl->outcome, cx_outcome_name(
 				    (enum cx_outcome)outcome),
 				    sizeof(cl->outcome));
 			return CE_OK;
 		case CE_CLAIM_FULL:
+			cx_metrics_dedup(ctx, CX_DEDUP_FULL);
 			ce_log(ctx, CE_LOG_WARN, "dedup file full around lead "
 			    "%s: database only", lead_id);
 			break;
@@ -201,6 +186,8 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
 		cl->in_file = 0;
 		return CE_EDB;
 	}
+	cx_metrics_dedup(ctx, cl->dup != CX_DUP_NONE ? CX_DEDUP_HIT_DB :
+	    CX_DEDUP_MISS);
 	if (cl->dup != CX_DUP_NONE && cl->in_file) {
 		/* Someone elsewhere has it: do not hold the slot. */
 		ce_dedup_release(shm, lead_id);

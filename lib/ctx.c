@@ -26,6 +26,7 @@ ce_ctx_new(const struct ce_config *cfg)
 	ctx->cfg = *cfg;
 	ctx->log.fd = 2;
 	ctx->log.min = cfg->log_level;
+	ctx->procslot = -1;
 	cx_proc_init(&ctx->proc);
 	ce_buf_init(&ctx->out, CX_RESP_CAP);
 	if ((ctx->db = cx_db_new(cfg->db_url, ctx)) == NULL)
@@ -44,6 +45,7 @@ ce_ctx_free(struct ce_ctx *ctx)
 		return;
 	cx_db_free(ctx->db);
 	cx_http_free(ctx->http);
+	cx_metrics_leave(ctx);
 	ce_shm_close(ctx->shm);
 	ce_cache_free(ctx->cache);
 	ce_buf_free(&ctx->out);
@@ -84,4 +86,35 @@ cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
 	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
 	    CE_ENOMEM)
 		ce_log(ctx, CE_LOG_WARN, "cache: out of memory");
+}
+
+/* Map the shared file on first use; on failure, say so once. */
+struct ce_shm *
+cx_shm(struct ce_ctx *ctx)
+{
+	char	 err[256];
+
+	if (ctx->shm != NULL || ctx->shm_failed)
+		return ctx->shm;
+	ctx->shm = ce_shm_open(ctx->cfg.dedup_file,
+	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
+	if (ctx->shm == NULL) {
+		ctx->shm_failed = 1;
+		ce_log(ctx, CE_LOG_ERROR, "%s; de-duplication by the database "
+		    "only, no metrics", err);
+	}
+	return ctx->shm;
+}
+
+/* A lookup in the process's cache, counted in the metrics. */
+const char *
+cx_cache_get(struct ce_ctx *ctx, const char *key)
+{
+	const char	*v;
+
+	if (cx_cache(ctx) == NULL)
+		return NULL;
+	v = ce_cache_get(ctx->cache, key, NULL);
+	cx_metrics_cache(ctx, v != NULL);
+	return v;
 }

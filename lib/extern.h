@@ -150,6 +150,8 @@ struct ce_ctx {
 	struct ce_shm	*shm;		/* DEDUP_FILE, mapped on first use */
 	struct ce_cache	*cache;		/* made on first use */
 	int		 shm_failed;	/* could not map it: database only */
+	int		 procslot;	/* ours in the file's table, or -1 */
+	int		 worker;	/* c2s-enrich --worker */
 	char		 owner[96];	/* host:pid, for claims */
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
@@ -157,8 +159,38 @@ struct ce_ctx {
 	char		 reqid[64];	/* current request's id, or "" */
 };
 
+/* ctx.c: the shared file, mapped on first use (NULL if it cannot be). */
+struct ce_shm	*cx_shm(struct ce_ctx *);
+
+/* shm.c: the tables of the shared file other modules own. */
+#define CX_SHM_METRICS	2
+#define CX_SHM_PROCS	3
+void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
+
+/* metrics.c: counters shared by the processes of a machine. */
+#define CX_PROCS_MAX	256
+enum cx_dedup_result {
+	CX_DEDUP_MISS = 0,	/* ours to run */
+	CX_DEDUP_HIT_FILE,	/* a duplicate, found in the shared file */
+	CX_DEDUP_HIT_DB,	/* a duplicate, found in PostgreSQL */
+	CX_DEDUP_FULL,		/* the file's window was full */
+	CX_DEDUP__MAX
+};
+size_t		 cx_metrics_size(void);
+size_t		 cx_procs_slot_size(void);
+void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,
+		    long long us);
+void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,
+		    enum ce_up, long long us);
+void		 cx_metrics_dedup(struct ce_ctx *, enum cx_dedup_result);
+void		 cx_metrics_cache(struct ce_ctx *, int hit);
+void		 cx_metrics_leave(struct ce_ctx *);
+enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+
 /* ctx.c: the process's cache, made on first use (NULL when disabled). */
 struct ce_cache	*cx_cache(struct ce_ctx *);
+const char	*cx_cache_get(struct ce_ctx *, const char *key);
 void		 cx_cache_put(struct ce_ctx *, const char *key,
 		    const char *val, long long ttl_ms);
 #define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
@@ -232,6 +264,7 @@ void		 cx_lead_contacts(const struct ce_lead *, char phone[16],
 		    char *email, size_t emailsz, char *key, size_t keysz);
 void		 cx_run_free(struct cx_run *);
 const char	*cx_outcome_name(enum cx_outcome);
+void		 cx_metrics_lead(struct ce_ctx *, enum cx_outcome);
 
 /* claim.c: never run a lead twice at once, nor again within DEDUP_TTL. */
 enum cx_dup {

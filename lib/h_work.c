@@ -79,8 +79,7 @@ cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
 	 * own (the pipeline keeps only the CPF it chose for a phone). */
 	snprintf(key, sizeof(key), "%s:%s", is_cpf ? "work_cpf" :
 	    "work_phone_body", norm);
-	if (cx_cache(ctx) != NULL &&
-	    (hit = ce_cache_get(cx_cache(ctx), key, NULL)) != NULL)
+	if ((hit = cx_cache_get(ctx, key)) != NULL)
 		return ce_buf_printf(resp->body, "{\"module\":\"%s\","
 		    "\"documento\":\"%s\",\"cached\":true,\"data\":%s}\n",
 		    module, norm, hit);

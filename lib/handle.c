@@ -29,6 +29,7 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_CUSTOMER] = cx_h_customer,
 	[CE_ROUTE_WORK_MODULE] = cx_h_work_module,
 	[CE_ROUTE_STATS] = cx_h_stats,
+	[CE_ROUTE_METRICS] = cx_h_metrics,
 };
 
 /* The value of CGI parameter "name", or NULL. */
@@ -213,7 +214,7 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 void
 ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 {
-	long long	 start = cx_now_us();
+	long long	 start = cx_now_us(), us;
 	const char	*path = req->uri, *q;
 	size_t		 pathlen = 0;
 	enum ce_route	 route = CE_ROUTE_NONE;
@@ -264,7 +265,9 @@ err:
 	if (cx_resp_error(resp, er, NULL) != CE_OK)
 		resp->status = ce_err_status(er);
 out:
+	us = cx_now_us() - start;
 	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
-	    resp->status, cx_now_us() - start);
+	    resp->status, us);
+	cx_metrics_request(ctx, route, resp->status, us);
 	ctx->reqid[0] = '\0';
 }

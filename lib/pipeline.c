@@ -240,16 +240,13 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
 static int
 cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
 {
-	struct ce_cache	*c = cx_cache(ctx);
 	enum ce_tier	 t = ch->tiers[ch->next];
 	const char	*v, *tab;
 	char		 key[320], mcpf[32];
 	long long	 t0 = cx_now_us();
 
-	if (c == NULL)
-		return 0;
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
-	if ((v = ce_cache_get(c, key, NULL)) == NULL ||
+	if ((v = cx_cache_get(ctx, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
 		return 0;
 	memcpy(ch->cpf, v, 11);
@@ -479,8 +476,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 
 		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-		if (cx_cache(ctx) != NULL &&
-		    (v = ce_cache_get(cx_cache(ctx), key, NULL)) != NULL) {
+		if ((v = cx_cache_get(ctx, key)) != NULL) {
 			if ((ps->dossier = strdup(v)) == NULL) {
 				set_error(run, CE_ESYSTEM, "out of memory");
 				return CE_ESYSTEM;
@@ -927,6 +923,7 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 		step_log(ctx, run, CE_LOG_WARN, "note", "busy", cx_now_us(),
 		    "being posted by another responder; left pending");
 	ce_buf_free(&note);
+	cx_metrics_lead(ctx, run->outcome);
 	step_log(ctx, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "done", cx_outcome_name(run->outcome), run->started_us, "%s",
 	    run->error);
@@ -938,6 +935,7 @@ stop:
 	if (lead_finish(ctx, run, NULL) != CE_OK)
 		ce_log(ctx, CE_LOG_ERROR, "lead %s: state not recorded",
 		    run->lead_id);
+	cx_metrics_lead(ctx, run->outcome);
 	step_log(ctx, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),
 	    run->started_us, "%s", run->error);
 	return er;
@@ -1051,6 +1049,7 @@ cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
 			return CE_EDB;
 		run->note = CX_NOTE_POSTED;
 	}
+	cx_metrics_lead(ctx, run->outcome);
 	step_log(ctx, run, CE_LOG_INFO, "done", cx_outcome_name(run->outcome),
 	    run->started_us, "delivered in the description of a new lead");
 	return CE_OK;

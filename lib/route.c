@@ -28,6 +28,7 @@ static const struct {
 	{ CE_ROUTE_CUSTOMER, "/api/v1/customers/*", CE_METHOD_GET },
 	{ CE_ROUTE_WORK_MODULE, "/api/v1/work/modules/*", CE_METHOD_GET },
 	{ CE_ROUTE_STATS, "/api/v1/stats", CE_METHOD_GET },
+	{ CE_ROUTE_METRICS, "/metrics", CE_METHOD_GET },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
@@ -43,6 +44,7 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_CUSTOMER] = "customer",
 	[CE_ROUTE_WORK_MODULE] = "work_module",
 	[CE_ROUTE_STATS] = "stats",
+	[CE_ROUTE_METRICS] = "metrics",
 };
 
 static const struct {

@@ -4,8 +4,10 @@
  *
  * Layout: a 4 KiB header (magic, layout version, a random hash key, and a
  * directory of tables by kind, offset, slot count and slot size), then
- * the tables.  Only the de-duplication table exists yet; rate-limit
- * buckets and Work API spacing will be further entries of the directory.
+ * the tables, each starting on a page: the de-duplication slots, the
+ * metrics counters and the table of live processes (both owned by
+ * metrics.c, which gives their sizes).  Rate-limit buckets and Work API
+ * spacing will be further entries of the directory.
  * A file whose magic, version or sizes do not add up is rebuilt, never
  * trusted; the file only grows, so a process still mapping an old layout
  * cannot fault on a truncated page.
@@ -39,12 +41,13 @@
 #include "extern.h"
 
 #define SHM_MAGIC	"C2SENRSH"
-#define SHM_VERSION	1
+#define SHM_VERSION	2
 #define SHM_HDR_SIZE	4096
 #define SHM_TABLES	8
 #define PROBE		16
 
 enum { TAB_NONE = 0, TAB_DEDUP = 1 };
+#define NTABS		3	/* dedup, metrics, processes */
 enum { SLOT_EMPTY = 0, SLOT_INFLIGHT = 1, SLOT_DONE = 2 };
 
 struct tab {
@@ -173,9 +176,8 @@ ce_shm_unlock(struct ce_shm *s)
 }
 
 static size_t
-layout_size(uint32_t nslots)
+page_up(size_t sz)
 {
-	size_t	 sz = SHM_HDR_SIZE + (size_t)nslots * sizeof(struct slot);
 	long	 pg = sysconf(_SC_PAGESIZE);
 
 	if (pg > 0)
@@ -183,18 +185,74 @@ layout_size(uint32_t nslots)
 	return sz;
 }
 
+/*
+ * The directory of a file of "nslots" dedup slots, into "t" (NTABS
+ * entries).  Returns the file size it needs.
+ */
+static size_t
+layout(uint32_t nslots, struct tab *t)
+{
+	size_t	 off = SHM_HDR_SIZE;
+	int	 i;
+
+	memset(t, 0, NTABS * sizeof(*t));
+	t[0].kind = TAB_DEDUP;
+	t[0].nslots = nslots;
+	t[0].slotsize = sizeof(struct slot);
+	t[1].kind = CX_SHM_METRICS;
+	t[1].nslots = 1;
+	t[1].slotsize = (uint32_t)cx_metrics_size();
+	t[2].kind = CX_SHM_PROCS;
+	t[2].nslots = CX_PROCS_MAX;
+	t[2].slotsize = (uint32_t)cx_procs_slot_size();
+	for (i = 0; i < NTABS; i++) {
+		t[i].offset = off;
+		off = page_up(off + (size_t)t[i].nslots * t[i].slotsize);
+	}
+	return off;
+}
+
+static size_t
+layout_size(uint32_t nslots)
+{
+	struct tab	 t[NTABS];
+
+	return layout(nslots, t);
+}
+
 /* Does the header describe a layout this file holds? */
 static int
 hdr_valid(const struct hdr *h, size_t filesz)
 {
-	const struct tab *t = &h->tab[0];
+	struct tab	 t[NTABS];
+	size_t		 need;
 
 	if (memcmp(h->magic, SHM_MAGIC, 8) != 0 || h->version != SHM_VERSION ||
-	    h->hdrsize != SHM_HDR_SIZE || t->kind != TAB_DEDUP ||
-	    t->slotsize != sizeof(struct slot) || t->nslots < 1 ||
-	    t->offset != SHM_HDR_SIZE)
+	    h->hdrsize != SHM_HDR_SIZE || h->tab[0].nslots < 1 ||
+	    h->tab[0].nslots > 100000000)
 		return 0;
-	return layout_size(t->nslots) <= filesz;
+	need = layout(h->tab[0].nslots, t);
+	if (memcmp(t, h->tab, sizeof(t)) != 0)
+		return 0;
+	return need <= filesz;
+}
+
+/*
+ * The table of "kind" (CX_SHM_*) in the mapping, and its slot count in
+ * "*n"; NULL if the file has none.
+ */
+void *
+cx_shm_table(struct ce_shm *s, unsigned kind, size_t *n)
+{
+	int	 i;
+
+	for (i = 0; i < NTABS; i++)
+		if (s->hdr->tab[i].kind == kind) {
+			*n = s->hdr->tab[i].nslots;
+			return (char *)s->map + s->hdr->tab[i].offset;
+		}
+	*n = 0;
+	return NULL;
 }
 
 /*
@@ -254,10 +312,7 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 			snprintf(err, errsz, "shm: getrandom failed");
 			goto fail;
 		}
-		h.tab[0].kind = TAB_DEDUP;
-		h.tab[0].nslots = (uint32_t)nslots;
-		h.tab[0].slotsize = sizeof(struct slot);
-		h.tab[0].offset = SHM_HDR_SIZE;
+		(void)layout((uint32_t)nslots, h.tab);
 		st.st_size = (off_t)need;
 		rebuild = 1;
 	}

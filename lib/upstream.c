@@ -705,6 +705,8 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		calls[i].elapsed_us = reqs[i].elapsed_us;
 		calls[i].res = er != CE_OK ? CE_UP_DOWN :
 		    interpret(ctx, &calls[i], &reqs[i]);
+		cx_metrics_upstream(ctx, calls[i].kind, calls[i].res,
+		    reqs[i].elapsed_us);
 		ce_log(ctx, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
 		    "attempts, %lld ms)", reqs[i].api, reqs[i].log_path,
 		    ce_up_name(calls[i].res), reqs[i].status, reqs[i].attempts,

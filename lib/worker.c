@@ -347,6 +347,8 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.stopping = stopping;
+	ctx->worker = 1;
+	ce_metrics_join(ctx);
 	cx_claim_owner(ctx);
 	ce_log(ctx, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
 	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
