@@ -7,7 +7,7 @@
 # answers: atf-tests/openapi/walk.js sends every example of the document
 # and checks each answer's status and body against it.
 #
-# OPENAPI_SKIP_STATIC=1 skips static__pages_served (the pages lighttpd
+# OPENAPI_SKIP_STATIC=1 skips the static__ cases (the pages lighttpd
 # serves from web/), for a tree without them; never set by `make check`.
 
 . "$(atf_get_srcdir)/common.subr"
@@ -175,6 +175,21 @@ static__pages_served_body() {
 	walk static
 }
 
+atf_test_case static__undocumented_methods_404_405
+static__undocumented_methods_404_405_head() {
+	atf_set descr "a method a static path does not document answers " \
+	    "404 or 405, as on the service's paths"
+	atf_set require.config base_url stack_dir
+	atf_set require.progs node
+	atf_set timeout 60
+}
+static__undocumented_methods_404_405_body() {
+	[ "${OPENAPI_SKIP_STATIC:-0}" = 1 ] &&
+	    atf_skip "OPENAPI_SKIP_STATIC=1: static pages not checked"
+	shared_stack
+	walk static-methods
+}
+
 atf_init_test_cases() {
 	atf_add_test_case document__valid
 	atf_add_test_case document__matches_route_table
@@ -182,4 +197,5 @@ atf_init_test_cases() {
 	atf_add_test_case routes__undocumented_methods_405
 	atf_add_test_case customers__enrich_on_miss
 	atf_add_test_case static__pages_served
+	atf_add_test_case static__undocumented_methods_404_405
 }

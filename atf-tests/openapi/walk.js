@@ -21,8 +21,10 @@
 //   methods   every method a path does not document answers 405, with an
 //             Allow header naming exactly the documented ones;
 //   static    the x-static paths (served by lighttpd) answer their
-//             documented status and type, the document served is this
-//             file, and other methods answer 404 or 405.
+//             documented status and type, and the document served is
+//             this file;
+//   static-methods  every method an x-static path does not document
+//             answers 404 or 405.
 //
 // --fresh DIR holds one file per variant (named as in `needs`, spaces as
 // "_"), one lead id a line.  --secrets FILE holds "SCHEME=VALUE" lines: the
@@ -63,8 +65,10 @@ function parseArgs(argv) {
 		else if (k === '--only') a.only = v.split(',');
 		else usage(`unknown option ${k}`);
 	}
-	if (!['table', 'needs', 'examples', 'methods', 'static'].includes(a.mode))
-		usage('MODE must be table, needs, examples, methods or static');
+	if (!['table', 'needs', 'examples', 'methods', 'static',
+	    'static-methods'].includes(a.mode))
+		usage('MODE must be table, needs, examples, methods, static or ' +
+		    'static-methods');
 	if (!a.doc)
 		usage('--doc is required');
 	if (a.secretsFile)
@@ -575,6 +579,7 @@ function staticMethodProblems(res) {
 }
 
 // Static paths: their operations, and the document served as committed.
+// (Their other methods: modeMethods(ctx, out, true).)
 async function modeStatic(ctx, out) {
 	for (const o of ctx.ops.filter((x) => x.item['x-static'])) {
 		const r = planRequest(o, 'good', { good: true }, ctx);
@@ -593,7 +598,6 @@ async function modeStatic(ctx, out) {
 			problems.push(`the document served is not ${ctx.args.doc}`);
 		out.result(describe(r, res), problems);
 	}
-	await modeMethods(ctx, out, true);
 }
 
 async function main() {
@@ -618,7 +622,7 @@ async function main() {
 	};
 	for (const o of ctx.ops)
 		ctx.byId.set(o.op.operationId, o);
-	if (['examples', 'methods', 'static'].includes(args.mode) && !args.base)
+	if (args.mode !== 'table' && args.mode !== 'needs' && !args.base)
 		usage(`${args.mode} needs --base`);
 
 	switch (args.mode) {
@@ -641,6 +645,9 @@ async function main() {
 		break;
 	case 'static':
 		await modeStatic(ctx, out);
+		break;
+	case 'static-methods':
+		await modeMethods(ctx, out, true);
 		break;
 	}
 	process.exit(out.end() ? 0 : 1);
