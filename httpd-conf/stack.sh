@@ -429,7 +429,9 @@ start_stack() {
 		lighttpd -tt -f "$R/lighttpd.conf" \
 		    >>"$R/log/stack.log" 2>&1 ||
 		    { say "lighttpd rejects its configuration"; return 1; }
-		lighttpd -D -f "$R/lighttpd.conf" \
+		# Large request bodies are buffered under TMPDIR, which must be
+		# writable by the user lighttpd drops to (a test's is not).
+		TMPDIR=/var/tmp lighttpd -D -f "$R/lighttpd.conf" \
 		    >>"$R/log/lighttpd-error.log" 2>&1 &
 		HTTPD_PID=$!
 		# lighttpd marks a backend dead for a moment after a failed
