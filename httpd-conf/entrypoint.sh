@@ -61,8 +61,9 @@ done <"$SHAREDIR/httpd-conf/site.env"
 # number NAME VALUE MIN MAX: VALUE is an integer in [MIN, MAX].
 number() {
 	case $2 in ''|*[!0-9]*) die "$1 must be an integer" ;; esac
-	[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
-	    die "$1 must be between $3 and $4"
+	if [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+		die "$1 must be between $3 and $4"
+	fi
 }
 number C2S_POOL "$C2S_POOL" 1 1024
 number C2S_WORKERS "$C2S_WORKERS" 0 64
@@ -80,8 +81,9 @@ RUNDIR=$(dirname "$C2S_SOCK")
 if [ "$(id -u)" -eq 0 ]; then
 	# A directory that exists already is the operator's: left as it is.
 	if [ ! -d "$RUNDIR" ]; then
-		mkdir -p "$RUNDIR" && chown "$C2S_USER:$C2S_GROUP" "$RUNDIR" &&
-		    chmod 0750 "$RUNDIR" || die "cannot make $RUNDIR"
+		mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
+		chown "$C2S_USER:$C2S_GROUP" "$RUNDIR" || die "cannot chown $RUNDIR"
+		chmod 0750 "$RUNDIR" || die "cannot chmod $RUNDIR"
 	fi
 	say "root: running as $C2S_USER:$C2S_GROUP"
 	exec setpriv --reuid="$C2S_USER" --regid="$C2S_GROUP" --init-groups \
@@ -94,7 +96,7 @@ for p in spawn-fcgi multiwatch lighttpd; do
 	command -v $p >/dev/null || die "$p is not installed"
 done
 
-STOP= POOL_PID= HTTPD_PID= WORKER_PIDS=
+STOP='' POOL_PID='' HTTPD_PID='' WORKER_PIDS=''
 trap 'STOP=TERM' TERM
 trap 'STOP=INT' INT
 # A child's exit interrupts `wait` below, as the signals above do.
@@ -136,6 +138,15 @@ wait_gone() {
 # The responders: multiwatch's children.
 responders() {
 	cat "/proc/$POOL_PID/task/$POOL_PID/children" 2>/dev/null
+}
+
+# Is the pool listening?  Once multiwatch has forked a responder (a stale
+# socket file may be there before); where the kernel keeps no list of
+# children, once the socket is there.
+pool_up() {
+	[ -S "$C2S_SOCK" ] || return 1
+	[ -r "/proc/$POOL_PID/task/$POOL_PID/children" ] || return 0
+	[ -n "$(responders)" ]
 }
 
 # Stop everything started so far, the requests in flight first.
@@ -202,10 +213,8 @@ say "pool: $C2S_POOL responders on $C2S_SOCK"
 spawn-fcgi -n -s "$C2S_SOCK" -M 0660 -- "$(command -v multiwatch)" \
     -f "$C2S_POOL" -r 3 -t 1000 -- "$BIN" &
 POOL_PID=$!
-# The socket is bound once multiwatch has forked a responder (a stale
-# socket file may be there before).
 i=0
-until [ -S "$C2S_SOCK" ] && [ -n "$(responders)" ]; do
+until pool_up; do
 	alive "$POOL_PID" || fail "the pool did not start"
 	[ $i -lt 100 ] || fail "the pool did not start in 10 s"
 	[ -z "$STOP" ] || { stop_all; exit 0; }
