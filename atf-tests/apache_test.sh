@@ -174,7 +174,21 @@ static__status_page_body() {
 }
 static__status_page_cleanup() { apache_stop; }
 
+atf_test_case fragment__no_reuse
+fragment__no_reuse_head() {
+	atf_set descr "the fragment proxies every path but the static pages " \
+	    "to the socket with retry=0 and never enablereuse (one " \
+	    "connection at a time per responder)"
+}
+fragment__no_reuse_body() {
+	f=$TOP/httpd-conf/apache-c2s-enrich.conf
+	atf_check -o inline:'ProxyPass "/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
+	    grep '^ProxyPass ' "$f"
+	atf_check -s exit:1 grep -i '^[^#]*enablereuse' "$f"
+}
+
 atf_init_test_cases() {
+	atf_add_test_case fragment__no_reuse
 	atf_add_test_case health__json
 	atf_add_test_case unknown_path__json_404
 	atf_add_test_case lead__get
