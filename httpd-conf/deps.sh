@@ -19,7 +19,8 @@ PKGS="gcc make pkg-config libc6-dev
 libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
 libatf-dev atf-sh kyua wrk curl jq procps util-linux
-prometheus chromium fonts-dejavu-core"
+prometheus chromium fonts-dejavu-core
+apache2 mandoc systemd"
 
 # Node.js and npm: the commands, wherever they come from.
 for c in node npm; do

@@ -1,0 +1,197 @@
+#! /usr/bin/env atf-sh
+# apache_test -- Apache httpd (Debian's apache2, mod_proxy_fcgi) in front of
+# the shared stack's pool, through httpd-conf/apache-c2s-enrich.conf: a
+# minimal server of the test's own (a free port, the modules it needs,
+# everything in the test's directory) that includes the fragment as a site
+# would, and the same answers as through lighttpd.
+
+. "$(atf_get_srcdir)/common.subr"
+. "$(atf_get_srcdir)/ops.subr"
+
+MODULES=/usr/lib/apache2/modules
+
+# apache_start: Apache in the foreground on a free port, in front of the
+# shared stack's socket ($RUNDIR/sock) and static pages ($RUNDIR/www); its
+# pid in ./apache.pid, URL set to it.  The socket is www-data's, mode 0660:
+# as root, Apache's children run as www-data.
+apache_start() {
+	local port i conf=$PWD/apache/httpd.conf
+	shared_stack
+	mkdir -p apache/run
+	for i in 1 2 3 4 5; do
+		port=$(free_port)
+		{
+			echo "ServerRoot $PWD/apache"
+			echo "DefaultRuntimeDir $PWD/apache/run"
+			echo "PidFile $PWD/apache/httpd.pid"
+			echo "ErrorLog $PWD/apache/error.log"
+			echo "LogLevel warn"
+			echo "ServerName localhost"
+			echo "Listen 127.0.0.1:$port"
+			for m in mpm_event authz_core alias dir mime proxy proxy_fcgi; do
+				echo "LoadModule ${m}_module $MODULES/mod_$m.so"
+			done
+			echo "TypesConfig /etc/mime.types"
+			if [ "$(id -u)" -eq 0 ]; then
+				echo "User www-data"
+				echo "Group www-data"
+			fi
+			echo "Include $TOP/httpd-conf/apache-c2s-enrich.conf"
+		} >"$conf"
+		: >apache/error.log
+		C2S_SOCK=$RUNDIR/sock C2S_WWW=$RUNDIR/www \
+		    apache2 -f "$conf" -DFOREGROUND &
+		echo $! >apache.pid
+		URL=http://127.0.0.1:$port
+		wait_for 100 eval 'curl -s -o /dev/null "$URL/health" || ! alive $(cat apache.pid)'
+		alive "$(cat apache.pid)" && return 0
+		# Another process took the port in the meantime: try another.
+		grep -q 'Address already in use' apache/error.log ||
+		    atf_fail "apache2 did not start: $(cat apache/error.log)"
+	done
+	atf_fail "apache2 did not start"
+}
+
+apache_stop() {
+	local pid
+	[ -r apache.pid ] || return 0
+	pid=$(cat apache.pid)
+	rm -f apache.pid
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 100 eval "! alive $pid" ||
+	    { kill -KILL $(descendants "$pid") "$pid" 2>/dev/null;
+	    atf_fail "apache2 did not stop"; }
+	# Nothing of Apache's may answer with a stale error after this.
+	if grep -E 'AH[0-9]+: .*(error|failed)' apache/error.log 2>/dev/null |
+	    grep -v 'caught SIGTERM'; then
+		atf_fail "errors in Apache's log"
+	fi
+}
+
+# headers PATH: the response headers of GET PATH, lower-cased names, in
+# ./headers.
+headers() {
+	curl -s -D - -o /dev/null --max-time 30 "$URL$1" | tr -d '\r' |
+	    sed 's/^\([^:]*\):/\L\1:/' >headers
+}
+
+atf_test_case health__json cleanup
+health__json_head() {
+	atf_set descr "GET /health through Apache is the pool's 200 JSON"
+	atf_set require.config "base_url stack_dir"
+}
+health__json_body() {
+	apache_start
+	expect_status 200 GET /health
+	json '.status == "ok" and .service == "c2s-enrich" and .pid > 1'
+	headers /health
+	atf_check -o match:'^content-type: application/json' cat headers
+	# One connection each: every request reaches a responder, none fails.
+	for i in $(seq 1 20); do
+		expect_status 200 GET /health
+	done
+	apache_stop
+}
+health__json_cleanup() { apache_stop; }
+
+atf_test_case unknown_path__json_404 cleanup
+unknown_path__json_404_head() {
+	atf_set descr "an unknown path through Apache is the pool's JSON 404"
+	atf_set require.config "base_url stack_dir"
+}
+unknown_path__json_404_body() {
+	apache_start
+	expect_status 404 GET /no/such/thing
+	expect_json_error not_found
+	# A wrong method: the pool's 405, not Apache's.
+	expect_status 405 DELETE /health
+	expect_json_error method_not_allowed
+	apache_stop
+}
+unknown_path__json_404_cleanup() { apache_stop; }
+
+atf_test_case lead__get cleanup
+lead__get_head() {
+	atf_set descr "GET /api/v1/leads/process through Apache runs the " \
+	    "pipeline: 200 with success, the note posted"
+	atf_set require.config "base_url stack_dir sim_url"
+	atf_set timeout 120
+}
+lead__get_body() {
+	apache_start
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.success == true and .lead_id == "'"$id"'" and .status == "completed"'
+	atf_check -o inline:'1\n' -x \
+	    "curl -s '$C2S_SIM_URL/__sim/notes?lead=$id' | jq '.notes | length'"
+	apache_stop
+}
+lead__get_cleanup() { apache_stop; }
+
+atf_test_case lead__post_empty_body cleanup
+lead__post_empty_body_head() {
+	atf_set descr "POST /api/v1/c2s/enrich/ID with an empty body through " \
+	    "Apache: the pipeline's real status codes"
+	atf_set require.config "base_url stack_dir sim_url"
+	atf_set timeout 120
+}
+lead__post_empty_body_body() {
+	apache_start
+	id=$(find_lead normal)
+	expect_status 200 POST "/api/v1/c2s/enrich/$id" -d ''
+	json '.success == true and .status == "completed"'
+	# Again: answered from the de-duplication table.
+	expect_status 200 POST "/api/v1/c2s/enrich/$id" -d ''
+	json '.duplicate_request == true'
+	# A lead with no CPF to find is a 404 here.
+	id=$(find_lead no_cpf)
+	expect_status 404 POST "/api/v1/c2s/enrich/$id" -d ''
+	apache_stop
+}
+lead__post_empty_body_cleanup() { apache_stop; }
+
+atf_test_case static__status_page cleanup
+static__status_page_head() {
+	atf_set descr "/status/ through Apache is the stack's static page " \
+	    "(text/html, from its www), /status redirects there, and a " \
+	    "missing static file is not sent to the pool"
+	atf_set require.config "base_url stack_dir"
+}
+static__status_page_body() {
+	apache_start
+	expect_status 200 GET /status/
+	headers /status/
+	atf_check -o match:'^content-type: text/html' cat headers
+	cmp -s body "$RUNDIR/www/status/index.html" ||
+	    atf_fail "/status/ is not $RUNDIR/www/status/index.html"
+	expect_status 301 GET /status
+	headers /status
+	atf_check -o match:"^location: $URL/status/\$" cat headers
+	# Apache's own 404 for a missing page: the pool never saw it.
+	expect_status 404 GET /status/no-such-file.js
+	grep -q '"error"' body && atf_fail "a static miss reached the pool"
+	apache_stop
+}
+static__status_page_cleanup() { apache_stop; }
+
+atf_test_case fragment__no_reuse
+fragment__no_reuse_head() {
+	atf_set descr "the fragment proxies every path but the static pages " \
+	    "to the socket with retry=0 and never enablereuse (one " \
+	    "connection at a time per responder)"
+}
+fragment__no_reuse_body() {
+	f=$TOP/httpd-conf/apache-c2s-enrich.conf
+	atf_check -o inline:'ProxyPass "/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
+	    grep '^ProxyPass ' "$f"
+	atf_check -s exit:1 grep -i '^[^#]*enablereuse' "$f"
+}
+
+atf_init_test_cases() {
+	atf_add_test_case fragment__no_reuse
+	atf_add_test_case health__json
+	atf_add_test_case unknown_path__json_404
+	atf_add_test_case lead__get
+	atf_add_test_case lead__post_empty_body
+	atf_add_test_case static__status_page
+}

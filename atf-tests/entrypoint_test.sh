@@ -1,0 +1,265 @@
+#! /usr/bin/env atf-sh
+# entrypoint_test -- the container's entrypoint (httpd-conf/entrypoint.sh)
+# run outside Docker, as the image runs it: from a tree installed by
+# `make install`, against a private stack's PostgreSQL (a fresh database
+# it migrates itself) and upstream simulator.  Started as root it drops to
+# www-data, as it would to site.env's user.
+
+. "$(atf_get_srcdir)/common.subr"
+. "$(atf_get_srcdir)/ops.subr"
+
+# ep_setup [VAR=VALUE ...]: a private stack (its own pool idle, no worker)
+# with those settings (SIM_* reach its simulator), an empty database "ep",
+# the tree installed under $INST/usr, a free port.
+ep_setup() {
+	private_stack C2S_WORKERS=0 C2S_POOL=1 "$@"
+	psql -X -q -h "$PGHOST" -U postgres -d postgres \
+	    -c 'CREATE DATABASE ep OWNER c2s' || atf_fail "cannot create ep"
+	INST=$(scratch_dir)
+	install_tree PREFIX="$INST/usr"
+	EP_PORT=$(free_port)
+	EP_URL=http://127.0.0.1:$EP_PORT
+	EP_DB="host=$PGHOST dbname=ep user=c2s"
+}
+
+# ep_start [VAR=VALUE ...]: the installed entrypoint in the background with
+# the upstreams at the simulator; its pid in EP_PID (and ./ep.pid), its
+# output in ./ep.log.
+ep_start() {
+	local as=
+	[ "$(id -u)" -eq 0 ] && as="C2S_USER=www-data C2S_GROUP=www-data"
+	env DB_URL="$EP_DB" MIGRATE_ON_START=1 \
+	    C2S_BASE_URL="$C2S_SIM_URL" DIRETRIX_BASE_URL="$C2S_SIM_URL" \
+	    WORK_API_URL="$C2S_SIM_URL" C2S_TOKEN=sim-c2s-token \
+	    DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass WORK_API=sim-work-token \
+	    WORK_API_MIN_INTERVAL=0 C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
+	    C2S_POOL=2 C2S_SOCK="$INST/run/sock" DEDUP_FILE="$INST/run/dedup" \
+	    $as "$@" "$INST/usr/bin/c2s-enrich-entrypoint" >ep.log 2>&1 &
+	EP_PID=$!
+	echo "$EP_PID" >ep.pid
+}
+
+# ep_up: wait until /health and /ready answer 200 through its lighttpd.
+ep_up() {
+	local n=0
+	until curl -fs -o /dev/null "$EP_URL/health" &&
+	    curl -fs -o /dev/null "$EP_URL/ready"; do
+		alive "$EP_PID" || atf_fail "the entrypoint died: $(tail -20 ep.log)"
+		n=$((n + 1))
+		[ $n -lt 600 ] || atf_fail "not up in 60 s: $(tail -20 ep.log)"
+		sleep 0.1
+	done
+	URL=$EP_URL
+}
+
+# ep_exit TENTHS: wait that long at most for the entrypoint to exit; its
+# status in EP_STATUS, the time it took (ms) in EP_MS.
+ep_exit() {
+	local t0
+	t0=$(date +%s%N)
+	wait_for "$1" eval "! alive $EP_PID" ||
+	    atf_fail "the entrypoint still runs after $(($1 / 10)) s: $(tail -20 ep.log)"
+	EP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+	EP_STATUS=0
+	wait "$EP_PID" || EP_STATUS=$?
+	rm -f ep.pid
+}
+
+# Processes whose command line names the installed tree.
+from_tree() {
+	local p
+	for p in /proc/[0-9]*; do
+		grep -qF "$INST/" "$p/cmdline" 2>/dev/null && echo "${p#/proc/}"
+	done
+}
+
+# nothing_left PID...: none of the PIDs runs, nothing of the tree runs, the
+# socket is gone.
+nothing_left() {
+	none_alive "$@" || atf_fail "left running: $(ps -o pid=,args= -p "$*")"
+	[ -z "$(from_tree)" ] || atf_fail "left running: $(from_tree)"
+	[ ! -e "$INST/run/sock" ] || atf_fail "the socket was left behind"
+}
+
+ep_cleanup() {
+	local pid p
+	if [ -r ep.pid ]; then
+		pid=$(cat ep.pid)
+		kill -TERM "$pid" 2>/dev/null
+		sleep 2
+		kill -KILL $(descendants "$pid") "$pid" 2>/dev/null
+	fi
+	if [ -r scratch_dirs ]; then
+		while read -r INST; do
+			for p in $(from_tree); do
+				kill -KILL "$p" 2>/dev/null
+			done
+		done <scratch_dirs
+	fi
+	private_stack_stop
+	scratch_rm
+}
+
+atf_test_case serve__probes_pages_and_a_lead cleanup
+serve__probes_pages_and_a_lead_head() {
+	atf_set descr "from the installed tree, MIGRATE_ON_START=1 migrates a " \
+	    "fresh database; /health, /ready, /status/ and a lead answer " \
+	    "through its lighttpd; SIGTERM stops everything, status 0"
+	atf_set timeout 180
+}
+serve__probes_pages_and_a_lead_body() {
+	ep_setup
+	ep_start
+	ep_up
+	# Every migration was applied by the entrypoint.
+	n=$(ls "$TOP"/sql/[0-9][0-9][0-9][0-9]-*.sql | wc -l)
+	atf_check -o inline:"$n\n" psql -X -At -d "$EP_DB" \
+	    -c 'SELECT count(*) FROM public.schema_migrations'
+	expect_status 200 GET /health
+	json '.status == "ok" and .service == "c2s-enrich"'
+	expect_status 200 GET /ready
+	json '.status == "ready"'
+	atf_check -o inline:'200 text/html; charset=utf-8\n' \
+	    curl -s -o /dev/null -w '%{http_code} %{content_type}\n' "$URL/status/"
+	expect_status 404 GET /no/such/thing
+	expect_json_error not_found
+	# A lead, end to end, into the entrypoint's database.
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.success == true and .status == "completed" and .note == "posted"'
+	atf_check -o inline:'completed\n' psql -X -At -d "$EP_DB" \
+	    -c "SELECT status FROM c2s.leads WHERE lead_id = '$id'"
+	# The tree it started: the pool (multiwatch and 2 responders), a
+	# worker (c2s-enrich too) and lighttpd; as www-data when started as
+	# root.  (Its own `sleep` between looks at them aside.)
+	procs=$(descendants "$EP_PID")
+	ps -o user=,comm= -p "$(echo $procs | tr ' ' ,)" | grep -v ' sleep$' >procs
+	cat procs
+	atf_check -o inline:'c2s-enrich 3\nlighttpd 1\nmultiwatch 1\n' \
+	    -x "awk '{ n[\$2]++ } END { for (c in n) print c, n[c] }' procs | sort"
+	if [ "$(id -u)" -eq 0 ]; then
+		atf_check -o inline:'www-data\n' -x "awk '{ print \$1 }' procs | sort -u"
+	fi
+	[ "$(stat -c %a "$INST/run/sock")" = 660 ] || atf_fail "socket mode"
+	kill -TERM "$EP_PID"
+	ep_exit 100
+	[ "$EP_STATUS" = 0 ] || atf_fail "exit status $EP_STATUS: $(tail ep.log)"
+	echo "stopped in $EP_MS ms"
+	[ "$EP_MS" -lt 5000 ] || atf_fail "an idle stop took $EP_MS ms"
+	nothing_left $procs
+	atf_check -o ignore grep -x 'entrypoint: stopped' ep.log
+	# No credential reached the log.
+	atf_check -s exit:1 grep -E 'sim-pass|sim-work-token|sim-c2s-token' ep.log
+	private_stack_stop
+	scratch_rm
+}
+serve__probes_pages_and_a_lead_cleanup() { ep_cleanup; }
+
+atf_test_case stop__slow_request_finishes cleanup
+stop__slow_request_finishes_head() {
+	atf_set descr "SIGTERM with a slow lead in flight (Work API 3 s late): " \
+	    "new connections are refused at once, the lead is answered in " \
+	    "full, then everything stops, status 0"
+	atf_set timeout 180
+}
+stop__slow_request_finishes_body() {
+	ep_setup SIM_WORK_LATENCY_MS=3000
+	ep_start
+	ep_up
+	id=$(find_lead normal)
+	procs=$(descendants "$EP_PID")
+	(
+		curl -s -o slow.body -w '%{http_code}\n' --max-time 30 \
+		    "$URL/api/v1/leads/process?id=$id" >slow.code
+		date +%s%N >slow.done
+	) &
+	slow=$!
+	# In flight: the simulator has the Work API call (recorded before its
+	# delay).
+	wait_for 100 eval '[ "$(sim_calls work "consulta=")" -ge 1 ]' ||
+	    atf_fail "the lead never reached the Work API"
+	kill -TERM "$EP_PID"
+	t_term=$(date +%s%N)
+	# lighttpd stops listening at once.
+	wait_for 30 eval '[ "$(curl -s -o /dev/null -w %{http_code} "$URL/health")" = 000 ]' ||
+	    atf_fail "new connections still accepted after SIGTERM"
+	ep_exit 150
+	t_exit=$(date +%s%N)
+	wait "$slow"
+	[ "$EP_STATUS" = 0 ] || atf_fail "exit status $EP_STATUS: $(tail ep.log)"
+	atf_check -o inline:'200\n' cat slow.code
+	jq -e '.success == true and .status == "completed" and .note == "posted"' \
+	    slow.body >/dev/null || atf_fail "the slow lead: $(cat slow.body)"
+	# The answer came before the stop, and the stop waited for it.
+	[ "$(cat slow.done)" -le "$t_exit" ] || atf_fail "exited before the answer"
+	ms=$(( ($(cat slow.done) - t_term) / 1000000 ))
+	echo "answer ${ms} ms after SIGTERM; exit after $EP_MS ms"
+	[ "$ms" -ge 1000 ] || atf_fail "the request was not slow (${ms} ms)"
+	[ "$EP_MS" -lt 10000 ] || atf_fail "the stop took $EP_MS ms"
+	nothing_left $procs
+	private_stack_stop
+	scratch_rm
+}
+stop__slow_request_finishes_cleanup() { ep_cleanup; }
+
+atf_test_case child_death__stops_everything cleanup
+child_death__stops_everything_head() {
+	atf_set descr "when lighttpd dies, the entrypoint stops the pool and " \
+	    "the worker and exits 1"
+	atf_set timeout 180
+}
+child_death__stops_everything_body() {
+	ep_setup
+	ep_start MIGRATE_ON_START=0
+	# MIGRATE_ON_START=0: the database stays empty, /ready is 503.
+	wait_for 300 eval 'curl -fs -o /dev/null "$EP_URL/health"' ||
+	    atf_fail "not up: $(tail ep.log)"
+	atf_check -o inline:'503\n' curl -s -o /dev/null -w '%{http_code}\n' \
+	    "$EP_URL/ready"
+	procs=$(descendants "$EP_PID")
+	httpd=$(for p in $procs; do
+		[ "$(ps -o comm= -p "$p")" = lighttpd ] && echo "$p"; done)
+	[ -n "$httpd" ] || atf_fail "no lighttpd among $procs"
+	kill -KILL "$httpd"
+	ep_exit 100
+	[ "$EP_STATUS" = 1 ] || atf_fail "exit status $EP_STATUS, expected 1"
+	atf_check -o match:"lighttpd \\(pid $httpd\\) exited" cat ep.log
+	nothing_left $procs
+	private_stack_stop
+	scratch_rm
+}
+child_death__stops_everything_cleanup() { ep_cleanup; }
+
+atf_test_case config__bad_value_exits cleanup
+config__bad_value_exits_head() {
+	atf_set descr "a bad setting stops the entrypoint at once, status 1, " \
+	    "naming the variable, not its value, and starting nothing"
+}
+config__bad_value_exits_body() {
+	INST=$(scratch_dir)
+	install_tree PREFIX="$INST/usr"
+	EP_PORT=$(free_port)
+	EP_DB="host=/nonexistent dbname=ep"
+	C2S_SIM_URL=http://127.0.0.1:1
+	ep_start MIGRATE_ON_START=0 MAX_REQUESTS=secret-looking-0
+	ep_exit 100
+	[ "$EP_STATUS" = 1 ] || atf_fail "exit status $EP_STATUS, expected 1"
+	atf_check -o match:'MAX_REQUESTS' cat ep.log
+	atf_check -s exit:1 grep secret-looking ep.log
+	[ -z "$(from_tree)" ] || atf_fail "something was started"
+	[ ! -e "$INST/run/sock" ] || atf_fail "a socket was made"
+	# And a pool size out of range.
+	ep_start MIGRATE_ON_START=0 C2S_POOL=0
+	ep_exit 100
+	[ "$EP_STATUS" = 1 ] || atf_fail "C2S_POOL=0: exit status $EP_STATUS"
+	atf_check -o match:'C2S_POOL must be between 1 and' cat ep.log
+	scratch_rm
+}
+config__bad_value_exits_cleanup() { ep_cleanup; }
+
+atf_init_test_cases() {
+	atf_add_test_case serve__probes_pages_and_a_lead
+	atf_add_test_case stop__slow_request_finishes
+	atf_add_test_case child_death__stops_everything
+	atf_add_test_case config__bad_value_exits
+}

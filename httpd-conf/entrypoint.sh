@@ -1,0 +1,269 @@
+#!/bin/sh
+# httpd-conf/entrypoint.sh -- c2s-enrich in one process tree: the
+# container's entrypoint (installed as BINDIR/c2s-enrich-entrypoint).
+#
+# It applies the migrations when asked (MIGRATE_ON_START=1), checks the
+# configuration, then starts, as children it waits on:
+#   the pool     spawn-fcgi -n -s C2S_SOCK -- multiwatch -f C2S_POOL --
+#                c2s-enrich (multiwatch respawns the responders),
+#   the worker   c2s-enrich --worker (C2S_WORKERS of them, 1 by default),
+#   lighttpd     -D, on C2S_BIND:C2S_PORT, in front of the pool.
+# SIGTERM or SIGINT stops them gracefully: lighttpd stops listening and
+# lets the requests in flight finish (at most C2S_STOP_TIMEOUT seconds),
+# the worker finishes its job, then the pool stops; the exit status is 0.
+# When any of them dies on its own, the others are stopped the same way
+# and the status is 1 (a container supervisor restarts the whole).
+# Started as root, it makes the socket's directory if missing, gives it to
+# C2S_USER and runs itself again as C2S_USER:C2S_GROUP.
+#
+# Usage:
+#   c2s-enrich-entrypoint          serve until SIGTERM or SIGINT
+#   c2s-enrich-entrypoint health   exit 0 when GET /health answers 200
+#                                  (the image's HEALTHCHECK)
+#
+# Environment (C2S_* unset here take their value from site.env):
+#   C2S_SOCK, C2S_USER, C2S_GROUP, C2S_BIND, C2S_PORT, C2S_POOL
+#   C2S_WORKERS        background workers (1; 0 for none)
+#   C2S_STOP_TIMEOUT   seconds the requests in flight get on a stop (30)
+#   C2S_ACCESS_LOG     a file for lighttpd's access log (none by default)
+#   MIGRATE_ON_START   1: apply the pending migrations first (sql/migrate.sh,
+#                      safe with several machines starting at once)
+#   C2S_SHAREDIR, C2S_BINDIR   where `make install` put the files
+# Everything else (DB_URL, the upstream URLs and credentials, LOG_LEVEL ...,
+# see c2s-enrich(8)) reaches the responders and the worker as it is, and is
+# never printed.
+
+set -u
+
+# Filled in by `make install`.
+SHAREDIR=${C2S_SHAREDIR:-@SHAREDIR@}
+BINDIR=${C2S_BINDIR:-@BINDIR@}
+
+say() { printf 'entrypoint: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+[ -r "$SHAREDIR/httpd-conf/site.env" ] ||
+    die "no $SHAREDIR/httpd-conf/site.env: run the installed copy (make install)"
+
+# site.env's NAME=value lines, for the names not set in the environment.
+while IFS= read -r line; do
+	case $line in
+	C2S_*=*) ;;
+	*) continue ;;
+	esac
+	name=${line%%=*}
+	case $name in *[!A-Z0-9_]*) continue ;; esac
+	eval "isset=\${$name+1}"
+	[ -n "$isset" ] || eval "$name=\${line#*=}"
+done <"$SHAREDIR/httpd-conf/site.env"
+: "${C2S_WORKERS:=1}" "${C2S_STOP_TIMEOUT:=30}" "${C2S_ACCESS_LOG:=}"
+
+# number NAME VALUE MIN MAX: VALUE is an integer in [MIN, MAX].
+number() {
+	case $2 in ''|*[!0-9]*) die "$1 must be an integer" ;; esac
+	if [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+		die "$1 must be between $3 and $4"
+	fi
+}
+number C2S_POOL "$C2S_POOL" 1 1024
+number C2S_WORKERS "$C2S_WORKERS" 0 64
+number C2S_PORT "$C2S_PORT" 1 65535
+number C2S_STOP_TIMEOUT "$C2S_STOP_TIMEOUT" 1 3600
+
+if [ "${1:-}" = health ]; then
+	host=$C2S_BIND
+	case $host in ''|0.0.0.0|::) host=127.0.0.1 ;; esac
+	exec curl -fsS -o /dev/null --max-time 5 "http://$host:$C2S_PORT/health"
+fi
+[ $# -eq 0 ] || die "usage: c2s-enrich-entrypoint [health]"
+
+RUNDIR=$(dirname "$C2S_SOCK")
+if [ "$(id -u)" -eq 0 ]; then
+	# A directory that exists already is the operator's: left as it is.
+	if [ ! -d "$RUNDIR" ]; then
+		mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
+		chown "$C2S_USER:$C2S_GROUP" "$RUNDIR" || die "cannot chown $RUNDIR"
+		chmod 0750 "$RUNDIR" || die "cannot chmod $RUNDIR"
+	fi
+	say "root: running as $C2S_USER:$C2S_GROUP"
+	exec setpriv --reuid="$C2S_USER" --regid="$C2S_GROUP" --init-groups \
+	    -- "$0" "$@"
+fi
+
+BIN=$BINDIR/c2s-enrich
+[ -x "$BIN" ] || die "no responder at $BIN"
+for p in spawn-fcgi multiwatch lighttpd; do
+	command -v $p >/dev/null || die "$p is not installed"
+done
+
+STOP='' POOL_PID='' HTTPD_PID='' WORKER_PIDS=''
+trap 'STOP=TERM' TERM
+trap 'STOP=INT' INT
+# A child's exit interrupts `wait` below, as the signals above do.
+trap ':' CHLD
+
+# Is process $1 alive (not gone, not a zombie)?
+alive() {
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
+	    2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Sleep about $1 seconds; a signal or a child's exit ends it sooner.
+nap() {
+	sleep "$1" &
+	tick=$!
+	wait $tick
+	kill $tick 2>/dev/null
+	wait $tick 2>/dev/null
+	return 0
+}
+
+# wait_gone TENTHS PID...: wait until none of the PIDs is alive.
+wait_gone() {
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		left=
+		for p in "$@"; do
+			alive "$p" && left=1
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# The responders: multiwatch's children.
+responders() {
+	cat "/proc/$POOL_PID/task/$POOL_PID/children" 2>/dev/null
+}
+
+# Is the pool listening?  Once multiwatch has forked a responder (a stale
+# socket file may be there before); where the kernel keeps no list of
+# children, once the socket is there.
+pool_up() {
+	[ -S "$C2S_SOCK" ] || return 1
+	[ -r "/proc/$POOL_PID/task/$POOL_PID/children" ] || return 0
+	[ -n "$(responders)" ]
+}
+
+# Stop everything started so far, the requests in flight first.
+stop_all() {
+	trap '' TERM INT
+	trap - CHLD
+	# lighttpd: SIGINT is its graceful stop.  The worker finishes its
+	# job.
+	[ -n "$HTTPD_PID" ] && kill -INT "$HTTPD_PID" 2>/dev/null
+	# shellcheck disable=SC2086
+	[ -n "$WORKER_PIDS" ] && kill -TERM $WORKER_PIDS 2>/dev/null
+	if [ -n "$HTTPD_PID" ] &&
+	    ! wait_gone $((C2S_STOP_TIMEOUT * 10 + 20)) "$HTTPD_PID"; then
+		say "lighttpd did not stop; killing it"
+		kill -KILL "$HTTPD_PID" 2>/dev/null
+	fi
+	# The pool last: lighttpd no longer sends it anything.  multiwatch
+	# forwards SIGTERM; repeat it, to the responders too, in case one
+	# was being respawned.
+	if [ -n "$POOL_PID" ]; then
+		i=0
+		while alive "$POOL_PID" && [ $i -lt 50 ]; do
+			# shellcheck disable=SC2046
+			[ $((i % 10)) -eq 0 ] &&
+			    kill -TERM "$POOL_PID" $(responders) 2>/dev/null
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if alive "$POOL_PID"; then
+			say "the pool did not stop; killing it"
+			# shellcheck disable=SC2046
+			kill -KILL $(responders) 2>/dev/null
+			kill -KILL "$POOL_PID" 2>/dev/null
+		fi
+	fi
+	# shellcheck disable=SC2086
+	if [ -n "$WORKER_PIDS" ] &&
+	    ! wait_gone $((C2S_STOP_TIMEOUT * 10)) $WORKER_PIDS; then
+		say "a worker did not stop; killing it"
+		# shellcheck disable=SC2086
+		kill -KILL $WORKER_PIDS 2>/dev/null
+	fi
+	wait
+	rm -f "$C2S_SOCK"
+}
+
+# Set-up failed after something was started.
+fail() {
+	say "$*"
+	stop_all
+	exit 1
+}
+
+if [ "${MIGRATE_ON_START:-0}" = 1 ]; then
+	say "applying migrations"
+	"$SHAREDIR/sql/migrate.sh" >&2 || die "migrations failed"
+fi
+[ -z "$STOP" ] || exit 0
+# One line naming the variable (never its value) when it is wrong.
+"$BIN" -n >/dev/null || die "the configuration is invalid"
+
+[ -d "$RUNDIR" ] || mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
+say "pool: $C2S_POOL responders on $C2S_SOCK"
+spawn-fcgi -n -s "$C2S_SOCK" -M 0660 -- "$(command -v multiwatch)" \
+    -f "$C2S_POOL" -r 3 -t 1000 -- "$BIN" &
+POOL_PID=$!
+i=0
+until pool_up; do
+	alive "$POOL_PID" || fail "the pool did not start"
+	[ $i -lt 100 ] || fail "the pool did not start in 10 s"
+	[ -z "$STOP" ] || { stop_all; exit 0; }
+	sleep 0.1
+	i=$((i + 1))
+done
+
+i=0
+while [ $i -lt "$C2S_WORKERS" ]; do
+	"$BIN" --worker &
+	WORKER_PIDS="$WORKER_PIDS $!"
+	i=$((i + 1))
+done
+[ "$C2S_WORKERS" -gt 0 ] && say "worker: $C2S_WORKERS"
+
+# lighttpd's settings: given to it alone, not to the responders.
+set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
+    C2S_HTTPD_SOCK="$C2S_SOCK" C2S_HTTPD_USER="$C2S_USER" \
+    C2S_HTTPD_GROUP="$C2S_GROUP" C2S_HTTPD_LOGDIR="$RUNDIR" \
+    C2S_HTTPD_DOCROOT="$SHAREDIR/www" C2S_HTTPD_ACCESSLOG="$C2S_ACCESS_LOG" \
+    C2S_HTTPD_GRACE="$C2S_STOP_TIMEOUT"
+CONF=$SHAREDIR/httpd-conf/lighttpd-entrypoint.conf
+env "$@" lighttpd -tt -f "$CONF" >&2 || fail "lighttpd rejects its configuration"
+env "$@" lighttpd -D -f "$CONF" &
+HTTPD_PID=$!
+say "serving on $C2S_BIND:$C2S_PORT"
+
+# Wait until asked to stop, or until a child dies.
+dead=
+while [ -z "$STOP" ]; do
+	for p in $POOL_PID $HTTPD_PID $WORKER_PIDS; do
+		alive "$p" || { dead=$p; break 2; }
+	done
+	nap 1
+done
+
+if [ -n "$dead" ]; then
+	wait "$dead"
+	st=$?
+	case $dead in
+	"$POOL_PID") what=pool ;;
+	"$HTTPD_PID") what=lighttpd ;;
+	*) what=worker ;;
+	esac
+	say "$what (pid $dead) exited with status $st; stopping"
+	stop_all
+	exit 1
+fi
+say "SIG$STOP: stopping (requests in flight finish)"
+stop_all
+say "stopped"
+exit 0
