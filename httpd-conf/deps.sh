@@ -4,6 +4,9 @@
 #
 # Usage: deps.sh [extra-package ...]
 #
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer and the sanitizer
+# runtimes) build the libFuzzer drivers of atf-tests/fuzz/.
+#
 # Each package is checked with dpkg-query; apt-get runs only when something
 # is missing.  Node.js and npm (for web/, the documentation and status
 # pages, and the browser tests) are checked as commands instead: a machine
@@ -20,7 +23,8 @@ libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
 libatf-dev atf-sh kyua wrk curl jq procps util-linux
 prometheus chromium fonts-dejavu-core
-apache2 mandoc systemd"
+apache2 mandoc systemd
+clang libclang-rt-14-dev"
 
 # Node.js and npm: the commands, wherever they come from.
 for c in node npm; do

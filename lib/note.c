@@ -243,24 +243,23 @@ dossier_put(struct ce_buf *b, const json_t *d, const char *cpf, double mult)
 	if ((n = json_array_size(arr)) > 0) {
 		PUTS("🏠 ENDEREÇOS\n");
 		for (i = 0; i < n && i < MAX_ADDRS; i++) {
-			char	 a[6][128];
+			static const char *const keys[7] = {
+				"tipoLogradouro", "logradouro",
+				"logradouroNumero", "bairro", "cidade", "uf",
+				"cep",
+			};
+			/* Whole strings; numbers each in their own tmp. */
+			const char	*a[7];
+			char		 tmp[7][32];
+			size_t		 k;
 
 			it = json_array_get(arr, i);
-			ce_strlcpy(a[0], jget(it, "tipoLogradouro", t1,
-			    sizeof(t1)), sizeof(a[0]));
-			ce_strlcpy(a[1], jget(it, "logradouro", t1, sizeof(t1)),
-			    sizeof(a[1]));
-			ce_strlcpy(a[2], jget(it, "logradouroNumero", t1,
-			    sizeof(t1)), sizeof(a[2]));
-			ce_strlcpy(a[3], jget(it, "bairro", t1, sizeof(t1)),
-			    sizeof(a[3]));
-			ce_strlcpy(a[4], jget(it, "cidade", t1, sizeof(t1)),
-			    sizeof(a[4]));
-			ce_strlcpy(a[5], jget(it, "uf", t1, sizeof(t1)),
-			    sizeof(a[5]));
+			for (k = 0; k < 7; k++)
+				a[k] = jget(it, keys[k], tmp[k],
+				    sizeof(tmp[k]));
 			PUT("%zu. %s%s%s %s, %s - %s/%s - CEP: %s\n", i + 1,
 			    a[0], a[0][0] != '\0' ? " " : "", a[1], a[2], a[3],
-			    a[4], a[5], jget(it, "cep", t1, sizeof(t1)));
+			    a[4], a[5], a[6]);
 		}
 	}
 	arr = json_object_get(d, "empresas");
