@@ -53,6 +53,10 @@ restart__costs_no_request_body() {
 	done
 	wait_for 20 grep -q 'connection lost, reconnecting' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no reconnect was logged"
+	# What libpq has to say goes to the JSON log too.
+	if grep -v '^{' "$RUNDIR/log/pool.log"; then
+		atf_fail "lines that are not JSON in the responders' log"
+	fi
 	private_stack_stop
 }
 restart__costs_no_request_cleanup() { private_stack_stop; }

@@ -442,6 +442,25 @@ db_log_error(struct cx_db *db, const char *what, const PGresult *res)
 }
 
 /*
+ * What libpq would print on stderr (a notice; the FATAL an idle
+ * connection gets when the server shuts down) goes to the JSON log: its
+ * first line, as a warning.
+ */
+static void
+db_notice(void *arg, const char *msg)
+{
+	struct cx_db	*db = arg;
+	char		 line[256];
+	size_t		 n = strcspn(msg, "\n");
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, msg, n);
+	line[n] = '\0';
+	ce_log(db->ctx, CE_LOG_WARN, "db: %s", line);
+}
+
+/*
  * Make sure there is an open connection: connect the first time, reset a
  * broken one.  Returns CE_OK or CE_EDB (logged).
  */
@@ -476,6 +495,8 @@ db_ensure(struct cx_db *db)
 			ce_log(db->ctx, CE_LOG_ERROR, "db: out of memory");
 			return CE_EDB;
 		}
+		/* Kept by PQreset(). */
+		PQsetNoticeProcessor(db->conn, db_notice, db);
 	} else {
 		PQreset(db->conn);
 		db->resets++;
