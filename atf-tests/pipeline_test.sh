@@ -316,6 +316,42 @@ message_failure_retryable_body() {
 	    "the ledger holds a note never posted"
 }
 
+atf_test_case note_answer_lost
+note_answer_lost_head() {
+	atf_set descr "C2S accepts a note but its answer is cut short or" \
+	    "oversized: posted, never again; a 500 may have posted it: its" \
+	    "claim is kept and a rerun posts nothing"
+}
+note_answer_lost_body() {
+	local id code n
+	setup
+	# 05: a 201 whose body stops short; 09: a 201 of 2 MiB.
+	for code in 05 09; do
+		id=$(find_lead normal fa17cc$code)
+		expect_status 200 POST "/api/v1/c2s/enrich/$id" -d ''
+		json '.status == "completed" and .note == "posted"'
+		sql_is "posted true posted" "SELECT note_state || ' ' ||
+		    (next_retry_at IS NULL) || ' ' || n.state FROM c2s.leads
+		    JOIN c2s.notes n USING (lead_id) WHERE lead_id = '$id'" \
+		    "fault $code: lead not left posted"
+		[ "$(notes $id | jq length)" = 1 ] ||
+		    atf_fail "fault $code: not one note"
+	done
+	# 0b: HTTP 500.  C2S may have posted it: the ledger keeps its
+	# claim, the lead waits, and a rerun posts nothing.
+	id=$(find_lead normal fa17cc0b)
+	expect_status 502 POST "/api/v1/c2s/enrich/$id" -d ''
+	json '.status == "completed" and .note == "failed"'
+	sql_is "pending posting" "SELECT note_state || ' ' || n.state
+	    FROM c2s.leads JOIN c2s.notes n USING (lead_id)
+	    WHERE lead_id = '$id'" "claim on a note that may be posted lost"
+	n=$(calls c2s "/integration/leads/$id/create_message")
+	process $id
+	json '.duplicate_request == false and .note == "failed"'
+	[ "$(calls c2s "/integration/leads/$id/create_message")" = "$n" ] ||
+	    atf_fail "the rerun posted the note again"
+}
+
 atf_test_case c2s_down
 c2s_down_head() {
 	atf_set descr "C2S fails on the lead: 502 / success false, retryable"
@@ -421,6 +457,7 @@ atf_init_test_cases() {
 	atf_add_test_case invalid_phone_not_paid
 	atf_add_test_case work_down_partial
 	atf_add_test_case message_failure_retryable
+	atf_add_test_case note_answer_lost
 	atf_add_test_case c2s_down
 	atf_add_test_case parallel_lookups
 	atf_add_test_case bad_requests

@@ -53,6 +53,10 @@ restart__costs_no_request_body() {
 	done
 	wait_for 20 grep -q 'connection lost, reconnecting' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no reconnect was logged"
+	# What libpq has to say goes to the JSON log too.
+	if grep -v '^{' "$RUNDIR/log/pool.log"; then
+		atf_fail "lines that are not JSON in the responders' log"
+	fi
 	private_stack_stop
 }
 restart__costs_no_request_cleanup() { private_stack_stop; }
@@ -235,6 +239,28 @@ stop__leaves_nothing_body() {
 }
 stop__leaves_nothing_cleanup() { private_stack_stop; }
 
+atf_test_case big_body__buffered cleanup
+big_body__buffered_head() {
+	atf_set descr "a request body over lighttpd's 64 KiB memory buffer" \
+	    "reaches the responder whatever TMPDIR the stack started with"
+	atf_set timeout 120
+}
+big_body__buffered_body() {
+	# A TMPDIR that lighttpd, once it dropped to www-data, cannot write.
+	mkdir -m 0700 private_tmp
+	private_stack TMPDIR="$PWD/private_tmp"
+	{ head -c 300000 /dev/zero | tr '\0' ' '
+	    echo '{"cpf":"52998224725"}'; } >big.json
+	expect_status 404 POST /api/v1/enrich \
+	    -H 'Content-Type: application/json' --data-binary @big.json
+	expect_json_error not_found
+	if grep 'temp-file' "$RUNDIR/log/lighttpd-error.log"; then
+		atf_fail "lighttpd could not buffer the body"
+	fi
+	private_stack_stop
+}
+big_body__buffered_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case ready__follows_postgres
 	atf_add_test_case restart__costs_no_request
@@ -244,4 +270,5 @@ atf_init_test_cases() {
 	atf_add_test_case sigkill__responder_replaced
 	atf_add_test_case recycle__after_max_requests
 	atf_add_test_case stop__leaves_nothing
+	atf_add_test_case big_body__buffered
 }

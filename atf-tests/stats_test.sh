@@ -106,7 +106,44 @@ stats__counts_move_body() {
 	expect_json_error method_not_allowed
 }
 
+atf_test_case stats__fast_with_many_leads cleanup
+stats__fast_with_many_leads_head() {
+	atf_set descr "with thousands of leads the stats take well under a" \
+	    "second (no JIT compilation of the statement), inside a 2 s" \
+	    "deadline"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 120
+}
+stats__fast_with_many_leads_body() {
+	local i ms
+	private_stack REQUEST_DEADLINE=2s C2S_WORKERS=0 RATE_LIMIT=0
+	export PGHOST PGUSER PGDATABASE
+	# 5000 leads over the last 7 days, every status and source.
+	sql "INSERT INTO c2s.leads (lead_id, source, status, created_at,
+	    next_retry_at, last_error)
+	    SELECT md5('stats' || i), (ARRAY['api', 'webhook', 'poller',
+	    'google_ads', 'retry'])[1 + i % 5], (ARRAY['received', 'processing',
+	    'completed', 'partial', 'basic', 'unenriched', 'invalid_contact',
+	    'failed'])[1 + i % 8], now() - (i % 7) * interval '1 day',
+	    CASE WHEN i % 8 IN (3, 5) THEN now() + interval '1 hour' END,
+	    CASE WHEN i % 3 = 0 THEN 'work_cpf: provider_down' END
+	    FROM generate_series(1, 5000) i; ANALYZE c2s.leads;
+	    SELECT count(*) FROM c2s.leads" >/dev/null
+	for i in 1 2 3; do
+		ms=$(curl -s -o body -w '%{http_code} %{time_total}' \
+		    --max-time 30 "$URL/api/v1/stats" |
+		    awk '$1 == 200 { printf "%d", $2 * 1000 }')
+		[ -n "$ms" ] || atf_fail "stats failed: $(head -c 300 body)"
+		echo "stats in $ms ms"
+		[ "$ms" -lt 1000 ] || atf_fail "stats took $ms ms"
+	done
+	json '.leads.total == 5000'
+	private_stack_stop
+}
+stats__fast_with_many_leads_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case stats__match_database
 	atf_add_test_case stats__counts_move
+	atf_add_test_case stats__fast_with_many_leads
 }

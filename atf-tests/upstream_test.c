@@ -548,7 +548,8 @@ ATF_TC_BODY(faults__classified, tc)
 }
 
 ATF_TC(faults__c2s);
-HEAD(faults__c2s, "C2S faults on the lead and on create_message")
+HEAD(faults__c2s, "C2S faults on the lead and on create_message; a 2xx "
+    "to create_message cut short or oversized is a posted note")
 ATF_TC_BODY(faults__c2s, tc)
 {
 	struct ce_ctx	*ctx = ctx_sim(tc, 5000, 20000);
@@ -563,6 +564,11 @@ ATF_TC_BODY(faults__c2s, tc)
 	    "fa17cc02000000000000000000000000", NULL), CE_UP_OK);
 	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_C2S_MESSAGE,
 	    "fa17cc02000000000000000000000000", "nota"), CE_UP_DOWN);
+	/* A 2xx is a posted note, whatever became of the rest. */
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_C2S_MESSAGE,
+	    "fa17cc05000000000000000000000000", "nota"), CE_UP_OK);
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_C2S_MESSAGE,
+	    "fa17cc09000000000000000000000000", "nota"), CE_UP_OK);
 	ce_ctx_free(ctx);
 }
 

@@ -230,8 +230,13 @@ while [ $i -lt "$C2S_WORKERS" ]; do
 done
 [ "$C2S_WORKERS" -gt 0 ] && say "worker: $C2S_WORKERS"
 
+# lighttpd buffers large bodies in a directory of the run directory,
+# writable by the user it drops to when started as root.
+mkdir -p "$RUNDIR/tmp" || die "cannot make $RUNDIR/tmp"
+[ "$(id -u)" -eq 0 ] && chown "$C2S_USER" "$RUNDIR/tmp"
 # lighttpd's settings: given to it alone, not to the responders.
 set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
+    C2S_HTTPD_TMPDIR="$RUNDIR/tmp" \
     C2S_HTTPD_SOCK="$C2S_SOCK" C2S_HTTPD_USER="$C2S_USER" \
     C2S_HTTPD_GROUP="$C2S_GROUP" C2S_HTTPD_LOGDIR="$RUNDIR" \
     C2S_HTTPD_DOCROOT="$SHAREDIR/www" C2S_HTTPD_ACCESSLOG="$C2S_ACCESS_LOG" \

@@ -48,7 +48,8 @@
 # pool.log, sim.log, lighttpd-error.log, access.log, sim-access.log), pg/
 # (cluster), sock
 # (FastCGI), sim.sock and sim/record (the simulator's), www/ (lighttpd's
-# document root: the static pages copied from web/).
+# document root: the static pages copied from web/), tmp/ (lighttpd's
+# temporary files).
 
 set -u
 
@@ -286,7 +287,7 @@ start_stack() {
 		R=$(mktemp -d /tmp/c2s-enrich.XXXXXX) || die "mktemp failed"
 	fi
 	chmod 0755 "$R"
-	mkdir -p "$R/log" "$R/bin" "$R/pg" "$R/pgsock"
+	mkdir -p "$R/log" "$R/bin" "$R/pg" "$R/pgsock" "$R/tmp"
 	echo $$ >"$R/stack.pid"
 	# Whatever ends this script (even a bug) stops what it started.
 	trap 'teardown' EXIT
@@ -303,6 +304,9 @@ start_stack() {
 	else
 		RUN_USER=$(id -un)
 	fi
+	# lighttpd's temporary files (bodies over 64 KiB).
+	chmod 0700 "$R/tmp"
+	[ $as_root = 1 ] && chown "$RUN_USER" "$R/tmp"
 	chmod 0700 "$R/pg"
 	as_pg "$PGBIN/initdb" -D "$R/pg" -U postgres -A trust -E UTF8 \
 	    --locale=C.UTF-8 --no-sync >"$R/log/initdb.log" 2>&1 ||
@@ -415,7 +419,7 @@ start_stack() {
 		export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
 		    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
 		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
-		    C2S_HTTPD_DOCROOT="$R/www" \
+		    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \
 		    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
 		    C2S_HTTPD_SIM_SOCK="$R/sim.sock"
 		printf 'include "%s"\ninclude "%s"\n' \
@@ -430,9 +434,7 @@ start_stack() {
 		lighttpd -tt -f "$R/lighttpd.conf" \
 		    >>"$R/log/stack.log" 2>&1 ||
 		    { say "lighttpd rejects its configuration"; return 1; }
-		# Large request bodies are buffered under TMPDIR, which must be
-		# writable by the user lighttpd drops to (a test's is not).
-		TMPDIR=/var/tmp lighttpd -D -f "$R/lighttpd.conf" \
+		lighttpd -D -f "$R/lighttpd.conf" \
 		    >>"$R/log/lighttpd-error.log" 2>&1 &
 		HTTPD_PID=$!
 		# lighttpd marks a backend dead for a moment after a failed

@@ -354,7 +354,7 @@ struct cx_db {
 	int		 in_tx;		/* inside BEGIN ... COMMIT */
 	int		 probe;		/* connect even if the breaker is open */
 	char		 sqlstate[6];
-	char		 options[96];	/* search_path, statement_timeout */
+	char		 options[96];	/* search_path, statement_timeout, jit */
 	struct ce_ctx	*ctx;
 };
 
@@ -374,9 +374,15 @@ cx_db_new(const char *dsn, struct ce_ctx *ctx)
 		return NULL;
 	}
 	db->ctx = ctx;
-	/* No statement outlives the request's deadline. */
+	/*
+	 * No statement outlives the request's deadline.  No JIT: every
+	 * statement here is small, and compiling one whose estimated cost
+	 * passes jit_above_cost (c2s.stats_json() with a few thousand leads)
+	 * takes seconds, far more than running it.
+	 */
 	snprintf(db->options, sizeof(db->options), "-c search_path= "
-	    "-c statement_timeout=%lld", ctx->cfg.request_deadline_ms);
+	    "-c statement_timeout=%lld -c jit=off",
+	    ctx->cfg.request_deadline_ms);
 	return db;
 }
 
@@ -436,6 +442,25 @@ db_log_error(struct cx_db *db, const char *what, const PGresult *res)
 }
 
 /*
+ * What libpq would print on stderr (a notice; the FATAL an idle
+ * connection gets when the server shuts down) goes to the JSON log: its
+ * first line, as a warning.
+ */
+static void
+db_notice(void *arg, const char *msg)
+{
+	struct cx_db	*db = arg;
+	char		 line[256];
+	size_t		 n = strcspn(msg, "\n");
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, msg, n);
+	line[n] = '\0';
+	ce_log(db->ctx, CE_LOG_WARN, "db: %s", line);
+}
+
+/*
  * Make sure there is an open connection: connect the first time, reset a
  * broken one.  Returns CE_OK or CE_EDB (logged).
  */
@@ -470,6 +495,8 @@ db_ensure(struct cx_db *db)
 			ce_log(db->ctx, CE_LOG_ERROR, "db: out of memory");
 			return CE_EDB;
 		}
+		/* Kept by PQreset(). */
+		PQsetNoticeProcessor(db->conn, db_notice, db);
 	} else {
 		PQreset(db->conn);
 		db->resets++;

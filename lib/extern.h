@@ -178,6 +178,9 @@ struct ce_shm	*cx_shm(struct ce_ctx *);
 void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
 uint64_t	 cx_shm_hash(const struct ce_shm *, const char *);
 
+/* upstream.c: what an unsafe call that failed may have done. */
+int		 cx_call_refused(const struct ce_call *);
+
 /* breaker.c: circuit breakers shared by the processes of a machine. */
 enum cx_brk {
 	CX_BRK_C2S = 0,

@@ -363,19 +363,6 @@ again(struct ce_ctx *ctx, const char *id)
 }
 
 /*
- * Did C2S surely not create the lead?  A refusal (4xx), a 429 or 503
- * after the retries, or a connection never made.  Anything else (a 5xx,
- * no answer, a 2xx without an id) may have created it.
- */
-static int
-surely_not_created(const struct ce_call *c)
-{
-	if (c->status == 0)
-		return !c->unanswered;
-	return (c->status >= 400 && c->status < 500) || c->status == 503;
-}
-
-/*
  * Enrich the form, create its C2S lead, store what was found.  Returns 0,
  * or -1 when the job must run again (the database failed).
  */
@@ -436,7 +423,7 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 			    "enrichment not stored", cid);
 		snprintf(result, rsz, "created");
 		ce_strlcpy(error, run.error, esz);
-	} else if (!surely_not_created(&c)) {
+	} else if (!cx_call_refused(&c)) {
 		/* It may exist in C2S now: never create it twice. */
 		snprintf(error, esz, "c2s create: %s (status %ld); the lead "
 		    "may exist in C2S", ce_up_name(c.res), c.status);

@@ -718,7 +718,10 @@ fail:
 	return CE_EDB;
 }
 
-/* Post the claimed note; on failure release the claim for a retry. */
+/*
+ * Post the claimed note; on a refusal release the claim for a retry (a post
+ * that may have landed keeps it).
+ */
 static void
 step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
     const char *sha)
@@ -752,8 +755,20 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	else
 		set_error(run, CE_EUPSTREAM, "c2s message: %s",
 		    ce_up_name(c.res));
-	if (cx_db_exec(ctx->db, CX_STMT_NOTE_RELEASE, 2, p, &res) == CE_OK)
-		PQclear(res);
+	/*
+	 * Only a post C2S surely refused gives its claim back.  One that may
+	 * have landed (no answer, a 5xx) keeps it, as if its responder had
+	 * died posting: no retry posts the same text until the claim is
+	 * taken over (NOTE_CLAIM, after 10 minutes).
+	 */
+	if (cx_call_refused(&c)) {
+		if (cx_db_exec(ctx->db, CX_STMT_NOTE_RELEASE, 2, p, &res) ==
+		    CE_OK)
+			PQclear(res);
+	} else
+		step_log(ctx, run, CE_LOG_WARN, "note", "unknown", t0,
+		    "C2S may have posted it (status %ld): not posted again "
+		    "before its claim is taken over", c.status);
 	if (lead_finish(ctx, run, "pending") != CE_OK)
 		ce_log(ctx, CE_LOG_ERROR, "lead %s: note not posted and its "
 		    "state not recorded", run->lead_id);

@@ -612,6 +612,13 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 {
 	enum ce_up	 u;
 
+	/*
+	 * A note C2S answered with a 2xx is posted, whatever became of the
+	 * rest of the answer (cut short, oversized): never post it again.
+	 */
+	if (c->kind == CE_CALL_C2S_MESSAGE && r->status >= 200 &&
+	    r->status < 300)
+		return CE_UP_OK;
 	if ((u = classify_http(r)) != CE_UP_OK) {
 		if (u == CE_UP_DOWN && (r->status == 401 || r->status == 403))
 			ce_log(ctx, CE_LOG_ERROR, "%s %s: credentials refused "
@@ -787,6 +794,20 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		cx_http_req_free(&reqs[i]);
 		free(bodies[i]);
 	}
+}
+
+/*
+ * Did the upstream surely not act on unsafe call "c" (a POST that creates
+ * something)?  A refusal (4xx), a 429 or 503 after the retries, or a
+ * connection never made.  Anything else (a 5xx, no answer, a 2xx without
+ * what was expected) may have created it.
+ */
+int
+cx_call_refused(const struct ce_call *c)
+{
+	if (c->status == 0)
+		return !c->unanswered;
+	return (c->status >= 400 && c->status < 500) || c->status == 503;
 }
 
 enum ce_up
