@@ -233,7 +233,7 @@ done
 # lighttpd buffers large bodies in a directory of the run directory,
 # writable by the user it drops to when started as root.
 mkdir -p "$RUNDIR/tmp" || die "cannot make $RUNDIR/tmp"
-[ "$(id -u)" -eq 0 ] && chown "$C2S_USER" "$RUNDIR/tmp"
+if [ "$(id -u)" -eq 0 ]; then chown "$C2S_USER" "$RUNDIR/tmp" || die "cannot own $RUNDIR/tmp"; fi
 # lighttpd's settings: given to it alone, not to the responders.
 set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
     C2S_HTTPD_TMPDIR="$RUNDIR/tmp" \
