@@ -263,7 +263,7 @@ enrich_on_miss_body() {
 	local seed cpf n0 nodoc fault
 	private_stack ENRICH_ON_MISS=1
 	export PGHOST PGUSER PGDATABASE
-	seed=$(( $(od -An -N3 -tu4 /dev/urandom) % 900000 + 1000 ))
+	seed=$(rand_seed 1000)
 	cpf=$(cpf_of "$seed")
 	n0=$(sim_calls work "consulta=$cpf")
 

@@ -124,14 +124,14 @@ spacing__processes_and_machines_body() {
 	    atf_fail "stack B did not start"
 	echo "$b_dir" >stack_b_dir
 	b_url=$(. "$b_dir/env"; echo "$C2S_URL")
-	seed=$(( $(od -An -N3 -tu4 /dev/urandom) % 800000 + 3000000 ))
+	seed=$(rand_seed 3000000)
 	# Three calls on each machine at once: six slots, 400 ms apart.
 	took=$(now_ms)
 	proxy_burst "$URL" 3 "$seed"
 	proxy_burst "$b_url" 3 $((seed + 10))
 	wait
 	took=$(( $(now_ms) - took ))
-	[ "$(cat st.* | sort -u)" = 200 ] || atf_fail "statuses: $(cat st.*)"
+	[ "$(cat st.* | sort -u)" = 200 ] || atf_fail "statuses: $(cat st.* | tr '\n' ' ')"
 	echo "six calls took $took ms"
 	[ "$took" -ge 1900 ] || atf_fail "six calls in $took ms: not spaced"
 	# One row, the token's hash, not the token.
@@ -161,7 +161,7 @@ spacing__bounded_by_deadline_body() {
 	local seed took
 	private_stack WORK_API_MIN_INTERVAL=5s REQUEST_DEADLINE=2s \
 	    UPSTREAM_TIMEOUT=1500ms UPSTREAM_CONNECT_TIMEOUT=1s
-	seed=$(( $(od -An -N3 -tu4 /dev/urandom) % 800000 + 4000000 ))
+	seed=$(rand_seed 4000000)
 	took=$(now_ms)
 	proxy_burst "$URL" 3 "$seed"
 	wait

@@ -9,7 +9,7 @@
 
 # A CPF nobody else uses: a random seed.
 fresh_cpf() {
-	cpf_of $(( $(od -An -N3 -tu4 /dev/urandom) % 900000 + 1000000 ))
+	cpf_of "$(rand_seed 1000000)"
 }
 
 atf_test_case cpf__dossier_cached
@@ -46,7 +46,7 @@ phone__cpfs_body() {
 	local seed cpf phone
 	shared_stack
 	# Seed s has the phone 11 9 (s - 1) (docs/SIMULATOR.md).
-	seed=$(( $(od -An -N3 -tu4 /dev/urandom) % 900000 + 2000000 ))
+	seed=$(rand_seed 2000000)
 	cpf=$(cpf_of "$seed")
 	phone=119$(printf '%08d' $((seed - 1)))
 	expect_status 200 GET "/api/v1/work/modules/phone" -G \
