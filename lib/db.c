@@ -333,15 +333,20 @@ static const struct {
 	 * every machine: the wait in ms before the call may go (sql/0007).
 	 * Not safe to repeat: a repeat would reserve a second slot.
 	 */
+	/*
+	 * The token's next Work API slot ($2 ms apart), if it comes within
+	 * $3 ms; no row when it does not (nothing reserved).
+	 */
 	[CX_STMT_WORK_SPACING] = { "work_spacing",
 	    "INSERT INTO c2s.work_spacing AS w (token_id, next_at) VALUES ($1, "
 	    "clock_timestamp() + make_interval(secs => $2::double precision "
 	    "/ 1000)) ON CONFLICT (token_id) DO UPDATE SET next_at = "
 	    "greatest(w.next_at, clock_timestamp()) + make_interval(secs => "
-	    "$2::double precision / 1000) RETURNING greatest(0, (extract("
-	    "epoch FROM w.next_at - clock_timestamp()) * 1000)::bigint - "
-	    "$2::bigint)",
-	    2, 0 },
+	    "$2::double precision / 1000) WHERE w.next_at <= "
+	    "clock_timestamp() + make_interval(secs => $3::double precision "
+	    "/ 1000) RETURNING greatest(0, (extract(epoch FROM w.next_at - "
+	    "clock_timestamp()) * 1000)::bigint - $2::bigint)",
+	    3, 0 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");

@@ -198,7 +198,7 @@ int		 cx_breaker_state(struct ce_ctx *, enum cx_brk, uint64_t *trips,
 
 /* spacing.c: WORK_API_MIN_INTERVAL across processes and machines. */
 size_t		 cx_spacing_size(void);
-long long	 cx_spacing_reserve(struct ce_ctx *);
+long long	 cx_spacing_reserve(struct ce_ctx *, long long max_wait_ms);
 
 /* auth.c: API keys on the business routes. */
 enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,

@@ -2,14 +2,17 @@
  * spacing.c -- WORK_API_MIN_INTERVAL between Work API calls made with one
  * token: the provider refuses calls closer than that (2 s in production).
  *
- * Each call reserves the next free time slot twice: in the shared file,
- * for the processes of this machine (a compare-and-swap on the token's
- * "next allowed" time), and in PostgreSQL, for every machine sharing the
- * token (one row per token, c2s.work_spacing, advanced in one
- * statement).  The call then waits for the later of the two.  Tokens are
- * known by a 64-bit SipHash of the token under a fixed key, never by the
- * token.  Without the database the machine's own spacing still holds;
- * without the shared file, the database's.
+ * Each call reserves the next free time slot in PostgreSQL, for every
+ * machine sharing the token (one row per token, c2s.work_spacing,
+ * advanced in one statement), and the shared file of this machine learns
+ * that slot (a compare-and-swap on the token's "next allowed" time).  Only
+ * without the database does the file reserve, for the processes of this
+ * machine.  (Reserving in both and waiting for the later slot let two
+ * processes that reached them in different orders each wait a slot: then
+ * no call went at all.)  Tokens are known by a 64-bit SipHash of the token
+ * under a fixed key, never by the token.  A slot is taken only if it comes
+ * before the caller's deadline: a call that cannot go reserves nothing, so
+ * that refused calls never push the next ones further out.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +22,8 @@
 
 #include "c2s-enrich.h"
 #include "extern.h"
+
+#define NO_SLOT		(-2)	/* no slot within the wait allowed */
 
 struct space {
 	uint64_t	 id;		/* token id; 0: free */
@@ -50,18 +55,17 @@ token_id(const char *token)
 	return h != 0 ? h : 1;
 }
 
-/* Reserve a slot in the shared file: the wait in ms, or -1 without it. */
-static long long
-reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval)
+/* The token's entry in the shared file, or NULL without one. */
+static struct space *
+local_entry(struct ce_ctx *ctx, uint64_t id)
 {
 	struct ce_shm	*s = cx_shm(ctx);
 	struct space	*t, *sp = NULL;
 	uint64_t	 cur;
-	int64_t		 next, slot, now;
 	size_t		 n, i;
 
 	if (s == NULL || (t = cx_shm_table(s, CX_SHM_SPACING, &n)) == NULL)
-		return -1;
+		return NULL;
 	/* The token's slot, or the first free one (a lost race for it
 	 * leaves "cur" holding the winner, maybe the same token). */
 	for (i = 0; i < n && sp == NULL; i++) {
@@ -72,33 +76,72 @@ reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval)
 		if (cur == 0 || cur == id)
 			sp = &t[i];
 	}
+	return sp;
+}
+
+/*
+ * Reserve a slot in the shared file: the wait in ms, NO_SLOT when it is
+ * over "max_wait" ms away, or -1 without the file.
+ */
+static long long
+reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval,
+    long long max_wait)
+{
+	struct space	*sp = local_entry(ctx, id);
+	int64_t		 next, slot, now;
+
 	if (sp == NULL)
 		return -1;
 	next = __atomic_load_n(&sp->next_ms, __ATOMIC_ACQUIRE);
 	do {
 		now = now_ms();
 		slot = next > now ? next : now;
+		if (slot - now > max_wait)
+			return NO_SLOT;
 	} while (!__atomic_compare_exchange_n(&sp->next_ms, &next,
 	    slot + interval, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	return slot - now;
 }
 
-/* Reserve a slot in PostgreSQL: the wait in ms, or -1 on failure. */
+/* The shared file learns a slot the database gave: none before "next". */
+static void
+learn_local(struct ce_ctx *ctx, uint64_t id, int64_t next_ms)
+{
+	struct space	*sp = local_entry(ctx, id);
+	int64_t		 cur;
+
+	if (sp == NULL)
+		return;
+	cur = __atomic_load_n(&sp->next_ms, __ATOMIC_ACQUIRE);
+	while (cur < next_ms && !__atomic_compare_exchange_n(&sp->next_ms,
+	    &cur, next_ms, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		continue;
+}
+
+/*
+ * Reserve a slot in PostgreSQL: the wait in ms, NO_SLOT when it is over
+ * "max_wait" ms away, or -1 on failure.
+ */
 static long long
-reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval)
+reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval,
+    long long max_wait)
 {
 	PGresult	*res;
-	const char	*p[2];
-	char		 idhex[17], iv[24];
+	const char	*p[3];
+	char		 idhex[17], iv[24], mw[24];
 	long long	 wait = -1;
 
 	snprintf(idhex, sizeof(idhex), "%016" PRIx64, id);
 	snprintf(iv, sizeof(iv), "%lld", interval);
+	snprintf(mw, sizeof(mw), "%lld", max_wait);
 	p[0] = idhex;
 	p[1] = iv;
-	if (cx_db_exec(ctx->db, CX_STMT_WORK_SPACING, 2, p, &res) != CE_OK)
+	p[2] = mw;
+	if (cx_db_exec(ctx->db, CX_STMT_WORK_SPACING, 3, p, &res) != CE_OK)
 		return -1;
-	if (PQntuples(res) != 1 ||
+	if (PQntuples(res) == 0)
+		wait = NO_SLOT;
+	else if (PQntuples(res) != 1 ||
 	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 86400000LL, &wait) == -1)
 		wait = -1;
 	PQclear(res);
@@ -106,12 +149,13 @@ reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval)
 }
 
 /*
- * Reserve the next Work API slot for the configured token.  Returns how
- * many milliseconds to wait before the call may go (0 when spacing is
- * off or the slot is now).
+ * Reserve the next Work API slot for the configured token if it comes
+ * within "max_wait_ms".  Returns how many milliseconds to wait before the
+ * call may go (0 when spacing is off or the slot is now), or -1 when the
+ * next slot is later than that (nothing is reserved then).
  */
 long long
-cx_spacing_reserve(struct ce_ctx *ctx)
+cx_spacing_reserve(struct ce_ctx *ctx, long long max_wait_ms)
 {
 	long long	 interval = ctx->cfg.work_api_min_interval_ms;
 	long long	 local, global;
@@ -120,14 +164,23 @@ cx_spacing_reserve(struct ce_ctx *ctx)
 	if (interval <= 0)
 		return 0;
 	id = token_id(ctx->cfg.work_api_token);
-	local = reserve_local(ctx, id, interval);
-	global = reserve_global(ctx, id, interval);
-	if (local < 0 && global < 0)
+	if (max_wait_ms < 0)
+		return -1;
+	if ((global = reserve_global(ctx, id, interval, max_wait_ms)) >= 0) {
+		learn_local(ctx, id, now_ms() + global + interval);
+		return global;
+	}
+	if (global == NO_SLOT)
+		return -1;
+	if ((local = reserve_local(ctx, id, interval, max_wait_ms)) ==
+	    NO_SLOT)
+		return -1;
+	if (local < 0) {
 		ce_log(ctx, CE_LOG_WARN, "work spacing: neither the shared "
 		    "file nor the database can space calls; calling now");
-	else if (global < 0)
-		ce_log(ctx, CE_LOG_WARN, "work spacing: database unavailable; "
-		    "this machine's spacing only");
-	return local > global ? (local > 0 ? local : 0) :
-	    (global > 0 ? global : 0);
+		return 0;
+	}
+	ce_log(ctx, CE_LOG_WARN, "work spacing: database unavailable; "
+	    "this machine's spacing only");
+	return local;
 }

@@ -747,18 +747,22 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			reqs[i].state = -1;
 			continue;
 		}
-		if ((c->kind == CE_CALL_WORK_CPF ||
-		    c->kind == CE_CALL_WORK_PHONE) &&
-		    (wait_ms = cx_spacing_reserve(ctx)) > 0) {
-			if (cx_now_us() + wait_ms * 1000 >= deadline_us) {
-				ce_log(ctx, CE_LOG_WARN, "%s %s: next slot in "
-				    "%lld ms, after the deadline", reqs[i].api,
-				    reqs[i].log_path, wait_ms);
+		/* A Work API slot before the deadline, or no call. */
+		if (c->kind == CE_CALL_WORK_CPF ||
+		    c->kind == CE_CALL_WORK_PHONE) {
+			wait_ms = cx_spacing_reserve(ctx,
+			    (deadline_us - cx_now_us()) / 1000 - 1);
+			if (wait_ms < 0) {
+				ce_log(ctx, CE_LOG_WARN, "%s %s: no slot before "
+				    "the deadline", reqs[i].api,
+				    reqs[i].log_path);
 				c->res = CE_UP_DEADLINE;
 				reqs[i].state = -1;
 				continue;
 			}
-			reqs[i].not_before_us = cx_now_us() + wait_ms * 1000;
+			if (wait_ms > 0)
+				reqs[i].not_before_us = cx_now_us() +
+				    wait_ms * 1000;
 		}
 		run[nrun++] = &reqs[i];
 	}
