@@ -131,7 +131,8 @@ spacing__processes_and_machines_body() {
 	proxy_burst "$b_url" 3 $((seed + 10))
 	wait
 	took=$(( $(now_ms) - took ))
-	[ "$(cat st.* | sort -u)" = 200 ] || atf_fail "statuses: $(cat st.* | tr '\n' ' ')"
+	[ "$(cat st.* | sort -u)" = 200 ] ||
+	    atf_fail "statuses: $(cat st.* | tr '\n' ' ')"
 	echo "six calls took $took ms"
 	[ "$took" -ge 1900 ] || atf_fail "six calls in $took ms: not spaced"
 	# One row, the token's hash, not the token.
