@@ -12,7 +12,6 @@
  * atomics: no lock, and a process killed mid-call leaves a breaker that
  * still works.  Without the shared file every call is allowed.
  */
-#include <time.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -44,15 +43,6 @@ cx_breaker_size(void)
 	return sizeof(struct brk);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct brk *
 get(struct ce_ctx *ctx, enum cx_brk t)
 {
@@ -80,7 +70,7 @@ cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
 	if (b == NULL ||
 	    (until = __atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE)) == 0)
 		return 1;
-	now = now_ms();
+	now = cx_wall_ms();
 	/* Over: the one who moves the mark is the probe; a probe that
 	 * never reports (its process died) is replaced after as long. */
 	if (now >= until && __atomic_compare_exchange_n(&b->open_until_ms,
@@ -136,7 +126,7 @@ cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
 	if (cd > cfg->breaker_cooldown_max_ms)
 		cd = cfg->breaker_cooldown_max_ms;
 	__atomic_store_n(&b->cooldown_ms, cd, __ATOMIC_RELAXED);
-	__atomic_store_n(&b->open_until_ms, now_ms() + cd, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->open_until_ms, cx_wall_ms() + cd, __ATOMIC_RELEASE);
 	if (until == 0)
 		__atomic_fetch_add(&b->trips, 1, __ATOMIC_RELAXED);
 	ce_log(ctx, CE_LOG_WARN, "breaker %s: open for %lld ms after %llu "
@@ -160,5 +150,5 @@ cx_breaker_state(struct ce_ctx *ctx, enum cx_brk t, uint64_t *trips,
 	*trips = __atomic_load_n(&b->trips, __ATOMIC_RELAXED);
 	*rejected = __atomic_load_n(&b->rejected, __ATOMIC_RELAXED);
 	until = __atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE);
-	return until == 0 ? 0 : now_ms() < until ? 1 : 2;
+	return until == 0 ? 0 : cx_wall_ms() < until ? 1 : 2;
 }

@@ -133,6 +133,7 @@ void		 cx_proc_close(struct cx_proc *);
 long long	 cx_proc_rss_kb(struct cx_proc *);
 long long	 cx_proc_uptime_ms(const struct cx_proc *);
 long long	 cx_now_us(void);
+long long	 cx_wall_ms(void);
 
 /* log.c */
 struct cx_log {

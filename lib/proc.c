@@ -57,6 +57,20 @@ cx_now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * The wall clock in ms since the epoch: for times kept in the shared file
+ * (dedup expiry, breakers, Work API slots), which may outlive a boot and
+ * are compared with the database's clock_timestamp().
+ */
+long long
+cx_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 long long
 cx_proc_uptime_ms(const struct cx_proc *p)
 {

@@ -14,7 +14,6 @@
  */
 #include <ctype.h>
 #include <string.h>
-#include <time.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -32,15 +31,6 @@ size_t
 cx_rate_size(void)
 {
 	return sizeof(struct bucket);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Is "a" (of "len" bytes) one of the comma-separated "list"? */
@@ -147,7 +137,7 @@ cx_rate_take(struct ce_ctx *ctx, const char *addr)
 	cap = cfg->rate_burst * 1000;
 	if (ce_shm_lock(s) == -1)
 		return 0;
-	now = now_ms();
+	now = cx_now_us() / 1000;
 	for (i = 0; i < PROBE && i < n; i++) {
 		k = (size_t)((h + i) % n);
 		if (t[k].hash == h) {
@@ -169,7 +159,8 @@ cx_rate_take(struct ce_ctx *ctx, const char *addr)
 		if (b->milli > cap)
 			b->milli = cap;
 		b->last_ms = now;
-	}
+	} else if (now < b->last_ms)
+		b->last_ms = now;	/* a file kept across a boot */
 	if (b->milli >= 1000)
 		b->milli -= 1000;
 	else

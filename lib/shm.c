@@ -34,7 +34,6 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "c2s-enrich.h"
@@ -136,15 +135,6 @@ ce_siphash(const uint8_t key[16], const void *data, size_t len)
 	SIPROUND;
 	SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -411,7 +401,7 @@ claim(struct ce_shm *s, const char *key, long long inflight_ms,
     int *outcome, int redo)
 {
 	uint64_t	 h = cx_shm_hash(s, key);
-	int64_t		 now = now_ms();
+	int64_t		 now = cx_wall_ms();
 	struct slot	*sl, *fr = NULL;
 	uint32_t	 i, k;
 	enum ce_claim	 c;
@@ -484,7 +474,7 @@ ce_dedup_done(struct ce_shm *s, const char *key, long long ttl_ms,
 	if ((sl = find(s, h)) != NULL && sl->state == SLOT_INFLIGHT &&
 	    sl->pid == (int32_t)getpid()) {
 		sl->state = SLOT_DONE;
-		sl->expires_ms = now_ms() + ttl_ms;
+		sl->expires_ms = cx_wall_ms() + ttl_ms;
 		sl->outcome = outcome;
 	}
 	ce_shm_unlock(s);
@@ -508,7 +498,7 @@ ce_dedup_release(struct ce_shm *s, const char *key)
 size_t
 ce_dedup_used(struct ce_shm *s)
 {
-	int64_t		 now = now_ms();
+	int64_t		 now = cx_wall_ms();
 	size_t		 n = 0;
 	uint32_t	 i;
 

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -34,15 +33,6 @@ size_t
 cx_spacing_size(void)
 {
 	return sizeof(struct space);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The token's id: not secret, not reversible to the token. */
@@ -94,7 +84,7 @@ reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval,
 		return -1;
 	next = __atomic_load_n(&sp->next_ms, __ATOMIC_ACQUIRE);
 	do {
-		now = now_ms();
+		now = cx_wall_ms();
 		slot = next > now ? next : now;
 		if (slot - now > max_wait)
 			return NO_SLOT;
@@ -167,7 +157,7 @@ cx_spacing_reserve(struct ce_ctx *ctx, long long max_wait_ms)
 	if (max_wait_ms < 0)
 		return -1;
 	if ((global = reserve_global(ctx, id, interval, max_wait_ms)) >= 0) {
-		learn_local(ctx, id, now_ms() + global + interval);
+		learn_local(ctx, id, cx_wall_ms() + global + interval);
 		return global;
 	}
 	if (global == NO_SLOT)
