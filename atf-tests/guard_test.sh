@@ -246,6 +246,32 @@ process__hardened_body() {
 	fi
 }
 
+atf_test_case logs__no_query_in_lighttpd_log cleanup
+logs__no_query_in_lighttpd_log_head() {
+	atf_set descr "lighttpd's error log quotes a failed request's URI" \
+	    "without its query string (a CPF, a token)"
+	atf_set require.progs "curl spawn-fcgi multiwatch lighttpd"
+}
+logs__no_query_in_lighttpd_log_body() {
+	local cpf st
+	private_stack
+	cpf=$(cpf_of "$(rand_seed 5000000)")
+	# The pool's socket taken away: lighttpd logs the request it could
+	# not pass on, then the socket is put back.
+	mv "$RUNDIR/sock" "$RUNDIR/sock.away" || atf_fail "cannot move the socket"
+	st=$(curl -s -o /dev/null -w '%{http_code}' \
+	    "$URL/api/v1/work/modules/cpf?documento=$cpf&token=s3cr3t-value")
+	mv "$RUNDIR/sock.away" "$RUNDIR/sock"
+	[ "$st" = 503 ] || atf_fail "without the pool: $st"
+	wait_for 50 grep -q 'all handlers for [^ ]*?(query) on ' \
+	    "$RUNDIR/log/lighttpd-error.log" || atf_fail "no masked URI:" \
+	    "$(tail -3 "$RUNDIR/log/lighttpd-error.log" | tr '\n' ' ')"
+	! grep -e "$cpf" -e s3cr3t "$RUNDIR/log/lighttpd-error.log" ||
+	    atf_fail "the query is in lighttpd's error log"
+	private_stack_stop
+}
+logs__no_query_in_lighttpd_log_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case breaker__upstream
 	atf_add_test_case breaker__database
@@ -253,4 +279,5 @@ atf_init_test_cases() {
 	atf_add_test_case spacing__bounded_by_deadline
 	atf_add_test_case front__keys_and_rate
 	atf_add_test_case process__hardened
+	atf_add_test_case logs__no_query_in_lighttpd_log
 }
