@@ -1,0 +1,627 @@
+#!/bin/bash
+# bench/bench.sh -- the benchmark of DESIGN.md §8: the real stack (lighttpd,
+# the pool, PostgreSQL, the simulator), started through httpd-conf/stack.sh,
+# and its baselines behind the same lighttpd and pool size, driven by wrk on
+# loopback; one table on stdout, progress on stderr.  docs/PERFORMANCE.md
+# says what each row measures and how to read it.
+#
+# Usage: bench/bench.sh [--smoke]      (make bench; make bench BENCH_FLAGS=--smoke)
+#
+# Stacks, one after the other, each stopped before the next starts:
+#   1. bench/trivial, BENCH_POOL responders: the constant-JSON baseline and
+#      the SELECT 1 baseline (/select1: one query over the process's one
+#      libpq connection);
+#   2. c2s-enrich, BENCH_POOL responders, the simulator without latency:
+#      memory idle, under load, after BENCH_REQUESTS and after a soak of
+#      BENCH_SOAK more (mixed routes), then /health, /ready, a dedup hit and
+#      a one-read route;
+#   3. c2s-enrich for each pool of BENCH_POOLS, the simulator answering in
+#      BENCH_C2S_MS, BENCH_DIRETRIX_MS, BENCH_WORK_MS: cold enrichment (every
+#      request a new lead), and at BENCH_WARM_POOL a warm run (new leads of
+#      persons whose dossiers are stored).
+#
+# Environment (defaults; --smoke's in brackets):
+#   BENCH_SECONDS 10 [1]  one wrk run     BENCH_RUNS 3 [1]  runs per figure (median)
+#   BENCH_THREADS 2, BENCH_CONNS 32       wrk -t, and -c of the request routes
+#   BENCH_POOL 4          pool of stacks 1 and 2
+#   BENCH_POOLS "8 32 64" ["8 16"]  pools of the enrichment runs (wrk -c = the pool)
+#   BENCH_WARM_POOL 32 [8]   the pool of the warm run (one of BENCH_POOLS)
+#   BENCH_REQUESTS 100000 [3000], BENCH_SOAK 1000000 [6000]   memory phases
+#   BENCH_LEAD_EVERY 500  in the memory phases, every Nth request a new lead
+#   BENCH_C2S_MS 50, BENCH_DIRETRIX_MS 150, BENCH_WORK_MS 400
+#   BENCH_WARMUP 1        seconds of wrk before measuring a stack
+#   BENCH_KEEP 1          keep the work directory (wrk outputs, memory lists)
+# The service runs with RATE_LIMIT=0, BREAKER_THRESHOLD=1000 (the most
+# config.c takes), LOG_LEVEL=warn, MAX_REQUESTS=1000000000 (no recycling:
+# the memory figures are of processes that served every request),
+# DEDUP_TTL=3600, WORK_PHONE_LOOKUP=0 and no worker (C2S_WORKERS=0).
+#
+# Exits 0 when every row was measured (targets met or not), 1 otherwise.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+STACK=$TOP/httpd-conf/stack.sh
+LUA=$TOP/bench/lua
+TRIVIAL=$TOP/bench/trivial
+SERVICE=$TOP/fcgi/c2s-enrich
+
+usage() {
+	sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+}
+
+SMOKE=0
+for a in "$@"; do
+	case $a in
+	--smoke) SMOKE=1 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+
+sm() {	# sm FULL SMOKE: the default for this mode
+	[ "$SMOKE" = 1 ] && echo "$2" || echo "$1"
+}
+SECS=${BENCH_SECONDS:-$(sm 10 1)}
+RUNS=${BENCH_RUNS:-$(sm 3 1)}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNS:-32}
+POOL=${BENCH_POOL:-4}
+POOLS=${BENCH_POOLS:-$(sm "8 32 64" "8 16")}
+WARM_POOL=${BENCH_WARM_POOL:-$(sm 32 8)}
+REQUESTS=${BENCH_REQUESTS:-$(sm 100000 3000)}
+SOAK=${BENCH_SOAK:-$(sm 1000000 6000)}
+LEAD_EVERY=${BENCH_LEAD_EVERY:-500}
+C2S_MS=${BENCH_C2S_MS:-50}
+DX_MS=${BENCH_DIRETRIX_MS:-150}
+WORK_MS=${BENCH_WORK_MS:-400}
+WARMUP=${BENCH_WARMUP:-1}
+
+say() { printf 'bench: [%3ds] %s\n' "$SECONDS" "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+for v in SECS RUNS THREADS CONNS POOL WARM_POOL REQUESTS SOAK LEAD_EVERY \
+    C2S_MS DX_MS WORK_MS WARMUP; do
+	case ${!v} in
+	''|*[!0-9]*) die "$v must be a whole number (${!v})" ;;
+	esac
+done
+[ "$SECS" -ge 1 ] && [ "$RUNS" -ge 1 ] && [ "$THREADS" -ge 1 ] ||
+    die "BENCH_SECONDS, BENCH_RUNS and BENCH_THREADS must be at least 1"
+[ "$CONNS" -ge "$THREADS" ] || die "BENCH_CONNS must be at least BENCH_THREADS"
+case " $POOLS " in
+*" $WARM_POOL "*) ;;
+*) die "BENCH_WARM_POOL ($WARM_POOL) must be one of BENCH_POOLS ($POOLS)" ;;
+esac
+for p in $POOLS; do
+	case $p in ''|*[!0-9]*) die "BENCH_POOLS: $p is not a pool size" ;; esac
+	[ "$p" -ge "$THREADS" ] || die "BENCH_POOLS: $p is below BENCH_THREADS"
+done
+for p in wrk curl jq awk; do
+	command -v $p >/dev/null || die "$p not installed (make deps)"
+done
+PSQL=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+[ -n "$PSQL" ] || die "psql not found"
+[ -x "$TRIVIAL" ] && [ -x "$SERVICE" ] ||
+    die "build first: make all bench/trivial"
+
+# A stack of our own: whatever the caller's environment points at.
+unset C2S_BASE_URL DIRETRIX_BASE_URL WORK_API_URL API_KEYS DEDUP_FILE \
+    C2S_SHARED_DB CPF_TIERS C2S_RUNDIR C2S_KEEP
+
+W=$(mktemp -d /tmp/c2s-bench.XXXXXX) || die "mktemp failed"
+CUR=
+cleanup() {
+	trap '' INT TERM
+	if [ -n "$CUR" ]; then
+		"$STACK" stop "$CUR" >/dev/null 2>&1 ||
+		    say "stopping the stack in $CUR failed"
+		CUR=
+	fi
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		say "work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'say interrupted; exit 130' INT TERM
+
+# The service's settings for every bench stack (documented above).
+SVC_ENV=(C2S_BIN="$SERVICE" C2S_WORKERS=0 RATE_LIMIT=0 BREAKER_THRESHOLD=1000
+    LOG_LEVEL=warn MAX_REQUESTS=1000000000 DEDUP_TTL=3600 WORK_PHONE_LOOKUP=0)
+
+# start_stack NAME VAR=VALUE ...: a stack on free ports; its env sourced.
+start_stack() {
+	local name=$1
+	shift
+	say "$name: starting a stack ($*)"
+	CUR=$(env "$@" C2S_PORT=0 C2S_SIM_PORT=0 C2S_RUNDIR= \
+	    "$STACK" start 2>"$W/$name.stack.err") ||
+	    { cat "$W/$name.stack.err" >&2; CUR=; die "$name: stack did not start"; }
+	. "$CUR/env"
+	[ -n "${C2S_URL:-}" ] && [ -n "${C2S_POOL_PID:-}" ] ||
+	    die "$name: no env in $CUR"
+}
+
+stop_stack() {
+	local d=$CUR
+	CUR=
+	[ -n "$d" ] || return 0
+	"$STACK" stop "$d" >/dev/null 2>&1 || die "stopping the stack in $d failed"
+}
+
+sql() {
+	"$PSQL" -X -At -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d c2s -c "$1"
+}
+
+# A fresh 6-hex prefix for one run's lead ids (never "fa17", the
+# simulator's fault markers).
+new_prefix() {
+	printf '%s%s' "$1" "$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n' |
+	    cut -c1-5)"
+}
+
+# Median of numbers on stdin.
+median() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (NR == 0) print "nan"
+		else if (NR % 2) print a[(NR + 1) / 2]
+		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+calc() {	# calc AWK-EXPRESSION: its value
+	awk "BEGIN { v = $1; printf \"%.10g\n\", v }"
+}
+
+icalc() {	# icalc AWK-EXPRESSION: its value, a whole number
+	awk "BEGIN { v = $1; printf \"%d\n\", v }"
+}
+
+# wrk_once TAG URL CONNS SECONDS SCRIPT [VAR=VALUE ...]: one wrk run; its
+# figures in R_REQ, R_RPS, R_MEAN, R_P50, R_P99 (ms) and R_ERR (socket
+# errors plus non-2xx answers), R_WRAP.  With MIDSNAP set, a memory
+# snapshot of that name is taken half-way through.
+wrk_once() {
+	local tag=$1 url=$2 c=$3 d=$4 script=$5 out line pid
+	shift 5
+	out="$W/wrk.$tag.$(date +%s%N).out"
+	env BENCH_THREADS="$THREADS" "$@" wrk -t"$THREADS" -c"$c" -d"${d}s" \
+	    --timeout 30s -H "X-API-Key: $C2S_API_KEY" -s "$script" "$url" \
+	    >"$out" 2>&1 &
+	pid=$!
+	if [ -n "${MIDSNAP:-}" ]; then
+		sleep "$(calc "$d / 2")"
+		mem_snap "$MIDSNAP"
+	fi
+	wait "$pid" || { cat "$out" >&2; die "$tag: wrk failed"; }
+	line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "$tag: no report from wrk"; }
+	read -r w_requests w_duration_us w_errors w_non2xx w_mean_us w_p50_us \
+	    w_p99_us w_wrapped <<<"$(printf '%s\n' "$line" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print v["requests"], v["duration_us"], v["errors"], v["non2xx"],
+		    v["mean_us"], v["p50_us"], v["p99_us"], v["wrapped"] }')"
+	R_REQ=$w_requests
+	R_RPS=$(calc "$w_requests / ($w_duration_us / 1000000)")
+	R_MEAN=$(calc "$w_mean_us / 1000")
+	R_P50=$(calc "$w_p50_us / 1000")
+	R_P99=$(calc "$w_p99_us / 1000")
+	R_ERR=$((w_errors + w_non2xx))
+	R_WRAP=$w_wrapped
+}
+
+script() {	# script NAME: report.lua and NAME.lua as one wrk script
+	local s="$W/$1.lua"
+	if [ ! -e "$s" ]; then
+		if [ "$1" = report ]; then
+			cp "$LUA/report.lua" "$s"
+		else
+			cat "$LUA/report.lua" "$LUA/$1.lua" >"$s"
+		fi
+	fi
+	echo "$s"
+}
+
+declare -A RPS P50 P99 MEAN ERR CRIT CRIT50 LEADS NOTE MEM
+
+# measure ROW PATH CONNS SCRIPT [VAR=VALUE ...]: RUNS runs; medians kept.
+measure() {
+	local row=$1 path=$2 c=$3 s=$4 i rps="" p50="" p99="" mean="" err=0
+	shift 4
+	say "$row: $RUNS x ${SECS}s, wrk -t$THREADS -c$c $path"
+	for i in $(seq 1 "$RUNS"); do
+		wrk_once "$row" "$C2S_URL$path" "$c" "$SECS" "$s" "$@"
+		rps="$rps $R_RPS" p50="$p50 $R_P50" p99="$p99 $R_P99"
+		mean="$mean $R_MEAN" err=$((err + R_ERR))
+	done
+	RPS[$row]=$(printf '%s\n' $rps | median)
+	P50[$row]=$(printf '%s\n' $p50 | median)
+	P99[$row]=$(printf '%s\n' $p99 | median)
+	MEAN[$row]=$(printf '%s\n' $mean | median)
+	ERR[$row]=$err
+}
+
+warmup() {	# warmup PATH [SCRIPT [VAR=VALUE ...]]
+	local path=$1 s=${2:-$(script report)}
+	[ $# -gt 1 ] && shift 2 || shift 1
+	[ "$WARMUP" -gt 0 ] || return 0
+	wrk_once warmup "$C2S_URL$path" "$CONNS" "$WARMUP" "$s" "$@"
+}
+
+# Memory: /proc/PID/smaps_rollup (kB) of lighttpd, multiwatch and each
+# responder (multiwatch's children); the simulator's processes and the
+# PostgreSQL backends are left out of the totals (backends listed apart).
+smaps() {	# smaps PID: "rss pss uss private_dirty"
+	awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 }
+	    /^Private_Clean:/ { pc = $2 } /^Private_Dirty:/ { pd = $2 }
+	    END { if (r == "") exit 1; print r, p, pc + pd, pd }' \
+	    "/proc/$1/smaps_rollup" 2>/dev/null
+}
+
+mem_snap() {	# mem_snap PHASE: MEM[PHASE.field] set
+	local ph=$1 pid n=0 rss=0 pss=0 uss=0 pd=0 sum=0 l=0 m=0 pg=0 a b c d s
+	for pid in $(cat "/proc/$C2S_POOL_PID/task/$C2S_POOL_PID/children" \
+	    2>/dev/null); do
+		s=$(smaps "$pid") || continue
+		read -r a b c d <<<"$s"
+		n=$((n + 1)) sum=$((sum + b))
+		[ "$a" -gt "$rss" ] && rss=$a
+		[ "$b" -gt "$pss" ] && pss=$b
+		[ "$c" -gt "$uss" ] && uss=$c
+		[ "$d" -gt "$pd" ] && pd=$d
+		echo "responder $pid $a $b $c $d" >>"$W/mem.$ph"
+	done
+	s=$(smaps "$C2S_HTTPD_PID") && read -r a l c d <<<"$s"
+	s=$(smaps "$C2S_POOL_PID") && read -r a m c d <<<"$s"
+	for pid in $(sql "SELECT pid FROM pg_stat_activity WHERE
+	    usename = 'c2s' AND pid <> pg_backend_pid()" 2>/dev/null); do
+		s=$(smaps "$pid") || continue
+		read -r a b c d <<<"$s"
+		pg=$((pg + b))
+	done
+	MEM[$ph.n]=$n MEM[$ph.rss]=$rss MEM[$ph.pss]=$pss MEM[$ph.uss]=$uss
+	MEM[$ph.pd]=$pd MEM[$ph.httpd]=$l MEM[$ph.mw]=$m
+	MEM[$ph.total]=$((sum + l + m)) MEM[$ph.pg]=$pg
+	say "memory $ph: $n responders, largest PSS $pss kB, total PSS $((sum + l + m)) kB"
+}
+
+# Every responder holds its PostgreSQL connection: /ready, in parallel,
+# until as many backends as responders are connected.
+connect_pool() {
+	local p=$1 i k cfg="$W/ready.curl" have
+	: >"$cfg"
+	for k in $(seq 1 $((4 * p))); do
+		printf 'url = "%s/ready"\noutput = "/dev/null"\n' "$C2S_URL" >>"$cfg"
+	done
+	for i in $(seq 1 30); do
+		curl -s -Z --parallel-max $((2 * p)) -K "$cfg" >/dev/null 2>&1
+		have=$(sql "SELECT count(*) FROM pg_stat_activity WHERE
+		    usename = 'c2s' AND pid <> pg_backend_pid()")
+		[ "${have:-0}" -ge "$p" ] && return 0
+	done
+	say "warning: $have of $p responders connected to PostgreSQL"
+}
+
+# upto TAG TARGET SCRIPT [VAR=VALUE ...]: wrk runs (-c CONNS) until at
+# least TARGET requests were answered; their number in DONE.
+upto() {
+	local tag=$1 target=$2 s=$3 d rate
+	d=$(sm 5 1)
+	shift 3
+	DONE=0
+	while [ "$DONE" -lt "$target" ]; do
+		wrk_once "$tag" "$C2S_URL/health" "$CONNS" "$d" "$s" "$@"
+		DONE=$((DONE + R_REQ))
+		[ "$R_REQ" -gt 0 ] || die "$tag: no request answered"
+		rate=$(calc "$R_REQ / $d")
+		d=$(icalc "($target - $DONE) / $rate + 1")
+		[ "$d" -gt 60 ] && d=60
+		MIDSNAP=
+	done
+}
+
+# The lead-latency figures of one run's leads (ids under PREFIX): the
+# mean and median critical path in ms, from what each lead did (C2S read;
+# Diretrix by phone and by e-mail together, unless no contact was valid;
+# the Work API, every CPF together, when a dossier was fetched or none was
+# found; the note when one was posted), and the leads left unfinished.
+critical() {	# critical PREFIX: "mean median leads unfinished"
+	sql "SELECT round(avg(c)), coalesce(percentile_disc(0.5) WITHIN
+	    GROUP (ORDER BY c), 0), count(*), (SELECT count(*) FROM c2s.leads
+	    WHERE lead_id LIKE '$1%' AND status IN ('received', 'processing'))
+	    FROM (SELECT $C2S_MS
+	        + CASE WHEN status = 'invalid_contact' THEN 0 ELSE $DX_MS END
+	        + CASE WHEN dossiers_fetched > 0 OR status IN ('basic',
+	            'partial') THEN $WORK_MS ELSE 0 END
+	        + CASE WHEN note_state = 'posted' THEN $C2S_MS ELSE 0 END AS c
+	    FROM c2s.leads WHERE lead_id LIKE '$1%'
+	    AND status NOT IN ('received', 'processing')) AS l" | tr '|' ' '
+}
+
+# enrich_runs ROW POOL SCRIPT IDFILES...: RUNS runs at -c POOL; the
+# latency medians and critical paths kept under ROW.
+enrich_runs() {
+	local row=$1 p=$2 s=$3 i pfx rps="" p50="" p99="" mean="" cm="" c5=""
+	local err=0 wrap=0 left=0 leads=0
+	shift 3
+	say "$row: $RUNS x ${SECS}s, wrk -t$THREADS -c$p"
+	for i in $(seq 1 "$RUNS"); do
+		pfx=$(new_prefix b)
+		if [ $# -gt 0 ]; then
+			pfx=$(head -c 6 "$1")
+			MIDSNAP='' wrk_once "$row" "$C2S_URL/" "$p" "$SECS" "$s" \
+			    BENCH_IDS="$1"
+			shift
+		else
+			[ "$i" = 1 ] && MIDSNAP="p$p.load"
+			wrk_once "$row" "$C2S_URL/" "$p" "$SECS" "$s" \
+			    BENCH_PREFIX="$pfx"
+			MIDSNAP=
+		fi
+		# Let the leads in flight when wrk stopped finish.
+		sleep "$(calc "$CP_FULL / 1000 + 0.5")"
+		read -r c_mean c_med c_n c_left <<<"$(critical "$pfx")"
+		rps="$rps $R_RPS" p50="$p50 $R_P50" p99="$p99 $R_P99"
+		mean="$mean $R_MEAN" cm="$cm ${c_mean:-0}" c5="$c5 ${c_med:-0}"
+		err=$((err + R_ERR)) wrap=$((wrap + R_WRAP))
+		left=$((left + ${c_left:-0})) leads=$((leads + ${c_n:-0}))
+	done
+	RPS[$row]=$(printf '%s\n' $rps | median)
+	P50[$row]=$(printf '%s\n' $p50 | median)
+	P99[$row]=$(printf '%s\n' $p99 | median)
+	MEAN[$row]=$(printf '%s\n' $mean | median)
+	CRIT[$row]=$(printf '%s\n' $cm | median)
+	CRIT50[$row]=$(printf '%s\n' $c5 | median)
+	ERR[$row]=$((err + left))
+	LEADS[$row]=$leads
+	[ "$wrap" -gt 0 ] && NOTE[$row]="list ran out: $wrap repeated ids"
+	return 0
+}
+
+# warm_ids POOL: RUNS files of new lead ids whose persons are stored
+# first (POST /api/v1/enrich, ENRICH_ON_MISS=1), enough for a run each;
+# their names in WARM_FILES.
+warm_ids() {
+	local p=$1 per n i k f cpf cfg="$W/truth.curl" ecfg="$W/enrich.curl"
+	# A warm lead's path is C2S, Diretrix, the note: half again as many
+	# as the pool can run in a run.
+	per=$(icalc "$p * $SECS * 1000 / ($C2S_MS * 2 + $DX_MS) * 1.5 + 2 * $p")
+	WARM_FILES=
+	: >"$cfg"
+	for i in $(seq 1 "$RUNS"); do
+		f="$W/warm.$i.ids"
+		pfx=$(new_prefix c)
+		od -An -N$((per * 13)) -tx1 -w13 /dev/urandom | tr -d ' ' |
+		    cut -c1-26 | sed "s/^/$pfx/" >"$f"
+		WARM_FILES="$WARM_FILES $f"
+		sed "s|^|url = \"$C2S_SIM_URL/__sim/truth/|; s|\$|\"|" "$f" >>"$cfg"
+	done
+	say "warm: $((per * RUNS)) new leads; storing their persons first"
+	curl -s -w '\n' -K "$cfg" >"$W/truth.json" ||
+	    die "warm: the simulator's truth is unreachable"
+	jq -r '(.phone_person, .email_person) | select(. != null) | .cpf' \
+	    "$W/truth.json" | sort -u >"$W/warm.cpfs"
+	# One operation per CPF (options do not carry over a "next").
+	k=
+	while read -r cpf; do
+		[ -n "$k" ] && echo next
+		k=1
+		printf 'url = "%s/api/v1/enrich"\nheader = "X-API-Key: %s"\n' \
+		    "$C2S_URL" "$C2S_API_KEY"
+		printf 'header = "Content-Type: application/json"\nsilent\n'
+		printf 'data = "{\\"cpf\\":\\"%s\\"}"\noutput = "/dev/null"\n' "$cpf"
+		printf 'max-time = 60\nwrite-out = "%%{http_code}\\n"\n'
+	done <"$W/warm.cpfs" >"$ecfg"
+	n=$(wc -l <"$W/warm.cpfs")
+	[ "$n" -gt 0 ] || die "warm: no person found for the warm leads"
+	curl -s -Z --parallel-max "$p" -K "$ecfg" >"$W/enrich.codes" \
+	    2>"$W/enrich.err"
+	k=$(grep -c '^200$' "$W/enrich.codes")
+	say "warm: $k of $n persons stored ($(grep -c '^404$' \
+	    "$W/enrich.codes") have no dossier)"
+	[ "$k" -gt 0 ] || die "warm: no person could be stored"
+}
+
+# -------------------------------------------------------------------------
+CP_FULL=$((C2S_MS + DX_MS + WORK_MS + C2S_MS))
+CP_WARM=$((C2S_MS + DX_MS + C2S_MS))
+START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+T0=$(date +%s)
+
+# 1. The baselines.
+start_stack baseline C2S_BIN="$TRIVIAL" C2S_POOL="$POOL" C2S_WORKERS=0
+warmup /select1
+measure trivial /health "$CONNS" "$(script report)"
+measure select1 /select1 "$CONNS" "$(script report)"
+stop_stack
+
+# 2. The service: memory, then the request routes.
+start_stack service "${SVC_ENV[@]}" C2S_POOL="$POOL"
+mem_snap idle_start
+connect_pool "$POOL"
+sleep 0.5
+mem_snap idle
+# One lead of the simulator's "normal" kind, run once: it is the dedup
+# hit, and its person the stored customer.
+for i in $(seq 1 200); do
+	LEAD=$(new_prefix a)$(od -An -N13 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-26)
+	[ "$(curl -s "$C2S_SIM_URL/__sim/truth/$LEAD" | jq -r .variant)" = normal ] &&
+	    break
+done
+curl -s -H "X-API-Key: $C2S_API_KEY" -o "$W/prime.json" \
+    "$C2S_URL/api/v1/leads/process?id=$LEAD"
+[ "$(jq -r .status "$W/prime.json")" = completed ] ||
+    die "priming lead $LEAD: $(head -c 300 "$W/prime.json")"
+[ "$(curl -s -H "X-API-Key: $C2S_API_KEY" \
+    "$C2S_URL/api/v1/leads/process?id=$LEAD" | jq -r .duplicate_request)" = true ] ||
+    die "lead $LEAD is not a dedup hit"
+CPF=$(jq -r '.cpfs_processed[0]' "$W/prime.json")
+UUID=$(curl -s -H "X-API-Key: $C2S_API_KEY" \
+    "$C2S_URL/api/v1/contributor/customer?cpf=$CPF" | jq -r '.customers[0].id')
+[ -n "$UUID" ] && [ "$UUID" != null ] || die "no stored customer for $CPF"
+MIX=(BENCH_LEAD="$LEAD" BENCH_UUID="$UUID" BENCH_CPF="$CPF"
+    BENCH_LEAD_EVERY="$LEAD_EVERY" BENCH_PREFIX="$(new_prefix d)")
+say "memory: $REQUESTS requests, mixed routes, every ${LEAD_EVERY}th a new lead"
+MIDSNAP=load upto mixed "$REQUESTS" "$(script mixed)" "${MIX[@]}"
+N100K=$DONE
+mem_snap after_requests
+say "memory: soak, $SOAK more requests"
+upto soak "$SOAK" "$(script mixed)" "${MIX[@]}"
+NSOAK=$DONE
+mem_snap after_soak
+measure health /health "$CONNS" "$(script report)"
+measure ready /ready "$CONNS" "$(script report)"
+measure dedup_hit "/api/v1/leads/process?id=$LEAD" "$CONNS" "$(script report)"
+measure customer_read "/api/v1/customers/$UUID" "$CONNS" "$(script report)"
+stop_stack
+
+# 3. Enrichment against the simulator with its latencies.
+for p in $POOLS; do
+	start_stack "pool$p" "${SVC_ENV[@]}" C2S_POOL="$p" \
+	    C2S_SIM_POOL=$((2 * p + 4)) ENRICH_ON_MISS=1 \
+	    SIM_C2S_LATENCY_MS="$C2S_MS" SIM_DIRETRIX_LATENCY_MS="$DX_MS" \
+	    SIM_WORK_LATENCY_MS="$WORK_MS"
+	connect_pool "$p"
+	sleep 0.5
+	mem_snap "p$p.idle"
+	if [ "$WARMUP" -gt 0 ]; then
+		wrk_once warmup "$C2S_URL/" "$p" "$WARMUP" "$(script cold)" \
+		    BENCH_PREFIX="$(new_prefix e)"
+		sleep "$(calc "$CP_FULL / 1000 + 0.5")"
+	fi
+	enrich_runs "cold_p$p" "$p" "$(script cold)"
+	if [ "$p" = "$WARM_POOL" ]; then
+		warm_ids "$p"
+		enrich_runs "warm_p$p" "$p" "$(script list)" $WARM_FILES
+	fi
+	stop_stack
+done
+
+# -------------------------------------------------------------------------
+# The table.
+fmt() {	# fmt VALUE DECIMALS
+	awk -v v="$1" -v d="$2" 'BEGIN { if (v == "" || v == "nan") print "-";
+	    else printf "%.*f\n", d, v }'
+}
+verdict() {	# verdict AWK-CONDITION
+	awk "BEGIN { exit !($1) }" && echo met || echo "not met"
+}
+ratio() { calc "$1 / $2"; }
+
+T1=$(date +%s)
+echo "c2s-enrich benchmark, $START ($(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?'))"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr); load average $LOAD0 before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+echo "wrk $(wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -1) -t$THREADS, ${SECS} s a run, median of $RUNS run(s); pool $POOL for the request routes; $((T1 - T0)) s in all$([ "$SMOKE" = 1 ] && echo '; SMOKE RUN: figures mean nothing')"
+echo
+echo "Request routes (wrk -c$CONNS; latencies in ms)"
+printf '%-14s %-34s %10s %8s %8s %7s  %-8s %6s\n' row what 'req/s' p50 p99 errors baseline ratio
+row() {	# row ID WHAT BASELINE
+	local r=$1 b=$3 rt=-
+	[ "$b" != - ] && rt=$(fmt "$(ratio "${RPS[$r]}" "${RPS[$b]}")" 3)
+	printf '%-14s %-34s %10s %8s %8s %7s  %-8s %6s\n' "$r" "$2" \
+	    "$(fmt "${RPS[$r]}" 0)" "$(fmt "${P50[$r]}" 2)" \
+	    "$(fmt "${P99[$r]}" 2)" "${ERR[$r]}" "$b" "$rt"
+}
+row trivial "baseline: constant JSON" -
+row select1 "baseline: one SELECT 1" -
+row health "GET /health" trivial
+row ready "GET /ready" select1
+row dedup_hit "GET /api/v1/leads/process, dedup" trivial
+row customer_read "GET /api/v1/customers/{uuid}" -
+echo
+echo "Enrichment (simulator: C2S $C2S_MS, Diretrix $DX_MS, Work API $WORK_MS ms; wrk -c = pool; latencies in ms)"
+echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a reused dossier: $CP_WARM ms; crit = mean over the run's leads of their own path"
+printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %7s %7s\n' row pool 'leads/s' mean p50 p99 crit mean/crit p50/crit50 scaling leads errors
+BASE_P=
+for p in $POOLS; do
+	[ -z "$BASE_P" ] && BASE_P=$p
+done
+erow() {	# erow ID POOL
+	local r=$1 p=$2 sc=-
+	case $r in cold_*)
+		sc=$(fmt "$(calc "(${RPS[$r]} / $p) / (${RPS[cold_p$BASE_P]} / $BASE_P)")" 3) ;;
+	esac
+	printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %7s %7s%s\n' "$r" "$p" \
+	    "$(fmt "${RPS[$r]}" 1)" "$(fmt "${MEAN[$r]}" 1)" \
+	    "$(fmt "${P50[$r]}" 1)" "$(fmt "${P99[$r]}" 1)" \
+	    "$(fmt "${CRIT[$r]}" 1)" \
+	    "$(fmt "$(ratio "${MEAN[$r]}" "${CRIT[$r]}")" 3)" \
+	    "$(fmt "$(ratio "${P50[$r]}" "${CRIT50[$r]}")" 3)" "$sc" \
+	    "${LEADS[$r]}" "${ERR[$r]}" "${NOTE[$r]:+  (${NOTE[$r]})}"
+}
+for p in $POOLS; do
+	erow "cold_p$p" "$p"
+done
+erow "warm_p$WARM_POOL" "$WARM_POOL"
+echo
+echo "Memory (kB, /proc/PID/smaps_rollup; resp.* = the largest responder; total = lighttpd + multiwatch + every responder, PSS; pg = the responders' PostgreSQL backends, PSS, not in total)"
+printf '%-20s %5s %9s %9s %9s %10s %9s %9s %9s %9s\n' row procs resp.RSS resp.PSS resp.USS resp.dirty lighttpd multiwtch total pg
+mrow() {	# mrow PHASE LABEL
+	printf '%-20s %5s %9s %9s %9s %10s %9s %9s %9s %9s\n' "$2" \
+	    "${MEM[$1.n]}" "${MEM[$1.rss]}" "${MEM[$1.pss]}" "${MEM[$1.uss]}" \
+	    "${MEM[$1.pd]}" "${MEM[$1.httpd]}" "${MEM[$1.mw]}" \
+	    "${MEM[$1.total]}" "${MEM[$1.pg]}"
+}
+mrow idle_start mem_started
+mrow idle mem_idle
+mrow load mem_load
+mrow after_requests mem_requests
+mrow after_soak mem_soak
+for p in $POOLS; do
+	mrow "p$p.idle" "mem_p${p}_idle"
+	mrow "p$p.load" "mem_p${p}_load"
+done
+echo "mem_requests: after $N100K requests (BENCH_REQUESTS $REQUESTS); mem_soak: after $NSOAK more (BENCH_SOAK $SOAK); mem_load: during the first"
+echo "soak growth (mem_soak - mem_requests): resp.PSS $((${MEM[after_soak.pss]} - ${MEM[after_requests.pss]})) kB, resp.dirty $((${MEM[after_soak.pd]} - ${MEM[after_requests.pd]})) kB, total $((${MEM[after_soak.total]} - ${MEM[after_requests.total]})) kB"
+echo
+echo "Targets (DESIGN.md §8)"
+target() {	# target ID DESCRIPTION VALUE CONDITION
+	printf 'target %-18s %-52s %12s  %s\n' "$1" "$2" "$3" \
+	    "$(verdict "$4")"
+}
+H=$(ratio "${RPS[health]}" "${RPS[trivial]}")
+target health_ratio "/health >= 0.90 x trivial" "$(fmt "$H" 3)" "$H >= 0.90"
+H=$(ratio "${RPS[ready]}" "${RPS[select1]}")
+target ready_ratio "/ready >= 0.90 x SELECT 1" "$(fmt "$H" 3)" "$H >= 0.90"
+H=$(ratio "${RPS[dedup_hit]}" "${RPS[trivial]}")
+target dedup_ratio "dedup hit >= 0.80 x trivial" "$(fmt "$H" 3)" "$H >= 0.80"
+target dedup_p99 "dedup hit p99 < 5 ms at $CONNS connections" \
+    "$(fmt "${P99[dedup_hit]}" 2)" "${P99[dedup_hit]} < 5"
+target read_rate "one database read >= 15000 req/s" \
+    "$(fmt "${RPS[customer_read]}" 0)" "${RPS[customer_read]} >= 15000"
+for p in $POOLS; do
+	H=$(ratio "${MEAN[cold_p$p]}" "${CRIT[cold_p$p]}")
+	target "cold_p${p}_latency" "pool $p: mean lead latency <= 1.1 x critical path" \
+	    "$(fmt "$H" 3)" "$H <= 1.1"
+	[ "$p" = "$BASE_P" ] && continue
+	H=$(calc "(${RPS[cold_p$p]} / $p) / (${RPS[cold_p$BASE_P]} / $BASE_P)")
+	target "cold_p${p}_scaling" "pool $p: leads/s per responder >= 0.90 x pool $BASE_P's" \
+	    "$(fmt "$H" 3)" "$H >= 0.90"
+done
+H=$(ratio "${MEAN[warm_p$WARM_POOL]}" "${CRIT[warm_p$WARM_POOL]}")
+target warm_latency "warm: mean lead latency <= 1.1 x critical path" \
+    "$(fmt "$H" 3)" "$H <= 1.1"
+target mem_resp_pss "responder idle <= 2.0 MB PSS (2048 kB)" \
+    "${MEM[idle.pss]}" "${MEM[idle.pss]} <= 2048"
+target mem_resp_dirty "responder idle <= 1.5 MB private dirty (1536 kB)" \
+    "${MEM[idle.pd]}" "${MEM[idle.pd]} <= 1536"
+target mem_resp_100k "responder after $N100K requests <= 3 MB PSS" \
+    "${MEM[after_requests.pss]}" "${MEM[after_requests.pss]} <= 3072"
+target mem_pool_idle "pool of $POOL + lighttpd + multiwatch idle <= 11 MB PSS" \
+    "${MEM[idle.total]}" "${MEM[idle.total]} <= 11264"
+H=${MEM[load.total]}
+[ "${MEM[after_requests.total]}" -gt "$H" ] && H=${MEM[after_requests.total]}
+target mem_pool_load "pool of $POOL + lighttpd + multiwatch loaded <= 17 MB PSS" \
+    "$H" "$H <= 17408"
+case " $POOLS " in
+*" 8 "*)
+	H=${MEM[p8.idle.total]}
+	[ "${MEM[p8.load.total]}" -gt "$H" ] && H=${MEM[p8.load.total]}
+	target mem_pool8 "pool of 8 + lighttpd + multiwatch <= 20 MB PSS" \
+	    "$H" "$H <= 20480"
+	;;
+esac
+H=$((${MEM[after_soak.pd]} - ${MEM[after_requests.pd]}))
+target soak_growth "soak: responder dirty growth <= cache bound (1024 kB)" \
+    "$H" "$H <= 1024"
