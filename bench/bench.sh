@@ -31,9 +31,11 @@
 #   BENCH_C2S_MS 50, BENCH_DIRETRIX_MS 150, BENCH_WORK_MS 400
 #   BENCH_WARMUP 1        seconds of wrk before measuring a stack
 #   BENCH_KEEP 1          keep the work directory (wrk outputs, memory lists)
+#   BENCH_LOG_LEVEL info  the service's LOG_LEVEL (info, the default, logs
+#                         a line per request: what production pays)
 # The service runs with RATE_LIMIT=0, BREAKER_THRESHOLD=1000 (the most
-# config.c takes), LOG_LEVEL=warn, MAX_REQUESTS=1000000000 (no recycling:
-# the memory figures are of processes that served every request),
+# config.c takes), LOG_LEVEL=$BENCH_LOG_LEVEL, MAX_REQUESTS=1000000000
+# (no recycling: the memory figures are of processes that served every request),
 # DEDUP_TTL=3600, WORK_PHONE_LOOKUP=0 and no worker (C2S_WORKERS=0).
 #
 # Exits 0 when every row was measured (targets met or not), 1 otherwise.
@@ -129,7 +131,8 @@ trap 'say interrupted; exit 130' INT TERM
 
 # The service's settings for every bench stack (documented above).
 SVC_ENV=(C2S_BIN="$SERVICE" C2S_WORKERS=0 RATE_LIMIT=0 BREAKER_THRESHOLD=1000
-    LOG_LEVEL=warn MAX_REQUESTS=1000000000 DEDUP_TTL=3600 WORK_PHONE_LOOKUP=0)
+    LOG_LEVEL="${BENCH_LOG_LEVEL:-info}" MAX_REQUESTS=1000000000
+    DEDUP_TTL=3600 WORK_PHONE_LOOKUP=0)
 
 # start_stack NAME VAR=VALUE ...: a stack on free ports; its env sourced.
 start_stack() {
