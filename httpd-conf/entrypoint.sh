@@ -210,8 +210,10 @@ fi
 
 [ -d "$RUNDIR" ] || mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
 say "pool: $C2S_POOL responders on $C2S_SOCK"
-spawn-fcgi -n -s "$C2S_SOCK" -M 0660 -- "$(command -v multiwatch)" \
-    -f "$C2S_POOL" -r 3 -t 1000 -- "$BIN" &
+# GnuTLS, loaded by libcurl's dependencies but never used (TLS is
+# OpenSSL's), is not initialised at load: 130 kB less per responder.
+GNUTLS_NO_IMPLICIT_INIT=1 spawn-fcgi -n -s "$C2S_SOCK" -M 0660 -- \
+    "$(command -v multiwatch)" -f "$C2S_POOL" -r 3 -t 1000 -- "$BIN" &
 POOL_PID=$!
 i=0
 until pool_up; do

@@ -386,7 +386,10 @@ start_stack() {
 	SIM_URL="http://$BIND:$SIM_PORT"
 	[ "$SIM_UPSTREAMS" = 1 ] && UP_ENV+=(C2S_BASE_URL=$SIM_URL
 	    DIRETRIX_BASE_URL=$SIM_URL WORK_API_URL=$SIM_URL)
-	env "${UP_ENV[@]}" spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+	# GnuTLS, loaded by libcurl's dependencies but never used (TLS is
+	# OpenSSL's), is not initialised at load: 130 kB less per responder.
+	env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
+	    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
 	    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- "$R/bin/c2s-enrich" \
 	    >>"$R/log/pool.log" 2>&1 &
 	POOL_PID=$!
