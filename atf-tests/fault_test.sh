@@ -33,10 +33,6 @@ fault_stack() {
 	: >sent
 }
 
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
-}
-
 # fives: how many requests were answered with a 5xx status, in N5: the
 # responders log each answer as it goes (pool.log; lighttpd's access log
 # is written seconds later), those lighttpd refused or lost included (its

@@ -100,10 +100,6 @@ proxy_burst() {
 	done
 }
 
-now_ms() {
-	echo $(( $(date +%s%N) / 1000000 ))
-}
-
 atf_test_case spacing__processes_and_machines cleanup
 spacing__processes_and_machines_head() {
 	atf_set descr "WORK_API_MIN_INTERVAL holds across the responders of" \

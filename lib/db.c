@@ -330,12 +330,10 @@ static const struct {
 	    0, 1 },
 	/*
 	 * Reserve the next Work API slot of token $1 ($2 ms apart) for
-	 * every machine: the wait in ms before the call may go (sql/0007).
-	 * Not safe to repeat: a repeat would reserve a second slot.
-	 */
-	/*
-	 * The token's next Work API slot ($2 ms apart), if it comes within
-	 * $3 ms; no row when it does not (nothing reserved).
+	 * every machine, if it comes within $3 ms: the wait in ms before
+	 * the call may go (sql/0007); no row when it does not (nothing
+	 * reserved).  Not safe to repeat: a repeat would reserve a second
+	 * slot.
 	 */
 	[CX_STMT_WORK_SPACING] = { "work_spacing",
 	    "INSERT INTO c2s.work_spacing AS w (token_id, next_at) VALUES ($1, "
