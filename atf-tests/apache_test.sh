@@ -28,7 +28,8 @@ apache_start() {
 			echo "LogLevel warn"
 			echo "ServerName localhost"
 			echo "Listen 127.0.0.1:$port"
-			for m in mpm_event authz_core alias dir mime proxy proxy_fcgi; do
+			# Not the proxy modules: the fragment loads them.
+			for m in mpm_event authz_core alias dir mime; do
 				echo "LoadModule ${m}_module $MODULES/mod_$m.so"
 			done
 			echo "TypesConfig /etc/mime.types"
