@@ -253,13 +253,70 @@ config__bad_value_exits_body() {
 	ep_exit 100
 	[ "$EP_STATUS" = 1 ] || atf_fail "C2S_POOL=0: exit status $EP_STATUS"
 	atf_check -o match:'C2S_POOL must be between 1 and' cat ep.log
+	# The metrics listener on the public port.
+	ep_start MIGRATE_ON_START=0 C2S_METRICS_PORT="$EP_PORT"
+	ep_exit 100
+	[ "$EP_STATUS" = 1 ] || atf_fail "C2S_METRICS_PORT: exit status $EP_STATUS"
+	atf_check -o match:'C2S_METRICS_PORT must differ' cat ep.log
 	scratch_rm
 }
 config__bad_value_exits_cleanup() { ep_cleanup; }
+
+atf_test_case metrics_port__metrics_only cleanup
+metrics_port__metrics_only_head() {
+	atf_set descr "C2S_METRICS_PORT: /metrics there without the API key, " \
+	    "every other route 404 and no static page; the public port still " \
+	    "wants the key; the health mode (the image's HEALTHCHECK) says " \
+	    "0 while up and non-zero once stopped"
+	atf_set timeout 180
+}
+metrics_port__metrics_only_body() {
+	local mp murl
+	ep_setup
+	mp=$(free_port)
+	while [ "$mp" = "$EP_PORT" ]; do mp=$(free_port); done
+	murl=http://127.0.0.1:$mp
+	ep_start API_KEYS=ep-key C2S_METRICS_PORT="$mp"
+	ep_up
+	atf_check -o match:"metrics on port $mp" cat ep.log
+	# The metrics listener: the machine's counters, no key asked.
+	atf_check -o inline:'200\n' curl -q -s -o metrics -w '%{http_code}\n' \
+	    "$murl/metrics"
+	atf_check -o ignore grep -E '^c2s_http_requests_total[{]' metrics
+	atf_check -o inline:'200\n' curl -q -s -o /dev/null -w '%{http_code}\n' \
+	    "$murl/health"
+	# Nothing else there, not even with the key; no static page.
+	for p in /api/v1/stats /ready /api/v1/leads/process?id=0; do
+		atf_check -o inline:'404\n' curl -q -s -o body \
+		    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$murl$p"
+		expect_json_error not_found
+	done
+	atf_check -o inline:'403\n' curl -q -s -o /dev/null \
+	    -w '%{http_code}\n' "$murl/status/"
+	# A client cannot claim the listener with a header.
+	atf_check -o inline:'401\n' curl -q -s -o /dev/null \
+	    -H 'C2S-Listener: metrics' -w '%{http_code}\n' "$EP_URL/metrics"
+	atf_check -o inline:'200\n' curl -q -s -o /dev/null \
+	    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$EP_URL/metrics"
+	atf_check -o inline:'200\n' curl -q -s -o /dev/null \
+	    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$EP_URL/api/v1/stats"
+	# The HEALTHCHECK command, with the same settings.
+	atf_check env C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
+	    "$INST/usr/bin/c2s-enrich-entrypoint" health
+	kill -TERM "$EP_PID"
+	ep_exit 100
+	[ "$EP_STATUS" = 0 ] || atf_fail "exit status $EP_STATUS: $(tail ep.log)"
+	atf_check -s not-exit:0 -e ignore env C2S_BIND=127.0.0.1 \
+	    C2S_PORT="$EP_PORT" "$INST/usr/bin/c2s-enrich-entrypoint" health
+	private_stack_stop
+	scratch_rm
+}
+metrics_port__metrics_only_cleanup() { ep_cleanup; }
 
 atf_init_test_cases() {
 	atf_add_test_case serve__probes_pages_and_a_lead
 	atf_add_test_case stop__slow_request_finishes
 	atf_add_test_case child_death__stops_everything
 	atf_add_test_case config__bad_value_exits
+	atf_add_test_case metrics_port__metrics_only
 }

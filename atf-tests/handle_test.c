@@ -382,6 +382,41 @@ ATF_TC_BODY(auth__metrics_open, tc)
 	fx_free(&fx);
 }
 
+ATF_TC_WITHOUT_HEAD(auth__metrics_listener);
+ATF_TC_BODY(auth__metrics_listener, tc)
+{
+	static const char *const lst[] = { "REMOTE_ADDR=10.0.0.1",
+	    "C2S_LISTENER=metrics", NULL };
+	static const char *const keyed[] = { "REMOTE_ADDR=10.0.0.1",
+	    "C2S_LISTENER=metrics", "HTTP_X_API_KEY=k", NULL };
+	static const char *const other[] = { "REMOTE_ADDR=10.0.0.1",
+	    "C2S_LISTENER=public", NULL };
+	static const char *const hdr[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_C2S_LISTENER=metrics", NULL };
+	struct ce_config cfg;
+	struct fixture	 fx;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.api_keys, "k", sizeof(cfg.api_keys));
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	fx_init_cfg(&fx, &cfg);
+	/* On the metrics listener: /metrics without a key, /health... */
+	fx_req_text(&fx, "/metrics", lst);
+	ATF_CHECK_EQ(fx.resp.status, 200);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/health", lst, 0), 200);
+	/* ...and nothing else, not even with the key. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, lst, 0), 404);
+	check_error(&fx, "not_found");
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, keyed, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/ready", lst, 0), 404);
+	/* Another value, or a client's header of that name, opens nothing. */
+	fx_req_text(&fx, "/metrics", other);
+	ATF_CHECK_EQ(fx.resp.status, 401);
+	fx_req_text(&fx, "/metrics", hdr);
+	ATF_CHECK_EQ(fx.resp.status, 401);
+	fx_free(&fx);
+}
+
 ATF_TC_WITHOUT_HEAD(ratelimit__bucket_per_address);
 ATF_TC_BODY(ratelimit__bucket_per_address, tc)
 {
@@ -457,6 +492,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ready__no_database_503);
 	ATF_TP_ADD_TC(tp, auth__api_keys);
 	ATF_TP_ADD_TC(tp, auth__metrics_open);
+	ATF_TP_ADD_TC(tp, auth__metrics_listener);
 	ATF_TP_ADD_TC(tp, ratelimit__bucket_per_address);
 	ATF_TP_ADD_TC(tp, ratelimit__forwarded_only_from_proxies);
 	return atf_no_error();

@@ -290,7 +290,7 @@ atf_test_case fly__toml
 fly__toml_head() {
 	atf_set descr "fly.toml parses as TOML and holds the app, region gru, " \
 	    "site.env's port and pool size, checks on /health and /ready, " \
-	    "/metrics, 256 MB and the count >= 2 comments"
+	    "/metrics on the metrics listener, 256 MB and the count >= 2 comments"
 	atf_set require.progs "node jq"
 }
 fly__toml_body() {
@@ -313,7 +313,11 @@ fly__toml_body() {
 	check '.primary_region == "gru"'
 	check '.http_service.internal_port == $port'
 	check '[.http_service.checks[] | select(.method == "GET") | .path] | sort == ["/health", "/ready"]'
-	check '.metrics.path == "/metrics" and .metrics.port == $port'
+	# Scraped on the metrics listener, not on the public port, and
+	# /metrics not opened to the internet there.
+	check '.metrics.path == "/metrics" and .metrics.port != $port'
+	check '.metrics.port == (.env.C2S_METRICS_PORT | tonumber)'
+	check '(.env.METRICS_OPEN // "0") == "0"'
 	check '.http_service.concurrency.type == "requests"'
 	check '.http_service.concurrency.hard_limit == $pool'
 	check '.http_service.concurrency.soft_limit <= $pool'
@@ -352,6 +356,15 @@ man__lint_body() {
 	done
 }
 
+# undocumented FILE.8 <NAMES: the names (one a line) that have no
+# ".It ... Ev NAME" entry in FILE.8.
+undocumented() {
+	local v
+	while read -r v; do
+		grep -qE "^\.It .*\<Ev $v\>" "$1" || echo "$v"
+	done
+}
+
 atf_test_case man__every_variable
 man__every_variable_head() {
 	atf_set descr "c2s-enrich.8 documents, under ENVIRONMENT, every name " \
@@ -366,19 +379,49 @@ man__every_variable_body() {
 	[ "$entries" -ge 30 ] || atf_fail "parsed only $entries entries of vars[]"
 	[ "$(wc -l <names)" -ge "$entries" ] || atf_fail "fewer names than entries"
 	sed -n '/^\.Sh ENVIRONMENT/,/^\.Sh /p' "$TOP/fcgi/c2s-enrich.8" >env.8
-	missing=
-	while read -r v; do
-		grep -qE "^\.It .*\<Ev $v\>" env.8 || missing="$missing $v"
-	done <names
-	[ -z "$missing" ] || atf_fail "undocumented in c2s-enrich.8:$missing"
+	missing=$(undocumented env.8 <names | tr '\n' ' ')
+	[ -z "$missing" ] || atf_fail "undocumented in c2s-enrich.8: $missing"
 	echo "$(wc -l <names) names of $entries entries documented"
 	# The check can fail: a variable of a future entry.
 	echo '	{ { "C2S_NEW_SETTING" }, K_INT, NUM(x), 0, 1 },' >>vars.c
 	grep -o '{ {[^}]*}' vars.c | grep -o '"[A-Z0-9_]*"' | tr -d '"' |
-	    while read -r v; do
-		grep -qE "^\.It .*\<Ev $v\>" env.8 || echo "$v"
-	    done >missing
+	    undocumented env.8 >missing
 	atf_check -o inline:'C2S_NEW_SETTING\n' cat missing
+}
+
+atf_test_case man__entrypoint_variables
+man__entrypoint_variables_head() {
+	atf_set descr "c2s-enrich.8 documents every variable the entrypoint's " \
+	    "header lists, each of site.env's with site.env's value as its " \
+	    "default"
+}
+man__entrypoint_variables_body() {
+	sed -n '/^# Environment/,/^# Everything else/p' \
+	    "$TOP/httpd-conf/entrypoint.sh" | grep -oE '\<(C2S|MIGRATE)_[A-Z0-9_]+' |
+	    sort -u >names
+	[ "$(wc -l <names)" -ge 10 ] || atf_fail "parsed only $(wc -l <names) names"
+	sed -n '/^\.Ss The entrypoint/,/^\.Sh /p' "$TOP/fcgi/c2s-enrich.8" >ep.8
+	missing=$(undocumented ep.8 <names | tr '\n' ' ')
+	[ -z "$missing" ] || atf_fail "undocumented in c2s-enrich.8: $missing"
+	# item NAME: the words of NAME's entry, up to the next .It or .El,
+	# one a line, without parentheses or a trailing stop or comma.
+	item() {
+		awk -v v="$1" '/^\.(It|El)/ { on = 0 }
+		    $0 ~ "^\\.It .*Ev " v "( |$)" { on = 1 } on' ep.8 |
+		    tr -s ' \t()' '\n' | sed 's/[.,;]*$//'
+	}
+	grep -E '^C2S_[A-Z_]+=' "$TOP/httpd-conf/site.env" >site
+	[ "$(wc -l <site)" -ge 5 ] || atf_fail "site.env: only $(wc -l <site) settings"
+	while IFS='=' read -r v val; do
+		item "$v" | grep -qxF -- "$val" ||
+		    atf_fail "c2s-enrich.8: $v's default is not site.env's $val"
+	done <site
+	# The check can fail: a default that is not site.env's, or a part
+	# of one.
+	for bad in 77 80; do
+		item C2S_PORT | grep -qxF $bad && atf_fail "the check cannot fail"
+	done
+	:
 }
 
 atf_test_case install__layout cleanup
@@ -498,6 +541,7 @@ atf_init_test_cases() {
 	atf_add_test_case fly__toml
 	atf_add_test_case man__lint
 	atf_add_test_case man__every_variable
+	atf_add_test_case man__entrypoint_variables
 	atf_add_test_case install__layout
 	atf_add_test_case install__systemd_verify
 }

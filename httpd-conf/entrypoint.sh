@@ -26,6 +26,10 @@
 #   C2S_WORKERS        background workers (1; 0 for none)
 #   C2S_STOP_TIMEOUT   seconds the requests in flight get on a stop (30)
 #   C2S_ACCESS_LOG     a file for lighttpd's access log (none by default)
+#   C2S_METRICS_PORT   a second port of lighttpd's, on C2S_BIND, where
+#                      /metrics answers without an API key and nothing
+#                      but /health else does (none by default; fly.toml's
+#                      [metrics] scrapes it)
 #   MIGRATE_ON_START   1: apply the pending migrations first (sql/migrate.sh,
 #                      safe with several machines starting at once)
 #   C2S_SHAREDIR, C2S_BINDIR   where `make install` put the files
@@ -57,6 +61,7 @@ while IFS= read -r line; do
 	[ -n "$isset" ] || eval "$name=\${line#*=}"
 done <"$SHAREDIR/httpd-conf/site.env"
 : "${C2S_WORKERS:=1}" "${C2S_STOP_TIMEOUT:=30}" "${C2S_ACCESS_LOG:=}"
+: "${C2S_METRICS_PORT:=}"
 
 # number NAME VALUE MIN MAX: VALUE is an integer in [MIN, MAX].
 number() {
@@ -65,10 +70,17 @@ number() {
 		die "$1 must be between $3 and $4"
 	fi
 }
-number C2S_POOL "$C2S_POOL" 1 1024
+# The shared file's process table has 256 slots: the pool and the
+# workers must fit in it.
+number C2S_POOL "$C2S_POOL" 1 192
 number C2S_WORKERS "$C2S_WORKERS" 0 64
 number C2S_PORT "$C2S_PORT" 1 65535
 number C2S_STOP_TIMEOUT "$C2S_STOP_TIMEOUT" 1 3600
+if [ -n "$C2S_METRICS_PORT" ]; then
+	number C2S_METRICS_PORT "$C2S_METRICS_PORT" 1 65535
+	[ "$C2S_METRICS_PORT" != "$C2S_PORT" ] ||
+	    die "C2S_METRICS_PORT must differ from C2S_PORT"
+fi
 
 if [ "${1:-}" = health ]; then
 	host=$C2S_BIND
@@ -244,11 +256,21 @@ set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
     C2S_HTTPD_ERRORLOG="/proc/$$/fd/2" \
     C2S_HTTPD_DOCROOT="$SHAREDIR/www" C2S_HTTPD_ACCESSLOG="$C2S_ACCESS_LOG" \
     C2S_HTTPD_GRACE="$C2S_STOP_TIMEOUT"
+if [ -n "$C2S_METRICS_PORT" ]; then
+	case $C2S_BIND in
+	*:*) msock="[$C2S_BIND]:$C2S_METRICS_PORT" ;;
+	*) msock="$C2S_BIND:$C2S_METRICS_PORT" ;;
+	esac
+	set -- "$@" C2S_HTTPD_METRICS_SOCKET="$msock" \
+	    C2S_HTTPD_METRICS_CONF="$SHAREDIR/httpd-conf/lighttpd-metrics.conf"
+else
+	set -- "$@" C2S_HTTPD_METRICS_CONF=/dev/null
+fi
 CONF=$SHAREDIR/httpd-conf/lighttpd-entrypoint.conf
 env "$@" lighttpd -tt -f "$CONF" >&2 || fail "lighttpd rejects its configuration"
 env "$@" lighttpd -D -f "$CONF" &
 HTTPD_PID=$!
-say "serving on $C2S_BIND:$C2S_PORT"
+say "serving on $C2S_BIND:$C2S_PORT${C2S_METRICS_PORT:+, metrics on port $C2S_METRICS_PORT}"
 
 # Wait until asked to stop, or until a child dies.
 dead=

@@ -5,6 +5,9 @@
  * early exit, so the time taken says nothing of which key came close.
  * /health, /ready and the webhooks (which have secrets of their own) are
  * open, and /metrics when METRICS_OPEN=1.  No key configured: no check.
+ * A request the web server received on its metrics listener carries the
+ * FastCGI parameter C2S_LISTENER=metrics (set by the server, never from a
+ * header): there /metrics is open and every route but /health is 404.
  */
 #include <string.h>
 #include <strings.h>
@@ -58,8 +61,9 @@ known(const char *keys, const char *given)
 }
 
 /*
- * Check the request's key for "route".  Returns CE_OK, or CE_EAUTH with
- * a 401 error body and a WWW-Authenticate header written in "resp".
+ * Check the request's key for "route".  Returns CE_OK; CE_EAUTH with a
+ * 401 error body and a WWW-Authenticate header written in "resp"; or
+ * CE_ENOTFOUND, with its body, for a route the metrics listener hides.
  */
 enum ce_err
 cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
@@ -67,7 +71,14 @@ cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
 {
 	const char	*given = ce_req_param(req, "HTTP_X_API_KEY");
 	const char	*a = ce_req_param(req, "HTTP_AUTHORIZATION");
+	const char	*l = ce_req_param(req, "C2S_LISTENER");
 
+	if (l != NULL && strcmp(l, "metrics") == 0) {
+		if (route == CE_ROUTE_METRICS || route == CE_ROUTE_HEALTH)
+			return CE_OK;
+		(void)cx_resp_error(resp, CE_ENOTFOUND, NULL);
+		return CE_ENOTFOUND;
+	}
 	if (!needed(&ctx->cfg, route))
 		return CE_OK;
 	if ((given == NULL || given[0] == '\0') && a != NULL &&

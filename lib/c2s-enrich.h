@@ -218,6 +218,7 @@ void		 ce_handle(struct ce_ctx *, const struct ce_req *,
 /* GET /metrics: join the machine's table of processes at start; count
  * a responder leaving after MAX_REQUESTS. */
 void		 ce_metrics_join(struct ce_ctx *);
+void		 ce_metrics_sample(struct ce_ctx *);
 void		 ce_metrics_recycled(struct ce_ctx *);
 
 /* The schema version (highest migration) this binary needs. */

@@ -227,6 +227,8 @@ void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,
 void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,
 		    enum ce_up, long long us);
 void		 cx_metrics_dedup(struct ce_ctx *, enum cx_dedup_result);
+int		 cx_metrics_dedup_hits(struct ce_ctx *, uint64_t *file,
+		    uint64_t *db);
 void		 cx_metrics_cache(struct ce_ctx *, int hit);
 void		 cx_metrics_leave(struct ce_ctx *);
 enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct ce_req *,

@@ -196,6 +196,16 @@ bucket(long long us)
 	return i;
 }
 
+/* This process's resident memory, now, into its slot. */
+void
+ce_metrics_sample(struct ce_ctx *ctx)
+{
+	struct procslot	*p = myslot(ctx);
+
+	if (p != NULL)
+		p->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+}
+
 /* A request answered: its route, status and duration. */
 void
 cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
@@ -211,7 +221,7 @@ cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
 	add(&r->req_hist[route][bucket(us)], 1);
 	add(&r->req_sum_us[route], us > 0 ? (uint64_t)us : 0);
 	if (p != NULL && (++p->requests & 63) == 1)
-		p->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+		ce_metrics_sample(ctx);
 }
 
 /* An upstream call finished: its kind, classification and duration. */
@@ -236,6 +246,22 @@ cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
 
 	if (r != NULL && (unsigned)d < CX_DEDUP__MAX)
 		add(&r->dedup[d], 1);
+}
+
+/*
+ * The machine's duplicate leads so far, found in the shared file and in
+ * PostgreSQL, into "file" and "db".  Returns -1 without the shared file.
+ */
+int
+cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
+{
+	struct region	*r = region(ctx);
+
+	if (r == NULL)
+		return -1;
+	*file = get(&r->dedup[CX_DEDUP_HIT_FILE]);
+	*db = get(&r->dedup[CX_DEDUP_HIT_DB]);
+	return 0;
 }
 
 void
@@ -481,19 +507,18 @@ render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
 static enum ce_err
 render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 {
-	struct procslot	*t, *me;
+	struct procslot	*t;
 	size_t		 n, i;
 	unsigned	 count[2] = { 0, 0 };
 	int32_t		 pid;
 	enum ce_err	 er;
 
-	if ((me = myslot(ctx)) != NULL)
-		me->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+	ce_metrics_sample(ctx);
 	if ((t = cx_shm_table(ctx->shm, CX_SHM_PROCS, &n)) == NULL)
 		return CE_OK;
 	if ((er = head(b, "c2s_process_resident_memory_bytes", "gauge",
 	    "Resident memory of each live process (sampled every 64 "
-	    "requests).")) != CE_OK)
+	    "requests, and by the worker each turn).")) != CE_OK)
 		return er;
 	for (i = 0; i < n; i++) {
 		pid = __atomic_load_n(&t[i].pid, __ATOMIC_ACQUIRE);

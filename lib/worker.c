@@ -354,6 +354,7 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
 	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
 	while (!stopping()) {
+		ce_metrics_sample(ctx);
 		/* LISTEN first, so no notification falls between a claim
 		 * that found nothing and the wait. */
 		if (!w.listening || w.listen_gen != cx_db_resets(ctx->db)) {
