@@ -93,10 +93,32 @@ notes__posted_once_body() {
 	refused 'duplicate key' "$LEAD; $N; $N"
 }
 
+atf_test_case phones__national
+phones__national_head() {
+	atf_set descr "c2s.phone_national() gives a dossier's phone in the " \
+	    "national digits a lookup by phone uses: country code and trunk " \
+	    "prefix off, a national number with DDD 55 left alone"
+	atf_set require.config "base_url stack_dir"
+}
+phones__national_body() {
+	shared_stack
+	export PGHOST PGUSER PGDATABASE
+	atf_check -o inline:'11987654321|11987654321|11987654321|1132654321|5511987654|55987654321|\n' \
+	    psql -X -At -c "SELECT concat_ws('|',
+	    c2s.phone_national('+55 (11) 98765-4321'),
+	    c2s.phone_national('011 98765 4321'),
+	    c2s.phone_national('11987654321'),
+	    c2s.phone_national('551132654321'),
+	    c2s.phone_national('5511987654'),
+	    c2s.phone_national('55987654321'),
+	    c2s.phone_national('-'))"
+}
+
 atf_init_test_cases() {
 	atf_add_test_case persons__one_per_cpf
 	atf_add_test_case leads__id_and_status
 	atf_add_test_case contacts_addresses__deduplicated
 	atf_add_test_case dossiers__no_error_bodies
 	atf_add_test_case notes__posted_once
+	atf_add_test_case phones__national
 }

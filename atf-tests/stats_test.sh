@@ -84,15 +84,19 @@ stats__match_database_body() {
 atf_test_case stats__counts_move
 stats__counts_move_head() {
 	atf_set descr "a new completed lead moves total, completed, today's" \
-	    "bar and the dossiers fetched by one"
+	    "bar and the dossiers fetched by one; the same lead asked again" \
+	    "moves the machine's duplicate leads found in the file by one" \
+	    "and nothing else"
 }
 stats__counts_move_body() {
 	setup
 	expect_status 200 GET /api/v1/stats
 	cp body before
-	expect_status 200 GET "/api/v1/leads/process?id=$(find_lead normal)"
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
 	json '.status == "completed" and .dossiers_fetched == 1'
 	expect_status 200 GET /api/v1/stats
+	cp body after
 	jq -n --slurpfile a before --slurpfile b body '
 	    ($a[0]) as $x | ($b[0]) as $y |
 	    $y.leads.total == $x.leads.total + 1 and
@@ -102,6 +106,20 @@ stats__counts_move_body() {
 		$x.enrichment_rate.today.enriched + 1 and
 	    $y.saved.dossiers_fetched == $x.saved.dossiers_fetched + 1' |
 	    grep -qx true || atf_fail "counts did not move by one"
+	# Asked again: answered from the shared file, no run.
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.duplicate_request == true and .dedup == "file"'
+	expect_status 200 GET /api/v1/stats
+	jq -n --slurpfile a after --slurpfile b body '
+	    ($a[0].saved.duplicate_leads) as $x |
+	    ($b[0].saved.duplicate_leads) as $y |
+	    $y.scope == "machine" and
+	    ($x.found_in_file | type) == "number" and
+	    $y.found_in_file == $x.found_in_file + 1 and
+	    $y.found_in_database == $x.found_in_database and
+	    ($b[0].leads.total) == ($a[0].leads.total) and
+	    ($b[0].saved.dossiers_fetched) == ($a[0].saved.dossiers_fetched)' |
+	    grep -qx true || atf_fail "duplicate leads did not move by one: $(jq -c .saved body)"
 	expect_status 405 POST /api/v1/stats -d ''
 	expect_json_error method_not_allowed
 }

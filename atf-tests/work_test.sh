@@ -37,6 +37,33 @@ cpf__dossier_cached_body() {
 	    atf_fail "more Work API calls than responders"
 }
 
+atf_test_case cpf__proxy_ttl cleanup
+cpf__proxy_ttl_head() {
+	atf_set descr "the proxy caches only its own answers, for " \
+	    "WORK_PROXY_TTL: a dossier the pipeline just used is fetched " \
+	    "again, and with WORK_PROXY_TTL=0 every request pays"
+	atf_set timeout 120
+}
+cpf__proxy_ttl_body() {
+	local id cpf n0 i
+	private_stack C2S_POOL=1 WORK_PROXY_TTL=0
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.status == "completed"'
+	cpf=$(sql "SELECT p.cpf FROM c2s.lead_persons lp JOIN c2s.persons p
+	    ON p.id = lp.person_id WHERE lp.lead_id = '$id' LIMIT 1")
+	[ -n "$cpf" ] || atf_fail "the lead stored no person"
+	n0=$(sim_calls work "consulta=$cpf")
+	for i in 1 2 3; do
+		expect_status 200 GET "/api/v1/work/modules/cpf?documento=$cpf"
+		json '.cached == false and .data.DadosBasicos.cpf == "'$cpf'"'
+	done
+	[ "$(sim_calls work "consulta=$cpf")" = $((n0 + 3)) ] ||
+	    atf_fail "$(($(sim_calls work "consulta=$cpf") - n0)) Work API calls for 3 requests, expected 3"
+	private_stack_stop
+}
+cpf__proxy_ttl_cleanup() { private_stack_stop; }
+
 atf_test_case phone__cpfs
 phone__cpfs_head() {
 	atf_set descr "module phone (and all, given a phone) answers the" \
@@ -132,6 +159,7 @@ EOF
 
 atf_init_test_cases() {
 	atf_add_test_case cpf__dossier_cached
+	atf_add_test_case cpf__proxy_ttl
 	atf_add_test_case phone__cpfs
 	atf_add_test_case errors__statuses_never_cached
 	atf_add_test_case bad_input__no_call

@@ -67,9 +67,10 @@ static const struct {
 	 * A person and what a lead found about it, in one statement: the
 	 * person (one row per CPF), the link to the lead, a new dossier
 	 * ($7, or NULL when a stored one was reused) with the contacts and
-	 * addresses it lists, and the lead's own phone ($8) and e-mail ($9)
-	 * that found it.  Returns the person's id, whether it is new, and
-	 * how many dossier, contact and address rows were written.
+	 * addresses it lists (phones in national digits, sql/0009), and the
+	 * lead's own phone ($8) and e-mail ($9) that found it.  Returns the
+	 * person's id, whether it is new, and how many dossier, contact and
+	 * address rows were written.
 	 */
 	[CX_STMT_PERSON_STORE] = { "person_store",
 	    "WITH p AS ("
@@ -98,8 +99,8 @@ static const struct {
 	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'emails')"
 	    "  WHEN 'array' THEN j.raw -> 'emails' ELSE '[]' END) e"
 	    "  UNION ALL"
-	    "  SELECT 'phone', regexp_replace(x ->> 'telefone', '[^0-9]', '',"
-	    "  'g'), (x ->> 'whatsapp') = 'SIM', 'work_api' FROM j,"
+	    "  SELECT 'phone', c2s.phone_national(x ->> 'telefone'),"
+	    "  (x ->> 'whatsapp') = 'SIM', 'work_api' FROM j,"
 	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'telefones')"
 	    "  WHEN 'array' THEN j.raw -> 'telefones' ELSE '[]' END) x"
 	    "  UNION ALL SELECT 'phone', $8, NULL, 'lead' WHERE $8 <> ''"
@@ -306,28 +307,39 @@ static const struct {
 	 * Stored persons as the API shows them (sql/0006): by CPF, by a
 	 * contact ($1 type, $2 value), by a prefix of the folded name ($1,
 	 * and $2 the first string after every string with that prefix, so
-	 * the index serves a generic plan too), by id.  $3 limit, $4 offset.
+	 * the index serves a generic plan too), by id.  Then the limit and
+	 * the offset ($2 and $3 by CPF, else $3 and $4).
 	 */
 	[CX_STMT_CUSTOMER_CPF] = { "customer_cpf",
 	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
-	    "WHERE cpf = $1",
-	    1, 1 },
+	    "WHERE cpf = $1 LIMIT $2::int OFFSET $3::int",
+	    3, 1 },
 	[CX_STMT_CUSTOMER_CONTACT] = { "customer_contact",
 	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT DISTINCT "
 	    "person_id AS id FROM c2s.contacts WHERE type = $1 AND value = $2 "
 	    "ORDER BY person_id LIMIT $3::int OFFSET $4::int) x ORDER BY x.id",
 	    4, 1 },
+	/* The page's ids first: no document is built for a skipped row. */
 	[CX_STMT_CUSTOMER_NAME] = { "customer_name",
-	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
+	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT id, "
+	    "name_folded FROM c2s.persons "
 	    "WHERE name_folded ~>=~ $1 AND name_folded ~<~ $2 "
-	    "ORDER BY name_folded, id LIMIT $3::int OFFSET $4::int",
+	    "ORDER BY name_folded, id LIMIT $3::int OFFSET $4::int) x "
+	    "ORDER BY x.name_folded, x.id",
 	    4, 1 },
 	[CX_STMT_CUSTOMER_ID] = { "customer_id",
 	    "SELECT c2s.customer_json($1::uuid)::text",
 	    1, 1 },
+	/*
+	 * The database's figures, and this machine's duplicate leads from
+	 * its shared file ($1 found there, $2 found in PostgreSQL; NULL
+	 * without the file) under saved.duplicate_leads.
+	 */
 	[CX_STMT_STATS] = { "stats",
-	    "SELECT c2s.stats_json()::text",
-	    0, 1 },
+	    "SELECT jsonb_set(c2s.stats_json(), '{saved,duplicate_leads}', "
+	    "jsonb_build_object('scope', 'machine', 'found_in_file', "
+	    "$1::bigint, 'found_in_database', $2::bigint))::text",
+	    2, 1 },
 	/*
 	 * Reserve the next Work API slot of token $1 ($2 ms apart) for
 	 * every machine, if it comes within $3 ms: the wait in ms before

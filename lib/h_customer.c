@@ -158,7 +158,9 @@ query(struct ce_ctx *ctx, const struct lookup *lk, PGresult **res)
 	switch (lk->by) {
 	case BY_CPF:
 		p[0] = lk->value;
-		return cx_db_exec(ctx->db, CX_STMT_CUSTOMER_CPF, 1, p, res);
+		p[1] = lim;
+		p[2] = off;
+		return cx_db_exec(ctx->db, CX_STMT_CUSTOMER_CPF, 3, p, res);
 	case BY_NAME:
 		prefix_end(lk->value, end, sizeof(end));
 		p[0] = lk->value;

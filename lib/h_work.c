@@ -3,10 +3,10 @@
  * proxy, for an allow-list of modules ("cpf": a person's dossier,
  * "phone": the CPFs behind a phone; "all" picks one of them from the
  * documento's shape).  The documento is validated before anything is
- * paid for; answers are cached in the process for WORK_PROXY_TTL (the
- * same cache entries as the pipeline's, so a dossier just fetched for a
- * lead is free here); the Work API's error-in-200 bodies become real
- * statuses and are never cached.
+ * paid for; answers are cached in the process for WORK_PROXY_TTL, under
+ * keys of the proxy's own (the pipeline's entries may hold a dossier
+ * stored days ago, which the proxy must not pass off as fresh); the Work
+ * API's error-in-200 bodies become real statuses and are never cached.
  */
 #include <stdio.h>
 #include <string.h>
@@ -75,10 +75,7 @@ cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
 		    "a valid phone" : "documento is neither a CPF nor a phone");
 	ce_strlcpy(module, is_cpf ? "cpf" : "phone", sizeof(module));
 
-	/* A dossier under the pipeline's key; a phone's answer under its
-	 * own (the pipeline keeps only the CPF it chose for a phone). */
-	snprintf(key, sizeof(key), "%s:%s", is_cpf ? "work_cpf" :
-	    "work_phone_body", norm);
+	snprintf(key, sizeof(key), "proxy_%s:%s", module, norm);
 	if ((hit = cx_cache_get(ctx, key)) != NULL)
 		return ce_buf_printf(resp->body, "{\"module\":\"%s\","
 		    "\"documento\":\"%s\",\"cached\":true,\"data\":%s}\n",
