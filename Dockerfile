@@ -9,29 +9,29 @@
 #       -e DIRETRIX_PASS=... -e WORK_API=... c2s-enrich
 #   docker stop -t 35 ...    (requests in flight get C2S_STOP_TIMEOUT, 30 s)
 #
-# The build needs Debian's package mirrors and the npm registry (web/'s
-# pinned packages: Swagger UI for /docs), nothing else.  Configuration is
-# the environment, as c2s-enrich(8) lists it; secrets are never baked in.
+# The build needs Debian's package mirrors and nothing else: the Swagger
+# UI files /docs loads are in the repository (web/docs/vendor/), so no npm
+# runs.  Configuration is the environment, as c2s-enrich(8) lists it;
+# secrets are never baked in.
 # The socket path, user, group, port and pool size come from
 # httpd-conf/site.env (USER and EXPOSE below must agree with it:
 # atf-tests/ops_test checks).  The shared file (DEDUP_FILE) is in
 # /run/c2s-enrich; to keep it in memory, mount a tmpfs there that the user
 # can write (docker run --tmpfs /run/c2s-enrich:mode=1777).
 
-# --- build: compile, fetch the static pages' packages, install into /out.
+# --- build: compile, install into /out.
 FROM debian:bookworm-slim AS build
 
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        ca-certificates gcc libc6-dev libcurl4-openssl-dev libfcgi-dev \
-        libjansson-dev libpq-dev make nodejs npm pkg-config \
+        gcc libc6-dev libcurl4-openssl-dev libfcgi-dev \
+        libjansson-dev libpq-dev make pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . .
-# web/'s devDependencies (the browser tests' playwright-core) stay out.
-RUN make install DESTDIR=/out PREFIX=/usr/local NPM="npm --omit=dev"
+RUN make install DESTDIR=/out PREFIX=/usr/local
 
 # --- runtime: the shared libraries, the servers, psql for the migrations.
 FROM debian:bookworm-slim

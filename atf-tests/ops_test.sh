@@ -4,7 +4,8 @@
 # and programs the binaries and the entrypoint use, its paths exist in
 # `make install`'s tree), fly.toml parsed and held to site.env, the man
 # pages linted and complete, the install tree where the man page and the
-# systemd units expect it, and the units verified by systemd-analyze.
+# systemd units expect it, the units verified by systemd-analyze, and the
+# committed Swagger UI (web/docs/vendor/) held to web/package-lock.json.
 # The linters and the TOML parser are atf-tests/ops/'s pinned npm packages.
 
 . "$(atf_get_srcdir)/common.subr"
@@ -47,6 +48,57 @@ apt_list() {
 	stage_lines "$1" | grep 'apt-get install' |
 	    sed 's/.*apt-get install//; s/&&.*//' | tr ' ' '\n' |
 	    grep -v -e '^-' -e '^$' | sort -u
+}
+
+# dockerignored PATH: succeeds when .dockerignore leaves PATH (or a folder
+# above it) out of docker build's context.  The last pattern that matches
+# wins, as in Docker; shell patterns stand in for Go's (here "*" also
+# matches "/", and "**/" wants a folder).
+dockerignored() {
+	local pat neg q out=1
+	while read -r pat; do
+		case $pat in '' | '#'*) continue ;; esac
+		neg=0
+		case $pat in '!'*) neg=1 pat=${pat#!} ;; esac
+		pat=${pat#/}
+		q=$1
+		while :; do
+			case $q in $pat) out=$neg; break ;; esac
+			[ "${q%/*}" != "$q" ] || break
+			q=${q%/*}
+		done
+	done <"$TOP/.dockerignore"
+	return $out
+}
+
+# refuse DIR PROG...: PROGs in DIR/bin (to put first on PATH) that fail
+# and write their calls to DIR/called; refused DIR fails the test if any
+# was called.
+refuse() {
+	local d=$1 p
+	shift
+	mkdir -p "$d/bin"
+	for p in "$@"; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 1\n' "$p" \
+		    "$d/called" >"$d/bin/$p"
+		chmod +x "$d/bin/$p"
+	done
+}
+
+refused() {
+	[ ! -e "$1/called" ] || atf_fail "run, though refused: $(cat "$1/called")"
+}
+
+# vendor_loads: the files of web/docs/vendor/ that /docs loads, as paths
+# under web/docs/.
+vendor_loads() {
+	grep -o '"vendor/[^"]*"' "$TOP/web/docs/index.html" | tr -d '"' | sort -u
+}
+
+# lock_version: the version of swagger-ui-dist web/package-lock.json pins.
+lock_version() {
+	jq -r '.packages["node_modules/swagger-ui-dist"].version // empty' \
+	    "$TOP/web/package-lock.json"
 }
 
 # apt_records PKG...: apt's records of the PKGs, in ./apt.txt (one call:
@@ -182,31 +234,40 @@ dockerfile__paths_installed_cleanup() { scratch_rm; }
 
 atf_test_case dockerfile__build_stage cleanup
 dockerfile__build_stage_head() {
-	atf_set descr "the build stage's make command, run on a copy of the " \
-	    "repository's files (and web/node_modules, so that npm is not " \
-	    "needed), installs what the runtime stage copies and runs"
-	atf_set require.progs "git make cc"
+	atf_set descr "the build stage's make command, run on the repository's " \
+	    "files that docker build's context holds, with no npm and no node, " \
+	    "installs what the runtime stage copies and runs, and the Swagger " \
+	    "UI /docs loads"
+	atf_set require.progs "git make cc cmp"
 	atf_set timeout 300
 }
 dockerfile__build_stage_body() {
 	git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 ||
 	    atf_skip "not a git checkout: the repository's files are unknown"
 	d=$(scratch_dir)
-	mkdir "$d/src" "$d/bin"
-	(cd "$TOP" && git ls-files -z | xargs -0 cp --parents -t "$d/src") \
+	mkdir "$d/src"
+	# The tracked files, less what .dockerignore leaves out of the context.
+	(cd "$TOP" && git ls-files) >tracked
+	while read -r f; do
+		dockerignored "$f" || echo "$f"
+	done <tracked >context
+	echo "$(wc -l <context) of $(wc -l <tracked) tracked files in the context"
+	(cd "$TOP" && xargs -d '\n' cp --parents -t "$d/src") <context \
 	    2>cp.err || atf_fail "cannot copy the repository's files:" \
 	    "$(head -3 cp.err | tr '\n' ' ')"
-	cp -a "$TOP/web/node_modules" "$d/src/web/" ||
-	    atf_fail "web/node_modules missing: run make web"
-	# npm must not be asked (the image's build asks it, with the network).
-	printf '#!/bin/sh\necho "npm called: $*" >&2\nexit 1\n' >"$d/bin/npm"
-	chmod +x "$d/bin/npm"
+	# Neither npm nor node may be asked: the build stage has neither.
+	refuse "$d" npm node
 	stage_lines 1 | sed -n 's/^RUN \(make .*\)$/\1/p' >cmd
 	[ "$(wc -l <cmd)" = 1 ] || atf_fail "no single RUN make in the build stage"
 	cmd=$(sed "s#DESTDIR=/out #DESTDIR=$d/out #" cmd)
 	echo "$cmd"
-	(cd "$d/src" && PATH="$d/bin:$PATH" eval "$cmd") >build.log 2>&1 ||
-	    atf_fail "the build stage failed: $(tail -20 build.log)"
+	# (atf_fail wants one line: the log's tail goes to stderr.)
+	(cd "$d/src" && PATH="$d/bin:$PATH" eval "$cmd") >build.log 2>&1 || {
+		tail -20 build.log >&2
+		atf_fail "the build stage failed: $(tail -1 build.log)"
+	}
+	refused "$d"
+	[ ! -e "$d/src/web/node_modules" ] || atf_fail "the build made web/node_modules"
 	stage_lines 2 | grep -o '/usr/local/[^" ]*' | sort -u >paths
 	while read -r p; do
 		[ -e "$d/out$p" ] || atf_fail "$p is not built"
@@ -215,8 +276,13 @@ dockerfile__build_stage_body() {
 	    "$d/out/usr/local/bin/c2s-enrich" -V
 	atf_check -o inline:'c2s-enrich: configuration ok\n' \
 	    "$d/out/usr/local/bin/c2s-enrich" -n
-	[ -s "$d/out/usr/local/share/c2s-enrich/www/docs/vendor/swagger-ui-bundle.js" ] ||
-	    atf_fail "the vendored Swagger UI is not installed"
+	# What /docs loads is installed, as committed.
+	vendor_loads >loads
+	[ -s loads ] || atf_fail "web/docs/index.html loads nothing from vendor/"
+	while read -r f; do
+		cmp "$TOP/web/docs/$f" "$d/out/usr/local/share/c2s-enrich/www/docs/$f" ||
+		    atf_fail "web/docs/$f is not installed as committed"
+	done <loads
 	scratch_rm
 }
 dockerfile__build_stage_cleanup() { scratch_rm; }
@@ -273,8 +339,12 @@ dockerfile__packages_body() {
 		grep -qx "$pkg" build.closure ||
 		    atf_fail "$path ($pkg) is not in the build stage"
 	done <build.owners
-	echo "$build" | grep -qx nodejs && echo "$build" | grep -qx npm ||
-	    atf_fail "the build stage lacks nodejs and npm (make web)"
+	# No npm in the build, not even through another package: /docs's
+	# Swagger UI is committed (web/docs/vendor/).
+	for p in nodejs npm; do
+		! grep -qx "$p" build.closure ||
+		    atf_fail "the build stage installs $p, which it does not need"
+	done
 	# Each name is a package of this Debian (when apt's lists are here).
 	if [ -s apt.txt ]; then
 		for p in $run $build; do
@@ -532,6 +602,80 @@ install__systemd_verify_body() {
 }
 install__systemd_verify_cleanup() { scratch_rm; }
 
+atf_test_case vendor__readme_version
+vendor__readme_version_head() {
+	atf_set descr "web/docs/vendor/README names the swagger-ui-dist " \
+	    "version web/package-lock.json pins; what /docs loads is there, " \
+	    "with the licence"
+	atf_set require.progs "jq"
+}
+vendor__readme_version_body() {
+	v=$(lock_version)
+	[ -n "$v" ] || atf_fail "web/package-lock.json pins no swagger-ui-dist"
+	atf_check -o "inline:$v\n" sed -n \
+	    's/^Source: *swagger-ui-dist \([^ ]*\) .*/\1/p' \
+	    "$TOP/web/docs/vendor/README"
+	vendor_loads >loads
+	[ "$(wc -l <loads)" -ge 2 ] || atf_fail "index.html loads $(cat loads)"
+	for f in $(cat loads) vendor/LICENSE vendor/NOTICE; do
+		[ -s "$TOP/web/docs/$f" ] || atf_fail "web/docs/$f is missing"
+	done
+}
+
+atf_test_case vendor__matches_lock cleanup
+vendor__matches_lock_head() {
+	atf_set descr "the committed web/docs/vendor/ files are, byte for " \
+	    "byte, those of the swagger-ui-dist the lock pins (as make tests " \
+	    "installs it in web/node_modules), and nothing else; make vendor " \
+	    "copies them and writes the version without npm"
+	atf_set require.progs "jq make node cmp"
+}
+vendor__matches_lock_body() {
+	nm=$TOP/web/node_modules/swagger-ui-dist
+	[ -d "$nm" ] ||
+	    atf_skip "web/node_modules is missing (make tests): nothing to compare"
+	v=$(lock_version)
+	[ -n "$v" ] || atf_fail "web/package-lock.json pins no swagger-ui-dist"
+	atf_check -o "inline:$v\n" jq -r .version "$nm/package.json"
+	# The files make install ships.
+	files=$(make -s -C "$TOP" --no-print-directory \
+	    --eval 'vendor-files: ; @echo $(WEB_VENDOR_FILES)' vendor-files)
+	[ -n "$files" ] || atf_fail "no WEB_VENDOR_FILES in the GNUmakefile"
+	for f in $files; do
+		cmp "$nm/$f" "$TOP/web/docs/vendor/$f" ||
+		    atf_fail "web/docs/vendor/$f is not swagger-ui-dist $v's: make vendor"
+	done
+	printf '%s\n' README $files | sort >want
+	ls -A "$TOP/web/docs/vendor" | sort >have
+	atf_check -o empty diff want have
+	# make vendor, in a tree of its own whose README names another
+	# version and whose node_modules is current: npm is not asked.
+	d=$(scratch_dir)
+	mkdir -p "$d/bench" "$d/web/docs/vendor" \
+	    "$d/web/node_modules/swagger-ui-dist"
+	cp "$TOP/GNUmakefile" "$d/"
+	cp "$TOP/bench/Makefile" "$d/bench/"
+	cp "$TOP/web/package.json" "$TOP/web/package-lock.json" "$d/web/"
+	cp "$TOP/web/package-lock.json" "$d/web/node_modules/.c2s-enrich-lock"
+	for f in package.json $files; do
+		cp "$nm/$f" "$d/web/node_modules/swagger-ui-dist/"
+	done
+	sed 's/^\(Source: *swagger-ui-dist \)[^ ]*/\10.0.1/' \
+	    "$TOP/web/docs/vendor/README" >"$d/web/docs/vendor/README"
+	atf_check -s exit:1 cmp -s "$TOP/web/docs/vendor/README" \
+	    "$d/web/docs/vendor/README"
+	refuse "$d" npm
+	atf_check -o ignore -e empty env PATH="$d/bin:$PATH" \
+	    make -C "$d" --no-print-directory vendor
+	refused "$d"
+	for f in README $files; do
+		cmp "$TOP/web/docs/vendor/$f" "$d/web/docs/vendor/$f" ||
+		    atf_fail "make vendor wrote another web/docs/vendor/$f than the committed one"
+	done
+	scratch_rm
+}
+vendor__matches_lock_cleanup() { scratch_rm; }
+
 atf_init_test_cases() {
 	atf_add_test_case dockerfile__lint
 	atf_add_test_case dockerfile__shape
@@ -544,4 +688,6 @@ atf_init_test_cases() {
 	atf_add_test_case man__entrypoint_variables
 	atf_add_test_case install__layout
 	atf_add_test_case install__systemd_verify
+	atf_add_test_case vendor__readme_version
+	atf_add_test_case vendor__matches_lock
 }

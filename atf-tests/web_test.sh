@@ -97,7 +97,7 @@ static__routes_body() {
 	atf_check -o 'match:^200 text/javascript' \
 	    curl -s -o /dev/null -w '%{http_code} %{content_type}\n' \
 	    "$URL/status/status.js"
-	# The vendored Swagger UI is there (make web).
+	# The Swagger UI committed in web/docs/vendor/ is there.
 	atf_check -o 'match:^200 text/javascript' \
 	    curl -s -o /dev/null -w '%{http_code} %{content_type}\n' \
 	    "$URL/docs/vendor/swagger-ui-bundle.js"

@@ -8,10 +8,10 @@
 # runtimes) build the libFuzzer drivers of atf-tests/fuzz/.
 #
 # Each package is checked with dpkg-query; apt-get runs only when something
-# is missing.  Node.js and npm (for web/, the documentation and status
-# pages, and the browser tests) are checked as commands instead: a machine
-# may carry them outside dpkg, and Debian's nodejs and npm are installed
-# only when `node` or `npm` is absent.  A policy-rc.d that forbids service start-up is put in place
+# is missing.  Node.js and npm (for the tests' pinned npm packages, the
+# browser tests' among them, and for make vendor) are checked as commands
+# instead: a machine may carry them outside dpkg, and Debian's nodejs and
+# npm are installed only when `node` or `npm` is absent.  A policy-rc.d that forbids service start-up is put in place
 # first, so that installing lighttpd or postgresql does not start Debian's own
 # servers on :80 or :5432.  Exits non-zero with a clear message when packages
 # are missing and we are not root.

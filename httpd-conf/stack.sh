@@ -253,8 +253,8 @@ teardown() {
 
 # The static pages lighttpd serves (/docs, /status, /api-docs): a copy of
 # web/'s page folders, readable by the user lighttpd runs as.  web/'s
-# package files and node_modules stay out; the vendored Swagger UI
-# (web/docs/vendor/, built by `make web`) goes in.
+# package files and node_modules stay out; the Swagger UI of /docs
+# (web/docs/vendor/, committed) goes in.
 copy_www() {
 	local d
 	mkdir -p "$R/www" || return 1
@@ -265,7 +265,7 @@ copy_www() {
 	done
 	chmod -R a+rX "$R/www"
 	[ -r "$R/www/docs/vendor/swagger-ui-bundle.js" ] ||
-	    say "warning: web/docs/vendor/ missing (run make web): /docs will not render"
+	    say "warning: web/docs/vendor/ missing (it is committed): /docs will not render"
 	[ -r "$R/www/api-docs/openapi.yml" ] ||
 	    say "warning: web/api-docs/openapi.yml missing: /docs has nothing to show"
 	return 0

@@ -10,8 +10,8 @@
 	var root = document.getElementById('swagger-ui');
 
 	if (typeof window.SwaggerUIBundle !== 'function') {
-		root.textContent = 'Swagger UI is missing (vendor/swagger-ui-bundle.js): ' +
-		    'build it with `make web`. The OpenAPI document is at ' +
+		root.textContent = 'Swagger UI is missing (vendor/swagger-ui-bundle.js, ' +
+		    'committed in web/docs/vendor/). The OpenAPI document is at ' +
 		    '/api-docs/openapi.yml.';
 		return;
 	}
