@@ -13,7 +13,8 @@
 //     which any route can answer; every POST documents 411; every
 //     operation with a key or secret documents 401;
 //   - every JSON error answer (4xx, 5xx) requires "error" and "code" and
-//     lists its codes in x-codes.
+//     lists its codes in x-codes, each of which its schema admits as
+//     "code" (the Error schema's enum, say).
 // Prints "valid: N paths, M operations" and exits 0, or prints each
 // problem and exits 1.
 'use strict';
@@ -44,6 +45,26 @@ function requiresErrorAndCode(schema) {
 		if (schema[k] && schema[k].every(requiresErrorAndCode))
 			return true;
 	return false;
+}
+
+// Does "schema" admit "code" as the value of its member "code"?  An
+// allOf admits what every part admits, an anyOf or oneOf what one part
+// admits; a schema without "code" among its properties admits anything
+// unless additionalProperties is false.
+function admitsCode(schema, code) {
+	if (!schema)
+		return true;
+	if (schema.allOf && !schema.allOf.every((s) => admitsCode(s, code)))
+		return false;
+	for (const k of ['anyOf', 'oneOf'])
+		if (schema[k] && !schema[k].some((s) => admitsCode(s, code)))
+			return false;
+	const p = (schema.properties || {}).code;
+	if (p === undefined)
+		return schema.additionalProperties !== false;
+	if (p.enum)
+		return p.enum.includes(code);
+	return p.type === undefined || p.type === 'string';
 }
 
 function houseRules(api) {
@@ -87,6 +108,10 @@ function houseRules(api) {
 					say(`${s}: the schema does not require error and code`);
 				if (!Array.isArray(json['x-codes']) || !json['x-codes'].length)
 					say(`${s}: no x-codes`);
+				for (const c of json['x-codes'] || [])
+					if (!admitsCode(json.schema, c))
+						say(`${s}: x-codes has ${c}, which the ` +
+						    'schema does not admit as code');
 			}
 		}
 	}
