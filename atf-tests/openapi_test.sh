@@ -186,6 +186,24 @@ customers__enrich_on_miss_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case routes__rate_limited_429 cleanup
+routes__rate_limited_429_head() {
+	atf_set descr "with a small RATE_LIMIT (a stack of its own), a " \
+	    "burst gets 429 answers that match the documented 429 response"
+	atf_set require.progs "node curl jq spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 120
+}
+routes__rate_limited_429_body() {
+	private_stack RATE_LIMIT=1 RATE_BURST=3
+	secrets
+	walk burst --only getStats --count 12 --secrets secrets
+	grep -q '^ok   429 ' walk.out || atf_fail "walk.js burst: no 429 seen"
+	private_stack_stop
+}
+routes__rate_limited_429_cleanup() {
+	private_stack_stop
+}
+
 atf_test_case static__pages_served
 static__pages_served_head() {
 	atf_set descr "/docs, /status and /api-docs/openapi.yml answer as " \
@@ -221,6 +239,7 @@ atf_init_test_cases() {
 	atf_add_test_case document__matches_route_table
 	atf_add_test_case routes__answer_documented_statuses
 	atf_add_test_case routes__undocumented_methods_405
+	atf_add_test_case routes__rate_limited_429
 	atf_add_test_case customers__enrich_on_miss
 	atf_add_test_case static__pages_served
 	atf_add_test_case static__undocumented_methods_404_405

@@ -3,7 +3,7 @@
 //
 //   node walk.js MODE --doc FILE [--base URL] [--routes lib/route.c]
 //                [--fresh DIR] [--stored FILE] [--secrets FILE]
-//                [--only OPERATION-ID,...]
+//                [--only OPERATION-ID,...] [--count N]
 //
 // MODE is one of:
 //   table     every route of lib/route.c's table is a path of the document
@@ -20,6 +20,10 @@
 //             an example without x-expect, the good request included, must
 //             get a 2xx), its body validates against the documented schema
 //             for that status and its code is one the response lists;
+//   burst     send --count N (20) copies of the good request of the one
+//             --only operation at once: each answer must be a documented 2xx
+//             or 429 and match the document as above, and at least one of
+//             each must come (for a stack with a small RATE_LIMIT);
 //   methods   every method a path does not document answers 405, with an
 //             Allow header naming exactly the documented ones;
 //   static    the x-static paths (served by lighttpd) answer their
@@ -56,7 +60,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-	const a = { mode: argv[0], secrets: {} };
+	const a = { mode: argv[0], secrets: {}, count: 20 };
 	for (let i = 1; i < argv.length; i += 2) {
 		const k = argv[i], v = argv[i + 1];
 		if (v === undefined)
@@ -69,12 +73,15 @@ function parseArgs(argv) {
 		else if (k === '--only') a.only = v.split(',');
 		else if (k === '--stored')
 			a.stored = JSON.parse(fs.readFileSync(v, 'utf8'));
+		else if (k === '--count') a.count = Number(v);
 		else usage(`unknown option ${k}`);
 	}
-	if (!['table', 'needs', 'examples', 'methods', 'static',
+	if (!['table', 'needs', 'examples', 'burst', 'methods', 'static',
 	    'static-methods'].includes(a.mode))
-		usage('MODE must be table, needs, examples, methods, static or ' +
-		    'static-methods');
+		usage('MODE must be table, needs, examples, burst, methods, ' +
+		    'static or static-methods');
+	if (!(a.count >= 2))
+		usage('--count wants a number of requests, 2 or more');
 	if (!a.doc)
 		usage('--doc is required');
 	if (a.secretsFile)
@@ -409,6 +416,10 @@ function checkAnswer(r, res, ctx) {
 				problems.push(`no ${name} header`);
 		} else if (sch.enum && !sch.enum.includes(v))
 			problems.push(`${name} is "${v}", not one of ${sch.enum.join(' ')}`);
+		else if (sch.type === 'integer' && (!/^[0-9]+$/.test(v) ||
+		    Number(v) < (sch.minimum ?? 0)))
+			problems.push(`${name} is "${v}", not an integer from ` +
+			    `${sch.minimum ?? 0}`);
 	}
 	if (r.method === 'HEAD')
 		return problems;
@@ -569,6 +580,41 @@ async function modeExamples(ctx, out) {
 			await run(ctx, r, out);
 }
 
+// --count copies of one operation's good request at once: documented 2xx
+// and 429 answers, at least one of each.
+async function modeBurst(ctx, out) {
+	const ops = walked(ctx);
+	if (!ctx.args.only || ops.length !== 1)
+		usage('burst wants one operation in --only');
+	const o = ops[0];
+	const ok = Object.keys(o.op.responses).map(Number)
+	    .filter((s) => s >= 200 && s <= 299);
+	const plan = [];
+	for (let i = 0; i < ctx.args.count; i++)
+		plan.push(planRequest(o, `burst ${i + 1}`, { good: true,
+		    expect: { status: [...ok, 429] } }, ctx));
+	const answers = await Promise.all(plan.map((r) => send(ctx.base,
+	    { method: r.method, target: target(r), headers: r.headers,
+	    body: r.body, length: r.length }).catch((err) => err)));
+	const seen = new Set();
+	answers.forEach((res, i) => {
+		if (res instanceof Error) {
+			out.result(describe(plan[i], null), [res.message]);
+			return;
+		}
+		seen.add(res.status);
+		const problems = checkAnswer(plan[i], res, ctx);
+		out.result(describe(plan[i], res), problems, problems.length ?
+		    `body: ${res.body.toString('utf8', 0, 400)}` : '');
+	});
+	out.result(`${o.method.toUpperCase()} ${o.path}: a 429 among ` +
+	    `${plan.length} at once`, seen.has(429) ? [] :
+	    ['no 429: is RATE_LIMIT set and RATE_BURST below --count?']);
+	out.result(`${o.method.toUpperCase()} ${o.path}: a 2xx among ` +
+	    `${plan.length} at once`, ok.some((s) => seen.has(s)) ? [] :
+	    ['no 2xx: every request was refused']);
+}
+
 // Methods a path does not document: 405 and Allow (404 also for static
 // paths, which lighttpd serves).
 async function modeMethods(ctx, out, wantStatic) {
@@ -698,6 +744,9 @@ async function main() {
 		return;
 	case 'examples':
 		await modeExamples(ctx, out);
+		break;
+	case 'burst':
+		await modeBurst(ctx, out);
 		break;
 	case 'methods':
 		await modeMethods(ctx, out, false);
