@@ -9,9 +9,11 @@
 //   - every operation has an operationId, a summary and a tag;
 //   - every parameter and every request body has a good example
 //     (`example`, or `examples.good`), which the walker sends;
-//   - every operation of the service (not x-static) documents 400 and 413,
-//     which any route can answer; every POST documents 411; every
-//     operation with a key or secret documents 401;
+//   - every operation of the service (not x-static) documents 400, 413
+//     and 503, which any route can answer (lib/handle.c), its 503 listing
+//     out_of_memory when it has a body, and 429 but on /health, which is
+//     never rate limited; every POST documents 411; every operation with a
+//     key or secret documents 401;
 //   - every JSON error answer (4xx, 5xx) requires "error" and "code" and
 //     lists its codes in x-codes, each of which its schema admits as
 //     "code" (the Error schema's enum, say).
@@ -91,10 +93,17 @@ function houseRules(api) {
 			    op.requestBody.content : {}))
 				if (goodExample(media) === undefined)
 					say(`request body ${type} has no good example`);
-			if (!item['x-static'])
-				for (const s of ['400', '413'])
+			if (!item['x-static']) {
+				for (const s of ['400', '413', '503'])
 					if (!statuses.includes(s))
 						say(`does not document ${s}`);
+				if (path !== '/health' && !statuses.includes('429'))
+					say('does not document 429');
+				const oom = ((op.responses['503'] || {}).content || {})[
+				    'application/json'];
+				if (oom && !(oom['x-codes'] || []).includes('out_of_memory'))
+					say('503: x-codes does not list out_of_memory');
+			}
 			if (method === 'post' && !statuses.includes('411'))
 				say('does not document 411');
 			if (security.some((r) => Object.keys(r).length > 0) &&
