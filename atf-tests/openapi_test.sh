@@ -6,9 +6,6 @@
 # exactly the routes of lib/route.c, and describe what the shared stack
 # answers: atf-tests/openapi/walk.js sends every example of the document
 # and checks each answer's status and body against it.
-#
-# OPENAPI_SKIP_STATIC=1 skips the static__ cases (the pages lighttpd
-# serves from web/), for a tree without them; never set by `make check`.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -213,8 +210,6 @@ static__pages_served_head() {
 	atf_set timeout 60
 }
 static__pages_served_body() {
-	[ "${OPENAPI_SKIP_STATIC:-0}" = 1 ] &&
-	    atf_skip "OPENAPI_SKIP_STATIC=1: static pages not checked"
 	shared_stack
 	walk static
 }
@@ -228,8 +223,6 @@ static__undocumented_methods_404_405_head() {
 	atf_set timeout 60
 }
 static__undocumented_methods_404_405_body() {
-	[ "${OPENAPI_SKIP_STATIC:-0}" = 1 ] &&
-	    atf_skip "OPENAPI_SKIP_STATIC=1: static pages not checked"
 	shared_stack
 	walk static-methods
 }

@@ -6,6 +6,8 @@
 //                [--only OPERATION-ID,...] [--count N]
 //
 // MODE is one of:
+//   operations  print every operation of the document, "METHOD PATH" a
+//             line, in the document's order (no stack needed);
 //   table     every route of lib/route.c's table is a path of the document
 //             with the same methods, and every path of the document that
 //             is not x-static is a route (no stack needed);
@@ -76,10 +78,10 @@ function parseArgs(argv) {
 		else if (k === '--count') a.count = Number(v);
 		else usage(`unknown option ${k}`);
 	}
-	if (!['table', 'needs', 'examples', 'burst', 'methods', 'static',
-	    'static-methods'].includes(a.mode))
-		usage('MODE must be table, needs, examples, burst, methods, ' +
-		    'static or static-methods');
+	if (!['operations', 'table', 'needs', 'examples', 'burst', 'methods',
+	    'static', 'static-methods'].includes(a.mode))
+		usage('MODE must be operations, table, needs, examples, burst, ' +
+		    'methods, static or static-methods');
 	if (!(a.count >= 2))
 		usage('--count wants a number of requests, 2 or more');
 	if (!a.doc)
@@ -727,10 +729,14 @@ async function main() {
 	};
 	for (const o of ctx.ops)
 		ctx.byId.set(o.op.operationId, o);
-	if (args.mode !== 'table' && args.mode !== 'needs' && !args.base)
+	if (!['operations', 'table', 'needs'].includes(args.mode) && !args.base)
 		usage(`${args.mode} needs --base`);
 
 	switch (args.mode) {
+	case 'operations':
+		for (const o of ctx.ops)
+			console.log(`${o.method.toUpperCase()} ${o.path}`);
+		return;
 	case 'table':
 		if (!args.routes)
 			usage('table needs --routes');
