@@ -9,11 +9,14 @@
 //   - every operation has an operationId, a summary and a tag;
 //   - every parameter and every request body has a good example
 //     (`example`, or `examples.good`), which the walker sends;
-//   - every operation of the service (not x-static) documents 400 and 413,
-//     which any route can answer; every POST documents 411; every
-//     operation with a key or secret documents 401;
+//   - every operation of the service (not x-static) documents 400, 413
+//     and 503, which any route can answer (lib/handle.c), its 503 listing
+//     out_of_memory when it has a body, and 429 but on /health, which is
+//     never rate limited; every POST documents 411; every operation with a
+//     key or secret documents 401;
 //   - every JSON error answer (4xx, 5xx) requires "error" and "code" and
-//     lists its codes in x-codes.
+//     lists its codes in x-codes, each of which its schema admits as
+//     "code" (the Error schema's enum, say).
 // Prints "valid: N paths, M operations" and exits 0, or prints each
 // problem and exits 1.
 'use strict';
@@ -46,6 +49,26 @@ function requiresErrorAndCode(schema) {
 	return false;
 }
 
+// Does "schema" admit "code" as the value of its member "code"?  An
+// allOf admits what every part admits, an anyOf or oneOf what one part
+// admits; a schema without "code" among its properties admits anything
+// unless additionalProperties is false.
+function admitsCode(schema, code) {
+	if (!schema)
+		return true;
+	if (schema.allOf && !schema.allOf.every((s) => admitsCode(s, code)))
+		return false;
+	for (const k of ['anyOf', 'oneOf'])
+		if (schema[k] && !schema[k].some((s) => admitsCode(s, code)))
+			return false;
+	const p = (schema.properties || {}).code;
+	if (p === undefined)
+		return schema.additionalProperties !== false;
+	if (p.enum)
+		return p.enum.includes(code);
+	return p.type === undefined || p.type === 'string';
+}
+
 function houseRules(api) {
 	const problems = [];
 	let nops = 0;
@@ -70,10 +93,17 @@ function houseRules(api) {
 			    op.requestBody.content : {}))
 				if (goodExample(media) === undefined)
 					say(`request body ${type} has no good example`);
-			if (!item['x-static'])
-				for (const s of ['400', '413'])
+			if (!item['x-static']) {
+				for (const s of ['400', '413', '503'])
 					if (!statuses.includes(s))
 						say(`does not document ${s}`);
+				if (path !== '/health' && !statuses.includes('429'))
+					say('does not document 429');
+				const oom = ((op.responses['503'] || {}).content || {})[
+				    'application/json'];
+				if (oom && !(oom['x-codes'] || []).includes('out_of_memory'))
+					say('503: x-codes does not list out_of_memory');
+			}
 			if (method === 'post' && !statuses.includes('411'))
 				say('does not document 411');
 			if (security.some((r) => Object.keys(r).length > 0) &&
@@ -87,6 +117,10 @@ function houseRules(api) {
 					say(`${s}: the schema does not require error and code`);
 				if (!Array.isArray(json['x-codes']) || !json['x-codes'].length)
 					say(`${s}: no x-codes`);
+				for (const c of json['x-codes'] || [])
+					if (!admitsCode(json.schema, c))
+						say(`${s}: x-codes has ${c}, which the ` +
+						    'schema does not admit as code');
 			}
 		}
 	}

@@ -2,9 +2,12 @@
 // walk.js -- hold web/api-docs/openapi.yml against the code and a stack.
 //
 //   node walk.js MODE --doc FILE [--base URL] [--routes lib/route.c]
-//                [--fresh DIR] [--secrets FILE]
+//                [--fresh DIR] [--stored FILE] [--secrets FILE]
+//                [--only OPERATION-ID,...] [--count N]
 //
 // MODE is one of:
+//   operations  print every operation of the document, "METHOD PATH" a
+//             line, in the document's order (no stack needed);
 //   table     every route of lib/route.c's table is a path of the document
 //             with the same methods, and every path of the document that
 //             is not x-static is a route (no stack needed);
@@ -15,9 +18,14 @@
 //             examples (the good one, each bad one, the links of its
 //             answers, the credentials checks, and the errors every route
 //             shares) and check each answer: its status is documented for
-//             the operation (and the one an example expects), its body
-//             validates against the documented schema for that status and
-//             its code is one the response lists;
+//             the operation and is the one the example expects (x-expect;
+//             an example without x-expect, the good request included, must
+//             get a 2xx), its body validates against the documented schema
+//             for that status and its code is one the response lists;
+//   burst     send --count N (20) copies of the good request of the one
+//             --only operation at once: each answer must be a documented 2xx
+//             or 429 and match the document as above, and at least one of
+//             each must come (for a stack with a small RATE_LIMIT);
 //   methods   every method a path does not document answers 405, with an
 //             Allow header naming exactly the documented ones;
 //   static    the x-static paths (served by lighttpd) answer their
@@ -27,9 +35,11 @@
 //             answers 404 or 405.
 //
 // --fresh DIR holds one file per variant (named as in `needs`, spaces as
-// "_"), one lead id a line.  --secrets FILE holds "SCHEME=VALUE" lines: the
-// secrets of the security schemes the stack enforces; a scheme without a
-// line is taken as not enforced in this run.
+// "_"), one lead id a line.  --stored FILE is a JSON object of a person the
+// stack has stored ({"cpf", "uuid", "email", "phone", "name"}): the values
+// of the examples marked x-stored.  --secrets FILE holds "SCHEME=VALUE"
+// lines: the secrets of the security schemes the stack enforces; a scheme
+// without a line is taken as not enforced in this run.
 //
 // Prints one line per request ("ok" or "FAIL" with the reasons), then
 // "N checks, M failed"; exits 1 when any failed, 2 on a usage error.
@@ -52,7 +62,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-	const a = { mode: argv[0], secrets: {} };
+	const a = { mode: argv[0], secrets: {}, count: 20 };
 	for (let i = 1; i < argv.length; i += 2) {
 		const k = argv[i], v = argv[i + 1];
 		if (v === undefined)
@@ -63,12 +73,17 @@ function parseArgs(argv) {
 		else if (k === '--fresh') a.fresh = v;
 		else if (k === '--secrets') a.secretsFile = v;
 		else if (k === '--only') a.only = v.split(',');
+		else if (k === '--stored')
+			a.stored = JSON.parse(fs.readFileSync(v, 'utf8'));
+		else if (k === '--count') a.count = Number(v);
 		else usage(`unknown option ${k}`);
 	}
-	if (!['table', 'needs', 'examples', 'methods', 'static',
-	    'static-methods'].includes(a.mode))
-		usage('MODE must be table, needs, examples, methods, static or ' +
-		    'static-methods');
+	if (!['operations', 'table', 'needs', 'examples', 'burst', 'methods',
+	    'static', 'static-methods'].includes(a.mode))
+		usage('MODE must be operations, table, needs, examples, burst, ' +
+		    'methods, static or static-methods');
+	if (!(a.count >= 2))
+		usage('--count wants a number of requests, 2 or more');
 	if (!a.doc)
 		usage('--doc is required');
 	if (a.secretsFile)
@@ -104,6 +119,23 @@ function goodExample(o) {
 	if (o.example !== undefined)
 		return o.example;
 	return o.examples && o.examples.good ? o.examples.good.value : undefined;
+}
+
+// The good Example Object of a parameter or a media type: {} for a bare
+// `example`.
+function goodObject(o) {
+	return o.examples && o.examples.good ? o.examples.good : {};
+}
+
+// A request body example with the members its x-stored names ({member:
+// key}) taken from the stored person.
+function storedBody(value, map, ctx) {
+	if (!map)
+		return value;
+	const out = { ...value };
+	for (const [member, key] of Object.entries(map))
+		out[member] = ctx.stored(key);
+	return out;
 }
 
 // Follow a runtime expression "$response.body#/json/pointer" into "body";
@@ -184,11 +216,14 @@ function checkTable(api, routes, out) {
 //
 // A planned request: {o (its operation), label, method, pathv, query
 // (["name=value", ...]), headers, body, length, expect: {status, code,
-// not}, good}.  "change" says how it differs from the good request:
-//   params: {name: {value, raw, omit, fresh}}  parameters set or left out
+// not, success}, good}.  "change" says how it differs from the good
+// request:
+//   params: {name: {value, raw, omit, fresh, stored}}  parameters set or
+//           left out
 //   only:   send no optional query parameter but those of "params"
 //   body:   {value, raw, ctype, repeat}
 //   auth:   null (no credentials), or {req: requirement, wrong: bool}
+// expect.success asks for a 2xx.
 
 function planRequest(o, label, change, ctx) {
 	const r = { o, label, method: o.method.toUpperCase(), pathv: {},
@@ -197,14 +232,16 @@ function planRequest(o, label, change, ctx) {
 	const set = change.params || {};
 
 	for (const p of o.params) {
-		let v = { value: goodExample(p), fresh: p['x-fresh-lead'] };
+		let v = { value: goodExample(p), fresh: p['x-fresh-lead'],
+		    stored: goodObject(p)['x-stored'] };
 		if (p.name in set)
 			v = set[p.name];
 		else if (change.only && p.in === 'query' && !p.required)
 			continue;
 		if (v.omit)
 			continue;
-		const value = v.fresh ? ctx.fresh(v.fresh) : v.value;
+		const value = v.fresh ? ctx.fresh(v.fresh) :
+		    v.stored ? ctx.stored(v.stored) : v.value;
 		const enc = v.raw !== undefined ? v.raw :
 		    encodeURIComponent(String(value));
 		if (p.in === 'path')
@@ -216,7 +253,8 @@ function planRequest(o, label, change, ctx) {
 	}
 	if (o.op.requestBody) {
 		const [ctype, media] = Object.entries(o.op.requestBody.content)[0];
-		const b = change.body || { value: goodExample(media) };
+		const b = change.body || { value: storedBody(goodExample(media),
+		    goodObject(media)['x-stored'], ctx) };
 		const value = b.repeat ? Array(b.repeat).fill(b.value[0]) : b.value;
 		r.body = b.raw !== undefined ? b.raw : JSON.stringify(value);
 		r.headers['Content-Type'] = b.ctype || ctype;
@@ -254,14 +292,27 @@ function applyAuth(r, api, req, secrets, wrong) {
 	}
 }
 
-// What an Example Object asks the walker to expect.
+// What an Example Object (or a link) asks the walker to expect: its
+// x-expect and x-code, or a 2xx when it states no x-expect.
 function expectOf(ex) {
+	if (ex['x-expect'] === undefined)
+		return { success: true };
 	return { status: ex['x-expect'], code: ex['x-code'] };
+}
+
+// What the good request must get: the x-expect of a good example that
+// states one, else a 2xx.
+function goodExpect(o) {
+	const goods = o.params.map(goodObject);
+	if (o.op.requestBody)
+		goods.push(goodObject(Object.values(o.op.requestBody.content)[0]));
+	return expectOf(goods.find((ex) => ex['x-expect'] !== undefined) || {});
 }
 
 // Every request of one operation, in order.
 function planOperation(o, ctx) {
-	const plan = [planRequest(o, 'good', { good: true }, ctx)];
+	const plan = [planRequest(o, 'good', { good: true,
+	    expect: goodExpect(o) }, ctx)];
 
 	// Each parameter's other examples, one request each.
 	for (const p of o.params)
@@ -269,7 +320,8 @@ function planOperation(o, ctx) {
 			if (name === 'good')
 				continue;
 			const params = { [p.name]: { value: ex.value, raw: ex['x-raw'],
-			    omit: ex['x-omit'], fresh: ex['x-fresh-lead'] } };
+			    omit: ex['x-omit'], fresh: ex['x-fresh-lead'],
+			    stored: ex['x-stored'] } };
 			for (const [k, v] of Object.entries(ex['x-with'] || {}))
 				params[k] = { value: v };
 			plan.push(planRequest(o, `${p.name}:${name}`, { params,
@@ -282,8 +334,9 @@ function planOperation(o, ctx) {
 			if (name === 'good')
 				continue;
 			plan.push(planRequest(o, `body:${name}`, { body: { value:
-			    ex.value, raw: ex['x-raw'], ctype: ex['x-content-type'],
-			    repeat: ex['x-repeat'] }, expect: expectOf(ex) }, ctx));
+			    storedBody(ex.value, ex['x-stored'], ctx), raw: ex['x-raw'],
+			    ctype: ex['x-content-type'], repeat: ex['x-repeat'] },
+			    expect: expectOf(ex) }, ctx));
 		}
 	}
 	// Credentials, where this run's stack enforces them: none is a 401,
@@ -299,7 +352,8 @@ function planOperation(o, ctx) {
 			    wrong: true }, expect: { status: 401, code: 'unauthorized' } },
 			    ctx));
 			plan.push(planRequest(o, `auth:${names}`, { auth: { req,
-			    wrong: false }, expect: { not: [401] } }, ctx));
+			    wrong: false }, expect: { ...goodExpect(o), not: [401] } },
+			    ctx));
 		}
 	}
 	// What every route shares (lib/handle.c, lighttpd).
@@ -353,14 +407,21 @@ function checkAnswer(r, res, ctx) {
 		problems.push(`expected status ${e.status}`);
 	if (e.not && e.not.includes(res.status))
 		problems.push(`status ${res.status} was not expected`);
+	if (e.success && (res.status < 200 || res.status > 299))
+		problems.push('expected a 2xx (the example states no x-expect)');
 	// Documented headers: present when required, of an allowed value.
 	for (const [name, h] of Object.entries(resp.headers || {})) {
 		const v = res.headers[name.toLowerCase()];
+		const sch = h.schema || {};
 		if (v === undefined) {
 			if (h.required)
 				problems.push(`no ${name} header`);
-		} else if (h.schema && h.schema.enum && !h.schema.enum.includes(v))
-			problems.push(`${name} is "${v}", not one of ${h.schema.enum.join(' ')}`);
+		} else if (sch.enum && !sch.enum.includes(v))
+			problems.push(`${name} is "${v}", not one of ${sch.enum.join(' ')}`);
+		else if (sch.type === 'integer' && (!/^[0-9]+$/.test(v) ||
+		    Number(v) < (sch.minimum ?? 0)))
+			problems.push(`${name} is "${v}", not an integer from ` +
+			    `${sch.minimum ?? 0}`);
 	}
 	if (r.method === 'HEAD')
 		return problems;
@@ -416,7 +477,7 @@ function linkRequests(r, res, ctx, problems) {
 				ok = false;
 			params[p] = { value: v };
 		}
-		const change = { params, only: true, expect: { status: link['x-expect'] } };
+		const change = { params, only: true, expect: expectOf(link) };
 		if (ok && link.requestBody !== undefined) {
 			const body = resolveDeep(link.requestBody, r.json);
 			if (body === undefined)
@@ -521,6 +582,41 @@ async function modeExamples(ctx, out) {
 			await run(ctx, r, out);
 }
 
+// --count copies of one operation's good request at once: documented 2xx
+// and 429 answers, at least one of each.
+async function modeBurst(ctx, out) {
+	const ops = walked(ctx);
+	if (!ctx.args.only || ops.length !== 1)
+		usage('burst wants one operation in --only');
+	const o = ops[0];
+	const ok = Object.keys(o.op.responses).map(Number)
+	    .filter((s) => s >= 200 && s <= 299);
+	const plan = [];
+	for (let i = 0; i < ctx.args.count; i++)
+		plan.push(planRequest(o, `burst ${i + 1}`, { good: true,
+		    expect: { status: [...ok, 429] } }, ctx));
+	const answers = await Promise.all(plan.map((r) => send(ctx.base,
+	    { method: r.method, target: target(r), headers: r.headers,
+	    body: r.body, length: r.length }).catch((err) => err)));
+	const seen = new Set();
+	answers.forEach((res, i) => {
+		if (res instanceof Error) {
+			out.result(describe(plan[i], null), [res.message]);
+			return;
+		}
+		seen.add(res.status);
+		const problems = checkAnswer(plan[i], res, ctx);
+		out.result(describe(plan[i], res), problems, problems.length ?
+		    `body: ${res.body.toString('utf8', 0, 400)}` : '');
+	});
+	out.result(`${o.method.toUpperCase()} ${o.path}: a 429 among ` +
+	    `${plan.length} at once`, seen.has(429) ? [] :
+	    ['no 429: is RATE_LIMIT set and RATE_BURST below --count?']);
+	out.result(`${o.method.toUpperCase()} ${o.path}: a 2xx among ` +
+	    `${plan.length} at once`, ok.some((s) => seen.has(s)) ? [] :
+	    ['no 2xx: every request was refused']);
+}
+
 // Methods a path does not document: 405 and Allow (404 also for static
 // paths, which lighttpd serves).
 async function modeMethods(ctx, out, wantStatic) {
@@ -614,6 +710,17 @@ async function main() {
 		args, api, ajv, base: args.base, secrets: args.secrets,
 		ops: operations(api), fresh: freshSource(args, counts),
 		byId: new Map(),
+		// A value of the stored person (x-stored); needs mode sends
+		// nothing.
+		stored(key) {
+			if (counts)
+				return '';
+			const v = (args.stored || {})[key];
+			if (typeof v !== 'string' || v === '')
+				throw new Error(`an example wants the stored ` +
+				    `person's ${key}: give it in --stored`);
+			return v;
+		},
 		validator(schema) {
 			if (!cache.has(schema))
 				cache.set(schema, ajv.compile(schema));
@@ -622,10 +729,14 @@ async function main() {
 	};
 	for (const o of ctx.ops)
 		ctx.byId.set(o.op.operationId, o);
-	if (args.mode !== 'table' && args.mode !== 'needs' && !args.base)
+	if (!['operations', 'table', 'needs'].includes(args.mode) && !args.base)
 		usage(`${args.mode} needs --base`);
 
 	switch (args.mode) {
+	case 'operations':
+		for (const o of ctx.ops)
+			console.log(`${o.method.toUpperCase()} ${o.path}`);
+		return;
 	case 'table':
 		if (!args.routes)
 			usage('table needs --routes');
@@ -639,6 +750,9 @@ async function main() {
 		return;
 	case 'examples':
 		await modeExamples(ctx, out);
+		break;
+	case 'burst':
+		await modeBurst(ctx, out);
 		break;
 	case 'methods':
 		await modeMethods(ctx, out, false);
