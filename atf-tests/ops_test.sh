@@ -508,7 +508,8 @@ install__layout_body() {
 	    bin/c2s-enrich bin/upstream-sim bin/c2s-enrich-entrypoint \
 	    share/c2s-enrich/httpd-conf/site.env \
 	    share/c2s-enrich/httpd-conf/lighttpd-entrypoint.conf \
-	    share/c2s-enrich/sql/migrate.sh share/c2s-enrich/www/status/index.html; do
+	    share/c2s-enrich/sql/migrate.sh share/c2s-enrich/www/status/index.html \
+	    share/c2s-enrich/www/api-docs/openapi.yml; do
 		[ -f "$root/usr/local/$f" ] || atf_fail "$f not installed"
 	done
 	# The man page's FILES under the prefix.
