@@ -24,7 +24,8 @@ ep_setup() {
 
 # ep_start [VAR=VALUE ...]: the installed entrypoint in the background with
 # the upstreams at the simulator; its pid in EP_PID (and ./ep.pid), its
-# output in ./ep.log.
+# output in ./ep.log.  EP_WRAP, when set, is the command line it runs
+# under (its pid is then EP_PID).
 ep_start() {
 	local as=
 	[ "$(id -u)" -eq 0 ] && as="C2S_USER=www-data C2S_GROUP=www-data"
@@ -34,7 +35,7 @@ ep_start() {
 	    DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass WORK_API=sim-work-token \
 	    WORK_API_MIN_INTERVAL=0 C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
 	    C2S_POOL=2 C2S_SOCK="$INST/run/sock" DEDUP_FILE="$INST/run/dedup" \
-	    $as "$@" "$INST/usr/bin/c2s-enrich-entrypoint" >ep.log 2>&1 &
+	    $as "$@" $EP_WRAP "$INST/usr/bin/c2s-enrich-entrypoint" >ep.log 2>&1 &
 	EP_PID=$!
 	echo "$EP_PID" >ep.pid
 }
@@ -202,6 +203,45 @@ stop__slow_request_finishes_body() {
 }
 stop__slow_request_finishes_cleanup() { ep_cleanup; }
 
+atf_test_case image__non_root_under_tini cleanup
+image__non_root_under_tini_head() {
+	atf_set descr "as the image starts it: an unprivileged user from the " \
+	    "start, under tini; it serves a lead, and SIGTERM to tini stops " \
+	    "everything gracefully, tini's status 0"
+	atf_set require.progs "tini setpriv"
+	atf_set require.user root
+	atf_set timeout 180
+}
+image__non_root_under_tini_body() {
+	ep_setup
+	# The Dockerfile's `install -d -o USER`: the socket's directory is
+	# the user's before the start.
+	install -d -o www-data -g www-data -m 0750 "$INST/run" ||
+	    atf_fail "cannot make $INST/run"
+	EP_WRAP="setpriv --reuid=www-data --regid=www-data --init-groups -- tini -s --"
+	ep_start
+	EP_WRAP=
+	ep_up
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.success == true and .status == "completed"'
+	# Never root: not tini, not the entrypoint, nothing under them.
+	procs="$EP_PID $(descendants "$EP_PID")"
+	ps -o user=,comm= -p "$(echo $procs | tr ' ' ,)" | grep -v ' sleep$' >procs
+	cat procs
+	atf_check -o inline:'www-data\n' -x "awk '{ print \$1 }' procs | sort -u"
+	atf_check -o match:'^www-data tini$' cat procs
+	atf_check -s exit:1 grep -F 'root: running as' ep.log
+	kill -TERM "$EP_PID"
+	ep_exit 100
+	[ "$EP_STATUS" = 0 ] || atf_fail "tini's status $EP_STATUS: $(tail -5 ep.log | tr '\n' ' ')"
+	atf_check -o ignore grep -x 'entrypoint: stopped' ep.log
+	nothing_left $procs
+	private_stack_stop
+	scratch_rm
+}
+image__non_root_under_tini_cleanup() { ep_cleanup; }
+
 atf_test_case child_death__stops_everything cleanup
 child_death__stops_everything_head() {
 	atf_set descr "when lighttpd dies, the entrypoint stops the pool and " \
@@ -319,4 +359,5 @@ atf_init_test_cases() {
 	atf_add_test_case child_death__stops_everything
 	atf_add_test_case config__bad_value_exits
 	atf_add_test_case metrics_port__metrics_only
+	atf_add_test_case image__non_root_under_tini
 }

@@ -23,7 +23,7 @@ libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
 libatf-dev atf-sh kyua wrk curl jq procps util-linux
 prometheus chromium fonts-dejavu-core
-apache2 mandoc systemd
+apache2 mandoc systemd tini
 clang libclang-rt-14-dev"
 
 # Node.js and npm: the commands, wherever they come from.
