@@ -38,7 +38,7 @@ stats__match_database_body() {
 		is ".leads.by_status.$s" "$(sql "SELECT count(*) FROM c2s.leads
 		    WHERE status = '$s'")" "status $s"
 	done
-	for s in api webhook poller google_ads; do
+	for s in api webhook poller google_ads retry; do
 		is ".leads.by_source.$s" "$(sql "SELECT count(*) FROM c2s.leads
 		    WHERE source = '$s'")" "source $s"
 	done

@@ -255,6 +255,12 @@ ga() {
 	    -H 'Content-Type: application/json' --data-binary @form
 }
 
+# form_tries ID: the form's jobs done so far.
+form_tries() {
+	sql "SELECT count(*) FROM c2s.jobs WHERE kind = 'google_ads'
+	    AND ref = '$1' AND state = 'done'"
+}
+
 form_state() {
 	psql -X -At -c "SELECT state FROM c2s.google_leads
 	    WHERE form_lead_id = '$1'"
@@ -335,6 +341,44 @@ google_ads_bad_body() {
 	    atf_fail "description not capped at 5000 characters"
 }
 
+atf_test_case google_ads_refused_pays_once cleanup
+google_ads_refused_pays_once_head() {
+	atf_set descr "Google Ads: a form whose C2S create is refused (429) " \
+	    "is tried again and again, but its dossier is paid for once: " \
+	    "stored on the first try, found stored on the next (no process " \
+	    "cache to hide a second payment)"
+	atf_set timeout 120
+}
+google_ads_refused_pays_once_body() {
+	local fid cpf n
+	private_stack CACHE_MAX_BYTES=0 RETRY_UNIT=300ms RETRY_SCHEDULE=1
+	SIM=$C2S_SIM_URL
+	export PGHOST PGUSER PGDATABASE
+	fid="gads-$(rand_id)"
+	# The simulator refuses the create of a lead with this e-mail (429);
+	# Diretrix finds nobody by it, the phone finds the person.
+	form "$fid" | jq -c '.user_column_data |= map(if .column_id == "EMAIL"
+	    then .string_value = "fault-cc-08@example.invalid" else . end)' >form
+	cpf=$(jq -r .phone_person.cpf truth)
+	[ -n "$cpf" ] && [ "$cpf" != null ] || atf_fail "no person: $(cat truth)"
+	[ "$(ga "?google_key=$C2S_GOOGLE_KEY")" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	# Two tries done and refused, a third queued.
+	wait_for 300 eval '[ "$(form_tries $fid)" -ge 2 ]' ||
+	    atf_fail "the form was not tried twice: $(form_state $fid)"
+	[ "$(calls /integration/leads POST)" -ge 2 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates asked"
+	[ "$(form_state $fid)" = received ] || [ "$(form_state $fid)" = creating ] ||
+	    atf_fail "form $(form_state $fid) after refusals"
+	n=$(sim_calls work "consulta=$cpf")
+	[ "$n" = 1 ] || atf_fail "the dossier was paid for $n times"
+	[ "$(sql "SELECT count(*) FROM c2s.dossiers d JOIN c2s.persons p
+	    ON p.id = d.person_id WHERE p.cpf = '$cpf'")" = 1 ] ||
+	    atf_fail "not one stored dossier"
+	private_stack_stop
+}
+google_ads_refused_pays_once_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case burst_same_event
 	atf_add_test_case array_of_three
@@ -343,4 +387,5 @@ atf_init_test_cases() {
 	atf_add_test_case secret
 	atf_add_test_case google_ads_once
 	atf_add_test_case google_ads_bad
+	atf_add_test_case google_ads_refused_pays_once
 }

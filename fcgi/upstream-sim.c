@@ -539,6 +539,25 @@ c2s_message(struct ctx *c, struct req *rq, struct resp *rs)
 	    "type", "message"));
 }
 
+/*
+ * The fault a lead to create asks for: its e-mail is
+ * fault-cc-NN@example.invalid (NN a code in hex), or SIM_F_NONE.
+ */
+static enum sim_fault
+create_fault(const json_t *attrs)
+{
+	const char	*e = json_string_value(json_object_get(attrs, "email"));
+	int		 hi, lo;
+
+	if (e == NULL || strlen(e) != 27 || strncmp(e, "fault-cc-", 9) != 0 ||
+	    strcmp(e + 11, "@example.invalid") != 0 ||
+	    (hi = ce_hexval((unsigned char)e[9])) < 0 ||
+	    (lo = ce_hexval((unsigned char)e[10])) < 0 ||
+	    hi * 16 + lo < 1 || hi * 16 + lo > SIM_F_500)
+		return SIM_F_NONE;
+	return (enum sim_fault)(hi * 16 + lo);
+}
+
 /* POST /integration/leads */
 static void
 c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
@@ -557,6 +576,7 @@ c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
 		set_error(rs, 400, "body must be a JSON:API lead");
 		return;
 	}
+	rs->fault = create_fault(json_object_get(data, "attributes"));
 	n = snprintf(id, sizeof(id), "%032llx", (unsigned long long)
 	    sim_fnv64(rq->body.data, rq->body.len));
 	/* The description is recorded as the new lead's first note. */

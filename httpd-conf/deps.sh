@@ -21,7 +21,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libfcgi-dev libfcgi-bin spawn-fcgi multiwatch lighttpd
 libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
-libatf-dev atf-sh kyua wrk curl jq procps util-linux
+libatf-dev atf-sh kyua wrk curl jq procps util-linux iproute2
 prometheus chromium fonts-dejavu-core
 apache2 mandoc systemd tini
 clang libclang-rt-14-dev"

@@ -957,21 +957,66 @@ stop:
 }
 
 /*
+ * Store the person "ps" with no lead, and "dossier" (or NULL) with its
+ * contacts and addresses.  Returns CE_OK or CE_EDB.
+ */
+static enum ce_err
+store_unlinked(struct ce_ctx *ctx, const struct cx_person *ps,
+    const char *dossier)
+{
+	PGresult	*res;
+	const char	*p[9];
+	const char	*name = ps->dname[0] != '\0' ? ps->dname : ps->name;
+	char		 folded[256];
+
+	ce_name_fold(name, folded, sizeof(folded));
+	p[0] = ps->cpf;
+	p[1] = name;
+	p[2] = folded;
+	p[3] = ps->birth;
+	p[4] = NULL;		/* no lead */
+	p[5] = "form";
+	p[6] = dossier;
+	p[7] = "";
+	p[8] = "";
+	if (cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p, &res) != CE_OK)
+		return CE_EDB;
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
  * Enrich a lead that is not in C2S yet (a Google Ads form): "form" gives
- * its name and contacts, "cpf" a CPF the person typed (or NULL).  Nothing
- * is stored; the note of the outcome goes to "note".  Returns CE_OK, or
- * CE_EDB or CE_ETIMEOUT.  The caller calls cx_run_free().
+ * its name and contacts, "cpf" a CPF the person typed (or NULL).  The
+ * dossiers paid for are stored at once, with their persons and no lead,
+ * so that a retry of the form (its C2S create refused, or the worker
+ * gone before it) finds them stored instead of paying again;
+ * cx_pipeline_deliver() links them to the lead.  The note of the outcome
+ * goes to "note".  Returns CE_OK, or CE_EDB or CE_ETIMEOUT.  The caller
+ * calls cx_run_free().
  */
 enum ce_err
 cx_pipeline_form(struct ce_ctx *ctx, const struct ce_lead *form,
     const char *cpf, struct cx_run *run, struct ce_buf *note)
 {
+	size_t		 i;
 	enum ce_err	 er;
 
 	run_init(ctx, run, 0);
 	run->lead = *form;
 	if ((er = enrich(ctx, run, cpf)) != CE_OK)
 		return er;
+	for (i = 0; i < run->npersons; i++) {
+		struct cx_person *ps = &run->persons[i];
+
+		if (!ps->dossier_new || ps->dossier == NULL)
+			continue;
+		if (store_unlinked(ctx, ps, ps->dossier) != CE_OK) {
+			set_error(run, CE_EDB, "database: dossier not stored");
+			return CE_EDB;
+		}
+		ps->dossier_new = 0;
+	}
 	note_make(ctx, run, note);
 	return CE_OK;
 }
@@ -988,10 +1033,8 @@ enum ce_err
 cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
 {
 	struct cx_person *ps = &run->persons[0];
-	PGresult	*res;
 	json_t		*j;
-	const char	*p[9];
-	char		 folded[256], birth[16] = "";
+	char		 birth[16] = "";
 	enum ce_err	 er;
 
 	run_init(ctx, run, 0);
@@ -1016,21 +1059,8 @@ cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
 		json_decref(j);
 	}
 	iso_date(birth, ps->birth, sizeof(ps->birth));
-	ce_name_fold(ps->dname, folded, sizeof(folded));
-	p[0] = ps->cpf;
-	p[1] = ps->dname;
-	p[2] = folded;
-	p[3] = ps->birth;
-	p[4] = NULL;		/* no lead */
-	p[5] = "form";
-	p[6] = ps->dossier;	/* the person is not stored: nor is this */
-	p[7] = "";
-	p[8] = "";
-	if ((er = cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p, &res)) !=
-	    CE_OK)
-		return CE_EDB;
-	PQclear(res);
-	return CE_OK;
+	/* Even a cached dossier: the person is not stored, nor is it. */
+	return store_unlinked(ctx, ps, ps->dossier);
 }
 
 /*
