@@ -102,6 +102,8 @@ uint32_t	 sim_phone_lookup(const char *, enum sim_target *,
 		    enum sim_fault *);
 uint32_t	 sim_email_lookup(const char *, enum sim_target *,
 		    enum sim_fault *);
+int		 sim_fault_email(const char *, enum sim_target *,
+		    enum sim_fault *);
 uint32_t	 sim_cpf_lookup(const char *, enum sim_target *,
 		    enum sim_fault *);
 int		 sim_has_dossier(uint32_t);

@@ -539,6 +539,40 @@ sim_phone_lookup(const char *phone, enum sim_target *t, enum sim_fault *c)
 	return seed_ordinary((uint32_t)n) ? (uint32_t)n : 0;
 }
 
+/*
+ * Is "e" a marker e-mail, fault-TT-NN@example.invalid (TT d1, 0a or cc;
+ * NN a code in hex)?  Returns -1 when it is not of that shape, else 0
+ * with the target and the code in "t" and "c" (SIM_T_NONE or SIM_F_NONE
+ * for an unknown one).
+ */
+int
+sim_fault_email(const char *e, enum sim_target *t, enum sim_fault *c)
+{
+	static const struct {
+		const char	*name;
+		enum sim_target	 t;
+	} targets[] = {
+		{ "d1", SIM_T_D1 }, { "0a", SIM_T_0A }, { "cc", SIM_T_CC },
+	};
+	size_t	 i;
+	int	 hi, lo;
+
+	*t = SIM_T_NONE;
+	*c = SIM_F_NONE;
+	if (strncmp(e, "fault-", 6) != 0 || strlen(e) != 27 ||
+	    strcmp(e + 11, "@example.invalid") != 0 || e[8] != '-')
+		return -1;
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		if (strncmp(e + 6, targets[i].name, 2) == 0)
+			*t = targets[i].t;
+	hi = ce_hexval((unsigned char)e[9]);
+	lo = ce_hexval((unsigned char)e[10]);
+	if (*t != SIM_T_NONE && hi >= 0 && lo >= 0 && hi * 16 + lo >= 1 &&
+	    hi * 16 + lo <= SIM_F_500)
+		*c = (enum sim_fault)(hi * 16 + lo);
+	return 0;
+}
+
 uint32_t
 sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
 {
@@ -546,7 +580,6 @@ sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
 	char			 e[96], want[80];
 	char			*at, *dot, *end;
 	unsigned long		 s;
-	int			 tc;
 
 	*t = SIM_T_NONE;
 	*c = SIM_F_NONE;
@@ -555,21 +588,12 @@ sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
 	fold(email, e, sizeof(e));
 	if (strlen(e) != strlen(email))
 		return 0;	/* had non-ASCII bytes */
-	if (strncmp(e, "fault-", 6) == 0 && strlen(e) == 27 &&
-	    strcmp(e + 11, "@example.invalid") == 0 && e[8] == '-') {
-		if (strncmp(e + 6, "d1", 2) == 0)
-			*t = SIM_T_D1;
-		else if (strncmp(e + 6, "0a", 2) == 0)
-			*t = SIM_T_0A;
-		tc = ce_hexval((unsigned char)e[9]) * 16 +
-		    ce_hexval((unsigned char)e[10]);
-		if (*t != SIM_T_NONE && ce_hexval((unsigned char)e[9]) >= 0 &&
-		    ce_hexval((unsigned char)e[10]) >= 0 && tc >= 1 &&
-		    tc <= SIM_F_500) {
-			*c = (enum sim_fault)tc;
+	if (sim_fault_email(e, t, c) == 0) {
+		if ((*t == SIM_T_D1 || *t == SIM_T_0A) && *c != SIM_F_NONE)
 			return marker_seed(*t, *c);
-		}
+		/* cc's e-mail, or a bad marker: nobody. */
 		*t = SIM_T_NONE;
+		*c = SIM_F_NONE;
 		return 0;
 	}
 	if ((at = strchr(e, '@')) == NULL)

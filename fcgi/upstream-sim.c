@@ -541,21 +541,18 @@ c2s_message(struct ctx *c, struct req *rq, struct resp *rs)
 
 /*
  * The fault a lead to create asks for: its e-mail is
- * fault-cc-NN@example.invalid (NN a code in hex), or SIM_F_NONE.
+ * fault-cc-NN@example.invalid, or SIM_F_NONE.
  */
 static enum sim_fault
 create_fault(const json_t *attrs)
 {
 	const char	*e = json_string_value(json_object_get(attrs, "email"));
-	int		 hi, lo;
+	enum sim_target	 t;
+	enum sim_fault	 f;
 
-	if (e == NULL || strlen(e) != 27 || strncmp(e, "fault-cc-", 9) != 0 ||
-	    strcmp(e + 11, "@example.invalid") != 0 ||
-	    (hi = ce_hexval((unsigned char)e[9])) < 0 ||
-	    (lo = ce_hexval((unsigned char)e[10])) < 0 ||
-	    hi * 16 + lo < 1 || hi * 16 + lo > SIM_F_500)
+	if (e == NULL || sim_fault_email(e, &t, &f) == -1 || t != SIM_T_CC)
 		return SIM_F_NONE;
-	return (enum sim_fault)(hi * 16 + lo);
+	return f;
 }
 
 /* POST /integration/leads */

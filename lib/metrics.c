@@ -196,14 +196,18 @@ bucket(long long us)
 	return i;
 }
 
-/* This process's resident memory, now, into its slot. */
+/* This process's resident memory, now, into its slot "p" (or none). */
+static void
+sample(struct ce_ctx *ctx, struct procslot *p)
+{
+	if (p != NULL)
+		p->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+}
+
 void
 ce_metrics_sample(struct ce_ctx *ctx)
 {
-	struct procslot	*p = myslot(ctx);
-
-	if (p != NULL)
-		p->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+	sample(ctx, myslot(ctx));
 }
 
 /* A request answered: its route, status and duration. */
@@ -221,7 +225,7 @@ cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
 	add(&r->req_hist[route][bucket(us)], 1);
 	add(&r->req_sum_us[route], us > 0 ? (uint64_t)us : 0);
 	if (p != NULL && (++p->requests & 63) == 1)
-		ce_metrics_sample(ctx);
+		sample(ctx, p);
 }
 
 /* An upstream call finished: its kind, classification and duration. */
