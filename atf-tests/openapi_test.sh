@@ -42,7 +42,9 @@ walk() {
 # command line).  An API key is passed when the stack has one.
 secrets() {
 	{
+		echo "WebhookToken=$C2S_WEBHOOK_SECRET"
 		echo "WebhookSecret=$C2S_WEBHOOK_SECRET"
+		echo "WebhookQuery=$C2S_WEBHOOK_SECRET"
 		echo "WebhookBearer=$C2S_WEBHOOK_SECRET"
 		echo "GoogleAdsKey=$C2S_GOOGLE_KEY"
 		if [ -n "${C2S_API_KEY:-}" ]; then

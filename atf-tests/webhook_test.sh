@@ -21,6 +21,24 @@ event() {
 	printf '"lead_status":{"alias":"novo"},"x_unknown":[1,{"k":null}]}}}'
 }
 
+# shaped SHAPE ID UPDATED_AT [ACTION]: an event in one of C2S's three
+# shapes (DESIGN.md 11.1), with the lead's customer as the simulator has
+# it (so that its contacts are the lead's).
+shaped() {
+	curl -s "$SIM/integration/leads/$2" -H "Authorization: Bearer \
+$(sim_c2s_token)" | jq -c --arg s "$1" --arg t "$3" \
+	    --arg a "${4:-on_create_lead}" '.data | .attributes.updated_at = $t |
+	    if $s == "rust" then {id, hook_action: $a, attributes}
+	    elif $s == "ts" then {hook_action: $a, lead: {id, internal_id: 7,
+		attributes}}
+	    else {hook_action: $a, data: .} end'
+}
+
+# The simulator's C2S token (the stack's responders use it).
+sim_c2s_token() {
+	sed -n 's/^C2S_TOKEN=//p' "$RUNDIR/responder.env"
+}
+
 # hook FILE [curl args]: POST the body in FILE with the stack's secret.
 hook() {
 	local f=$1
@@ -198,12 +216,166 @@ bad_requests_body() {
 	[ "$(sql "SELECT count(*) FROM c2s.webhook_events")" = "$before" ] ||
 	    atf_fail "a refused request stored events"
 	printf '{"hook_action":"on_update_lead","id":"not-a-lead"}' >ev
-	[ "$(hook ev)" = 200 ] || atf_fail "status: $(cat body)"
-	json '.received == 1 and .queued == 0 and
-	    .events[0] == {"lead_id": null, "disposition": "invalid"}'
+	[ "$(hook ev)" = 422 ] || atf_fail "status: $(cat body)"
+	json '.success == false and .code == "invalid_event" and
+	    .received == 1 and .queued == 0 and .invalid == 1 and
+	    .events[0].lead_id == null and
+	    .events[0].disposition == "invalid" and
+	    (.events[0].error | test("lead id"))'
 	[ "$(sql "SELECT count(*) FROM c2s.webhook_events
 	    WHERE lead_id IS NULL AND payload ->> 'id' = 'not-a-lead'")" -ge 1 ] ||
 	    atf_fail "the invalid event was not kept"
+}
+
+atf_test_case shapes__all_three
+shapes__all_three_head() {
+	atf_set descr "C2S's three shapes (Rust, TS, JSON:API), alone and in " \
+	    "one array, on both paths: every lead queued and enriched once"
+}
+shapes__all_three_body() {
+	local a b c d id
+	setup
+	a=$(find_lead normal) b=$(find_lead normal) c=$(find_lead normal)
+	d=$(find_lead normal)
+	grep -q . "$RUNDIR/responder.env" || atf_fail "no responder.env"
+	{ printf '['; shaped rust $a t1; printf ','; shaped ts $b t1;
+	    printf ','; shaped jsonapi $c t1; printf ']'; } >ev
+	[ "$(hook ev)" = 200 ] || atf_fail "status: $(cat body)"
+	json '.success == true and .received == 3 and .queued == 3 and
+	    .invalid == 0 and ([.events[].lead_id] == ["'$a'", "'$b'", "'$c'"])'
+	# The TS service's path, a TS event alone.
+	shaped ts $d t1 >ev
+	[ "$(http POST /webhook/c2s -H 'Content-Type: application/json' \
+	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @ev)" = \
+	    200 ] || atf_fail "/webhook/c2s: $(cat body)"
+	json '.queued == 1 and .events[0].lead_id == "'$d'"'
+	for id in $a $b $c $d; do
+		wait_for 150 lead_done $id || atf_fail "lead $id not run"
+		wait_for 50 jobs_done $id || atf_fail "job of $id not finished"
+		[ "$(sql "SELECT status || ' ' || source FROM c2s.leads
+		    WHERE lead_id = '$id'")" = "completed webhook" ] ||
+		    atf_fail "lead $id: $(sql "SELECT status FROM c2s.leads
+		    WHERE lead_id = '$id'")"
+		[ "$(notes $id)" = 1 ] || atf_fail "$(notes $id) notes on $id"
+	done
+	# The stored payloads are as sent, in their own shape.
+	[ "$(sql "SELECT payload #>> '{lead,internal_id}' FROM
+	    c2s.webhook_events WHERE lead_id = '$b'")" = 7 ] ||
+	    atf_fail "the TS payload was not kept as sent"
+	# An update with the same contacts, in the TS shape: nothing to do.
+	shaped ts $b t2 on_update_lead >ev
+	[ "$(hook ev)" = 200 ] || atf_fail "status: $(cat body)"
+	json '.events[0].disposition == "unchanged"'
+}
+
+atf_test_case secret__every_place
+secret__every_place_head() {
+	atf_set descr "the webhook secret in ?token=, X-Webhook-Token, " \
+	    "X-Webhook-Secret or Bearer: right 200, wrong 401 in each place"
+}
+secret__every_place_body() {
+	local id way
+	setup
+	for way in query token secret bearer; do
+		id=$(rand_id)
+		event $id t1 on_close_lead >ev
+		case $way in
+		query) set -- "?token=wrong-$way" ;;
+		token) set -- "" -H "X-Webhook-Token: wrong-$way" ;;
+		secret) set -- "" -H "X-Webhook-Secret: wrong-$way" ;;
+		bearer) set -- "" -H "Authorization: Bearer wrong-$way" ;;
+		esac
+		[ "$(http POST "/api/v1/webhooks/c2s$1" --data-binary @ev \
+		    -H 'Content-Type: application/json' ${2:+"$2"} ${3:+"$3"})" \
+		    = 401 ] || atf_fail "$way, wrong: $(cat body)"
+		expect_json_error unauthorized
+		[ "$(sql "SELECT count(*) FROM c2s.webhook_events
+		    WHERE lead_id = '$id'")" = 0 ] ||
+		    atf_fail "$way: stored with a wrong secret"
+		case $way in
+		query) set -- "?token=$C2S_WEBHOOK_SECRET" ;;
+		token) set -- "" -H "X-Webhook-Token: $C2S_WEBHOOK_SECRET" ;;
+		secret) set -- "" -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" ;;
+		bearer) set -- "" -H "Authorization: Bearer $C2S_WEBHOOK_SECRET" ;;
+		esac
+		[ "$(http POST "/webhook/c2s$1" --data-binary @ev \
+		    -H 'Content-Type: application/json' ${2:+"$2"} ${3:+"$3"})" \
+		    = 200 ] || atf_fail "$way, right: $(cat body)"
+		json '.events[0].disposition == "closed"'
+	done
+	# Missing, on both paths.
+	[ "$(http POST /webhook/c2s -H 'Content-Type: application/json' \
+	    --data-binary @ev)" = 401 ] || atf_fail "missing: $(cat body)"
+	[ "$(http POST '/api/v1/webhooks/c2s?token=' \
+	    -H 'Content-Type: application/json' --data-binary @ev)" = 401 ] ||
+	    atf_fail "empty token: $(cat body)"
+}
+
+atf_test_case invalid__422_listed_replayed
+invalid__422_listed_replayed_head() {
+	atf_set descr "events with no lead id or an unknown hook_action: " \
+	    "422 with each disposition, stored invalid, listed in " \
+	    "/api/v1/stats; replay runs one once fixed in the database"
+}
+invalid__422_listed_replayed_body() {
+	local good fixme ev1 ev2
+	setup
+	good=$(find_lead normal) fixme=$(find_lead normal)
+	# A TS event without a lead id, one with an unknown action, and a
+	# good one: 422, the good one queued all the same.
+	{ printf '['; shaped ts $fixme t1 | jq -c 'del(.lead.id)'; printf ',';
+	    shaped rust $(rand_id) t1 on_delete_lead; printf ',';
+	    shaped jsonapi $good t1; printf ']'; } >ev
+	[ "$(hook ev)" = 422 ] || atf_fail "status: $(cat body)"
+	json '.success == false and .code == "invalid_event" and
+	    (.error | type == "string") and .received == 3 and
+	    .invalid == 2 and .queued == 1 and
+	    ([.events[].disposition] == ["invalid", "invalid", "queued"]) and
+	    (.events[0].error | test("lead id")) and
+	    (.events[1].error | test("unknown hook_action"))'
+	ev1=$(sql "SELECT max(id) FROM c2s.webhook_events WHERE
+	    disposition = 'invalid' AND payload #>> '{lead,attributes,updated_at}'
+	    = 't1' AND payload ? 'lead'")
+	ev2=$(sql "SELECT max(id) FROM c2s.webhook_events WHERE
+	    disposition = 'invalid' AND hook_action = 'on_delete_lead'")
+	[ -n "$ev1" ] && [ -n "$ev2" ] || atf_fail "invalid events not stored"
+	[ "$(sql "SELECT error FROM c2s.webhook_events WHERE id = $ev2")" != "" ] ||
+	    atf_fail "no reason stored"
+	wait_for 150 lead_done $good || atf_fail "the good event did not run"
+	# Listed for the operators, with the reason.
+	expect_status 200 GET /api/v1/stats
+	json '.invalid_webhooks.count >= 2 and
+	    ([.invalid_webhooks.recent[].id] | index('$ev1') != null) and
+	    (.invalid_webhooks.recent[] | select(.id == '$ev2') |
+	    .error | test("unknown hook_action"))'
+	# Replay needs an API key.
+	[ "$(curl -q -s -o body -w "%{http_code}" -X POST -d "" \
+	    "$URL/api/v1/webhooks/c2s/replay")" = 401 ] ||
+	    atf_fail "replay without a key: $(cat body)"
+	# Nothing fixed yet: both still invalid, nothing runs.
+	expect_status 200 POST /api/v1/webhooks/c2s/replay -d ""
+	json '.success == true and .still_invalid >= 2'
+	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$fixme'")" = 0 ] ||
+	    atf_fail "a job for an event still invalid"
+	# Fixed in the database: replay runs it, once.
+	sql "UPDATE c2s.webhook_events SET payload = jsonb_set(payload,
+	    '{lead,id}', '\"$fixme\"') WHERE id = $ev1" >/dev/null
+	expect_status 200 POST /api/v1/webhooks/c2s/replay -d ""
+	json '.success == true and .queued == 1 and
+	    (.events[] | select(.id == '$ev1') | .lead_id == "'$fixme'" and
+	    .disposition == "queued")'
+	[ "$(sql "SELECT disposition || ' ' || lead_id || ' ' ||
+	    coalesce(error, '-') FROM c2s.webhook_events WHERE id = $ev1")" = \
+	    "queued $fixme -" ] || atf_fail "the replayed event not updated"
+	wait_for 150 lead_done $fixme || atf_fail "the replayed lead not run"
+	wait_for 50 jobs_done $fixme || atf_fail "its job not finished"
+	[ "$(notes $fixme)" = 1 ] || atf_fail "$(notes $fixme) notes"
+	# Again: nothing more runs.
+	expect_status 200 POST /api/v1/webhooks/c2s/replay -d ""
+	json '[.events[]? | select(.id == '$ev1')] | length == 0'
+	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$fixme'")" = 1 ] ||
+	    atf_fail "replayed twice"
+	expect_status 400 POST "/api/v1/webhooks/c2s/replay?limit=0" -d ""
 }
 
 atf_test_case secret
@@ -385,6 +557,9 @@ atf_init_test_cases() {
 	atf_add_test_case dispositions
 	atf_add_test_case bad_requests
 	atf_add_test_case secret
+	atf_add_test_case shapes__all_three
+	atf_add_test_case secret__every_place
+	atf_add_test_case invalid__422_listed_replayed
 	atf_add_test_case google_ads_once
 	atf_add_test_case google_ads_bad
 	atf_add_test_case google_ads_refused_pays_once

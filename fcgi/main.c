@@ -9,7 +9,8 @@
  *
  * With --worker (or -w) the same binary is the background worker instead
  * (lib/worker.c): it claims jobs from PostgreSQL until SIGTERM, finishing
- * the job in hand first.
+ * the job in hand first.  --subscribe and --unsubscribe register or
+ * remove the service's webhook at C2S (lib/subscribe.c) and exit.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,10 +47,13 @@ lived_enough(const struct timespec *born)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: c2s-enrich [-nVw] [--worker]\n"
+	fprintf(stderr, "usage: c2s-enrich [-nVw] [--worker | --subscribe | "
+	    "--unsubscribe]\n"
 	    "  -n  check the configuration and exit\n"
 	    "  -V  print the version and exit\n"
-	    "  -w, --worker  run the background worker, not a responder\n");
+	    "  -w, --worker  run the background worker, not a responder\n"
+	    "  --subscribe, --unsubscribe  register or remove the webhook "
+	    "at C2S\n");
 }
 
 /*
@@ -118,9 +122,14 @@ main(int argc, char *argv[])
 	char			 err[256];
 	long long		 served = 0, limit;
 	int			 c, check_only = 0, worker = 0, rc = 1;
+	int			 hook = 0;	/* 1 subscribe, 2 unsubscribe */
 
-	if (argc > 1 && strcmp(argv[1], "--worker") == 0) {
-		worker = 1;
+	if (argc > 1 && (strcmp(argv[1], "--worker") == 0 ||
+	    strcmp(argv[1], "--subscribe") == 0 ||
+	    strcmp(argv[1], "--unsubscribe") == 0)) {
+		worker = strcmp(argv[1], "--worker") == 0;
+		hook = strcmp(argv[1], "--subscribe") == 0 ? 1 :
+		    strcmp(argv[1], "--unsubscribe") == 0 ? 2 : 0;
 		argv[1] = argv[0];
 		argc--;
 		argv++;
@@ -176,6 +185,10 @@ main(int argc, char *argv[])
 	}
 	if (worker) {
 		rc = ce_worker_run(ctx, fcgi_stop_signal);
+		goto out;
+	}
+	if (hook != 0) {
+		rc = ce_subscribe(ctx, hook == 2, stdout, stderr);
 		goto out;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {

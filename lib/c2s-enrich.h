@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CE_SERVICE	"c2s-enrich"
 #ifndef CE_VERSION
@@ -118,6 +119,7 @@ struct ce_config {
 	long long	 work_api_min_interval_ms;
 	char		 api_keys[1024];
 	char		 webhook_secret[CE_SECRET_MAX];
+	char		 public_url[CE_URL_MAX];	/* how C2S reaches us */
 	char		 google_ads_key[CE_SECRET_MAX];
 	char		 c2s_default_seller_id[64];
 	long long	 c2s_description_max;
@@ -346,6 +348,8 @@ enum ce_call_kind {
 	CE_CALL_WORK_PHONE,	/* arg: national phone digits -> cands */
 	CE_CALL_C2S_CREATE,	/* arg: JSON:API lead body -> lead.id */
 	CE_CALL_C2S_LIST,	/* arg: how many (1-50) -> list, newest first */
+	CE_CALL_C2S_HOOK,	/* arg: {"hook_url","hook_action"}, arg2:
+				   "subscribe" or "unsubscribe" -> answer */
 	CE_CALL__MAX
 };
 
@@ -441,6 +445,15 @@ void		 ce_cache_stats(const struct ce_cache *,
  */
 int		 ce_worker_run(struct ce_ctx *, int (*stopping)(void));
 
+/*
+ * subscribe.c: c2s-enrich --subscribe / --unsubscribe.  Registers (or
+ * removes) PUBLIC_URL/api/v1/webhooks/c2s?token=WEBHOOK_SECRET at C2S for
+ * the three lead actions, one line per action on "out".  Returns 0 when
+ * C2S accepted all three, 1 otherwise (a missing setting named on "err").
+ */
+int		 ce_subscribe(struct ce_ctx *, int unsubscribe, FILE *out,
+		    FILE *err);
+
 /* Routes. */
 enum ce_route {
 	CE_ROUTE_NONE = 0,
@@ -456,6 +469,7 @@ enum ce_route {
 	CE_ROUTE_WORK_MODULE,		/* GET /api/v1/work/modules/{m} */
 	CE_ROUTE_STATS,
 	CE_ROUTE_METRICS,
+	CE_ROUTE_WEBHOOK_REPLAY,	/* POST /api/v1/webhooks/c2s/replay */
 	CE_ROUTE__MAX
 };
 

@@ -248,6 +248,7 @@ static const struct var vars[] = {
 	    0, 3600 * MS_PER_S },
 	{ { "API_KEYS" }, K_STR, STR(api_keys), 0, 0 },
 	{ { "WEBHOOK_SECRET" }, K_STR, STR(webhook_secret), 0, 0 },
+	{ { "PUBLIC_URL" }, K_URL, STR(public_url), 0, 0 },
 	{ { "GOOGLE_ADS_WEBHOOK_KEY" }, K_STR, STR(google_ads_key), 0, 0 },
 	{ { "C2S_DEFAULT_SELLER_ID" }, K_STR, STR(c2s_default_seller_id),
 	    0, 0 },

@@ -185,7 +185,20 @@ static const struct {
 	/* One C2S webhook event (sql/0005): its disposition. */
 	[CX_STMT_WEBHOOK_INGEST] = { "webhook_ingest",
 	    "SELECT c2s.webhook_ingest(nullif($1, ''), $2, nullif($3, ''), "
-	    "$4::jsonb, $5, $6)",
+	    "$4::jsonb, $5, $6, $7)",
+	    7, 1 },
+	/* The oldest $1 invalid webhook events, to parse again. */
+	[CX_STMT_WEBHOOK_INVALID] = { "webhook_invalid",
+	    "SELECT id, payload::text FROM c2s.webhook_events "
+	    "WHERE disposition = 'invalid' ORDER BY id LIMIT $1::int",
+	    1, 1 },
+	/*
+	 * Invalid event $1 parsed anew: its disposition, or NULL when it
+	 * was replayed meanwhile.  Safe: a repeat finds it no longer
+	 * invalid.
+	 */
+	[CX_STMT_WEBHOOK_REPLAY] = { "webhook_replay",
+	    "SELECT c2s.webhook_replay($1::bigint, $2, $3, $4, $5, $6)",
 	    6, 1 },
 	/*
 	 * The next job due, or a running one whose worker has been silent
@@ -336,9 +349,11 @@ static const struct {
 	 * without the file) under saved.duplicate_leads.
 	 */
 	[CX_STMT_STATS] = { "stats",
-	    "SELECT jsonb_set(c2s.stats_json(), '{saved,duplicate_leads}', "
+	    "SELECT (jsonb_set(c2s.stats_json(), '{saved,duplicate_leads}', "
 	    "jsonb_build_object('scope', 'machine', 'found_in_file', "
-	    "$1::bigint, 'found_in_database', $2::bigint))::text",
+	    "$1::bigint, 'found_in_database', $2::bigint)) || "
+	    "jsonb_build_object('invalid_webhooks', "
+	    "c2s.webhooks_invalid_json()))::text",
 	    2, 1 },
 	/*
 	 * Reserve the next Work API slot of token $1 ($2 ms apart) for

@@ -36,6 +36,8 @@ enum cx_stmt {
 	CX_STMT_CLAIM_DONE,
 	CX_STMT_CLAIM_RELEASE,
 	CX_STMT_WEBHOOK_INGEST,
+	CX_STMT_WEBHOOK_INVALID,
+	CX_STMT_WEBHOOK_REPLAY,
 	CX_STMT_JOB_CLAIM,
 	CX_STMT_JOB_FINISH,
 	CX_STMT_RETRIES_DUE,
@@ -370,6 +372,8 @@ enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct ce_req *,
 
 /* h_webhook.c: C2S webhook events. */
 enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct ce_req *,
+		    struct ce_resp *);
+enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 int		 cx_json_ctype(const struct ce_req *);
 enum ce_err	 cx_secret_check(const struct ce_req *, const char *secret,

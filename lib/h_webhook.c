@@ -1,12 +1,19 @@
 /*
- * h_webhook.c -- POST /api/v1/webhooks/c2s: C2S events, one object or an
- * array of at most WEBHOOK_MAX_EVENTS.  Each event is stored before the
- * answer (c2s.webhook_ingest(), idempotent on lead id and updated_at),
- * and the work it causes is a job for the worker: the request never runs
- * the pipeline.  The parse is lenient: nulls, missing members and unknown
- * keys are kept as sent; an event without a usable lead id is recorded as
- * invalid.  When WEBHOOK_SECRET is set, X-Webhook-Secret (or a Bearer
- * token) must carry it: compared in constant time, missing is a 401.
+ * h_webhook.c -- C2S webhooks.  POST /api/v1/webhooks/c2s (and the TS
+ * service's /webhook/c2s): events in any of C2S's three shapes, one
+ * object or an array of at most WEBHOOK_MAX_EVENTS.  Each event is stored
+ * before the answer (c2s.webhook_ingest(), idempotent on lead id and
+ * updated_at), and the work it causes is a job for the worker: the
+ * request never runs the pipeline.  The parse is lenient: nulls, missing
+ * members and unknown keys are kept as sent.  An event that cannot run
+ * (no lead id, no or an unknown hook_action) is stored as invalid with
+ * its reason, and the request answers 422 with every event's disposition:
+ * never a 200 for an event that will not run.  POST
+ * /api/v1/webhooks/c2s/replay (API key) parses the invalid events again
+ * and runs those that now can.  When WEBHOOK_SECRET is set, the request
+ * must carry it in X-Webhook-Token, X-Webhook-Secret, a Bearer token or
+ * ?token= (C2S's subscribed hooks send no header): compared in constant
+ * time, missing is a 401.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,18 +56,36 @@ cx_secret_check(const struct ce_req *req, const char *secret,
 	return CE_OK;
 }
 
-/* The secret the client sent: X-Webhook-Secret, else a Bearer token. */
-static const char *
-given_secret(const struct ce_req *req)
+/*
+ * The webhook secret the client sent: X-Webhook-Token (the Rust
+ * service's header), X-Webhook-Secret (the TS service's), a Bearer token,
+ * or ?token= in the query (a hook subscribed at C2S carries no header).
+ * The first present is the one checked.  Returns 0 with "out" set (""
+ * when none came), or -1 for a malformed token parameter.
+ */
+static int
+given_secret(const struct ce_req *req, char *out, size_t outsz)
 {
-	const char	*v;
+	static const char *const hdrs[] = {
+		"HTTP_X_WEBHOOK_TOKEN", "HTTP_X_WEBHOOK_SECRET",
+	};
+	const char	*v, *q;
+	size_t		 i;
 
-	if ((v = ce_req_param(req, "HTTP_X_WEBHOOK_SECRET")) != NULL)
-		return v;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if ((v = ce_req_param(req, hdrs[i])) != NULL) {
+			ce_strlcpy(out, v, outsz);
+			return strlen(v) < outsz ? 0 : -1;
+		}
 	if ((v = ce_req_param(req, "HTTP_AUTHORIZATION")) != NULL &&
-	    strncasecmp(v, "Bearer ", 7) == 0)
-		return v + 7;
-	return NULL;
+	    strncasecmp(v, "Bearer ", 7) == 0) {
+		ce_strlcpy(out, v + 7, outsz);
+		return strlen(v + 7) < outsz ? 0 : -1;
+	}
+	q = strchr(req->uri, '?');
+	return ce_query_get(q != NULL ? q + 1 : NULL, "token", out, outsz) ==
+	    -1 ? -1 : 0;
 }
 
 /* A string member, or "" (nulls, numbers and missing members alike). */
@@ -81,9 +106,113 @@ str2(const json_t *o, const char *a, const char *b)
 	return v[0] != '\0' ? v : str(o, b);
 }
 
-struct counts {
-	unsigned	 received, queued, duplicates, ignored;
+/* One C2S event, as the database needs it. */
+struct event {
+	char		 lid[33];	/* lower case, or "" */
+	const char	*updated_at;	/* as sent, or "" */
+	const char	*action;	/* as sent, or "" */
+	const char	*message;	/* a note it carries, or "" */
+	const char	*error;		/* why it cannot run, or NULL */
+	char		 contacts[300];	/* "phone|email" normalised, or "" */
 };
+
+/*
+ * Read one event in any of C2S's three shapes (DESIGN.md 11.1):
+ *   {"id", "hook_action", "attributes"}			(Rust service)
+ *   {"hook_action", "lead": {"id", "attributes"}}		(TS service)
+ *   {"hook_action", "data": {"type", "id", "attributes"}}	(JSON:API)
+ * Leniently: nulls and unknown keys are fine; an event without a usable
+ * lead id or hook_action, or with an unknown action, gets an error.  The
+ * strings point into "raw".
+ */
+static void
+event_parse(const json_t *raw, struct event *e)
+{
+	static const char *const actions[] = {
+		"on_create_lead", "on_update_lead", "on_close_lead",
+	};
+	const json_t	*ev = raw, *attrs, *cust, *msg;
+	struct ce_lead	 l;
+	char		 phone[16], email[256];
+	size_t		 i;
+
+	memset(e, 0, sizeof(*e));
+	if (json_is_object(json_object_get(raw, "data")))
+		ev = json_object_get(raw, "data");
+	else if (json_is_object(json_object_get(raw, "lead")))
+		ev = json_object_get(raw, "lead");
+	attrs = json_object_get(ev, "attributes");
+	if (!json_is_object(attrs))
+		attrs = ev;
+	if (!ce_lead_id_norm(str2(ev, "id", "lead_id"), e->lid))
+		(void)ce_lead_id_norm(str(raw, "lead_id"), e->lid);
+	cust = json_object_get(attrs, "customer");
+	if (json_is_object(cust)) {
+		memset(&l, 0, sizeof(l));
+		ce_strlcpy(l.phone, str(cust, "phone"), sizeof(l.phone));
+		ce_strlcpy(l.phone2, str(cust, "phone2"), sizeof(l.phone2));
+		ce_strlcpy(l.email, str(cust, "email"), sizeof(l.email));
+		cx_lead_contacts(&l, phone, email, sizeof(email), e->contacts,
+		    sizeof(e->contacts));
+	}
+	msg = json_object_get(attrs, "message");
+	if (json_is_object(msg))
+		msg = json_object_get(msg, "body");
+	if (!json_is_string(msg))
+		msg = json_object_get(attrs, "body");
+	e->message = json_is_string(msg) ? json_string_value(msg) : "";
+	e->updated_at = str(attrs, "updated_at")[0] != '\0' ?
+	    str(attrs, "updated_at") : str(ev, "updated_at");
+	e->action = str2(raw, "hook_action", "action")[0] != '\0' ?
+	    str2(raw, "hook_action", "action") : str(ev, "hook_action");
+	if (e->lid[0] == '\0')
+		e->error = "no lead id (a 32-hex id in id, lead.id or data.id)";
+	else if (e->action[0] == '\0')
+		e->error = "no hook_action";
+	else {
+		for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+			if (strcmp(e->action, actions[i]) == 0)
+				break;
+		if (i == sizeof(actions) / sizeof(actions[0]))
+			e->error = "unknown hook_action (on_create_lead, "
+			    "on_update_lead or on_close_lead)";
+	}
+}
+
+struct counts {
+	unsigned	 received, queued, duplicates, ignored, invalid;
+};
+
+/* Count disposition "d" and list it in "list" as one event's entry. */
+static enum ce_err
+tally(struct counts *n, struct ce_buf *list, const char *id,
+    const struct event *e, const char *d)
+{
+	enum ce_err	 er;
+
+	n->received++;
+	if (strcmp(d, "queued") == 0)
+		n->queued++;
+	else if (strcmp(d, "duplicate") == 0)
+		n->duplicates++;
+	else if (strcmp(d, "invalid") == 0)
+		n->invalid++;
+	else
+		n->ignored++;
+	if ((er = ce_buf_puts(list, "{")) != CE_OK)
+		return er;
+	if (id != NULL && (er = ce_buf_printf(list, "\"id\":%s,", id)) != CE_OK)
+		return er;
+	if ((er = ce_buf_printf(list, "\"lead_id\":%s%s%s,\"disposition\":"
+	    "\"%s\"", e->lid[0] != '\0' ? "\"" : "", e->lid[0] != '\0' ?
+	    e->lid : "null", e->lid[0] != '\0' ? "\"" : "", d)) != CE_OK)
+		return er;
+	if (strcmp(d, "invalid") == 0 && e->error != NULL &&
+	    ((er = ce_buf_puts(list, ",\"error\":")) != CE_OK ||
+	    (er = ce_buf_json_str(list, e->error, strlen(e->error))) != CE_OK))
+		return er;
+	return ce_buf_puts(list, "},");
+}
 
 /*
  * Store one event and learn its disposition.  Returns CE_OK, CE_EDB, or
@@ -93,63 +222,57 @@ static enum ce_err
 ingest(struct ce_ctx *ctx, const json_t *raw, struct counts *n,
     struct ce_buf *list)
 {
-	const json_t	*ev = raw, *attrs, *cust, *msg;
-	struct ce_lead	 l;
+	struct event	 e;
 	PGresult	*res;
-	const char	*p[6], *d;
-	char		 lid[33] = "", phone[16], email[256], key[300] = "";
+	const char	*p[7];
 	char		*payload;
 	enum ce_err	 er;
 
-	/* JSON:API style: {"data": {"id", "attributes"}}. */
-	if (json_is_object(json_object_get(ev, "data")))
-		ev = json_object_get(ev, "data");
-	attrs = json_object_get(ev, "attributes");
-	if (!json_is_object(attrs))
-		attrs = ev;
-	if (!ce_lead_id_norm(str2(ev, "id", "lead_id"), lid) &&
-	    !ce_lead_id_norm(str(raw, "lead_id"), lid))
-		lid[0] = '\0';
-	cust = json_object_get(attrs, "customer");
-	if (json_is_object(cust)) {
-		memset(&l, 0, sizeof(l));
-		ce_strlcpy(l.phone, str(cust, "phone"), sizeof(l.phone));
-		ce_strlcpy(l.phone2, str(cust, "phone2"), sizeof(l.phone2));
-		ce_strlcpy(l.email, str(cust, "email"), sizeof(l.email));
-		cx_lead_contacts(&l, phone, email, sizeof(email), key,
-		    sizeof(key));
-	}
-	msg = json_object_get(attrs, "message");
-	if (json_is_object(msg))
-		msg = json_object_get(msg, "body");
-	if (!json_is_string(msg))
-		msg = json_object_get(attrs, "body");
+	event_parse(raw, &e);
 	if ((payload = json_dumps(raw, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return CE_ENOMEM;
-	p[0] = lid;
-	p[1] = str(attrs, "updated_at")[0] != '\0' ?
-	    str(attrs, "updated_at") : str(ev, "updated_at");
-	p[2] = str2(raw, "hook_action", "action")[0] != '\0' ?
-	    str2(raw, "hook_action", "action") : str(ev, "hook_action");
+	p[0] = e.lid;
+	p[1] = e.updated_at;
+	p[2] = e.action;
 	p[3] = payload;
-	p[4] = key;
-	p[5] = json_is_string(msg) ? json_string_value(msg) : "";
-	er = cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INGEST, 6, p, &res);
+	p[4] = e.contacts;
+	p[5] = e.message;
+	p[6] = e.error;
+	er = cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INGEST, 7, p, &res);
 	free(payload);
 	if (er != CE_OK)
 		return CE_EDB;
-	d = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "invalid";
-	n->received++;
-	if (strcmp(d, "queued") == 0)
-		n->queued++;
-	else if (strcmp(d, "duplicate") == 0)
-		n->duplicates++;
-	else
-		n->ignored++;
-	er = ce_buf_printf(list, "%s{\"lead_id\":%s%s%s,\"disposition\":\"%s\"}",
-	    n->received > 1 ? "," : "", lid[0] != '\0' ? "\"" : "",
-	    lid[0] != '\0' ? lid : "null", lid[0] != '\0' ? "\"" : "", d);
+	er = tally(n, list, NULL, &e, PQntuples(res) == 1 ?
+	    PQgetvalue(res, 0, 0) : "invalid");
 	PQclear(res);
+	return er;
+}
+
+/*
+ * The answer: 200 when every event runs or was seen before, 422 with each
+ * event's disposition when one of them cannot run (stored all the same).
+ */
+static enum ce_err
+answer(struct ce_resp *resp, const struct counts *n, struct ce_buf *list,
+    const char *extra)
+{
+	enum ce_err	 er;
+
+	if (list->len > 0)
+		list->data[--list->len] = '\0';	/* the last comma */
+	if (n->invalid > 0) {
+		resp->status = 422;
+		er = ce_buf_printf(resp->body, "{\"error\":\"%u of %u events "
+		    "cannot run: stored as invalid\",\"code\":\"invalid_event\","
+		    "\"success\":false,", n->invalid, n->received);
+	} else
+		er = ce_buf_puts(resp->body, "{\"success\":true,");
+	if (er == CE_OK)
+		er = ce_buf_printf(resp->body, "%s\"received\":%u,\"queued\":%u,"
+		    "\"duplicates\":%u,\"ignored\":%u,\"invalid\":%u,"
+		    "\"events\":[%s]}\n", extra, n->received, n->queued,
+		    n->duplicates, n->ignored, n->invalid,
+		    list->data != NULL ? list->data : "");
 	return er;
 }
 
@@ -163,31 +286,31 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	json_error_t	 jerr;
 	size_t		 i, nev;
 	enum ce_err	 er;
-	char		 msg[96];
+	char		 msg[96], given[CE_SECRET_MAX + 1];
 
-	if ((er = cx_secret_check(req, ctx->cfg.webhook_secret,
-	    given_secret(req), resp)) != CE_OK)
+	if (given_secret(req, given, sizeof(given)) == -1)
+		return cx_refuse(resp, CE_EAUTH, NULL, "malformed webhook "
+		    "secret");
+	if (cx_secret_check(req, ctx->cfg.webhook_secret, given, resp) != CE_OK)
 		return CE_OK;
 	if (!cx_json_ctype(req))
-		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
-		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
+		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
+		    "application/json");
 	/* jansson rejects invalid UTF-8 and \u0000, which jsonb refuses. */
 	j = json_loadb(req->body, req->bodylen, 0, &jerr);
 	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
 		json_decref(j);
-		return cx_resp_error(resp, CE_EINPUT, "the body must be a JSON "
-		    "event or an array of events") == CE_OK ? CE_OK : CE_EINPUT;
+		return cx_refuse(resp, CE_EINPUT, NULL, "the body must be a "
+		    "JSON event or an array of events");
 	}
 	nev = json_is_array(j) ? json_array_size(j) : 1;
 	if (nev == 0 || nev > (size_t)ctx->cfg.webhook_max_events) {
 		json_decref(j);
 		if (nev == 0)
-			return cx_resp_error(resp, CE_EINPUT, "no event") ==
-			    CE_OK ? CE_OK : CE_EINPUT;
+			return cx_refuse(resp, CE_EINPUT, NULL, "no event");
 		snprintf(msg, sizeof(msg), "more than %lld events in one "
 		    "request", ctx->cfg.webhook_max_events);
-		return cx_resp_error(resp, CE_E2BIG, msg) == CE_OK ?
-		    CE_OK : CE_E2BIG;
+		return cx_refuse(resp, CE_E2BIG, NULL, msg);
 	}
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
@@ -197,17 +320,104 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		    &n, &list);
 	json_decref(j);
 	if (er == CE_OK)
-		er = ce_buf_printf(resp->body, "{\"success\":true,"
-		    "\"received\":%u,\"queued\":%u,\"duplicates\":%u,"
-		    "\"ignored\":%u,\"events\":[%s]}\n", n.received, n.queued,
-		    n.duplicates, n.ignored, list.data != NULL ? list.data : "");
+		er = answer(resp, &n, &list, "");
 	ce_buf_free(&list);
 	if (er == CE_EDB)
 		ce_log(ctx, CE_LOG_ERROR, "webhook: %u of %zu events stored "
 		    "before the database failed", n.received, nev);
 	else if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook: %u events, %u queued, %u "
-		    "duplicates, %u ignored", n.received, n.queued,
-		    n.duplicates, n.ignored);
+		ce_log(ctx, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
+		    "webhook: %u events, %u queued, %u duplicates, %u ignored, "
+		    "%u invalid", n.received, n.queued, n.duplicates,
+		    n.ignored, n.invalid);
+	return er;
+}
+
+/*
+ * Replay invalid event "id" whose payload is "payload": parsed again, it
+ * runs when it now can.  Returns CE_OK (the event listed in "list"), or
+ * CE_EDB.
+ */
+static enum ce_err
+replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
+    struct counts *n, struct ce_buf *list, unsigned *still)
+{
+	struct event	 e;
+	PGresult	*res;
+	const char	*p[6];
+	json_t		*raw;
+	enum ce_err	 er;
+
+	if ((raw = json_loads(payload, 0, NULL)) == NULL)
+		return CE_ESYSTEM;
+	event_parse(raw, &e);
+	if (e.error != NULL) {
+		(*still)++;
+		json_decref(raw);
+		return CE_OK;
+	}
+	p[0] = id;
+	p[1] = e.lid;
+	p[2] = e.updated_at;
+	p[3] = e.action;
+	p[4] = e.contacts;
+	p[5] = e.message;
+	if ((er = cx_db_exec(ctx->db, CX_STMT_WEBHOOK_REPLAY, 6, p, &res)) !=
+	    CE_OK) {
+		json_decref(raw);
+		return CE_EDB;
+	}
+	/* NULL: replayed by someone else meanwhile. */
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		er = tally(n, list, id, &e, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	json_decref(raw);
+	return er;
+}
+
+/*
+ * POST /api/v1/webhooks/c2s/replay[?limit=N]: the invalid events, oldest
+ * first (at most "limit", default and cap 100), parsed again; those that
+ * now parse (their payload fixed in the database, or a parser that
+ * learned their shape) get a disposition and run as if just received.
+ */
+enum ce_err
+cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
+    struct ce_resp *resp)
+{
+	const char	*q = strchr(req->uri, '?');
+	PGresult	*res;
+	const char	*p[1];
+	struct counts	 n;
+	struct ce_buf	 list;
+	char		 v[24], extra[64];
+	long long	 limit = 100;
+	unsigned	 still = 0;
+	int		 i, r;
+	enum ce_err	 er = CE_OK;
+
+	r = ce_query_get(q != NULL ? q + 1 : NULL, "limit", v, sizeof(v));
+	if (r == -1 || (r == 1 && ce_strtonum(v, 1, 100, &limit) == -1))
+		return cx_refuse(resp, CE_EINPUT, NULL, "limit must be a "
+		    "number from 1 to 100");
+	snprintf(v, sizeof(v), "%lld", limit);
+	p[0] = v;
+	if (cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INVALID, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	memset(&n, 0, sizeof(n));
+	ce_buf_init(&list, CX_RESP_CAP / 2);
+	for (i = 0; i < PQntuples(res) && er == CE_OK; i++)
+		er = replay_one(ctx, PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), &n, &list, &still);
+	PQclear(res);
+	if (er == CE_OK) {
+		snprintf(extra, sizeof(extra), "\"still_invalid\":%u,", still);
+		er = answer(resp, &n, &list, extra);
+		resp->status = 200;
+	}
+	ce_buf_free(&list);
+	if (er == CE_OK)
+		ce_log(ctx, CE_LOG_INFO, "webhook replay: %u events run again, "
+		    "%u queued, %u still invalid", n.received, n.queued, still);
 	return er;
 }

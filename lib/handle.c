@@ -30,6 +30,7 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_WORK_MODULE] = cx_h_work_module,
 	[CE_ROUTE_STATS] = cx_h_stats,
 	[CE_ROUTE_METRICS] = cx_h_metrics,
+	[CE_ROUTE_WEBHOOK_REPLAY] = cx_h_webhook_replay,
 };
 
 /* The value of CGI parameter "name", or NULL. */

@@ -20,6 +20,9 @@ static const struct {
 	{ CE_ROUTE_LEADS_PROCESS, "/api/v1/leads/process", CE_METHOD_GET },
 	{ CE_ROUTE_C2S_ENRICH, "/api/v1/c2s/enrich/*", CE_METHOD_POST },
 	{ CE_ROUTE_WEBHOOK_C2S, "/api/v1/webhooks/c2s", CE_METHOD_POST },
+	{ CE_ROUTE_WEBHOOK_C2S, "/webhook/c2s", CE_METHOD_POST },
+	{ CE_ROUTE_WEBHOOK_REPLAY, "/api/v1/webhooks/c2s/replay",
+	    CE_METHOD_POST },
 	{ CE_ROUTE_WEBHOOK_GOOGLE, "/api/v1/webhooks/google-ads",
 	    CE_METHOD_POST },
 	{ CE_ROUTE_CUSTOMER_LOOKUP, "/api/v1/contributor/customer",
@@ -45,6 +48,7 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_WORK_MODULE] = "work_module",
 	[CE_ROUTE_STATS] = "stats",
 	[CE_ROUTE_METRICS] = "metrics",
+	[CE_ROUTE_WEBHOOK_REPLAY] = "webhook_c2s_replay",
 };
 
 static const struct {

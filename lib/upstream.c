@@ -33,6 +33,7 @@ static const char *const apinames[CE_CALL__MAX] = {
 	[CE_CALL_WORK_PHONE] = "work",
 	[CE_CALL_C2S_CREATE] = "c2s",
 	[CE_CALL_C2S_LIST] = "c2s",
+	[CE_CALL_C2S_HOOK] = "c2s",
 };
 
 const char *
@@ -171,7 +172,8 @@ c2s_headers(const struct ce_config *cfg, struct cx_http_req *r, int json,
 	return CE_OK;
 }
 
-/* C2S calls on the collection: create a lead, list the newest. */
+/* C2S calls on the collection: create a lead, list the newest,
+ * subscribe or unsubscribe a hook. */
 static enum ce_err
 build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
     struct cx_http_req *r, char *auth, size_t authsz)
@@ -188,6 +190,16 @@ build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
 		    "?perpage=%lld&sort=-created_at", cfg->c2s_base_url, n);
 		snprintf(r->log_path, sizeof(r->log_path), "/integration/leads"
 		    "?perpage=%lld&sort=-created_at", n);
+	} else if (c->kind == CE_CALL_C2S_HOOK) {
+		if (c->arg2 == NULL || (strcmp(c->arg2, "subscribe") != 0 &&
+		    strcmp(c->arg2, "unsubscribe") != 0))
+			return CE_EINPUT;
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads/%s",
+		    cfg->c2s_base_url, c->arg2);
+		snprintf(r->log_path, sizeof(r->log_path),
+		    "/integration/leads/%s", c->arg2);
+		r->body = c->arg;
+		r->bodylen = strlen(c->arg);
 	} else {
 		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads",
 		    cfg->c2s_base_url);
@@ -198,7 +210,7 @@ build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
 	}
 	if (w < 0 || (size_t)w >= sizeof(r->url))
 		return CE_E2BIG;
-	return c2s_headers(cfg, r, c->kind == CE_CALL_C2S_CREATE, auth,
+	return c2s_headers(cfg, r, c->kind != CE_CALL_C2S_LIST, auth,
 	    authsz);
 }
 
@@ -219,13 +231,15 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	/* "r" was initialised by the caller; name it after the call. */
 	r->api = apinames[c->kind];
 	r->method = c->kind == CE_CALL_C2S_MESSAGE ||
-	    c->kind == CE_CALL_C2S_CREATE ? "POST" : "GET";
+	    c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_HOOK ?
+	    "POST" : "GET";
 	/* A repeated POST may post a second note or create a second lead. */
 	r->unsafe = c->kind == CE_CALL_C2S_MESSAGE ||
 	    c->kind == CE_CALL_C2S_CREATE;
 	if (c->arg == NULL || c->arg[0] == '\0')
 		return CE_EINPUT;
-	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST)
+	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST ||
+	    c->kind == CE_CALL_C2S_HOOK)
 		return build_c2s_plain(cfg, c, r, auth, authsz);
 	switch (c->kind) {
 	case CE_CALL_C2S_LEAD:
@@ -578,6 +592,35 @@ parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
 	return u;
 }
 
+/*
+ * A hook (un)subscribed: C2S answers 200 {"success":true,...}; a 4xx or
+ * "success":false is a refusal (CE_UP_INVALID).  The body as received
+ * goes to c->dossier.raw (the call's raw answer) for the operator.
+ */
+static enum ce_up
+parse_hook(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c)
+{
+	json_t		*j;
+	enum ce_up	 u;
+
+	if ((c->dossier.raw = strdup(r->resp.data != NULL ? r->resp.data :
+	    "")) == NULL)
+		return CE_UP_DOWN;
+	c->dossier.rawlen = strlen(c->dossier.raw);
+	if ((u = classify_http(r)) != CE_UP_OK)
+		return u;
+	if (r->status >= 400 && r->status < 500)
+		return CE_UP_INVALID;
+	if (r->status < 200 || r->status > 299)
+		return CE_UP_BADRESP;
+	if ((j = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	u = json_is_false(json_object_get(j, "success")) ? CE_UP_INVALID :
+	    CE_UP_OK;
+	json_decref(j);
+	return u;
+}
+
 /* {"data":[lead, ...]}: the ids, in the order given (newest first). */
 static enum ce_up
 parse_list(struct ce_ctx *ctx, const struct cx_http_req *r,
@@ -619,6 +662,9 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 	if (c->kind == CE_CALL_C2S_MESSAGE && r->status >= 200 &&
 	    r->status < 300)
 		return CE_UP_OK;
+	/* Its answer, whatever it is, is shown to the operator. */
+	if (c->kind == CE_CALL_C2S_HOOK && r->res == CX_HTTP_OK)
+		return parse_hook(ctx, r, c);
 	if ((u = classify_http(r)) != CE_UP_OK) {
 		if (u == CE_UP_DOWN && (r->status == 401 || r->status == 403))
 			ce_log(ctx, CE_LOG_ERROR, "%s %s: credentials refused "
@@ -643,6 +689,8 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 		return parse_created(ctx, r, &c->lead);
 	case CE_CALL_C2S_LIST:
 		return parse_list(ctx, r, &c->list);
+	case CE_CALL_C2S_HOOK:
+		return parse_hook(ctx, r, c);
 	default:
 		return CE_UP_INVALID;
 	}
