@@ -130,6 +130,43 @@ form__rust_layout_body() {
 	    WHERE form_lead_id = '$fid'")" = f ] || atf_fail "stored as a test"
 }
 
+atf_test_case form__standard_fields_by_name
+form__standard_fields_by_name_head() {
+	atf_set descr "standard fields sent without column_id, named by " \
+	    "their id or a usual name (Nome completo, E-mail, Número de " \
+	    "telefone), are read as the name, e-mail and phone"
+	atf_set timeout 120
+}
+form__standard_fields_by_name_body() {
+	local fid
+	setup
+	person
+	fid="gads-$(rand_id)"
+	jq -c --arg id "$fid" --arg k "$C2S_GOOGLE_KEY" '{lead_id: $id,
+	    form_id: "f-77", google_key: $k, is_test: false,
+	    user_column_data: [
+	    {column_name: "Nome completo", string_value: .phone_person.name},
+	    {column_name: "EMAIL", string_value: .email},
+	    {column_name: "Número de telefone", string_value: .phone}]}' \
+	    truth >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	[ "$(sql "SELECT name = '$(jq -r .phone_person.name truth)' AND
+	    email = '$(jq -r .email truth)' AND phone = '$(jq -r .phone truth)'
+	    FROM c2s.google_leads WHERE form_lead_id = '$fid'")" = t ] ||
+	    atf_fail "name, e-mail or phone not read"
+	wait_for 200 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	description "$fid"
+	printf '%s\n' "🎯 Lead do Google Ads" "Formulário: f-77" \
+	    "Nome: $(jq -r .phone_person.name truth)" \
+	    "E-mail: $(jq -r .email truth)" "Telefone: $(jq -r .phone truth)" \
+	    "" >expected
+	head -n "$(wc -l <expected)" desc >got
+	diff -u expected got >diff || atf_fail "layout: $(cat diff)"
+	grep -q '^✅ DADOS PESSOAIS$' desc || atf_fail "no enrichment: $(cat desc)"
+}
+
 atf_test_case form__test_not_run
 form__test_not_run_head() {
 	atf_set descr "a test form (is_test true) is answered 200 with its " \
@@ -269,6 +306,7 @@ alias__same_answer_body() {
 
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
+	atf_add_test_case form__standard_fields_by_name
 	atf_add_test_case form__test_not_run
 	atf_add_test_case form__test_accepted
 	atf_add_test_case alias__same_answer
