@@ -264,6 +264,33 @@ ATF_TC_BODY(config_duration__units, tc)
 		    "'%s' accepted", bad[i]);
 }
 
+ATF_TC_WITHOUT_HEAD(config_load__google_ads_accept_test);
+ATF_TC_BODY(config_load__google_ads_accept_test, tc)
+{
+	static const char *const bad[] = { "2", "-1", "yes", "true", "" };
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	unsetenv("GOOGLE_ADS_ACCEPT_TEST");
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.google_ads_accept_test, 0);
+	setenv("GOOGLE_ADS_ACCEPT_TEST", "1", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.google_ads_accept_test, 1);
+	setenv("GOOGLE_ADS_ACCEPT_TEST", "0", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.google_ads_accept_test, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("GOOGLE_ADS_ACCEPT_TEST", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK_MSG(strstr(err, "GOOGLE_ADS_ACCEPT_TEST") != NULL,
+		    "error for '%s' does not name it: %s", bad[i], err);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
@@ -273,5 +300,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__timeouts_consistent);
 	ATF_TP_ADD_TC(tp, config_duration__units);
 	ATF_TP_ADD_TC(tp, config_load__retries);
+	ATF_TP_ADD_TC(tp, config_load__google_ads_accept_test);
 	return atf_no_error();
 }

@@ -468,7 +468,7 @@ google_ads_once_body() {
 	    atf_fail "$(($(calls /integration/leads POST) - before)) C2S leads"
 	desc=$(curl -s "$SIM/__sim/notes?lead=$cid" | jq -r '.notes[0]')
 	echo "$desc" >desc
-	grep -q '^Lead do Google Ads$' desc || atf_fail "no header: $desc"
+	grep -q '^🎯 Lead do Google Ads$' desc || atf_fail "no header: $desc"
 	grep -qF "Nome: $(jq -r .phone_person.name truth)" desc ||
 	    atf_fail "no name in: $desc"
 	grep -qF "E-mail: $(jq -r .email truth)" desc ||

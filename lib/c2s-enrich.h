@@ -159,6 +159,8 @@ struct ce_config {
 	long long	 rate_burst;
 	char		 trusted_proxies[512];	/* comma list of addresses */
 	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
+	/* Google Ads (issue [2.1]). */
+	long long	 google_ads_accept_test; /* 0 or 1: run is_test forms */
 };
 
 /*

@@ -294,6 +294,8 @@ static const struct var vars[] = {
 	{ { "RATE_BURST" }, K_INT, NUM(rate_burst), 1, 1000000 },
 	{ { "TRUSTED_PROXIES" }, K_STR, STR(trusted_proxies), 0, 0 },
 	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
+	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
+	    0, 1 },
 };
 
 static int

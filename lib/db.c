@@ -260,24 +260,29 @@ static const struct {
 	    "SELECT pg_try_advisory_lock(7461094)",
 	    0, 0 },
 	/*
-	 * Record a Google Ads form and queue its job, once per form lead
-	 * id: 'new', or the state of the form recorded before and its C2S
-	 * lead id.
+	 * Record a Google Ads form ($7 is_test) in state $8 ('received',
+	 * or 'test': no job) and queue its job, once per form lead id:
+	 * 'new', or the state of the form recorded before; its C2S lead id,
+	 * the jobs queued, and whether it is a test form.
 	 */
 	[CX_STMT_GOOGLE_RECORD] = { "google_record",
 	    "WITH ins AS (INSERT INTO c2s.google_leads (form_lead_id, payload, "
-	    "name, phone, email, cpf) VALUES ($1, $2::jsonb, nullif($3, ''), "
-	    "nullif($4, ''), nullif($5, ''), nullif($6, '')) "
-	    "ON CONFLICT (form_lead_id) DO NOTHING RETURNING form_lead_id), "
+	    "name, phone, email, cpf, is_test, state) VALUES ($1, $2::jsonb, "
+	    "nullif($3, ''), nullif($4, ''), nullif($5, ''), nullif($6, ''), "
+	    "$7::boolean, $8) "
+	    "ON CONFLICT (form_lead_id) DO NOTHING "
+	    "RETURNING form_lead_id, state), "
 	    "job AS (INSERT INTO c2s.jobs (kind, ref, source) "
 	    "SELECT 'google_ads', form_lead_id, 'google_ads' FROM ins "
+	    "WHERE state = 'received' "
 	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
 	    "RETURNING id) "
-	    "SELECT 'new', '', (SELECT count(*) FROM job) FROM ins UNION ALL "
-	    "SELECT g.state, coalesce(g.c2s_lead_id, ''), 0 "
+	    "SELECT 'new', '', (SELECT count(*) FROM job), $7::boolean "
+	    "FROM ins UNION ALL "
+	    "SELECT g.state, coalesce(g.c2s_lead_id, ''), 0, g.is_test "
 	    "FROM c2s.google_leads g WHERE g.form_lead_id = $1 "
 	    "AND NOT EXISTS (SELECT 1 FROM ins)",
-	    6, 1 },
+	    8, 1 },
 	[CX_STMT_GOOGLE_GET] = { "google_get",
 	    "SELECT state, coalesce(name, ''), coalesce(phone, ''), "
 	    "coalesce(email, ''), coalesce(cpf, ''), payload::text, "

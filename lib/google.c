@@ -1,13 +1,18 @@
 /*
  * google.c -- Google Ads lead forms.  POST /api/v1/webhooks/google-ads
- * checks the key (GOOGLE_ADS_WEBHOOK_KEY, from ?google_key= or the
- * body's google_key, in constant time), records the form once per form
- * lead id with a job, and answers at once.  The worker's job enriches the
- * form's contacts (or the CPF typed into it), then creates the C2S lead
- * with the form fields and the enrichment in its description.  The form
- * is marked 'creating' before the C2S call and 'created' after: a form
- * found 'creating' again (its worker died in the call) is never created
- * a second time; it is left 'unknown' for a person to look at.
+ * (and the TS service's /webhook/google-ads) checks the key
+ * (GOOGLE_ADS_WEBHOOK_KEY, from ?google_key= or the body's google_key, in
+ * constant time), records the form once per form lead id with a job, and
+ * answers at once.  The worker's job enriches the form's contacts (or the
+ * CPF typed into it), then creates the C2S lead with the form fields and
+ * the enrichment in its description.  The form is marked 'creating'
+ * before the C2S call and 'created' after: a form found 'creating' again
+ * (its worker died in the call) is never created a second time; it is
+ * left 'unknown' for a person to look at.  A test form (is_test true,
+ * Google's "send test data") is recorded in the state 'test' with no job:
+ * nothing is paid for and no C2S lead is made, unless
+ * GOOGLE_ADS_ACCEPT_TEST=1, when it runs as a real form whose description
+ * says it is a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +34,7 @@ struct form {
 	char	 email[256];
 	char	 phone[64];
 	char	 cpf[32];
+	int	 is_test;	/* Google's "send test data" */
 };
 
 /* Google's column ids, and how the description names them. */
@@ -45,7 +51,40 @@ static const struct {
 	{ "CITY", "Cidade" },
 	{ "REGION", "Estado" },
 	{ "POSTAL_CODE", "CEP" },
+	{ "STREET_ADDRESS", "Endereço" },
+	{ "COUNTRY", "País" },
+	{ "COMPANY_NAME", "Empresa" },
+	{ "JOB_TITLE", "Cargo" },
+	{ "WORK_EMAIL", "E-mail comercial" },
+	{ "WORK_PHONE", "Telefone comercial" },
 };
+
+/*
+ * The names a form may give a standard field that comes without its
+ * column_id (compared without regard to ASCII case).
+ */
+static const struct {
+	const char	*name;
+	const char	*id;
+} aliases[] = {
+	{ "Full name", "FULL_NAME" },
+	{ "Nome completo", "FULL_NAME" },
+	{ "Nome", "FULL_NAME" },
+	{ "Name", "FULL_NAME" },
+	{ "First name", "FIRST_NAME" },
+	{ "Primeiro nome", "FIRST_NAME" },
+	{ "Last name", "LAST_NAME" },
+	{ "Sobrenome", "LAST_NAME" },
+	{ "Email", "EMAIL" },
+	{ "E-mail", "EMAIL" },
+	{ "Phone number", "PHONE_NUMBER" },
+	{ "Phone", "PHONE_NUMBER" },
+	{ "Telefone", "PHONE_NUMBER" },
+	{ "Celular", "PHONE_NUMBER" },
+	{ "Número de telefone", "PHONE_NUMBER" },
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Copy "v" into "dst", cut on a UTF-8 character boundary. */
 static void
@@ -69,14 +108,58 @@ copy_utf8(char *dst, const char *v, size_t sz)
 		dst[i - 1] = '\0';
 }
 
+/*
+ * The standard id of column "c": its column_id; without one, the id its
+ * column_name is ("FULL_NAME") or names ("Nome completo"); else "".
+ */
 static const char *
 col_id(const json_t *c)
 {
-	const char *v = json_string_value(json_object_get(c, "column_id"));
+	const char	*v = json_string_value(json_object_get(c, "column_id"));
+	size_t		 k;
 
-	if (v == NULL || v[0] == '\0')
-		v = json_string_value(json_object_get(c, "column_name"));
-	return v != NULL ? v : "";
+	if (v != NULL && v[0] != '\0')
+		return v;
+	if ((v = json_string_value(json_object_get(c, "column_name"))) == NULL)
+		return "";
+	for (k = 0; k < NELEM(columns); k++)
+		if (strcasecmp(v, columns[k].id) == 0)
+			return columns[k].id;
+	for (k = 0; k < NELEM(aliases); k++)
+		if (strcasecmp(v, aliases[k].name) == 0)
+			return aliases[k].id;
+	return "";
+}
+
+/*
+ * How the description names column "c": a known id's Portuguese label,
+ * else its column_name (a custom question), else its column_id; NULL for
+ * a column with neither.
+ */
+static const char *
+col_label(const json_t *c)
+{
+	const char	*id = col_id(c), *v;
+	size_t		 k;
+
+	for (k = 0; id[0] != '\0' && k < NELEM(columns); k++)
+		if (strcasecmp(id, columns[k].id) == 0)
+			return columns[k].label;
+	v = json_string_value(json_object_get(c, "column_name"));
+	if (v != NULL && v[0] != '\0')
+		return v;
+	v = json_string_value(json_object_get(c, "column_id"));
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Is form "j" one of Google's test forms (is_test true or "true")? */
+static int
+form_is_test(const json_t *j)
+{
+	const json_t	*v = json_object_get(j, "is_test");
+
+	return json_is_true(v) || (json_is_string(v) &&
+	    strcasecmp(json_string_value(v), "true") == 0);
 }
 
 static const char *
@@ -117,6 +200,7 @@ form_parse(const json_t *j, struct form *f)
 			return -1;
 	} else
 		return -1;
+	f->is_test = form_is_test(j);
 	cols = json_object_get(j, "user_column_data");
 	for (i = 0; i < json_array_size(cols); i++) {
 		c = json_array_get(cols, i);
@@ -149,11 +233,11 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	const char	*q = strchr(req->uri, '?'), *given = NULL;
 	struct form	 f;
 	PGresult	*res;
-	const char	*p[6];
+	const char	*p[8], *state, *cid;
 	char		 key[CE_SECRET_MAX + 1], *payload;
 	json_t		*j;
 	enum ce_err	 er;
-	int		 rc, isnew;
+	int		 rc, isnew, run, test;
 
 	if (ctx->cfg.google_ads_key[0] == '\0')
 		return cx_resp_error(resp, CE_EUNAVAIL, "the Google Ads webhook "
@@ -196,72 +280,122 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	json_decref(j);
 	if (payload == NULL)
 		return CE_ENOMEM;
+	/* A test form runs only when test forms are accepted. */
+	run = !f.is_test || ctx->cfg.google_ads_accept_test;
 	p[0] = f.id;
 	p[1] = payload;
 	p[2] = f.name;
 	p[3] = f.phone;
 	p[4] = f.email;
 	p[5] = f.cpf;
-	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 6, p, &res);
+	p[6] = f.is_test ? "true" : "false";
+	p[7] = run ? "received" : "test";
+	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
 	if (er == CE_OK && PQntuples(res) != 1) {
 		/* The same form inserted at the same instant: its row is
 		 * committed now. */
 		PQclear(res);
-		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 6, p, &res);
+		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
 	}
 	free(payload);
 	if (er != CE_OK)
 		return CE_EDB;
-	if (PQntuples(res) != 1) {
+	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
 		PQclear(res);
 		return CE_EDB;
 	}
+	/* A new form: as recorded now; else: as recorded before. */
 	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
+	state = isnew ? p[7] : PQgetvalue(res, 0, 0);
+	test = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	cid = PQgetvalue(res, 0, 1);
 	if ((er = ce_buf_puts(resp->body, "{\"success\":true,"
 	    "\"form_lead_id\":")) == CE_OK &&
 	    (er = ce_buf_json_str(resp->body, f.id, strlen(f.id))) == CE_OK)
 		er = ce_buf_printf(resp->body, ",\"duplicate\":%s,"
-		    "\"state\":\"%s\",\"c2s_lead_id\":%s%s%s}\n",
-		    isnew ? "false" : "true",
-		    isnew ? "received" : PQgetvalue(res, 0, 0),
-		    PQgetvalue(res, 0, 1)[0] != '\0' ? "\"" : "",
-		    PQgetvalue(res, 0, 1)[0] != '\0' ? PQgetvalue(res, 0, 1) :
-		    "null", PQgetvalue(res, 0, 1)[0] != '\0' ? "\"" : "");
+		    "\"state\":\"%s\",\"test\":%s,\"c2s_lead_id\":%s%s%s}\n",
+		    isnew ? "false" : "true", state, test ? "true" : "false",
+		    cid[0] != '\0' ? "\"" : "", cid[0] != '\0' ? cid : "null",
+		    cid[0] != '\0' ? "\"" : "");
 	PQclear(res);
-	if (isnew) {
+	if (isnew && run) {
 		p[0] = "google_ads";
 		if (cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
 			PQclear(res);
 	}
-	ce_log(ctx, CE_LOG_INFO, "google ads: form %s", isnew ? "recorded" :
-	    "seen before");
+	if (isnew && f.is_test)
+		ce_log(ctx, CE_LOG_INFO, "google ads: test form recorded; %s",
+		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
+		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
+	else
+		ce_log(ctx, CE_LOG_INFO, "google ads: %sform %s",
+		    test ? "test " : "", isnew ? "recorded" : "seen before");
 	return er;
 }
 
-/* Append "label: value" with control characters turned into spaces. */
+/* Append "s", control characters turned into spaces. */
 static enum ce_err
-desc_line(struct ce_buf *b, const char *label, const char *v)
+desc_text(struct ce_buf *b, const char *s)
 {
 	enum ce_err	 er;
-	size_t		 start;
+	size_t		 start = b->len;
 
-	if (v[0] == '\0')
-		return CE_OK;
-	if ((er = ce_buf_printf(b, "%s: ", label)) != CE_OK)
-		return er;
-	start = b->len;
-	if ((er = ce_buf_puts(b, v)) != CE_OK)
+	if ((er = ce_buf_puts(b, s)) != CE_OK)
 		return er;
 	for (; start < b->len; start++)
 		if ((unsigned char)b->data[start] < 0x20 ||
 		    b->data[start] == 0x7f)
 			b->data[start] = ' ';
+	return CE_OK;
+}
+
+/*
+ * Append the line "label: value", control characters in either turned
+ * into spaces; nothing for an empty value.
+ */
+static enum ce_err
+desc_line(struct ce_buf *b, const char *label, const char *v)
+{
+	enum ce_err	 er;
+
+	if (v[0] == '\0')
+		return CE_OK;
+	if ((er = desc_text(b, label)) != CE_OK ||
+	    (er = ce_buf_puts(b, ": ")) != CE_OK ||
+	    (er = desc_text(b, v)) != CE_OK)
+		return er;
 	return ce_buf_puts(b, "\n");
 }
 
 /*
- * The description of the C2S lead: the form's fields as the person typed
- * them, then the enrichment note, capped at C2S_DESCRIPTION_MAX_LENGTH.
+ * The text of id "v" (campaign_id, form_id, gcl_id: a string or an
+ * integer) in "out"; "" for anything else.
+ */
+static const char *
+id_text(const json_t *v, char *out, size_t sz)
+{
+	int	 n;
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	out[0] = '\0';
+	if (json_is_integer(v)) {
+		n = snprintf(out, sz, "%lld", (long long)json_integer_value(v));
+		if (n < 0 || (size_t)n >= sz)
+			out[0] = '\0';
+	}
+	return out;
+}
+
+/*
+ * The description of the C2S lead, in the Rust service's layout: the
+ * line "🎯 Lead do Google Ads" (then "⚠️ LEAD DE TESTE" for a test
+ * form), the campaign, the form and the GCLID when given, the form's
+ * fields as the person typed them, a blank line and the enrichment note;
+ * capped at C2S_DESCRIPTION_MAX_LENGTH characters on a UTF-8 boundary.
+ * Past the buffer's own cap (far beyond any description) the rest is left
+ * out.  Returns CE_OK, CE_EINPUT for a payload that is not JSON, or
+ * CE_ENOMEM.
  */
 static enum ce_err
 describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
@@ -269,26 +403,36 @@ describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
 {
 	const json_t	*cols, *c;
 	json_t		*j;
-	const char	*label, *id;
-	size_t		 i, k;
+	const char	*label;
+	char		 num[32];
+	size_t		 i;
 	enum ce_err	 er;
 
 	if ((j = json_loads(payload, 0, NULL)) == NULL)
 		return CE_EINPUT;
-	er = ce_buf_puts(b, "Lead do Google Ads\n");
+	er = ce_buf_puts(b, "🎯 Lead do Google Ads\n");
+	if (er == CE_OK && form_is_test(j))
+		er = ce_buf_puts(b, "⚠️ LEAD DE TESTE\n");
+	if (er == CE_OK)
+		er = desc_line(b, "Campanha", id_text(json_object_get(j,
+		    "campaign_id"), num, sizeof(num)));
+	if (er == CE_OK)
+		er = desc_line(b, "Formulário", id_text(json_object_get(j,
+		    "form_id"), num, sizeof(num)));
+	if (er == CE_OK)
+		er = desc_line(b, "GCLID", id_text(json_object_get(j,
+		    "gcl_id"), num, sizeof(num)));
 	cols = json_object_get(j, "user_column_data");
 	for (i = 0; er == CE_OK && i < json_array_size(cols); i++) {
 		c = json_array_get(cols, i);
-		id = col_id(c);
-		label = id;
-		for (k = 0; k < sizeof(columns) / sizeof(columns[0]); k++)
-			if (strcasecmp(id, columns[k].id) == 0)
-				label = columns[k].label;
-		er = desc_line(b, label, col_value(c));
+		if ((label = col_label(c)) != NULL)
+			er = desc_line(b, label, col_value(c));
 	}
 	json_decref(j);
 	if (er == CE_OK && note->len > 0)
 		er = ce_buf_printf(b, "\n%s", note->data);
+	if (er == CE_E2BIG)
+		er = CE_OK;
 	if (er == CE_OK)
 		ce_buf_cap_chars(b, (size_t)ctx->cfg.c2s_description_max);
 	return er;

@@ -25,6 +25,7 @@ static const struct {
 	    CE_METHOD_POST },
 	{ CE_ROUTE_WEBHOOK_GOOGLE, "/api/v1/webhooks/google-ads",
 	    CE_METHOD_POST },
+	{ CE_ROUTE_WEBHOOK_GOOGLE, "/webhook/google-ads", CE_METHOD_POST },
 	{ CE_ROUTE_CUSTOMER_LOOKUP, "/api/v1/contributor/customer",
 	    CE_METHOD_GET },
 	{ CE_ROUTE_ENRICH, "/api/v1/enrich", CE_METHOD_POST },

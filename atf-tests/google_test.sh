@@ -1,0 +1,313 @@
+#! /usr/bin/env atf-sh
+# google_test -- Google Ads lead forms as Google sends them, end to end
+# through lighttpd, the responders, the worker and the simulator: the C2S
+# lead's description in the Rust service's layout, test forms (is_test)
+# recorded but never run unless GOOGLE_ADS_ACCEPT_TEST=1, and the TS
+# service's path /webhook/google-ads.  The shared stack's cases count the
+# simulator's calls, so the program is exclusive (atf-tests/Kyuafile).
+
+. "$(atf_get_srcdir)/common.subr"
+
+setup() {
+	shared_stack
+	SIM=$C2S_SIM_URL
+	export PGHOST PGUSER PGDATABASE
+}
+
+# calls PATH [METHOD]: the simulator's calls of exactly that path.
+calls() {
+	curl -s "$SIM/__sim/calls" | jq --arg p "$1" --arg m "${2:-}" \
+	    '[.calls[] | select(.path == $p and ($m == "" or .method == $m)) |
+	    .count] | add // 0'
+}
+
+# person: an ordinary simulator person (phone and e-mail of the same one),
+# the truth in ./truth.
+person() {
+	while :; do
+		curl -s -o truth "$SIM/__sim/truth/$(rand_id)" ||
+		    atf_fail "simulator unreachable"
+		[ "$(jq -r .variant truth)" = normal ] &&
+		    [ "$(jq -r .phone_person.cpf truth)" != null ] && break
+	done
+}
+
+# gform ID [IS_TEST]: the form Google posts for the person of ./truth:
+# ids as numbers and strings, the key in the body, standard columns with
+# column_id, custom questions by column_name only, a column with neither
+# (left out), a value with a line break.
+gform() {
+	jq -c --arg id "$1" --arg k "$C2S_GOOGLE_KEY" \
+	    --argjson t "${2:-false}" '{lead_id: $id, api_version: "1.0",
+	    form_id: 1234567890, campaign_id: "987654321",
+	    adgroup_id: 55501, creative_id: 66602,
+	    gcl_id: "Cj0KCQjw-gclid_TEST.123", google_key: $k, is_test: $t,
+	    user_column_data: [
+	    {column_name: "Full Name", column_id: "FULL_NAME",
+	     string_value: .phone_person.name},
+	    {column_name: "User Email", column_id: "EMAIL",
+	     string_value: .email},
+	    {column_name: "User Phone", column_id: "PHONE_NUMBER",
+	     string_value: ("+55" + .phone)},
+	    {column_name: "City", column_id: "CITY",
+	     string_value: "São Paulo"},
+	    {column_name: "Qual o seu orçamento?",
+	     string_value: "R$ 500 mil"},
+	    {column_name: "Quando pretende comprar?",
+	     string_value: "Em até 6 meses"},
+	    {string_value: "sem nome nem id"},
+	    {column_name: "Observações", string_value: "linha 1\nlinha 2"}]}' \
+	    truth
+}
+
+# The layout the description must open with, for the form of ./truth.
+expected_head() {
+	printf '%s\n' "🎯 Lead do Google Ads" "${1:-}" "Campanha: 987654321" \
+	    "Formulário: 1234567890" "GCLID: Cj0KCQjw-gclid_TEST.123" \
+	    "Nome: $(jq -r .phone_person.name truth)" \
+	    "E-mail: $(jq -r .email truth)" \
+	    "Telefone: +55$(jq -r .phone truth)" \
+	    "Cidade: São Paulo" "Qual o seu orçamento?: R\$ 500 mil" \
+	    "Quando pretende comprar?: Em até 6 meses" \
+	    "Observações: linha 1 linha 2" "" | sed '2{/^$/d}'
+}
+
+# post PATH: POST ./form to PATH (the key is in the body).
+post() {
+	http POST "$1" -H 'Content-Type: application/json' --data-binary @form
+}
+
+form_state() {
+	psql -X -At -c "SELECT state FROM c2s.google_leads
+	    WHERE form_lead_id = '$1'"
+}
+
+# description FORM_ID: the description of the form's C2S lead (the new
+# lead's first note in the simulator) in ./desc.
+description() {
+	local cid
+	cid=$(sql "SELECT c2s_lead_id FROM c2s.google_leads
+	    WHERE form_lead_id = '$1'")
+	[ -n "$cid" ] || atf_fail "form $1 has no C2S lead"
+	curl -s "$SIM/__sim/notes?lead=$cid" | jq -r '.notes[0]' >desc
+}
+
+# paid CPF PHONE EMAIL: the simulator's Diretrix and Work API calls for
+# the person's CPF, phone and e-mail (its local part: the path escapes @).
+paid() {
+	echo $(( $(sim_calls diretrix "$2") + $(sim_calls diretrix "${3%%@*}") +
+	    $(sim_calls work "$1") + $(sim_calls work "$2") ))
+}
+
+atf_test_case form__rust_layout
+form__rust_layout_head() {
+	atf_set descr "a form as Google sends it (custom questions by " \
+	    "column_name only, gcl_id, numeric and string ids) creates a " \
+	    "C2S lead whose description has the Rust service's lines in " \
+	    "order, a blank line, then the enrichment note"
+	atf_set timeout 120
+}
+form__rust_layout_body() {
+	local fid
+	setup
+	person
+	fid="gads-$(rand_id)"
+	gform "$fid" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$fid"'", duplicate: false,
+	    state: "received", test: false, c2s_lead_id: null}'
+	wait_for 200 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	description "$fid"
+	expected_head >expected
+	head -n "$(wc -l <expected)" desc >got
+	diff -u expected got >diff || atf_fail "layout: $(cat diff)"
+	grep -q '^✅ DADOS PESSOAIS$' desc || atf_fail "no enrichment: $(cat desc)"
+	! grep -q 'LEAD DE TESTE' desc || atf_fail "a real form marked a test"
+	! grep -q 'sem nome nem id' desc || atf_fail "a nameless column shown"
+	[ "$(sql "SELECT is_test FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")" = f ] || atf_fail "stored as a test"
+}
+
+atf_test_case form__standard_fields_by_name
+form__standard_fields_by_name_head() {
+	atf_set descr "standard fields sent without column_id, named by " \
+	    "their id or a usual name (Nome completo, E-mail, Número de " \
+	    "telefone), are read as the name, e-mail and phone"
+	atf_set timeout 120
+}
+form__standard_fields_by_name_body() {
+	local fid
+	setup
+	person
+	fid="gads-$(rand_id)"
+	jq -c --arg id "$fid" --arg k "$C2S_GOOGLE_KEY" '{lead_id: $id,
+	    form_id: "f-77", google_key: $k, is_test: false,
+	    user_column_data: [
+	    {column_name: "Nome completo", string_value: .phone_person.name},
+	    {column_name: "EMAIL", string_value: .email},
+	    {column_name: "Número de telefone", string_value: .phone}]}' \
+	    truth >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	[ "$(sql "SELECT name = '$(jq -r .phone_person.name truth)' AND
+	    email = '$(jq -r .email truth)' AND phone = '$(jq -r .phone truth)'
+	    FROM c2s.google_leads WHERE form_lead_id = '$fid'")" = t ] ||
+	    atf_fail "name, e-mail or phone not read"
+	wait_for 200 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	description "$fid"
+	printf '%s\n' "🎯 Lead do Google Ads" "Formulário: f-77" \
+	    "Nome: $(jq -r .phone_person.name truth)" \
+	    "E-mail: $(jq -r .email truth)" "Telefone: $(jq -r .phone truth)" \
+	    "" >expected
+	head -n "$(wc -l <expected)" desc >got
+	diff -u expected got >diff || atf_fail "layout: $(cat diff)"
+	grep -q '^✅ DADOS PESSOAIS$' desc || atf_fail "no enrichment: $(cat desc)"
+}
+
+atf_test_case form__test_not_run
+form__test_not_run_head() {
+	atf_set descr "a test form (is_test true) is answered 200 with its " \
+	    "disposition and stored with is_test, but no job runs: no C2S " \
+	    "lead, no Diretrix or Work API call (a real form sent after it " \
+	    "is created first), and its log line carries no PII"
+	atf_set timeout 120
+}
+form__test_not_run_body() {
+	local fid rid cpf phone email creates before
+	setup
+	person
+	fid="gads-test-$(rand_id)"
+	cpf=$(jq -r .phone_person.cpf truth)
+	phone=$(jq -r .phone truth)
+	email=$(jq -r .email truth)
+	gform "$fid" true >form
+	creates=$(calls /integration/leads POST)
+	before=$(paid "$cpf" "$phone" "$email")
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$fid"'", duplicate: false,
+	    state: "test", test: true, c2s_lead_id: null}'
+	[ "$(sql "SELECT state || ' ' || is_test || ' ' ||
+	    (payload->>'is_test') FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")" = "test true true" ] ||
+	    atf_fail "not stored as a test form"
+	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$fid'")" = 0 ] ||
+	    atf_fail "a job was queued for a test form"
+	# Posted again: the same disposition.
+	[ "$(post /webhook/google-ads)" = 200 ] || atf_fail "again: $(cat body)"
+	json '.duplicate == true and .state == "test" and .test == true and
+	    .c2s_lead_id == null'
+	# A real form after it: once it is created, the worker has passed.
+	person
+	rid="gads-$(rand_id)"
+	gform "$rid" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "real form: $(cat body)"
+	wait_for 200 eval '[ "$(form_state $rid)" = created ]' ||
+	    atf_fail "real form not created: $(form_state $rid)"
+	[ "$(form_state "$fid")" = test ] ||
+	    atf_fail "test form now $(form_state "$fid")"
+	[ $(($(calls /integration/leads POST) - creates)) = 1 ] ||
+	    atf_fail "$(($(calls /integration/leads POST) - creates)) C2S leads"
+	[ "$(paid "$cpf" "$phone" "$email")" = "$before" ] ||
+	    atf_fail "the test form's person was looked up"
+	# Logged at info level, without the person's data.
+	wait_for 50 grep -q 'test form recorded; not run' \
+	    "$RUNDIR/log/pool.log" || atf_fail "no log line for the test form"
+	! grep -F -e "$email" -e "$phone" -e "$cpf" "$RUNDIR/log/pool.log" \
+	    "$RUNDIR/log/worker.log" >pii || atf_fail "PII logged: $(cat pii)"
+}
+
+atf_test_case form__test_accepted cleanup
+form__test_accepted_head() {
+	atf_set descr "with GOOGLE_ADS_ACCEPT_TEST=1 (a stack of its own), " \
+	    "a test form runs as a real one: the C2S lead is created, its " \
+	    "description says ⚠️ LEAD DE TESTE under its first line"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 180
+}
+form__test_accepted_body() {
+	local fid
+	private_stack GOOGLE_ADS_ACCEPT_TEST=1
+	SIM=$C2S_SIM_URL
+	export PGHOST PGUSER PGDATABASE
+	person
+	fid="gads-test-$(rand_id)"
+	gform "$fid" true >form
+	[ "$(post /webhook/google-ads)" = 200 ] || atf_fail "status: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$fid"'", duplicate: false,
+	    state: "received", test: true, c2s_lead_id: null}'
+	wait_for 300 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	[ "$(calls /integration/leads POST)" = 1 ] ||
+	    atf_fail "$(calls /integration/leads POST) C2S leads"
+	description "$fid"
+	expected_head "⚠️ LEAD DE TESTE" >expected
+	head -n "$(wc -l <expected)" desc >got
+	diff -u expected got >diff || atf_fail "layout: $(cat diff)"
+	grep -q '^✅ DADOS PESSOAIS$' desc || atf_fail "no enrichment: $(cat desc)"
+	[ "$(sql "SELECT is_test FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")" = t ] || atf_fail "is_test not stored"
+	post /api/v1/webhooks/google-ads >/dev/null
+	json '.duplicate == true and .state == "created" and .test == true and
+	    (.c2s_lead_id | test("^[0-9a-f]{32}$"))'
+	private_stack_stop
+}
+form__test_accepted_cleanup() { private_stack_stop; }
+
+atf_test_case alias__same_answer
+alias__same_answer_head() {
+	atf_set descr "POST /webhook/google-ads (the TS service's path) " \
+	    "answers as /api/v1/webhooks/google-ads, idempotent on the " \
+	    "form's lead id across both paths, one C2S lead, counted under " \
+	    "the same route name"
+	atf_set timeout 120
+}
+alias__same_answer_body() {
+	local fid creates n0 n1 cid
+	setup
+	person
+	fid="gads-$(rand_id)"
+	gform "$fid" >form
+	scrape m0
+	creates=$(calls /integration/leads POST)
+	[ "$(post /webhook/google-ads)" = 200 ] || atf_fail "alias: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$fid"'", duplicate: false,
+	    state: "received", test: false, c2s_lead_id: null}'
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "canonical: $(cat body)"
+	json '.duplicate == true and .form_lead_id == "'"$fid"'"'
+	wait_for 200 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	cid=$(sql "SELECT c2s_lead_id FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")
+	[ "$(post /webhook/google-ads)" = 200 ] || atf_fail "again: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$fid"'", duplicate: true,
+	    state: "created", test: false, c2s_lead_id: "'"$cid"'"}'
+	[ $(($(calls /integration/leads POST) - creates)) = 1 ] ||
+	    atf_fail "$(($(calls /integration/leads POST) - creates)) C2S leads"
+	# The key is checked on the alias too; a GET is 405 with Allow.
+	[ "$(http POST '/webhook/google-ads?google_key=wrong' \
+	    -H 'Content-Type: application/json' --data-binary @form)" = 401 ] ||
+	    atf_fail "wrong key: $(cat body)"
+	expect_json_error unauthorized
+	[ "$(curl -s -o /dev/null -D headers -w '%{http_code}' \
+	    "$URL/webhook/google-ads")" = 405 ] || atf_fail "GET not 405"
+	grep -qi '^Allow: POST' headers || atf_fail "Allow: $(cat headers)"
+	scrape m1
+	n0=$(metric 'c2s_http_requests_total{route="webhook_google_ads",code="2xx"}' m0)
+	n1=$(metric 'c2s_http_requests_total{route="webhook_google_ads",code="2xx"}' m1)
+	[ $((n1 - n0)) -ge 3 ] ||
+	    atf_fail "route webhook_google_ads counted $((n1 - n0)) 2xx answers"
+}
+
+atf_init_test_cases() {
+	atf_add_test_case form__rust_layout
+	atf_add_test_case form__standard_fields_by_name
+	atf_add_test_case form__test_not_run
+	atf_add_test_case form__test_accepted
+	atf_add_test_case alias__same_answer
+}
