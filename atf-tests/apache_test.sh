@@ -25,6 +25,10 @@ apache_start() {
 			echo "DefaultRuntimeDir $PWD/apache/run"
 			echo "PidFile $PWD/apache/httpd.pid"
 			echo "ErrorLog $PWD/apache/error.log"
+			# As a Debian site logs (apache2.conf's format, with
+			# the request line %r), before the fragment is read.
+			echo 'LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"" combined'
+			echo "CustomLog $PWD/apache/access.log combined"
 			echo "LogLevel warn"
 			echo "ServerName localhost"
 			echo "Listen 127.0.0.1:$port"
@@ -94,6 +98,40 @@ health__json_body() {
 	apache_stop
 }
 health__json_cleanup() { apache_stop; }
+
+atf_test_case logs__no_query_secret cleanup
+logs__no_query_secret_head() {
+	atf_set descr "a C2S hook's ?token= secret and a proxy's documento " \
+	    "reach neither Apache's access log (the site's combined " \
+	    "format, as the fragment defines it) nor its error log"
+	atf_set require.config "base_url stack_dir"
+}
+logs__no_query_secret_body() {
+	local id
+	apache_start
+	id=$(rand_id)
+	printf '{"hook_action":"on_close_lead","id":"%s","attributes":{}}' \
+	    "$id" >ev
+	expect_status 200 POST "/api/v1/webhooks/c2s?token=$C2S_WEBHOOK_SECRET" \
+	    -H 'Content-Type: application/json' --data-binary @ev
+	expect_status 401 POST "/webhook/c2s?token=wrong-$C2S_WEBHOOK_SECRET" \
+	    -H 'Content-Type: application/json' --data-binary @ev
+	http GET "/api/v1/work/modules/cpf?documento=52998224725&token=$C2S_WEBHOOK_SECRET" \
+	    -H 'Referer: http://x/?token=r3ferer-secret' >/dev/null
+	apache_stop
+	# The requests are logged, by path.
+	grep -q '"POST /api/v1/webhooks/c2s HTTP/1.1" 200' apache/access.log ||
+	    atf_fail "no access line: $(tr "\n" " " <apache/access.log | head -c 400)"
+	grep -q '"POST /webhook/c2s HTTP/1.1" 401' apache/access.log ||
+	    atf_fail "no access line for the 401"
+	for f in apache/access.log apache/error.log; do
+		if grep -n -e "$C2S_WEBHOOK_SECRET" -e 52998224725 -e \
+		    r3ferer-secret -e 'token=' "$f"; then
+			atf_fail "a query reached $f"
+		fi
+	done
+}
+logs__no_query_secret_cleanup() { apache_stop; }
 
 atf_test_case unknown_path__json_404 cleanup
 unknown_path__json_404_head() {
@@ -192,6 +230,7 @@ atf_init_test_cases() {
 	atf_add_test_case fragment__no_reuse
 	atf_add_test_case health__json
 	atf_add_test_case unknown_path__json_404
+	atf_add_test_case logs__no_query_secret
 	atf_add_test_case lead__get
 	atf_add_test_case lead__post_empty_body
 	atf_add_test_case static__status_page
