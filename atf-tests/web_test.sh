@@ -190,6 +190,10 @@ seed() {
 		expect_status 200 GET "/api/v1/leads/process?id=$id"
 		json '.success == true'
 	done
+	# A C2S event that cannot run, for the invalid events' list.
+	expect_status 422 POST "/api/v1/webhooks/c2s?token=$C2S_WEBHOOK_SECRET" \
+	    -H 'Content-Type: application/json' \
+	    -d '{"hook_action":"on_create_lead","lead":{"internal_id":1}}'
 }
 
 atf_test_case status__renders
@@ -222,6 +226,9 @@ status__renders_body() {
 	    --eval 'retryable_rows=document.querySelectorAll("#retryable-list tbody tr.lead").length' \
 	    --eval 'failed=document.querySelector("#queue [data-stat=\"failed.count\"]").textContent' \
 	    --eval 'failed_rows=document.querySelectorAll("#failed-list tbody tr.lead, #failed-list tbody tr.none").length' \
+	    --eval 'invalid=document.querySelector("#queue [data-stat=\"invalid_webhooks.count\"]").textContent' \
+	    --eval 'invalid_rows=[...document.querySelectorAll("#invalid-webhooks tbody tr.event")].map(r => r.cells[0].textContent)' \
+	    --eval 'invalid_why=[...document.querySelectorAll("#invalid-webhooks tbody tr.event")].map(r => r.cells[3].textContent)' \
 	    --eval 'upstreams=document.querySelectorAll("#upstreams tbody tr").length' \
 	    --eval 'ready=document.getElementById("ready").dataset.ready' \
 	    --eval 'message_hidden=document.getElementById("message").hidden' \
@@ -257,6 +264,12 @@ status__renders_body() {
 	expect retryable_rows "$(jq '.retryable.recent | length' body)"
 	json '.retryable.count >= 1'
 	[ "$(value failed_rows)" -ge 1 ] || atf_fail "no failed list shown"
+	# Invalid webhook events: the count, and one row per recent event,
+	# newest first, with its reason.
+	expect_number invalid "$(jq .invalid_webhooks.count body)"
+	expect invalid_rows "$(jq -c '[.invalid_webhooks.recent[].id | tostring]' body)"
+	expect invalid_why "$(jq -c '[.invalid_webhooks.recent[].error]' body)"
+	json '.invalid_webhooks.count >= 1'
 	[ "$(value upstreams)" -ge 3 ] || atf_fail "upstreams not shown"
 	expect ready '"ready"'
 	expect message_hidden 'true'

@@ -487,6 +487,33 @@
 		});
 	}
 
+	/* The newest invalid webhook events: why, and the keys that came. */
+	function renderInvalidWebhooks(iw) {
+		var table = $('invalid-webhooks'), body = clear(table.tBodies[0]);
+		var list = Array.isArray(iw.recent) ? iw.recent : [];
+
+		setStat('invalid_webhooks.count', fmtInt(iw.count));
+		clear(table.tHead).appendChild(el('tr', {},
+		    el('th', {}, 'event'), el('th', {}, 'received'),
+		    el('th', {}, 'hook_action'), el('th', {}, 'why'),
+		    el('th', {}, 'keys sent')));
+		if (!list.length) {
+			body.appendChild(el('tr', {class: 'none'},
+			    el('td', {colspan: 5}, 'no invalid event')));
+			return;
+		}
+		list.forEach(function (x) {
+			x = obj(x);
+			body.appendChild(el('tr', {class: 'event'},
+			    el('td', {class: 'mono'}, String(x.id)),
+			    el('td', {}, fmtTime(x.received_at)),
+			    el('td', {class: 'mono'}, String(x.hook_action || '—')),
+			    el('td', {class: 'err'}, String(x.error || '—')),
+			    el('td', {class: 'mono'}, Array.isArray(x.keys) ?
+			    x.keys.join(', ') : '—')));
+		});
+	}
+
 	function renderSavings(s) {
 		var sv = obj(s.saved), jobs = obj(s.jobs);
 		var fetched = num(sv.dossiers_fetched), reused = num(sv.dossiers_reused);
@@ -594,6 +621,7 @@
 		    'no lead waits for a retry');
 		renderLeadList($('failed-list'), obj(s.failed).recent,
 		    'no failed lead');
+		renderInvalidWebhooks(obj(s.invalid_webhooks));
 		renderSavings(s);
 		$('generated').textContent = fmtTime(s.generated_at);
 	}
