@@ -829,24 +829,33 @@ obs_hooks_reset(struct ctx *c, struct req *rq, struct resp *rs)
 		set_json(rs, 200, json_pack("{s:b}", "reset", 1));
 }
 
-/* POST /__sim/echo[?status=NNN]: a webhook receiver for tests. */
+/*
+ * POST /__sim/echo[?status=NNN][&delay_ms=N]: a webhook receiver for
+ * tests, answering NNN after N ms.
+ */
 static void
 obs_echo(struct ctx *c, struct req *rq, struct resp *rs)
 {
-	char		*v = NULL;
-	long long	 st = 200;
-	int		 rc;
+	char		*v = NULL, *d = NULL;
+	long long	 st = 200, ms = 0;
+	int		 rc, rd;
 
-	if ((rc = query_get(rq->query, "status", &v)) == -1)
+	if ((rc = query_get(rq->query, "status", &v)) == -1 ||
+	    (rd = query_get(rq->query, "delay_ms", &d)) == -1)
 		set_json(rs, 500, NULL);
-	else if (rc == 1 && ce_strtonum(v, 200, 599, &st) == -1)
-		set_error(rs, 400, "status must be from 200 to 599");
+	else if ((rc == 1 && ce_strtonum(v, 200, 599, &st) == -1) ||
+	    (rd == 1 && ce_strtonum(d, 0, 10000, &ms) == -1))
+		set_error(rs, 400, "status must be from 200 to 599, "
+		    "delay_ms from 0 to 10000");
 	else if (sim_hook_echo(&c->hook, rq->query, rq->body.data,
 	    rq->body.len) == -1)
 		set_error(rs, 500, "cannot record the echo");
-	else
+	else {
 		set_json(rs, (int)st, json_pack("{s:b}", "received", 1));
+		rs->sleep_ms = ms;
+	}
 	free(v);
+	free(d);
 }
 
 /* GET /__sim/echo */
