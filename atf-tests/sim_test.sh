@@ -1,10 +1,11 @@
 #! /usr/bin/env atf-sh
 # sim_test -- upstream-sim over HTTP (curl and jq) against the URL in the
 # configuration variable sim_url: the three APIs' paths, credentials,
-# shapes and data rules, every fault code, and the observation endpoints,
-# as docs/SIMULATOR.md specifies them.  Credentials are the spec's
-# defaults.  Cases that read the record reset it first, so they do not
-# depend on each other.
+# shapes and data rules, every fault code, the observation endpoints, and
+# C2S's webhooks (subscriptions, deliveries in three shapes, the control
+# routes), as docs/SIMULATOR.md specifies them.  Credentials are the
+# spec's defaults.  Cases that read the record reset it first, so they do
+# not depend on each other.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -880,6 +881,444 @@ routes__unknown_404_wrong_method_405_body() {
 	expect 405 "$(c2s "/integration/leads/$(lead_id 1)" -X DELETE)"
 }
 
+# Webhooks (DESIGN.md §11.1).  Each case subscribes receivers of its own:
+# /__sim/echo on the simulator itself, with a tag of the case and a secret
+# token in the query; its cleanup unsubscribes them, since the simulator
+# serves the whole suite.
+
+TIME_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
+
+hook_init() {
+	sim_init
+	TAG=$(rand_id | cut -c1-12)
+	SECRET=hooksecret$(rand_id | cut -c1-16)
+}
+
+# hook_url NAME [QUERY]: a receiver of this case.
+hook_url() {
+	echo "$SIM/__sim/echo?case=$TAG-$1${2:+&$2}&token=$SECRET"
+}
+
+# hook_sub ACTION URL [SHAPE]: subscribe (remembered for the cleanup);
+# the status to stdout.
+hook_sub() {
+	local b
+	b=$(jq -nc --arg a "$1" --arg u "$2" --arg s "${3:-}" \
+	    '{hook_url: $u, hook_action: $a} +
+	    if $s == "" then {} else {shape: $s} end')
+	printf '%s\n' "$b" >>subscribed
+	c2s /integration/leads/subscribe -X POST -d "$b"
+}
+
+# hook_unsub ACTION URL: unsubscribe; the status to stdout.
+hook_unsub() {
+	c2s /integration/leads/unsubscribe -X POST -d "$(jq -nc \
+	    --arg a "$1" --arg u "$2" '{hook_url: $u, hook_action: $a}')"
+}
+
+# The cleanup of every webhook case: unsubscribe what it subscribed.
+hooks_cleanup() {
+	local b
+	[ -r subscribed ] || return 0
+	SIM=$(atf_config_get sim_url)
+	while IFS= read -r b; do
+		curl -s -o /dev/null --max-time 10 -H "$C2S_AUTH" -X POST \
+		    -d "$b" "$SIM/integration/leads/unsubscribe"
+	done <subscribed
+}
+
+# echoes NAME: the bodies receiver NAME of this case got, in order, as an
+# array in ./echoes.
+echoes() {
+	expect 200 "$(get /__sim/echo)"
+	jq --arg c "case=$TAG-$1" '[.echoes[] | select((.query // "") |
+	    split("&") | any(.[]; . == $c)) | .body]' body >echoes
+}
+
+# expect_echoes FILTER: fail unless jq -e FILTER holds for ./echoes.
+expect_echoes() {
+	jq -e "$1" echoes >/dev/null ||
+	    atf_fail "jq -e '$(echo "$1" | tr '\n\t' '  ')' failed on:" \
+	    "$(head -c 600 echoes | tr '\n' ' ')"
+}
+
+# deliveries LEAD: GET /__sim/deliveries?lead=LEAD into ./body.
+deliveries() {
+	expect 200 "$(get "/__sim/deliveries?lead=$1")"
+}
+
+# The lead's attributes as GET /integration/leads/{id} has them, less
+# updated_at, in ./attrs.
+lead_attrs() {
+	expect 200 "$(c2s "/integration/leads/$1")"
+	jq '.data.attributes | del(.updated_at)' body >attrs
+}
+
+atf_test_case hooks_subscribe__refusals cleanup
+hooks_subscribe__refusals_head() {
+	atf_set descr "subscribe: 401 without the token, 422 for an unknown " \
+	    "hook_action, 400 for a body without an http(s) hook_url or " \
+	    "with an unknown shape; nothing is subscribed"
+	atf_set require.config sim_url
+}
+hooks_subscribe__refusals_body() {
+	hook_init
+	local u=$(hook_url r) b
+	b=$(jq -nc --arg u "$u" '{hook_url: $u, hook_action: "on_create_lead"}')
+	printf '%s\n' "$b" >subscribed
+	expect 401 "$(get /integration/leads/subscribe -X POST -d "$b")"
+	expect_json '.error == "unauthorized"'
+	expect 401 "$(get /integration/leads/subscribe -X POST -d "$b" \
+	    -H 'Authorization: Bearer wrong')"
+	expect 401 "$(get /integration/leads/unsubscribe -X POST -d "$b")"
+	for a in on_delete_lead '' ON_CREATE_LEAD; do
+		expect 422 "$(hook_sub "$a" "$u")"
+		atf_check -o inline:'{"success":false,"msg":"hook_action not found"}\n' \
+		    jq -c . body
+		expect 422 "$(hook_unsub "$a" "$u")"
+		expect_json '. == {success: false, msg: "hook_action not found"}'
+	done
+	expect 422 "$(c2s /integration/leads/subscribe -X POST \
+	    -d "{\"hook_url\":\"$u\"}")"
+	for b in '' '[1]' '"x"' 'not json' '{"hook_action":"on_create_lead"}' \
+	    '{"hook_url":5,"hook_action":"on_create_lead"}' \
+	    '{"hook_url":"ftp://example.com/x","hook_action":"on_create_lead"}' \
+	    '{"hook_url":"http://","hook_action":"on_create_lead"}' \
+	    '{"hook_url":"http://a b/","hook_action":"on_create_lead"}' \
+	    '{"hook_url":"example.com/x","hook_action":"on_create_lead"}'; do
+		expect 400 "$(c2s /integration/leads/subscribe -X POST -d "$b")"
+		expect_json '.success == false and (.msg | type == "string" and
+		    length > 0) and (keys == ["msg", "success"])'
+	done
+	expect 400 "$(hook_sub on_create_lead "$u" xml)"
+	expect_json '.success == false'
+	expect 200 "$(get /__sim/hooks)"
+	expect_json "[.hooks[].hook_url | select(contains(\"$TAG\"))] == []"
+}
+hooks_subscribe__refusals_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_subscribe__idempotent cleanup
+hooks_subscribe__idempotent_head() {
+	atf_set descr "subscribe and unsubscribe are idempotent, keyed by " \
+	    "hook_url and hook_action; /__sim/hooks lists them masked"
+	atf_set require.config sim_url
+}
+hooks_subscribe__idempotent_body() {
+	hook_init
+	local u=$(hook_url i) v=$(hook_url j)
+	expect 200 "$(hook_sub on_create_lead "$u")"
+	atf_check -o inline:'{"success":true,"msg":"Hook subscribed","hook_action":"on_create_lead"}\n' \
+	    jq -c . body
+	expect 200 "$(hook_sub on_create_lead "$u" rust)"
+	expect 200 "$(hook_sub on_close_lead "$u" ts)"
+	expect 200 "$(hook_sub on_create_lead "$v")"
+	expect 200 "$(get /__sim/hooks)"
+	jq --arg t "$TAG" '[.hooks[] | select(.hook_url | contains($t))]' \
+	    body >mine
+	atf_check -o inline:"[{\"hook_url\":\"$SIM/__sim/echo?case=$TAG-i&token=***\",\"hook_action\":\"on_create_lead\",\"shape\":\"rust\"},{\"hook_url\":\"$SIM/__sim/echo?case=$TAG-i&token=***\",\"hook_action\":\"on_close_lead\",\"shape\":\"ts\"},{\"hook_url\":\"$SIM/__sim/echo?case=$TAG-j&token=***\",\"hook_action\":\"on_create_lead\",\"shape\":\"jsonapi\"}]\n" \
+	    jq -c . mine
+	expect 200 "$(hook_unsub on_create_lead "$u")"
+	atf_check -o inline:'{"success":true,"msg":"Hook unsubscribed"}\n' \
+	    jq -c . body
+	expect 200 "$(hook_unsub on_create_lead "$u")"
+	expect_json '. == {success: true, msg: "Hook unsubscribed"}'
+	expect 200 "$(hook_unsub on_update_lead "$(hook_url never)")"
+	expect 200 "$(get /__sim/hooks)"
+	expect_json "[.hooks[] | select(.hook_url | contains(\"$TAG\")) |
+	    [(.hook_url | test(\"case=$TAG-j\")), .hook_action]] ==
+	    [[false, \"on_close_lead\"], [true, \"on_create_lead\"]]"
+	# The calls are recorded by path only: no hook URL, no token.
+	expect 200 "$(get '/__sim/calls?api=c2s')"
+	expect_json '[.calls[] | select(.path == "/integration/leads/subscribe"
+	    and .status == 200)] | length == 1'
+	atf_check -s exit:1 grep -e "$SECRET" -e "$TAG" body
+}
+hooks_subscribe__idempotent_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_deliver__three_shapes cleanup
+hooks_deliver__three_shapes_head() {
+	atf_set descr "POST /__sim/leads delivers on_create_lead before " \
+	    "answering, in each subscription's shape (jsonapi by default), " \
+	    "the lead's attributes as GET answers them with a fresh updated_at"
+	atf_set require.config sim_url
+}
+hooks_deliver__three_shapes_body() {
+	hook_init
+	local id=$(lead_id 4242) n
+	expect 200 "$(hook_sub on_create_lead "$(hook_url rust)" rust)"
+	expect 200 "$(hook_sub on_create_lead "$(hook_url ts)" ts)"
+	expect 200 "$(hook_sub on_create_lead "$(hook_url jsonapi)")"
+	expect 200 "$(hook_sub on_update_lead "$(hook_url upd)" rust)"
+	expect 200 "$(get /__sim/leads -X POST -d "{\"id\":\"$id\"}")"
+	expect_json ".lead_id == \"$id\""
+	expect_json "[.deliveries[] | select(.hook_url | contains(\"$TAG\")) |
+	    [.hook_url, .shape, .status, .answer]] ==
+	    [[\"$SIM/__sim/echo?case=$TAG-rust&token=***\", \"rust\", 200, \"{\\\"received\\\":true}\"],
+	     [\"$SIM/__sim/echo?case=$TAG-ts&token=***\", \"ts\", 200, \"{\\\"received\\\":true}\"],
+	     [\"$SIM/__sim/echo?case=$TAG-jsonapi&token=***\", \"jsonapi\", 200, \"{\\\"received\\\":true}\"]]"
+	lead_attrs "$id"
+	echoes rust
+	expect_echoes 'length == 1 and (.[0] | keys == ["attributes",
+	    "hook_action", "id"])'
+	expect_echoes ".[0].id == \"$id\" and .[0].hook_action == \"on_create_lead\""
+	jq '.[0].attributes' echoes >rust.attrs
+	echoes ts
+	expect_echoes 'length == 1 and (.[0] | keys == ["hook_action", "lead"])
+	    and (.[0].lead | keys == ["attributes", "id", "internal_id"])'
+	expect_echoes ".[0].lead.id == \"$id\" and
+	    .[0].hook_action == \"on_create_lead\" and
+	    (.[0].lead.internal_id | type == \"number\" and . == floor and . > 0)"
+	jq '.[0].lead.attributes' echoes >ts.attrs
+	echoes jsonapi
+	expect_echoes 'length == 1 and (.[0] | keys == ["data", "hook_action"])
+	    and (.[0].data | keys == ["attributes", "id", "type"])'
+	expect_echoes ".[0].data.id == \"$id\" and .[0].data.type == \"lead\"
+	    and .[0].hook_action == \"on_create_lead\""
+	jq '.[0].data.attributes' echoes >jsonapi.attrs
+	# The same attributes in the three, GET's but for updated_at.
+	for n in rust ts jsonapi; do
+		jq -e --arg re "$TIME_RE" '.updated_at | test($re)' $n.attrs \
+		    >/dev/null || atf_fail "$n: updated_at: $(jq .updated_at $n.attrs)"
+		jq -e --slurpfile a attrs 'del(.updated_at) == $a[0]' $n.attrs \
+		    >/dev/null || atf_fail "$n: not GET's attributes"
+	done
+	atf_check cmp -s rust.attrs ts.attrs
+	atf_check cmp -s rust.attrs jsonapi.attrs
+	# The on_update_lead hook got nothing.
+	echoes upd
+	expect_echoes 'length == 0'
+	# Each delivery recorded, in order.
+	deliveries "$id"
+	jq --arg t "$TAG" '[.deliveries[] | select(.hook_url | contains($t))]' \
+	    body >mine
+	jq -e --arg re "$TIME_RE" --arg id "$id" 'length == 3 and
+	    map(.shape) == ["rust", "ts", "jsonapi"] and
+	    all(.[]; .lead == $id and .hook_action == "on_create_lead" and
+	    .status == 200 and .answer == "{\"received\":true}" and
+	    (.hook_url | endswith("&token=***")) and
+	    (.updated_at | test($re)) and (.time | test($re))) and
+	    (map(.updated_at) | unique | length == 1)' mine >/dev/null ||
+	    atf_fail "deliveries: $(cat mine)"
+	# A random id when none is given; a bad id or shape is refused.
+	expect 200 "$(get /__sim/leads -X POST -d '{}')"
+	expect_json '.lead_id | test("^[0-9a-f]{32}$")'
+	expect 400 "$(get /__sim/leads -X POST -d '{"id":"xyz"}')"
+	expect_json '.error | type == "string"'
+	expect 400 "$(get /__sim/leads -X POST -d '{"shape":"xml"}')"
+	expect 400 "$(get /__sim/leads -X POST -d '[]')"
+}
+hooks_deliver__three_shapes_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_deliver__update_close cleanup
+hooks_deliver__update_close_head() {
+	atf_set descr "/__sim/leads/{id}/update and /close deliver " \
+	    "on_update_lead and on_close_lead, a per-call shape overrides " \
+	    "the subscription's, times increase; a receiver's status and " \
+	    "answer are recorded, 0 when nothing answers"
+	atf_set require.config sim_url
+}
+hooks_deliver__update_close_body() {
+	hook_init
+	local id=$(lead_id 4343)
+	expect 200 "$(hook_sub on_update_lead "$(hook_url a)" rust)"
+	expect 200 "$(hook_sub on_close_lead "$(hook_url a)" rust)"
+	expect 200 "$(hook_sub on_close_lead "$(hook_url no status=422)" ts)"
+	expect 200 "$(hook_sub on_close_lead \
+	    "http://127.0.0.1:1/hook?case=$TAG-down&token=$SECRET")"
+	expect 200 "$(get "/__sim/leads/$id/update" -X POST -d '')"
+	expect_json ".lead_id == \"$id\" and ([.deliveries[] |
+	    select(.hook_url | contains(\"$TAG\")) | [.shape, .status]] ==
+	    [[\"rust\", 200]])"
+	expect 200 "$(get "/__sim/leads/$id/update" -X POST -d '{"shape":"ts"}')"
+	expect 200 "$(get "/__sim/leads/$(echo "$id" | tr a-f A-F)/close" \
+	    -X POST -d '{"shape":"jsonapi"}')"
+	expect_json ".lead_id == \"$id\" and ([.deliveries[] |
+	    select(.hook_url | contains(\"$TAG\")) | [.hook_url, .shape,
+	    .status]] == [[\"$SIM/__sim/echo?case=$TAG-a&token=***\",
+	    \"jsonapi\", 200], [\"$SIM/__sim/echo?case=$TAG-no&status=422&token=***\",
+	    \"jsonapi\", 422], [\"http://127.0.0.1:1/hook?case=$TAG-down&token=***\",
+	    \"jsonapi\", 0]])"
+	expect_json '.deliveries[] | select(.status == 0) | .answer == ""'
+	echoes a
+	expect_echoes 'length == 3 and (.[0] | keys == ["attributes",
+	    "hook_action", "id"]) and .[0].hook_action == "on_update_lead"
+	    and (.[1] | keys == ["hook_action", "lead"]) and
+	    .[1].hook_action == "on_update_lead" and
+	    (.[2] | keys == ["data", "hook_action"]) and
+	    .[2].hook_action == "on_close_lead"'
+	expect_echoes '.[0].attributes.updated_at <
+	    .[1].lead.attributes.updated_at and
+	    .[1].lead.attributes.updated_at < .[2].data.attributes.updated_at'
+	echoes no
+	expect_echoes 'length == 1 and .[0].hook_action == "on_close_lead"'
+	deliveries "$id"
+	jq -e --arg t "$TAG" '[.deliveries[] | select(.hook_url | contains($t)) |
+	    [.hook_action, .status]] == [["on_update_lead", 200],
+	    ["on_update_lead", 200], ["on_close_lead", 200],
+	    ["on_close_lead", 422], ["on_close_lead", 0]]' body >/dev/null ||
+	    atf_fail "deliveries: $(head -c 800 body)"
+	# Not a lead id: 404.
+	expect 404 "$(get /__sim/leads/nothex/close -X POST -d '')"
+	expect 400 "$(get '/__sim/deliveries?lead=nothex')"
+}
+hooks_deliver__update_close_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_deliver__after_create_message cleanup
+hooks_deliver__after_create_message_head() {
+	atf_set descr "a note posted with create_message fires on_update_lead " \
+	    "to the on_update_lead hooks, after the answer is sent"
+	atf_set require.config sim_url
+}
+hooks_deliver__after_create_message_body() {
+	hook_init
+	local id=$(lead_id 4444) t0 t1
+	# The receiver takes 2 s to answer: the note's answer must not wait.
+	expect 200 "$(hook_sub on_update_lead "$(hook_url slow delay_ms=2000)" ts)"
+	expect 200 "$(hook_sub on_update_lead "$(hook_url fast)")"
+	expect 200 "$(hook_sub on_create_lead "$(hook_url create)")"
+	lead_attrs "$id"
+	t0=$(date +%s%N)
+	expect 201 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d "{\"leadId\":\"$id\",\"body\":\"nota\"}")"
+	t1=$(date +%s%N)
+	[ $(( (t1 - t0) / 1000000 )) -lt 1500 ] ||
+	    atf_fail "create_message waited for the hooks: $(( (t1 - t0) / 1000000 )) ms"
+	wait_for 100 eval "curl -s '$SIM/__sim/deliveries?lead=$id' |
+	    jq -e --arg t '$TAG' '[.deliveries[] |
+	    select(.hook_url | contains(\$t))] | length == 2' >/dev/null" ||
+	    atf_fail "on_update_lead not delivered after the note"
+	deliveries "$id"
+	jq -e --arg t "$TAG" '[.deliveries[] | select(.hook_url | contains($t)) |
+	    [.hook_action, .shape, .status]] == [["on_update_lead", "ts", 200],
+	    ["on_update_lead", "jsonapi", 200]]' body >/dev/null ||
+	    atf_fail "deliveries: $(head -c 800 body)"
+	echoes slow
+	expect_echoes ".[0].hook_action == \"on_update_lead\" and
+	    .[0].lead.id == \"$id\""
+	jq -e --slurpfile a attrs '.[0].lead.attributes | del(.updated_at) ==
+	    $a[0]' echoes >/dev/null || atf_fail "not GET's attributes"
+	echoes create
+	expect_echoes 'length == 0'
+	# A refused note (400) fires nothing.
+	expect 400 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d '{}')"
+	sleep 0.5
+	deliveries "$id"
+	expect_json ".deliveries | length == 2"
+}
+hooks_deliver__after_create_message_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_unsubscribe__stops_deliveries cleanup
+hooks_unsubscribe__stops_deliveries_head() {
+	atf_set descr "an unsubscribed hook gets no more events; /__sim/reset " \
+	    "forgets deliveries but keeps subscriptions"
+	atf_set require.config sim_url
+}
+hooks_unsubscribe__stops_deliveries_body() {
+	hook_init
+	local id=$(lead_id 4545) u=$(hook_url u)
+	expect 200 "$(hook_sub on_close_lead "$u" rust)"
+	expect 200 "$(get "/__sim/leads/$id/close" -X POST -d '')"
+	expect_json '[.deliveries[] | select(.hook_url | contains("'"$TAG"'"))] |
+	    length == 1'
+	reset
+	deliveries "$id"
+	expect_json '.deliveries == []'
+	expect 200 "$(get /__sim/echo)"
+	expect_json '.echoes == []'
+	expect 200 "$(get /__sim/hooks)"
+	expect_json '[.hooks[] | select(.hook_url | contains("'"$TAG"'"))] |
+	    length == 1'
+	expect 200 "$(get "/__sim/leads/$id/close" -X POST -d '')"
+	expect_json '[.deliveries[] | select(.hook_url | contains("'"$TAG"'"))] |
+	    length == 1'
+	expect 200 "$(hook_unsub on_close_lead "$u")"
+	expect 200 "$(get "/__sim/leads/$id/close" -X POST -d '')"
+	expect_json '[.deliveries[] | select(.hook_url | contains("'"$TAG"'"))] ==
+	    []'
+	deliveries "$id"
+	expect_json '.deliveries | length == 1'
+	echoes u
+	expect_echoes 'length == 1'
+}
+hooks_unsubscribe__stops_deliveries_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_secret__never_in_clear cleanup
+hooks_secret__never_in_clear_head() {
+	atf_set descr "a hook URL's token is in no answer, record file or " \
+	    "log of the simulator"
+	atf_set require.config sim_url stack_dir
+}
+hooks_secret__never_in_clear_body() {
+	hook_init
+	local id=$(lead_id 4646) rundir
+	rundir=$(atf_config_get stack_dir)
+	expect 200 "$(hook_sub on_update_lead "$(hook_url s)" rust)"
+	expect 200 "$(hook_sub on_close_lead "$(hook_url s status=500)")"
+	expect 200 "$(hook_sub on_close_lead \
+	    "http://127.0.0.1:1/x?token=$SECRET")"
+	expect 200 "$(hook_sub on_close_lead \
+	    "https://127.0.0.1:1/y?a=1&Token=$SECRET#frag")"
+	: >answers
+	expect 200 "$(get "/__sim/leads/$id/close" -X POST -d '')"
+	cat body >>answers
+	expect_json '[.deliveries[].hook_url | select(contains("Token=***#frag"))]
+	    | length == 1'
+	expect 201 "$(c2s "/integration/leads/$id/create_message" -X POST \
+	    -d "{\"leadId\":\"$id\",\"body\":\"nota\"}")"
+	wait_for 100 eval "curl -s '$SIM/__sim/deliveries?lead=$id' |
+	    jq -e '[.deliveries[] | select(.hook_action ==
+	    \"on_update_lead\")] | length >= 1' >/dev/null" ||
+	    atf_fail "on_update_lead not delivered"
+	for p in /__sim/deliveries "/__sim/deliveries?lead=$id" /__sim/hooks \
+	    /__sim/calls /__sim/echo; do
+		expect 200 "$(get "$p")"
+		cat body >>answers
+	done
+	grep -q "token=\*\*\*" answers || atf_fail "no masked URL seen"
+	atf_check -s exit:1 grep -e "$SECRET" answers
+	atf_check -s exit:1 grep -r -e "$SECRET" "$rundir/log" "$rundir/sim"
+	# The subscriptions file needs the URLs, but not in clear.
+	[ -s "$rundir/sim/record.hooks" ] || atf_fail "no subscriptions file"
+}
+hooks_secret__never_in_clear_cleanup() {
+	hooks_cleanup
+}
+
+atf_test_case hooks_reset__forgets_subscriptions cleanup
+hooks_reset__forgets_subscriptions_head() {
+	atf_set descr "POST /__sim/hooks/reset forgets every subscription"
+	atf_set require.config sim_url
+}
+hooks_reset__forgets_subscriptions_body() {
+	hook_init
+	expect 200 "$(hook_sub on_create_lead "$(hook_url r)")"
+	expect 200 "$(get /__sim/hooks)"
+	expect_json '.hooks | length >= 1'
+	expect 200 "$(get /__sim/hooks/reset -X POST -d '')"
+	expect_json '.reset == true'
+	expect 200 "$(get /__sim/hooks)"
+	expect_json '.hooks == []'
+	expect 200 "$(get /__sim/leads -X POST -d '')"
+	expect_json '.deliveries == []'
+	expect 405 "$(get /__sim/hooks/reset)"
+}
+hooks_reset__forgets_subscriptions_cleanup() {
+	hooks_cleanup
+}
+
 atf_init_test_cases() {
 	atf_add_test_case c2s_lead__shape
 	atf_add_test_case c2s_lead__case_insensitive
@@ -921,4 +1360,12 @@ atf_init_test_cases() {
 	atf_add_test_case data__no_cpf_rate_about_10_percent
 	atf_add_test_case cpf__check_digits_valid
 	atf_add_test_case routes__unknown_404_wrong_method_405
+	atf_add_test_case hooks_subscribe__refusals
+	atf_add_test_case hooks_subscribe__idempotent
+	atf_add_test_case hooks_deliver__three_shapes
+	atf_add_test_case hooks_deliver__update_close
+	atf_add_test_case hooks_deliver__after_create_message
+	atf_add_test_case hooks_unsubscribe__stops_deliveries
+	atf_add_test_case hooks_secret__never_in_clear
+	atf_add_test_case hooks_reset__forgets_subscriptions
 }

@@ -1,7 +1,8 @@
 /*
  * sim.h -- what the files of upstream-sim share: the data model (persons,
- * leads, fault markers) of sim_data.c and the record file of
- * sim_record.c.  Only fcgi/upstream-sim.c and fcgi/sim_*.c include it.
+ * leads, fault markers) of sim_data.c, the record file of sim_record.c
+ * and C2S's webhooks of sim_hook.c.  Only fcgi/upstream-sim.c and
+ * fcgi/sim_*.c include it.
  */
 #ifndef SIM_H
 #define SIM_H
@@ -115,6 +116,13 @@ json_t		*sim_dossier_json(uint32_t);
 json_t		*sim_person_json(uint32_t);
 
 /* sim_record.c */
+int		 sim_lines_open(const char *path);
+int		 sim_lines_lock(int fd, int lock);
+int		 sim_lines_append(int fd, const json_t *);
+int		 sim_lines_each(const char *path, void (*)(json_t *, void *),
+		    void *);
+int		 sim_lines_truncate(const char *path);
+
 struct sim_record {
 	int		 fd;		/* O_APPEND, for writing */
 	char		 path[1024];
@@ -131,5 +139,49 @@ long long	 sim_record_count(const struct sim_record *, const char *api,
 json_t		*sim_record_calls(const struct sim_record *, const char *api);
 json_t		*sim_record_notes(const struct sim_record *, const char *lead);
 int		 sim_record_reset(const struct sim_record *);
+
+/* sim_hook.c */
+enum sim_action {
+	SIM_A_CREATE = 0,	/* on_create_lead */
+	SIM_A_UPDATE,		/* on_update_lead */
+	SIM_A_CLOSE,		/* on_close_lead */
+	SIM_A__MAX
+};
+
+/* How an event is delivered (DESIGN.md §11.1). */
+enum sim_shape {
+	SIM_S_RUST = 0,		/* {"id","hook_action","attributes"} */
+	SIM_S_TS,		/* {"hook_action","lead":{…}} */
+	SIM_S_JSONAPI,		/* {"hook_action","data":{…}} */
+	SIM_S__MAX
+};
+
+struct sim_hook {
+	char		 subs[1024];	/* the subscriptions, SIM_HOOKS_FILE */
+	char		 dlv[1024];	/* the deliveries, record.deliveries */
+	char		 echo[1024];	/* POST /__sim/echo's, record.echo */
+	int		 dlv_fd;	/* O_APPEND */
+	int		 echo_fd;	/* O_APPEND */
+	enum sim_shape	 shape;		/* SIM_HOOK_SHAPE */
+	void		*curl;		/* CURL *, made at the first delivery */
+	char		 deferred[SIM_LEAD_ID_LEN + 1];	/* "" or a lead */
+};
+
+int		 sim_hook_init(struct sim_hook *, const char *record);
+void		 sim_hook_close(struct sim_hook *);
+int		 sim_hook_subscribe(struct sim_hook *, const char *body,
+		    size_t len, int subscribe, json_t **answer);
+int		 sim_hook_control(struct sim_hook *, const char *lead,
+		    enum sim_action, const char *body, size_t len,
+		    json_t **answer);
+void		 sim_hook_defer(struct sim_hook *, const char *lead);
+void		 sim_hook_run_deferred(struct sim_hook *);
+json_t		*sim_hook_list(const struct sim_hook *);
+int		 sim_hook_clear(const struct sim_hook *);
+json_t		*sim_hook_deliveries(const struct sim_hook *, const char *lead);
+int		 sim_hook_reset(const struct sim_hook *);
+int		 sim_hook_echo(struct sim_hook *, const char *query,
+		    const char *body, size_t len);
+json_t		*sim_hook_echoes(const struct sim_hook *);
 
 #endif /* SIM_H */

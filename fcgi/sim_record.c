@@ -4,6 +4,7 @@
  * process appends with one write(2) on an O_APPEND descriptor; readers
  * parse the file line by line and skip what does not parse; a reset
  * truncates it.  Tokens and passwords are never handed to this file.
+ * The line-file primitives (sim_lines_*) serve sim_hook.c's files too.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -21,27 +22,72 @@
 #include "sim.h"
 
 /*
+ * Open (creating, mode 0666 so another user may share it) the line file
+ * at "path" for appending.  Returns the descriptor, or -1 with errno set.
+ */
+int
+sim_lines_open(const char *path)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return -1;
+	/* The umask may have narrowed the mode; widen it if it is ours. */
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 0777) != 0666)
+		(void)fchmod(fd, 0666);
+	return fd;
+}
+
+/* Take ("lock" non-zero) or release the exclusive lock of "fd". */
+int
+sim_lines_lock(int fd, int lock)
+{
+	while (flock(fd, lock ? LOCK_EX : LOCK_UN) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/*
+ * Append "j" as one line with one write(2).  Returns 0, or -1 when the
+ * line could not be built or written whole.
+ */
+int
+sim_lines_append(int fd, const json_t *j)
+{
+	char	*s;
+	size_t	 len;
+	ssize_t	 n;
+
+	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
+		return -1;
+	/* The NUL json_dumps() ends with becomes the newline: one write. */
+	len = strlen(s);
+	s[len] = '\n';
+	do
+		n = write(fd, s, len + 1);
+	while (n == -1 && errno == EINTR);
+	free(s);
+	return n == (ssize_t)(len + 1) ? 0 : -1;
+}
+
+/*
  * Open (creating, mode 0666 so another user may share it) the record at
  * "path" for appending.  Returns 0, or -1 with errno set.
  */
 int
 sim_record_open(struct sim_record *r, const char *path)
 {
-	struct stat	 st;
-
 	r->fd = -1;
 	if (ce_strlcpy(r->path, path, sizeof(r->path)) >= sizeof(r->path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	r->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-	if (r->fd == -1)
-		return -1;
-	/* The umask may have narrowed the mode; widen it if it is ours. */
-	if (fstat(r->fd, &st) == 0 && st.st_uid == geteuid() &&
-	    (st.st_mode & 0777) != 0666)
-		(void)fchmod(r->fd, 0666);
-	return 0;
+	r->fd = sim_lines_open(path);
+	return r->fd == -1 ? -1 : 0;
 }
 
 void
@@ -56,10 +102,7 @@ sim_record_close(struct sim_record *r)
 int
 sim_record_lock(struct sim_record *r, int lock)
 {
-	while (flock(r->fd, lock ? LOCK_EX : LOCK_UN) == -1)
-		if (errno != EINTR)
-			return -1;
-	return 0;
+	return sim_lines_lock(r->fd, lock);
 }
 
 /*
@@ -72,43 +115,30 @@ sim_record_append(struct sim_record *r, const char *api, const char *method,
     const char *path, int status, const char *lead, const char *note)
 {
 	json_t	*j;
-	char	*s = NULL;
-	size_t	 len;
-	ssize_t	 n;
-	int	 rc = -1;
+	int	 rc;
 
 	j = json_pack("{s:s, s:s, s:s, s:i, s:s*, s:s*}", "api", api,
 	    "method", method, "path", path, "status", status, "lead", lead,
 	    "note", note);
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL)
-		goto out;
-	/* The NUL json_dumps() ends with becomes the newline: one write. */
-	len = strlen(s);
-	s[len] = '\n';
-	do
-		n = write(r->fd, s, len + 1);
-	while (n == -1 && errno == EINTR);
-	rc = n == (ssize_t)(len + 1) ? 0 : -1;
-out:
-	free(s);
+	rc = j != NULL ? sim_lines_append(r->fd, j) : -1;
 	json_decref(j);
 	return rc;
 }
 
 /*
- * Call "fn" for each record line that parses as a JSON object.  Returns
- * 0 (a missing file has no lines), or -1 when the file cannot be read.
+ * Call "fn" for each line of the file at "path" that parses as a JSON
+ * object.  Returns 0 (a missing file has no lines), or -1 when the file
+ * cannot be read.
  */
-static int
-each_record(const struct sim_record *r, void (*fn)(json_t *, void *),
-    void *arg)
+int
+sim_lines_each(const char *path, void (*fn)(json_t *, void *), void *arg)
 {
 	FILE	*f;
 	char	*line = NULL;
 	size_t	 cap = 0;
 	json_t	*j;
 
-	if ((f = fopen(r->path, "re")) == NULL)
+	if ((f = fopen(path, "re")) == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while (getline(&line, &cap, f) != -1) {
 		if ((j = json_loads(line, 0, NULL)) == NULL)
@@ -120,6 +150,13 @@ each_record(const struct sim_record *r, void (*fn)(json_t *, void *),
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+static int
+each_record(const struct sim_record *r, void (*fn)(json_t *, void *),
+    void *arg)
+{
+	return sim_lines_each(r->path, fn, arg);
 }
 
 static const char *
@@ -269,15 +306,22 @@ sim_record_notes(const struct sim_record *r, const char *lead)
 	return json_pack("{s:s, s:o}", "lead", lead, "notes", n.list);
 }
 
-/* Forget every call and note.  Returns 0, or -1 with errno set. */
+/* Empty the line file at "path".  Returns 0, or -1 with errno set. */
 int
-sim_record_reset(const struct sim_record *r)
+sim_lines_truncate(const char *path)
 {
 	int	 fd, rc;
 
-	if ((fd = open(r->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) == -1)
 		return -1;
 	rc = ftruncate(fd, 0);
 	close(fd);
 	return rc;
+}
+
+/* Forget every call and note.  Returns 0, or -1 with errno set. */
+int
+sim_record_reset(const struct sim_record *r)
+{
+	return sim_lines_truncate(r->path);
 }

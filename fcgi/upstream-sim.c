@@ -5,7 +5,8 @@
  * environment, the request loop on fd 0, the routing table, the
  * credentials, one handler per route, the fault codes applied to an
  * answer, the observation endpoints under /__sim/ and writing the answer.
- * The data comes from sim_data.c, the record file from sim_record.c.
+ * The data comes from sim_data.c, the record file from sim_record.c,
+ * C2S's webhooks (subscriptions, events, deliveries) from sim_hook.c.
  */
 #include <sys/socket.h>
 
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <fcgiapp.h>
 #include <jansson.h>
 
@@ -65,6 +67,7 @@ struct config {
 struct ctx {
 	struct config		 cfg;
 	struct sim_record	 rec;
+	struct sim_hook		 hook;
 };
 
 /* A request, its strings copied so nothing outlives FCGX_Finish_r. */
@@ -89,6 +92,7 @@ struct resp {
 	char		*rpath;		/* path as recorded */
 	char		 lead[SIM_LEAD_ID_LEN + 1];
 	char		*note;		/* posted note, recorded if 2xx */
+	int		 fire_update;	/* on_update_lead after a 2xx */
 	enum sim_fault	 fault;
 	long long	 sleep_ms;
 	int		 truncate;
@@ -537,6 +541,19 @@ c2s_message(struct ctx *c, struct req *rq, struct resp *rs)
 	json_decref(j);
 	set_json(rs, 201, json_pack("{s:{s:s, s:s}}", "data", "id", id,
 	    "type", "message"));
+	rs->fire_update = 1;
+}
+
+/* POST /integration/leads/subscribe and /integration/leads/unsubscribe */
+static void
+c2s_hook(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	json_t	*j;
+	int	 st;
+
+	st = sim_hook_subscribe(&c->hook, rq->body.data, rq->body.len,
+	    strcmp(rq->seg[2], "subscribe") == 0, &j);
+	set_json(rs, st, j);
 }
 
 /*
@@ -747,13 +764,106 @@ static void
 obs_reset(struct ctx *c, struct req *rq, struct resp *rs)
 {
 	(void)rq;
-	if (sim_record_reset(&c->rec) == -1) {
+	if (sim_record_reset(&c->rec) == -1 ||
+	    sim_hook_reset(&c->hook) == -1) {
 		fprintf(stderr, "upstream-sim: reset %s: %s\n", c->rec.path,
 		    strerror(errno));
 		set_error(rs, 500, "cannot truncate the record");
 		return;
 	}
 	set_json(rs, 200, json_pack("{s:b}", "reset", 1));
+}
+
+/* POST /__sim/leads, POST /__sim/leads/{id}/update|close */
+static void
+ctl_lead(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	json_t		*j;
+	enum sim_action	 a = SIM_A_CREATE;
+	int		 st;
+
+	if (rq->nseg == 4)
+		a = strcmp(rq->seg[3], "close") == 0 ? SIM_A_CLOSE :
+		    SIM_A_UPDATE;
+	st = sim_hook_control(&c->hook, rq->nseg == 4 ? rq->seg[2] : NULL,
+	    a, rq->body.data, rq->body.len, &j);
+	set_json(rs, st, j);
+}
+
+/* GET /__sim/deliveries[?lead=ID] */
+static void
+obs_deliveries(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	char	*lead = NULL;
+	int	 rc;
+
+	if ((rc = query_get(rq->query, "lead", &lead)) == -1)
+		set_json(rs, 500, NULL);
+	else if (rc == 1 && !sim_lead_id_ok(lead))
+		set_error(rs, 400, "lead must be a 32-hex lead id");
+	else {
+		if (rc == 1)
+			set_lead(rs, lead);
+		set_json(rs, 200, sim_hook_deliveries(&c->hook,
+		    rc == 1 ? rs->lead : NULL));
+	}
+	free(lead);
+}
+
+/* GET /__sim/hooks */
+static void
+obs_hooks(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	(void)rq;
+	set_json(rs, 200, sim_hook_list(&c->hook));
+}
+
+/* POST /__sim/hooks/reset */
+static void
+obs_hooks_reset(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	(void)rq;
+	if (sim_hook_clear(&c->hook) == -1)
+		set_error(rs, 500, "cannot clear the subscriptions");
+	else
+		set_json(rs, 200, json_pack("{s:b}", "reset", 1));
+}
+
+/*
+ * POST /__sim/echo[?status=NNN][&delay_ms=N]: a webhook receiver for
+ * tests, answering NNN after N ms.
+ */
+static void
+obs_echo(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	char		*v = NULL, *d = NULL;
+	long long	 st = 200, ms = 0;
+	int		 rc, rd;
+
+	if ((rc = query_get(rq->query, "status", &v)) == -1 ||
+	    (rd = query_get(rq->query, "delay_ms", &d)) == -1)
+		set_json(rs, 500, NULL);
+	else if ((rc == 1 && ce_strtonum(v, 200, 599, &st) == -1) ||
+	    (rd == 1 && ce_strtonum(d, 0, 10000, &ms) == -1))
+		set_error(rs, 400, "status must be from 200 to 599, "
+		    "delay_ms from 0 to 10000");
+	else if (sim_hook_echo(&c->hook, rq->query, rq->body.data,
+	    rq->body.len) == -1)
+		set_error(rs, 500, "cannot record the echo");
+	else {
+		set_json(rs, (int)st, json_pack("{s:b}", "received", 1));
+		rs->sleep_ms = ms;
+	}
+	free(v);
+	free(d);
+}
+
+/* GET /__sim/echo */
+static void
+obs_echoes(struct ctx *c, struct req *rq, struct resp *rs)
+{
+	(void)rq;
+	set_json(rs, 200, sim_hook_echoes(&c->hook));
 }
 
 struct route {
@@ -770,6 +880,10 @@ static const struct route ROUTES[] = {
 	{ API_C2S, "GET", 3, { "integration", "leads", NULL }, c2s_lead },
 	{ API_C2S, "POST", 4, { "integration", "leads", NULL,
 	    "create_message" }, c2s_message },
+	{ API_C2S, "POST", 3, { "integration", "leads", "subscribe" },
+	    c2s_hook },
+	{ API_C2S, "POST", 3, { "integration", "leads", "unsubscribe" },
+	    c2s_hook },
 	{ API_DIRETRIX, "GET", 4, { "Consultas", "Pessoa", "Telefone", NULL },
 	    dx_phone },
 	{ API_DIRETRIX, "GET", 4, { "Consultas", "Pessoa", "Email", NULL },
@@ -779,6 +893,14 @@ static const struct route ROUTES[] = {
 	{ API_NONE, "GET", 2, { "__sim", "notes" }, obs_notes },
 	{ API_NONE, "GET", 3, { "__sim", "truth", NULL }, obs_truth },
 	{ API_NONE, "POST", 2, { "__sim", "reset" }, obs_reset },
+	{ API_NONE, "POST", 2, { "__sim", "leads" }, ctl_lead },
+	{ API_NONE, "POST", 4, { "__sim", "leads", NULL, "update" }, ctl_lead },
+	{ API_NONE, "POST", 4, { "__sim", "leads", NULL, "close" }, ctl_lead },
+	{ API_NONE, "GET", 2, { "__sim", "deliveries" }, obs_deliveries },
+	{ API_NONE, "GET", 2, { "__sim", "hooks" }, obs_hooks },
+	{ API_NONE, "POST", 3, { "__sim", "hooks", "reset" }, obs_hooks_reset },
+	{ API_NONE, "POST", 2, { "__sim", "echo" }, obs_echo },
+	{ API_NONE, "GET", 2, { "__sim", "echo" }, obs_echoes },
 };
 
 static int
@@ -1010,6 +1132,8 @@ serve(struct ctx *c, FCGX_Request *fr)
 	apply_fault(c, &rs);
 answer:
 	record(c, &rq, &rs);
+	if (rs.fire_update && rs.status >= 200 && rs.status < 300)
+		sim_hook_defer(&c->hook, rs.lead);
 	serialise(&rs);
 	sleep_ms(rs.sleep_ms);
 	write_resp(fr, &rs);
@@ -1042,21 +1166,39 @@ main(int argc, char *argv[])
 		    strerror(errno));
 		return 1;
 	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "upstream-sim: curl_global_init failed\n");
+		return 1;
+	}
 	if (sim_record_open(&c.rec, c.cfg.record) == -1) {
 		fprintf(stderr, "upstream-sim: %s: %s\n", c.cfg.record,
 		    strerror(errno));
+		curl_global_cleanup();
+		return 1;
+	}
+	if (sim_hook_init(&c.hook, c.cfg.record) == -1) {
+		sim_record_close(&c.rec);
+		curl_global_cleanup();
 		return 1;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "upstream-sim: cannot initialise FastCGI\n");
-		sim_record_close(&c.rec);
-		return 1;
+		goto fail;
 	}
 	while (!fcgi_stop_signal() && FCGX_Accept_r(&fr) >= 0) {
 		serve(&c, &fr);
 		FCGX_Finish_r(&fr);
+		/* Webhooks a request fired, once its answer is sent. */
+		sim_hook_run_deferred(&c.hook);
 	}
 	FCGX_Free(&fr, 1);
+	sim_hook_close(&c.hook);
 	sim_record_close(&c.rec);
+	curl_global_cleanup();
 	return 0;
+fail:
+	sim_hook_close(&c.hook);
+	sim_record_close(&c.rec);
+	curl_global_cleanup();
+	return 1;
 }
