@@ -133,6 +133,62 @@ fail:
 }
 
 /*
+ * A hook configured in C2S's dashboard may send its secret in a header
+ * (the Rust service's X-Webhook-Token, the TS service's
+ * X-Webhook-Secret, a Bearer token) rather than in its URL: a control
+ * route's "auth" asks for that, and the URL's first token value moves
+ * into the header.
+ */
+static const char *const AUTH[] = {
+	"query", "X-Webhook-Token", "X-Webhook-Secret", "Bearer",
+};
+#define AUTH_QUERY	0
+#define AUTH__MAX	((int)(sizeof(AUTH) / sizeof(AUTH[0])))
+
+/*
+ * Split "url" into "*bare" (the URL without its first token parameter)
+ * and "*hdr", the header line carrying that token as "auth" asks.  Both
+ * new strings; returns 0, or -1 on allocation failure.  A URL without a
+ * token gives no header (*hdr NULL).
+ */
+static int
+token_header(const char *url, int auth, char **bare, char **hdr)
+{
+	const char	*t = token_at(url), *v, *cut, *end;
+	struct ce_buf	 b;
+	size_t		 vlen;
+
+	*bare = *hdr = NULL;
+	if (t == NULL || t == url || (t[-1] != '?' && t[-1] != '&'))
+		return (*bare = strdup(url)) != NULL ? 0 : -1;
+	v = t + 6;
+	vlen = strcspn(v, "&#");
+	/* Drop "token=V" with the '&' after it, or the '?' or '&' before. */
+	cut = t;
+	end = v + vlen;
+	if (*end == '&')
+		end++;
+	else
+		cut--;
+	ce_buf_init(&b, strlen(url) + 1);
+	if (ce_buf_append(&b, url, (size_t)(cut - url)) != CE_OK ||
+	    ce_buf_puts(&b, end) != CE_OK ||
+	    (*bare = ce_buf_take(&b)) == NULL)
+		goto fail;
+	ce_buf_init(&b, vlen + 64);
+	if (ce_buf_printf(&b, "%s: %s%.*s", auth == AUTH__MAX - 1 ?
+	    "Authorization" : AUTH[auth], auth == AUTH__MAX - 1 ? "Bearer " :
+	    "", (int)vlen, v) != CE_OK || (*hdr = ce_buf_take(&b)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	ce_buf_free(&b);
+	free(*bare);
+	*bare = NULL;
+	return -1;
+}
+
+/*
  * "text" with every token value of "url" (SECRET_MIN bytes or more)
  * replaced by "***".  Returns a new string, or NULL on allocation
  * failure.
@@ -702,12 +758,12 @@ on_answer(char *p, size_t sz, size_t nmemb, void *arg)
  * ANSWER_MAX bytes in "a", NUL-terminated (NULs made '?').
  */
 static long
-post(struct sim_hook *h, const char *url, const char *body,
+post(struct sim_hook *h, const char *url, int auth, const char *body,
     struct answer *a)
 {
 	struct curl_slist	*hdrs = NULL, *more;
 	char			 err[CURL_ERROR_SIZE];
-	char			*mu = NULL, *me = NULL;
+	char			*mu = NULL, *me = NULL, *bare = NULL, *th = NULL;
 	CURLcode		 cc = CURLE_OK;
 	CURL			*e;
 	long			 code = 0;
@@ -727,8 +783,16 @@ post(struct sim_hook *h, const char *url, const char *body,
 		goto fail;
 	}
 	hdrs = more;
+	if (auth != AUTH_QUERY) {
+		if (token_header(url, auth, &bare, &th) == -1 || (th != NULL &&
+		    (more = curl_slist_append(hdrs, th)) == NULL)) {
+			cc = CURLE_OUT_OF_MEMORY;
+			goto fail;
+		}
+		hdrs = more;
+	}
 #define SET(o, v)	if (cc == CURLE_OK) cc = curl_easy_setopt(e, o, v)
-	SET(CURLOPT_URL, url);
+	SET(CURLOPT_URL, bare != NULL ? bare : url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -762,6 +826,8 @@ out:
 	curl_slist_free_all(hdrs);
 	free(mu);
 	free(me);
+	free(bare);
+	free(th);
 	for (i = 0; i < a->len; i++)
 		if (a->buf[i] == '\0')
 			a->buf[i] = '?';
@@ -777,7 +843,7 @@ out:
  */
 static json_t *
 deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
-    const json_t *targets, const char *when)
+    int auth, const json_t *targets, const char *when)
 {
 	struct sim_lead	 l;
 	struct answer	*a = NULL;
@@ -808,14 +874,14 @@ deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
 		json_decref(ev);
 		if (url == NULL || body == NULL)
 			goto fail;
-		status = post(h, url, body, a);
+		status = post(h, url, auth, body, a);
 		fmt_us(now_us(), done, sizeof(done));
 		if ((masked = mask_url(url)) == NULL ||
 		    (ans = mask_text(url, a->buf)) == NULL)
 			goto fail;
-		rec = json_pack("{s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s}",
+		rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s}",
 		    "lead", l.id, "hook_action", ACTION[act], "shape", SHAPE[s],
-		    "hook_url", masked, "status", (int)status,
+		    "hook_url", masked, "auth", AUTH[auth], "status", (int)status,
 		    "answer", utf8_string(ans), "updated_at", when,
 		    "time", done);
 		if (rec == NULL)
@@ -825,8 +891,9 @@ deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
 			fprintf(stderr, "upstream-sim: cannot append to %s: "
 			    "%s\n", h->dlv, strerror(errno));
 		(void)sim_lines_lock(h->dlv_fd, 0);
-		if (json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O}",
-		    "hook_url", json_object_get(rec, "hook_url"),
+		if (json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
+		    "s:O}", "hook_url", json_object_get(rec, "hook_url"),
+		    "auth", json_object_get(rec, "auth"),
 		    "shape", json_object_get(rec, "shape"),
 		    "status", json_object_get(rec, "status"),
 		    "answer", json_object_get(rec, "answer"))) == -1) {
@@ -882,7 +949,7 @@ sim_hook_control(struct sim_hook *h, const char *lead, enum sim_action act,
 	const json_t	*jid;
 	char		 id[SIM_LEAD_ID_LEN + 1], when[TIME_LEN];
 	size_t		 i;
-	int		 shape = -1, st = 500;
+	int		 shape = -1, auth = AUTH_QUERY, st = 500;
 
 	*answer = NULL;
 	j = len == 0 ? json_object() :
@@ -894,6 +961,12 @@ sim_hook_control(struct sim_hook *h, const char *lead, enum sim_action act,
 	if (body_shape(j, &shape) == -1) {
 		st = control_error(answer, 400,
 		    "shape must be rust, ts or jsonapi");
+		goto out;
+	}
+	if (json_object_get(j, "auth") != NULL &&
+	    (auth = name_index(member(j, "auth"), AUTH, AUTH__MAX)) == -1) {
+		st = control_error(answer, 400, "auth must be query, "
+		    "X-Webhook-Token, X-Webhook-Secret or Bearer");
 		goto out;
 	}
 	jid = lead == NULL ? json_object_get(j, "id") : NULL;
@@ -916,7 +989,7 @@ sim_hook_control(struct sim_hook *h, const char *lead, enum sim_action act,
 			id[i] = (char)tolower((unsigned char)lead[i]);
 	}
 	if (event_begin(h, act, &targets, when, sizeof(when)) == -1 ||
-	    (dl = deliver(h, id, act, shape, targets, when)) == NULL)
+	    (dl = deliver(h, id, act, shape, auth, targets, when)) == NULL)
 		goto out;
 	*answer = json_pack("{s:s, s:o}", "lead_id", id, "deliveries", dl);
 	st = *answer != NULL ? 200 : 500;
@@ -948,8 +1021,8 @@ sim_hook_run_deferred(struct sim_hook *h)
 		return;
 	if (event_begin(h, SIM_A_UPDATE, &targets, when, sizeof(when)) == 0 &&
 	    json_array_size(targets) > 0)
-		json_decref(deliver(h, h->deferred, SIM_A_UPDATE, -1, targets,
-		    when));
+		json_decref(deliver(h, h->deferred, SIM_A_UPDATE, -1,
+		    AUTH_QUERY, targets, when));
 	json_decref(targets);
 	h->deferred[0] = '\0';
 }
