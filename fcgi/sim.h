@@ -129,11 +129,13 @@ int		 sim_company_name(uint32_t, unsigned k, char *, size_t);
 
 /*
  * sim_work.c: the Work API's modules.  Searches that scan persons (mae,
- * cep, cnpj) look at seeds 1 .. SIM_POPULATION only; a list answers at
- * most SIM_LIST_MAX persons.
+ * cep, cnpj) look at seeds 1 .. SIM_POPULATION only and answer at most
+ * SIM_LIST_MAX of them (more than any mother's name has there: 278);
+ * nome answers at most SIM_NAME_MAX homonyms.
  */
 #define SIM_POPULATION		262144u
-#define SIM_LIST_MAX		10
+#define SIM_LIST_MAX		300
+#define SIM_NAME_MAX		10
 void		 sim_titulo_make(uint32_t, char [13]);
 int		 sim_work_answer(const char *modulo, const char *consulta,
 		    json_t **, enum sim_fault *);

@@ -124,7 +124,7 @@ by_name(const char *consulta)
 			goto out;
 	r = (uint32_t)(idx[0] + 32 * idx[1] + 1024 * idx[2] + 32768 * idx[3]);
 	for (s = r == 0 ? 1u << 20 : r; s <= SIM_SEED_MAX &&
-	    json_array_size(arr) < SIM_LIST_MAX; s += 1u << 20)
+	    json_array_size(arr) < SIM_NAME_MAX; s += 1u << 20)
 		if (sim_seed_ordinary(s) && sim_has_dossier(s) &&
 		    add_person(arr, s, -1) == -1)
 			goto fail;
