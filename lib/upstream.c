@@ -641,7 +641,7 @@ parse_work_module(struct ce_ctx *ctx, const struct cx_http_req *r,
 	msg = json_is_array(j) ? j : json_object_get(j, "msg");
 	if (json_is_array(msg) && json_array_size(msg) == 0)
 		u = CE_UP_NOTFOUND;
-	else if (strcmp(c->arg, "cpf") == 0 &&
+	else if (c->arg != NULL && strcmp(c->arg, "cpf") == 0 &&
 	    !json_is_object(json_object_get(j, "DadosBasicos")))
 		u = CE_UP_BADRESP;
 out:
