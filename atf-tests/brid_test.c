@@ -1,6 +1,7 @@
 /*
- * brid_test.c -- Brazilian identifiers: CPF check digits, normalisation
- * of the shapes upstreams send, lead ids, and the masks used in logs.
+ * brid_test.c -- Brazilian identifiers: CPF, CNPJ and título de eleitor
+ * check digits, CEPs, persons' names, normalisation of the shapes
+ * upstreams and people send, lead ids, and the masks used in logs.
  */
 #include <string.h>
 
@@ -172,6 +173,179 @@ ATF_TC_BODY(email_normalize__shapes, tc)
 	}
 }
 
+/* One table of "in" to "out" (NULL: refused) through a normaliser. */
+struct norm_case {
+	const char	*in;
+	const char	*out;
+};
+
+static void
+check_norm(const struct norm_case *tab, size_t n,
+    int (*fn)(const char *, char *))
+{
+	char	 out[64];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		memset(out, 0, sizeof(out));
+		ATF_CHECK_EQ_MSG(fn(tab[i].in, out),
+		    tab[i].out != NULL ? 0 : -1, "'%s' -> '%s'", tab[i].in,
+		    out);
+		if (tab[i].out != NULL)
+			ATF_CHECK_STREQ_MSG(out, tab[i].out, "'%s'", tab[i].in);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(cep_normalize__eight_digits);
+ATF_TC_BODY(cep_normalize__eight_digits, tc)
+{
+	static const struct norm_case tab[] = {
+		{ "01310-100", "01310100" },		/* Av. Paulista */
+		{ "01310100", "01310100" },
+		{ "01.310-100", "01310100" },
+		{ "20040-002", "20040002" },
+		{ "99999-999", "99999999" },
+		{ "0131010", NULL },			/* 7 digits */
+		{ "013101000", NULL },			/* 9 digits */
+		{ "00000-000", NULL },			/* no CEP starts 00 */
+		{ "00999-999", NULL },
+		{ "01310/100", NULL },
+		{ "01310-10a", NULL },
+		{ "", NULL },
+	};
+
+	check_norm(tab, sizeof(tab) / sizeof(tab[0]), ce_cep_normalize);
+}
+
+ATF_TC_WITHOUT_HEAD(cnpj_valid__check_digits);
+ATF_TC_BODY(cnpj_valid__check_digits, tc)
+{
+	static const char *const good[] = {
+		"11222333000181", "00000000000191", "33000167000101",
+		"60701190000104",
+	};
+	static const char *const bad[] = {
+		"11222333000182", "11222333000191", "00000000000000",
+		"11111111111111", "1122233300018", "112223330001810",
+		"1122233300018a", "",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ATF_CHECK_MSG(ce_cnpj_valid(good[i]), "%s refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ATF_CHECK_MSG(!ce_cnpj_valid(bad[i]), "%s accepted", bad[i]);
+}
+
+ATF_TC_WITHOUT_HEAD(cnpj_normalize__shapes);
+ATF_TC_BODY(cnpj_normalize__shapes, tc)
+{
+	static const struct norm_case tab[] = {
+		{ "11.222.333/0001-81", "11222333000181" },
+		{ "11222333000181", "11222333000181" },
+		{ "33.000.167/0001-01", "33000167000101" },
+		{ "11.222.333/0001-80", NULL },		/* check digit */
+		{ "00.000.000/0000-00", NULL },
+		{ "52998224725", NULL },		/* a CPF */
+		{ "11.222.333/0001-81x", NULL },
+		{ "", NULL },
+	};
+
+	check_norm(tab, sizeof(tab) / sizeof(tab[0]), ce_cnpj_normalize);
+}
+
+ATF_TC_WITHOUT_HEAD(titulo_valid__check_digits);
+ATF_TC_BODY(titulo_valid__check_digits, tc)
+{
+	static const char *const good[] = {
+		"102385010671",		/* CE: DV1 7, DV2 1 */
+		"043568700906",		/* GO */
+		"123456770116",		/* SP: remainder 0 becomes 1 */
+		"123456770302",		/* RJ: remainder 0 stays 0 */
+		"123456720108",		/* SP: remainder 10 becomes 0 */
+		"000000012895",		/* UF 28 (abroad) */
+	};
+	static const char *const bad[] = {
+		"102385010672", "102385010661",	/* check digits */
+		"123456770106",		/* SP with a 0 for remainder 0 */
+		"123456772902",		/* UF 29 */
+		"123456770002",		/* UF 00 */
+		"000000000101",		/* sequence all zeros */
+		"10238501067", "1023850106711", "10238501067a", "",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ATF_CHECK_MSG(ce_titulo_valid(good[i]), "%s refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ATF_CHECK_MSG(!ce_titulo_valid(bad[i]), "%s accepted", bad[i]);
+}
+
+ATF_TC_WITHOUT_HEAD(titulo_normalize__shapes);
+ATF_TC_BODY(titulo_normalize__shapes, tc)
+{
+	static const struct norm_case tab[] = {
+		{ "1023 8501 0671", "102385010671" },
+		{ "102385010671", "102385010671" },
+		{ "0435.6870.0906", "043568700906" },
+		{ "1023 8501 0672", NULL },
+		{ "1023x8501 0671", NULL },
+		{ "", NULL },
+	};
+
+	check_norm(tab, sizeof(tab) / sizeof(tab[0]), ce_titulo_normalize);
+}
+
+ATF_TC_WITHOUT_HEAD(person_name__words_and_letters);
+ATF_TC_BODY(person_name__words_and_letters, tc)
+{
+	static const struct norm_case tab[] = {
+		{ "João Antônio Araújo Simões", "JOÃO ANTÔNIO ARAÚJO SIMÕES" },
+		{ "  maria   da  silva ", "MARIA DA SILVA" },
+		{ "Ana\tLima", "ANA LIMA" },
+		{ "Joana D'Ávila", "JOANA D'ÁVILA" },
+		{ "Ana-Luíza Brandão", "ANA-LUÍZA BRANDÃO" },
+		{ "CONCEIÇÃO ROMÃO", "CONCEIÇÃO ROMÃO" },
+		{ "Jo Li", "JO LI" },
+		{ "Madonna", NULL },			/* one word */
+		{ "", NULL },
+		{ "   ", NULL },
+		{ "Ana 2 Lima", NULL },			/* a digit */
+		{ "Ana L. Lima", NULL },		/* a dot */
+		{ "Ana -Lima", NULL },			/* hyphen starts a word */
+		{ "Ana- Lima", NULL },			/* hyphen ends a word */
+		{ "Ana--Maria Lima", NULL },
+		{ "Ana Lima'", NULL },
+		{ "Ana \xc3\x97 Lima", NULL },		/* the sign x */
+		{ "Ana \xc3", NULL },			/* cut UTF-8 */
+		{ "Ana \xe2\x82\xac", NULL },		/* euro sign */
+	};
+	char	 out[256], long_name[200];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		memset(out, 0, sizeof(out));
+		ATF_CHECK_EQ_MSG(ce_person_name_normalize(tab[i].in, out,
+		    sizeof(out)), tab[i].out != NULL ? 0 : -1, "'%s' -> '%s'",
+		    tab[i].in, out);
+		if (tab[i].out != NULL)
+			ATF_CHECK_STREQ_MSG(out, tab[i].out, "'%s'", tab[i].in);
+	}
+	/* CE_NAME_MAX characters pass, one more does not. */
+	memset(long_name, 'a', sizeof(long_name));
+	long_name[1] = ' ';
+	long_name[CE_NAME_MAX] = '\0';
+	ATF_CHECK_EQ(ce_person_name_normalize(long_name, out, sizeof(out)),
+	    0);
+	long_name[CE_NAME_MAX] = 'a';
+	long_name[CE_NAME_MAX + 1] = '\0';
+	ATF_CHECK_EQ(ce_person_name_normalize(long_name, out, sizeof(out)),
+	    -1);
+	/* An output buffer too small is a refusal, never an overflow. */
+	ATF_CHECK_EQ(ce_person_name_normalize("Ana Lima", out, 8), -1);
+	ATF_CHECK_EQ(ce_person_name_normalize("Ana Lima", out, 9), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, cpf_valid__check_digits);
@@ -180,5 +354,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, mask__no_whole_identifier);
 	ATF_TP_ADD_TC(tp, phone_normalize__shapes);
 	ATF_TP_ADD_TC(tp, email_normalize__shapes);
+	ATF_TP_ADD_TC(tp, cep_normalize__eight_digits);
+	ATF_TP_ADD_TC(tp, cnpj_valid__check_digits);
+	ATF_TP_ADD_TC(tp, cnpj_normalize__shapes);
+	ATF_TP_ADD_TC(tp, titulo_valid__check_digits);
+	ATF_TP_ADD_TC(tp, titulo_normalize__shapes);
+	ATF_TP_ADD_TC(tp, person_name__words_and_letters);
 	return atf_no_error();
 }

@@ -462,6 +462,99 @@ ATF_TC_BODY(work_phone__padded_cpf_and_cnpj, tc)
 	ce_ctx_free(ctx);
 }
 
+ATF_TC(work_module__any_module);
+HEAD(work_module__any_module, "the generic Work API call asks any module "
+    "and keeps the body as received; an empty list is not found; an "
+    "unknown module or no consulta is never sent")
+ATF_TC_BODY(work_module__any_module, tc)
+{
+	struct ce_ctx	*ctx = ctx_sim(tc, 5000, 20000);
+	struct ce_call	 c;
+	struct truth	 t;
+	long long	 n0;
+
+	find_lead("normal", &t);
+	ATF_REQUIRE_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "cpf", t.cpf),
+	    CE_UP_OK);
+	ATF_REQUIRE(c.dossier.raw != NULL);
+	ATF_CHECK(strstr(c.dossier.raw, "\"DadosBasicos\"") != NULL);
+	ce_dossier_free(&c.dossier);
+	ATF_REQUIRE_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "nome", t.name),
+	    CE_UP_OK);
+	ATF_REQUIRE(c.dossier.raw != NULL);
+	/* Its homonyms (the first ten), all of that name. */
+	ATF_CHECK(strstr(c.dossier.raw, t.name) != NULL);
+	ce_dossier_free(&c.dossier);
+	/* Nobody there: [] and a 404 inside a 200. */
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "cep", "01310100"),
+	    CE_UP_NOTFOUND);
+	ATF_CHECK(c.dossier.raw == NULL);
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "cnpj",
+	    "11222333000181"), CE_UP_NOTFOUND);
+	ATF_CHECK_EQ(c.api_status, 404);
+	n0 = sim_calls("work");
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "rg", "123"),
+	    CE_UP_INVALID);
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "nome", NULL),
+	    CE_UP_INVALID);
+	ATF_CHECK_EQ(one(ctx, &c, CE_CALL_WORK_MODULE, "nome", ""),
+	    CE_UP_INVALID);
+	ATF_CHECK_EQ(sim_calls("work"), n0);
+	ce_ctx_free(ctx);
+}
+
+ATF_TC(work_module__bodies_classified);
+HEAD(work_module__bodies_classified, "the generic Work API call classifies "
+    "the error-in-200 bodies as the cpf module does, and empty lists as "
+    "not found")
+ATF_TC_BODY(work_module__bodies_classified, tc)
+{
+	static const struct {
+		const char	*module;
+		const char	*body;
+		enum ce_up	 want;
+		long		 api_status;
+	} tab[] = {
+		{ "cep", "[]", CE_UP_NOTFOUND, 0 },
+		{ "cep", "[{\"nome\":\"A B\"}]", CE_UP_OK, 0 },
+		{ "nome", "{\"msg\":[]}", CE_UP_NOTFOUND, 0 },
+		{ "nome", "{\"msg\":[{\"cpf_cnpj\":\"1\"}]}", CE_UP_OK, 0 },
+		{ "cnpj", "{\"status\":200,\"cnpj\":\"1\"}", CE_UP_OK, 0 },
+		{ "cnpj", "{\"status\":404,\"reason\":\"x\"}",
+		    CE_UP_NOTFOUND, 404 },
+		{ "titulo", "{\"status\":\"404\"}", CE_UP_NOTFOUND, 404 },
+		{ "mae", "{\"status\":403,\"reason\":\"x\"}", CE_UP_DOWN,
+		    403 },
+		{ "email", "{\"code\":429,\"message\":\"x\"}", CE_UP_DOWN,
+		    429 },
+		{ "cpf", "{\"status\":200}", CE_UP_BADRESP, 0 },
+		{ "cpf", "{\"status\":200,\"DadosBasicos\":{}}", CE_UP_OK, 0 },
+		{ "cep", "[", CE_UP_BADRESP, 0 },
+		{ "cep", "\"x\"", CE_UP_BADRESP, 0 },
+	};
+	struct ce_ctx	*ctx = ctx_sim(tc, 5000, 20000);
+	struct ce_call	 c;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		c.kind = CE_CALL_WORK_MODULE;
+		c.arg = tab[i].module;
+		c.arg2 = "x";
+		ATF_CHECK_EQ_MSG(ce_upstream_parse(ctx, &c, 200, tab[i].body,
+		    strlen(tab[i].body)), tab[i].want, "%s %s", tab[i].module,
+		    tab[i].body);
+		ATF_CHECK_EQ_MSG(c.api_status, tab[i].api_status, "%s",
+		    tab[i].body);
+		if (tab[i].want == CE_UP_OK)
+			ATF_CHECK_STREQ(c.dossier.raw, tab[i].body);
+		else
+			ATF_CHECK(c.dossier.raw == NULL);
+		ce_dossier_free(&c.dossier);
+	}
+	ce_ctx_free(ctx);
+}
+
 /* ---- faults ---- */
 
 /* The Diretrix phone marker for fault "code" (decimal in digits). */
@@ -712,6 +805,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, work_cpf__dossier);
 	ATF_TP_ADD_TC(tp, work_cpf__not_found_in_200);
 	ATF_TP_ADD_TC(tp, work_phone__padded_cpf_and_cnpj);
+	ATF_TP_ADD_TC(tp, work_module__any_module);
+	ATF_TP_ADD_TC(tp, work_module__bodies_classified);
 	ATF_TP_ADD_TC(tp, faults__classified);
 	ATF_TP_ADD_TC(tp, faults__c2s);
 	ATF_TP_ADD_TC(tp, timeout__bounded);

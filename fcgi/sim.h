@@ -114,6 +114,32 @@ json_t		*sim_diretrix_json(uint32_t, int by_phone);
 json_t		*sim_workphone_json(uint32_t);
 json_t		*sim_dossier_json(uint32_t);
 json_t		*sim_person_json(uint32_t);
+uint64_t	 sim_seedh(uint32_t, const char *salt, unsigned k);
+int		 sim_seed_ordinary(uint32_t);
+void		 sim_fold(const char *, char *, size_t);
+int		 sim_name_index(const char *word, int last);
+void		 sim_mother_name(uint32_t, char *, size_t);
+#define SIM_ADDRESSES_MAX	3
+unsigned	 sim_address_count(uint32_t);
+unsigned	 sim_address_ceps(uint32_t, char [SIM_ADDRESSES_MAX][9]);
+#define SIM_COMPANIES_MAX	3
+unsigned	 sim_company_count(uint32_t);
+void		 sim_cnpj_make(uint32_t, unsigned k, char [15]);
+const char	*sim_company_relation(uint32_t, unsigned k);
+int		 sim_company_name(uint32_t, unsigned k, char *, size_t);
+
+/*
+ * sim_work.c: the Work API's modules.  Searches that scan persons (mae,
+ * cep, cnpj) look at seeds 1 .. SIM_POPULATION only and answer at most
+ * SIM_LIST_MAX of them (more than any mother's name has there: 278);
+ * nome answers at most SIM_NAME_MAX homonyms.
+ */
+#define SIM_POPULATION		262144u
+#define SIM_LIST_MAX		300
+#define SIM_NAME_MAX		10
+void		 sim_titulo_make(uint32_t, char [13]);
+int		 sim_work_answer(const char *modulo, const char *consulta,
+		    json_t **, enum sim_fault *);
 
 /* sim_record.c */
 int		 sim_lines_open(const char *path);

@@ -215,17 +215,45 @@ sub(uint64_t h, const char *salt)
 	return sim_fnv64(b, (size_t)n);
 }
 
-/* A value derived from seed "s" for the purpose "salt", item "k". */
+/* FNV-1a of "h" continued over the decimal digits of "v". */
+static uint64_t
+fnv_dec(uint64_t h, unsigned v)
+{
+	char	 d[10];
+	int	 n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n-- > 0) {
+		h ^= (unsigned char)d[n];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * A value derived from seed "s" for the purpose "salt", item "k": the
+ * FNV-1a of "s/salt/k" in decimal, computed without formatting a string
+ * (the bounded scans of sim_work.c call it a million times).
+ */
 static uint64_t
 seedh(uint32_t s, const char *salt, unsigned k)
 {
-	char	 b[96];
-	int	 n;
+	uint64_t	 h = fnv_dec(0xcbf29ce484222325ULL, s);
 
-	n = snprintf(b, sizeof(b), "%u/%s/%u", s, salt, k);
-	if (n < 0 || (size_t)n >= sizeof(b))
-		n = 0;
-	return sim_fnv64(b, (size_t)n);
+	h = (h ^ '/') * 0x100000001b3ULL;
+	for (; *salt != '\0'; salt++)
+		h = (h ^ (unsigned char)*salt) * 0x100000001b3ULL;
+	h = (h ^ '/') * 0x100000001b3ULL;
+	return fnv_dec(h, k);
+}
+
+uint64_t
+sim_seedh(uint32_t s, const char *salt, unsigned k)
+{
+	return seedh(s, salt, k);
 }
 
 /* Write "v" as exactly "w" decimal digits (the low ones) at "dst". */
@@ -284,6 +312,12 @@ seed_marker(uint32_t s, enum sim_target *t, enum sim_fault *c)
 	return 0;
 }
 
+int
+sim_seed_ordinary(uint32_t s)
+{
+	return seed_ordinary(s);
+}
+
 static int
 seed_known(uint32_t s)
 {
@@ -334,8 +368,8 @@ upcase(const char *src, char *dst, size_t sz)
 }
 
 /* Copy "src" to "dst" lowercase and accent-free (for e-mails). */
-static void
-fold(const char *src, char *dst, size_t sz)
+void
+sim_fold(const char *src, char *dst, size_t sz)
 {
 	const unsigned char	*s = (const unsigned char *)src;
 	size_t			 i = 0;
@@ -385,8 +419,8 @@ cpf_make(uint32_t s, char out[12])
 }
 
 /* CNPJ number "k" of seed "s": 8 digits, branch 0001, check digits. */
-static void
-cnpj_make(uint32_t s, unsigned k, char out[15])
+void
+sim_cnpj_make(uint32_t s, unsigned k, char out[15])
 {
 	static const int w1[12] = { 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2 };
 	static const int w2[13] = { 6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2 };
@@ -429,8 +463,8 @@ email_local(uint32_t s, char *dst, size_t sz)
 	char	 f[32], l[32];
 	int	 n;
 
-	fold(FIRST[s % 32].name, f, sizeof(f));
-	fold(LAST[(s / 32768) % 32], l, sizeof(l));
+	sim_fold(FIRST[s % 32].name, f, sizeof(f));
+	sim_fold(LAST[(s / 32768) % 32], l, sizeof(l));
 	n = snprintf(dst, sz, "%s.%s", f, l);
 	if (n < 0 || (size_t)n >= sz)
 		dst[0] = '\0';
@@ -585,7 +619,7 @@ sim_email_lookup(const char *email, enum sim_target *t, enum sim_fault *c)
 	*c = SIM_F_NONE;
 	if (strlen(email) >= sizeof(e))
 		return 0;
-	fold(email, e, sizeof(e));
+	sim_fold(email, e, sizeof(e));
 	if (strlen(e) != strlen(email))
 		return 0;	/* had non-ASCII bytes */
 	if (sim_fault_email(e, t, c) == 0) {
@@ -735,9 +769,9 @@ abbreviate(uint32_t s, char *dst, size_t sz)
 	char	 f[32], l1[32], l2[32], tmp[128];
 	int	 n;
 
-	fold(FIRST[s % 32].name, f, sizeof(f));
-	fold(LAST[(s / 1024) % 32], l1, sizeof(l1));
-	fold(LAST[(s / 32768) % 32], l2, sizeof(l2));
+	sim_fold(FIRST[s % 32].name, f, sizeof(f));
+	sim_fold(LAST[(s / 1024) % 32], l1, sizeof(l1));
+	sim_fold(LAST[(s / 32768) % 32], l2, sizeof(l2));
 	n = snprintf(tmp, sizeof(tmp), "%c. %s %s", f[0], l1, l2);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		tmp[0] = '\0';
@@ -1033,18 +1067,29 @@ sim_diretrix_json(uint32_t s, int by_phone)
 	return json_pack("[o]", candidate(&p));
 }
 
+/* The razão social of company "k" of seed "s", in capitals: 0 or -1. */
+int
+sim_company_name(uint32_t s, unsigned k, char *dst, size_t sz)
+{
+	char	 tmp[128];
+	int	 n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s %s LTDA", LAST[(s / 1024) % 32],
+	    BUSINESS[seedh(s, "business", k) % NELEM(BUSINESS)]);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -1;
+	upcase(tmp, dst, sz);
+	return 0;
+}
+
 static json_t *
 company(uint32_t s)
 {
-	char	 cnpj[15], name[128], tmp[128];
-	int	 n;
+	char	 cnpj[15], name[128];
 
-	cnpj_make(s, 0, cnpj);
-	n = snprintf(tmp, sizeof(tmp), "%s %s LTDA", LAST[(s / 1024) % 32],
-	    BUSINESS[seedh(s, "business", 0) % NELEM(BUSINESS)]);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
+	sim_cnpj_make(s, 0, cnpj);
+	if (sim_company_name(s, 0, name, sizeof(name)) == -1)
 		return NULL;
-	upcase(tmp, name, sizeof(name));
 	return json_pack("{s:s, s:s}", "cpf_cnpj", cnpj, "nome", name);
 }
 
@@ -1094,11 +1139,35 @@ relative(uint32_t s, const char *salt, int female, const char *last,
 	upcase(tmp, dst, sz);
 }
 
+void
+sim_mother_name(uint32_t s, char *dst, size_t sz)
+{
+	relative(s, "mother", 1, LAST[(s / 1024) % 32], dst, sz);
+}
+
+/*
+ * The index of "word" (lowercase, accent-free, as sim_fold() writes it)
+ * in the first names ("last" 0) or the surnames ("last" 1), or -1.
+ */
+int
+sim_name_index(const char *word, int last)
+{
+	char	 f[32];
+	size_t	 i;
+
+	for (i = 0; i < 32; i++) {
+		sim_fold(last ? LAST[i] : FIRST[i].name, f, sizeof(f));
+		if (strcmp(f, word) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 static json_t *
 dossier_basic(const struct sim_person *p)
 {
 	uint32_t	 s = p->seed;
-	char		 birth[16], mae[128], pai[128];
+	char		 birth[16], mae[128], pai[128], titulo[13];
 	int		 n;
 
 	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
@@ -1107,13 +1176,15 @@ dossier_basic(const struct sim_person *p)
 	    (unsigned)(1950 + seedh(s, "birth", 2) % 55));
 	if (n < 0 || (size_t)n >= sizeof(birth))
 		return NULL;
-	relative(s, "mother", 1, LAST[(s / 1024) % 32], mae, sizeof(mae));
+	sim_mother_name(s, mae, sizeof(mae));
 	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	sim_titulo_make(s, titulo);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
 	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
 	    "nomeMae", mae, "nomePai", pai,
-	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)]);
+	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)],
+	    "tituloEleitor", titulo);
 }
 
 static json_t *
@@ -1152,8 +1223,8 @@ dossier_emails(const struct sim_person *p)
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
-	fold(FIRST[p->seed % 32].name, f, sizeof(f));
-	fold(LAST[(p->seed / 1024) % 32], l, sizeof(l));
+	sim_fold(FIRST[p->seed % 32].name, f, sizeof(f));
+	sim_fold(LAST[(p->seed / 1024) % 32], l, sizeof(l));
 	for (i = 0; i < count; i++) {
 		if (i == 0)
 			n = snprintf(e, sizeof(e), "%s", p->email);
@@ -1212,6 +1283,45 @@ fail:
 	return NULL;
 }
 
+unsigned
+sim_address_count(uint32_t s)
+{
+	return 1 + (unsigned)(seedh(s, "addresses", 0) % SIM_ADDRESSES_MAX);
+}
+
+/*
+ * The city of address "i" (hash "x") of a person whose phone has DDD
+ * DDD[d]: the first address is in the phone's city.
+ */
+static const struct city *
+address_city(int d, unsigned i, uint64_t x)
+{
+	return &CITY[i == 0 && d >= 0 ? (unsigned)d : x % NELEM(CITY)];
+}
+
+static void
+address_cep(const struct city *c, uint64_t x, char cep[9])
+{
+	put_digits(cep, c->cep + (x / 23) % c->span, 8);
+	cep[8] = '\0';
+}
+
+/* The CEPs of the addresses of seed "s", in dossier order; how many. */
+unsigned
+sim_address_ceps(uint32_t s, char ceps[SIM_ADDRESSES_MAX][9])
+{
+	/* A marker person's phone has DDD 11, DDD[0]. */
+	int		 d = seed_ordinary(s) ? (int)((s - 1) / PHONE_BLOCK) : 0;
+	unsigned	 i, n = sim_address_count(s);
+	uint64_t	 x;
+
+	for (i = 0; i < n; i++) {
+		x = seedh(s, "address", i);
+		address_cep(address_city(d, i, x), x, ceps[i]);
+	}
+	return n;
+}
+
 static json_t *
 dossier_addresses(const struct sim_person *p)
 {
@@ -1225,11 +1335,11 @@ dossier_addresses(const struct sim_person *p)
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
-	count = 1 + (unsigned)(seedh(p->seed, "addresses", 0) % 3);
+	count = sim_address_count(p->seed);
 	d = ddd_index(p->phone);
 	for (i = 0; i < count; i++) {
 		x = seedh(p->seed, "address", i);
-		c = &CITY[i == 0 && d >= 0 ? (unsigned)d : x % NELEM(CITY)];
+		c = address_city(d, i, x);
 		st = &STREET[(x / 11) % NELEM(STREET)];
 		n = snprintf(num, sizeof(num), "%u",
 		    (unsigned)(1 + (x / 13) % 3999));
@@ -1250,8 +1360,7 @@ dossier_addresses(const struct sim_person *p)
 		}
 		if (n < 0 || (size_t)n >= sizeof(comp))
 			goto fail;
-		put_digits(cep, c->cep + (x / 23) % c->span, 8);
-		cep[8] = '\0';
+		address_cep(c, x, cep);
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
 		    "s:s, s:s, s:s, s:s, s:s}", "tipoLogradouro", st->type,
 		    "logradouro", st->name, "logradouroNumero", num,
@@ -1266,23 +1375,38 @@ fail:
 	return NULL;
 }
 
+/* How many companies seed "s" has (CNPJs sim_cnpj_make(s, 0 ..)). */
+unsigned
+sim_company_count(uint32_t s)
+{
+	unsigned	 count = (unsigned)(seedh(s, "companies", 0) %
+	    (SIM_COMPANIES_MAX + 1));
+
+	/* The CNPJ of the phone module comes first for padded persons. */
+	return is_padded(s) && count == 0 ? 1 : count;
+}
+
+/* The person's relation to company "k" of seed "s". */
+const char *
+sim_company_relation(uint32_t s, unsigned k)
+{
+	return RELATION[seedh(s, "relation", k) % NELEM(RELATION)];
+}
+
 static json_t *
 dossier_companies(uint32_t s)
 {
 	json_t		*arr;
 	char		 cnpj[15];
-	unsigned	 i, count = (unsigned)(seedh(s, "companies", 0) % 4);
+	unsigned	 i, count = sim_company_count(s);
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
-	/* The CNPJ of the phone module comes first for padded persons. */
-	if (is_padded(s) && count == 0)
-		count = 1;
 	for (i = 0; i < count; i++) {
-		cnpj_make(s, i, cnpj);
+		sim_cnpj_make(s, i, cnpj);
 		if (json_array_append_new(arr, json_pack("{s:s, s:s}",
 		    "cnpj", cnpj, "relacao",
-		    RELATION[seedh(s, "relation", i) % NELEM(RELATION)])) == -1) {
+		    sim_company_relation(s, i))) == -1) {
 			json_decref(arr);
 			return NULL;
 		}

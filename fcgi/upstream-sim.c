@@ -664,14 +664,12 @@ dx_email(struct ctx *c, struct req *rq, struct resp *rs)
 	dx_answer(rs, s, t, f, 0);
 }
 
-/* GET /api?token=T&modulo=cpf|phone&consulta=X */
+/* GET /api?token=T&modulo=M&consulta=X (sim_work.c answers) */
 static void
 work_api(struct ctx *c, struct req *rq, struct resp *rs)
 {
-	enum sim_target	 t;
-	enum sim_fault	 f;
 	char		*modulo = NULL, *consulta = NULL;
-	uint32_t	 s;
+	json_t		*j;
 
 	(void)c;
 	if (query_get(rq->query, "modulo", &modulo) == -1 ||
@@ -679,21 +677,9 @@ work_api(struct ctx *c, struct req *rq, struct resp *rs)
 		set_json(rs, 500, NULL);
 		goto out;
 	}
-	if (modulo != NULL && strcmp(modulo, "cpf") == 0) {
-		s = consulta != NULL ? sim_cpf_lookup(consulta, &t, &f) : 0;
-		if (s != 0 && t == SIM_T_0A)
-			rs->fault = f;
-		if (s != 0 && sim_has_dossier(s))
-			set_json(rs, 200, sim_dossier_json(s));
-		else
-			set_json(rs, 200, json_pack("{s:i, s:s}", "status",
-			    404, "reason", "Document not found."));
-	} else if (modulo != NULL && strcmp(modulo, "phone") == 0) {
-		s = consulta != NULL ? sim_phone_lookup(consulta, &t, &f) : 0;
-		if (s != 0 && t == SIM_T_D1)
-			rs->fault = f;
-		set_json(rs, 200, sim_workphone_json(s));
-	} else
+	if (sim_work_answer(modulo, consulta, &j, &rs->fault) == 0)
+		set_json(rs, 200, j);
+	else
 		set_json(rs, 200, json_pack("{s:i, s:s}", "status", 400,
 		    "reason", "Módulo inválido"));
 out:

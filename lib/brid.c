@@ -1,11 +1,47 @@
 /*
- * brid.c -- Brazilian identifiers: CPF check digits and normalisation,
- * and the masks that keep CPFs, phones and e-mails out of logs
- * ("***.***.***-09", "***4321", "j***@gmail.com").
+ * brid.c -- Brazilian identifiers: CPF, CNPJ and título de eleitor check
+ * digits, CEPs, phones, e-mails and persons' names, each normalised from
+ * the shapes people and upstreams write them in; and the masks that keep
+ * CPFs, phones and e-mails out of logs ("***.***.***-09", "***4321",
+ * "j***@gmail.com").  Pure functions: no state, no allocation.
  */
 #include <string.h>
 
 #include "c2s-enrich.h"
+
+/*
+ * Copy the digits of "in" into "d" (of "sz" bytes, NUL-terminated),
+ * skipping the separators in "seps".  Returns how many digits, or -1 for
+ * any other character or more digits than "d" holds.
+ */
+static int
+digits_of(const char *in, const char *seps, char *d, size_t sz)
+{
+	size_t	 n = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in >= '0' && *in <= '9') {
+			if (n >= sz - 1)
+				return -1;
+			d[n++] = *in;
+		} else if (strchr(seps, *in) == NULL)
+			return -1;
+	}
+	d[n] = '\0';
+	return (int)n;
+}
+
+/* Are the "n" characters of "d" all the same? */
+static int
+all_same(const char *d, size_t n)
+{
+	size_t	 i;
+
+	for (i = 1; i < n; i++)
+		if (d[i] != d[0])
+			return 0;
+	return 1;
+}
 
 /* Is "d" eleven digits with valid CPF check digits (and not all equal)? */
 int
@@ -42,18 +78,10 @@ int
 ce_cpf_normalize(const char *in, char *out)
 {
 	char	 d[16];
-	size_t	 n = 0;
+	int	 n;
 
-	for (; *in != '\0'; in++) {
-		if (*in >= '0' && *in <= '9') {
-			if (n >= sizeof(d) - 1)
-				return -1;
-			d[n++] = *in;
-		} else if (*in != '.' && *in != '-' && *in != '/' &&
-		    *in != ' ')
-			return -1;
-	}
-	d[n] = '\0';
+	if ((n = digits_of(in, ".-/ ", d, sizeof(d))) == -1)
+		return -1;
 	if (n == 14) {
 		if (strncmp(d, "000", 3) != 0 || !ce_cpf_valid(d + 3))
 			return -2;
@@ -163,18 +191,12 @@ int
 ce_phone_normalize(const char *in, char *out)
 {
 	char	 d[24];
-	size_t	 n = 0;
-	int	 ddd;
+	size_t	 n;
+	int	 ddd, rc;
 
-	for (; *in != '\0'; in++) {
-		if (*in >= '0' && *in <= '9') {
-			if (n >= sizeof(d) - 1)
-				return -1;
-			d[n++] = *in;
-		} else if (strchr(" +-().\t", *in) == NULL)
-			return -1;
-	}
-	d[n] = '\0';
+	if ((rc = digits_of(in, " +-().\t", d, sizeof(d))) == -1)
+		return -1;
+	n = (size_t)rc;
 	if ((n == 12 || n == 13) && strncmp(d, "55", 2) == 0) {
 		memmove(d, d + 2, n - 1);
 		n -= 2;
@@ -271,5 +293,206 @@ ce_email_normalize(const char *in, char *out, size_t sz)
 	if (p == at && at - e >= 3)
 		return -1;
 	memcpy(out, e, n + 1);
+	return 0;
+}
+
+/*
+ * Normalise a CEP ("01310-100", "01.310-100", "01310100") into its 8
+ * digits in "out" (at least 9 bytes).  Returns 0, or -1 when it is not
+ * 8 digits from 01000-000 up (no CEP starts with 00).
+ */
+int
+ce_cep_normalize(const char *in, char *out)
+{
+	char	 d[12];
+
+	if (digits_of(in, ".- ", d, sizeof(d)) != 8 ||
+	    (d[0] == '0' && d[1] == '0'))
+		return -1;
+	memcpy(out, d, 9);
+	return 0;
+}
+
+/* A CNPJ check digit over the "n" digits of "d" (weights 2..9, cycling). */
+static int
+cnpj_dv(const char *d, int n)
+{
+	int	 i, w = 2, sum = 0;
+
+	for (i = n - 1; i >= 0; i--) {
+		sum += (d[i] - '0') * w;
+		w = w == 9 ? 2 : w + 1;
+	}
+	return sum % 11 < 2 ? 0 : 11 - sum % 11;
+}
+
+/* Is "d" fourteen digits with valid CNPJ check digits (not all equal)? */
+int
+ce_cnpj_valid(const char *d)
+{
+	int	 i;
+
+	for (i = 0; i < 14; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+	return d[14] == '\0' && !all_same(d, 14) &&
+	    cnpj_dv(d, 12) == d[12] - '0' && cnpj_dv(d, 13) == d[13] - '0';
+}
+
+/*
+ * Normalise a CNPJ ("11.222.333/0001-81" or 14 digits) into 14 digits
+ * in "out" (at least 15 bytes).  Returns 0, or -1 when it is not a CNPJ
+ * with valid check digits.
+ */
+int
+ce_cnpj_normalize(const char *in, char *out)
+{
+	char	 d[16];
+
+	if (digits_of(in, "./- ", d, sizeof(d)) != 14 || !ce_cnpj_valid(d))
+		return -1;
+	memcpy(out, d, 15);
+	return 0;
+}
+
+/*
+ * A título de eleitor's check digit from its weighted sum and UF code:
+ * the sum mod 11, where 10 counts as 0 and, for SP (01) and MG (02), a
+ * remainder of 0 as 1 (a 10 made 0 stays 0).
+ */
+static int
+titulo_dv(int sum, int uf)
+{
+	int	 r = sum % 11;
+
+	if (r == 10)
+		return 0;
+	if (r == 0 && (uf == 1 || uf == 2))
+		return 1;
+	return r;
+}
+
+/*
+ * Is "d" a título de eleitor: 12 digits, an 8-digit sequence (not all
+ * zeros), a UF code from 01 to 28, and two check digits: DV1 over the
+ * sequence with weights 2..9, DV2 over the UF code's digits and DV1 with
+ * weights 7, 8, 9?
+ */
+int
+ce_titulo_valid(const char *d)
+{
+	int	 i, sum, uf, dv1;
+
+	for (i = 0; i < 12; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+	if (d[12] != '\0' || strncmp(d, "00000000", 8) == 0)
+		return 0;
+	uf = (d[8] - '0') * 10 + (d[9] - '0');
+	if (uf < 1 || uf > 28)
+		return 0;
+	for (sum = 0, i = 0; i < 8; i++)
+		sum += (d[i] - '0') * (i + 2);
+	dv1 = titulo_dv(sum, uf);
+	if (dv1 != d[10] - '0')
+		return 0;
+	sum = (d[8] - '0') * 7 + (d[9] - '0') * 8 + dv1 * 9;
+	return titulo_dv(sum, uf) == d[11] - '0';
+}
+
+/*
+ * Normalise a título de eleitor ("1023 8501 0671", dots or hyphens also
+ * skipped) into 12 digits in "out" (at least 13 bytes).  Returns 0, or -1
+ * when ce_titulo_valid() refuses it.
+ */
+int
+ce_titulo_normalize(const char *in, char *out)
+{
+	char	 d[16];
+
+	if (digits_of(in, " .-/", d, sizeof(d)) != 12 || !ce_titulo_valid(d))
+		return -1;
+	memcpy(out, d, 13);
+	return 0;
+}
+
+/*
+ * The length of the letter at "s" (1 for A-Z a-z, 2 for a Latin-1 letter
+ * in UTF-8, "À" to "ÿ" but "×" and "÷"), written in capitals into "up";
+ * 0 when "s" does not start with a letter.
+ */
+static int
+name_letter(const unsigned char *s, char up[2])
+{
+	if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) {
+		up[0] = (char)(*s >= 'a' ? *s - 'a' + 'A' : *s);
+		return 1;
+	}
+	if (*s == 0xc3 && s[1] >= 0x80 && s[1] <= 0xbf && s[1] != 0x97 &&
+	    s[1] != 0xb7) {
+		up[0] = (char)0xc3;
+		/* à..þ (but ÷) to À..Þ; ß and ÿ have no capital here. */
+		up[1] = (char)(s[1] >= 0xa0 && s[1] <= 0xbe ? s[1] - 0x20 :
+		    s[1]);
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Normalise a person's name as the registries search it: in capitals,
+ * words separated by one space, spaces around it trimmed.  A word is
+ * letters (accented Latin-1 letters included), and may join letters with
+ * an apostrophe or a hyphen ("D'ÁVILA", "ANA-LUÍZA").  The result must
+ * have at least two words and 2 to CE_NAME_MAX characters.  Writes it to
+ * "out" of "sz" bytes; returns 0, or -1 when "in" is not such a name or
+ * does not fit.
+ */
+int
+ce_person_name_normalize(const char *in, char *out, size_t sz)
+{
+	const unsigned char	*s = (const unsigned char *)in;
+	size_t			 n = 0, chars = 0, words = 0;
+	char			 up[2];
+	int			 len, in_word = 0, joiner = 0;
+
+	if (sz == 0)
+		return -1;
+	for (; *s != '\0'; s += len) {
+		len = 1;
+		if (*s == ' ' || *s == '\t') {
+			if (joiner)
+				return -1;	/* "ANA- MARIA" */
+			in_word = 0;
+			continue;
+		}
+		if (*s == '\'' || *s == '-') {
+			if (!in_word || joiner)
+				return -1;
+			joiner = 1;
+			up[0] = (char)*s;
+		} else if ((len = name_letter(s, up)) > 0) {
+			if (!in_word) {
+				if (words > 0) {
+					if (n + 1 >= sz)
+						return -1;
+					out[n++] = ' ';
+					chars++;
+				}
+				words++;
+				in_word = 1;
+			}
+			joiner = 0;
+		} else
+			return -1;
+		if (n + (size_t)len >= sz)
+			return -1;
+		memcpy(out + n, up, (size_t)len);
+		n += (size_t)len;
+		chars++;
+	}
+	out[n] = '\0';
+	if (joiner || words < 2 || chars < 2 || chars > CE_NAME_MAX)
+		return -1;
 	return 0;
 }

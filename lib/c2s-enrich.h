@@ -243,6 +243,13 @@ int		 ce_lead_id_norm(const char *, char *);
 int		 ce_ddd_valid(int);
 int		 ce_phone_normalize(const char *, char *);
 int		 ce_email_normalize(const char *, char *, size_t);
+int		 ce_cep_normalize(const char *, char *);
+int		 ce_cnpj_valid(const char *);
+int		 ce_cnpj_normalize(const char *, char *);
+int		 ce_titulo_valid(const char *);
+int		 ce_titulo_normalize(const char *, char *);
+#define CE_NAME_MAX	120	/* characters of a person's name searched */
+int		 ce_person_name_normalize(const char *, char *, size_t);
 
 /* name.c: a lead's name against a provider's. */
 void		 ce_name_fold(const char *, char *, size_t);
@@ -352,6 +359,8 @@ enum ce_call_kind {
 	CE_CALL_C2S_LIST,	/* arg: how many (1-50) -> list, newest first */
 	CE_CALL_C2S_HOOK,	/* arg: {"hook_url","hook_action"}, arg2:
 				   "subscribe" or "unsubscribe" -> answer */
+	CE_CALL_WORK_MODULE,	/* arg: Work API module, arg2: consulta ->
+				   dossier.raw (the body as received) */
 	CE_CALL__MAX
 };
 

@@ -1,12 +1,15 @@
 /*
  * h_work.c -- GET /api/v1/work/modules/{module}?documento=: the Work API
- * proxy, for an allow-list of modules ("cpf": a person's dossier,
- * "phone": the CPFs behind a phone; "all" picks one of them from the
- * documento's shape).  The documento is validated before anything is
- * paid for; answers are cached in the process for WORK_PROXY_TTL, under
- * keys of the proxy's own (the pipeline's entries may hold a dossier
- * stored days ago, which the proxy must not pass off as fresh); the Work
- * API's error-in-200 bodies become real statuses and are never cached.
+ * proxy, for the modules the Rust service proxied: "cpf" (a person's
+ * dossier; "all" is the same), "tel" (alias "phone": the CPFs behind a
+ * phone), "nome" and "mae" (persons by name, by mother's name), "email",
+ * "cep" (the people at an address), "cnpj" (a company and its sócios) and
+ * "titulo" (a voter's registration).  The documento is validated for its
+ * module before anything is paid for; answers are cached in the process
+ * for WORK_PROXY_TTL, under keys of the proxy's own (the pipeline's
+ * entries may hold a dossier stored days ago, which the proxy must not
+ * pass off as fresh); the Work API's error-in-200 bodies become real
+ * statuses and are never cached.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +18,52 @@
 #include "extern.h"
 
 #define PREFIX	"/api/v1/work/modules/"
+#define MODULES	"all, cpf, tel, phone, nome, email, mae, cep, cnpj, titulo"
+
+/* How a module's documento is validated and normalised. */
+enum doc_kind {
+	DOC_CPF,
+	DOC_PHONE,
+	DOC_EMAIL,
+	DOC_NAME,
+	DOC_CEP,
+	DOC_CNPJ,
+	DOC_TITULO
+};
+
+/*
+ * The modules: as asked in the path, as named in the answer, as the Work
+ * API spells it (also the cache key's), and the documento's rule.
+ */
+static const struct module {
+	const char	*path;
+	const char	*answer;
+	const char	*work;
+	enum doc_kind	 doc;
+	const char	*rule;		/* the 400's message */
+} modules[] = {
+	{ "cpf", "cpf", "cpf", DOC_CPF, "documento is not a valid CPF "
+	    "(11 digits with check digits)" },
+	{ "all", "cpf", "cpf", DOC_CPF, "documento is not a valid CPF "
+	    "(11 digits with check digits); all is the cpf module" },
+	{ "tel", "tel", "phone", DOC_PHONE, "documento is not a valid "
+	    "Brazilian phone (DDD and number, 10 or 11 digits)" },
+	{ "phone", "phone", "phone", DOC_PHONE, "documento is not a valid "
+	    "Brazilian phone (DDD and number, 10 or 11 digits)" },
+	{ "nome", "nome", "nome", DOC_NAME, "nome must be 2 to 120 letters, "
+	    "spaces, apostrophes and hyphens, at least two words" },
+	{ "mae", "mae", "mae", DOC_NAME, "the mother's name must be 2 to 120 "
+	    "letters, spaces, apostrophes and hyphens, at least two words" },
+	{ "email", "email", "email", DOC_EMAIL, "documento is not a valid "
+	    "e-mail address" },
+	{ "cep", "cep", "cep", DOC_CEP, "documento must be a CEP of 8 digits "
+	    "(01310-100)" },
+	{ "cnpj", "cnpj", "cnpj", DOC_CNPJ, "documento is not a valid CNPJ "
+	    "(14 digits with check digits)" },
+	{ "titulo", "titulo", "titulo", DOC_TITULO, "documento is not a valid "
+	    "título de eleitor (12 digits: sequence, UF code 01 to 28, check "
+	    "digits)" },
+};
 
 /* The answer of a failed call, as a status and a code. */
 static enum ce_err
@@ -41,21 +90,63 @@ failed(struct ce_resp *resp, const struct ce_call *c)
 	return cx_refuse(resp, CE_EUPSTREAM, NULL, "the Work API failed");
 }
 
+/* Validate "doc" for module "m" into "norm" of "sz" bytes: 0 or -1. */
+static int
+normalise(const struct module *m, const char *doc, char *norm, size_t sz)
+{
+	switch (m->doc) {
+	case DOC_CPF:
+		return ce_cpf_normalize(doc, norm) == 0 ? 0 : -1;
+	case DOC_PHONE:
+		return ce_phone_normalize(doc, norm);
+	case DOC_EMAIL:
+		return ce_email_normalize(doc, norm, sz);
+	case DOC_NAME:
+		return ce_person_name_normalize(doc, norm, sz);
+	case DOC_CEP:
+		return ce_cep_normalize(doc, norm);
+	case DOC_CNPJ:
+		return ce_cnpj_normalize(doc, norm);
+	case DOC_TITULO:
+		return ce_titulo_normalize(doc, norm);
+	}
+	return -1;
+}
+
+/* {"module":..,"documento":..,"cached":..,"data":..} */
+static enum ce_err
+answer(struct ce_resp *resp, const struct module *m, const char *norm,
+    int cached, const char *data)
+{
+	enum ce_err	 er;
+
+	if ((er = ce_buf_printf(resp->body, "{\"module\":\"%s\","
+	    "\"documento\":", m->answer)) != CE_OK ||
+	    (er = ce_buf_json_str(resp->body, norm, strlen(norm))) != CE_OK)
+		return er;
+	return ce_buf_printf(resp->body, ",\"cached\":%s,\"data\":%s}\n",
+	    cached ? "true" : "false", data);
+}
+
 enum ce_err
 cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?'), *hit;
-	struct ce_call	 c;
-	char		 module[16], doc[64], norm[16], key[48];
-	int		 is_cpf, r;
-	enum ce_err	 er;
+	const char		*q = strchr(req->uri, '?'), *hit;
+	const struct module	*m = NULL;
+	struct ce_call		 c;
+	char			 name[16], doc[512], norm[256], key[300];
+	size_t			 i;
+	int			 r;
+	enum ce_err		 er;
 
-	if (cx_path_tail(req, PREFIX, module, sizeof(module)) == NULL ||
-	    (strcmp(module, "all") != 0 && strcmp(module, "cpf") != 0 &&
-	    strcmp(module, "phone") != 0))
+	if (cx_path_tail(req, PREFIX, name, sizeof(name)) != NULL)
+		for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+			if (strcmp(name, modules[i].path) == 0)
+				m = &modules[i];
+	if (m == NULL)
 		return cx_refuse(resp, CE_ENOTFOUND, "unknown_module", "module "
-		    "must be one of all, cpf, phone");
+		    "must be one of " MODULES);
 	r = ce_query_get(q != NULL ? q + 1 : NULL, "documento", doc,
 	    sizeof(doc));
 	if (r == -1)
@@ -63,36 +154,27 @@ cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
 		    "malformed documento");
 	if (r == 0 || doc[0] == '\0')
 		return cx_refuse(resp, CE_EINPUT, "missing_documento",
-		    "give the documento (a CPF or a phone) to look up");
-	/* "all": a valid CPF is a CPF, else it must be a phone. */
-	is_cpf = strcmp(module, "phone") != 0 &&
-	    ce_cpf_normalize(doc, norm) == 0;
-	if (!is_cpf && (strcmp(module, "cpf") == 0 ||
-	    ce_phone_normalize(doc, norm) != 0))
-		return cx_refuse(resp, CE_EINPUT, "invalid_documento",
-		    strcmp(module, "cpf") == 0 ? "documento is not a valid "
-		    "CPF" : strcmp(module, "phone") == 0 ? "documento is not "
-		    "a valid phone" : "documento is neither a CPF nor a phone");
-	ce_strlcpy(module, is_cpf ? "cpf" : "phone", sizeof(module));
+		    "give the documento to look up");
+	if (normalise(m, doc, norm, sizeof(norm)) != 0)
+		return cx_refuse(resp, CE_EINPUT, "invalid_documento", m->rule);
 
-	snprintf(key, sizeof(key), "proxy_%s:%s", module, norm);
+	if (snprintf(key, sizeof(key), "proxy_%s:%s", m->work, norm) >=
+	    (int)sizeof(key))
+		return cx_refuse(resp, CE_EINPUT, "invalid_documento", m->rule);
 	if ((hit = cx_cache_get(ctx, key)) != NULL)
-		return ce_buf_printf(resp->body, "{\"module\":\"%s\","
-		    "\"documento\":\"%s\",\"cached\":true,\"data\":%s}\n",
-		    module, norm, hit);
+		return answer(resp, m, norm, 1, hit);
 
 	memset(&c, 0, sizeof(c));
-	c.kind = is_cpf ? CE_CALL_WORK_CPF : CE_CALL_WORK_PHONE;
-	c.arg = norm;
+	c.kind = CE_CALL_WORK_MODULE;
+	c.arg = m->work;
+	c.arg2 = norm;
 	ce_upstream_run(ctx, &c, 1, ce_deadline(ctx));
 	if (c.res != CE_UP_OK || c.dossier.raw == NULL)
 		er = failed(resp, &c);
 	else {
 		cx_cache_put(ctx, key, c.dossier.raw,
 		    ctx->cfg.work_proxy_ttl_ms);
-		er = ce_buf_printf(resp->body, "{\"module\":\"%s\","
-		    "\"documento\":\"%s\",\"cached\":false,\"data\":%s}\n",
-		    module, norm, c.dossier.raw);
+		er = answer(resp, m, norm, 0, c.dossier.raw);
 	}
 	ce_dossier_free(&c.dossier);
 	return er;

@@ -69,6 +69,7 @@ static const char *const callnames[CE_CALL__MAX] = {
 	[CE_CALL_C2S_CREATE] = "c2s_create",
 	[CE_CALL_C2S_LIST] = "c2s_list",
 	[CE_CALL_C2S_HOOK] = "c2s_hook",
+	[CE_CALL_WORK_MODULE] = "work_module",
 };
 
 static const char *const dedupnames[CX_DEDUP__MAX] = {

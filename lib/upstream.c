@@ -34,7 +34,35 @@ static const char *const apinames[CE_CALL__MAX] = {
 	[CE_CALL_C2S_CREATE] = "c2s",
 	[CE_CALL_C2S_LIST] = "c2s",
 	[CE_CALL_C2S_HOOK] = "c2s",
+	[CE_CALL_WORK_MODULE] = "work",
 };
+
+/*
+ * The Work API modules a CE_CALL_WORK_MODULE may ask, as the Work API
+ * spells them.
+ */
+static const char *const work_modules[] = {
+	"cpf", "phone", "nome", "email", "mae", "cep", "cnpj", "titulo",
+};
+
+static int
+work_module_known(const char *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(work_modules) / sizeof(work_modules[0]); i++)
+		if (strcmp(m, work_modules[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is "k" a call to the Work API (its breaker, its spacing)? */
+static int
+is_work(enum ce_call_kind k)
+{
+	return k == CE_CALL_WORK_CPF || k == CE_CALL_WORK_PHONE ||
+	    k == CE_CALL_WORK_MODULE;
+}
 
 const char *
 ce_up_name(enum ce_up u)
@@ -132,10 +160,25 @@ jpath(const json_t *j, const char *a, const char *b)
 	return b != NULL ? json_object_get(j, b) : j;
 }
 
-/* Mask the argument of a call for the log path. */
+/*
+ * Mask the argument of a call for the log path.  A Work API module's
+ * consulta: CPFs, phones and e-mails by their masks; names, CEPs, CNPJs
+ * and títulos only by their length.
+ */
 static void
 log_arg(const struct ce_call *c, char *out, size_t sz)
 {
+	if (c->kind == CE_CALL_WORK_MODULE) {
+		if (strcmp(c->arg, "cpf") == 0)
+			ce_mask_cpf(c->arg2, out, sz);
+		else if (strcmp(c->arg, "phone") == 0)
+			ce_mask_phone(c->arg2, out, sz);
+		else if (strcmp(c->arg, "email") == 0)
+			ce_mask_email(c->arg2, out, sz);
+		else
+			snprintf(out, sz, "***(%zu)", strlen(c->arg2));
+		return;
+	}
 	switch (c->kind) {
 	case CE_CALL_DX_PHONE:
 	case CE_CALL_WORK_PHONE:
@@ -265,6 +308,13 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 		base = cfg->work_api_url;
 		prefix = "/api?token=";
 		break;
+	case CE_CALL_WORK_MODULE:
+		if (!work_module_known(c->arg) || c->arg2 == NULL ||
+		    c->arg2[0] == '\0')
+			return CE_EINPUT;
+		base = cfg->work_api_url;
+		prefix = "/api?token=";
+		break;
 	default:
 		return CE_EINPUT;
 	}
@@ -274,8 +324,11 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	if (n < 0 || (size_t)n >= sizeof(r->url))
 		return CE_E2BIG;
 	log_arg(c, masked, sizeof(masked));
-	if (c->kind == CE_CALL_WORK_CPF || c->kind == CE_CALL_WORK_PHONE) {
-		const char *mod = c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
+	if (is_work(c->kind)) {
+		const char *mod = c->kind == CE_CALL_WORK_MODULE ? c->arg :
+		    c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
+		const char *consulta = c->kind == CE_CALL_WORK_MODULE ?
+		    c->arg2 : c->arg;
 
 		if ((er = cx_url_escape(r->url, sizeof(r->url),
 		    cfg->work_api_token)) != CE_OK)
@@ -284,7 +337,7 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 		    strlen(r->url), "&modulo=%s&consulta=", mod);
 		if (n < 0 || (size_t)n >= sizeof(r->url) - strlen(r->url))
 			return CE_E2BIG;
-		if ((er = cx_url_escape(r->url, sizeof(r->url), c->arg)) !=
+		if ((er = cx_url_escape(r->url, sizeof(r->url), consulta)) !=
 		    CE_OK)
 			return er;
 		snprintf(r->log_path, sizeof(r->log_path),
@@ -490,6 +543,21 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
 	return CE_UP_DOWN;
 }
 
+/* Keep the body of "r" as received in c->dossier.raw. */
+static enum ce_up
+keep_raw(const struct cx_http_req *r, struct ce_call *c)
+{
+	struct ce_dossier *d = &c->dossier;
+
+	if ((d->raw = malloc(r->resp.len + 1)) == NULL)
+		return CE_UP_DOWN;
+	if (r->resp.len > 0)
+		memcpy(d->raw, r->resp.data, r->resp.len);
+	d->raw[r->resp.len] = '\0';
+	d->rawlen = r->resp.len;
+	return CE_UP_OK;
+}
+
 /*
  * Open a Work API answer: a 200 whose body is a JSON object that is not
  * an error-in-200 (its status or code then goes to c->api_status).
@@ -501,22 +569,21 @@ static enum ce_up
 work_open(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c,
     json_t **jp)
 {
-	struct ce_dossier *d = &c->dossier;
 	enum ce_up	 u;
 
 	*jp = NULL;
 	if (r->status != 200)
 		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_BADRESP;
-	if ((*jp = parse_body(ctx, r)) == NULL || !json_is_object(*jp))
+	if ((*jp = parse_body(ctx, r)) == NULL)
+		return CE_UP_BADRESP;
+	/* A list module's answer may be a bare array: no error inside. */
+	if (json_is_array(*jp) && c->kind == CE_CALL_WORK_MODULE)
+		return keep_raw(r, c);
+	if (!json_is_object(*jp))
 		return CE_UP_BADRESP;
 	if ((u = work_error(ctx, r, *jp, &c->api_status)) != CE_UP_OK)
 		return u;
-	if ((d->raw = malloc(r->resp.len + 1)) == NULL)
-		return CE_UP_DOWN;
-	memcpy(d->raw, r->resp.data, r->resp.len);
-	d->raw[r->resp.len] = '\0';
-	d->rawlen = r->resp.len;
-	return CE_UP_OK;
+	return keep_raw(r, c);
 }
 
 static enum ce_up
@@ -572,6 +639,33 @@ out:
 	return u;
 }
 
+/*
+ * Any module, the body kept as received: an empty list (`[]`, or
+ * {"msg":[]}) is not found, and a cpf answer must hold DadosBasicos.
+ */
+static enum ce_up
+parse_work_module(struct ce_ctx *ctx, const struct cx_http_req *r,
+    struct ce_call *c)
+{
+	const json_t	*msg;
+	json_t		*j;
+	enum ce_up	 u;
+
+	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
+		goto out;
+	msg = json_is_array(j) ? j : json_object_get(j, "msg");
+	if (json_is_array(msg) && json_array_size(msg) == 0)
+		u = CE_UP_NOTFOUND;
+	else if (c->arg != NULL && strcmp(c->arg, "cpf") == 0 &&
+	    !json_is_object(json_object_get(j, "DadosBasicos")))
+		u = CE_UP_BADRESP;
+out:
+	if (u != CE_UP_OK)
+		ce_dossier_free(&c->dossier);
+	json_decref(j);
+	return u;
+}
+
 /* 201 (any 2xx) with data.id: the new lead's id. */
 static enum ce_up
 parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
@@ -603,10 +697,8 @@ parse_hook(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c)
 	json_t		*j;
 	enum ce_up	 u;
 
-	if ((c->dossier.raw = strdup(r->resp.data != NULL ? r->resp.data :
-	    "")) == NULL)
+	if (keep_raw(r, c) != CE_UP_OK)
 		return CE_UP_DOWN;
-	c->dossier.rawlen = strlen(c->dossier.raw);
 	if ((u = classify_http(r)) != CE_UP_OK)
 		return u;
 	if (r->status >= 400 && r->status < 500)
@@ -691,6 +783,8 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 		return parse_list(ctx, r, &c->list);
 	case CE_CALL_C2S_HOOK:
 		return parse_hook(ctx, r, c);
+	case CE_CALL_WORK_MODULE:
+		return parse_work_module(ctx, r, c);
 	default:
 		return CE_UP_INVALID;
 	}
@@ -736,6 +830,7 @@ breaker_of(enum ce_call_kind k)
 		return CX_BRK_DIRETRIX;
 	case CE_CALL_WORK_CPF:
 	case CE_CALL_WORK_PHONE:
+	case CE_CALL_WORK_MODULE:
 		return CX_BRK_WORK;
 	default:
 		return CX_BRK_C2S;
@@ -796,8 +891,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			continue;
 		}
 		/* A Work API slot before the deadline, or no call. */
-		if (c->kind == CE_CALL_WORK_CPF ||
-		    c->kind == CE_CALL_WORK_PHONE) {
+		if (is_work(c->kind)) {
 			wait_ms = cx_spacing_reserve(ctx,
 			    (deadline_us - cx_now_us()) / 1000 - 1);
 			if (wait_ms < 0) {

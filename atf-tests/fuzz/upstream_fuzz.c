@@ -16,8 +16,9 @@
  * is NUL-terminated within its array and well-formed UTF-8; counts are
  * at most their maximum; every candidate's CPF is 11 digits with valid
  * check digits; listed ids are valid lead ids; a dossier's raw text is
- * the body, NUL-terminated, kept by Work API calls only, and always by
- * a Work API cpf call that is CE_UP_OK.  The dossier is freed, so
+ * the body, NUL-terminated, kept by Work API calls and C2S hook calls
+ * only, and always by a Work API cpf call that is CE_UP_OK.  The dossier
+ * is freed, so
  * LeakSanitizer sees any leak.
  */
 #include <stdlib.h>
@@ -174,8 +175,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((c->kind == CE_CALL_DX_PHONE || c->kind == CE_CALL_DX_EMAIL ||
 	    c->kind == CE_CALL_WORK_PHONE) && u == CE_UP_OK)
 		FZ_CHECK(c->cands.n > 0);
-	/* Only the Work API keeps the body; a found dossier has it. */
-	if (c->kind != CE_CALL_WORK_CPF && c->kind != CE_CALL_WORK_PHONE)
+	/* Only the Work API and a hook's (un)subscription keep the body; a
+	 * found dossier has it. */
+	if (c->kind != CE_CALL_WORK_CPF && c->kind != CE_CALL_WORK_PHONE &&
+	    c->kind != CE_CALL_WORK_MODULE && c->kind != CE_CALL_C2S_HOOK)
 		FZ_CHECK(c->dossier.raw == NULL);
 	if (c->kind == CE_CALL_WORK_CPF && u == CE_UP_OK)
 		FZ_CHECK(c->dossier.raw != NULL);
