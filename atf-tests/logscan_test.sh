@@ -101,7 +101,32 @@ logs__no_pii_no_secrets_body() {
 	fi
 }
 
+atf_test_case sim_logs__no_secrets
+sim_logs__no_secrets_head() {
+	atf_set descr "the simulator's logs and records (it plays the " \
+	    "providers: PII is theirs) hold none of the service's secrets, " \
+	    "though its C2S hooks carry the webhook secret as ?token="
+	atf_set require.config "base_url stack_dir"
+}
+sim_logs__no_secrets_body() {
+	local f s n=0
+	shared_stack
+	for f in "$RUNDIR/log/sim.log" "$RUNDIR/log/sim-access.log" \
+	    "$RUNDIR"/sim/*; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		for s in "$C2S_API_KEY" "$C2S_WEBHOOK_SECRET" "$C2S_GOOGLE_KEY"; do
+			[ -n "$s" ] || continue
+			if grep -c -F -- "$s" "$f" >/dev/null; then
+				atf_fail "a secret of the service is in $f"
+			fi
+		done
+	done
+	[ $n -ge 3 ] || atf_fail "only $n simulator files to scan"
+}
+
 atf_init_test_cases() {
 	atf_add_test_case scan__finds_what_it_looks_for
 	atf_add_test_case logs__no_pii_no_secrets
+	atf_add_test_case sim_logs__no_secrets
 }

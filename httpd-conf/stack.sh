@@ -43,11 +43,14 @@
 #
 # Inside the run directory: env (shell variables describing the stack),
 # responder.env (the responders' own settings, one NAME=VALUE a line, for
-# starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`),
+# starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`, and
+# PUBLIC_URL, the stack's URL, for `bin/c2s-enrich --subscribe`),
 # stack.pid (this script), ready (present while serving), log/ (postgres.log,
 # pool.log, sim.log, lighttpd-error.log, access.log, sim-access.log), pg/
 # (cluster), sock
-# (FastCGI), sim.sock and sim/record (the simulator's), www/ (lighttpd's
+# (FastCGI), sim.sock and sim/record (the simulator's calls; record.hooks,
+# record.deliveries and record.echo its C2S subscriptions, webhook
+# deliveries and echo receiver), www/ (lighttpd's
 # document root: the static pages copied from web/), tmp/ (lighttpd's
 # temporary files).
 
@@ -456,6 +459,9 @@ start_stack() {
 		fi
 	done
 	[ -n "$HTTPD_PID" ] || { say "lighttpd did not start"; return 1; }
+	# Where C2S (the simulator) reaches this stack, for --subscribe.
+	printf 'PUBLIC_URL=%s\n' "${PUBLIC_URL:-http://$BIND:$PORT}" \
+	    >>"$R/responder.env"
 
 	cat >"$R/env" <<EOT
 C2S_RUNDIR='$R'
@@ -483,7 +489,7 @@ EOT
 	# Only on a terminal (make run); logs and CI never get them whole.
 	if [ -t 2 ]; then
 		say "API key (X-API-Key: or Authorization: Bearer): $API_KEY"
-		say "webhook secret (X-Webhook-Secret): $WH_SECRET"
+		say "webhook secret (X-Webhook-Token, X-Webhook-Secret or ?token=): $WH_SECRET"
 		say "Google Ads key (?google_key=): $GA_KEY"
 	else
 		say "API key, webhook secret and Google Ads key: in $R/env"

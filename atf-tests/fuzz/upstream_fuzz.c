@@ -18,8 +18,7 @@
  * check digits; listed ids are valid lead ids; a dossier's raw text is
  * the body, NUL-terminated, kept by Work API calls and C2S hook calls
  * only, and always by a Work API cpf call that is CE_UP_OK.  The dossier
- * is freed, so
- * LeakSanitizer sees any leak.
+ * is freed, so LeakSanitizer sees any leak.
  */
 #include <stdlib.h>
 #include <string.h>
