@@ -318,13 +318,14 @@ invalid__422_listed_replayed_head() {
 	    "/api/v1/stats; replay runs one once fixed in the database"
 }
 invalid__422_listed_replayed_body() {
-	local good fixme ev1 ev2
+	local good fixme other ev1 ev2
 	setup
 	good=$(find_lead normal) fixme=$(find_lead normal)
+	other=$(find_lead normal)
 	# A TS event without a lead id, one with an unknown action, and a
 	# good one: 422, the good one queued all the same.
 	{ printf '['; shaped ts $fixme t1 | jq -c 'del(.lead.id)'; printf ',';
-	    shaped rust $(rand_id) t1 on_delete_lead; printf ',';
+	    shaped rust $other t1 on_delete_lead; printf ',';
 	    shaped jsonapi $good t1; printf ']'; } >ev
 	[ "$(hook ev)" = 422 ] || atf_fail "status: $(cat body)"
 	json '.success == false and .code == "invalid_event" and
@@ -342,6 +343,14 @@ invalid__422_listed_replayed_body() {
 	[ "$(sql "SELECT error FROM c2s.webhook_events WHERE id = $ev2")" != "" ] ||
 	    atf_fail "no reason stored"
 	wait_for 150 lead_done $good || atf_fail "the good event did not run"
+	# Sent again (C2S retrying a 422): 422 again, nothing stored twice,
+	# the event without a lead id included.
+	[ "$(hook ev)" = 422 ] || atf_fail "again: $(cat body)"
+	json '.invalid == 2 and .duplicates == 1 and .queued == 0'
+	[ "$(sql "SELECT count(*) FROM c2s.webhook_events WHERE
+	    disposition = 'invalid' AND payload = (SELECT payload FROM
+	    c2s.webhook_events WHERE id = $ev1)")" = 1 ] ||
+	    atf_fail "the event without a lead id was stored twice"
 	# Listed for the operators, with the reason.
 	expect_status 200 GET /api/v1/stats
 	json '.invalid_webhooks.count >= 2 and
@@ -357,12 +366,17 @@ invalid__422_listed_replayed_body() {
 	json '.success == true and .still_invalid >= 2'
 	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$fixme'")" = 0 ] ||
 	    atf_fail "a job for an event still invalid"
-	# Fixed in the database: replay runs it, once.
+	# Fixed in the database (a lead id added to one, the action
+	# corrected in the other): replay runs both, once.
 	sql "UPDATE c2s.webhook_events SET payload = jsonb_set(payload,
 	    '{lead,id}', '\"$fixme\"') WHERE id = $ev1" >/dev/null
+	sql "UPDATE c2s.webhook_events SET payload = jsonb_set(payload,
+	    '{hook_action}', '\"on_update_lead\"') WHERE id = $ev2" >/dev/null
 	expect_status 200 POST /api/v1/webhooks/c2s/replay -d ""
-	json '.success == true and .queued == 1 and
+	json '.success == true and .queued == 2 and
 	    (.events[] | select(.id == '$ev1') | .lead_id == "'$fixme'" and
+	    .disposition == "queued") and
+	    (.events[] | select(.id == '$ev2') | .lead_id == "'$other'" and
 	    .disposition == "queued")'
 	[ "$(sql "SELECT disposition || ' ' || lead_id || ' ' ||
 	    coalesce(error, '-') FROM c2s.webhook_events WHERE id = $ev1")" = \
@@ -370,12 +384,21 @@ invalid__422_listed_replayed_body() {
 	wait_for 150 lead_done $fixme || atf_fail "the replayed lead not run"
 	wait_for 50 jobs_done $fixme || atf_fail "its job not finished"
 	[ "$(notes $fixme)" = 1 ] || atf_fail "$(notes $fixme) notes"
+	wait_for 150 lead_done $other || atf_fail "the corrected lead not run"
+	[ "$(sql "SELECT disposition || ' ' || hook_action FROM
+	    c2s.webhook_events WHERE id = $ev2")" = "queued on_update_lead" ] ||
+	    atf_fail "the corrected event not updated"
 	# Again: nothing more runs.
 	expect_status 200 POST /api/v1/webhooks/c2s/replay -d ""
 	json '[.events[]? | select(.id == '$ev1')] | length == 0'
 	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$fixme'")" = 1 ] ||
 	    atf_fail "replayed twice"
 	expect_status 400 POST "/api/v1/webhooks/c2s/replay?limit=0" -d ""
+	expect_status 400 POST "/api/v1/webhooks/c2s/replay?after=x" -d ""
+	# Paging: one at a time from just before ev1 goes on after it.
+	expect_status 200 POST \
+	    "/api/v1/webhooks/c2s/replay?limit=1&after=$((ev1 - 1))" -d ""
+	json '.looked_at <= 1 and (.next_after == null or .next_after >= '$ev1')'
 }
 
 atf_test_case secret

@@ -168,7 +168,7 @@ bad_input__no_call_head() {
 bad_input__no_call_body() {
 	local calls0 st code path
 	shared_stack
-	calls0=$(curl -s "$C2S_SIM_URL/__sim/calls" | jq .total)
+	calls0=$(curl -s "$C2S_SIM_URL/__sim/calls?api=work" | jq .total)
 	while read -r st code path; do
 		expect_status "$st" GET "$path"
 		expect_json_error "$code"
@@ -189,7 +189,7 @@ bad_input__no_call_body() {
 EOF
 	expect_status 404 GET /api/v1/work/modules/cpf/x?documento=52998224725
 	expect_status 405 POST "/api/v1/work/modules/cpf?documento=52998224725" -d ''
-	[ "$(curl -s "$C2S_SIM_URL/__sim/calls" | jq .total)" = "$calls0" ] ||
+	[ "$(curl -s "$C2S_SIM_URL/__sim/calls?api=work" | jq .total)" = "$calls0" ] ||
 	    atf_fail "a refused request reached an upstream"
 }
 
@@ -229,8 +229,9 @@ email__person_body() {
 	dossier "$seed"
 	email=$(jq -r '.emails[0].email' dossier)
 	expect_work 200 email " $(echo "$email" | tr 'a-z' 'A-Z') "
+	# The Work API may pad a CPF to 14 digits with 000 (DESIGN.md 3).
 	json '.module == "email" and .documento == "'"$email"'" and
-	    any(.data.msg[]; .cpf_cnpj == "'$cpf'")'
+	    any(.data.msg[]; .cpf_cnpj | ltrimstr("000") == "'$cpf'")'
 	expect_work 404 email "nobody.at.all@example.com"
 	expect_json_error not_found
 }
@@ -381,7 +382,7 @@ modules__cached_head() {
 	    "repeats cost at most one call per responder"
 }
 modules__cached_body() {
-	local seed cep i cached=0
+	local seed cep i n cached=0
 	shared_stack
 	seed=$(population_seed)
 	dossier "$seed"
@@ -391,8 +392,9 @@ modules__cached_body() {
 		[ "$(jq .cached body)" = true ] && cached=$((cached + 1))
 	done
 	[ $cached -gt 0 ] || atf_fail "no answer came from a cache"
-	[ "$(sim_calls work "modulo=cep&consulta=$cep")" -le "$C2S_POOL" ] ||
-	    atf_fail "more Work API calls than responders"
+	n=$(sim_calls work "modulo=cep&consulta=$cep")
+	[ "$n" -ge 1 ] && [ "$n" -le "$C2S_POOL" ] ||
+	    atf_fail "$n Work API calls: not 1 to one per responder"
 }
 
 atf_init_test_cases() {

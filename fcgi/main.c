@@ -108,6 +108,34 @@ write_resp(FCGX_Request *r, const struct ce_resp *resp, int head)
 		FCGX_PutStr(resp->body->data, (int)len, r->out);
 }
 
+/*
+ * --subscribe (or --unsubscribe): what C2S answered, one line per action.
+ * Returns the exit status: 0 when C2S accepted every action.
+ */
+static int
+hooks(struct ce_ctx *ctx, const struct ce_config *cfg, int unsubscribe)
+{
+	struct ce_hook_result	 r[CE_HOOK_ACTIONS];
+	const char		*verb = unsubscribe ? "unsubscribe" : "subscribe";
+	char			 url[CE_URL_MAX + 64], err[256];
+	int			 failed, i;
+
+	if ((failed = ce_subscribe(ctx, unsubscribe, r, url, sizeof(url), err,
+	    sizeof(err))) == -1) {
+		fprintf(stderr, "c2s-enrich: %s\n", err);
+		return 1;
+	}
+	printf("%s %s at %s\n", verb, url, cfg->c2s_base_url);
+	for (i = 0; i < CE_HOOK_ACTIONS; i++)
+		printf("%s %s: %s, HTTP %ld: %s\n", verb, r[i].action,
+		    r[i].res == CE_UP_OK ? "ok" : "FAILED", r[i].status,
+		    r[i].answer);
+	if (failed > 0)
+		fprintf(stderr, "c2s-enrich: %d of %d actions failed\n", failed,
+		    CE_HOOK_ACTIONS);
+	return failed > 0 ? 1 : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -188,7 +216,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	if (hook != 0) {
-		rc = ce_subscribe(ctx, hook == 2, stdout, stderr);
+		rc = hooks(ctx, &cfg, hook == 2);
 		goto out;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {

@@ -148,7 +148,8 @@ static const char *const AUTH[] = {
 /*
  * Split "url" into "*bare" (the URL without its first token parameter)
  * and "*hdr", the header line carrying that token as "auth" asks.  Both
- * new strings; returns 0, or -1 on allocation failure.  A URL without a
+ * new strings; returns 0, or -1 on allocation failure or a value no
+ * header can carry (a line break, a NUL).  A URL without a
  * token gives no header (*hdr NULL).
  */
 static int
@@ -157,6 +158,7 @@ token_header(const char *url, int auth, char **bare, char **hdr)
 	const char	*t = token_at(url), *v, *cut, *end;
 	struct ce_buf	 b;
 	size_t		 vlen;
+	char		 c;
 
 	*bare = *hdr = NULL;
 	if (t == NULL || t == url || (t[-1] != '?' && t[-1] != '&'))
@@ -175,10 +177,25 @@ token_header(const char *url, int auth, char **bare, char **hdr)
 	    ce_buf_puts(&b, end) != CE_OK ||
 	    (*bare = ce_buf_take(&b)) == NULL)
 		goto fail;
+	/* The header carries the value itself, as the query decodes it. */
 	ce_buf_init(&b, vlen + 64);
-	if (ce_buf_printf(&b, "%s: %s%.*s", auth == AUTH__MAX - 1 ?
+	if (ce_buf_printf(&b, "%s: %s", auth == AUTH__MAX - 1 ?
 	    "Authorization" : AUTH[auth], auth == AUTH__MAX - 1 ? "Bearer " :
-	    "", (int)vlen, v) != CE_OK || (*hdr = ce_buf_take(&b)) == NULL)
+	    "") != CE_OK)
+		goto fail;
+	for (end = v + vlen; v < end; v++) {
+		if (*v == '%' && end - v >= 3 && ce_hexval(v[1]) != -1 &&
+		    ce_hexval(v[2]) != -1) {
+			c = (char)(ce_hexval(v[1]) * 16 + ce_hexval(v[2]));
+			v += 2;
+		} else
+			c = *v == '+' ? ' ' : *v;
+		/* Never a line break or NUL in a header. */
+		if (c == '\0' || c == '\r' || c == '\n' ||
+		    ce_buf_append(&b, &c, 1) != CE_OK)
+			goto fail;
+	}
+	if ((*hdr = ce_buf_take(&b)) == NULL)
 		goto fail;
 	return 0;
 fail:

@@ -187,11 +187,12 @@ static const struct {
 	    "SELECT c2s.webhook_ingest(nullif($1, ''), $2, nullif($3, ''), "
 	    "$4::jsonb, $5, $6, $7)",
 	    7, 1 },
-	/* The oldest $1 invalid webhook events, to parse again. */
+	/* The next $1 invalid webhook events after id $2, to parse again. */
 	[CX_STMT_WEBHOOK_INVALID] = { "webhook_invalid",
 	    "SELECT id, payload::text FROM c2s.webhook_events "
-	    "WHERE disposition = 'invalid' ORDER BY id LIMIT $1::int",
-	    1, 1 },
+	    "WHERE disposition = 'invalid' AND id > $2::bigint "
+	    "ORDER BY id LIMIT $1::int",
+	    2, 1 },
 	/*
 	 * Invalid event $1 parsed anew: its disposition, or NULL when it
 	 * was replayed meanwhile.  Safe: a repeat finds it no longer

@@ -24,6 +24,11 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
+/* The lead actions C2S delivers (and --subscribe registers). */
+const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
+	"on_create_lead", "on_update_lead", "on_close_lead",
+};
+
 /* Is the request body declared JSON (application/json, any parameters)? */
 int
 cx_json_ctype(const struct ce_req *req)
@@ -73,16 +78,13 @@ given_secret(const struct ce_req *req, char *out, size_t outsz)
 	size_t		 i;
 
 	out[0] = '\0';
-	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
-		if ((v = ce_req_param(req, hdrs[i])) != NULL) {
-			ce_strlcpy(out, v, outsz);
-			return strlen(v) < outsz ? 0 : -1;
-		}
-	if ((v = ce_req_param(req, "HTTP_AUTHORIZATION")) != NULL &&
-	    strncasecmp(v, "Bearer ", 7) == 0) {
-		ce_strlcpy(out, v + 7, outsz);
-		return strlen(v + 7) < outsz ? 0 : -1;
-	}
+	v = NULL;
+	for (i = 0; v == NULL && i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		v = ce_req_param(req, hdrs[i]);
+	if (v == NULL && (v = ce_req_param(req, "HTTP_AUTHORIZATION")) != NULL)
+		v = strncasecmp(v, "Bearer ", 7) == 0 ? v + 7 : NULL;
+	if (v != NULL)
+		return ce_strlcpy(out, v, outsz) < outsz ? 0 : -1;
 	q = strchr(req->uri, '?');
 	return ce_query_get(q != NULL ? q + 1 : NULL, "token", out, outsz) ==
 	    -1 ? -1 : 0;
@@ -128,9 +130,6 @@ struct event {
 static void
 event_parse(const json_t *raw, struct event *e)
 {
-	static const char *const actions[] = {
-		"on_create_lead", "on_update_lead", "on_close_lead",
-	};
 	const json_t	*ev = raw, *attrs, *cust, *msg;
 	struct ce_lead	 l;
 	char		 phone[16], email[256];
@@ -170,10 +169,10 @@ event_parse(const json_t *raw, struct event *e)
 	else if (e->action[0] == '\0')
 		e->error = "no hook_action";
 	else {
-		for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-			if (strcmp(e->action, actions[i]) == 0)
+		for (i = 0; i < CE_HOOK_ACTIONS; i++)
+			if (strcmp(e->action, ce_hook_actions[i]) == 0)
 				break;
-		if (i == sizeof(actions) / sizeof(actions[0]))
+		if (i == CE_HOOK_ACTIONS)
 			e->error = "unknown hook_action (on_create_lead, "
 			    "on_update_lead or on_close_lead)";
 	}
@@ -288,11 +287,14 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	enum ce_err	 er;
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
-	if (given_secret(req, given, sizeof(given)) == -1)
-		return cx_refuse(resp, CE_EAUTH, NULL, "malformed webhook "
-		    "secret");
-	if (cx_secret_check(req, ctx->cfg.webhook_secret, given, resp) != CE_OK)
-		return CE_OK;
+	if (ctx->cfg.webhook_secret[0] != '\0') {
+		if (given_secret(req, given, sizeof(given)) == -1)
+			return cx_refuse(resp, CE_EAUTH, NULL, "malformed "
+			    "webhook secret");
+		if (cx_secret_check(req, ctx->cfg.webhook_secret, given,
+		    resp) != CE_OK)
+			return CE_OK;
+	}
 	if (!cx_json_ctype(req))
 		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
@@ -335,8 +337,8 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 
 /*
  * Replay invalid event "id" whose payload is "payload": parsed again, it
- * runs when it now can.  Returns CE_OK (the event listed in "list"), or
- * CE_EDB.
+ * runs when it now can.  Returns CE_OK (the event listed in "list", or
+ * counted in "*still"), or CE_EDB.
  */
 static enum ce_err
 replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
@@ -348,8 +350,10 @@ replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
 	json_t		*raw;
 	enum ce_err	 er;
 
-	if ((raw = json_loads(payload, 0, NULL)) == NULL)
-		return CE_ESYSTEM;
+	if ((raw = json_loads(payload, 0, NULL)) == NULL) {
+		(*still)++;
+		return CE_OK;
+	}
 	event_parse(raw, &e);
 	if (e.error != NULL) {
 		(*still)++;
@@ -375,49 +379,79 @@ replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
 	return er;
 }
 
+#define REPLAY_PAGE	100	/* invalid events read at a time */
+
 /*
- * POST /api/v1/webhooks/c2s/replay[?limit=N]: the invalid events, oldest
- * first (at most "limit", default and cap 100), parsed again; those that
+ * POST /api/v1/webhooks/c2s/replay[?limit=N][&after=ID]: the invalid
+ * events after id "after" (0), oldest first, at most "limit" (1000, up
+ * to 10000) of them, read a page at a time and parsed again; those that
  * now parse (their payload fixed in the database, or a parser that
  * learned their shape) get a disposition and run as if just received.
+ * "next_after" says where to go on from, or is null at the end.
  */
 enum ce_err
 cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
+	const char	*q = strchr(req->uri, '?'), *p[2];
 	PGresult	*res;
-	const char	*p[1];
 	struct counts	 n;
 	struct ce_buf	 list;
-	char		 v[24], extra[64];
-	long long	 limit = 100;
+	char		 v[24], after[24] = "0", extra[128], page[24];
+	long long	 limit = 1000, id = 0, looked = 0;
 	unsigned	 still = 0;
-	int		 i, r;
+	int		 i, rows = 0, r, r2;
 	enum ce_err	 er = CE_OK;
 
 	r = ce_query_get(q != NULL ? q + 1 : NULL, "limit", v, sizeof(v));
-	if (r == -1 || (r == 1 && ce_strtonum(v, 1, 100, &limit) == -1))
+	r2 = ce_query_get(q != NULL ? q + 1 : NULL, "after", after,
+	    sizeof(after));
+	if (r == -1 || (r == 1 && ce_strtonum(v, 1, 10000, &limit) == -1))
 		return cx_refuse(resp, CE_EINPUT, NULL, "limit must be a "
-		    "number from 1 to 100");
-	snprintf(v, sizeof(v), "%lld", limit);
-	p[0] = v;
-	if (cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INVALID, 1, p, &res) != CE_OK)
-		return CE_EDB;
+		    "number from 1 to 10000");
+	if (r2 == -1 || ce_strtonum(r2 == 1 ? after : "0", 0, 1LL << 62,
+	    &id) == -1)
+		return cx_refuse(resp, CE_EINPUT, NULL, "after must be an "
+		    "event id (a non-negative integer)");
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
-	for (i = 0; i < PQntuples(res) && er == CE_OK; i++)
-		er = replay_one(ctx, PQgetvalue(res, i, 0),
-		    PQgetvalue(res, i, 1), &n, &list, &still);
-	PQclear(res);
+	do {
+		snprintf(page, sizeof(page), "%lld", limit - looked <
+		    REPLAY_PAGE ? limit - looked : REPLAY_PAGE);
+		snprintf(after, sizeof(after), "%lld", id);
+		p[0] = page;
+		p[1] = after;
+		if (cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INVALID, 2, p,
+		    &res) != CE_OK) {
+			er = CE_EDB;
+			break;
+		}
+		rows = PQntuples(res);
+		for (i = 0; i < rows && er == CE_OK; i++) {
+			er = replay_one(ctx, PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1), &n, &list, &still);
+			if (ce_strtonum(PQgetvalue(res, i, 0), 0, 1LL << 62,
+			    &id) == -1)
+				er = CE_ESYSTEM;
+			looked++;
+		}
+		PQclear(res);
+	} while (er == CE_OK && rows == REPLAY_PAGE && looked < limit);
 	if (er == CE_OK) {
-		snprintf(extra, sizeof(extra), "\"still_invalid\":%u,", still);
+		if (rows < REPLAY_PAGE && looked < limit)
+			snprintf(v, sizeof(v), "null");
+		else
+			snprintf(v, sizeof(v), "%lld", id);
+		snprintf(extra, sizeof(extra), "\"looked_at\":%lld,"
+		    "\"still_invalid\":%u,\"next_after\":%s,", looked, still,
+		    v);
 		er = answer(resp, &n, &list, extra);
 		resp->status = 200;
 	}
 	ce_buf_free(&list);
 	if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook replay: %u events run again, "
-		    "%u queued, %u still invalid", n.received, n.queued, still);
+		ce_log(ctx, CE_LOG_INFO, "webhook replay: %lld invalid events "
+		    "read, %u run again, %u queued, %u still invalid", looked,
+		    n.received, n.queued, still);
 	return er;
 }

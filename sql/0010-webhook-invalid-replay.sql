@@ -3,8 +3,12 @@
 -- C2S webhooks as C2S really sends them (issue [2.1]): an event that will
 -- not run (no lead id, a missing or unknown hook_action) is kept as sent
 -- with the reason, listed for the operators, and can be replayed once
--- fixed.  The choice of a disposition moves into one function that both
--- the ingest and the replay call.
+-- fixed; one without a lead id is stored once however often it comes.
+-- The choice of a disposition moves into one function that both the
+-- ingest and the replay call.  One rule changes on the way: an
+-- on_update_lead whose contacts are unusable, for a lead run with
+-- unusable contacts, is 'unchanged' (there is nothing new to look up);
+-- it was queued again.
 
 -- Why an event was found invalid; NULL for the others.
 ALTER TABLE c2s.webhook_events ADD COLUMN error text;
@@ -69,13 +73,20 @@ BEGIN
 END
 $$;
 
+-- An event without a lead id is keyed by its content, so the same one
+-- sent again is a repeat, stored once.  Rows stored before with the same
+-- key (the event's updated_at) are told apart first.
+UPDATE c2s.webhook_events e SET event_key = e.event_key || '#' || e.id
+WHERE e.lead_id IS NULL AND EXISTS (SELECT 1 FROM c2s.webhook_events o
+    WHERE o.lead_id IS NULL AND o.event_key = e.event_key AND o.id < e.id);
+CREATE UNIQUE INDEX webhook_events_nolead_key_idx
+	ON c2s.webhook_events (event_key) WHERE lead_id IS NULL;
+
 -- One webhook event in, its disposition out, in one transaction; an
 -- event stored before (same lead, same event key) is 'duplicate' and not
 -- stored again, unless the one stored was invalid: sent again invalid, it
 -- is 'invalid' again (it will not run: never a 200); sent again valid
 -- (a corrected action), it takes the invalid one's place and runs.
--- Replaces the function of 0005, which had no p_error.
-DROP FUNCTION c2s.webhook_ingest(text, text, text, jsonb, text, text);
 CREATE FUNCTION c2s.webhook_ingest(p_lead text, p_key text, p_action text,
     p_payload jsonb, p_contacts text, p_message text, p_error text)
     RETURNS text
@@ -84,15 +95,18 @@ DECLARE
 	ev	bigint;
 	old	text;
 BEGIN
-	p_key := coalesce(nullif(p_key, ''), 'md5:' || md5(p_payload::text));
+	IF p_lead IS NULL OR coalesce(p_key, '') = '' THEN
+		p_key := 'md5:' || md5(p_payload::text);
+	END IF;
 	INSERT INTO c2s.webhook_events (lead_id, event_key, hook_action,
 	    payload, disposition)
 	VALUES (p_lead, p_key, p_action, p_payload, 'invalid')
-	ON CONFLICT (lead_id, event_key) DO NOTHING
+	ON CONFLICT DO NOTHING
 	RETURNING id INTO ev;
 	IF ev IS NULL THEN
 		SELECT id, disposition INTO ev, old FROM c2s.webhook_events
-		WHERE lead_id = p_lead AND event_key = p_key FOR UPDATE;
+		WHERE lead_id IS NOT DISTINCT FROM p_lead AND event_key = p_key
+		FOR UPDATE;
 		IF old IS DISTINCT FROM 'invalid' THEN
 			RETURN 'duplicate';
 		ELSIF p_error IS NOT NULL THEN
@@ -106,10 +120,22 @@ BEGIN
 END
 $$;
 
+-- The function of 0005, for responders of the release before this one
+-- while they finish (their prepared statement names it): the same, with
+-- no parse error known.
+CREATE OR REPLACE FUNCTION c2s.webhook_ingest(p_lead text, p_key text,
+    p_action text, p_payload jsonb, p_contacts text, p_message text)
+    RETURNS text
+LANGUAGE sql AS $$
+	SELECT c2s.webhook_ingest(p_lead, p_key, p_action, p_payload,
+	    p_contacts, p_message, NULL)
+$$;
+
 -- Run invalid event "ev" again with what its payload parses to now.
 -- Returns its new disposition; NULL when it is not (or no longer) an
--- invalid event.  Its (lead, event key) already stored by a later
--- delivery makes it 'duplicate': kept under a key of its own.
+-- invalid event.  Its (lead, event key) stored meanwhile by another
+-- delivery (the unique key decides, a concurrent one included) makes it
+-- 'duplicate': kept under a key of its own, nothing run.
 CREATE FUNCTION c2s.webhook_replay(ev bigint, p_lead text, p_key text,
     p_action text, p_contacts text, p_message text) RETURNS text
 LANGUAGE plpgsql AS $$
@@ -122,17 +148,17 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN NULL;
 	END IF;
-	IF EXISTS (SELECT 1 FROM c2s.webhook_events e
-	    WHERE e.lead_id = p_lead AND e.event_key = k) THEN
+	BEGIN
+		UPDATE c2s.webhook_events SET lead_id = p_lead, event_key = k,
+		    hook_action = p_action
+		WHERE id = ev;
+	EXCEPTION WHEN unique_violation THEN
 		UPDATE c2s.webhook_events SET lead_id = p_lead,
 		    event_key = k || '#replay' || ev, hook_action = p_action,
 		    disposition = 'duplicate', error = NULL
 		WHERE id = ev;
 		RETURN 'duplicate';
-	END IF;
-	UPDATE c2s.webhook_events SET lead_id = p_lead, event_key = k,
-	    hook_action = p_action
-	WHERE id = ev;
+	END;
 	RETURN c2s.webhook_dispose(ev, p_lead, p_action, p_contacts,
 	    p_message, NULL);
 END
