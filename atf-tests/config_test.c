@@ -27,7 +27,9 @@ clear_env(void)
 		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
 		"RETRY_SCHEDULE", "RETRY_UNIT", "JOB_TIMEOUT", "JOB_MAX_TRIES",
 		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
-		"ENRICH_ON_MISS", "WORK_PROXY_TTL",
+		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "TRUSTED_PROXIES",
+		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
+		"WEBHOOK_RATE_BURST",
 	};
 	size_t	 i;
 
@@ -160,6 +162,17 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "POLL_INTERVAL", "10" "ms" },
 		{ "ENRICH_ON_MISS", "true" },
 		{ "WORK_PROXY_TTL", "2d" },
+		{ "TRUSTED_PROXIES", "proxy.example.com" },
+		{ "TRUSTED_PROXIES", "10.0.0.0/33" },
+		{ "TRUSTED_PROXIES", "::1/129" },
+		{ "TRUSTED_PROXIES", "10.0.0.1/" },
+		{ "TRUSTED_PROXIES", "10.0.0.1/x" },
+		{ "TRUSTED_PROXIES", "10.0.0.1,,10.0.0.2" },
+		{ "TRUSTED_PROXIES", "10.0.0.256" },
+		{ "TRUSTED_PROXIES", "10.0.0.1;10.0.0.2" },
+		{ "TRUSTED_PROXIES", " , " },
+		{ "WEBHOOK_RATE_LIMIT", "-1" },
+		{ "WEBHOOK_RATE_BURST", "0" },
 	};
 	struct ce_config	 c;
 	char			 err[256];
@@ -291,6 +304,36 @@ ATF_TC_BODY(config_load__google_ads_accept_test, tc)
 	}
 }
 
+ATF_TC_WITHOUT_HEAD(config_load__edge);
+ATF_TC_BODY(config_load__edge, tc)
+{
+	static const char *const good[] = {
+		"127.0.0.1", "10.0.0.0/8, 172.16.0.0/12,192.168.1.7",
+		"::1", "fdaa::/16", "2001:db8::1/128, 10.1.2.3/32",
+		"0.0.0.0/0", "::ffff:10.0.0.1",
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.trusted_proxies, "");
+	ATF_CHECK_EQ(c.webhook_rate_limit, 100);
+	ATF_CHECK_EQ(c.webhook_rate_burst, 200);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("TRUSTED_PROXIES", good[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)), CE_OK,
+		    "'%s' refused: %s", good[i], err);
+		ATF_CHECK_STREQ(c.trusted_proxies, good[i]);
+	}
+	setenv("WEBHOOK_RATE_LIMIT", "0", 1);
+	setenv("WEBHOOK_RATE_BURST", "7", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.webhook_rate_limit, 0);
+	ATF_CHECK_EQ(c.webhook_rate_burst, 7);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
@@ -301,5 +344,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_duration__units);
 	ATF_TP_ADD_TC(tp, config_load__retries);
 	ATF_TP_ADD_TC(tp, config_load__google_ads_accept_test);
+	ATF_TP_ADD_TC(tp, config_load__edge);
 	return atf_no_error();
 }

@@ -27,7 +27,8 @@ LUA="$(atf_get_srcdir)/wrk-track.lua"
 # test's back), breakers that never open unless the case says so, no
 # recycling (a respawn would hide a crash); then the case's settings.
 fault_stack() {
-	private_stack RATE_LIMIT=0 C2S_WORKERS=0 BREAKER_THRESHOLD=1000 \
+	private_stack RATE_LIMIT=0 WEBHOOK_RATE_LIMIT=0 C2S_WORKERS=0 \
+	    BREAKER_THRESHOLD=1000 \
 	    MAX_REQUESTS=100000000 "$@"
 	export PGHOST PGUSER PGDATABASE
 	: >sent

@@ -156,10 +156,14 @@ struct ce_config {
 	long long	 breaker_cooldown_max_ms; /* doubling up to this */
 	long long	 rate_limit;		/* requests per second per IP */
 	long long	 rate_burst;
-	char		 trusted_proxies[512];	/* comma list of addresses */
+	char		 trusted_proxies[512];	/* addresses, CIDR ranges:
+						 * lighttpd's, not read here */
 	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
 	/* Google Ads (issue [2.1]). */
 	long long	 google_ads_accept_test; /* 0 or 1: run is_test forms */
+	/* The edge holds (issue [2.2]): the webhooks' own bucket. */
+	long long	 webhook_rate_limit;	/* requests per second per IP */
+	long long	 webhook_rate_burst;
 };
 
 /*

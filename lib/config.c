@@ -3,6 +3,10 @@
  * ce_config and validated.  A bad value is reported by the variable's name
  * only: values may be secrets.  No other file of lib/ calls getenv().
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -62,6 +66,8 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
 	cfg->rate_limit = 10;
 	cfg->rate_burst = 20;
+	cfg->webhook_rate_limit = 100;
+	cfg->webhook_rate_burst = 200;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -222,7 +228,8 @@ env_first(const char *const *names, const char **which)
 	return NULL;
 }
 
-enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES };
+enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
+	K_NETS };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -292,10 +299,12 @@ static const struct var vars[] = {
 	    MS_PER_DAY },
 	{ { "RATE_LIMIT" }, K_INT, NUM(rate_limit), 0, 1000000 },
 	{ { "RATE_BURST" }, K_INT, NUM(rate_burst), 1, 1000000 },
-	{ { "TRUSTED_PROXIES" }, K_STR, STR(trusted_proxies), 0, 0 },
+	{ { "TRUSTED_PROXIES" }, K_NETS, STR(trusted_proxies), 0, 0 },
 	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
 	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
 	    0, 1 },
+	{ { "WEBHOOK_RATE_LIMIT" }, K_INT, NUM(webhook_rate_limit), 0, 1000000 },
+	{ { "WEBHOOK_RATE_BURST" }, K_INT, NUM(webhook_rate_burst), 1, 1000000 },
 };
 
 static int
@@ -315,6 +324,45 @@ url_ok(const char *v)
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
 			return 0;
 	return 1;
+}
+
+/*
+ * Is "v" a comma list of IPv4 or IPv6 addresses, each with an optional
+ * "/prefix" (CIDR: at most 32 or 128), at least one?  TRUSTED_PROXIES:
+ * lighttpd's mod_extforward takes the same list.  Returns 1 or 0.
+ */
+static int
+nets_ok(const char *v)
+{
+	const char	*item, *slash;
+	char		 a[INET6_ADDRSTRLEN + 8], num[8];
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	size_t		 len, alen;
+	long long	 bits;
+	int		 rc, n = 0, v6;
+
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (len >= sizeof(a))
+			return 0;
+		memcpy(a, item, len);
+		a[len] = '\0';
+		slash = strchr(a, '/');
+		alen = slash != NULL ? (size_t)(slash - a) : len;
+		a[alen] = '\0';
+		v6 = strchr(a, ':') != NULL;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
+			return 0;
+		if (slash != NULL) {
+			if (len - alen - 1 == 0 || len - alen - 1 >= sizeof(num))
+				return 0;
+			memcpy(num, item + alen + 1, len - alen - 1);
+			num[len - alen - 1] = '\0';
+			if (ce_strtonum(num, 0, v6 ? 128 : 32, &bits) == -1)
+				return 0;
+		}
+		n++;
+	}
+	return rc == 0 && n > 0;
 }
 
 static int
@@ -348,6 +396,13 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	case K_URL:
 		if (!url_ok(val)) {
 			*why = "must be an http:// or https:// URL";
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case K_NETS:
+		if (v->kind == K_NETS && val[0] != '\0' && !nets_ok(val)) {
+			*why = "must be a comma list of IPv4 or IPv6 addresses "
+			    "or CIDR ranges";
 			return -1;
 		}
 		/* FALLTHROUGH */

@@ -207,11 +207,11 @@ long long	 cx_spacing_reserve(struct ce_ctx *, long long max_wait_ms);
 enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
 		    enum ce_route, struct ce_resp *);
 
-/* ratelimit.c: a token bucket per client address. */
+/* ratelimit.c: token buckets per client address. */
 size_t		 cx_rate_size(void);
-int		 cx_client_addr(const struct ce_config *, const struct ce_req *,
-		    char *, size_t);
-long long	 cx_rate_take(struct ce_ctx *, const char *addr);
+int		 cx_client_addr(const struct ce_req *, char *, size_t);
+long long	 cx_rate_take(struct ce_ctx *, const char *key, long long rate,
+		    long long burst);
 
 /* metrics.c: counters shared by the processes of a machine. */
 #define CX_PROCS_MAX	256
