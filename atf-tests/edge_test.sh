@@ -288,9 +288,12 @@ webhooks__own_bucket_body() {
 	[ "$(wc -l <hooks)" = 150 ] || atf_fail "$(wc -l <hooks) answers"
 	! grep -qx 429 hooks || atf_fail "webhooks throttled by RATE_LIMIT"
 	[ "$(grep -c '^2' hooks)" = 150 ] || atf_fail "not all accepted"
-	# The API's bucket is still empty.
-	statuses "$URL" 127.0.0.1 1
-	[ "$(cat st)" = 429 ] || atf_fail "the API after the burst: $(cat st)"
+	# The API still has its own small bucket: whatever refilled during
+	# the burst (RATE_LIMIT=1, at most RATE_BURST=2), a quick run of
+	# four ends in 429.
+	statuses "$URL" 127.0.0.1 4
+	[ "$(tail -1 st)" = 429 ] && [ "$(grep -c 404 st)" -le 2 ] ||
+	    atf_fail "the API after the burst: $(tr '\n' ' ' <st)"
 	private_stack_stop
 }
 webhooks__own_bucket_cleanup() { private_stack_stop; }
