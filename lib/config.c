@@ -62,6 +62,7 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
 	cfg->rate_limit = 10;
 	cfg->rate_burst = 20;
+	cfg->spool_max_bytes = 64LL * 1024 * 1024;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -296,6 +297,9 @@ static const struct var vars[] = {
 	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
 	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
 	    0, 1 },
+	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
+	{ { "SPOOL_MAX_BYTES" }, K_INT, NUM(spool_max_bytes), 0,
+	    1LL << 40 },
 };
 
 static int
@@ -412,6 +416,32 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	return -1;
 }
 
+/*
+ * SPOOL_DIR unset: the directory "spool" beside DEDUP_FILE (so
+ * /run/c2s-enrich/spool by default).  Returns 0, or -1 when it does not
+ * fit.
+ */
+static int
+spool_dir_default(struct ce_config *cfg)
+{
+	const char	*slash;
+	int		 n;
+
+	if (cfg->spool_dir[0] != '\0')
+		return 0;
+	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "spool");
+	else
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
+		    "%.*s/spool", (int)(slash - cfg->dedup_file),
+		    cfg->dedup_file);
+	if (n < 0 || (size_t)n >= sizeof(cfg->spool_dir)) {
+		cfg->spool_dir[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 enum ce_err
 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 {
@@ -445,6 +475,11 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
 		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
 		    "be below BREAKER_COOLDOWN");
+		return CE_ECONFIG;
+	}
+	if (spool_dir_default(cfg) == -1) {
+		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
+		    "spool/ beside DEDUP_FILE)");
 		return CE_ECONFIG;
 	}
 	return CE_OK;
