@@ -572,17 +572,6 @@ postgres__restart_under_load_cleanup() { private_stack_stop; }
 # ---------------------------------------------------------------------
 # Responders killed under load.
 
-# An old enough responder (multiwatch counts a child that dies within a
-# second of its start as a failed start, and gives up after three).
-old_responder() {
-	local pid
-	for pid in $(responders | shuf); do
-		[ "$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')" -ge 2 ] \
-		    2>/dev/null && { echo "$pid"; return 0; }
-	done
-	return 1
-}
-
 atf_test_case sigkill__responders_under_load cleanup
 sigkill__responders_under_load_head() {
 	atf_set descr "responders SIGKILLed in a loop under load: multiwatch" \

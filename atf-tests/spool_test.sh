@@ -266,17 +266,6 @@ outage__nothing_lost_body() {
 }
 outage__nothing_lost_cleanup() { spool_stop; }
 
-# An old enough responder (multiwatch counts a child that dies within a
-# second of its start as a failed start).
-old_responder() {
-	local pid
-	for pid in $(responders | shuf); do
-		[ "$(ps -o etimes= -p "$pid" 2>/dev/null | tr -d ' ')" -ge 2 ] \
-		    2>/dev/null && { echo "$pid"; return 0; }
-	done
-	return 1
-}
-
 atf_test_case kill__responder_and_worker cleanup
 kill__responder_and_worker_head() {
 	atf_set descr "responders SIGKILLed while they spool and the worker" \
