@@ -170,7 +170,13 @@ void		 cx_spool_settle(struct ce_ctx *, enum ce_route, int status);
 void		 cx_spool_free(struct cx_spool *);
 int		 cx_spool_depth(struct ce_ctx *, unsigned long long *files,
 		    unsigned long long *bytes);
-long long	 cx_spool_replay(struct ce_ctx *);
+/* Where the replay sends a webhook's body and a form (the handlers' own
+ * store functions, given by the worker: spool.c calls no handler). */
+struct cx_spool_sinks {
+	enum ce_err	(*webhook)(struct ce_ctx *, const char *, size_t);
+	enum ce_err	(*google)(struct ce_ctx *, const char *);
+};
+long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
 
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {

@@ -31,7 +31,8 @@
  * killed between a commit and the file's deletion never replays twice.  A
  * lead trigger becomes what its route records (the lead 'received', a job
  * of source 'api'), a webhook goes through the handler's ingest, a form
- * through the handler's record.  A ready file is deleted once all its
+ * through the handler's record (both given by the caller, the worker:
+ * this file calls no handler).  A ready file is deleted once all its
  * records are committed; a live one is read up to its last whole record,
  * and where it stopped is remembered.  A torn tail (a writer killed
  * mid-write) or a record whose CRC is wrong is skipped, logged with file
@@ -589,8 +590,8 @@ exec1(struct ce_ctx *ctx, enum cx_stmt s, int n, const char *const *p,
  * payload that makes no sense) or CE_EDB (nothing committed).
  */
 static enum ce_err
-apply(struct ce_ctx *ctx, const char *id, const char *pl, size_t len,
-    const char **what)
+apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
+    const char *pl, size_t len, const char **what)
 {
 	json_t		*j;
 	const char	*kind, *lid, *body, *p[2];
@@ -630,9 +631,9 @@ apply(struct ce_ctx *ctx, const char *id, const char *pl, size_t len,
 		p[1] = ms;
 		er = exec1(ctx, CX_STMT_SPOOL_LEAD, 2, p, NULL);
 	} else if (strcmp(kind, "webhook") == 0)
-		er = cx_webhook_store(ctx, body, strlen(body));
+		er = sinks->webhook(ctx, body, strlen(body));
 	else if (strcmp(kind, "google") == 0)
-		er = cx_google_store(ctx, body);
+		er = sinks->google(ctx, body);
 	if (er == CE_EINPUT) {
 		/* Spooled after a check it passed: should not happen. */
 		*what = "skipped";
@@ -659,8 +660,8 @@ struct pass {
  * it failed on).
  */
 static int
-replay_file(struct ce_ctx *ctx, int fd, const char *name, off_t *off,
-    int owned, struct pass *ps)
+replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
+    const char *name, off_t *off, int owned, struct pass *ps)
 {
 	struct stat	 st;
 	unsigned char	 hdr[CE_SPOOL_HDR], *buf;
@@ -719,8 +720,8 @@ replay_file(struct ce_ctx *ctx, int fd, const char *name, off_t *off,
 			continue;
 		}
 		snprintf(id, sizeof(id), "%s:%lld", name, (long long)*off);
-		if (apply(ctx, id, (const char *)buf + CE_SPOOL_HDR, len,
-		    &what) != CE_OK) {
+		if (apply(ctx, sinks, id, (const char *)buf + CE_SPOOL_HDR,
+		    len, &what) != CE_OK) {
 			free(buf);
 			return -1;
 		}
@@ -784,16 +785,17 @@ prune(struct ce_ctx *ctx, struct cx_spool *sp)
 	snprintf(ms, sizeof(ms), "%lld", SPOOL_DONE_KEEP_MS);
 	p[0] = ms;
 	if (exec1(ctx, CX_STMT_SPOOL_PRUNE, 1, p, NULL) != CE_OK)
-		sp->next_prune_us = 0;
+		sp->next_prune_us = now + 60LL * 1000000;
 }
 
 /*
- * The worker: replay what the spool holds (see the top of this file).
+ * The worker: replay what the spool holds (see the top of this file),
+ * webhooks and forms through "sinks".
  * Returns the records committed, or -1 when the database failed (what
  * was committed stays; the rest is replayed on the next call).
  */
 long long
-cx_spool_replay(struct ce_ctx *ctx)
+cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 {
 	struct cx_spool	*sp;
 	struct pass	 ps;
@@ -823,7 +825,7 @@ cx_spool_replay(struct ce_ctx *ctx)
 		owned = flock(fd, LOCK_EX | LOCK_NB) == 0;
 		l = live_find(sp, names[i], st.st_ino, !owned);
 		off = l != NULL ? l->off : 0;
-		rc = replay_file(ctx, fd, names[i], &off, owned, &ps);
+		rc = replay_file(ctx, sinks, fd, names[i], &off, owned, &ps);
 		if (rc == 0 && owned) {
 			/* All committed (or skipped and counted): gone. */
 			if (unlink(path) == -1)

@@ -314,7 +314,13 @@ job_next(struct worker *w)
 	return 1;
 }
 
-/* The housekeeping of one turn: due retries, the poller, old jobs. */
+/* The spool's replay stores webhooks and forms as their routes do. */
+static const struct cx_spool_sinks sinks = {
+	cx_webhook_store, cx_google_store,
+};
+
+/* The housekeeping of one turn: the spool, due retries, the poller, old
+ * jobs. */
 static int
 chores(struct worker *w)
 {
@@ -326,7 +332,7 @@ chores(struct worker *w)
 	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
 	p[0] = ms;
 	/* What the spool holds first: the requests came before. */
-	if (cx_spool_replay(ctx) == -1)
+	if (cx_spool_replay(ctx, &sinks) == -1)
 		return -1;
 	if ((n = exec_count(ctx, CX_STMT_RETRIES_DUE, 1, p)) == -1)
 		return -1;
