@@ -389,7 +389,7 @@ append(struct ce_ctx *ctx, struct cx_spool *sp, const struct ce_buf *rec)
 {
 	unsigned long long	 files, bytes;
 	size_t			 off = 0;
-	ssize_t			 n;
+	ssize_t			 n = -1;
 
 	if ((long long)rec->len > ctx->cfg.spool_max_bytes)
 		return CE_E2BIG;
