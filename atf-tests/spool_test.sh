@@ -208,9 +208,15 @@ leads_once() {
 	    "$(wc -l <posted.sim) notes, one each"
 }
 
-# spool_empty: the spool of the stack is empty (/ready's depth); /ready
-# also closes the file a responder spooled to, for the worker to delete.
+# spool_empty: the spool of the stack is empty (/ready's depth).  A
+# burst of /ready first reaches every responder, each closing the file it
+# spooled to, for the worker to delete.
 spool_empty() {
+	local i
+	for i in $(seq 1 $((C2S_POOL * 2))); do
+		curl -q -s -o /dev/null "$URL/ready" &
+	done
+	wait
 	curl -q -s -o ready "$URL/ready" &&
 	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null
 }

@@ -11,8 +11,9 @@
  * it is open.  It is made under a hidden name (".new-...") and locked
  * before it is renamed into view, so no reader ever finds it unlocked
  * while its writer lives.  The writer closes it, renamed "*.ready", when
- * it next records work in the database, after CX_SPOOL_FILE_MAX bytes,
- * or when the process ends; a ".spool" file whose lock is free belonged
+ * it next records work in the database, at its first request after 2 s
+ * without a record, after CX_SPOOL_FILE_MAX bytes, or when the process
+ * ends; a ".spool" file whose lock is free belonged
  * to a responder that died (SIGKILL) and is as ready as a ".ready" one.
  *
  * Records.  One per request: the header of c2s-enrich.h (magic, length,
@@ -61,6 +62,7 @@
 #define SPOOL_LIVE_MAX		64	/* live files remembered */
 #define SPOOL_LIST_MAX		4096	/* files read in one pass */
 #define SPOOL_RETRY_AFTER	"5"	/* seconds, in a 503 */
+#define SPOOL_IDLE_US		(2LL * 1000000)	/* then closed */
 #define SPOOL_PRUNE_EVERY_US	(3600LL * 1000000)
 #define SPOOL_DONE_KEEP_MS	(7LL * 86400 * 1000)
 
@@ -75,6 +77,7 @@ struct cx_spool {
 	int		 fd;		/* -1: none open */
 	char		 name[SPOOL_NAME_MAX];	/* without ".spool" */
 	off_t		 size;
+	long long	 last_us;	/* last record written (cx_now_us) */
 	unsigned	 files;		/* made by this process */
 	int		 spooled;	/* this request went to the spool */
 	/* The worker's memory of live files. */
@@ -345,8 +348,9 @@ cx_spool_rotate(struct ce_ctx *ctx)
 
 /*
  * After a request: one that recorded work in the database (a 2xx of a
- * recording route, or /ready's 200) closes a file this process spooled
- * to, so the worker may replay and delete it.
+ * recording route, or /ready's 200), or any request once the file has had
+ * no record for SPOOL_IDLE_US, closes a file this process spooled to, so
+ * the worker may replay and delete it.
  */
 void
 cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
@@ -358,7 +362,13 @@ cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
 		return;
 	spooled = sp->spooled;
 	sp->spooled = 0;
-	if (sp->fd == -1 || spooled || status < 200 || status > 299)
+	if (sp->fd == -1 || spooled)
+		return;
+	if (cx_now_us() - sp->last_us >= SPOOL_IDLE_US) {
+		cx_spool_rotate(ctx);
+		return;
+	}
+	if (status < 200 || status > 299)
 		return;
 	switch (route) {
 	case CE_ROUTE_READY:
@@ -413,6 +423,7 @@ append(struct ce_ctx *ctx, struct cx_spool *sp, const struct ce_buf *rec)
 	if (fdatasync(sp->fd) == -1)
 		goto fail;
 	sp->size += (off_t)rec->len;
+	sp->last_us = cx_now_us();
 	if (sp->size >= CX_SPOOL_FILE_MAX)
 		cx_spool_rotate(ctx);
 	return CE_OK;
