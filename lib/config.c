@@ -62,6 +62,8 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
 	cfg->rate_limit = 10;
 	cfg->rate_burst = 20;
+	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
+	    sizeof(cfg->spool_dir));
 	cfg->spool_max_bytes = 64LL * 1024 * 1024;
 }
 
@@ -449,6 +451,7 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	const char	*val, *name, *why;
 
 	ce_config_defaults(cfg);
+	cfg->spool_dir[0] = '\0';	/* unless set, beside DEDUP_FILE */
 	if (errsz > 0)
 		err[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
