@@ -52,18 +52,18 @@ spool_stop() {
 }
 
 # entry METHOD URL OUT [curl config lines]: one request of a curl config
-# (curl -q --parallel -K), its answer in OUT, "status OUT" on stdout.
+# (curl -q --parallel -K), its answer in OUT, "status OUT" on stdout;
+# each opens with "next" (gen_load drops the file's first).
 entry() {
 	local m=$1 u=$2 o=$3 l
 	shift 3
-	printf 'url = "%s"\noutput = "%s"\nrequest = "%s"\n' "$u" "$o" "$m"
+	printf 'next\nurl = "%s"\noutput = "%s"\nrequest = "%s"\n' "$u" "$o" "$m"
 	printf 'header = "X-API-Key: %s"\n' "$C2S_API_KEY"
 	printf 'write-out = "%%{http_code} %%{filename_effective}\\n"\n'
 	printf 'max-time = 30\n'
 	for l in "$@"; do
 		printf '%s\n' "$l"
 	done
-	printf 'next\n'
 }
 
 # gen_load PREFIX NGET NPOST NHOOKREQ EVPERREQ NFORM: the requests of a
@@ -124,13 +124,14 @@ gen_load() {
 		    "ans/$p-f-$i" "data-binary = \"@ev/$p-f-$i\"" \
 		    'header = "Content-Type: application/json"' >>"$p.cfg"
 	done
+	sed -i 1d "$p.cfg"
 }
 
 # send PREFIX [PARALLEL]: the load of PREFIX.cfg; "status file" lines in
 # PREFIX.ans.
 send() {
 	curl -q -s --parallel --parallel-max "${2:-16}" -K "$1.cfg" \
-	    >"$1.ans" || true
+	    >"$1.ans" 2>"$1.err" || true
 	echo "$1: $(wc -l <"$1.ans") answers:" \
 	    "$(cut -d' ' -f1 "$1.ans" | sort | uniq -c | tr -s ' \n' ' ')"
 }
