@@ -213,11 +213,12 @@ leads_once() {
 # burst of /ready first reaches every responder, each closing the file it
 # spooled to, for the worker to delete.
 spool_empty() {
-	local i
+	local i pids=
 	for i in $(seq 1 $((C2S_POOL * 2))); do
-		curl -q -s -o /dev/null "$URL/ready" &
+		curl -q -s -o /dev/null --max-time 10 "$URL/ready" &
+		pids="$pids $!"
 	done
-	wait
+	wait $pids	# not the workers, children too
 	curl -q -s -o ready "$URL/ready" &&
 	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null
 }
@@ -281,18 +282,19 @@ kill__responder_and_worker_head() {
 	atf_set timeout 300
 }
 kill__responder_and_worker_body() {
-	local i pid n
+	local i pid n sp
 	spool_stack C2S_POOL=3 REQUEST_DEADLINE=4s JOB_TIMEOUT=6s
 	sleep 2
 	gen_load k 400 0 0 0 0
 	pg stop
 	send k 8 &
-	for i in 1 2; do
+	sp=$!
+	for n in 1 2; do
 		sleep 0.3
 		pid=$(old_responder) && kill -KILL "$pid" &&
 		    echo "responder $pid killed"
 	done
-	wait
+	wait $sp
 	# The requests a killed responder held may have failed; every 202
 	# must be kept.
 	awk '$1 == 202 { sub("^ans/k-g-", "", $2); print $2 }' k.ans >k.spooled
