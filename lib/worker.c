@@ -319,8 +319,7 @@ static const struct cx_spool_sinks sinks = {
 	cx_webhook_store, cx_google_store,
 };
 
-/* The housekeeping of one turn: the spool, due retries, the poller, old
- * jobs. */
+/* The housekeeping of one turn: due retries, the poller, old jobs. */
 static int
 chores(struct worker *w)
 {
