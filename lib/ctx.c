@@ -2,9 +2,8 @@
  * ctx.c -- the per-process context: a copy of the configuration, the log
  * sink, process facts, the database handle (connected lazily), the local
  * cache (made on first use), the spool's state (spool.c) and the reused
- * response buffer.  Every
- * per-process resource is reachable from here and released by
- * ce_ctx_free().
+ * response buffer.  Every per-process resource is reachable from here and
+ * released by ce_ctx_free().
  */
 #include <stdlib.h>
 #include <string.h>

@@ -201,8 +201,8 @@ again:
 			ce_strlcpy(result, "db_error", rsz);
 			return BACKOFF_MAX_MS;
 		}
-		/* A spooled trigger ('api') asked for a run; one done
-		 * since is that run. */
+		/* A spooled trigger ('api'): a lead done within DEDUP_TTL
+		 * is what its route would have answered (a duplicate). */
 		if (cov || (flags & CX_RUN_RETRY) || (cl.dup == CX_DUP_DONE &&
 		    strcmp(source, "api") == 0)) {
 			ce_strlcpy(result, cl.dup == CX_DUP_INFLIGHT ?
