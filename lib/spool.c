@@ -614,11 +614,16 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
 	kind = json_string_value(json_object_get(j, "kind"));
 	lid = json_string_value(json_object_get(j, "lead_id"));
 	body = json_string_value(json_object_get(j, "body"));
-	if (kind == NULL ||
-	    ((strcmp(kind, "lead") == 0 || strcmp(kind, "enrich") == 0) ?
-	    lid == NULL || !ce_lead_id_norm(lid, lead) :
-	    (strcmp(kind, "webhook") == 0 || strcmp(kind, "google") == 0) ?
-	    body == NULL : 1))
+	/* "kind" as a constant: "*what" outlives "j". */
+	if (kind != NULL && (strcmp(kind, "lead") == 0 ||
+	    strcmp(kind, "enrich") == 0))
+		kind = lid != NULL && ce_lead_id_norm(lid, lead) ?
+		    (kind[0] == 'l' ? "lead" : "enrich") : "skipped";
+	else if (kind != NULL && strcmp(kind, "webhook") == 0)
+		kind = body != NULL ? "webhook" : "skipped";
+	else if (kind != NULL && strcmp(kind, "google") == 0)
+		kind = body != NULL ? "google" : "skipped";
+	else
 		kind = "skipped";
 	*what = kind;
 	if (cx_db_begin(ctx->db) != CE_OK) {
