@@ -395,7 +395,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		    &n, &list);
 	n.spooled = er == CE_EDB;
 	if (er == CE_EDB) {
-		ce_log(ctx, CE_LOG_ERROR, "webhook: %u of %zu events stored "
+		ce_log(ctx, CE_LOG_WARN, "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
 		    n.received, nev);
 		er = spool(ctx, req, j, nev, resp);
