@@ -29,7 +29,7 @@ clear_env(void)
 		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
 		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "TRUSTED_PROXIES",
 		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
-		"WEBHOOK_RATE_BURST",
+		"WEBHOOK_RATE_BURST", "SPOOL_DIR", "SPOOL_MAX_BYTES",
 	};
 	size_t	 i;
 
@@ -63,6 +63,33 @@ ATF_TC_BODY(config_load__defaults, tc)
 	ATF_CHECK_EQ(c.log_level, CE_LOG_INFO);
 	ATF_CHECK_STREQ(c.db_url, "");
 	ATF_CHECK_STREQ(c.api_keys, "");
+	ATF_CHECK_STREQ(c.spool_dir, "/run/c2s-enrich/spool");
+	ATF_CHECK_EQ(c.spool_max_bytes, 64LL * 1024 * 1024);
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__spool);
+ATF_TC_BODY(config_load__spool, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	/* Unset: beside DEDUP_FILE, whatever directory that is. */
+	clear_env();
+	setenv("DEDUP_FILE", "/tmp/stack.x/dedup", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "/tmp/stack.x/spool");
+	setenv("DEDUP_FILE", "dedup", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "spool");
+	/* Set: as given. */
+	setenv("SPOOL_DIR", "/var/lib/c2s-enrich/spool", 1);
+	setenv("SPOOL_MAX_BYTES", "0", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "/var/lib/c2s-enrich/spool");
+	ATF_CHECK_EQ(c.spool_max_bytes, 0);
+	setenv("SPOOL_MAX_BYTES", "-1", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: SPOOL_MAX_BYTES: ", err);
 }
 
 ATF_TC_WITHOUT_HEAD(config_load__values_and_aliases);
@@ -337,6 +364,7 @@ ATF_TC_BODY(config_load__edge, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
+	ATF_TP_ADD_TC(tp, config_load__spool);
 	ATF_TP_ADD_TC(tp, config_load__values_and_aliases);
 	ATF_TP_ADD_TC(tp, config_load__bad_value_names_variable);
 	ATF_TP_ADD_TC(tp, config_load__secret_never_echoed);

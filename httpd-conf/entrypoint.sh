@@ -110,6 +110,15 @@ if [ "$(id -u)" -eq 0 ]; then
 		chown "$C2S_USER:$C2S_GROUP" "$RUNDIR" || die "cannot chown $RUNDIR"
 		chmod 0750 "$RUNDIR" || die "cannot chmod $RUNDIR"
 	fi
+	# The spool, when SPOOL_DIR is set (a volume, say): the responders
+	# write it, the workers empty it (the default, RUNDIR/spool, the
+	# responders make themselves).
+	if [ -n "${SPOOL_DIR:-}" ] && [ ! -d "$SPOOL_DIR" ]; then
+		mkdir -p "$SPOOL_DIR" || die "cannot make $SPOOL_DIR"
+		chown "$C2S_USER:$C2S_GROUP" "$SPOOL_DIR" ||
+		    die "cannot chown $SPOOL_DIR"
+		chmod 0700 "$SPOOL_DIR" || die "cannot chmod $SPOOL_DIR"
+	fi
 	say "root: running as $C2S_USER:$C2S_GROUP"
 	exec setpriv --reuid="$C2S_USER" --regid="$C2S_GROUP" --init-groups \
 	    -- "$0" "$@"

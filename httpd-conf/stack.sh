@@ -37,7 +37,8 @@
 # made up for the run and written to the env file (C2S_WEBHOOK_SECRET,
 # C2S_GOOGLE_KEY, C2S_API_KEY: the first of API_KEYS).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
-# (tmpfs), removed when the stack stops.
+# (tmpfs), removed when the stack stops.  SPOOL_DIR, unless set, is
+# <run directory>/spool.
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
 # service is pointed at the simulator (URLs, its credentials, and
 # WORK_API_MIN_INTERVAL=0); see docs/SIMULATOR.md.
@@ -357,6 +358,13 @@ start_stack() {
 	if [ -z "${DEDUP_FILE:-}" ]; then
 		DEDUP=/dev/shm/c2s-enrich.$(basename "$R").dedup
 		UP_ENV+=("DEDUP_FILE=$DEDUP")
+	fi
+	# The spool (requests taken while PostgreSQL is down): the
+	# responders write it, the workers (same user) replay and delete.
+	if [ -z "${SPOOL_DIR:-}" ]; then
+		mkdir -p "$R/spool" && chmod 0700 "$R/spool"
+		[ $as_root = 1 ] && chown "$RUN_USER" "$R/spool"
+		UP_ENV+=("SPOOL_DIR=$R/spool")
 	fi
 	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
 	    [ -z "${WORK_API_URL:-}" ]; then

@@ -68,6 +68,9 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->rate_burst = 20;
 	cfg->webhook_rate_limit = 100;
 	cfg->webhook_rate_burst = 200;
+	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
+	    sizeof(cfg->spool_dir));
+	cfg->spool_max_bytes = 64LL * 1024 * 1024;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -305,6 +308,9 @@ static const struct var vars[] = {
 	    0, 1 },
 	{ { "WEBHOOK_RATE_LIMIT" }, K_INT, NUM(webhook_rate_limit), 0, 1000000 },
 	{ { "WEBHOOK_RATE_BURST" }, K_INT, NUM(webhook_rate_burst), 1, 1000000 },
+	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
+	{ { "SPOOL_MAX_BYTES" }, K_INT, NUM(spool_max_bytes), 0,
+	    1LL << 40 },
 };
 
 static int
@@ -467,6 +473,32 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	return -1;
 }
 
+/*
+ * SPOOL_DIR unset: the directory "spool" beside DEDUP_FILE (so
+ * /run/c2s-enrich/spool by default).  Returns 0, or -1 when it does not
+ * fit.
+ */
+static int
+spool_dir_default(struct ce_config *cfg)
+{
+	const char	*slash;
+	int		 n;
+
+	if (cfg->spool_dir[0] != '\0')
+		return 0;
+	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "spool");
+	else
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
+		    "%.*s/spool", (int)(slash - cfg->dedup_file),
+		    cfg->dedup_file);
+	if (n < 0 || (size_t)n >= sizeof(cfg->spool_dir)) {
+		cfg->spool_dir[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 enum ce_err
 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 {
@@ -474,6 +506,7 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	const char	*val, *name, *why;
 
 	ce_config_defaults(cfg);
+	cfg->spool_dir[0] = '\0';	/* unless set, beside DEDUP_FILE */
 	if (errsz > 0)
 		err[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -500,6 +533,11 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
 		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
 		    "be below BREAKER_COOLDOWN");
+		return CE_ECONFIG;
+	}
+	if (spool_dir_default(cfg) == -1) {
+		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
+		    "spool/ beside DEDUP_FILE)");
 		return CE_ECONFIG;
 	}
 	return CE_OK;

@@ -307,6 +307,7 @@ err:
 	if (cx_resp_error(resp, er, NULL) != CE_OK)
 		resp->status = ce_err_status(er);
 out:
+	cx_spool_settle(ctx, route, resp->status);
 	us = cx_now_us() - start;
 	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
 	    resp->status, us);
