@@ -15,6 +15,10 @@
 #      memory idle, under load, after BENCH_REQUESTS and after a soak of
 #      BENCH_SOAK more (mixed routes), then /health, /ready, a dedup hit and
 #      a one-read route;
+#   2b. c2s-enrich, BENCH_POOL responders: the spool's cost, the Make.com
+#      trigger for new leads with PostgreSQL up (the pipeline against the
+#      instant simulator), then with PostgreSQL stopped (each request
+#      spooled: one record written and fdatasync'd, answered 202);
 #   3. c2s-enrich for each pool of BENCH_POOLS, the simulator answering in
 #      BENCH_C2S_MS, BENCH_DIRETRIX_MS, BENCH_WORK_MS: cold enrichment (every
 #      request a new lead), and at BENCH_WARM_POOL a warm run (new leads of
@@ -482,6 +486,21 @@ NSOAK=$DONE
 mem_snap after_soak
 stop_stack
 
+# 2b. The spool's cost: the Make.com trigger, every request a new lead,
+# with PostgreSQL up, then stopped (spooled; a spool big enough for every
+# run, so that no answer is a 503).
+start_stack spool "${SVC_ENV[@]}" C2S_POOL="$POOL" SPOOL_MAX_BYTES=1073741824
+connect_pool "$POOL"
+warmup / "$(script cold)" BENCH_PREFIX="$(new_prefix f)"
+measure trigger_up / "$CONNS" "$(script cold)" BENCH_PREFIX="$(new_prefix f)"
+"$STACK" pg stop "$CUR" >/dev/null 2>&1 || die "spool: cannot stop postgres"
+measure trigger_spooled / "$CONNS" "$(script cold)" \
+    BENCH_PREFIX="$(new_prefix f)"
+SPOOLED=$(curl -s -H "X-API-Key: $C2S_API_KEY" "$C2S_URL/metrics" |
+    awk '$1 == "c2s_spool_records_total{result=\"spooled\"}" { print $2 }')
+"$STACK" pg start "$CUR" >/dev/null 2>&1 || die "spool: cannot start postgres"
+stop_stack
+
 # 3. Enrichment against the simulator with its latencies.
 for p in $POOLS; do
 	start_stack "pool$p" "${SVC_ENV[@]}" C2S_POOL="$p" \
@@ -535,6 +554,9 @@ row health "GET /health" trivial
 row ready "GET /ready" select1
 row dedup_hit "GET /api/v1/leads/process, dedup" trivial
 row customer_read "GET /api/v1/customers/{uuid}" -
+row trigger_up "GET /leads/process, new leads" -
+row trigger_spooled "the same, PostgreSQL down: spooled" trigger_up
+echo "trigger_spooled: ${SPOOLED:-?} records spooled (c2s_spool_records_total), every answer a 202; trigger_up: the pipeline against the instant simulator"
 echo
 echo "Enrichment (simulator: C2S $C2S_MS, Diretrix $DX_MS, Work API $WORK_MS ms; wrk -c = pool; latencies in ms)"
 echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a reused dossier: $CP_WARM ms; crit = mean over the run's leads of their own path"
