@@ -6,8 +6,12 @@
  * the pipeline, a Google Ads form through google.c), and sleeps on
  * LISTEN c2s_jobs with a poll as the fallback.  With RUN_POLLER=1 it also
  * queues the newest C2S leads never seen, under an advisory lock so that
- * one poller runs across machines.  A lost database is waited for with a
- * capped back-off; a job in hand when SIGTERM arrives is finished first.
+ * one poller runs across machines.  Every PRUNE_INTERVAL it prunes what is
+ * older than RETENTION_DAYS (webhook events, finished jobs, Google Ads
+ * forms' raw payloads), PRUNE_BATCH rows a statement, each statement its
+ * own short transaction, so that a million old rows never hold a lock for
+ * long.  A lost database is waited for with a capped back-off; a job in
+ * hand when SIGTERM arrives is finished first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +23,7 @@
 
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
-#define PRUNE_EVERY_US	(3600LL * 1000000)
+#define PRUNE_BATCH	10000	/* rows a pruning statement takes at most */
 
 struct worker {
 	struct ce_ctx	*ctx;
@@ -309,7 +313,43 @@ job_next(struct worker *w)
 	return 1;
 }
 
-/* The housekeeping of one turn: due retries, the poller, old jobs. */
+/*
+ * Prune each kind of sql/0012's c2s.prune_batch() older than
+ * RETENTION_DAYS, a batch at a time until one comes back short (or
+ * SIGTERM).  Returns 0, or -1 when the database failed (what is left is
+ * pruned next time).
+ */
+static int
+prune(struct worker *w)
+{
+	static const char *const what[] = { "webhook_events", "jobs",
+	    "google_payloads" };
+	struct ce_ctx	*ctx = w->ctx;
+	const char	*p[3];
+	char		 days[24], lim[24];
+	long long	 n, total;
+	size_t		 i;
+
+	snprintf(days, sizeof(days), "%lld", ctx->cfg.retention_days);
+	snprintf(lim, sizeof(lim), "%d", PRUNE_BATCH);
+	p[1] = days;
+	p[2] = lim;
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		p[0] = what[i];
+		total = 0;
+		do {
+			if ((n = exec_count(ctx, CX_STMT_PRUNE, 3, p)) == -1)
+				return -1;
+			total += n;
+		} while (n == PRUNE_BATCH && !w->stopping());
+		if (total > 0)
+			ce_log(ctx, CE_LOG_INFO, "worker: pruned %lld %s older "
+			    "than %s days", total, what[i], days);
+	}
+	return 0;
+}
+
+/* The housekeeping of one turn: due retries, the poller, pruning. */
 static int
 chores(struct worker *w)
 {
@@ -329,10 +369,9 @@ chores(struct worker *w)
 	}
 	poll_c2s(w);
 	if (now >= w->next_prune_us) {
-		w->next_prune_us = now + PRUNE_EVERY_US;
-		if ((n = exec_count(ctx, CX_STMT_JOBS_PRUNE, 0, NULL)) > 0)
-			ce_log(ctx, CE_LOG_INFO, "worker: %lld old jobs pruned",
-			    n);
+		w->next_prune_us = now + ctx->cfg.prune_interval_ms * 1000;
+		if (prune(w) == -1)
+			return -1;
 	}
 	return 0;
 }
