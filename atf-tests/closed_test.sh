@@ -63,8 +63,9 @@ start__refused_without_keys_body() {
 # warnings FILE PATTERN: how many log lines of FILE match PATTERN, per
 # responder pid, one "pid count" a line.
 warnings() {
-	jq -r --arg re "$2" 'select(.level == "warn" and (.msg | test($re)))
-	    | .pid' "$1" 2>/dev/null | sort | uniq -c | awk '{ print $2, $1 }'
+	jq -R -r --arg re "$2" 'fromjson? | select(.level == "warn" and
+	    ((.msg // "") | test($re))) | .pid' "$1" | sort | uniq -c |
+	    awk '{ print $2, $1 }'
 }
 
 atf_test_case auth_off__open_with_one_warning cleanup
