@@ -10,7 +10,8 @@
  * older than RETENTION_DAYS (webhook events, finished jobs, Google Ads
  * forms' raw payloads), PRUNE_BATCH rows a statement, each statement its
  * own short transaction, so that a million old rows never hold a lock for
- * long.  A lost database is waited for with a capped back-off; a job in
+ * long; at most PRUNE_TURN statements of a kind a turn, the rest in the
+ * next turns, so that jobs are not kept waiting behind a large backlog.  A lost database is waited for with a capped back-off; a job in
  * hand when SIGTERM arrives is finished first.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
 #define PRUNE_BATCH	10000	/* rows a pruning statement takes at most */
+#define PRUNE_TURN	10	/* statements of a kind in one turn */
 
 struct worker {
 	struct ce_ctx	*ctx;
@@ -315,9 +317,10 @@ job_next(struct worker *w)
 
 /*
  * Prune each kind of sql/0012's c2s.prune_batch() older than
- * RETENTION_DAYS, a batch at a time until one comes back short (or
- * SIGTERM).  Returns 0, or -1 when the database failed (what is left is
- * pruned next time).
+ * RETENTION_DAYS, a batch at a time until one comes back short, for at
+ * most PRUNE_TURN batches of a kind (or until SIGTERM).  Returns 0 when
+ * all is pruned, 1 when some is left for the next turn, or -1 when the
+ * database failed (what is left is pruned next time).
  */
 static int
 prune(struct worker *w)
@@ -329,6 +332,7 @@ prune(struct worker *w)
 	char		 days[24], lim[24];
 	long long	 n, total;
 	size_t		 i;
+	int		 k, left = 0;
 
 	snprintf(days, sizeof(days), "%lld", ctx->cfg.retention_days);
 	snprintf(lim, sizeof(lim), "%d", PRUNE_BATCH);
@@ -337,16 +341,21 @@ prune(struct worker *w)
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
 		p[0] = what[i];
 		total = 0;
+		k = 0;
 		do {
 			if ((n = exec_count(ctx, CX_STMT_PRUNE, 3, p)) == -1)
 				return -1;
 			total += n;
-		} while (n == PRUNE_BATCH && !w->stopping());
+		} while (n == PRUNE_BATCH && ++k < PRUNE_TURN &&
+		    !w->stopping());
+		if (n == PRUNE_BATCH)
+			left = 1;
 		if (total > 0)
 			ce_log(ctx, CE_LOG_INFO, "worker: pruned %lld %s older "
-			    "than %s days", total, what[i], days);
+			    "than %s days%s", total, what[i], days,
+			    n == PRUNE_BATCH ? " (more next turn)" : "");
 	}
-	return 0;
+	return left;
 }
 
 /* The housekeeping of one turn: due retries, the poller, pruning. */
@@ -357,6 +366,7 @@ chores(struct worker *w)
 	const char	*p[1];
 	char		 ms[32];
 	long long	 n, now = cx_now_us();
+	int		 r;
 
 	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
 	p[0] = ms;
@@ -370,8 +380,10 @@ chores(struct worker *w)
 	poll_c2s(w);
 	if (now >= w->next_prune_us) {
 		w->next_prune_us = now + ctx->cfg.prune_interval_ms * 1000;
-		if (prune(w) == -1)
+		if ((r = prune(w)) == -1)
 			return -1;
+		if (r == 1)	/* more: again next turn, after a job */
+			w->next_prune_us = now;
 	}
 	return 0;
 }
@@ -422,6 +434,9 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		if (ctx->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
 		    1000 < wait_ms)
 			wait_ms = (w.next_poll_us - cx_now_us()) / 1000;
+		/* Pruning left over from this turn: no sleep. */
+		if (w.next_prune_us <= cx_now_us())
+			wait_ms = 0;
 		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms) == -1)
 			w.listening = 0;
 	}
