@@ -109,13 +109,15 @@ prune__million_events_body() {
 	    CASE WHEN i % 2 = 0 THEN now() - interval '200 days'
 	    ELSE now() - i * interval '1 second' END
 	    FROM generate_series(1, 1000000) i" >/dev/null
-	# Jobs: old and new finished ones, an old one still queued.
+	# Jobs: old and new finished ones, an old one still queued (due in
+	# a year: no worker runs it here).
 	sql "INSERT INTO c2s.jobs (kind, ref, source, state, finished_at,
-	    created_at) SELECT 'lead', md5('job' || i), 'webhook',
+	    created_at, run_after) SELECT 'lead', md5('job' || i), 'webhook',
 	    CASE WHEN i = 1 THEN 'queued' WHEN i % 2 = 0 THEN 'done'
 	    ELSE 'failed' END, CASE WHEN i > 1 THEN now() - CASE WHEN i <= 100
 	    THEN interval '200 days' ELSE interval '1 day' END END,
-	    now() - interval '300 days' FROM generate_series(1, 150) i" \
+	    now() - interval '300 days', now() + interval '1 year'
+	    FROM generate_series(1, 150) i" \
 	    >/dev/null
 	# Google forms: old and new in every state.
 	sql "INSERT INTO c2s.google_leads (form_lead_id, payload, state,
