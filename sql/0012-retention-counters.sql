@@ -3,10 +3,12 @@
 -- Bounded tables (issue [2.2]): webhook events, finished jobs and the raw
 -- payloads of Google Ads forms are pruned by the worker after
 -- RETENTION_DAYS (lib/worker.c), in batches, through the indexes made
--- here; and GET /api/v1/stats no longer counts those tables: it reads
--- counters kept exact by statement triggers in the very transactions
--- that change the rows (a figure is then what count(*) would say, over
--- the rows still kept, at the cost of one indexed read).
+-- here; and GET /api/v1/stats no longer counts whole tables (webhook
+-- events, jobs, leads): it reads counters kept exact by statement
+-- triggers in the very transactions that change the rows (a figure is
+-- then what count(*) would say, over the rows still kept, at the cost of
+-- one indexed read), and windows (today, 7 days, the last hour) through
+-- their indexes.
 --
 -- Repeated invalid events: an event without a lead id is keyed by the
 -- md5 of its payload (0010), one with a lead id by its updated_at (0005),
@@ -51,7 +53,8 @@ RETURN ARRAY['webhook_events'] ||
 	ELSE '{}'::text[] END;
 
 -- After each statement on c2s.webhook_events: +1 for the rows it made or
--- changed to, -1 for the rows it removed or changed from.
+-- changed to, -1 for the rows it removed or changed from, netted (an
+-- update that moves no figure touches no counter).
 CREATE FUNCTION c2s.webhook_events_count() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -63,20 +66,20 @@ BEGIN
 		WHERE name LIKE 'webhook\_events%';
 		RETURN NULL;
 	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		SELECT coalesce(array_agg(k), '{}'), coalesce(array_agg(c), '{}')
-		INTO n, d FROM (SELECT k, count(*) AS c FROM new_rows,
-		    unnest(c2s.webhook_counter_names(new_rows.disposition)) k
-		    GROUP BY k) x;
-		PERFORM c2s.counters_add(n, d);
+	IF TG_OP = 'INSERT' THEN
+		SELECT array_agg(k), array_agg(1::bigint) INTO n, d
+		FROM new_rows, unnest(c2s.webhook_counter_names(disposition)) k;
+	ELSIF TG_OP = 'DELETE' THEN
+		SELECT array_agg(k), array_agg(-1::bigint) INTO n, d
+		FROM old_rows, unnest(c2s.webhook_counter_names(disposition)) k;
+	ELSE
+		SELECT array_agg(k), array_agg(v) INTO n, d FROM (
+		    SELECT k, 1::bigint AS v FROM new_rows,
+			unnest(c2s.webhook_counter_names(disposition)) k
+		    UNION ALL SELECT k, -1 FROM old_rows,
+			unnest(c2s.webhook_counter_names(disposition)) k) x;
 	END IF;
-	IF TG_OP IN ('DELETE', 'UPDATE') THEN
-		SELECT coalesce(array_agg(k), '{}'), coalesce(array_agg(-c), '{}')
-		INTO n, d FROM (SELECT k, count(*) AS c FROM old_rows,
-		    unnest(c2s.webhook_counter_names(old_rows.disposition)) k
-		    GROUP BY k) x;
-		PERFORM c2s.counters_add(n, d);
-	END IF;
+	PERFORM c2s.counters_add(coalesce(n, '{}'), coalesce(d, '{}'));
 	RETURN NULL;
 END
 $$;
@@ -93,20 +96,65 @@ BEGIN
 		UPDATE c2s.counters SET value = 0 WHERE name LIKE 'jobs\_%';
 		RETURN NULL;
 	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		SELECT coalesce(array_agg('jobs_' || state), '{}'),
-		    coalesce(array_agg(c), '{}')
-		INTO n, d FROM (SELECT state, count(*) AS c FROM new_rows
-		    GROUP BY state) x;
-		PERFORM c2s.counters_add(n, d);
+	IF TG_OP = 'INSERT' THEN
+		SELECT array_agg('jobs_' || state), array_agg(1::bigint)
+		INTO n, d FROM new_rows;
+	ELSIF TG_OP = 'DELETE' THEN
+		SELECT array_agg('jobs_' || state), array_agg(-1::bigint)
+		INTO n, d FROM old_rows;
+	ELSE
+		SELECT array_agg(k), array_agg(v) INTO n, d FROM (
+		    SELECT 'jobs_' || state AS k, 1::bigint AS v FROM new_rows
+		    UNION ALL SELECT 'jobs_' || state, -1 FROM old_rows) x;
 	END IF;
-	IF TG_OP IN ('DELETE', 'UPDATE') THEN
-		SELECT coalesce(array_agg('jobs_' || state), '{}'),
-		    coalesce(array_agg(-c), '{}')
-		INTO n, d FROM (SELECT state, count(*) AS c FROM old_rows
-		    GROUP BY state) x;
-		PERFORM c2s.counters_add(n, d);
+	PERFORM c2s.counters_add(coalesce(n, '{}'), coalesce(d, '{}'));
+	RETURN NULL;
+END
+$$;
+
+-- The figures of a lead row: it counts in leads_total, in its status's
+-- and its source's counters, and its dossiers fetched and reused.
+CREATE FUNCTION c2s.lead_counter_deltas(p_status text, p_source text,
+    p_fetched integer, p_reused integer, p_sign integer,
+    OUT name text, OUT delta bigint) RETURNS SETOF record
+LANGUAGE sql IMMUTABLE
+AS $$
+	VALUES ('leads_total', p_sign::bigint),
+	    ('leads_status_' || p_status, p_sign),
+	    ('leads_source_' || p_source, p_sign),
+	    ('leads_dossiers_fetched', p_sign::bigint * p_fetched),
+	    ('leads_dossiers_reused', p_sign::bigint * p_reused)
+$$;
+
+-- The same for c2s.leads; a lead's status change moves two counters, an
+-- update of anything else none.
+CREATE FUNCTION c2s.leads_count() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	n	text[];
+	d	bigint[];
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		UPDATE c2s.counters SET value = 0 WHERE name LIKE 'leads\_%';
+		RETURN NULL;
 	END IF;
+	IF TG_OP = 'INSERT' THEN
+		SELECT array_agg(c.name), array_agg(c.delta) INTO n, d
+		FROM new_rows r, c2s.lead_counter_deltas(r.status, r.source,
+		    r.dossiers_fetched, r.dossiers_reused, 1) c;
+	ELSIF TG_OP = 'DELETE' THEN
+		SELECT array_agg(c.name), array_agg(c.delta) INTO n, d
+		FROM old_rows r, c2s.lead_counter_deltas(r.status, r.source,
+		    r.dossiers_fetched, r.dossiers_reused, -1) c;
+	ELSE
+		SELECT array_agg(c.name), array_agg(c.delta) INTO n, d FROM (
+		    SELECT c.* FROM new_rows r, c2s.lead_counter_deltas(r.status,
+			r.source, r.dossiers_fetched, r.dossiers_reused, 1) c
+		    UNION ALL SELECT c.* FROM old_rows r,
+			c2s.lead_counter_deltas(r.status, r.source,
+			r.dossiers_fetched, r.dossiers_reused, -1) c) c;
+	END IF;
+	PERFORM c2s.counters_add(coalesce(n, '{}'), coalesce(d, '{}'));
 	RETURN NULL;
 END
 $$;
@@ -136,6 +184,17 @@ CREATE TRIGGER jobs_count_del AFTER DELETE ON c2s.jobs
 	FOR EACH STATEMENT EXECUTE FUNCTION c2s.jobs_count();
 CREATE TRIGGER jobs_count_trunc AFTER TRUNCATE ON c2s.jobs
 	FOR EACH STATEMENT EXECUTE FUNCTION c2s.jobs_count();
+CREATE TRIGGER leads_count_ins AFTER INSERT ON c2s.leads
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION c2s.leads_count();
+CREATE TRIGGER leads_count_upd AFTER UPDATE ON c2s.leads
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION c2s.leads_count();
+CREATE TRIGGER leads_count_del AFTER DELETE ON c2s.leads
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION c2s.leads_count();
+CREATE TRIGGER leads_count_trunc AFTER TRUNCATE ON c2s.leads
+	FOR EACH STATEMENT EXECUTE FUNCTION c2s.leads_count();
 
 -- Every counter, from the rows there are now.
 INSERT INTO c2s.counters (name, value)
@@ -149,6 +208,11 @@ FROM (SELECT k, count(*) AS c FROM c2s.webhook_events e,
 SELECT c2s.counters_add(coalesce(array_agg('jobs_' || state), '{}'),
     coalesce(array_agg(c), '{}'))
 FROM (SELECT state, count(*) AS c FROM c2s.jobs GROUP BY state) x;
+SELECT c2s.counters_add(coalesce(array_agg(name), '{}'),
+    coalesce(array_agg(delta), '{}'))
+FROM (SELECT c.name, sum(c.delta)::bigint AS delta FROM c2s.leads r,
+    c2s.lead_counter_deltas(r.status, r.source, r.dossiers_fetched,
+    r.dossiers_reused, 1) c GROUP BY c.name) x;
 
 -- A counter's value; 0 for one never set.
 CREATE FUNCTION c2s.counter(p_name text) RETURNS bigint
@@ -216,64 +280,82 @@ RETURN jsonb_build_object(
 		FROM c2s.webhook_events WHERE disposition = 'invalid'
 		ORDER BY id DESC LIMIT 20) r));
 
--- The figures of GET /api/v1/stats as in 0006, the webhook events and
--- the jobs read from the counters.
+-- The figures of GET /api/v1/stats as in 0006, bounded: what counts
+-- over all time (leads by status and by source, the failed leads, the
+-- dossiers, the webhook events, the jobs) is read from the counters; what
+-- counts over a window (today and 7 days, by created_at; the upstreams'
+-- last hour, by updated_at) reads that window through its index; the
+-- retryable leads through leads_retry_idx (they leave it within the retry
+-- schedule); the recent lists are LIMIT 10 through leads_updated_idx.
 CREATE OR REPLACE FUNCTION c2s.stats_json() RETURNS jsonb
 LANGUAGE sql STABLE
 RETURN (
-	WITH l AS (
-		SELECT status, source, created_at, dossiers_fetched,
-		    dossiers_reused, next_retry_at FROM c2s.leads
-	), w AS (
+	WITH w AS (
 		SELECT name, since FROM (VALUES
 		    ('today', date_trunc('day', now() AT TIME ZONE 'UTC')
 			AT TIME ZONE 'UTC'),
 		    ('last_7_days', date_trunc('day', now() AT TIME ZONE 'UTC')
-			AT TIME ZONE 'UTC' - interval '6 days'),
-		    ('all_time', '-infinity'::timestamptz)) v(name, since)
+			AT TIME ZONE 'UTC' - interval '6 days')) v(name, since)
+	), l AS (
+		SELECT status, created_at FROM c2s.leads
+		WHERE created_at >= (SELECT min(since) FROM w)
 	), days AS (
 		SELECT g::date AS day FROM generate_series(
 		    (now() AT TIME ZONE 'UTC')::date - 6,
 		    (now() AT TIME ZONE 'UTC')::date, interval '1 day') g
+	), g AS (
+		SELECT (created_at AT TIME ZONE 'UTC')::date AS day, status,
+		    count(*) AS c FROM l GROUP BY 1, 2
+	), a AS (
+		SELECT c2s.counter('leads_total') AS leads,
+		    c2s.counter('leads_status_completed') AS enriched,
+		    c2s.counter('leads_status_completed') +
+		    c2s.counter('leads_status_partial') +
+		    c2s.counter('leads_status_basic') AS with_cpf
 	)
 	SELECT jsonb_build_object(
 	    'generated_at', now(),
 	    'leads', jsonb_build_object(
-		'total', (SELECT count(*) FROM l),
-		'by_status', (SELECT jsonb_object_agg(s, (SELECT count(*)
-		    FROM l WHERE l.status = s)) FROM unnest(ARRAY['received',
-		    'processing', 'completed', 'partial', 'basic',
+		'total', c2s.counter('leads_total'),
+		'by_status', (SELECT jsonb_object_agg(s,
+		    c2s.counter('leads_status_' || s)) FROM unnest(ARRAY[
+		    'received', 'processing', 'completed', 'partial', 'basic',
 		    'unenriched', 'invalid_contact', 'failed']) s),
-		'by_source', (SELECT jsonb_object_agg(s, (SELECT count(*)
-		    FROM l WHERE l.source = s)) FROM unnest(ARRAY['api',
+		'by_source', (SELECT jsonb_object_agg(s,
+		    c2s.counter('leads_source_' || s)) FROM unnest(ARRAY['api',
 		    'webhook', 'poller', 'google_ads', 'retry']) s)),
 	    'enrichment_rate', (SELECT jsonb_object_agg(w.name, r) FROM w,
 		LATERAL (SELECT jsonb_build_object(
-		    'leads', count(*),
-		    'enriched', count(*) FILTER (WHERE status = 'completed'),
-		    'with_cpf', count(*) FILTER (WHERE status IN
-			('completed', 'partial', 'basic')),
-		    'rate', round(count(*) FILTER (WHERE status =
-			'completed')::numeric / nullif(count(*), 0), 4))
-		    AS r FROM l WHERE l.created_at >= w.since) x),
+		    'leads', coalesce(sum(c), 0),
+		    'enriched', coalesce(sum(c) FILTER (WHERE status =
+			'completed'), 0),
+		    'with_cpf', coalesce(sum(c) FILTER (WHERE status IN
+			('completed', 'partial', 'basic')), 0),
+		    'rate', round(coalesce(sum(c) FILTER (WHERE status =
+			'completed'), 0) / nullif(sum(c), 0), 4))
+		    AS r FROM g
+		    WHERE g.day >= (w.since AT TIME ZONE 'UTC')::date) x) ||
+		(SELECT jsonb_build_object('all_time', jsonb_build_object(
+		    'leads', a.leads, 'enriched', a.enriched,
+		    'with_cpf', a.with_cpf, 'rate', round(a.enriched::numeric /
+		    nullif(a.leads, 0), 4))) FROM a),
 	    'daily', (SELECT jsonb_agg(jsonb_build_object('date', days.day,
-		'total', (SELECT count(*) FROM l WHERE
-		    (l.created_at AT TIME ZONE 'UTC')::date = days.day))
-		|| (SELECT jsonb_object_agg(s, (SELECT count(*) FROM l
-		    WHERE l.status = s AND
-		    (l.created_at AT TIME ZONE 'UTC')::date = days.day))
+		'total', (SELECT coalesce(sum(g.c), 0) FROM g
+		    WHERE g.day = days.day))
+		|| (SELECT jsonb_object_agg(s, (SELECT coalesce(sum(g.c), 0)
+		    FROM g WHERE g.status = s AND g.day = days.day))
 		    FROM unnest(ARRAY['completed', 'partial', 'basic',
 		    'unenriched', 'invalid_contact', 'failed']) s)
 		ORDER BY days.day) FROM days),
 	    'retryable', jsonb_build_object(
-		'count', (SELECT count(*) FROM l
+		'count', (SELECT count(*) FROM c2s.leads
 		    WHERE status IN ('partial', 'unenriched')
 		    AND next_retry_at IS NOT NULL),
-		'next_retry_at', (SELECT min(next_retry_at) FROM l
+		'next_retry_at', (SELECT min(next_retry_at) FROM c2s.leads
 		    WHERE status IN ('partial', 'unenriched')),
 		'recent', c2s.leads_recent(ARRAY['partial', 'unenriched'])),
 	    'failed', jsonb_build_object(
-		'count', (SELECT count(*) FROM l WHERE status = 'failed'),
+		'count', c2s.counter('leads_status_failed'),
 		'recent', c2s.leads_recent(ARRAY['failed'])),
 	    'upstreams', (SELECT jsonb_object_agg(z.name, z.o) FROM (
 		SELECT u.name, jsonb_build_object('errors_1h', count(x.lead_id),
@@ -284,10 +366,8 @@ RETURN (
 		    AND x.updated_at > now() - interval '1 hour'
 		GROUP BY u.name) z),
 	    'saved', jsonb_build_object(
-		'dossiers_fetched', (SELECT coalesce(sum(dossiers_fetched), 0)
-		    FROM l),
-		'dossiers_reused', (SELECT coalesce(sum(dossiers_reused), 0)
-		    FROM l),
+		'dossiers_fetched', c2s.counter('leads_dossiers_fetched'),
+		'dossiers_reused', c2s.counter('leads_dossiers_reused'),
 		'webhook_events', c2s.counter('webhook_events'),
 		'webhook_events_merged', c2s.counter('webhook_events_merged')),
 	    'jobs', (SELECT jsonb_object_agg(s, c2s.counter('jobs_' || s))
