@@ -213,6 +213,47 @@ static__status_page_body() {
 }
 static__status_page_cleanup() { apache_stop; }
 
+atf_test_case static__security_headers cleanup
+static__security_headers_head() {
+	atf_set descr "through Apache the static pages send" \
+	    "Content-Security-Policy, X-Frame-Options: DENY and nosniff," \
+	    "the pool's JSON nosniff (mod_headers, loaded by the fragment)"
+	atf_set require.config "base_url stack_dir"
+}
+static__security_headers_body() {
+	local p
+	apache_start
+	for p in /docs/ /status/ /api-docs/openapi.yml; do
+		headers "$p"
+		grep -qx 'x-frame-options: DENY' headers ||
+		    atf_fail "$p: no X-Frame-Options"
+		grep -qx 'x-content-type-options: nosniff' headers ||
+		    atf_fail "$p: no nosniff"
+		grep -q "^content-security-policy: default-src '\(self\|none\)';.*frame-ancestors 'none'" \
+		    headers || atf_fail "$p: CSP $(grep '^content-security' headers)"
+	done
+	headers /health
+	grep -qx 'x-content-type-options: nosniff' headers ||
+	    atf_fail "/health: no nosniff"
+	grep -q '^x-frame-options' headers && atf_fail "/health: X-Frame-Options"
+	apache_stop
+}
+static__security_headers_cleanup() { apache_stop; }
+
+atf_test_case fragment__edge
+fragment__edge_head() {
+	atf_set descr "the fragment bounds slow clients (mod_reqtimeout) and" \
+	    "takes the client's address from C2S_TRUSTED_PROXIES only" \
+	    "(mod_remoteip)"
+}
+fragment__edge_body() {
+	f=$TOP/httpd-conf/apache-c2s-enrich.conf
+	atf_check -o inline:'RequestReadTimeout header=10-20,MinRate=500 body=20,MinRate=500\n' \
+	    grep '^RequestReadTimeout ' "$f"
+	atf_check -o match:'RemoteIPTrustedProxy \$\{C2S_TRUSTED_PROXIES\}' \
+	    sed -n '/^<IfDefine C2S_TRUSTED_PROXIES>/,/^<\/IfDefine>/p' "$f"
+}
+
 atf_test_case fragment__no_reuse
 fragment__no_reuse_head() {
 	atf_set descr "the fragment proxies every path but the static pages " \
@@ -234,4 +275,6 @@ atf_init_test_cases() {
 	atf_add_test_case lead__get
 	atf_add_test_case lead__post_empty_body
 	atf_add_test_case static__status_page
+	atf_add_test_case static__security_headers
+	atf_add_test_case fragment__edge
 }

@@ -29,8 +29,10 @@ clear_env(void)
 		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
 		"RETRY_SCHEDULE", "RETRY_UNIT", "JOB_TIMEOUT", "JOB_MAX_TRIES",
 		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
-		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "API_AUTH", "WEBHOOK_AUTH",
-		"RETENTION_DAYS", "PRUNE_INTERVAL",
+		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "TRUSTED_PROXIES",
+		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
+		"WEBHOOK_RATE_BURST", "SPOOL_DIR", "SPOOL_MAX_BYTES",
+		"API_AUTH", "WEBHOOK_AUTH", "RETENTION_DAYS", "PRUNE_INTERVAL",
 	};
 	size_t	 i;
 
@@ -71,6 +73,33 @@ ATF_TC_BODY(config_load__defaults, tc)
 	ATF_CHECK_EQ(c.retention_days, 90);
 	ATF_CHECK_EQ(c.prune_interval_ms, 3600LL * 1000);
 	ATF_CHECK(ce_config_warning(&c, 0) == NULL);
+	ATF_CHECK_STREQ(c.spool_dir, "/run/c2s-enrich/spool");
+	ATF_CHECK_EQ(c.spool_max_bytes, 64LL * 1024 * 1024);
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__spool);
+ATF_TC_BODY(config_load__spool, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	/* Unset: beside DEDUP_FILE, whatever directory that is. */
+	clear_env();
+	setenv("DEDUP_FILE", "/tmp/stack.x/dedup", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "/tmp/stack.x/spool");
+	setenv("DEDUP_FILE", "dedup", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "spool");
+	/* Set: as given. */
+	setenv("SPOOL_DIR", "/var/lib/c2s-enrich/spool", 1);
+	setenv("SPOOL_MAX_BYTES", "0", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.spool_dir, "/var/lib/c2s-enrich/spool");
+	ATF_CHECK_EQ(c.spool_max_bytes, 0);
+	setenv("SPOOL_MAX_BYTES", "-1", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: SPOOL_MAX_BYTES: ", err);
 }
 
 ATF_TC_WITHOUT_HEAD(config_load__values_and_aliases);
@@ -449,9 +478,40 @@ ATF_TC_BODY(config_load__retention, tc)
 	ATF_CHECK(strstr(err, "PRUNE_INTERVAL") != NULL);
 }
 
+ATF_TC_WITHOUT_HEAD(config_load__edge);
+ATF_TC_BODY(config_load__edge, tc)
+{
+	static const char *const good[] = {
+		"127.0.0.1", "10.0.0.0/8, 172.16.0.0/12,192.168.1.7",
+		"::1", "fdaa::/16", "2001:db8::1/128, 10.1.2.3/32",
+		"0.0.0.0/0", "::ffff:10.0.0.1",
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.trusted_proxies, "");
+	ATF_CHECK_EQ(c.webhook_rate_limit, 100);
+	ATF_CHECK_EQ(c.webhook_rate_burst, 200);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("TRUSTED_PROXIES", good[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)), CE_OK,
+		    "'%s' refused: %s", good[i], err);
+		ATF_CHECK_STREQ(c.trusted_proxies, good[i]);
+	}
+	setenv("WEBHOOK_RATE_LIMIT", "0", 1);
+	setenv("WEBHOOK_RATE_BURST", "7", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.webhook_rate_limit, 0);
+	ATF_CHECK_EQ(c.webhook_rate_burst, 7);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
+	ATF_TP_ADD_TC(tp, config_load__spool);
 	ATF_TP_ADD_TC(tp, config_load__values_and_aliases);
 	ATF_TP_ADD_TC(tp, config_load__bad_value_names_variable);
 	ATF_TP_ADD_TC(tp, config_load__secret_never_echoed);
@@ -463,5 +523,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__api_auth);
 	ATF_TP_ADD_TC(tp, config_load__webhook_auth);
 	ATF_TP_ADD_TC(tp, config_load__retention);
+	ATF_TP_ADD_TC(tp, config_load__edge);
 	return atf_no_error();
 }

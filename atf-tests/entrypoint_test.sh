@@ -369,6 +369,37 @@ metrics_port__metrics_only_body() {
 }
 metrics_port__metrics_only_cleanup() { ep_cleanup; }
 
+atf_test_case forwarded__fly_client_ip cleanup
+forwarded__fly_client_ip_head() {
+	atf_set descr "on fly.io (FLY_APP_NAME set) lighttpd takes the" \
+	    "client's address from the trusted proxy's Fly-Client-IP, not" \
+	    "from X-Forwarded-For: the rate limit's buckets show it"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd make"
+	atf_set timeout 120
+}
+forwarded__fly_client_ip_body() {
+	local i
+	ep_setup
+	# curl from 127.0.0.1 plays fly's proxy.
+	ep_start API_KEYS=ep-key FLY_APP_NAME=c2s-test TRUSTED_PROXIES=127.0.0.1 \
+	    RATE_LIMIT=1 RATE_BURST=2
+	ep_up
+	for i in 1 2 3 4 5; do
+		curl -q -s -o /dev/null -w '%{http_code}\n' \
+		    -H 'Fly-Client-IP: 10.9.0.1' -H "X-Forwarded-For: 10.8.0.$i" \
+		    "$EP_URL/api/v1/no-such-route"
+	done >st
+	[ "$(tail -1 st)" = 429 ] || atf_fail "10.9.0.1: $(tr '\n' ' ' <st)"
+	atf_check -o inline:'404\n' curl -q -s -o /dev/null -w '%{http_code}\n' \
+	    -H 'Fly-Client-IP: 10.9.0.2' "$EP_URL/api/v1/no-such-route"
+	kill -TERM "$EP_PID"
+	ep_exit 100
+	[ "$EP_STATUS" = 0 ] || atf_fail "exit status $EP_STATUS: $(tail ep.log)"
+	private_stack_stop
+	scratch_rm
+}
+forwarded__fly_client_ip_cleanup() { ep_cleanup; }
+
 atf_init_test_cases() {
 	atf_add_test_case serve__probes_pages_and_a_lead
 	atf_add_test_case stop__slow_request_finishes
@@ -376,4 +407,5 @@ atf_init_test_cases() {
 	atf_add_test_case config__bad_value_exits
 	atf_add_test_case metrics_port__metrics_only
 	atf_add_test_case image__non_root_under_tini
+	atf_add_test_case forwarded__fly_client_ip
 }

@@ -51,8 +51,7 @@ fx_init(struct fixture *fx, const char *dburl)
 
 /*
  * Defaults with API keys, a rate of "rate" a second (as the burst),
- * 127.0.0.1 as a trusted proxy, and a shared file in the test's
- * directory.
+ * and a shared file in the test's directory.
  */
 static void
 fx_init_guarded(struct fixture *fx, int rate)
@@ -61,8 +60,6 @@ fx_init_guarded(struct fixture *fx, int rate)
 
 	ce_config_defaults(&cfg);
 	ce_strlcpy(cfg.api_keys, "k-one, k-two", sizeof(cfg.api_keys));
-	ce_strlcpy(cfg.trusted_proxies, "127.0.0.1,::1",
-	    sizeof(cfg.trusted_proxies));
 	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
 	cfg.rate_limit = rate;
 	cfg.rate_burst = rate;
@@ -507,36 +504,71 @@ ATF_TC_BODY(ratelimit__bucket_per_address, tc)
 	fx_free(&fx);
 }
 
-ATF_TC_WITHOUT_HEAD(ratelimit__forwarded_only_from_proxies);
-ATF_TC_BODY(ratelimit__forwarded_only_from_proxies, tc)
+ATF_TC_WITHOUT_HEAD(ratelimit__forwarded_headers_ignored);
+ATF_TC_BODY(ratelimit__forwarded_headers_ignored, tc)
 {
+	/* lighttpd's mod_extforward sets REMOTE_ADDR behind a trusted
+	 * proxy; a forwarded header reaching the responder is a client's
+	 * (X-Forwarded-For and X_Forwarded_For both arrive as this one). */
 	static const char *const via1[] = { "REMOTE_ADDR=127.0.0.1",
-	    "HTTP_X_FORWARDED_FOR=10.2.0.1, 127.0.0.1", "HTTP_X_API_KEY=k-one",
-	    NULL };
+	    "HTTP_X_FORWARDED_FOR=10.2.0.1", "HTTP_X_API_KEY=k-one", NULL };
 	static const char *const via2[] = { "REMOTE_ADDR=127.0.0.1",
-	    "HTTP_X_FORWARDED_FOR=10.2.0.2", "HTTP_X_API_KEY=k-one", NULL };
-	static const char *const junk[] = { "REMOTE_ADDR=127.0.0.1",
-	    "HTTP_X_FORWARDED_FOR=<x>", "HTTP_X_API_KEY=k-one", NULL };
-	static const char *const direct1[] = { "REMOTE_ADDR=10.3.0.1",
-	    "HTTP_X_FORWARDED_FOR=10.4.0.1", "HTTP_X_API_KEY=k-one", NULL };
-	static const char *const direct2[] = { "REMOTE_ADDR=10.3.0.1",
-	    "HTTP_X_FORWARDED_FOR=10.4.0.2", "HTTP_X_API_KEY=k-one", NULL };
+	    "HTTP_X_FORWARDED_FOR=10.2.0.2", "HTTP_FORWARDED=for=10.2.0.3",
+	    "HTTP_FLY_CLIENT_IP=10.2.0.4", "HTTP_X_REAL_IP=10.2.0.5",
+	    "HTTP_X_API_KEY=k-one", NULL };
 	struct fixture	 fx;
 	int		 i;
 
 	fx_init_guarded(&fx, 3);
-	/* Through our proxy, each client has its own bucket. */
 	for (i = 0; i < 3; i++)
-		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via1, 0), 404);
+		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, i % 2 ? via1 : via2, 0),
+		    404);
+	/* One bucket: 127.0.0.1's, whatever the headers say. */
 	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via1, 0), 429);
-	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via2, 0), 404);
-	/* Garbage in the header: the proxy's own bucket, still full. */
-	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, junk, 0), 404);
-	/* From anyone else the header is not believed: one bucket. */
-	for (i = 0; i < 3; i++)
-		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED,
-		    i % 2 ? direct1 : direct2, 0), 404);
-	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, direct2, 0), 429);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, via2, 0), 429);
+	fx_free(&fx);
+}
+
+ATF_TC_WITHOUT_HEAD(ratelimit__webhooks_own_bucket);
+ATF_TC_BODY(ratelimit__webhooks_own_bucket, tc)
+{
+	static const char *const a[] = { "REMOTE_ADDR=10.5.0.1",
+	    "HTTP_X_API_KEY=k-one", NULL };
+	struct ce_config	 cfg;
+	struct fixture		 fx;
+	int			 i;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.api_keys, "k-one", sizeof(cfg.api_keys));
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	cfg.rate_limit = 1;
+	cfg.rate_burst = 2;
+	cfg.webhook_rate_limit = 1;
+	cfg.webhook_rate_burst = 5;
+	fx_init_cfg(&fx, &cfg);
+	/* The API's bucket, emptied. */
+	for (i = 0; i < 2; i++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 404);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 429);
+	ATF_CHECK_MATCH("RATE_LIMIT", jstr(fx.json, "error"));
+	/* The webhooks still have theirs: 5, both routes together. */
+	for (i = 0; i < 5; i++)
+		ATF_CHECK(fx_req(&fx, "POST", i % 2 ?
+		    "/api/v1/webhooks/google-ads" : "/api/v1/webhooks/c2s", a,
+		    0) != 429);
+	ATF_CHECK_EQ(fx_req(&fx, "POST", "/api/v1/webhooks/c2s", a, 0), 429);
+	check_error(&fx, "rate_limited");
+	ATF_CHECK_MATCH("WEBHOOK_RATE_LIMIT", jstr(fx.json, "error"));
+	ATF_CHECK(strstr(fx.resp.headers, "Retry-After: 1\r\n") != NULL);
+	/* And the API's is still empty. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, a, 0), 429);
+	fx_free(&fx);
+	/* WEBHOOK_RATE_LIMIT=0: the webhooks are not limited at all. */
+	cfg.webhook_rate_limit = 0;
+	fx_init_cfg(&fx, &cfg);
+	for (i = 0; i < 20; i++)
+		ATF_CHECK(fx_req(&fx, "POST", "/api/v1/webhooks/c2s", a, 0) !=
+		    429);
 	fx_free(&fx);
 }
 
@@ -556,6 +588,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, auth__metrics_open);
 	ATF_TP_ADD_TC(tp, auth__metrics_listener);
 	ATF_TP_ADD_TC(tp, ratelimit__bucket_per_address);
-	ATF_TP_ADD_TC(tp, ratelimit__forwarded_only_from_proxies);
+	ATF_TP_ADD_TC(tp, ratelimit__forwarded_headers_ignored);
+	ATF_TP_ADD_TC(tp, ratelimit__webhooks_own_bucket);
 	return atf_no_error();
 }

@@ -30,6 +30,12 @@
 #                      /metrics answers without an API key and nothing
 #                      but /health else does (none by default; fly.toml's
 #                      [metrics] scrapes it)
+#   TRUSTED_PROXIES    addresses or CIDR ranges of the proxies in front
+#                      (fly's proxy, a load balancer): lighttpd takes the
+#                      client's address from their C2S_FORWARDED_HEADER
+#                      (mod_extforward); unset, nobody's header is believed
+#   C2S_FORWARDED_HEADER  that header: Fly-Client-IP on fly.io (FLY_APP_NAME
+#                      set), X-Forwarded-For elsewhere
 #   MIGRATE_ON_START   1: apply the pending migrations first (sql/migrate.sh,
 #                      safe with several machines starting at once)
 #   C2S_SHAREDIR, C2S_BINDIR   where `make install` put the files
@@ -69,6 +75,13 @@ while IFS= read -r line; do
 done <"$SHAREDIR/httpd-conf/site.env"
 : "${C2S_WORKERS:=1}" "${C2S_STOP_TIMEOUT:=30}" "${C2S_ACCESS_LOG:=}"
 : "${C2S_METRICS_PORT:=}"
+# fly's proxy names the client in Fly-Client-IP (one address, set by
+# fly); elsewhere a proxy appends to X-Forwarded-For.
+if [ -n "${FLY_APP_NAME:-}" ]; then
+	: "${C2S_FORWARDED_HEADER:=Fly-Client-IP}"
+else
+	: "${C2S_FORWARDED_HEADER:=X-Forwarded-For}"
+fi
 
 # number NAME VALUE MIN MAX: VALUE is an integer in [MIN, MAX].
 number() {
@@ -103,6 +116,15 @@ if [ "$(id -u)" -eq 0 ]; then
 		mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
 		chown "$C2S_USER:$C2S_GROUP" "$RUNDIR" || die "cannot chown $RUNDIR"
 		chmod 0750 "$RUNDIR" || die "cannot chmod $RUNDIR"
+	fi
+	# The spool, when SPOOL_DIR is set (a volume, say): the responders
+	# write it, the workers empty it (the default, RUNDIR/spool, the
+	# responders make themselves).
+	if [ -n "${SPOOL_DIR:-}" ] && [ ! -d "$SPOOL_DIR" ]; then
+		mkdir -p "$SPOOL_DIR" || die "cannot make $SPOOL_DIR"
+		chown "$C2S_USER:$C2S_GROUP" "$SPOOL_DIR" ||
+		    die "cannot chown $SPOOL_DIR"
+		chmod 0700 "$SPOOL_DIR" || die "cannot chmod $SPOOL_DIR"
 	fi
 	say "root: running as $C2S_USER:$C2S_GROUP"
 	exec setpriv --reuid="$C2S_USER" --regid="$C2S_GROUP" --init-groups \
@@ -267,7 +289,10 @@ set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
     C2S_HTTPD_GROUP="$C2S_GROUP" C2S_HTTPD_LOGDIR="$RUNDIR" \
     C2S_HTTPD_ERRORLOG="/proc/$$/fd/2" \
     C2S_HTTPD_DOCROOT="$SHAREDIR/www" C2S_HTTPD_ACCESSLOG="$C2S_ACCESS_LOG" \
-    C2S_HTTPD_GRACE="$C2S_STOP_TIMEOUT"
+    C2S_HTTPD_GRACE="$C2S_STOP_TIMEOUT" \
+    C2S_HTTPD_CONFDIR="$SHAREDIR/httpd-conf" \
+    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
+    C2S_HTTPD_FORWARDED_HEADER="$C2S_FORWARDED_HEADER"
 if [ -n "$C2S_METRICS_PORT" ]; then
 	case $C2S_BIND in
 	*:*) msock="[$C2S_BIND]:$C2S_METRICS_PORT" ;;

@@ -30,20 +30,25 @@
 #   C2S_SHARED_DB a libpq connection string the responders use instead of
 #                this stack's own PostgreSQL (two stacks, one database)
 #   C2S_WORKERS  background workers (c2s-enrich --worker) to start (1)
+#   TRUSTED_PROXIES  addresses or CIDR ranges lighttpd takes the client's
+#                address from (mod_extforward), in C2S_FORWARDED_HEADER
+#                (X-Forwarded-For)
 # WEBHOOK_SECRET, GOOGLE_ADS_WEBHOOK_KEY and API_KEYS, unless set, are
 # made up for the run and written to the env file (C2S_WEBHOOK_SECRET,
 # C2S_GOOGLE_KEY, C2S_API_KEY: the first of API_KEYS).
 # C2S_NO_WEBHOOK_SECRET=1 starts the responders without WEBHOOK_SECRET (the
 # C2S webhook then answers 503 not_configured unless WEBHOOK_AUTH=off).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
-# (tmpfs), removed when the stack stops.
+# (tmpfs), removed when the stack stops.  SPOOL_DIR, unless set, is
+# <run directory>/spool.
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
 # service is pointed at the simulator (URLs, its credentials, and
 # WORK_API_MIN_INTERVAL=0); see docs/SIMULATOR.md.
 # Everything else in the environment (LOG_LEVEL, tokens, ...) reaches the
 # responders as it is.
 #
-# Inside the run directory: env (shell variables describing the stack),
+# Inside the run directory: env (shell variables describing the stack,
+# the keys among them: mode 0600, as responder.env),
 # responder.env (the responders' own settings, one NAME=VALUE a line, for
 # starting more workers: `env $(cat responder.env) bin/c2s-enrich -w`, and
 # PUBLIC_URL, the stack's URL, for `bin/c2s-enrich --subscribe`),
@@ -356,6 +361,13 @@ start_stack() {
 		DEDUP=/dev/shm/c2s-enrich.$(basename "$R").dedup
 		UP_ENV+=("DEDUP_FILE=$DEDUP")
 	fi
+	# The spool (requests taken while PostgreSQL is down): the
+	# responders write it, the workers (same user) replay and delete.
+	if [ -z "${SPOOL_DIR:-}" ]; then
+		mkdir -p "$R/spool" && chmod 0700 "$R/spool"
+		[ $as_root = 1 ] && chown "$RUN_USER" "$R/spool"
+		UP_ENV+=("SPOOL_DIR=$R/spool")
+	fi
 	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
 	    [ -z "${WORK_API_URL:-}" ]; then
 		say "upstreams: the simulator on port $SIM_PORT"
@@ -406,7 +418,9 @@ start_stack() {
 	POOL_PID=$!
 	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
 	# What a worker needs (tokens included): readable by this user only.
-	(umask 077; printf '%s\n' "${UP_ENV[@]}" >"$R/responder.env")
+	(umask 077; printf '%s\n' "${UP_ENV[@]}" >"$R/responder.env") &&
+	    chmod 0600 "$R/responder.env" ||
+	    { say "cannot write $R/responder.env"; return 1; }
 	for i in $(seq 1 "$WORKERS"); do
 		if [ $as_root = 1 ]; then
 			set -- setpriv --reuid="$RUN_USER" --regid="$RUN_USER" \
@@ -436,7 +450,10 @@ start_stack() {
 		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
 		    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \
 		    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
-		    C2S_HTTPD_SIM_SOCK="$R/sim.sock"
+		    C2S_HTTPD_SIM_SOCK="$R/sim.sock" \
+		    C2S_HTTPD_CONFDIR="$TOP/httpd-conf" \
+		    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
+		    C2S_HTTPD_FORWARDED_HEADER="${C2S_FORWARDED_HEADER:-X-Forwarded-For}"
 		printf 'include "%s"\ninclude "%s"\n' \
 		    "$TOP/httpd-conf/lighttpd.conf" \
 		    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
@@ -471,6 +488,9 @@ start_stack() {
 	printf 'PUBLIC_URL=%s\n' "${PUBLIC_URL:-http://$BIND:$PORT}" \
 	    >>"$R/responder.env"
 
+	# It holds the keys: readable by this user only.
+	(umask 077; : >"$R/env") && chmod 0600 "$R/env" ||
+	    { say "cannot write $R/env"; return 1; }
 	cat >"$R/env" <<EOT
 C2S_RUNDIR='$R'
 C2S_URL='http://$BIND:$PORT'

@@ -156,7 +156,8 @@ struct ce_config {
 	long long	 breaker_cooldown_max_ms; /* doubling up to this */
 	long long	 rate_limit;		/* requests per second per IP */
 	long long	 rate_burst;
-	char		 trusted_proxies[512];	/* comma list of addresses */
+	char		 trusted_proxies[512];	/* addresses, CIDR ranges:
+						 * lighttpd's, not read here */
 	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
 	/* Google Ads (issue [2.1]). */
 	long long	 google_ads_accept_test; /* 0 or 1: run is_test forms */
@@ -165,6 +166,12 @@ struct ce_config {
 	long long	 webhook_auth;		/* WEBHOOK_AUTH: 1 on, 0 off */
 	long long	 retention_days;	/* RETENTION_DAYS: 90 */
 	long long	 prune_interval_ms;	/* PRUNE_INTERVAL: 1 h */
+	/* The edge holds (issue [2.2]): the webhooks' own bucket. */
+	long long	 webhook_rate_limit;	/* requests per second per IP */
+	long long	 webhook_rate_burst;
+	/* The spool (issue [2.2]): requests PostgreSQL could not take. */
+	char		 spool_dir[256];	/* "": next to DEDUP_FILE */
+	long long	 spool_max_bytes;	/* the directory's bound */
 };
 
 /* The shortest API key API_KEYS takes (characters). */
@@ -489,6 +496,28 @@ struct ce_hook_result {
 int		 ce_subscribe(struct ce_ctx *, int unsubscribe,
 		    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url,
 		    size_t urlsz, char *err, size_t errsz);
+
+/*
+ * spool.c: the record format of the spool (DESIGN.md 11.2).  A record is
+ * a 12-byte header, the magic "C2SP", the payload's length and its CRC-32
+ * (both 32-bit little-endian), then the payload (JSON).
+ */
+#define CE_SPOOL_HDR	12
+#define CE_SPOOL_REC_MAX (64u * 1024 * 1024)	/* a sane length field */
+
+enum ce_spool_rec {
+	CE_SPOOL_OK = 0,	/* a whole record, its CRC right */
+	CE_SPOOL_TORN,		/* cut short: fewer bytes than it says */
+	CE_SPOOL_CORRUPT,	/* whole, but its CRC is wrong: skip it */
+	CE_SPOOL_BAD		/* no magic or an insane length: stop */
+};
+
+uint32_t	 ce_crc32(const void *, size_t);
+enum ce_err	 ce_spool_frame(struct ce_buf *, const char *payload,
+		    size_t len) CE_WUR;
+int		 ce_spool_header(const unsigned char *hdr, size_t *len);
+enum ce_spool_rec ce_spool_parse(const unsigned char *rec, size_t avail,
+		    size_t *len);
 
 /* Routes. */
 enum ce_route {

@@ -3,6 +3,10 @@
  * ce_config and validated.  A bad value is reported by the variable's name
  * only: values may be secrets.  No other file of lib/ calls getenv().
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -66,6 +70,11 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->webhook_auth = 1;
 	cfg->retention_days = 90;
 	cfg->prune_interval_ms = 3600 * MS_PER_S;
+	cfg->webhook_rate_limit = 100;
+	cfg->webhook_rate_burst = 200;
+	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
+	    sizeof(cfg->spool_dir));
+	cfg->spool_max_bytes = 64LL * 1024 * 1024;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -227,7 +236,7 @@ env_first(const char *const *names, const char **which)
 }
 
 enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
-    K_ONOFF };
+    K_ONOFF, K_NETS };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -297,7 +306,7 @@ static const struct var vars[] = {
 	    MS_PER_DAY },
 	{ { "RATE_LIMIT" }, K_INT, NUM(rate_limit), 0, 1000000 },
 	{ { "RATE_BURST" }, K_INT, NUM(rate_burst), 1, 1000000 },
-	{ { "TRUSTED_PROXIES" }, K_STR, STR(trusted_proxies), 0, 0 },
+	{ { "TRUSTED_PROXIES" }, K_NETS, STR(trusted_proxies), 0, 0 },
 	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
 	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
 	    0, 1 },
@@ -305,6 +314,11 @@ static const struct var vars[] = {
 	{ { "WEBHOOK_AUTH" }, K_ONOFF, NUM(webhook_auth), 0, 0 },
 	{ { "RETENTION_DAYS" }, K_INT, NUM(retention_days), 1, 3650 },
 	{ { "PRUNE_INTERVAL" }, K_DUR, NUM(prune_interval_ms), 100, MS_PER_DAY },
+	{ { "WEBHOOK_RATE_LIMIT" }, K_INT, NUM(webhook_rate_limit), 0, 1000000 },
+	{ { "WEBHOOK_RATE_BURST" }, K_INT, NUM(webhook_rate_burst), 1, 1000000 },
+	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
+	{ { "SPOOL_MAX_BYTES" }, K_INT, NUM(spool_max_bytes), 0,
+	    1LL << 40 },
 };
 
 static int
@@ -324,6 +338,45 @@ url_ok(const char *v)
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
 			return 0;
 	return 1;
+}
+
+/*
+ * Is "v" a comma list of IPv4 or IPv6 addresses, each with an optional
+ * "/prefix" (CIDR: at most 32 or 128), at least one?  TRUSTED_PROXIES:
+ * lighttpd's mod_extforward takes the same list.  Returns 1 or 0.
+ */
+static int
+nets_ok(const char *v)
+{
+	const char	*item, *slash;
+	char		 a[INET6_ADDRSTRLEN + 8], num[8];
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	size_t		 len, alen;
+	long long	 bits;
+	int		 rc, n = 0, v6;
+
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (len >= sizeof(a))
+			return 0;
+		memcpy(a, item, len);
+		a[len] = '\0';
+		slash = strchr(a, '/');
+		alen = slash != NULL ? (size_t)(slash - a) : len;
+		a[alen] = '\0';
+		v6 = strchr(a, ':') != NULL;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
+			return 0;
+		if (slash != NULL) {
+			if (len - alen - 1 == 0 || len - alen - 1 >= sizeof(num))
+				return 0;
+			memcpy(num, item + alen + 1, len - alen - 1);
+			num[len - alen - 1] = '\0';
+			if (ce_strtonum(num, 0, v6 ? 128 : 32, &bits) == -1)
+				return 0;
+		}
+		n++;
+	}
+	return rc == 0 && n > 0;
 }
 
 static int
@@ -357,6 +410,13 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	case K_URL:
 		if (!url_ok(val)) {
 			*why = "must be an http:// or https:// URL";
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case K_NETS:
+		if (v->kind == K_NETS && val[0] != '\0' && !nets_ok(val)) {
+			*why = "must be a comma list of IPv4 or IPv6 addresses "
+			    "or CIDR ranges";
 			return -1;
 		}
 		/* FALLTHROUGH */
@@ -490,6 +550,32 @@ ce_config_warning(const struct ce_config *cfg, size_t i)
 	return i < n ? w[i] : NULL;
 }
 
+/*
+ * SPOOL_DIR unset: the directory "spool" beside DEDUP_FILE (so
+ * /run/c2s-enrich/spool by default).  Returns 0, or -1 when it does not
+ * fit.
+ */
+static int
+spool_dir_default(struct ce_config *cfg)
+{
+	const char	*slash;
+	int		 n;
+
+	if (cfg->spool_dir[0] != '\0')
+		return 0;
+	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "spool");
+	else
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
+		    "%.*s/spool", (int)(slash - cfg->dedup_file),
+		    cfg->dedup_file);
+	if (n < 0 || (size_t)n >= sizeof(cfg->spool_dir)) {
+		cfg->spool_dir[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 enum ce_err
 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 {
@@ -497,6 +583,7 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	const char	*val, *name, *why;
 
 	ce_config_defaults(cfg);
+	cfg->spool_dir[0] = '\0';	/* unless set, beside DEDUP_FILE */
 	if (errsz > 0)
 		err[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -530,6 +617,11 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
 		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
 		    "be below BREAKER_COOLDOWN");
+		return CE_ECONFIG;
+	}
+	if (spool_dir_default(cfg) == -1) {
+		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
+		    "spool/ beside DEDUP_FILE)");
 		return CE_ECONFIG;
 	}
 	return CE_OK;

@@ -1,9 +1,9 @@
 /*
  * ctx.c -- the per-process context: a copy of the configuration, the log
  * sink, process facts, the database handle (connected lazily), the local
- * cache (made on first use) and the reused response buffer.  Every
- * per-process resource is reachable from here and released by
- * ce_ctx_free().
+ * cache (made on first use), the spool's state (spool.c) and the reused
+ * response buffer.  Every per-process resource is reachable from here and
+ * released by ce_ctx_free().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +43,8 @@ ce_ctx_free(struct ce_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
+	cx_spool_rotate(ctx);
+	cx_spool_free(ctx->spool);
 	cx_db_free(ctx->db);
 	cx_http_free(ctx->http);
 	cx_metrics_leave(ctx);

@@ -381,6 +381,34 @@ static const struct {
 	    "/ 1000) RETURNING greatest(0, (extract(epoch FROM w.next_at - "
 	    "clock_timestamp()) * 1000)::bigint - $2::bigint)",
 	    3, 0 },
+	/*
+	 * The spool (spool.c, sql/0013): record $1 (file:offset) of kind $2
+	 * marked replayed, inside the transaction that makes its rows; no
+	 * row when it was replayed before.
+	 */
+	[CX_STMT_SPOOL_DONE] = { "spool_done",
+	    "INSERT INTO c2s.spool_done (spool_id, kind) VALUES ($1, $2) "
+	    "ON CONFLICT (spool_id) DO NOTHING RETURNING 1",
+	    2, 0 },
+	/*
+	 * A spooled trigger of lead $1: what the route would have recorded,
+	 * the lead 'received' (source 'api'; due again after $2 ms should
+	 * its job be lost) and a job of source 'api' that runs it once.
+	 */
+	[CX_STMT_SPOOL_LEAD] = { "spool_lead",
+	    "WITH l AS (INSERT INTO c2s.leads (lead_id, source, status, "
+	    "next_retry_at) VALUES ($1, 'api', 'received', now() + "
+	    "make_interval(secs => $2::double precision / 1000)) "
+	    "ON CONFLICT (lead_id) DO NOTHING RETURNING 1) "
+	    "INSERT INTO c2s.jobs (kind, ref, source) VALUES ('lead', $1, "
+	    "'api') ON CONFLICT (kind, ref) WHERE state = 'queued' "
+	    "DO NOTHING",
+	    2, 0 },
+	/* Rows of files long gone: older than $1 ms. */
+	[CX_STMT_SPOOL_PRUNE] = { "spool_prune",
+	    "DELETE FROM c2s.spool_done WHERE done_at < now() - "
+	    "make_interval(secs => $1::double precision / 1000)",
+	    1, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");

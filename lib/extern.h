@@ -57,6 +57,9 @@ enum cx_stmt {
 	CX_STMT_CUSTOMER_ID,
 	CX_STMT_STATS,
 	CX_STMT_WORK_SPACING,
+	CX_STMT_SPOOL_DONE,
+	CX_STMT_SPOOL_LEAD,
+	CX_STMT_SPOOL_PRUNE,
 	CX_STMT__MAX
 };
 
@@ -147,6 +150,34 @@ void		 cx_log_write(struct cx_log *, enum ce_loglevel,
 		    const char *reqid, const char *fields, const char *msg);
 enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
 
+/* spool.c: requests PostgreSQL could not take, and their replay. */
+struct cx_spool;
+
+enum cx_spool_ev {
+	CX_SPOOL_WRITTEN = 0,	/* records spooled */
+	CX_SPOOL_REFUSED,	/* 503: full or unwritable */
+	CX_SPOOL_REPLAYED,	/* records committed by the worker */
+	CX_SPOOL_TORN,		/* skipped: a torn tail */
+	CX_SPOOL_CORRUPT,	/* skipped: CRC, magic or payload wrong */
+	CX_SPOOL_EV__MAX
+};
+
+enum ce_err	 cx_spool_request(struct ce_ctx *, const char *kind,
+		    const char *lead_id, const char *body, size_t bodylen,
+		    const char *extra, struct ce_resp *);
+void		 cx_spool_rotate(struct ce_ctx *);
+void		 cx_spool_settle(struct ce_ctx *, enum ce_route, int status);
+void		 cx_spool_free(struct cx_spool *);
+int		 cx_spool_depth(struct ce_ctx *, unsigned long long *files,
+		    unsigned long long *bytes);
+/* Where the replay sends a webhook's body and a form (the handlers' own
+ * store functions, given by the worker: spool.c calls no handler). */
+struct cx_spool_sinks {
+	enum ce_err	(*webhook)(struct ce_ctx *, const char *, size_t);
+	enum ce_err	(*google)(struct ce_ctx *, const char *);
+};
+long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
+
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {
 	struct ce_config cfg;
@@ -165,6 +196,7 @@ struct ce_ctx {
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
 	char		 reqid[64];	/* current request's id, or "" */
+	struct cx_spool	*spool;		/* made on first use */
 };
 
 /* ctx.c: the shared file, mapped on first use (NULL if it cannot be). */
@@ -207,11 +239,11 @@ long long	 cx_spacing_reserve(struct ce_ctx *, long long max_wait_ms);
 enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
 		    enum ce_route, struct ce_resp *);
 
-/* ratelimit.c: a token bucket per client address. */
+/* ratelimit.c: token buckets per client address. */
 size_t		 cx_rate_size(void);
-int		 cx_client_addr(const struct ce_config *, const struct ce_req *,
-		    char *, size_t);
-long long	 cx_rate_take(struct ce_ctx *, const char *addr);
+int		 cx_client_addr(const struct ce_req *, char *, size_t);
+long long	 cx_rate_take(struct ce_ctx *, const char *key, long long rate,
+		    long long burst);
 
 /* metrics.c: counters shared by the processes of a machine. */
 #define CX_PROCS_MAX	256
@@ -233,6 +265,8 @@ int		 cx_metrics_dedup_hits(struct ce_ctx *, uint64_t *file,
 		    uint64_t *db);
 void		 cx_metrics_cache(struct ce_ctx *, int hit);
 void		 cx_metrics_leave(struct ce_ctx *);
+void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
+		    unsigned long long);
 enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 
@@ -369,12 +403,15 @@ int		 cx_google_job(struct ce_ctx *, const char *form_id,
 		    char *result, size_t rsz, char *error, size_t esz);
 enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
+enum ce_err	 cx_google_store(struct ce_ctx *, const char *payload) CE_WUR;
 
 /* h_webhook.c: C2S webhook events. */
 enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
+enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
+		    size_t len) CE_WUR;
 int		 cx_json_ctype(const struct ce_req *);
 enum ce_err	 cx_secret_check(const struct ce_req *, const char *secret,
 		    const char *given, struct ce_resp *);

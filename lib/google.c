@@ -12,7 +12,8 @@
  * Google's "send test data") is recorded in the state 'test' with no job:
  * nothing is paid for and no C2S lead is made, unless
  * GOOGLE_ADS_ACCEPT_TEST=1, when it runs as a real form whose description
- * says it is a test.
+ * says it is a test.  A form the database cannot record goes to the spool
+ * (spool.c): 202, replayed through cx_google_store().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,99 @@ form_parse(const json_t *j, struct form *f)
 	return 0;
 }
 
+/*
+ * Record form "f" (its JSON "payload", without the key) once, with its
+ * job.  Returns CE_OK with "*res" (state, C2S lead id, jobs made,
+ * is_test; see CX_STMT_GOOGLE_RECORD) for the caller to PQclear(), or
+ * CE_EDB.
+ */
+static enum ce_err
+form_record(struct ce_ctx *ctx, const struct form *f, const char *payload,
+    PGresult **res)
+{
+	const char	*p[8];
+	enum ce_err	 er;
+	int		 run;
+
+	/* A test form runs only when test forms are accepted. */
+	run = !f->is_test || ctx->cfg.google_ads_accept_test;
+	p[0] = f->id;
+	p[1] = payload;
+	p[2] = f->name;
+	p[3] = f->phone;
+	p[4] = f->email;
+	p[5] = f->cpf;
+	p[6] = f->is_test ? "true" : "false";
+	p[7] = run ? "received" : "test";
+	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, res);
+	if (er == CE_OK && PQntuples(*res) != 1) {
+		/* The same form inserted at the same instant: its row is
+		 * committed now. */
+		PQclear(*res);
+		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, res);
+	}
+	if (er != CE_OK)
+		return CE_EDB;
+	if (PQntuples(*res) != 1 || PQnfields(*res) != 4) {
+		PQclear(*res);
+		*res = NULL;
+		return CE_EDB;
+	}
+	return CE_OK;
+}
+
+/* The database could not record form "f": to the spool, 202 (or 503). */
+static enum ce_err
+spool(struct ce_ctx *ctx, const struct form *f, const char *payload,
+    struct ce_resp *resp)
+{
+	struct ce_buf	 extra;
+	enum ce_err	 er;
+
+	ce_buf_init(&extra, 1024);
+	if ((er = ce_buf_puts(&extra, "\"form_lead_id\":")) == CE_OK &&
+	    (er = ce_buf_json_str(&extra, f->id, strlen(f->id))) == CE_OK &&
+	    (er = ce_buf_printf(&extra, ",\"test\":%s", f->is_test ? "true" :
+	    "false")) == CE_OK)
+		er = cx_spool_request(ctx, "google", NULL, payload,
+		    strlen(payload), extra.data, resp);
+	ce_buf_free(&extra);
+	return er;
+}
+
+/*
+ * The spool's replay of a form (its JSON, the key left out): recorded as
+ * the route records it, inside the replay's transaction.  Returns CE_OK,
+ * CE_EINPUT (not a form) or CE_EDB.
+ */
+enum ce_err
+cx_google_store(struct ce_ctx *ctx, const char *payload)
+{
+	struct form	 f;
+	PGresult	*res = NULL;
+	const char	*p[1] = { "google_ads" };
+	json_t		*j;
+	enum ce_err	 er;
+	int		 isnew;
+
+	if ((j = json_loads(payload, 0, NULL)) == NULL || !json_is_object(j) ||
+	    form_parse(j, &f) == -1) {
+		json_decref(j);
+		return CE_EINPUT;
+	}
+	json_decref(j);
+	if ((er = form_record(ctx, &f, payload, &res)) != CE_OK)
+		return er;
+	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
+	PQclear(res);
+	if (isnew && (!f.is_test || ctx->cfg.google_ads_accept_test) &&
+	    cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
+		PQclear(res);
+	ce_log(ctx, CE_LOG_INFO, "google ads (spooled): form %s",
+	    isnew ? "recorded" : "seen before");
+	return CE_OK;
+}
+
 enum ce_err
 cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
@@ -233,7 +327,7 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	const char	*q = strchr(req->uri, '?'), *given = NULL;
 	struct form	 f;
 	PGresult	*res;
-	const char	*p[8], *state, *cid;
+	const char	*p[1], *state, *cid;
 	char		 key[CE_SECRET_MAX + 1], *payload;
 	json_t		*j;
 	enum ce_err	 er;
@@ -280,33 +374,19 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	json_decref(j);
 	if (payload == NULL)
 		return CE_ENOMEM;
-	/* A test form runs only when test forms are accepted. */
 	run = !f.is_test || ctx->cfg.google_ads_accept_test;
-	p[0] = f.id;
-	p[1] = payload;
-	p[2] = f.name;
-	p[3] = f.phone;
-	p[4] = f.email;
-	p[5] = f.cpf;
-	p[6] = f.is_test ? "true" : "false";
-	p[7] = run ? "received" : "test";
-	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
-	if (er == CE_OK && PQntuples(res) != 1) {
-		/* The same form inserted at the same instant: its row is
-		 * committed now. */
-		PQclear(res);
-		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
+	if ((er = form_record(ctx, &f, payload, &res)) == CE_EDB) {
+		/* Nothing recorded: to the spool (the key left out). */
+		er = spool(ctx, &f, payload, resp);
+		free(payload);
+		return er;
 	}
 	free(payload);
 	if (er != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
-		PQclear(res);
-		return CE_EDB;
-	}
+		return er;
 	/* A new form: as recorded now; else: as recorded before. */
 	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
-	state = isnew ? p[7] : PQgetvalue(res, 0, 0);
+	state = isnew ? (run ? "received" : "test") : PQgetvalue(res, 0, 0);
 	test = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	cid = PQgetvalue(res, 0, 1);
 	if ((er = ce_buf_puts(resp->body, "{\"success\":true,"

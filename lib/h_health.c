@@ -4,7 +4,9 @@
  * memory.  /ready makes one PostgreSQL round trip and checks that the
  * schema is at least the version this binary was built for, and maps the
  * shared de-duplication file; it answers 503 naming the failing part
- * otherwise.
+ * otherwise.  Both answers show the spool's depth (files and bytes that
+ * wait for the worker's replay): requests are still taken, so it is no
+ * reason for a 503.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +49,9 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 {
 	PGresult	*res = NULL;
 	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
-	const char	*dedup = "ok";
+	const char	*dedup = "ok", *spool = "ok";
 	char		 migbuf[64];
+	unsigned long long sfiles = 0, sbytes = 0;
 	long long	 version = -1;
 	enum ce_err	 er;
 
@@ -84,6 +87,11 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 		}
 	}
 	PQclear(res);
+	/* The spool's depth: what waits for the worker (not a failure). */
+	if (cx_spool_depth(ctx, &sfiles, &sbytes) == -1)
+		spool = "unreadable";
+	else if (er == CE_OK)
+		cx_spool_rotate(ctx);	/* the database answers again */
 	if (!cx_claim_file_ok(ctx)) {
 		dedup = "unavailable";
 		if (failing == NULL)
@@ -95,10 +103,13 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 		return ce_buf_printf(resp->body, "{\"error\":\"not ready: %s\","
 		    "\"code\":\"not_ready\",\"status\":\"not_ready\","
 		    "\"failing\":\"%s\",\"checks\":{\"database\":\"%s\","
-		    "\"migrations\":\"%s\",\"dedup\":\"%s\"}}\n", failing,
-		    failing, dbstate, migstate, dedup);
+		    "\"migrations\":\"%s\",\"dedup\":\"%s\"},\"spool\":"
+		    "{\"state\":\"%s\",\"files\":%llu,\"bytes\":%llu}}\n",
+		    failing, failing, dbstate, migstate, dedup, spool, sfiles,
+		    sbytes);
 	}
 	return ce_buf_printf(resp->body, "{\"status\":\"ready\",\"checks\":"
-	    "{\"database\":\"ok\",\"migrations\":\"%s\",\"dedup\":\"ok\"}}\n",
-	    migstate);
+	    "{\"database\":\"ok\",\"migrations\":\"%s\",\"dedup\":\"ok\"},"
+	    "\"spool\":{\"state\":\"%s\",\"files\":%llu,\"bytes\":%llu}}\n",
+	    migstate, spool, sfiles, sbytes);
 }

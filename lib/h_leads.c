@@ -5,8 +5,9 @@
  * service); POST /api/v1/c2s/enrich/{id} answers the same body with the
  * status the outcome deserves (404 no CPF, 422 no valid contact, 502
  * upstream, 503 database, 504 deadline).  Only a malformed id is a 400 on
- * both.
+ * both.  A lead the database could not record goes to the spool: 202.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "c2s-enrich.h"
@@ -139,6 +140,21 @@ bad_id(struct ce_resp *resp)
 }
 
 /*
+ * PostgreSQL could not take lead "lid": to the spool, answered 202 (or
+ * 503 spool_unavailable), never a 200 without a record (DESIGN.md 11.2).
+ */
+static enum ce_err
+spool(struct ce_ctx *ctx, const char *lid, struct ce_resp *resp, int real)
+{
+	char	 extra[96];
+
+	snprintf(extra, sizeof(extra), "\"lead_id\":\"%s\","
+	    "\"duplicate_request\":false", lid);
+	return cx_spool_request(ctx, real ? "enrich" : "lead", lid, NULL, 0,
+	    extra, resp);
+}
+
+/*
  * Claim, run and answer lead "id" (any case; 400 if it is not an id).  "real" selects
  * the status codes of /c2s/enrich; else every run is a 200.
  */
@@ -152,17 +168,16 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 
 	if (!ce_lead_id_norm(id, lid))
 		return bad_id(resp);
-	if (cx_lead_run(ctx, lid, "api", 0, &run, &cl) != CE_OK) {
-		if (real)
-			return CE_EDB;
-		return ce_buf_printf(resp->body, "{\"success\":false,"
-		    "\"message\":\"database unavailable\",\"lead_id\":\"%s\","
-		    "\"duplicate_request\":false,\"error\":\"database "
-		    "unavailable\",\"code\":\"database_unavailable\"}\n", lid);
-	}
+	if (cx_lead_run(ctx, lid, "api", 0, &run, &cl) != CE_OK)
+		return spool(ctx, lid, resp, real);
 	if (cl.dup != CX_DUP_NONE)
 		return duplicate(resp->body, lid, &cl);
 	er = run.ret;
+	if (er == CE_EDB && run.attempts == 0) {
+		/* The lead could not be recorded: nothing was. */
+		cx_run_free(&run);
+		return spool(ctx, lid, resp, real);
+	}
 	if (real) {
 		status = run_error(&run, er);
 		e = summary(resp->body, &run, status, status == CE_OK);

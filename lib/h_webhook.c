@@ -15,7 +15,9 @@
  * subscribed hooks send no header): compared in constant time, missing is
  * a 401.  Closed by default: without WEBHOOK_SECRET the route answers 503
  * not_configured, unless WEBHOOK_AUTH=off opened it on purpose (no
- * secret is then asked for; the process warned at start).
+ * secret is then asked for; the process warned at start).  A request the
+ * database cannot take goes whole to the spool (spool.c): 202, replayed
+ * through cx_webhook_store().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +184,7 @@ event_parse(const json_t *raw, struct event *e)
 
 struct counts {
 	unsigned	 received, queued, duplicates, ignored, invalid;
+	int		 spooled;
 };
 
 /* Count disposition "d" and list it in "list" as one event's entry. */
@@ -246,6 +249,77 @@ ingest(struct ce_ctx *ctx, const json_t *raw, struct counts *n,
 	er = tally(n, list, NULL, &e, PQntuples(res) == 1 ?
 	    PQgetvalue(res, 0, 0) : "invalid");
 	PQclear(res);
+	return er;
+}
+
+/*
+ * The database failed: the whole request goes to the spool (events
+ * stored before the failure are duplicates when it is replayed: the
+ * ingest is idempotent per event).  202, or 422 when an event cannot run
+ * (it is stored as invalid on replay), or 503 spool_unavailable.
+ */
+static enum ce_err
+spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
+    size_t nev, struct ce_resp *resp)
+{
+	struct event	 e;
+	char		 extra[96];
+	unsigned	 invalid = 0;
+	size_t		 i;
+	enum ce_err	 er;
+
+	for (i = 0; i < nev; i++) {
+		event_parse(json_is_array(j) ? json_array_get(j, i) : j, &e);
+		if (e.error != NULL)
+			invalid++;
+	}
+	snprintf(extra, sizeof(extra), "\"events\":%zu,\"invalid\":%u",
+	    nev, invalid);
+	if ((er = cx_spool_request(ctx, "webhook", NULL, req->body,
+	    req->bodylen, extra, resp)) != CE_OK || resp->status != 202 ||
+	    invalid == 0)
+		return er;
+	resp->status = 422;
+	ce_buf_reset(resp->body);
+	return ce_buf_printf(resp->body, "{\"error\":\"%u of %zu events cannot "
+	    "run: spooled, stored as invalid once replayed\",\"code\":"
+	    "\"invalid_event\",\"success\":false,\"status\":\"queued\","
+	    "\"spooled\":true,\"events\":%zu,\"invalid\":%u}\n", invalid,
+	    nev, nev, invalid);
+}
+
+/*
+ * Store every event of "body" (one event or an array, as the route takes
+ * them) as the route does: for the spool's replay, inside its
+ * transaction.  Returns CE_OK, CE_EINPUT (not a JSON event or array),
+ * CE_EDB or CE_ENOMEM.
+ */
+enum ce_err
+cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
+{
+	struct counts	 n;
+	struct ce_buf	 list;
+	json_t		*j;
+	size_t		 i, nev;
+	enum ce_err	 er = CE_OK;
+
+	j = json_loadb(body, len, 0, NULL);
+	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
+		json_decref(j);
+		return CE_EINPUT;
+	}
+	nev = json_is_array(j) ? json_array_size(j) : 1;
+	memset(&n, 0, sizeof(n));
+	ce_buf_init(&list, CX_RESP_CAP / 2);
+	for (i = 0; i < nev && er == CE_OK; i++)
+		er = ingest(ctx, json_is_array(j) ? json_array_get(j, i) : j,
+		    &n, &list);
+	ce_buf_free(&list);
+	json_decref(j);
+	if (er == CE_OK)
+		ce_log(ctx, CE_LOG_INFO, "webhook (spooled): %u events, %u "
+		    "queued, %u duplicates, %u ignored, %u invalid",
+		    n.received, n.queued, n.duplicates, n.ignored, n.invalid);
 	return er;
 }
 
@@ -326,13 +400,19 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	for (i = 0; i < nev && er == CE_OK; i++)
 		er = ingest(ctx, json_is_array(j) ? json_array_get(j, i) : j,
 		    &n, &list);
+	n.spooled = er == CE_EDB;
+	if (er == CE_EDB) {
+		ce_log(ctx, CE_LOG_WARN, "webhook: %u of %zu events stored "
+		    "before the database failed; the request is spooled",
+		    n.received, nev);
+		er = spool(ctx, req, j, nev, resp);
+	}
 	json_decref(j);
-	if (er == CE_OK)
+	if (er == CE_OK && !n.spooled)
 		er = answer(resp, &n, &list, "");
 	ce_buf_free(&list);
-	if (er == CE_EDB)
-		ce_log(ctx, CE_LOG_ERROR, "webhook: %u of %zu events stored "
-		    "before the database failed", n.received, nev);
+	if (n.spooled)
+		return er;
 	else if (er == CE_OK)
 		ce_log(ctx, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
 		    "webhook: %u events, %u queued, %u duplicates, %u ignored, "

@@ -213,21 +213,37 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 }
 
 /*
- * Has the client used up its rate?  Then answer 429 with Retry-After in
- * "resp" and return 1.
+ * Has the client used up its rate?  The webhooks (a C2S burst, Google's
+ * forms) draw from a bucket of their own, WEBHOOK_RATE_LIMIT, so that they
+ * never compete with the API's RATE_LIMIT.  Then answer 429 with
+ * Retry-After in "resp" and return 1.
  */
 static int
-limited(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
+limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
+    struct ce_resp *resp)
 {
-	char		 addr[64], secs[24];
-	long long	 ms;
+	const struct ce_config *cfg = &ctx->cfg;
+	char		 key[80], secs[24], msg[96];
+	long long	 ms, rate = cfg->rate_limit, burst = cfg->rate_burst;
+	const char	*fam = "api ", *var = "RATE_LIMIT";
+	size_t		 n;
 
-	if (ctx->cfg.rate_limit <= 0 ||
-	    cx_client_addr(&ctx->cfg, req, addr, sizeof(addr)) == -1 ||
-	    (ms = cx_rate_take(ctx, addr)) == 0)
+	if (route == CE_ROUTE_WEBHOOK_C2S || route == CE_ROUTE_WEBHOOK_GOOGLE) {
+		rate = cfg->webhook_rate_limit;
+		burst = cfg->webhook_rate_burst;
+		fam = "webhook ";
+		var = "WEBHOOK_RATE_LIMIT";
+	}
+	n = strlen(fam);
+	if (rate <= 0 ||
+	    cx_client_addr(req, key + n, sizeof(key) - n) == -1)
 		return 0;
-	(void)cx_resp_error(resp, CE_ERATE, "too many requests: at most "
-	    "RATE_LIMIT a second from one address");
+	memcpy(key, fam, n);
+	if ((ms = cx_rate_take(ctx, key, rate, burst)) == 0)
+		return 0;
+	snprintf(msg, sizeof(msg), "too many requests: at most %s a "
+	    "second from one address", var);
+	(void)cx_resp_error(resp, CE_ERATE, msg);
 	snprintf(secs, sizeof(secs), "%lld", (ms + 999) / 1000);
 	(void)cx_resp_header(resp, "Retry-After", secs);
 	return 1;
@@ -271,7 +287,7 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		goto err;
 	}
 	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
-	if (route != CE_ROUTE_HEALTH && limited(ctx, req, resp))
+	if (route != CE_ROUTE_HEALTH && limited(ctx, req, route, resp))
 		goto out;
 	if (er == CE_EMETHOD) {
 		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
@@ -291,6 +307,7 @@ err:
 	if (cx_resp_error(resp, er, NULL) != CE_OK)
 		resp->status = ce_err_status(er);
 out:
+	cx_spool_settle(ctx, route, resp->status);
 	us = cx_now_us() - start;
 	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
 	    resp->status, us);

@@ -43,6 +43,7 @@ struct region {
 	uint64_t	 leads[CX_OUT__MAX];
 	uint64_t	 started[2];		/* responders, workers */
 	uint64_t	 recycled;
+	uint64_t	 spool[CX_SPOOL_EV__MAX];
 };
 
 struct procslot {
@@ -289,6 +290,17 @@ cx_metrics_lead(struct ce_ctx *ctx, enum cx_outcome o)
 }
 
 /* A responder leaves because it served MAX_REQUESTS. */
+/* The spool (spool.c): "n" more of event "ev". */
+void
+cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
+    unsigned long long n)
+{
+	struct region	*r = region(ctx);
+
+	if (r != NULL && (unsigned)ev < CX_SPOOL_EV__MAX)
+		add(&r->spool[ev], n);
+}
+
 void
 ce_metrics_recycled(struct ce_ctx *ctx)
 {
@@ -474,6 +486,40 @@ render_counts(struct ce_buf *b, const struct region *r)
 	return CE_OK;
 }
 
+/* The spool: its depth on disk, what went in, came out, was skipped. */
+static enum ce_err
+render_spool(struct ce_ctx *ctx, struct ce_buf *b, const struct region *r)
+{
+	unsigned long long	 files = 0, bytes = 0;
+	enum ce_err		 er;
+
+	(void)cx_spool_depth(ctx, &files, &bytes);
+	if ((er = head(b, "c2s_spool_bytes", "gauge", "Bytes in the spool's "
+	    "files (SPOOL_DIR), waiting for the worker's replay.")) != CE_OK ||
+	    (er = ce_buf_printf(b, "c2s_spool_bytes %llu\n", bytes)) != CE_OK ||
+	    (er = head(b, "c2s_spool_files", "gauge", "Files in the "
+	    "spool.")) != CE_OK ||
+	    (er = ce_buf_printf(b, "c2s_spool_files %llu\n", files)) != CE_OK ||
+	    (er = head(b, "c2s_spool_records_total", "counter", "Requests the "
+	    "database could not take: spooled (answered 202), refused (503, "
+	    "the spool full or unwritable), replayed by the worker.")) !=
+	    CE_OK ||
+	    (er = ce_buf_printf(b, "c2s_spool_records_total{result=\"spooled\"} "
+	    "%llu\nc2s_spool_records_total{result=\"refused\"} %llu\n"
+	    "c2s_spool_records_total{result=\"replayed\"} %llu\n",
+	    (unsigned long long)get(&r->spool[CX_SPOOL_WRITTEN]),
+	    (unsigned long long)get(&r->spool[CX_SPOOL_REFUSED]),
+	    (unsigned long long)get(&r->spool[CX_SPOOL_REPLAYED]))) != CE_OK ||
+	    (er = head(b, "c2s_spool_skipped_total", "counter", "Spool records "
+	    "the replay skipped: a torn tail (a writer killed mid-write) or "
+	    "a corrupt record (CRC, header or payload wrong).")) != CE_OK)
+		return er;
+	return ce_buf_printf(b, "c2s_spool_skipped_total{reason=\"torn\"} %llu\n"
+	    "c2s_spool_skipped_total{reason=\"corrupt\"} %llu\n",
+	    (unsigned long long)get(&r->spool[CX_SPOOL_TORN]),
+	    (unsigned long long)get(&r->spool[CX_SPOOL_CORRUPT]));
+}
+
 /* The circuit breakers: state, trips and calls failed fast. */
 static enum ce_err
 render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
@@ -560,6 +606,7 @@ cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
 	if ((er = render_requests(b, r)) != CE_OK ||
 	    (er = render_upstreams(b, r)) != CE_OK ||
 	    (er = render_counts(b, r)) != CE_OK ||
+	    (er = render_spool(ctx, b, r)) != CE_OK ||
 	    (er = render_breakers(ctx, b)) != CE_OK ||
 	    (er = render_procs(ctx, b)) != CE_OK)
 		return er;

@@ -1,10 +1,11 @@
 /*
- * ratelimit.c -- a token bucket per client address, shared by every
- * process of a machine through the shared file: RATE_LIMIT requests a
- * second, bursts of RATE_BURST.  The address is the one lighttpd reports
- * (REMOTE_ADDR); X-Forwarded-For is believed only when REMOTE_ADDR is one
- * of TRUSTED_PROXIES, and then its last address that is not a trusted
- * proxy is the client.
+ * ratelimit.c -- token buckets per client address, shared by every
+ * process of a machine through the shared file.  The caller keys a
+ * bucket by family and address (the API's routes: RATE_LIMIT requests a
+ * second, bursts of RATE_BURST; the webhooks: WEBHOOK_RATE_LIMIT and
+ * WEBHOOK_RATE_BURST, handle.c).  The address is REMOTE_ADDR, the one
+ * lighttpd reports: behind TRUSTED_PROXIES its mod_extforward has put the
+ * client's address there; no forwarded header is parsed in C.
  *
  * Buckets live in a table of the file keyed by a SipHash of the address
  * under the file's key, open addressing with a window of PROBE slots;
@@ -12,14 +13,12 @@
  * would be full by now, or nearly).  Operations hold the file's lock for
  * a few microseconds.  Without the file, nothing is limited.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
 
 #define PROBE		8
-#define ADDR_MAX	64
 
 struct bucket {
 	uint64_t	 hash;		/* 0: free */
@@ -33,108 +32,46 @@ cx_rate_size(void)
 	return sizeof(struct bucket);
 }
 
-/* Is "a" (of "len" bytes) one of the comma-separated "list"? */
-static int
-listed(const char *list, const char *a, size_t len)
-{
-	const char	*p = list, *e;
-	size_t		 n;
-
-	while (*p != '\0') {
-		while (*p == ',' || *p == ' ')
-			p++;
-		e = p + strcspn(p, ", ");
-		n = (size_t)(e - p);
-		if (n > 0 && n == len && strncmp(p, a, n) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
-}
-
-/* An IPv4 or IPv6 address's characters only, 1 to ADDR_MAX - 1 long. */
-static int
-addr_ok(const char *a, size_t len)
-{
-	size_t	 i;
-
-	if (len == 0 || len >= ADDR_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!isxdigit((unsigned char)a[i]) && a[i] != '.' &&
-		    a[i] != ':')
-			return 0;
-	return 1;
-}
-
 /*
- * The client's address into "out" (ADDR_MAX bytes).  Returns 0, or -1
- * when the server gave none.  A forwarded list that is too long or holds
- * anything but addresses is ignored (the proxy's own address is kept).
+ * The client's address into "out" ("outsz" bytes): REMOTE_ADDR as
+ * lighttpd reports it.  Behind a trusted proxy lighttpd's mod_extforward
+ * has already put the client's address there (httpd-conf/lighttpd.conf);
+ * no forwarded header is read here, so a client's own X-Forwarded-For
+ * (or X_Forwarded_For, which reaches us as the same parameter) counts for
+ * nothing.  Returns 0, or -1 when the server gave none or it does not fit.
  */
 int
-cx_client_addr(const struct ce_config *cfg, const struct ce_req *req,
-    char *out, size_t outsz)
+cx_client_addr(const struct ce_req *req, char *out, size_t outsz)
 {
 	const char	*ra = ce_req_param(req, "REMOTE_ADDR");
-	const char	*xff, *hop[16];
-	char		 buf[512], *p;
-	size_t		 nhop = 0, i, n;
 
-	if (ra == NULL || ra[0] == '\0')
+	if (ra == NULL || ra[0] == '\0' ||
+	    ce_strlcpy(out, ra, outsz) >= outsz)
 		return -1;
-	ce_strlcpy(out, ra, outsz);
-	if (cfg->trusted_proxies[0] == '\0' ||
-	    !listed(cfg->trusted_proxies, ra, strlen(ra)) ||
-	    (xff = ce_req_param(req, "HTTP_X_FORWARDED_FOR")) == NULL ||
-	    ce_strlcpy(buf, xff, sizeof(buf)) >= sizeof(buf))
-		return 0;
-	for (p = buf; nhop < sizeof(hop) / sizeof(hop[0]); p++) {
-		while (*p == ' ')
-			p++;
-		hop[nhop++] = p;
-		if ((p = strchr(p, ',')) == NULL)
-			break;
-		*p = '\0';
-	}
-	if (p != NULL)
-		return 0;		/* more hops than we look at */
-	/* Right to left: the last hop that is not one of our proxies. */
-	for (i = nhop; i-- > 0;) {
-		n = strcspn(hop[i], " ");
-		if (!addr_ok(hop[i], n) || hop[i][n + strspn(hop[i] + n,
-		    " ")] != '\0')
-			return 0;
-		if (!listed(cfg->trusted_proxies, hop[i], n)) {
-			if (n < outsz) {
-				memcpy(out, hop[i], n);
-				out[n] = '\0';
-			}
-			return 0;
-		}
-	}
 	return 0;
 }
 
 /*
- * Take one token from the bucket of "addr".  Returns 0 (go on), or the
- * milliseconds until a token is there again (answer 429).
+ * Take one token from the bucket of "key" (a client's address, with the
+ * prefix of its bucket family), which refills "rate" tokens a second up
+ * to "burst".  Returns 0 (go on), or the milliseconds until a token is
+ * there again (answer 429).  A rate of 0 limits nothing.
  */
 long long
-cx_rate_take(struct ce_ctx *ctx, const char *addr)
+cx_rate_take(struct ce_ctx *ctx, const char *key, long long rate,
+    long long burst)
 {
-	const struct ce_config *cfg = &ctx->cfg;
 	struct ce_shm	*s;
 	struct bucket	*t, *b = NULL, *old = NULL;
 	int64_t		 now, cap, wait = 0;
 	uint64_t	 h;
 	size_t		 n, i, k;
 
-	if (cfg->rate_limit <= 0 || (s = cx_shm(ctx)) == NULL ||
+	if (rate <= 0 || burst <= 0 || (s = cx_shm(ctx)) == NULL ||
 	    (t = cx_shm_table(s, CX_SHM_RATE, &n)) == NULL || n == 0)
 		return 0;
-	h = cx_shm_hash(s, addr);
-	cap = cfg->rate_burst * 1000;
+	h = cx_shm_hash(s, key);
+	cap = burst * 1000;
 	if (ce_shm_lock(s) == -1)
 		return 0;
 	now = cx_now_us() / 1000;
@@ -155,7 +92,7 @@ cx_rate_take(struct ce_ctx *ctx, const char *addr)
 		b->milli = cap;
 	}
 	if (now > b->last_ms) {
-		b->milli += (now - b->last_ms) * cfg->rate_limit;
+		b->milli += (now - b->last_ms) * rate;
 		if (b->milli > cap)
 			b->milli = cap;
 		b->last_ms = now;
@@ -164,8 +101,7 @@ cx_rate_take(struct ce_ctx *ctx, const char *addr)
 	if (b->milli >= 1000)
 		b->milli -= 1000;
 	else
-		wait = (1000 - b->milli + cfg->rate_limit - 1) /
-		    cfg->rate_limit;
+		wait = (1000 - b->milli + rate - 1) / rate;
 	ce_shm_unlock(s);
 	return wait;
 }

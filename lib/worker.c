@@ -4,7 +4,9 @@
  * (RETRY_SCHEDULE, notes still to post, runs whose process died), claims
  * one job at a time with FOR UPDATE SKIP LOCKED, runs it (a lead through
  * the pipeline, a Google Ads form through google.c), and sleeps on
- * LISTEN c2s_jobs with a poll as the fallback.  With RUN_POLLER=1 it also
+ * LISTEN c2s_jobs with a poll as the fallback.  Each turn it first
+ * replays the spool (spool.c): requests answered 202 while PostgreSQL
+ * was down.  With RUN_POLLER=1 it also
  * queues the newest C2S leads never seen, under an advisory lock so that
  * one poller runs across machines.  Every PRUNE_INTERVAL it prunes what is
  * older than RETENTION_DAYS (webhook events, finished jobs, Google Ads
@@ -205,7 +207,10 @@ again:
 			ce_strlcpy(result, "db_error", rsz);
 			return BACKOFF_MAX_MS;
 		}
-		if (cov || (flags & CX_RUN_RETRY)) {
+		/* A spooled trigger ('api'): a lead done within DEDUP_TTL
+		 * is what its route would have answered (a duplicate). */
+		if (cov || (flags & CX_RUN_RETRY) || (cl.dup == CX_DUP_DONE &&
+		    strcmp(source, "api") == 0)) {
 			ce_strlcpy(result, cl.dup == CX_DUP_INFLIGHT ?
 			    "inflight" : "duplicate", rsz);
 			return 0;
@@ -358,6 +363,11 @@ prune(struct worker *w)
 	return left;
 }
 
+/* The spool's replay stores webhooks and forms as their routes do. */
+static const struct cx_spool_sinks sinks = {
+	cx_webhook_store, cx_google_store,
+};
+
 /* The housekeeping of one turn: due retries, the poller, pruning. */
 static int
 chores(struct worker *w)
@@ -370,6 +380,9 @@ chores(struct worker *w)
 
 	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
 	p[0] = ms;
+	/* What the spool holds first: the requests came before. */
+	if (cx_spool_replay(ctx, &sinks) == -1)
+		return -1;
 	if ((n = exec_count(ctx, CX_STMT_RETRIES_DUE, 1, p)) == -1)
 		return -1;
 	if (n > 0) {
