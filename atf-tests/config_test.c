@@ -11,6 +11,8 @@
 
 #include "c2s-enrich.h"
 
+#define KEY	"0123456789abcdef0123456789abcdef"	/* as stack.sh's */
+
 static void
 clear_env(void)
 {
@@ -30,11 +32,14 @@ clear_env(void)
 		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "TRUSTED_PROXIES",
 		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
 		"WEBHOOK_RATE_BURST", "SPOOL_DIR", "SPOOL_MAX_BYTES",
+		"API_AUTH", "WEBHOOK_AUTH", "RETENTION_DAYS", "PRUNE_INTERVAL",
 	};
 	size_t	 i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
+	/* Closed by default: every configuration needs a key. */
+	setenv("API_KEYS", KEY, 1);
 }
 
 ATF_TC_WITHOUT_HEAD(config_load__defaults);
@@ -62,7 +67,12 @@ ATF_TC_BODY(config_load__defaults, tc)
 	ATF_CHECK_EQ(c.max_body, 1024 * 1024);
 	ATF_CHECK_EQ(c.log_level, CE_LOG_INFO);
 	ATF_CHECK_STREQ(c.db_url, "");
-	ATF_CHECK_STREQ(c.api_keys, "");
+	ATF_CHECK_STREQ(c.api_keys, KEY);
+	ATF_CHECK_EQ(c.api_auth, 1);
+	ATF_CHECK_EQ(c.webhook_auth, 1);
+	ATF_CHECK_EQ(c.retention_days, 90);
+	ATF_CHECK_EQ(c.prune_interval_ms, 3600LL * 1000);
+	ATF_CHECK(ce_config_warning(&c, 0) == NULL);
 	ATF_CHECK_STREQ(c.spool_dir, "/run/c2s-enrich/spool");
 	ATF_CHECK_EQ(c.spool_max_bytes, 64LL * 1024 * 1024);
 }
@@ -189,17 +199,6 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "POLL_INTERVAL", "10" "ms" },
 		{ "ENRICH_ON_MISS", "true" },
 		{ "WORK_PROXY_TTL", "2d" },
-		{ "TRUSTED_PROXIES", "proxy.example.com" },
-		{ "TRUSTED_PROXIES", "10.0.0.0/33" },
-		{ "TRUSTED_PROXIES", "::1/129" },
-		{ "TRUSTED_PROXIES", "10.0.0.1/" },
-		{ "TRUSTED_PROXIES", "10.0.0.1/x" },
-		{ "TRUSTED_PROXIES", "10.0.0.1,,10.0.0.2" },
-		{ "TRUSTED_PROXIES", "10.0.0.256" },
-		{ "TRUSTED_PROXIES", "10.0.0.1;10.0.0.2" },
-		{ "TRUSTED_PROXIES", " , " },
-		{ "WEBHOOK_RATE_LIMIT", "-1" },
-		{ "WEBHOOK_RATE_BURST", "0" },
 	};
 	struct ce_config	 c;
 	char			 err[256];
@@ -331,6 +330,154 @@ ATF_TC_BODY(config_load__google_ads_accept_test, tc)
 	}
 }
 
+/*
+ * Closed by default: API_KEYS unset, empty or malformed stops the start
+ * with an error naming API_KEYS and never quoting a key.
+ */
+ATF_TC_WITHOUT_HEAD(config_load__api_keys_required);
+ATF_TC_BODY(config_load__api_keys_required, tc)
+{
+	static const char *const bad[] = {
+		"", " ", ",", "a,,b", KEY ",", "," KEY, KEY ",," KEY,
+		KEY ",   ," KEY, "shortkey-123456", KEY ",hunter2hunter2",
+		"hunter2hunter2\x01xyz", "hunter2hunter2\txyz",
+		"hunter2hunter2 xyz", "hunter2hunter2\xc3\xa9xyz",
+	};
+	static const char *const good[] = {
+		KEY, "0123456789abcdef", " " KEY " ", KEY "," KEY "x",
+		KEY " , k-two-k-two-k-two", "!#$%&'()*+-./:;<=>?@[]^_`{|}~",
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	unsetenv("API_KEYS");
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: API_KEYS: required", err);
+	ATF_CHECK(strstr(err, "API_AUTH=off") != NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("API_KEYS", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK_MSG(strncmp(err, "config: API_KEYS: ", 18) == 0,
+		    "error for '%s' does not name API_KEYS: %s", bad[i], err);
+		ATF_CHECK_MSG(strstr(err, "hunter2") == NULL &&
+		    strstr(err, "0123") == NULL && strstr(err, "shortkey") == NULL,
+		    "error for '%s' quotes it: %s", bad[i], err);
+		ATF_CHECK_MSG(strchr(err, '\n') == NULL, "not one line: %s",
+		    err);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("API_KEYS", good[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)), CE_OK,
+		    "'%s' refused: %s", good[i], err);
+	}
+}
+
+/* API_AUTH=off opens the business routes on purpose, with a warning. */
+ATF_TC_WITHOUT_HEAD(config_load__api_auth);
+ATF_TC_BODY(config_load__api_auth, tc)
+{
+	static const char *const bad[] = { "", "maybe", "0", "1", "ON", "no" };
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	unsetenv("API_KEYS");
+	setenv("API_AUTH", "off", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.api_auth, 0);
+	ATF_REQUIRE(ce_config_warning(&c, 0) != NULL);
+	ATF_CHECK_MATCH("^API_AUTH=off: ", ce_config_warning(&c, 0));
+	ATF_CHECK(ce_config_warning(&c, 1) == NULL);
+	/* Keys given anyway must still be well-formed. */
+	setenv("API_KEYS", "a,,b", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "API_KEYS") != NULL);
+	setenv("API_KEYS", KEY, 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.api_auth, 0);
+	setenv("API_AUTH", "on", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.api_auth, 1);
+	ATF_CHECK(ce_config_warning(&c, 0) == NULL);
+	unsetenv("API_KEYS");
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "API_KEYS") != NULL);
+	setenv("API_KEYS", KEY, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("API_AUTH", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK_MSG(strstr(err, "config: API_AUTH: must be on or off")
+		    != NULL, "error for '%s': %s", bad[i], err);
+	}
+}
+
+/* WEBHOOK_AUTH: on (the default) or off, which warns. */
+ATF_TC_WITHOUT_HEAD(config_load__webhook_auth);
+ATF_TC_BODY(config_load__webhook_auth, tc)
+{
+	static const char *const bad[] = { "", "maybe", "0", "true", "Off" };
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.webhook_auth, 1);
+	ATF_CHECK_STREQ(c.webhook_secret, "");
+	setenv("WEBHOOK_AUTH", "off", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.webhook_auth, 0);
+	ATF_REQUIRE(ce_config_warning(&c, 0) != NULL);
+	ATF_CHECK_MATCH("^WEBHOOK_AUTH=off: ", ce_config_warning(&c, 0));
+	ATF_CHECK(ce_config_warning(&c, 1) == NULL);
+	setenv("API_AUTH", "off", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK(ce_config_warning(&c, 1) != NULL);
+	ATF_CHECK(ce_config_warning(&c, 2) == NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("WEBHOOK_AUTH", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK_MSG(strstr(err, "WEBHOOK_AUTH") != NULL,
+		    "error for '%s': %s", bad[i], err);
+	}
+}
+
+/* RETENTION_DAYS 1..3650 and PRUNE_INTERVAL, a duration. */
+ATF_TC_WITHOUT_HEAD(config_load__retention);
+ATF_TC_BODY(config_load__retention, tc)
+{
+	static const char *const bad[] = { "0", "3651", "-1", "7d", "" };
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	setenv("RETENTION_DAYS", "1", 1);
+	setenv("PRUNE_INTERVAL", "500ms", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.retention_days, 1);
+	ATF_CHECK_EQ(c.prune_interval_ms, 500);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("RETENTION_DAYS", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK(strstr(err, "RETENTION_DAYS") != NULL);
+	}
+	setenv("RETENTION_DAYS", "3650", 1);
+	setenv("PRUNE_INTERVAL", "2", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.prune_interval_ms, 2000);
+	setenv("PRUNE_INTERVAL", "1ms", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK(strstr(err, "PRUNE_INTERVAL") != NULL);
+}
+
 ATF_TC_WITHOUT_HEAD(config_load__edge);
 ATF_TC_BODY(config_load__edge, tc)
 {
@@ -372,6 +519,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_duration__units);
 	ATF_TP_ADD_TC(tp, config_load__retries);
 	ATF_TP_ADD_TC(tp, config_load__google_ads_accept_test);
+	ATF_TP_ADD_TC(tp, config_load__api_keys_required);
+	ATF_TP_ADD_TC(tp, config_load__api_auth);
+	ATF_TP_ADD_TC(tp, config_load__webhook_auth);
+	ATF_TP_ADD_TC(tp, config_load__retention);
 	ATF_TP_ADD_TC(tp, config_load__edge);
 	return atf_no_error();
 }

@@ -23,19 +23,25 @@ ep_setup() {
 }
 
 # ep_start [VAR=VALUE ...]: the installed entrypoint in the background with
-# the upstreams at the simulator; its pid in EP_PID (and ./ep.pid), its
-# output in ./ep.log.  EP_WRAP, when set, is the command line it runs
-# under (its pid is then EP_PID).
+# the upstreams at the simulator and the secrets (closed by default: no
+# key, no start; the key, EP_KEY, is the private stack's, which curl
+# sends); its pid in EP_PID (and ./ep.pid), its output in ./ep.log.
+# EP_WRAP, when set, is the command line it runs under (its pid is then
+# EP_PID).
 ep_start() {
 	local as=
 	[ "$(id -u)" -eq 0 ] && as="C2S_USER=www-data C2S_GROUP=www-data"
+	EP_KEY=${C2S_API_KEY:-ep-key-0123456789abcdef}
 	env DB_URL="$EP_DB" MIGRATE_ON_START=1 \
 	    C2S_BASE_URL="$C2S_SIM_URL" DIRETRIX_BASE_URL="$C2S_SIM_URL" \
 	    WORK_API_URL="$C2S_SIM_URL" C2S_TOKEN=sim-c2s-token \
 	    DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass WORK_API=sim-work-token \
 	    WORK_API_MIN_INTERVAL=0 C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
 	    C2S_POOL=2 C2S_SOCK="$INST/run/sock" DEDUP_FILE="$INST/run/dedup" \
-	    $as "$@" $EP_WRAP "$INST/usr/bin/c2s-enrich-entrypoint" >ep.log 2>&1 &
+	    API_KEYS="$EP_KEY" WEBHOOK_SECRET=ep-webhook-0123456789 \
+	    GOOGLE_ADS_WEBHOOK_KEY=ep-google-0123456789 \
+	    $as "$@" $EP_WRAP "$INST/usr/bin/c2s-enrich-entrypoint" \
+	    >ep.log 2>&1 &
 	EP_PID=$!
 	echo "$EP_PID" >ep.pid
 }
@@ -273,7 +279,8 @@ child_death__stops_everything_cleanup() { ep_cleanup; }
 atf_test_case config__bad_value_exits cleanup
 config__bad_value_exits_head() {
 	atf_set descr "a bad setting stops the entrypoint at once, status 1, " \
-	    "naming the variable, not its value, and starting nothing"
+	    "naming the variable, not its value, and starting nothing; " \
+	    "API_KEYS unset or malformed is one"
 }
 config__bad_value_exits_body() {
 	INST=$(scratch_dir)
@@ -298,6 +305,15 @@ config__bad_value_exits_body() {
 	ep_exit 100
 	[ "$EP_STATUS" = 1 ] || atf_fail "C2S_METRICS_PORT: exit status $EP_STATUS"
 	atf_check -o match:'C2S_METRICS_PORT must differ' cat ep.log
+	# Closed by default: no API key, no start; one short, the same.
+	for k in '' short-key; do
+		ep_start MIGRATE_ON_START=0 API_KEYS=$k
+		ep_exit 100
+		[ "$EP_STATUS" = 1 ] || atf_fail "API_KEYS='$k': exit status $EP_STATUS"
+		atf_check -o match:'config: API_KEYS: ' cat ep.log
+		atf_check -s exit:1 grep short-key ep.log
+		[ -z "$(from_tree)" ] || atf_fail "something was started"
+	done
 	scratch_rm
 }
 config__bad_value_exits_cleanup() { ep_cleanup; }
@@ -316,7 +332,7 @@ metrics_port__metrics_only_body() {
 	mp=$(free_port)
 	while [ "$mp" = "$EP_PORT" ]; do mp=$(free_port); done
 	murl=http://127.0.0.1:$mp
-	ep_start API_KEYS=ep-key C2S_METRICS_PORT="$mp"
+	ep_start C2S_METRICS_PORT="$mp"
 	ep_up
 	atf_check -o match:"metrics on port $mp" cat ep.log
 	# The metrics listener: the machine's counters, no key asked.
@@ -328,7 +344,7 @@ metrics_port__metrics_only_body() {
 	# Nothing else there, not even with the key; no static page.
 	for p in /api/v1/stats /ready /api/v1/leads/process?id=0; do
 		atf_check -o inline:'404\n' curl -q -s -o body \
-		    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$murl$p"
+		    -H "X-API-Key: $EP_KEY" -w '%{http_code}\n' "$murl$p"
 		expect_json_error not_found
 	done
 	atf_check -o inline:'403\n' curl -q -s -o /dev/null \
@@ -337,9 +353,9 @@ metrics_port__metrics_only_body() {
 	atf_check -o inline:'401\n' curl -q -s -o /dev/null \
 	    -H 'C2S-Listener: metrics' -w '%{http_code}\n' "$EP_URL/metrics"
 	atf_check -o inline:'200\n' curl -q -s -o /dev/null \
-	    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$EP_URL/metrics"
+	    -H "X-API-Key: $EP_KEY" -w '%{http_code}\n' "$EP_URL/metrics"
 	atf_check -o inline:'200\n' curl -q -s -o /dev/null \
-	    -H 'X-API-Key: ep-key' -w '%{http_code}\n' "$EP_URL/api/v1/stats"
+	    -H "X-API-Key: $EP_KEY" -w '%{http_code}\n' "$EP_URL/api/v1/stats"
 	# The HEALTHCHECK command, with the same settings.
 	atf_check env C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
 	    "$INST/usr/bin/c2s-enrich-entrypoint" health

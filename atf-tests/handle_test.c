@@ -33,13 +33,17 @@ fx_init_cfg(struct fixture *fx, const struct ce_config *cfg)
 	ce_ctx_set_logfd(fx->ctx, fx->logfd);
 }
 
-/* A context with defaults (and "dburl"). */
+/*
+ * A context with defaults (and "dburl"), its business routes opened on
+ * purpose (API_AUTH=off): the auth cases build their own.
+ */
 static void
 fx_init(struct fixture *fx, const char *dburl)
 {
 	struct ce_config	 cfg;
 
 	ce_config_defaults(&cfg);
+	cfg.api_auth = 0;
 	if (dburl != NULL)
 		ce_strlcpy(cfg.db_url, dburl, sizeof(cfg.db_url));
 	fx_init_cfg(fx, &cfg);
@@ -361,6 +365,63 @@ ATF_TC_BODY(auth__api_keys, tc)
 	fx_free(&fx);
 }
 
+/*
+ * Closed by default: a context built without keys (config.c refuses to
+ * start so; a caller in C can) lets no key in; API_AUTH=off opens the
+ * business routes.  The C2S webhook without WEBHOOK_SECRET is 503
+ * not_configured unless WEBHOOK_AUTH=off; with it, a missing token is 401.
+ */
+ATF_TC_WITHOUT_HEAD(auth__closed_by_default);
+ATF_TC_BODY(auth__closed_by_default, tc)
+{
+	static const char *const none[] = { "REMOTE_ADDR=10.0.0.1", NULL };
+	static const char *const empty[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_X_API_KEY=", "HTTP_AUTHORIZATION=Bearer ", NULL };
+	static const char *const tok[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_X_WEBHOOK_TOKEN=s3cret-s3cret-s3cret", NULL };
+	static const char *const paths[] = { "/api/v1/webhooks/c2s",
+	    "/webhook/c2s" };
+	struct ce_config cfg;
+	struct fixture	 fx;
+	size_t		 i;
+
+	ce_config_defaults(&cfg);
+	ATF_REQUIRE_EQ(cfg.api_auth, 1);
+	ATF_REQUIRE_EQ(cfg.webhook_auth, 1);
+	ATF_REQUIRE_STREQ(cfg.api_keys, "");
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	fx_init_cfg(&fx, &cfg);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, none, 0), 401);
+	check_error(&fx, "unauthorized");
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, empty, 0), 401);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", "/health", none, 0), 200);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		ATF_CHECK_EQ(fx_req(&fx, "POST", paths[i], none, 0), 503);
+		check_error(&fx, "not_configured");
+		ATF_CHECK_MATCH("WEBHOOK_SECRET", jstr(fx.json, "error"));
+		ATF_CHECK_EQ(fx_req(&fx, "POST", paths[i], tok, 0), 503);
+	}
+	fx_free(&fx);
+
+	/* Opened on purpose: no key, no secret asked. */
+	cfg.api_auth = 0;
+	cfg.webhook_auth = 0;
+	fx_init_cfg(&fx, &cfg);
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, none, 0), 404);
+	check_error(&fx, "unknown_module");
+	ATF_CHECK_EQ(fx_req(&fx, "POST", paths[0], none, 0), 415);
+	fx_free(&fx);
+
+	/* A secret: asked for. */
+	cfg.webhook_auth = 1;
+	ce_strlcpy(cfg.webhook_secret, "s3cret-s3cret-s3cret",
+	    sizeof(cfg.webhook_secret));
+	fx_init_cfg(&fx, &cfg);
+	ATF_CHECK_EQ(fx_req(&fx, "POST", paths[0], none, 0), 401);
+	ATF_CHECK_EQ(fx_req(&fx, "POST", paths[0], tok, 0), 415);
+	fx_free(&fx);
+}
+
 ATF_TC_WITHOUT_HEAD(auth__metrics_open);
 ATF_TC_BODY(auth__metrics_open, tc)
 {
@@ -523,6 +584,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, handle__access_log_line);
 	ATF_TP_ADD_TC(tp, ready__no_database_503);
 	ATF_TP_ADD_TC(tp, auth__api_keys);
+	ATF_TP_ADD_TC(tp, auth__closed_by_default);
 	ATF_TP_ADD_TC(tp, auth__metrics_open);
 	ATF_TP_ADD_TC(tp, auth__metrics_listener);
 	ATF_TP_ADD_TC(tp, ratelimit__bucket_per_address);

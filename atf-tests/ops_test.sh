@@ -274,7 +274,11 @@ dockerfile__build_stage_body() {
 	done <paths
 	atf_check -o match:'^c2s-enrich [0-9]+\.[0-9]+\.[0-9]+$' \
 	    "$d/out/usr/local/bin/c2s-enrich" -V
+	# Closed by default: a configuration needs a key.
+	atf_check -s exit:1 -e match:'API_KEYS' \
+	    env -u API_KEYS "$d/out/usr/local/bin/c2s-enrich" -n
 	atf_check -o inline:'c2s-enrich: configuration ok\n' \
+	    env API_KEYS=0123456789abcdef0123456789abcdef \
 	    "$d/out/usr/local/bin/c2s-enrich" -n
 	# What /docs loads is installed, as committed.
 	vendor_loads >loads
@@ -402,6 +406,33 @@ fly__toml_body() {
 	# The parser can fail.
 	sed 's/^primary_region = "gru"/primary_region = gru/' "$TOP/fly.toml" >bad.toml
 	atf_check -s exit:1 -e match:'bad.toml' node "$OPS/toml2json.mjs" bad.toml
+}
+
+atf_test_case secrets__listed
+secrets__listed_head() {
+	atf_set descr "closed by default: fly.toml, the systemd units, the " \
+	    "env example and the entrypoint name the three secrets as " \
+	    "required with how to make them, and nothing opens a route"
+}
+secrets__listed_body() {
+	local f s
+	for f in fly.toml httpd-conf/c2s-enrich.service.in \
+	    httpd-conf/c2s-enrich-worker.service.in \
+	    httpd-conf/c2s-enrich.env.example httpd-conf/entrypoint.sh; do
+		for s in API_KEYS WEBHOOK_SECRET GOOGLE_ADS_WEBHOOK_KEY; do
+			grep -q "^#.*\<$s\>\|^$s=" "$TOP/$f" ||
+			    atf_fail "$f does not name $s"
+		done
+		grep -qi 'required' "$TOP/$f" || atf_fail "$f: not said required"
+		grep -Eq '^[^#]*(API_AUTH|WEBHOOK_AUTH)[ =]+"?off' "$TOP/$f" &&
+		    atf_fail "$f opens a route"
+	done
+	for f in fly.toml httpd-conf/c2s-enrich.service.in \
+	    httpd-conf/c2s-enrich.env.example httpd-conf/entrypoint.sh; do
+		grep -q 'openssl rand' "$TOP/$f" ||
+		    atf_fail "$f does not say how to make a secret"
+	done
+	:
 }
 
 atf_test_case man__lint
@@ -684,6 +715,7 @@ atf_init_test_cases() {
 	atf_add_test_case dockerfile__build_stage
 	atf_add_test_case dockerfile__packages
 	atf_add_test_case fly__toml
+	atf_add_test_case secrets__listed
 	atf_add_test_case man__lint
 	atf_add_test_case man__every_variable
 	atf_add_test_case man__entrypoint_variables

@@ -148,6 +148,8 @@ main(int argc, char *argv[])
 	FCGX_Request		 fr;
 	struct timespec		 born;
 	char			 err[256];
+	const char		*w;
+	size_t			 i;
 	long long		 served = 0, limit;
 	int			 c, check_only = 0, worker = 0, rc = 1;
 	int			 hook = 0;	/* 1 subscribe, 2 unsubscribe */
@@ -188,6 +190,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check_only) {
+		for (i = 0; (w = ce_config_warning(&cfg, i)) != NULL; i++)
+			fprintf(stderr, "c2s-enrich: warning: %s\n", w);
 		puts("c2s-enrich: configuration ok");
 		return 0;
 	}
@@ -211,6 +215,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "c2s-enrich: out of memory\n");
 		goto out;
 	}
+	/* What a responder leaves open on purpose: one line each, once per
+	 * process. */
+	if (hook == 0 && !worker)
+		for (i = 0; (w = ce_config_warning(&cfg, i)) != NULL; i++)
+			ce_log(ctx, CE_LOG_WARN, "%s", w);
 	if (worker) {
 		rc = ce_worker_run(ctx, fcgi_stop_signal);
 		goto out;

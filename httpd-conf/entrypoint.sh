@@ -41,7 +41,14 @@
 #   C2S_SHAREDIR, C2S_BINDIR   where `make install` put the files
 # Everything else (DB_URL, the upstream URLs and credentials, LOG_LEVEL ...,
 # see c2s-enrich(8)) reaches the responders and the worker as it is, and is
-# never printed.
+# never printed.  Required secrets (closed by default), each made with
+# `openssl rand -hex 32`:
+#   API_KEYS                comma-separated keys of at least 16 characters;
+#                           unset, nothing starts (API_AUTH=off opens the
+#                           business routes on purpose instead)
+#   WEBHOOK_SECRET          unset, the C2S webhook answers 503
+#                           (WEBHOOK_AUTH=off opens it on purpose instead)
+#   GOOGLE_ADS_WEBHOOK_KEY  unset, the Google Ads webhook answers 503
 
 set -u
 
@@ -239,8 +246,13 @@ if [ "${MIGRATE_ON_START:-0}" = 1 ]; then
 	"$SHAREDIR/sql/migrate.sh" >&2 || die "migrations failed"
 fi
 [ -z "$STOP" ] || exit 0
-# One line naming the variable (never its value) when it is wrong.
+# One line naming the variable (never its value) when it is wrong, API_KEYS
+# missing included; a warning for what is opened on purpose.
 "$BIN" -n >/dev/null || die "the configuration is invalid"
+[ -n "${WEBHOOK_SECRET:-}" ] || [ "${WEBHOOK_AUTH:-on}" = off ] ||
+    say "WEBHOOK_SECRET is not set: the C2S webhook answers 503"
+[ -n "${GOOGLE_ADS_WEBHOOK_KEY:-}" ] ||
+    say "GOOGLE_ADS_WEBHOOK_KEY is not set: the Google Ads webhook answers 503"
 
 [ -d "$RUNDIR" ] || mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
 say "pool: $C2S_POOL responders on $C2S_SOCK"

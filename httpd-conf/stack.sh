@@ -36,6 +36,8 @@
 # WEBHOOK_SECRET, GOOGLE_ADS_WEBHOOK_KEY and API_KEYS, unless set, are
 # made up for the run and written to the env file (C2S_WEBHOOK_SECRET,
 # C2S_GOOGLE_KEY, C2S_API_KEY: the first of API_KEYS).
+# C2S_NO_WEBHOOK_SECRET=1 starts the responders without WEBHOOK_SECRET (the
+# C2S webhook then answers 503 not_configured unless WEBHOOK_AUTH=off).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
 # (tmpfs), removed when the stack stops.  SPOOL_DIR, unless set, is
 # <run directory>/spool.
@@ -380,7 +382,13 @@ start_stack() {
 	# Webhook secrets: the caller's, or made up for this run.
 	WH_SECRET=${WEBHOOK_SECRET:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 	GA_KEY=${GOOGLE_ADS_WEBHOOK_KEY:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
-	UP_ENV+=("WEBHOOK_SECRET=$WH_SECRET" "GOOGLE_ADS_WEBHOOK_KEY=$GA_KEY")
+	UP_ENV+=("GOOGLE_ADS_WEBHOOK_KEY=$GA_KEY")
+	if [ "${C2S_NO_WEBHOOK_SECRET:-0}" = 1 ]; then
+		unset WEBHOOK_SECRET
+		WH_SECRET=
+	else
+		UP_ENV+=("WEBHOOK_SECRET=$WH_SECRET")
+	fi
 	# API keys: the caller's (the first is the one clients here use), or
 	# one made up for this run.
 	API_KEY=${API_KEYS:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}

@@ -4,7 +4,10 @@
  * is compared with every configured key, each in constant time, with no
  * early exit, so the time taken says nothing of which key came close.
  * /health, /ready and the webhooks (which have secrets of their own) are
- * open, and /metrics when METRICS_OPEN=1.  No key configured: no check.
+ * open, and /metrics when METRICS_OPEN=1.  Closed by default: with
+ * API_AUTH=off (set on purpose; config.c then lets API_KEYS be unset)
+ * nothing is checked; otherwise no key configured (config.c refuses to
+ * start so, but a context built in C can be) means no key is right.
  * A request the web server received on its metrics listener carries the
  * FastCGI parameter C2S_LISTENER=metrics (set by the server, never from a
  * header): there /metrics is open and every route but /health is 404.
@@ -19,7 +22,7 @@
 static int
 needed(const struct ce_config *cfg, enum ce_route route)
 {
-	if (cfg->api_keys[0] == '\0')
+	if (!cfg->api_auth)
 		return 0;
 	switch (route) {
 	case CE_ROUTE_HEALTH:

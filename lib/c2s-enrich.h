@@ -161,6 +161,11 @@ struct ce_config {
 	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
 	/* Google Ads (issue [2.1]). */
 	long long	 google_ads_accept_test; /* 0 or 1: run is_test forms */
+	/* Closed by default and bounded tables (issue [2.2]). */
+	long long	 api_auth;		/* API_AUTH: 1 on, 0 off */
+	long long	 webhook_auth;		/* WEBHOOK_AUTH: 1 on, 0 off */
+	long long	 retention_days;	/* RETENTION_DAYS: 90 */
+	long long	 prune_interval_ms;	/* PRUNE_INTERVAL: 1 h */
 	/* The edge holds (issue [2.2]): the webhooks' own bucket. */
 	long long	 webhook_rate_limit;	/* requests per second per IP */
 	long long	 webhook_rate_burst;
@@ -168,6 +173,9 @@ struct ce_config {
 	char		 spool_dir[256];	/* "": next to DEDUP_FILE */
 	long long	 spool_max_bytes;	/* the directory's bound */
 };
+
+/* The shortest API key API_KEYS takes (characters). */
+#define CE_API_KEY_MIN	16
 
 /*
  * Fill "cfg" from the environment.  Returns CE_OK, or CE_ECONFIG with one
@@ -177,6 +185,7 @@ struct ce_config {
 enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 		    CE_WUR;
 void		 ce_config_defaults(struct ce_config *);
+const char	*ce_config_warning(const struct ce_config *, size_t);
 int		 ce_config_parse_duration(const char *, long long *);
 
 /*

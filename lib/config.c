@@ -66,6 +66,10 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
 	cfg->rate_limit = 10;
 	cfg->rate_burst = 20;
+	cfg->api_auth = 1;
+	cfg->webhook_auth = 1;
+	cfg->retention_days = 90;
+	cfg->prune_interval_ms = 3600 * MS_PER_S;
 	cfg->webhook_rate_limit = 100;
 	cfg->webhook_rate_burst = 200;
 	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
@@ -232,7 +236,7 @@ env_first(const char *const *names, const char **which)
 }
 
 enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
-	K_NETS };
+    K_ONOFF, K_NETS };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -306,6 +310,10 @@ static const struct var vars[] = {
 	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
 	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
 	    0, 1 },
+	{ { "API_AUTH" }, K_ONOFF, NUM(api_auth), 0, 0 },
+	{ { "WEBHOOK_AUTH" }, K_ONOFF, NUM(webhook_auth), 0, 0 },
+	{ { "RETENTION_DAYS" }, K_INT, NUM(retention_days), 1, 3650 },
+	{ { "PRUNE_INTERVAL" }, K_DUR, NUM(prune_interval_ms), 100, MS_PER_DAY },
 	{ { "WEBHOOK_RATE_LIMIT" }, K_INT, NUM(webhook_rate_limit), 0, 1000000 },
 	{ { "WEBHOOK_RATE_BURST" }, K_INT, NUM(webhook_rate_burst), 1, 1000000 },
 	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
@@ -461,6 +469,13 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 			return -1;
 		}
 		return 0;
+	case K_ONOFF:
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0) {
+			*why = "must be on or off";
+			return -1;
+		}
+		*(long long *)(void *)base = strcmp(val, "on") == 0;
+		return 0;
 	case K_RETRIES:
 		if (retries_parse(val, cfg) == -1) {
 			*why = "must be \"none\" or a comma list of at most 16 "
@@ -471,6 +486,68 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	}
 	*why = "unknown kind";
 	return -1;
+}
+
+/*
+ * Is "v" a well-formed API_KEYS: one or more keys separated by commas
+ * (spaces around a key ignored), each of CE_API_KEY_MIN or more printable
+ * ASCII characters other than space and comma?  Returns 1, or 0 with the
+ * reason in "why" (which never quotes a key).
+ */
+static int
+keys_ok(const char *v, const char **why)
+{
+	const char	*item;
+	size_t		 len, i, n = 0;
+	int		 rc;
+
+	*why = "no key";
+	if (v[strspn(v, " ")] == '\0') {
+		*why = "required (comma-separated keys of at least 16 "
+		    "characters), or API_AUTH=off to open the business routes";
+		return 0;
+	}
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		for (i = 0; i < len; i++)
+			if (item[i] < '!' || item[i] > '~') {
+				*why = "a key holds a character that is not "
+				    "printable ASCII";
+				return 0;
+			}
+		if (len < CE_API_KEY_MIN) {
+			*why = "a key is shorter than 16 characters";
+			return 0;
+		}
+		n++;
+	}
+	if (rc == -1) {
+		*why = "an empty key (two commas, or a comma at an end) or "
+		    "a space inside a key";
+		return 0;
+	}
+	return n > 0;
+}
+
+/*
+ * The "i"th warning (from 0) about what this configuration leaves open on
+ * purpose, or NULL past the last: API_AUTH=off (no key asked, API_KEYS or
+ * not) and WEBHOOK_AUTH=off (no secret asked, WEBHOOK_SECRET or not).
+ * The text names the variable and never a value.
+ */
+const char *
+ce_config_warning(const struct ce_config *cfg, size_t i)
+{
+	const char	*w[2];
+	size_t		 n = 0;
+
+	if (!cfg->api_auth)
+		w[n++] = "API_AUTH=off: the business routes (leads, customers, "
+		    "stats, the paid Work API proxy) answer anyone, without a "
+		    "key";
+	if (!cfg->webhook_auth)
+		w[n++] = "WEBHOOK_AUTH=off: the C2S webhook takes events from "
+		    "anyone, without a secret";
+	return i < n ? w[i] : NULL;
 }
 
 /*
@@ -517,6 +594,13 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 			snprintf(err, errsz, "config: %s: %s", name, why);
 			return CE_ECONFIG;
 		}
+	}
+	/* Closed by default: keys, unless the routes are opened on purpose;
+	 * keys given are well-formed either way. */
+	if ((cfg->api_auth || cfg->api_keys[0] != '\0') &&
+	    !keys_ok(cfg->api_keys, &why)) {
+		snprintf(err, errsz, "config: API_KEYS: %s", why);
+		return CE_ECONFIG;
 	}
 	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {
 		snprintf(err, errsz, "config: UPSTREAM_CONNECT_TIMEOUT: "

@@ -297,11 +297,14 @@ static const struct {
 	    "last_error = nullif($5, ''), updated_at = now() "
 	    "WHERE form_lead_id = $1 AND state = $3 RETURNING 1",
 	    5, 0 },
-	/* Old finished jobs go; the leads and events stay. */
-	[CX_STMT_JOBS_PRUNE] = { "jobs_prune",
-	    "DELETE FROM c2s.jobs WHERE state IN ('done', 'failed') "
-	    "AND finished_at < now() - interval '30 days'",
-	    0, 1 },
+	/*
+	 * One batch of pruning (sql/0012): at most $3 rows of $1
+	 * (webhook_events, jobs, google_payloads) older than $2 days; the
+	 * count pruned.  The leads stay.
+	 */
+	[CX_STMT_PRUNE] = { "prune",
+	    "SELECT c2s.prune_batch($1, $2::integer, $3::integer)",
+	    3, 1 },
 	/* Did lead $1's last run start after job $2 was queued? */
 	[CX_STMT_LEAD_COVERED] = { "lead_covered",
 	    "SELECT coalesce(l.run_started_at >= j.created_at, false) "

@@ -10,11 +10,14 @@
  * its reason, and the request answers 422 with every event's disposition:
  * never a 200 for an event that will not run.  POST
  * /api/v1/webhooks/c2s/replay (API key) parses the invalid events again
- * and runs those that now can.  When WEBHOOK_SECRET is set, the request
- * must carry it in X-Webhook-Token, X-Webhook-Secret, a Bearer token or
- * ?token= (C2S's subscribed hooks send no header): compared in constant
- * time, missing is a 401.  A request the database cannot take goes whole
- * to the spool (spool.c): 202, replayed through cx_webhook_store().
+ * and runs those that now can.  The request must carry WEBHOOK_SECRET in
+ * X-Webhook-Token, X-Webhook-Secret, a Bearer token or ?token= (C2S's
+ * subscribed hooks send no header): compared in constant time, missing is
+ * a 401.  Closed by default: without WEBHOOK_SECRET the route answers 503
+ * not_configured, unless WEBHOOK_AUTH=off opened it on purpose (no
+ * secret is then asked for; the process warned at start).  A request the
+ * database cannot take goes whole to the spool (spool.c): 202, replayed
+ * through cx_webhook_store().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -360,7 +363,11 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	enum ce_err	 er;
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
-	if (ctx->cfg.webhook_secret[0] != '\0') {
+	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
+	if (ctx->cfg.webhook_auth && ctx->cfg.webhook_secret[0] == '\0')
+		return cx_refuse(resp, CE_EUNAVAIL, "not_configured", "the C2S "
+		    "webhook is not configured (WEBHOOK_SECRET)");
+	if (ctx->cfg.webhook_auth) {
 		if (given_secret(req, given, sizeof(given)) == -1)
 			return cx_refuse(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");

@@ -8,8 +8,13 @@
  * replays the spool (spool.c): requests answered 202 while PostgreSQL
  * was down.  With RUN_POLLER=1 it also
  * queues the newest C2S leads never seen, under an advisory lock so that
- * one poller runs across machines.  A lost database is waited for with a
- * capped back-off; a job in hand when SIGTERM arrives is finished first.
+ * one poller runs across machines.  Every PRUNE_INTERVAL it prunes what is
+ * older than RETENTION_DAYS (webhook events, finished jobs, Google Ads
+ * forms' raw payloads), PRUNE_BATCH rows a statement, each statement its
+ * own short transaction, so that a million old rows never hold a lock for
+ * long; at most PRUNE_TURN statements of a kind a turn, the rest in the
+ * next turns, so that jobs are not kept waiting behind a large backlog.  A lost database is waited for with a capped back-off; a job in
+ * hand when SIGTERM arrives is finished first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +26,8 @@
 
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000
-#define PRUNE_EVERY_US	(3600LL * 1000000)
+#define PRUNE_BATCH	10000	/* rows a pruning statement takes at most */
+#define PRUNE_TURN	10	/* statements of a kind in one turn */
 
 struct worker {
 	struct ce_ctx	*ctx;
@@ -314,12 +320,55 @@ job_next(struct worker *w)
 	return 1;
 }
 
+/*
+ * Prune each kind of sql/0012's c2s.prune_batch() older than
+ * RETENTION_DAYS, a batch at a time until one comes back short, for at
+ * most PRUNE_TURN batches of a kind (or until SIGTERM).  Returns 0 when
+ * all is pruned, 1 when some is left for the next turn, or -1 when the
+ * database failed (what is left is pruned next time).
+ */
+static int
+prune(struct worker *w)
+{
+	static const char *const what[] = { "webhook_events", "jobs",
+	    "google_payloads" };
+	struct ce_ctx	*ctx = w->ctx;
+	const char	*p[3];
+	char		 days[24], lim[24];
+	long long	 n, total;
+	size_t		 i;
+	int		 k, left = 0;
+
+	snprintf(days, sizeof(days), "%lld", ctx->cfg.retention_days);
+	snprintf(lim, sizeof(lim), "%d", PRUNE_BATCH);
+	p[1] = days;
+	p[2] = lim;
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		p[0] = what[i];
+		total = 0;
+		k = 0;
+		do {
+			if ((n = exec_count(ctx, CX_STMT_PRUNE, 3, p)) == -1)
+				return -1;
+			total += n;
+		} while (n == PRUNE_BATCH && ++k < PRUNE_TURN &&
+		    !w->stopping());
+		if (n == PRUNE_BATCH)
+			left = 1;
+		if (total > 0)
+			ce_log(ctx, CE_LOG_INFO, "worker: pruned %lld %s older "
+			    "than %s days%s", total, what[i], days,
+			    n == PRUNE_BATCH ? " (more next turn)" : "");
+	}
+	return left;
+}
+
 /* The spool's replay stores webhooks and forms as their routes do. */
 static const struct cx_spool_sinks sinks = {
 	cx_webhook_store, cx_google_store,
 };
 
-/* The housekeeping of one turn: due retries, the poller, old jobs. */
+/* The housekeeping of one turn: due retries, the poller, pruning. */
 static int
 chores(struct worker *w)
 {
@@ -327,6 +376,7 @@ chores(struct worker *w)
 	const char	*p[1];
 	char		 ms[32];
 	long long	 n, now = cx_now_us();
+	int		 r;
 
 	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
 	p[0] = ms;
@@ -342,10 +392,11 @@ chores(struct worker *w)
 	}
 	poll_c2s(w);
 	if (now >= w->next_prune_us) {
-		w->next_prune_us = now + PRUNE_EVERY_US;
-		if ((n = exec_count(ctx, CX_STMT_JOBS_PRUNE, 0, NULL)) > 0)
-			ce_log(ctx, CE_LOG_INFO, "worker: %lld old jobs pruned",
-			    n);
+		w->next_prune_us = now + ctx->cfg.prune_interval_ms * 1000;
+		if ((r = prune(w)) == -1)
+			return -1;
+		if (r == 1)	/* more: again next turn, after a job */
+			w->next_prune_us = now;
 	}
 	return 0;
 }
@@ -396,6 +447,9 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		if (ctx->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
 		    1000 < wait_ms)
 			wait_ms = (w.next_poll_us - cx_now_us()) / 1000;
+		/* Pruning left over from this turn: no sleep. */
+		if (w.next_prune_us <= cx_now_us())
+			wait_ms = 0;
 		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms) == -1)
 			w.listening = 0;
 	}
