@@ -381,7 +381,7 @@ forwarded__fly_client_ip_body() {
 	local i
 	ep_setup
 	# curl from 127.0.0.1 plays fly's proxy.
-	ep_start API_KEYS=ep-key FLY_APP_NAME=c2s-test TRUSTED_PROXIES=127.0.0.1 \
+	ep_start FLY_APP_NAME=c2s-test TRUSTED_PROXIES=127.0.0.1 \
 	    RATE_LIMIT=1 RATE_BURST=2
 	ep_up
 	for i in 1 2 3 4 5; do
