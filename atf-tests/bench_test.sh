@@ -68,17 +68,17 @@ smoke__prints_every_row_body() {
 	for id in trivial select1 customer_read trigger_up; do
 		fields "$id" -6 -3
 	done
-	for id in health ready dedup_hit trigger_spooled; do
+	for id in health ready dedup_hit trigger_spool; do
 		fields "$id" -6 -3
 		fields "$id" -1 -1
 	done
 
 	# With PostgreSQL down every trigger was spooled: no error, and the
 	# records counted.
-	[ "$(line trigger_spooled | awk '{ print $(NF - 2) }')" = 0 ] ||
-	    atf_fail "spooled triggers with errors: $(line trigger_spooled)"
-	grep -Eq '^trigger_spooled: [1-9][0-9]* records spooled' table ||
-	    atf_fail "no spooled records counted: $(grep '^trigger_spooled:' table)"
+	[ "$(line trigger_spool | awk '{ print $(NF - 2) }')" = 0 ] ||
+	    atf_fail "spooled triggers with errors: $(line trigger_spool)"
+	grep -Eq '^trigger_spool: [1-9][0-9]* records spooled' table ||
+	    atf_fail "no spooled records counted: $(grep '^trigger_spool:' table)"
 
 	# Enrichment: pool leads/s mean p50 p99 crit mean/crit p50/crit50
 	# scaling leads errors.

@@ -494,7 +494,7 @@ connect_pool "$POOL"
 warmup / "$(script cold)" BENCH_PREFIX="$(new_prefix f)"
 measure trigger_up / "$CONNS" "$(script cold)" BENCH_PREFIX="$(new_prefix f)"
 "$STACK" pg stop "$CUR" >/dev/null 2>&1 || die "spool: cannot stop postgres"
-measure trigger_spooled / "$CONNS" "$(script cold)" \
+measure trigger_spool / "$CONNS" "$(script cold)" \
     BENCH_PREFIX="$(new_prefix f)"
 SPOOLED=$(curl -s -H "X-API-Key: $C2S_API_KEY" "$C2S_URL/metrics" |
     awk '$1 == "c2s_spool_records_total{result=\"spooled\"}" { print $2 }')
@@ -555,8 +555,8 @@ row ready "GET /ready" select1
 row dedup_hit "GET /api/v1/leads/process, dedup" trivial
 row customer_read "GET /api/v1/customers/{uuid}" -
 row trigger_up "GET /leads/process, new leads" -
-row trigger_spooled "the same, PostgreSQL down: spooled" trigger_up
-echo "trigger_spooled: ${SPOOLED:-?} records spooled (c2s_spool_records_total), every answer a 202; trigger_up: the pipeline against the instant simulator"
+row trigger_spool "the same, PostgreSQL down: spooled" trigger_up
+echo "trigger_spool: ${SPOOLED:-?} records spooled (c2s_spool_records_total), every answer a 202; trigger_up: the pipeline against the instant simulator"
 echo
 echo "Enrichment (simulator: C2S $C2S_MS, Diretrix $DX_MS, Work API $WORK_MS ms; wrk -c = pool; latencies in ms)"
 echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a reused dossier: $CP_WARM ms; crit = mean over the run's leads of their own path"
