@@ -17,6 +17,10 @@
 #   stack.sh stop DIR       stop the stack started in DIR and wait for it (a
 #                           stack killed before its teardown is cleaned up)
 #   stack.sh pg stop|start DIR   stop or restart that stack's PostgreSQL
+#   stack.sh template DIR   make DIR a template cluster: initdb, the role,
+#                           the database and every migration, once, then
+#                           stopped; a stack started with C2S_PG_TEMPLATE=DIR
+#                           copies it instead of doing that work again
 #
 # Environment:
 #   C2S_PORT     lighttpd port on C2S_BIND (8080; 0 picks a free port)
@@ -30,6 +34,9 @@
 #   C2S_SHARED_DB a libpq connection string the responders use instead of
 #                this stack's own PostgreSQL (two stacks, one database)
 #   C2S_WORKERS  background workers (c2s-enrich --worker) to start (1)
+#   C2S_PG_TEMPLATE a template made by `stack.sh template`: its cluster is
+#                copied when it was made from this tree's migrations (its
+#                stamp), else ignored (initdb and the migrations as usual)
 #   TRUSTED_PROXIES  addresses or CIDR ranges lighttpd takes the client's
 #                address from (mod_extforward), in C2S_FORWARDED_HEADER
 #                (X-Forwarded-For)
@@ -281,6 +288,44 @@ copy_www() {
 	return 0
 }
 
+# The stamp of a template: this tree's migrations and PostgreSQL's
+# version.  A template whose stamp differs is not used.
+template_stamp() {
+	{ "$PGBIN/postgres" --version; cat "$TOP"/sql/[0-9]*.sql; } | md5sum |
+	    cut -d' ' -f1
+}
+
+# The cluster in $R/pg, running, with the role, the database and every
+# migration: copied from C2S_PG_TEMPLATE when it is a current template,
+# else made (initdb, the role and database, the migrations).  The
+# migrations run either way: on a copy they only say "already up to date".
+make_cluster() {
+	local t=${C2S_PG_TEMPLATE:-}
+	chmod 0700 "$R/pg"
+	if [ -n "$t" ] && [ -f "$t/stamp" ] &&
+	    [ "$(cat "$t/stamp")" = "$(template_stamp)" ]; then
+		cp -a "$t/pg/." "$R/pg/" ||
+		    { say "cannot copy the template $t"; return 1; }
+		say "postgres: the cluster copied from the template $t"
+		start_pg || return 1
+	else
+		[ -n "$t" ] && say "postgres: $t is no current template; initdb"
+		as_pg "$PGBIN/initdb" -D "$R/pg" -U postgres -A trust -E UTF8 \
+		    --locale=C.UTF-8 --no-sync >"$R/log/initdb.log" 2>&1 ||
+		    { say "initdb failed; see $R/log/initdb.log"; return 1; }
+		start_pg || return 1
+		"$PGBIN/psql" -q -h "$R/pgsock" -U postgres -d postgres \
+		    -v ON_ERROR_STOP=1 -c "CREATE ROLE c2s LOGIN" \
+		    -c "CREATE DATABASE c2s OWNER c2s" >>"$R/log/stack.log" \
+		    2>&1 || { say "cannot create the database"; return 1; }
+	fi
+	# Our own connection, whatever DB_URL or PG* the caller has.
+	DB_URL="host=$R/pgsock dbname=c2s user=c2s" DATABASE_URL= \
+	    PGHOST="$R/pgsock" PGUSER=c2s PGDATABASE=c2s "$TOP/sql/migrate.sh" \
+	    >>"$R/log/stack.log" 2>&1 ||
+	    { say "migrations failed; see $R/log/stack.log"; return 1; }
+}
+
 start_stack() {
 	local as_root=0 i
 	[ "$(id -u)" -eq 0 ] && as_root=1
@@ -317,20 +362,7 @@ start_stack() {
 	# lighttpd's temporary files (bodies over 64 KiB).
 	chmod 0700 "$R/tmp"
 	[ $as_root = 1 ] && chown "$RUN_USER" "$R/tmp"
-	chmod 0700 "$R/pg"
-	as_pg "$PGBIN/initdb" -D "$R/pg" -U postgres -A trust -E UTF8 \
-	    --locale=C.UTF-8 --no-sync >"$R/log/initdb.log" 2>&1 ||
-	    { say "initdb failed; see $R/log/initdb.log"; return 1; }
-	start_pg || return 1
-	"$PGBIN/psql" -q -h "$R/pgsock" -U postgres -d postgres \
-	    -v ON_ERROR_STOP=1 -c "CREATE ROLE c2s LOGIN" \
-	    -c "CREATE DATABASE c2s OWNER c2s" >>"$R/log/stack.log" 2>&1 ||
-	    { say "cannot create the database"; return 1; }
-	# Our own connection, whatever DB_URL or PG* the caller has.
-	DB_URL="host=$R/pgsock dbname=c2s user=c2s" DATABASE_URL= \
-	    PGHOST="$R/pgsock" PGUSER=c2s PGDATABASE=c2s "$TOP/sql/migrate.sh" \
-	    >>"$R/log/stack.log" 2>&1 ||
-	    { say "migrations failed; see $R/log/stack.log"; return 1; }
+	make_cluster || return 1
 
 	# The simulator: its own pool, its own port on the same lighttpd.
 	if [ "$SIM_PORT" = 0 ]; then
@@ -587,6 +619,21 @@ start)
 		exit 1
 	fi
 	echo "$R"
+	;;
+template)
+	# A cluster made once, stopped cleanly, for the stacks of a run to copy.
+	[ $# -eq 1 ] || die "usage: stack.sh template DIR"
+	R=$1
+	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found"
+	rm -rf "$R" && mkdir -p "$R/pg" "$R/pgsock" "$R/log" ||
+	    die "cannot create $R"
+	chmod 0755 "$R"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$R/pg" "$R/pgsock"
+	C2S_PG_TEMPLATE= make_cluster || { stop_pg; die "template: failed; see $R/log"; }
+	stop_pg
+	rm -rf "$R/pgsock" "$R/pg.state"
+	template_stamp >"$R/stamp"
+	say "template: $R ($(du -sh "$R/pg" | cut -f1))"
 	;;
 stop)
 	[ $# -eq 1 ] || die "usage: stack.sh stop DIR"
