@@ -154,7 +154,7 @@ full_table_head() {
 }
 full_table_body() {
 	local i id
-	private_stack DEDUP_CAPACITY=8
+	private_stack DEDUP_CAPACITY=8 RATE_LIMIT=0
 	: >ids
 	for i in $(seq 1 20); do
 		id=$(rand_id)

@@ -162,7 +162,7 @@ customers__enrich_on_miss_head() {
 customers__enrich_on_miss_body() {
 	# TMPDIR: lighttpd (as www-data) buffers large bodies in TMPDIR,
 	# and kyua's TMPDIR is not writable by it (a 500, not the 413).
-	private_stack ENRICH_ON_MISS=1 TMPDIR=/tmp
+	private_stack ENRICH_ON_MISS=1 TMPDIR=/tmp RATE_LIMIT=0
 	secrets
 	# A CPF of the simulator nobody stored: fetched, stored, then stored.
 	expect_status 200 GET '/api/v1/contributor/customer?cpf=11144477735'

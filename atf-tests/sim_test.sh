@@ -65,19 +65,34 @@ truth() {
 	mv body truth
 }
 
-# lead_of VARIANT: print the first lead_id of that variant (of 600).
-lead_of() {
-	local i=0 id
-	while [ $i -lt 600 ]; do
-		id=$(lead_id $i)
-		if [ "$(curl -s --max-time 10 "$SIM/__sim/truth/$id" |
-		    jq -r .variant)" = "$1" ]; then
-			echo "$id"
-			return 0
-		fi
+# lead_ids FROM TO: the lead_id of FROM .. TO-1, one a line.
+lead_ids() {
+	local i=$1
+	while [ $i -lt $2 ]; do
+		lead_id $i
 		i=$((i + 1))
 	done
-	atf_fail "no lead of variant $1 among 600"
+}
+
+# truths FROM TO: the truths of leads FROM .. TO-1 in ./truths, one JSON
+# object a line prefixed with the lead's id and a tab, fetched by one curl
+# over one connection (a lead that fails is missing: the count is checked).
+truths() {
+	lead_ids "$1" "$2" >ids
+	sed "s|.*|url = \"$SIM/__sim/truth/&\"|" ids >truths.cfg
+	curl -sf --max-time 120 -K truths.cfg | jq -c . >truths.json ||
+	    atf_fail "truths $1..$2: curl or jq failed"
+	[ "$(wc -l <truths.json)" -eq $(($2 - $1)) ] ||
+	    atf_fail "truths $1..$2: $(wc -l <truths.json) answers"
+	paste ids truths.json >truths
+}
+
+# lead_of VARIANT: print the first lead_id of that variant (of 600).
+lead_of() {
+	[ -s truths600 ] || { truths 0 600 && mv truths truths600; }
+	awk -F '\t' -v v="$1" 'index($2, "\"variant\":\"" v "\"") {
+	    print $1; found = 1; exit } END { exit !found }' truths600 ||
+	    atf_fail "no lead of variant $1 among 600"
 }
 
 # fnv64 STRING: 64-bit FNV-1a as 16 hex digits (sh arithmetic wraps).
@@ -827,14 +842,9 @@ data__no_cpf_rate_about_10_percent_head() {
 }
 data__no_cpf_rate_about_10_percent_body() {
 	sim_init
-	local i=1000
-	: >variants
-	while [ $i -lt 1400 ]; do
-		curl -s --max-time 10 "$SIM/__sim/truth/$(lead_id $i)" |
-		    jq -r .variant >>variants
-		i=$((i + 1))
-	done
-	[ "$(wc -l <variants)" -eq 400 ] || atf_fail "not 400 answers"
+	truths 1000 1400
+	cut -f2 truths | jq -r .variant >variants
+	[ "$(grep -c . variants)" -eq 400 ] || atf_fail "not 400 answers"
 	atf_check -o match:'^ok' awk '
 	    $1 == "no_cpf" { n++ } END { print (n >= 20 && n <= 60 ? "ok " : "bad ") n }' variants
 	for v in no_cpf split null_email missing_phone multi padded \
@@ -851,18 +861,15 @@ cpf__check_digits_valid_head() {
 }
 cpf__check_digits_valid_body() {
 	sim_init
-	local i=200 cpf n=0
+	local cpf n=0
 	# The checker itself rejects a wrong digit.
 	cpf_ok 11144477735 || atf_fail "cpf_ok rejects a valid CPF"
 	cpf_ok 11144477736 && atf_fail "cpf_ok accepts an invalid CPF"
-	while [ $i -lt 240 ]; do
-		truth "$(lead_id $i)"
-		for cpf in $(jq -r '.phone_person.cpf?, .email_person.cpf? |
-		    select(. != null)' truth); do
-			cpf_ok "$cpf" || atf_fail "invalid CPF $cpf"
-			n=$((n + 1))
-		done
-		i=$((i + 1))
+	truths 200 240
+	for cpf in $(cut -f2 truths | jq -r '.phone_person.cpf?,
+	    .email_person.cpf? | select(. != null)'); do
+		cpf_ok "$cpf" || atf_fail "invalid CPF $cpf"
+		n=$((n + 1))
 	done
 	[ $n -ge 40 ] || atf_fail "only $n CPFs checked"
 }

@@ -287,7 +287,10 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		goto err;
 	}
 	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
-	if (route != CE_ROUTE_HEALTH && limited(ctx, req, route, resp))
+	/* The probes are never limited: a load balancer's or fly's check
+	 * must not be refused for another client's traffic. */
+	if (route != CE_ROUTE_HEALTH && route != CE_ROUTE_READY &&
+	    limited(ctx, req, route, resp))
 		goto out;
 	if (er == CE_EMETHOD) {
 		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
