@@ -74,17 +74,32 @@ lead_ids() {
 	done
 }
 
-# truths FROM TO: the truths of leads FROM .. TO-1 in ./truths, one JSON
-# object a line prefixed with the lead's id and a tab, fetched by one curl
-# over one connection (a lead that fails is missing: the count is checked).
+# truths FROM TO: the truths of leads FROM .. TO-1 in ./truths, "ID<tab>
+# JSON" a line, in one curl; the ids alone in ./ids.
 truths() {
 	lead_ids "$1" "$2" >ids
-	sed "s|.*|url = \"$SIM/__sim/truth/&\"|" ids >truths.cfg
-	curl -sf --max-time 120 -K truths.cfg | jq -c . >truths.json ||
-	    atf_fail "truths $1..$2: curl or jq failed"
-	[ "$(wc -l <truths.json)" -eq $(($2 - $1)) ] ||
-	    atf_fail "truths $1..$2: $(wc -l <truths.json) answers"
+	batch truths.json "" $(sed 's|^|/__sim/truth/|' ids)
 	paste ids truths.json >truths
+}
+
+# batch OUT OPTION PATH ...: GET each PATH of the simulator with one curl
+# (one connection), each answer one JSON line of OUT; OPTION is a line of
+# curl's configuration ("user = ..." or "header = ...", "" for none).  A
+# status other than 2xx fails the case (its answer is missing).
+batch() {
+	local out=$1 p n=0
+	printf '%s\n' "$2" >batch.cfg
+	shift 2
+	for p in "$@"; do
+		printf 'url = "%s%s"\n' "$SIM" "$p" >>batch.cfg
+		n=$((n + 1))
+	done
+	: >"$out"
+	[ $n -eq 0 ] && return 0
+	curl -sf --max-time 120 -K batch.cfg | jq -c . >"$out" ||
+	    atf_fail "batch $out: curl or jq failed"
+	[ "$(wc -l <"$out")" -eq $n ] ||
+	    atf_fail "batch $out: $(wc -l <"$out") answers of $n"
 }
 
 # lead_of VARIANT: print the first lead_id of that variant (of 600).
@@ -758,51 +773,59 @@ truth__consistent_with_apis_head() {
 }
 truth__consistent_with_apis_body() {
 	sim_init
-	local i=100 id phone email digits
-	while [ $i -lt 130 ]; do
-		id=$(lead_id $i)
-		truth "$id"
-		expect 200 "$(c2s "/integration/leads/$id")"
-		mv body lead
-		phone=$(jq -r .phone truth)
-		email=$(jq -r .email truth)
-		# The lead's own contacts are the truth's.
-		atf_check -o inline:"$email\n" \
-		    jq -r '.data.attributes.customer.email' lead
-		if [ "$phone" = null ]; then
-			jq -e '.data.attributes.customer | has("phone") | not' \
-			    lead >/dev/null || atf_fail "$id: phone present"
-		else
-			digits=$(jq -r .data.attributes.customer.phone lead |
-			    tr -cd 0-9)
-			[ "$digits" = "$phone" ] || [ "$digits" = "55$phone" ] ||
-			    atf_fail "$id: phone $digits is not $phone"
-			expect 200 "$(dx "/Consultas/Pessoa/Telefone/$phone")"
-			jq -e --slurpfile t truth 'if $t[0].phone_person == null
-			    then . == [] else .[-1].cpf == $t[0].phone_person.cpf
-			    and .[-1].nome == $t[0].phone_person.name end' \
-			    body >/dev/null || atf_fail "$id: phone lookup"
-		fi
-		if [ "$email" != null ]; then
-			expect 200 "$(dx "/Consultas/Pessoa/Email/$email")"
-			jq -e --slurpfile t truth 'if $t[0].email_person == null
-			    then . == [] else . == [{nome: $t[0].email_person.name,
-			    cpf: $t[0].email_person.cpf}] end' body >/dev/null ||
-			    atf_fail "$id: e-mail lookup"
-		fi
-		case $(jq -r .variant truth) in
-		null_name)
-			atf_check -o inline:'null\n' \
-			    jq .data.attributes.customer.name lead ;;
-		split)
-			jq -e '.phone_person.cpf != .email_person.cpf' truth \
-			    >/dev/null || atf_fail "$id: split is one person" ;;
-		normal|multi|padded|no_dossier|abbrev)
-			jq -e '.phone_person == .email_person' truth \
-			    >/dev/null || atf_fail "$id: two persons" ;;
-		esac
-		i=$((i + 1))
-	done
+	local bad
+	# Four curls, one connection each: the truths, the leads, the
+	# Diretrix answers for the truths' phones and e-mails (in order).
+	truths 100 130
+	cut -f2 truths >truth.json
+	batch leads.json "header = \"$C2S_AUTH\"" \
+	    $(sed "s|^|/integration/leads/|" ids)
+	batch phones.json "user = \"$DX_USER\"" $(jq -r 'select(.phone !=
+	    null) | "/Consultas/Pessoa/Telefone/" + .phone' truth.json)
+	batch emails.json "user = \"$DX_USER\"" $(jq -r 'select(.email !=
+	    null) | "/Consultas/Pessoa/Email/" + .email' truth.json)
+	[ "$(wc -l <leads.json)" -eq 30 ] || atf_fail "not 30 leads"
+	# Every disagreement, one line each; the Diretrix answers are taken
+	# in the truths' order by two cursors.
+	bad=$(jq -rn --slurpfile t truth.json --slurpfile l leads.json \
+	    --slurpfile p phones.json --slurpfile e emails.json '
+	def msg($i; $m): "\($l[$i].data.id): \($m)";
+	reduce range(0; $t | length) as $i ({p: 0, e: 0, bad: [], n: 0};
+	    $t[$i] as $tr | $l[$i].data.attributes.customer as $c |
+	    .n += 1 |
+	    (if $c.email != $tr.email then .bad += [msg($i; "e-mail")]
+	     else . end) |
+	    (if $tr.phone == null then
+		(if $c | has("phone") then .bad += [msg($i; "phone present")]
+		 else . end)
+	     else
+		($c.phone | tostring | gsub("[^0-9]"; "")) as $d |
+		(if $d != $tr.phone and $d != "55" + $tr.phone then
+		    .bad += [msg($i; "phone \($d) is not \($tr.phone)")]
+		 else . end) |
+		$p[.p] as $a | .p += 1 |
+		(if (if $tr.phone_person == null then $a == [] else
+		    $a[-1].cpf == $tr.phone_person.cpf and
+		    $a[-1].nome == $tr.phone_person.name end) | not
+		 then .bad += [msg($i; "phone lookup")] else . end)
+	     end) |
+	    (if $tr.email == null then . else
+		$e[.e] as $a | .e += 1 |
+		(if (if $tr.email_person == null then $a == [] else
+		    $a == [{nome: $tr.email_person.name,
+		    cpf: $tr.email_person.cpf}] end) | not
+		 then .bad += [msg($i; "e-mail lookup")] else . end)
+	     end) |
+	    (if ($tr.variant == "null_name" and $c.name != null) or
+		($tr.variant == "split" and
+		 $tr.phone_person.cpf == $tr.email_person.cpf) or
+		(($tr.variant | IN("normal", "multi", "padded", "no_dossier",
+		 "abbrev")) and $tr.phone_person != $tr.email_person)
+	     then .bad += [msg($i; "variant \($tr.variant)")] else . end)) |
+	if .p != ($p | length) or .e != ($e | length) or .n != 30 then
+	    .bad += ["\(.n) leads, \(.p) phones, \(.e) e-mails checked"]
+	else . end | .bad[]') || atf_fail "jq failed"
+	[ -z "$bad" ] || atf_fail "$(echo "$bad" | head -5 | tr '\n' ';')"
 }
 
 atf_test_case data__deterministic
