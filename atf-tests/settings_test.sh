@@ -156,6 +156,33 @@ dossier__max_age_body() {
 }
 dossier__max_age_cleanup() { private_stack_stop; }
 
+atf_test_case dossier__max_age_process_cache cleanup
+dossier__max_age_process_cache_head() {
+	atf_set descr "DOSSIER_MAX_AGE=0 (never reuse) holds for the" \
+	    "responder's own cache too: one responder, two leads of one" \
+	    "person, two Work API calls"
+	atf_set require.progs "curl jq spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 120
+}
+dossier__max_age_process_cache_body() {
+	local a b cpf
+	# One responder with its cache: the second lead meets it.
+	private_stack C2S_WORKERS=0 C2S_POOL=1 DOSSIER_MAX_AGE=0 \
+	    SIM_FAULT_LATENCY_MS=10
+	a=$(rand_id fa17d101)
+	b=$(rand_id fa17d101)
+	cpf=$(curl -s "$C2S_SIM_URL/__sim/truth/$a" | jq -r .phone_person.cpf)
+	process "$a"
+	json '.status == "completed" and .dossiers_fetched == 1'
+	process "$b"
+	json '.status == "completed" and .dossiers_fetched == 1'
+	json '.dossiers_reused == 0'
+	want_calls "two leads, DOSSIER_MAX_AGE=0" \
+	    "$(sim_calls work "modulo=cpf&consulta=$cpf")" 2
+	private_stack_stop
+}
+dossier__max_age_process_cache_cleanup() { private_stack_stop; }
+
 # cooldowns: the cool-downs the responders logged for the Diretrix
 # breaker, in order, one a line.
 cooldowns() {
@@ -269,6 +296,7 @@ atf_init_test_cases() {
 	atf_add_test_case tiers__order_followed
 	atf_add_test_case tiers__work_phone_lookup
 	atf_add_test_case dossier__max_age
+	atf_add_test_case dossier__max_age_process_cache
 	atf_add_test_case breaker__cooldown_doubles_to_max
 	atf_add_test_case metrics__open
 	atf_add_test_case cache__bounded_in_bytes
