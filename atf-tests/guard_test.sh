@@ -13,6 +13,13 @@ breaker() {
 	metric "c2s_breaker_state{target=\"$1\"}"
 }
 
+# diretrix_half_open: /metrics says the Diretrix breaker's cool-down is
+# over (the next call probes).
+diretrix_half_open() {
+	scrape
+	[ "$(breaker diretrix)" = 2 ]
+}
+
 atf_test_case breaker__upstream cleanup
 breaker__upstream_head() {
 	atf_set descr "Diretrix failing opens its breaker: the next lead" \
@@ -34,6 +41,10 @@ breaker__upstream_body() {
 	[ "$(metric 'c2s_breaker_trips_total{target="diretrix"}')" = 1 ] ||
 	    atf_fail "trips not counted"
 	[ "$(breaker c2s)" = 0 ] || atf_fail "the C2S breaker moved"
+	# BREAKER_THRESHOLD and BREAKER_COOLDOWN, as the responder took them.
+	grep -q 'breaker diretrix: open for 1500 ms after 2 failures' \
+	    "$RUNDIR/log/pool.log" || atf_fail "opened otherwise:" \
+	    "$(grep -o 'breaker diretrix: open[^"]*' "$RUNDIR/log/pool.log")"
 
 	b=$(rand_id fa17d102)
 	expect_status 200 GET "/api/v1/leads/process?id=$b"
@@ -46,8 +57,10 @@ breaker__upstream_body() {
 	[ "$(metric 'c2s_upstream_calls_total{api="diretrix",call="diretrix_phone",outcome="provider_down"}')" = 1 ] ||
 	    atf_fail "lead $b reached Diretrix"
 
-	# The cool-down over, a normal lead probes and closes it.
-	sleep 1.7
+	# The cool-down over (half open in /metrics), a normal lead probes
+	# and closes it.
+	wait_for 100 diretrix_half_open ||
+	    atf_fail "not half open: state $(breaker diretrix)"
 	c=$(find_lead normal)
 	expect_status 200 GET "/api/v1/leads/process?id=$c"
 	scrape
