@@ -55,9 +55,11 @@ static const struct {
 	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
 	    "updated_at = now() WHERE lead_id = $1",
 	    11, 1 },
-	/* The newest dossier of a CPF younger than $2 milliseconds. */
+	/* The newest dossier of a CPF younger than $2 milliseconds, and its
+	 * age in milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
-	    "SELECT d.raw::text FROM c2s.dossiers d "
+	    "SELECT d.raw::text, floor(extract(epoch FROM now() - "
+	    "d.fetched_at) * 1000)::bigint FROM c2s.dossiers d "
 	    "JOIN c2s.persons p ON p.id = d.person_id WHERE p.cpf = $1 "
 	    "AND d.fetched_at > now() - "
 	    "make_interval(secs => $2::double precision / 1000) "

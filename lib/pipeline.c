@@ -453,6 +453,21 @@ iso_date(const char *in, char *out, size_t sz)
 }
 
 /*
+ * Keep a dossier "left_ms" more milliseconds old at most in the process's
+ * cache (never past its TTL): a cached copy must not outlive
+ * DOSSIER_MAX_AGE, which the stored one obeys.
+ */
+static void
+cache_dossier(struct ce_ctx *ctx, const char *key, const char *dossier,
+    long long left_ms)
+{
+	if (left_ms > CX_DOSSIER_TTL_MS)
+		left_ms = CX_DOSSIER_TTL_MS;
+	if (left_ms > 0)
+		cx_cache_put(ctx, key, dossier, left_ms);
+}
+
+/*
  * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
  * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
  * CE_ETIMEOUT.
@@ -466,7 +481,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 	const char	*p[2], *v;
 	char		 age[32], mcpf[32], key[32];
 	size_t		 i, n = 0;
-	long long	 t0 = cx_now_us();
+	long long	 t0 = cx_now_us(), aged;
 	enum ce_err	 er;
 
 	snprintf(age, sizeof(age), "%lld", ctx->cfg.dossier_max_age_ms);
@@ -496,6 +511,9 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 		}
 		if (PQntuples(res) == 1) {
 			ps->dossier = strdup(PQgetvalue(res, 0, 0));
+			if (ce_strtonum(PQgetvalue(res, 0, 1), LLONG_MIN / 2,
+			    LLONG_MAX / 2, &aged) == -1)
+				aged = ctx->cfg.dossier_max_age_ms;
 			PQclear(res);
 			if (ps->dossier == NULL) {
 				set_error(run, CE_ESYSTEM, "out of memory");
@@ -503,7 +521,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			}
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
-			cx_cache_put(ctx, key, ps->dossier, CX_DOSSIER_TTL_MS);
+			cache_dossier(ctx, key, ps->dossier,
+			    ctx->cfg.dossier_max_age_ms - aged);
 			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
 			    "cpf %s: stored dossier is fresh", mcpf);
 			continue;
@@ -533,7 +552,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier_new = 1;
 			c->dossier.raw = NULL;
 			snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-			cx_cache_put(ctx, key, ps->dossier, CX_DOSSIER_TTL_MS);
+			cache_dossier(ctx, key, ps->dossier,
+			    ctx->cfg.dossier_max_age_ms);
 			run->dossiers_fetched++;
 			if (c->dossier.name[0] != '\0')
 				ce_strlcpy(ps->dname, c->dossier.name,
