@@ -199,7 +199,7 @@ front__keys_and_rate_head() {
 	atf_set descr "through lighttpd: 401 without the key; from a full" \
 	    "bucket (RATE_BURST=30, RATE_LIMIT=1) exactly the burst passes," \
 	    "plus what refilled while it was sent, then 429 with" \
-	    "Retry-After; /health never limited; passes again once refilled"
+	    "Retry-After; /health and /ready never limited; passes again once refilled"
 	atf_set require.progs "curl jq spawn-fcgi multiwatch lighttpd"
 	atf_set timeout 120
 }
@@ -231,8 +231,10 @@ front__keys_and_rate_body() {
 	# One token a second: never more than a second to wait.
 	tr -d '\r' <hdr | grep -qix 'retry-after: 1' ||
 	    atf_fail "Retry-After: $(grep -i '^retry-after' hdr)"
+	# The probes are never limited, the bucket empty or not.
 	for i in $(seq 20); do
 		expect_status 200 GET /health --interface 127.0.0.3
+		expect_status 200 GET /ready --interface 127.0.0.3
 	done
 	rate_refilled "127.0.0.3" 30 stats_from
 	private_stack_stop
