@@ -1,0 +1,261 @@
+#! /usr/bin/env atf-sh
+# upgrade_test -- the migrations meeting rows stored before them, an
+# upgrade from the first round's schema with a run's data in it, and the
+# statement timeout, each on a private stack whose database the test
+# rebuilds at an older migration level.
+#
+# An older level is sql/migrate.sh itself run from a directory holding
+# only the migrations up to that level (it applies the files beside it
+# and records them in public.schema_migrations, as production does); the
+# rest is the tree's sql/migrate.sh, the runner stack.sh and the
+# container's entrypoint call.
+
+. "$(atf_get_srcdir)/common.subr"
+
+# The last migration of the first round (issues [1/9] to [9/9]).
+ROUND1=9
+
+# su_psql ARGS: psql as the cluster's superuser, to database postgres.
+su_psql() {
+	psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -U postgres -d postgres "$@"
+}
+
+# q SQL: one value from database c2s as the service's role.
+q() {
+	psql -X -At -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d "${QDB:-c2s}" \
+	    -c "$1" || atf_fail "psql failed: $1"
+}
+
+# The newest migration of the tree.
+latest() {
+	ls "$TOP"/sql/[0-9][0-9][0-9][0-9]-*.sql | sed -n '$s,.*/0*\([0-9]*\)-.*,\1,p'
+}
+
+# migrate_to DB N: migrations 1..N applied to database DB by migrate.sh
+# run from a directory holding only those files.
+migrate_to() {
+	local d=$PWD/sql-upto-$2 f v
+	rm -rf "$d" && mkdir "$d" || atf_fail "cannot make $d"
+	cp "$TOP/sql/migrate.sh" "$d/"
+	for f in "$TOP"/sql/[0-9][0-9][0-9][0-9]-*.sql; do
+		v=$(basename "$f" | cut -c1-4)
+		[ $((10#$v)) -le "$2" ] && cp "$f" "$d/"
+	done
+	DB_URL="host=$PGHOST dbname=$1 user=c2s" "$d/migrate.sh" \
+	    >"migrate-$1-$2.out" 2>&1 ||
+	    atf_fail "migrations 1..$2 failed: $(cat "migrate-$1-$2.out")"
+	[ "$(QDB=$1 q "SELECT string_agg(version::text, ' ' ORDER BY version)
+	    FROM public.schema_migrations")" = "$(seq -s ' ' 1 "$2")" ] ||
+	    atf_fail "database $1 is not at level $2"
+}
+
+# migrate_rest DB FROM: the tree's sql/migrate.sh on database DB (at
+# level FROM); it must apply exactly FROM+1 .. the newest, in order.
+migrate_rest() {
+	DB_URL="host=$PGHOST dbname=$1 user=c2s" "$TOP/sql/migrate.sh" \
+	    >"migrate-$1-rest.out" 2>&1 ||
+	    atf_fail "the upgrade failed: $(cat "migrate-$1-rest.out")"
+	applied_since "$2" <"migrate-$1-rest.out"
+}
+
+# applied_since N <OUTPUT: migrate.sh's output says it applied N+1 .. the
+# newest, in order, and nothing else.
+applied_since() {
+	local want got
+	want=$(seq $(($1 + 1)) "$(latest)" | tr '\n' ' ')
+	got=$(sed -n 's/^migrate: applied 0*\([0-9]*\)-.*/\1/p' | tr '\n' ' ')
+	[ "$got" = "$want" ] ||
+	    atf_fail "migrations applied: '$got', expected '$want'"
+}
+
+# fresh_c2s N: the private stack's database c2s replaced by an empty one
+# at level N (its responders' connections are closed; they reconnect).
+fresh_c2s() {
+	su_psql -c "DROP DATABASE c2s WITH (FORCE)" \
+	    -c "CREATE DATABASE c2s OWNER c2s" ||
+	    atf_fail "cannot recreate database c2s"
+	migrate_to c2s "$1"
+}
+
+# ------------------------------------------------------------------
+# The migrations meeting rows.
+
+atf_test_case migrate__0003_0005_leads_notes
+migrate__0003_0005_leads_notes_head() {
+	atf_set descr "leads, persons, notes and lead_persons stored at " \
+	    "level 2 survive every later migration: no row lost, their " \
+	    "values unchanged, the new columns at their defaults (notes " \
+	    "'posted', note_state 'none', retries 0), the counters of 0012 " \
+	    "made from them, the widened constraints taking new values"
+	atf_set require.progs "psql curl jq"
+}
+migrate__0003_0005_leads_notes_body() {
+	private_stack C2S_WORKERS=0 C2S_POOL=1
+	fresh_c2s 2
+	# A completed lead with its person and note, a partial one due for a
+	# retry, one received and one left processing (a dead responder).
+	q "INSERT INTO c2s.persons (id, cpf, name, name_folded, birth_date)
+	    VALUES ('00000000-0000-4000-8000-000000000001', '52998224725',
+	    'José Araújo', 'JOSE ARAUJO', '1980-02-29')" >/dev/null
+	q "INSERT INTO c2s.leads (lead_id, source, status, attempts,
+	    last_error, customer_name, phone, email, next_retry_at, created_at,
+	    updated_at) VALUES
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1', 'webhook', 'completed', 1,
+	     NULL, 'José Araújo', '11987654321', 'jose@example.com', NULL,
+	     now() - interval '3 days', now() - interval '3 days'),
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2', 'api', 'partial', 2,
+	     'work_api: 503', 'Ana', '21998765432', NULL,
+	     now() + interval '1 hour', now() - interval '1 day', now()),
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3', 'poller', 'received', 0,
+	     NULL, NULL, NULL, NULL, NULL, now(), now()),
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4', 'google_ads', 'processing', 1,
+	     NULL, 'Bia', '31987654321', 'bia@example.com', NULL, now(), now())
+	    " >/dev/null
+	q "INSERT INTO c2s.lead_persons VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1',
+	    '00000000-0000-4000-8000-000000000001', 'phone')" >/dev/null
+	q "INSERT INTO c2s.notes (lead_id, text_sha256, body) VALUES
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1', repeat('ab', 32), 'nota')" \
+	    >/dev/null
+	LEADS="SELECT md5(string_agg(row(lead_id, source, status, attempts,
+	    last_error, customer_name, phone, email, next_retry_at, created_at,
+	    updated_at)::text, ',' ORDER BY lead_id)) FROM c2s.leads"
+	OTHERS="SELECT md5(concat((SELECT string_agg(p::text, ',') FROM
+	    c2s.persons p), (SELECT string_agg(lp::text, ',') FROM
+	    c2s.lead_persons lp), (SELECT string_agg(row(n.lead_id,
+	    n.text_sha256, n.body, n.posted_at)::text, ',') FROM c2s.notes n)))"
+	before=$(q "$LEADS")
+	others=$(q "$OTHERS")
+
+	migrate_rest c2s 2
+
+	[ "$(q "$LEADS")" = "$before" ] || atf_fail "the leads' values changed"
+	[ "$(q "$OTHERS")" = "$others" ] ||
+	    atf_fail "persons, lead_persons or notes changed"
+	atf_check -o inline:'4|4|4|4|4\n' psql -X -At -h "$PGHOST" -U c2s \
+	    -d c2s -c "SELECT count(*), count(*) FILTER (WHERE
+	    note_state = 'none'), count(*) FILTER (WHERE retries = 0 AND
+	    contacts_seen IS NULL AND run_started_at IS NULL),
+	    count(*) FILTER (WHERE dossiers_fetched = 0 AND
+	    dossiers_reused = 0), (SELECT count(*) FROM c2s.leads WHERE
+	    lead_id LIKE 'aaaa%') FROM c2s.leads"
+	atf_check -o inline:'posted\n' psql -X -At -h "$PGHOST" -U c2s -d c2s \
+	    -c "SELECT string_agg(state, ',') FROM c2s.notes"
+	# 0012 counted the rows there were.
+	atf_check -o inline:'4|1|1|1|1|1|1|1|1|0\n' psql -X -At -h "$PGHOST" \
+	    -U c2s -d c2s -c "SELECT concat_ws('|', c2s.counter('leads_total'),
+	    c2s.counter('leads_status_completed'),
+	    c2s.counter('leads_status_partial'),
+	    c2s.counter('leads_status_received'),
+	    c2s.counter('leads_status_processing'),
+	    c2s.counter('leads_source_webhook'), c2s.counter('leads_source_api'),
+	    c2s.counter('leads_source_poller'),
+	    c2s.counter('leads_source_google_ads'),
+	    c2s.counter('leads_source_retry'))"
+	# The worker's queue (leads_retry_idx of 0005) now covers the
+	# received and processing leads: the planner can use it for them.
+	atf_check -o match:'leads_retry_idx' psql -X -At -h "$PGHOST" -U c2s \
+	    -d c2s -c "SET enable_seqscan = off; EXPLAIN SELECT lead_id FROM
+	    c2s.leads WHERE status IN ('received', 'processing', 'partial',
+	    'unenriched') OR note_state = 'pending'"
+	# The constraints hold on the old rows and take what 0005 widened.
+	atf_check -s not-exit:0 -e match:'check constraint' psql -X -h "$PGHOST" \
+	    -U c2s -d c2s -c "UPDATE c2s.leads SET note_state = 'sent'"
+	atf_check -s not-exit:0 -e match:'check constraint' psql -X -h "$PGHOST" \
+	    -U c2s -d c2s -c "UPDATE c2s.notes SET state = 'queued'"
+	atf_check -o ignore psql -X -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s \
+	    -d c2s -c "BEGIN" -c "INSERT INTO c2s.leads (lead_id, source)
+	    VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5', 'retry')" \
+	    -c "INSERT INTO c2s.lead_persons VALUES
+	    ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3',
+	    '00000000-0000-4000-8000-000000000001', 'form')" -c "ROLLBACK"
+
+	# The service reads the old person through the upgraded schema.
+	expect_status 200 GET /api/v1/customers/00000000-0000-4000-8000-000000000001
+	json '.cpf == "52998224725" and .name == "José Araújo" and
+	    .birth_date == "1980-02-29" and (.leads | length) == 1 and
+	    .leads[0].lead_id == "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1" and
+	    .leads[0].status == "completed" and .leads[0].found_by == "phone"'
+	private_stack_stop
+}
+migrate__0003_0005_leads_notes_cleanup() {
+	private_stack_stop
+}
+
+atf_test_case migrate__0009_phones
+migrate__0009_phones_head() {
+	atf_set descr "0009 rewrites the dossier phones stored as digits " \
+	    "with a country code or a trunk prefix into national digits, " \
+	    "once per person and number, keeping every row (a national " \
+	    "form already there, or a second spelling of it, stays as it " \
+	    "was); e-mails untouched; a lookup by phone then finds the person"
+	atf_set require.progs "psql curl jq"
+}
+migrate__0009_phones_body() {
+	private_stack C2S_WORKERS=0 C2S_POOL=1
+	fresh_c2s 8
+	P1=00000000-0000-4000-8000-000000000001
+	P2=00000000-0000-4000-8000-000000000002
+	P3=00000000-0000-4000-8000-000000000003
+	q "INSERT INTO c2s.persons (id, cpf, name) VALUES
+	    ('$P1', '52998224725', 'Um'), ('$P2', '11144477735', 'Dois'),
+	    ('$P3', '39053344705', 'Tres')" >/dev/null
+	# As the round-1 person_store wrote them: a dossier's phone as its
+	# digits (country code and trunk prefix kept), the lead's own phone
+	# in national digits, e-mails lower case.
+	q "INSERT INTO c2s.contacts (id, person_id, type, value, whatsapp,
+	    source, created_at) VALUES
+	    (1, '$P1', 'phone', '5511987654321', true, 'work_api', '2026-11-20'),
+	    (2, '$P1', 'phone', '011987654321', false, 'work_api', '2026-11-20'),
+	    (3, '$P1', 'phone', '01132654321', NULL, 'work_api', '2026-11-20'),
+	    (4, '$P1', 'email', '5511987654321@example.com', NULL, 'work_api',
+	     '2026-11-20'),
+	    (5, '$P2', 'phone', '21998765432', NULL, 'lead', '2026-11-21'),
+	    (6, '$P2', 'phone', '5521998765432', true, 'work_api', '2026-11-21'),
+	    (7, '$P2', 'phone', '551132654321', NULL, 'work_api', '2026-11-21'),
+	    (8, '$P3', 'phone', '5511987654', NULL, 'work_api', '2026-11-22'),
+	    (9, '$P3', 'phone', '55987654321', NULL, 'work_api', '2026-11-22'),
+	    (10, '$P3', 'phone', '0800123456', NULL, 'work_api', '2026-11-22'),
+	    (11, '$P3', 'phone', '5531991234567', false, 'work_api',
+	     '2026-11-22')" >/dev/null
+	q "SELECT setval('c2s.contacts_id_seq', 11)" >/dev/null
+
+	migrate_rest c2s 8
+
+	# id|person|type|value|whatsapp|source|created_at, every row there.
+	cat >expected <<EOF
+1|1|phone|11987654321|true|work_api|2026-11-20
+2|1|phone|011987654321|false|work_api|2026-11-20
+3|1|phone|1132654321||work_api|2026-11-20
+4|1|email|5511987654321@example.com||work_api|2026-11-20
+5|2|phone|21998765432||lead|2026-11-21
+6|2|phone|5521998765432|true|work_api|2026-11-21
+7|2|phone|1132654321||work_api|2026-11-21
+8|3|phone|5511987654||work_api|2026-11-22
+9|3|phone|55987654321||work_api|2026-11-22
+10|3|phone|0800123456||work_api|2026-11-22
+11|3|phone|31991234567|false|work_api|2026-11-22
+EOF
+	atf_check -o file:expected psql -X -At -h "$PGHOST" -U c2s -d c2s -c \
+	    "SELECT concat_ws('|', id, right(person_id::text, 1), type, value,
+	    coalesce(whatsapp::text, ''), source, created_at::date)
+	    FROM c2s.contacts ORDER BY id"
+	# The unique key holds: the rewritten number cannot come again.
+	atf_check -s not-exit:0 -e match:'duplicate key' psql -X -h "$PGHOST" \
+	    -U c2s -d c2s -c "INSERT INTO c2s.contacts (person_id, type, value)
+	    VALUES ('$P1', 'phone', '11987654321')"
+	# A lookup by phone (national digits) finds the person whose dossier
+	# had written the number with its country code.
+	expect_status 200 GET /api/v1/contributor/customer -G \
+	    --data-urlencode 'phone=+55 (31) 99123-4567'
+	json '.by == "phone" and .source == "database" and
+	    [.customers[].cpf] == ["39053344705"]'
+	private_stack_stop
+}
+migrate__0009_phones_cleanup() {
+	private_stack_stop
+}
+
+atf_init_test_cases() {
+	atf_add_test_case migrate__0003_0005_leads_notes
+	atf_add_test_case migrate__0009_phones
+}
