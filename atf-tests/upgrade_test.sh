@@ -23,7 +23,8 @@ su_psql() {
 # q SQL: one value from database c2s as the service's role.
 q() {
 	psql -X -At -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d "${QDB:-c2s}" \
-	    -c "$1" || atf_fail "psql failed: $1"
+	    -c "$1" ||
+	    atf_fail "psql failed: $(echo "$1" | tr -s '\n\t ' '   ')"
 }
 
 # The newest migration of the tree.
@@ -255,7 +256,185 @@ migrate__0009_phones_cleanup() {
 	private_stack_stop
 }
 
+# ------------------------------------------------------------------
+# An upgrade from the first round's schema, with a run's data.
+
+# The tables of the first round's schema, parents first.
+ROUND1_TABLES="persons leads lead_persons contacts addresses dossiers notes
+    lead_claims webhook_events jobs google_leads work_spacing"
+
+# copy_to_old: the rows of database c2s copied into database "old" (at
+# level ROUND1), table by table, in the columns "old" has (what a
+# pg_dump of the first round's database would hold), with its sequences
+# set past the ids copied.
+copy_to_old() {
+	local t cols col have
+	have=$(QDB=old q "SELECT string_agg(table_name, ' ' ORDER BY
+	    table_name) FROM information_schema.tables
+	    WHERE table_schema = 'c2s'")
+	[ "$have" = "$(echo $ROUND1_TABLES | tr ' ' '\n' | sort | xargs)" ] ||
+	    atf_fail "level $ROUND1 has the tables '$have'"
+	for t in $ROUND1_TABLES; do
+		cols=$(QDB=old q "SELECT string_agg(quote_ident(column_name),
+		    ',' ORDER BY ordinal_position) FROM
+		    information_schema.columns WHERE table_schema = 'c2s'
+		    AND table_name = '$t'")
+		psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d c2s \
+		    -c "COPY (SELECT $cols FROM c2s.$t) TO STDOUT" >"$t.copy" &&
+		psql -X -q -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d old \
+		    -c "COPY c2s.$t ($cols) FROM STDIN" <"$t.copy" ||
+		    atf_fail "cannot copy c2s.$t into level $ROUND1"
+		col=$(QDB=old q "SELECT column_name FROM
+		    information_schema.columns WHERE table_schema = 'c2s'
+		    AND table_name = '$t' AND column_default LIKE 'nextval%'")
+		[ -z "$col" ] || QDB=old q "SELECT setval(
+		    pg_get_serial_sequence('c2s.$t', '$col'),
+		    (SELECT coalesce(max($col), 0) + 1 FROM c2s.$t), false)" \
+		    >/dev/null
+	done
+}
+
+# counts [DB]: every first-round table and its rows, one a line.
+counts() {
+	local t
+	for t in $ROUND1_TABLES; do
+		echo "$t $(QDB=${1:-c2s} q "SELECT count(*) FROM c2s.$t")"
+	done
+}
+
+# The stamp stack.sh gives a template made from this tree's migrations.
+tree_stamp() {
+	local d
+	for d in $(ls -d /usr/lib/postgresql/*/bin | sort -V -r); do
+		[ -x "$d/postgres" ] && break
+	done
+	{ "$d/postgres" --version; cat "$TOP"/sql/[0-9]*.sql; } | md5sum |
+	    cut -d' ' -f1
+}
+
+# wh_event ID UPDATED_AT ACTION: a C2S event (JSON:API shape) with the
+# simulator's lead ID, into ./event.
+wh_event() {
+	curl -s "$C2S_SIM_URL/integration/leads/$1" \
+	    -H "Authorization: Bearer sim-c2s-token" | jq -c --arg t "$2" \
+	    --arg a "$3" '.data | .attributes.updated_at = $t |
+	    {hook_action: $a, data: .}' >event || atf_fail "no lead $1"
+}
+
+wh_post() {
+	http POST /api/v1/webhooks/c2s -H 'Content-Type: application/json' \
+	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @event
+}
+
+atf_test_case upgrade__round1_run_served
+upgrade__round1_run_served_head() {
+	atf_set descr "a cluster whose database is at the first round's " \
+	    "last migration, holding a run's leads, persons, contacts, " \
+	    "dossiers, notes, claims, webhook events and a queued job, " \
+	    "started by stack.sh (its migrate.sh applies the rest): the " \
+	    "stored lead is answered from dedup without an upstream call, " \
+	    "the old person reads the same, the stats count the old rows, " \
+	    "and new writes work"
+	atf_set require.progs "psql curl jq md5sum"
+	atf_set timeout 300
+}
+upgrade__round1_run_served_body() {
+	# The run, on a stack kept after it stops (its cluster is reused).
+	private_stack C2S_KEEP=1 C2S_WORKERS=0 C2S_POOL=1
+	echo "$RUNDIR" >old_rundir
+	X=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$X"
+	json '.status == "completed" and .duplicate_request == false'
+	Y=$(find_lead no_cpf)
+	expect_status 200 GET "/api/v1/leads/process?id=$Y"
+	json '.status == "unenriched"'
+	Z=$(find_lead normal)
+	wh_event "$Z" 2026-11-30T10:00:00Z on_create_lead
+	[ "$(wh_post)" = 200 ] || atf_fail "webhook: $(cat body)"
+	wh_event "$X" 2026-11-30T11:00:00Z on_close_lead
+	[ "$(wh_post)" = 200 ] || atf_fail "webhook: $(cat body)"
+	PID=$(q "SELECT person_id FROM c2s.lead_persons WHERE lead_id = '$X'
+	    ORDER BY person_id LIMIT 1")
+	[ -n "$PID" ] || atf_fail "lead $X found no person"
+	[ "$(q "SELECT count(*) FROM c2s.notes WHERE lead_id = '$X'")" = 1 ] ||
+	    atf_fail "no note for $X"
+	[ "$(q "SELECT count(*) FROM c2s.jobs WHERE ref = '$Z' AND
+	    state = 'queued'")" = 1 ] || atf_fail "no job queued for $Z"
+	[ "$(q "SELECT count(*) FROM c2s.dossiers")" -ge 1 ] ||
+	    atf_fail "no dossier stored"
+	expect_status 200 GET "/api/v1/customers/$PID"
+	jq -S . body >customer.before
+	expect_status 200 GET /api/v1/stats
+	jq -S 'del(.generated_at)' body >stats.before
+	counts >counts.before
+
+	# The same rows in a database at the first round's level, in place
+	# of the run's; the stack stopped, its cluster kept, stamped as a
+	# template of this tree so that stack.sh starts from it.
+	su_psql -c "CREATE DATABASE old OWNER c2s" || atf_fail "no database old"
+	migrate_to old $ROUND1
+	copy_to_old
+	counts old >counts.old
+	atf_check -o file:counts.before cat counts.old
+	su_psql -c "DROP DATABASE c2s WITH (FORCE)" \
+	    -c "ALTER DATABASE old RENAME TO c2s" || atf_fail "cannot swap"
+	private_stack_stop
+	OLD=$(cat old_rundir)
+	[ -d "$OLD/pg" ] || atf_fail "the cluster of $OLD was not kept"
+	tree_stamp >"$OLD/stamp"
+
+	# The upgrade: stack.sh copies the cluster and migrates it.
+	private_stack C2S_PG_TEMPLATE="$OLD" C2S_WORKERS=0 C2S_POOL=2
+	grep -q "copied from the template $OLD" "$RUNDIR/stack.out" ||
+	    atf_fail "stack.sh did not start from the old cluster"
+	applied_since $ROUND1 <"$RUNDIR/log/stack.log"
+	expect_status 200 GET /ready
+	counts >counts.after
+	atf_check -o file:counts.before cat counts.after
+
+	# The figures: the old rows counted (0012 made its counters from
+	# them), every figure as before.
+	expect_status 200 GET /api/v1/stats
+	jq -S 'del(.generated_at)' body >stats.after
+	atf_check -o file:stats.before cat stats.after
+	json '.leads.total == 2 and .leads.by_status.completed == 1 and
+	    .leads.by_status.unenriched == 1 and .saved.webhook_events == 2 and
+	    .saved.webhook_events_merged == 1 and .jobs.queued == 1'
+	# The old person, the same document.
+	expect_status 200 GET "/api/v1/customers/$PID"
+	jq -S . body >customer.after
+	atf_check -o file:customer.before cat customer.after
+	# The stored lead: a duplicate found by its claim row (this stack's
+	# dedup file is new), answered without any upstream call.
+	expect_status 200 GET "/api/v1/leads/process?id=$X"
+	json '.duplicate_request == true and .status == "completed"'
+	atf_check -o inline:'0\n' sh -c "curl -s '$C2S_SIM_URL/__sim/calls' |
+	    jq '[.calls[].count] | add // 0'"
+	expect_status 200 GET /api/v1/stats
+	json '.saved.duplicate_leads.found_in_database == 1 and
+	    .saved.duplicate_leads.found_in_file == 0'
+
+	# New rows next to the old ones.
+	W=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$W"
+	json '.status == "completed" and .duplicate_request == false'
+	wh_event "$Z" 2026-11-30T12:00:00Z on_update_lead
+	[ "$(wh_post)" = 200 ] || atf_fail "webhook: $(cat body)"
+	json '.. | objects | select(has("disposition")) | .disposition ==
+	    "merged"'
+	private_stack_stop
+}
+upgrade__round1_run_served_cleanup() {
+	private_stack_stop
+	[ -r old_rundir ] && case $(cat old_rundir) in
+	/tmp/c2s-enrich.*) "$STACK" stop "$(cat old_rundir)" 2>/dev/null
+	    rm -rf "$(cat old_rundir)" ;;
+	esac
+	return 0
+}
+
 atf_init_test_cases() {
 	atf_add_test_case migrate__0003_0005_leads_notes
 	atf_add_test_case migrate__0009_phones
+	atf_add_test_case upgrade__round1_run_served
 }
