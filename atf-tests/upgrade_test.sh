@@ -433,8 +433,109 @@ upgrade__round1_run_served_cleanup() {
 	return 0
 }
 
+# ------------------------------------------------------------------
+# The statement timeout (lib/db.c: statement_timeout = REQUEST_DEADLINE).
+
+# lock_table TABLE: a psql session of the test holds TABLE in ACCESS
+# EXCLUSIVE mode (nobody reads or writes it) until unlock; its pid in
+# LOCK_PID.
+lock_table() {
+	rm -f lock.in && mkfifo lock.in || atf_fail "mkfifo"
+	psql -X -v ON_ERROR_STOP=1 -h "$PGHOST" -U c2s -d c2s <lock.in \
+	    >lock.out 2>&1 &
+	LOCK_PID=$!
+	echo "$LOCK_PID" >lock.pid
+	exec 3>lock.in
+	printf 'BEGIN;\nLOCK TABLE c2s.%s IN ACCESS EXCLUSIVE MODE;\n%s\n' \
+	    "$1" "SELECT 'lock' || 'ed';" >&3
+	wait_for 300 grep -qx ' locked' lock.out ||
+	    atf_fail "the lock on $1 was not taken: $(cat lock.out)"
+}
+
+unlock() {
+	printf 'COMMIT;\n' >&3
+	exec 3>&-
+	wait "$LOCK_PID" || atf_fail "the locking session failed: $(cat lock.out)"
+	rm -f lock.pid
+}
+
+# timeouts: how many statements PostgreSQL cancelled for the timeout.
+timeouts() {
+	grep -c 'canceling statement due to statement timeout' \
+	    "$RUNDIR/log/postgres.log"
+}
+
+atf_test_case timeout__lock_held
+timeout__lock_held_head() {
+	atf_set descr "a statement held past REQUEST_DEADLINE by a lock " \
+	    "(a table locked by another session) is cancelled by " \
+	    "PostgreSQL: a read answers 503 database_unavailable, a lead " \
+	    "trigger goes to the spool (202) and is run once the lock " \
+	    "goes; the same responder answers the next requests"
+	atf_set require.progs "psql curl jq mkfifo"
+	atf_set timeout 300
+}
+timeout__lock_held_body() {
+	private_stack REQUEST_DEADLINE=3s C2S_POOL=1 C2S_WORKERS=1
+	X=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$X"
+	json '.status == "completed"'
+	PID=$(q "SELECT person_id FROM c2s.lead_persons WHERE lead_id = '$X'
+	    ORDER BY person_id LIMIT 1")
+	expect_status 200 GET "/api/v1/customers/$PID"
+	jq -S . body >customer.before
+	R1=$(responders)
+	[ "$(timeouts)" = 0 ] || atf_fail "statement timeouts before the lock"
+
+	# A read behind the lock.
+	lock_table persons
+	t0=$(now_ms)
+	expect_status 503 GET "/api/v1/customers/$PID"
+	ms=$(( $(now_ms) - t0 ))
+	expect_json_error database_unavailable
+	[ "$ms" -ge 2900 ] && [ "$ms" -lt 20000 ] ||
+	    atf_fail "answered in $ms ms, not at the 3 s statement timeout"
+	[ "$(timeouts)" -ge 1 ] || atf_fail "no statement timeout logged"
+	alive "$LOCK_PID" || atf_fail "the locking session ended"
+	unlock
+	expect_status 200 GET "/api/v1/customers/$PID"
+	jq -S . body >customer.after
+	atf_check -o file:customer.before cat customer.after
+	[ "$(responders)" = "$R1" ] || atf_fail "the responder was replaced"
+
+	# A lead trigger behind the lock: spooled, then run once.
+	Y=$(find_lead normal)
+	n0=$(timeouts)
+	lock_table leads
+	t0=$(now_ms)
+	expect_status 202 POST "/api/v1/c2s/enrich/$Y" -d ''
+	ms=$(( $(now_ms) - t0 ))
+	json '.spooled == true and .status == "queued" and .lead_id == "'$Y'"'
+	[ "$ms" -ge 2900 ] || atf_fail "spooled after $ms ms, before the timeout"
+	[ "$(timeouts)" -gt "$n0" ] || atf_fail "no statement timeout logged"
+	unlock
+	wait_for 600 eval "[ \"\$(q \"SELECT status FROM c2s.leads
+	    WHERE lead_id = '$Y'\")\" = completed ]" ||
+	    atf_fail "lead $Y not run after the lock: $(q "SELECT status
+	    FROM c2s.leads WHERE lead_id = '$Y'")"
+	atf_check -o inline:'1|1|1\n' psql -X -At -h "$PGHOST" -U c2s -d c2s \
+	    -c "SELECT concat_ws('|', (SELECT count(*) FROM c2s.leads WHERE
+	    lead_id = '$Y'), (SELECT count(*) FROM c2s.notes WHERE
+	    lead_id = '$Y'), (SELECT count(*) FROM c2s.spool_done))"
+	[ "$(curl -s "$C2S_SIM_URL/__sim/notes?lead=$Y" |
+	    jq '.notes | length')" = 1 ] || atf_fail "not one note at C2S for $Y"
+	expect_status 200 GET "/api/v1/customers/$PID"
+	[ "$(responders)" = "$R1" ] || atf_fail "the responder was replaced"
+	private_stack_stop
+}
+timeout__lock_held_cleanup() {
+	[ -r lock.pid ] && kill "$(cat lock.pid)" 2>/dev/null
+	private_stack_stop
+}
+
 atf_init_test_cases() {
 	atf_add_test_case migrate__0003_0005_leads_notes
 	atf_add_test_case migrate__0009_phones
 	atf_add_test_case upgrade__round1_run_served
+	atf_add_test_case timeout__lock_held
 }
