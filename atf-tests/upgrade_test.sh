@@ -43,8 +43,10 @@ migrate_to() {
 		[ $((10#$v)) -le "$2" ] && cp "$f" "$d/"
 	done
 	DB_URL="host=$PGHOST dbname=$1 user=c2s" "$d/migrate.sh" \
-	    >"migrate-$1-$2.out" 2>&1 ||
-	    atf_fail "migrations 1..$2 failed: $(cat "migrate-$1-$2.out")"
+	    >"migrate-$1-$2.out" 2>&1 || {
+		cat "migrate-$1-$2.out" >&2
+		atf_fail "migrations 1..$2 failed (their output above)"
+	}
 	[ "$(QDB=$1 q "SELECT string_agg(version::text, ' ' ORDER BY version)
 	    FROM public.schema_migrations")" = "$(seq -s ' ' 1 "$2")" ] ||
 	    atf_fail "database $1 is not at level $2"
@@ -54,8 +56,10 @@ migrate_to() {
 # level FROM); it must apply exactly FROM+1 .. the newest, in order.
 migrate_rest() {
 	DB_URL="host=$PGHOST dbname=$1 user=c2s" "$TOP/sql/migrate.sh" \
-	    >"migrate-$1-rest.out" 2>&1 ||
-	    atf_fail "the upgrade failed: $(cat "migrate-$1-rest.out")"
+	    >"migrate-$1-rest.out" 2>&1 || {
+		cat "migrate-$1-rest.out" >&2
+		atf_fail "the upgrade failed (its output above)"
+	}
 	applied_since "$2" <"migrate-$1-rest.out"
 }
 
@@ -202,7 +206,8 @@ migrate__0009_phones_body() {
 	    ('$P3', '39053344705', 'Tres')" >/dev/null
 	# As the round-1 person_store wrote them: a dossier's phone as its
 	# digits (country code and trunk prefix kept), the lead's own phone
-	# in national digits, e-mails lower case.
+	# in national digits after the dossier's (ids 12, 13: the national
+	# form is the newer row), e-mails lower case.
 	q "INSERT INTO c2s.contacts (id, person_id, type, value, whatsapp,
 	    source, created_at) VALUES
 	    (1, '$P1', 'phone', '5511987654321', true, 'work_api', '2026-11-20'),
@@ -217,8 +222,12 @@ migrate__0009_phones_body() {
 	    (9, '$P3', 'phone', '55987654321', NULL, 'work_api', '2026-11-22'),
 	    (10, '$P3', 'phone', '0800123456', NULL, 'work_api', '2026-11-22'),
 	    (11, '$P3', 'phone', '5531991234567', false, 'work_api',
-	     '2026-11-22')" >/dev/null
-	q "SELECT setval('c2s.contacts_id_seq', 11)" >/dev/null
+	     '2026-11-22'),
+	    (12, '$P3', 'phone', '5562981234567', true, 'work_api',
+	     '2026-11-22'),
+	    (13, '$P3', 'phone', '62981234567', NULL, 'lead', '2026-11-22')
+	    " >/dev/null
+	q "SELECT setval('c2s.contacts_id_seq', 13)" >/dev/null
 
 	migrate_rest c2s 8
 
@@ -235,6 +244,8 @@ migrate__0009_phones_body() {
 9|3|phone|55987654321||work_api|2026-11-22
 10|3|phone|0800123456||work_api|2026-11-22
 11|3|phone|31991234567|false|work_api|2026-11-22
+12|3|phone|5562981234567|true|work_api|2026-11-22
+13|3|phone|62981234567||lead|2026-11-22
 EOF
 	atf_check -o file:expected psql -X -At -h "$PGHOST" -U c2s -d c2s -c \
 	    "SELECT concat_ws('|', id, right(person_id::text, 1), type, value,
