@@ -505,7 +505,7 @@ timeout__lock_held_body() {
 	ms=$(( $(now_ms) - t0 ))
 	expect_json_error database_unavailable
 	[ "$ms" -ge 2900 ] && [ "$ms" -lt 20000 ] ||
-	    atf_fail "answered in $ms ms, not at the 3 s statement timeout"
+	    { tail -5 "$RUNDIR/log/postgres.log" "$RUNDIR/log/pool.log" >&2; atf_fail "answered in $ms ms, not at the 3 s statement timeout"; }
 	[ "$(timeouts)" -ge 1 ] || atf_fail "no statement timeout logged"
 	alive "$LOCK_PID" || atf_fail "the locking session ended"
 	unlock
