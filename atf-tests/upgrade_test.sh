@@ -85,7 +85,7 @@ fresh_c2s() {
 # ------------------------------------------------------------------
 # The migrations meeting rows.
 
-atf_test_case migrate__0003_0005_leads_notes
+atf_test_case migrate__0003_0005_leads_notes cleanup
 migrate__0003_0005_leads_notes_head() {
 	atf_set descr "leads, persons, notes and lead_persons stored at " \
 	    "level 2 survive every later migration: no row lost, their " \
@@ -186,7 +186,7 @@ migrate__0003_0005_leads_notes_cleanup() {
 	private_stack_stop
 }
 
-atf_test_case migrate__0009_phones
+atf_test_case migrate__0009_phones cleanup
 migrate__0009_phones_head() {
 	atf_set descr "0009 rewrites the dossier phones stored as digits " \
 	    "with a country code or a trunk prefix into national digits, " \
@@ -337,7 +337,7 @@ wh_post() {
 	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @event
 }
 
-atf_test_case upgrade__round1_run_served
+atf_test_case upgrade__round1_run_served cleanup
 upgrade__round1_run_served_head() {
 	atf_set descr "a cluster whose database is at the first round's " \
 	    "last migration, holding a run's leads, persons, contacts, " \
@@ -476,7 +476,7 @@ timeouts() {
 	    "$RUNDIR/log/postgres.log"
 }
 
-atf_test_case timeout__lock_held
+atf_test_case timeout__lock_held cleanup
 timeout__lock_held_head() {
 	atf_set descr "a statement held past REQUEST_DEADLINE by a lock " \
 	    "(a table locked by another session) is cancelled by " \
