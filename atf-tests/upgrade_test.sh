@@ -267,6 +267,107 @@ migrate__0009_phones_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case migrate__0010_0013_events_jobs cleanup
+migrate__0010_0013_events_jobs_head() {
+	atf_set descr "webhook events, jobs and Google forms stored at the " \
+	    "first round's level meet 0010-0013: repeated events without a " \
+	    "lead id told apart (key#id) before their unique index, every " \
+	    "row kept, the counters of 0012 counted from them, forms real " \
+	    "(is_test false), old jobs valid under 0013's check; a " \
+	    "repeat delivery of an old event is a duplicate"
+	atf_set require.progs "psql curl jq"
+}
+migrate__0010_0013_events_jobs_body() {
+	private_stack C2S_WORKERS=0 C2S_POOL=1
+	fresh_c2s $ROUND1
+	A=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1
+	B=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2
+	T=2026-11-30T10:00:00Z
+	q "INSERT INTO c2s.leads (lead_id, source, status, contacts_seen)
+	    VALUES ('$A', 'webhook', 'completed', '11991234567|'),
+	    ('$B', 'webhook', 'partial', '')" >/dev/null
+	# As the first round's c2s.webhook_ingest() stored them: an event
+	# without a lead id keyed by its updated_at, so the same one sent
+	# three times is three rows.
+	q "INSERT INTO c2s.webhook_events (id, lead_id, event_key, hook_action,
+	    payload, disposition) VALUES
+	    (1, '$A', '$T', 'on_create_lead', '{\"n\":1}', 'queued'),
+	    (2, '$A', '2026-11-30T10:05:00Z', 'on_update_lead', '{\"n\":2}',
+	     'merged'),
+	    (3, NULL, '$T', 'on_create_lead', '{\"n\":3}', 'invalid'),
+	    (4, NULL, '$T', 'on_create_lead', '{\"n\":3}', 'invalid'),
+	    (5, NULL, '$T', 'on_create_lead', '{\"n\":3}', 'invalid'),
+	    (6, NULL, 'md5:0123', 'on_update_lead', '{\"n\":6}', 'invalid'),
+	    (7, '$B', '$T', 'on_close_lead', '{\"n\":7}', 'closed'),
+	    (8, '$B', '2026-11-30T11:00:00Z', 'on_update_lead', '{\"n\":8}',
+	     'own_note'),
+	    (9, '$B', '2026-11-30T12:00:00Z', 'on_update_lead', '{\"n\":9}',
+	     'unchanged')" >/dev/null
+	q "SELECT setval('c2s.webhook_events_id_seq', 9)" >/dev/null
+	q "INSERT INTO c2s.jobs (kind, ref, source, state, tries, owner,
+	    started_at, finished_at) VALUES
+	    ('lead', '$A', 'webhook', 'queued', 0, NULL, NULL, NULL),
+	    ('lead', '$B', 'retry', 'running', 1, 'h:1', now(), NULL),
+	    ('google_ads', 'form-1', 'google_ads', 'done', 1, 'h:1', now(),
+	     now()),
+	    ('lead', '$B', 'poller', 'failed', 5, 'h:1', now(), now())" >/dev/null
+	q "INSERT INTO c2s.google_leads (form_lead_id, payload, state,
+	    c2s_lead_id) VALUES ('form-1', '{\"lead_id\":\"form-1\"}',
+	    'created', '$A'), ('form-2', '{\"lead_id\":\"form-2\"}',
+	    'unknown', NULL)" >/dev/null
+
+	migrate_rest c2s $ROUND1
+
+	cat >expected <<EOF
+1|$A|$T|queued|
+2|$A|2026-11-30T10:05:00Z|merged|
+3||$T|invalid|
+4||$T#4|invalid|
+5||$T#5|invalid|
+6||md5:0123|invalid|
+7|$B|$T|closed|
+8|$B|2026-11-30T11:00:00Z|own_note|
+9|$B|2026-11-30T12:00:00Z|unchanged|
+EOF
+	atf_check -o file:expected psql -X -At -h "$PGHOST" -U c2s -d c2s -c \
+	    "SELECT concat_ws('|', id, coalesce(lead_id, ''), event_key,
+	    disposition, coalesce(error, '')) FROM c2s.webhook_events
+	    ORDER BY id"
+	atf_check -o inline:'9|4|4|1|1|1|1\n' psql -X -At -h "$PGHOST" -U c2s \
+	    -d c2s -c "SELECT concat_ws('|', c2s.counter('webhook_events'),
+	    c2s.counter('webhook_events_merged'),
+	    c2s.counter('webhook_events_invalid'), c2s.counter('jobs_queued'),
+	    c2s.counter('jobs_running'), c2s.counter('jobs_done'),
+	    c2s.counter('jobs_failed'))"
+	atf_check -o inline:'form-1|created|f\nform-2|unknown|f\n' \
+	    psql -X -At -h "$PGHOST" -U c2s -d c2s -c "SELECT concat_ws('|',
+	    form_lead_id, state, is_test) FROM c2s.google_leads ORDER BY 1"
+	# The new constraints hold on the old rows.
+	atf_check -s not-exit:0 -e match:'duplicate key' psql -X -h "$PGHOST" \
+	    -U c2s -d c2s -c "UPDATE c2s.webhook_events SET event_key = '$T'
+	    WHERE id = 4"
+	atf_check -s not-exit:0 -e match:'check constraint' psql -X \
+	    -h "$PGHOST" -U c2s -d c2s -c "UPDATE c2s.google_leads
+	    SET state = 'test' WHERE form_lead_id = 'form-2'"
+
+	# Through the service: the figures, and an old event sent again.
+	expect_status 200 GET /api/v1/stats
+	json '.saved.webhook_events == 9 and .saved.webhook_events_merged == 4
+	    and .jobs == {"queued": 1, "running": 1, "done": 1, "failed": 1}'
+	printf '{"hook_action":"on_create_lead","data":{"type":"lead","id":"%s","attributes":{"updated_at":"%s","customer":{"name":"Ana","phone":"11991234567","email":null}}}}' \
+	    "$A" "$T" >event
+	expect_status 200 POST /api/v1/webhooks/c2s \
+	    -H 'Content-Type: application/json' \
+	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @event
+	json '.duplicates == 1'
+	[ "$(q "SELECT count(*) FROM c2s.webhook_events")" = 9 ] ||
+	    atf_fail "the repeat was stored again"
+	private_stack_stop
+}
+migrate__0010_0013_events_jobs_cleanup() {
+	private_stack_stop
+}
+
 # ------------------------------------------------------------------
 # An upgrade from the first round's schema, with a run's data.
 
@@ -547,6 +648,7 @@ timeout__lock_held_cleanup() {
 atf_init_test_cases() {
 	atf_add_test_case migrate__0003_0005_leads_notes
 	atf_add_test_case migrate__0009_phones
+	atf_add_test_case migrate__0010_0013_events_jobs
 	atf_add_test_case upgrade__round1_run_served
 	atf_add_test_case timeout__lock_held
 }
