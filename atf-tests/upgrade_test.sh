@@ -591,7 +591,8 @@ timeout__lock_held_head() {
 	atf_set timeout 300
 }
 timeout__lock_held_body() {
-	private_stack RATE_LIMIT=0 REQUEST_DEADLINE=3s C2S_POOL=1 C2S_WORKERS=1
+	private_stack RATE_LIMIT=0 REQUEST_DEADLINE=3s WORKER_POLL_INTERVAL=500ms \
+	    C2S_POOL=1 C2S_WORKERS=1
 	X=$(find_lead normal)
 	expect_status 200 GET "/api/v1/leads/process?id=$X"
 	json '.status == "completed"'
