@@ -448,7 +448,7 @@ upgrade__round1_run_served_head() {
 	    "started by stack.sh (its migrate.sh applies the rest): the " \
 	    "stored lead is answered from dedup without an upstream call, " \
 	    "the old person reads the same, the stats count the old rows, " \
-	    "and new writes work"
+	    "new writes work and the job it queued runs once"
 	atf_set require.progs "psql curl jq md5sum"
 	atf_set timeout 300
 }
@@ -536,9 +536,27 @@ upgrade__round1_run_served_body() {
 	[ "$(wh_post)" = 200 ] || atf_fail "webhook: $(cat body)"
 	json '.. | objects | select(has("disposition")) | .disposition ==
 	    "merged"'
+	# The job the first round queued, run by this release's worker:
+	# once, its note posted once.
+	start_worker worker.log
+	echo "$WORKER_PID" >worker.pid
+	wait_for 600 eval "[ \"\$(q \"SELECT state FROM c2s.jobs
+	    WHERE ref = '$Z'\")\" = done ]" ||
+	    atf_fail "the old job for $Z did not run: $(tail -5 worker.log)"
+	atf_check -o inline:'completed|1|1\n' psql -X -At -h "$PGHOST" -U c2s \
+	    -d c2s -c "SELECT concat_ws('|', (SELECT status FROM c2s.leads
+	    WHERE lead_id = '$Z'), (SELECT count(*) FROM c2s.notes
+	    WHERE lead_id = '$Z'), (SELECT count(*) FROM c2s.jobs
+	    WHERE ref = '$Z'))"
+	[ "$(curl -s "$C2S_SIM_URL/__sim/notes?lead=$Z" |
+	    jq '.notes | length')" = 1 ] || atf_fail "not one note at C2S for $Z"
+	kill -TERM "$WORKER_PID"
+	wait "$WORKER_PID"
+	rm -f worker.pid
 	private_stack_stop
 }
 upgrade__round1_run_served_cleanup() {
+	[ -r worker.pid ] && kill -TERM "$(cat worker.pid)" 2>/dev/null
 	private_stack_stop
 	[ -r old_rundir ] && case $(cat old_rundir) in
 	/tmp/c2s-enrich.*) "$STACK" stop "$(cat old_rundir)" 2>/dev/null
