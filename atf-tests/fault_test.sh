@@ -177,6 +177,11 @@ load_ran() {
 	cat "$1".[0-9]* | awk '$1 == "R" && $2 == 200 && $4 == "-" { print $3 }'
 }
 
+# recorded N: the load has begun: N leads or more in c2s.leads.
+recorded() {
+	[ "$(sql "SELECT count(*) FROM c2s.leads")" -ge "$1" ]
+}
+
 # resend FILE: ask again for every lead of FILE (after a fault) until it
 # is answered with a run or as done; a claim left in flight by a dead
 # run takes a few seconds to be given up.
@@ -495,7 +500,7 @@ postgres__restart_under_load_body() {
 	    BREAKER_COOLDOWN=500ms BREAKER_COOLDOWN_MAX=2s
 	WRK_DELAY_MS=10 leads_load load1 14 8 >/dev/null &
 	wrk_run health.sum 14 8 "$URL/health" >/dev/null &
-	sleep 3
+	wait_for 300 recorded 20 || atf_fail "the load did not start"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	# During the outage the routes with real statuses say 503; the
 	# trigger is spooled (202, no code).
@@ -585,7 +590,7 @@ sigkill__responders_under_load_body() {
 	fault_stack REQUEST_DEADLINE=5s
 	leads_load load 10 8 >/dev/null &
 	wrk_run health.sum 10 16 "$URL/health" >/dev/null &
-	sleep 1
+	wait_for 300 recorded 10 || atf_fail "the load did not start"
 	t0=$(now_ms)
 	while [ $(( $(now_ms) - t0 )) -lt 8000 ]; do
 		if victim=$(old_responder); then
