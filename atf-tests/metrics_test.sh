@@ -6,6 +6,17 @@
 
 . "$(atf_get_srcdir)/common.subr"
 
+# An awk function: us(S), the seconds S (a decimal) in integer
+# microseconds, exactly (no double in between).
+AWK_US='
+	function us(s,   i, f) {
+		i = index(s, ".")
+		if (i == 0)
+			return s * 1000000
+		f = substr(substr(s, i + 1) "000000", 1, 6)
+		return substr(s, 1, i - 1) * 1000000 + f
+	}'
+
 # hists FILE: every histogram series of a scrape, checked: its bounds
 # ascending, its buckets cumulative (never down), the +Inf bucket equal to
 # _count, and _sum between the least and the most the buckets allow (each
@@ -14,14 +25,7 @@
 # (to integer microseconds).  Prints "series: what is wrong" for each
 # fault, and nothing when all hold.
 hists() {
-	awk '
-	function us(s,   i, f) {
-		i = index(s, ".")
-		if (i == 0)
-			return s * 1000000
-		f = substr(substr(s, i + 1) "000000", 1, 6)
-		return substr(s, 1, i - 1) * 1000000 + f
-	}
+	awk "$AWK_US"'
 	function key(line, tail,   k) {
 		k = line
 		sub(/[{ ].*/, "", k)
@@ -93,14 +97,7 @@ hists() {
 # series by series (bucket counts, _count, and _sum as exact microseconds
 # printed back as seconds), in hists' format.
 since() {
-	awk '
-	function us(s,   i, f) {
-		i = index(s, ".")
-		if (i == 0)
-			return s * 1000000
-		f = substr(substr(s, i + 1) "000000", 1, 6)
-		return substr(s, 1, i - 1) * 1000000 + f
-	}
+	awk "$AWK_US"'
 	/^#/ { next }
 	FNR == NR { old[$1] = $2; next }
 	$1 ~ /_seconds_sum/ {

@@ -82,15 +82,13 @@ WITH s AS (
 		    AND updated_at > now() - interval '1 hour')))
 		FROM (VALUES ('c2s', '^c2s'), ('diretrix', '^diretrix'),
 		    ('work_api', '^work')) u(name, re)),
-	    'saved', jsonb_build_object(
-		'dossiers_fetched', (SELECT coalesce(sum(dossiers_fetched), 0)
-		    FROM l),
-		'dossiers_reused', (SELECT coalesce(sum(dossiers_reused), 0)
-		    FROM l),
-		'webhook_events', (SELECT count(*) FROM c2s.webhook_events),
-		'webhook_events_merged', (SELECT count(*)
-		    FROM c2s.webhook_events WHERE disposition IN ('merged',
-		    'unchanged', 'own_note', 'closed'))),
+	    'saved', (SELECT jsonb_build_object('dossiers_fetched',
+		coalesce(sum(dossiers_fetched), 0), 'dossiers_reused',
+		coalesce(sum(dossiers_reused), 0)) FROM l) ||
+		(SELECT jsonb_build_object('webhook_events', count(*),
+		'webhook_events_merged', count(*) FILTER (WHERE disposition
+		IN ('merged', 'unchanged', 'own_note', 'closed')))
+		FROM c2s.webhook_events),
 	    'jobs', (SELECT jsonb_object_agg(st, (SELECT count(*)
 		FROM c2s.jobs WHERE state = st)) FROM unnest(ARRAY['queued',
 		'running', 'done', 'failed']) st),
