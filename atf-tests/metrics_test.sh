@@ -2,7 +2,8 @@
 # metrics_test -- GET /metrics: valid Prometheus text (checked by a real
 # parser, promtool), counters that move by exactly what was sent, summed
 # across every responder of the machine through the shared file, and kept
-# when a responder is killed.
+# when a responder is killed; histograms whose buckets, _count and _sum
+# (exact decimals) agree.
 
 . "$(atf_get_srcdir)/common.subr"
 
