@@ -195,12 +195,17 @@ metrics__histograms_consistent_head() {
 }
 metrics__histograms_consistent_body() {
 	local n=37 h='c2s_http_request_duration_seconds' r='route="health"'
+	local off rt
 	shared_stack
-	scrape before
+	off=$(stat -c %s "$RUNDIR/log/pool.log")
+	scrape_whole before
 	seq $n | xargs -P 4 -I{} curl -s -o /dev/null "$URL/health"
 	# A lead: upstream calls in several histograms, some of them slow.
 	expect_status 200 GET "/api/v1/leads/process?id=$(find_lead normal)"
-	scrape after
+	scrape_whole after
+	grep -q "^c2s_upstream_call_duration_seconds_sum{" after ||
+	    atf_fail "no upstream histogram checked"
+	# What the requests added.
 	since before after >delta
 	[ "$(metric "${h}_count{$r}" delta)" = $n ] ||
 	    atf_fail "_count moved by $(metric "${h}_count{$r}" delta), not $n"
@@ -212,17 +217,57 @@ metrics__histograms_consistent_body() {
 	    atf_fail "_sum did not move: $(grep "^${h}_sum{$r}" before after)"
 	hists delta >wrong
 	[ ! -s wrong ] || atf_fail "what the requests added: $(tr "\n" " " <wrong)"
-	# The machine's totals.  The worker may add to an upstream histogram
-	# while the scrape reads it (each word is added on its own, relaxed):
-	# one scrape again before a fault counts.
-	hists after >wrong
+	# Exactly: each request's duration is in its access line (dur_us,
+	# the number the histogram was given).
+	tail -c +$((off + 1)) "$RUNDIR/log/pool.log" >log
+	for rt in health leads_process; do
+		logged "$rt" log | sort >want
+		grep "^${h}_[a-z]*{route=\"$rt\"" delta | sort >got
+		[ -s want ] && cmp -s want got ||
+		    atf_fail "$rt: (<) the access lines, (>) the histogram:" \
+		    "$(diff want got | grep '^[<>]' | tr '\n' ' ')"
+	done
+}
+
+# logged ROUTE LOG: the request duration histogram's lines (since's
+# format) that the access lines of ROUTE in the file LOG make.
+logged() {
+	grep -F "\"route\":\"$1\"," "$2" | grep -o '"dur_us":-*[0-9]*' |
+	    cut -d: -f2 | awk -v r="route=\"$1\"" "$AWK_US"'
+	BEGIN {
+		nb = split("0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 " \
+		    "0.5 1 2.5 5 10 25", le, " ")
+	}
+	{
+		for (i = 1; i <= nb; i++)
+			if ($1 <= us(le[i]))
+				c[i]++
+		n++
+		sum += $1 > 0 ? $1 : 0
+	}
+	END {
+		h = "c2s_http_request_duration_seconds"
+		for (i = 1; i <= nb; i++)
+			printf "%s_bucket{%s,le=\"%s\"} %d\n", h, r, le[i], c[i]
+		printf "%s_bucket{%s,le=\"+Inf\"} %d\n", h, r, n
+		printf "%s_sum{%s} %.0f.%06d\n", h, r, int(sum / 1000000),
+		    sum % 1000000
+		printf "%s_count{%s} %d\n", h, r, n
+	}'
+}
+
+# scrape_whole FILE: a scrape whose histograms all hold (hists).  The
+# shared stack's worker may add to an upstream histogram while the scrape
+# reads it (each word is added on its own, relaxed): one scrape again
+# before a fault counts.
+scrape_whole() {
+	scrape "$1"
+	hists "$1" >wrong
 	if [ -s wrong ]; then
-		scrape after
-		hists after >wrong
+		scrape "$1"
+		hists "$1" >wrong
 		[ ! -s wrong ] || atf_fail "in the scrape: $(tr "\n" " " <wrong)"
 	fi
-	grep -q "^c2s_upstream_call_duration_seconds_sum{" after ||
-	    atf_fail "no upstream histogram checked"
 }
 
 atf_test_case metrics__survive_sigkill cleanup
