@@ -213,7 +213,7 @@ stats__match_database_body() {
 	    'google_ads', 'retry'])[1 + i % 5], (ARRAY['received',
 	    'processing', 'completed', 'partial', 'basic', 'unenriched',
 	    'invalid_contact', 'failed'])[1 + i % 8],
-	    now() - (i % 9) * interval '1 day' - interval '1 minute',
+	    now() - (i % 9) * interval '1 day',
 	    now() - i * interval '47 seconds',
 	    CASE WHEN i % 8 IN (3, 5) AND i % 3 <> 0
 		THEN now() + i * interval '1 minute' END,
