@@ -84,7 +84,7 @@ two_stacks_one_database_head() {
 }
 two_stacks_one_database_body() {
 	local id a_url b_dir b_url cpf
-	private_stack
+	private_stack RATE_LIMIT=0
 	export PGHOST PGUSER PGDATABASE
 	a_url=$URL
 	# Stack B: its own lighttpd, pool and dedup file; A's database and
@@ -94,7 +94,7 @@ two_stacks_one_database_body() {
 	    DIRETRIX_BASE_URL="$C2S_SIM_URL" WORK_API_URL="$C2S_SIM_URL" \
 	    C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
 	    WORK_API=sim-work-token WORK_API_MIN_INTERVAL=0 \
-	    API_KEYS="$C2S_API_KEY" \
+	    API_KEYS="$C2S_API_KEY" RATE_LIMIT=0 \
 	    "$STACK" start) || atf_fail "stack B did not start"
 	echo "$b_dir" >stack_b_dir
 	b_url=$(. "$b_dir/env"; echo "$C2S_URL")
@@ -174,7 +174,8 @@ full_table_head() {
 }
 full_table_body() {
 	local i id
-	private_stack DEDUP_CAPACITY=8
+	# No rate limit: 40 requests from one address are the point here.
+	private_stack DEDUP_CAPACITY=8 RATE_LIMIT=0
 	: >ids
 	for i in $(seq 1 20); do
 		id=$(rand_id)
