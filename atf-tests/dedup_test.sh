@@ -76,12 +76,16 @@ burst_one_lead_body() {
 atf_test_case two_stacks_one_database cleanup
 two_stacks_one_database_head() {
 	atf_set descr "two stacks (two dedup files) sharing one PostgreSQL: " \
-	    "still one run of a lead"
+	    "still one run of a lead, enriched once: one Work API call, " \
+	    "exactly one note posted (the simulator's create_message) and " \
+	    "recorded (c2s.notes)"
+	atf_set require.progs "psql"
 	atf_set timeout 180
 }
 two_stacks_one_database_body() {
-	local id a_url b_dir b_url
-	private_stack
+	local id a_url b_dir b_url cpf
+	private_stack RATE_LIMIT=0
+	export PGHOST PGUSER PGDATABASE
 	a_url=$URL
 	# Stack B: its own lighttpd, pool and dedup file; A's database and
 	# A's simulator, so that the calls of both are counted together.
@@ -90,22 +94,38 @@ two_stacks_one_database_body() {
 	    DIRETRIX_BASE_URL="$C2S_SIM_URL" WORK_API_URL="$C2S_SIM_URL" \
 	    C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
 	    WORK_API=sim-work-token WORK_API_MIN_INTERVAL=0 \
-	    API_KEYS="$C2S_API_KEY" \
+	    API_KEYS="$C2S_API_KEY" RATE_LIMIT=0 \
 	    "$STACK" start) || atf_fail "stack B did not start"
 	echo "$b_dir" >stack_b_dir
 	b_url=$(. "$b_dir/env"; echo "$C2S_URL")
 	[ "$(. "$b_dir/env"; echo "$C2S_DEDUP_FILE")" != "$C2S_DEDUP_FILE" ] ||
 	    atf_fail "the stacks share a dedup file"
-	id=$(rand_id fa17c201)
+	# A person with a dossier, so that the one run posts a note; its C2S
+	# fetch takes 2 s: every request arrives while it runs.
+	id=$(find_lead normal fa17c201)
+	cpf=$(jq -r .phone_person.cpf truth)
 	burst 20 "$a_url/api/v1/leads/process?id=$id" \
 	    "$b_url/api/v1/leads/process?id=$id"
 	[ "$(ran)" = 1 ] || atf_fail "$(ran) requests ran the lead"
+	cat out.* | jq -s -e '[.[] | select(.duplicate_request == false)][0] |
+	    .status == "completed"' >/dev/null || atf_fail "the run failed"
 	[ "$(dups)" = 19 ] || atf_fail "$(dups) duplicates, not 19"
 	cat out.* | jq -s -e '[.[] | select(.dedup == "database")] |
 	    length >= 1' >/dev/null ||
 	    atf_fail "the other stack did not learn it from the database"
 	[ "$(calls /integration/leads/$id)" = 1 ] || atf_fail "C2S fetches"
-	[ "$(notes $id)" -le 1 ] || atf_fail "notes posted twice"
+	[ "$(work_calls "$cpf")" = 1 ] || atf_fail "Work API calls"
+	# The note: posted by the run (the lead says so), once, in C2S and in
+	# the database.
+	[ "$(sql "SELECT note_state FROM c2s.leads WHERE lead_id = '$id'")" = \
+	    posted ] || atf_fail "note not posted: $(sql "SELECT status,
+	    note_state FROM c2s.leads WHERE lead_id = '$id'")"
+	[ "$(notes $id)" = 1 ] || atf_fail "$(notes $id) notes posted, not 1"
+	[ "$(sql "SELECT count(*) FROM c2s.notes WHERE lead_id = '$id'
+	    AND state = 'posted'")" = 1 ] || atf_fail "not one note recorded"
+	[ "$(calls /integration/leads/$id/create_message)" = 1 ] ||
+	    atf_fail "create_message called $(calls \
+	    /integration/leads/$id/create_message) times"
 	"$STACK" stop "$b_dir" || atf_fail "stopping stack B"
 	rm -f stack_b_dir
 	private_stack_stop
@@ -154,6 +174,7 @@ full_table_head() {
 }
 full_table_body() {
 	local i id
+	# No rate limit: 40 requests from one address are the point here.
 	private_stack DEDUP_CAPACITY=8 RATE_LIMIT=0
 	: >ids
 	for i in $(seq 1 20); do

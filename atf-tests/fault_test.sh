@@ -177,6 +177,11 @@ load_ran() {
 	cat "$1".[0-9]* | awk '$1 == "R" && $2 == 200 && $4 == "-" { print $3 }'
 }
 
+# recorded N: the load has begun: N leads or more in c2s.leads.
+recorded() {
+	[ "$(sql "SELECT count(*) FROM c2s.leads")" -ge "$1" ]
+}
+
 # resend FILE: ask again for every lead of FILE (after a fault) until it
 # is answered with a run or as done; a claim left in flight by a dead
 # run takes a few seconds to be given up.
@@ -495,7 +500,7 @@ postgres__restart_under_load_body() {
 	    BREAKER_COOLDOWN=500ms BREAKER_COOLDOWN_MAX=2s
 	WRK_DELAY_MS=10 leads_load load1 14 8 >/dev/null &
 	wrk_run health.sum 14 8 "$URL/health" >/dev/null &
-	sleep 3
+	wait_for 300 recorded 20 || atf_fail "the load did not start"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	# During the outage the routes with real statuses say 503; the
 	# trigger is spooled (202, no code).
@@ -585,7 +590,7 @@ sigkill__responders_under_load_body() {
 	fault_stack REQUEST_DEADLINE=5s
 	leads_load load 10 8 >/dev/null &
 	wrk_run health.sum 10 16 "$URL/health" >/dev/null &
-	sleep 1
+	wait_for 300 recorded 10 || atf_fail "the load did not start"
 	t0=$(now_ms)
 	while [ $(( $(now_ms) - t0 )) -lt 8000 ]; do
 		if victim=$(old_responder); then
@@ -651,29 +656,45 @@ completed() {
 	done
 }
 
+# running ID: lead ID's run has begun (its first step is in pool.log).
+running() {
+	grep -q "\"lead\":\"$1\",\"step\":\"record\"" "$RUNDIR/log/pool.log"
+}
+
 atf_test_case client__disconnects cleanup
 client__disconnects_head() {
-	atf_set descr "clients that hang up mid-request (a slow lead, a half" \
-	    "sent body, half sent headers): the run finishes once, nothing" \
-	    "half-written, the next requests served"
+	atf_set descr "clients that hang up mid-request (two slow leads while" \
+	    "they run, a third while it waits for a responder, a half" \
+	    "sent body, half sent headers): every lead handed to the pool" \
+	    "runs to the end once with its note, the waiting one included," \
+	    "nothing half-written, the next requests served"
 	atf_set timeout 120
 }
 client__disconnects_body() {
-	local a b c i events st
+	local a b c i events st pa pb pc
 	# Diretrix answers the d1-01 leads after 1.5 s.
 	fault_stack C2S_POOL=2 SIM_FAULT_LATENCY_MS=1500 REQUEST_DEADLINE=10s
 	rand_ids fa17d101 3 >sent
 	a=$(sed -n 1p sent) b=$(sed -n 2p sent) c=$(sed -n 3p sent)
 	events=$(sql "SELECT count(*) FROM c2s.webhook_events")
-	# Both responders take a slow lead; both clients give up at 0.5 s.
-	# A third gives up while waiting for a responder.
-	curl -s -o /dev/null --max-time 0.5 \
+	# Both responders take a slow lead; a third lead waits in the pool's
+	# listen queue (lighttpd handed it over, no responder is free).
+	curl -s -o /dev/null --max-time 30 \
 	    "$URL/api/v1/leads/process?id=$a" &
-	curl -s -o /dev/null --max-time 0.5 -d '' \
+	pa=$!
+	curl -s -o /dev/null --max-time 30 -d '' \
 	    "$URL/api/v1/c2s/enrich/$b" &
-	sleep 0.1
-	curl -s -o /dev/null --max-time 0.3 \
-	    "$URL/api/v1/leads/process?id=$c" && atf_fail "lead c answered"
+	pb=$!
+	wait_for 100 running "$a" && wait_for 100 running "$b" ||
+	    atf_fail "leads a and b did not start"
+	curl -s -o /dev/null --max-time 30 \
+	    "$URL/api/v1/leads/process?id=$c" &
+	pc=$!
+	wait_for 100 eval '[ "$(pool_queue)" -ge 1 ]' ||
+	    atf_fail "lead c not queued at the pool"
+	! running "$c" || atf_fail "lead c ran before a responder was free"
+	# All three clients hang up: a and b in their runs, c in the queue.
+	kill "$pa" "$pb" "$pc"
 	wait
 	# A body promised and not sent; headers never finished.
 	exec 3<>"/dev/tcp/127.0.0.1/$C2S_PORT"
@@ -689,10 +710,21 @@ client__disconnects_body() {
 		    "$URL/health")
 		[ "$st" = 200 ] || atf_fail "/health after the hang-ups: $st"
 	done
-	# The abandoned runs finish, each once, with their note.
-	wait_for 100 completed "$a" "$b" ||
-	    atf_fail "the abandoned runs did not finish"
-	# Lead c ran then, or never: asked again, it runs once in all.
+	# The abandoned runs finish, each once, with their note, lead c's
+	# too: it was the pool's once lighttpd handed it over, and runs
+	# when a responder is free, nobody asking again.
+	wait_for 150 completed "$a" "$b" "$c" ||
+	    atf_fail "the abandoned runs did not finish:" \
+	    "$(sql "SELECT lead_id, status, note_state FROM c2s.leads" | tr '\n' ' ')"
+	leads_once sent 1
+	for i in $a $b $c; do
+		[ "$(sql "SELECT note_state FROM c2s.leads
+		    WHERE lead_id = '$i'")" = posted ] ||
+		    atf_fail "lead $i: note not posted"
+		[ "$(curl -s "$C2S_SIM_URL/__sim/notes?lead=$i" |
+		    jq '.notes | length')" = 1 ] || atf_fail "lead $i: not one note"
+	done
+	# Asked again, each is a duplicate: nothing runs twice.
 	resend sent
 	leads_once sent 1
 	for i in $a $b $c; do

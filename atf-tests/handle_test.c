@@ -1,7 +1,8 @@
 /*
  * handle_test.c -- ce_handle() driven with request structs, no web server:
  * /health, the shared checks (bad request line, body cap, 404, 405, errors
- * re-run by the web server), request ids, and the access log line.
+ * re-run by the web server), request ids, the access log line, and the
+ * exact seconds of /metrics' histograms.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -475,6 +476,85 @@ ATF_TC_BODY(auth__metrics_listener, tc)
 	fx_free(&fx);
 }
 
+ATF_TC_WITHOUT_HEAD(metrics__seconds_exact);
+ATF_TC_BODY(metrics__seconds_exact, tc)
+{
+	static const struct { uint64_t us; const char *want; } t[] = {
+		{ 0, "0" },
+		{ 1, "0.000001" },
+		{ 1000, "0.001" },
+		{ 2500, "0.0025" },
+		{ 1000000, "1" },
+		{ 25000000, "25" },
+		{ 10000010, "10.00001" },
+		/* %.6g printed 1.23457e+06. */
+		{ 1234567891000ULL, "1234567.891" },
+		/* 2^53 + 1: no double holds it. */
+		{ 9007199254740993ULL, "9007199254.740993" },
+		{ UINT64_MAX, "18446744073709.551615" },
+	};
+	char	 buf[32];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ce_metrics_secs(buf, sizeof(buf), t[i].us);
+		ATF_CHECK_STREQ_MSG(buf, t[i].want, "%llu us",
+		    (unsigned long long)t[i].us);
+	}
+}
+
+/*
+ * /metrics rendered by ce_handle: the histogram's bounds keep their
+ * labels (the series names dashboards know), its buckets are cumulative
+ * up to +Inf = _count, and _sum is an exact decimal.
+ */
+ATF_TC_WITHOUT_HEAD(metrics__histogram_text);
+ATF_TC_BODY(metrics__histogram_text, tc)
+{
+	static const char *const le[] = { "0.001", "0.0025", "0.005", "0.01",
+	    "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
+	    "25", "+Inf" };
+	static const char *const none[] = { "REMOTE_ADDR=10.0.0.1", NULL };
+	struct ce_config cfg;
+	struct fixture	 fx;
+	const char	*p, *body;
+	char		 want[128], sum[32];
+	unsigned long long v, prev = 0;
+	size_t		 i;
+	int		 k;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	cfg.api_auth = 0;
+	cfg.metrics_open = 1;
+	fx_init_cfg(&fx, &cfg);
+	for (k = 0; k < 3; k++)
+		ATF_CHECK_EQ(fx_req(&fx, "GET", "/health", none, 0), 200);
+	fx_req_text(&fx, "/metrics", none);
+	ATF_REQUIRE_EQ(fx.resp.status, 200);
+	body = fx.resp.body->data;
+	for (i = 0; i < sizeof(le) / sizeof(le[0]); i++) {
+		snprintf(want, sizeof(want), "\nc2s_http_request_duration_"
+		    "seconds_bucket{route=\"health\",le=\"%s\"} ", le[i]);
+		ATF_REQUIRE_MSG((p = strstr(body, want)) != NULL, "no %s", want);
+		v = strtoull(p + strlen(want), NULL, 10);
+		ATF_CHECK_MSG(v >= prev, "bucket %s: %llu < %llu", le[i], v,
+		    prev);
+		prev = v;
+	}
+	ATF_CHECK_EQ(prev, 3);
+	ATF_CHECK(strstr(body, "\nc2s_http_request_duration_seconds_count"
+	    "{route=\"health\"} 3\n") != NULL);
+	p = strstr(body, "\nc2s_http_request_duration_seconds_sum"
+	    "{route=\"health\"} ");
+	ATF_REQUIRE(p != NULL);
+	p = strchr(p + 1, '}') + 2;
+	ATF_REQUIRE(sscanf(p, "%31[0-9.]", sum) == 1);
+	ATF_CHECK_MSG(strchr(sum, 'e') == NULL && p[strlen(sum)] == '\n',
+	    "sum not a plain decimal: %.40s", p);
+	fx_free(&fx);
+}
+
 ATF_TC_WITHOUT_HEAD(ratelimit__bucket_per_address);
 ATF_TC_BODY(ratelimit__bucket_per_address, tc)
 {
@@ -587,6 +667,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, auth__closed_by_default);
 	ATF_TP_ADD_TC(tp, auth__metrics_open);
 	ATF_TP_ADD_TC(tp, auth__metrics_listener);
+	ATF_TP_ADD_TC(tp, metrics__seconds_exact);
+	ATF_TP_ADD_TC(tp, metrics__histogram_text);
 	ATF_TP_ADD_TC(tp, ratelimit__bucket_per_address);
 	ATF_TP_ADD_TC(tp, ratelimit__forwarded_headers_ignored);
 	ATF_TP_ADD_TC(tp, ratelimit__webhooks_own_bucket);

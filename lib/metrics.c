@@ -310,11 +310,25 @@ ce_metrics_recycled(struct ce_ctx *ctx)
 		add(&r->recycled, 1);
 }
 
-/* "1.5e-3"-style seconds of a microsecond count, for le and sums. */
-static void
-secs(char *buf, size_t sz, long long us)
+/*
+ * Seconds of a microsecond count, exactly, for le and sums: the integer
+ * part, then the six decimals with their trailing zeros dropped ("0.0025",
+ * "1", "1234567.891").  No double in between: a machine's total of a
+ * billion seconds keeps its last microsecond.
+ */
+void
+ce_metrics_secs(char *buf, size_t sz, uint64_t us)
 {
-	snprintf(buf, sz, "%.6g", (double)us / 1e6);
+	int	 n;
+
+	n = snprintf(buf, sz, "%llu.%06llu", (unsigned long long)(us / 1000000),
+	    (unsigned long long)(us % 1000000));
+	if (n < 0 || (size_t)n >= sz)
+		return;
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[--n] = '\0';
 }
 
 static enum ce_err
@@ -337,14 +351,15 @@ histogram(struct ce_buf *b, const char *name, const char *labels,
 	for (i = 0; i < NB; i++) {
 		cum += get(&h[i]);
 		if (i < NB - 1)
-			secs(le, sizeof(le), bounds_us[i]);
+			ce_metrics_secs(le, sizeof(le),
+			    (uint64_t)bounds_us[i]);
 		else
 			ce_strlcpy(le, "+Inf", sizeof(le));
 		if ((er = ce_buf_printf(b, "%s_bucket{%s,le=\"%s\"} %llu\n",
 		    name, labels, le, (unsigned long long)cum)) != CE_OK)
 			return er;
 	}
-	secs(le, sizeof(le), (long long)get(sum_us));
+	ce_metrics_secs(le, sizeof(le), get(sum_us));
 	return ce_buf_printf(b, "%s_sum{%s} %s\n%s_count{%s} %llu\n", name,
 	    labels, le, name, labels, (unsigned long long)cum);
 }
