@@ -5,6 +5,10 @@
 # recorded but never run unless GOOGLE_ADS_ACCEPT_TEST=1, and the TS
 # service's path /webhook/google-ads.  The shared stack's cases count the
 # simulator's calls, so the program is exclusive (atf-tests/Kyuafile).
+# On stacks of their own: a C2S create that hangs, answers 500, a
+# truncated body or malformed JSON (the simulator's fault markers), and a
+# worker SIGKILLed in the create, each leave the form 'unknown' after one
+# create, never created again.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -304,10 +308,215 @@ alias__same_answer_body() {
 	    atf_fail "route webhook_google_ads counted $((n1 - n0)) 2xx answers"
 }
 
+# ffault CODE: the form of ./truth (gform) as ID, its e-mail the
+# simulator's marker fault-cc-CODE@example.invalid: the C2S create of its
+# lead gets fault CODE (docs/SIMULATOR.md); the phone still finds the
+# person, so the form is enriched first.
+ffault() {
+	gform "$1" | jq -c --arg e "fault-cc-$2@example.invalid" \
+	    '.user_column_data |= map(if .column_id == "EMAIL" then
+	    .string_value = $e else . end)'
+}
+
+# pstack [VAR=VALUE ...]: a private stack; SIM, PG* as setup() sets them.
+pstack() {
+	private_stack "$@"
+	SIM=$C2S_SIM_URL
+	export PGHOST PGUSER PGDATABASE
+}
+
+# job_over FORM_ID: the form's job has finished (done or failed).
+job_over() {
+	[ "$(psql -X -At -c "SELECT count(*) FROM c2s.jobs WHERE ref = '$1'
+	    AND state IN ('done', 'failed')")" -ge 1 ]
+}
+
+# still_unknown FORM_ID ERROR_RE: the form is 'unknown' with no C2S lead
+# id and its error matching ERROR_RE; its one job is over with the result
+# 'unknown' and nothing is queued to run it again.
+still_unknown() {
+	[ "$(sql "SELECT state || ' ' || (c2s_lead_id IS NULL) || ' ' ||
+	    (last_error ~ '$2') FROM c2s.google_leads
+	    WHERE form_lead_id = '$1'")" = "unknown true true" ] ||
+	    atf_fail "form $1: $(sql "SELECT state || ' ' ||
+	    coalesce(c2s_lead_id, '-') || ' ' || coalesce(last_error, '-')
+	    FROM c2s.google_leads WHERE form_lead_id = '$1'")"
+	[ "$(sql "SELECT string_agg(state || ' ' || coalesce(result, '-'),
+	    ',') FROM c2s.jobs WHERE ref = '$1'")" = "done unknown" ] ||
+	    atf_fail "form $1's jobs: $(sql "SELECT string_agg(state || ' ' ||
+	    coalesce(result, '-'), ',') FROM c2s.jobs WHERE ref = '$1'")"
+}
+
+# repost_unknown FORM_ID: Google posting ./form again is told the form is
+# 'unknown' (a duplicate, no C2S lead id), and no job is queued for it.
+repost_unknown() {
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "posted again: $(cat body)"
+	json '. == {success: true, form_lead_id: "'"$1"'", duplicate: true,
+	    state: "unknown", test: false, c2s_lead_id: null}'
+	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$1'
+	    AND state <> 'done'")" = 0 ] || atf_fail "form $1 queued again"
+}
+
+# error_logged FORM_ID LOG: LOG has an error line of the form's job
+# saying the lead may exist in C2S (what an operator is told).
+error_logged() {
+	local jid
+	jid=$(sql "SELECT max(id) FROM c2s.jobs WHERE ref = '$1'")
+	grep -q "\"level\":\"error\",.*\"req\":\"job-$jid\".*the lead may exist in C2S" \
+	    "$2" || atf_fail "no error line for form $1 (job $jid) in $2"
+}
+
+atf_test_case create__unknown_once cleanup
+create__unknown_once_head() {
+	atf_set descr "a C2S create that hangs past UPSTREAM_TIMEOUT, " \
+	    "answers 500, answers a truncated body or malformed JSON (the " \
+	    "simulator's faults 03, 0b, 05, 04) leaves its form 'unknown' " \
+	    "with the reason, after exactly one POST /integration/leads; " \
+	    "Google posting it again is told 'unknown' and queues nothing, " \
+	    "the worker never creates it again (a later form is created " \
+	    "after them), and an error line of the form's job says so"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 300
+}
+create__unknown_once_body() {
+	local code fid fids="" creates n re
+	# The hang (60 s in the simulator) ends at the 5 s upstream timeout.
+	pstack C2S_WORKERS=1 UPSTREAM_TIMEOUT=5s SIM_HANG_MS=60000 \
+	    BREAKER_THRESHOLD=100
+	[ "$(calls /integration/leads POST)" = 0 ] || atf_fail "not a new stack"
+	n=0
+	for code in 03 0b 05 04; do
+		case $code in
+		03) re='^c2s create: (provider_down|deadline) \(status 0\); the lead may exist in C2S$' ;;
+		0b) re='^c2s create: provider_down \(status 500\); the lead may exist in C2S$' ;;
+		05) re='^c2s create: [a-z_]+ \(status (201|502)\); the lead may exist in C2S$' ;;
+		04) re='^c2s create: bad_response \(status 200\); the lead may exist in C2S$' ;;
+		esac
+		person
+		fid="gads-cc$code-$(rand_id)"
+		ffault "$fid" "$code" >form
+		[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+		    atf_fail "fault $code: $(cat body)"
+		wait_for 600 job_over "$fid" ||
+		    atf_fail "fault $code: the job never ended: $(form_state "$fid")"
+		n=$((n + 1))
+		creates=$(calls /integration/leads POST)
+		[ "$creates" = "$n" ] ||
+		    atf_fail "fault $code: $creates creates for $n forms"
+		still_unknown "$fid" "$re"
+		repost_unknown "$fid"
+		fids="$fids $fid"
+	done
+	# The simulator answered them as asked: the hang and the truncated
+	# answer as creates (201), the 500 as 500, the malformed JSON as 200.
+	[ "$(curl -s "$SIM/__sim/calls?api=c2s" | jq -c '[.calls[] |
+	    select(.path == "/integration/leads" and .method == "POST") |
+	    {(.status | tostring): .count}] | add | to_entries | sort_by(.key) |
+	    from_entries')" = '{"200":1,"201":2,"500":1}' ] ||
+	    atf_fail "creates: $(curl -s "$SIM/__sim/calls?api=c2s")"
+	# A form without a fault after them: once it is created, the worker
+	# has been free to take anything queued; none of them ran again.
+	person
+	fid="gads-$(rand_id)"
+	gform "$fid" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "the form without a fault: $(cat body)"
+	wait_for 300 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	[ "$(calls /integration/leads POST)" = $((n + 1)) ] ||
+	    atf_fail "$(calls /integration/leads POST) creates for $((n + 1)) forms"
+	for fid in $fids; do
+		[ "$(form_state "$fid")" = unknown ] ||
+		    atf_fail "form $fid now $(form_state "$fid")"
+		error_logged "$fid" "$RUNDIR/log/worker.log"
+	done
+	private_stack_stop
+}
+create__unknown_once_cleanup() { private_stack_stop; }
+
+atf_test_case worker__killed_creating cleanup
+worker__killed_creating_head() {
+	atf_set descr "a worker SIGKILLed while its form is 'creating' (the " \
+	    "C2S create reached the simulator, which hangs): the job is " \
+	    "taken again after JOB_TIMEOUT by another worker, which leaves " \
+	    "the form 'unknown' without a second POST /integration/leads; " \
+	    "posted again it stays 'unknown', and that worker goes on to " \
+	    "create a later form"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 300
+}
+worker__killed_creating_body() {
+	local fid fid2 a b
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
+	# Worker A waits on the hung create far longer than the test.
+	start_worker worker-a.log UPSTREAM_TIMEOUT=200s REQUEST_DEADLINE=200s \
+	    JOB_TIMEOUT=300s
+	a=$WORKER_PID
+	echo "$a" >>workers
+	person
+	fid="gads-kill-$(rand_id)"
+	ffault "$fid" 03 >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	# 'creating', and the create has reached C2S (recorded before the
+	# simulator's hang).
+	wait_for 600 eval '[ "$(form_state $fid)" = creating ] &&
+	    [ "$(calls /integration/leads POST)" = 1 ]' ||
+	    atf_fail "never in the create: $(form_state $fid), $(calls \
+	    /integration/leads POST) creates"
+	kill -KILL "$a" || atf_fail "cannot kill worker $a"
+	wait_for 100 eval "! alive $a" || atf_fail "worker $a still alive"
+	[ "$(sql "SELECT state || ' ' || tries FROM c2s.jobs
+	    WHERE ref = '$fid'")" = "running 1" ] || atf_fail "job not running"
+	[ "$(form_state "$fid")" = creating ] || atf_fail "form not creating"
+	start_worker worker-b.log JOB_TIMEOUT=2s REQUEST_DEADLINE=1s \
+	    WORKER_POLL_INTERVAL=200ms
+	b=$WORKER_PID
+	echo "$b" >>workers
+	wait_for 300 job_over "$fid" ||
+	    atf_fail "job not taken again: $(sql "SELECT state || ' ' ||
+	    tries FROM c2s.jobs WHERE ref = '$fid'")"
+	[ "$(calls /integration/leads POST)" = 1 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates"
+	still_unknown "$fid" '^a worker stopped during the C2S call; the lead may exist in C2S$'
+	[ "$(sql "SELECT tries || ' ' || (owner LIKE '%:$b') FROM c2s.jobs
+	    WHERE ref = '$fid'")" = "2 true" ] ||
+	    atf_fail "not taken by worker B ($b): $(sql "SELECT tries ||
+	    ' ' || owner FROM c2s.jobs WHERE ref = '$fid'")"
+	error_logged "$fid" worker-b.log
+	repost_unknown "$fid"
+	# Worker B is free: a later form is created, the first one is not.
+	person
+	fid2="gads-$(rand_id)"
+	gform "$fid2" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "later form: $(cat body)"
+	wait_for 300 eval '[ "$(form_state $fid2)" = created ]' ||
+	    atf_fail "later form not created: $(form_state $fid2)"
+	[ "$(calls /integration/leads POST)" = 2 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates for 2 forms"
+	[ "$(form_state "$fid")" = unknown ] ||
+	    atf_fail "form now $(form_state "$fid")"
+	kill -TERM "$b"
+	wait_for 100 eval "! alive $b" || atf_fail "worker B stuck"
+	private_stack_stop
+}
+worker__killed_creating_cleanup() {
+	local pid
+	# The workers this case started (./workers), then the stack.
+	for pid in $(cat workers 2>/dev/null); do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	private_stack_stop
+}
+
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
 	atf_add_test_case form__standard_fields_by_name
 	atf_add_test_case form__test_not_run
 	atf_add_test_case form__test_accepted
 	atf_add_test_case alias__same_answer
+	atf_add_test_case create__unknown_once
+	atf_add_test_case worker__killed_creating
 }
