@@ -479,7 +479,7 @@ worker__killed_creating_body() {
 	    tries FROM c2s.jobs WHERE ref = '$fid'")"
 	[ "$(calls /integration/leads POST)" = 1 ] ||
 	    atf_fail "$(calls /integration/leads POST) creates"
-	still_unknown "$fid" '^a worker stopped during the C2S call; the lead may exist in C2S$'
+	still_unknown "$fid" '^the outcome of the C2S call was not recorded \(its worker stopped, or the database failed\); the lead may exist in C2S$'
 	[ "$(sql "SELECT tries || ' ' || (owner LIKE '%:$b') FROM c2s.jobs
 	    WHERE ref = '$fid'")" = "2 true" ] ||
 	    atf_fail "not taken by worker B ($b): $(sql "SELECT tries ||
@@ -511,6 +511,81 @@ worker__killed_creating_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case create__db_lost_in_call cleanup
+create__db_lost_in_call_head() {
+	atf_set descr "PostgreSQL restarted while the worker waits on a C2S " \
+	    "create that then goes unanswered: the form's move out of " \
+	    "'creating' fails on the lost connection, yet the form is not " \
+	    "left 'creating' for ever: its job runs again and leaves it " \
+	    "'unknown', after exactly one create"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 300
+}
+create__db_lost_in_call_body() {
+	local fid fid2
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
+	# The create outlasts PostgreSQL's restart by far.
+	start_worker worker.log UPSTREAM_TIMEOUT=15s REQUEST_DEADLINE=20s \
+	    JOB_TIMEOUT=200s WORKER_POLL_INTERVAL=200ms
+	echo "$WORKER_PID" >>workers
+	person
+	fid="gads-pg-$(rand_id)"
+	ffault "$fid" 03 >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	wait_for 600 eval '[ "$(form_state $fid)" = creating ] &&
+	    [ "$(calls /integration/leads POST)" = 1 ]' ||
+	    atf_fail "never in the create: $(form_state $fid), $(calls \
+	    /integration/leads POST) creates"
+	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
+	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	# Still in the call: the worker has not touched the database since.
+	[ "$(form_state "$fid")" = creating ] ||
+	    atf_fail "form $(form_state "$fid") before the call ended"
+	wait_for 1200 eval '[ "$(form_state $fid)" = unknown ]' ||
+	    atf_fail "form left $(form_state $fid): $(sql "SELECT
+	    string_agg(state || ' ' || coalesce(result, '-'), ',')
+	    FROM c2s.jobs WHERE ref = '$fid'")"
+	[ "$(calls /integration/leads POST)" = 1 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates"
+	grep -q 'connection lost\|database unavailable\|google_set' worker.log ||
+	    atf_fail "the worker never saw the restart"
+	# The job found the move failed and ran again (a second job); it
+	# was not left to JOB_TIMEOUT.
+	wait_for 100 eval '[ "$(sql "SELECT string_agg(state || '"' '"' ||
+	    tries || '"' '"' || coalesce(result, '"'-'"'), '"','"' ORDER BY id)
+	    FROM c2s.jobs WHERE ref = '"'$fid'"'")" = \
+	    "done 1 unknown,done 1 unknown" ]' ||
+	    atf_fail "jobs of form: $(sql "SELECT string_agg(state || ' ' ||
+	    tries || ' ' || coalesce(result, '-'), ',' ORDER BY id)
+	    FROM c2s.jobs WHERE ref = '$fid'")"
+	[ "$(sql "SELECT last_error FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")" = "the outcome of the C2S call was not recorded (its worker stopped, or the database failed); the lead may exist in C2S" ] ||
+	    atf_fail "error: $(sql "SELECT last_error FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")"
+	repost_unknown "$fid"
+	# The worker goes on: a later form is created, the first one is not.
+	person
+	fid2="gads-$(rand_id)"
+	gform "$fid2" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "later form: $(cat body)"
+	wait_for 300 eval '[ "$(form_state $fid2)" = created ]' ||
+	    atf_fail "later form not created: $(form_state $fid2)"
+	[ "$(calls /integration/leads POST)" = 2 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates for 2 forms"
+	[ "$(form_state "$fid")" = unknown ] ||
+	    atf_fail "form now $(form_state "$fid")"
+	private_stack_stop
+}
+create__db_lost_in_call_cleanup() {
+	local pid
+	for pid in $(cat workers 2>/dev/null); do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	private_stack_stop
+}
+
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
 	atf_add_test_case form__standard_fields_by_name
@@ -519,4 +594,5 @@ atf_init_test_cases() {
 	atf_add_test_case alias__same_answer
 	atf_add_test_case create__unknown_once
 	atf_add_test_case worker__killed_creating
+	atf_add_test_case create__db_lost_in_call
 }
