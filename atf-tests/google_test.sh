@@ -6,9 +6,9 @@
 # service's path /webhook/google-ads.  The shared stack's cases count the
 # simulator's calls, so the program is exclusive (atf-tests/Kyuafile).
 # On stacks of their own: a C2S create that hangs, answers 500, a
-# truncated body or malformed JSON (the simulator's fault markers), and a
-# worker SIGKILLed in the create, each leave the form 'unknown' after one
-# create, never created again.
+# truncated body or malformed JSON (the simulator's fault markers), a
+# worker SIGKILLed in the create, and PostgreSQL restarted during it, each
+# leave the form 'unknown' after one create, never created again.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -331,9 +331,10 @@ job_over() {
 	    AND state IN ('done', 'failed')")" -ge 1 ]
 }
 
-# still_unknown FORM_ID ERROR_RE: the form is 'unknown' with no C2S lead
-# id and its error matching ERROR_RE; its one job is over with the result
-# 'unknown' and nothing is queued to run it again.
+# still_unknown FORM_ID ERROR_RE [JOBS]: the form is 'unknown' with no
+# C2S lead id and its error matching ERROR_RE; its jobs (state, tries,
+# result, in order) are JOBS, by default one done at its first try with
+# the result 'unknown': nothing is queued to run it again.
 still_unknown() {
 	[ "$(sql "SELECT state || ' ' || (c2s_lead_id IS NULL) || ' ' ||
 	    (last_error ~ '$2') FROM c2s.google_leads
@@ -341,10 +342,64 @@ still_unknown() {
 	    atf_fail "form $1: $(sql "SELECT state || ' ' ||
 	    coalesce(c2s_lead_id, '-') || ' ' || coalesce(last_error, '-')
 	    FROM c2s.google_leads WHERE form_lead_id = '$1'")"
-	[ "$(sql "SELECT string_agg(state || ' ' || coalesce(result, '-'),
-	    ',') FROM c2s.jobs WHERE ref = '$1'")" = "done unknown" ] ||
-	    atf_fail "form $1's jobs: $(sql "SELECT string_agg(state || ' ' ||
-	    coalesce(result, '-'), ',') FROM c2s.jobs WHERE ref = '$1'")"
+	[ "$(form_jobs "$1")" = "${3:-done 1 unknown}" ] ||
+	    atf_fail "form $1's jobs: $(form_jobs "$1")"
+}
+
+# form_jobs FORM_ID: its jobs, "state tries result" in order, comma-separated.
+form_jobs() {
+	sql "SELECT string_agg(state || ' ' || tries || ' ' ||
+	    coalesce(result, '-'), ',' ORDER BY id) FROM c2s.jobs
+	    WHERE ref = '$1'"
+}
+
+# The error of a form whose job found it 'creating'.
+NOT_RECORDED='^the outcome of the C2S call was not recorded \(its worker stopped, or the database failed\); the lead may exist in C2S$'
+
+# hung_create PREFIX: a form (its id in fid) whose C2S create hangs
+# (fault 03), posted; returns once it is 'creating' and the create has
+# reached the simulator (recorded before its hang), the first create of
+# the stack.
+hung_create() {
+	person
+	fid="$1-$(rand_id)"
+	ffault "$fid" 03 >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	wait_for 600 eval '[ "$(form_state $fid)" = creating ] &&
+	    [ "$(calls /integration/leads POST)" = 1 ]' ||
+	    atf_fail "never in the create: $(form_state $fid), $(calls \
+	    /integration/leads POST) creates"
+}
+
+# later_form N FORM_ID...: a form without a fault is created, the Nth
+# create of the stack; once it is, the worker has been free to take
+# anything queued, and each FORM_ID is still 'unknown'.
+later_form() {
+	local n=$1 f
+	shift
+	person
+	f="gads-$(rand_id)"
+	gform "$f" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "later form: $(cat body)"
+	wait_for 300 eval '[ "$(form_state $f)" = created ]' ||
+	    atf_fail "later form not created: $(form_state $f)"
+	[ "$(calls /integration/leads POST)" = "$n" ] ||
+	    atf_fail "$(calls /integration/leads POST) creates for $n forms"
+	for f in "$@"; do
+		[ "$(form_state "$f")" = unknown ] ||
+		    atf_fail "form $f now $(form_state "$f")"
+	done
+}
+
+# stop_workers: the workers this case started (./workers).
+stop_workers() {
+	local pid
+	for pid in $(cat workers 2>/dev/null); do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	return 0
 }
 
 # repost_unknown FORM_ID: Google posting ./form again is told the form is
@@ -415,20 +470,9 @@ create__unknown_once_body() {
 	    {(.status | tostring): .count}] | add | to_entries | sort_by(.key) |
 	    from_entries')" = '{"200":1,"201":2,"500":1}' ] ||
 	    atf_fail "creates: $(curl -s "$SIM/__sim/calls?api=c2s")"
-	# A form without a fault after them: once it is created, the worker
-	# has been free to take anything queued; none of them ran again.
-	person
-	fid="gads-$(rand_id)"
-	gform "$fid" >form
-	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-	    atf_fail "the form without a fault: $(cat body)"
-	wait_for 300 eval '[ "$(form_state $fid)" = created ]' ||
-	    atf_fail "form not created: $(form_state $fid)"
-	[ "$(calls /integration/leads POST)" = $((n + 1)) ] ||
-	    atf_fail "$(calls /integration/leads POST) creates for $((n + 1)) forms"
+	# None of them ran again.
+	later_form $((n + 1)) $fids
 	for fid in $fids; do
-		[ "$(form_state "$fid")" = unknown ] ||
-		    atf_fail "form $fid now $(form_state "$fid")"
 		error_logged "$fid" "$RUNDIR/log/worker.log"
 	done
 	private_stack_stop
@@ -447,24 +491,14 @@ worker__killed_creating_head() {
 	atf_set timeout 300
 }
 worker__killed_creating_body() {
-	local fid fid2 a b
+	local fid a b
 	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
 	# Worker A waits on the hung create far longer than the test.
 	start_worker worker-a.log UPSTREAM_TIMEOUT=200s REQUEST_DEADLINE=200s \
 	    JOB_TIMEOUT=300s
 	a=$WORKER_PID
 	echo "$a" >>workers
-	person
-	fid="gads-kill-$(rand_id)"
-	ffault "$fid" 03 >form
-	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-	    atf_fail "status: $(cat body)"
-	# 'creating', and the create has reached C2S (recorded before the
-	# simulator's hang).
-	wait_for 600 eval '[ "$(form_state $fid)" = creating ] &&
-	    [ "$(calls /integration/leads POST)" = 1 ]' ||
-	    atf_fail "never in the create: $(form_state $fid), $(calls \
-	    /integration/leads POST) creates"
+	hung_create gads-kill
 	kill -KILL "$a" || atf_fail "cannot kill worker $a"
 	wait_for 100 eval "! alive $a" || atf_fail "worker $a still alive"
 	[ "$(sql "SELECT state || ' ' || tries FROM c2s.jobs
@@ -479,37 +513,20 @@ worker__killed_creating_body() {
 	    tries FROM c2s.jobs WHERE ref = '$fid'")"
 	[ "$(calls /integration/leads POST)" = 1 ] ||
 	    atf_fail "$(calls /integration/leads POST) creates"
-	still_unknown "$fid" '^the outcome of the C2S call was not recorded \(its worker stopped, or the database failed\); the lead may exist in C2S$'
-	[ "$(sql "SELECT tries || ' ' || (owner LIKE '%:$b') FROM c2s.jobs
-	    WHERE ref = '$fid'")" = "2 true" ] ||
-	    atf_fail "not taken by worker B ($b): $(sql "SELECT tries ||
-	    ' ' || owner FROM c2s.jobs WHERE ref = '$fid'")"
+	still_unknown "$fid" "$NOT_RECORDED" "done 2 unknown"
+	[ "$(sql "SELECT owner LIKE '%:$b' FROM c2s.jobs
+	    WHERE ref = '$fid'")" = t ] ||
+	    atf_fail "not taken by worker B ($b): $(sql "SELECT owner
+	    FROM c2s.jobs WHERE ref = '$fid'")"
 	error_logged "$fid" worker-b.log
 	repost_unknown "$fid"
 	# Worker B is free: a later form is created, the first one is not.
-	person
-	fid2="gads-$(rand_id)"
-	gform "$fid2" >form
-	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-	    atf_fail "later form: $(cat body)"
-	wait_for 300 eval '[ "$(form_state $fid2)" = created ]' ||
-	    atf_fail "later form not created: $(form_state $fid2)"
-	[ "$(calls /integration/leads POST)" = 2 ] ||
-	    atf_fail "$(calls /integration/leads POST) creates for 2 forms"
-	[ "$(form_state "$fid")" = unknown ] ||
-	    atf_fail "form now $(form_state "$fid")"
+	later_form 2 "$fid"
 	kill -TERM "$b"
 	wait_for 100 eval "! alive $b" || atf_fail "worker B stuck"
 	private_stack_stop
 }
-worker__killed_creating_cleanup() {
-	local pid
-	# The workers this case started (./workers), then the stack.
-	for pid in $(cat workers 2>/dev/null); do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	private_stack_stop
-}
+worker__killed_creating_cleanup() { stop_workers; private_stack_stop; }
 
 atf_test_case create__db_lost_in_call cleanup
 create__db_lost_in_call_head() {
@@ -522,69 +539,35 @@ create__db_lost_in_call_head() {
 	atf_set timeout 300
 }
 create__db_lost_in_call_body() {
-	local fid fid2
+	local fid
 	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
 	# The create outlasts PostgreSQL's restart by far.
 	start_worker worker.log UPSTREAM_TIMEOUT=15s REQUEST_DEADLINE=20s \
 	    JOB_TIMEOUT=200s WORKER_POLL_INTERVAL=200ms
 	echo "$WORKER_PID" >>workers
-	person
-	fid="gads-pg-$(rand_id)"
-	ffault "$fid" 03 >form
-	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-	    atf_fail "status: $(cat body)"
-	wait_for 600 eval '[ "$(form_state $fid)" = creating ] &&
-	    [ "$(calls /integration/leads POST)" = 1 ]' ||
-	    atf_fail "never in the create: $(form_state $fid), $(calls \
-	    /integration/leads POST) creates"
+	hung_create gads-pg
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
 	# Still in the call: the worker has not touched the database since.
 	[ "$(form_state "$fid")" = creating ] ||
 	    atf_fail "form $(form_state "$fid") before the call ended"
 	wait_for 1200 eval '[ "$(form_state $fid)" = unknown ]' ||
-	    atf_fail "form left $(form_state $fid): $(sql "SELECT
-	    string_agg(state || ' ' || coalesce(result, '-'), ',')
-	    FROM c2s.jobs WHERE ref = '$fid'")"
+	    atf_fail "form left $(form_state $fid): $(form_jobs $fid)"
 	[ "$(calls /integration/leads POST)" = 1 ] ||
 	    atf_fail "$(calls /integration/leads POST) creates"
 	grep -q 'connection lost\|database unavailable\|google_set' worker.log ||
 	    atf_fail "the worker never saw the restart"
-	# The job found the move failed and ran again (a second job); it
-	# was not left to JOB_TIMEOUT.
-	wait_for 100 eval '[ "$(sql "SELECT string_agg(state || '"' '"' ||
-	    tries || '"' '"' || coalesce(result, '"'-'"'), '"','"' ORDER BY id)
-	    FROM c2s.jobs WHERE ref = '"'$fid'"'")" = \
-	    "done 1 unknown,done 1 unknown" ]' ||
-	    atf_fail "jobs of form: $(sql "SELECT string_agg(state || ' ' ||
-	    tries || ' ' || coalesce(result, '-'), ',' ORDER BY id)
-	    FROM c2s.jobs WHERE ref = '$fid'")"
-	[ "$(sql "SELECT last_error FROM c2s.google_leads
-	    WHERE form_lead_id = '$fid'")" = "the outcome of the C2S call was not recorded (its worker stopped, or the database failed); the lead may exist in C2S" ] ||
-	    atf_fail "error: $(sql "SELECT last_error FROM c2s.google_leads
-	    WHERE form_lead_id = '$fid'")"
+	# The job found the move failed and ran again (a second job, its
+	# first try): it was not left to JOB_TIMEOUT.
+	wait_for 100 eval '[ "$(form_jobs $fid)" = \
+	    "done 1 unknown,done 1 unknown" ]' || true
+	still_unknown "$fid" "$NOT_RECORDED" "done 1 unknown,done 1 unknown"
 	repost_unknown "$fid"
 	# The worker goes on: a later form is created, the first one is not.
-	person
-	fid2="gads-$(rand_id)"
-	gform "$fid2" >form
-	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-	    atf_fail "later form: $(cat body)"
-	wait_for 300 eval '[ "$(form_state $fid2)" = created ]' ||
-	    atf_fail "later form not created: $(form_state $fid2)"
-	[ "$(calls /integration/leads POST)" = 2 ] ||
-	    atf_fail "$(calls /integration/leads POST) creates for 2 forms"
-	[ "$(form_state "$fid")" = unknown ] ||
-	    atf_fail "form now $(form_state "$fid")"
+	later_form 2 "$fid"
 	private_stack_stop
 }
-create__db_lost_in_call_cleanup() {
-	local pid
-	for pid in $(cat workers 2>/dev/null); do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	private_stack_stop
-}
+create__db_lost_in_call_cleanup() { stop_workers; private_stack_stop; }
 
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
