@@ -422,11 +422,34 @@ error_logged() {
 	    "$2" || atf_fail "no error line for form $1 (job $jid) in $2"
 }
 
+# fault_once CODE WHAT: a form whose C2S create gets fault CODE ends its
+# job 'unknown' with "c2s create: WHAT (a regular expression); the lead
+# may exist in C2S", after exactly one more create (n counts them), and is
+# told 'unknown' when posted again; its id is added to fids.
+fault_once() {
+	local code=$1 fid creates
+	person
+	fid="gads-cc$code-$(rand_id)"
+	ffault "$fid" "$code" >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "fault $code: $(cat body)"
+	wait_for 600 job_over "$fid" ||
+	    atf_fail "fault $code: the job never ended: $(form_state "$fid")"
+	n=$((n + 1))
+	creates=$(calls /integration/leads POST)
+	[ "$creates" = "$n" ] ||
+	    atf_fail "fault $code: $creates creates for $n forms"
+	still_unknown "$fid" "^c2s create: $2; the lead may exist in C2S\$"
+	repost_unknown "$fid"
+	fids="$fids $fid"
+}
+
 atf_test_case create__unknown_once cleanup
 create__unknown_once_head() {
-	atf_set descr "a C2S create that hangs past UPSTREAM_TIMEOUT, " \
-	    "answers 500, answers a truncated body or malformed JSON (the " \
-	    "simulator's faults 03, 0b, 05, 04) leaves its form 'unknown' " \
+	atf_set descr "a C2S create that hangs past UPSTREAM_TIMEOUT or " \
+	    "past its REQUEST_DEADLINE, answers 500, answers a truncated " \
+	    "body or malformed JSON (the simulator's faults 03, 0b, 05, " \
+	    "04) leaves its form 'unknown' " \
 	    "with the reason, after exactly one POST /integration/leads; " \
 	    "Google posting it again is told 'unknown' and queues nothing, " \
 	    "the worker never creates it again (a later form is created " \
@@ -435,49 +458,39 @@ create__unknown_once_head() {
 	atf_set timeout 300
 }
 create__unknown_once_body() {
-	local code fid fids="" creates n re
-	# The hang (60 s in the simulator) ends at the 5 s upstream timeout.
-	pstack C2S_WORKERS=1 UPSTREAM_TIMEOUT=5s SIM_HANG_MS=60000 \
-	    BREAKER_THRESHOLD=100
+	local fid fids="" n=0 a
+	pstack C2S_WORKERS=0 SIM_HANG_MS=60000 BREAKER_THRESHOLD=100
 	[ "$(calls /integration/leads POST)" = 0 ] || atf_fail "not a new stack"
-	n=0
-	for code in 03 0b 05 04; do
-		case $code in
-		03) re='^c2s create: (provider_down|deadline) \(status 0\); the lead may exist in C2S$' ;;
-		0b) re='^c2s create: provider_down \(status 500\); the lead may exist in C2S$' ;;
-		05) re='^c2s create: [a-z_]+ \(status (201|502)\); the lead may exist in C2S$' ;;
-		04) re='^c2s create: bad_response \(status 200\); the lead may exist in C2S$' ;;
-		esac
-		person
-		fid="gads-cc$code-$(rand_id)"
-		ffault "$fid" "$code" >form
-		[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
-		    atf_fail "fault $code: $(cat body)"
-		wait_for 600 job_over "$fid" ||
-		    atf_fail "fault $code: the job never ended: $(form_state "$fid")"
-		n=$((n + 1))
-		creates=$(calls /integration/leads POST)
-		[ "$creates" = "$n" ] ||
-		    atf_fail "fault $code: $creates creates for $n forms"
-		still_unknown "$fid" "$re"
-		repost_unknown "$fid"
-		fids="$fids $fid"
-	done
-	# The simulator answered them as asked: the hang and the truncated
+	# Worker A: the hang (60 s in the simulator) ends at the 5 s
+	# upstream timeout.
+	start_worker workers.log UPSTREAM_TIMEOUT=5s
+	a=$WORKER_PID
+	echo "$a" >>workers
+	fault_once 03 'provider_down \(status 0\)'
+	fault_once 0b 'provider_down \(status 500\)'
+	fault_once 05 'provider_down \(status 201\)'
+	fault_once 04 'bad_response \(status 200\)'
+	# Worker B: the hang ends at the create's own 5 s deadline.
+	kill -TERM "$a"
+	wait_for 300 eval "! alive $a" || atf_fail "worker A did not stop"
+	start_worker workers.log UPSTREAM_TIMEOUT=100s REQUEST_DEADLINE=5s
+	echo "$WORKER_PID" >>workers
+	fault_once 03 'deadline \(status 0\)'
+	# The simulator answered them as asked: the hangs and the truncated
 	# answer as creates (201), the 500 as 500, the malformed JSON as 200.
 	[ "$(curl -s "$SIM/__sim/calls?api=c2s" | jq -c '[.calls[] |
 	    select(.path == "/integration/leads" and .method == "POST") |
 	    {(.status | tostring): .count}] | add | to_entries | sort_by(.key) |
-	    from_entries')" = '{"200":1,"201":2,"500":1}' ] ||
+	    from_entries')" = '{"200":1,"201":3,"500":1}' ] ||
 	    atf_fail "creates: $(curl -s "$SIM/__sim/calls?api=c2s")"
 	# None of them ran again.
 	later_form $((n + 1)) $fids
 	for fid in $fids; do
-		error_logged "$fid" "$RUNDIR/log/worker.log"
+		error_logged "$fid" workers.log
 	done
 	private_stack_stop
 }
-create__unknown_once_cleanup() { private_stack_stop; }
+create__unknown_once_cleanup() { stop_workers; private_stack_stop; }
 
 atf_test_case worker__killed_creating cleanup
 worker__killed_creating_head() {
