@@ -543,41 +543,68 @@ worker__killed_creating_cleanup() { stop_workers; private_stack_stop; }
 
 atf_test_case create__db_lost_in_call cleanup
 create__db_lost_in_call_head() {
-	atf_set descr "PostgreSQL restarted while the worker waits on a C2S " \
-	    "create that then goes unanswered: the form's move out of " \
-	    "'creating' fails on the lost connection, yet the form is not " \
-	    "left 'creating' for ever: its job runs again and leaves it " \
-	    "'unknown', after exactly one create"
+	atf_set descr "PostgreSQL restarted while two workers wait on C2S " \
+	    "creates, one that then goes unanswered and one that then " \
+	    "succeeds: the lost connection does not leave either form " \
+	    "'creating' for ever; the first ends 'unknown', the second " \
+	    "'created' with the C2S lead id the simulator made, after " \
+	    "exactly one create each"
 	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
 	atf_set timeout 300
 }
 create__db_lost_in_call_body() {
-	local fid
-	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
-	# The create outlasts PostgreSQL's restart by far.
-	start_worker worker.log UPSTREAM_TIMEOUT=15s REQUEST_DEADLINE=20s \
-	    JOB_TIMEOUT=200s WORKER_POLL_INTERVAL=200ms
+	local x y cid
+	# X's create hangs to the 20 s upstream timeout; Y's is answered
+	# (201) after 12 s: both outlast PostgreSQL's restart by far.
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=12000 \
+	    BREAKER_THRESHOLD=100
+	start_worker workers.log UPSTREAM_TIMEOUT=20s REQUEST_DEADLINE=30s \
+	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
-	hung_create gads-pg
+	start_worker workers.log UPSTREAM_TIMEOUT=20s REQUEST_DEADLINE=30s \
+	    JOB_TIMEOUT=200s
+	echo "$WORKER_PID" >>workers
+	person
+	x="gads-pgx-$(rand_id)"
+	ffault "$x" 03 >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "X: $(cat body)"
+	person
+	y="gads-pgy-$(rand_id)"
+	ffault "$y" 01 >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "Y: $(cat body)"
+	wait_for 600 eval '[ "$(form_state $x) $(form_state $y)" = \
+	    "creating creating" ] && [ "$(calls /integration/leads POST)" = 2 ]' ||
+	    atf_fail "never both in the create: $(form_state $x) $(form_state \
+	    $y), $(calls /integration/leads POST) creates"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
-	# Still in the call: the worker has not touched the database since.
-	[ "$(form_state "$fid")" = creating ] ||
-	    atf_fail "form $(form_state "$fid") before the call ended"
-	wait_for 1200 eval '[ "$(form_state $fid)" = unknown ]' ||
-	    atf_fail "form left $(form_state $fid): $(form_jobs $fid)"
-	[ "$(calls /integration/leads POST)" = 1 ] ||
+	# Still in the calls: the workers have not touched the database.
+	[ "$(form_state "$x") $(form_state "$y")" = "creating creating" ] ||
+	    atf_fail "$(form_state "$x") $(form_state "$y") before the calls ended"
+	wait_for 600 eval '[ "$(form_state $y)" = created ]' ||
+	    atf_fail "Y left $(form_state $y): $(form_jobs $y)"
+	wait_for 600 eval '[ "$(form_state $x)" = unknown ]' ||
+	    atf_fail "X left $(form_state $x): $(form_jobs $x)"
+	wait_for 100 eval '[ "$(form_jobs $x)" = "done 1 unknown" ]' || true
+	still_unknown "$x" '^c2s create: provider_down \(status 0\); the lead may exist in C2S$'
+	# Y's C2S lead is the one the simulator made: its description.
+	cid=$(sql "SELECT c2s_lead_id FROM c2s.google_leads
+	    WHERE form_lead_id = '$y'")
+	curl -s "$SIM/__sim/notes?lead=$cid" | jq -r '.notes[0]' >desc
+	[ "$(head -n 1 desc)" = "🎯 Lead do Google Ads" ] ||
+	    atf_fail "Y's lead $cid: $(head -c 300 desc)"
+	wait_for 100 eval '[ "$(form_jobs $y)" = "done 1 created" ]' ||
+	    atf_fail "Y's jobs: $(form_jobs $y)"
+	[ "$(calls /integration/leads POST)" = 2 ] ||
 	    atf_fail "$(calls /integration/leads POST) creates"
-	grep -q 'connection lost\|database unavailable\|google_set' worker.log ||
-	    atf_fail "the worker never saw the restart"
-	# The job found the move failed and ran again (a second job, its
-	# first try): it was not left to JOB_TIMEOUT.
-	wait_for 100 eval '[ "$(form_jobs $fid)" = \
-	    "done 1 unknown,done 1 unknown" ]' || true
-	still_unknown "$fid" "$NOT_RECORDED" "done 1 unknown,done 1 unknown"
-	repost_unknown "$fid"
-	# The worker goes on: a later form is created, the first one is not.
-	later_form 2 "$fid"
+	grep -q 'connection lost\|database unavailable\|google_set' \
+	    workers.log || atf_fail "the workers never saw the restart"
+	ffault "$x" 03 >form
+	repost_unknown "$x"
+	# The workers go on: a later form is created, X is not.
+	later_form 3 "$x"
 	private_stack_stop
 }
 create__db_lost_in_call_cleanup() { stop_workers; private_stack_stop; }
