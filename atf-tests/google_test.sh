@@ -553,15 +553,15 @@ create__db_lost_in_call_head() {
 	atf_set timeout 300
 }
 create__db_lost_in_call_body() {
-	local x y cid
-	# X's create hangs to the 20 s upstream timeout; Y's is answered
-	# (201) after 12 s: both outlast PostgreSQL's restart by far.
-	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=12000 \
+	local x y cid t0
+	# X's create hangs to the 30 s upstream timeout; Y's is answered
+	# (201) after 20 s: both outlast PostgreSQL's restart by far.
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=20000 \
 	    BREAKER_THRESHOLD=100
-	start_worker workers.log UPSTREAM_TIMEOUT=20s REQUEST_DEADLINE=30s \
+	start_worker workers.log UPSTREAM_TIMEOUT=30s REQUEST_DEADLINE=40s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
-	start_worker workers.log UPSTREAM_TIMEOUT=20s REQUEST_DEADLINE=30s \
+	start_worker workers.log UPSTREAM_TIMEOUT=30s REQUEST_DEADLINE=40s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
 	person
@@ -578,8 +578,12 @@ create__db_lost_in_call_body() {
 	    "creating creating" ] && [ "$(calls /integration/leads POST)" = 2 ]' ||
 	    atf_fail "never both in the create: $(form_state $x) $(form_state \
 	    $y), $(calls /integration/leads POST) creates"
+	t0=$(now_ms)
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	# The premise: PostgreSQL is back before Y's answer.
+	[ $(($(now_ms) - t0)) -lt 15000 ] ||
+	    atf_fail "PostgreSQL's restart took $(($(now_ms) - t0)) ms"
 	# Still in the calls: the workers have not touched the database.
 	[ "$(form_state "$x") $(form_state "$y")" = "creating creating" ] ||
 	    atf_fail "$(form_state "$x") $(form_state "$y") before the calls ended"
