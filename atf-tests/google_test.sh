@@ -7,8 +7,9 @@
 # simulator's calls, so the program is exclusive (atf-tests/Kyuafile).
 # On stacks of their own: a C2S create that hangs, answers 500, a
 # truncated body or malformed JSON (the simulator's fault markers), a
-# worker SIGKILLed in the create, and PostgreSQL restarted during it, each
-# leave the form 'unknown' after one create, never created again.
+# worker SIGKILLed in the create, PostgreSQL restarted during it or down
+# at its end, each leave the form 'unknown' (or 'created' when C2S
+# answered) after one create, never created again.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -608,6 +609,40 @@ create__db_lost_in_call_body() {
 }
 create__db_lost_in_call_cleanup() { stop_workers; private_stack_stop; }
 
+atf_test_case create__db_down_at_answer cleanup
+create__db_down_at_answer_head() {
+	atf_set descr "PostgreSQL down when a hung C2S create times out: " \
+	    "nothing can be written, the job is left running; once " \
+	    "PostgreSQL is back it is taken again after JOB_TIMEOUT, finds " \
+	    "the form 'creating' and leaves it 'unknown', after exactly one " \
+	    "create"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 300
+}
+create__db_down_at_answer_body() {
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
+	start_worker workers.log UPSTREAM_TIMEOUT=5s REQUEST_DEADLINE=6s \
+	    JOB_TIMEOUT=8s WORKER_POLL_INTERVAL=200ms
+	echo "$WORKER_PID" >>workers
+	hung_create gads-down
+	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
+	# The create has timed out with PostgreSQL down.
+	wait_for 600 grep -q 'http: c2s POST /integration/leads: attempt 1: ' \
+	    workers.log || atf_fail "the create never ended"
+	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	wait_for 600 eval '[ "$(form_state $fid)" = unknown ]' ||
+	    atf_fail "form left $(form_state $fid): $(form_jobs $fid)"
+	wait_for 100 eval '[ "$(form_jobs $fid)" = "done 2 unknown" ]' || true
+	still_unknown "$fid" "$NOT_RECORDED" "done 2 unknown"
+	[ "$(calls /integration/leads POST)" = 1 ] ||
+	    atf_fail "$(calls /integration/leads POST) creates"
+	repost_unknown "$fid"
+	later_form 2 "$fid"
+	stop_workers
+	private_stack_stop
+}
+create__db_down_at_answer_cleanup() { stop_workers; private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
 	atf_add_test_case form__standard_fields_by_name
@@ -617,4 +652,5 @@ atf_init_test_cases() {
 	atf_add_test_case create__unknown_once
 	atf_add_test_case worker__killed_creating
 	atf_add_test_case create__db_lost_in_call
+	atf_add_test_case create__db_down_at_answer
 }
