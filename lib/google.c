@@ -7,10 +7,12 @@
  * CPF typed into it), then creates the C2S lead with the form fields and
  * the enrichment in its description.  The form is marked 'creating'
  * before the C2S call and 'created' after: a form found 'creating' again
- * (its worker died in the call) is never created a second time; it is
- * left 'unknown' for a person to look at.  A test form (is_test true,
- * Google's "send test data") is recorded in the state 'test' with no job:
- * nothing is paid for and no C2S lead is made, unless
+ * (its worker died in the call, or the database failed to take the
+ * call's outcome and the job ran again) is never created a second time;
+ * it is left 'unknown' for a person to look at, as is a form whose call
+ * went unanswered or failed otherwise than by a refusal.  A test form
+ * (is_test true, Google's "send test data") is recorded in the state
+ * 'test' with no job: nothing is paid for and no C2S lead is made, unless
  * GOOGLE_ADS_ACCEPT_TEST=1, when it runs as a real form whose description
  * says it is a test.  A form the database cannot record goes to the spool
  * (spool.c): 202, replayed through cx_google_store().
@@ -564,6 +566,31 @@ form_move(struct ce_ctx *ctx, const char *id, const char *from,
 	return moved;
 }
 
+/*
+ * Move form "id" out of 'creating' to "to", once more if the database
+ * failed (PostgreSQL restarted during the C2S call drops the connection:
+ * the second try runs on a new one; a compare-and-set, it cannot move the
+ * form twice).  Returns 1 if it moved.
+ */
+static int
+form_settle(struct ce_ctx *ctx, const char *id, const char *to,
+    const char *c2s_id, const char *error)
+{
+	PGresult	*res;
+	const char	*p[5] = { id, to, "creating", c2s_id, error };
+	int		 i, moved;
+
+	for (i = 0; i < 2; i++) {
+		if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_SET, 5, p, &res) !=
+		    CE_OK)
+			continue;
+		moved = PQntuples(res) == 1;
+		PQclear(res);
+		return moved;
+	}
+	return 0;
+}
+
 /* Try the form again later (C2S refused it, or the database failed). */
 static void
 again(struct ce_ctx *ctx, const char *id)
@@ -637,10 +664,17 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 	c.arg = body;
 	/* A deadline of its own: a slow enrichment must not starve it. */
 	ce_upstream_one(ctx, &c, ce_deadline(ctx));
+	/*
+	 * Whatever the call did, a form left 'creating' (the database
+	 * failed on the move, twice) is not left so: the job runs again and
+	 * finds it 'creating', as after a worker that died in the call.
+	 */
 	if (c.res == CE_UP_OK && ce_lead_id_norm(c.lead.id, cid)) {
-		if (!form_move(ctx, f->id, "creating", "created", cid, ""))
+		if (!form_settle(ctx, f->id, "created", cid, "")) {
 			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s "
 			    "created, but not recorded", cid);
+			rc = -1;
+		}
 		if (cx_pipeline_deliver(ctx, &run, cid, "google_ads",
 		    &desc) != CE_OK)
 			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s: "
@@ -651,13 +685,15 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 		/* It may exist in C2S now: never create it twice. */
 		snprintf(error, esz, "c2s create: %s (status %ld); the lead "
 		    "may exist in C2S", ce_up_name(c.res), c.status);
-		(void)form_move(ctx, f->id, "creating", "unknown", "", error);
+		if (!form_settle(ctx, f->id, "unknown", "", error))
+			rc = -1;
 		ce_strlcpy(result, "unknown", rsz);
 		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
 	} else {
 		snprintf(error, esz, "c2s create: %s (status %ld)",
 		    ce_up_name(c.res), c.status);
-		(void)form_move(ctx, f->id, "creating", "received", "", error);
+		if (!form_settle(ctx, f->id, "received", "", error))
+			rc = -1;
 		ce_strlcpy(result, "retry", rsz);
 		again(ctx, f->id);
 	}
@@ -708,10 +744,13 @@ cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
 	if (strcmp(state, "received") == 0)
 		rc = create(ctx, &f, payload, result, rsz, error, esz);
 	else if (strcmp(state, "creating") == 0) {
-		/* A worker died in the C2S call: C2S may have the lead. */
-		ce_strlcpy(error, "a worker stopped during the C2S call; the "
-		    "lead may exist in C2S", esz);
-		(void)form_move(ctx, form_id, "creating", "unknown", "", error);
+		/* A worker died in the C2S call, or the database failed on
+		 * its outcome: C2S may have the lead. */
+		ce_strlcpy(error, "the outcome of the C2S call was not "
+		    "recorded (its worker stopped, or the database failed); "
+		    "the lead may exist in C2S", esz);
+		if (!form_settle(ctx, form_id, "unknown", "", error))
+			rc = -1;	/* still 'creating': again later */
 		ce_strlcpy(result, "unknown", rsz);
 		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
 	} else
