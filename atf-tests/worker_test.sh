@@ -2,7 +2,11 @@
 # worker_test -- c2s-enrich --worker on private stacks: a worker killed
 # mid-job, PostgreSQL restarted while a worker waits, SIGTERM during a
 # job, the retry schedule on a compressed time base, and the poller with
-# two workers.  Each case asserts on the database and the simulator.
+# two workers; a job given up after JOB_MAX_TRIES, pruning of finished
+# jobs, WORKER_POLL_INTERVAL, the poller's advisory lock failing over to
+# another worker and taken again after a reconnect.  Each case asserts on
+# the database (c2s.jobs, pg_locks) and the simulator; ordering is waited
+# for on what can be observed, never slept for.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -281,7 +285,7 @@ poller_head() {
 	atf_set timeout 180
 }
 poller_body() {
-	local ids n
+	local ids n l0
 	setup C2S_WORKERS=2 RUN_POLLER=1 POLL_INTERVAL=1s
 	wait_for 300 eval '[ "$(psql -X -At -c "SELECT count(*) FROM c2s.jobs
 	    WHERE source = '"'poller'"' AND state = '"'done'"'")" = 50 ]' ||
