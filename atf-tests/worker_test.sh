@@ -55,6 +55,15 @@ job_is() {
 	    FROM c2s.jobs WHERE ref = '$1' ORDER BY id DESC LIMIT 1")" = "$2" ]
 }
 
+# kill_in_job ID LOG PID: once the run of lead ID has started (LOG has
+# its first step), SIGKILL worker PID in it (a fa17c201 lead's C2S fetch
+# takes 2 s).
+kill_in_job() {
+	wait_for 150 grep -q "\"lead\":\"$1\",\"step\":\"record\"" "$2" ||
+	    atf_fail "the run of $1 never started in $2"
+	kill -KILL "$3" || atf_fail "cannot kill worker $3"
+}
+
 # worker LOG [VAR=VALUE ...]: start_worker, its pid also in ./workers
 # for stop_workers (a cleanup runs in a shell of its own).
 worker() {
@@ -150,9 +159,7 @@ killed_mid_job_body() {
 	# Its C2S fetch takes 2 s: time to kill the worker in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
-	wait_for 50 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
-	    "$RUNDIR/log/worker.log" || atf_fail "the job never started"
-	kill -KILL "$a" || atf_fail "cannot kill worker $a"
+	kill_in_job $id "$RUNDIR/log/worker.log" "$a"
 	[ "$(sql "SELECT state || ' ' || tries FROM c2s.jobs
 	    WHERE ref = '$id'")" = "running 1" ] || atf_fail "job not running"
 	# The lead is in the database, in flight, and due again on its own.
@@ -330,15 +337,11 @@ jobs__max_tries_gives_up_body() {
 	id=$(find_lead normal fa17c201)
 	hook $id
 	# Try 1: worker A dies in it.
-	wait_for 50 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
-	    "$RUNDIR/log/worker.log" || atf_fail "try 1 never started"
-	kill -KILL "$a" || atf_fail "cannot kill worker $a"
+	kill_in_job $id "$RUNDIR/log/worker.log" "$a"
 	# Try 2: worker B takes it after JOB_TIMEOUT, and dies in it too.
 	worker worker-b.log $env
 	b=$WORKER_PID
-	wait_for 150 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
-	    worker-b.log || atf_fail "try 2 never started"
-	kill -KILL "$b" || atf_fail "cannot kill worker $b"
+	kill_in_job $id worker-b.log "$b"
 	jid=$(sql "SELECT id FROM c2s.jobs WHERE ref = '$id'")
 	[ "$(sql "SELECT state || ' ' || tries || ' ' || (owner LIKE '%:$b')
 	    FROM c2s.jobs WHERE id = $jid")" = "running 2 true" ] ||
@@ -439,6 +442,18 @@ jobs__poll_interval_head() {
 	    "worker's last wake"
 	atf_set timeout 120
 }
+# taken_after J: once job J is done, d is the milliseconds from its
+# queueing to its start.
+taken_after() {
+	local job=$1
+	wait_for 300 eval '[ "$(psql -X -At -c "SELECT state FROM c2s.jobs
+	    WHERE id = $job")" = done ]' ||
+	    atf_fail "job $job not taken: $(sql "SELECT * FROM c2s.jobs
+	    WHERE id = $job")"
+	d=$(sql "SELECT round(extract(epoch FROM started_at - created_at) *
+	    1000) FROM c2s.jobs WHERE id = $job")
+}
+
 jobs__poll_interval_body() {
 	local j d
 	setup C2S_WORKERS=0
@@ -448,12 +463,7 @@ jobs__poll_interval_body() {
 	j=$(sql "WITH i AS (INSERT INTO c2s.jobs (kind, ref, source)
 	    VALUES ('lead', 'no-notify', 'webhook') RETURNING id)
 	    SELECT id FROM i")
-	wait_for 300 eval '[ "$(psql -X -At -c "SELECT state FROM c2s.jobs
-	    WHERE id = $j")" = done ]' ||
-	    atf_fail "job $j not taken: $(sql "SELECT * FROM c2s.jobs
-	    WHERE id = $j")"
-	d=$(sql "SELECT round(extract(epoch FROM started_at - created_at) *
-	    1000) FROM c2s.jobs WHERE id = $j")
+	taken_after $j
 	echo "taken after $d ms (WORKER_POLL_INTERVAL=300ms)"
 	[ "$d" -le 3000 ] || atf_fail "taken after $d ms, over 300 ms"
 	stop_workers
@@ -470,12 +480,7 @@ jobs__poll_interval_body() {
 	    now() + '3 seconds'::interval) RETURNING id)
 	    SELECT id || ' ' || pg_notify('c2s_jobs', 'test') FROM i")
 	j=${j% }
-	wait_for 300 eval '[ "$(psql -X -At -c "SELECT state FROM c2s.jobs
-	    WHERE id = $j")" = done ]' ||
-	    atf_fail "job $j not taken: $(sql "SELECT * FROM c2s.jobs
-	    WHERE id = $j")"
-	d=$(sql "SELECT round(extract(epoch FROM started_at - created_at) *
-	    1000) FROM c2s.jobs WHERE id = $j")
+	taken_after $j
 	echo "taken after $d ms (WORKER_POLL_INTERVAL=8s)"
 	[ "$d" -ge 7500 ] && [ "$d" -le 18000 ] ||
 	    atf_fail "taken after $d ms, not 8 s after the wake"
