@@ -324,7 +324,7 @@ atf_test_case jobs__max_tries_gives_up cleanup
 jobs__max_tries_gives_up_head() {
 	atf_set descr "a job whose worker dies in it JOB_MAX_TRIES times is " \
 	    "failed as gave_up on the next take, without running the lead; " \
-	    "the lead is not lost: its retry completes it"
+	    "its lead is failed with the reason and never run again"
 	atf_set timeout 180
 }
 jobs__max_tries_gives_up_body() {
@@ -350,7 +350,7 @@ jobs__max_tries_gives_up_body() {
 	worker worker-c.log $env
 	c=$WORKER_PID
 	wait_for 150 job_is $id "failed gave_up" ||
-	    atf_fail "job not given up: $(sql "SELECT * FROM c2s.jobs")"
+	    atf_fail "job not given up: $(echo $(sql "SELECT * FROM c2s.jobs"))"
 	[ "$(sql "SELECT tries || '|' || (owner LIKE '%:$c') || '|' ||
 	    last_error || '|' || (finished_at IS NOT NULL) FROM c2s.jobs
 	    WHERE id = $jid")" = \
@@ -359,26 +359,32 @@ jobs__max_tries_gives_up_body() {
 	# Worker C ran nothing of it: one line for the job, the give-up.
 	grep "\"req\":\"job-$jid\"" worker-c.log >jobc
 	[ "$(wc -l <jobc)" = 1 ] && grep -q '"level":"error".*gave_up' jobc ||
-	    atf_fail "worker C on job $jid: $(cat jobc)"
-	# The lead, left processing by try 2, is due again after twice
-	# JOB_TIMEOUT: a retry job completes it, with one note.
-	wait_for 300 eval '[ "$(psql -X -At -c "SELECT status FROM c2s.leads
-	    WHERE lead_id = '"'$id'"'")" = completed ]' ||
-	    atf_fail "lead not completed: $(sql "SELECT status, last_error
-	    FROM c2s.leads WHERE lead_id = '$id'")"
+	    atf_fail "worker C on job $jid: $(echo $(cat jobc))"
+	# Its lead is failed with the reason, and never due again.
+	[ "$(sql "SELECT status || '|' || last_error || '|' ||
+	    (next_retry_at IS NULL) || '|' || attempts FROM c2s.leads
+	    WHERE lead_id = '$id'")" = \
+	    "failed|the job was taken 2 times and never finished|true|2" ] ||
+	    atf_fail "lead: $(sql "SELECT * FROM c2s.leads
+	    WHERE lead_id = '$id'")"
+	# Past the time a lead left processing by try 2 would be due again
+	# (twice JOB_TIMEOUT after its start), and a turn of the worker
+	# after it (which queues the leads due): no take, no new run.
+	wait_for 300 eval '[ "$(psql -X -At -c "SELECT now() > run_started_at
+	    + interval '"'9 s'"' FROM c2s.leads WHERE lead_id = '"'$id'"'")" = t ]' ||
+	    atf_fail "the clock did not pass the retry time"
+	barrier
 	[ "$(sql "SELECT string_agg(source || ' ' || state || ' ' ||
 	    coalesce(result, '') || ' ' || tries, ',' ORDER BY id)
-	    FROM c2s.jobs WHERE ref = '$id'")" = \
-	    "webhook failed gave_up 3,retry done completed 1" ] ||
-	    atf_fail "jobs: $(sql "SELECT * FROM c2s.jobs WHERE ref = '$id'")"
-	# Three runs fetched the lead: the two killed and the retry.
-	[ "$(calls /integration/leads/$id)" = 3 ] ||
-	    atf_fail "$(calls /integration/leads/$id) C2S fetches, not 3"
-	[ "$(notes $id)" = 1 ] || atf_fail "$(notes $id) notes"
-	# Given up is final: no take of it after more turns.
-	barrier
-	[ "$(sql "SELECT state || ' ' || tries FROM c2s.jobs
-	    WHERE id = $jid")" = "failed 3" ] || atf_fail "job $jid taken again"
+	    FROM c2s.jobs WHERE ref = '$id'")" = "webhook failed gave_up 3" ] ||
+	    atf_fail "jobs: $(echo $(sql "SELECT * FROM c2s.jobs
+	    WHERE ref = '$id'"))"
+	# Two runs fetched the lead, the two killed; none posted a note.
+	[ "$(calls /integration/leads/$id)" = 2 ] ||
+	    atf_fail "$(calls /integration/leads/$id) C2S fetches, not 2"
+	[ "$(notes $id)" = 0 ] || atf_fail "$(notes $id) notes"
+	[ "$(sql "SELECT status FROM c2s.leads WHERE lead_id = '$id'")" = \
+	    failed ] || atf_fail "the lead left failed"
 	stop_workers
 	private_stack_stop
 }
@@ -414,19 +420,19 @@ jobs__pruned_when_finished_and_old_body() {
 	     now() - '200 days'::interval)" >/dev/null
 	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms
 	wait_for 300 grep -q 'pruned 2 jobs older than 30 days' worker.log ||
-	    atf_fail "no pruning logged: $(grep -i prun worker.log)"
+	    atf_fail "no pruning logged: $(echo $(grep -i prun worker.log))"
 	[ "$(sql "SELECT string_agg(ref, ' ' ORDER BY ref)
 	    FROM c2s.jobs")" = "done-29d queued-200d running-200d" ] ||
-	    atf_fail "jobs left: $(sql "SELECT ref FROM c2s.jobs")"
+	    atf_fail "jobs left: $(echo $(sql "SELECT ref FROM c2s.jobs"))"
 	# A job finished long ago that appears now goes at the next turn of
 	# PRUNE_INTERVAL, with no notification and no restart.
 	sql "UPDATE c2s.jobs SET finished_at = now() - '31 days'::interval
 	    WHERE ref = 'done-29d'" >/dev/null
 	wait_for 300 grep -q 'pruned 1 jobs older than 30 days' worker.log ||
-	    atf_fail "no second pruning: $(grep -i prun worker.log)"
+	    atf_fail "no second pruning: $(echo $(grep -i prun worker.log))"
 	[ "$(sql "SELECT string_agg(ref || ' ' || state, ',' ORDER BY ref)
 	    FROM c2s.jobs")" = "queued-200d queued,running-200d running" ] ||
-	    atf_fail "jobs left: $(sql "SELECT ref, state FROM c2s.jobs")"
+	    atf_fail "jobs left: $(echo $(sql "SELECT ref, state FROM c2s.jobs"))"
 	stop_workers
 	private_stack_stop
 }
@@ -529,8 +535,8 @@ poller__failover_body() {
 	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 3)) ]' ||
 	    atf_fail "no polls after the failover"
 	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE state <> 'done'")" = 0 ] ||
-	    atf_fail "jobs queued: $(sql "SELECT * FROM c2s.jobs
-	    WHERE state <> 'done'")"
+	    atf_fail "jobs queued: $(echo $(sql "SELECT * FROM c2s.jobs
+	    WHERE state <> 'done'"))"
 	# The lock was the survivor's session's: it goes with it.
 	kill -TERM "$q"
 	wait_for 150 eval "! alive $q" || atf_fail "$q did not stop"
