@@ -2,7 +2,11 @@
 # worker_test -- c2s-enrich --worker on private stacks: a worker killed
 # mid-job, PostgreSQL restarted while a worker waits, SIGTERM during a
 # job, the retry schedule on a compressed time base, and the poller with
-# two workers.  Each case asserts on the database and the simulator.
+# two workers; a job given up after JOB_MAX_TRIES, pruning of finished
+# jobs, WORKER_POLL_INTERVAL, the poller's advisory lock failing over to
+# another worker and taken again after a reconnect.  Each case asserts on
+# the database (c2s.jobs, pg_locks) and the simulator; ordering is waited
+# for on what can be observed, never slept for.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -40,14 +44,115 @@ setup() {
 	export PGHOST PGUSER PGDATABASE
 }
 
+# claimed: a worker's connection has run the job claim (so it listens).
+claimed() {
+	[ "$(psql -X -At -c "SELECT count(*) FROM pg_stat_activity WHERE
+	    query LIKE 'UPDATE c2s.jobs j SET state = ''running''%'")" -ge 1 ]
+}
+
 job_is() {
 	[ "$(psql -X -At -c "SELECT state || ' ' || coalesce(result, '')
 	    FROM c2s.jobs WHERE ref = '$1' ORDER BY id DESC LIMIT 1")" = "$2" ]
 }
 
+# kill_in_job ID LOG PID: once the run of lead ID has started (LOG has
+# its first step), SIGKILL worker PID in it (a fa17c201 lead's C2S fetch
+# takes 2 s).
+kill_in_job() {
+	wait_for 150 grep -q "\"lead\":\"$1\",\"step\":\"record\"" "$2" ||
+	    atf_fail "the run of $1 never started in $2"
+	kill -KILL "$3" || atf_fail "cannot kill worker $3"
+}
+
+# worker LOG [VAR=VALUE ...]: start_worker, its pid also in ./workers
+# for stop_workers (a cleanup runs in a shell of its own).
+worker() {
+	start_worker "$@"
+	echo "$WORKER_PID" >>workers
+}
+
+# stop_workers: SIGTERM to the workers this test started, and wait.
 stop_workers() {
-	[ -n "${WORKER_PID:-}" ] && kill -TERM "$WORKER_PID" 2>/dev/null
+	local pid
+	[ -r workers ] || return 0
+	for pid in $(cat workers); do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $(cat workers); do
+		wait_for 150 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null
+	done
+	rm -f workers
 	return 0
+}
+
+# no_sanitizer_report LOG...: the logs of workers this test started and
+# stopped hold no AddressSanitizer, LeakSanitizer or UBSan report (make
+# check-asan).
+no_sanitizer_report() {
+	! grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+	    -e 'runtime error:' "$@" 2>/dev/null ||
+	    atf_fail "sanitizer report in $(echo $(grep -l -e ERROR: \
+	    -e 'runtime error:' "$@"))"
+}
+
+# barrier: a job no notification announces (a ref that is no lead id, so
+# it is over at once as "invalid"), waited for until done: the worker has
+# been through its chores (due retries, the poller, pruning) at least once
+# since the call.
+barrier() {
+	local j
+	j=$(sql "WITH i AS (INSERT INTO c2s.jobs (kind, ref, source)
+	    VALUES ('lead', 'barrier-' || clock_timestamp(), 'webhook')
+	    RETURNING id) SELECT id FROM i")
+	wait_for 300 eval '[ "$(psql -X -At -c "SELECT state || '"' '"' ||
+	    result FROM c2s.jobs WHERE id = $j")" = "done invalid" ]' ||
+	    atf_fail "barrier job $j not done: $(sql "SELECT state, result
+	    FROM c2s.jobs WHERE id = $j")"
+}
+
+# list_calls: the C2S lead lists the simulator answered (the poller's).
+list_calls() {
+	curl -s "$C2S_SIM_URL/__sim/calls?api=c2s" | jq '[.calls[] |
+	    select(.method == "GET" and .path == "/integration/leads") |
+	    .count] | add // 0'
+}
+
+# lock_holders: the backends holding the poller's advisory lock, one a
+# line (lib/db.c: pg_try_advisory_lock(7461094)).
+lock_holders() {
+	sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND
+	    classid = 0 AND objid = 7461094 AND objsubid = 1 AND granted
+	    ORDER BY pid"
+}
+
+# one_holder_not OLD: exactly one backend holds the poller's lock, and
+# it is not OLD.
+one_holder_not() {
+	local h
+	h=$(lock_holders)
+	[ -n "$h" ] && [ "$(echo "$h" | wc -l)" = 1 ] && [ "$h" != "$1" ]
+}
+
+# pollers LOG...: the pids that logged taking the poller's lock, one a
+# line, once per time taken.
+pollers() {
+	cat "$@" 2>/dev/null | grep '"poller: this worker polls' |
+	    jq -r .pid
+}
+
+# known_list: the 50 leads the simulator lists recorded as jobs done, so
+# that the poller finds nothing new and the workers stay idle.
+known_list() {
+	local tok
+	tok=$(sed -n 's/^C2S_TOKEN=//p' "$RUNDIR/responder.env")
+	curl -s -H "Authorization: Bearer $tok" \
+	    "$C2S_SIM_URL/integration/leads?perpage=50&sort=-created_at" |
+	    jq -r '.data[].id' >listed
+	[ "$(sort -u listed | wc -l)" = 50 ] ||
+	    atf_fail "the simulator listed: $(cat listed)"
+	sql "INSERT INTO c2s.jobs (kind, ref, source, state, finished_at)
+	    SELECT 'lead', unnest(string_to_array('$(paste -sd, listed)',
+	    ',')), 'poller', 'done', now()" >/dev/null
 }
 
 atf_test_case killed_mid_job cleanup
@@ -64,16 +169,14 @@ killed_mid_job_body() {
 	# Its C2S fetch takes 2 s: time to kill the worker in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
-	wait_for 50 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
-	    "$RUNDIR/log/worker.log" || atf_fail "the job never started"
-	kill -KILL "$a" || atf_fail "cannot kill worker $a"
+	kill_in_job $id "$RUNDIR/log/worker.log" "$a"
 	[ "$(sql "SELECT state || ' ' || tries FROM c2s.jobs
 	    WHERE ref = '$id'")" = "running 1" ] || atf_fail "job not running"
 	# The lead is in the database, in flight, and due again on its own.
 	[ "$(sql "SELECT status || ' ' || (next_retry_at IS NOT NULL) FROM
 	    c2s.leads WHERE lead_id = '$id'")" = "processing true" ] ||
 	    atf_fail "the lead is not left findable and due"
-	start_worker worker-b.log JOB_TIMEOUT=4s REQUEST_DEADLINE=3s \
+	worker worker-b.log JOB_TIMEOUT=4s REQUEST_DEADLINE=3s \
 	    WORKER_POLL_INTERVAL=200ms
 	wait_for 150 job_is $id "done completed" ||
 	    atf_fail "job not completed: $(sql "SELECT * FROM c2s.jobs")"
@@ -85,6 +188,8 @@ killed_mid_job_body() {
 	[ "$(notes $id)" = 1 ] || atf_fail "$(notes $id) notes"
 	kill -TERM "$WORKER_PID"
 	wait_for 100 eval "! alive $WORKER_PID" || atf_fail "worker B stuck"
+	rm -f workers
+	no_sanitizer_report worker-b.log
 	private_stack_stop
 }
 killed_mid_job_cleanup() { stop_workers; private_stack_stop; }
@@ -122,9 +227,11 @@ pg_restart_while_waiting_head() {
 pg_restart_while_waiting_body() {
 	local a b c id
 	setup C2S_WORKERS=1
-	sleep 1
+	# The worker has listened and looked for a job: it waits.
+	wait_for 300 claimed || atf_fail "the worker never looked for a job"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
-	sleep 2
+	wait_for 300 grep -q 'database unavailable' "$RUNDIR/log/worker.log" ||
+	    atf_fail "the worker never saw PostgreSQL go"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
 	a=$(find_lead normal) b=$(find_lead normal) c=$(find_lead normal)
 	hook $a $b $c
@@ -134,8 +241,6 @@ pg_restart_while_waiting_body() {
 		    atf_fail "job of $id not done: $(sql "SELECT * FROM c2s.jobs")"
 	done
 	alive "$C2S_WORKER_PIDS" || atf_fail "the worker died"
-	grep -q 'database unavailable' "$RUNDIR/log/worker.log" ||
-	    atf_fail "the worker never saw the restart"
 	private_stack_stop
 }
 pg_restart_while_waiting_cleanup() { private_stack_stop; }
@@ -181,8 +286,10 @@ retry_schedule_body() {
 	# Six runs, one partial note: a retry that finds nothing new
 	# posts nothing.
 	[ "$(notes $id)" = 1 ] || atf_fail "$(notes $id) notes"
-	# failed is terminal: no job comes for it any more.
-	sleep 1
+	# failed is terminal: no job comes for it any more, however many
+	# turns (each queues the leads due) the worker takes.
+	barrier
+	barrier
 	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$id'")" = 5 ] ||
 	    atf_fail "a failed lead was queued again"
 	private_stack_stop
@@ -196,13 +303,17 @@ poller_head() {
 	atf_set timeout 180
 }
 poller_body() {
-	local ids n
+	local ids n l0
 	setup C2S_WORKERS=2 RUN_POLLER=1 POLL_INTERVAL=1s
 	wait_for 300 eval '[ "$(psql -X -At -c "SELECT count(*) FROM c2s.jobs
 	    WHERE source = '"'poller'"' AND state = '"'done'"'")" = 50 ]' ||
 	    atf_fail "poller jobs: $(sql "SELECT state, count(*) FROM
 	    c2s.jobs GROUP BY 1")"
-	sleep 2.5	# more polls: nothing new to queue
+	# More polls: nothing new to queue.
+	l0=$(list_calls)
+	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 2)) ]' ||
+	    atf_fail "no more polls after the first"
+	barrier
 	[ "$(grep -c 'this worker polls' "$RUNDIR/log/worker.log")" = 1 ] ||
 	    atf_fail "not exactly one poller"
 	[ "$(sql "SELECT count(*) || ' ' || count(DISTINCT ref) || ' ' ||
@@ -220,10 +331,296 @@ poller_body() {
 }
 poller_cleanup() { private_stack_stop; }
 
+atf_test_case jobs__max_tries_gives_up cleanup
+jobs__max_tries_gives_up_head() {
+	atf_set descr "a job whose worker dies in it JOB_MAX_TRIES times is " \
+	    "failed as gave_up on the next take, without running the lead; " \
+	    "its lead is failed with the reason and never run again"
+	atf_set timeout 180
+}
+jobs__max_tries_gives_up_body() {
+	local id a b c jid env
+	env="JOB_MAX_TRIES=2 JOB_TIMEOUT=4s REQUEST_DEADLINE=3s
+	    WORKER_POLL_INTERVAL=200ms"
+	setup C2S_WORKERS=1 $env
+	a=$C2S_WORKER_PIDS
+	# Its C2S fetch takes 2 s: time to kill a worker in it.
+	id=$(find_lead normal fa17c201)
+	hook $id
+	# Try 1: worker A dies in it.
+	kill_in_job $id "$RUNDIR/log/worker.log" "$a"
+	# Try 2: worker B takes it after JOB_TIMEOUT, and dies in it too.
+	worker worker-b.log $env
+	b=$WORKER_PID
+	kill_in_job $id worker-b.log "$b"
+	jid=$(sql "SELECT id FROM c2s.jobs WHERE ref = '$id'")
+	[ "$(sql "SELECT state || ' ' || tries || ' ' || (owner LIKE '%:$b')
+	    FROM c2s.jobs WHERE id = $jid")" = "running 2 true" ] ||
+	    atf_fail "job: $(sql "SELECT * FROM c2s.jobs WHERE id = $jid")"
+	# Try 3 is one over JOB_MAX_TRIES: worker C gives the job up.
+	worker worker-c.log $env
+	c=$WORKER_PID
+	wait_for 150 job_is $id "failed gave_up" ||
+	    atf_fail "job not given up: $(echo $(sql "SELECT * FROM c2s.jobs"))"
+	[ "$(sql "SELECT tries || '|' || (owner LIKE '%:$c') || '|' ||
+	    last_error || '|' || (finished_at IS NOT NULL) FROM c2s.jobs
+	    WHERE id = $jid")" = \
+	    "3|true|the job was taken 2 times and never finished|true" ] ||
+	    atf_fail "job: $(sql "SELECT * FROM c2s.jobs WHERE id = $jid")"
+	# Worker C ran nothing of it: one line for the job, the give-up.
+	grep "\"req\":\"job-$jid\"" worker-c.log >jobc
+	[ "$(wc -l <jobc)" = 1 ] && grep -q '"level":"error".*gave_up' jobc ||
+	    atf_fail "worker C on job $jid: $(echo $(cat jobc))"
+	# Its lead is failed with the reason, and never due again.
+	[ "$(sql "SELECT status || '|' || last_error || '|' ||
+	    (next_retry_at IS NULL) || '|' || attempts FROM c2s.leads
+	    WHERE lead_id = '$id'")" = \
+	    "failed|the job was taken 2 times and never finished|true|2" ] ||
+	    atf_fail "lead: $(sql "SELECT * FROM c2s.leads
+	    WHERE lead_id = '$id'")"
+	# Past the time a lead left processing by try 2 would be due again
+	# (twice JOB_TIMEOUT after its start), and a turn of the worker
+	# after it (which queues the leads due): no take, no new run.
+	wait_for 300 eval '[ "$(psql -X -At -c "SELECT now() > run_started_at
+	    + interval '"'9 s'"' FROM c2s.leads WHERE lead_id = '"'$id'"'")" = t ]' ||
+	    atf_fail "the clock did not pass the retry time"
+	barrier
+	[ "$(sql "SELECT string_agg(source || ' ' || state || ' ' ||
+	    coalesce(result, '') || ' ' || tries, ',' ORDER BY id)
+	    FROM c2s.jobs WHERE ref = '$id'")" = "webhook failed gave_up 3" ] ||
+	    atf_fail "jobs: $(echo $(sql "SELECT * FROM c2s.jobs
+	    WHERE ref = '$id'"))"
+	# Two runs fetched the lead, the two killed; none posted a note.
+	[ "$(calls /integration/leads/$id)" = 2 ] ||
+	    atf_fail "$(calls /integration/leads/$id) C2S fetches, not 2"
+	[ "$(notes $id)" = 0 ] || atf_fail "$(notes $id) notes"
+	[ "$(sql "SELECT status FROM c2s.leads WHERE lead_id = '$id'")" = \
+	    failed ] || atf_fail "the lead left failed"
+	stop_workers
+	no_sanitizer_report *.log
+	private_stack_stop
+}
+jobs__max_tries_gives_up_cleanup() { stop_workers; private_stack_stop; }
+
+atf_test_case jobs__pruned_when_finished_and_old cleanup
+jobs__pruned_when_finished_and_old_head() {
+	atf_set descr "every PRUNE_INTERVAL the worker deletes the jobs done " \
+	    "or failed more than RETENTION_DAYS ago; younger ones, queued " \
+	    "and running ones (however old) stay"
+	atf_set timeout 120
+}
+jobs__pruned_when_finished_and_old_body() {
+	setup C2S_WORKERS=0
+	# ref: what each row is; the queued one is due in a year.
+	sql "INSERT INTO c2s.jobs (kind, ref, source, state, run_after,
+	    owner, started_at, finished_at, created_at) VALUES
+	    ('lead', 'done-31d', 'webhook', 'done', now() - '40 days'::interval,
+	     'gone:1', now() - '31 days'::interval,
+	     now() - '31 days'::interval, now() - '40 days'::interval),
+	    ('lead', 'failed-31d', 'retry', 'failed',
+	     now() - '40 days'::interval, 'gone:1',
+	     now() - '31 days'::interval, now() - '31 days'::interval,
+	     now() - '40 days'::interval),
+	    ('lead', 'done-29d', 'webhook', 'done', now() - '40 days'::interval,
+	     'gone:1', now() - '29 days'::interval,
+	     now() - '29 days'::interval, now() - '40 days'::interval),
+	    ('lead', 'queued-200d', 'webhook', 'queued',
+	     now() + '365 days'::interval, NULL, NULL, NULL,
+	     now() - '200 days'::interval),
+	    ('lead', 'running-200d', 'webhook', 'running',
+	     now() - '200 days'::interval, 'alive:1', now(), NULL,
+	     now() - '200 days'::interval)" >/dev/null
+	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms
+	wait_for 300 grep -q 'pruned 2 jobs older than 30 days' worker.log ||
+	    atf_fail "no pruning logged: $(echo $(grep -i prun worker.log))"
+	[ "$(sql "SELECT string_agg(ref, ' ' ORDER BY ref)
+	    FROM c2s.jobs")" = "done-29d queued-200d running-200d" ] ||
+	    atf_fail "jobs left: $(echo $(sql "SELECT ref FROM c2s.jobs"))"
+	# A job finished long ago that appears now goes at the next turn of
+	# PRUNE_INTERVAL, with no notification and no restart.
+	sql "UPDATE c2s.jobs SET finished_at = now() - '31 days'::interval
+	    WHERE ref = 'done-29d'" >/dev/null
+	wait_for 300 grep -q 'pruned 1 jobs older than 30 days' worker.log ||
+	    atf_fail "no second pruning: $(echo $(grep -i prun worker.log))"
+	[ "$(sql "SELECT string_agg(ref || ' ' || state, ',' ORDER BY ref)
+	    FROM c2s.jobs")" = "queued-200d queued,running-200d running" ] ||
+	    atf_fail "jobs left: $(echo $(sql "SELECT ref, state FROM c2s.jobs"))"
+	stop_workers
+	no_sanitizer_report *.log
+	private_stack_stop
+}
+jobs__pruned_when_finished_and_old_cleanup() {
+	stop_workers
+	private_stack_stop
+}
+
+atf_test_case jobs__poll_interval cleanup
+jobs__poll_interval_head() {
+	atf_set descr "a job due without a notification is taken within " \
+	    "WORKER_POLL_INTERVAL (300ms), and not before it (8s) after the " \
+	    "worker's last wake"
+	atf_set timeout 120
+}
+# taken_after J: once job J is done, d is the milliseconds from its
+# queueing to its start.
+taken_after() {
+	local job=$1
+	wait_for 300 eval '[ "$(psql -X -At -c "SELECT state FROM c2s.jobs
+	    WHERE id = $job")" = done ]' ||
+	    atf_fail "job $job not taken: $(sql "SELECT * FROM c2s.jobs
+	    WHERE id = $job")"
+	d=$(sql "SELECT round(extract(epoch FROM started_at - created_at) *
+	    1000) FROM c2s.jobs WHERE id = $job")
+}
+
+jobs__poll_interval_body() {
+	local j d
+	setup C2S_WORKERS=0
+	# Short: due at once, never announced; taken at the next look.
+	worker short.log WORKER_POLL_INTERVAL=300ms
+	wait_for 300 claimed || atf_fail "the worker never looked for a job"
+	j=$(sql "WITH i AS (INSERT INTO c2s.jobs (kind, ref, source)
+	    VALUES ('lead', 'no-notify', 'webhook') RETURNING id)
+	    SELECT id FROM i")
+	taken_after $j
+	echo "taken after $d ms (WORKER_POLL_INTERVAL=300ms)"
+	[ "$d" -le 3000 ] || atf_fail "taken after $d ms, over 300 ms"
+	stop_workers
+	# Long: a notification wakes the worker when the job is queued, not
+	# due for 3 s; it becomes due unannounced and waits for the poll
+	# WORKER_POLL_INTERVAL after that wake.
+	wait_for 300 eval '! claimed' || atf_fail "the first worker's session stays"
+	worker long.log WORKER_POLL_INTERVAL=8s
+	wait_for 300 eval 'grep -q "poll 8000 ms" long.log' ||
+	    atf_fail "the second worker did not start"
+	wait_for 300 claimed || atf_fail "the worker never looked for a job"
+	j=$(sql "WITH i AS (INSERT INTO c2s.jobs (kind, ref, source,
+	    run_after) VALUES ('lead', 'later', 'webhook',
+	    now() + '3 seconds'::interval) RETURNING id)
+	    SELECT id || ' ' || pg_notify('c2s_jobs', 'test') FROM i")
+	j=${j% }
+	taken_after $j
+	echo "taken after $d ms (WORKER_POLL_INTERVAL=8s)"
+	[ "$d" -ge 7500 ] && [ "$d" -le 18000 ] ||
+	    atf_fail "taken after $d ms, not 8 s after the wake"
+	stop_workers
+	no_sanitizer_report *.log
+	private_stack_stop
+}
+jobs__poll_interval_cleanup() { stop_workers; private_stack_stop; }
+
+atf_test_case poller__failover cleanup
+poller__failover_head() {
+	atf_set descr "two workers with RUN_POLLER=1: one holds the advisory " \
+	    "lock and polls; SIGKILLed, the other takes the lock and polls"
+	atf_set timeout 180
+}
+poller__failover_body() {
+	local p q h0 l0 e
+	setup C2S_WORKERS=0
+	known_list
+	e="RUN_POLLER=1 POLL_INTERVAL=300ms WORKER_POLL_INTERVAL=200ms"
+	worker a.log $e
+	worker b.log $e
+	wait_for 300 one_holder_not none ||
+	    atf_fail "lock holders: $(echo $(lock_holders))"
+	wait_for 100 eval '[ -n "$(pollers a.log b.log)" ]' ||
+	    atf_fail "no worker logged polling"
+	p=$(pollers a.log b.log)
+	q=$(grep -vx "$p" workers)
+	h0=$(lock_holders)
+	echo "poller $p (backend $h0), other $q"
+	# It polls, every POLL_INTERVAL, and queues nothing new.
+	l0=$(list_calls)
+	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 3)) ]' ||
+	    atf_fail "no polls: $(list_calls) lists"
+	# The other worker, asking for the lock all along, never got it.
+	[ "$(pollers a.log b.log)" = "$p" ] && [ "$(echo $(lock_holders))" = "$h0" ] ||
+	    atf_fail "two pollers: $(echo $(pollers a.log b.log)); $(echo $(lock_holders))"
+	kill -KILL "$p" || atf_fail "cannot kill $p"
+	wait_for 100 eval "! alive $p" || atf_fail "$p still alive"
+	# Its session ends, the lock with it: the other takes it.
+	wait_for 300 one_holder_not "$h0" ||
+	    atf_fail "lock holders after the kill: $(echo $(lock_holders))"
+	wait_for 100 eval 'pollers a.log b.log | grep -qx "$q"' &&
+	    [ "$(pollers a.log b.log | wc -l)" = 2 ] ||
+	    atf_fail "the survivor never polled: $(echo $(pollers a.log b.log))"
+	l0=$(list_calls)
+	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 3)) ]' ||
+	    atf_fail "no polls after the failover"
+	[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE state <> 'done'")" = 0 ] ||
+	    atf_fail "jobs queued: $(echo $(sql "SELECT * FROM c2s.jobs
+	    WHERE state <> 'done'"))"
+	# The lock was the survivor's session's: it goes with it.
+	kill -TERM "$q"
+	wait_for 150 eval "! alive $q" || atf_fail "$q did not stop"
+	wait_for 100 eval '[ -z "$(echo $(lock_holders))" ]' ||
+	    atf_fail "lock still held: $(echo $(lock_holders))"
+	rm -f workers
+	no_sanitizer_report a.log b.log
+	private_stack_stop
+}
+poller__failover_cleanup() { stop_workers; private_stack_stop; }
+
+atf_test_case poller__lock_after_reconnect cleanup
+poller__lock_after_reconnect_head() {
+	atf_set descr "the poller's session killed (pg_terminate_backend), " \
+	    "then PostgreSQL restarted: each time the worker reconnects, " \
+	    "takes the advisory lock again and polls"
+	atf_set timeout 180
+}
+poller__lock_after_reconnect_body() {
+	local w h l0 u0
+	setup C2S_WORKERS=0
+	known_list
+	worker w.log RUN_POLLER=1 POLL_INTERVAL=300ms \
+	    WORKER_POLL_INTERVAL=200ms
+	w=$WORKER_PID
+	wait_for 300 one_holder_not none ||
+	    atf_fail "lock holders: $(echo $(lock_holders))"
+	h=$(lock_holders)
+	wait_for 100 eval '[ "$(pollers w.log | wc -l)" = 1 ]' ||
+	    atf_fail "not polling: $(echo $(pollers w.log))"
+	# The session ends: the lock with it.
+	sql "SELECT pg_terminate_backend($h)" >/dev/null
+	wait_for 300 one_holder_not "$h" ||
+	    atf_fail "lock holders after the terminate: $(echo $(lock_holders))"
+	wait_for 100 eval '[ "$(pollers w.log | wc -l)" = 2 ]' &&
+	    [ "$(pollers w.log | sort -u)" = "$w" ] ||
+	    atf_fail "lock not taken again: $(echo $(pollers w.log))"
+	l0=$(list_calls)
+	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 3)) ]' ||
+	    atf_fail "no polls after the reconnect"
+	# PostgreSQL restarted: the same again.
+	h=$(lock_holders)
+	u0=$(grep -c 'database unavailable' w.log)
+	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
+	wait_for 300 eval '[ "$(grep -c "database unavailable" w.log)" -gt $u0 ]' ||
+	    atf_fail "the worker never saw PostgreSQL go"
+	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	wait_for 600 one_holder_not "$h" ||
+	    atf_fail "lock holders after the restart: $(echo $(lock_holders))"
+	wait_for 100 eval '[ "$(pollers w.log | wc -l)" = 3 ]' ||
+	    atf_fail "lock not taken again: $(echo $(pollers w.log))"
+	l0=$(list_calls)
+	wait_for 300 eval '[ "$(list_calls)" -ge $((l0 + 3)) ]' ||
+	    atf_fail "no polls after the restart"
+	alive "$w" || atf_fail "the worker died"
+	stop_workers
+	no_sanitizer_report *.log
+	private_stack_stop
+}
+poller__lock_after_reconnect_cleanup() { stop_workers; private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case killed_mid_job
 	atf_add_test_case sigterm_finishes_job
 	atf_add_test_case pg_restart_while_waiting
 	atf_add_test_case retry_schedule
 	atf_add_test_case poller
+	atf_add_test_case jobs__max_tries_gives_up
+	atf_add_test_case jobs__pruned_when_finished_and_old
+	atf_add_test_case jobs__poll_interval
+	atf_add_test_case poller__failover
+	atf_add_test_case poller__lock_after_reconnect
 }

@@ -411,6 +411,16 @@ static const struct {
 	    "DELETE FROM c2s.spool_done WHERE done_at < now() - "
 	    "make_interval(secs => $1::double precision / 1000)",
 	    1, 1 },
+	/*
+	 * A lead job given up after JOB_MAX_TRIES (its runs died): the lead
+	 * left 'processing' by them is failed, with $2 as the reason, and
+	 * never due again.  A lead that reached an outcome is left alone.
+	 */
+	[CX_STMT_LEAD_GAVE_UP] = { "lead_gave_up",
+	    "UPDATE c2s.leads SET status = 'failed', last_error = $2, "
+	    "next_retry_at = NULL, updated_at = now() "
+	    "WHERE lead_id = $1 AND status = 'processing'",
+	    2, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");

@@ -14,7 +14,9 @@
  * own short transaction, so that a million old rows never hold a lock for
  * long; at most PRUNE_TURN statements of a kind a turn, the rest in the
  * next turns, so that jobs are not kept waiting behind a large backlog.  A lost database is waited for with a capped back-off; a job in
- * hand when SIGTERM arrives is finished first.
+ * hand when SIGTERM arrives is finished first.  A job taken more than
+ * JOB_MAX_TRIES times (each try but the last died with its worker) is
+ * given up, and its lead failed, so that it is never run again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -230,6 +232,31 @@ again:
 	return run.ret == CE_EDB ? BACKOFF_MAX_MS : 0;
 }
 
+/*
+ * Lead job "ref" is given up: fail its lead, left 'processing' by the
+ * runs that died, so that it is not due again (else a lead that kills
+ * its worker would run, and pay, every twice JOB_TIMEOUT for ever).  A
+ * database failure is logged; the job is then taken, and given up, again.
+ */
+static void
+lead_gave_up(struct ce_ctx *ctx, const char *ref, const char *why)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 lid[33];
+
+	if (!ce_lead_id_norm(ref, lid))
+		return;
+	p[0] = lid;
+	p[1] = why;
+	if (cx_db_exec(ctx->db, CX_STMT_LEAD_GAVE_UP, 2, p, &res) != CE_OK) {
+		ce_log(ctx, CE_LOG_ERROR, "lead %s: given up but not marked "
+		    "failed", lid);
+		return;
+	}
+	PQclear(res);
+}
+
 /* Queue job "kind"/"ref" again in "ms"; returns 0 or -1. */
 static int
 requeue(struct ce_ctx *ctx, const char *kind, const char *ref,
@@ -290,6 +317,8 @@ job_next(struct worker *w)
 		ce_strlcpy(result, "gave_up", sizeof(result));
 		snprintf(error, sizeof(error), "the job was taken %lld times "
 		    "and never finished", tries - 1);
+		if (strcmp(kind, "lead") == 0)
+			lead_gave_up(ctx, ref, error);
 	} else if (strcmp(kind, "lead") == 0)
 		later = job_lead(w, id, ref, source, result, sizeof(result),
 		    error, sizeof(error));
