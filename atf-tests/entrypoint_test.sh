@@ -47,16 +47,46 @@ ep_start() {
 }
 
 # ep_up: wait until /health and /ready answer 200 through its lighttpd.
+# Returns 1 when the entrypoint died because one of its ports was taken
+# meanwhile (the machine's other stacks pick ports in the same range).
 ep_up() {
 	local n=0
 	until curl -fs -o /dev/null "$EP_URL/health" &&
 	    curl -fs -o /dev/null "$EP_URL/ready"; do
-		alive "$EP_PID" || atf_fail "the entrypoint died: $(tail -20 ep.log)"
+		if ! alive "$EP_PID"; then
+			if grep -q "can't bind to socket.*Address already in use" ep.log; then
+				wait "$EP_PID"
+				rm -f ep.pid
+				return 1
+			fi
+			atf_fail "the entrypoint died: $(tail -20 ep.log | tr '\n' ' ')"
+		fi
 		n=$((n + 1))
 		[ $n -lt 600 ] || atf_fail "not up in 60 s: $(tail -20 ep.log)"
 		sleep 0.1
 	done
 	URL=$EP_URL
+}
+
+# ep_serve [VAR=VALUE ...]: ep_start and ep_up, again on new ports (EP_PORT,
+# and EP_MPORT for C2S_METRICS_PORT when set) when one was taken
+# meanwhile; three tries.
+ep_serve() {
+	local try
+	for try in 1 2 3; do
+		if [ -n "${EP_MPORT:-}" ]; then
+			ep_start C2S_METRICS_PORT="$EP_MPORT" "$@"
+		else
+			ep_start "$@"
+		fi
+		ep_up && return 0
+		echo "a port was taken meanwhile (try $try): $(grep "can't bind" ep.log)"
+		EP_PORT=$(free_port)
+		EP_URL=http://127.0.0.1:$EP_PORT
+		[ -z "${EP_MPORT:-}" ] || EP_MPORT=$(free_port)
+		while [ "${EP_MPORT:-}" = "$EP_PORT" ]; do EP_MPORT=$(free_port); done
+	done
+	atf_fail "ports taken three times in a row"
 }
 
 # ep_exit TENTHS: wait that long at most for the entrypoint to exit; its
@@ -139,8 +169,7 @@ serve__probes_pages_and_a_lead_head() {
 }
 serve__probes_pages_and_a_lead_body() {
 	ep_setup
-	ep_start
-	ep_up
+	ep_serve
 	# Every migration was applied by the entrypoint.
 	n=$(ls "$TOP"/sql/[0-9][0-9][0-9][0-9]-*.sql | wc -l)
 	atf_check -o inline:"$n\n" psql -X -At -d "$EP_DB" \
@@ -201,8 +230,7 @@ stop__slow_request_finishes_body() {
 	# on a slow (ASan) machine; that order is checked, not assumed.
 	slow_ms=6000
 	ep_setup SIM_WORK_LATENCY_MS=$slow_ms
-	ep_start
-	ep_up
+	ep_serve
 	id=$(find_lead normal)
 	procs=$(descendants "$EP_PID")
 	t_start=$(date +%s%N)
@@ -261,9 +289,8 @@ image__non_root_under_tini_body() {
 	install -d -o www-data -g www-data -m 0750 "$INST/run" ||
 	    atf_fail "cannot make $INST/run"
 	EP_WRAP="setpriv --reuid=www-data --regid=www-data --init-groups -- tini -s --"
-	ep_start
+	ep_serve
 	EP_WRAP=
-	ep_up
 	id=$(find_lead normal)
 	expect_status 200 GET "/api/v1/leads/process?id=$id"
 	json '.success == true and .status == "completed"'
@@ -365,11 +392,12 @@ metrics_port__metrics_only_head() {
 metrics_port__metrics_only_body() {
 	local mp murl
 	ep_setup
-	mp=$(free_port)
-	while [ "$mp" = "$EP_PORT" ]; do mp=$(free_port); done
+	EP_MPORT=$(free_port)
+	while [ "$EP_MPORT" = "$EP_PORT" ]; do EP_MPORT=$(free_port); done
+	ep_serve
+	mp=$EP_MPORT
+	EP_MPORT=
 	murl=http://127.0.0.1:$mp
-	ep_start C2S_METRICS_PORT="$mp"
-	ep_up
 	atf_check -o match:"metrics on port $mp" cat ep.log
 	# The metrics listener: the machine's counters, no key asked.
 	atf_check -o inline:'200\n' curl -q -s -o metrics -w '%{http_code}\n' \
@@ -417,9 +445,8 @@ forwarded__fly_client_ip_body() {
 	local i
 	ep_setup
 	# curl from 127.0.0.1 plays fly's proxy.
-	ep_start FLY_APP_NAME=c2s-test TRUSTED_PROXIES=127.0.0.1 \
+	ep_serve FLY_APP_NAME=c2s-test TRUSTED_PROXIES=127.0.0.1 \
 	    RATE_LIMIT=1 RATE_BURST=2
-	ep_up
 	# One client by Fly-Client-IP, a new one each time by X-Forwarded-For:
 	# its bucket (2, then 1 a second) runs dry within 20 requests unless
 	# each took a second; how many passed is bounded by the time they
