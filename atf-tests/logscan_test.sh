@@ -112,8 +112,9 @@ logs__no_pii_no_secrets_head() {
 logs__no_pii_no_secrets_body() {
 	local n
 	shared_stack
-	# The suite did write something for the scan to look at.
-	n=$(cat "$RUNDIR"/log/*.log | wc -l)
+	# The suite did write something for the scan to look at (the
+	# simulator's logs aside).
+	n=$(ls "$RUNDIR"/log/*.log | grep -v '/sim[-.][^/]*$' | xargs cat | wc -l)
 	echo "scanning $n lines in: $(ls "$RUNDIR/log" | tr '\n' ' ')"
 	[ "$n" -gt 1000 ] || atf_fail "only $n lines of logs: nothing to scan"
 	if ! "$SCAN" -r "$RUNDIR" >found; then
