@@ -122,11 +122,14 @@ scan_file() {
 		grep -nF -f "$work/s" -- "$src" |
 		    sed "s|^|$f:|; s|\$| [secret]|" | cut -c1-300
 	fi
-	# The CPFs the simulator was asked about, even inside a longer word.
-	while read -r c; do
-		grep -nP "(?<![0-9])$c(?![0-9])" -- "$src" |
-		    sed "s|^|$f:|; s|\$| [cpf]|" | cut -c1-300
-	done <"$work/cpfs"
+	# The CPFs the simulator was asked about, even inside a longer word:
+	# every run of 11 digits, looked up in their list (one pass).
+	if [ -s "$work/cpfs" ]; then
+		grep -noP '(?<![0-9])[0-9]{11}(?![0-9])' -- "$src" |
+		    awk -F: -v f="$f" 'NR == FNR { c[$0] = 1; next }
+			($2 in c) { print f ":" $1 ": " $2 " [cpf]" }' \
+		    "$work/cpfs" -
+	fi
 	# CPFs written with punctuation.
 	grep -nE '[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}' -- "$src" |
 	    sed "s|^|$f:|; s|\$| [cpf]|" | cut -c1-300
