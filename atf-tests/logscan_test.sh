@@ -39,6 +39,10 @@ EOF
 	grep -q ':5: 11987654321 \[phone\]' found || atf_fail "phone missed"
 	grep -q ':6:.*maria.silva@gmail.com \[email\]' found || atf_fail "e-mail missed"
 	grep -q ':7:.*\[secret\]' found || atf_fail "secret missed"
+	# What is found is shown, the secret masked.
+	if grep k3y-planted found; then
+		atf_fail "the finding shows the secret"
+	fi
 	atf_check -o inline:'8\n9\n10\n' -x \
 	    "grep '\\[sanitizer\\]\$' found | cut -d: -f2"
 	# Clean: exit 0, nothing printed.

@@ -117,10 +117,16 @@ scan_file() {
 		grep -v 'unix:[^ ]*/sim\.sock' "$f" >"$work/lighttpd" || :
 		src=$work/lighttpd ;;
 	esac
-	# Secrets, as they are.
+	# Secrets, as they are (masked in what is printed).
 	if [ -s "$work/s" ]; then
 		grep -nF -f "$work/s" -- "$src" |
-		    sed "s|^|$f:|; s|\$| [secret]|" | cut -c1-300
+		    awk -v f="$f" 'NR == FNR { s[$0] = 1; next } {
+			for (k in s)
+				while ((i = index($0, k)) > 0)
+					$0 = substr($0, 1, i - 1) "***" \
+					    substr($0, i + length(k))
+			print f ":" $0 " [secret]"
+		    }' "$work/s" - | cut -c1-300
 	fi
 	# The CPFs the simulator was asked about, even inside a longer word:
 	# every run of 11 digits, looked up in their list (one pass).
