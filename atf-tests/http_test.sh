@@ -115,7 +115,7 @@ logs__no_query_string_body() {
 	shared_stack
 	expect_status 200 GET '/health?cpf=52998224725&email=ana@example.com'
 	# Logs are written as requests finish; give the writes a moment.
-	wait_for 20 grep -q '"path":"/health"' "$RUNDIR/log/pool.log" ||
+	wait_for 100 grep -q '"path":"/health"' "$RUNDIR/log/pool.log" ||
 	    atf_fail "no access line in the pool log"
 	wait_for 50 grep -q "GET /health" "$RUNDIR/log/access.log" ||
 	    atf_fail "no line in lighttpd's access log"

@@ -2,55 +2,23 @@
 # logscan_test -- the logs of the shared stack, after the rest of the
 # suite has run through it (the Kyuafile lists this program last): no
 # secret, no full CPF, phone or e-mail in any line the service, lighttpd
-# or PostgreSQL wrote.  The simulator's own logs (sim.log, sim-access.log)
-# are left out: it plays the providers, whose paths hold those data.
+# or PostgreSQL wrote, no sanitizer report: atf-tests/scanlogs.sh, which
+# private_stack_stop (common.subr) runs on every private stack too.  The
+# simulator's own logs (sim.log, sim-access.log) are left out of the PII
+# scan: it plays the providers, whose paths hold those data.
 
 . "$(atf_get_srcdir)/common.subr"
 
-# cpf_valid 11DIGITS: exit 0 when the check digits are right.
-cpf_valid() {
-	[ "$(cpf_of "${1%??}")" = "$1" ]
-}
-
-# scan FILE...: print each finding as "file:line: what"; no output when
-# clean.  Digit runs inside longer words (hex lead ids, UUIDs) are not
-# numbers of anyone.
-scan() {
-	local f run
-	for f in "$@"; do
-		# Secrets, as they are.
-		for s in "$C2S_API_KEY" "$C2S_WEBHOOK_SECRET" "$C2S_GOOGLE_KEY" \
-		    sim-c2s-token sim-pass sim-work-token; do
-			[ -n "$s" ] || continue
-			grep -nF -- "$s" "$f" | sed "s|^|$f:|; s|\$| [secret]|" |
-			    cut -c1-300
-		done
-		# CPFs written with punctuation.
-		grep -nE '[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}' "$f" |
-		    sed "s|^|$f:|; s|\$| [cpf]|" | cut -c1-300
-		# Runs of 10 to 13 digits standing alone: phones, and 11-digit
-		# runs with valid check digits: CPFs.
-		grep -noP '(?<![0-9A-Za-z_-])[0-9]{10,13}(?![0-9A-Za-z_-])' "$f" |
-		    while IFS=: read -r ln run; do
-			if [ ${#run} -eq 11 ] && cpf_valid "$run"; then
-				echo "$f:$ln: $run [cpf]"
-			else
-				echo "$f:$ln: $run [phone]"
-			fi
-		    done
-		# E-mail addresses whose local part is not masked.
-		grep -noP '(?<![A-Za-z0-9._%+*-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+' "$f" |
-		    sed "s|^|$f:|; s|\$| [email]|"
-	done
-}
+# The scan every stack of the suite gets.
+SCAN=$(atf_get_srcdir)/scanlogs.sh
 
 atf_test_case scan__finds_what_it_looks_for
 scan__finds_what_it_looks_for_head() {
-	atf_set descr "the scanner itself: planted secrets, CPFs, phones and" \
-	    "e-mails are found, masked ones and lead ids are not"
+	atf_set descr "the scanner itself: planted secrets, CPFs, phones," \
+	    "e-mails and sanitizer reports are found, masked ones and lead" \
+	    "ids are not; exit 1 on a finding, 0 when clean"
 }
 scan__finds_what_it_looks_for_body() {
-	C2S_API_KEY=k3y-planted C2S_WEBHOOK_SECRET= C2S_GOOGLE_KEY=
 	cat >planted.log <<'EOF'
 {"msg":"cpf ***.***.***-09, phone ***4321, mail m***@gmail.com"}
 {"lead":"c0ffee00000000000000000000000001","id":"0f1e2d3c-0000-4000-8000-000000000011"}
@@ -59,43 +27,101 @@ scan__finds_what_it_looks_for_body() {
 {"msg":"phone 11987654321"}
 {"msg":"to maria.silva@gmail.com"}
 {"msg":"key k3y-planted"}
+==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010
+lib/buf.c:12:3: runtime error: signed integer overflow
+==4242==ERROR: LeakSanitizer: detected memory leaks
 EOF
-	scan planted.log >found
+	atf_check -s exit:1 -o save:found "$SCAN" -k k3y-planted planted.log
 	cat found
-	[ "$(grep -c . found)" = 5 ] || atf_fail "expected 5 findings"
+	[ "$(grep -c . found)" = 8 ] || atf_fail "expected 8 findings"
 	grep -q ':3: 52998224725 \[cpf\]' found || atf_fail "CPF missed"
 	grep -q ':4:.*\[cpf\]' found || atf_fail "punctuated CPF missed"
 	grep -q ':5: 11987654321 \[phone\]' found || atf_fail "phone missed"
 	grep -q ':6:.*maria.silva@gmail.com \[email\]' found || atf_fail "e-mail missed"
 	grep -q ':7:.*\[secret\]' found || atf_fail "secret missed"
+	# What is found is shown, the secret masked.
+	if grep k3y-planted found; then
+		atf_fail "the finding shows the secret"
+	fi
+	atf_check -o inline:'8\n9\n10\n' -x \
+	    "grep '\\[sanitizer\\]\$' found | cut -d: -f2"
+	# Clean: exit 0, nothing printed.
+	head -2 planted.log >clean.log
+	atf_check "$SCAN" -k k3y-planted clean.log
+}
+
+atf_test_case scan__reads_a_run_directory
+scan__reads_a_run_directory_head() {
+	atf_set descr "scanlogs -r: the secrets of a stack's env and" \
+	    "responder.env, the CPFs its simulator was asked about even" \
+	    "inside a word, every log but the simulator's; sanitizer" \
+	    "reports in the responders', workers' and simulator's logs"
+}
+scan__reads_a_run_directory_body() {
+	local r=run
+	mkdir -p $r/log $r/sim
+	cat >$r/env <<'EOF'
+C2S_URL='http://127.0.0.1:1'
+C2S_API_KEY='planted-api-key-1'
+C2S_WEBHOOK_SECRET='planted-hook-secret'
+C2S_GOOGLE_KEY='planted-google-key'
+EOF
+	cat >$r/responder.env <<'EOF'
+API_KEYS=planted-api-key-1, planted-api-key-2
+C2S_TOKEN=planted-c2s-token
+DIRETRIX_PASS=planted-dx-pass
+WORK_API=planted-work-token
+LOG_LEVEL=info
+EOF
+	# 39053344705 is a CPF; the other call's path holds digits in a word.
+	cat >$r/sim/record <<'EOF'
+{"api":"diretrix","path":"/api/v1/pessoa/39053344705","status":200}
+{"api":"c2s","path":"/integration/leads/0123456789012a","status":200}
+EOF
+	echo '{"msg":"lookup cpf39053344705x lead 0123456789012a"}' >$r/log/pool.log
+	echo '{"msg":"auth planted-api-key-2"}' >$r/log/worker.log
+	echo 'ERROR: LeakSanitizer: detected memory leaks' >>$r/log/worker.log
+	echo 'GET /x?t=planted-dx-pass 200' >$r/log/access.log
+	# A client's string in lighttpd's log is no sanitizer report.
+	echo 'GET /runtime error: 404' >>$r/log/access.log
+	echo '{"c2s_token":"planted-hook-secret"}' >$r/log/postgres.log
+	# The simulator's logs are the providers' side: no PII scan there.
+	echo 'GET /api/v1/pessoa/39053344705 planted-work-token' >$r/log/sim.log
+	echo 'GET /api/v1/pessoa/39053344705' >$r/log/sim-access.log
+	echo 'backend unix:/x/sim.sock 39053344705' >$r/log/lighttpd-error.log
+	atf_check -s exit:1 -o save:found "$SCAN" -r $r
+	cat found
+	atf_check -o inline:"$r/log/pool.log:1\n" -x \
+	    "grep '\\[cpf\\]\$' found | cut -d: -f1,2"
+	atf_check -o inline:"$r/log/access.log:1\n$r/log/postgres.log:1\n$r/log/worker.log:1\n" \
+	    -x "grep '\\[secret\\]\$' found | cut -d: -f1,2"
+	atf_check -o inline:"$r/log/worker.log:2\n" -x \
+	    "grep '\\[sanitizer\\]\$' found | cut -d: -f1,2"
+	[ "$(grep -c . found)" = 5 ] || atf_fail "expected 5 findings"
+	# Without the record, the word hides the CPF.
+	rm $r/sim/record
+	atf_check -s exit:1 -o save:found2 "$SCAN" -r $r
+	if grep '\[cpf\]' found2; then
+		atf_fail "a CPF inside a word found without the record"
+	fi
 }
 
 atf_test_case logs__no_pii_no_secrets
 logs__no_pii_no_secrets_head() {
 	atf_set descr "no secret, full CPF, phone or e-mail in the shared" \
-	    "stack's logs after the suite"
+	    "stack's logs after the suite, and no sanitizer report"
 	atf_set require.config "base_url stack_dir"
 	atf_set require.progs "grep"
 }
 logs__no_pii_no_secrets_body() {
-	local files f n
+	local n
 	shared_stack
-	files=
-	for f in "$RUNDIR"/log/*.log; do
-		case $(basename "$f") in
-		sim.log|sim-access.log) continue ;;
-		esac
-		# lighttpd has one error log; its lines about the simulator's
-		# backend (sim.sock) are the providers' side, as sim.log is.
-		grep -v 'unix:[^ ]*/sim\.sock' "$f" >"$(basename "$f")"
-		files="$files $(basename "$f")"
-	done
-	# The suite did write something for the scan to look at.
-	n=$(cat $files | wc -l)
-	echo "scanning $n lines in:$files"
+	# The suite did write something for the scan to look at (the
+	# simulator's logs aside).
+	n=$(ls "$RUNDIR"/log/*.log | grep -v '/sim[-.][^/]*$' | xargs cat | wc -l)
+	echo "scanning $n lines in: $(ls "$RUNDIR/log" | tr '\n' ' ')"
 	[ "$n" -gt 1000 ] || atf_fail "only $n lines of logs: nothing to scan"
-	scan $files >found
-	if [ -s found ]; then
+	if ! "$SCAN" -r "$RUNDIR" >found; then
 		head -40 found
 		atf_fail "$(wc -l <found) findings in the logs"
 	fi
@@ -127,6 +153,7 @@ sim_logs__no_secrets_body() {
 
 atf_init_test_cases() {
 	atf_add_test_case scan__finds_what_it_looks_for
+	atf_add_test_case scan__reads_a_run_directory
 	atf_add_test_case logs__no_pii_no_secrets
 	atf_add_test_case sim_logs__no_secrets
 }

@@ -385,7 +385,9 @@ parallel_lookups_body() {
 	json '.status == "completed"'
 	ms=$(jq .elapsed_ms body)
 	[ "$ms" -ge 2000 ] || atf_fail "lookups took $ms ms: latency not applied"
-	[ "$ms" -lt 3500 ] || atf_fail "lookups took $ms ms: not in parallel"
+	# One after the other they take 4 s at least, whatever the machine;
+	# in parallel, 2 s and the rest of the lead (under 2 s even with ASan).
+	[ "$ms" -lt 4000 ] || atf_fail "lookups took $ms ms: not in parallel"
 }
 
 atf_test_case bad_requests

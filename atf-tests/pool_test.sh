@@ -13,7 +13,8 @@ ready__follows_postgres_head() {
 	atf_set timeout 120
 }
 ready__follows_postgres_body() {
-	private_stack
+	# Dozens of /ready in a row: no rate limit (RATE_LIMIT is 10 a second).
+	private_stack RATE_LIMIT=0
 	for i in 1 2 3 4 5 6 7 8; do
 		expect_status 200 GET /ready
 	done
@@ -41,7 +42,8 @@ restart__costs_no_request_head() {
 	atf_set timeout 120
 }
 restart__costs_no_request_body() {
-	private_stack
+	# Dozens of /ready in a row: no rate limit (RATE_LIMIT is 10 a second).
+	private_stack RATE_LIMIT=0
 	# Every responder holds a connection.
 	for i in $(seq 1 16); do
 		expect_status 200 GET /ready
@@ -51,7 +53,7 @@ restart__costs_no_request_body() {
 	for i in $(seq 1 16); do
 		expect_status 200 GET /ready
 	done
-	wait_for 20 grep -q 'connection lost, reconnecting' \
+	wait_for 100 grep -q 'connection lost, reconnecting' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no reconnect was logged"
 	# What libpq has to say goes to the JSON log too.
 	if grep -v '^{' "$RUNDIR/log/pool.log"; then
@@ -109,8 +111,10 @@ sigterm__idle_responder_exits_body() {
 	victim=$(responders | head -1)
 	start=$(date +%s%N)
 	kill -TERM "$victim"
-	wait_for 10 eval "! alive $victim" ||
-	    atf_fail "responder $victim still alive 1 s after SIGTERM"
+	# No request reaches the pool meanwhile: it exits without one (10 s
+	# for a slow, ASan, machine; a blocked accept() would never end).
+	wait_for 100 eval "! alive $victim" ||
+	    atf_fail "responder $victim still alive 10 s after SIGTERM"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	echo "responder exited in $ms ms"
 	wait_for 50 pool_full || atf_fail "pool not back to full size"
@@ -135,23 +139,34 @@ sigterm__busy_responder_finishes_body() {
 	wait_for 50 pool_full || atf_fail "pool not full"
 	victim=$(responders)
 	expect_status 200 GET /ready
-	# Make /ready slow for real: its query waits on a table lock.
-	psql -X -q -h "$PGHOST" -U c2s -d c2s -c "BEGIN" \
-	    -c "LOCK TABLE public.schema_migrations IN ACCESS EXCLUSIVE MODE" \
-	    -c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null &
+	# Make /ready slow for real: its query waits on a table lock, held
+	# until the test lets it go (a psql fed through a FIFO).
+	mkfifo locker.in
+	psql -X -q -h "$PGHOST" -U c2s -d c2s -v ON_ERROR_STOP=1 \
+	    <locker.in >locker.out 2>&1 &
 	locker=$!
-	sleep 0.5
-	curl -s -o busy.body -w '%{http_code}' --max-time 30 "$URL/ready" >busy.status &
+	exec 3>locker.in
+	echo "BEGIN; LOCK TABLE public.schema_migrations IN ACCESS EXCLUSIVE MODE;" >&3
+	wait_for 300 eval '[ "$(table_locks true)" = 1 ]' ||
+	    atf_fail "the lock was not taken: $(cat locker.out)"
+	curl -s -o busy.body -w '%{http_code}' --max-time 60 "$URL/ready" >busy.status &
 	client=$!
-	sleep 0.5
+	# The responder's query waits on the lock: the request is in flight.
+	wait_for 300 eval '[ "$(table_locks false)" = 1 ]' ||
+	    atf_fail "/ready never waited on the lock"
 	kill -TERM "$victim"
-	sleep 0.5
+	# Delivered (caught: not pending), and the responder still busy.
+	wait_for 100 term_delivered "$victim" ||
+	    atf_fail "SIGTERM not delivered to $victim"
 	alive "$victim" || atf_fail "the busy responder died before answering"
+	[ "$(table_locks false)" = 1 ] || atf_fail "the request ended on SIGTERM"
+	echo "COMMIT;" >&3
+	exec 3>&-
 	wait "$client"
-	wait "$locker"
+	wait "$locker" || atf_fail "the locker failed: $(cat locker.out)"
 	atf_check -o inline:200 cat busy.status
 	atf_check -o inline:'ready\n' jq -r .status busy.body
-	wait_for 20 eval "! alive $victim" ||
+	wait_for 100 eval "! alive $victim" ||
 	    atf_fail "responder $victim did not exit after its request"
 	grep -q '"pid":'"$victim"',.*exiting after [0-9]* requests (signal)' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no clean exit logged"
@@ -160,6 +175,24 @@ sigterm__busy_responder_finishes_body() {
 	private_stack_stop
 }
 sigterm__busy_responder_finishes_cleanup() { private_stack_stop; }
+
+# table_locks GRANTED: how many locks on public.schema_migrations are
+# held (true) or waited for (false).
+table_locks() {
+	psql -X -At -h "$PGHOST" -U c2s -d c2s -c "SELECT count(*) FROM pg_locks
+	    WHERE relation = 'public.schema_migrations'::regclass AND granted = $1"
+}
+
+# term_delivered PID: SIGTERM is not pending for PID (the kernel delivered
+# it: the responder catches it), or PID is gone.
+term_delivered() {
+	[ -r "/proc/$1/status" ] || return 0
+	awk '/^(SigPnd|ShdPnd):/ {
+		# SIGTERM is bit 15, 0x4000: the 4th hex digit from the right.
+		if (index("4567cdef", tolower(substr($2, length($2) - 3, 1))))
+			p = 1
+	    } END { exit p }' "/proc/$1/status"
+}
 
 atf_test_case sigkill__responder_replaced cleanup
 sigkill__responder_replaced_head() {
@@ -172,7 +205,11 @@ sigkill__responder_replaced_body() {
 	wait_for 50 pool_full || atf_fail "pool not full"
 	before=$(responders | sort | tr '\n' ' ')
 	for round in 1 2 3; do
-		victim=$(responders | head -1)
+		# An old responder (>= 2 s): multiwatch counts one dying within
+		# a second of its start as a failed start.
+		victim=
+		wait_for 100 eval 'victim=$(old_responder)' ||
+		    atf_fail "no responder 2 s old"
 		kill -KILL "$victim"
 		for i in $(seq 1 20); do
 			expect_status 200 GET /health
@@ -194,28 +231,38 @@ recycle__after_max_requests_head() {
 	atf_set timeout 120
 }
 recycle__after_max_requests_body() {
+	local t0 seen logged
 	private_stack MAX_REQUESTS=5 C2S_POOL=2
-	# Spread over > 2 s so the responders' minimum lifetime passes.
-	for i in $(seq 1 30); do
+	wait_for 50 pool_full || atf_fail "pool not full"
+	# Requests until two responders have recycled: one recycles after
+	# its 5th request once it is 2 s old (its minimum lifetime), so how
+	# many requests that takes depends on the machine's speed; 60 s
+	# bound it (the case's timeout is 120 s).
+	t0=$(date +%s)
+	while [ "$(recycled)" -lt 2 ]; do
+		[ $(($(date +%s) - t0)) -lt 60 ] ||
+		    atf_fail "$(recycled) responders recycled in 60 s"
 		expect_status 200 GET /health
-		sleep 0.1
 	done
-	for i in $(seq 1 100); do
-		expect_status 200 GET /health
-	done
-	wait_for 50 pool_full || atf_fail "pool not at full size"
-	n=$(grep -c 'exiting after [0-9]* requests (recycled)' "$RUNDIR/log/pool.log")
-	echo "recycled: $n"
-	[ "$n" -ge 2 ] || atf_fail "expected recycling, saw $n"
+	wait_for 100 pool_full || atf_fail "pool not at full size"
 	grep -q 'failed, next try' "$RUNDIR/log/pool.log" &&
 	    atf_fail "multiwatch counted a recycle as a failed start"
-	scrape
-	[ "$(metric c2s_responders_recycled_total)" = "$n" ] ||
-	    atf_fail "/metrics counts $(metric c2s_responders_recycled_total)" \
-	    "recycled responders, the log $n"
+	# The counter and the log agree once no recycle is under way (a
+	# scrape is a request too: it may make one more).
+	# (wait_for's own counter is "n": these names differ.)
+	wait_for 100 eval 'scrape && seen=$(metric c2s_responders_recycled_total) &&
+	    logged=$(recycled) && [ "$seen" = "$logged" ]' ||
+	    atf_fail "/metrics counts $seen recycled responders, the log $logged"
+	echo "recycled: $logged"
+	[ "$logged" -ge 2 ] || atf_fail "expected recycling, saw $logged"
 	private_stack_stop
 }
 recycle__after_max_requests_cleanup() { private_stack_stop; }
+
+# recycled: how many responders the log says recycled.
+recycled() {
+	grep -c 'exiting after [0-9]* requests (recycled)' "$RUNDIR/log/pool.log"
+}
 
 atf_test_case stop__leaves_nothing cleanup
 stop__leaves_nothing_head() {
@@ -224,7 +271,8 @@ stop__leaves_nothing_head() {
 	atf_set timeout 120
 }
 stop__leaves_nothing_body() {
-	private_stack
+	# The stack's own removal of its run directory, not kept for a scan.
+	private_stack C2S_KEEP=0
 	expect_status 200 GET /ready
 	pids="$C2S_STACK_PID $C2S_POOL_PID $C2S_HTTPD_PID $C2S_PG_PID $(responders)"
 	pids="$pids $(cat /proc/$C2S_PG_PID/task/$C2S_PG_PID/children)"

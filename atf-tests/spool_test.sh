@@ -284,7 +284,10 @@ kill__responder_and_worker_head() {
 kill__responder_and_worker_body() {
 	local i pid n sp
 	spool_stack C2S_POOL=3 REQUEST_DEADLINE=4s JOB_TIMEOUT=6s
-	sleep 2
+	# Every responder old enough to be killed (old_responder: 2 s).
+	wait_for 100 eval '[ "$(for p in $(responders); do
+	    ps -o etimes= -p "$p"; done | awk "\$1 >= 2" | wc -l)" -eq 3 ]' ||
+	    atf_fail "the pool's 3 responders never reached 2 s of age"
 	gen_load k 400 0 0 0 0
 	pg stop
 	send k 8 &
