@@ -8,7 +8,8 @@
  */
 #include <limits.h>
 #include <stdint.h>
-#include <poll.h>
+#include <sys/select.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -779,26 +780,32 @@ cx_db_listen(struct cx_db *db)
 }
 
 /*
- * Wait up to "ms" for a notification on the connection.  Returns 1 when
+ * Wait up to "ms" for a notification on the connection, with the signal
+ * mask "mask" while waiting (pselect: the caller blocks its stop signals
+ * outside the wait, so that one that comes after its last check still
+ * ends the wait at once), or the mask as it is if NULL.  Returns 1 when
  * one (or more) arrived, 0 on time out or a signal, -1 when the
  * connection is broken (the next statement reconnects).
  */
 int
-cx_db_wait(struct cx_db *db, long long ms)
+cx_db_wait(struct cx_db *db, long long ms, const sigset_t *mask)
 {
-	struct pollfd	 pfd;
+	struct timespec	 ts;
+	fd_set		 rfds;
 	PGnotify	*n;
-	int		 got = 0, rc;
+	int		 fd, got = 0, rc;
 
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
-	    (pfd.fd = PQsocket(db->conn)) < 0)
+	    (fd = PQsocket(db->conn)) < 0 || fd >= FD_SETSIZE)
 		return -1;
 	if (PQconsumeInput(db->conn) == 0)
 		goto broken;
 	if ((n = PQnotifies(db->conn)) == NULL) {
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+		FD_ZERO(&rfds);
+		FD_SET(fd, &rfds);
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000;
+		rc = pselect(fd + 1, &rfds, NULL, NULL, &ts, mask);
 		if (rc <= 0)
 			return 0;	/* time out, or EINTR: a signal */
 		if (PQconsumeInput(db->conn) == 0)

@@ -6,6 +6,7 @@
 #ifndef C2S_ENRICH_EXTERN_H
 #define C2S_ENRICH_EXTERN_H
 
+#include <signal.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -77,7 +78,7 @@ void		 cx_db_rollback(struct cx_db *);
 const char	*cx_db_sqlstate(const struct cx_db *);
 unsigned	 cx_db_resets(const struct cx_db *);
 enum ce_err	 cx_db_listen(struct cx_db *) CE_WUR;
-int		 cx_db_wait(struct cx_db *, long long ms);
+int		 cx_db_wait(struct cx_db *, long long ms, const sigset_t *);
 
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8

@@ -18,7 +18,10 @@
  * JOB_MAX_TRIES times (each try but the last died with its worker) is
  * given up, and its lead failed, so that it is never run again.
  */
+#include <sys/select.h>
+
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +37,8 @@
 struct worker {
 	struct ce_ctx	*ctx;
 	int		(*stopping)(void);
+	sigset_t	 stops;		/* the stop signals, blocked but in waits */
+	sigset_t	 open;		/* the mask in a wait: the caller's */
 	int		 listening;
 	unsigned	 listen_gen;	/* cx_db_resets() when it listened */
 	int		 poller;	/* holds the poller lock */
@@ -43,15 +48,28 @@ struct worker {
 	unsigned long long jobs;
 };
 
-/* Sleep "ms", or less if a signal comes. */
+/* Sleep "ms", or less if a stop signal comes (even one that came since
+ * the last check: it was blocked, pselect opens the mask). */
 static void
-nap(long long ms)
+nap(struct worker *w, long long ms)
 {
 	struct timespec	 ts;
 
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (ms % 1000) * 1000000;
-	(void)nanosleep(&ts, NULL);
+	(void)pselect(0, NULL, NULL, NULL, &ts, &w->open);
+}
+
+/*
+ * Let a stop signal that came during the turn be handled now, then block
+ * them again until the next wait: a signal between the check of
+ * stopping() and a wait would otherwise sleep the whole wait.
+ */
+static void
+signals_window(struct worker *w)
+{
+	(void)sigprocmask(SIG_SETMASK, &w->open, NULL);
+	(void)sigprocmask(SIG_BLOCK, &w->stops, NULL);
 }
 
 /* The database failed: wait a little longer each time. */
@@ -64,7 +82,7 @@ backoff(struct worker *w)
 	    w->backoff_ms * 2;
 	ce_log(w->ctx, CE_LOG_WARN, "worker: database unavailable; next try "
 	    "in %lld ms", w->backoff_ms);
-	nap(w->backoff_ms);
+	nap(w, w->backoff_ms);
 }
 
 /* Run one statement whose result is a count; -1 on failure. */
@@ -440,13 +458,21 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.stopping = stopping;
+	sigemptyset(&w.stops);
+	sigaddset(&w.stops, SIGTERM);
+	sigaddset(&w.stops, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &w.stops, &w.open) == -1) {
+		ce_log(ctx, CE_LOG_ERROR, "worker: sigprocmask: %s",
+		    strerror(errno));
+		return -1;
+	}
 	ctx->worker = 1;
 	ce_metrics_join(ctx);
 	cx_claim_owner(ctx);
 	ce_log(ctx, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
 	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
 	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
-	while (!stopping()) {
+	for (signals_window(&w); !stopping(); signals_window(&w)) {
 		ce_metrics_sample(ctx);
 		/* LISTEN first, so no notification falls between a claim
 		 * that found nothing and the wait. */
@@ -479,10 +505,11 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		/* Pruning left over from this turn: no sleep. */
 		if (w.next_prune_us <= cx_now_us())
 			wait_ms = 0;
-		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms) == -1)
+		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms, &w.open) == -1)
 			w.listening = 0;
 	}
 	ce_log(ctx, CE_LOG_INFO, "worker %s stopping after %llu jobs",
 	    ctx->owner, w.jobs);
+	(void)sigprocmask(SIG_SETMASK, &w.open, NULL);
 	return 0;
 }
