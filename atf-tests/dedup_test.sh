@@ -89,7 +89,7 @@ two_stacks_one_database_body() {
 	a_url=$URL
 	# Stack B: its own lighttpd, pool and dedup file; A's database and
 	# A's simulator, so that the calls of both are counted together.
-	b_dir=$(env C2S_PORT=0 C2S_SIM_PORT=0 C2S_RUNDIR= \
+	b_dir=$(env C2S_PORT=0 C2S_SIM_PORT=0 C2S_RUNDIR= C2S_KEEP=1 \
 	    C2S_SHARED_DB="$DB_URL" C2S_BASE_URL="$C2S_SIM_URL" \
 	    DIRETRIX_BASE_URL="$C2S_SIM_URL" WORK_API_URL="$C2S_SIM_URL" \
 	    C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
@@ -126,12 +126,12 @@ two_stacks_one_database_body() {
 	[ "$(calls /integration/leads/$id/create_message)" = 1 ] ||
 	    atf_fail "create_message called $(calls \
 	    /integration/leads/$id/create_message) times"
-	"$STACK" stop "$b_dir" || atf_fail "stopping stack B"
 	rm -f stack_b_dir
+	stack_stop_scan "$b_dir"
 	private_stack_stop
 }
 two_stacks_one_database_cleanup() {
-	[ -r stack_b_dir ] && "$STACK" stop "$(cat stack_b_dir)"
+	[ -r stack_b_dir ] && stack_stop_scan "$(cat stack_b_dir)"
 	private_stack_stop
 }
 

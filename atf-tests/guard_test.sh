@@ -125,6 +125,7 @@ spacing__processes_and_machines_body() {
 	private_stack WORK_API_MIN_INTERVAL=400ms
 	export PGHOST PGUSER PGDATABASE
 	b_dir=$(env C2S_PORT=0 C2S_SIM_PORT=0 C2S_RUNDIR= C2S_WORKERS=0 \
+	    C2S_KEEP=1 \
 	    C2S_SHARED_DB="$DB_URL" C2S_BASE_URL="$C2S_SIM_URL" \
 	    DIRETRIX_BASE_URL="$C2S_SIM_URL" WORK_API_URL="$C2S_SIM_URL" \
 	    C2S_TOKEN=sim-c2s-token DIRETRIX_USER=sim DIRETRIX_PASS=sim-pass \
@@ -151,12 +152,12 @@ spacing__processes_and_machines_body() {
 	[ "$(sql "SELECT count(*) FROM c2s.work_spacing
 	    WHERE token_id LIKE '%sim-work%'")" = 0 ] ||
 	    atf_fail "the token is in the database"
-	"$STACK" stop "$b_dir" || atf_fail "stopping stack B"
 	rm -f stack_b_dir
+	stack_stop_scan "$b_dir"
 	private_stack_stop
 }
 spacing__processes_and_machines_cleanup() {
-	[ -r stack_b_dir ] && "$STACK" stop "$(cat stack_b_dir)"
+	[ -r stack_b_dir ] && stack_stop_scan "$(cat stack_b_dir)"
 	private_stack_stop
 }
 
