@@ -3,7 +3,8 @@
  * digits, CEPs, phones, e-mails and persons' names, each normalised from
  * the shapes people and upstreams write them in; and the masks that keep
  * CPFs, phones and e-mails out of logs ("***.***.***-09", "***4321",
- * "j***@gmail.com").  Pure functions: no state, no allocation.
+ * "j***@gmail.com"); and C2S lead ids, checked and lower-cased.  Pure
+ * functions: no state, no allocation.
  */
 #include <string.h>
 
@@ -495,4 +496,37 @@ ce_person_name_normalize(const char *in, char *out, size_t sz)
 	if (joiner || words < 2 || chars < 2 || chars > CE_NAME_MAX)
 		return -1;
 	return 0;
+}
+
+/* Is "id" a C2S lead id: exactly 32 hex characters? */
+int
+ce_lead_id_valid(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < 32; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f') ||
+		    (id[i] >= 'A' && id[i] <= 'F')))
+			return 0;
+	return id[32] == '\0';
+}
+
+/*
+ * Copy a valid lead id into "out" (33 bytes) in lower case, the form
+ * stored and claimed.  Returns 1, or 0 (out empty) when it is not valid.
+ */
+int
+ce_lead_id_norm(const char *id, char *out)
+{
+	size_t	 i;
+
+	out[0] = '\0';
+	if (!ce_lead_id_valid(id))
+		return 0;
+	for (i = 0; i < 32; i++)
+		out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
+		    id[i] - 'A' + 'a' : id[i]);
+	out[32] = '\0';
+	return 1;
 }

@@ -83,40 +83,6 @@ cx_http_req_init(struct cx_http_req *r, const char *api, const char *method)
 	ce_buf_init(&r->resp, BODY_CAP);
 }
 
-/*
- * Append "s" percent-encoded (RFC 3986 unreserved characters kept) to
- * "url" of size "sz".  Returns CE_OK or CE_E2BIG ("url" then unchanged).
- */
-enum ce_err
-cx_url_escape(char *url, size_t sz, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t		 len = strlen(url), start = len;
-	unsigned char	 c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			if (len + 1 >= sz)
-				goto big;
-			url[len++] = (char)c;
-		} else {
-			if (len + 3 >= sz)
-				goto big;
-			url[len++] = '%';
-			url[len++] = hex[c >> 4];
-			url[len++] = hex[c & 15];
-		}
-	}
-	url[len] = '\0';
-	return CE_OK;
-big:
-	url[start] = '\0';
-	return CE_E2BIG;
-}
-
 static size_t
 on_body(char *data, size_t size, size_t nmemb, void *arg)
 {

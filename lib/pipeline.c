@@ -21,22 +21,6 @@
 #define NOTE_BUF_CAP	(256u * 1024)
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)
 
-static const char *const outnames[CX_OUT__MAX] = {
-	[CX_OUT_NONE] = "received",
-	[CX_OUT_COMPLETED] = "completed",
-	[CX_OUT_PARTIAL] = "partial",
-	[CX_OUT_BASIC] = "basic",
-	[CX_OUT_UNENRICHED] = "unenriched",
-	[CX_OUT_INVALID] = "invalid_contact",
-	[CX_OUT_FAILED] = "failed",
-};
-
-const char *
-cx_outcome_name(enum cx_outcome o)
-{
-	return (unsigned)o < CX_OUT__MAX ? outnames[o] : "unknown";
-}
-
 /* One line per step: lead, step, outcome, duration, and a masked detail. */
 static void
 step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
@@ -159,24 +143,6 @@ step_fetch(struct ce_ctx *ctx, struct cx_run *run)
 		set_error(run, CE_EUPSTREAM, "c2s: %s", ce_up_name(c.res));
 		return CE_EUPSTREAM;
 	}
-}
-
-/*
- * A lead's usable phone (national digits, from phone, else phone2) and
- * e-mail, normalised, each "" when invalid or missing; "key" gets
- * "phone|email", which tells whether a lead's contacts changed.
- */
-void
-cx_lead_contacts(const struct ce_lead *l, char phone[16], char *email,
-    size_t emailsz, char *key, size_t keysz)
-{
-	phone[0] = email[0] = '\0';
-	if (ce_phone_normalize(l->phone, phone) == -1 &&
-	    ce_phone_normalize(l->phone2, phone) == -1)
-		phone[0] = '\0';
-	if (ce_email_normalize(l->email, email, emailsz) == -1)
-		email[0] = '\0';
-	snprintf(key, keysz, "%s|%s", phone, email);
 }
 
 /* Normalise the lead's contacts; invalid ones are dropped, not paid for. */

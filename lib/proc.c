@@ -1,7 +1,7 @@
 /*
  * proc.c -- cheap facts about this process for /health: resident memory
- * (from an fd on /proc/self/statm kept open, read with one pread), uptime,
- * and a monotonic clock in microseconds.
+ * (from an fd on /proc/self/statm kept open, read with one pread) and
+ * uptime.  The clocks are clock.c's.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,29 +46,6 @@ cx_proc_rss_kb(struct cx_proc *p)
 	if (sscanf(b, "%lu %lu", &size, &rss) != 2)
 		return -1;
 	return (long long)rss * (p->pagesize / 1024);
-}
-
-long long
-cx_now_us(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/*
- * The wall clock in ms since the epoch: for times kept in the shared file
- * (dedup expiry, breakers, Work API slots), which may outlive a boot and
- * are compared with the database's clock_timestamp().
- */
-long long
-cx_wall_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 long long

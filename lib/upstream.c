@@ -15,15 +15,6 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-static const char *const upnames[CE_UP__MAX] = {
-	[CE_UP_OK] = "ok",
-	[CE_UP_NOTFOUND] = "not_found",
-	[CE_UP_DOWN] = "provider_down",
-	[CE_UP_BADRESP] = "bad_response",
-	[CE_UP_DEADLINE] = "deadline",
-	[CE_UP_INVALID] = "invalid",
-};
-
 static const char *const apinames[CE_CALL__MAX] = {
 	[CE_CALL_C2S_LEAD] = "c2s",
 	[CE_CALL_C2S_MESSAGE] = "c2s",
@@ -64,64 +55,11 @@ is_work(enum ce_call_kind k)
 	    k == CE_CALL_WORK_MODULE;
 }
 
-const char *
-ce_up_name(enum ce_up u)
-{
-	return (unsigned)u < CE_UP__MAX ? upnames[u] : "unknown";
-}
-
-long long
-ce_now_us(void)
-{
-	return cx_now_us();
-}
-
 /* The deadline of a request starting now. */
 long long
 ce_deadline(const struct ce_ctx *ctx)
 {
 	return cx_now_us() + ctx->cfg.request_deadline_ms * 1000;
-}
-
-/* Is "id" a C2S lead id: exactly 32 hex characters? */
-int
-ce_lead_id_valid(const char *id)
-{
-	size_t	 i;
-
-	for (i = 0; i < 32; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'f') ||
-		    (id[i] >= 'A' && id[i] <= 'F')))
-			return 0;
-	return id[32] == '\0';
-}
-
-/*
- * Copy a valid lead id into "out" (33 bytes) in lower case, the form
- * stored and claimed.  Returns 1, or 0 (out empty) when it is not valid.
- */
-int
-ce_lead_id_norm(const char *id, char *out)
-{
-	size_t	 i;
-
-	out[0] = '\0';
-	if (!ce_lead_id_valid(id))
-		return 0;
-	for (i = 0; i < 32; i++)
-		out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
-		    id[i] - 'A' + 'a' : id[i]);
-	out[32] = '\0';
-	return 1;
-}
-
-void
-ce_dossier_free(struct ce_dossier *d)
-{
-	free(d->raw);
-	d->raw = NULL;
-	d->rawlen = 0;
 }
 
 /*

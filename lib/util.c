@@ -1,13 +1,14 @@
 /*
  * util.c -- small bounded string helpers that glibc lacks: strlcpy,
- * strtonum-style integer parsing, a constant-time string compare, and
- * the value of a hex digit.
+ * strtonum-style integer parsing, a constant-time string compare, the
+ * value of a hex digit, and the percent-encoding of a URL's path segment.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2s-enrich.h"
+#include "extern.h"
 
 /*
  * Copy "src" into "dst" of "dstsz" bytes, always NUL-terminating when
@@ -76,4 +77,38 @@ ce_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/*
+ * Append "s" percent-encoded (RFC 3986 unreserved characters kept) to
+ * "url" of size "sz".  Returns CE_OK or CE_E2BIG ("url" then unchanged).
+ */
+enum ce_err
+cx_url_escape(char *url, size_t sz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		 len = strlen(url), start = len;
+	unsigned char	 c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			if (len + 1 >= sz)
+				goto big;
+			url[len++] = (char)c;
+		} else {
+			if (len + 3 >= sz)
+				goto big;
+			url[len++] = '%';
+			url[len++] = hex[c >> 4];
+			url[len++] = hex[c & 15];
+		}
+	}
+	url[len] = '\0';
+	return CE_OK;
+big:
+	url[start] = '\0';
+	return CE_E2BIG;
 }
