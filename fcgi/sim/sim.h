@@ -1,8 +1,8 @@
 /*
  * sim.h -- what the files of upstream-sim share: the data model (persons,
  * leads, fault markers) of sim_data.c, the record file of sim_record.c
- * and C2S's webhooks of sim_hook.c.  Only fcgi/upstream-sim.c and
- * fcgi/sim_*.c include it.
+ * and C2S's webhooks of sim_hook.c.  Only fcgi/sim/upstream-sim.c and
+ * fcgi/sim/sim_*.c include it.
  */
 #ifndef SIM_H
 #define SIM_H

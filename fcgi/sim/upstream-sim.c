@@ -25,7 +25,7 @@
 #include <jansson.h>
 
 #include "c2s-enrich.h"
-#include "signals.h"
+#include "../signals.h"
 #include "sim.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
