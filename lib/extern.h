@@ -142,14 +142,17 @@ long long	 cx_proc_uptime_ms(const struct cx_proc *);
 long long	 cx_now_us(void);
 long long	 cx_wall_ms(void);
 
-/* log.c */
+/* log.c: the sink, with the id of the request or job being served. */
 struct cx_log {
 	int		 fd;
 	enum ce_loglevel min;
+	char		 reqid[64];	/* current request's id, or "" */
 };
 
 void		 cx_log_write(struct cx_log *, enum ce_loglevel,
-		    const char *reqid, const char *fields, const char *msg);
+		    const char *fields, const char *msg);
+void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
+		    CE_PRINTF(3, 4);
 enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
@@ -197,7 +200,6 @@ struct ce_ctx {
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
-	char		 reqid[64];	/* current request's id, or "" */
 	struct cx_spool	*spool;		/* made on first use */
 };
 

@@ -202,7 +202,8 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 	ce_mask_cpf(lk->value, mcpf, sizeof(mcpf));
 	er = cx_pipeline_person(ctx, lk->value, &run);
 	cx_run_free(&run);
-	ce_log(ctx, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN, "lookup: cpf %s "
+	cx_logf(&ctx->log, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	    "lookup: cpf %s "
 	    "not stored; enrich on miss: %s", mcpf, ce_strerror(er));
 	if (er != CE_OK)
 		goto out;

@@ -317,7 +317,8 @@ cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
 	ce_buf_free(&list);
 	json_decref(j);
 	if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook (spooled): %u events, %u "
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "webhook (spooled): %u events, %u "
 		    "queued, %u duplicates, %u ignored, %u invalid",
 		    n.received, n.queued, n.duplicates, n.ignored, n.invalid);
 	return er;
@@ -402,7 +403,8 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		    &n, &list);
 	n.spooled = er == CE_EDB;
 	if (er == CE_EDB) {
-		ce_log(ctx, CE_LOG_WARN, "webhook: %u of %zu events stored "
+		cx_logf(&ctx->log, CE_LOG_WARN,
+		    "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
 		    n.received, nev);
 		er = spool(ctx, req, j, nev, resp);
@@ -414,7 +416,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	if (n.spooled)
 		return er;
 	else if (er == CE_OK)
-		ce_log(ctx, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
+		cx_logf(&ctx->log, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
 		    "webhook: %u events, %u queued, %u duplicates, %u ignored, "
 		    "%u invalid", n.received, n.queued, n.duplicates,
 		    n.ignored, n.invalid);
@@ -536,7 +538,8 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
 	}
 	ce_buf_free(&list);
 	if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook replay: %lld invalid events "
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "webhook replay: %lld invalid events "
 		    "read, %u run again, %u queued, %u still invalid", looked,
 		    n.received, n.queued, still);
 	return er;

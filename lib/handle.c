@@ -172,7 +172,8 @@ set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
 	size_t		 i;
 
 	if (id != NULL) {
-		for (i = 0; id[i] != '\0' && i < sizeof(ctx->reqid) - 1; i++) {
+		for (i = 0; id[i] != '\0' && i < sizeof(ctx->log.reqid) - 1;
+		    i++) {
 			char c = id[i];
 
 			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -181,11 +182,11 @@ set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
 				break;
 		}
 		if (i > 0 && id[i] == '\0') {
-			ce_strlcpy(ctx->reqid, id, sizeof(ctx->reqid));
+			ce_strlcpy(ctx->log.reqid, id, sizeof(ctx->log.reqid));
 			return;
 		}
 	}
-	snprintf(ctx->reqid, sizeof(ctx->reqid), "%lx-%llx",
+	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "%lx-%llx",
 	    (unsigned long)getpid(), ++ctx->reqseq);
 }
 
@@ -209,7 +210,7 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
 	    ce_method_bits(req->method) ? req->method : "other",
 	    ce_route_name(r), p, status, us);
-	cx_log_write(&ctx->log, CE_LOG_INFO, ctx->reqid, fields, NULL);
+	cx_log_write(&ctx->log, CE_LOG_INFO, fields, NULL);
 }
 
 /*
@@ -267,7 +268,7 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	resp->status = 200;
 	resp->ctype = "application/json";
 	resp->headers[0] = '\0';
-	(void)cx_resp_header(resp, "X-Request-Id", ctx->reqid);
+	(void)cx_resp_header(resp, "X-Request-Id", ctx->log.reqid);
 
 	if (httpd_error(req, resp))
 		goto out;
@@ -315,5 +316,5 @@ out:
 	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
 	    resp->status, us);
 	cx_metrics_request(ctx, route, resp->status, us);
-	ctx->reqid[0] = '\0';
+	ctx->log.reqid[0] = '\0';
 }
