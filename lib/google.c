@@ -327,6 +327,7 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
 	const char	*q = strchr(req->uri, '?'), *given = NULL;
+	const char	*why;
 	struct form	 f;
 	PGresult	*res;
 	const char	*p[1], *state, *cid;
@@ -344,9 +345,11 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	if (rc == -1)
 		return cx_resp_error(resp, CE_EAUTH, "malformed google_key") ==
 		    CE_OK ? CE_OK : CE_EAUTH;
-	if (rc == 1 && cx_secret_check(req, ctx->cfg.google_ads_key, key,
-	    resp) != CE_OK)
+	if (rc == 1 &&
+	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK) {
+		(void)cx_resp_error(resp, CE_EAUTH, why);
 		return CE_OK;
+	}
 	if (!cx_json_ctype(req))
 		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
 		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
@@ -358,8 +361,9 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	}
 	if (rc == 0) {
 		given = json_string_value(json_object_get(j, "google_key"));
-		if (cx_secret_check(req, ctx->cfg.google_ads_key, given,
-		    resp) != CE_OK) {
+		if (cx_secret_check(ctx->cfg.google_ads_key, given,
+		    &why) != CE_OK) {
+			(void)cx_resp_error(resp, CE_EAUTH, why);
 			json_decref(j);
 			return CE_OK;
 		}

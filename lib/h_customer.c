@@ -338,26 +338,6 @@ uuid_valid(const char *s)
 	return s[36] == '\0';
 }
 
-/*
- * The path segment after "prefix" in the request's URI (no query) into
- * "out"; NULL when it does not fit.
- */
-const char *
-cx_path_tail(const struct ce_req *req, const char *prefix, char *out,
-    size_t outsz)
-{
-	size_t	 n = strlen(prefix), len;
-
-	if (strncmp(req->uri, prefix, n) != 0)
-		return NULL;
-	len = strcspn(req->uri + n, "?");
-	if (len >= outsz)
-		return NULL;
-	memcpy(out, req->uri + n, len);
-	out[len] = '\0';
-	return out;
-}
-
 enum ce_err
 cx_h_customer(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
