@@ -11,6 +11,9 @@
  * A request the web server received on its metrics listener carries the
  * FastCGI parameter C2S_LISTENER=metrics (set by the server, never from a
  * header): there /metrics is open and every route but /health is 404.
+ * The webhooks' shared secrets are compared here too.  Nothing here
+ * writes a response: each check returns a code and the text of the
+ * refusal, and its caller answers.
  */
 #include <string.h>
 #include <strings.h>
@@ -64,22 +67,23 @@ known(const char *keys, const char *given)
 }
 
 /*
- * Check the request's key for "route".  Returns CE_OK; CE_EAUTH with a
- * 401 error body and a WWW-Authenticate header written in "resp"; or
- * CE_ENOTFOUND, with its body, for a route the metrics listener hides.
+ * Check the request's key for "route".  Returns CE_OK; CE_EAUTH, with
+ * "*msg" set to the text of the 401 (the caller writes the body and a
+ * WWW-Authenticate challenge); or CE_ENOTFOUND, with "*msg" NULL, for a
+ * route the metrics listener hides.  Writes nothing in the response.
  */
 enum ce_err
 cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
-    enum ce_route route, struct ce_resp *resp)
+    enum ce_route route, const char **msg)
 {
 	const char	*given = ce_req_param(req, "HTTP_X_API_KEY");
 	const char	*a = ce_req_param(req, "HTTP_AUTHORIZATION");
 	const char	*l = ce_req_param(req, "C2S_LISTENER");
 
+	*msg = NULL;
 	if (l != NULL && strcmp(l, "metrics") == 0) {
 		if (route == CE_ROUTE_METRICS || route == CE_ROUTE_HEALTH)
 			return CE_OK;
-		(void)cx_resp_error(resp, CE_ENOTFOUND, NULL);
 		return CE_ENOTFOUND;
 	}
 	if (!needed(&ctx->cfg, route))
@@ -90,10 +94,31 @@ cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
 	if (given != NULL && given[0] != '\0' &&
 	    known(ctx->cfg.api_keys, given))
 		return CE_OK;
-	(void)cx_resp_error(resp, CE_EAUTH, given == NULL || given[0] == '\0' ?
+	*msg = given == NULL || given[0] == '\0' ?
 	    "missing API key (X-API-Key or Authorization: Bearer)" :
-	    "invalid API key");
-	(void)cx_resp_header(resp, "WWW-Authenticate",
-	    "Bearer realm=\"" CE_SERVICE "\"");
+	    "invalid API key";
 	return CE_EAUTH;
+}
+
+/*
+ * Check a webhook's shared secret: "given" (NULL when the client sent
+ * none) against "secret" (empty: no check), in constant time.  Returns
+ * CE_OK, or CE_EAUTH with "*msg" set to the text of the 401 (the caller
+ * writes the body).
+ */
+enum ce_err
+cx_secret_check(const char *secret, const char *given, const char **msg)
+{
+	*msg = NULL;
+	if (secret[0] == '\0')
+		return CE_OK;
+	if (given == NULL || given[0] == '\0') {
+		*msg = "missing webhook secret";
+		return CE_EAUTH;
+	}
+	if (!ce_ct_streq(given, secret)) {
+		*msg = "wrong webhook secret";
+		return CE_EAUTH;
+	}
+	return CE_OK;
 }

@@ -77,7 +77,8 @@ cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
 	    &until, now + __atomic_load_n(&b->cooldown_ms, __ATOMIC_RELAXED),
 	    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		ctx->probing |= 1u << t;
-		ce_log(ctx, CE_LOG_INFO, "breaker %s: probing", names[t]);
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "breaker %s: probing", names[t]);
 		return 1;
 	}
 	__atomic_fetch_add(&b->rejected, 1, __ATOMIC_RELAXED);
@@ -107,7 +108,8 @@ cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
 		if (__atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE) != 0) {
 			__atomic_store_n(&b->open_until_ms, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&b->cooldown_ms, 0, __ATOMIC_RELAXED);
-			ce_log(ctx, CE_LOG_WARN, "breaker %s: closed", names[t]);
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "breaker %s: closed", names[t]);
 		}
 		return;
 	}
@@ -129,7 +131,8 @@ cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
 	__atomic_store_n(&b->open_until_ms, cx_wall_ms() + cd, __ATOMIC_RELEASE);
 	if (until == 0)
 		__atomic_fetch_add(&b->trips, 1, __ATOMIC_RELAXED);
-	ce_log(ctx, CE_LOG_WARN, "breaker %s: open for %lld ms after %llu "
+	cx_logf(&ctx->log, CE_LOG_WARN,
+	    "breaker %s: open for %lld ms after %llu "
 	    "failures", names[t], (long long)cd, (unsigned long long)n);
 }
 

@@ -128,7 +128,8 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
 		got = PQntuples(res) == 1;
 		PQclear(res);
 		if (got) {
-			ce_log(ctx, CE_LOG_WARN, "lead %s: claim of dead "
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "lead %s: claim of dead "
 			    "responder %s taken over", lead_id, who);
 			cl->dup = CX_DUP_NONE;
 		}
@@ -174,7 +175,8 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
 			return CE_OK;
 		case CE_CLAIM_FULL:
 			cx_metrics_dedup(ctx, CX_DEDUP_FULL);
-			ce_log(ctx, CE_LOG_WARN, "dedup file full around lead "
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "dedup file full around lead "
 			    "%s: database only", lead_id);
 			break;
 		}
@@ -226,6 +228,7 @@ cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
 	if (er == CE_OK)
 		PQclear(res);
 	else
-		ce_log(ctx, CE_LOG_WARN, "lead %s: claim not %s; it expires "
+		cx_logf(&ctx->log, CE_LOG_WARN,
+		    "lead %s: claim not %s; it expires "
 		    "on its own", lead_id, keep ? "marked done" : "released");
 }

@@ -87,7 +87,7 @@ cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
 
 	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
 	    CE_ENOMEM)
-		ce_log(ctx, CE_LOG_WARN, "cache: out of memory");
+		cx_logf(&ctx->log, CE_LOG_WARN, "cache: out of memory");
 }
 
 /* Map the shared file on first use; on failure, say so once. */
@@ -102,7 +102,8 @@ cx_shm(struct ce_ctx *ctx)
 	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
 	if (ctx->shm == NULL) {
 		ctx->shm_failed = 1;
-		ce_log(ctx, CE_LOG_ERROR, "%s; de-duplication by the database "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "%s; de-duplication by the database "
 		    "only, no metrics", err);
 	}
 	return ctx->shm;

@@ -517,7 +517,7 @@ db_log_error(struct cx_db *db, const char *what, const PGresult *res)
 		n = sizeof(line) - 1;
 	memcpy(line, msg, n);
 	line[n] = '\0';
-	ce_log(db->ctx, CE_LOG_ERROR, "db: %s: %s%s%s", what, line,
+	cx_logf(&db->ctx->log, CE_LOG_ERROR, "db: %s: %s%s%s", what, line,
 	    db->sqlstate[0] != '\0' ? " sqlstate " : "", db->sqlstate);
 }
 
@@ -537,7 +537,7 @@ db_notice(void *arg, const char *msg)
 		n = sizeof(line) - 1;
 	memcpy(line, msg, n);
 	line[n] = '\0';
-	ce_log(db->ctx, CE_LOG_WARN, "db: %s", line);
+	cx_logf(&db->ctx->log, CE_LOG_WARN, "db: %s", line);
 }
 
 /*
@@ -564,7 +564,7 @@ db_ensure(struct cx_db *db)
 	}
 	/* PostgreSQL known down on this machine: fail fast. */
 	if (!db->probe && !cx_breaker_allow(db->ctx, CX_BRK_DB)) {
-		ce_log(db->ctx, CE_LOG_DEBUG, "db: breaker open, not "
+		cx_logf(&db->ctx->log, CE_LOG_DEBUG, "db: breaker open, not "
 		    "connecting");
 		return CE_EDB;
 	}
@@ -572,7 +572,8 @@ db_ensure(struct cx_db *db)
 		/* Later keys override the DSN's: the DSN goes last. */
 		db->conn = PQconnectdbParams(keys, vals, 1);
 		if (db->conn == NULL) {
-			ce_log(db->ctx, CE_LOG_ERROR, "db: out of memory");
+			cx_logf(&db->ctx->log, CE_LOG_ERROR,
+			    "db: out of memory");
 			return CE_EDB;
 		}
 		/* Kept by PQreset(). */
@@ -679,7 +680,8 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 failed:
 		if (attempt == 0 && stmts[s].safe && !db->in_tx &&
 		    db_conn_lost(db)) {
-			ce_log(db->ctx, CE_LOG_WARN, "db: connection lost, "
+			cx_logf(&db->ctx->log, CE_LOG_WARN,
+			    "db: connection lost, "
 			    "reconnecting to retry %s", stmts[s].name);
 			PQclear(res);
 			res = NULL;

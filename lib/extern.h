@@ -142,14 +142,17 @@ long long	 cx_proc_uptime_ms(const struct cx_proc *);
 long long	 cx_now_us(void);
 long long	 cx_wall_ms(void);
 
-/* log.c */
+/* log.c: the sink, with the id of the request or job being served. */
 struct cx_log {
 	int		 fd;
 	enum ce_loglevel min;
+	char		 reqid[64];	/* current request's id, or "" */
 };
 
 void		 cx_log_write(struct cx_log *, enum ce_loglevel,
-		    const char *reqid, const char *fields, const char *msg);
+		    const char *fields, const char *msg);
+void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
+		    CE_PRINTF(3, 4);
 enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
@@ -197,7 +200,6 @@ struct ce_ctx {
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
-	char		 reqid[64];	/* current request's id, or "" */
 	struct cx_spool	*spool;		/* made on first use */
 };
 
@@ -237,13 +239,14 @@ int		 cx_breaker_state(struct ce_ctx *, enum cx_brk, uint64_t *trips,
 size_t		 cx_spacing_size(void);
 long long	 cx_spacing_reserve(struct ce_ctx *, long long max_wait_ms);
 
-/* auth.c: API keys on the business routes. */
+/* auth.c: API keys on the business routes, webhook secrets; codes only. */
 enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
-		    enum ce_route, struct ce_resp *);
+		    enum ce_route, const char **msg);
+enum ce_err	 cx_secret_check(const char *secret, const char *given,
+		    const char **msg);
 
 /* ratelimit.c: token buckets per client address. */
 size_t		 cx_rate_size(void);
-int		 cx_client_addr(const struct ce_req *, char *, size_t);
 long long	 cx_rate_take(struct ce_ctx *, const char *key, long long rate,
 		    long long burst);
 
@@ -397,8 +400,6 @@ enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_stats(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
-const char	*cx_path_tail(const struct ce_req *, const char *prefix,
-		    char *, size_t);
 
 /* google.c: a Google Ads form's job (kind 'google_ads'). */
 int		 cx_google_job(struct ce_ctx *, const char *form_id,
@@ -414,11 +415,15 @@ enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
 		    size_t len) CE_WUR;
-int		 cx_json_ctype(const struct ce_req *);
-enum ce_err	 cx_secret_check(const struct ce_req *, const char *secret,
-		    const char *given, struct ce_resp *);
 
-/* handle.c: error bodies with a message of the handler's choosing. */
+/* req.c: what the handlers read from a request besides its body. */
+int		 cx_client_addr(const struct ce_req *, char *, size_t);
+int		 cx_json_ctype(const struct ce_req *);
+const char	*cx_path_tail(const struct ce_req *, const char *prefix,
+		    char *, size_t);
+
+/* resp.c: header lines, and error bodies with a message of the
+ * handler's choosing. */
 enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);
 enum ce_err	 cx_resp_errorc(struct ce_resp *, enum ce_err,
 		    const char *code, const char *msg);

@@ -317,7 +317,7 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 	if (isnew && (!f.is_test || ctx->cfg.google_ads_accept_test) &&
 	    cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
 		PQclear(res);
-	ce_log(ctx, CE_LOG_INFO, "google ads (spooled): form %s",
+	cx_logf(&ctx->log, CE_LOG_INFO, "google ads (spooled): form %s",
 	    isnew ? "recorded" : "seen before");
 	return CE_OK;
 }
@@ -327,6 +327,7 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
 	const char	*q = strchr(req->uri, '?'), *given = NULL;
+	const char	*why;
 	struct form	 f;
 	PGresult	*res;
 	const char	*p[1], *state, *cid;
@@ -344,9 +345,11 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	if (rc == -1)
 		return cx_resp_error(resp, CE_EAUTH, "malformed google_key") ==
 		    CE_OK ? CE_OK : CE_EAUTH;
-	if (rc == 1 && cx_secret_check(req, ctx->cfg.google_ads_key, key,
-	    resp) != CE_OK)
+	if (rc == 1 &&
+	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK) {
+		(void)cx_resp_error(resp, CE_EAUTH, why);
 		return CE_OK;
+	}
 	if (!cx_json_ctype(req))
 		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
 		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
@@ -358,8 +361,9 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	}
 	if (rc == 0) {
 		given = json_string_value(json_object_get(j, "google_key"));
-		if (cx_secret_check(req, ctx->cfg.google_ads_key, given,
-		    resp) != CE_OK) {
+		if (cx_secret_check(ctx->cfg.google_ads_key, given,
+		    &why) != CE_OK) {
+			(void)cx_resp_error(resp, CE_EAUTH, why);
 			json_decref(j);
 			return CE_OK;
 		}
@@ -406,11 +410,12 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 			PQclear(res);
 	}
 	if (isnew && f.is_test)
-		ce_log(ctx, CE_LOG_INFO, "google ads: test form recorded; %s",
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "google ads: test form recorded; %s",
 		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
 		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
 	else
-		ce_log(ctx, CE_LOG_INFO, "google ads: %sform %s",
+		cx_logf(&ctx->log, CE_LOG_INFO, "google ads: %sform %s",
 		    test ? "test " : "", isnew ? "recorded" : "seen before");
 	return er;
 }
@@ -609,7 +614,8 @@ again(struct ce_ctx *ctx, const char *id)
 	if (cx_db_exec(ctx->db, CX_STMT_JOB_AGAIN, 4, p, &res) == CE_OK)
 		PQclear(res);
 	else
-		ce_log(ctx, CE_LOG_ERROR, "google ads: form not queued again; "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "google ads: form not queued again; "
 		    "it stays 'received'");
 }
 
@@ -671,13 +677,15 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 	 */
 	if (c.res == CE_UP_OK && ce_lead_id_norm(c.lead.id, cid)) {
 		if (!form_settle(ctx, f->id, "created", cid, "")) {
-			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s "
+			cx_logf(&ctx->log, CE_LOG_ERROR,
+			    "google ads: C2S lead %s "
 			    "created, but not recorded", cid);
 			rc = -1;
 		}
 		if (cx_pipeline_deliver(ctx, &run, cid, "google_ads",
 		    &desc) != CE_OK)
-			ce_log(ctx, CE_LOG_ERROR, "google ads: C2S lead %s: "
+			cx_logf(&ctx->log, CE_LOG_ERROR,
+			    "google ads: C2S lead %s: "
 			    "enrichment not stored", cid);
 		snprintf(result, rsz, "created");
 		ce_strlcpy(error, run.error, esz);
@@ -688,7 +696,7 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 		if (!form_settle(ctx, f->id, "unknown", "", error))
 			rc = -1;
 		ce_strlcpy(result, "unknown", rsz);
-		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
+		cx_logf(&ctx->log, CE_LOG_ERROR, "google ads: %s", error);
 	} else {
 		snprintf(error, esz, "c2s create: %s (status %ld)",
 		    ce_up_name(c.res), c.status);
@@ -752,7 +760,7 @@ cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
 		if (!form_settle(ctx, form_id, "unknown", "", error))
 			rc = -1;	/* still 'creating': again later */
 		ce_strlcpy(result, "unknown", rsz);
-		ce_log(ctx, CE_LOG_ERROR, "google ads: %s", error);
+		cx_logf(&ctx->log, CE_LOG_ERROR, "google ads: %s", error);
 	} else
 		ce_strlcpy(result, state, rsz);
 	free(payload);

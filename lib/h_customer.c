@@ -202,7 +202,8 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 	ce_mask_cpf(lk->value, mcpf, sizeof(mcpf));
 	er = cx_pipeline_person(ctx, lk->value, &run);
 	cx_run_free(&run);
-	ce_log(ctx, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN, "lookup: cpf %s "
+	cx_logf(&ctx->log, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	    "lookup: cpf %s "
 	    "not stored; enrich on miss: %s", mcpf, ce_strerror(er));
 	if (er != CE_OK)
 		goto out;
@@ -335,26 +336,6 @@ uuid_valid(const char *s)
 			return 0;
 	}
 	return s[36] == '\0';
-}
-
-/*
- * The path segment after "prefix" in the request's URI (no query) into
- * "out"; NULL when it does not fit.
- */
-const char *
-cx_path_tail(const struct ce_req *req, const char *prefix, char *out,
-    size_t outsz)
-{
-	size_t	 n = strlen(prefix), len;
-
-	if (strncmp(req->uri, prefix, n) != 0)
-		return NULL;
-	len = strcspn(req->uri + n, "?");
-	if (len >= outsz)
-		return NULL;
-	memcpy(out, req->uri + n, len);
-	out[len] = '\0';
-	return out;
 }
 
 enum ce_err

@@ -33,38 +33,6 @@ const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
 	"on_create_lead", "on_update_lead", "on_close_lead",
 };
 
-/* Is the request body declared JSON (application/json, any parameters)? */
-int
-cx_json_ctype(const struct ce_req *req)
-{
-	const char	*ct = ce_req_param(req, "CONTENT_TYPE");
-	size_t		 n = strlen("application/json");
-
-	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
-	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-/*
- * Check a shared secret: "given" (NULL when the client sent none)
- * against "secret" (empty: no check).  Returns CE_OK, or CE_EAUTH with
- * the error body written.
- */
-enum ce_err
-cx_secret_check(const struct ce_req *req, const char *secret,
-    const char *given, struct ce_resp *resp)
-{
-	(void)req;
-	if (secret[0] == '\0')
-		return CE_OK;
-	if (given == NULL || given[0] == '\0')
-		return cx_resp_error(resp, CE_EAUTH, "missing webhook secret") ==
-		    CE_OK ? CE_EAUTH : CE_EAUTH;
-	if (!ce_ct_streq(given, secret))
-		return cx_resp_error(resp, CE_EAUTH, "wrong webhook secret") ==
-		    CE_OK ? CE_EAUTH : CE_EAUTH;
-	return CE_OK;
-}
-
 /*
  * The webhook secret the client sent: X-Webhook-Token (the Rust
  * service's header), X-Webhook-Secret (the TS service's), a Bearer token,
@@ -317,7 +285,8 @@ cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
 	ce_buf_free(&list);
 	json_decref(j);
 	if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook (spooled): %u events, %u "
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "webhook (spooled): %u events, %u "
 		    "queued, %u duplicates, %u ignored, %u invalid",
 		    n.received, n.queued, n.duplicates, n.ignored, n.invalid);
 	return er;
@@ -361,6 +330,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	json_error_t	 jerr;
 	size_t		 i, nev;
 	enum ce_err	 er;
+	const char	*why;
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
 	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
@@ -371,9 +341,11 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		if (given_secret(req, given, sizeof(given)) == -1)
 			return cx_refuse(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");
-		if (cx_secret_check(req, ctx->cfg.webhook_secret, given,
-		    resp) != CE_OK)
+		if (cx_secret_check(ctx->cfg.webhook_secret, given,
+		    &why) != CE_OK) {
+			(void)cx_resp_error(resp, CE_EAUTH, why);
 			return CE_OK;
+		}
 	}
 	if (!cx_json_ctype(req))
 		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
@@ -402,7 +374,8 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		    &n, &list);
 	n.spooled = er == CE_EDB;
 	if (er == CE_EDB) {
-		ce_log(ctx, CE_LOG_WARN, "webhook: %u of %zu events stored "
+		cx_logf(&ctx->log, CE_LOG_WARN,
+		    "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
 		    n.received, nev);
 		er = spool(ctx, req, j, nev, resp);
@@ -414,7 +387,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 	if (n.spooled)
 		return er;
 	else if (er == CE_OK)
-		ce_log(ctx, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
+		cx_logf(&ctx->log, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
 		    "webhook: %u events, %u queued, %u duplicates, %u ignored, "
 		    "%u invalid", n.received, n.queued, n.duplicates,
 		    n.ignored, n.invalid);
@@ -536,7 +509,8 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
 	}
 	ce_buf_free(&list);
 	if (er == CE_OK)
-		ce_log(ctx, CE_LOG_INFO, "webhook replay: %lld invalid events "
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "webhook replay: %lld invalid events "
 		    "read, %u run again, %u queued, %u still invalid", looked,
 		    n.received, n.queued, still);
 	return er;

@@ -2,7 +2,8 @@
  * handle.c -- ce_handle(): one request in, one response out.  It checks
  * what every route shares (method, path, body size), finds the route,
  * calls its handler, turns a handler's error into a JSON error body with
- * the status of err.c, and logs one access line.
+ * the status of err.c, and logs one access line.  It writes the answer
+ * of a refused key (auth.c returns only a code).
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,91 +33,6 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_METRICS] = cx_h_metrics,
 	[CE_ROUTE_WEBHOOK_REPLAY] = cx_h_webhook_replay,
 };
-
-/* The value of CGI parameter "name", or NULL. */
-const char *
-ce_req_param(const struct ce_req *req, const char *name)
-{
-	const char *const	*e;
-	size_t			 n = strlen(name);
-
-	if (req->env == NULL)
-		return NULL;
-	for (e = req->env; *e != NULL; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
-/*
- * Append a "Name: value" header line to "resp".  Returns CE_OK or CE_E2BIG
- * (the headers are then unchanged).  Values must not hold CR or LF.
- */
-enum ce_err
-cx_resp_header(struct ce_resp *resp, const char *name, const char *value)
-{
-	size_t	 len = strlen(resp->headers);
-	int	 n;
-
-	if (strpbrk(value, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL)
-		return CE_EINPUT;
-	n = snprintf(resp->headers + len, sizeof(resp->headers) - len,
-	    "%s: %s\r\n", name, value);
-	if (n < 0 || (size_t)n >= sizeof(resp->headers) - len) {
-		resp->headers[len] = '\0';
-		return CE_E2BIG;
-	}
-	return CE_OK;
-}
-
-/*
- * Replace the body of "resp" with the JSON error of "er":
- * {"error": msg or the enum's text, "code": code or the enum's code}, and
- * set the status of "er".  Returns CE_OK, or the buffer's error (the body
- * is then empty).
- */
-enum ce_err
-cx_resp_errorc(struct ce_resp *resp, enum ce_err er, const char *code,
-    const char *msg)
-{
-	enum ce_err	 e;
-
-	if (code == NULL)
-		code = ce_err_code(er);
-	if (msg == NULL)
-		msg = ce_strerror(er);
-	resp->status = ce_err_status(er);
-	resp->ctype = "application/json";
-	ce_buf_reset(resp->body);
-	if ((e = ce_buf_puts(resp->body, "{\"error\":")) != CE_OK ||
-	    (e = ce_buf_json_str(resp->body, msg, strlen(msg))) != CE_OK ||
-	    (e = ce_buf_puts(resp->body, ",\"code\":")) != CE_OK ||
-	    (e = ce_buf_json_str(resp->body, code, strlen(code))) != CE_OK ||
-	    (e = ce_buf_puts(resp->body, "}\n")) != CE_OK) {
-		ce_buf_reset(resp->body);
-		return e;
-	}
-	return CE_OK;
-}
-
-/*
- * A handler's refusal with an error body of its own code and text:
- * returns CE_OK once the body is written (the status is set), so that
- * ce_handle() keeps it, else "er".
- */
-enum ce_err
-cx_refuse(struct ce_resp *resp, enum ce_err er, const char *code,
-    const char *msg)
-{
-	return cx_resp_errorc(resp, er, code, msg) == CE_OK ? CE_OK : er;
-}
-
-/* The same as cx_resp_errorc(), with the enum's own code. */
-enum ce_err
-cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
-{
-	return cx_resp_errorc(resp, er, NULL, msg);
-}
 
 /*
  * lighttpd's server.error-handler re-runs a request it refused itself
@@ -172,7 +88,8 @@ set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
 	size_t		 i;
 
 	if (id != NULL) {
-		for (i = 0; id[i] != '\0' && i < sizeof(ctx->reqid) - 1; i++) {
+		for (i = 0; id[i] != '\0' && i < sizeof(ctx->log.reqid) - 1;
+		    i++) {
 			char c = id[i];
 
 			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -181,11 +98,11 @@ set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
 				break;
 		}
 		if (i > 0 && id[i] == '\0') {
-			ce_strlcpy(ctx->reqid, id, sizeof(ctx->reqid));
+			ce_strlcpy(ctx->log.reqid, id, sizeof(ctx->log.reqid));
 			return;
 		}
 	}
-	snprintf(ctx->reqid, sizeof(ctx->reqid), "%lx-%llx",
+	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "%lx-%llx",
 	    (unsigned long)getpid(), ++ctx->reqseq);
 }
 
@@ -209,7 +126,7 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
 	    ce_method_bits(req->method) ? req->method : "other",
 	    ce_route_name(r), p, status, us);
-	cx_log_write(&ctx->log, CE_LOG_INFO, ctx->reqid, fields, NULL);
+	cx_log_write(&ctx->log, CE_LOG_INFO, fields, NULL);
 }
 
 /*
@@ -253,7 +170,7 @@ void
 ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
-	const char	*path = req->uri, *q;
+	const char	*path = req->uri, *q, *msg;
 	size_t		 pathlen = 0;
 	enum ce_route	 route = CE_ROUTE_NONE;
 	unsigned	 allowed = 0;
@@ -267,7 +184,7 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	resp->status = 200;
 	resp->ctype = "application/json";
 	resp->headers[0] = '\0';
-	(void)cx_resp_header(resp, "X-Request-Id", ctx->reqid);
+	(void)cx_resp_header(resp, "X-Request-Id", ctx->log.reqid);
 
 	if (httpd_error(req, resp))
 		goto out;
@@ -301,8 +218,13 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		er = CE_ENOTFOUND;
 		goto err;
 	}
-	if (cx_auth_check(ctx, req, route, resp) != CE_OK)
+	if ((er = cx_auth_check(ctx, req, route, &msg)) != CE_OK) {
+		(void)cx_resp_error(resp, er, msg);
+		if (er == CE_EAUTH)
+			(void)cx_resp_header(resp, "WWW-Authenticate",
+			    "Bearer realm=\"" CE_SERVICE "\"");
 		goto out;
+	}
 	if ((er = handlers[route](ctx, req, resp)) != CE_OK)
 		goto err;
 	goto out;
@@ -315,5 +237,5 @@ out:
 	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
 	    resp->status, us);
 	cx_metrics_request(ctx, route, resp->status, us);
-	ctx->reqid[0] = '\0';
+	ctx->log.reqid[0] = '\0';
 }

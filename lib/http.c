@@ -174,7 +174,8 @@ attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
 		SET(CURLOPT_HTTPGET, 1L);
 #undef SET
 	if (cc != CURLE_OK) {
-		ce_log(h->ctx, CE_LOG_ERROR, "http: %s %s: setopt: %s", r->api,
+		cx_logf(&h->ctx->log, CE_LOG_ERROR,
+		    "http: %s %s: setopt: %s", r->api,
 		    r->log_path, curl_easy_strerror(cc));
 		easy_put(h, r->slot);
 		return CE_ESYSTEM;
@@ -241,11 +242,13 @@ attempt_done(struct cx_http *h, struct cx_http_req *r, CURLcode cc,
 	r->not_sent = cc == CURLE_COULDNT_CONNECT ||
 	    cc == CURLE_COULDNT_RESOLVE_HOST;
 	if (cc != CURLE_OK)
-		ce_log(h->ctx, CE_LOG_WARN, "http: %s %s %s: attempt %d: %s",
+		cx_logf(&h->ctx->log, CE_LOG_WARN,
+		    "http: %s %s %s: attempt %d: %s",
 		    r->api, r->method, r->log_path, r->attempts,
 		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(cc));
 	else if (status >= 500 || status == 429)
-		ce_log(h->ctx, CE_LOG_WARN, "http: %s %s %s: attempt %d: "
+		cx_logf(&h->ctx->log, CE_LOG_WARN,
+		    "http: %s %s %s: attempt %d: "
 		    "status %ld", r->api, r->method, r->log_path, r->attempts,
 		    status);
 
@@ -314,7 +317,7 @@ cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
 	while (pending > 0) {
 		mc = curl_multi_perform(h->multi, &still);
 		if (mc != CURLM_OK) {
-			ce_log(h->ctx, CE_LOG_ERROR, "http: multi: %s",
+			cx_logf(&h->ctx->log, CE_LOG_ERROR, "http: multi: %s",
 			    curl_multi_strerror(mc));
 			er = CE_ESYSTEM;
 			goto abort;

@@ -6,6 +6,7 @@
  * allocated.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -81,15 +82,18 @@ line_esc(struct line *l, const char *s)
 }
 
 /*
- * Write one line at "level" if the sink's minimum allows it.  "fields" is
- * pre-formatted JSON members ("\"route\":\"health\",...") made by our own
- * code, or NULL; "reqid" and "msg" are escaped.  Failures to write are
- * ignored: logging never fails a request.
+ * Write one line at "level" if the sink's minimum allows it, with the
+ * sink's request id if it has one.  "fields" is pre-formatted JSON members
+ * ("\"route\":\"health\",...") made by our own code, or NULL; the request
+ * id and "msg" are escaped.  Failures to write are ignored: logging never
+ * fails a request.
  */
 void
-cx_log_write(struct cx_log *lg, enum ce_loglevel level, const char *reqid,
-    const char *fields, const char *msg)
+cx_log_write(struct cx_log *lg, enum ce_loglevel level, const char *fields,
+    const char *msg)
 {
+	const char	*reqid = lg->reqid;
+
 	struct line	 l;
 	struct timespec	 ts;
 	struct tm	 tm;
@@ -140,17 +144,39 @@ cx_log_write(struct cx_log *lg, enum ce_loglevel level, const char *reqid,
 	}
 }
 
+static void	 log_vf(struct cx_log *, enum ce_loglevel, const char *,
+		    va_list) CE_PRINTF(3, 0);
+
+static void
+log_vf(struct cx_log *lg, enum ce_loglevel level, const char *fmt,
+    va_list ap)
+{
+	char	 msg[1024];
+
+	if ((unsigned)level >= CE_LOG__MAX || level < lg->min)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cx_log_write(lg, level, NULL, msg);
+}
+
+/* Log a formatted message with the sink's current request id. */
+void
+cx_logf(struct cx_log *lg, enum ce_loglevel level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vf(lg, level, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a formatted message with the context's current request id. */
 void
 ce_log(struct ce_ctx *ctx, enum ce_loglevel level, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 msg[1024];
 
-	if ((unsigned)level >= CE_LOG__MAX || level < ctx->log.min)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_vf(&ctx->log, level, fmt, ap);
 	va_end(ap);
-	cx_log_write(&ctx->log, level, ctx->reqid, NULL, msg);
 }

@@ -46,7 +46,7 @@ step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	cx_log_write(&ctx->log, lv, ctx->reqid, fields,
+	cx_log_write(&ctx->log, lv, fields,
 	    msg[0] != '\0' ? msg : NULL);
 }
 
@@ -731,7 +731,8 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 		if (cx_db_exec(ctx->db, CX_STMT_NOTE_DONE, 2, p, &res) == CE_OK)
 			PQclear(res);
 		if (lead_finish(ctx, run, "posted") != CE_OK)
-			ce_log(ctx, CE_LOG_ERROR, "lead %s: note posted but "
+			cx_logf(&ctx->log, CE_LOG_ERROR,
+			    "lead %s: note posted but "
 			    "not recorded as posted", run->lead_id);
 		return;
 	}
@@ -756,7 +757,8 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 		    "C2S may have posted it (status %ld): not posted again "
 		    "before its claim is taken over", c.status);
 	if (lead_finish(ctx, run, "pending") != CE_OK)
-		ce_log(ctx, CE_LOG_ERROR, "lead %s: note not posted and its "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "lead %s: note not posted and its "
 		    "state not recorded", run->lead_id);
 }
 
@@ -934,7 +936,7 @@ stop:
 	/* No outcome: the lead stays retryable, or failed when C2S has none. */
 	ce_buf_free(&note);
 	if (lead_finish(ctx, run, NULL) != CE_OK)
-		ce_log(ctx, CE_LOG_ERROR, "lead %s: state not recorded",
+		cx_logf(&ctx->log, CE_LOG_ERROR, "lead %s: state not recorded",
 		    run->lead_id);
 	cx_metrics_lead(ctx, run->outcome);
 	step_log(ctx, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),

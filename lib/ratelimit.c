@@ -3,9 +3,10 @@
  * process of a machine through the shared file.  The caller keys a
  * bucket by family and address (the API's routes: RATE_LIMIT requests a
  * second, bursts of RATE_BURST; the webhooks: WEBHOOK_RATE_LIMIT and
- * WEBHOOK_RATE_BURST, handle.c).  The address is REMOTE_ADDR, the one
- * lighttpd reports: behind TRUSTED_PROXIES its mod_extforward has put the
- * client's address there; no forwarded header is parsed in C.
+ * WEBHOOK_RATE_BURST, handle.c).  The address (req.c) is REMOTE_ADDR,
+ * the one lighttpd reports: behind TRUSTED_PROXIES its mod_extforward
+ * has put the client's address there; no forwarded header is parsed
+ * in C.
  *
  * Buckets live in a table of the file keyed by a SipHash of the address
  * under the file's key, open addressing with a window of PROBE slots;
@@ -30,25 +31,6 @@ size_t
 cx_rate_size(void)
 {
 	return sizeof(struct bucket);
-}
-
-/*
- * The client's address into "out" ("outsz" bytes): REMOTE_ADDR as
- * lighttpd reports it.  Behind a trusted proxy lighttpd's mod_extforward
- * has already put the client's address there (httpd-conf/lighttpd.conf);
- * no forwarded header is read here, so a client's own X-Forwarded-For
- * (or X_Forwarded_For, which reaches us as the same parameter) counts for
- * nothing.  Returns 0, or -1 when the server gave none or it does not fit.
- */
-int
-cx_client_addr(const struct ce_req *req, char *out, size_t outsz)
-{
-	const char	*ra = ce_req_param(req, "REMOTE_ADDR");
-
-	if (ra == NULL || ra[0] == '\0' ||
-	    ce_strlcpy(out, ra, outsz) >= outsz)
-		return -1;
-	return 0;
 }
 
 /*

@@ -166,11 +166,12 @@ cx_spacing_reserve(struct ce_ctx *ctx, long long max_wait_ms)
 	    NO_SLOT)
 		return -1;
 	if (local < 0) {
-		ce_log(ctx, CE_LOG_WARN, "work spacing: neither the shared "
+		cx_logf(&ctx->log, CE_LOG_WARN,
+		    "work spacing: neither the shared "
 		    "file nor the database can space calls; calling now");
 		return 0;
 	}
-	ce_log(ctx, CE_LOG_WARN, "work spacing: database unavailable; "
+	cx_logf(&ctx->log, CE_LOG_WARN, "work spacing: database unavailable; "
 	    "this machine's spacing only");
 	return local;
 }

@@ -161,7 +161,7 @@ sync_dir(struct ce_ctx *ctx)
 
 	if ((fd = open(ctx->cfg.spool_dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 || fsync(fd) == -1)
-		ce_log(ctx, CE_LOG_WARN, "spool: sync of %s: %s",
+		cx_logf(&ctx->log, CE_LOG_WARN, "spool: sync of %s: %s",
 		    ctx->cfg.spool_dir, strerror(errno));
 	if (fd != -1)
 		close(fd);
@@ -183,7 +183,7 @@ file_open(struct ce_ctx *ctx, struct cx_spool *sp)
 	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
 	    (long)getpid(), sp->files++);
 	if (mkdir(ctx->cfg.spool_dir, 0700) == -1 && errno != EEXIST) {
-		ce_log(ctx, CE_LOG_ERROR, "spool: mkdir %s: %s",
+		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: mkdir %s: %s",
 		    ctx->cfg.spool_dir, strerror(errno));
 		return -1;
 	}
@@ -191,17 +191,18 @@ file_open(struct ce_ctx *ctx, struct cx_spool *sp)
 	    sp->name) == -1 ||
 	    path_of(path, sizeof(path), ctx->cfg.spool_dir, sp->name,
 	    ".spool") == -1) {
-		ce_log(ctx, CE_LOG_ERROR, "spool: SPOOL_DIR too long");
+		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: SPOOL_DIR too long");
 		return -1;
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
 	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		ce_log(ctx, CE_LOG_ERROR, "spool: create %s: %s", tmp,
+		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: create %s: %s", tmp,
 		    strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || rename(tmp, path) == -1) {
-		ce_log(ctx, CE_LOG_ERROR, "spool: lock or rename %s: %s", tmp,
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "spool: lock or rename %s: %s", tmp,
 		    strerror(errno));
 		(void)unlink(tmp);
 		close(fd);
@@ -210,7 +211,7 @@ file_open(struct ce_ctx *ctx, struct cx_spool *sp)
 	sync_dir(ctx);
 	sp->fd = fd;
 	sp->size = 0;
-	ce_log(ctx, CE_LOG_WARN, "spool: writing %s.spool", sp->name);
+	cx_logf(&ctx->log, CE_LOG_WARN, "spool: writing %s.spool", sp->name);
 	return 0;
 }
 
@@ -229,11 +230,12 @@ cx_spool_rotate(struct ce_ctx *ctx)
 	if (path_of(from, sizeof(from), ctx->cfg.spool_dir, sp->name,
 	    ".spool") == 0 && path_of(to, sizeof(to), ctx->cfg.spool_dir,
 	    sp->name, ".ready") == 0 && rename(from, to) == -1)
-		ce_log(ctx, CE_LOG_WARN, "spool: rename %s: %s", from,
+		cx_logf(&ctx->log, CE_LOG_WARN, "spool: rename %s: %s", from,
 		    strerror(errno));
 	close(sp->fd);
 	sp->fd = -1;
-	ce_log(ctx, CE_LOG_INFO, "spool: %s ready (%lld bytes)", sp->name,
+	cx_logf(&ctx->log, CE_LOG_INFO,
+	    "spool: %s ready (%lld bytes)", sp->name,
 	    (long long)sp->size);
 }
 
@@ -295,7 +297,7 @@ append(struct ce_ctx *ctx, struct cx_spool *sp, const struct ce_buf *rec)
 	if ((long long)rec->len > ctx->cfg.spool_max_bytes)
 		return CE_E2BIG;
 	if (depth(ctx->cfg.spool_dir, &files, &bytes) == -1) {
-		ce_log(ctx, CE_LOG_ERROR, "spool: read %s: %s",
+		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: read %s: %s",
 		    ctx->cfg.spool_dir, strerror(errno));
 		return CE_ESYSTEM;
 	}
@@ -319,7 +321,7 @@ append(struct ce_ctx *ctx, struct cx_spool *sp, const struct ce_buf *rec)
 		cx_spool_rotate(ctx);
 	return CE_OK;
 fail:
-	ce_log(ctx, CE_LOG_ERROR, "spool: write %s.spool: %s", sp->name,
+	cx_logf(&ctx->log, CE_LOG_ERROR, "spool: write %s.spool: %s", sp->name,
 	    n == 0 ? "no progress" : strerror(errno));
 	/* Take back what was written; else leave the tail to the worker's
 	 * torn-record check, in a file closed now. */
@@ -357,7 +359,8 @@ payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
 	if ((er = ce_buf_printf(b, "{\"v\":1,\"kind\":\"%s\",\"source\":\"%s\","
 	    "\"received_at\":\"%s\",\"request_id\":", kind, source, now)) !=
 	    CE_OK ||
-	    (er = ce_buf_json_str(b, ctx->reqid, strlen(ctx->reqid))) != CE_OK)
+	    (er = ce_buf_json_str(b, ctx->log.reqid,
+	    strlen(ctx->log.reqid))) != CE_OK)
 		return er;
 	if (lead_id != NULL &&
 	    (er = ce_buf_printf(b, ",\"lead_id\":\"%s\"", lead_id)) != CE_OK)
@@ -401,7 +404,8 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 		return er;
 	if (er != CE_OK) {
 		cx_metrics_spool(ctx, CX_SPOOL_REFUSED, 1);
-		ce_log(ctx, CE_LOG_ERROR, "spool: %s request refused: %s",
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "spool: %s request refused: %s",
 		    kind, er == CE_E2BIG ? "spool full (SPOOL_MAX_BYTES)" :
 		    "spool unwritable");
 		if ((er = cx_resp_errorc(resp, CE_EUNAVAIL, "spool_unavailable",
@@ -413,7 +417,7 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 	}
 	sp->spooled = 1;
 	cx_metrics_spool(ctx, CX_SPOOL_WRITTEN, 1);
-	ce_log(ctx, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
+	cx_logf(&ctx->log, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
 	    kind, sp->name);
 	resp->status = 202;
 	resp->ctype = "application/json";
@@ -422,8 +426,8 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 	    "\"queued\",\"spooled\":true,\"message\":\"the database is "
 	    "unavailable: the request is kept and runs once it is back\","
 	    "\"request_id\":")) != CE_OK ||
-	    (er = ce_buf_json_str(resp->body, ctx->reqid,
-	    strlen(ctx->reqid))) != CE_OK ||
+	    (er = ce_buf_json_str(resp->body, ctx->log.reqid,
+	    strlen(ctx->log.reqid))) != CE_OK ||
 	    (extra != NULL && ((er = ce_buf_puts(resp->body, ",")) != CE_OK ||
 	    (er = ce_buf_puts(resp->body, extra)) != CE_OK)) ||
 	    (er = ce_buf_puts(resp->body, "}\n")) != CE_OK)
@@ -587,7 +591,8 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 			    (ssize_t)sizeof(hdr))
 				break;
 			if (ce_spool_header(hdr, &len) == -1) {
-				ce_log(ctx, CE_LOG_ERROR, "spool: %s offset "
+				cx_logf(&ctx->log, CE_LOG_ERROR,
+				    "spool: %s offset "
 				    "%lld: no record header; the rest of the "
 				    "file (%zu bytes) is skipped", name,
 				    (long long)*off, avail);
@@ -600,7 +605,8 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 		if (avail < sizeof(hdr) || avail - sizeof(hdr) < len) {
 			if (!owned)
 				break;		/* still being written */
-			ce_log(ctx, CE_LOG_WARN, "spool: %s offset %lld: torn "
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "spool: %s offset %lld: torn "
 			    "last record (%zu of %zu bytes) skipped", name,
 			    (long long)*off, avail, CE_SPOOL_HDR + len);
 			ps->torn++;
@@ -617,7 +623,8 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 		}
 		if (ce_spool_parse(buf, CE_SPOOL_HDR + len, &len) !=
 		    CE_SPOOL_OK) {
-			ce_log(ctx, CE_LOG_WARN, "spool: %s offset %lld: CRC "
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "spool: %s offset %lld: CRC "
 			    "mismatch; record of %zu bytes skipped", name,
 			    (long long)*off, len);
 			ps->corrupt++;
@@ -634,7 +641,8 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 		}
 		free(buf);
 		if (strcmp(what, "skipped") == 0) {
-			ce_log(ctx, CE_LOG_WARN, "spool: %s offset %lld: "
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "spool: %s offset %lld: "
 			    "payload not understood; skipped", name,
 			    (long long)*off);
 			ps->corrupt++;
@@ -736,10 +744,12 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 		if (rc == 0 && owned) {
 			/* All committed (or skipped and counted): gone. */
 			if (unlink(path) == -1)
-				ce_log(ctx, CE_LOG_ERROR, "spool: unlink %s: %s",
+				cx_logf(&ctx->log, CE_LOG_ERROR,
+				    "spool: unlink %s: %s",
 				    path, strerror(errno));
 			else
-				ce_log(ctx, CE_LOG_INFO, "spool: %s replayed "
+				cx_logf(&ctx->log, CE_LOG_INFO,
+				    "spool: %s replayed "
 				    "and deleted", names[i]);
 			live_forget(sp, l);
 		} else if (l != NULL)
@@ -753,7 +763,7 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 		free(names[i]);
 	free(names);
 	if (ps.replayed > 0 || ps.torn > 0 || ps.corrupt > 0)
-		ce_log(ctx, ps.torn + ps.corrupt > 0 ? CE_LOG_WARN :
+		cx_logf(&ctx->log, ps.torn + ps.corrupt > 0 ? CE_LOG_WARN :
 		    CE_LOG_INFO, "spool: %lld records replayed (%lld leads), "
 		    "%lld torn and %lld corrupt skipped", ps.replayed,
 		    ps.leads, ps.torn, ps.corrupt);

@@ -355,7 +355,8 @@ parse_body(struct ce_ctx *ctx, const struct cx_http_req *r)
 	    0, &jerr);
 	if (j == NULL)
 		/* Not jerr.text: it quotes the body, which may hold PII. */
-		ce_log(ctx, CE_LOG_WARN, "%s %s: malformed JSON at line %d, "
+		cx_logf(&ctx->log, CE_LOG_WARN,
+		    "%s %s: malformed JSON at line %d, "
 		    "column %d", r->api, r->log_path, jerr.line, jerr.column);
 	return j;
 }
@@ -461,7 +462,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
 	json_int_t	 v = -1;
 
 	if (json_is_integer(code) && json_integer_value(code) == 429) {
-		ce_log(ctx, CE_LOG_WARN, "work %s: credits exhausted",
+		cx_logf(&ctx->log, CE_LOG_WARN, "work %s: credits exhausted",
 		    r->log_path);
 		*api_status = 429;
 		return CE_UP_DOWN;
@@ -476,7 +477,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
 	*api_status = (long)v;
 	if (v == 404)
 		return CE_UP_NOTFOUND;
-	ce_log(ctx, CE_LOG_WARN, "work %s: error %lld in a 200 body",
+	cx_logf(&ctx->log, CE_LOG_WARN, "work %s: error %lld in a 200 body",
 	    r->log_path, (long long)v);
 	return CE_UP_DOWN;
 }
@@ -697,7 +698,8 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 		return parse_hook(ctx, r, c);
 	if ((u = classify_http(r)) != CE_UP_OK) {
 		if (u == CE_UP_DOWN && (r->status == 401 || r->status == 403))
-			ce_log(ctx, CE_LOG_ERROR, "%s %s: credentials refused "
+			cx_logf(&ctx->log, CE_LOG_ERROR,
+			    "%s %s: credentials refused "
 			    "(status %ld)", r->api, r->log_path, r->status);
 		return u;
 	}
@@ -822,7 +824,8 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		}
 		/* An upstream whose breaker is open is not called at all. */
 		if (!cx_breaker_allow(ctx, breaker_of(c->kind))) {
-			ce_log(ctx, CE_LOG_WARN, "%s %s: breaker open, not called",
+			cx_logf(&ctx->log, CE_LOG_WARN,
+			    "%s %s: breaker open, not called",
 			    reqs[i].api, reqs[i].log_path);
 			c->res = CE_UP_DOWN;
 			reqs[i].state = -1;
@@ -833,7 +836,8 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			wait_ms = cx_spacing_reserve(ctx,
 			    (deadline_us - cx_now_us()) / 1000 - 1);
 			if (wait_ms < 0) {
-				ce_log(ctx, CE_LOG_WARN, "%s %s: no slot before "
+				cx_logf(&ctx->log, CE_LOG_WARN,
+				    "%s %s: no slot before "
 				    "the deadline", reqs[i].api,
 				    reqs[i].log_path);
 				c->res = CE_UP_DEADLINE;
@@ -871,7 +875,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			    calls[i].res != CE_UP_BADRESP);
 		cx_metrics_upstream(ctx, calls[i].kind, calls[i].res,
 		    reqs[i].elapsed_us);
-		ce_log(ctx, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
+		cx_logf(&ctx->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
 		    "attempts, %lld ms)", reqs[i].api, reqs[i].log_path,
 		    ce_up_name(calls[i].res), reqs[i].status, reqs[i].attempts,
 		    reqs[i].elapsed_us / 1000);

@@ -80,7 +80,8 @@ backoff(struct worker *w)
 	w->backoff_ms = w->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    w->backoff_ms * 2;
-	ce_log(w->ctx, CE_LOG_WARN, "worker: database unavailable; next try "
+	cx_logf(&w->ctx->log, CE_LOG_WARN,
+	    "worker: database unavailable; next try "
 	    "in %lld ms", w->backoff_ms);
 	nap(w, w->backoff_ms);
 }
@@ -139,18 +140,20 @@ poll_c2s(struct worker *w)
 		w->poller_gen = cx_db_resets(ctx->db);
 		PQclear(res);
 		if (!w->poller) {
-			ce_log(ctx, CE_LOG_DEBUG, "poller: another worker "
+			cx_logf(&ctx->log, CE_LOG_DEBUG,
+			    "poller: another worker "
 			    "polls");
 			return;
 		}
-		ce_log(ctx, CE_LOG_INFO, "poller: this worker polls C2S every "
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "poller: this worker polls C2S every "
 		    "%lld ms", ctx->cfg.poll_interval_ms);
 	}
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_LIST;
 	c.arg = "50";
 	if (ce_upstream_one(ctx, &c, ce_deadline(ctx)) != CE_UP_OK) {
-		ce_log(ctx, CE_LOG_WARN, "poller: C2S lead list: %s",
+		cx_logf(&ctx->log, CE_LOG_WARN, "poller: C2S lead list: %s",
 		    ce_up_name(c.res));
 		return;
 	}
@@ -167,11 +170,12 @@ poll_c2s(struct worker *w)
 	ids[len] = '\0';
 	p[0] = ids;
 	if ((n = exec_count(ctx, CX_STMT_POLL_QUEUE, 1, p)) > 0) {
-		ce_log(ctx, CE_LOG_INFO, "poller: %lld new leads of %zu queued",
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "poller: %lld new leads of %zu queued",
 		    n, c.list.n);
 		notify(ctx, "lead");
 	} else if (n == 0)
-		ce_log(ctx, CE_LOG_DEBUG, "poller: no new lead in %zu",
+		cx_logf(&ctx->log, CE_LOG_DEBUG, "poller: no new lead in %zu",
 		    c.list.n);
 }
 
@@ -268,7 +272,8 @@ lead_gave_up(struct ce_ctx *ctx, const char *ref, const char *why)
 	p[0] = lid;
 	p[1] = why;
 	if (cx_db_exec(ctx->db, CX_STMT_LEAD_GAVE_UP, 2, p, &res) != CE_OK) {
-		ce_log(ctx, CE_LOG_ERROR, "lead %s: given up but not marked "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "lead %s: given up but not marked "
 		    "failed", lid);
 		return;
 	}
@@ -327,7 +332,7 @@ job_next(struct worker *w)
 		tries = 0;
 	PQclear(res);
 	t0 = cx_now_us();
-	snprintf(ctx->reqid, sizeof(ctx->reqid), "job-%s", id);
+	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "job-%s", id);
 	w->jobs++;
 	if (tries > ctx->cfg.job_max_tries) {
 		/* Every try so far died with its worker: stop trying. */
@@ -345,12 +350,14 @@ job_next(struct worker *w)
 		later = BACKOFF_MAX_MS;
 	if (later > 0 && requeue(ctx, kind, ref, source, later) == -1) {
 		/* Left running: taken again after JOB_TIMEOUT. */
-		ce_log(ctx, CE_LOG_ERROR, "job %s: %s; not queued again, it "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "job %s: %s; not queued again, it "
 		    "will be taken again after JOB_TIMEOUT", id, result);
-		ctx->reqid[0] = '\0';
+		ctx->log.reqid[0] = '\0';
 		return -1;
 	}
-	ce_log(ctx, failed ? CE_LOG_ERROR : CE_LOG_INFO, "job %s: %s from %s, "
+	cx_logf(&ctx->log, failed ? CE_LOG_ERROR : CE_LOG_INFO,
+	    "job %s: %s from %s, "
 	    "try %lld: %s in %lld ms%s", id, kind, source, tries, result,
 	    (cx_now_us() - t0) / 1000, later > 0 ? "; queued again" : "");
 	p[0] = id;
@@ -361,9 +368,10 @@ job_next(struct worker *w)
 	if (cx_db_exec(ctx->db, CX_STMT_JOB_FINISH, 5, p, &res) == CE_OK)
 		PQclear(res);
 	else
-		ce_log(ctx, CE_LOG_ERROR, "job %s: finished but not recorded; "
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "job %s: finished but not recorded; "
 		    "it will be taken again after JOB_TIMEOUT", id);
-	ctx->reqid[0] = '\0';
+	ctx->log.reqid[0] = '\0';
 	return 1;
 }
 
@@ -403,7 +411,8 @@ prune(struct worker *w)
 		if (n == PRUNE_BATCH)
 			left = 1;
 		if (total > 0)
-			ce_log(ctx, CE_LOG_INFO, "worker: pruned %lld %s older "
+			cx_logf(&ctx->log, CE_LOG_INFO,
+			    "worker: pruned %lld %s older "
 			    "than %s days%s", total, what[i], days,
 			    n == PRUNE_BATCH ? " (more next turn)" : "");
 	}
@@ -433,7 +442,8 @@ chores(struct worker *w)
 	if ((n = exec_count(ctx, CX_STMT_RETRIES_DUE, 1, p)) == -1)
 		return -1;
 	if (n > 0) {
-		ce_log(ctx, CE_LOG_INFO, "worker: %lld leads due again queued",
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "worker: %lld leads due again queued",
 		    n);
 		notify(ctx, "lead");
 	}
@@ -462,14 +472,14 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 	sigaddset(&w.stops, SIGTERM);
 	sigaddset(&w.stops, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &w.stops, &w.open) == -1) {
-		ce_log(ctx, CE_LOG_ERROR, "worker: sigprocmask: %s",
+		cx_logf(&ctx->log, CE_LOG_ERROR, "worker: sigprocmask: %s",
 		    strerror(errno));
 		return -1;
 	}
 	ctx->worker = 1;
 	ce_metrics_join(ctx);
 	cx_claim_owner(ctx);
-	ce_log(ctx, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
+	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
 	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
 	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
 	for (signals_window(&w); !stopping(); signals_window(&w)) {
@@ -493,7 +503,8 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 			continue;
 		}
 		if (w.backoff_ms != 0) {
-			ce_log(ctx, CE_LOG_INFO, "worker: database back");
+			cx_logf(&ctx->log, CE_LOG_INFO,
+			    "worker: database back");
 			w.backoff_ms = 0;
 		}
 		if (r == 1)
@@ -508,7 +519,7 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms, &w.open) == -1)
 			w.listening = 0;
 	}
-	ce_log(ctx, CE_LOG_INFO, "worker %s stopping after %llu jobs",
+	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s stopping after %llu jobs",
 	    ctx->owner, w.jobs);
 	(void)sigprocmask(SIG_SETMASK, &w.open, NULL);
 	return 0;

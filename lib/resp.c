@@ -1,0 +1,80 @@
+/*
+ * resp.c -- the response helpers every handler shares: a header line
+ * added to the response, and the JSON error body with the status of
+ * err.c ({"error": ..., "code": ...}).  It knows no route and no context.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "c2s-enrich.h"
+#include "extern.h"
+
+/*
+ * Append a "Name: value" header line to "resp".  Returns CE_OK or CE_E2BIG
+ * (the headers are then unchanged).  Values must not hold CR or LF.
+ */
+enum ce_err
+cx_resp_header(struct ce_resp *resp, const char *name, const char *value)
+{
+	size_t	 len = strlen(resp->headers);
+	int	 n;
+
+	if (strpbrk(value, "\r\n") != NULL || strpbrk(name, "\r\n:") != NULL)
+		return CE_EINPUT;
+	n = snprintf(resp->headers + len, sizeof(resp->headers) - len,
+	    "%s: %s\r\n", name, value);
+	if (n < 0 || (size_t)n >= sizeof(resp->headers) - len) {
+		resp->headers[len] = '\0';
+		return CE_E2BIG;
+	}
+	return CE_OK;
+}
+
+/*
+ * Replace the body of "resp" with the JSON error of "er":
+ * {"error": msg or the enum's text, "code": code or the enum's code}, and
+ * set the status of "er".  Returns CE_OK, or the buffer's error (the body
+ * is then empty).
+ */
+enum ce_err
+cx_resp_errorc(struct ce_resp *resp, enum ce_err er, const char *code,
+    const char *msg)
+{
+	enum ce_err	 e;
+
+	if (code == NULL)
+		code = ce_err_code(er);
+	if (msg == NULL)
+		msg = ce_strerror(er);
+	resp->status = ce_err_status(er);
+	resp->ctype = "application/json";
+	ce_buf_reset(resp->body);
+	if ((e = ce_buf_puts(resp->body, "{\"error\":")) != CE_OK ||
+	    (e = ce_buf_json_str(resp->body, msg, strlen(msg))) != CE_OK ||
+	    (e = ce_buf_puts(resp->body, ",\"code\":")) != CE_OK ||
+	    (e = ce_buf_json_str(resp->body, code, strlen(code))) != CE_OK ||
+	    (e = ce_buf_puts(resp->body, "}\n")) != CE_OK) {
+		ce_buf_reset(resp->body);
+		return e;
+	}
+	return CE_OK;
+}
+
+/*
+ * A handler's refusal with an error body of its own code and text:
+ * returns CE_OK once the body is written (the status is set), so that
+ * ce_handle() keeps it, else "er".
+ */
+enum ce_err
+cx_refuse(struct ce_resp *resp, enum ce_err er, const char *code,
+    const char *msg)
+{
+	return cx_resp_errorc(resp, er, code, msg) == CE_OK ? CE_OK : er;
+}
+
+/* The same as cx_resp_errorc(), with the enum's own code. */
+enum ce_err
+cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
+{
+	return cx_resp_errorc(resp, er, NULL, msg);
+}
