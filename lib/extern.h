@@ -250,6 +250,17 @@ size_t		 cx_rate_size(void);
 long long	 cx_rate_take(struct ce_ctx *, const char *key, long long rate,
 		    long long burst);
 
+/* callkind.c: each upstream call kind's facts, indexed by the kind. */
+struct cx_callkind {
+	const char	*name;		/* in /metrics: "c2s_lead" */
+	const char	*api;		/* "c2s", "diretrix", "work" */
+	const char	*method;	/* "GET" or "POST" */
+	int		 unsafe;	/* a repeat may do its effect twice */
+	enum cx_brk	 brk;		/* the breaker that guards its API */
+	int		 spaced;	/* waits for WORK_API_MIN_INTERVAL */
+};
+extern const struct cx_callkind cx_callkinds[CE_CALL__MAX];
+
 /* metrics.c: counters shared by the processes of a machine. */
 #define CX_PROCS_MAX	256
 enum cx_dedup_result {
@@ -272,6 +283,8 @@ void		 cx_metrics_cache(struct ce_ctx *, int hit);
 void		 cx_metrics_leave(struct ce_ctx *);
 void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
 		    unsigned long long);
+
+/* h_metrics.c: GET /metrics, the counters in the Prometheus text format. */
 enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 

@@ -15,19 +15,6 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-static const char *const apinames[CE_CALL__MAX] = {
-	[CE_CALL_C2S_LEAD] = "c2s",
-	[CE_CALL_C2S_MESSAGE] = "c2s",
-	[CE_CALL_DX_PHONE] = "diretrix",
-	[CE_CALL_DX_EMAIL] = "diretrix",
-	[CE_CALL_WORK_CPF] = "work",
-	[CE_CALL_WORK_PHONE] = "work",
-	[CE_CALL_C2S_CREATE] = "c2s",
-	[CE_CALL_C2S_LIST] = "c2s",
-	[CE_CALL_C2S_HOOK] = "c2s",
-	[CE_CALL_WORK_MODULE] = "work",
-};
-
 /*
  * The Work API modules a CE_CALL_WORK_MODULE may ask, as the Work API
  * spells them.
@@ -45,14 +32,6 @@ work_module_known(const char *m)
 		if (strcmp(m, work_modules[i]) == 0)
 			return 1;
 	return 0;
-}
-
-/* Is "k" a call to the Work API (its breaker, its spacing)? */
-static int
-is_work(enum ce_call_kind k)
-{
-	return k == CE_CALL_WORK_CPF || k == CE_CALL_WORK_PHONE ||
-	    k == CE_CALL_WORK_MODULE;
 }
 
 /* The deadline of a request starting now. */
@@ -210,13 +189,9 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	int		 n;
 
 	/* "r" was initialised by the caller; name it after the call. */
-	r->api = apinames[c->kind];
-	r->method = c->kind == CE_CALL_C2S_MESSAGE ||
-	    c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_HOOK ?
-	    "POST" : "GET";
-	/* A repeated POST may post a second note or create a second lead. */
-	r->unsafe = c->kind == CE_CALL_C2S_MESSAGE ||
-	    c->kind == CE_CALL_C2S_CREATE;
+	r->api = cx_callkinds[c->kind].api;
+	r->method = cx_callkinds[c->kind].method;
+	r->unsafe = cx_callkinds[c->kind].unsafe;
 	if (c->arg == NULL || c->arg[0] == '\0')
 		return CE_EINPUT;
 	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST ||
@@ -262,7 +237,7 @@ build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
 	if (n < 0 || (size_t)n >= sizeof(r->url))
 		return CE_E2BIG;
 	log_arg(c, masked, sizeof(masked));
-	if (is_work(c->kind)) {
+	if (cx_callkinds[c->kind].brk == CX_BRK_WORK) {
 		const char *mod = c->kind == CE_CALL_WORK_MODULE ? c->arg :
 		    c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
 		const char *consulta = c->kind == CE_CALL_WORK_MODULE ?
@@ -760,23 +735,6 @@ ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
 	return u;
 }
 
-/* The breaker that guards the API of a call. */
-static enum cx_brk
-breaker_of(enum ce_call_kind k)
-{
-	switch (k) {
-	case CE_CALL_DX_PHONE:
-	case CE_CALL_DX_EMAIL:
-		return CX_BRK_DIRETRIX;
-	case CE_CALL_WORK_CPF:
-	case CE_CALL_WORK_PHONE:
-	case CE_CALL_WORK_MODULE:
-		return CX_BRK_WORK;
-	default:
-		return CX_BRK_C2S;
-	}
-}
-
 void
 ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
     long long deadline_us)
@@ -823,7 +781,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			continue;
 		}
 		/* An upstream whose breaker is open is not called at all. */
-		if (!cx_breaker_allow(ctx, breaker_of(c->kind))) {
+		if (!cx_breaker_allow(ctx, cx_callkinds[c->kind].brk)) {
 			cx_logf(&ctx->log, CE_LOG_WARN,
 			    "%s %s: breaker open, not called",
 			    reqs[i].api, reqs[i].log_path);
@@ -832,7 +790,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 			continue;
 		}
 		/* A Work API slot before the deadline, or no call. */
-		if (is_work(c->kind)) {
+		if (cx_callkinds[c->kind].spaced) {
 			wait_ms = cx_spacing_reserve(ctx,
 			    (deadline_us - cx_now_us()) / 1000 - 1);
 			if (wait_ms < 0) {
@@ -870,7 +828,7 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		    interpret(ctx, &calls[i], &reqs[i]);
 		/* The deadline says nothing of the upstream; the rest does. */
 		if (calls[i].res != CE_UP_DEADLINE)
-			cx_breaker_result(ctx, breaker_of(calls[i].kind),
+			cx_breaker_result(ctx, cx_callkinds[calls[i].kind].brk,
 			    calls[i].res != CE_UP_DOWN &&
 			    calls[i].res != CE_UP_BADRESP);
 		cx_metrics_upstream(ctx, calls[i].kind, calls[i].res,
