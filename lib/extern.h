@@ -66,8 +66,17 @@ enum cx_stmt {
 };
 
 struct cx_db;
+struct cx_log;
 
-struct cx_db	*cx_db_new(const char *dsn, struct ce_ctx *);
+/* What the connection asks before connecting and tells after (a breaker). */
+struct cx_pg_gate {
+	int	(*allow)(void *arg);		/* 0: do not connect */
+	void	(*report)(void *arg, int ok);
+	void	*arg;
+};
+
+struct cx_db	*cx_db_new(const char *dsn, long long deadline_ms,
+		    struct cx_log *, const struct cx_pg_gate *);
 void		 cx_db_free(struct cx_db *);
 void		 cx_db_set_probe(struct cx_db *, int);
 enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
