@@ -89,6 +89,28 @@ unsigned	 cx_db_resets(const struct cx_db *);
 enum ce_err	 cx_db_listen(struct cx_db *) CE_WUR;
 int		 cx_db_wait(struct cx_db *, long long ms, const sigset_t *);
 
+/* store.c: the statements as typed functions (LAYERS-PLAN.md 2.3). */
+struct cx_claim_row {
+	char		 owner[96];
+	int		 done;		/* state 'done', else in flight */
+	char		 outcome[24];	/* done: the outcome, or "" */
+};
+
+enum ce_err	 cx_store_claim_take(struct cx_db *, const char *lead,
+		    const char *owner, long long ms, int *got) CE_WUR;
+enum ce_err	 cx_store_claim_get(struct cx_db *, const char *lead,
+		    struct cx_claim_row *, int *found) CE_WUR;
+enum ce_err	 cx_store_claim_redo(struct cx_db *, const char *lead,
+		    const char *owner, long long ms, int *got) CE_WUR;
+enum ce_err	 cx_store_claim_steal(struct cx_db *, const char *lead,
+		    const char *owner, const char *dead, long long ms,
+		    int *got) CE_WUR;
+enum ce_err	 cx_store_claim_done(struct cx_db *, const char *lead,
+		    const char *owner, long long ttl_ms,
+		    const char *outcome) CE_WUR;
+enum ce_err	 cx_store_claim_release(struct cx_db *, const char *lead,
+		    const char *owner) CE_WUR;
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 
