@@ -111,6 +111,61 @@ enum ce_err	 cx_store_claim_done(struct cx_db *, const char *lead,
 enum ce_err	 cx_store_claim_release(struct cx_db *, const char *lead,
 		    const char *owner) CE_WUR;
 
+/* The columns of LEAD_FINISH. */
+struct cx_lead_state {
+	const char	*lead_id;
+	const char	*status;
+	const char	*error;
+	const char	*name;
+	const char	*phone;
+	const char	*email;
+	long long	 retry_ms;	/* next try; -1: none */
+	const char	*note_state;	/* "": keep the stored one */
+	const char	*contacts;
+	int		 fetched;	/* dossiers paid for */
+	int		 reused;	/* dossiers stored or cached */
+};
+
+/* The parameters of PERSON_STORE. */
+struct cx_person_row {
+	const char	*cpf;
+	const char	*name;
+	char		 folded[256];
+	const char	*birth;
+	const char	*lead_id;	/* NULL: no lead */
+	const char	*found_by;
+	const char	*dossier;	/* NULL: none new */
+	const char	*phone;
+	const char	*email;
+};
+
+/* Whom a note claimed by NOTE_CLAIM is for. */
+enum cx_note_claim {
+	CX_NC_NONE,		/* no row */
+	CX_NC_CLAIMED,		/* ours to post */
+	CX_NC_POSTED,		/* posted before */
+	CX_NC_POSTING		/* being posted by another */
+};
+
+enum ce_err	 cx_store_lead_finish(struct cx_db *,
+		    const struct cx_lead_state *) CE_WUR;
+enum ce_err	 cx_store_dossier_fresh(struct cx_db *, const char *cpf,
+		    long long max_age_ms, char **json, long long *age_ms)
+		    CE_WUR;
+enum ce_err	 cx_store_person(struct cx_db *, const struct cx_person_row *,
+		    long long *rows) CE_WUR;
+enum ce_err	 cx_store_note_claim(struct cx_db *, const char *lead,
+		    const char *text, char *sha, size_t shasz,
+		    enum cx_note_claim *) CE_WUR;
+/* A failure may be ignored: the claim then expires on its own. */
+enum ce_err	 cx_store_note_done(struct cx_db *, const char *lead,
+		    const char *sha);
+enum ce_err	 cx_store_note_release(struct cx_db *, const char *lead,
+		    const char *sha);
+enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
+		    const char *source, int retry, long long stall_ms,
+		    int *attempts, int *retries) CE_WUR;
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 
