@@ -68,43 +68,31 @@ static enum ce_err
 db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
     struct cx_claim *cl)
 {
-	PGresult	*res;
-	const char	*p[4];
-	char		 ms[32], who[96];
+	struct cx_claim_row row;
+	long long	 ms;
 	int		 got;
 
-	snprintf(ms, sizeof(ms), "%lld", inflight_ms(ctx));
-	p[0] = lead_id;
-	p[1] = cx_claim_owner(ctx);
-	p[2] = ms;
-	if (cx_db_exec(ctx->db, CX_STMT_CLAIM_TAKE, 3, p, &res) != CE_OK)
+	ms = inflight_ms(ctx);
+	if (cx_store_claim_take(ctx->db, lead_id, cx_claim_owner(ctx), ms,
+	    &got) != CE_OK)
 		return CE_EDB;
-	got = PQntuples(res) == 1;
-	PQclear(res);
 	if (got)
 		return CE_OK;
-	if (cx_db_exec(ctx->db, CX_STMT_CLAIM_GET, 1, p, &res) != CE_OK)
+	if (cx_store_claim_get(ctx->db, lead_id, &row, &got) != CE_OK)
 		return CE_EDB;
-	if (PQntuples(res) != 1) {
+	if (!got) {
 		/* Released in between: a retry is allowed to run. */
-		PQclear(res);
 		return db_claim(ctx, lead_id, redo, cl);
 	}
-	ce_strlcpy(who, PQgetvalue(res, 0, 0), sizeof(who));
-	if (strcmp(PQgetvalue(res, 0, 1), "done") == 0) {
+	if (row.done) {
 		cl->dup = CX_DUP_DONE;
-		ce_strlcpy(cl->outcome, PQgetvalue(res, 0, 2),
-		    sizeof(cl->outcome));
+		ce_strlcpy(cl->outcome, row.outcome, sizeof(cl->outcome));
 	} else
 		cl->dup = CX_DUP_INFLIGHT;
-	PQclear(res);
 	if (cl->dup == CX_DUP_DONE && redo) {
-		p[1] = ctx->owner;
-		p[2] = ms;
-		if (cx_db_exec(ctx->db, CX_STMT_CLAIM_REDO, 3, p, &res) != CE_OK)
+		if (cx_store_claim_redo(ctx->db, lead_id, ctx->owner, ms,
+		    &got) != CE_OK)
 			return CE_EDB;
-		got = PQntuples(res) == 1;
-		PQclear(res);
 		if (got) {
 			cl->dup = CX_DUP_NONE;
 			cl->outcome[0] = '\0';
@@ -113,24 +101,19 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
 		/* Taken by someone else in between: in flight now. */
 		return db_claim(ctx, lead_id, 0, cl);
 	}
-	if (cl->dup == CX_DUP_INFLIGHT && strcmp(who, ctx->owner) == 0) {
+	if (cl->dup == CX_DUP_INFLIGHT && strcmp(row.owner, ctx->owner) == 0) {
 		/* Ours: a repeated insert, or a finish that did not land. */
 		cl->dup = CX_DUP_NONE;
 		return CE_OK;
 	}
-	if (cl->dup == CX_DUP_INFLIGHT && owner_dead(who, ctx->owner)) {
-		p[1] = ctx->owner;
-		p[2] = who;
-		p[3] = ms;
-		if (cx_db_exec(ctx->db, CX_STMT_CLAIM_STEAL, 4, p, &res) !=
-		    CE_OK)
+	if (cl->dup == CX_DUP_INFLIGHT && owner_dead(row.owner, ctx->owner)) {
+		if (cx_store_claim_steal(ctx->db, lead_id, ctx->owner,
+		    row.owner, ms, &got) != CE_OK)
 			return CE_EDB;
-		got = PQntuples(res) == 1;
-		PQclear(res);
 		if (got) {
 			cx_logf(&ctx->log, CE_LOG_WARN,
 			    "lead %s: claim of dead "
-			    "responder %s taken over", lead_id, who);
+			    "responder %s taken over", lead_id, row.owner);
 			cl->dup = CX_DUP_NONE;
 		}
 	}
@@ -206,9 +189,6 @@ void
 cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
     const struct cx_claim *cl, int keep, enum cx_outcome out)
 {
-	PGresult	*res;
-	const char	*p[4];
-	char		 ms[32];
 	enum ce_err	 er;
 
 	if (cl->in_file && ctx->shm != NULL) {
@@ -218,16 +198,10 @@ cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
 		else
 			ce_dedup_release(ctx->shm, lead_id);
 	}
-	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.dedup_ttl_ms);
-	p[0] = lead_id;
-	p[1] = ctx->owner;
-	p[2] = ms;
-	p[3] = cx_outcome_name(out);
-	er = keep ? cx_db_exec(ctx->db, CX_STMT_CLAIM_DONE, 4, p, &res) :
-	    cx_db_exec(ctx->db, CX_STMT_CLAIM_RELEASE, 2, p, &res);
-	if (er == CE_OK)
-		PQclear(res);
-	else
+	er = keep ? cx_store_claim_done(ctx->db, lead_id, ctx->owner,
+	    ctx->cfg.dedup_ttl_ms, cx_outcome_name(out)) :
+	    cx_store_claim_release(ctx->db, lead_id, ctx->owner);
+	if (er != CE_OK)
 		cx_logf(&ctx->log, CE_LOG_WARN,
 		    "lead %s: claim not %s; it expires "
 		    "on its own", lead_id, keep ? "marked done" : "released");

@@ -11,6 +11,19 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
+/* The database connection's gate: the database breaker. */
+static int
+db_allow(void *arg)
+{
+	return cx_breaker_allow(arg, CX_BRK_DB);
+}
+
+static void
+db_report(void *arg, int ok)
+{
+	cx_breaker_result(arg, CX_BRK_DB, ok);
+}
+
 /*
  * Make a context.  Opens nothing remote: the database is connected on the
  * first request that needs it, after fork.  Returns NULL on allocation
@@ -20,6 +33,7 @@ struct ce_ctx *
 ce_ctx_new(const struct ce_config *cfg)
 {
 	struct ce_ctx	*ctx;
+	struct cx_pg_gate gate;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
@@ -29,7 +43,11 @@ ce_ctx_new(const struct ce_config *cfg)
 	ctx->procslot = -1;
 	cx_proc_init(&ctx->proc);
 	ce_buf_init(&ctx->out, CX_RESP_CAP);
-	if ((ctx->db = cx_db_new(cfg->db_url, ctx)) == NULL)
+	gate.allow = db_allow;
+	gate.report = db_report;
+	gate.arg = ctx;
+	if ((ctx->db = cx_db_new(cfg->db_url, cfg->request_deadline_ms,
+	    &ctx->log, &gate)) == NULL)
 		goto fail;
 	return ctx;
 fail:

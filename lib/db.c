@@ -435,15 +435,20 @@ struct cx_db {
 	int		 probe;		/* connect even if the breaker is open */
 	char		 sqlstate[6];
 	char		 options[96];	/* search_path, statement_timeout, jit */
-	struct ce_ctx	*ctx;
+	struct cx_log	*log;
+	struct cx_pg_gate gate;		/* the breaker, as its owner wires it */
 };
 
 /*
  * Make a handle for "dsn" (a conninfo string or URI; empty means libpq's
- * PG* variables).  Connects nothing.  Returns NULL on allocation failure.
+ * PG* variables); no statement runs longer than "deadline_ms".  Errors go
+ * to "log".  "gate" is asked before each connect and told how connects and
+ * statements went; it is copied.  Connects nothing.  Returns NULL on
+ * allocation failure.
  */
 struct cx_db *
-cx_db_new(const char *dsn, struct ce_ctx *ctx)
+cx_db_new(const char *dsn, long long deadline_ms, struct cx_log *log,
+    const struct cx_pg_gate *gate)
 {
 	struct cx_db	*db;
 
@@ -453,7 +458,8 @@ cx_db_new(const char *dsn, struct ce_ctx *ctx)
 		free(db);
 		return NULL;
 	}
-	db->ctx = ctx;
+	db->log = log;
+	db->gate = *gate;
 	/*
 	 * No statement outlives the request's deadline.  No JIT: every
 	 * statement here is small, and compiling one whose estimated cost
@@ -462,7 +468,7 @@ cx_db_new(const char *dsn, struct ce_ctx *ctx)
 	 */
 	snprintf(db->options, sizeof(db->options), "-c search_path= "
 	    "-c statement_timeout=%lld -c jit=off",
-	    ctx->cfg.request_deadline_ms);
+	    deadline_ms);
 	return db;
 }
 
@@ -517,7 +523,7 @@ db_log_error(struct cx_db *db, const char *what, const PGresult *res)
 		n = sizeof(line) - 1;
 	memcpy(line, msg, n);
 	line[n] = '\0';
-	cx_logf(&db->ctx->log, CE_LOG_ERROR, "db: %s: %s%s%s", what, line,
+	cx_logf(db->log, CE_LOG_ERROR, "db: %s: %s%s%s", what, line,
 	    db->sqlstate[0] != '\0' ? " sqlstate " : "", db->sqlstate);
 }
 
@@ -537,7 +543,7 @@ db_notice(void *arg, const char *msg)
 		n = sizeof(line) - 1;
 	memcpy(line, msg, n);
 	line[n] = '\0';
-	cx_logf(&db->ctx->log, CE_LOG_WARN, "db: %s", line);
+	cx_logf(db->log, CE_LOG_WARN, "db: %s", line);
 }
 
 /*
@@ -563,8 +569,8 @@ db_ensure(struct cx_db *db)
 		return CE_EDB;
 	}
 	/* PostgreSQL known down on this machine: fail fast. */
-	if (!db->probe && !cx_breaker_allow(db->ctx, CX_BRK_DB)) {
-		cx_logf(&db->ctx->log, CE_LOG_DEBUG, "db: breaker open, not "
+	if (!db->probe && !db->gate.allow(db->gate.arg)) {
+		cx_logf(db->log, CE_LOG_DEBUG, "db: breaker open, not "
 		    "connecting");
 		return CE_EDB;
 	}
@@ -572,7 +578,7 @@ db_ensure(struct cx_db *db)
 		/* Later keys override the DSN's: the DSN goes last. */
 		db->conn = PQconnectdbParams(keys, vals, 1);
 		if (db->conn == NULL) {
-			cx_logf(&db->ctx->log, CE_LOG_ERROR,
+			cx_logf(db->log, CE_LOG_ERROR,
 			    "db: out of memory");
 			return CE_EDB;
 		}
@@ -585,10 +591,10 @@ db_ensure(struct cx_db *db)
 	db->prepared = 0;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_log_error(db, "connect", NULL);
-		cx_breaker_result(db->ctx, CX_BRK_DB, 0);
+		db->gate.report(db->gate.arg, 0);
 		return CE_EDB;
 	}
-	cx_breaker_result(db->ctx, CX_BRK_DB, 1);
+	db->gate.report(db->gate.arg, 1);
 	return CE_OK;
 }
 
@@ -608,7 +614,7 @@ db_force_reset(struct cx_db *db)
 	db->prepared = 0;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_log_error(db, "reconnect", NULL);
-		cx_breaker_result(db->ctx, CX_BRK_DB, 0);
+		db->gate.report(db->gate.arg, 0);
 		return CE_EDB;
 	}
 	return CE_OK;
@@ -672,7 +678,7 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 		    NULL, NULL, 0);
 		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-			cx_breaker_result(db->ctx, CX_BRK_DB, 1);
+			db->gate.report(db->gate.arg, 1);
 			*out = res;
 			return CE_OK;
 		}
@@ -680,7 +686,7 @@ cx_db_exec(struct cx_db *db, enum cx_stmt s, int nparams,
 failed:
 		if (attempt == 0 && stmts[s].safe && !db->in_tx &&
 		    db_conn_lost(db)) {
-			cx_logf(&db->ctx->log, CE_LOG_WARN,
+			cx_logf(db->log, CE_LOG_WARN,
 			    "db: connection lost, "
 			    "reconnecting to retry %s", stmts[s].name);
 			PQclear(res);

@@ -66,8 +66,17 @@ enum cx_stmt {
 };
 
 struct cx_db;
+struct cx_log;
 
-struct cx_db	*cx_db_new(const char *dsn, struct ce_ctx *);
+/* What the connection asks before connecting and tells after (a breaker). */
+struct cx_pg_gate {
+	int	(*allow)(void *arg);		/* 0: do not connect */
+	void	(*report)(void *arg, int ok);
+	void	*arg;
+};
+
+struct cx_db	*cx_db_new(const char *dsn, long long deadline_ms,
+		    struct cx_log *, const struct cx_pg_gate *);
 void		 cx_db_free(struct cx_db *);
 void		 cx_db_set_probe(struct cx_db *, int);
 enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
@@ -79,6 +88,83 @@ const char	*cx_db_sqlstate(const struct cx_db *);
 unsigned	 cx_db_resets(const struct cx_db *);
 enum ce_err	 cx_db_listen(struct cx_db *) CE_WUR;
 int		 cx_db_wait(struct cx_db *, long long ms, const sigset_t *);
+
+/* store.c: the statements as typed functions (LAYERS-PLAN.md 2.3). */
+struct cx_claim_row {
+	char		 owner[96];
+	int		 done;		/* state 'done', else in flight */
+	char		 outcome[24];	/* done: the outcome, or "" */
+};
+
+enum ce_err	 cx_store_claim_take(struct cx_db *, const char *lead,
+		    const char *owner, long long ms, int *got) CE_WUR;
+enum ce_err	 cx_store_claim_get(struct cx_db *, const char *lead,
+		    struct cx_claim_row *, int *found) CE_WUR;
+enum ce_err	 cx_store_claim_redo(struct cx_db *, const char *lead,
+		    const char *owner, long long ms, int *got) CE_WUR;
+enum ce_err	 cx_store_claim_steal(struct cx_db *, const char *lead,
+		    const char *owner, const char *dead, long long ms,
+		    int *got) CE_WUR;
+enum ce_err	 cx_store_claim_done(struct cx_db *, const char *lead,
+		    const char *owner, long long ttl_ms,
+		    const char *outcome) CE_WUR;
+enum ce_err	 cx_store_claim_release(struct cx_db *, const char *lead,
+		    const char *owner) CE_WUR;
+
+/* The columns of LEAD_FINISH. */
+struct cx_lead_state {
+	const char	*lead_id;
+	const char	*status;
+	const char	*error;
+	const char	*name;
+	const char	*phone;
+	const char	*email;
+	long long	 retry_ms;	/* next try; -1: none */
+	const char	*note_state;	/* "": keep the stored one */
+	const char	*contacts;
+	int		 fetched;	/* dossiers paid for */
+	int		 reused;	/* dossiers stored or cached */
+};
+
+/* The parameters of PERSON_STORE. */
+struct cx_person_row {
+	const char	*cpf;
+	const char	*name;
+	char		 folded[256];
+	const char	*birth;
+	const char	*lead_id;	/* NULL: no lead */
+	const char	*found_by;
+	const char	*dossier;	/* NULL: none new */
+	const char	*phone;
+	const char	*email;
+};
+
+/* Whom a note claimed by NOTE_CLAIM is for. */
+enum cx_note_claim {
+	CX_NC_NONE,		/* no row */
+	CX_NC_CLAIMED,		/* ours to post */
+	CX_NC_POSTED,		/* posted before */
+	CX_NC_POSTING		/* being posted by another */
+};
+
+enum ce_err	 cx_store_lead_finish(struct cx_db *,
+		    const struct cx_lead_state *) CE_WUR;
+enum ce_err	 cx_store_dossier_fresh(struct cx_db *, const char *cpf,
+		    long long max_age_ms, char **json, long long *age_ms)
+		    CE_WUR;
+enum ce_err	 cx_store_person(struct cx_db *, const struct cx_person_row *,
+		    long long *rows) CE_WUR;
+enum ce_err	 cx_store_note_claim(struct cx_db *, const char *lead,
+		    const char *text, char *sha, size_t shasz,
+		    enum cx_note_claim *) CE_WUR;
+/* A failure may be ignored: the claim then expires on its own. */
+enum ce_err	 cx_store_note_done(struct cx_db *, const char *lead,
+		    const char *sha);
+enum ce_err	 cx_store_note_release(struct cx_db *, const char *lead,
+		    const char *sha);
+enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
+		    const char *source, int retry, long long stall_ms,
+		    int *attempts, int *retries) CE_WUR;
 
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8

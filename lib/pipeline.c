@@ -85,33 +85,26 @@ static enum ce_err
 lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 {
 	const struct ce_config *cfg = &ctx->cfg;
-	PGresult	*res;
-	char		 retry[32] = "", fetched[16], reused[16];
-	const char	*p[11];
-	enum ce_err	 er;
+	struct cx_lead_state ls;
 
 	if (retryable(run, NULL) && run->retries >= (int)cfg->nretry)
 		run->outcome = CX_OUT_FAILED;
+	ls.retry_ms = -1;
 	if (run->outcome != CX_OUT_FAILED && retryable(run, note_state) &&
 	    run->retries < (int)cfg->nretry)
-		snprintf(retry, sizeof(retry), "%lld",
-		    cfg->retry_schedule[run->retries] * cfg->retry_unit_ms);
-	p[0] = run->lead_id;
-	p[1] = cx_outcome_name(run->outcome);
-	p[2] = run->error;
-	p[3] = run->lead.name;
-	p[4] = run->phone;
-	p[5] = run->email;
-	p[6] = retry;
-	p[7] = note_state != NULL ? note_state : "";
-	p[8] = run->contacts;
-	snprintf(fetched, sizeof(fetched), "%d", run->dossiers_fetched);
-	snprintf(reused, sizeof(reused), "%d", run->dossiers_reused);
-	p[9] = fetched;
-	p[10] = reused;
-	er = cx_db_exec(ctx->db, CX_STMT_LEAD_FINISH, 11, p, &res);
-	PQclear(res);
-	return er;
+		ls.retry_ms = cfg->retry_schedule[run->retries] *
+		    cfg->retry_unit_ms;
+	ls.lead_id = run->lead_id;
+	ls.status = cx_outcome_name(run->outcome);
+	ls.error = run->error;
+	ls.name = run->lead.name;
+	ls.phone = run->phone;
+	ls.email = run->email;
+	ls.note_state = note_state != NULL ? note_state : "";
+	ls.contacts = run->contacts;
+	ls.fetched = run->dossiers_fetched;
+	ls.reused = run->dossiers_reused;
+	return cx_store_lead_finish(ctx->db, &ls);
 }
 
 /* Read the lead from C2S.  Returns CE_OK or the request's error. */
@@ -443,14 +436,12 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 {
 	struct ce_call	 calls[2];
 	struct cx_person *which[2];
-	PGresult	*res;
-	const char	*p[2], *v;
-	char		 age[32], mcpf[32], key[32];
+	const char	*v;
+	char		*json, mcpf[32], key[32];
 	size_t		 i, n = 0;
 	long long	 t0 = cx_now_us(), aged;
 	enum ce_err	 er;
 
-	snprintf(age, sizeof(age), "%lld", ctx->cfg.dossier_max_age_ms);
 	memset(calls, 0, sizeof(calls));
 	for (i = 0; i < run->npersons; i++) {
 		struct cx_person *ps = &run->persons[i];
@@ -468,23 +459,19 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			    "cpf %s: from this process's cache", mcpf);
 			continue;
 		}
-		p[0] = ps->cpf;
-		p[1] = age;
-		if ((er = cx_db_exec(ctx->db, CX_STMT_DOSSIER_FRESH, 2, p,
-		    &res)) != CE_OK) {
+		er = cx_store_dossier_fresh(ctx->db, ps->cpf,
+		    ctx->cfg.dossier_max_age_ms, &json, &aged);
+		if (er == CE_EDB) {
 			set_error(run, CE_EDB, "database: dossier lookup");
 			return CE_EDB;
 		}
-		if (PQntuples(res) == 1) {
-			ps->dossier = strdup(PQgetvalue(res, 0, 0));
-			if (ce_strtonum(PQgetvalue(res, 0, 1), LLONG_MIN / 2,
-			    LLONG_MAX / 2, &aged) == -1)
-				aged = ctx->cfg.dossier_max_age_ms;
-			PQclear(res);
-			if (ps->dossier == NULL) {
-				set_error(run, CE_ESYSTEM, "out of memory");
-				return CE_ESYSTEM;
-			}
+		if (er == CE_ESYSTEM) {
+			ps->dossier = NULL;
+			set_error(run, CE_ESYSTEM, "out of memory");
+			return CE_ESYSTEM;
+		}
+		if (json != NULL) {
+			ps->dossier = json;
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
 			cache_dossier(ctx, key, ps->dossier,
@@ -493,7 +480,6 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			    "cpf %s: stored dossier is fresh", mcpf);
 			continue;
 		}
-		PQclear(res);
 		calls[n].kind = CE_CALL_WORK_CPF;
 		calls[n].arg = ps->cpf;
 		which[n++] = ps;
@@ -612,6 +598,37 @@ note_text(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *b)
 }
 
 /*
+ * PERSON_STORE's parameters for "ps" and "dossier" (NULL: none new), of
+ * the lead of "run", or of no lead when "run" is NULL (a form's person).
+ */
+static void
+person_row(const struct cx_run *run, const struct cx_person *ps,
+    const char *dossier, struct cx_person_row *row)
+{
+	static const char *const found_by[] = {
+		[CE_SRC_PHONE] = "phone", [CE_SRC_EMAIL] = "email",
+		[CE_SRC_BOTH] = "both", [CE_SRC_FORM] = "form",
+	};
+
+	row->cpf = ps->cpf;
+	row->name = ps->dname[0] != '\0' ? ps->dname : ps->name;
+	ce_name_fold(row->name, row->folded, sizeof(row->folded));
+	row->birth = ps->birth;
+	row->dossier = dossier;
+	if (run == NULL) {
+		row->lead_id = NULL;
+		row->found_by = "form";
+		row->phone = "";
+		row->email = "";
+		return;
+	}
+	row->lead_id = run->lead_id;
+	row->found_by = found_by[ps->src];
+	row->phone = ps->src != CE_SRC_EMAIL ? run->phone : "";
+	row->email = ps->src != CE_SRC_PHONE ? run->email : "";
+}
+
+/*
  * Store the persons, their dossiers, contacts and addresses, the lead's
  * outcome and the claim on its note, in one transaction.  "*claimed" says
  * whether this note is ours to post (never posted before).
@@ -620,15 +637,10 @@ static enum ce_err
 step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
     char *sha, size_t shasz, int *claimed)
 {
-	static const char *const found_by[] = {
-		[CE_SRC_PHONE] = "phone", [CE_SRC_EMAIL] = "email",
-		[CE_SRC_BOTH] = "both", [CE_SRC_FORM] = "form",
-	};
-	PGresult	*res = NULL;
-	const char	*p[9];
-	char		 folded[256];
+	struct cx_person_row row;
+	enum cx_note_claim nc;
 	size_t		 i;
-	long long	 t0 = cx_now_us();
+	long long	 t0 = cx_now_us(), rows;
 	int		 posted = 0, rev;
 	enum ce_err	 er;
 
@@ -639,49 +651,21 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	rev = run->npersons == 2 &&
 	    strcmp(run->persons[0].cpf, run->persons[1].cpf) > 0;
 	for (i = 0; i < run->npersons; i++) {
-		struct cx_person *ps = &run->persons[rev ? 1 - i : i];
-		const char *name = ps->dname[0] != '\0' ? ps->dname : ps->name;
+		const struct cx_person *ps = &run->persons[rev ? 1 - i : i];
 
-		ce_name_fold(name, folded, sizeof(folded));
-		p[0] = ps->cpf;
-		p[1] = name;
-		p[2] = folded;
-		p[3] = ps->birth;
-		p[4] = run->lead_id;
-		p[5] = found_by[ps->src];
-		p[6] = ps->dossier_new ? ps->dossier : NULL;
-		p[7] = ps->src != CE_SRC_EMAIL ? run->phone : "";
-		p[8] = ps->src != CE_SRC_PHONE ? run->email : "";
-		if ((er = cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p,
-		    &res)) != CE_OK)
+		person_row(run, ps, ps->dossier_new ? ps->dossier : NULL, &row);
+		if ((er = cx_store_person(ctx->db, &row, &rows)) != CE_OK)
 			goto fail;
-		if (PQntuples(res) == 1 && PQnfields(res) == 5) {
-			long long	 v;
-			int		 f;
-
-			for (f = 1; f < 5; f++)
-				if (ce_strtonum(PQgetvalue(res, 0, f), 0,
-				    1000000, &v) == 0)
-					run->stored += v;
-		}
-		PQclear(res);
-		res = NULL;
+		run->stored += rows;
 	}
 	if (note->len > 0) {
-		p[0] = run->lead_id;
-		p[1] = note->data;
-		if ((er = cx_db_exec(ctx->db, CX_STMT_NOTE_CLAIM, 2, p,
-		    &res)) != CE_OK)
+		if ((er = cx_store_note_claim(ctx->db, run->lead_id, note->data,
+		    sha, shasz, &nc)) != CE_OK)
 			goto fail;
-		if (PQntuples(res) == 1) {
-			ce_strlcpy(sha, PQgetvalue(res, 0, 0), shasz);
-			if (strcmp(PQgetvalue(res, 0, 1), "claimed") == 0)
-				*claimed = 1;
-			else if (strcmp(PQgetvalue(res, 0, 1), "posted") == 0)
-				posted = 1;
-		}
-		PQclear(res);
-		res = NULL;
+		if (nc == CX_NC_CLAIMED)
+			*claimed = 1;
+		else if (nc == CX_NC_POSTED)
+			posted = 1;
 	}
 	/* Being posted by another responder: ours stays pending. */
 	if (note->len > 0 && !*claimed)
@@ -695,7 +679,6 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	    "%lld rows written", run->npersons, run->stored);
 	return CE_OK;
 fail:
-	PQclear(res);
 	cx_db_rollback(ctx->db);
 	*claimed = 0;
 	run->stored = 0;
@@ -713,8 +696,6 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
     const char *sha)
 {
 	struct ce_call	 c;
-	PGresult	*res;
-	const char	*p[2] = { run->lead_id, sha };
 	long long	 t0 = cx_now_us();
 
 	memset(&c, 0, sizeof(c));
@@ -728,8 +709,7 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	    c.attempts);
 	if (c.res == CE_UP_OK) {
 		run->note = CX_NOTE_POSTED;
-		if (cx_db_exec(ctx->db, CX_STMT_NOTE_DONE, 2, p, &res) == CE_OK)
-			PQclear(res);
+		(void)cx_store_note_done(ctx->db, run->lead_id, sha);
 		if (lead_finish(ctx, run, "posted") != CE_OK)
 			cx_logf(&ctx->log, CE_LOG_ERROR,
 			    "lead %s: note posted but "
@@ -749,9 +729,7 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	 * taken over (NOTE_CLAIM, after 10 minutes).
 	 */
 	if (cx_call_refused(&c)) {
-		if (cx_db_exec(ctx->db, CX_STMT_NOTE_RELEASE, 2, p, &res) ==
-		    CE_OK)
-			PQclear(res);
+		(void)cx_store_note_release(ctx->db, run->lead_id, sha);
 	} else
 		step_log(ctx, run, CE_LOG_WARN, "note", "unknown", t0,
 		    "C2S may have posted it (status %ld): not posted again "
@@ -835,34 +813,22 @@ note_make(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *note)
 static enum ce_err
 step_record(struct ce_ctx *ctx, struct cx_run *run, const char *source)
 {
-	PGresult	*res;
-	const char	*p[4];
-	char		 stall[32];
-	long long	 t0 = cx_now_us(), n;
+	long long	 t0 = cx_now_us();
+	int		 attempts = 1;
 
 	/*
 	 * A run whose process dies is due again after twice JOB_TIMEOUT:
 	 * a worker's job is taken again after one, and its new run moves
 	 * this mark, so the two never both fire.
 	 */
-	snprintf(stall, sizeof(stall), "%lld", 2 * ctx->cfg.job_timeout_ms);
-	p[0] = run->lead_id;
-	p[1] = source;
-	p[2] = (run->flags & CX_RUN_RETRY) ? "1" : "0";
-	p[3] = stall;
-	if (cx_db_exec(ctx->db, CX_STMT_LEAD_START, 4, p, &res) != CE_OK) {
+	if (cx_store_lead_start(ctx->db, run->lead_id, source,
+	    (run->flags & CX_RUN_RETRY) != 0, 2 * ctx->cfg.job_timeout_ms,
+	    &attempts, &run->retries) != CE_OK) {
 		set_error(run, CE_EDB, "database: cannot record the lead");
 		step_log(ctx, run, CE_LOG_ERROR, "record", "db_error", t0, NULL);
 		return CE_EDB;
 	}
-	run->attempts = 1;
-	if (PQntuples(res) == 1 && PQnfields(res) == 2) {
-		if (ce_strtonum(PQgetvalue(res, 0, 0), 1, INT_MAX, &n) == 0)
-			run->attempts = (int)n;
-		if (ce_strtonum(PQgetvalue(res, 0, 1), 0, INT_MAX, &n) == 0)
-			run->retries = (int)n;
-	}
-	PQclear(res);
+	run->attempts = attempts;
 	step_log(ctx, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
 	    "retry %d, source %s", run->attempts, run->retries, source);
 	return CE_OK;
@@ -952,24 +918,12 @@ static enum ce_err
 store_unlinked(struct ce_ctx *ctx, const struct cx_person *ps,
     const char *dossier)
 {
-	PGresult	*res;
-	const char	*p[9];
-	const char	*name = ps->dname[0] != '\0' ? ps->dname : ps->name;
-	char		 folded[256];
+	struct cx_person_row row;
+	long long	 rows;
 
-	ce_name_fold(name, folded, sizeof(folded));
-	p[0] = ps->cpf;
-	p[1] = name;
-	p[2] = folded;
-	p[3] = ps->birth;
-	p[4] = NULL;		/* no lead */
-	p[5] = "form";
-	p[6] = dossier;
-	p[7] = "";
-	p[8] = "";
-	if (cx_db_exec(ctx->db, CX_STMT_PERSON_STORE, 9, p, &res) != CE_OK)
+	person_row(NULL, ps, dossier, &row);
+	if (cx_store_person(ctx->db, &row, &rows) != CE_OK)
 		return CE_EDB;
-	PQclear(res);
 	return CE_OK;
 }
 
@@ -1060,8 +1014,6 @@ enum ce_err
 cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
     const char *lead_id, const char *source, const struct ce_buf *text)
 {
-	PGresult	*res;
-	const char	*p[2];
 	char		 sha[65] = "";
 	int		 claimed = 0;
 	enum ce_err	 er;
@@ -1073,11 +1025,8 @@ cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
 	if (step_store(ctx, run, text, sha, sizeof(sha), &claimed) != CE_OK)
 		return CE_EDB;
 	if (claimed) {
-		p[0] = run->lead_id;
-		p[1] = sha;
-		if (cx_db_exec(ctx->db, CX_STMT_NOTE_DONE, 2, p, &res) != CE_OK)
+		if (cx_store_note_done(ctx->db, run->lead_id, sha) != CE_OK)
 			return CE_EDB;
-		PQclear(res);
 		if (lead_finish(ctx, run, "posted") != CE_OK)
 			return CE_EDB;
 		run->note = CX_NOTE_POSTED;
