@@ -85,16 +85,6 @@ stop_workers() {
 	return 0
 }
 
-# no_sanitizer_report LOG...: the logs of workers this test started and
-# stopped hold no AddressSanitizer, LeakSanitizer or UBSan report (make
-# check-asan).
-no_sanitizer_report() {
-	! grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
-	    -e 'runtime error:' "$@" 2>/dev/null ||
-	    atf_fail "sanitizer report in $(echo $(grep -l -e ERROR: \
-	    -e 'runtime error:' "$@"))"
-}
-
 # barrier: a job no notification announces (a ref that is no lead id, so
 # it is over at once as "invalid"), waited for until done: the worker has
 # been through its chores (due retries, the poller, pruning) at least once
@@ -189,7 +179,6 @@ killed_mid_job_body() {
 	kill -TERM "$WORKER_PID"
 	wait_for 100 eval "! alive $WORKER_PID" || atf_fail "worker B stuck"
 	rm -f workers
-	no_sanitizer_report worker-b.log
 	private_stack_stop
 }
 killed_mid_job_cleanup() { stop_workers; private_stack_stop; }
@@ -397,7 +386,6 @@ jobs__max_tries_gives_up_body() {
 	[ "$(sql "SELECT status FROM c2s.leads WHERE lead_id = '$id'")" = \
 	    failed ] || atf_fail "the lead left failed"
 	stop_workers
-	no_sanitizer_report *.log
 	private_stack_stop
 }
 jobs__max_tries_gives_up_cleanup() { stop_workers; private_stack_stop; }
@@ -446,7 +434,6 @@ jobs__pruned_when_finished_and_old_body() {
 	    FROM c2s.jobs")" = "queued-200d queued,running-200d running" ] ||
 	    atf_fail "jobs left: $(echo $(sql "SELECT ref, state FROM c2s.jobs"))"
 	stop_workers
-	no_sanitizer_report *.log
 	private_stack_stop
 }
 jobs__pruned_when_finished_and_old_cleanup() {
@@ -504,7 +491,6 @@ jobs__poll_interval_body() {
 	[ "$d" -ge 7500 ] && [ "$d" -le 18000 ] ||
 	    atf_fail "taken after $d ms, not 8 s after the wake"
 	stop_workers
-	no_sanitizer_report *.log
 	private_stack_stop
 }
 jobs__poll_interval_cleanup() { stop_workers; private_stack_stop; }
@@ -557,7 +543,6 @@ poller__failover_body() {
 	wait_for 100 eval '[ -z "$(echo $(lock_holders))" ]' ||
 	    atf_fail "lock still held: $(echo $(lock_holders))"
 	rm -f workers
-	no_sanitizer_report a.log b.log
 	private_stack_stop
 }
 poller__failover_cleanup() { stop_workers; private_stack_stop; }
@@ -607,7 +592,6 @@ poller__lock_after_reconnect_body() {
 	    atf_fail "no polls after the restart"
 	alive "$w" || atf_fail "the worker died"
 	stop_workers
-	no_sanitizer_report *.log
 	private_stack_stop
 }
 poller__lock_after_reconnect_cleanup() { stop_workers; private_stack_stop; }
