@@ -166,6 +166,33 @@ enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
 		    const char *source, int retry, long long stall_ms,
 		    int *attempts, int *retries) CE_WUR;
 
+/* the handlers' statements */
+/* Strings copied out of rows: v[i] NULL for a NULL value. */
+struct cx_strs {
+	size_t		 n;
+	char		**v;
+};
+
+/* What CUSTOMER_CPF, _CONTACT and _NAME look persons up by. */
+enum cx_cust_by {
+	CX_CUST_CPF = 0,
+	CX_CUST_EMAIL,
+	CX_CUST_PHONE,
+	CX_CUST_NAME,
+	CX_CUST__MAX
+};
+
+void		 cx_strs_free(struct cx_strs *);
+enum ce_err	 cx_store_customers(struct cx_db *, enum cx_cust_by,
+		    const char *value, long long limit, long long offset,
+		    struct cx_strs *docs) CE_WUR;
+enum ce_err	 cx_store_customer(struct cx_db *, const char *uuid,
+		    struct ce_buf *doc, int *found) CE_WUR;
+enum ce_err	 cx_store_schema_version(struct cx_db *, long long *version)
+		    CE_WUR;
+enum ce_err	 cx_store_stats(struct cx_db *, const uint64_t *file,
+		    const uint64_t *db, struct ce_buf *out) CE_WUR;
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 

@@ -8,7 +8,6 @@
  * round trip.  A CPF not stored is fetched from the Work API and stored
  * when ENRICH_ON_MISS=1; nothing else here ever pays.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -21,23 +20,15 @@
 #define OFFSET_MAX	10000
 #define NAME_MIN	2	/* folded characters of a name prefix */
 
-enum by {
-	BY_CPF = 0,
-	BY_EMAIL,
-	BY_PHONE,
-	BY_NAME,
-	BY__MAX
-};
-
-static const char *const bynames[BY__MAX] = {
+static const char *const bynames[CX_CUST__MAX] = {
 	"cpf", "email", "phone", "name"
 };
 
 /* What a lookup asks for, as the client gave it, then normalised. */
 struct lookup {
-	int		 given[BY__MAX];
-	char		 raw[BY__MAX][256];
-	enum by		 by;
+	int		 given[CX_CUST__MAX];
+	char		 raw[CX_CUST__MAX][256];
+	enum cx_cust_by	 by;
 	char		 value[256];	/* normalised; a name folded */
 	long long	 limit, offset;
 };
@@ -51,26 +42,26 @@ lookup_check(struct lookup *lk, struct ce_resp *resp)
 {
 	int	 b;
 
-	for (b = 0; b < BY__MAX; b++)
+	for (b = 0; b < CX_CUST__MAX; b++)
 		if (lk->given[b] && lk->raw[b][0] != '\0')
 			break;
-	if (b == BY__MAX)
+	if (b == CX_CUST__MAX)
 		return cx_refuse(resp, CE_EINPUT, "missing_identifier",
 		    "give one of cpf, email, phone or name");
-	lk->by = (enum by)b;
+	lk->by = (enum cx_cust_by)b;
 	switch (lk->by) {
-	case BY_CPF:
+	case CX_CUST_CPF:
 		if (ce_cpf_normalize(lk->raw[b], lk->value) != 0)
 			return cx_refuse(resp, CE_EINPUT, "invalid_cpf",
 			    "cpf must be 11 digits with valid check digits");
 		break;
-	case BY_EMAIL:
+	case CX_CUST_EMAIL:
 		if (ce_email_normalize(lk->raw[b], lk->value,
 		    sizeof(lk->value)) != 0)
 			return cx_refuse(resp, CE_EINPUT, "invalid_email",
 			    "email is not a valid address");
 		break;
-	case BY_PHONE:
+	case CX_CUST_PHONE:
 		if (ce_phone_normalize(lk->raw[b], lk->value) != 0)
 			return cx_refuse(resp, CE_EINPUT, "invalid_phone",
 			    "phone is not a valid Brazilian number");
@@ -91,40 +82,26 @@ lookup_check(struct lookup *lk, struct ce_resp *resp)
 }
 
 /*
- * "s" with its last byte raised: the first string after every string
- * that starts with "s" (folded names are printable ASCII).
- */
-static void
-prefix_end(const char *s, char *out, size_t outsz)
-{
-	size_t	 n = ce_strlcpy(out, s, outsz);
-
-	if (n >= outsz)
-		n = outsz - 1;
-	if (n > 0)
-		out[n - 1]++;
-}
-
-/*
  * Write the answer: {"by","source","count","limit","offset",
- * "next_offset","customers":[...]}, from "res" rows of customer JSON (one
- * more than the limit means there is a next page).  NULL rows (a person
+ * "next_offset","customers":[...]}, from "docs", customer JSON (one more
+ * than the limit means there is a next page).  NULL entries (a person
  * gone since) are skipped.  Returns CE_OK, or CE_ENOTFOUND when there is
  * no row to show, or a buffer error.
  */
 static enum ce_err
 answer(struct ce_buf *b, const struct lookup *lk, const char *source,
-    PGresult *res)
+    const struct cx_strs *docs)
 {
-	int		 i, n = PQntuples(res), shown = 0, more = 0;
+	size_t		 i, n = docs->n;
+	int		 shown = 0, more = 0;
 	enum ce_err	 er;
 
-	if (n > lk->limit) {
+	if (n > (size_t)lk->limit) {
 		more = 1;
-		n = (int)lk->limit;
+		n = (size_t)lk->limit;
 	}
 	for (i = 0; i < n; i++)
-		if (!PQgetisnull(res, i, 0))
+		if (docs->v[i] != NULL)
 			shown++;
 	if (shown == 0)
 		return CE_ENOTFOUND;
@@ -137,44 +114,21 @@ answer(struct ce_buf *b, const struct lookup *lk, const char *source,
 	    (er = ce_buf_puts(b, ",\"customers\":[")) != CE_OK)
 		return er;
 	for (i = 0, shown = 0; i < n; i++) {
-		if (PQgetisnull(res, i, 0))
+		if (docs->v[i] == NULL)
 			continue;
 		if ((shown++ > 0 && (er = ce_buf_puts(b, ",")) != CE_OK) ||
-		    (er = ce_buf_puts(b, PQgetvalue(res, i, 0))) != CE_OK)
+		    (er = ce_buf_puts(b, docs->v[i])) != CE_OK)
 			return er;
 	}
 	return ce_buf_puts(b, "]}\n");
 }
 
-/* The stored persons of "lk" into "*res" (limit + 1 rows at most). */
+/* The stored persons of "lk" into "docs" (limit + 1 at most). */
 static enum ce_err
-query(struct ce_ctx *ctx, const struct lookup *lk, PGresult **res)
+query(struct ce_ctx *ctx, const struct lookup *lk, struct cx_strs *docs)
 {
-	const char	*p[4];
-	char		 end[256], lim[24], off[24];
-
-	snprintf(lim, sizeof(lim), "%lld", lk->limit + 1);
-	snprintf(off, sizeof(off), "%lld", lk->offset);
-	switch (lk->by) {
-	case BY_CPF:
-		p[0] = lk->value;
-		p[1] = lim;
-		p[2] = off;
-		return cx_db_exec(ctx->db, CX_STMT_CUSTOMER_CPF, 3, p, res);
-	case BY_NAME:
-		prefix_end(lk->value, end, sizeof(end));
-		p[0] = lk->value;
-		p[1] = end;
-		break;
-	default:
-		p[0] = bynames[lk->by];
-		p[1] = lk->value;
-		break;
-	}
-	p[2] = lim;
-	p[3] = off;
-	return cx_db_exec(ctx->db, lk->by == BY_NAME ?
-	    CX_STMT_CUSTOMER_NAME : CX_STMT_CUSTOMER_CONTACT, 4, p, res);
+	return cx_store_customers(ctx->db, lk->by, lk->value, lk->limit + 1,
+	    lk->offset, docs);
 }
 
 /* Find, maybe enrich, and answer. */
@@ -182,19 +136,18 @@ static enum ce_err
 lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 {
 	struct cx_run	 run;
-	PGresult	*res = NULL;
+	struct cx_strs	 docs;
 	const char	*source = "database";
 	char		 mcpf[32];
 	enum ce_err	 er;
 
 	if ((er = lookup_check(lk, resp)) != CE_OK || resp->status != 200)
 		return er;
-	if ((er = query(ctx, lk, &res)) != CE_OK)
-		return CE_EDB;
-	er = answer(resp->body, lk, source, res);
-	PQclear(res);
-	res = NULL;
-	if (er != CE_ENOTFOUND || lk->by != BY_CPF ||
+	if ((er = query(ctx, lk, &docs)) != CE_OK)
+		return er;
+	er = answer(resp->body, lk, source, &docs);
+	cx_strs_free(&docs);
+	if (er != CE_ENOTFOUND || lk->by != CX_CUST_CPF ||
 	    !ctx->cfg.enrich_on_miss || lk->offset > 0)
 		goto out;
 
@@ -208,10 +161,10 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 	if (er != CE_OK)
 		goto out;
 	source = "work_api";
-	if ((er = query(ctx, lk, &res)) != CE_OK)
-		return CE_EDB;
-	er = answer(resp->body, lk, source, res);
-	PQclear(res);
+	if ((er = query(ctx, lk, &docs)) != CE_OK)
+		return er;
+	er = answer(resp->body, lk, source, &docs);
+	cx_strs_free(&docs);
 out:
 	if (er == CE_ENOTFOUND)
 		return cx_refuse(resp, CE_ENOTFOUND, NULL, "no stored person "
@@ -252,7 +205,7 @@ cx_h_customer_lookup(struct ce_ctx *ctx, const struct ce_req *req,
 
 	lookup_init(&lk);
 	q = q != NULL ? q + 1 : NULL;
-	for (b = 0; b < BY__MAX; b++) {
+	for (b = 0; b < CX_CUST__MAX; b++) {
 		r = ce_query_get(q, bynames[b], lk.raw[b], sizeof(lk.raw[b]));
 		if (r == -1)
 			return cx_refuse(resp, CE_EINPUT, "bad_request",
@@ -288,7 +241,7 @@ cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 	}
 	lookup_init(&lk);
 	er = CE_OK;
-	for (b = 0; b < BY__MAX && resp->status == 200; b++) {
+	for (b = 0; b < CX_CUST__MAX && resp->status == 200; b++) {
 		if ((v = json_object_get(j, bynames[b])) == NULL ||
 		    json_is_null(v))
 			continue;
@@ -342,23 +295,18 @@ enum ce_err
 cx_h_customer(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	PGresult	*res;
-	const char	*p[1];
 	char		 id[40];
+	int		 found;
 	enum ce_err	 er;
 
 	if (cx_path_tail(req, "/api/v1/customers/", id, sizeof(id)) == NULL ||
 	    !uuid_valid(id))
 		return cx_refuse(resp, CE_EINPUT, "invalid_uuid",
 		    "the customer id must be a UUID");
-	p[0] = id;
-	if (cx_db_exec(ctx->db, CX_STMT_CUSTOMER_ID, 1, p, &res) != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		er = cx_refuse(resp, CE_ENOTFOUND, NULL, "no such customer");
-	else if ((er = ce_buf_puts(resp->body, PQgetvalue(res, 0, 0))) ==
+	if ((er = cx_store_customer(ctx->db, id, resp->body, &found)) !=
 	    CE_OK)
-		er = ce_buf_puts(resp->body, "\n");
-	PQclear(res);
-	return er;
+		return er;
+	if (!found)
+		return cx_refuse(resp, CE_ENOTFOUND, NULL, "no such customer");
+	return ce_buf_puts(resp->body, "\n");
 }

@@ -47,32 +47,25 @@ enum ce_err
 cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	PGresult	*res = NULL;
 	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
 	const char	*dedup = "ok", *spool = "ok";
 	char		 migbuf[64];
 	unsigned long long sfiles = 0, sbytes = 0;
-	long long	 version = -1;
+	long long	 version;
 	enum ce_err	 er;
 
 	(void)req;
 	/* A probe: it connects even while the database's breaker is open,
 	 * and its success closes it. */
-	cx_db_set_probe(ctx->db, 1);
-	er = cx_db_exec(ctx->db, CX_STMT_SCHEMA_VERSION, 0, NULL, &res);
-	cx_db_set_probe(ctx->db, 0);
-	if (er != CE_OK) {
-		/* 42P01: undefined table, so no migration was ever applied. */
-		if (strcmp(cx_db_sqlstate(ctx->db), "42P01") == 0) {
-			migstate = "not applied";
-			failing = "migrations";
-		} else {
-			dbstate = "unavailable";
-			failing = "database";
-		}
+	er = cx_store_schema_version(ctx->db, &version);
+	if (er == CE_ENOTFOUND) {
+		migstate = "not applied";
+		failing = "migrations";
+	} else if (er != CE_OK) {
+		dbstate = "unavailable";
+		failing = "database";
 	} else {
-		if (PQntuples(res) != 1 || ce_strtonum(PQgetvalue(res, 0, 0),
-		    0, 1000000, &version) == -1) {
+		if (version == -1) {
 			migstate = "unreadable";
 			failing = "migrations";
 		} else if (version < CE_SCHEMA_VERSION) {
@@ -86,7 +79,6 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 			migstate = migbuf;
 		}
 	}
-	PQclear(res);
 	/* The spool's depth: what waits for the worker (not a failure). */
 	if (cx_spool_depth(ctx, &sfiles, &sbytes) == -1)
 		spool = "unreadable";

@@ -8,7 +8,6 @@
  * machine's two counts, builds it all.
  */
 #include <stdint.h>
-#include <stdio.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -17,26 +16,14 @@ enum ce_err
 cx_h_stats(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	PGresult	*res;
-	const char	*p[2] = { NULL, NULL };
-	char		 file[24], db[24];
 	uint64_t	 nfile, ndb;
+	int		 have;
 	enum ce_err	 er;
 
 	(void)req;
-	if (cx_metrics_dedup_hits(ctx, &nfile, &ndb) == 0) {
-		snprintf(file, sizeof(file), "%llu", (unsigned long long)nfile);
-		snprintf(db, sizeof(db), "%llu", (unsigned long long)ndb);
-		p[0] = file;
-		p[1] = db;
-	}
-	if (cx_db_exec(ctx->db, CX_STMT_STATS, 2, p, &res) != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		er = CE_ESYSTEM;
-	else if ((er = ce_buf_puts(resp->body, PQgetvalue(res, 0, 0))) ==
-	    CE_OK)
-		er = ce_buf_puts(resp->body, "\n");
-	PQclear(res);
-	return er;
+	have = cx_metrics_dedup_hits(ctx, &nfile, &ndb) == 0;
+	if ((er = cx_store_stats(ctx->db, have ? &nfile : NULL,
+	    have ? &ndb : NULL, resp->body)) != CE_OK)
+		return er;
+	return ce_buf_puts(resp->body, "\n");
 }

@@ -6,6 +6,7 @@
  */
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,4 +317,186 @@ cx_store_lead_start(struct cx_db *db, const char *lead, const char *source,
 	}
 	PQclear(res);
 	return CE_OK;
+}
+
+/* the handlers' statements */
+
+/* Free the strings of "s" and empty it. */
+void
+cx_strs_free(struct cx_strs *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* The first column of every row of "res" into "out" (NULL for NULL). */
+static enum ce_err
+strs_copy(PGresult *res, struct cx_strs *out)
+{
+	int	 i, n = PQntuples(res);
+
+	if ((out->v = calloc(n > 0 ? (size_t)n : 1, sizeof(*out->v))) ==
+	    NULL)
+		return CE_ENOMEM;
+	out->n = (size_t)n;
+	for (i = 0; i < n; i++)
+		if (!PQgetisnull(res, i, 0) &&
+		    (out->v[i] = strdup(PQgetvalue(res, i, 0))) == NULL) {
+			cx_strs_free(out);
+			return CE_ENOMEM;
+		}
+	return CE_OK;
+}
+
+/*
+ * "s" with its last byte raised: the first string after every string
+ * that starts with "s" (folded names are printable ASCII).
+ */
+static void
+prefix_end(const char *s, char *out, size_t outsz)
+{
+	size_t	 n = ce_strlcpy(out, s, outsz);
+
+	if (n >= outsz)
+		n = outsz - 1;
+	if (n > 0)
+		out[n - 1]++;
+}
+
+/*
+ * The customer JSON of the persons "value" finds by "by" (a name: a
+ * folded prefix), "limit" rows from "offset", into "docs" (a NULL entry:
+ * a person gone since; the caller frees it with cx_strs_free).
+ * CE_ENOMEM when the rows cannot be copied.
+ */
+enum ce_err
+cx_store_customers(struct cx_db *db, enum cx_cust_by by, const char *value,
+    long long limit, long long offset, struct cx_strs *docs)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 end[256], lim[24], off[24];
+	enum ce_err	 er;
+
+	docs->n = 0;
+	docs->v = NULL;
+	snprintf(lim, sizeof(lim), "%lld", limit);
+	snprintf(off, sizeof(off), "%lld", offset);
+	switch (by) {
+	case CX_CUST_CPF:
+		p[0] = value;
+		p[1] = lim;
+		p[2] = off;
+		er = cx_db_exec(db, CX_STMT_CUSTOMER_CPF, 3, p, &res);
+		break;
+	case CX_CUST_NAME:
+		prefix_end(value, end, sizeof(end));
+		p[0] = value;
+		p[1] = end;
+		p[2] = lim;
+		p[3] = off;
+		er = cx_db_exec(db, CX_STMT_CUSTOMER_NAME, 4, p, &res);
+		break;
+	default:
+		p[0] = by == CX_CUST_EMAIL ? "email" : "phone";
+		p[1] = value;
+		p[2] = lim;
+		p[3] = off;
+		er = cx_db_exec(db, CX_STMT_CUSTOMER_CONTACT, 4, p, &res);
+		break;
+	}
+	if (er != CE_OK)
+		return CE_EDB;
+	er = strs_copy(res, docs);
+	PQclear(res);
+	return er;
+}
+
+/*
+ * The customer JSON of person "uuid" appended to "doc"; *found 0 when
+ * there is none.  CE_OK, CE_EDB or a buffer error.
+ */
+enum ce_err
+cx_store_customer(struct cx_db *db, const char *uuid, struct ce_buf *doc,
+    int *found)
+{
+	PGresult	*res;
+	const char	*p[1];
+	enum ce_err	 er = CE_OK;
+
+	p[0] = uuid;
+	if (cx_db_exec(db, CX_STMT_CUSTOMER_ID, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if ((*found = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)))
+		er = ce_buf_puts(doc, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return er;
+}
+
+/*
+ * The schema's version, asked as a probe: it connects even while the
+ * database's breaker is open, and its success closes it.  *version is -1
+ * when the answer is unreadable.  CE_ENOTFOUND when no migration was
+ * ever applied.
+ */
+enum ce_err
+cx_store_schema_version(struct cx_db *db, long long *version)
+{
+	PGresult	*res = NULL;
+	enum ce_err	 er;
+
+	*version = -1;
+	cx_db_set_probe(db, 1);
+	er = cx_db_exec(db, CX_STMT_SCHEMA_VERSION, 0, NULL, &res);
+	cx_db_set_probe(db, 0);
+	if (er != CE_OK) {
+		/* 42P01: undefined table, so no migration was ever applied. */
+		er = strcmp(cx_db_sqlstate(db), "42P01") == 0 ?
+		    CE_ENOTFOUND : CE_EDB;
+		PQclear(res);
+		return er;
+	}
+	if (PQntuples(res) != 1 || ce_strtonum(PQgetvalue(res, 0, 0), 0,
+	    1000000, version) == -1)
+		*version = -1;
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * The status page's JSON appended to "out", with this machine's
+ * duplicate leads found in its shared file and in the database (NULL
+ * pointers without the file).  CE_OK, CE_EDB, CE_ESYSTEM (no document)
+ * or a buffer error.
+ */
+enum ce_err
+cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
+    struct ce_buf *out)
+{
+	PGresult	*res;
+	const char	*p[2] = { NULL, NULL };
+	char		 file[24], indb[24];
+	enum ce_err	 er;
+
+	if (nfile != NULL && ndb != NULL) {
+		snprintf(file, sizeof(file), "%llu",
+		    (unsigned long long)*nfile);
+		snprintf(indb, sizeof(indb), "%llu",
+		    (unsigned long long)*ndb);
+		p[0] = file;
+		p[1] = indb;
+	}
+	if (cx_db_exec(db, CX_STMT_STATS, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		er = CE_ESYSTEM;
+	else
+		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return er;
 }
