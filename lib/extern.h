@@ -182,6 +182,16 @@ enum cx_cust_by {
 	CX_CUST__MAX
 };
 
+/* One C2S webhook event, as WEBHOOK_INGEST and WEBHOOK_REPLAY take it. */
+struct cx_event {
+	char		 lid[33];	/* lower case, or "" */
+	const char	*updated_at;	/* as sent, or "" */
+	const char	*action;	/* as sent, or "" */
+	const char	*message;	/* a note it carries, or "" */
+	const char	*error;		/* why it cannot run, or NULL */
+	char		 contacts[300];	/* "phone|email" normalised, or "" */
+};
+
 void		 cx_strs_free(struct cx_strs *);
 enum ce_err	 cx_store_customers(struct cx_db *, enum cx_cust_by,
 		    const char *value, long long limit, long long offset,
@@ -192,6 +202,15 @@ enum ce_err	 cx_store_schema_version(struct cx_db *, long long *version)
 		    CE_WUR;
 enum ce_err	 cx_store_stats(struct cx_db *, const uint64_t *file,
 		    const uint64_t *db, struct ce_buf *out) CE_WUR;
+enum ce_err	 cx_store_webhook_ingest(struct cx_db *,
+		    const struct cx_event *, const char *payload, char *disp,
+		    size_t dispsz) CE_WUR;
+enum ce_err	 cx_store_webhook_invalid(struct cx_db *, long long after,
+		    long long limit, enum ce_err (*row)(void *, long long id,
+		    const char *payload), void *arg, int *rows) CE_WUR;
+enum ce_err	 cx_store_webhook_replay(struct cx_db *, long long id,
+		    const struct cx_event *, char *disp, size_t dispsz,
+		    int *replayed) CE_WUR;
 
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8

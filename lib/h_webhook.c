@@ -80,16 +80,6 @@ str2(const json_t *o, const char *a, const char *b)
 	return v[0] != '\0' ? v : str(o, b);
 }
 
-/* One C2S event, as the database needs it. */
-struct event {
-	char		 lid[33];	/* lower case, or "" */
-	const char	*updated_at;	/* as sent, or "" */
-	const char	*action;	/* as sent, or "" */
-	const char	*message;	/* a note it carries, or "" */
-	const char	*error;		/* why it cannot run, or NULL */
-	char		 contacts[300];	/* "phone|email" normalised, or "" */
-};
-
 /*
  * Read one event in any of C2S's three shapes (DESIGN.md 11.1):
  *   {"id", "hook_action", "attributes"}			(Rust service)
@@ -100,7 +90,7 @@ struct event {
  * strings point into "raw".
  */
 static void
-event_parse(const json_t *raw, struct event *e)
+event_parse(const json_t *raw, struct cx_event *e)
 {
 	const json_t	*ev = raw, *attrs, *cust, *msg;
 	struct ce_lead	 l;
@@ -155,10 +145,13 @@ struct counts {
 	int		 spooled;
 };
 
-/* Count disposition "d" and list it in "list" as one event's entry. */
+/*
+ * Count disposition "d" and list it in "list" as one event's entry (of
+ * stored event "id", or -1).
+ */
 static enum ce_err
-tally(struct counts *n, struct ce_buf *list, const char *id,
-    const struct event *e, const char *d)
+tally(struct counts *n, struct ce_buf *list, long long id,
+    const struct cx_event *e, const char *d)
 {
 	enum ce_err	 er;
 
@@ -173,7 +166,8 @@ tally(struct counts *n, struct ce_buf *list, const char *id,
 		n->ignored++;
 	if ((er = ce_buf_puts(list, "{")) != CE_OK)
 		return er;
-	if (id != NULL && (er = ce_buf_printf(list, "\"id\":%s,", id)) != CE_OK)
+	if (id != -1 && (er = ce_buf_printf(list, "\"id\":%lld,", id)) !=
+	    CE_OK)
 		return er;
 	if ((er = ce_buf_printf(list, "\"lead_id\":%s%s%s,\"disposition\":"
 	    "\"%s\"", e->lid[0] != '\0' ? "\"" : "", e->lid[0] != '\0' ?
@@ -194,30 +188,18 @@ static enum ce_err
 ingest(struct ce_ctx *ctx, const json_t *raw, struct counts *n,
     struct ce_buf *list)
 {
-	struct event	 e;
-	PGresult	*res;
-	const char	*p[7];
-	char		*payload;
+	struct cx_event	 e;
+	char		*payload, disp[24];
 	enum ce_err	 er;
 
 	event_parse(raw, &e);
 	if ((payload = json_dumps(raw, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return CE_ENOMEM;
-	p[0] = e.lid;
-	p[1] = e.updated_at;
-	p[2] = e.action;
-	p[3] = payload;
-	p[4] = e.contacts;
-	p[5] = e.message;
-	p[6] = e.error;
-	er = cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INGEST, 7, p, &res);
+	er = cx_store_webhook_ingest(ctx->db, &e, payload, disp, sizeof(disp));
 	free(payload);
 	if (er != CE_OK)
 		return CE_EDB;
-	er = tally(n, list, NULL, &e, PQntuples(res) == 1 ?
-	    PQgetvalue(res, 0, 0) : "invalid");
-	PQclear(res);
-	return er;
+	return tally(n, list, -1, &e, disp);
 }
 
 /*
@@ -230,7 +212,7 @@ static enum ce_err
 spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
     size_t nev, struct ce_resp *resp)
 {
-	struct event	 e;
+	struct cx_event	 e;
 	char		 extra[96];
 	unsigned	 invalid = 0;
 	size_t		 i;
@@ -400,13 +382,13 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
  * counted in "*still"), or CE_EDB.
  */
 static enum ce_err
-replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
+replay_one(struct ce_ctx *ctx, long long id, const char *payload,
     struct counts *n, struct ce_buf *list, unsigned *still)
 {
-	struct event	 e;
-	PGresult	*res;
-	const char	*p[6];
+	struct cx_event	 e;
 	json_t		*raw;
+	char		 disp[24];
+	int		 replayed;
 	enum ce_err	 er;
 
 	if ((raw = json_loads(payload, 0, NULL)) == NULL) {
@@ -419,22 +401,36 @@ replay_one(struct ce_ctx *ctx, const char *id, const char *payload,
 		json_decref(raw);
 		return CE_OK;
 	}
-	p[0] = id;
-	p[1] = e.lid;
-	p[2] = e.updated_at;
-	p[3] = e.action;
-	p[4] = e.contacts;
-	p[5] = e.message;
-	if ((er = cx_db_exec(ctx->db, CX_STMT_WEBHOOK_REPLAY, 6, p, &res)) !=
-	    CE_OK) {
+	if (cx_store_webhook_replay(ctx->db, id, &e, disp, sizeof(disp),
+	    &replayed) != CE_OK) {
 		json_decref(raw);
 		return CE_EDB;
 	}
-	/* NULL: replayed by someone else meanwhile. */
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		er = tally(n, list, id, &e, PQgetvalue(res, 0, 0));
-	PQclear(res);
+	/* Not replayed: by someone else meanwhile. */
+	er = replayed ? tally(n, list, id, &e, disp) : CE_OK;
 	json_decref(raw);
+	return er;
+}
+
+/* A replay under way: where it is and what it counted. */
+struct replay {
+	struct ce_ctx	*ctx;
+	struct counts	*n;
+	struct ce_buf	*list;
+	unsigned	 still;
+	long long	 id, looked;
+};
+
+/* One invalid event read (cx_store_webhook_invalid's row callback). */
+static enum ce_err
+replay_row(void *arg, long long id, const char *payload)
+{
+	struct replay	*rp = arg;
+	enum ce_err	 er;
+
+	er = replay_one(rp->ctx, id, payload, rp->n, rp->list, &rp->still);
+	rp->id = id;
+	rp->looked++;
 	return er;
 }
 
@@ -452,14 +448,13 @@ enum ce_err
 cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?'), *p[2];
-	PGresult	*res;
+	const char	*q = strchr(req->uri, '?');
+	struct replay	 rp;
 	struct counts	 n;
 	struct ce_buf	 list;
-	char		 v[24], after[24] = "0", extra[128], page[24];
-	long long	 limit = 1000, id = 0, looked = 0;
-	unsigned	 still = 0;
-	int		 i, rows = 0, r, r2;
+	char		 v[24], after[24] = "0", extra[128];
+	long long	 limit = 1000, id = 0;
+	int		 rows = 0, r, r2;
 	enum ce_err	 er = CE_OK;
 
 	r = ce_query_get(q != NULL ? q + 1 : NULL, "limit", v, sizeof(v));
@@ -474,36 +469,24 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
 		    "event id (a non-negative integer)");
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
+	memset(&rp, 0, sizeof(rp));
+	rp.ctx = ctx;
+	rp.n = &n;
+	rp.list = &list;
+	rp.id = id;
 	do {
-		snprintf(page, sizeof(page), "%lld", limit - looked <
-		    REPLAY_PAGE ? limit - looked : REPLAY_PAGE);
-		snprintf(after, sizeof(after), "%lld", id);
-		p[0] = page;
-		p[1] = after;
-		if (cx_db_exec(ctx->db, CX_STMT_WEBHOOK_INVALID, 2, p,
-		    &res) != CE_OK) {
-			er = CE_EDB;
-			break;
-		}
-		rows = PQntuples(res);
-		for (i = 0; i < rows && er == CE_OK; i++) {
-			er = replay_one(ctx, PQgetvalue(res, i, 0),
-			    PQgetvalue(res, i, 1), &n, &list, &still);
-			if (ce_strtonum(PQgetvalue(res, i, 0), 0, 1LL << 62,
-			    &id) == -1)
-				er = CE_ESYSTEM;
-			looked++;
-		}
-		PQclear(res);
-	} while (er == CE_OK && rows == REPLAY_PAGE && looked < limit);
+		er = cx_store_webhook_invalid(ctx->db, rp.id, limit -
+		    rp.looked < REPLAY_PAGE ? limit - rp.looked : REPLAY_PAGE,
+		    replay_row, &rp, &rows);
+	} while (er == CE_OK && rows == REPLAY_PAGE && rp.looked < limit);
 	if (er == CE_OK) {
-		if (rows < REPLAY_PAGE && looked < limit)
+		if (rows < REPLAY_PAGE && rp.looked < limit)
 			snprintf(v, sizeof(v), "null");
 		else
-			snprintf(v, sizeof(v), "%lld", id);
+			snprintf(v, sizeof(v), "%lld", rp.id);
 		snprintf(extra, sizeof(extra), "\"looked_at\":%lld,"
-		    "\"still_invalid\":%u,\"next_after\":%s,", looked, still,
-		    v);
+		    "\"still_invalid\":%u,\"next_after\":%s,", rp.looked,
+		    rp.still, v);
 		er = answer(resp, &n, &list, extra);
 		resp->status = 200;
 	}
@@ -511,7 +494,7 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
 	if (er == CE_OK)
 		cx_logf(&ctx->log, CE_LOG_INFO,
 		    "webhook replay: %lld invalid events "
-		    "read, %u run again, %u queued, %u still invalid", looked,
-		    n.received, n.queued, still);
+		    "read, %u run again, %u queued, %u still invalid",
+		    rp.looked, n.received, n.queued, rp.still);
 	return er;
 }

@@ -500,3 +500,94 @@ cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
 	PQclear(res);
 	return er;
 }
+
+/*
+ * Store webhook event "e" sent as "payload": its disposition into "disp"
+ * (of "dispsz" bytes), "invalid" when the statement says none.
+ */
+enum ce_err
+cx_store_webhook_ingest(struct cx_db *db, const struct cx_event *e,
+    const char *payload, char *disp, size_t dispsz)
+{
+	PGresult	*res;
+	const char	*p[7];
+
+	p[0] = e->lid;
+	p[1] = e->updated_at;
+	p[2] = e->action;
+	p[3] = payload;
+	p[4] = e->contacts;
+	p[5] = e->message;
+	p[6] = e->error;
+	if (cx_db_exec(db, CX_STMT_WEBHOOK_INGEST, 7, p, &res) != CE_OK)
+		return CE_EDB;
+	ce_strlcpy(disp, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) :
+	    "invalid", dispsz);
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * The next "limit" invalid webhook events after id "after", oldest
+ * first, each given to "row" with its payload; *rows: how many were
+ * read.  Stops at the first "row" that does not return CE_OK and returns
+ * what it did; CE_EDB, or CE_ESYSTEM for an unreadable id.
+ */
+enum ce_err
+cx_store_webhook_invalid(struct cx_db *db, long long after, long long limit,
+    enum ce_err (*row)(void *, long long id, const char *payload),
+    void *arg, int *rows)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 lim[24], aft[24];
+	long long	 id;
+	int		 i;
+	enum ce_err	 er = CE_OK;
+
+	*rows = 0;
+	snprintf(lim, sizeof(lim), "%lld", limit);
+	snprintf(aft, sizeof(aft), "%lld", after);
+	p[0] = lim;
+	p[1] = aft;
+	if (cx_db_exec(db, CX_STMT_WEBHOOK_INVALID, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	*rows = PQntuples(res);
+	for (i = 0; i < *rows && er == CE_OK; i++)
+		if (ce_strtonum(PQgetvalue(res, i, 0), 0, 1LL << 62, &id) ==
+		    -1)
+			er = CE_ESYSTEM;
+		else
+			er = row(arg, id, PQgetvalue(res, i, 1));
+	PQclear(res);
+	return er;
+}
+
+/*
+ * Run invalid webhook event "id" again as "e": its disposition into
+ * "disp" (of "dispsz" bytes); *replayed 0 when it was replayed by
+ * someone else meanwhile.
+ */
+enum ce_err
+cx_store_webhook_replay(struct cx_db *db, long long id,
+    const struct cx_event *e, char *disp, size_t dispsz, int *replayed)
+{
+	PGresult	*res;
+	const char	*p[6];
+	char		 t[24];
+
+	snprintf(t, sizeof(t), "%lld", id);
+	p[0] = t;
+	p[1] = e->lid;
+	p[2] = e->updated_at;
+	p[3] = e->action;
+	p[4] = e->contacts;
+	p[5] = e->message;
+	if (cx_db_exec(db, CX_STMT_WEBHOOK_REPLAY, 6, p, &res) != CE_OK)
+		return CE_EDB;
+	/* NULL: replayed by someone else meanwhile. */
+	if ((*replayed = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)))
+		ce_strlcpy(disp, PQgetvalue(res, 0, 0), dispsz);
+	PQclear(res);
+	return CE_OK;
+}
