@@ -112,12 +112,21 @@ cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
 struct ce_shm *
 cx_shm(struct ce_ctx *ctx)
 {
+	struct cx_shm_tab tabs[] = {
+		{ CX_SHM_DEDUP, (size_t)ctx->cfg.dedup_capacity,
+		    cx_dedup_slot_size() },
+		{ CX_SHM_METRICS, 1, cx_metrics_size() },
+		{ CX_SHM_PROCS, CX_PROCS_MAX, cx_procs_slot_size() },
+		{ CX_SHM_BREAKERS, CX_BRK__MAX, cx_breaker_size() },
+		{ CX_SHM_SPACING, CX_SPACING_SLOTS, cx_spacing_size() },
+		{ CX_SHM_RATE, CX_RATE_SLOTS, cx_rate_size() },
+	};
 	char	 err[256];
 
 	if (ctx->shm != NULL || ctx->shm_failed)
 		return ctx->shm;
-	ctx->shm = ce_shm_open(ctx->cfg.dedup_file,
-	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
+	ctx->shm = cx_shm_open_tabs(ctx->cfg.dedup_file, tabs,
+	    sizeof(tabs) / sizeof(tabs[0]), err, sizeof(err));
 	if (ctx->shm == NULL) {
 		ctx->shm_failed = 1;
 		cx_logf(&ctx->log, CE_LOG_ERROR,

@@ -292,7 +292,9 @@ struct ce_ctx {
 /* ctx.c: the shared file, mapped on first use (NULL if it cannot be). */
 struct ce_shm	*cx_shm(struct ce_ctx *);
 
-/* shm.c: the tables of the shared file other modules own. */
+/* shm.c: the tables of the shared file, dedup first (its own); the
+ * others' layout is the caller's list (ctx.c). */
+#define CX_SHM_DEDUP	1
 #define CX_SHM_METRICS	2
 #define CX_SHM_PROCS	3
 #define CX_SHM_BREAKERS	4
@@ -300,6 +302,14 @@ struct ce_shm	*cx_shm(struct ce_ctx *);
 #define CX_SHM_RATE	6
 #define CX_SPACING_SLOTS 8
 #define CX_RATE_SLOTS	4096
+struct cx_shm_tab {
+	unsigned	 kind;		/* CX_SHM_* */
+	size_t		 nslots;
+	size_t		 slotsize;
+};
+struct ce_shm	*cx_shm_open_tabs(const char *path, const struct cx_shm_tab *,
+		    size_t ntabs, char *err, size_t errsz);
+size_t		 cx_dedup_slot_size(void);
 void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
 uint64_t	 cx_shm_hash(const struct ce_shm *, const char *);
 
