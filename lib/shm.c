@@ -281,6 +281,74 @@ fail:
 	return NULL;
 }
 
+/*
+ * The process's handle on the file, given to each of its tenants at
+ * init: mapped on first use (so the file is made when the first request
+ * or turn needs it), and its failure said once.
+ */
+struct cx_shmfile {
+	char		*path;
+	struct cx_shm_tab tabs[SHM_TABLES];
+	size_t		 ntabs;
+	struct cx_log	*log;
+	int		 failed;	/* could not map it: database only */
+	struct ce_shm	*shm;
+};
+
+struct cx_shmfile *
+cx_shmfile_new(const char *path, const struct cx_shm_tab *tabs,
+    size_t ntabs, struct cx_log *log)
+{
+	struct cx_shmfile	*f;
+
+	if (ntabs > SHM_TABLES || (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->path = strdup(path)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	memcpy(f->tabs, tabs, ntabs * sizeof(tabs[0]));
+	f->ntabs = ntabs;
+	f->log = log;
+	return f;
+}
+
+void
+cx_shmfile_free(struct cx_shmfile *f)
+{
+	if (f == NULL)
+		return;
+	ce_shm_close(f->shm);
+	free(f->path);
+	free(f);
+}
+
+/* The mapping, made on first use; NULL if it cannot be (said once). */
+struct ce_shm *
+cx_shmfile_get(struct cx_shmfile *f)
+{
+	char	 err[256];
+
+	if (f == NULL || f->shm != NULL || f->failed)
+		return f != NULL ? f->shm : NULL;
+	f->shm = cx_shm_open_tabs(f->path, f->tabs, f->ntabs, err,
+	    sizeof(err));
+	if (f->shm == NULL) {
+		f->failed = 1;
+		cx_logf(f->log, CE_LOG_ERROR,
+		    "%s; de-duplication by the database "
+		    "only, no metrics", err);
+	}
+	return f->shm;
+}
+
+/* Is the file mapped (mapping it now if need be)?  For /ready. */
+int
+cx_shmfile_ok(struct cx_shmfile *f)
+{
+	return cx_shmfile_get(f) != NULL;
+}
+
 /* A file of the dedup table alone (its other tables are the callers'). */
 struct ce_shm *
 ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
