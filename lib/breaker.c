@@ -11,6 +11,9 @@
  * for longer.  Every field is a word of the file read and written with
  * atomics: no lock, and a process killed mid-call leaves a breaker that
  * still works.  Without the shared file every call is allowed.
+ *
+ * Each process holds a struct cx_breakers (its handle on the file, the
+ * breakers it is probing, BREAKER_* and its log), made by ctx.c.
  */
 
 #include "c2s-enrich.h"
@@ -43,14 +46,26 @@ cx_breaker_size(void)
 	return sizeof(struct brk);
 }
 
+void
+cx_brk_init(struct cx_breakers *bs, struct cx_shmfile *f,
+    const struct ce_config *cfg, struct cx_log *log)
+{
+	bs->f = f;
+	bs->log = log;
+	bs->probing = 0;
+	bs->threshold = cfg->breaker_threshold;
+	bs->cooldown_ms = cfg->breaker_cooldown_ms;
+	bs->cooldown_max_ms = cfg->breaker_cooldown_max_ms;
+}
+
 static struct brk *
-get(struct ce_ctx *ctx, enum cx_brk t)
+get(struct cx_breakers *bs, enum cx_brk t)
 {
 	struct ce_shm	*s;
 	struct brk	*b;
 	size_t		 n;
 
-	if ((unsigned)t >= CX_BRK__MAX || (s = cx_shm(ctx)) == NULL ||
+	if ((unsigned)t >= CX_BRK__MAX || (s = cx_shmfile_get(bs->f)) == NULL ||
 	    (b = cx_shm_table(s, CX_SHM_BREAKERS, &n)) == NULL ||
 	    (size_t)t >= n)
 		return NULL;
@@ -62,9 +77,9 @@ get(struct ce_ctx *ctx, enum cx_brk t)
  * the probe of a breaker whose cool-down is over) or 0 (fail fast).
  */
 int
-cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
+cx_brk_allow(struct cx_breakers *bs, enum cx_brk t)
 {
-	struct brk	*b = get(ctx, t);
+	struct brk	*b = get(bs, t);
 	int64_t		 until, now;
 
 	if (b == NULL ||
@@ -76,8 +91,8 @@ cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
 	if (now >= until && __atomic_compare_exchange_n(&b->open_until_ms,
 	    &until, now + __atomic_load_n(&b->cooldown_ms, __ATOMIC_RELAXED),
 	    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		ctx->probing |= 1u << t;
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		bs->probing |= 1u << t;
+		cx_logf(bs->log, CE_LOG_INFO,
 		    "breaker %s: probing", names[t]);
 		return 1;
 	}
@@ -90,32 +105,31 @@ cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
  * found" included) or a failure (down, timeout, malformed answer).
  */
 void
-cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
+cx_brk_result(struct cx_breakers *bs, enum cx_brk t, int ok)
 {
-	const struct ce_config *cfg = &ctx->cfg;
-	struct brk	*b = get(ctx, t);
+	struct brk	*b = get(bs, t);
 	uint64_t	 n;
 	int64_t		 cd, until;
 	int		 probe;
 
 	if (b == NULL)
 		return;
-	probe = (ctx->probing & (1u << t)) != 0;
-	ctx->probing &= ~(1u << t);
+	probe = (bs->probing & (1u << t)) != 0;
+	bs->probing &= ~(1u << t);
 	if (ok) {
 		if (__atomic_load_n(&b->fails, __ATOMIC_RELAXED) != 0)
 			__atomic_store_n(&b->fails, 0, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE) != 0) {
 			__atomic_store_n(&b->open_until_ms, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&b->cooldown_ms, 0, __ATOMIC_RELAXED);
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_logf(bs->log, CE_LOG_WARN,
 			    "breaker %s: closed", names[t]);
 		}
 		return;
 	}
 	n = __atomic_add_fetch(&b->fails, 1, __ATOMIC_RELAXED);
 	until = __atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE);
-	if (until == 0 && n < (uint64_t)cfg->breaker_threshold)
+	if (until == 0 && n < (uint64_t)bs->threshold)
 		return;
 	/* Open already: only our own probe's failure extends it (calls let
 	 * through before it opened are still coming back). */
@@ -123,15 +137,14 @@ cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
 		return;
 	/* Opening, or a failed probe: a longer cool-down. */
 	cd = __atomic_load_n(&b->cooldown_ms, __ATOMIC_RELAXED);
-	cd = until == 0 || cd < cfg->breaker_cooldown_ms ?
-	    cfg->breaker_cooldown_ms : cd * 2;
-	if (cd > cfg->breaker_cooldown_max_ms)
-		cd = cfg->breaker_cooldown_max_ms;
+	cd = until == 0 || cd < bs->cooldown_ms ? bs->cooldown_ms : cd * 2;
+	if (cd > bs->cooldown_max_ms)
+		cd = bs->cooldown_max_ms;
 	__atomic_store_n(&b->cooldown_ms, cd, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->open_until_ms, cx_wall_ms() + cd, __ATOMIC_RELEASE);
 	if (until == 0)
 		__atomic_fetch_add(&b->trips, 1, __ATOMIC_RELAXED);
-	cx_logf(&ctx->log, CE_LOG_WARN,
+	cx_logf(bs->log, CE_LOG_WARN,
 	    "breaker %s: open for %lld ms after %llu "
 	    "failures", names[t], (long long)cd, (unsigned long long)n);
 }
@@ -142,10 +155,10 @@ cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
  * Returns -1 without the shared file.
  */
 int
-cx_breaker_state(struct ce_ctx *ctx, enum cx_brk t, uint64_t *trips,
+cx_breaker_state(struct cx_breakers *bs, enum cx_brk t, uint64_t *trips,
     uint64_t *rejected)
 {
-	struct brk	*b = get(ctx, t);
+	struct brk	*b = get(bs, t);
 	int64_t		 until;
 
 	if (b == NULL)
@@ -154,4 +167,17 @@ cx_breaker_state(struct ce_ctx *ctx, enum cx_brk t, uint64_t *trips,
 	*rejected = __atomic_load_n(&b->rejected, __ATOMIC_RELAXED);
 	until = __atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE);
 	return until == 0 ? 0 : cx_wall_ms() < until ? 1 : 2;
+}
+
+/* The same, for a context's calls (upstream.c). */
+int
+cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
+{
+	return cx_brk_allow(&ctx->brk, t);
+}
+
+void
+cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
+{
+	cx_brk_result(&ctx->brk, t, ok);
 }

@@ -25,13 +25,6 @@ inflight_ms(const struct ce_ctx *ctx)
 	return ctx->cfg.request_deadline_ms + INFLIGHT_MARGIN_MS;
 }
 
-/* Is the shared file mapped (mapping it now if need be)? For /ready. */
-int
-cx_claim_file_ok(struct ce_ctx *ctx)
-{
-	return cx_shm(ctx) != NULL;
-}
-
 /* "host:pid", made once per process (responders never fork). */
 const char *
 cx_claim_owner(struct ce_ctx *ctx)
@@ -130,7 +123,7 @@ enum ce_err
 cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
     struct cx_claim *cl)
 {
-	struct ce_shm	*shm = cx_shm(ctx);
+	struct ce_shm	*shm = cx_shmfile_get(ctx->shf);
 	enum ce_claim	 c;
 	int		 outcome = 0;
 
@@ -189,14 +182,16 @@ void
 cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
     const struct cx_claim *cl, int keep, enum cx_outcome out)
 {
+	struct ce_shm	*shm;
 	enum ce_err	 er;
 
-	if (cl->in_file && ctx->shm != NULL) {
+	/* A claim in the file means the file is mapped. */
+	if (cl->in_file && (shm = cx_shmfile_get(ctx->shf)) != NULL) {
 		if (keep)
-			ce_dedup_done(ctx->shm, lead_id,
-			    ctx->cfg.dedup_ttl_ms, (int)out);
+			ce_dedup_done(shm, lead_id, ctx->cfg.dedup_ttl_ms,
+			    (int)out);
 		else
-			ce_dedup_release(ctx->shm, lead_id);
+			ce_dedup_release(shm, lead_id);
 	}
 	er = keep ? cx_store_claim_done(ctx->db, lead_id, ctx->owner,
 	    ctx->cfg.dedup_ttl_ms, cx_outcome_name(out)) :

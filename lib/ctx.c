@@ -15,13 +15,34 @@
 static int
 db_allow(void *arg)
 {
-	return cx_breaker_allow(arg, CX_BRK_DB);
+	return cx_brk_allow(arg, CX_BRK_DB);
 }
 
 static void
 db_report(void *arg, int ok)
 {
-	cx_breaker_result(arg, CX_BRK_DB, ok);
+	cx_brk_result(arg, CX_BRK_DB, ok);
+}
+
+/*
+ * The shared file's handle, mapped on first use: its tables in their
+ * order (the file's layout, SHM_VERSION in shm.c).
+ */
+static struct cx_shmfile *
+shmfile(struct ce_ctx *ctx)
+{
+	const struct cx_shm_tab tabs[] = {
+		{ CX_SHM_DEDUP, (size_t)ctx->cfg.dedup_capacity,
+		    cx_dedup_slot_size() },
+		{ CX_SHM_METRICS, 1, cx_metrics_size() },
+		{ CX_SHM_PROCS, CX_PROCS_MAX, cx_procs_slot_size() },
+		{ CX_SHM_BREAKERS, CX_BRK__MAX, cx_breaker_size() },
+		{ CX_SHM_SPACING, CX_SPACING_SLOTS, cx_spacing_size() },
+		{ CX_SHM_RATE, CX_RATE_SLOTS, cx_rate_size() },
+	};
+
+	return cx_shmfile_new(ctx->cfg.dedup_file, tabs,
+	    sizeof(tabs) / sizeof(tabs[0]), &ctx->log);
 }
 
 /*
@@ -40,12 +61,16 @@ ce_ctx_new(const struct ce_config *cfg)
 	ctx->cfg = *cfg;
 	ctx->log.fd = 2;
 	ctx->log.min = cfg->log_level;
-	ctx->procslot = -1;
 	cx_proc_init(&ctx->proc);
 	ce_buf_init(&ctx->out, CX_RESP_CAP);
+	ctx->shf = shmfile(ctx);
+	cx_brk_init(&ctx->brk, ctx->shf, &ctx->cfg, &ctx->log);
+	cx_mtab_init(&ctx->mtab, ctx->shf, &ctx->proc, &ctx->worker);
+	if (ctx->shf == NULL)
+		goto fail;
 	gate.allow = db_allow;
 	gate.report = db_report;
-	gate.arg = ctx;
+	gate.arg = &ctx->brk;
 	if ((ctx->db = cx_db_new(cfg->db_url, cfg->request_deadline_ms,
 	    &ctx->log, &gate)) == NULL)
 		goto fail;
@@ -66,7 +91,7 @@ ce_ctx_free(struct ce_ctx *ctx)
 	cx_db_free(ctx->db);
 	cx_http_free(ctx->http);
 	cx_metrics_leave(ctx);
-	ce_shm_close(ctx->shm);
+	cx_shmfile_free(ctx->shf);
 	ce_cache_free(ctx->cache);
 	ce_buf_free(&ctx->out);
 	cx_proc_close(&ctx->proc);
@@ -106,25 +131,6 @@ cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
 	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
 	    CE_ENOMEM)
 		cx_logf(&ctx->log, CE_LOG_WARN, "cache: out of memory");
-}
-
-/* Map the shared file on first use; on failure, say so once. */
-struct ce_shm *
-cx_shm(struct ce_ctx *ctx)
-{
-	char	 err[256];
-
-	if (ctx->shm != NULL || ctx->shm_failed)
-		return ctx->shm;
-	ctx->shm = ce_shm_open(ctx->cfg.dedup_file,
-	    (size_t)ctx->cfg.dedup_capacity, err, sizeof(err));
-	if (ctx->shm == NULL) {
-		ctx->shm_failed = 1;
-		cx_logf(&ctx->log, CE_LOG_ERROR,
-		    "%s; de-duplication by the database "
-		    "only, no metrics", err);
-	}
-	return ctx->shm;
 }
 
 /* A lookup in the process's cache, counted in the metrics. */

@@ -315,6 +315,28 @@ struct cx_spool_sinks {
 };
 long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
 
+/* breaker.c: a process's handle on the breakers of the shared file. */
+struct cx_breakers {
+	struct cx_shmfile *f;
+	struct cx_log	*log;
+	unsigned	 probing;	/* breakers we probe: bit per cx_brk */
+	long long	 threshold;	/* BREAKER_THRESHOLD */
+	long long	 cooldown_ms;	/* BREAKER_COOLDOWN */
+	long long	 cooldown_max_ms; /* BREAKER_COOLDOWN_MAX */
+};
+void		 cx_brk_init(struct cx_breakers *, struct cx_shmfile *,
+		    const struct ce_config *, struct cx_log *);
+
+/* metrics.c: a process's handle on the metrics and process tables. */
+struct cx_mtab {
+	struct cx_shmfile *f;
+	struct cx_proc	*proc;		/* its resident memory */
+	const int	*worker;	/* its role: nonzero for the worker */
+	int		 procslot;	/* ours in the file's table, or -1 */
+};
+void		 cx_mtab_init(struct cx_mtab *, struct cx_shmfile *,
+		    struct cx_proc *, const int *worker);
+
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {
 	struct ce_config cfg;
@@ -322,11 +344,10 @@ struct ce_ctx {
 	struct cx_proc	 proc;
 	struct cx_db	*db;
 	struct cx_http	*http;		/* made on first upstream call */
-	struct ce_shm	*shm;		/* DEDUP_FILE, mapped on first use */
+	struct cx_shmfile *shf;		/* DEDUP_FILE, mapped on first use */
+	struct cx_breakers brk;		/* its breakers */
+	struct cx_mtab	 mtab;		/* its metrics tables */
 	struct ce_cache	*cache;		/* made on first use */
-	int		 shm_failed;	/* could not map it: database only */
-	int		 procslot;	/* ours in the file's table, or -1 */
-	unsigned	 probing;	/* breakers we probe: bit per cx_brk */
 	int		 worker;	/* c2s-enrich --worker */
 	char		 owner[96];	/* host:pid, for claims */
 	struct ce_buf	 out;		/* response body, reused */
@@ -335,10 +356,9 @@ struct ce_ctx {
 	struct cx_spool	*spool;		/* made on first use */
 };
 
-/* ctx.c: the shared file, mapped on first use (NULL if it cannot be). */
-struct ce_shm	*cx_shm(struct ce_ctx *);
-
-/* shm.c: the tables of the shared file other modules own. */
+/* shm.c: the tables of the shared file, dedup first (its own); the
+ * others' layout is the caller's list (ctx.c). */
+#define CX_SHM_DEDUP	1
 #define CX_SHM_METRICS	2
 #define CX_SHM_PROCS	3
 #define CX_SHM_BREAKERS	4
@@ -346,6 +366,19 @@ struct ce_shm	*cx_shm(struct ce_ctx *);
 #define CX_SHM_RATE	6
 #define CX_SPACING_SLOTS 8
 #define CX_RATE_SLOTS	4096
+struct cx_shm_tab {
+	unsigned	 kind;		/* CX_SHM_* */
+	size_t		 nslots;
+	size_t		 slotsize;
+};
+struct ce_shm	*cx_shm_open_tabs(const char *path, const struct cx_shm_tab *,
+		    size_t ntabs, char *err, size_t errsz);
+size_t		 cx_dedup_slot_size(void);
+struct cx_shmfile *cx_shmfile_new(const char *path,
+		    const struct cx_shm_tab *, size_t ntabs, struct cx_log *);
+void		 cx_shmfile_free(struct cx_shmfile *);
+struct ce_shm	*cx_shmfile_get(struct cx_shmfile *);
+int		 cx_shmfile_ok(struct cx_shmfile *);
 void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
 uint64_t	 cx_shm_hash(const struct ce_shm *, const char *);
 
@@ -362,10 +395,12 @@ enum cx_brk {
 };
 size_t		 cx_breaker_size(void);
 const char	*cx_breaker_name(enum cx_brk);
+int		 cx_brk_allow(struct cx_breakers *, enum cx_brk);
+void		 cx_brk_result(struct cx_breakers *, enum cx_brk, int ok);
+int		 cx_breaker_state(struct cx_breakers *, enum cx_brk,
+		    uint64_t *trips, uint64_t *rejected);
 int		 cx_breaker_allow(struct ce_ctx *, enum cx_brk);
 void		 cx_breaker_result(struct ce_ctx *, enum cx_brk, int ok);
-int		 cx_breaker_state(struct ce_ctx *, enum cx_brk, uint64_t *trips,
-		    uint64_t *rejected);
 
 /* spacing.c: WORK_API_MIN_INTERVAL across processes and machines. */
 size_t		 cx_spacing_size(void);
@@ -379,8 +414,8 @@ enum ce_err	 cx_secret_check(const char *secret, const char *given,
 
 /* ratelimit.c: token buckets per client address. */
 size_t		 cx_rate_size(void);
-long long	 cx_rate_take(struct ce_ctx *, const char *key, long long rate,
-		    long long burst);
+long long	 cx_rate_take(struct cx_shmfile *, const char *key,
+		    long long rate, long long burst);
 
 /* callkind.c: each upstream call kind's facts, indexed by the kind. */
 struct cx_callkind {
@@ -514,7 +549,6 @@ struct cx_claim {
 
 enum ce_err	 cx_claim_take(struct ce_ctx *, const char *lead_id,
 		    int redo, struct cx_claim *) CE_WUR;
-int		 cx_claim_file_ok(struct ce_ctx *);
 const char	*cx_claim_owner(struct ce_ctx *);
 void		 cx_claim_finish(struct ce_ctx *, const char *lead_id,
 		    const struct cx_claim *, int keep, enum cx_outcome);

@@ -84,7 +84,7 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 		spool = "unreadable";
 	else if (er == CE_OK)
 		cx_spool_rotate(ctx);	/* the database answers again */
-	if (!cx_claim_file_ok(ctx)) {
+	if (!cx_shmfile_ok(ctx->shf)) {
 		dedup = "unavailable";
 		if (failing == NULL)
 			failing = "dedup";

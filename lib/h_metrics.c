@@ -259,7 +259,7 @@ render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
 	enum ce_err	 er;
 
 	for (t = 0; t < CX_BRK__MAX; t++) {
-		if ((st = cx_breaker_state(ctx, (enum cx_brk)t, &v[t][1],
+		if ((st = cx_breaker_state(&ctx->brk, (enum cx_brk)t, &v[t][1],
 		    &v[t][2])) < 0)
 			return CE_OK;
 		v[t][0] = (uint64_t)st;
@@ -287,7 +287,8 @@ render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 	enum ce_err	 er;
 
 	ce_metrics_sample(ctx);
-	if ((t = cx_shm_table(ctx->shm, CX_SHM_PROCS, &n)) == NULL)
+	if ((t = cx_shm_table(cx_shmfile_get(ctx->shf), CX_SHM_PROCS,
+	    &n)) == NULL)
 		return CE_OK;
 	if ((er = head(b, "c2s_process_resident_memory_bytes", "gauge",
 	    "Resident memory of each live process (sampled every 64 "
@@ -315,7 +316,8 @@ enum ce_err
 cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
     struct ce_resp *resp)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct ce_shm	*s = cx_shmfile_get(ctx->shf);
 	struct ce_buf	*b = resp->body;
 	enum ce_err	 er;
 
@@ -335,6 +337,5 @@ cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
 	    "shared de-duplication table in use.\n# TYPE c2s_dedup_slots_used "
 	    "gauge\nc2s_dedup_slots_used %zu\n# HELP c2s_dedup_slots Slots of "
 	    "the shared de-duplication table.\n# TYPE c2s_dedup_slots gauge\n"
-	    "c2s_dedup_slots %zu\n", ce_dedup_used(ctx->shm),
-	    ce_shm_slots(ctx->shm));
+	    "c2s_dedup_slots %zu\n", ce_dedup_used(s), ce_shm_slots(s));
 }

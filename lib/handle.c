@@ -156,7 +156,7 @@ limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
 	    cx_client_addr(req, key + n, sizeof(key) - n) == -1)
 		return 0;
 	memcpy(key, fam, n);
-	if ((ms = cx_rate_take(ctx, key, rate, burst)) == 0)
+	if ((ms = cx_rate_take(ctx->shf, key, rate, burst)) == 0)
 		return 0;
 	snprintf(msg, sizeof(msg), "too many requests: at most %s a "
 	    "second from one address", var);

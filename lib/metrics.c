@@ -38,10 +38,20 @@ cx_procs_slot_size(void)
 	return sizeof(struct cx_procslot);
 }
 
-struct cx_mregion *
-cx_metrics_region(struct ce_ctx *ctx)
+void
+cx_mtab_init(struct cx_mtab *m, struct cx_shmfile *f, struct cx_proc *proc,
+    const int *worker)
 {
-	struct ce_shm	*s = cx_shm(ctx);
+	m->f = f;
+	m->proc = proc;
+	m->worker = worker;
+	m->procslot = -1;
+}
+
+struct cx_mregion *
+cx_metrics_region(struct cx_mtab *m)
+{
+	struct ce_shm	*s = cx_shmfile_get(m->f);
 	size_t		 n;
 
 	return s != NULL ? cx_shm_table(s, CX_SHM_METRICS, &n) : NULL;
@@ -64,7 +74,7 @@ cx_metrics_alive(pid_t pid)
  * when the file is missing or the table is full.
  */
 static struct cx_procslot *
-myslot(struct ce_ctx *ctx)
+myslot(struct cx_mtab *m)
 {
 	struct ce_shm	*s;
 	struct cx_procslot	*t;
@@ -73,9 +83,9 @@ myslot(struct ce_ctx *ctx)
 	size_t		 n, i;
 	int32_t		 pid = (int32_t)getpid(), old;
 
-	if (ctx->procslot >= 0 || ctx->shm_failed)
+	if (m->procslot >= 0)
 		goto found;
-	if ((s = cx_shm(ctx)) == NULL ||
+	if ((s = cx_shmfile_get(m->f)) == NULL ||
 	    (t = cx_shm_table(s, CX_SHM_PROCS, &n)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
@@ -86,22 +96,22 @@ myslot(struct ce_ctx *ctx)
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			continue;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		t[i].role = ctx->worker ? 1 : 0;
+		t[i].role = *m->worker ? 1 : 0;
 		t[i].started_ms = (int64_t)ts.tv_sec * 1000 +
 		    ts.tv_nsec / 1000000;
 		t[i].requests = 0;
-		t[i].rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
-		ctx->procslot = (int)i;
-		if ((r = cx_metrics_region(ctx)) != NULL)
-			add(&r->started[ctx->worker ? 1 : 0], 1);
+		t[i].rss_kb = (uint64_t)cx_proc_rss_kb(m->proc);
+		m->procslot = (int)i;
+		if ((r = cx_metrics_region(m)) != NULL)
+			add(&r->started[*m->worker ? 1 : 0], 1);
 		break;
 	}
 found:
-	if (ctx->procslot < 0 || (s = cx_shm(ctx)) == NULL ||
+	if (m->procslot < 0 || (s = cx_shmfile_get(m->f)) == NULL ||
 	    (t = cx_shm_table(s, CX_SHM_PROCS, &n)) == NULL ||
-	    (size_t)ctx->procslot >= n)
+	    (size_t)m->procslot >= n)
 		return NULL;
-	return &t[ctx->procslot];
+	return &t[m->procslot];
 }
 
 /*
@@ -111,21 +121,23 @@ found:
 void
 ce_metrics_join(struct ce_ctx *ctx)
 {
-	(void)myslot(ctx);
+	(void)myslot(&ctx->mtab);
 }
 
 /* Free this process's slot (at exit). */
 void
 cx_metrics_leave(struct ce_ctx *ctx)
 {
+	struct cx_mtab	*m = &ctx->mtab;
 	struct cx_procslot	*p;
 	int32_t		 pid = (int32_t)getpid();
 
-	if (ctx->procslot < 0 || ctx->shm == NULL || (p = myslot(ctx)) == NULL)
+	/* A slot taken means the file is mapped: this maps nothing. */
+	if (m->procslot < 0 || (p = myslot(m)) == NULL)
 		return;
 	(void)__atomic_compare_exchange_n(&p->pid, &pid, 0, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-	ctx->procslot = -1;
+	m->procslot = -1;
 }
 
 static size_t
@@ -141,16 +153,16 @@ bucket(long long us)
 
 /* This process's resident memory, now, into its slot "p" (or none). */
 static void
-sample(struct ce_ctx *ctx, struct cx_procslot *p)
+sample(struct cx_mtab *m, struct cx_procslot *p)
 {
 	if (p != NULL)
-		p->rss_kb = (uint64_t)cx_proc_rss_kb(&ctx->proc);
+		p->rss_kb = (uint64_t)cx_proc_rss_kb(m->proc);
 }
 
 void
 ce_metrics_sample(struct ce_ctx *ctx)
 {
-	sample(ctx, myslot(ctx));
+	sample(&ctx->mtab, myslot(&ctx->mtab));
 }
 
 /* A request answered: its route, status and duration. */
@@ -158,8 +170,8 @@ void
 cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
     long long us)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
-	struct cx_procslot	*p = myslot(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_procslot	*p = myslot(&ctx->mtab);
 	int		 cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	if (r == NULL || (unsigned)route >= CE_ROUTE__MAX)
@@ -168,7 +180,7 @@ cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
 	add(&r->req_hist[route][bucket(us)], 1);
 	add(&r->req_sum_us[route], us > 0 ? (uint64_t)us : 0);
 	if (p != NULL && (++p->requests & 63) == 1)
-		sample(ctx, p);
+		sample(&ctx->mtab, p);
 }
 
 /* An upstream call finished: its kind, classification and duration. */
@@ -176,7 +188,7 @@ void
 cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
     long long us)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r == NULL || (unsigned)k >= CE_CALL__MAX ||
 	    (unsigned)u >= CE_UP__MAX)
@@ -189,7 +201,7 @@ cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
 void
 cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r != NULL && (unsigned)d < CX_DEDUP__MAX)
 		add(&r->dedup[d], 1);
@@ -202,7 +214,7 @@ cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
 int
 cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r == NULL)
 		return -1;
@@ -214,7 +226,7 @@ cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
 void
 cx_metrics_cache(struct ce_ctx *ctx, int hit)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r != NULL)
 		add(&r->cache[hit ? 1 : 0], 1);
@@ -223,7 +235,7 @@ cx_metrics_cache(struct ce_ctx *ctx, int hit)
 void
 cx_metrics_lead(struct ce_ctx *ctx, enum cx_outcome o)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r != NULL && (unsigned)o < CX_OUT__MAX)
 		add(&r->leads[o], 1);
@@ -235,7 +247,7 @@ void
 cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
     unsigned long long n)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r != NULL && (unsigned)ev < CX_SPOOL_EV__MAX)
 		add(&r->spool[ev], n);
@@ -244,7 +256,7 @@ cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
 void
 ce_metrics_recycled(struct ce_ctx *ctx)
 {
-	struct cx_mregion	*r = cx_metrics_region(ctx);
+	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
 
 	if (r != NULL)
 		add(&r->recycled, 1);

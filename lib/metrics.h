@@ -40,7 +40,7 @@ struct cx_procslot {
 };
 
 /* The machine's metrics table, or NULL without the shared file. */
-struct cx_mregion *cx_metrics_region(struct ce_ctx *);
+struct cx_mregion *cx_metrics_region(struct cx_mtab *);
 /* Is process "pid" alive (or not ours to signal)? */
 int		 cx_metrics_alive(pid_t);
 

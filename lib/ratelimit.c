@@ -35,12 +35,12 @@ cx_rate_size(void)
 
 /*
  * Take one token from the bucket of "key" (a client's address, with the
- * prefix of its bucket family), which refills "rate" tokens a second up
- * to "burst".  Returns 0 (go on), or the milliseconds until a token is
+ * prefix of its bucket family) in the file "f", which refills "rate"
+ * tokens a second up to "burst".  Returns 0 (go on), or the milliseconds until a token is
  * there again (answer 429).  A rate of 0 limits nothing.
  */
 long long
-cx_rate_take(struct ce_ctx *ctx, const char *key, long long rate,
+cx_rate_take(struct cx_shmfile *f, const char *key, long long rate,
     long long burst)
 {
 	struct ce_shm	*s;
@@ -49,7 +49,7 @@ cx_rate_take(struct ce_ctx *ctx, const char *key, long long rate,
 	uint64_t	 h;
 	size_t		 n, i, k;
 
-	if (rate <= 0 || burst <= 0 || (s = cx_shm(ctx)) == NULL ||
+	if (rate <= 0 || burst <= 0 || (s = cx_shmfile_get(f)) == NULL ||
 	    (t = cx_shm_table(s, CX_SHM_RATE, &n)) == NULL || n == 0)
 		return 0;
 	h = cx_shm_hash(s, key);

@@ -5,9 +5,9 @@
  * Layout: a 4 KiB header (magic, layout version, a random hash key, and a
  * directory of tables by kind, offset, slot count and slot size), then
  * the tables, each starting on a page: the de-duplication slots, then
- * tables other modules own and size: the metrics counters and the live
- * processes (metrics.c), the circuit breakers (breaker.c), Work API
- * spacing (spacing.c) and the rate-limit buckets (ratelimit.c).
+ * the tables the caller lists with their kind, count and slot size
+ * (ctx.c: the metrics counters and the live processes, the circuit
+ * breakers, Work API spacing and the rate-limit buckets).
  * A file whose magic, version or sizes do not add up is rebuilt, never
  * trusted; the file only grows, so a process still mapping an old layout
  * cannot fault on a truncated page.
@@ -45,8 +45,6 @@
 #define SHM_TABLES	8
 #define PROBE		16
 
-enum { TAB_NONE = 0, TAB_DEDUP = 1 };
-#define NTABS		6	/* dedup and the CX_SHM_* tables */
 enum { SLOT_EMPTY = 0, SLOT_INFLIGHT = 1, SLOT_DONE = 2 };
 
 struct tab {
@@ -82,6 +80,7 @@ struct ce_shm {
 	struct hdr	*hdr;
 	struct slot	*slots;
 	uint32_t	 nslots;
+	size_t		 ntabs;
 };
 
 static int
@@ -123,64 +122,50 @@ page_up(size_t sz)
 }
 
 /*
- * The directory of a file of "nslots" dedup slots, into "t" (NTABS
- * entries).  Returns the file size it needs.
+ * The directory of a file of the "ntabs" tables "tabs", into "t"
+ * (SHM_TABLES entries), the first one's slot count replaced by "nslots"
+ * (a valid file keeps its own).  Returns the file size it needs.
  */
 static size_t
-layout(uint32_t nslots, struct tab *t)
+layout(const struct cx_shm_tab *tabs, size_t ntabs, uint32_t nslots,
+    struct tab *t)
 {
-	size_t	 off = SHM_HDR_SIZE;
-	int	 i;
+	size_t	 off = SHM_HDR_SIZE, i;
 
-	memset(t, 0, NTABS * sizeof(*t));
-	t[0].kind = TAB_DEDUP;
-	t[0].nslots = nslots;
-	t[0].slotsize = sizeof(struct slot);
-	t[1].kind = CX_SHM_METRICS;
-	t[1].nslots = 1;
-	t[1].slotsize = (uint32_t)cx_metrics_size();
-	t[2].kind = CX_SHM_PROCS;
-	t[2].nslots = CX_PROCS_MAX;
-	t[2].slotsize = (uint32_t)cx_procs_slot_size();
-	t[3].kind = CX_SHM_BREAKERS;
-	t[3].nslots = CX_BRK__MAX;
-	t[3].slotsize = (uint32_t)cx_breaker_size();
-	t[4].kind = CX_SHM_SPACING;
-	t[4].nslots = CX_SPACING_SLOTS;
-	t[4].slotsize = (uint32_t)cx_spacing_size();
-	t[5].kind = CX_SHM_RATE;
-	t[5].nslots = CX_RATE_SLOTS;
-	t[5].slotsize = (uint32_t)cx_rate_size();
-	for (i = 0; i < NTABS; i++) {
+	memset(t, 0, SHM_TABLES * sizeof(*t));
+	for (i = 0; i < ntabs; i++) {
+		t[i].kind = tabs[i].kind;
+		t[i].nslots = i == 0 ? nslots : (uint32_t)tabs[i].nslots;
+		t[i].slotsize = (uint32_t)tabs[i].slotsize;
 		t[i].offset = off;
 		off = page_up(off + (size_t)t[i].nslots * t[i].slotsize);
 	}
 	return off;
 }
 
-static size_t
-layout_size(uint32_t nslots)
-{
-	struct tab	 t[NTABS];
-
-	return layout(nslots, t);
-}
-
-/* Does the header describe a layout this file holds? */
+/* Does the header describe the layout of "tabs", and does the file hold
+ * it? */
 static int
-hdr_valid(const struct hdr *h, size_t filesz)
+hdr_valid(const struct hdr *h, size_t filesz, const struct cx_shm_tab *tabs,
+    size_t ntabs)
 {
-	struct tab	 t[NTABS];
+	struct tab	 t[SHM_TABLES];
 	size_t		 need;
 
 	if (memcmp(h->magic, SHM_MAGIC, 8) != 0 || h->version != SHM_VERSION ||
 	    h->hdrsize != SHM_HDR_SIZE || h->tab[0].nslots < 1 ||
 	    h->tab[0].nslots > 100000000)
 		return 0;
-	need = layout(h->tab[0].nslots, t);
-	if (memcmp(t, h->tab, sizeof(t)) != 0)
+	need = layout(tabs, ntabs, h->tab[0].nslots, t);
+	if (memcmp(t, h->tab, ntabs * sizeof(t[0])) != 0)
 		return 0;
 	return need <= filesz;
+}
+
+size_t
+cx_dedup_slot_size(void)
+{
+	return sizeof(struct slot);
 }
 
 /*
@@ -190,9 +175,9 @@ hdr_valid(const struct hdr *h, size_t filesz)
 void *
 cx_shm_table(struct ce_shm *s, unsigned kind, size_t *n)
 {
-	int	 i;
+	size_t	 i;
 
-	for (i = 0; i < NTABS; i++)
+	for (i = 0; i < s->ntabs; i++)
 		if (s->hdr->tab[i].kind == kind) {
 			*n = s->hdr->tab[i].nslots;
 			return (char *)s->map + s->hdr->tab[i].offset;
@@ -202,20 +187,28 @@ cx_shm_table(struct ce_shm *s, unsigned kind, size_t *n)
 }
 
 /*
- * Map "path", creating or rebuilding it for "nslots" slots if it is not a
- * valid file of ours.  A valid file keeps its own slot count.  Returns
+ * Map "path", creating or rebuilding it for the "ntabs" tables "tabs"
+ * (the first one CX_SHM_DEDUP) if it is not a valid file of ours with
+ * these tables.  A valid file keeps its own dedup slot count.  Returns
  * NULL with a reason in "err" on failure.
  */
 struct ce_shm *
-ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
+cx_shm_open_tabs(const char *path, const struct cx_shm_tab *tabs,
+    size_t ntabs, char *err, size_t errsz)
 {
 	struct ce_shm	*s;
 	struct stat	 st;
 	struct hdr	 h;
-	size_t		 need;
+	size_t		 need, nslots;
 	ssize_t		 n;
 	int		 locked = 0, rebuild = 0;
 
+	if (ntabs < 1 || ntabs > SHM_TABLES || tabs[0].kind != CX_SHM_DEDUP ||
+	    tabs[0].slotsize != sizeof(struct slot)) {
+		snprintf(err, errsz, "shm: bad table list");
+		return NULL;
+	}
+	nslots = tabs[0].nslots;
 	if (nslots < 1 || nslots > 100000000) {
 		snprintf(err, errsz, "shm: bad slot count");
 		return NULL;
@@ -240,9 +233,11 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 	}
 	memset(&h, 0, sizeof(h));
 	n = pread(s->fd, &h, sizeof(h), 0);
-	if (n != (ssize_t)sizeof(h) || !hdr_valid(&h, (size_t)st.st_size)) {
+	if (n != (ssize_t)sizeof(h) ||
+	    !hdr_valid(&h, (size_t)st.st_size, tabs, ntabs)) {
 		/* Rebuild: never shrink, so old mappings stay valid. */
-		need = layout_size((uint32_t)nslots);
+		memset(&h, 0, sizeof(h));
+		need = layout(tabs, ntabs, (uint32_t)nslots, h.tab);
 		if ((size_t)st.st_size < need &&
 		    ftruncate(s->fd, (off_t)need) == -1) {
 			snprintf(err, errsz, "shm: grow: %s", strerror(errno));
@@ -250,7 +245,6 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 		}
 		if ((size_t)st.st_size > need)
 			need = (size_t)st.st_size;
-		memset(&h, 0, sizeof(h));
 		memcpy(h.magic, SHM_MAGIC, 8);
 		h.version = SHM_VERSION;
 		h.hdrsize = SHM_HDR_SIZE;
@@ -258,7 +252,6 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 			snprintf(err, errsz, "shm: getrandom failed");
 			goto fail;
 		}
-		(void)layout((uint32_t)nslots, h.tab);
 		st.st_size = (off_t)need;
 		rebuild = 1;
 	}
@@ -278,6 +271,7 @@ ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
 	s->hdr = s->map;
 	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);
 	s->nslots = s->hdr->tab[0].nslots;
+	s->ntabs = ntabs;
 	ce_shm_unlock(s);
 	return s;
 fail:
@@ -285,6 +279,86 @@ fail:
 		ce_shm_unlock(s);
 	ce_shm_close(s);
 	return NULL;
+}
+
+/*
+ * The process's handle on the file, given to each of its tenants at
+ * init: mapped on first use (so the file is made when the first request
+ * or turn needs it), and its failure said once.
+ */
+struct cx_shmfile {
+	char		*path;
+	struct cx_shm_tab tabs[SHM_TABLES];
+	size_t		 ntabs;
+	struct cx_log	*log;
+	int		 failed;	/* could not map it: database only */
+	struct ce_shm	*shm;
+};
+
+struct cx_shmfile *
+cx_shmfile_new(const char *path, const struct cx_shm_tab *tabs,
+    size_t ntabs, struct cx_log *log)
+{
+	struct cx_shmfile	*f;
+
+	if (ntabs > SHM_TABLES || (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->path = strdup(path)) == NULL) {
+		free(f);
+		return NULL;
+	}
+	memcpy(f->tabs, tabs, ntabs * sizeof(tabs[0]));
+	f->ntabs = ntabs;
+	f->log = log;
+	return f;
+}
+
+void
+cx_shmfile_free(struct cx_shmfile *f)
+{
+	if (f == NULL)
+		return;
+	ce_shm_close(f->shm);
+	free(f->path);
+	free(f);
+}
+
+/* The mapping, made on first use; NULL if it cannot be (said once). */
+struct ce_shm *
+cx_shmfile_get(struct cx_shmfile *f)
+{
+	char	 err[256];
+
+	if (f == NULL || f->shm != NULL || f->failed)
+		return f != NULL ? f->shm : NULL;
+	f->shm = cx_shm_open_tabs(f->path, f->tabs, f->ntabs, err,
+	    sizeof(err));
+	if (f->shm == NULL) {
+		f->failed = 1;
+		cx_logf(f->log, CE_LOG_ERROR,
+		    "%s; de-duplication by the database "
+		    "only, no metrics", err);
+	}
+	return f->shm;
+}
+
+/* Is the file mapped (mapping it now if need be)?  For /ready. */
+int
+cx_shmfile_ok(struct cx_shmfile *f)
+{
+	return cx_shmfile_get(f) != NULL;
+}
+
+/* A file of the dedup table alone (its other tables are the callers'). */
+struct ce_shm *
+ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
+{
+	struct cx_shm_tab	 t;
+
+	t.kind = CX_SHM_DEDUP;
+	t.nslots = nslots;
+	t.slotsize = sizeof(struct slot);
+	return cx_shm_open_tabs(path, &t, 1, err, errsz);
 }
 
 void

@@ -47,9 +47,9 @@ token_id(const char *token)
 
 /* The token's entry in the shared file, or NULL without one. */
 static struct space *
-local_entry(struct ce_ctx *ctx, uint64_t id)
+local_entry(struct cx_shmfile *f, uint64_t id)
 {
-	struct ce_shm	*s = cx_shm(ctx);
+	struct ce_shm	*s = cx_shmfile_get(f);
 	struct space	*t, *sp = NULL;
 	uint64_t	 cur;
 	size_t		 n, i;
@@ -74,10 +74,10 @@ local_entry(struct ce_ctx *ctx, uint64_t id)
  * over "max_wait" ms away, or -1 without the file.
  */
 static long long
-reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval,
+reserve_local(struct cx_shmfile *f, uint64_t id, long long interval,
     long long max_wait)
 {
-	struct space	*sp = local_entry(ctx, id);
+	struct space	*sp = local_entry(f, id);
 	int64_t		 next, slot, now;
 
 	if (sp == NULL)
@@ -95,9 +95,9 @@ reserve_local(struct ce_ctx *ctx, uint64_t id, long long interval,
 
 /* The shared file learns a slot the database gave: none before "next". */
 static void
-learn_local(struct ce_ctx *ctx, uint64_t id, int64_t next_ms)
+learn_local(struct cx_shmfile *f, uint64_t id, int64_t next_ms)
 {
-	struct space	*sp = local_entry(ctx, id);
+	struct space	*sp = local_entry(f, id);
 	int64_t		 cur;
 
 	if (sp == NULL)
@@ -157,12 +157,12 @@ cx_spacing_reserve(struct ce_ctx *ctx, long long max_wait_ms)
 	if (max_wait_ms < 0)
 		return -1;
 	if ((global = reserve_global(ctx, id, interval, max_wait_ms)) >= 0) {
-		learn_local(ctx, id, cx_wall_ms() + global + interval);
+		learn_local(ctx->shf, id, cx_wall_ms() + global + interval);
 		return global;
 	}
 	if (global == NO_SLOT)
 		return -1;
-	if ((local = reserve_local(ctx, id, interval, max_wait_ms)) ==
+	if ((local = reserve_local(ctx->shf, id, interval, max_wait_ms)) ==
 	    NO_SLOT)
 		return -1;
 	if (local < 0) {
