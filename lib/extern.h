@@ -166,6 +166,40 @@ enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
 		    const char *source, int retry, long long stall_ms,
 		    int *attempts, int *retries) CE_WUR;
 
+/* worker.c's statements */
+/* A job claimed by JOB_CLAIM. */
+struct cx_job {
+	char		 id[24];
+	char		 kind[16];	/* "lead" or "google_ads" */
+	char		 ref[256];
+	char		 source[16];
+	long long	 tries;		/* this one included */
+};
+
+enum ce_err	 cx_store_poll_queue(struct cx_db *,
+		    const struct ce_lead_list *, long long *queued) CE_WUR;
+enum ce_err	 cx_store_retries_due(struct cx_db *, long long stall_ms,
+		    long long *queued) CE_WUR;
+enum ce_err	 cx_store_prune(struct cx_db *, const char *what,
+		    long long days, int batch, long long *pruned) CE_WUR;
+/* A failure may be ignored: the other workers poll too. */
+enum ce_err	 cx_store_notify(struct cx_db *, const char *what);
+enum ce_err	 cx_store_poller_lock(struct cx_db *, int *held) CE_WUR;
+enum ce_err	 cx_store_lead_covered(struct cx_db *, const char *lead,
+		    const char *job_id, int *covered) CE_WUR;
+enum ce_err	 cx_store_lead_gave_up(struct cx_db *, const char *lead,
+		    const char *why) CE_WUR;
+enum ce_err	 cx_store_job_again(struct cx_db *, const char *kind,
+		    const char *ref, const char *source, long long ms) CE_WUR;
+enum ce_err	 cx_store_job_claim(struct cx_db *, const char *owner,
+		    long long stale_ms, struct cx_job *, int *found) CE_WUR;
+enum ce_err	 cx_store_job_finish(struct cx_db *, const char *job_id,
+		    const char *owner, int failed, const char *result,
+		    const char *error) CE_WUR;
+unsigned	 cx_store_resets(const struct cx_db *);
+enum ce_err	 cx_store_listen(struct cx_db *) CE_WUR;
+int		 cx_store_wait(struct cx_db *, long long ms, const sigset_t *);
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 

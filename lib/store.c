@@ -317,3 +317,218 @@ cx_store_lead_start(struct cx_db *db, const char *lead, const char *source,
 	PQclear(res);
 	return CE_OK;
 }
+
+/* worker.c's statements */
+
+/* Run statement "s", whose one row is a count, into *n (0 when unread). */
+static enum ce_err
+exec_count(struct cx_db *db, enum cx_stmt s, int np, const char *const *p,
+    long long *n)
+{
+	PGresult	*res;
+
+	*n = 0;
+	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1 &&
+	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 1LL << 62, n) == -1)
+		*n = 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Run statement "s", whose one row is a boolean, into *yes. */
+static enum ce_err
+exec_bool(struct cx_db *db, enum cx_stmt s, int np, const char *const *p,
+    int *yes)
+{
+	PGresult	*res;
+
+	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
+		return CE_EDB;
+	*yes = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Run statement "s", whose rows are not read. */
+static enum ce_err
+exec_none(struct cx_db *db, enum cx_stmt s, int np, const char *const *p)
+{
+	PGresult	*res;
+
+	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
+		return CE_EDB;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* The poller's leads "ids" never seen become jobs; *queued: how many. */
+enum ce_err
+cx_store_poll_queue(struct cx_db *db, const struct ce_lead_list *ids,
+    long long *queued)
+{
+	const char	*p[1];
+	char		 v[CE_LIST_MAX * 34 + 3];
+	size_t		 i, len;
+
+	/* A text array literal of hex ids: nothing to escape. */
+	len = 0;
+	v[len++] = '{';
+	for (i = 0; i < ids->n; i++) {
+		memcpy(v + len, ids->id[i], 32);
+		len += 32;
+		if (i + 1 < ids->n)
+			v[len++] = ',';
+	}
+	v[len++] = '}';
+	v[len] = '\0';
+	p[0] = v;
+	return exec_count(db, CX_STMT_POLL_QUEUE, 1, p, queued);
+}
+
+/* Leads due again become jobs, due again in "stall_ms" if lost. */
+enum ce_err
+cx_store_retries_due(struct cx_db *db, long long stall_ms, long long *queued)
+{
+	const char	*p[1];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", stall_ms);
+	p[0] = ms;
+	return exec_count(db, CX_STMT_RETRIES_DUE, 1, p, queued);
+}
+
+/* Prune at most "batch" rows of "what" older than "days"; *pruned. */
+enum ce_err
+cx_store_prune(struct cx_db *db, const char *what, long long days,
+    int batch, long long *pruned)
+{
+	const char	*p[3];
+	char		 d[24], lim[24];
+
+	snprintf(d, sizeof(d), "%lld", days);
+	snprintf(lim, sizeof(lim), "%d", batch);
+	p[0] = what;
+	p[1] = d;
+	p[2] = lim;
+	return exec_count(db, CX_STMT_PRUNE, 3, p, pruned);
+}
+
+/* Wake the other workers with "what" on c2s_jobs. */
+enum ce_err
+cx_store_notify(struct cx_db *db, const char *what)
+{
+	const char	*p[1] = { what };
+
+	return exec_none(db, CX_STMT_NOTIFY, 1, p);
+}
+
+/* Ask for the poller's session lock; *held: whether this session has it. */
+enum ce_err
+cx_store_poller_lock(struct cx_db *db, int *held)
+{
+	return exec_bool(db, CX_STMT_POLLER_LOCK, 0, NULL, held);
+}
+
+/* *covered: whether lead "lead" was run after job "job_id" was queued. */
+enum ce_err
+cx_store_lead_covered(struct cx_db *db, const char *lead, const char *job_id,
+    int *covered)
+{
+	const char	*p[2] = { lead, job_id };
+
+	return exec_bool(db, CX_STMT_LEAD_COVERED, 2, p, covered);
+}
+
+/* Fail lead "lead", left 'processing' by runs that died, for "why". */
+enum ce_err
+cx_store_lead_gave_up(struct cx_db *db, const char *lead, const char *why)
+{
+	const char	*p[2] = { lead, why };
+
+	return exec_none(db, CX_STMT_LEAD_GAVE_UP, 2, p);
+}
+
+/* Queue job "kind"/"ref" from "source" again in "ms". */
+enum ce_err
+cx_store_job_again(struct cx_db *db, const char *kind, const char *ref,
+    const char *source, long long ms)
+{
+	const char	*p[4];
+	char		 v[32];
+
+	snprintf(v, sizeof(v), "%lld", ms);
+	p[0] = kind;
+	p[1] = ref;
+	p[2] = source;
+	p[3] = v;
+	return exec_none(db, CX_STMT_JOB_AGAIN, 4, p);
+}
+
+/*
+ * Claim the next job due for "owner", or one whose worker has been
+ * silent "stale_ms"; *found 0 when there is none.
+ */
+enum ce_err
+cx_store_job_claim(struct cx_db *db, const char *owner, long long stale_ms,
+    struct cx_job *job, int *found)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", stale_ms);
+	p[0] = owner;
+	p[1] = ms;
+	if (cx_db_exec(db, CX_STMT_JOB_CLAIM, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (!(*found = PQntuples(res) == 1 && PQnfields(res) == 5)) {
+		PQclear(res);
+		return CE_OK;
+	}
+	ce_strlcpy(job->id, PQgetvalue(res, 0, 0), sizeof(job->id));
+	ce_strlcpy(job->kind, PQgetvalue(res, 0, 1), sizeof(job->kind));
+	ce_strlcpy(job->ref, PQgetvalue(res, 0, 2), sizeof(job->ref));
+	ce_strlcpy(job->source, PQgetvalue(res, 0, 3), sizeof(job->source));
+	if (ce_strtonum(PQgetvalue(res, 0, 4), 0, 1000000, &job->tries) == -1)
+		job->tries = 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Job "job_id" of "owner" is over: done, or "failed". */
+enum ce_err
+cx_store_job_finish(struct cx_db *db, const char *job_id, const char *owner,
+    int failed, const char *result, const char *error)
+{
+	const char	*p[5];
+
+	p[0] = job_id;
+	p[1] = owner;
+	p[2] = failed ? "failed" : "done";
+	p[3] = result;
+	p[4] = error;
+	return exec_none(db, CX_STMT_JOB_FINISH, 5, p);
+}
+
+/* How many times the connection was re-established. */
+unsigned
+cx_store_resets(const struct cx_db *db)
+{
+	return cx_db_resets(db);
+}
+
+/* LISTEN c2s_jobs on this session. */
+enum ce_err
+cx_store_listen(struct cx_db *db)
+{
+	return cx_db_listen(db);
+}
+
+/* Wait "ms" for a notification, with the signal mask "mask". */
+int
+cx_store_wait(struct cx_db *db, long long ms, const sigset_t *mask)
+{
+	return cx_db_wait(db, ms, mask);
+}
