@@ -200,6 +200,36 @@ unsigned	 cx_store_resets(const struct cx_db *);
 enum ce_err	 cx_store_listen(struct cx_db *) CE_WUR;
 int		 cx_store_wait(struct cx_db *, long long ms, const sigset_t *);
 
+/* google.c's statements */
+#define CX_FORM_ID_MAX	200
+
+/* The fields of a Google Ads form the pipeline needs. */
+struct cx_form {
+	char	 id[CX_FORM_ID_MAX + 1];
+	char	 name[256];
+	char	 email[256];
+	char	 phone[64];
+	char	 cpf[32];
+	int	 is_test;	/* Google's "send test data" */
+};
+
+/* What GOOGLE_RECORD says of a form. */
+struct cx_form_rec {
+	int	 isnew;		/* recorded now */
+	char	 state[16];	/* "new", or the state recorded before */
+	char	 c2s_id[33];	/* its C2S lead id, or "" */
+	int	 test;		/* recorded as a test form */
+};
+
+enum ce_err	 cx_store_google_record(struct cx_db *, const struct cx_form *,
+		    const char *payload, int run, struct cx_form_rec *) CE_WUR;
+enum ce_err	 cx_store_google_move(struct cx_db *, const char *id,
+		    const char *from, const char *to, const char *c2s_id,
+		    const char *error, int *moved) CE_WUR;
+enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
+		    struct cx_form *, char *state, size_t statesz,
+		    char **payload, int *found) CE_WUR;
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 

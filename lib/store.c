@@ -13,16 +13,20 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-/* Run a statement that returns at most one row; *got: whether it did. */
+/*
+ * Run a statement that returns at most one row; *got: whether it did
+ * (with "want" not NULL: and whether its first column is "want").
+ */
 static enum ce_err
 exec_got(struct cx_db *db, enum cx_stmt s, int n, const char *const *p,
-    int *got)
+    const char *want, int *got)
 {
 	PGresult	*res;
 
 	if (cx_db_exec(db, s, n, p, &res) != CE_OK)
 		return CE_EDB;
-	*got = PQntuples(res) == 1;
+	*got = PQntuples(res) == 1 &&
+	    (want == NULL || strcmp(PQgetvalue(res, 0, 0), want) == 0);
 	PQclear(res);
 	return CE_OK;
 }
@@ -39,7 +43,7 @@ claim_for(struct cx_db *db, enum cx_stmt s, const char *lead,
 	p[0] = lead;
 	p[1] = owner;
 	p[2] = t;
-	return exec_got(db, s, 3, p, got);
+	return exec_got(db, s, 3, p, NULL, got);
 }
 
 /* Insert or take over an expired claim of "lead" for "owner", "ms" long. */
@@ -93,7 +97,7 @@ cx_store_claim_steal(struct cx_db *db, const char *lead, const char *owner,
 	p[1] = owner;
 	p[2] = dead;
 	p[3] = t;
-	return exec_got(db, CX_STMT_CLAIM_STEAL, 4, p, got);
+	return exec_got(db, CX_STMT_CLAIM_STEAL, 4, p, NULL, got);
 }
 
 /* Mark the claim done with "outcome", kept "ttl_ms". */
@@ -337,20 +341,6 @@ exec_count(struct cx_db *db, enum cx_stmt s, int np, const char *const *p,
 	return CE_OK;
 }
 
-/* Run statement "s", whose one row is a boolean, into *yes. */
-static enum ce_err
-exec_bool(struct cx_db *db, enum cx_stmt s, int np, const char *const *p,
-    int *yes)
-{
-	PGresult	*res;
-
-	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
-		return CE_EDB;
-	*yes = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return CE_OK;
-}
-
 /* Run statement "s", whose rows are not read. */
 static enum ce_err
 exec_none(struct cx_db *db, enum cx_stmt s, int np, const char *const *p)
@@ -428,7 +418,7 @@ cx_store_notify(struct cx_db *db, const char *what)
 enum ce_err
 cx_store_poller_lock(struct cx_db *db, int *held)
 {
-	return exec_bool(db, CX_STMT_POLLER_LOCK, 0, NULL, held);
+	return exec_got(db, CX_STMT_POLLER_LOCK, 0, NULL, "t", held);
 }
 
 /* *covered: whether lead "lead" was run after job "job_id" was queued. */
@@ -438,7 +428,7 @@ cx_store_lead_covered(struct cx_db *db, const char *lead, const char *job_id,
 {
 	const char	*p[2] = { lead, job_id };
 
-	return exec_bool(db, CX_STMT_LEAD_COVERED, 2, p, covered);
+	return exec_got(db, CX_STMT_LEAD_COVERED, 2, p, "t", covered);
 }
 
 /* Fail lead "lead", left 'processing' by runs that died, for "why". */
@@ -531,4 +521,93 @@ int
 cx_store_wait(struct cx_db *db, long long ms, const sigset_t *mask)
 {
 	return cx_db_wait(db, ms, mask);
+}
+
+/* google.c's statements */
+
+/*
+ * Record form "f" (its JSON "payload") once, with its job when "run",
+ * else in the state 'test'; "rec" gets what the database says of it.
+ */
+enum ce_err
+cx_store_google_record(struct cx_db *db, const struct cx_form *f,
+    const char *payload, int run, struct cx_form_rec *rec)
+{
+	PGresult	*res;
+	const char	*p[8];
+	enum ce_err	 er;
+
+	p[0] = f->id;
+	p[1] = payload;
+	p[2] = f->name;
+	p[3] = f->phone;
+	p[4] = f->email;
+	p[5] = f->cpf;
+	p[6] = f->is_test ? "true" : "false";
+	p[7] = run ? "received" : "test";
+	er = cx_db_exec(db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
+	if (er == CE_OK && PQntuples(res) != 1) {
+		/* The same form inserted at the same instant: its row is
+		 * committed now. */
+		PQclear(res);
+		er = cx_db_exec(db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
+	}
+	if (er != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
+		PQclear(res);
+		return CE_EDB;
+	}
+	ce_strlcpy(rec->state, PQgetvalue(res, 0, 0), sizeof(rec->state));
+	rec->isnew = strcmp(rec->state, "new") == 0;
+	ce_strlcpy(rec->c2s_id, PQgetvalue(res, 0, 1), sizeof(rec->c2s_id));
+	rec->test = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Move form "id" from state "from" to "to"; *moved: whether it did. */
+enum ce_err
+cx_store_google_move(struct cx_db *db, const char *id, const char *from,
+    const char *to, const char *c2s_id, const char *error, int *moved)
+{
+	PGresult	*res;
+	const char	*p[5] = { id, to, from, c2s_id, error };
+
+	if (cx_db_exec(db, CX_STMT_GOOGLE_SET, 5, p, &res) != CE_OK)
+		return CE_EDB;
+	*moved = PQntuples(res) == 1;
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * Form "id": its fields in "f", its state in "state" (of "statesz"
+ * bytes) and its JSON in *payload (the caller frees it); *found 0 when
+ * there is none.  CE_ESYSTEM when the payload cannot be copied.
+ */
+enum ce_err
+cx_store_google_get(struct cx_db *db, const char *id, struct cx_form *f,
+    char *state, size_t statesz, char **payload, int *found)
+{
+	PGresult	*res;
+	const char	*p[1] = { id };
+
+	*payload = NULL;
+	if (cx_db_exec(db, CX_STMT_GOOGLE_GET, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if (!(*found = PQntuples(res) == 1 && PQnfields(res) == 7)) {
+		PQclear(res);
+		return CE_OK;
+	}
+	memset(f, 0, sizeof(*f));
+	ce_strlcpy(f->id, id, sizeof(f->id));
+	ce_strlcpy(state, PQgetvalue(res, 0, 0), statesz);
+	ce_strlcpy(f->name, PQgetvalue(res, 0, 1), sizeof(f->name));
+	ce_strlcpy(f->phone, PQgetvalue(res, 0, 2), sizeof(f->phone));
+	ce_strlcpy(f->email, PQgetvalue(res, 0, 3), sizeof(f->email));
+	ce_strlcpy(f->cpf, PQgetvalue(res, 0, 4), sizeof(f->cpf));
+	*payload = strdup(PQgetvalue(res, 0, 5));
+	PQclear(res);
+	return *payload == NULL ? CE_ESYSTEM : CE_OK;
 }
