@@ -212,6 +212,70 @@ enum ce_err	 cx_store_webhook_replay(struct cx_db *, long long id,
 		    const struct cx_event *, char *disp, size_t dispsz,
 		    int *replayed) CE_WUR;
 
+/* worker.c's statements */
+/* A job claimed by JOB_CLAIM. */
+struct cx_job {
+	char		 id[24];
+	char		 kind[16];	/* "lead" or "google_ads" */
+	char		 ref[256];
+	char		 source[16];
+	long long	 tries;		/* this one included */
+};
+
+enum ce_err	 cx_store_poll_queue(struct cx_db *,
+		    const struct ce_lead_list *, long long *queued) CE_WUR;
+enum ce_err	 cx_store_retries_due(struct cx_db *, long long stall_ms,
+		    long long *queued) CE_WUR;
+enum ce_err	 cx_store_prune(struct cx_db *, const char *what,
+		    long long days, int batch, long long *pruned) CE_WUR;
+/* A failure may be ignored: the other workers poll too. */
+enum ce_err	 cx_store_notify(struct cx_db *, const char *what);
+enum ce_err	 cx_store_poller_lock(struct cx_db *, int *held) CE_WUR;
+enum ce_err	 cx_store_lead_covered(struct cx_db *, const char *lead,
+		    const char *job_id, int *covered) CE_WUR;
+enum ce_err	 cx_store_lead_gave_up(struct cx_db *, const char *lead,
+		    const char *why) CE_WUR;
+enum ce_err	 cx_store_job_again(struct cx_db *, const char *kind,
+		    const char *ref, const char *source, long long ms) CE_WUR;
+enum ce_err	 cx_store_job_claim(struct cx_db *, const char *owner,
+		    long long stale_ms, struct cx_job *, int *found) CE_WUR;
+enum ce_err	 cx_store_job_finish(struct cx_db *, const char *job_id,
+		    const char *owner, int failed, const char *result,
+		    const char *error) CE_WUR;
+unsigned	 cx_store_resets(const struct cx_db *);
+enum ce_err	 cx_store_listen(struct cx_db *) CE_WUR;
+int		 cx_store_wait(struct cx_db *, long long ms, const sigset_t *);
+
+/* google.c's statements */
+#define CX_FORM_ID_MAX	200
+
+/* The fields of a Google Ads form the pipeline needs. */
+struct cx_form {
+	char	 id[CX_FORM_ID_MAX + 1];
+	char	 name[256];
+	char	 email[256];
+	char	 phone[64];
+	char	 cpf[32];
+	int	 is_test;	/* Google's "send test data" */
+};
+
+/* What GOOGLE_RECORD says of a form. */
+struct cx_form_rec {
+	int	 isnew;		/* recorded now */
+	char	 state[16];	/* "new", or the state recorded before */
+	char	 c2s_id[33];	/* its C2S lead id, or "" */
+	int	 test;		/* recorded as a test form */
+};
+
+enum ce_err	 cx_store_google_record(struct cx_db *, const struct cx_form *,
+		    const char *payload, int run, struct cx_form_rec *) CE_WUR;
+enum ce_err	 cx_store_google_move(struct cx_db *, const char *id,
+		    const char *from, const char *to, const char *c2s_id,
+		    const char *error, int *moved) CE_WUR;
+enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
+		    struct cx_form *, char *state, size_t statesz,
+		    char **payload, int *found) CE_WUR;
+
 /* http.c: parallel upstream calls over one curl multi handle. */
 #define CX_HTTP_MAXPAR	8
 

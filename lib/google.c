@@ -27,18 +27,7 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-#define FORM_ID_MAX	200
 #define DESC_BUF_CAP	(256u * 1024)
-
-/* The fields of a form the pipeline needs. */
-struct form {
-	char	 id[FORM_ID_MAX + 1];
-	char	 name[256];
-	char	 email[256];
-	char	 phone[64];
-	char	 cpf[32];
-	int	 is_test;	/* Google's "send test data" */
-};
 
 /* Google's column ids, and how the description names them. */
 static const struct {
@@ -178,7 +167,7 @@ col_value(const json_t *c)
  * pipeline uses.  Returns 0, or -1 when there is no usable lead id.
  */
 static int
-form_parse(const json_t *j, struct form *f)
+form_parse(const json_t *j, struct cx_form *f)
 {
 	const json_t	*cols, *c, *idv;
 	const char	*id, *v;
@@ -190,7 +179,7 @@ form_parse(const json_t *j, struct form *f)
 	idv = json_object_get(j, "lead_id");
 	if (json_is_string(idv)) {
 		id = json_string_value(idv);
-		if (id[0] == '\0' || strlen(id) > FORM_ID_MAX)
+		if (id[0] == '\0' || strlen(id) > CX_FORM_ID_MAX)
 			return -1;
 		for (i = 0; id[i] != '\0'; i++)
 			if ((unsigned char)id[i] < 0x21 || id[i] == 0x7f)
@@ -231,48 +220,23 @@ form_parse(const json_t *j, struct form *f)
 
 /*
  * Record form "f" (its JSON "payload", without the key) once, with its
- * job.  Returns CE_OK with "*res" (state, C2S lead id, jobs made,
- * is_test; see CX_STMT_GOOGLE_RECORD) for the caller to PQclear(), or
- * CE_EDB.
+ * job; "rec" gets its state, C2S lead id and test flag (see
+ * CX_STMT_GOOGLE_RECORD).  Returns CE_OK or CE_EDB.
  */
 static enum ce_err
-form_record(struct ce_ctx *ctx, const struct form *f, const char *payload,
-    PGresult **res)
+form_record(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+    struct cx_form_rec *rec)
 {
-	const char	*p[8];
-	enum ce_err	 er;
-	int		 run;
+	int	 run;
 
 	/* A test form runs only when test forms are accepted. */
 	run = !f->is_test || ctx->cfg.google_ads_accept_test;
-	p[0] = f->id;
-	p[1] = payload;
-	p[2] = f->name;
-	p[3] = f->phone;
-	p[4] = f->email;
-	p[5] = f->cpf;
-	p[6] = f->is_test ? "true" : "false";
-	p[7] = run ? "received" : "test";
-	er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, res);
-	if (er == CE_OK && PQntuples(*res) != 1) {
-		/* The same form inserted at the same instant: its row is
-		 * committed now. */
-		PQclear(*res);
-		er = cx_db_exec(ctx->db, CX_STMT_GOOGLE_RECORD, 8, p, res);
-	}
-	if (er != CE_OK)
-		return CE_EDB;
-	if (PQntuples(*res) != 1 || PQnfields(*res) != 4) {
-		PQclear(*res);
-		*res = NULL;
-		return CE_EDB;
-	}
-	return CE_OK;
+	return cx_store_google_record(ctx->db, f, payload, run, rec);
 }
 
 /* The database could not record form "f": to the spool, 202 (or 503). */
 static enum ce_err
-spool(struct ce_ctx *ctx, const struct form *f, const char *payload,
+spool(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
     struct ce_resp *resp)
 {
 	struct ce_buf	 extra;
@@ -297,12 +261,10 @@ spool(struct ce_ctx *ctx, const struct form *f, const char *payload,
 enum ce_err
 cx_google_store(struct ce_ctx *ctx, const char *payload)
 {
-	struct form	 f;
-	PGresult	*res = NULL;
-	const char	*p[1] = { "google_ads" };
+	struct cx_form	 f;
+	struct cx_form_rec rec;
 	json_t		*j;
 	enum ce_err	 er;
-	int		 isnew;
 
 	if ((j = json_loads(payload, 0, NULL)) == NULL || !json_is_object(j) ||
 	    form_parse(j, &f) == -1) {
@@ -310,15 +272,12 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 		return CE_EINPUT;
 	}
 	json_decref(j);
-	if ((er = form_record(ctx, &f, payload, &res)) != CE_OK)
+	if ((er = form_record(ctx, &f, payload, &rec)) != CE_OK)
 		return er;
-	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
-	PQclear(res);
-	if (isnew && (!f.is_test || ctx->cfg.google_ads_accept_test) &&
-	    cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
-		PQclear(res);
+	if (rec.isnew && (!f.is_test || ctx->cfg.google_ads_accept_test))
+		(void)cx_store_notify(ctx->db, "google_ads");
 	cx_logf(&ctx->log, CE_LOG_INFO, "google ads (spooled): form %s",
-	    isnew ? "recorded" : "seen before");
+	    rec.isnew ? "recorded" : "seen before");
 	return CE_OK;
 }
 
@@ -328,13 +287,13 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 {
 	const char	*q = strchr(req->uri, '?'), *given = NULL;
 	const char	*why;
-	struct form	 f;
-	PGresult	*res;
-	const char	*p[1], *state, *cid;
+	struct cx_form	 f;
+	struct cx_form_rec rec;
+	const char	*state;
 	char		 key[CE_SECRET_MAX + 1], *payload;
 	json_t		*j;
 	enum ce_err	 er;
-	int		 rc, isnew, run, test;
+	int		 rc, run;
 
 	if (ctx->cfg.google_ads_key[0] == '\0')
 		return cx_resp_error(resp, CE_EUNAVAIL, "the Google Ads webhook "
@@ -381,7 +340,7 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	if (payload == NULL)
 		return CE_ENOMEM;
 	run = !f.is_test || ctx->cfg.google_ads_accept_test;
-	if ((er = form_record(ctx, &f, payload, &res)) == CE_EDB) {
+	if ((er = form_record(ctx, &f, payload, &rec)) == CE_EDB) {
 		/* Nothing recorded: to the spool (the key left out). */
 		er = spool(ctx, &f, payload, resp);
 		free(payload);
@@ -391,32 +350,28 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	if (er != CE_OK)
 		return er;
 	/* A new form: as recorded now; else: as recorded before. */
-	isnew = strcmp(PQgetvalue(res, 0, 0), "new") == 0;
-	state = isnew ? (run ? "received" : "test") : PQgetvalue(res, 0, 0);
-	test = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-	cid = PQgetvalue(res, 0, 1);
+	state = rec.isnew ? (run ? "received" : "test") : rec.state;
 	if ((er = ce_buf_puts(resp->body, "{\"success\":true,"
 	    "\"form_lead_id\":")) == CE_OK &&
 	    (er = ce_buf_json_str(resp->body, f.id, strlen(f.id))) == CE_OK)
 		er = ce_buf_printf(resp->body, ",\"duplicate\":%s,"
 		    "\"state\":\"%s\",\"test\":%s,\"c2s_lead_id\":%s%s%s}\n",
-		    isnew ? "false" : "true", state, test ? "true" : "false",
-		    cid[0] != '\0' ? "\"" : "", cid[0] != '\0' ? cid : "null",
-		    cid[0] != '\0' ? "\"" : "");
-	PQclear(res);
-	if (isnew && run) {
-		p[0] = "google_ads";
-		if (cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
-			PQclear(res);
-	}
-	if (isnew && f.is_test)
+		    rec.isnew ? "false" : "true", state,
+		    rec.test ? "true" : "false",
+		    rec.c2s_id[0] != '\0' ? "\"" : "",
+		    rec.c2s_id[0] != '\0' ? rec.c2s_id : "null",
+		    rec.c2s_id[0] != '\0' ? "\"" : "");
+	if (rec.isnew && run)
+		(void)cx_store_notify(ctx->db, "google_ads");
+	if (rec.isnew && f.is_test)
 		cx_logf(&ctx->log, CE_LOG_INFO,
 		    "google ads: test form recorded; %s",
 		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
 		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
 	else
 		cx_logf(&ctx->log, CE_LOG_INFO, "google ads: %sform %s",
-		    test ? "test " : "", isnew ? "recorded" : "seen before");
+		    rec.test ? "test " : "", rec.isnew ? "recorded" :
+		    "seen before");
 	return er;
 }
 
@@ -527,7 +482,7 @@ describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
 
 /* The JSON:API body of POST /integration/leads; NULL on failure. */
 static char *
-create_body(struct ce_ctx *ctx, const struct form *f, const char *desc)
+create_body(struct ce_ctx *ctx, const struct cx_form *f, const char *desc)
 {
 	json_t	*j, *attrs;
 	char	*out;
@@ -555,19 +510,19 @@ create_body(struct ce_ctx *ctx, const struct form *f, const char *desc)
 	return out;
 }
 
-/* Move form "id" from state "from" to "to".  Returns 1 if it moved. */
+/*
+ * Move form "id" from state "from" to "to".  Returns 1 if it moved, 0 if
+ * it was not in "from", -1 when the database failed.
+ */
 static int
 form_move(struct ce_ctx *ctx, const char *id, const char *from,
     const char *to, const char *c2s_id, const char *error)
 {
-	PGresult	*res;
-	const char	*p[5] = { id, to, from, c2s_id, error };
-	int		 moved;
+	int	 moved;
 
-	if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_SET, 5, p, &res) != CE_OK)
-		return 0;
-	moved = PQntuples(res) == 1;
-	PQclear(res);
+	if (cx_store_google_move(ctx->db, id, from, to, c2s_id, error,
+	    &moved) != CE_OK)
+		return -1;
 	return moved;
 }
 
@@ -581,18 +536,12 @@ static int
 form_settle(struct ce_ctx *ctx, const char *id, const char *to,
     const char *c2s_id, const char *error)
 {
-	PGresult	*res;
-	const char	*p[5] = { id, to, "creating", c2s_id, error };
-	int		 i, moved;
+	int	 i, moved;
 
-	for (i = 0; i < 2; i++) {
-		if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_SET, 5, p, &res) !=
-		    CE_OK)
-			continue;
-		moved = PQntuples(res) == 1;
-		PQclear(res);
-		return moved;
-	}
+	for (i = 0; i < 2; i++)
+		if ((moved = form_move(ctx, id, "creating", to, c2s_id,
+		    error)) != -1)
+			return moved;
 	return 0;
 }
 
@@ -600,20 +549,13 @@ form_settle(struct ce_ctx *ctx, const char *id, const char *to,
 static void
 again(struct ce_ctx *ctx, const char *id)
 {
-	PGresult	*res;
-	const char	*p[4];
-	char		 ms[32];
+	long long	 ms;
 
-	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.nretry > 0 ?
+	ms = ctx->cfg.nretry > 0 ?
 	    ctx->cfg.retry_schedule[0] * ctx->cfg.retry_unit_ms :
-	    ctx->cfg.retry_unit_ms);
-	p[0] = "google_ads";
-	p[1] = id;
-	p[2] = "google_ads";
-	p[3] = ms;
-	if (cx_db_exec(ctx->db, CX_STMT_JOB_AGAIN, 4, p, &res) == CE_OK)
-		PQclear(res);
-	else
+	    ctx->cfg.retry_unit_ms;
+	if (cx_store_job_again(ctx->db, "google_ads", id, "google_ads",
+	    ms) != CE_OK)
 		cx_logf(&ctx->log, CE_LOG_ERROR,
 		    "google ads: form not queued again; "
 		    "it stays 'received'");
@@ -624,7 +566,7 @@ again(struct ce_ctx *ctx, const char *id)
  * or -1 when the job must run again (the database failed).
  */
 static int
-create(struct ce_ctx *ctx, const struct form *f, const char *payload,
+create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
     char *result, size_t rsz, char *error, size_t esz)
 {
 	struct ce_lead	 lead;
@@ -659,7 +601,7 @@ create(struct ce_ctx *ctx, const struct form *f, const char *payload,
 		again(ctx, f->id);
 		goto out;
 	}
-	if (!form_move(ctx, f->id, "received", "creating", "", "")) {
+	if (form_move(ctx, f->id, "received", "creating", "", "") != 1) {
 		/* Moved by another worker, or the database failed. */
 		ce_strlcpy(result, "busy", rsz);
 		rc = -1;
@@ -721,31 +663,21 @@ int
 cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
     size_t rsz, char *error, size_t esz)
 {
-	struct form	 f;
-	PGresult	*res;
-	const char	*p[1] = { form_id };
-	char		*payload = NULL, state[16];
-	int		 rc = 0;
+	struct cx_form	 f;
+	char		*payload, state[16];
+	enum ce_err	 er;
+	int		 rc = 0, found;
 
-	if (cx_db_exec(ctx->db, CX_STMT_GOOGLE_GET, 1, p, &res) != CE_OK) {
+	if ((er = cx_store_google_get(ctx->db, form_id, &f, state,
+	    sizeof(state), &payload, &found)) == CE_EDB) {
 		ce_strlcpy(result, "db_error", rsz);
 		return -1;
 	}
-	if (PQntuples(res) != 1 || PQnfields(res) != 7) {
-		PQclear(res);
+	if (!found) {
 		ce_strlcpy(result, "no_form", rsz);
 		return 0;
 	}
-	memset(&f, 0, sizeof(f));
-	ce_strlcpy(f.id, form_id, sizeof(f.id));
-	ce_strlcpy(state, PQgetvalue(res, 0, 0), sizeof(state));
-	ce_strlcpy(f.name, PQgetvalue(res, 0, 1), sizeof(f.name));
-	ce_strlcpy(f.phone, PQgetvalue(res, 0, 2), sizeof(f.phone));
-	ce_strlcpy(f.email, PQgetvalue(res, 0, 3), sizeof(f.email));
-	ce_strlcpy(f.cpf, PQgetvalue(res, 0, 4), sizeof(f.cpf));
-	payload = strdup(PQgetvalue(res, 0, 5));
-	PQclear(res);
-	if (payload == NULL) {
+	if (er != CE_OK) {
 		ce_strlcpy(result, "error", rsz);
 		return -1;
 	}

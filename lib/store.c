@@ -14,16 +14,20 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-/* Run a statement that returns at most one row; *got: whether it did. */
+/*
+ * Run a statement that returns at most one row; *got: whether it did
+ * (with "want" not NULL: and whether its first column is "want").
+ */
 static enum ce_err
 exec_got(struct cx_db *db, enum cx_stmt s, int n, const char *const *p,
-    int *got)
+    const char *want, int *got)
 {
 	PGresult	*res;
 
 	if (cx_db_exec(db, s, n, p, &res) != CE_OK)
 		return CE_EDB;
-	*got = PQntuples(res) == 1;
+	*got = PQntuples(res) == 1 &&
+	    (want == NULL || strcmp(PQgetvalue(res, 0, 0), want) == 0);
 	PQclear(res);
 	return CE_OK;
 }
@@ -40,7 +44,7 @@ claim_for(struct cx_db *db, enum cx_stmt s, const char *lead,
 	p[0] = lead;
 	p[1] = owner;
 	p[2] = t;
-	return exec_got(db, s, 3, p, got);
+	return exec_got(db, s, 3, p, NULL, got);
 }
 
 /* Insert or take over an expired claim of "lead" for "owner", "ms" long. */
@@ -94,7 +98,7 @@ cx_store_claim_steal(struct cx_db *db, const char *lead, const char *owner,
 	p[1] = owner;
 	p[2] = dead;
 	p[3] = t;
-	return exec_got(db, CX_STMT_CLAIM_STEAL, 4, p, got);
+	return exec_got(db, CX_STMT_CLAIM_STEAL, 4, p, NULL, got);
 }
 
 /* Mark the claim done with "outcome", kept "ttl_ms". */
@@ -590,4 +594,294 @@ cx_store_webhook_replay(struct cx_db *db, long long id,
 		ce_strlcpy(disp, PQgetvalue(res, 0, 0), dispsz);
 	PQclear(res);
 	return CE_OK;
+}
+
+/* worker.c's statements */
+
+/* Run statement "s", whose one row is a count, into *n (0 when unread). */
+static enum ce_err
+exec_count(struct cx_db *db, enum cx_stmt s, int np, const char *const *p,
+    long long *n)
+{
+	PGresult	*res;
+
+	*n = 0;
+	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1 &&
+	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 1LL << 62, n) == -1)
+		*n = 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Run statement "s", whose rows are not read. */
+static enum ce_err
+exec_none(struct cx_db *db, enum cx_stmt s, int np, const char *const *p)
+{
+	PGresult	*res;
+
+	if (cx_db_exec(db, s, np, p, &res) != CE_OK)
+		return CE_EDB;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* The poller's leads "ids" never seen become jobs; *queued: how many. */
+enum ce_err
+cx_store_poll_queue(struct cx_db *db, const struct ce_lead_list *ids,
+    long long *queued)
+{
+	const char	*p[1];
+	char		 v[CE_LIST_MAX * 34 + 3];
+	size_t		 i, len;
+
+	/* A text array literal of hex ids: nothing to escape. */
+	len = 0;
+	v[len++] = '{';
+	for (i = 0; i < ids->n; i++) {
+		memcpy(v + len, ids->id[i], 32);
+		len += 32;
+		if (i + 1 < ids->n)
+			v[len++] = ',';
+	}
+	v[len++] = '}';
+	v[len] = '\0';
+	p[0] = v;
+	return exec_count(db, CX_STMT_POLL_QUEUE, 1, p, queued);
+}
+
+/* Leads due again become jobs, due again in "stall_ms" if lost. */
+enum ce_err
+cx_store_retries_due(struct cx_db *db, long long stall_ms, long long *queued)
+{
+	const char	*p[1];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", stall_ms);
+	p[0] = ms;
+	return exec_count(db, CX_STMT_RETRIES_DUE, 1, p, queued);
+}
+
+/* Prune at most "batch" rows of "what" older than "days"; *pruned. */
+enum ce_err
+cx_store_prune(struct cx_db *db, const char *what, long long days,
+    int batch, long long *pruned)
+{
+	const char	*p[3];
+	char		 d[24], lim[24];
+
+	snprintf(d, sizeof(d), "%lld", days);
+	snprintf(lim, sizeof(lim), "%d", batch);
+	p[0] = what;
+	p[1] = d;
+	p[2] = lim;
+	return exec_count(db, CX_STMT_PRUNE, 3, p, pruned);
+}
+
+/* Wake the other workers with "what" on c2s_jobs. */
+enum ce_err
+cx_store_notify(struct cx_db *db, const char *what)
+{
+	const char	*p[1] = { what };
+
+	return exec_none(db, CX_STMT_NOTIFY, 1, p);
+}
+
+/* Ask for the poller's session lock; *held: whether this session has it. */
+enum ce_err
+cx_store_poller_lock(struct cx_db *db, int *held)
+{
+	return exec_got(db, CX_STMT_POLLER_LOCK, 0, NULL, "t", held);
+}
+
+/* *covered: whether lead "lead" was run after job "job_id" was queued. */
+enum ce_err
+cx_store_lead_covered(struct cx_db *db, const char *lead, const char *job_id,
+    int *covered)
+{
+	const char	*p[2] = { lead, job_id };
+
+	return exec_got(db, CX_STMT_LEAD_COVERED, 2, p, "t", covered);
+}
+
+/* Fail lead "lead", left 'processing' by runs that died, for "why". */
+enum ce_err
+cx_store_lead_gave_up(struct cx_db *db, const char *lead, const char *why)
+{
+	const char	*p[2] = { lead, why };
+
+	return exec_none(db, CX_STMT_LEAD_GAVE_UP, 2, p);
+}
+
+/* Queue job "kind"/"ref" from "source" again in "ms". */
+enum ce_err
+cx_store_job_again(struct cx_db *db, const char *kind, const char *ref,
+    const char *source, long long ms)
+{
+	const char	*p[4];
+	char		 v[32];
+
+	snprintf(v, sizeof(v), "%lld", ms);
+	p[0] = kind;
+	p[1] = ref;
+	p[2] = source;
+	p[3] = v;
+	return exec_none(db, CX_STMT_JOB_AGAIN, 4, p);
+}
+
+/*
+ * Claim the next job due for "owner", or one whose worker has been
+ * silent "stale_ms"; *found 0 when there is none.
+ */
+enum ce_err
+cx_store_job_claim(struct cx_db *db, const char *owner, long long stale_ms,
+    struct cx_job *job, int *found)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", stale_ms);
+	p[0] = owner;
+	p[1] = ms;
+	if (cx_db_exec(db, CX_STMT_JOB_CLAIM, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (!(*found = PQntuples(res) == 1 && PQnfields(res) == 5)) {
+		PQclear(res);
+		return CE_OK;
+	}
+	ce_strlcpy(job->id, PQgetvalue(res, 0, 0), sizeof(job->id));
+	ce_strlcpy(job->kind, PQgetvalue(res, 0, 1), sizeof(job->kind));
+	ce_strlcpy(job->ref, PQgetvalue(res, 0, 2), sizeof(job->ref));
+	ce_strlcpy(job->source, PQgetvalue(res, 0, 3), sizeof(job->source));
+	if (ce_strtonum(PQgetvalue(res, 0, 4), 0, 1000000, &job->tries) == -1)
+		job->tries = 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Job "job_id" of "owner" is over: done, or "failed". */
+enum ce_err
+cx_store_job_finish(struct cx_db *db, const char *job_id, const char *owner,
+    int failed, const char *result, const char *error)
+{
+	const char	*p[5];
+
+	p[0] = job_id;
+	p[1] = owner;
+	p[2] = failed ? "failed" : "done";
+	p[3] = result;
+	p[4] = error;
+	return exec_none(db, CX_STMT_JOB_FINISH, 5, p);
+}
+
+/* How many times the connection was re-established. */
+unsigned
+cx_store_resets(const struct cx_db *db)
+{
+	return cx_db_resets(db);
+}
+
+/* LISTEN c2s_jobs on this session. */
+enum ce_err
+cx_store_listen(struct cx_db *db)
+{
+	return cx_db_listen(db);
+}
+
+/* Wait "ms" for a notification, with the signal mask "mask". */
+int
+cx_store_wait(struct cx_db *db, long long ms, const sigset_t *mask)
+{
+	return cx_db_wait(db, ms, mask);
+}
+
+/* google.c's statements */
+
+/*
+ * Record form "f" (its JSON "payload") once, with its job when "run",
+ * else in the state 'test'; "rec" gets what the database says of it.
+ */
+enum ce_err
+cx_store_google_record(struct cx_db *db, const struct cx_form *f,
+    const char *payload, int run, struct cx_form_rec *rec)
+{
+	PGresult	*res;
+	const char	*p[8];
+	enum ce_err	 er;
+
+	p[0] = f->id;
+	p[1] = payload;
+	p[2] = f->name;
+	p[3] = f->phone;
+	p[4] = f->email;
+	p[5] = f->cpf;
+	p[6] = f->is_test ? "true" : "false";
+	p[7] = run ? "received" : "test";
+	er = cx_db_exec(db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
+	if (er == CE_OK && PQntuples(res) != 1) {
+		/* The same form inserted at the same instant: its row is
+		 * committed now. */
+		PQclear(res);
+		er = cx_db_exec(db, CX_STMT_GOOGLE_RECORD, 8, p, &res);
+	}
+	if (er != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQnfields(res) != 4) {
+		PQclear(res);
+		return CE_EDB;
+	}
+	ce_strlcpy(rec->state, PQgetvalue(res, 0, 0), sizeof(rec->state));
+	rec->isnew = strcmp(rec->state, "new") == 0;
+	ce_strlcpy(rec->c2s_id, PQgetvalue(res, 0, 1), sizeof(rec->c2s_id));
+	rec->test = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Move form "id" from state "from" to "to"; *moved: whether it did. */
+enum ce_err
+cx_store_google_move(struct cx_db *db, const char *id, const char *from,
+    const char *to, const char *c2s_id, const char *error, int *moved)
+{
+	PGresult	*res;
+	const char	*p[5] = { id, to, from, c2s_id, error };
+
+	if (cx_db_exec(db, CX_STMT_GOOGLE_SET, 5, p, &res) != CE_OK)
+		return CE_EDB;
+	*moved = PQntuples(res) == 1;
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * Form "id": its fields in "f", its state in "state" (of "statesz"
+ * bytes) and its JSON in *payload (the caller frees it); *found 0 when
+ * there is none.  CE_ESYSTEM when the payload cannot be copied.
+ */
+enum ce_err
+cx_store_google_get(struct cx_db *db, const char *id, struct cx_form *f,
+    char *state, size_t statesz, char **payload, int *found)
+{
+	PGresult	*res;
+	const char	*p[1] = { id };
+
+	*payload = NULL;
+	if (cx_db_exec(db, CX_STMT_GOOGLE_GET, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if (!(*found = PQntuples(res) == 1 && PQnfields(res) == 7)) {
+		PQclear(res);
+		return CE_OK;
+	}
+	memset(f, 0, sizeof(*f));
+	ce_strlcpy(f->id, id, sizeof(f->id));
+	ce_strlcpy(state, PQgetvalue(res, 0, 0), statesz);
+	ce_strlcpy(f->name, PQgetvalue(res, 0, 1), sizeof(f->name));
+	ce_strlcpy(f->phone, PQgetvalue(res, 0, 2), sizeof(f->phone));
+	ce_strlcpy(f->email, PQgetvalue(res, 0, 3), sizeof(f->email));
+	ce_strlcpy(f->cpf, PQgetvalue(res, 0, 4), sizeof(f->cpf));
+	*payload = strdup(PQgetvalue(res, 0, 5));
+	PQclear(res);
+	return *payload == NULL ? CE_ESYSTEM : CE_OK;
 }

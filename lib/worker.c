@@ -40,7 +40,7 @@ struct worker {
 	sigset_t	 stops;		/* the stop signals, blocked but in waits */
 	sigset_t	 open;		/* the mask in a wait: the caller's */
 	int		 listening;
-	unsigned	 listen_gen;	/* cx_db_resets() when it listened */
+	unsigned	 listen_gen;	/* cx_store_resets() when it listened */
 	int		 poller;	/* holds the poller lock */
 	unsigned	 poller_gen;
 	long long	 next_poll_us, next_prune_us;
@@ -86,32 +86,6 @@ backoff(struct worker *w)
 	nap(w, w->backoff_ms);
 }
 
-/* Run one statement whose result is a count; -1 on failure. */
-static long long
-exec_count(struct ce_ctx *ctx, enum cx_stmt s, int n, const char *const *p)
-{
-	PGresult	*res;
-	long long	 v = 0;
-
-	if (cx_db_exec(ctx->db, s, n, p, &res) != CE_OK)
-		return -1;
-	if (PQntuples(res) == 1 &&
-	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 1LL << 62, &v) == -1)
-		v = 0;
-	PQclear(res);
-	return v;
-}
-
-static void
-notify(struct ce_ctx *ctx, const char *what)
-{
-	PGresult	*res;
-	const char	*p[1] = { what };
-
-	if (cx_db_exec(ctx->db, CX_STMT_NOTIFY, 1, p, &res) == CE_OK)
-		PQclear(res);
-}
-
 /*
  * The poller: every POLL_INTERVAL, the newest C2S leads never seen become
  * jobs.  Only the worker holding the advisory lock polls; the lock lives
@@ -122,23 +96,15 @@ poll_c2s(struct worker *w)
 {
 	struct ce_ctx	*ctx = w->ctx;
 	struct ce_call	 c;
-	PGresult	*res;
-	const char	*p[1];
-	char		 ids[CE_LIST_MAX * 34 + 3];
-	size_t		 i, len;
 	long long	 now = cx_now_us(), n;
 
 	if (!ctx->cfg.run_poller || now < w->next_poll_us)
 		return;
 	w->next_poll_us = now + ctx->cfg.poll_interval_ms * 1000;
-	if (!w->poller || w->poller_gen != cx_db_resets(ctx->db)) {
-		if (cx_db_exec(ctx->db, CX_STMT_POLLER_LOCK, 0, NULL, &res) !=
-		    CE_OK)
+	if (!w->poller || w->poller_gen != cx_store_resets(ctx->db)) {
+		if (cx_store_poller_lock(ctx->db, &w->poller) != CE_OK)
 			return;
-		w->poller = PQntuples(res) == 1 &&
-		    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		w->poller_gen = cx_db_resets(ctx->db);
-		PQclear(res);
+		w->poller_gen = cx_store_resets(ctx->db);
 		if (!w->poller) {
 			cx_logf(&ctx->log, CE_LOG_DEBUG,
 			    "poller: another worker "
@@ -157,24 +123,14 @@ poll_c2s(struct worker *w)
 		    ce_up_name(c.res));
 		return;
 	}
-	/* A text array literal of hex ids: nothing to escape. */
-	len = 0;
-	ids[len++] = '{';
-	for (i = 0; i < c.list.n; i++) {
-		memcpy(ids + len, c.list.id[i], 32);
-		len += 32;
-		if (i + 1 < c.list.n)
-			ids[len++] = ',';
-	}
-	ids[len++] = '}';
-	ids[len] = '\0';
-	p[0] = ids;
-	if ((n = exec_count(ctx, CX_STMT_POLL_QUEUE, 1, p)) > 0) {
+	if (cx_store_poll_queue(ctx->db, &c.list, &n) != CE_OK)
+		return;
+	if (n > 0) {
 		cx_logf(&ctx->log, CE_LOG_INFO,
 		    "poller: %lld new leads of %zu queued",
 		    n, c.list.n);
-		notify(ctx, "lead");
-	} else if (n == 0)
+		(void)cx_store_notify(ctx->db, "lead");
+	} else
 		cx_logf(&ctx->log, CE_LOG_DEBUG, "poller: no new lead in %zu",
 		    c.list.n);
 }
@@ -183,14 +139,10 @@ poll_c2s(struct worker *w)
 static int
 covered(struct ce_ctx *ctx, const char *lid, const char *id)
 {
-	PGresult	*res;
-	const char	*p[2] = { lid, id };
-	int		 yes;
+	int	 yes;
 
-	if (cx_db_exec(ctx->db, CX_STMT_LEAD_COVERED, 2, p, &res) != CE_OK)
+	if (cx_store_lead_covered(ctx->db, lid, id, &yes) != CE_OK)
 		return -1;
-	yes = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
 	return yes;
 }
 
@@ -263,41 +215,14 @@ again:
 static void
 lead_gave_up(struct ce_ctx *ctx, const char *ref, const char *why)
 {
-	PGresult	*res;
-	const char	*p[2];
-	char		 lid[33];
+	char	 lid[33];
 
 	if (!ce_lead_id_norm(ref, lid))
 		return;
-	p[0] = lid;
-	p[1] = why;
-	if (cx_db_exec(ctx->db, CX_STMT_LEAD_GAVE_UP, 2, p, &res) != CE_OK) {
+	if (cx_store_lead_gave_up(ctx->db, lid, why) != CE_OK)
 		cx_logf(&ctx->log, CE_LOG_ERROR,
 		    "lead %s: given up but not marked "
 		    "failed", lid);
-		return;
-	}
-	PQclear(res);
-}
-
-/* Queue job "kind"/"ref" again in "ms"; returns 0 or -1. */
-static int
-requeue(struct ce_ctx *ctx, const char *kind, const char *ref,
-    const char *source, long long ms)
-{
-	PGresult	*res;
-	const char	*p[4];
-	char		 v[32];
-
-	snprintf(v, sizeof(v), "%lld", ms);
-	p[0] = kind;
-	p[1] = ref;
-	p[2] = source;
-	p[3] = v;
-	if (cx_db_exec(ctx->db, CX_STMT_JOB_AGAIN, 4, p, &res) != CE_OK)
-		return -1;
-	PQclear(res);
-	return 0;
 }
 
 /*
@@ -308,69 +233,52 @@ static int
 job_next(struct worker *w)
 {
 	struct ce_ctx	*ctx = w->ctx;
-	PGresult	*res;
-	const char	*p[5];
-	char		 ms[32], id[24], kind[16], ref[256], source[16];
+	struct cx_job	 job;
 	char		 result[32] = "", error[200] = "";
-	long long	 tries = 0, t0, later = 0;
-	int		 failed = 0;
+	long long	 t0, later = 0;
+	int		 failed = 0, found;
 
-	snprintf(ms, sizeof(ms), "%lld", ctx->cfg.job_timeout_ms);
-	p[0] = ctx->owner;
-	p[1] = ms;
-	if (cx_db_exec(ctx->db, CX_STMT_JOB_CLAIM, 2, p, &res) != CE_OK)
+	if (cx_store_job_claim(ctx->db, ctx->owner, ctx->cfg.job_timeout_ms,
+	    &job, &found) != CE_OK)
 		return -1;
-	if (PQntuples(res) != 1 || PQnfields(res) != 5) {
-		PQclear(res);
+	if (!found)
 		return 0;
-	}
-	ce_strlcpy(id, PQgetvalue(res, 0, 0), sizeof(id));
-	ce_strlcpy(kind, PQgetvalue(res, 0, 1), sizeof(kind));
-	ce_strlcpy(ref, PQgetvalue(res, 0, 2), sizeof(ref));
-	ce_strlcpy(source, PQgetvalue(res, 0, 3), sizeof(source));
-	if (ce_strtonum(PQgetvalue(res, 0, 4), 0, 1000000, &tries) == -1)
-		tries = 0;
-	PQclear(res);
 	t0 = cx_now_us();
-	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "job-%s", id);
+	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "job-%s", job.id);
 	w->jobs++;
-	if (tries > ctx->cfg.job_max_tries) {
+	if (job.tries > ctx->cfg.job_max_tries) {
 		/* Every try so far died with its worker: stop trying. */
 		failed = 1;
 		ce_strlcpy(result, "gave_up", sizeof(result));
 		snprintf(error, sizeof(error), "the job was taken %lld times "
-		    "and never finished", tries - 1);
-		if (strcmp(kind, "lead") == 0)
-			lead_gave_up(ctx, ref, error);
-	} else if (strcmp(kind, "lead") == 0)
-		later = job_lead(w, id, ref, source, result, sizeof(result),
-		    error, sizeof(error));
-	else if (cx_google_job(ctx, ref, result, sizeof(result), error,
+		    "and never finished", job.tries - 1);
+		if (strcmp(job.kind, "lead") == 0)
+			lead_gave_up(ctx, job.ref, error);
+	} else if (strcmp(job.kind, "lead") == 0)
+		later = job_lead(w, job.id, job.ref, job.source, result,
+		    sizeof(result), error, sizeof(error));
+	else if (cx_google_job(ctx, job.ref, result, sizeof(result), error,
 	    sizeof(error)) == -1)
 		later = BACKOFF_MAX_MS;
-	if (later > 0 && requeue(ctx, kind, ref, source, later) == -1) {
+	if (later > 0 && cx_store_job_again(ctx->db, job.kind, job.ref,
+	    job.source, later) != CE_OK) {
 		/* Left running: taken again after JOB_TIMEOUT. */
 		cx_logf(&ctx->log, CE_LOG_ERROR,
 		    "job %s: %s; not queued again, it "
-		    "will be taken again after JOB_TIMEOUT", id, result);
+		    "will be taken again after JOB_TIMEOUT", job.id, result);
 		ctx->log.reqid[0] = '\0';
 		return -1;
 	}
 	cx_logf(&ctx->log, failed ? CE_LOG_ERROR : CE_LOG_INFO,
 	    "job %s: %s from %s, "
-	    "try %lld: %s in %lld ms%s", id, kind, source, tries, result,
-	    (cx_now_us() - t0) / 1000, later > 0 ? "; queued again" : "");
-	p[0] = id;
-	p[1] = ctx->owner;
-	p[2] = failed ? "failed" : "done";
-	p[3] = result;
-	p[4] = error;
-	if (cx_db_exec(ctx->db, CX_STMT_JOB_FINISH, 5, p, &res) == CE_OK)
-		PQclear(res);
-	else
+	    "try %lld: %s in %lld ms%s", job.id, job.kind, job.source,
+	    job.tries, result, (cx_now_us() - t0) / 1000,
+	    later > 0 ? "; queued again" : "");
+	if (cx_store_job_finish(ctx->db, job.id, ctx->owner, failed, result,
+	    error) != CE_OK)
 		cx_logf(&ctx->log, CE_LOG_ERROR,
 		    "job %s: finished but not recorded; "
-		    "it will be taken again after JOB_TIMEOUT", id);
+		    "it will be taken again after JOB_TIMEOUT", job.id);
 	ctx->log.reqid[0] = '\0';
 	return 1;
 }
@@ -388,22 +296,16 @@ prune(struct worker *w)
 	static const char *const what[] = { "webhook_events", "jobs",
 	    "google_payloads" };
 	struct ce_ctx	*ctx = w->ctx;
-	const char	*p[3];
-	char		 days[24], lim[24];
 	long long	 n, total;
 	size_t		 i;
 	int		 k, left = 0;
 
-	snprintf(days, sizeof(days), "%lld", ctx->cfg.retention_days);
-	snprintf(lim, sizeof(lim), "%d", PRUNE_BATCH);
-	p[1] = days;
-	p[2] = lim;
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
-		p[0] = what[i];
 		total = 0;
 		k = 0;
 		do {
-			if ((n = exec_count(ctx, CX_STMT_PRUNE, 3, p)) == -1)
+			if (cx_store_prune(ctx->db, what[i],
+			    ctx->cfg.retention_days, PRUNE_BATCH, &n) != CE_OK)
 				return -1;
 			total += n;
 		} while (n == PRUNE_BATCH && ++k < PRUNE_TURN &&
@@ -413,7 +315,8 @@ prune(struct worker *w)
 		if (total > 0)
 			cx_logf(&ctx->log, CE_LOG_INFO,
 			    "worker: pruned %lld %s older "
-			    "than %s days%s", total, what[i], days,
+			    "than %lld days%s", total, what[i],
+			    ctx->cfg.retention_days,
 			    n == PRUNE_BATCH ? " (more next turn)" : "");
 	}
 	return left;
@@ -429,23 +332,20 @@ static int
 chores(struct worker *w)
 {
 	struct ce_ctx	*ctx = w->ctx;
-	const char	*p[1];
-	char		 ms[32];
 	long long	 n, now = cx_now_us();
 	int		 r;
 
-	snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
-	p[0] = ms;
 	/* What the spool holds first: the requests came before. */
 	if (cx_spool_replay(ctx, &sinks) == -1)
 		return -1;
-	if ((n = exec_count(ctx, CX_STMT_RETRIES_DUE, 1, p)) == -1)
+	if (cx_store_retries_due(ctx->db, 2 * ctx->cfg.job_timeout_ms,
+	    &n) != CE_OK)
 		return -1;
 	if (n > 0) {
 		cx_logf(&ctx->log, CE_LOG_INFO,
 		    "worker: %lld leads due again queued",
 		    n);
-		notify(ctx, "lead");
+		(void)cx_store_notify(ctx->db, "lead");
 	}
 	poll_c2s(w);
 	if (now >= w->next_prune_us) {
@@ -486,13 +386,13 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		ce_metrics_sample(ctx);
 		/* LISTEN first, so no notification falls between a claim
 		 * that found nothing and the wait. */
-		if (!w.listening || w.listen_gen != cx_db_resets(ctx->db)) {
-			if (cx_db_listen(ctx->db) != CE_OK) {
+		if (!w.listening || w.listen_gen != cx_store_resets(ctx->db)) {
+			if (cx_store_listen(ctx->db) != CE_OK) {
 				backoff(&w);
 				continue;
 			}
 			w.listening = 1;
-			w.listen_gen = cx_db_resets(ctx->db);
+			w.listen_gen = cx_store_resets(ctx->db);
 		}
 		if (chores(&w) == -1) {
 			backoff(&w);
@@ -516,7 +416,8 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 		/* Pruning left over from this turn: no sleep. */
 		if (w.next_prune_us <= cx_now_us())
 			wait_ms = 0;
-		if (wait_ms > 0 && cx_db_wait(ctx->db, wait_ms, &w.open) == -1)
+		if (wait_ms > 0 && cx_store_wait(ctx->db, wait_ms, &w.open) ==
+		    -1)
 			w.listening = 0;
 	}
 	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s stopping after %llu jobs",
