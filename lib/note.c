@@ -282,13 +282,13 @@ email_item(struct nout *o, size_t num, const json_t *it)
 static void
 phone_item(struct nout *o, size_t num, const json_t *it)
 {
-	char		 t1[64], t2[64];
+	char		 t1[64], t2[64], t3[64];
 	const char	*s = jget(it, "tipo", t2, sizeof(t2));
 
 	nout_printf(o, "%zu. %s%s%s%s\n", num,
 	    jget(it, "telefone", t1, sizeof(t1)),
 	    *s != '\0' ? " - " : "", s,
-	    strcmp(jget(it, "whatsapp", t2, sizeof(t2)), "SIM") == 0 ?
+	    strcmp(jget(it, "whatsapp", t3, sizeof(t3)), "SIM") == 0 ?
 	    " ✅" : "");
 }
 
