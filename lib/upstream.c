@@ -271,7 +271,7 @@ url_work(const struct ce_config *cfg, const struct ce_call *c,
 	len = strlen(r->url);
 	n = snprintf(r->url + len, sizeof(r->url) - len,
 	    "&modulo=%s&consulta=", mod);
-	if (n < 0 || (size_t)n >= sizeof(r->url) - strlen(r->url))
+	if (n < 0 || (size_t)n >= sizeof(r->url) - len)
 		return CE_E2BIG;
 	if ((er = cx_url_escape(r->url, sizeof(r->url), consulta)) != CE_OK)
 		return er;
