@@ -136,29 +136,29 @@ hooks(struct ce_ctx *ctx, const struct ce_config *cfg, int unsubscribe)
 	return failed > 0 ? 1 : 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct ce_config	 cfg;
-	struct ce_ctx		*ctx = NULL;
-	struct ce_req		 req;
-	struct ce_resp		 resp;
-	struct ce_buf		 body;
-	struct rlimit		 nocore = { 0, 0 };
-	FCGX_Request		 fr;
-	struct timespec		 born;
-	char			 err[256];
-	const char		*w;
-	size_t			 i;
-	long long		 served = 0, limit;
-	int			 c, check_only = 0, worker = 0, rc = 1;
-	int			 hook = 0;	/* 1 subscribe, 2 unsubscribe */
+/* What the command line asks for. */
+struct opts {
+	int	 check_only;	/* -n */
+	int	 worker;	/* --worker, -w */
+	int	 hook;		/* 1 --subscribe, 2 --unsubscribe */
+};
 
+/*
+ * Read the command line into "o": a mode word first (--worker,
+ * --subscribe, --unsubscribe), then -n -V -w.  Returns -1 to go on, or
+ * the exit status (0 after -V, 2 after a usage error).
+ */
+static int
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int	 c;
+
+	memset(o, 0, sizeof(*o));
 	if (argc > 1 && (strcmp(argv[1], "--worker") == 0 ||
 	    strcmp(argv[1], "--subscribe") == 0 ||
 	    strcmp(argv[1], "--unsubscribe") == 0)) {
-		worker = strcmp(argv[1], "--worker") == 0;
-		hook = strcmp(argv[1], "--subscribe") == 0 ? 1 :
+		o->worker = strcmp(argv[1], "--worker") == 0;
+		o->hook = strcmp(argv[1], "--subscribe") == 0 ? 1 :
 		    strcmp(argv[1], "--unsubscribe") == 0 ? 2 : 0;
 		argv[1] = argv[0];
 		argc--;
@@ -167,10 +167,10 @@ main(int argc, char *argv[])
 	while ((c = getopt(argc, argv, "nVw")) != -1)
 		switch (c) {
 		case 'n':
-			check_only = 1;
+			o->check_only = 1;
 			break;
 		case 'w':
-			worker = 1;
+			o->worker = 1;
 			break;
 		case 'V':
 			puts(CE_SERVICE " " CE_VERSION);
@@ -183,14 +183,30 @@ main(int argc, char *argv[])
 		usage();
 		return 2;
 	}
+	return -1;
+}
+
+/*
+ * Sane descriptors, the configuration into "cfg" (and -n's report), no
+ * core files, the signals, and the responder's request "limit".  Returns
+ * -1 to go on, or the exit status (0 after -n, 1 on failure).
+ */
+static int
+startup(const struct opts *o, struct ce_config *cfg, long long *limit)
+{
+	struct rlimit	 nocore = { 0, 0 };
+	char		 err[256];
+	const char	*w;
+	size_t		 i;
+
 	if (fcgi_sane_fds() == -1)
 		return 1;
-	if (ce_config_load(&cfg, err, sizeof(err)) != CE_OK) {
+	if (ce_config_load(cfg, err, sizeof(err)) != CE_OK) {
 		fprintf(stderr, "c2s-enrich: %s\n", err);
 		return 1;
 	}
-	if (check_only) {
-		for (i = 0; (w = ce_config_warning(&cfg, i)) != NULL; i++)
+	if (o->check_only) {
+		for (i = 0; (w = ce_config_warning(cfg, i)) != NULL; i++)
 			fprintf(stderr, "c2s-enrich: warning: %s\n", w);
 		puts("c2s-enrich: configuration ok");
 		return 0;
@@ -203,50 +219,59 @@ main(int argc, char *argv[])
 	}
 	/* Stagger recycling so the pool does not restart all at once. */
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
-	limit = cfg.max_requests + rand() % (cfg.max_requests / 10 + 1);
+	*limit = cfg->max_requests + rand() % (cfg->max_requests / 10 + 1);
+	return -1;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &born);
-	ce_buf_init(&body, (size_t)cfg.max_body);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "c2s-enrich: curl_global_init failed\n");
-		goto out;
-	}
-	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
-		fprintf(stderr, "c2s-enrich: out of memory\n");
-		goto out;
-	}
+/* The request in "fr" as a struct ce_req, its body read into "body". */
+static void
+req_from_fcgx(FCGX_Request *fr, struct ce_buf *body, long long cap,
+    struct ce_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	req->uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	req->env = (const char *const *)fr->envp;
+	if (read_body(fr, body, cap) == -1)
+		req->body_too_large = 1;
+	req->body = body->data != NULL ? body->data : "";
+	req->bodylen = body->len;
+}
+
+/*
+ * The responder: accept and answer requests on fd 0 until a signal, or
+ * "limit" requests once it has lived MIN_LIFETIME_MS since "born".
+ * Returns the exit status.
+ */
+static int
+serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
+    const struct timespec *born)
+{
+	struct ce_req	 req;
+	struct ce_resp	 resp;
+	struct ce_buf	 body;
+	FCGX_Request	 fr;
+	const char	*w;
+	size_t		 i;
+	long long	 served = 0;
+
 	/* What a responder leaves open on purpose: one line each, once per
 	 * process. */
-	if (hook == 0 && !worker)
-		for (i = 0; (w = ce_config_warning(&cfg, i)) != NULL; i++)
-			ce_log(ctx, CE_LOG_WARN, "%s", w);
-	if (worker) {
-		rc = ce_worker_run(ctx, fcgi_stop_signal);
-		goto out;
-	}
-	if (hook != 0) {
-		rc = hooks(ctx, &cfg, hook == 2);
-		goto out;
-	}
+	for (i = 0; (w = ce_config_warning(cfg, i)) != NULL; i++)
+		ce_log(ctx, CE_LOG_WARN, "%s", w);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		ce_log(ctx, CE_LOG_ERROR, "fcgi: cannot initialise");
-		goto out;
+		return 1;
 	}
+	ce_buf_init(&body, (size_t)cfg->max_body);
 	ce_metrics_join(ctx);
 	ce_log(ctx, CE_LOG_DEBUG, "responder started, recycling after %lld",
 	    limit);
 	while (!fcgi_stop_signal() &&
-	    (served < limit || !lived_enough(&born))) {
+	    (served < limit || !lived_enough(born))) {
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
-		memset(&req, 0, sizeof(req));
-		req.method = FCGX_GetParam("REQUEST_METHOD", fr.envp);
-		req.uri = FCGX_GetParam("REQUEST_URI", fr.envp);
-		req.env = (const char *const *)fr.envp;
-		if (read_body(&fr, &body, cfg.max_body) == -1)
-			req.body_too_large = 1;
-		req.body = body.data != NULL ? body.data : "";
-		req.bodylen = body.len;
+		req_from_fcgx(&fr, &body, cfg->max_body, &req);
 		ce_handle(ctx, &req, &resp);
 		write_resp(&fr, &resp,
 		    req.method != NULL && strcmp(req.method, "HEAD") == 0);
@@ -258,9 +283,40 @@ main(int argc, char *argv[])
 	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
 	    served, fcgi_stop_signal() ? "signal" :
 	    served >= limit ? "recycled" : "accept failed");
-	rc = 0;
-out:
 	ce_buf_free(&body);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts		 o;
+	struct ce_config	 cfg;
+	struct ce_ctx		*ctx = NULL;
+	struct timespec		 born;
+	long long		 limit = 0;
+	int			 rc;
+
+	if ((rc = parse_args(argc, argv, &o)) != -1 ||
+	    (rc = startup(&o, &cfg, &limit)) != -1)
+		return rc;
+	rc = 1;
+	clock_gettime(CLOCK_MONOTONIC, &born);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "c2s-enrich: curl_global_init failed\n");
+		goto out;
+	}
+	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
+		fprintf(stderr, "c2s-enrich: out of memory\n");
+		goto out;
+	}
+	if (o.worker)
+		rc = ce_worker_run(ctx, fcgi_stop_signal);
+	else if (o.hook != 0)
+		rc = hooks(ctx, &cfg, o.hook == 2);
+	else
+		rc = serve(ctx, &cfg, limit, &born);
+out:
 	ce_ctx_free(ctx);
 	curl_global_cleanup();
 	return rc;

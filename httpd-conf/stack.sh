@@ -326,9 +326,10 @@ make_cluster() {
 	    { say "migrations failed; see $R/log/stack.log"; return 1; }
 }
 
-start_stack() {
-	local as_root=0 i
-	[ "$(id -u)" -eq 0 ] && as_root=1
+# The programs a stack needs, and its run directory: C2S_RUNDIR, or a
+# new one under /tmp.
+stack_tools() {
+	local p
 	[ -x "$BIN" ] || die "no responder binary at $BIN (run make first)"
 	[ -x "$SIM_BIN" ] || die "no simulator binary at $SIM_BIN (run make first)"
 	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found"
@@ -341,6 +342,13 @@ start_stack() {
 	else
 		R=$(mktemp -d /tmp/c2s-enrich.XXXXXX) || die "mktemp failed"
 	fi
+}
+
+# The run directory's layout, the traps, the binaries copied where other
+# users reach them, and who the servers run as (RUN_USER, AS_ROOT).
+stack_rundir() {
+	AS_ROOT=0
+	[ "$(id -u)" -eq 0 ] && AS_ROOT=1
 	chmod 0755 "$R"
 	mkdir -p "$R/log" "$R/bin" "$R/pg" "$R/pgsock" "$R/tmp"
 	echo $$ >"$R/stack.pid"
@@ -353,7 +361,7 @@ start_stack() {
 	trap 'PG_WANT=0; stop_pg' USR1
 	trap 'PG_WANT=1; start_pg || true' USR2
 
-	if [ $as_root = 1 ]; then
+	if [ $AS_ROOT = 1 ]; then
 		chown postgres:postgres "$R/pg" "$R/pgsock"
 		RUN_USER=www-data
 	else
@@ -361,10 +369,12 @@ start_stack() {
 	fi
 	# lighttpd's temporary files (bodies over 64 KiB).
 	chmod 0700 "$R/tmp"
-	[ $as_root = 1 ] && chown "$RUN_USER" "$R/tmp"
-	make_cluster || return 1
+	[ $AS_ROOT = 1 ] && chown "$RUN_USER" "$R/tmp"
+	return 0
+}
 
-	# The simulator: its own pool, its own port on the same lighttpd.
+# The simulator: its own pool, its own port on the same lighttpd.
+start_sim() {
 	if [ "$SIM_PORT" = 0 ]; then
 		SIM_PORT=$(pick_port) || { say "no free port"; return 1; }
 		SIM_PICKED=1
@@ -373,9 +383,9 @@ start_stack() {
 		return 1
 	fi
 	mkdir -p "$R/sim"
-	[ $as_root = 1 ] && chown "$RUN_USER" "$R/sim"
+	[ $AS_ROOT = 1 ] && chown "$RUN_USER" "$R/sim"
 	say "simulator: $SIM_POOL processes on $R/sim.sock"
-	if [ $as_root = 1 ]; then
+	if [ $AS_ROOT = 1 ]; then
 		set -- -u "$RUN_USER" -g "$RUN_USER" -U "$RUN_USER" -G "$RUN_USER"
 	else
 		set --
@@ -386,6 +396,12 @@ start_stack() {
 	SIM_PID=$!
 	poll 100 test -S "$R/sim.sock" ||
 	    { say "simulator did not start; see $R/log/sim.log"; return 1; }
+}
+
+# The responders' settings in UP_ENV: the database, DEDUP_FILE,
+# SPOOL_DIR, the upstreams' credentials, the webhook secrets and the API
+# keys (WH_SECRET, GA_KEY, API_KEY); then the responder's -n on them.
+responder_env() {
 	# Settings for the responders only: exported, they would leak into
 	# everything this script runs (a test's private stack included).
 	UP_ENV=("DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}")
@@ -397,7 +413,7 @@ start_stack() {
 	# responders write it, the workers (same user) replay and delete.
 	if [ -z "${SPOOL_DIR:-}" ]; then
 		mkdir -p "$R/spool" && chmod 0700 "$R/spool"
-		[ $as_root = 1 ] && chown "$RUN_USER" "$R/spool"
+		[ $AS_ROOT = 1 ] && chown "$RUN_USER" "$R/spool"
 		UP_ENV+=("SPOOL_DIR=$R/spool")
 	fi
 	if [ -z "${C2S_BASE_URL:-}" ] || [ -z "${DIRETRIX_BASE_URL:-}" ] ||
@@ -429,10 +445,14 @@ start_stack() {
 	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
+}
+
+# The responder pool: spawn-fcgi, multiwatch and POOL responders.
+start_pool() {
 	# multiwatch gives up on a slot after 3 exits within -t ms of a
 	# start; responders recycle no sooner than 2 s after theirs.
 	say "pool: $POOL responders on $R/sock"
-	if [ $as_root = 1 ]; then
+	if [ $AS_ROOT = 1 ]; then
 		set -- -u "$RUN_USER" -g "$RUN_USER" -U "$RUN_USER" -G "$RUN_USER"
 	else
 		set --
@@ -449,12 +469,17 @@ start_stack() {
 	    >>"$R/log/pool.log" 2>&1 &
 	POOL_PID=$!
 	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
+}
+
+# responder.env, then WORKERS background workers (c2s-enrich --worker).
+start_workers() {
+	local i
 	# What a worker needs (tokens included): readable by this user only.
 	(umask 077; printf '%s\n' "${UP_ENV[@]}" >"$R/responder.env") &&
 	    chmod 0600 "$R/responder.env" ||
 	    { say "cannot write $R/responder.env"; return 1; }
 	for i in $(seq 1 "$WORKERS"); do
-		if [ $as_root = 1 ]; then
+		if [ $AS_ROOT = 1 ]; then
 			set -- setpriv --reuid="$RUN_USER" --regid="$RUN_USER" \
 			    --init-groups --
 		else
@@ -465,9 +490,40 @@ start_stack() {
 		WORKER_PIDS="$WORKER_PIDS $!"
 	done
 	[ "$WORKERS" -gt 0 ] && say "worker: $WORKERS (c2s-enrich --worker)"
+	return 0
+}
 
-	copy_www || return 1
+# lighttpd's settings for PORT (the C2S_HTTPD_* its configuration
+# reads), its configuration file and its logs; then its own check.
+httpd_config() {
+	export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
+	    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
+	    C2S_HTTPD_ERRORLOG="$R/log/lighttpd-error.log" \
+	    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
+	    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \
+	    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
+	    C2S_HTTPD_SIM_SOCK="$R/sim.sock" \
+	    C2S_HTTPD_CONFDIR="$TOP/httpd-conf" \
+	    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
+	    C2S_HTTPD_FORWARDED_HEADER="${C2S_FORWARDED_HEADER:-X-Forwarded-For}"
+	printf 'include "%s"\ninclude "%s"\n' \
+	    "$TOP/httpd-conf/lighttpd.conf" \
+	    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
+	# lighttpd opens its logs after dropping privileges.
+	touch "$R/log/lighttpd-error.log" "$R/log/access.log" \
+	    "$R/log/sim-access.log"
+	[ $AS_ROOT = 1 ] && chown "$RUN_USER" \
+	    "$R/log/lighttpd-error.log" "$R/log/access.log" \
+	    "$R/log/sim-access.log"
+	lighttpd -tt -f "$R/lighttpd.conf" \
+	    >>"$R/log/stack.log" 2>&1 ||
+	    { say "lighttpd rejects its configuration"; return 1; }
+}
 
+# lighttpd on PORT (or a free port, tried again when a picked one was
+# taken meanwhile), polled until /health and the simulator answer.
+start_httpd() {
+	local i
 	for i in 1 2 3 4 5; do
 		if [ "$PORT" = 0 ] || [ "${PICKED:-}" = 1 ]; then
 			PORT=$(pick_port) || { say "no free port"; return 1; }
@@ -476,28 +532,7 @@ start_stack() {
 			say "port $BIND:$PORT is in use; set C2S_PORT"
 			return 1
 		fi
-		export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
-		    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
-		    C2S_HTTPD_ERRORLOG="$R/log/lighttpd-error.log" \
-		    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
-		    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \
-		    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
-		    C2S_HTTPD_SIM_SOCK="$R/sim.sock" \
-		    C2S_HTTPD_CONFDIR="$TOP/httpd-conf" \
-		    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
-		    C2S_HTTPD_FORWARDED_HEADER="${C2S_FORWARDED_HEADER:-X-Forwarded-For}"
-		printf 'include "%s"\ninclude "%s"\n' \
-		    "$TOP/httpd-conf/lighttpd.conf" \
-		    "$TOP/httpd-conf/lighttpd-sim.conf" >"$R/lighttpd.conf"
-		# lighttpd opens its logs after dropping privileges.
-		touch "$R/log/lighttpd-error.log" "$R/log/access.log" \
-		    "$R/log/sim-access.log"
-		[ $as_root = 1 ] && chown "$RUN_USER" \
-		    "$R/log/lighttpd-error.log" "$R/log/access.log" \
-		    "$R/log/sim-access.log"
-		lighttpd -tt -f "$R/lighttpd.conf" \
-		    >>"$R/log/stack.log" 2>&1 ||
-		    { say "lighttpd rejects its configuration"; return 1; }
+		httpd_config || return 1
 		lighttpd -D -f "$R/lighttpd.conf" \
 		    >>"$R/log/lighttpd-error.log" 2>&1 &
 		HTTPD_PID=$!
@@ -516,6 +551,10 @@ start_stack() {
 		fi
 	done
 	[ -n "$HTTPD_PID" ] || { say "lighttpd did not start"; return 1; }
+}
+
+# PUBLIC_URL into responder.env, and the env file describing the stack.
+write_stack_env() {
 	# Where C2S (the simulator) reaches this stack, for --subscribe.
 	printf 'PUBLIC_URL=%s\n' "${PUBLIC_URL:-http://$BIND:$PORT}" \
 	    >>"$R/responder.env"
@@ -544,9 +583,13 @@ C2S_API_KEY='$API_KEY'
 PGUSER=c2s
 PGDATABASE=c2s
 EOT
-	touch "$R/ready"
+	return 0
+}
+
+# The ready line; the keys themselves only on a terminal (make run): logs
+# and CI never get them whole.
+stack_banner() {
 	say "ready: http://$BIND:$PORT (run directory $R)"
-	# Only on a terminal (make run); logs and CI never get them whole.
 	if [ -t 2 ]; then
 		say "API key (X-API-Key: or Authorization: Bearer): $API_KEY"
 		say "webhook secret (X-Webhook-Token, X-Webhook-Secret or ?token=): $WH_SECRET"
@@ -554,6 +597,21 @@ EOT
 	else
 		say "API key, webhook secret and Google Ads key: in $R/env"
 	fi
+}
+
+start_stack() {
+	stack_tools
+	stack_rundir
+	make_cluster || return 1
+	start_sim || return 1
+	responder_env || return 1
+	start_pool || return 1
+	start_workers || return 1
+	copy_www || return 1
+	start_httpd || return 1
+	write_stack_env || return 1
+	touch "$R/ready"
+	stack_banner
 	return 0
 }
 

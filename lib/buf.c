@@ -103,22 +103,35 @@ enum ce_err
 ce_buf_printf(struct ce_buf *b, const char *fmt, ...)
 {
 	va_list		 ap;
+	enum ce_err	 er;
+
+	va_start(ap, fmt);
+	er = ce_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return er;
+}
+
+/* As ce_buf_printf(), from a va_list (which it leaves to the caller). */
+enum ce_err
+ce_buf_vprintf(struct ce_buf *b, const char *fmt, va_list ap)
+{
+	va_list		 cp;
 	int		 n;
 	enum ce_err	 er;
 	char		 small[256];
 
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
+	va_copy(cp, ap);
+	n = vsnprintf(small, sizeof(small), fmt, cp);
+	va_end(cp);
 	if (n < 0)
 		return CE_ESYSTEM;
 	if ((size_t)n < sizeof(small))
 		return ce_buf_append(b, small, (size_t)n);
 	if ((er = buf_grow(b, (size_t)n)) != CE_OK)
 		return er;
-	va_start(ap, fmt);
-	n = vsnprintf(b->data + b->len, b->alloc - b->len, fmt, ap);
-	va_end(ap);
+	va_copy(cp, ap);
+	n = vsnprintf(b->data + b->len, b->alloc - b->len, fmt, cp);
+	va_end(cp);
 	if (n < 0) {
 		b->data[b->len] = '\0';
 		return CE_ESYSTEM;

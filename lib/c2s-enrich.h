@@ -69,6 +69,8 @@ enum ce_err	 ce_buf_append(struct ce_buf *, const void *, size_t) CE_WUR;
 enum ce_err	 ce_buf_puts(struct ce_buf *, const char *) CE_WUR;
 enum ce_err	 ce_buf_printf(struct ce_buf *, const char *, ...)
 		    CE_PRINTF(2, 3) CE_WUR;
+enum ce_err	 ce_buf_vprintf(struct ce_buf *, const char *, va_list)
+		    CE_PRINTF(2, 0) CE_WUR;
 enum ce_err	 ce_buf_json_str(struct ce_buf *, const char *, size_t) CE_WUR;
 char		*ce_buf_take(struct ce_buf *);
 void		 ce_buf_cap_chars(struct ce_buf *, size_t maxchars);

@@ -268,29 +268,17 @@ attempt_done(struct cx_http *h, struct cx_http_req *r, CURLcode cc,
 }
 
 /*
- * Run the "n" requests of "reqs" in parallel until each is done or
- * "deadline_us" (cx_now_us() clock) passes.  Each request's "res",
- * "status", "resp", "attempts" and "elapsed_us" tell how it went.
- * Returns CE_OK when every request was run (whatever the upstream said),
- * CE_E2BIG for too many requests, or CE_ENOMEM / CE_ESYSTEM when curl
- * could not be set up.
+ * Reset the "n" requests of "reqs" and start each one that is due.
+ * Returns how many are still pending (running or waiting).
  */
-enum ce_err
-cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
+static size_t
+start_all(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
     long long deadline_us)
 {
-	CURLMsg			*msg;
-	struct cx_http_req	*r;
-	size_t			 i, pending = n;
-	int			 still, q;
-	long long		 now, wait_ms;
-	enum ce_err		 er;
-	CURLMcode		 mc;
+	size_t		 i, pending = n;
+	long long	 now;
+	enum ce_err	 er;
 
-	if (n > CX_HTTP_MAXPAR)
-		return CE_E2BIG;
-	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL)
-		return CE_ENOMEM;
 	for (i = 0; i < n; i++) {
 		reqs[i]->state = ST_IDLE;
 		reqs[i]->attempts = 0;
@@ -314,56 +302,79 @@ cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
 			pending--;
 		}
 	}
-	while (pending > 0) {
-		mc = curl_multi_perform(h->multi, &still);
-		if (mc != CURLM_OK) {
-			cx_logf(&h->ctx->log, CE_LOG_ERROR, "http: multi: %s",
-			    curl_multi_strerror(mc));
-			er = CE_ESYSTEM;
-			goto abort;
-		}
-		while ((msg = curl_multi_info_read(h->multi, &q)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			r = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&r);
-			if (r == NULL)
-				continue;
-			attempt_done(h, r, msg->data.result, deadline_us);
-			if (r->state == ST_DONE)
-				pending--;
-		}
-		now = cx_now_us();
-		wait_ms = 100;
-		for (i = 0; i < n; i++) {
-			r = reqs[i];
-			if (r->state != ST_WAITING)
-				continue;
-			if (r->next_us <= now) {
-				if (attempt_start(h, r, deadline_us) != CE_OK) {
-					r->state = ST_DONE;
-					pending--;
-				}
-				wait_ms = 0;
-			} else if ((r->next_us - now) / 1000 < wait_ms)
-				wait_ms = (r->next_us - now) / 1000;
-		}
-		if (pending == 0)
-			break;
-		if (now >= deadline_us) {
-			er = CE_OK;
-			goto abort;
-		}
-		if (wait_ms > 0 && curl_multi_poll(h->multi, NULL, 0,
-		    (int)wait_ms, NULL) != CURLM_OK) {
-			er = CE_ESYSTEM;
-			goto abort;
-		}
+	return pending;
+}
+
+/*
+ * Let curl run, then finish (or set to retry) each attempt that ended,
+ * taking the finished requests off "*pending".  Returns CE_OK, or
+ * CE_ESYSTEM when the multi handle failed.
+ */
+static enum ce_err
+reap_done(struct cx_http *h, long long deadline_us, size_t *pending)
+{
+	CURLMsg			*msg;
+	struct cx_http_req	*r;
+	CURLMcode		 mc;
+	int			 still, q;
+
+	mc = curl_multi_perform(h->multi, &still);
+	if (mc != CURLM_OK) {
+		cx_logf(&h->ctx->log, CE_LOG_ERROR, "http: multi: %s",
+		    curl_multi_strerror(mc));
+		return CE_ESYSTEM;
+	}
+	while ((msg = curl_multi_info_read(h->multi, &q)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		r = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&r);
+		if (r == NULL)
+			continue;
+		attempt_done(h, r, msg->data.result, deadline_us);
+		if (r->state == ST_DONE)
+			(*pending)--;
 	}
 	return CE_OK;
-abort:
-	/* Deadline or failure: stop whatever still runs. */
+}
+
+/*
+ * Start again each waiting request whose time has come at "now".  Sets
+ * "*wait_ms" to how long the loop may sleep (at most 100 ms).  Returns
+ * how many requests could not start and are done.
+ */
+static size_t
+restart_due(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
+    long long deadline_us, long long now, long long *wait_ms)
+{
+	struct cx_http_req	*r;
+	size_t			 i, done = 0;
+
+	*wait_ms = 100;
+	for (i = 0; i < n; i++) {
+		r = reqs[i];
+		if (r->state != ST_WAITING)
+			continue;
+		if (r->next_us <= now) {
+			if (attempt_start(h, r, deadline_us) != CE_OK) {
+				r->state = ST_DONE;
+				done++;
+			}
+			*wait_ms = 0;
+		} else if ((r->next_us - now) / 1000 < *wait_ms)
+			*wait_ms = (r->next_us - now) / 1000;
+	}
+	return done;
+}
+
+/* Deadline or failure: stop whatever still runs, and mark all done. */
+static void
+stop_all(struct cx_http *h, struct cx_http_req *const *reqs, size_t n)
+{
+	struct cx_http_req	*r;
+	size_t			 i;
+
 	for (i = 0; i < n; i++) {
 		r = reqs[i];
 		if (r->state == ST_RUNNING) {
@@ -376,5 +387,43 @@ abort:
 			r->res = CX_HTTP_DEADLINE;
 		r->state = ST_DONE;
 	}
+}
+
+/*
+ * Run the "n" requests of "reqs" in parallel until each is done or
+ * "deadline_us" (cx_now_us() clock) passes.  Each request's "res",
+ * "status", "resp", "attempts" and "elapsed_us" tell how it went.
+ * Returns CE_OK when every request was run (whatever the upstream said),
+ * CE_E2BIG for too many requests, or CE_ENOMEM / CE_ESYSTEM when curl
+ * could not be set up.
+ */
+enum ce_err
+cx_http_run(struct cx_http *h, struct cx_http_req *const *reqs, size_t n,
+    long long deadline_us)
+{
+	size_t		 pending;
+	long long	 now, wait_ms;
+	enum ce_err	 er = CE_OK;
+
+	if (n > CX_HTTP_MAXPAR)
+		return CE_E2BIG;
+	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL)
+		return CE_ENOMEM;
+	pending = start_all(h, reqs, n, deadline_us);
+	while (pending > 0) {
+		if ((er = reap_done(h, deadline_us, &pending)) != CE_OK)
+			break;
+		now = cx_now_us();
+		pending -= restart_due(h, reqs, n, deadline_us, now, &wait_ms);
+		if (pending == 0 || now >= deadline_us)
+			break;
+		if (wait_ms > 0 && curl_multi_poll(h->multi, NULL, 0,
+		    (int)wait_ms, NULL) != CURLM_OK) {
+			er = CE_ESYSTEM;
+			break;
+		}
+	}
+	if (pending > 0)
+		stop_all(h, reqs, n);
 	return er;
 }

@@ -7,6 +7,7 @@
  * C2S_DESCRIPTION_MAX_LENGTH characters, cut on a UTF-8 boundary.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,162 +155,261 @@ after_dash(const char *s)
 	return p != NULL ? p + 3 : s;
 }
 
-#define PUT(fmt, ...)	do {						\
-	if ((er = ce_buf_printf(b, fmt, __VA_ARGS__)) != CE_OK)		\
-		return er;						\
-} while (0)
-#define PUTS(s)	do {							\
-	if ((er = ce_buf_puts(b, s)) != CE_OK)				\
-		return er;						\
-} while (0)
-
-/* One person's dossier, sections only where there is data. */
-static enum ce_err
-dossier_put(struct ce_buf *b, const json_t *d, const char *cpf, double mult)
-{
-	const json_t	*basic = json_object_get(d, "DadosBasicos");
-	const json_t	*eco = json_object_get(d, "DadosEconomicos");
-	const json_t	*pa = json_object_get(eco, "poderAquisitivo");
-	const json_t	*score = json_object_get(eco, "score");
-	const json_t	*arr, *it;
-	char		 t1[64], t2[64], cf[20];
-	const char	*s;
-	long long	 cents;
-	size_t		 i, n;
+/*
+ * A sticky-error writer: after the first failure every write is a no-op,
+ * so a formatter writes straight on and its caller reads "er" at the end.
+ */
+struct nout {
+	struct ce_buf	*b;
 	enum ce_err	 er;
+};
+
+static void	 nout_printf(struct nout *, const char *, ...) CE_PRINTF(2, 3);
+
+static void
+nout_printf(struct nout *o, const char *fmt, ...)
+{
+	va_list		 ap;
+
+	if (o->er != CE_OK)
+		return;
+	va_start(ap, fmt);
+	o->er = ce_buf_vprintf(o->b, fmt, ap);
+	va_end(ap);
+}
+
+static void
+nout_puts(struct nout *o, const char *s)
+{
+	if (o->er == CE_OK)
+		o->er = ce_buf_puts(o->b, s);
+}
+
+/* "R$ 16.150,95" from cents times "mult". */
+static void
+nout_amount(struct nout *o, long long cents, double mult)
+{
+	if (o->er == CE_OK)
+		o->er = amount_put(o->b, times(cents, mult));
+}
+
+/* "s" with each amount in it multiplied by "mult". */
+static void
+nout_range(struct nout *o, const char *s, double mult)
+{
+	if (o->er == CE_OK)
+		o->er = range_put(o->b, s, mult);
+}
+
+/* One item of a dossier's list, numbered "num" from 1. */
+typedef void	 item_fn(struct nout *, size_t num, const json_t *);
+
+static void
+personal_put(struct nout *o, const json_t *basic, const char *cpf)
+{
+	char		 t[64], cf[20];
+	const char	*s;
 
 	cpf_fmt(cpf, cf, sizeof(cf));
-	PUTS("✅ DADOS PESSOAIS\n");
-	PUT("Nome: %s\n", jget(basic, "nome", t1, sizeof(t1)));
-	PUT("CPF: %s\n", cf);
-	if (*(s = jget(basic, "dataNascimento", t1, sizeof(t1))) != '\0')
-		PUT("Data Nascimento: %s\n", s);
-	if (*(s = jget(basic, "sexo", t1, sizeof(t1))) != '\0')
-		PUT("Sexo: %s\n", after_dash(s));
-	if (*(s = jget(basic, "nomeMae", t1, sizeof(t1))) != '\0')
-		PUT("Mãe: %s\n", s);
+	nout_puts(o, "✅ DADOS PESSOAIS\n");
+	nout_printf(o, "Nome: %s\n", jget(basic, "nome", t, sizeof(t)));
+	nout_printf(o, "CPF: %s\n", cf);
+	if (*(s = jget(basic, "dataNascimento", t, sizeof(t))) != '\0')
+		nout_printf(o, "Data Nascimento: %s\n", s);
+	if (*(s = jget(basic, "sexo", t, sizeof(t))) != '\0')
+		nout_printf(o, "Sexo: %s\n", after_dash(s));
+	if (*(s = jget(basic, "nomeMae", t, sizeof(t))) != '\0')
+		nout_printf(o, "Mãe: %s\n", s);
+}
 
-	if (json_is_object(eco)) {
-		PUTS("💰 DADOS FINANCEIROS\n");
-		s = jget(eco, "renda", t1, sizeof(t1));
-		if (amount_parse(s, strlen(s), &cents) == 0) {
-			PUTS("Renda: ");
-			if ((er = amount_put(b, times(cents, mult))) != CE_OK)
-				return er;
-			PUTS("\n");
-		}
-		if (*(s = jget(pa, "poderAquisitivoDescricao", t1,
-		    sizeof(t1))) != '\0')
-			PUT("Poder Aquisitivo: %s\n", s);
-		if (*(s = jget(pa, "faixaPoderAquisitivo", t1,
-		    sizeof(t1))) != '\0') {
-			PUTS("Faixa de Renda: ");
-			if ((er = range_put(b, s, mult)) != CE_OK)
-				return er;
-			PUTS("\n");
-		}
-		if (*(s = jget(score, "scoreCSBA", t1, sizeof(t1))) != '\0')
-			PUT("Score de Crédito: %s\n", s);
-		if (*(s = jget(score, "scoreCSBAFaixaRisco", t1,
-		    sizeof(t1))) != '\0')
-			PUT("Risco: %s\n", s);
-	}
+/* The financial section, when the dossier has one. */
+static void
+finance_put(struct nout *o, const json_t *eco, double mult)
+{
+	const json_t	*pa = json_object_get(eco, "poderAquisitivo");
+	const json_t	*score = json_object_get(eco, "score");
+	char		 t[64];
+	const char	*s;
+	long long	 cents;
 
-	arr = json_object_get(d, "emails");
-	if ((n = json_array_size(arr)) > 0) {
-		PUTS("📧 EMAILS\n");
-		for (i = 0; i < n && i < MAX_EMAILS; i++) {
-			it = json_array_get(arr, i);
-			s = jget(it, "prioridade", t2, sizeof(t2));
-			PUT("%zu. %s%s%s%s\n", i + 1,
-			    jget(it, "email", t1, sizeof(t1)),
-			    *s != '\0' ? " (" : "", s, *s != '\0' ? ")" : "");
-		}
+	if (!json_is_object(eco))
+		return;
+	nout_puts(o, "💰 DADOS FINANCEIROS\n");
+	s = jget(eco, "renda", t, sizeof(t));
+	if (amount_parse(s, strlen(s), &cents) == 0) {
+		nout_puts(o, "Renda: ");
+		nout_amount(o, cents, mult);
+		nout_puts(o, "\n");
 	}
-	arr = json_object_get(d, "telefones");
-	if ((n = json_array_size(arr)) > 0) {
-		PUTS("📱 TELEFONES\n");
-		for (i = 0; i < n && i < MAX_PHONES; i++) {
-			it = json_array_get(arr, i);
-			s = jget(it, "tipo", t2, sizeof(t2));
-			PUT("%zu. %s%s%s%s\n", i + 1,
-			    jget(it, "telefone", t1, sizeof(t1)),
-			    *s != '\0' ? " - " : "", s,
-			    strcmp(jget(it, "whatsapp", t2, sizeof(t2)),
-			    "SIM") == 0 ? " ✅" : "");
-		}
+	if (*(s = jget(pa, "poderAquisitivoDescricao", t, sizeof(t))) != '\0')
+		nout_printf(o, "Poder Aquisitivo: %s\n", s);
+	if (*(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t))) != '\0') {
+		nout_puts(o, "Faixa de Renda: ");
+		nout_range(o, s, mult);
+		nout_puts(o, "\n");
 	}
-	arr = json_object_get(d, "enderecos");
-	if ((n = json_array_size(arr)) > 0) {
-		PUTS("🏠 ENDEREÇOS\n");
-		for (i = 0; i < n && i < MAX_ADDRS; i++) {
-			static const char *const keys[7] = {
-				"tipoLogradouro", "logradouro",
-				"logradouroNumero", "bairro", "cidade", "uf",
-				"cep",
-			};
-			/* Whole strings; numbers each in their own tmp. */
-			const char	*a[7];
-			char		 tmp[7][32];
-			size_t		 k;
+	if (*(s = jget(score, "scoreCSBA", t, sizeof(t))) != '\0')
+		nout_printf(o, "Score de Crédito: %s\n", s);
+	if (*(s = jget(score, "scoreCSBAFaixaRisco", t, sizeof(t))) != '\0')
+		nout_printf(o, "Risco: %s\n", s);
+}
 
-			it = json_array_get(arr, i);
-			for (k = 0; k < 7; k++)
-				a[k] = jget(it, keys[k], tmp[k],
-				    sizeof(tmp[k]));
-			PUT("%zu. %s%s%s %s, %s - %s/%s - CEP: %s\n", i + 1,
-			    a[0], a[0][0] != '\0' ? " " : "", a[1], a[2], a[3],
-			    a[4], a[5], a[6]);
-		}
-	}
-	arr = json_object_get(d, "empresas");
-	if ((n = json_array_size(arr)) > 0) {
-		PUTS("🏢 EMPRESAS\n");
-		for (i = 0; i < n && i < MAX_COMPANIES; i++) {
-			it = json_array_get(arr, i);
-			PUT("%zu. CNPJ: %s - %s\n", i + 1,
-			    jget(it, "cnpj", t1, sizeof(t1)),
-			    jget(it, "relacao", t2, sizeof(t2)));
-		}
-	}
-	return CE_OK;
+/* "title" and the first "max" items of "arr", when it has any. */
+static void
+list_put(struct nout *o, const json_t *arr, size_t max, const char *title,
+    item_fn *item)
+{
+	size_t	 i, n;
+
+	if ((n = json_array_size(arr)) == 0)
+		return;
+	nout_puts(o, title);
+	for (i = 0; i < n && i < max; i++)
+		item(o, i + 1, json_array_get(arr, i));
+}
+
+static void
+email_item(struct nout *o, size_t num, const json_t *it)
+{
+	char		 t1[64], t2[64];
+	const char	*s = jget(it, "prioridade", t2, sizeof(t2));
+
+	nout_printf(o, "%zu. %s%s%s%s\n", num,
+	    jget(it, "email", t1, sizeof(t1)),
+	    *s != '\0' ? " (" : "", s, *s != '\0' ? ")" : "");
+}
+
+static void
+phone_item(struct nout *o, size_t num, const json_t *it)
+{
+	char		 t1[64], t2[64], t3[64];
+	const char	*s = jget(it, "tipo", t2, sizeof(t2));
+
+	nout_printf(o, "%zu. %s%s%s%s\n", num,
+	    jget(it, "telefone", t1, sizeof(t1)),
+	    *s != '\0' ? " - " : "", s,
+	    strcmp(jget(it, "whatsapp", t3, sizeof(t3)), "SIM") == 0 ?
+	    " ✅" : "");
+}
+
+static void
+address_item(struct nout *o, size_t num, const json_t *it)
+{
+	static const char *const keys[7] = {
+		"tipoLogradouro", "logradouro", "logradouroNumero", "bairro",
+		"cidade", "uf", "cep",
+	};
+	/* Whole strings; numbers each in their own tmp. */
+	const char	*a[7];
+	char		 tmp[7][32];
+	size_t		 k;
+
+	for (k = 0; k < 7; k++)
+		a[k] = jget(it, keys[k], tmp[k], sizeof(tmp[k]));
+	nout_printf(o, "%zu. %s%s%s %s, %s - %s/%s - CEP: %s\n", num,
+	    a[0], a[0][0] != '\0' ? " " : "", a[1], a[2], a[3], a[4], a[5],
+	    a[6]);
+}
+
+static void
+company_item(struct nout *o, size_t num, const json_t *it)
+{
+	char	 t1[64], t2[64];
+
+	nout_printf(o, "%zu. CNPJ: %s - %s\n", num,
+	    jget(it, "cnpj", t1, sizeof(t1)),
+	    jget(it, "relacao", t2, sizeof(t2)));
+}
+
+/* One person's dossier, sections only where there is data. */
+static void
+dossier_put(struct nout *o, const json_t *d, const char *cpf, double mult)
+{
+	personal_put(o, json_object_get(d, "DadosBasicos"), cpf);
+	finance_put(o, json_object_get(d, "DadosEconomicos"), mult);
+	list_put(o, json_object_get(d, "emails"), MAX_EMAILS,
+	    "📧 EMAILS\n", email_item);
+	list_put(o, json_object_get(d, "telefones"), MAX_PHONES,
+	    "📱 TELEFONES\n", phone_item);
+	list_put(o, json_object_get(d, "enderecos"), MAX_ADDRS,
+	    "🏠 ENDEREÇOS\n", address_item);
+	list_put(o, json_object_get(d, "empresas"), MAX_COMPANIES,
+	    "🏢 EMPRESAS\n", company_item);
 }
 
 /* A person without a dossier (provider down or without data). */
-static enum ce_err
-short_put(struct ce_buf *b, const struct ce_note_person *p,
+static void
+short_put(struct nout *o, const struct ce_note_person *p,
     enum ce_note_kind k)
 {
-	char		 cf[20];
-	enum ce_err	 er;
+	char	 cf[20];
 
 	cpf_fmt(p->cpf, cf, sizeof(cf));
-	PUT("%s\n", k == CE_NOTE_PARTIAL ?
+	nout_printf(o, "%s\n", k == CE_NOTE_PARTIAL ?
 	    "⏳ ENRIQUECIMENTO PARCIAL" : "ℹ️ DADOS BÁSICOS");
 	if (p->name != NULL && p->name[0] != '\0')
-		PUT("Nome: %s\n", p->name);
-	PUT("CPF: %s\n", cf);
-	PUTS(k == CE_NOTE_PARTIAL ?
+		nout_printf(o, "Nome: %s\n", p->name);
+	nout_printf(o, "CPF: %s\n", cf);
+	nout_puts(o, k == CE_NOTE_PARTIAL ?
 	    "Provedor de dados indisponível; nova tentativa automática.\n" :
 	    "O provedor não tem dados adicionais para este CPF.\n");
-	return CE_OK;
 }
 
-static enum ce_err
-person_put(struct ce_buf *b, const struct ce_note_person *p,
+static void
+person_put(struct nout *o, const struct ce_note_person *p,
     enum ce_note_kind k, double mult)
 {
-	json_t		*d;
-	enum ce_err	 er;
+	json_t	*d;
 
-	if (p->dossier == NULL)
-		return short_put(b, p, k == CE_NOTE_COMPLETED ?
-		    CE_NOTE_BASIC : k);
-	if ((d = json_loads(p->dossier, 0, NULL)) == NULL)
-		return short_put(b, p, CE_NOTE_BASIC);
-	er = dossier_put(b, d, p->cpf, mult);
+	if (o->er != CE_OK)
+		return;
+	if (p->dossier == NULL) {
+		short_put(o, p, k == CE_NOTE_COMPLETED ? CE_NOTE_BASIC : k);
+		return;
+	}
+	if ((d = json_loads(p->dossier, 0, NULL)) == NULL) {
+		short_put(o, p, CE_NOTE_BASIC);
+		return;
+	}
+	dossier_put(o, d, p->cpf, mult);
 	json_decref(d);
-	return er;
+}
+
+/* The lines before the person: how the CPF was found, the name check. */
+static void
+found_put(struct nout *o, const struct ce_note_in *in)
+{
+	const struct ce_note_person *p = in->persons;
+
+	if (p[0].source == CE_SRC_BOTH)
+		nout_puts(o, "📞📧 Telefone e e-mail da mesma pessoa\n");
+	else if (p[0].source == CE_SRC_PHONE)
+		nout_printf(o, "📞 Encontrado pelo telefone: %s\n",
+		    p[0].contact);
+	else if (p[0].source == CE_SRC_FORM)
+		nout_puts(o, "📝 CPF informado no formulário\n");
+	else
+		nout_printf(o, "📧 Encontrado pelo e-mail: %s\n", p[0].contact);
+	if (in->name_mismatch)
+		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
+		    in->lead_name);
+	nout_puts(o, "\n");
+}
+
+/* Two people: one found by the phone, the other by the e-mail. */
+static void
+two_put(struct nout *o, const struct ce_note_in *in, double mult)
+{
+	const struct ce_note_person *p = in->persons;
+
+	nout_puts(o, "⚠️ Telefone e e-mail relacionados a PESSOAS DIFERENTES!\n");
+	if (in->name_mismatch)
+		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
+		    in->lead_name);
+	nout_printf(o, "\n═══ PESSOA 1 (Telefone: %s) ═══\n", p[0].contact);
+	person_put(o, &p[0], in->kind, mult);
+	nout_printf(o, "\n═══ PESSOA 2 (Email: %s) ═══\n", p[1].contact);
+	person_put(o, &p[1], in->kind, mult);
 }
 
 /*
@@ -321,60 +421,36 @@ enum ce_err
 ce_note_format(const struct ce_note_in *in, double mult, size_t maxchars,
     struct ce_buf *b)
 {
-	const struct ce_note_person *p = in->persons;
+	struct nout	 o = { b, CE_OK };
 	char		 lead_name[256];
-	enum ce_err	 er;
+	int		 none;
 
 	ce_buf_reset(b);
 	ce_name_fold(in->lead_name != NULL ? in->lead_name : "", lead_name,
 	    sizeof(lead_name));
 	if (lead_name[0] == '\0')
 		return CE_EINPUT;
-	if (in->kind == CE_NOTE_INVALID) {
-		PUTS("⚠️ CONTATO INVÁLIDO\n"
+	none = in->kind == CE_NOTE_UNENRICHED || in->npersons == 0;
+	if (in->kind == CE_NOTE_INVALID)
+		nout_puts(&o, "⚠️ CONTATO INVÁLIDO\n"
 		    "Telefone e e-mail do lead ausentes ou inválidos; nenhuma "
 		    "consulta de CPF foi feita.\n");
-		goto out;
-	}
-	if ((in->kind == CE_NOTE_UNENRICHED || in->npersons == 0) &&
-	    in->lookup_down) {
-		PUTS("⏳ CONSULTA DE CPF INDISPONÍVEL\n"
+	else if (none && in->lookup_down)
+		nout_puts(&o, "⏳ CONSULTA DE CPF INDISPONÍVEL\n"
 		    "Os provedores de CPF não responderam; nova tentativa "
 		    "automática.\n");
-		goto out;
-	}
-	if (in->kind == CE_NOTE_UNENRICHED || in->npersons == 0) {
-		PUTS("❌ CPF NÃO ENCONTRADO\n"
+	else if (none)
+		nout_puts(&o, "❌ CPF NÃO ENCONTRADO\n"
 		    "Não foi possível identificar o CPF pelo telefone nem pelo "
 		    "e-mail do lead.\n");
-		goto out;
+	else if (in->npersons == 2)
+		two_put(&o, in, mult);
+	else {
+		found_put(&o, in);
+		person_put(&o, &in->persons[0], in->kind, mult);
 	}
-	if (in->npersons == 2) {
-		PUTS("⚠️ Telefone e e-mail relacionados a PESSOAS DIFERENTES!\n");
-		if (in->name_mismatch)
-			PUT("⚠️ Nome diferente do Lead: %s\n", in->lead_name);
-		PUT("\n═══ PESSOA 1 (Telefone: %s) ═══\n", p[0].contact);
-		if ((er = person_put(b, &p[0], in->kind, mult)) != CE_OK)
-			return er;
-		PUT("\n═══ PESSOA 2 (Email: %s) ═══\n", p[1].contact);
-		if ((er = person_put(b, &p[1], in->kind, mult)) != CE_OK)
-			return er;
-		goto out;
-	}
-	if (p[0].source == CE_SRC_BOTH)
-		PUTS("📞📧 Telefone e e-mail da mesma pessoa\n");
-	else if (p[0].source == CE_SRC_PHONE)
-		PUT("📞 Encontrado pelo telefone: %s\n", p[0].contact);
-	else if (p[0].source == CE_SRC_FORM)
-		PUTS("📝 CPF informado no formulário\n");
-	else
-		PUT("📧 Encontrado pelo e-mail: %s\n", p[0].contact);
-	if (in->name_mismatch)
-		PUT("⚠️ Nome diferente do Lead: %s\n", in->lead_name);
-	PUTS("\n");
-	if ((er = person_put(b, &p[0], in->kind, mult)) != CE_OK)
-		return er;
-out:
+	if (o.er != CE_OK)
+		return o.er;
 	/* No trailing line break. */
 	while (b->len > 0 && b->data[b->len - 1] == '\n')
 		b->data[--b->len] = '\0';

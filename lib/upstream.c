@@ -113,176 +113,237 @@ log_arg(const struct ce_call *c, char *out, size_t sz)
 	}
 }
 
-/* Authorization and content headers of a C2S call. */
+/*
+ * Refuse an argument of call "c" before any URL exists.  Returns CE_OK
+ * or CE_EINPUT.
+ */
 static enum ce_err
-c2s_headers(const struct ce_config *cfg, struct cx_http_req *r, int json,
-    char *auth, size_t authsz)
-{
-	int	 n;
-
-	n = snprintf(auth, authsz, "Authorization: Bearer %s", cfg->c2s_token);
-	if (n < 0 || (size_t)n >= authsz)
-		return CE_E2BIG;
-	if ((r->hdrs = curl_slist_append(NULL,
-	    "Accept: application/json")) == NULL ||
-	    curl_slist_append(r->hdrs, auth) == NULL ||
-	    (json && curl_slist_append(r->hdrs,
-	    "Content-Type: application/json") == NULL))
-		return CE_ENOMEM;
-	return CE_OK;
-}
-
-/* C2S calls on the collection: create a lead, list the newest,
- * subscribe or unsubscribe a hook. */
-static enum ce_err
-build_c2s_plain(const struct ce_config *cfg, struct ce_call *c,
-    struct cx_http_req *r, char *auth, size_t authsz)
+arg_check(const struct ce_call *c)
 {
 	long long	 n;
-	int		 w;
+	int		 ok;
 
-	if (cfg->c2s_base_url[0] == '\0')
+	if (c->arg == NULL || c->arg[0] == '\0')
 		return CE_EINPUT;
-	if (c->kind == CE_CALL_C2S_LIST) {
-		if (ce_strtonum(c->arg, 1, CE_LIST_MAX, &n) == -1)
-			return CE_EINPUT;
-		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads"
-		    "?perpage=%lld&sort=-created_at", cfg->c2s_base_url, n);
-		snprintf(r->log_path, sizeof(r->log_path), "/integration/leads"
-		    "?perpage=%lld&sort=-created_at", n);
-	} else if (c->kind == CE_CALL_C2S_HOOK) {
-		if (c->arg2 == NULL || (strcmp(c->arg2, "subscribe") != 0 &&
-		    strcmp(c->arg2, "unsubscribe") != 0))
-			return CE_EINPUT;
-		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads/%s",
-		    cfg->c2s_base_url, c->arg2);
-		snprintf(r->log_path, sizeof(r->log_path),
-		    "/integration/leads/%s", c->arg2);
-		r->body = c->arg;
-		r->bodylen = strlen(c->arg);
-	} else {
-		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads",
-		    cfg->c2s_base_url);
-		ce_strlcpy(r->log_path, "/integration/leads",
-		    sizeof(r->log_path));
-		r->body = c->arg;
-		r->bodylen = strlen(c->arg);
+	switch (c->kind) {
+	case CE_CALL_C2S_LEAD:
+		ok = ce_lead_id_valid(c->arg);
+		break;
+	case CE_CALL_C2S_MESSAGE:
+		ok = ce_lead_id_valid(c->arg) && c->arg2 != NULL;
+		break;
+	case CE_CALL_C2S_LIST:
+		ok = ce_strtonum(c->arg, 1, CE_LIST_MAX, &n) == 0;
+		break;
+	case CE_CALL_C2S_HOOK:
+		ok = c->arg2 != NULL && (strcmp(c->arg2, "subscribe") == 0 ||
+		    strcmp(c->arg2, "unsubscribe") == 0);
+		break;
+	case CE_CALL_WORK_CPF:
+		ok = strlen(c->arg) == 11 && ce_cpf_valid(c->arg);
+		break;
+	case CE_CALL_WORK_MODULE:
+		ok = work_module_known(c->arg) && c->arg2 != NULL &&
+		    c->arg2[0] != '\0';
+		break;
+	case CE_CALL_C2S_CREATE:
+	case CE_CALL_DX_PHONE:
+	case CE_CALL_DX_EMAIL:
+	case CE_CALL_WORK_PHONE:
+		ok = 1;
+		break;
+	default:
+		ok = 0;
+		break;
 	}
-	if (w < 0 || (size_t)w >= sizeof(r->url))
-		return CE_E2BIG;
-	return c2s_headers(cfg, r, c->kind != CE_CALL_C2S_LIST, auth,
-	    authsz);
+	return ok ? CE_OK : CE_EINPUT;
 }
 
 /*
- * Build the HTTP request of call "c" into "r" (made by cx_http_req_init()).
- * Returns CE_OK, CE_EINPUT
- * for an argument we refuse to send, CE_E2BIG or CE_ENOMEM.
+ * "base", "prefix", then "c"'s argument escaped and "suffix" into r->url;
+ * "prefix", the masked argument and "suffix" into r->log_path.  Returns
+ * CE_OK, CE_EINPUT without a base, or CE_E2BIG.
  */
 static enum ce_err
-build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
-    char *auth, size_t authsz)
+url_plain(const char *base, const char *prefix, const char *suffix,
+    const struct ce_call *c, struct cx_http_req *r)
 {
-	const char	*base, *prefix;
 	char		 masked[128];
+	size_t		 len;
 	enum ce_err	 er;
 	int		 n;
 
-	/* "r" was initialised by the caller; name it after the call. */
-	r->api = cx_callkinds[c->kind].api;
-	r->method = cx_callkinds[c->kind].method;
-	r->unsafe = cx_callkinds[c->kind].unsafe;
-	if (c->arg == NULL || c->arg[0] == '\0')
-		return CE_EINPUT;
-	if (c->kind == CE_CALL_C2S_CREATE || c->kind == CE_CALL_C2S_LIST ||
-	    c->kind == CE_CALL_C2S_HOOK)
-		return build_c2s_plain(cfg, c, r, auth, authsz);
-	switch (c->kind) {
-	case CE_CALL_C2S_LEAD:
-	case CE_CALL_C2S_MESSAGE:
-		if (!ce_lead_id_valid(c->arg))
-			return CE_EINPUT;
-		base = cfg->c2s_base_url;
-		prefix = "/integration/leads/";
-		break;
-	case CE_CALL_DX_PHONE:
-		base = cfg->diretrix_base_url;
-		prefix = "/Consultas/Pessoa/Telefone/";
-		break;
-	case CE_CALL_DX_EMAIL:
-		base = cfg->diretrix_base_url;
-		prefix = "/Consultas/Pessoa/Email/";
-		break;
-	case CE_CALL_WORK_CPF:
-		if (strlen(c->arg) != 11 || !ce_cpf_valid(c->arg))
-			return CE_EINPUT;
-		/* FALLTHROUGH */
-	case CE_CALL_WORK_PHONE:
-		base = cfg->work_api_url;
-		prefix = "/api?token=";
-		break;
-	case CE_CALL_WORK_MODULE:
-		if (!work_module_known(c->arg) || c->arg2 == NULL ||
-		    c->arg2[0] == '\0')
-			return CE_EINPUT;
-		base = cfg->work_api_url;
-		prefix = "/api?token=";
-		break;
-	default:
-		return CE_EINPUT;
-	}
 	if (base[0] == '\0')
 		return CE_EINPUT;
 	n = snprintf(r->url, sizeof(r->url), "%s%s", base, prefix);
 	if (n < 0 || (size_t)n >= sizeof(r->url))
 		return CE_E2BIG;
+	if ((er = cx_url_escape(r->url, sizeof(r->url), c->arg)) != CE_OK)
+		return er;
+	len = strlen(r->url);
+	if (suffix[0] != '\0' && len + strlen(suffix) + 1 >= sizeof(r->url))
+		return CE_E2BIG;
+	memcpy(r->url + len, suffix, strlen(suffix) + 1);
 	log_arg(c, masked, sizeof(masked));
-	if (cx_callkinds[c->kind].brk == CX_BRK_WORK) {
-		const char *mod = c->kind == CE_CALL_WORK_MODULE ? c->arg :
-		    c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
-		const char *consulta = c->kind == CE_CALL_WORK_MODULE ?
-		    c->arg2 : c->arg;
+	snprintf(r->log_path, sizeof(r->log_path), "%s%s%s", prefix, masked,
+	    suffix);
+	return CE_OK;
+}
 
-		if ((er = cx_url_escape(r->url, sizeof(r->url),
-		    cfg->work_api_token)) != CE_OK)
-			return er;
-		n = snprintf(r->url + strlen(r->url), sizeof(r->url) -
-		    strlen(r->url), "&modulo=%s&consulta=", mod);
-		if (n < 0 || (size_t)n >= sizeof(r->url) - strlen(r->url))
-			return CE_E2BIG;
-		if ((er = cx_url_escape(r->url, sizeof(r->url), consulta)) !=
-		    CE_OK)
-			return er;
+/*
+ * The URL, log path and body of a C2S call: a lead or its note by id, or
+ * the collection (create a lead, list the newest, subscribe or
+ * unsubscribe a hook).
+ */
+static enum ce_err
+url_c2s(const struct ce_config *cfg, const struct ce_call *c,
+    struct cx_http_req *r)
+{
+	const char	*base = cfg->c2s_base_url;
+	long long	 n = 0;
+	int		 w;
+
+	if (c->kind == CE_CALL_C2S_LEAD)
+		return url_plain(base, "/integration/leads/", "", c, r);
+	if (c->kind == CE_CALL_C2S_MESSAGE)
+		return url_plain(base, "/integration/leads/",
+		    "/create_message", c, r);
+	if (base[0] == '\0')
+		return CE_EINPUT;
+	if (c->kind == CE_CALL_C2S_LIST) {
+		(void)ce_strtonum(c->arg, 1, CE_LIST_MAX, &n);	/* checked */
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads"
+		    "?perpage=%lld&sort=-created_at", base, n);
+		snprintf(r->log_path, sizeof(r->log_path), "/integration/leads"
+		    "?perpage=%lld&sort=-created_at", n);
+	} else if (c->kind == CE_CALL_C2S_HOOK) {
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads/%s",
+		    base, c->arg2);
 		snprintf(r->log_path, sizeof(r->log_path),
-		    "/api?modulo=%s&consulta=%s", mod, masked);
+		    "/integration/leads/%s", c->arg2);
 	} else {
-		if ((er = cx_url_escape(r->url, sizeof(r->url), c->arg)) !=
-		    CE_OK)
-			return er;
-		if (c->kind == CE_CALL_C2S_MESSAGE &&
-		    strlen(r->url) + 16 >= sizeof(r->url))
-			return CE_E2BIG;
-		if (c->kind == CE_CALL_C2S_MESSAGE)
-			strncat(r->url, "/create_message", 16);
-		snprintf(r->log_path, sizeof(r->log_path), "%s%s%s", prefix,
-		    masked, c->kind == CE_CALL_C2S_MESSAGE ?
-		    "/create_message" : "");
+		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads",
+		    base);
+		ce_strlcpy(r->log_path, "/integration/leads",
+		    sizeof(r->log_path));
 	}
+	if (c->kind != CE_CALL_C2S_LIST) {
+		r->body = c->arg;
+		r->bodylen = strlen(c->arg);
+	}
+	if (w < 0 || (size_t)w >= sizeof(r->url))
+		return CE_E2BIG;
+	return CE_OK;
+}
 
-	if (c->kind == CE_CALL_C2S_LEAD || c->kind == CE_CALL_C2S_MESSAGE) {
-		if (c->kind == CE_CALL_C2S_MESSAGE && c->arg2 == NULL)
-			return CE_EINPUT;
-		return c2s_headers(cfg, r, c->kind == CE_CALL_C2S_MESSAGE,
-		    auth, authsz);
+static enum ce_err
+url_diretrix(const struct ce_config *cfg, const struct ce_call *c,
+    struct cx_http_req *r)
+{
+	return url_plain(cfg->diretrix_base_url,
+	    c->kind == CE_CALL_DX_PHONE ? "/Consultas/Pessoa/Telefone/" :
+	    "/Consultas/Pessoa/Email/", "", c, r);
+}
+
+/* A Work API module's query: the token, the module and the consulta. */
+static enum ce_err
+url_work(const struct ce_config *cfg, const struct ce_call *c,
+    struct cx_http_req *r)
+{
+	const char	*mod = c->kind == CE_CALL_WORK_MODULE ? c->arg :
+	    c->kind == CE_CALL_WORK_CPF ? "cpf" : "phone";
+	const char	*consulta = c->kind == CE_CALL_WORK_MODULE ?
+	    c->arg2 : c->arg;
+	char		 masked[128];
+	size_t		 len;
+	enum ce_err	 er;
+	int		 n;
+
+	if (cfg->work_api_url[0] == '\0')
+		return CE_EINPUT;
+	n = snprintf(r->url, sizeof(r->url), "%s/api?token=",
+	    cfg->work_api_url);
+	if (n < 0 || (size_t)n >= sizeof(r->url))
+		return CE_E2BIG;
+	if ((er = cx_url_escape(r->url, sizeof(r->url),
+	    cfg->work_api_token)) != CE_OK)
+		return er;
+	len = strlen(r->url);
+	n = snprintf(r->url + len, sizeof(r->url) - len,
+	    "&modulo=%s&consulta=", mod);
+	if (n < 0 || (size_t)n >= sizeof(r->url) - len)
+		return CE_E2BIG;
+	if ((er = cx_url_escape(r->url, sizeof(r->url), consulta)) != CE_OK)
+		return er;
+	log_arg(c, masked, sizeof(masked));
+	snprintf(r->log_path, sizeof(r->log_path),
+	    "/api?modulo=%s&consulta=%s", mod, masked);
+	return CE_OK;
+}
+
+/*
+ * The headers of call "c": a C2S call's bearer token ("auth" holds its
+ * line) and, for a POST, its JSON content type; Diretrix's basic
+ * credentials.  Returns CE_OK, CE_E2BIG or CE_ENOMEM.
+ */
+static enum ce_err
+headers_for(const struct ce_config *cfg, const struct ce_call *c,
+    struct cx_http_req *r, char *auth, size_t authsz)
+{
+	const struct cx_callkind *k = &cx_callkinds[c->kind];
+	int		 n;
+
+	if (k->brk == CX_BRK_C2S) {
+		n = snprintf(auth, authsz, "Authorization: Bearer %s",
+		    cfg->c2s_token);
+		if (n < 0 || (size_t)n >= authsz)
+			return CE_E2BIG;
 	}
 	if ((r->hdrs = curl_slist_append(NULL,
 	    "Accept: application/json")) == NULL)
 		return CE_ENOMEM;
-	if (c->kind == CE_CALL_DX_PHONE || c->kind == CE_CALL_DX_EMAIL) {
+	if (k->brk == CX_BRK_C2S && (curl_slist_append(r->hdrs, auth) == NULL ||
+	    (strcmp(k->method, "POST") == 0 && curl_slist_append(r->hdrs,
+	    "Content-Type: application/json") == NULL)))
+		return CE_ENOMEM;
+	if (k->brk == CX_BRK_DIRETRIX) {
 		r->user = cfg->diretrix_user;
 		r->pass = cfg->diretrix_pass;
 	}
 	return CE_OK;
+}
+
+/*
+ * Build the HTTP request of call "c" into "r" (made by cx_http_req_init()).
+ * Returns CE_OK, CE_EINPUT for an argument we refuse to send, CE_E2BIG or
+ * CE_ENOMEM.
+ */
+static enum ce_err
+build(const struct ce_config *cfg, struct ce_call *c, struct cx_http_req *r,
+    char *auth, size_t authsz)
+{
+	enum ce_err	 er;
+
+	/* "r" was initialised by the caller; name it after the call. */
+	r->api = cx_callkinds[c->kind].api;
+	r->method = cx_callkinds[c->kind].method;
+	r->unsafe = cx_callkinds[c->kind].unsafe;
+	if ((er = arg_check(c)) != CE_OK)
+		return er;
+	switch (cx_callkinds[c->kind].brk) {
+	case CX_BRK_C2S:
+		er = url_c2s(cfg, c, r);
+		break;
+	case CX_BRK_DIRETRIX:
+		er = url_diretrix(cfg, c, r);
+		break;
+	default:
+		er = url_work(cfg, c, r);
+		break;
+	}
+	if (er != CE_OK)
+		return er;
+	return headers_for(cfg, c, r, auth, authsz);
 }
 
 /* The JSON body of a create_message call: {"leadId":..,"body":..}. */
@@ -735,6 +796,101 @@ ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
 	return u;
 }
 
+/* Clear what a run of call "c" fills. */
+static void
+call_reset(struct ce_call *c)
+{
+	memset(&c->lead, 0, sizeof(c->lead));
+	memset(&c->cands, 0, sizeof(c->cands));
+	memset(&c->dossier, 0, sizeof(c->dossier));
+	memset(&c->list, 0, sizeof(c->list));
+	c->status = 0;
+	c->api_status = 0;
+	c->unanswered = 0;
+	c->attempts = 0;
+	c->elapsed_us = 0;
+	c->res = CE_UP_INVALID;
+}
+
+/*
+ * Reset call "c" and make its request "r": built ("auth" holds its
+ * header line, "*body" a note's JSON for the caller to free), past its
+ * breaker, and given a Work API slot before "deadline_us".  Returns 1 to
+ * run it, or 0 when it is not run: "c->res" says why, "r->state" is -1.
+ */
+static int
+call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
+    char *auth, size_t authsz, char **body, long long deadline_us)
+{
+	long long	 wait_ms;
+	enum ce_err	 er;
+
+	call_reset(c);
+	cx_http_req_init(r, "none", "GET");
+	er = (unsigned)c->kind < CE_CALL__MAX ?
+	    build(&ctx->cfg, c, r, auth, authsz) : CE_EINPUT;
+	if (er == CE_OK && c->kind == CE_CALL_C2S_MESSAGE) {
+		if ((*body = message_body(c)) == NULL)
+			er = CE_ENOMEM;
+		else {
+			r->body = *body;
+			r->bodylen = strlen(*body);
+		}
+	}
+	if (er != CE_OK) {
+		c->res = er == CE_EINPUT ? CE_UP_INVALID : CE_UP_DOWN;
+		goto refused;
+	}
+	/* An upstream whose breaker is open is not called at all. */
+	if (!cx_breaker_allow(ctx, cx_callkinds[c->kind].brk)) {
+		cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: breaker open, "
+		    "not called", r->api, r->log_path);
+		c->res = CE_UP_DOWN;
+		goto refused;
+	}
+	/* A Work API slot before the deadline, or no call. */
+	if (cx_callkinds[c->kind].spaced) {
+		wait_ms = cx_spacing_reserve(ctx,
+		    (deadline_us - cx_now_us()) / 1000 - 1);
+		if (wait_ms < 0) {
+			cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: no slot before "
+			    "the deadline", r->api, r->log_path);
+			c->res = CE_UP_DEADLINE;
+			goto refused;
+		}
+		if (wait_ms > 0)
+			r->not_before_us = cx_now_us() + wait_ms * 1000;
+	}
+	return 1;
+refused:
+	r->state = -1;
+	return 0;
+}
+
+/*
+ * What request "r" of call "c" came to, "er" being how the run went:
+ * the call's status and result, the breaker, metrics and a debug line.
+ */
+static void
+call_finish(struct ce_ctx *ctx, struct ce_call *c,
+    const struct cx_http_req *r, enum ce_err er)
+{
+	c->status = r->status;
+	c->unanswered = r->status == 0 && r->attempts > 0 &&
+	    !(r->res == CX_HTTP_NETWORK && r->not_sent);
+	c->attempts = r->attempts;
+	c->elapsed_us = r->elapsed_us;
+	c->res = er != CE_OK ? CE_UP_DOWN : interpret(ctx, c, r);
+	/* The deadline says nothing of the upstream; the rest does. */
+	if (c->res != CE_UP_DEADLINE)
+		cx_breaker_result(ctx, cx_callkinds[c->kind].brk,
+		    c->res != CE_UP_DOWN && c->res != CE_UP_BADRESP);
+	cx_metrics_upstream(ctx, c->kind, c->res, r->elapsed_us);
+	cx_logf(&ctx->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
+	    "attempts, %lld ms)", r->api, r->log_path, ce_up_name(c->res),
+	    r->status, r->attempts, r->elapsed_us / 1000);
+}
+
 void
 ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
     long long deadline_us)
@@ -744,70 +900,15 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 	char			 auth[CX_HTTP_MAXPAR][CE_SECRET_MAX + 32];
 	char			*bodies[CX_HTTP_MAXPAR];
 	size_t			 i, nrun = 0;
-	long long		 wait_ms;
 	enum ce_err		 er;
 
 	memset(bodies, 0, sizeof(bodies));
 	if (n > CX_HTTP_MAXPAR)
 		n = CX_HTTP_MAXPAR;	/* callers never batch more */
-	for (i = 0; i < n; i++) {
-		struct ce_call *c = &calls[i];
-
-		memset(&c->lead, 0, sizeof(c->lead));
-		memset(&c->cands, 0, sizeof(c->cands));
-		memset(&c->dossier, 0, sizeof(c->dossier));
-		memset(&c->list, 0, sizeof(c->list));
-		c->status = 0;
-		c->api_status = 0;
-		c->unanswered = 0;
-		c->attempts = 0;
-		c->elapsed_us = 0;
-		c->res = CE_UP_INVALID;
-		cx_http_req_init(&reqs[i], "none", "GET");
-		er = (unsigned)c->kind < CE_CALL__MAX ?
-		    build(&ctx->cfg, c, &reqs[i], auth[i], sizeof(auth[i])) :
-		    CE_EINPUT;
-		if (er == CE_OK && c->kind == CE_CALL_C2S_MESSAGE) {
-			if ((bodies[i] = message_body(c)) == NULL)
-				er = CE_ENOMEM;
-			else {
-				reqs[i].body = bodies[i];
-				reqs[i].bodylen = strlen(bodies[i]);
-			}
-		}
-		if (er != CE_OK) {
-			c->res = er == CE_EINPUT ? CE_UP_INVALID : CE_UP_DOWN;
-			reqs[i].state = -1;
-			continue;
-		}
-		/* An upstream whose breaker is open is not called at all. */
-		if (!cx_breaker_allow(ctx, cx_callkinds[c->kind].brk)) {
-			cx_logf(&ctx->log, CE_LOG_WARN,
-			    "%s %s: breaker open, not called",
-			    reqs[i].api, reqs[i].log_path);
-			c->res = CE_UP_DOWN;
-			reqs[i].state = -1;
-			continue;
-		}
-		/* A Work API slot before the deadline, or no call. */
-		if (cx_callkinds[c->kind].spaced) {
-			wait_ms = cx_spacing_reserve(ctx,
-			    (deadline_us - cx_now_us()) / 1000 - 1);
-			if (wait_ms < 0) {
-				cx_logf(&ctx->log, CE_LOG_WARN,
-				    "%s %s: no slot before "
-				    "the deadline", reqs[i].api,
-				    reqs[i].log_path);
-				c->res = CE_UP_DEADLINE;
-				reqs[i].state = -1;
-				continue;
-			}
-			if (wait_ms > 0)
-				reqs[i].not_before_us = cx_now_us() +
-				    wait_ms * 1000;
-		}
-		run[nrun++] = &reqs[i];
-	}
+	for (i = 0; i < n; i++)
+		if (call_prepare(ctx, &calls[i], &reqs[i], auth[i],
+		    sizeof(auth[i]), &bodies[i], deadline_us))
+			run[nrun++] = &reqs[i];
 	if (nrun > 0 && ctx->http == NULL &&
 	    (ctx->http = cx_http_new(ctx)) == NULL)
 		er = CE_ENOMEM;
@@ -815,28 +916,8 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 		er = nrun > 0 ? cx_http_run(ctx->http, run, nrun, deadline_us) :
 		    CE_OK;
 	for (i = 0; i < n; i++) {
-		if (reqs[i].state == -1) {
-			cx_http_req_free(&reqs[i]);
-			continue;
-		}
-		calls[i].status = reqs[i].status;
-		calls[i].unanswered = reqs[i].status == 0 &&
-		    reqs[i].attempts > 0 && !(reqs[i].res == CX_HTTP_NETWORK && reqs[i].not_sent);
-		calls[i].attempts = reqs[i].attempts;
-		calls[i].elapsed_us = reqs[i].elapsed_us;
-		calls[i].res = er != CE_OK ? CE_UP_DOWN :
-		    interpret(ctx, &calls[i], &reqs[i]);
-		/* The deadline says nothing of the upstream; the rest does. */
-		if (calls[i].res != CE_UP_DEADLINE)
-			cx_breaker_result(ctx, cx_callkinds[calls[i].kind].brk,
-			    calls[i].res != CE_UP_DOWN &&
-			    calls[i].res != CE_UP_BADRESP);
-		cx_metrics_upstream(ctx, calls[i].kind, calls[i].res,
-		    reqs[i].elapsed_us);
-		cx_logf(&ctx->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
-		    "attempts, %lld ms)", reqs[i].api, reqs[i].log_path,
-		    ce_up_name(calls[i].res), reqs[i].status, reqs[i].attempts,
-		    reqs[i].elapsed_us / 1000);
+		if (reqs[i].state != -1)
+			call_finish(ctx, &calls[i], &reqs[i], er);
 		cx_http_req_free(&reqs[i]);
 		free(bodies[i]);
 	}
