@@ -416,16 +416,6 @@ counts() {
 	done
 }
 
-# The stamp stack.sh gives a template made from this tree's migrations.
-tree_stamp() {
-	local d
-	for d in $(ls -d /usr/lib/postgresql/*/bin | sort -V -r); do
-		[ -x "$d/postgres" ] && break
-	done
-	{ "$d/postgres" --version; cat "$TOP"/sql/[0-9]*.sql; } | md5sum |
-	    cut -d' ' -f1
-}
-
 # wh_event ID UPDATED_AT ACTION: a C2S event (JSON:API shape) with the
 # simulator's lead ID, into ./event.
 wh_event() {
@@ -495,7 +485,7 @@ upgrade__round1_run_served_body() {
 	private_stack_stop
 	OLD=$(cat old_rundir)
 	[ -d "$OLD/pg" ] || atf_fail "the cluster of $OLD was not kept"
-	tree_stamp >"$OLD/stamp"
+	"$TOP/httpd-conf/stack.sh" stamp >"$OLD/stamp" || atf_fail "no stamp"
 
 	# The upgrade: stack.sh copies the cluster and migrates it.
 	private_stack RATE_LIMIT=0 C2S_PG_TEMPLATE="$OLD" C2S_WORKERS=0 C2S_POOL=2

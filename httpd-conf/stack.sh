@@ -17,6 +17,7 @@
 #   stack.sh stop DIR       stop the stack started in DIR and wait for it (a
 #                           stack killed before its teardown is cleaned up)
 #   stack.sh pg stop|start DIR   stop or restart that stack's PostgreSQL
+#   stack.sh stamp          print the stamp a template of this tree carries
 #   stack.sh template DIR   make DIR a template cluster: initdb, the role,
 #                           the database and every migration, once, then
 #                           stopped; a stack started with C2S_PG_TEMPLATE=DIR
@@ -677,6 +678,13 @@ start)
 		exit 1
 	fi
 	echo "$R"
+	;;
+stamp)
+	# What a template of this tree is stamped with (upgrade_test stamps a
+	# kept cluster with it, to start a stack from that cluster).
+	[ $# -eq 0 ] || die "usage: stack.sh stamp"
+	PGBIN=$(pg_bindir) || die "PostgreSQL server binaries not found"
+	template_stamp
 	;;
 template)
 	# A cluster made once, stopped cleanly, for the stacks of a run to copy.
