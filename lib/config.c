@@ -396,6 +396,61 @@ real_parse(const char *v, double *out)
 }
 
 /*
+ * A string variable "v" (K_STR, K_URL or K_NETS) of value "val" into
+ * "base".  Returns 0, or -1 with the reason in "why".
+ */
+static int
+var_str(const struct var *v, const char *val, char *base, const char **why)
+{
+	size_t	 len;
+
+	if (v->kind == K_URL && !url_ok(val)) {
+		*why = "must be an http:// or https:// URL";
+		return -1;
+	}
+	if (v->kind == K_NETS && val[0] != '\0' && !nets_ok(val)) {
+		*why = "must be a comma list of IPv4 or IPv6 addresses "
+		    "or CIDR ranges";
+		return -1;
+	}
+	if (ce_strlcpy(base, val, v->size) >= v->size) {
+		*why = "too long";
+		return -1;
+	}
+	/* Strip a trailing slash from base URLs. */
+	if (v->kind == K_URL) {
+		len = strlen(base);
+		while (len > 0 && base[len - 1] == '/')
+			base[--len] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * An integer (K_INT) or duration (K_DUR) variable "v" of value "val" into
+ * "base", within its bounds.  Returns 0, or -1 with the reason in "why".
+ */
+static int
+var_num(const struct var *v, const char *val, char *base, const char **why)
+{
+	long long	 n;
+
+	if (v->kind == K_INT) {
+		if (ce_strtonum(val, v->min, v->max, &n) == -1) {
+			*why = "must be an integer in range";
+			return -1;
+		}
+	} else if (ce_config_parse_duration(val, &n) == -1 ||
+	    n < v->min || n > v->max) {
+		*why = "must be a duration in range "
+		    "(integer with unit ms, s, m, h or d)";
+		return -1;
+	}
+	*(long long *)(void *)base = n;
+	return 0;
+}
+
+/*
  * Parse one variable into "cfg".  Returns 0, or -1 with the reason in
  * "why" (which never quotes the value).
  */
@@ -403,52 +458,16 @@ static int
 var_parse(const struct var *v, const char *val, struct ce_config *cfg,
     const char **why)
 {
-	char		*base = (char *)cfg + v->off;
-	long long	 n;
+	char	*base = (char *)cfg + v->off;
 
 	switch (v->kind) {
 	case K_URL:
-		if (!url_ok(val)) {
-			*why = "must be an http:// or https:// URL";
-			return -1;
-		}
-		/* FALLTHROUGH */
 	case K_NETS:
-		if (v->kind == K_NETS && val[0] != '\0' && !nets_ok(val)) {
-			*why = "must be a comma list of IPv4 or IPv6 addresses "
-			    "or CIDR ranges";
-			return -1;
-		}
-		/* FALLTHROUGH */
 	case K_STR:
-		if (ce_strlcpy(base, val, v->size) >= v->size) {
-			*why = "too long";
-			return -1;
-		}
-		/* Strip a trailing slash from base URLs. */
-		if (v->kind == K_URL) {
-			size_t len = strlen(base);
-
-			while (len > 0 && base[len - 1] == '/')
-				base[--len] = '\0';
-		}
-		return 0;
+		return var_str(v, val, base, why);
 	case K_INT:
-		if (ce_strtonum(val, v->min, v->max, &n) == -1) {
-			*why = "must be an integer in range";
-			return -1;
-		}
-		*(long long *)(void *)base = n;
-		return 0;
 	case K_DUR:
-		if (ce_config_parse_duration(val, &n) == -1 ||
-		    n < v->min || n > v->max) {
-			*why = "must be a duration in range "
-			    "(integer with unit ms, s, m, h or d)";
-			return -1;
-		}
-		*(long long *)(void *)base = n;
-		return 0;
+		return var_num(v, val, base, why);
 	case K_REAL:
 		if (real_parse(val, (double *)(void *)base) == -1) {
 			*why = "must be a number above 0 and at most 100";

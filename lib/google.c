@@ -562,20 +562,20 @@ again(struct ce_ctx *ctx, const char *id)
 }
 
 /*
- * Enrich the form, create its C2S lead, store what was found.  Returns 0,
- * or -1 when the job must run again (the database failed).
+ * Enrich form "f" into "run", "note" and "desc" ("payload" its answers),
+ * and build the body of its C2S lead into "*body" (the caller frees it).
+ * Returns 1 with the body; otherwise sets "result" and "error" and
+ * returns 0 (the form is queued again) or -1 (the job must run again:
+ * the database failed).
  */
 static int
-create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
-    char *result, size_t rsz, char *error, size_t esz)
+create_lead(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+    struct cx_run *run, struct ce_buf *note, struct ce_buf *desc,
+    char **body, char *result, size_t rsz, char *error, size_t esz)
 {
 	struct ce_lead	 lead;
-	struct cx_run	 run;
-	struct ce_call	 c;
-	struct ce_buf	 note, desc;
-	char		 cpf[12] = "", cid[33], *body = NULL;
+	char		 cpf[12] = "";
 	enum ce_err	 er;
-	int		 rc = 0;
 
 	memset(&lead, 0, sizeof(lead));
 	ce_strlcpy(lead.name, f->name, sizeof(lead.name));
@@ -583,30 +583,40 @@ create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 	ce_strlcpy(lead.email, f->email, sizeof(lead.email));
 	if (ce_cpf_normalize(f->cpf, cpf) == -1)
 		cpf[0] = '\0';
-	ce_buf_init(&note, DESC_BUF_CAP);
-	ce_buf_init(&desc, DESC_BUF_CAP);
 	if ((er = cx_pipeline_form(ctx, &lead, cpf[0] != '\0' ? cpf : NULL,
-	    &run, &note)) != CE_OK) {
+	    run, note)) != CE_OK) {
 		ce_strlcpy(result, "retry", rsz);
-		ce_strlcpy(error, run.error, esz);
-		rc = er == CE_EDB ? -1 : 0;
-		if (rc == 0)
-			again(ctx, f->id);
-		goto out;
+		ce_strlcpy(error, run->error, esz);
+		if (er == CE_EDB)
+			return -1;
+		again(ctx, f->id);
+		return 0;
 	}
-	if (describe(ctx, payload, &note, &desc) != CE_OK ||
-	    (body = create_body(ctx, f, desc.data)) == NULL) {
+	if (describe(ctx, payload, note, desc) != CE_OK ||
+	    (*body = create_body(ctx, f, desc->data)) == NULL) {
 		ce_strlcpy(result, "error", rsz);
 		ce_strlcpy(error, "cannot build the C2S lead", esz);
 		again(ctx, f->id);
-		goto out;
+		return 0;
 	}
-	if (form_move(ctx, f->id, "received", "creating", "", "") != 1) {
-		/* Moved by another worker, or the database failed. */
-		ce_strlcpy(result, "busy", rsz);
-		rc = -1;
-		goto out;
-	}
+	return 1;
+}
+
+/*
+ * Create the C2S lead of form "f" (now 'creating') with "body", settle the
+ * form by the answer, and store the enrichment "run" and "desc" on the
+ * lead created.  Sets "result" and "error"; returns 0, or -1 when the job
+ * must run again (the database failed).
+ */
+static int
+create_deliver(struct ce_ctx *ctx, const struct cx_form *f, char *body,
+    struct cx_run *run, const struct ce_buf *desc, char *result,
+    size_t rsz, char *error, size_t esz)
+{
+	struct ce_call	 c;
+	char		 cid[33];
+	int		 rc = 0;
+
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_CREATE;
 	c.arg = body;
@@ -624,13 +634,13 @@ create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 			    "created, but not recorded", cid);
 			rc = -1;
 		}
-		if (cx_pipeline_deliver(ctx, &run, cid, "google_ads",
-		    &desc) != CE_OK)
+		if (cx_pipeline_deliver(ctx, run, cid, "google_ads",
+		    desc) != CE_OK)
 			cx_logf(&ctx->log, CE_LOG_ERROR,
 			    "google ads: C2S lead %s: "
 			    "enrichment not stored", cid);
 		snprintf(result, rsz, "created");
-		ce_strlcpy(error, run.error, esz);
+		ce_strlcpy(error, run->error, esz);
 	} else if (!cx_call_refused(&c)) {
 		/* It may exist in C2S now: never create it twice. */
 		snprintf(error, esz, "c2s create: %s (status %ld); the lead "
@@ -647,6 +657,36 @@ create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 		ce_strlcpy(result, "retry", rsz);
 		again(ctx, f->id);
 	}
+	return rc;
+}
+
+/*
+ * Enrich the form, create its C2S lead, store what was found.  Returns 0,
+ * or -1 when the job must run again (the database failed).
+ */
+static int
+create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+    char *result, size_t rsz, char *error, size_t esz)
+{
+	struct cx_run	 run;
+	struct ce_buf	 note, desc;
+	char		*body = NULL;
+	int		 rc;
+
+	ce_buf_init(&note, DESC_BUF_CAP);
+	ce_buf_init(&desc, DESC_BUF_CAP);
+	rc = create_lead(ctx, f, payload, &run, &note, &desc, &body, result,
+	    rsz, error, esz);
+	if (rc != 1)
+		goto out;
+	if (form_move(ctx, f->id, "received", "creating", "", "") != 1) {
+		/* Moved by another worker, or the database failed. */
+		ce_strlcpy(result, "busy", rsz);
+		rc = -1;
+		goto out;
+	}
+	rc = create_deliver(ctx, f, body, &run, &desc, result, rsz, error,
+	    esz);
 out:
 	free(body);
 	ce_buf_free(&note);

@@ -187,6 +187,83 @@ cx_shm_table(struct ce_shm *s, unsigned kind, size_t *n)
 }
 
 /*
+ * Is "tabs" a list of 1 to SHM_TABLES tables, the first the dedup table
+ * with a slot count in range?  If not, says why in "err" and returns 0.
+ */
+static int
+tabs_ok(const struct cx_shm_tab *tabs, size_t ntabs, char *err, size_t errsz)
+{
+	if (ntabs < 1 || ntabs > SHM_TABLES || tabs[0].kind != CX_SHM_DEDUP ||
+	    tabs[0].slotsize != sizeof(struct slot)) {
+		snprintf(err, errsz, "shm: bad table list");
+		return 0;
+	}
+	if (tabs[0].nslots < 1 || tabs[0].nslots > 100000000) {
+		snprintf(err, errsz, "shm: bad slot count");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * A new header into "h" for the "ntabs" tables "tabs", with a fresh key,
+ * the file "fd" of "filesz" bytes grown to hold them (never shrunk, so
+ * old mappings stay valid).  Returns the file's new size, or 0 with a
+ * reason in "err" (the file may have grown).
+ */
+static size_t
+hdr_rebuild(int fd, size_t filesz, const struct cx_shm_tab *tabs,
+    size_t ntabs, struct hdr *h, char *err, size_t errsz)
+{
+	size_t	 need;
+
+	memset(h, 0, sizeof(*h));
+	need = layout(tabs, ntabs, (uint32_t)tabs[0].nslots, h->tab);
+	if (filesz < need && ftruncate(fd, (off_t)need) == -1) {
+		snprintf(err, errsz, "shm: grow: %s", strerror(errno));
+		return 0;
+	}
+	if (filesz > need)
+		need = filesz;
+	memcpy(h->magic, SHM_MAGIC, 8);
+	h->version = SHM_VERSION;
+	h->hdrsize = SHM_HDR_SIZE;
+	if (getrandom(h->key, sizeof(h->key), 0) != (ssize_t)sizeof(h->key)) {
+		snprintf(err, errsz, "shm: getrandom failed");
+		return 0;
+	}
+	return need;
+}
+
+/*
+ * Map the "size" bytes of the file of "s", and if "h" is not NULL write
+ * it as the header of zeroed tables.  Returns 0, or -1 with a reason in
+ * "err" ("s->map" then NULL).
+ */
+static int
+shm_map(struct ce_shm *s, size_t size, const struct hdr *h, char *err,
+    size_t errsz)
+{
+	s->mapsz = size;
+	s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    s->fd, 0);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
+		return -1;
+	}
+	if (h != NULL) {
+		/* Slots first, header last: a half-built file stays invalid. */
+		memset(s->map, 0, s->mapsz);
+		memcpy(s->map, h, sizeof(*h));
+	}
+	s->hdr = s->map;
+	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);
+	s->nslots = s->hdr->tab[0].nslots;
+	return 0;
+}
+
+/*
  * Map "path", creating or rebuilding it for the "ntabs" tables "tabs"
  * (the first one CX_SHM_DEDUP) if it is not a valid file of ours with
  * these tables.  A valid file keeps its own dedup slot count.  Returns
@@ -199,20 +276,12 @@ cx_shm_open_tabs(const char *path, const struct cx_shm_tab *tabs,
 	struct ce_shm	*s;
 	struct stat	 st;
 	struct hdr	 h;
-	size_t		 need, nslots;
+	size_t		 need;
 	ssize_t		 n;
 	int		 locked = 0, rebuild = 0;
 
-	if (ntabs < 1 || ntabs > SHM_TABLES || tabs[0].kind != CX_SHM_DEDUP ||
-	    tabs[0].slotsize != sizeof(struct slot)) {
-		snprintf(err, errsz, "shm: bad table list");
+	if (!tabs_ok(tabs, ntabs, err, errsz))
 		return NULL;
-	}
-	nslots = tabs[0].nslots;
-	if (nslots < 1 || nslots > 100000000) {
-		snprintf(err, errsz, "shm: bad slot count");
-		return NULL;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errsz, "shm: out of memory");
 		return NULL;
@@ -235,42 +304,16 @@ cx_shm_open_tabs(const char *path, const struct cx_shm_tab *tabs,
 	n = pread(s->fd, &h, sizeof(h), 0);
 	if (n != (ssize_t)sizeof(h) ||
 	    !hdr_valid(&h, (size_t)st.st_size, tabs, ntabs)) {
-		/* Rebuild: never shrink, so old mappings stay valid. */
-		memset(&h, 0, sizeof(h));
-		need = layout(tabs, ntabs, (uint32_t)nslots, h.tab);
-		if ((size_t)st.st_size < need &&
-		    ftruncate(s->fd, (off_t)need) == -1) {
-			snprintf(err, errsz, "shm: grow: %s", strerror(errno));
+		need = hdr_rebuild(s->fd, (size_t)st.st_size, tabs, ntabs,
+		    &h, err, errsz);
+		if (need == 0)
 			goto fail;
-		}
-		if ((size_t)st.st_size > need)
-			need = (size_t)st.st_size;
-		memcpy(h.magic, SHM_MAGIC, 8);
-		h.version = SHM_VERSION;
-		h.hdrsize = SHM_HDR_SIZE;
-		if (getrandom(h.key, sizeof(h.key), 0) != (ssize_t)sizeof(h.key)) {
-			snprintf(err, errsz, "shm: getrandom failed");
-			goto fail;
-		}
 		st.st_size = (off_t)need;
 		rebuild = 1;
 	}
-	s->mapsz = (size_t)st.st_size;
-	s->map = mmap(NULL, s->mapsz, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    s->fd, 0);
-	if (s->map == MAP_FAILED) {
-		s->map = NULL;
-		snprintf(err, errsz, "shm: mmap: %s", strerror(errno));
+	if (shm_map(s, (size_t)st.st_size, rebuild ? &h : NULL, err,
+	    errsz) == -1)
 		goto fail;
-	}
-	if (rebuild) {
-		/* Slots first, header last: a half-built file stays invalid. */
-		memset(s->map, 0, s->mapsz);
-		memcpy(s->map, &h, sizeof(h));
-	}
-	s->hdr = s->map;
-	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);
-	s->nslots = s->hdr->tab[0].nslots;
 	s->ntabs = ntabs;
 	ce_shm_unlock(s);
 	return s;

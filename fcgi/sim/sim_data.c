@@ -778,97 +778,104 @@ abbreviate(uint32_t s, char *dst, size_t sz)
 	upcase(tmp, dst, sz);
 }
 
-void
-sim_lead_make(const char *id, struct sim_lead *l)
+/*
+ * The lead's id, lowercased, its hash, and the fault it asks for:
+ * "fa17" then the target ("c2", "cc", "d1", "0a") then the code in hex.
+ */
+static void
+lead_id(const char *id, struct sim_lead *l)
 {
 	static const enum sim_target targets[] = {
 		SIM_T_C2, SIM_T_CC, SIM_T_D1, SIM_T_0A,
 	};
 	static const char *const tnames[] = { "c2", "cc", "d1", "0a" };
-	struct sim_person	 p, q;
-	char			 local[80], nat[16];
-	size_t			 i;
-	uint64_t		 x;
-	int			 code, n;
+	size_t	 i;
+	int	 code;
 
-	memset(l, 0, sizeof(*l));
 	for (i = 0; i < SIM_LEAD_ID_LEN && id[i] != '\0'; i++)
 		l->id[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ?
 		    id[i] - 'A' + 'a' : id[i]);
 	l->h = sim_fnv64(l->id, i);
 
-	if (strncmp(l->id, "fa17", 4) == 0) {
-		code = ce_hexval((unsigned char)l->id[6]) * 16 +
-		    ce_hexval((unsigned char)l->id[7]);
-		for (i = 0; i < NELEM(tnames); i++)
-			if (strncmp(l->id + 4, tnames[i], 2) == 0 &&
-			    code >= 1 && code <= SIM_F_500) {
-				l->target = targets[i];
-				l->code = (enum sim_fault)code;
-			}
-	}
-	l->has_name = l->has_phone = l->has_email = 1;
-	if (l->target == SIM_T_D1 || l->target == SIM_T_0A) {
-		/* The marker person's contacts, exactly as the spec writes. */
-		l->variant = SIM_V_FAULT;
-		l->phone_seed = l->email_seed = marker_seed(l->target, l->code);
-		(void)sim_person_make(l->phone_seed, &p);
-		copy(l->name, p.name, sizeof(l->name));
-		copy(l->phone, p.phone, sizeof(l->phone));
-		copy(l->phone_fmt, p.phone, sizeof(l->phone_fmt));
-		copy(l->email, p.email, sizeof(l->email));
+	if (strncmp(l->id, "fa17", 4) != 0)
 		return;
-	}
+	code = ce_hexval((unsigned char)l->id[6]) * 16 +
+	    ce_hexval((unsigned char)l->id[7]);
+	for (i = 0; i < NELEM(tnames); i++)
+		if (strncmp(l->id + 4, tnames[i], 2) == 0 &&
+		    code >= 1 && code <= SIM_F_500) {
+			l->target = targets[i];
+			l->code = (enum sim_fault)code;
+		}
+}
 
-	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
-	if (strncmp(l->id, "fa17bc0", 7) == 0 && l->id[7] >= '1' &&
-	    l->id[7] <= '3')
-		l->variant = l->id[7] == '3' ? SIM_V_OTHER_NAME :
-		    SIM_V_BAD_CONTACT;
-	l->phone_seed = l->email_seed =
-	    pick_seed(sub(l->h, "person"), l->variant, 0);
+/* The marker person's contacts, exactly as the spec writes. */
+static void
+lead_marker(struct sim_lead *l)
+{
+	struct sim_person	 p;
+
+	l->variant = SIM_V_FAULT;
+	l->phone_seed = l->email_seed = marker_seed(l->target, l->code);
 	(void)sim_person_make(l->phone_seed, &p);
 	copy(l->name, p.name, sizeof(l->name));
 	copy(l->phone, p.phone, sizeof(l->phone));
+	copy(l->phone_fmt, p.phone, sizeof(l->phone_fmt));
 	copy(l->email, p.email, sizeof(l->email));
+}
 
-	/*
-	 * Bad contacts, as people type them into forms: "fa17bc01" a fake
-	 * phone (one repeated digit) and a good e-mail; "fa17bc02" a phone
-	 * too short and a placeholder e-mail.  Nobody owns them.
-	 */
-	if (l->variant == SIM_V_BAD_CONTACT) {
-		l->phone_seed = 0;
-		copy(l->phone, "11999999999", sizeof(l->phone));
-		copy(l->phone_fmt, "(11) 99999-9999", sizeof(l->phone_fmt));
-		if (l->id[7] == '2') {
-			l->email_seed = 0;
-			copy(l->phone, "111234", sizeof(l->phone));
-			copy(l->phone_fmt, "(11) 1234", sizeof(l->phone_fmt));
-			copy(l->email, "teste@teste.com", sizeof(l->email));
-		}
-		return;
+/*
+ * Bad contacts, as people type them into forms: "fa17bc01" a fake
+ * phone (one repeated digit) and a good e-mail; "fa17bc02" a phone
+ * too short and a placeholder e-mail.  Nobody owns them.
+ */
+static void
+lead_bad_contact(struct sim_lead *l)
+{
+	l->phone_seed = 0;
+	copy(l->phone, "11999999999", sizeof(l->phone));
+	copy(l->phone_fmt, "(11) 99999-9999", sizeof(l->phone_fmt));
+	if (l->id[7] == '2') {
+		l->email_seed = 0;
+		copy(l->phone, "111234", sizeof(l->phone));
+		copy(l->phone_fmt, "(11) 1234", sizeof(l->phone_fmt));
+		copy(l->email, "teste@teste.com", sizeof(l->email));
 	}
-	/* "fa17bc03": someone else's name on the person's contacts. */
-	if (l->variant == SIM_V_OTHER_NAME) {
-		(void)sim_person_make(p.seed % 999000000 + 1, &q);
-		copy(l->name, q.name, sizeof(l->name));
-	}
+}
+
+/*
+ * "no_cpf": a mobile of a DDD outside DDD[] and the person's e-mail
+ * without its tag, so that neither phone nor e-mail finds anybody.
+ */
+static void
+lead_no_cpf(struct sim_lead *l, const struct sim_person *p)
+{
+	char	 local[80];
+	int	 n;
+
+	l->phone_seed = l->email_seed = 0;
+	put_digits(l->phone,
+	    OTHER_DDD[sub(l->h, "ddd") % NELEM(OTHER_DDD)], 2);
+	l->phone[2] = '9';
+	put_digits(l->phone + 3, sub(l->h, "number") % PHONE_RESERVED,
+	    8);
+	l->phone[11] = '\0';
+	email_local(p->seed, local, sizeof(local));
+	n = snprintf(l->email, sizeof(l->email), "%s@%s", local,
+	    DOM[p->seed % 5]);
+	if (n < 0 || (size_t)n >= sizeof(l->email))
+		l->email[0] = '\0';
+}
+
+/* The variant's changes to the contacts of person "p". */
+static void
+lead_variant(struct sim_lead *l, const struct sim_person *p)
+{
+	struct sim_person	 q;
 
 	switch (l->variant) {
 	case SIM_V_NO_CPF:
-		l->phone_seed = l->email_seed = 0;
-		put_digits(l->phone,
-		    OTHER_DDD[sub(l->h, "ddd") % NELEM(OTHER_DDD)], 2);
-		l->phone[2] = '9';
-		put_digits(l->phone + 3, sub(l->h, "number") % PHONE_RESERVED,
-		    8);
-		l->phone[11] = '\0';
-		email_local(p.seed, local, sizeof(local));
-		n = snprintf(l->email, sizeof(l->email), "%s@%s", local,
-		    DOM[p.seed % 5]);
-		if (n < 0 || (size_t)n >= sizeof(l->email))
-			l->email[0] = '\0';
+		lead_no_cpf(l, p);
 		break;
 	case SIM_V_SPLIT:
 		l->email_seed = pick_seed(sub(l->h, "email"), SIM_V_SPLIT,
@@ -888,13 +895,20 @@ sim_lead_make(const char *id, struct sim_lead *l)
 		l->has_name = 0;
 		break;
 	case SIM_V_ABBREV:
-		abbreviate(p.seed, l->name, sizeof(l->name));
+		abbreviate(p->seed, l->name, sizeof(l->name));
 		break;
 	default:
 		break;
 	}
-	if (!l->has_phone)
-		return;
+}
+
+/* The phone as the lead writes it, and a landline one time in four. */
+static void
+lead_phones(struct sim_lead *l)
+{
+	char		 nat[16];
+	uint64_t	 x;
+
 	x = sub(l->h, "shape");
 	phone_shape(l->phone, (unsigned)x, l->phone_fmt, sizeof(l->phone_fmt));
 	if (sub(l->h, "phone2") % 4 == 0) {
@@ -907,6 +921,45 @@ sim_lead_make(const char *id, struct sim_lead *l)
 		phone_shape(nat, (unsigned)x, l->phone2_fmt,
 		    sizeof(l->phone2_fmt));
 	}
+}
+
+void
+sim_lead_make(const char *id, struct sim_lead *l)
+{
+	struct sim_person	 p, q;
+
+	memset(l, 0, sizeof(*l));
+	lead_id(id, l);
+	l->has_name = l->has_phone = l->has_email = 1;
+	if (l->target == SIM_T_D1 || l->target == SIM_T_0A) {
+		lead_marker(l);
+		return;
+	}
+
+	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
+	if (strncmp(l->id, "fa17bc0", 7) == 0 && l->id[7] >= '1' &&
+	    l->id[7] <= '3')
+		l->variant = l->id[7] == '3' ? SIM_V_OTHER_NAME :
+		    SIM_V_BAD_CONTACT;
+	l->phone_seed = l->email_seed =
+	    pick_seed(sub(l->h, "person"), l->variant, 0);
+	(void)sim_person_make(l->phone_seed, &p);
+	copy(l->name, p.name, sizeof(l->name));
+	copy(l->phone, p.phone, sizeof(l->phone));
+	copy(l->email, p.email, sizeof(l->email));
+
+	if (l->variant == SIM_V_BAD_CONTACT) {
+		lead_bad_contact(l);
+		return;
+	}
+	/* "fa17bc03": someone else's name on the person's contacts. */
+	if (l->variant == SIM_V_OTHER_NAME) {
+		(void)sim_person_make(p.seed % 999000000 + 1, &q);
+		copy(l->name, q.name, sizeof(l->name));
+	}
+	lead_variant(l, &p);
+	if (l->has_phone)
+		lead_phones(l);
 }
 
 /* The lead's times, in Brasília time as C2S writes them. */

@@ -536,47 +536,39 @@ url_ok(const char *u)
 }
 
 /*
- * POST /integration/leads/subscribe ("subscribe" non-zero) or
- * unsubscribe with the request body "body".  Returns the HTTP status
- * with the answer in "*answer" (NULL with 500 on our own failure).
+ * The hook_url "*url", hook_action "*act" and (to subscribe) the shape
+ * "*shape" of subscription request "j".  Returns 0, or the HTTP status
+ * of the refusal put in "*answer".
  */
-int
-sim_hook_subscribe(struct sim_hook *h, const char *body, size_t len,
-    int subscribe, json_t **answer)
+static int
+subs_parse(const json_t *j, int subscribe, const char **url, int *act,
+    int *shape, json_t **answer)
 {
-	json_t		*j, *doc = NULL, *hooks, *e;
-	const char	*url;
-	char		*hex = NULL;
-	size_t		 i, n;
-	int		 fd = -1, act, shape = (int)h->shape, st = 500;
-
-	*answer = NULL;
-	j = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES,
-	    NULL);
 	if (!json_is_object(j) ||
-	    (url = member(j, "hook_url")) == NULL) {
-		st = refuse(answer, 400, "body must be {\"hook_url\":URL,"
+	    (*url = member(j, "hook_url")) == NULL)
+		return refuse(answer, 400, "body must be {\"hook_url\":URL,"
 		    "\"hook_action\":ACTION}");
-		goto out;
-	}
-	if (!url_ok(url)) {
-		st = refuse(answer, 400, "hook_url must be an http:// or "
+	if (!url_ok(*url))
+		return refuse(answer, 400, "hook_url must be an http:// or "
 		    "https:// URL");
-		goto out;
-	}
-	if ((act = name_index(member(j, "hook_action"), ACTION,
-	    SIM_A__MAX)) == -1) {
-		st = refuse(answer, 422, "hook_action not found");
-		goto out;
-	}
-	if (subscribe && body_shape(j, &shape) == -1) {
-		st = refuse(answer, 400, "shape must be rust, ts or jsonapi");
-		goto out;
-	}
-	if ((hex = hex_encode(url)) == NULL ||
-	    (fd = subs_load(h, &doc)) == -1)
-		goto out;
-	hooks = json_object_get(doc, "hooks");
+	if ((*act = name_index(member(j, "hook_action"), ACTION,
+	    SIM_A__MAX)) == -1)
+		return refuse(answer, 422, "hook_action not found");
+	if (subscribe && body_shape(j, shape) == -1)
+		return refuse(answer, 400, "shape must be rust, ts or jsonapi");
+	return 0;
+}
+
+/*
+ * The index in "hooks" of the subscription of the hex-encoded URL "hex"
+ * to action "act", or the array's size if there is none.
+ */
+static size_t
+subs_find(const json_t *hooks, const char *hex, int act)
+{
+	const json_t	*e;
+	size_t		 i, n;
+
 	n = json_array_size(hooks);
 	for (i = 0; i < n; i++) {
 		e = json_array_get(hooks, i);
@@ -586,6 +578,37 @@ sim_hook_subscribe(struct sim_hook *h, const char *body, size_t len,
 		    strcmp(member(e, "hook_action"), ACTION[act]) == 0)
 			break;
 	}
+	return i;
+}
+
+/*
+ * POST /integration/leads/subscribe ("subscribe" non-zero) or
+ * unsubscribe with the request body "body".  Returns the HTTP status
+ * with the answer in "*answer" (NULL with 500 on our own failure).
+ */
+int
+sim_hook_subscribe(struct sim_hook *h, const char *body, size_t len,
+    int subscribe, json_t **answer)
+{
+	json_t		*j, *doc = NULL, *hooks;
+	const char	*url;
+	char		*hex = NULL;
+	size_t		 i, n;
+	int		 fd = -1, act, shape = (int)h->shape, st = 500;
+
+	*answer = NULL;
+	j = json_loadb(body != NULL ? body : "", len, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if ((st = subs_parse(j, subscribe, &url, &act, &shape,
+	    answer)) != 0)
+		goto out;
+	st = 500;
+	if ((hex = hex_encode(url)) == NULL ||
+	    (fd = subs_load(h, &doc)) == -1)
+		goto out;
+	hooks = json_object_get(doc, "hooks");
+	n = json_array_size(hooks);
+	i = subs_find(hooks, hex, act);
 	if (subscribe && i < n) {
 		if (json_object_set_new(json_array_get(hooks, i), "shape",
 		    json_string(SHAPE[shape])) == -1)
@@ -769,47 +792,44 @@ on_answer(char *p, size_t sz, size_t nmemb, void *arg)
 }
 
 /*
- * POST "body" as JSON to "url": no redirect, http and https only, within
- * HOOK_TIMEOUT_MS.  Returns the HTTP status, or 0 when no answer came
- * (the reason logged with the URL masked); the answer's first
- * ANSWER_MAX bytes in "a", NUL-terminated (NULs made '?').
+ * The header list of a hook's POST into "*hdrs": JSON, no "Expect:", and
+ * the token of "url" where "auth" puts it ("*bare" the URL without it,
+ * "*th" its header line).  The caller frees all three, whatever the
+ * outcome.  Returns CURLE_OK or CURLE_OUT_OF_MEMORY.
  */
-static long
-post(struct sim_hook *h, const char *url, int auth, const char *body,
-    struct answer *a)
+static CURLcode
+post_headers(const char *url, int auth, struct curl_slist **hdrs,
+    char **bare, char **th)
 {
-	struct curl_slist	*hdrs = NULL, *more;
-	char			 err[CURL_ERROR_SIZE];
-	char			*mu = NULL, *me = NULL, *bare = NULL, *th = NULL;
-	CURLcode		 cc = CURLE_OK;
-	CURL			*e;
-	long			 code = 0;
-	size_t			 i;
+	struct curl_slist	*more;
 
-	a->len = 0;
-	err[0] = '\0';
-	if (h->curl == NULL && (h->curl = curl_easy_init()) == NULL) {
-		fprintf(stderr, "upstream-sim: curl_easy_init failed\n");
-		goto out;
-	}
-	e = h->curl;
-	if ((hdrs = curl_slist_append(NULL,
+	if ((*hdrs = curl_slist_append(NULL,
 	    "Content-Type: application/json")) == NULL ||
-	    (more = curl_slist_append(hdrs, "Expect:")) == NULL) {
-		cc = CURLE_OUT_OF_MEMORY;
-		goto fail;
-	}
-	hdrs = more;
+	    (more = curl_slist_append(*hdrs, "Expect:")) == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	*hdrs = more;
 	if (auth != AUTH_QUERY) {
-		if (token_header(url, auth, &bare, &th) == -1 || (th != NULL &&
-		    (more = curl_slist_append(hdrs, th)) == NULL)) {
-			cc = CURLE_OUT_OF_MEMORY;
-			goto fail;
-		}
-		hdrs = more;
+		if (token_header(url, auth, bare, th) == -1 || (*th != NULL &&
+		    (more = curl_slist_append(*hdrs, *th)) == NULL))
+			return CURLE_OUT_OF_MEMORY;
+		*hdrs = more;
 	}
+	return CURLE_OK;
+}
+
+/*
+ * The options of a POST of "body" to "url" on "e", with the headers
+ * "hdrs", the answer into "a" and curl's error into "err".  Returns the
+ * first option's failure, or CURLE_OK.
+ */
+static CURLcode
+post_options(CURL *e, const char *url, struct curl_slist *hdrs,
+    const char *body, struct answer *a, char *err)
+{
+	CURLcode	 cc = CURLE_OK;
+
 #define SET(o, v)	if (cc == CURLE_OK) cc = curl_easy_setopt(e, o, v)
-	SET(CURLOPT_URL, bare != NULL ? bare : url);
+	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -823,12 +843,43 @@ post(struct sim_hook *h, const char *url, int auth, const char *body,
 	SET(CURLOPT_ERRORBUFFER, err);
 	SET(CURLOPT_USERAGENT, "upstream-sim (C2S webhooks)");
 #undef SET
+	return cc;
+}
+
+/*
+ * POST "body" as JSON to "url": no redirect, http and https only, within
+ * HOOK_TIMEOUT_MS.  Returns the HTTP status, or 0 when no answer came
+ * (the reason logged with the URL masked); the answer's first
+ * ANSWER_MAX bytes in "a", NUL-terminated (NULs made '?').
+ */
+static long
+post(struct sim_hook *h, const char *url, int auth, const char *body,
+    struct answer *a)
+{
+	struct curl_slist	*hdrs = NULL;
+	char			 err[CURL_ERROR_SIZE];
+	char			*mu = NULL, *me = NULL, *bare = NULL, *th = NULL;
+	CURLcode		 cc;
+	CURL			*e;
+	long			 code = 0;
+	size_t			 i;
+
+	a->len = 0;
+	err[0] = '\0';
+	if (h->curl == NULL && (h->curl = curl_easy_init()) == NULL) {
+		fprintf(stderr, "upstream-sim: curl_easy_init failed\n");
+		goto out;
+	}
+	e = h->curl;
+	cc = post_headers(url, auth, &hdrs, &bare, &th);
+	if (cc == CURLE_OK)
+		cc = post_options(e, bare != NULL ? bare : url, hdrs, body, a,
+		    err);
 	if (cc == CURLE_OK)
 		cc = curl_easy_perform(e);
 	if (cc == CURLE_OK &&
 	    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
-fail:
 	if (cc != CURLE_OK) {
 		code = 0;
 		mu = mask_url(url);
@@ -853,6 +904,43 @@ out:
 }
 
 /*
+ * Append the delivery of event "act" of lead "id" in shape "s" to "url"
+ * with "auth" (answered "status" and "answer", the URL's token masked in
+ * both) to the deliveries file; failing that is logged.  Returns the
+ * record, a new reference, or NULL on our own failure.
+ */
+static json_t *
+deliver_record(struct sim_hook *h, const char *id, enum sim_action act,
+    int s, int auth, const char *url, long status, const char *answer,
+    const char *when)
+{
+	json_t	*rec = NULL;
+	char	*masked = NULL, *ans = NULL;
+	char	 done[TIME_LEN];
+
+	fmt_us(now_us(), done, sizeof(done));
+	if ((masked = mask_url(url)) == NULL ||
+	    (ans = mask_text(url, answer)) == NULL)
+		goto out;
+	rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s}",
+	    "lead", id, "hook_action", ACTION[act], "shape", SHAPE[s],
+	    "hook_url", masked, "auth", AUTH[auth], "status", (int)status,
+	    "answer", utf8_string(ans), "updated_at", when,
+	    "time", done);
+	if (rec == NULL)
+		goto out;
+	if (sim_lines_lock(h->dlv_fd, 1) == -1 ||
+	    sim_lines_append(h->dlv_fd, rec) == -1)
+		fprintf(stderr, "upstream-sim: cannot append to %s: "
+		    "%s\n", h->dlv, strerror(errno));
+	(void)sim_lines_lock(h->dlv_fd, 0);
+out:
+	free(masked);
+	free(ans);
+	return rec;
+}
+
+/*
  * Deliver event "act" of lead "id" (lowercase) at time "when" to each of
  * "targets", in "shape" or, when it is -1, the subscription's, and
  * record each delivery.  Returns the deliveries for a control route's
@@ -866,8 +954,7 @@ deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
 	struct answer	*a = NULL;
 	json_t		*lead = NULL, *attrs, *out, *ev, *rec, *t;
 	const char	*url;
-	char		*body = NULL, *masked = NULL, *ans = NULL;
-	char		 done[TIME_LEN];
+	char		*body = NULL;
 	size_t		 i;
 	long		 status;
 	int		 s;
@@ -892,22 +979,9 @@ deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
 		if (url == NULL || body == NULL)
 			goto fail;
 		status = post(h, url, auth, body, a);
-		fmt_us(now_us(), done, sizeof(done));
-		if ((masked = mask_url(url)) == NULL ||
-		    (ans = mask_text(url, a->buf)) == NULL)
+		if ((rec = deliver_record(h, l.id, act, s, auth, url, status,
+		    a->buf, when)) == NULL)
 			goto fail;
-		rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s}",
-		    "lead", l.id, "hook_action", ACTION[act], "shape", SHAPE[s],
-		    "hook_url", masked, "auth", AUTH[auth], "status", (int)status,
-		    "answer", utf8_string(ans), "updated_at", when,
-		    "time", done);
-		if (rec == NULL)
-			goto fail;
-		if (sim_lines_lock(h->dlv_fd, 1) == -1 ||
-		    sim_lines_append(h->dlv_fd, rec) == -1)
-			fprintf(stderr, "upstream-sim: cannot append to %s: "
-			    "%s\n", h->dlv, strerror(errno));
-		(void)sim_lines_lock(h->dlv_fd, 0);
 		if (json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, "
 		    "s:O}", "hook_url", json_object_get(rec, "hook_url"),
 		    "auth", json_object_get(rec, "auth"),
@@ -919,9 +993,7 @@ deliver(struct sim_hook *h, const char *id, enum sim_action act, int shape,
 		}
 		json_decref(rec);
 		free(body);
-		free(masked);
-		free(ans);
-		body = masked = ans = NULL;
+		body = NULL;
 	}
 	json_decref(lead);
 	free(a);
@@ -930,8 +1002,6 @@ fail:
 	fprintf(stderr, "upstream-sim: cannot deliver %s of %s\n",
 	    ACTION[act], id);
 	free(body);
-	free(masked);
-	free(ans);
 	free(a);
 	json_decref(lead);
 	json_decref(out);

@@ -1054,16 +1054,89 @@ write_resp(FCGX_Request *fr, const struct resp *rs)
 	}
 }
 
+/*
+ * Read the method, the URI and the body of "fr" into "rq".  Returns 0, or
+ * -1 with the error in "rs".
+ */
+static int
+req_read(FCGX_Request *fr, struct req *rq, struct resp *rs)
+{
+	const char	*uri;
+
+	rq->method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	rq->auth = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
+	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	if (rq->method == NULL)
+		rq->method = "GET";
+	if (uri == NULL)
+		uri = "/";
+	if (parse_uri(uri, rq) == -1) {
+		set_error(rs, 400, "bad request URI");
+		return -1;
+	}
+	if (read_body(fr, rq) == -1) {
+		set_error(rs, 413, "request body too large");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The route of "rq", or NULL: "rs" then says 404, or 405 if the path is
+ * known but not with this method.
+ */
+static const struct route *
+route_find(const struct req *rq, struct resp *rs)
+{
+	size_t	 i;
+	int	 path_known = 0;
+
+	for (i = 0; i < NELEM(ROUTES); i++) {
+		if (!route_matches(&ROUTES[i], rq))
+			continue;
+		path_known = 1;
+		if (strcmp(ROUTES[i].method, rq->method) == 0)
+			return &ROUTES[i];
+	}
+	if (path_known)
+		set_error(rs, 405, "method not allowed");
+	return NULL;
+}
+
+/*
+ * Run route "r": for an upstream's route its record path, latency and
+ * credentials first, then the handler and the fault the lead asks for.
+ */
+static void
+route_run(struct ctx *c, const struct route *r, struct req *rq,
+    struct resp *rs)
+{
+	rs->api = r->api;
+	if (rs->api != API_NONE) {
+		rs->rpath = rs->api == API_WORK ? work_record_path(rq->query) :
+		    utf8_or_encoded(rq->path);
+		rs->sleep_ms = c->cfg.latency[rs->api];
+		if (rs->rpath == NULL) {
+			set_json(rs, 500, NULL);
+			return;
+		}
+		if (!authorised(c, rq, rs->api)) {
+			unauthorised(rs, rs->api);
+			return;
+		}
+	}
+	r->fn(c, rq, rs);
+	apply_fault(c, rs);
+}
+
 /* Answer one request. */
 static void
 serve(struct ctx *c, FCGX_Request *fr)
 {
-	const struct route	*r = NULL;
+	const struct route	*r;
 	struct req		 rq;
 	struct resp		 rs;
-	const char		*uri;
 	size_t			 i;
-	int			 path_known = 0;
 
 	memset(&rq, 0, sizeof(rq));
 	memset(&rs, 0, sizeof(rs));
@@ -1071,52 +1144,8 @@ serve(struct ctx *c, FCGX_Request *fr)
 	rs.api = API_NONE;
 	set_error(&rs, 404, "not found");
 
-	rq.method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
-	rq.auth = FCGX_GetParam("HTTP_AUTHORIZATION", fr->envp);
-	uri = FCGX_GetParam("REQUEST_URI", fr->envp);
-	if (rq.method == NULL)
-		rq.method = "GET";
-	if (uri == NULL)
-		uri = "/";
-	if (parse_uri(uri, &rq) == -1) {
-		set_error(&rs, 400, "bad request URI");
-		goto answer;
-	}
-	if (read_body(fr, &rq) == -1) {
-		set_error(&rs, 413, "request body too large");
-		goto answer;
-	}
-	for (i = 0; i < NELEM(ROUTES); i++) {
-		if (!route_matches(&ROUTES[i], &rq))
-			continue;
-		path_known = 1;
-		if (strcmp(ROUTES[i].method, rq.method) == 0) {
-			r = &ROUTES[i];
-			break;
-		}
-	}
-	if (r == NULL) {
-		if (path_known)
-			set_error(&rs, 405, "method not allowed");
-		goto answer;
-	}
-	rs.api = r->api;
-	if (rs.api != API_NONE) {
-		rs.rpath = rs.api == API_WORK ? work_record_path(rq.query) :
-		    utf8_or_encoded(rq.path);
-		rs.sleep_ms = c->cfg.latency[rs.api];
-		if (rs.rpath == NULL) {
-			set_json(&rs, 500, NULL);
-			goto answer;
-		}
-		if (!authorised(c, &rq, rs.api)) {
-			unauthorised(&rs, rs.api);
-			goto answer;
-		}
-	}
-	r->fn(c, &rq, &rs);
-	apply_fault(c, &rs);
-answer:
+	if (req_read(fr, &rq, &rs) == 0 && (r = route_find(&rq, &rs)) != NULL)
+		route_run(c, r, &rq, &rs);
 	record(c, &rq, &rs);
 	if (rs.fire_update && rs.status >= 200 && rs.status < 300)
 		sim_hook_defer(&c->hook, rs.lead);
