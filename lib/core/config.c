@@ -1,0 +1,629 @@
+/*
+ * config.c -- the environment, read once at start-up into a struct
+ * ce_config and validated.  A bad value is reported by the variable's name
+ * only: values may be secrets.  No other file of lib/ calls getenv().
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#define MS_PER_S	1000LL
+#define MS_PER_DAY	(86400LL * MS_PER_S)
+
+/* Fill "cfg" with the defaults of DESIGN.md section 10. */
+void
+ce_config_defaults(struct ce_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	ce_strlcpy(cfg->c2s_base_url, "https://api.contact2sale.com",
+	    sizeof(cfg->c2s_base_url));
+	ce_strlcpy(cfg->work_api_url, "https://completa.workbuscas.com",
+	    sizeof(cfg->work_api_url));
+	cfg->work_api_min_interval_ms = 2 * MS_PER_S;
+	cfg->c2s_description_max = 5000;
+	cfg->income_multiplier = 1.9;
+	ce_strlcpy(cfg->dedup_file, "/run/c2s-enrich/dedup",
+	    sizeof(cfg->dedup_file));
+	cfg->dedup_capacity = 10000;
+	cfg->dedup_ttl_ms = 300 * MS_PER_S;
+	cfg->dossier_max_age_ms = 30 * MS_PER_DAY;
+	cfg->upstream_connect_timeout_ms = 3 * MS_PER_S;
+	cfg->upstream_timeout_ms = 15 * MS_PER_S;
+	cfg->request_deadline_ms = 25 * MS_PER_S;
+	cfg->max_requests = 10000;
+	cfg->max_body = 1024 * 1024;
+	cfg->log_level = CE_LOG_INFO;
+	cfg->cpf_tiers[0] = CE_TIER_WORK_PHONE;
+	cfg->cpf_tiers[1] = CE_TIER_DX_PHONE;
+	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
+	cfg->ncpf_tiers = 3;
+	cfg->cache_max_bytes = 1024 * 1024;
+	cfg->webhook_max_events = 100;
+	cfg->retry_schedule[0] = 1;
+	cfg->retry_schedule[1] = 2;
+	cfg->retry_schedule[2] = 4;
+	cfg->retry_schedule[3] = 8;
+	cfg->retry_schedule[4] = 16;
+	cfg->nretry = 5;
+	cfg->retry_unit_ms = 3600 * MS_PER_S;
+	cfg->job_timeout_ms = 300 * MS_PER_S;
+	cfg->job_max_tries = 5;
+	cfg->worker_poll_ms = 5 * MS_PER_S;
+	cfg->poll_interval_ms = 60 * MS_PER_S;
+	cfg->work_proxy_ttl_ms = 3600 * MS_PER_S;
+	cfg->breaker_threshold = 5;
+	cfg->breaker_cooldown_ms = 5 * MS_PER_S;
+	cfg->breaker_cooldown_max_ms = 60 * MS_PER_S;
+	cfg->rate_limit = 10;
+	cfg->rate_burst = 20;
+	cfg->api_auth = 1;
+	cfg->webhook_auth = 1;
+	cfg->retention_days = 90;
+	cfg->prune_interval_ms = 3600 * MS_PER_S;
+	cfg->webhook_rate_limit = 100;
+	cfg->webhook_rate_burst = 200;
+	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
+	    sizeof(cfg->spool_dir));
+	cfg->spool_max_bytes = 64LL * 1024 * 1024;
+}
+
+static const char *const tier_names[CE_TIER__MAX] = {
+	[CE_TIER_WORK_PHONE] = "work_phone",
+	[CE_TIER_DX_PHONE] = "diretrix_phone",
+	[CE_TIER_DX_EMAIL] = "diretrix_email",
+};
+
+const char *
+ce_tier_name(enum ce_tier t)
+{
+	return (unsigned)t < CE_TIER__MAX ? tier_names[t] : "unknown";
+}
+
+/*
+ * The next item of a comma list at "*v": its start in "*item" and length
+ * in "*len", spaces around it skipped; "*v" moves past it and its comma.
+ * Returns 1 for an item, 0 at the end, -1 on an empty item or a missing
+ * comma.
+ */
+static int
+list_next(const char **v, const char **item, size_t *len)
+{
+	const char	*p = *v;
+
+	if (p == NULL)
+		return 0;
+	while (*p == ' ')
+		p++;
+	*item = p;
+	*len = strcspn(p, ", ");
+	if (*len == 0)
+		return -1;
+	p += *len;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		*v = NULL;
+	else if (*p++ != ',')
+		return -1;
+	else
+		*v = p;
+	return 1;
+}
+
+/*
+ * Parse CPF_TIERS: a comma list of tier names, each at most once, at
+ * least one.  Returns 0, or -1 leaving "cfg" unchanged.
+ */
+static int
+tiers_parse(const char *v, struct ce_config *cfg)
+{
+	enum ce_tier	 t[CE_TIER__MAX];
+	const char	*item;
+	size_t		 n = 0, len, i, k;
+	unsigned	 seen = 0;
+	int		 rc;
+
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		for (k = 0; k < CE_TIER__MAX; k++)
+			if (strlen(tier_names[k]) == len &&
+			    strncmp(item, tier_names[k], len) == 0)
+				break;
+		if (k == CE_TIER__MAX || (seen & (1u << k)) || n == CE_TIER__MAX)
+			return -1;
+		seen |= 1u << k;
+		t[n++] = (enum ce_tier)k;
+	}
+	if (rc == -1 || n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		cfg->cpf_tiers[i] = t[i];
+	cfg->ncpf_tiers = n;
+	return 0;
+}
+
+/*
+ * Parse RETRY_SCHEDULE: a comma list of 1 to CE_RETRY_MAX positive
+ * integers (in RETRY_UNIT), or "none" for no retry at all.  Returns 0, or
+ * -1 leaving "cfg" unchanged.
+ */
+static int
+retries_parse(const char *v, struct ce_config *cfg)
+{
+	long long	 r[CE_RETRY_MAX];
+	const char	*item;
+	char		 num[16];
+	size_t		 n = 0, len, i;
+	int		 rc;
+
+	if (strcmp(v, "none") == 0) {
+		cfg->nretry = 0;
+		return 0;
+	}
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (len >= sizeof(num) || n == CE_RETRY_MAX)
+			return -1;
+		memcpy(num, item, len);
+		num[len] = '\0';
+		if (ce_strtonum(num, 1, 1000000, &r[n]) == -1)
+			return -1;
+		n++;
+	}
+	if (rc == -1 || n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		cfg->retry_schedule[i] = r[i];
+	cfg->nretry = n;
+	return 0;
+}
+
+/*
+ * Parse a duration: a non-negative integer with an optional unit, "ms",
+ * "s" (the default), "m", "h" or "d".  Returns 0 and sets "*ms", or -1.
+ */
+int
+ce_config_parse_duration(const char *s, long long *ms)
+{
+	static const struct {
+		const char	*unit;
+		long long	 mult;
+	} units[] = {
+		{ "", MS_PER_S }, { "ms", 1 }, { "s", MS_PER_S },
+		{ "m", 60 * MS_PER_S }, { "h", 3600 * MS_PER_S },
+		{ "d", MS_PER_DAY },
+	};
+	char		 num[32];
+	size_t		 n, i;
+	long long	 v;
+
+	for (n = 0; s[n] >= '0' && s[n] <= '9'; n++)
+		continue;
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (ce_strtonum(num, 0, 1000LL * 1000 * 1000 * 1000, &v) == -1)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(s + n, units[i].unit) == 0) {
+			*ms = v * units[i].mult;
+			return 0;
+		}
+	return -1;
+}
+
+/* The first of the names (NULL-terminated) that is set, or NULL. */
+static const char *
+env_first(const char *const *names, const char **which)
+{
+	const char	*v;
+
+	for (; *names != NULL; names++)
+		if ((v = getenv(*names)) != NULL) {
+			*which = *names;
+			return v;
+		}
+	return NULL;
+}
+
+enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
+    K_ONOFF, K_NETS };
+
+struct var {
+	const char	*names[3];	/* first is canonical; aliases follow */
+	enum kind	 kind;
+	size_t		 off;
+	size_t		 size;		/* K_STR, K_URL: array size */
+	long long	 min, max;	/* K_INT, K_DUR (ms) */
+};
+
+#define STR(f)	offsetof(struct ce_config, f), sizeof(((struct ce_config *)0)->f)
+#define NUM(f)	offsetof(struct ce_config, f), 0
+
+static const struct var vars[] = {
+	{ { "DB_URL", "DATABASE_URL" }, K_STR, STR(db_url), 0, 0 },
+	{ { "C2S_BASE_URL" }, K_URL, STR(c2s_base_url), 0, 0 },
+	{ { "C2S_TOKEN" }, K_STR, STR(c2s_token), 0, 0 },
+	{ { "DIRETRIX_BASE_URL" }, K_URL, STR(diretrix_base_url), 0, 0 },
+	{ { "DIRETRIX_USER" }, K_STR, STR(diretrix_user), 0, 0 },
+	{ { "DIRETRIX_PASS" }, K_STR, STR(diretrix_pass), 0, 0 },
+	{ { "WORK_API_URL" }, K_URL, STR(work_api_url), 0, 0 },
+	{ { "WORK_API", "WORK_API_TOKEN" }, K_STR, STR(work_api_token), 0, 0 },
+	{ { "WORK_API_MIN_INTERVAL" }, K_DUR, NUM(work_api_min_interval_ms),
+	    0, 3600 * MS_PER_S },
+	{ { "API_KEYS" }, K_STR, STR(api_keys), 0, 0 },
+	{ { "WEBHOOK_SECRET" }, K_STR, STR(webhook_secret), 0, 0 },
+	{ { "PUBLIC_URL" }, K_URL, STR(public_url), 0, 0 },
+	{ { "GOOGLE_ADS_WEBHOOK_KEY" }, K_STR, STR(google_ads_key), 0, 0 },
+	{ { "C2S_DEFAULT_SELLER_ID" }, K_STR, STR(c2s_default_seller_id),
+	    0, 0 },
+	{ { "C2S_DESCRIPTION_MAX_LENGTH" }, K_INT, NUM(c2s_description_max),
+	    100, 1000000 },
+	{ { "INCOME_MULTIPLIER" }, K_REAL, NUM(income_multiplier), 0, 0 },
+	{ { "DEDUP_FILE" }, K_STR, STR(dedup_file), 0, 0 },
+	{ { "DEDUP_CAPACITY" }, K_INT, NUM(dedup_capacity), 8, 10000000 },
+	{ { "DEDUP_TTL" }, K_DUR, NUM(dedup_ttl_ms), MS_PER_S, 7 * MS_PER_DAY },
+	{ { "DOSSIER_MAX_AGE" }, K_DUR, NUM(dossier_max_age_ms),
+	    0, 3650 * MS_PER_DAY },
+	{ { "UPSTREAM_CONNECT_TIMEOUT" }, K_DUR,
+	    NUM(upstream_connect_timeout_ms), 10, 120 * MS_PER_S },
+	{ { "UPSTREAM_TIMEOUT" }, K_DUR, NUM(upstream_timeout_ms),
+	    10, 600 * MS_PER_S },
+	{ { "REQUEST_DEADLINE" }, K_DUR, NUM(request_deadline_ms),
+	    10, 600 * MS_PER_S },
+	{ { "MAX_REQUESTS" }, K_INT, NUM(max_requests), 1, 1000000000 },
+	{ { "MAX_BODY_SIZE" }, K_INT, NUM(max_body), 1024,
+	    64 * 1024 * 1024 },
+	{ { "LOG_LEVEL" }, K_LEVEL, NUM(log_level), 0, 0 },
+	{ { "CPF_TIERS" }, K_TIERS, NUM(cpf_tiers), 0, 0 },
+	{ { "WORK_PHONE_LOOKUP" }, K_INT, NUM(work_phone_lookup), 0, 1 },
+	{ { "CACHE_MAX_BYTES" }, K_INT, NUM(cache_max_bytes), 0,
+	    256 * 1024 * 1024 },
+	{ { "WEBHOOK_MAX_EVENTS" }, K_INT, NUM(webhook_max_events), 1, 10000 },
+	{ { "RETRY_SCHEDULE" }, K_RETRIES, NUM(retry_schedule), 0, 0 },
+	{ { "RETRY_UNIT" }, K_DUR, NUM(retry_unit_ms), 10, 7 * MS_PER_DAY },
+	{ { "JOB_TIMEOUT" }, K_DUR, NUM(job_timeout_ms), 100, MS_PER_DAY },
+	{ { "JOB_MAX_TRIES" }, K_INT, NUM(job_max_tries), 1, 1000 },
+	{ { "WORKER_POLL_INTERVAL" }, K_DUR, NUM(worker_poll_ms), 10,
+	    3600 * MS_PER_S },
+	{ { "RUN_POLLER" }, K_INT, NUM(run_poller), 0, 1 },
+	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), 100, MS_PER_DAY },
+	{ { "ENRICH_ON_MISS" }, K_INT, NUM(enrich_on_miss), 0, 1 },
+	{ { "WORK_PROXY_TTL" }, K_DUR, NUM(work_proxy_ttl_ms), 0, MS_PER_DAY },
+	{ { "BREAKER_THRESHOLD" }, K_INT, NUM(breaker_threshold), 1, 1000 },
+	{ { "BREAKER_COOLDOWN" }, K_DUR, NUM(breaker_cooldown_ms), 10,
+	    3600 * MS_PER_S },
+	{ { "BREAKER_COOLDOWN_MAX" }, K_DUR, NUM(breaker_cooldown_max_ms), 10,
+	    MS_PER_DAY },
+	{ { "RATE_LIMIT" }, K_INT, NUM(rate_limit), 0, 1000000 },
+	{ { "RATE_BURST" }, K_INT, NUM(rate_burst), 1, 1000000 },
+	{ { "TRUSTED_PROXIES" }, K_NETS, STR(trusted_proxies), 0, 0 },
+	{ { "METRICS_OPEN" }, K_INT, NUM(metrics_open), 0, 1 },
+	{ { "GOOGLE_ADS_ACCEPT_TEST" }, K_INT, NUM(google_ads_accept_test),
+	    0, 1 },
+	{ { "API_AUTH" }, K_ONOFF, NUM(api_auth), 0, 0 },
+	{ { "WEBHOOK_AUTH" }, K_ONOFF, NUM(webhook_auth), 0, 0 },
+	{ { "RETENTION_DAYS" }, K_INT, NUM(retention_days), 1, 3650 },
+	{ { "PRUNE_INTERVAL" }, K_DUR, NUM(prune_interval_ms), 100, MS_PER_DAY },
+	{ { "WEBHOOK_RATE_LIMIT" }, K_INT, NUM(webhook_rate_limit), 0, 1000000 },
+	{ { "WEBHOOK_RATE_BURST" }, K_INT, NUM(webhook_rate_burst), 1, 1000000 },
+	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
+	{ { "SPOOL_MAX_BYTES" }, K_INT, NUM(spool_max_bytes), 0,
+	    1LL << 40 },
+};
+
+static int
+url_ok(const char *v)
+{
+	const char	*p;
+
+	if (strncmp(v, "http://", 7) == 0)
+		p = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		p = v + 8;
+	else
+		return 0;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * Is "v" a comma list of IPv4 or IPv6 addresses, each with an optional
+ * "/prefix" (CIDR: at most 32 or 128), at least one?  TRUSTED_PROXIES:
+ * lighttpd's mod_extforward takes the same list.  Returns 1 or 0.
+ */
+static int
+nets_ok(const char *v)
+{
+	const char	*item, *slash;
+	char		 a[INET6_ADDRSTRLEN + 8], num[8];
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	size_t		 len, alen;
+	long long	 bits;
+	int		 rc, n = 0, v6;
+
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (len >= sizeof(a))
+			return 0;
+		memcpy(a, item, len);
+		a[len] = '\0';
+		slash = strchr(a, '/');
+		alen = slash != NULL ? (size_t)(slash - a) : len;
+		a[alen] = '\0';
+		v6 = strchr(a, ':') != NULL;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, a, bin) != 1)
+			return 0;
+		if (slash != NULL) {
+			if (len - alen - 1 == 0 || len - alen - 1 >= sizeof(num))
+				return 0;
+			memcpy(num, item + alen + 1, len - alen - 1);
+			num[len - alen - 1] = '\0';
+			if (ce_strtonum(num, 0, v6 ? 128 : 32, &bits) == -1)
+				return 0;
+		}
+		n++;
+	}
+	return rc == 0 && n > 0;
+}
+
+static int
+real_parse(const char *v, double *out)
+{
+	char	*end;
+	double	 d;
+
+	if (*v == '\0' || isspace((unsigned char)*v))
+		return -1;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(d) || d <= 0 || d > 100)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+/*
+ * Parse one variable into "cfg".  Returns 0, or -1 with the reason in
+ * "why" (which never quotes the value).
+ */
+static int
+var_parse(const struct var *v, const char *val, struct ce_config *cfg,
+    const char **why)
+{
+	char		*base = (char *)cfg + v->off;
+	long long	 n;
+
+	switch (v->kind) {
+	case K_URL:
+		if (!url_ok(val)) {
+			*why = "must be an http:// or https:// URL";
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case K_NETS:
+		if (v->kind == K_NETS && val[0] != '\0' && !nets_ok(val)) {
+			*why = "must be a comma list of IPv4 or IPv6 addresses "
+			    "or CIDR ranges";
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case K_STR:
+		if (ce_strlcpy(base, val, v->size) >= v->size) {
+			*why = "too long";
+			return -1;
+		}
+		/* Strip a trailing slash from base URLs. */
+		if (v->kind == K_URL) {
+			size_t len = strlen(base);
+
+			while (len > 0 && base[len - 1] == '/')
+				base[--len] = '\0';
+		}
+		return 0;
+	case K_INT:
+		if (ce_strtonum(val, v->min, v->max, &n) == -1) {
+			*why = "must be an integer in range";
+			return -1;
+		}
+		*(long long *)(void *)base = n;
+		return 0;
+	case K_DUR:
+		if (ce_config_parse_duration(val, &n) == -1 ||
+		    n < v->min || n > v->max) {
+			*why = "must be a duration in range "
+			    "(integer with unit ms, s, m, h or d)";
+			return -1;
+		}
+		*(long long *)(void *)base = n;
+		return 0;
+	case K_REAL:
+		if (real_parse(val, (double *)(void *)base) == -1) {
+			*why = "must be a number above 0 and at most 100";
+			return -1;
+		}
+		return 0;
+	case K_LEVEL:
+		if (cx_log_level_parse(val, (enum ce_loglevel *)(void *)base) !=
+		    CE_OK) {
+			*why = "must be one of debug, info, warn, error";
+			return -1;
+		}
+		return 0;
+	case K_TIERS:
+		if (tiers_parse(val, cfg) == -1) {
+			*why = "must be a comma list of work_phone, "
+			    "diretrix_phone, diretrix_email";
+			return -1;
+		}
+		return 0;
+	case K_ONOFF:
+		if (strcmp(val, "on") != 0 && strcmp(val, "off") != 0) {
+			*why = "must be on or off";
+			return -1;
+		}
+		*(long long *)(void *)base = strcmp(val, "on") == 0;
+		return 0;
+	case K_RETRIES:
+		if (retries_parse(val, cfg) == -1) {
+			*why = "must be \"none\" or a comma list of at most 16 "
+			    "positive integers (in RETRY_UNIT)";
+			return -1;
+		}
+		return 0;
+	}
+	*why = "unknown kind";
+	return -1;
+}
+
+/*
+ * Is "v" a well-formed API_KEYS: one or more keys separated by commas
+ * (spaces around a key ignored), each of CE_API_KEY_MIN or more printable
+ * ASCII characters other than space and comma?  Returns 1, or 0 with the
+ * reason in "why" (which never quotes a key).
+ */
+static int
+keys_ok(const char *v, const char **why)
+{
+	const char	*item;
+	size_t		 len, i, n = 0;
+	int		 rc;
+
+	*why = "no key";
+	if (v[strspn(v, " ")] == '\0') {
+		*why = "required (comma-separated keys of at least 16 "
+		    "characters), or API_AUTH=off to open the business routes";
+		return 0;
+	}
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		for (i = 0; i < len; i++)
+			if (item[i] < '!' || item[i] > '~') {
+				*why = "a key holds a character that is not "
+				    "printable ASCII";
+				return 0;
+			}
+		if (len < CE_API_KEY_MIN) {
+			*why = "a key is shorter than 16 characters";
+			return 0;
+		}
+		n++;
+	}
+	if (rc == -1) {
+		*why = "an empty key (two commas, or a comma at an end) or "
+		    "a space inside a key";
+		return 0;
+	}
+	return n > 0;
+}
+
+/*
+ * The "i"th warning (from 0) about what this configuration leaves open on
+ * purpose, or NULL past the last: API_AUTH=off (no key asked, API_KEYS or
+ * not) and WEBHOOK_AUTH=off (no secret asked, WEBHOOK_SECRET or not).
+ * The text names the variable and never a value.
+ */
+const char *
+ce_config_warning(const struct ce_config *cfg, size_t i)
+{
+	const char	*w[2];
+	size_t		 n = 0;
+
+	if (!cfg->api_auth)
+		w[n++] = "API_AUTH=off: the business routes (leads, customers, "
+		    "stats, the paid Work API proxy) answer anyone, without a "
+		    "key";
+	if (!cfg->webhook_auth)
+		w[n++] = "WEBHOOK_AUTH=off: the C2S webhook takes events from "
+		    "anyone, without a secret";
+	return i < n ? w[i] : NULL;
+}
+
+/*
+ * SPOOL_DIR unset: the directory "spool" beside DEDUP_FILE (so
+ * /run/c2s-enrich/spool by default).  Returns 0, or -1 when it does not
+ * fit.
+ */
+static int
+spool_dir_default(struct ce_config *cfg)
+{
+	const char	*slash;
+	int		 n;
+
+	if (cfg->spool_dir[0] != '\0')
+		return 0;
+	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "spool");
+	else
+		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
+		    "%.*s/spool", (int)(slash - cfg->dedup_file),
+		    cfg->dedup_file);
+	if (n < 0 || (size_t)n >= sizeof(cfg->spool_dir)) {
+		cfg->spool_dir[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+enum ce_err
+ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+{
+	size_t		 i;
+	const char	*val, *name, *why;
+
+	ce_config_defaults(cfg);
+	cfg->spool_dir[0] = '\0';	/* unless set, beside DEDUP_FILE */
+	if (errsz > 0)
+		err[0] = '\0';
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		name = vars[i].names[0];
+		if ((val = env_first(vars[i].names, &name)) == NULL)
+			continue;
+		if (var_parse(&vars[i], val, cfg, &why) == -1) {
+			snprintf(err, errsz, "config: %s: %s", name, why);
+			return CE_ECONFIG;
+		}
+	}
+	/* Closed by default: keys, unless the routes are opened on purpose;
+	 * keys given are well-formed either way. */
+	if ((cfg->api_auth || cfg->api_keys[0] != '\0') &&
+	    !keys_ok(cfg->api_keys, &why)) {
+		snprintf(err, errsz, "config: API_KEYS: %s", why);
+		return CE_ECONFIG;
+	}
+	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {
+		snprintf(err, errsz, "config: UPSTREAM_CONNECT_TIMEOUT: "
+		    "must not exceed UPSTREAM_TIMEOUT");
+		return CE_ECONFIG;
+	}
+	/* A job is taken from a worker presumed dead only after the longest
+	 * run it could still be in. */
+	if (cfg->job_timeout_ms <= cfg->request_deadline_ms) {
+		snprintf(err, errsz, "config: JOB_TIMEOUT: must exceed "
+		    "REQUEST_DEADLINE");
+		return CE_ECONFIG;
+	}
+	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
+		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
+		    "be below BREAKER_COOLDOWN");
+		return CE_ECONFIG;
+	}
+	if (spool_dir_default(cfg) == -1) {
+		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
+		    "spool/ beside DEDUP_FILE)");
+		return CE_ECONFIG;
+	}
+	return CE_OK;
+}
