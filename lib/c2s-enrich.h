@@ -1,7 +1,9 @@
 /*
  * c2s-enrich.h -- the public interface of libc2senrich.
  *
- * This is the only header that fcgi/ and atf-tests/ include.  It owns the
+ * This is the only header that fcgi/ and atf-tests/ include, but for the
+ * unit programs of core modules, which include the lib/core/ header of
+ * the module they test.  It owns the
  * opaque per-process context and its entry points.  The error enum, the
  * configuration struct, the FastCGI-independent request and response
  * structs, the capped buffer and the rest of the pure vocabulary are
