@@ -7,7 +7,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/brid.h"
 
 ATF_TC_WITHOUT_HEAD(cpf_valid__check_digits);
 ATF_TC_BODY(cpf_valid__check_digits, tc)

@@ -1,5 +1,5 @@
 /*
- * cache_test -- the per-process cache (lib/cache.c): hits and misses,
+ * cache_test -- the per-process cache (lib/core/cache.c): hits and misses,
  * time to live, least-recently-used eviction within the byte bound.
  */
 #include <errno.h>
@@ -9,7 +9,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/cache.h"
 
 ATF_TC_WITHOUT_HEAD(cache__get_put_replace);
 ATF_TC_BODY(cache__get_put_replace, tc)

@@ -9,7 +9,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/config.h"
 
 #define KEY	"0123456789abcdef0123456789abcdef"	/* as stack.sh's */
 

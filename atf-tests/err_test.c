@@ -5,7 +5,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/err.h"
 
 ATF_TC_WITHOUT_HEAD(err_status__table);
 ATF_TC_BODY(err_status__table, tc)

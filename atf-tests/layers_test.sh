@@ -1,7 +1,9 @@
 #! /usr/bin/env atf-sh
 # layers_test -- lib/ reads from the bottom up: no module of lib/ is part
-# of a call loop (.ci/layers over the built objects), and the checker
-# itself sees a loop when there is one (docs/LAYERS-PLAN.md, issue [2.4]).
+# of a call loop (.ci/layers over the built objects), no file of a layer
+# includes a header of a layer above (lib/core/: core/ and system headers
+# only), and the checker itself sees a loop, or an include pointing up,
+# when there is one (docs/LAYERS-PLAN.md, issue [2.4]).
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -11,8 +13,13 @@ calls__no_loop_head() {
 	atf_set require.progs "nm tsort awk"
 }
 calls__no_loop_body() {
-	set -- "$TOP"/lib/*.o
-	[ -e "$1" ] || atf_fail "no object in $TOP/lib: build first"
+	# The objects of lib/ and of its layers' folders, each with its
+	# source (not one left behind by a file since moved into a folder).
+	set --
+	for o in "$TOP"/lib/*.o "$TOP"/lib/*/*.o; do
+		[ -f "${o%.o}.c" ] && set -- "$@" "$o"
+	done
+	[ $# -gt 0 ] || atf_fail "no object in $TOP/lib: build first"
 	[ $# -ge 30 ] || atf_fail "only $# objects in $TOP/lib"
 	atf_check -s exit:0 -o match:'^layers: no loop$' \
 	    "$TOP/.ci/layers" check "$@"
@@ -43,7 +50,52 @@ calls__loop_found_body() {
 	    "$TOP/.ci/layers" check a.o b.o c.o
 }
 
+atf_test_case includes__down
+includes__down_head() {
+	atf_set descr "every file of lib/core/ includes only core/ and system" \
+	    "headers"
+	atf_set require.progs "awk"
+}
+includes__down_body() {
+	set -- "$TOP"/lib/core/*.c
+	[ -e "$1" ] || atf_fail "no file in $TOP/lib/core"
+	atf_check -s exit:0 -o match:'^layers: includes point down$' \
+	    "$TOP/.ci/layers" includes "$TOP"/lib/*.[ch] "$TOP"/lib/*/*.[ch]
+}
+
+atf_test_case includes__up_found
+includes__up_found_head() {
+	atf_set descr "the checker fails on a file of core/ that includes a" \
+	    "header of lib/ or of a layer above, naming the file and line," \
+	    "and passes once the include is gone"
+	atf_set require.progs "awk"
+}
+includes__up_found_body() {
+	mkdir -p lib/core || atf_fail "mkdir"
+	cp "$TOP"/lib/*.h lib/ && cp "$TOP"/lib/core/*.[ch] lib/core/ ||
+	    atf_fail "cp"
+	atf_check -s exit:0 -o match:'^layers: includes point down$' \
+	    "$TOP/.ci/layers" includes lib/*.h lib/core/*.[ch]
+	cp lib/core/buf.c buf.c.orig
+	printf '#include "extern.h"\n' >>lib/core/buf.c
+	printf '#include "io/pg.h"\n' >>lib/core/err.h
+	atf_check -s exit:1 -o save:out \
+	    "$TOP/.ci/layers" includes lib/*.h lib/core/*.[ch]
+	atf_check -o match:'^lib/core/buf\.c:[0-9]+: includes "extern\.h"' cat out
+	atf_check -o match:'^lib/core/err\.h:[0-9]+: includes "io/pg\.h"' cat out
+	atf_check -o match:'^layers: an include points up$' cat out
+	# lib/'s own files, not yet in a layer, are not held to it.
+	atf_check -s exit:1 -o ignore grep '^lib/[a-z_-]*\.h:' out
+	# The bad includes gone: it passes again.
+	cp buf.c.orig lib/core/buf.c && cp "$TOP"/lib/core/err.h lib/core/ ||
+	    atf_fail "cp"
+	atf_check -s exit:0 -o match:'^layers: includes point down$' \
+	    "$TOP/.ci/layers" includes lib/*.h lib/core/*.[ch]
+}
+
 atf_init_test_cases() {
 	atf_add_test_case calls__no_loop
 	atf_add_test_case calls__loop_found
+	atf_add_test_case includes__down
+	atf_add_test_case includes__up_found
 }

@@ -6,7 +6,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/name.h"
 
 ATF_TC_WITHOUT_HEAD(name_fold__accents_case_punctuation);
 ATF_TC_BODY(name_fold__accents_case_punctuation, tc)

@@ -9,7 +9,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/note.h"
 
 static char dossier[65536];
 

@@ -3,7 +3,7 @@
 #
 # The document must be a valid OpenAPI document (swagger-parser, pinned in
 # atf-tests/openapi/package-lock.json and installed by `make check`), name
-# exactly the routes of lib/route.c, and describe what the shared stack
+# exactly the routes of lib/core/route.c, and describe what the shared stack
 # answers: atf-tests/openapi/walk.js sends every example of the document
 # and checks each answer's status and body against it.
 
@@ -94,14 +94,14 @@ document__valid_body() {
 
 atf_test_case document__matches_route_table
 document__matches_route_table_head() {
-	atf_set descr "every route of lib/route.c is in the document with " \
+	atf_set descr "every route of lib/core/route.c is in the document with " \
 	    "its methods, and every path of the service in the document is " \
 	    "a route"
 	atf_set require.progs node
 }
 document__matches_route_table_body() {
 	URL=http://unused.invalid
-	walk table --routes "$TOP/lib/route.c"
+	walk table --routes "$TOP/lib/core/route.c"
 }
 
 atf_test_case routes__answer_documented_statuses

@@ -469,12 +469,12 @@ undocumented() {
 atf_test_case man__every_variable
 man__every_variable_head() {
 	atf_set descr "c2s-enrich.8 documents, under ENVIRONMENT, every name " \
-	    "(aliases included) of lib/config.c's vars[] table"
+	    "(aliases included) of lib/core/config.c's vars[] table"
 }
 man__every_variable_body() {
 	# The names: the quoted words of each entry's first braces.
 	sed -n '/^static const struct var vars\[\] = {/,/^};/p' \
-	    "$TOP/lib/config.c" >vars.c
+	    "$TOP/lib/core/config.c" >vars.c
 	entries=$(grep -c '{ {' vars.c)
 	grep -o '{ {[^}]*}' vars.c | grep -o '"[A-Z0-9_]*"' | tr -d '"' >names
 	[ "$entries" -ge 30 ] || atf_fail "parsed only $entries entries of vars[]"
@@ -594,7 +594,7 @@ install__layout_body() {
 	grep -qx "ReadWritePaths=-$rundir" "$units/c2s-enrich-worker.service" ||
 	    atf_fail "the worker cannot write the pool's run directory"
 	# The shared file's default lives in the socket's directory.
-	grep -q "\"$rundir/dedup\"" "$TOP/lib/config.c" ||
+	grep -q "\"$rundir/dedup\"" "$TOP/lib/core/config.c" ||
 	    atf_fail "DEDUP_FILE's default is not in $rundir"
 	# Nothing installed is writable by others.
 	atf_check -o empty find "$root" -perm /022 ! -type l

@@ -6,7 +6,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/query.h"
 
 ATF_TC_WITHOUT_HEAD(query__found_and_decoded);
 ATF_TC_BODY(query__found_and_decoded, tc)

@@ -6,7 +6,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/route.h"
 
 static enum ce_err
 match(const char *path, const char *method, enum ce_route *r, unsigned *al)

@@ -10,7 +10,7 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/spoolrec.h"
 
 ATF_TC(crc32__known_values);
 ATF_TC_HEAD(crc32__known_values, tc)

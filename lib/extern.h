@@ -13,6 +13,11 @@
 #include <libpq-fe.h>
 
 #include "c2s-enrich.h"
+#include "core/clock.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/spoolrec.h"
+#include "core/util.h"
 
 /* Highest migration number in sql/, set by the build. */
 #ifndef CE_SCHEMA_VERSION
@@ -322,7 +327,6 @@ void		 cx_http_req_init(struct cx_http_req *, const char *api,
 void		 cx_http_req_free(struct cx_http_req *);
 enum ce_err	 cx_http_run(struct cx_http *, struct cx_http_req *const *,
 		    size_t, long long deadline_us) CE_WUR;
-enum ce_err	 cx_url_escape(char *, size_t, const char *) CE_WUR;
 
 /* proc.c: cheap facts about this process. */
 struct cx_proc {
@@ -335,33 +339,9 @@ void		 cx_proc_init(struct cx_proc *);
 void		 cx_proc_close(struct cx_proc *);
 long long	 cx_proc_rss_kb(struct cx_proc *);
 long long	 cx_proc_uptime_ms(const struct cx_proc *);
-long long	 cx_now_us(void);
-long long	 cx_wall_ms(void);
-
-/* log.c: the sink, with the id of the request or job being served. */
-struct cx_log {
-	int		 fd;
-	enum ce_loglevel min;
-	char		 reqid[64];	/* current request's id, or "" */
-};
-
-void		 cx_log_write(struct cx_log *, enum ce_loglevel,
-		    const char *fields, const char *msg);
-void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
-		    CE_PRINTF(3, 4);
-enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
 struct cx_spool;
-
-enum cx_spool_ev {
-	CX_SPOOL_WRITTEN = 0,	/* records spooled */
-	CX_SPOOL_REFUSED,	/* 503: full or unwritable */
-	CX_SPOOL_REPLAYED,	/* records committed by the worker */
-	CX_SPOOL_TORN,		/* skipped: a torn tail */
-	CX_SPOOL_CORRUPT,	/* skipped: CRC, magic or payload wrong */
-	CX_SPOOL_EV__MAX
-};
 
 enum ce_err	 cx_spool_request(struct ce_ctx *, const char *kind,
 		    const char *lead_id, const char *body, size_t bodylen,
@@ -527,24 +507,6 @@ void		 cx_cache_put(struct ce_ctx *, const char *key,
 #define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
 
 /* pipeline.c: the lead pipeline of DESIGN.md section 5. */
-enum cx_outcome {
-	CX_OUT_NONE = 0,	/* stopped before an outcome ("received") */
-	CX_OUT_COMPLETED,
-	CX_OUT_PARTIAL,
-	CX_OUT_BASIC,
-	CX_OUT_UNENRICHED,
-	CX_OUT_INVALID,		/* "invalid_contact" */
-	CX_OUT_FAILED,
-	CX_OUT__MAX
-};
-
-enum cx_note {
-	CX_NOTE_NONE = 0,	/* no note: no usable name, or no outcome */
-	CX_NOTE_POSTED,
-	CX_NOTE_ALREADY,	/* the same text was posted before */
-	CX_NOTE_FAILED		/* C2S refused it: retried later */
-};
-
 struct cx_person {
 	char		 cpf[12];
 	char		 name[256];	/* the lookup's name for it */
@@ -591,10 +553,7 @@ enum ce_err	 cx_pipeline_form(struct ce_ctx *, const struct ce_lead *,
 enum ce_err	 cx_pipeline_deliver(struct ce_ctx *, struct cx_run *,
 		    const char *lead_id, const char *source,
 		    const struct ce_buf *text);
-void		 cx_lead_contacts(const struct ce_lead *, char phone[16],
-		    char *email, size_t emailsz, char *key, size_t keysz);
 void		 cx_run_free(struct cx_run *);
-const char	*cx_outcome_name(enum cx_outcome);
 void		 cx_metrics_lead(struct ce_ctx *, enum cx_outcome);
 
 /* claim.c: never run a lead twice at once, nor again within DEDUP_TTL. */

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // walk.js -- hold web/api-docs/openapi.yml against the code and a stack.
 //
-//   node walk.js MODE --doc FILE [--base URL] [--routes lib/route.c]
+//   node walk.js MODE --doc FILE [--base URL] [--routes lib/core/route.c]
 //                [--fresh DIR] [--stored FILE] [--secrets FILE]
 //                [--only OPERATION-ID,...] [--count N]
 //
 // MODE is one of:
 //   operations  print every operation of the document, "METHOD PATH" a
 //             line, in the document's order (no stack needed);
-//   table     every route of lib/route.c's table is a path of the document
+//   table     every route of lib/core/route.c's table is a path of the document
 //             with the same methods, and every path of the document that
 //             is not x-static is a route (no stack needed);
 //   needs     print the fresh lead ids the examples mode will use, one
@@ -171,7 +171,7 @@ function resolveDeep(v, body) {
 }
 
 // ---------------------------------------------------------------------
-// The route table of lib/route.c: [{pattern, methods: [lower case]}].
+// The route table of lib/core/route.c: [{pattern, methods: [lower case]}].
 
 function routeTable(file) {
 	const src = fs.readFileSync(file, 'utf8');
@@ -203,12 +203,12 @@ function checkTable(api, routes, out) {
 		const d = docPaths.get(r.pattern);
 		out.result(`route ${r.pattern}`, !d ? ['not in the document'] :
 		    d.methods.join() !== r.methods.join() ?
-		    [`methods ${r.methods.join(' ')} in lib/route.c, ` +
+		    [`methods ${r.methods.join(' ')} in lib/core/route.c, ` +
 		    `${d.methods.join(' ')} in the document`] : []);
 	}
 	for (const [pattern, d] of docPaths)
 		if (!code.has(pattern))
-			out.result(`path ${d.path}`, ['in the document, not in lib/route.c']);
+			out.result(`path ${d.path}`, ['in the document, not in lib/core/route.c']);
 }
 
 // ---------------------------------------------------------------------

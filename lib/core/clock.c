@@ -5,8 +5,7 @@
  */
 #include <time.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/clock.h"
 
 long long
 cx_now_us(void)

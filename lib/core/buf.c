@@ -3,11 +3,12 @@
  * log line is built in.  Appends past the cap fail with CE_E2BIG and leave
  * the buffer as it was; allocation failures return CE_ENOMEM, never abort.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
+#include "core/buf.h"
 
 #define BUF_MINALLOC	256
 

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/query.h"
+#include "core/util.h"
 
 /*
  * Decode "len" bytes of "s" ('+' is a space, %XX a byte) into "out" of

@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/lead.h"
 
 static const char *const outnames[CX_OUT__MAX] = {
 	[CX_OUT_NONE] = "received",

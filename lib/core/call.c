@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "c2s-enrich.h"
+#include "core/call.h"
 
 static const char *const upnames[CE_UP__MAX] = {
 	[CE_UP_OK] = "ok",

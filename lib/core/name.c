@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
+#include "core/name.h"
+#include "core/util.h"
 
 #define TOK_MAX		12
 #define TOK_LEN		32

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/util.h"
 
 /*
  * Copy "src" into "dst" of "dstsz" bytes, always NUL-terminating when

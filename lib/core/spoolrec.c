@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
+#include "core/buf.h"
+#include "core/spoolrec.h"
 
 #define SPOOL_MAGIC		"C2SP"
 

@@ -8,7 +8,8 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
+#include "core/brid.h"
+#include "core/util.h"
 
 /*
  * Copy the digits of "in" into "d" (of "sz" bytes, NUL-terminated),

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/cache.h"
+#include "core/clock.h"
 
 #define NBUCKETS	1024	/* a power of two */
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "c2s-enrich.h"
+#include "core/siphash.h"
 
 /* SipHash-2-4 (Aumasson and Bernstein), 64-bit output. */
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

@@ -6,8 +6,7 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/route.h"
 
 static const struct {
 	enum ce_route	 route;

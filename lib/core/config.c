@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
 
 #define MS_PER_S	1000LL
 #define MS_PER_DAY	(86400LL * MS_PER_S)

@@ -5,8 +5,7 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/cgi.h"
 
 /* The value of CGI parameter "name", or NULL. */
 const char *

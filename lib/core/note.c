@@ -14,7 +14,10 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
+#include "core/buf.h"
+#include "core/name.h"
+#include "core/note.h"
+#include "core/util.h"
 
 #define MAX_EMAILS	3
 #define MAX_PHONES	3

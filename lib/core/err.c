@@ -3,7 +3,7 @@
  * and its HTTP status.  This is the single place where an error becomes a
  * status code.
  */
-#include "c2s-enrich.h"
+#include "core/err.h"
 
 static const struct {
 	int		 status;

@@ -1,0 +1,117 @@
+/*
+ * core/config.h -- the configuration (config.c): the environment, read
+ * once at start-up into a struct ce_config and validated, the only
+ * getenv() of lib/.  Strings are fixed arrays so the struct can be
+ * copied and needs no freeing; durations are in milliseconds.  A bad
+ * value is reported by the variable's name only: values may be secrets.
+ */
+#ifndef CE_CORE_CONFIG_H
+#define CE_CORE_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+/*
+ * Configuration, parsed once from the environment at start-up.  Strings are
+ * fixed arrays so the struct can be copied and needs no freeing.  Durations
+ * are in milliseconds.
+ */
+#define CE_URL_MAX	512
+
+/* CPF discovery tiers (CPF_TIERS), tried in the configured order. */
+enum ce_tier {
+	CE_TIER_WORK_PHONE,	/* Work API phone module (WORK_PHONE_LOOKUP=1) */
+	CE_TIER_DX_PHONE,	/* Diretrix by phone */
+	CE_TIER_DX_EMAIL,	/* Diretrix by e-mail */
+	CE_TIER__MAX
+};
+
+const char	*ce_tier_name(enum ce_tier);
+#define CE_SECRET_MAX	256
+#define CE_RETRY_MAX	16	/* entries of RETRY_SCHEDULE */
+
+struct ce_config {
+	char		 db_url[1024];
+	char		 c2s_base_url[CE_URL_MAX];
+	char		 c2s_token[CE_SECRET_MAX];
+	char		 diretrix_base_url[CE_URL_MAX];
+	char		 diretrix_user[CE_SECRET_MAX];
+	char		 diretrix_pass[CE_SECRET_MAX];
+	char		 work_api_url[CE_URL_MAX];
+	char		 work_api_token[CE_SECRET_MAX];
+	long long	 work_api_min_interval_ms;
+	char		 api_keys[1024];
+	char		 webhook_secret[CE_SECRET_MAX];
+	char		 public_url[CE_URL_MAX];	/* how C2S reaches us */
+	char		 google_ads_key[CE_SECRET_MAX];
+	char		 c2s_default_seller_id[64];
+	long long	 c2s_description_max;
+	double		 income_multiplier;
+	char		 dedup_file[256];
+	long long	 dedup_capacity;
+	long long	 dedup_ttl_ms;
+	long long	 dossier_max_age_ms;
+	long long	 upstream_connect_timeout_ms;
+	long long	 upstream_timeout_ms;
+	long long	 request_deadline_ms;
+	long long	 max_requests;
+	long long	 max_body;
+	enum ce_loglevel log_level;
+	enum ce_tier	 cpf_tiers[CE_TIER__MAX];
+	size_t		 ncpf_tiers;
+	long long	 work_phone_lookup;	/* 0 or 1 */
+	long long	 cache_max_bytes;	/* per-process cache bound */
+	/* Webhooks, the worker, retries and the poller (issue [5/9]). */
+	long long	 webhook_max_events;	/* events in one request */
+	long long	 retry_schedule[CE_RETRY_MAX];	/* in retry units */
+	size_t		 nretry;
+	long long	 retry_unit_ms;		/* RETRY_UNIT: 1 h */
+	long long	 job_timeout_ms;	/* a running job is stale after */
+	long long	 job_max_tries;
+	long long	 worker_poll_ms;	/* queue poll without NOTIFY */
+	long long	 run_poller;		/* 0 or 1 */
+	long long	 poll_interval_ms;
+	/* The read side of the API (issue [6/9]). */
+	long long	 enrich_on_miss;	/* 0 or 1: CPF lookups pay */
+	long long	 work_proxy_ttl_ms;	/* WORK_PROXY_TTL: 1 h */
+	/* Hardening (issue [7/9]). */
+	long long	 breaker_threshold;	/* failures in a row to open */
+	long long	 breaker_cooldown_ms;	/* first wait before a probe */
+	long long	 breaker_cooldown_max_ms; /* doubling up to this */
+	long long	 rate_limit;		/* requests per second per IP */
+	long long	 rate_burst;
+	char		 trusted_proxies[512];	/* addresses, CIDR ranges:
+						 * lighttpd's, not read here */
+	long long	 metrics_open;		/* 0 or 1: /metrics without a key */
+	/* Google Ads (issue [2.1]). */
+	long long	 google_ads_accept_test; /* 0 or 1: run is_test forms */
+	/* Closed by default and bounded tables (issue [2.2]). */
+	long long	 api_auth;		/* API_AUTH: 1 on, 0 off */
+	long long	 webhook_auth;		/* WEBHOOK_AUTH: 1 on, 0 off */
+	long long	 retention_days;	/* RETENTION_DAYS: 90 */
+	long long	 prune_interval_ms;	/* PRUNE_INTERVAL: 1 h */
+	/* The edge holds (issue [2.2]): the webhooks' own bucket. */
+	long long	 webhook_rate_limit;	/* requests per second per IP */
+	long long	 webhook_rate_burst;
+	/* The spool (issue [2.2]): requests PostgreSQL could not take. */
+	char		 spool_dir[256];	/* "": next to DEDUP_FILE */
+	long long	 spool_max_bytes;	/* the directory's bound */
+};
+
+/* The shortest API key API_KEYS takes (characters). */
+#define CE_API_KEY_MIN	16
+
+/*
+ * Fill "cfg" from the environment.  Returns CE_OK, or CE_ECONFIG with one
+ * line naming the offending variable in "err" (never its value, which may
+ * be a secret).  "cfg" holds defaults for anything not yet parsed on failure.
+ */
+enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+		    CE_WUR;
+void		 ce_config_defaults(struct ce_config *);
+const char	*ce_config_warning(const struct ce_config *, size_t);
+int		 ce_config_parse_duration(const char *, long long *);
+
+#endif /* CE_CORE_CONFIG_H */

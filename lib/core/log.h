@@ -1,0 +1,33 @@
+/*
+ * core/log.h -- the log sink (log.c): the levels, and one JSON object
+ * per line on a file descriptor, written with a single write(2), request
+ * data escaped, a line bounded and cut, never allocated.  The sink
+ * carries the id of the request or job being served.
+ */
+#ifndef CE_CORE_LOG_H
+#define CE_CORE_LOG_H
+
+#include "core/err.h"
+
+enum ce_loglevel {
+	CE_LOG_DEBUG = 0,
+	CE_LOG_INFO,
+	CE_LOG_WARN,
+	CE_LOG_ERROR,
+	CE_LOG__MAX
+};
+
+/* log.c: the sink, with the id of the request or job being served. */
+struct cx_log {
+	int		 fd;
+	enum ce_loglevel min;
+	char		 reqid[64];	/* current request's id, or "" */
+};
+
+void		 cx_log_write(struct cx_log *, enum ce_loglevel,
+		    const char *fields, const char *msg);
+void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
+		    CE_PRINTF(3, 4);
+enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
+
+#endif /* CE_CORE_LOG_H */
