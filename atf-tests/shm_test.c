@@ -1,7 +1,8 @@
 /*
- * shm_test -- the shared file and its de-duplication table (lib/shm.c):
- * claims, expiry, owners found dead, a lock holder killed, a full table,
- * a foreign file rebuilt, and no raw key in the file.
+ * shm_test -- the shared file and its de-duplication table
+ * (lib/io/shmfile.c, lib/shared/dedup.c): claims, expiry, owners found
+ * dead, a lock holder killed, a full table, a foreign file rebuilt, and
+ * no raw key in the file.
  */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
@@ -17,7 +18,9 @@
 
 #include <atf-c.h>
 
-#include "c2s-enrich.h"
+#include "core/siphash.h"
+#include "io/shmfile.h"
+#include "shared/dedup.h"
 
 #define PATH	"dedup.file"
 

@@ -35,11 +35,8 @@
 #include "core/cache.h"
 #include "core/siphash.h"
 #include "core/spoolrec.h"
-
-#define CE_SERVICE	"c2s-enrich"
-#ifndef CE_VERSION
-#define CE_VERSION	"0.1.0"
-#endif
+#include "io/shmfile.h"
+#include "shared/dedup.h"
 
 struct ce_ctx;
 
@@ -88,34 +85,6 @@ enum ce_up	 ce_upstream_one(struct ce_ctx *, struct ce_call *,
 enum ce_up	 ce_upstream_parse(struct ce_ctx *, struct ce_call *,
 		    long status, const char *body, size_t len);
 long long	 ce_deadline(const struct ce_ctx *);
-
-/*
- * shm.c: the file all responders of a machine map (DEDUP_FILE), and its
- * de-duplication table of keyed hashes.
- */
-struct ce_shm;
-
-enum ce_claim {
-	CE_CLAIM_OWN = 0,	/* the key is ours now */
-	CE_CLAIM_INFLIGHT,	/* another live process holds it */
-	CE_CLAIM_DONE,		/* done within its TTL */
-	CE_CLAIM_FULL		/* no free slot in its window */
-};
-
-struct ce_shm	*ce_shm_open(const char *path, size_t nslots, char *err,
-		    size_t errsz);
-void		 ce_shm_close(struct ce_shm *);
-size_t		 ce_shm_slots(const struct ce_shm *);
-int		 ce_shm_lock(struct ce_shm *);
-void		 ce_shm_unlock(struct ce_shm *);
-enum ce_claim	 ce_dedup_claim(struct ce_shm *, const char *key,
-		    long long inflight_ms, int *outcome);
-enum ce_claim	 ce_dedup_reclaim(struct ce_shm *, const char *key,
-		    long long inflight_ms, int *outcome);
-void		 ce_dedup_done(struct ce_shm *, const char *key,
-		    long long ttl_ms, int outcome);
-void		 ce_dedup_release(struct ce_shm *, const char *key);
-size_t		 ce_dedup_used(struct ce_shm *);
 
 /*
  * worker.c: c2s-enrich --worker.  Claims jobs from PostgreSQL until

@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <libpq-fe.h>
 
 #include "c2s-enrich.h"
@@ -18,6 +17,8 @@
 #include "core/log.h"
 #include "core/spoolrec.h"
 #include "core/util.h"
+#include "io/http.h"
+#include "io/proc.h"
 
 /* Highest migration number in sql/, set by the build. */
 #ifndef CE_SCHEMA_VERSION
@@ -281,64 +282,9 @@ enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
 		    struct cx_form *, char *state, size_t statesz,
 		    char **payload, int *found) CE_WUR;
 
-/* http.c: parallel upstream calls over one curl multi handle. */
-#define CX_HTTP_MAXPAR	8
-
-enum cx_http_res {
-	CX_HTTP_OK = 0,		/* an HTTP answer came (any status) */
-	CX_HTTP_NETWORK,	/* connect, send, receive, truncated body */
-	CX_HTTP_TIMEOUT,	/* UPSTREAM_TIMEOUT passed */
-	CX_HTTP_DEADLINE,	/* the request's deadline passed */
-	CX_HTTP_TOOBIG		/* body over the cap */
-};
-
-struct cx_http_req {
-	const char		*api;		/* "c2s", "diretrix", "work" */
-	const char		*method;	/* "GET" or "POST" */
-	char			 url[1024];	/* may hold a token: never log */
-	char			 log_path[256];	/* log-safe: no token, PII masked */
-	const char		*body;		/* POST body, or NULL */
-	size_t			 bodylen;
-	struct curl_slist	*hdrs;
-	const char		*user, *pass;	/* HTTP Basic, or NULL */
-	int			 unsafe;	/* not idempotent: retried only
-						   if never sent, or on 429/503 */
-	long long		 not_before_us;	/* first attempt not before
-						   (cx_now_us clock), or 0 */
-	/* Results. */
-	enum cx_http_res	 res;
-	long			 status;
-	struct ce_buf		 resp;
-	int			 attempts;
-	long long		 elapsed_us;
-	/* Internal. */
-	int			 state, slot, too_big, deadline_bound;
-	int			 not_sent;	/* the connection never opened */
-	long long		 started_us, next_us;
-	char			 errbuf[CURL_ERROR_SIZE];
-};
-
-struct cx_http;
-
+/* http.c's handle for the context's calls (ctxfwd.c, until upstream.c
+ * opens it itself). */
 struct cx_http	*cx_http_new(struct ce_ctx *);
-void		 cx_http_free(struct cx_http *);
-void		 cx_http_req_init(struct cx_http_req *, const char *api,
-		    const char *method);
-void		 cx_http_req_free(struct cx_http_req *);
-enum ce_err	 cx_http_run(struct cx_http *, struct cx_http_req *const *,
-		    size_t, long long deadline_us) CE_WUR;
-
-/* proc.c: cheap facts about this process. */
-struct cx_proc {
-	int		 statm_fd;
-	long		 pagesize;
-	struct timespec	 started;
-};
-
-void		 cx_proc_init(struct cx_proc *);
-void		 cx_proc_close(struct cx_proc *);
-long long	 cx_proc_rss_kb(struct cx_proc *);
-long long	 cx_proc_uptime_ms(const struct cx_proc *);
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
 struct cx_spool;
@@ -400,31 +346,10 @@ struct ce_ctx {
 	struct cx_spool	*spool;		/* made on first use */
 };
 
-/* shm.c: the tables of the shared file, dedup first (its own); the
- * others' layout is the caller's list (ctx.c). */
-#define CX_SHM_DEDUP	1
-#define CX_SHM_METRICS	2
-#define CX_SHM_PROCS	3
-#define CX_SHM_BREAKERS	4
-#define CX_SHM_SPACING	5
-#define CX_SHM_RATE	6
+/* The shared file's kinds and layout are in io/shmfile.h, its dedup
+ * table in shared/dedup.h; the slot counts of two tables ctx.c lists: */
 #define CX_SPACING_SLOTS 8
 #define CX_RATE_SLOTS	4096
-struct cx_shm_tab {
-	unsigned	 kind;		/* CX_SHM_* */
-	size_t		 nslots;
-	size_t		 slotsize;
-};
-struct ce_shm	*cx_shm_open_tabs(const char *path, const struct cx_shm_tab *,
-		    size_t ntabs, char *err, size_t errsz);
-size_t		 cx_dedup_slot_size(void);
-struct cx_shmfile *cx_shmfile_new(const char *path,
-		    const struct cx_shm_tab *, size_t ntabs, struct cx_log *);
-void		 cx_shmfile_free(struct cx_shmfile *);
-struct ce_shm	*cx_shmfile_get(struct cx_shmfile *);
-int		 cx_shmfile_ok(struct cx_shmfile *);
-void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
-uint64_t	 cx_shm_hash(const struct ce_shm *, const char *);
 
 /* upstream.c: what an unsafe call that failed may have done. */
 int		 cx_call_refused(const struct ce_call *);
@@ -474,13 +399,6 @@ extern const struct cx_callkind cx_callkinds[CE_CALL__MAX];
 
 /* metrics.c: counters shared by the processes of a machine. */
 #define CX_PROCS_MAX	256
-enum cx_dedup_result {
-	CX_DEDUP_MISS = 0,	/* ours to run */
-	CX_DEDUP_HIT_FILE,	/* a duplicate, found in the shared file */
-	CX_DEDUP_HIT_DB,	/* a duplicate, found in PostgreSQL */
-	CX_DEDUP_FULL,		/* the file's window was full */
-	CX_DEDUP__MAX
-};
 size_t		 cx_metrics_size(void);
 size_t		 cx_procs_slot_size(void);
 void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,

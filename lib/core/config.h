@@ -13,6 +13,13 @@
 #include "core/err.h"
 #include "core/log.h"
 
+/* The service's name and version (the build sets CE_VERSION): the
+ * User-Agent of upstream calls, the database's application_name. */
+#define CE_SERVICE	"c2s-enrich"
+#ifndef CE_VERSION
+#define CE_VERSION	"0.1.0"
+#endif
+
 /*
  * Configuration, parsed once from the environment at start-up.  Strings are
  * fixed arrays so the struct can be copied and needs no freeing.  Durations

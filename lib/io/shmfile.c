@@ -1,6 +1,8 @@
 /*
- * shm.c -- the file every responder of a machine maps (DEDUP_FILE, on
- * tmpfs, mode 0600) and the de-duplication table in it.
+ * shmfile.c -- the file every responder of a machine maps (DEDUP_FILE,
+ * on tmpfs, mode 0600): its header, its directory of tables, its lock
+ * and its mapping.  The tables' contents are their tenants' (shared/:
+ * dedup, metrics, breaker, spacing, ratelimit).
  *
  * Layout: a 4 KiB header (magic, layout version, a random hash key, and a
  * directory of tables by kind, offset, slot count and slot size), then
@@ -15,18 +17,10 @@
  * Locking: one open-file-description lock (F_OFD_SETLKW) on the header's
  * first byte, held for a few microseconds per operation.  The kernel drops
  * it when its holder dies, even by SIGKILL.
- *
- * A slot holds SipHash-2-4 of the lead id under the file's key (never the
- * id), a state (in flight with its owner's pid and start, or done with an
- * outcome), and an expiry.  Open addressing with a bounded probe window:
- * every operation scans the whole window, so a slot can be emptied in
- * place.  A full window is reported, and the caller falls back to the
- * database.
  */
 #define _GNU_SOURCE	/* F_OFD_SETLKW */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +30,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/log.h"
+#include "core/siphash.h"
+#include "io/shmfile.h"
 
 #define SHM_MAGIC	"C2SENRSH"
 #define SHM_VERSION	3
 #define SHM_HDR_SIZE	4096
 #define SHM_TABLES	8
-#define PROBE		16
-
-enum { SLOT_EMPTY = 0, SLOT_INFLIGHT = 1, SLOT_DONE = 2 };
 
 struct tab {
 	uint32_t	 kind;
@@ -63,23 +55,13 @@ struct hdr {
 	struct tab	 tab[SHM_TABLES];
 };
 
-struct slot {
-	uint64_t	 hash;
-	uint32_t	 state;
-	int32_t		 pid;
-	int64_t		 start_ms;
-	int64_t		 expires_ms;
-	int32_t		 outcome;
-	uint32_t	 pad;
-};
-
 struct ce_shm {
 	int		 fd;
 	void		*map;
 	size_t		 mapsz;
 	struct hdr	*hdr;
-	struct slot	*slots;
-	uint32_t	 nslots;
+	void		*first;		/* the first table (dedup's), */
+	uint32_t	 nfirst;		/* and its slot count, as mapped */
 	size_t		 ntabs;
 };
 
@@ -162,12 +144,6 @@ hdr_valid(const struct hdr *h, size_t filesz, const struct cx_shm_tab *tabs,
 	return need <= filesz;
 }
 
-size_t
-cx_dedup_slot_size(void)
-{
-	return sizeof(struct slot);
-}
-
 /*
  * The table of "kind" (CX_SHM_*) in the mapping, and its slot count in
  * "*n"; NULL if the file has none.
@@ -187,6 +163,18 @@ cx_shm_table(struct ce_shm *s, unsigned kind, size_t *n)
 }
 
 /*
+ * The first table (the dedup table, CX_SHM_DEDUP) and its slot count in
+ * "*n", as they were when the file was mapped: a process that rebuilt
+ * the file since for another layout does not move them.
+ */
+void *
+cx_shm_first(const struct ce_shm *s, size_t *n)
+{
+	*n = s->nfirst;
+	return s->first;
+}
+
+/*
  * Is "tabs" a list of 1 to SHM_TABLES tables, the first the dedup table
  * with a slot count in range?  If not, says why in "err" and returns 0.
  */
@@ -194,7 +182,7 @@ static int
 tabs_ok(const struct cx_shm_tab *tabs, size_t ntabs, char *err, size_t errsz)
 {
 	if (ntabs < 1 || ntabs > SHM_TABLES || tabs[0].kind != CX_SHM_DEDUP ||
-	    tabs[0].slotsize != sizeof(struct slot)) {
+	    tabs[0].slotsize < 1) {
 		snprintf(err, errsz, "shm: bad table list");
 		return 0;
 	}
@@ -258,8 +246,8 @@ shm_map(struct ce_shm *s, size_t size, const struct hdr *h, char *err,
 		memcpy(s->map, h, sizeof(*h));
 	}
 	s->hdr = s->map;
-	s->slots = (struct slot *)(void *)((char *)s->map + SHM_HDR_SIZE);
-	s->nslots = s->hdr->tab[0].nslots;
+	s->first = (char *)s->map + SHM_HDR_SIZE;
+	s->nfirst = s->hdr->tab[0].nslots;
 	return 0;
 }
 
@@ -392,18 +380,6 @@ cx_shmfile_ok(struct cx_shmfile *f)
 	return cx_shmfile_get(f) != NULL;
 }
 
-/* A file of the dedup table alone (its other tables are the callers'). */
-struct ce_shm *
-ce_shm_open(const char *path, size_t nslots, char *err, size_t errsz)
-{
-	struct cx_shm_tab	 t;
-
-	t.kind = CX_SHM_DEDUP;
-	t.nslots = nslots;
-	t.slotsize = sizeof(struct slot);
-	return cx_shm_open_tabs(path, &t, 1, err, errsz);
-}
-
 void
 ce_shm_close(struct ce_shm *s)
 {
@@ -416,12 +392,6 @@ ce_shm_close(struct ce_shm *s)
 	free(s);
 }
 
-size_t
-ce_shm_slots(const struct ce_shm *s)
-{
-	return s->nslots;
-}
-
 /* SipHash of "key" under the file's own key; never 0 (a free slot). */
 uint64_t
 cx_shm_hash(const struct ce_shm *s, const char *key)
@@ -429,148 +399,4 @@ cx_shm_hash(const struct ce_shm *s, const char *key)
 	uint64_t	 h = ce_siphash(s->hdr->key, key, strlen(key));
 
 	return h != 0 ? h : 1;
-}
-
-/* Is this slot free for a new claim at "now"? */
-static int
-slot_free(const struct slot *sl, int64_t now)
-{
-	if (sl->state == SLOT_EMPTY)
-		return 1;
-	if (sl->expires_ms <= now)
-		return 1;
-	/* In flight, but its owner is gone: reclaim it. */
-	if (sl->state == SLOT_INFLIGHT && sl->pid > 0 &&
-	    kill(sl->pid, 0) == -1 && errno == ESRCH)
-		return 1;
-	return 0;
-}
-
-/* The slot holding "h" in its window, or NULL. */
-static struct slot *
-find(struct ce_shm *s, uint64_t h)
-{
-	uint32_t	 i, k;
-
-	for (i = 0; i < PROBE && i < s->nslots; i++) {
-		k = (uint32_t)((h + i) % s->nslots);
-		if (s->slots[k].hash == h && s->slots[k].state != SLOT_EMPTY)
-			return &s->slots[k];
-	}
-	return NULL;
-}
-
-static enum ce_claim
-claim(struct ce_shm *s, const char *key, long long inflight_ms,
-    int *outcome, int redo)
-{
-	uint64_t	 h = cx_shm_hash(s, key);
-	int64_t		 now = cx_wall_ms();
-	struct slot	*sl, *fr = NULL;
-	uint32_t	 i, k;
-	enum ce_claim	 c;
-
-	*outcome = 0;
-	if (ce_shm_lock(s) == -1)
-		return CE_CLAIM_FULL;
-	if ((sl = find(s, h)) != NULL && !slot_free(sl, now) &&
-	    !(redo && sl->state == SLOT_DONE)) {
-		*outcome = sl->outcome;
-		c = sl->state == SLOT_DONE ? CE_CLAIM_DONE : CE_CLAIM_INFLIGHT;
-		ce_shm_unlock(s);
-		return c;
-	}
-	if (sl != NULL)
-		fr = sl;
-	for (i = 0; fr == NULL && i < PROBE && i < s->nslots; i++) {
-		k = (uint32_t)((h + i) % s->nslots);
-		if (slot_free(&s->slots[k], now))
-			fr = &s->slots[k];
-	}
-	if (fr == NULL) {
-		ce_shm_unlock(s);
-		return CE_CLAIM_FULL;
-	}
-	fr->hash = h;
-	fr->state = SLOT_INFLIGHT;
-	fr->pid = (int32_t)getpid();
-	fr->start_ms = now;
-	fr->expires_ms = now + inflight_ms;
-	fr->outcome = 0;
-	ce_shm_unlock(s);
-	return CE_CLAIM_OWN;
-}
-
-/*
- * Claim "key" for this process for at most "inflight_ms".  Returns
- * CE_CLAIM_OWN (ours now), CE_CLAIM_INFLIGHT or CE_CLAIM_DONE (with the
- * outcome recorded by ce_dedup_done() in "*outcome"), or CE_CLAIM_FULL
- * when its window has no free slot.
- */
-enum ce_claim
-ce_dedup_claim(struct ce_shm *s, const char *key, long long inflight_ms,
-    int *outcome)
-{
-	return claim(s, key, inflight_ms, outcome, 0);
-}
-
-/*
- * The same, but a key done within its TTL is claimed again (a scheduled
- * retry); one in flight is not.
- */
-enum ce_claim
-ce_dedup_reclaim(struct ce_shm *s, const char *key, long long inflight_ms,
-    int *outcome)
-{
-	return claim(s, key, inflight_ms, outcome, 1);
-}
-
-/* Mark "key" done with "outcome" for "ttl_ms"; only our own claim. */
-void
-ce_dedup_done(struct ce_shm *s, const char *key, long long ttl_ms,
-    int outcome)
-{
-	uint64_t	 h = cx_shm_hash(s, key);
-	struct slot	*sl;
-
-	if (ce_shm_lock(s) == -1)
-		return;
-	if ((sl = find(s, h)) != NULL && sl->state == SLOT_INFLIGHT &&
-	    sl->pid == (int32_t)getpid()) {
-		sl->state = SLOT_DONE;
-		sl->expires_ms = cx_wall_ms() + ttl_ms;
-		sl->outcome = outcome;
-	}
-	ce_shm_unlock(s);
-}
-
-/* Give up our claim on "key", so that a retry can run at once. */
-void
-ce_dedup_release(struct ce_shm *s, const char *key)
-{
-	uint64_t	 h = cx_shm_hash(s, key);
-	struct slot	*sl;
-
-	if (ce_shm_lock(s) == -1)
-		return;
-	if ((sl = find(s, h)) != NULL && sl->pid == (int32_t)getpid())
-		memset(sl, 0, sizeof(*sl));
-	ce_shm_unlock(s);
-}
-
-/* How many slots hold a live entry (for /health). */
-size_t
-ce_dedup_used(struct ce_shm *s)
-{
-	int64_t		 now = cx_wall_ms();
-	size_t		 n = 0;
-	uint32_t	 i;
-
-	if (ce_shm_lock(s) == -1)
-		return 0;
-	for (i = 0; i < s->nslots; i++)
-		if (!slot_free(&s->slots[i], now))
-			n++;
-	ce_shm_unlock(s);
-	return n;
 }

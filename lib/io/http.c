@@ -15,32 +15,40 @@
 
 #include <curl/curl.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "io/http.h"
 
 #define BODY_CAP	(1024 * 1024)
 #define MAX_ATTEMPTS	3
 #define BACKOFF_BASE_MS	100
 #define RETRY_AFTER_MAX_MS 5000
 
+_Static_assert(CX_HTTP_ERRSZ >= CURL_ERROR_SIZE,
+    "a request's errbuf holds curl's error text");
+
 struct cx_http {
 	CURLM		*multi;
 	CURL		*easy[CX_HTTP_MAXPAR];
 	int		 busy[CX_HTTP_MAXPAR];
 	unsigned	 seed;		/* jitter */
-	struct ce_ctx	*ctx;
+	const struct ce_config *cfg;	/* UPSTREAM_TIMEOUT, its connect part */
+	struct cx_log	*log;
 };
 
 enum state { ST_IDLE = 0, ST_RUNNING, ST_WAITING, ST_DONE };
 
 struct cx_http *
-cx_http_new(struct ce_ctx *ctx)
+cx_http_open(const struct ce_config *cfg, struct cx_log *log)
 {
 	struct cx_http	*h;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
-	h->ctx = ctx;
+	h->cfg = cfg;
+	h->log = log;
 	h->seed = (unsigned)cx_now_us() ^ (unsigned)getpid();
 	return h;
 }
@@ -67,6 +75,23 @@ cx_http_req_free(struct cx_http_req *r)
 	ce_buf_free(&r->resp);
 	curl_slist_free_all(r->hdrs);
 	r->hdrs = NULL;
+}
+
+/*
+ * Add the header "line" ("Name: value") to "r", freed with the request.
+ * Returns CE_OK, or CE_ENOMEM with "r"'s headers unchanged.  (For
+ * upstream.c, which appends with curl_slist_append() itself until it
+ * moves.)
+ */
+enum ce_err
+cx_http_req_header(struct cx_http_req *r, const char *line)
+{
+	struct curl_slist	*l;
+
+	if ((l = curl_slist_append(r->hdrs, line)) == NULL)
+		return CE_ENOMEM;
+	r->hdrs = l;
+	return CE_OK;
 }
 
 /*
@@ -126,7 +151,7 @@ easy_put(struct cx_http *h, int slot)
 static enum ce_err
 attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
 {
-	const struct ce_config	*cfg = &h->ctx->cfg;
+	const struct ce_config	*cfg = h->cfg;
 	long long		 left_ms = (deadline_us - cx_now_us()) / 1000;
 	long long		 tmo, ctmo;
 	CURL			*e;
@@ -174,7 +199,7 @@ attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
 		SET(CURLOPT_HTTPGET, 1L);
 #undef SET
 	if (cc != CURLE_OK) {
-		cx_logf(&h->ctx->log, CE_LOG_ERROR,
+		cx_logf(h->log, CE_LOG_ERROR,
 		    "http: %s %s: setopt: %s", r->api,
 		    r->log_path, curl_easy_strerror(cc));
 		easy_put(h, r->slot);
@@ -242,12 +267,12 @@ attempt_done(struct cx_http *h, struct cx_http_req *r, CURLcode cc,
 	r->not_sent = cc == CURLE_COULDNT_CONNECT ||
 	    cc == CURLE_COULDNT_RESOLVE_HOST;
 	if (cc != CURLE_OK)
-		cx_logf(&h->ctx->log, CE_LOG_WARN,
+		cx_logf(h->log, CE_LOG_WARN,
 		    "http: %s %s %s: attempt %d: %s",
 		    r->api, r->method, r->log_path, r->attempts,
 		    r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(cc));
 	else if (status >= 500 || status == 429)
-		cx_logf(&h->ctx->log, CE_LOG_WARN,
+		cx_logf(h->log, CE_LOG_WARN,
 		    "http: %s %s %s: attempt %d: "
 		    "status %ld", r->api, r->method, r->log_path, r->attempts,
 		    status);
@@ -320,7 +345,7 @@ reap_done(struct cx_http *h, long long deadline_us, size_t *pending)
 
 	mc = curl_multi_perform(h->multi, &still);
 	if (mc != CURLM_OK) {
-		cx_logf(&h->ctx->log, CE_LOG_ERROR, "http: multi: %s",
+		cx_logf(h->log, CE_LOG_ERROR, "http: multi: %s",
 		    curl_multi_strerror(mc));
 		return CE_ESYSTEM;
 	}

@@ -9,8 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "io/proc.h"
 
 void
 cx_proc_init(struct cx_proc *p)
