@@ -15,3 +15,86 @@ cx_http_new(struct ce_ctx *ctx)
 {
 	return cx_http_open(&ctx->cfg, &ctx->log);
 }
+
+/* The context's breakers (upstream.c). */
+int
+cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
+{
+	return cx_brk_allow(&ctx->brk, t);
+}
+
+void
+cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
+{
+	cx_brk_result(&ctx->brk, t, ok);
+}
+
+/* The context's metrics tables (the public entries, then lib/'s). */
+void
+ce_metrics_join(struct ce_ctx *ctx)
+{
+	cx_mtab_join(&ctx->mtab);
+}
+
+void
+ce_metrics_sample(struct ce_ctx *ctx)
+{
+	cx_mtab_sample(&ctx->mtab);
+}
+
+void
+ce_metrics_recycled(struct ce_ctx *ctx)
+{
+	cx_mtab_recycled(&ctx->mtab);
+}
+
+void
+cx_metrics_leave(struct ce_ctx *ctx)
+{
+	cx_mtab_leave(&ctx->mtab);
+}
+
+void
+cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
+    long long us)
+{
+	cx_mtab_request(&ctx->mtab, route, status, us);
+}
+
+void
+cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
+    long long us)
+{
+	cx_mtab_upstream(&ctx->mtab, k, u, us);
+}
+
+void
+cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
+{
+	cx_mtab_dedup(&ctx->mtab, d);
+}
+
+int
+cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
+{
+	return cx_mtab_dedup_hits(&ctx->mtab, file, db);
+}
+
+void
+cx_metrics_cache(struct ce_ctx *ctx, int hit)
+{
+	cx_mtab_cache(&ctx->mtab, hit);
+}
+
+void
+cx_metrics_lead(struct ce_ctx *ctx, enum cx_outcome o)
+{
+	cx_mtab_lead(&ctx->mtab, o);
+}
+
+void
+cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
+    unsigned long long n)
+{
+	cx_mtab_spool(&ctx->mtab, ev, n);
+}

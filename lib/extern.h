@@ -19,6 +19,9 @@
 #include "core/util.h"
 #include "io/http.h"
 #include "io/proc.h"
+#include "shared/breaker.h"
+#include "shared/metrics.h"
+#include "shared/ratelimit.h"
 
 /* Highest migration number in sql/, set by the build. */
 #ifndef CE_SCHEMA_VERSION
@@ -305,28 +308,6 @@ struct cx_spool_sinks {
 };
 long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
 
-/* breaker.c: a process's handle on the breakers of the shared file. */
-struct cx_breakers {
-	struct cx_shmfile *f;
-	struct cx_log	*log;
-	unsigned	 probing;	/* breakers we probe: bit per cx_brk */
-	long long	 threshold;	/* BREAKER_THRESHOLD */
-	long long	 cooldown_ms;	/* BREAKER_COOLDOWN */
-	long long	 cooldown_max_ms; /* BREAKER_COOLDOWN_MAX */
-};
-void		 cx_brk_init(struct cx_breakers *, struct cx_shmfile *,
-		    const struct ce_config *, struct cx_log *);
-
-/* metrics.c: a process's handle on the metrics and process tables. */
-struct cx_mtab {
-	struct cx_shmfile *f;
-	struct cx_proc	*proc;		/* its resident memory */
-	const int	*worker;	/* its role: nonzero for the worker */
-	int		 procslot;	/* ours in the file's table, or -1 */
-};
-void		 cx_mtab_init(struct cx_mtab *, struct cx_shmfile *,
-		    struct cx_proc *, const int *worker);
-
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {
 	struct ce_config cfg;
@@ -347,27 +328,14 @@ struct ce_ctx {
 };
 
 /* The shared file's kinds and layout are in io/shmfile.h, its dedup
- * table in shared/dedup.h; the slot counts of two tables ctx.c lists: */
+ * table in shared/dedup.h; the slot count of spacing's table: */
 #define CX_SPACING_SLOTS 8
-#define CX_RATE_SLOTS	4096
 
 /* upstream.c: what an unsafe call that failed may have done. */
 int		 cx_call_refused(const struct ce_call *);
 
-/* breaker.c: circuit breakers shared by the processes of a machine. */
-enum cx_brk {
-	CX_BRK_C2S = 0,
-	CX_BRK_DIRETRIX,
-	CX_BRK_WORK,
-	CX_BRK_DB,
-	CX_BRK__MAX
-};
-size_t		 cx_breaker_size(void);
-const char	*cx_breaker_name(enum cx_brk);
-int		 cx_brk_allow(struct cx_breakers *, enum cx_brk);
-void		 cx_brk_result(struct cx_breakers *, enum cx_brk, int ok);
-int		 cx_breaker_state(struct cx_breakers *, enum cx_brk,
-		    uint64_t *trips, uint64_t *rejected);
+/* breaker.c's breakers for the context's calls (ctxfwd.c, until
+ * upstream.c holds its own handle). */
 int		 cx_breaker_allow(struct ce_ctx *, enum cx_brk);
 void		 cx_breaker_result(struct ce_ctx *, enum cx_brk, int ok);
 
@@ -381,11 +349,6 @@ enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
 enum ce_err	 cx_secret_check(const char *secret, const char *given,
 		    const char **msg);
 
-/* ratelimit.c: token buckets per client address. */
-size_t		 cx_rate_size(void);
-long long	 cx_rate_take(struct cx_shmfile *, const char *key,
-		    long long rate, long long burst);
-
 /* callkind.c: each upstream call kind's facts, indexed by the kind. */
 struct cx_callkind {
 	const char	*name;		/* in /metrics: "c2s_lead" */
@@ -397,10 +360,8 @@ struct cx_callkind {
 };
 extern const struct cx_callkind cx_callkinds[CE_CALL__MAX];
 
-/* metrics.c: counters shared by the processes of a machine. */
-#define CX_PROCS_MAX	256
-size_t		 cx_metrics_size(void);
-size_t		 cx_procs_slot_size(void);
+/* metrics.c's counters for the context (ctxfwd.c, until their callers
+ * hold its handle). */
 void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,
 		    long long us);
 void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,

@@ -9,7 +9,7 @@
 
 #include "c2s-enrich.h"
 #include "extern.h"
-#include "metrics.h"
+#include "shared/metrics.h"
 
 /* A counter of the shared file, read without a lock. */
 static uint64_t

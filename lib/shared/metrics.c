@@ -1,7 +1,7 @@
 /*
  * metrics.c -- the counters every process of a machine adds to in the
  * shared file, and the table of those processes.  GET /metrics renders
- * them (h_metrics.c); their layout is in metrics.h.
+ * them (h_metrics.c); their layout is in shared/metrics.h.
  *
  * Counters are 64-bit words of the file's metrics table, added to with
  * relaxed atomic adds: no lock on the request path, and a responder that
@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
-#include "metrics.h"
+#include "io/proc.h"
+#include "io/shmfile.h"
+#include "shared/metrics.h"
 
 /* Histogram bounds in microseconds; a last bucket is +Inf. */
 const long long cx_metrics_bounds_us[CX_METRICS_NB - 1] = {
@@ -119,16 +119,15 @@ found:
  * /metrics counts it from its start (else on its first request).
  */
 void
-ce_metrics_join(struct ce_ctx *ctx)
+cx_mtab_join(struct cx_mtab *m)
 {
-	(void)myslot(&ctx->mtab);
+	(void)myslot(m);
 }
 
 /* Free this process's slot (at exit). */
 void
-cx_metrics_leave(struct ce_ctx *ctx)
+cx_mtab_leave(struct cx_mtab *m)
 {
-	struct cx_mtab	*m = &ctx->mtab;
 	struct cx_procslot	*p;
 	int32_t		 pid = (int32_t)getpid();
 
@@ -160,18 +159,18 @@ sample(struct cx_mtab *m, struct cx_procslot *p)
 }
 
 void
-ce_metrics_sample(struct ce_ctx *ctx)
+cx_mtab_sample(struct cx_mtab *m)
 {
-	sample(&ctx->mtab, myslot(&ctx->mtab));
+	sample(m, myslot(m));
 }
 
 /* A request answered: its route, status and duration. */
 void
-cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
+cx_mtab_request(struct cx_mtab *m, enum ce_route route, int status,
     long long us)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
-	struct cx_procslot	*p = myslot(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
+	struct cx_procslot	*p = myslot(m);
 	int		 cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	if (r == NULL || (unsigned)route >= CE_ROUTE__MAX)
@@ -180,15 +179,15 @@ cx_metrics_request(struct ce_ctx *ctx, enum ce_route route, int status,
 	add(&r->req_hist[route][bucket(us)], 1);
 	add(&r->req_sum_us[route], us > 0 ? (uint64_t)us : 0);
 	if (p != NULL && (++p->requests & 63) == 1)
-		sample(&ctx->mtab, p);
+		sample(m, p);
 }
 
 /* An upstream call finished: its kind, classification and duration. */
 void
-cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
+cx_mtab_upstream(struct cx_mtab *m, enum ce_call_kind k, enum ce_up u,
     long long us)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r == NULL || (unsigned)k >= CE_CALL__MAX ||
 	    (unsigned)u >= CE_UP__MAX)
@@ -199,9 +198,9 @@ cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
 }
 
 void
-cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
+cx_mtab_dedup(struct cx_mtab *m, enum cx_dedup_result d)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r != NULL && (unsigned)d < CX_DEDUP__MAX)
 		add(&r->dedup[d], 1);
@@ -212,9 +211,9 @@ cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
  * PostgreSQL, into "file" and "db".  Returns -1 without the shared file.
  */
 int
-cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
+cx_mtab_dedup_hits(struct cx_mtab *m, uint64_t *file, uint64_t *db)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r == NULL)
 		return -1;
@@ -224,39 +223,39 @@ cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
 }
 
 void
-cx_metrics_cache(struct ce_ctx *ctx, int hit)
+cx_mtab_cache(struct cx_mtab *m, int hit)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r != NULL)
 		add(&r->cache[hit ? 1 : 0], 1);
 }
 
 void
-cx_metrics_lead(struct ce_ctx *ctx, enum cx_outcome o)
+cx_mtab_lead(struct cx_mtab *m, enum cx_outcome o)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r != NULL && (unsigned)o < CX_OUT__MAX)
 		add(&r->leads[o], 1);
 }
 
-/* A responder leaves because it served MAX_REQUESTS. */
 /* The spool (spool.c): "n" more of event "ev". */
 void
-cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
+cx_mtab_spool(struct cx_mtab *m, enum cx_spool_ev ev,
     unsigned long long n)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r != NULL && (unsigned)ev < CX_SPOOL_EV__MAX)
 		add(&r->spool[ev], n);
 }
 
+/* A responder leaves because it served MAX_REQUESTS. */
 void
-ce_metrics_recycled(struct ce_ctx *ctx)
+cx_mtab_recycled(struct cx_mtab *m)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
+	struct cx_mregion	*r = cx_metrics_region(m);
 
 	if (r != NULL)
 		add(&r->recycled, 1);

@@ -16,8 +16,9 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/clock.h"
+#include "io/shmfile.h"
+#include "shared/ratelimit.h"
 
 #define PROBE		8
 

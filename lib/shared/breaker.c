@@ -15,9 +15,11 @@
  * Each process holds a struct cx_breakers (its handle on the file, the
  * breakers it is probing, BREAKER_* and its log), made by ctx.c.
  */
-
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "io/shmfile.h"
+#include "shared/breaker.h"
 
 struct brk {
 	uint64_t	 fails;		/* failures in a row */
@@ -167,17 +169,4 @@ cx_breaker_state(struct cx_breakers *bs, enum cx_brk t, uint64_t *trips,
 	*rejected = __atomic_load_n(&b->rejected, __ATOMIC_RELAXED);
 	until = __atomic_load_n(&b->open_until_ms, __ATOMIC_ACQUIRE);
 	return until == 0 ? 0 : cx_wall_ms() < until ? 1 : 2;
-}
-
-/* The same, for a context's calls (upstream.c). */
-int
-cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
-{
-	return cx_brk_allow(&ctx->brk, t);
-}
-
-void
-cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
-{
-	cx_brk_result(&ctx->brk, t, ok);
 }
