@@ -6,6 +6,8 @@
  * themselves (docs/LAYERS-PLAN.md steps 17 and 18; the public
  * ce_metrics_* then live in ctx.c).
  */
+#include <stdarg.h>
+
 #include "c2s-enrich.h"
 #include "extern.h"
 
@@ -97,4 +99,15 @@ cx_metrics_spool(struct ce_ctx *ctx, enum cx_spool_ev ev,
     unsigned long long n)
 {
 	cx_mtab_spool(&ctx->mtab, ev, n);
+}
+
+/* Log a formatted message with the context's current request id. */
+void
+ce_log(struct ce_ctx *ctx, enum ce_loglevel level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	cx_vlogf(&ctx->log, level, fmt, ap);
+	va_end(ap);
 }

@@ -7,6 +7,8 @@
 #ifndef CE_CORE_LOG_H
 #define CE_CORE_LOG_H
 
+#include <stdarg.h>
+
 #include "core/err.h"
 
 enum ce_loglevel {
@@ -28,6 +30,8 @@ void		 cx_log_write(struct cx_log *, enum ce_loglevel,
 		    const char *fields, const char *msg);
 void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
 		    CE_PRINTF(3, 4);
+void		 cx_vlogf(struct cx_log *, enum ce_loglevel, const char *,
+		    va_list) CE_PRINTF(3, 0);
 enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
 
 #endif /* CE_CORE_LOG_H */

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/err.h"
+#include "core/log.h"
 
 #define LINE_MAX_LEN	2048
 
@@ -144,11 +144,9 @@ cx_log_write(struct cx_log *lg, enum ce_loglevel level, const char *fields,
 	}
 }
 
-static void	 log_vf(struct cx_log *, enum ce_loglevel, const char *,
-		    va_list) CE_PRINTF(3, 0);
-
-static void
-log_vf(struct cx_log *lg, enum ce_loglevel level, const char *fmt,
+/* cx_logf with a va_list. */
+void
+cx_vlogf(struct cx_log *lg, enum ce_loglevel level, const char *fmt,
     va_list ap)
 {
 	char	 msg[1024];
@@ -166,17 +164,6 @@ cx_logf(struct cx_log *lg, enum ce_loglevel level, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	log_vf(lg, level, fmt, ap);
-	va_end(ap);
-}
-
-/* Log a formatted message with the context's current request id. */
-void
-ce_log(struct ce_ctx *ctx, enum ce_loglevel level, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	log_vf(&ctx->log, level, fmt, ap);
+	cx_vlogf(lg, level, fmt, ap);
 	va_end(ap);
 }
