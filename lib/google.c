@@ -323,10 +323,10 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 }
 
 enum ce_err
-cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_webhook_google(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?'), *given = NULL;
+	const char	*given = NULL;
 	const char	*why;
 	struct form	 f;
 	PGresult	*res;
@@ -340,8 +340,7 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 		return cx_resp_error(resp, CE_EUNAVAIL, "the Google Ads webhook "
 		    "is not configured (GOOGLE_ADS_WEBHOOK_KEY)") == CE_OK ?
 		    CE_OK : CE_EUNAVAIL;
-	rc = ce_query_get(q != NULL ? q + 1 : NULL, "google_key", key,
-	    sizeof(key));
+	rc = ce_query_get(rq->query, "google_key", key, sizeof(key));
 	if (rc == -1)
 		return cx_resp_error(resp, CE_EAUTH, "malformed google_key") ==
 		    CE_OK ? CE_OK : CE_EAUTH;
@@ -350,10 +349,11 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 		(void)cx_resp_error(resp, CE_EAUTH, why);
 		return CE_OK;
 	}
-	if (!cx_json_ctype(req))
+	if (!rq->json)
 		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
 		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
-	if ((j = json_loadb(req->body, req->bodylen, 0, NULL)) == NULL ||
+	j = json_loadb(rq->req->body, rq->req->bodylen, 0, NULL);
+	if (j == NULL ||
 	    !json_is_object(j)) {
 		json_decref(j);
 		return cx_resp_error(resp, CE_EINPUT, "the body must be a Google "

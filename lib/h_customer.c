@@ -196,15 +196,14 @@ query_num(const char *q, const char *name, long long *v)
 }
 
 enum ce_err
-cx_h_customer_lookup(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_customer_lookup(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
+	const char	*q = rq->query;
 	struct lookup	 lk;
 	int		 b, r;
 
 	lookup_init(&lk);
-	q = q != NULL ? q + 1 : NULL;
 	for (b = 0; b < CX_CUST__MAX; b++) {
 		r = ce_query_get(q, bynames[b], lk.raw[b], sizeof(lk.raw[b]));
 		if (r == -1)
@@ -220,7 +219,7 @@ cx_h_customer_lookup(struct ce_ctx *ctx, const struct ce_req *req,
 }
 
 enum ce_err
-cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct lookup	 lk;
@@ -229,11 +228,12 @@ cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 	enum ce_err	 er;
 	int		 b;
 
-	if (!cx_json_ctype(req))
+	if (!rq->json)
 		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
 	/* jansson refuses invalid UTF-8 and, by default, \u0000. */
-	j = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(rq->req->body, rq->req->bodylen, JSON_REJECT_DUPLICATES,
+	    &jerr);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return cx_refuse(resp, CE_EINPUT, "invalid_json",
@@ -292,14 +292,14 @@ uuid_valid(const char *s)
 }
 
 enum ce_err
-cx_h_customer(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_customer(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	char		 id[40];
+	const char	*id;
 	int		 found;
 	enum ce_err	 er;
 
-	if (cx_path_tail(req, "/api/v1/customers/", id, sizeof(id)) == NULL ||
+	if ((id = cx_req_tail(rq, "/api/v1/customers/", 40)) == NULL ||
 	    !uuid_valid(id))
 		return cx_refuse(resp, CE_EINPUT, "invalid_uuid",
 		    "the customer id must be a UUID");

@@ -190,13 +190,12 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 }
 
 enum ce_err
-cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_leads_process(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
 	char		 id[64];
 
-	switch (ce_query_get(q != NULL ? q + 1 : NULL, "id", id, sizeof(id))) {
+	switch (ce_query_get(rq->query, "id", id, sizeof(id))) {
 	case 1:
 		break;
 	case 0:
@@ -211,12 +210,12 @@ cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
 }
 
 enum ce_err
-cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_c2s_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	char		 buf[64];
+	const char	*id;
 
-	if (cx_path_tail(req, ENRICH_PREFIX, buf, sizeof(buf)) == NULL)
+	if ((id = cx_req_tail(rq, ENRICH_PREFIX, 64)) == NULL)
 		return bad_id(resp);
-	return lead_run(ctx, buf, resp, 1);
+	return lead_run(ctx, id, resp, 1);
 }

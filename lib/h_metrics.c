@@ -312,14 +312,14 @@ render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 }
 
 enum ce_err
-cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_metrics(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct cx_mregion	*r = cx_metrics_region(ctx);
 	struct ce_buf	*b = resp->body;
 	enum ce_err	 er;
 
-	(void)req;
+	(void)rq;
 	if (r == NULL)
 		return cx_refuse(resp, CE_EUNAVAIL, NULL, "metrics: the "
 		    "shared file is not mapped");

@@ -129,26 +129,25 @@ answer(struct ce_resp *resp, const struct module *m, const char *norm,
 }
 
 enum ce_err
-cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char		*q = strchr(req->uri, '?'), *hit;
+	const char		*name, *hit;
 	const struct module	*m = NULL;
 	struct ce_call		 c;
-	char			 name[16], doc[512], norm[256], key[300];
+	char			 doc[512], norm[256], key[300];
 	size_t			 i;
 	int			 r;
 	enum ce_err		 er;
 
-	if (cx_path_tail(req, PREFIX, name, sizeof(name)) != NULL)
+	if ((name = cx_req_tail(rq, PREFIX, 16)) != NULL)
 		for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
 			if (strcmp(name, modules[i].path) == 0)
 				m = &modules[i];
 	if (m == NULL)
 		return cx_refuse(resp, CE_ENOTFOUND, "unknown_module", "module "
 		    "must be one of " MODULES);
-	r = ce_query_get(q != NULL ? q + 1 : NULL, "documento", doc,
-	    sizeof(doc));
+	r = ce_query_get(rq->query, "documento", doc, sizeof(doc));
 	if (r == -1)
 		return cx_refuse(resp, CE_EINPUT, "invalid_documento",
 		    "malformed documento");

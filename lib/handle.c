@@ -12,10 +12,7 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-#define PATH_MAX_LEN	1024
-#define QUERY_MAX_LEN	4096
-
-typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct ce_req *,
+typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct cx_request *,
     struct ce_resp *);
 
 static const handler_fn handlers[CE_ROUTE__MAX] = {
@@ -136,8 +133,7 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
  * Retry-After in "resp" and return 1.
  */
 static int
-limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
-    struct ce_resp *resp)
+limited(struct ce_ctx *ctx, const struct cx_request *rq, struct ce_resp *resp)
 {
 	const struct ce_config *cfg = &ctx->cfg;
 	char		 key[80], secs[24], msg[96];
@@ -145,15 +141,16 @@ limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
 	const char	*fam = "api ", *var = "RATE_LIMIT";
 	size_t		 n;
 
-	if (route == CE_ROUTE_WEBHOOK_C2S || route == CE_ROUTE_WEBHOOK_GOOGLE) {
+	if (rq->route == CE_ROUTE_WEBHOOK_C2S ||
+	    rq->route == CE_ROUTE_WEBHOOK_GOOGLE) {
 		rate = cfg->webhook_rate_limit;
 		burst = cfg->webhook_rate_burst;
 		fam = "webhook ";
 		var = "WEBHOOK_RATE_LIMIT";
 	}
 	n = strlen(fam);
-	if (rate <= 0 ||
-	    cx_client_addr(req, key + n, sizeof(key) - n) == -1)
+	if (rate <= 0 || rq->addr == NULL ||
+	    ce_strlcpy(key + n, rq->addr, sizeof(key) - n) >= sizeof(key) - n)
 		return 0;
 	memcpy(key, fam, n);
 	if ((ms = cx_rate_take(ctx, key, rate, burst)) == 0)
@@ -170,10 +167,8 @@ void
 ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
-	const char	*path = req->uri, *q, *msg;
-	size_t		 pathlen = 0;
-	enum ce_route	 route = CE_ROUTE_NONE;
-	unsigned	 allowed = 0;
+	struct cx_request rq;
+	const char	*msg;
 	enum ce_err	 er;
 	char		 allow[64];
 
@@ -186,56 +181,50 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	resp->headers[0] = '\0';
 	(void)cx_resp_header(resp, "X-Request-Id", ctx->log.reqid);
 
+	rq.route = CE_ROUTE_NONE;
+	rq.pathlen = 0;
 	if (httpd_error(req, resp))
 		goto out;
-	if (req->method == NULL || path == NULL || path[0] != '/') {
-		er = CE_EINPUT;
+	if ((er = cx_req_parse(&rq, req)) != CE_OK)
 		goto err;
-	}
-	q = strchr(path, '?');
-	pathlen = q != NULL ? (size_t)(q - path) : strlen(path);
-	if (pathlen > PATH_MAX_LEN ||
-	    (q != NULL && strlen(q + 1) > QUERY_MAX_LEN)) {
-		er = CE_EINPUT;
-		goto err;
-	}
 	if (req->body_too_large) {
 		er = CE_E2BIG;
 		goto err;
 	}
-	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
+	er = ce_route_match(rq.path, rq.pathlen, req->method, &rq.route,
+	    &rq.allowed);
 	/* The probes are never limited: a load balancer's or fly's check
 	 * must not be refused for another client's traffic. */
-	if (route != CE_ROUTE_HEALTH && route != CE_ROUTE_READY &&
-	    limited(ctx, req, route, resp))
+	if (rq.route != CE_ROUTE_HEALTH && rq.route != CE_ROUTE_READY &&
+	    limited(ctx, &rq, resp))
 		goto out;
 	if (er == CE_EMETHOD) {
-		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
+		if (ce_methods_str(rq.allowed, allow, sizeof(allow)) == CE_OK)
 			(void)cx_resp_header(resp, "Allow", allow);
 		goto err;
 	}
-	if (er != CE_OK || handlers[route] == NULL) {
+	if (er != CE_OK || handlers[rq.route] == NULL) {
 		er = CE_ENOTFOUND;
 		goto err;
 	}
-	if ((er = cx_auth_check(ctx, req, route, &msg)) != CE_OK) {
+	if ((er = cx_auth_check(ctx, req, rq.route, &msg)) != CE_OK) {
 		(void)cx_resp_error(resp, er, msg);
 		if (er == CE_EAUTH)
 			(void)cx_resp_header(resp, "WWW-Authenticate",
 			    "Bearer realm=\"" CE_SERVICE "\"");
 		goto out;
 	}
-	if ((er = handlers[route](ctx, req, resp)) != CE_OK)
+	if ((er = handlers[rq.route](ctx, &rq, resp)) != CE_OK)
 		goto err;
 	goto out;
 err:
 	if (cx_resp_error(resp, er, NULL) != CE_OK)
 		resp->status = ce_err_status(er);
 out:
-	cx_spool_settle(ctx, route, resp->status);
+	cx_spool_settle(ctx, rq.route, resp->status);
 	us = cx_now_us() - start;
-	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
-	    resp->status, us);
-	cx_metrics_request(ctx, route, resp->status, us);
+	log_access(ctx, req, rq.route, req->uri != NULL ? req->uri : "",
+	    rq.pathlen, resp->status, us);
+	cx_metrics_request(ctx, rq.route, resp->status, us);
 	ctx->log.reqid[0] = '\0';
 }
