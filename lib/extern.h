@@ -523,8 +523,9 @@ enum ce_err	 cx_lead_run(struct ce_ctx *, const char *lid,
 		    const char *source, int flags, struct cx_run *,
 		    struct cx_claim *) CE_WUR;
 
-/* handlers: h_*.c.  Each fills resp->body and returns the status or an
- * error that ce_handle() turns into a JSON error body. */
+/* handlers: h_*.c.  Each fills resp->body and returns CE_OK, or an
+ * error (its code and text chosen with cx_fail()) that ce_handle() turns
+ * into a JSON error body. */
 enum ce_err	 cx_h_health(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_ready(struct ce_ctx *, const struct cx_request *,
@@ -579,12 +580,11 @@ enum ce_err	 cx_req_parse(struct cx_request *, const struct ce_req *);
 const char	*cx_req_tail(const struct cx_request *, const char *prefix,
 		    size_t);
 
-/* resp.c: header lines, and error bodies with a message of the
- * handler's choosing. */
-enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);
+/* resp.c: header lines; an error's code and text, chosen by a handler
+ * (cx_fail) and written by ce_handle() (cx_resp_errorc). */
 enum ce_err	 cx_resp_errorc(struct ce_resp *, enum ce_err,
 		    const char *code, const char *msg);
-enum ce_err	 cx_refuse(struct ce_resp *, enum ce_err, const char *code,
+enum ce_err	 cx_fail(struct ce_resp *, enum ce_err, const char *code,
 		    const char *msg);
 enum ce_err	 cx_resp_header(struct ce_resp *, const char *name,
 		    const char *value);

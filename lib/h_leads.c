@@ -135,8 +135,7 @@ duplicate(struct ce_buf *b, const char *id, const struct cx_claim *cl)
 static enum ce_err
 bad_id(struct ce_resp *resp)
 {
-	return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex characters") ==
-	    CE_OK ? CE_OK : CE_EINPUT;
+	return cx_fail(resp, CE_EINPUT, NULL, "id must be 32 hex characters");
 }
 
 /*
@@ -199,12 +198,11 @@ cx_h_leads_process(struct ce_ctx *ctx, const struct cx_request *rq,
 	case 1:
 		break;
 	case 0:
-		return cx_resp_error(resp, CE_EINPUT, "missing query "
-		    "parameter id (the C2S lead id)") == CE_OK ?
-		    CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "missing query "
+		    "parameter id (the C2S lead id)");
 	default:
-		return cx_resp_error(resp, CE_EINPUT, "malformed query "
-		    "string") == CE_OK ? CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "malformed query "
+		    "string");
 	}
 	return lead_run(ctx, id, resp, 0);
 }

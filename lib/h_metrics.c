@@ -321,7 +321,7 @@ cx_h_metrics(struct ce_ctx *ctx, const struct cx_request *rq,
 
 	(void)rq;
 	if (r == NULL)
-		return cx_refuse(resp, CE_EUNAVAIL, NULL, "metrics: the "
+		return cx_fail(resp, CE_EUNAVAIL, NULL, "metrics: the "
 		    "shared file is not mapped");
 	resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	if ((er = render_requests(b, r)) != CE_OK ||

@@ -316,36 +316,34 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 
 	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
 	if (ctx->cfg.webhook_auth && ctx->cfg.webhook_secret[0] == '\0')
-		return cx_refuse(resp, CE_EUNAVAIL, "not_configured", "the C2S "
+		return cx_fail(resp, CE_EUNAVAIL, "not_configured", "the C2S "
 		    "webhook is not configured (WEBHOOK_SECRET)");
 	if (ctx->cfg.webhook_auth) {
 		if (given_secret(rq, given, sizeof(given)) == -1)
-			return cx_refuse(resp, CE_EAUTH, NULL, "malformed "
+			return cx_fail(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");
 		if (cx_secret_check(ctx->cfg.webhook_secret, given,
-		    &why) != CE_OK) {
-			(void)cx_resp_error(resp, CE_EAUTH, why);
-			return CE_OK;
-		}
+		    &why) != CE_OK)
+			return cx_fail(resp, CE_EAUTH, NULL, why);
 	}
 	if (!rq->json)
-		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
+		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
 	/* jansson rejects invalid UTF-8 and \u0000, which jsonb refuses. */
 	j = json_loadb(rq->req->body, rq->req->bodylen, 0, &jerr);
 	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
 		json_decref(j);
-		return cx_refuse(resp, CE_EINPUT, NULL, "the body must be a "
+		return cx_fail(resp, CE_EINPUT, NULL, "the body must be a "
 		    "JSON event or an array of events");
 	}
 	nev = json_is_array(j) ? json_array_size(j) : 1;
 	if (nev == 0 || nev > (size_t)ctx->cfg.webhook_max_events) {
 		json_decref(j);
 		if (nev == 0)
-			return cx_refuse(resp, CE_EINPUT, NULL, "no event");
+			return cx_fail(resp, CE_EINPUT, NULL, "no event");
 		snprintf(msg, sizeof(msg), "more than %lld events in one "
 		    "request", ctx->cfg.webhook_max_events);
-		return cx_refuse(resp, CE_E2BIG, NULL, msg);
+		return cx_fail(resp, CE_E2BIG, NULL, msg);
 	}
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
@@ -458,11 +456,11 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
 	r = ce_query_get(rq->query, "limit", v, sizeof(v));
 	r2 = ce_query_get(rq->query, "after", after, sizeof(after));
 	if (r == -1 || (r == 1 && ce_strtonum(v, 1, 10000, &limit) == -1))
-		return cx_refuse(resp, CE_EINPUT, NULL, "limit must be a "
+		return cx_fail(resp, CE_EINPUT, NULL, "limit must be a "
 		    "number from 1 to 10000");
 	if (r2 == -1 || ce_strtonum(r2 == 1 ? after : "0", 0, 1LL << 62,
 	    &id) == -1)
-		return cx_refuse(resp, CE_EINPUT, NULL, "after must be an "
+		return cx_fail(resp, CE_EINPUT, NULL, "after must be an "
 		    "event id (a non-negative integer)");
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
