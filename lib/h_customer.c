@@ -179,19 +179,23 @@ lookup_init(struct lookup *lk)
 	lk->limit = LIMIT_DEFAULT;
 }
 
-/* limit or offset from the query: absent keeps "*v"; -1 when malformed. */
-static int
+/*
+ * limit or offset from the query into "*v" (absent keeps it).  Returns
+ * CE_OK, or CE_EINPUT when it is malformed.
+ */
+static enum ce_err
 query_num(const char *q, const char *name, long long *v)
 {
 	char	 buf[24];
 
 	switch (ce_query_get(q, name, buf, sizeof(buf))) {
 	case 0:
-		return 0;
+		return CE_OK;
 	case 1:
-		return ce_strtonum(buf, 0, 1000000, v);
+		return ce_strtonum(buf, 0, 1000000, v) == 0 ? CE_OK :
+		    CE_EINPUT;
 	default:
-		return -1;
+		return CE_EINPUT;
 	}
 }
 
@@ -211,8 +215,8 @@ cx_h_customer_lookup(struct ce_ctx *ctx, const struct cx_request *rq,
 			    "malformed query string");
 		lk.given[b] = r == 1;
 	}
-	if (query_num(q, "limit", &lk.limit) == -1 ||
-	    query_num(q, "offset", &lk.offset) == -1)
+	if (query_num(q, "limit", &lk.limit) != CE_OK ||
+	    query_num(q, "offset", &lk.offset) != CE_OK)
 		return cx_fail(resp, CE_EINPUT, "bad_request",
 		    "limit must be 1 to 50 and offset 0 to 10000");
 	return lookup_run(ctx, &lk, resp);

@@ -37,10 +37,10 @@ const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
  * The webhook secret the client sent: X-Webhook-Token (the Rust
  * service's header), X-Webhook-Secret (the TS service's), a Bearer token,
  * or ?token= in the query (a hook subscribed at C2S carries no header).
- * The first present is the one checked.  Returns 0 with "out" set (""
- * when none came), or -1 for a malformed token parameter.
+ * The first present is the one checked.  Returns CE_OK with "out" set
+ * ("" when none came), or CE_EINPUT for a malformed or too long one.
  */
-static int
+static enum ce_err
 given_secret(const struct cx_request *rq, char *out, size_t outsz)
 {
 	static const char *const hdrs[] = {
@@ -57,8 +57,9 @@ given_secret(const struct cx_request *rq, char *out, size_t outsz)
 	    (v = ce_req_param(rq->req, "HTTP_AUTHORIZATION")) != NULL)
 		v = strncasecmp(v, "Bearer ", 7) == 0 ? v + 7 : NULL;
 	if (v != NULL)
-		return ce_strlcpy(out, v, outsz) < outsz ? 0 : -1;
-	return ce_query_get(rq->query, "token", out, outsz) == -1 ? -1 : 0;
+		return ce_strlcpy(out, v, outsz) < outsz ? CE_OK : CE_EINPUT;
+	return ce_query_get(rq->query, "token", out, outsz) == -1 ?
+	    CE_EINPUT : CE_OK;
 }
 
 /* A string member, or "" (nulls, numbers and missing members alike). */
@@ -319,7 +320,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 		return cx_fail(resp, CE_EUNAVAIL, "not_configured", "the C2S "
 		    "webhook is not configured (WEBHOOK_SECRET)");
 	if (ctx->cfg.webhook_auth) {
-		if (given_secret(rq, given, sizeof(given)) == -1)
+		if (given_secret(rq, given, sizeof(given)) != CE_OK)
 			return cx_fail(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");
 		if (cx_secret_check(ctx->cfg.webhook_secret, given,
