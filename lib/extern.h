@@ -375,7 +375,8 @@ void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
 		    unsigned long long);
 
 /* h_metrics.c: GET /metrics, the counters in the Prometheus text format. */
-enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct ce_req *,
+struct cx_request;
+enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* ctx.c: the process's cache, made on first use (NULL when disabled). */
@@ -458,57 +459,68 @@ enum ce_err	 cx_lead_run(struct ce_ctx *, const char *lid,
 		    const char *source, int flags, struct cx_run *,
 		    struct cx_claim *) CE_WUR;
 
-/* handlers: h_*.c.  Each fills resp->body and returns the status or an
- * error that ce_handle() turns into a JSON error body. */
-enum ce_err	 cx_h_health(struct ce_ctx *, const struct ce_req *,
+/* handlers: h_*.c.  Each fills resp->body and returns CE_OK, or an
+ * error (its code and text chosen with cx_fail()) that ce_handle() turns
+ * into a JSON error body. */
+enum ce_err	 cx_h_health(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_ready(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_ready(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* h_customer.c: stored persons; h_work.c: the Work API proxy;
  * h_stats.c: the figures of the status page. */
-enum ce_err	 cx_h_customer_lookup(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_customer_lookup(struct ce_ctx *,
+		    const struct cx_request *, struct ce_resp *);
+enum ce_err	 cx_h_enrich(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_enrich(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_customer(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_customer(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct ce_req *,
-		    struct ce_resp *);
-enum ce_err	 cx_h_stats(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_stats(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* google.c: a Google Ads form's job (kind 'google_ads'). */
 int		 cx_google_job(struct ce_ctx *, const char *form_id,
 		    char *result, size_t rsz, char *error, size_t esz);
-enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_google_store(struct ce_ctx *, const char *payload) CE_WUR;
 
 /* h_webhook.c: C2S webhook events. */
-enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
 		    size_t len) CE_WUR;
 
-/* req.c: what the handlers read from a request besides its body. */
-int		 cx_client_addr(const struct ce_req *, char *, size_t);
-int		 cx_json_ctype(const struct ce_req *);
-const char	*cx_path_tail(const struct ce_req *, const char *prefix,
-		    char *, size_t);
+/* req.c: a request parsed once by ce_handle(), read by the handlers. */
+#define CX_PATH_MAX	1024	/* bytes of path, query not counted */
+#define CX_QUERY_MAX	4096	/* bytes of query after the '?' */
+struct cx_request {
+	const struct ce_req	*req;		/* body, headers */
+	char			 path[CX_PATH_MAX + 1]; /* no query */
+	size_t			 pathlen;
+	const char		*query;		/* after '?', or NULL */
+	const char		*addr;		/* REMOTE_ADDR, or NULL */
+	int			 json;		/* body declared JSON */
+	enum ce_route		 route;
+	unsigned		 allowed;	/* methods, on CE_EMETHOD */
+};
+enum ce_err	 cx_req_parse(struct cx_request *, const struct ce_req *);
+const char	*cx_req_tail(const struct cx_request *, const char *prefix,
+		    size_t);
 
-/* resp.c: header lines, and error bodies with a message of the
- * handler's choosing. */
-enum ce_err	 cx_resp_error(struct ce_resp *, enum ce_err, const char *msg);
+/* resp.c: header lines; an error's code and text, chosen by a handler
+ * (cx_fail) and written by ce_handle() (cx_resp_errorc). */
 enum ce_err	 cx_resp_errorc(struct ce_resp *, enum ce_err,
 		    const char *code, const char *msg);
-enum ce_err	 cx_refuse(struct ce_resp *, enum ce_err, const char *code,
+enum ce_err	 cx_fail(struct ce_resp *, enum ce_err, const char *code,
 		    const char *msg);
 enum ce_err	 cx_resp_header(struct ce_resp *, const char *name,
 		    const char *value);

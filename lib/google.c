@@ -282,10 +282,10 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 }
 
 enum ce_err
-cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_webhook_google(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?'), *given = NULL;
+	const char	*given = NULL;
 	const char	*why;
 	struct cx_form	 f;
 	struct cx_form_rec rec;
@@ -296,42 +296,36 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct ce_req *req,
 	int		 rc, run;
 
 	if (ctx->cfg.google_ads_key[0] == '\0')
-		return cx_resp_error(resp, CE_EUNAVAIL, "the Google Ads webhook "
-		    "is not configured (GOOGLE_ADS_WEBHOOK_KEY)") == CE_OK ?
-		    CE_OK : CE_EUNAVAIL;
-	rc = ce_query_get(q != NULL ? q + 1 : NULL, "google_key", key,
-	    sizeof(key));
+		return cx_fail(resp, CE_EUNAVAIL, NULL, "the Google Ads "
+		    "webhook is not configured (GOOGLE_ADS_WEBHOOK_KEY)");
+	rc = ce_query_get(rq->query, "google_key", key, sizeof(key));
 	if (rc == -1)
-		return cx_resp_error(resp, CE_EAUTH, "malformed google_key") ==
-		    CE_OK ? CE_OK : CE_EAUTH;
+		return cx_fail(resp, CE_EAUTH, NULL, "malformed google_key");
 	if (rc == 1 &&
-	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK) {
-		(void)cx_resp_error(resp, CE_EAUTH, why);
-		return CE_OK;
-	}
-	if (!cx_json_ctype(req))
-		return cx_resp_error(resp, CE_ECTYPE, "the body must be "
-		    "application/json") == CE_OK ? CE_OK : CE_ECTYPE;
-	if ((j = json_loadb(req->body, req->bodylen, 0, NULL)) == NULL ||
+	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK)
+		return cx_fail(resp, CE_EAUTH, NULL, why);
+	if (!rq->json)
+		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
+		    "application/json");
+	j = json_loadb(rq->req->body, rq->req->bodylen, 0, NULL);
+	if (j == NULL ||
 	    !json_is_object(j)) {
 		json_decref(j);
-		return cx_resp_error(resp, CE_EINPUT, "the body must be a Google "
-		    "Ads lead form (JSON object)") == CE_OK ? CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "the body must be a "
+		    "Google Ads lead form (JSON object)");
 	}
 	if (rc == 0) {
 		given = json_string_value(json_object_get(j, "google_key"));
 		if (cx_secret_check(ctx->cfg.google_ads_key, given,
 		    &why) != CE_OK) {
-			(void)cx_resp_error(resp, CE_EAUTH, why);
 			json_decref(j);
-			return CE_OK;
+			return cx_fail(resp, CE_EAUTH, NULL, why);
 		}
 	}
 	if (form_parse(j, &f) == -1) {
 		json_decref(j);
-		return cx_resp_error(resp, CE_EINPUT, "lead_id must be a "
-		    "string of 1 to 200 printable characters") == CE_OK ?
-		    CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "lead_id must be a "
+		    "string of 1 to 200 printable characters");
 	}
 	/* The key is not kept with the form. */
 	json_object_del(j, "google_key");

@@ -46,37 +46,37 @@ lookup_check(struct lookup *lk, struct ce_resp *resp)
 		if (lk->given[b] && lk->raw[b][0] != '\0')
 			break;
 	if (b == CX_CUST__MAX)
-		return cx_refuse(resp, CE_EINPUT, "missing_identifier",
+		return cx_fail(resp, CE_EINPUT, "missing_identifier",
 		    "give one of cpf, email, phone or name");
 	lk->by = (enum cx_cust_by)b;
 	switch (lk->by) {
 	case CX_CUST_CPF:
 		if (ce_cpf_normalize(lk->raw[b], lk->value) != 0)
-			return cx_refuse(resp, CE_EINPUT, "invalid_cpf",
+			return cx_fail(resp, CE_EINPUT, "invalid_cpf",
 			    "cpf must be 11 digits with valid check digits");
 		break;
 	case CX_CUST_EMAIL:
 		if (ce_email_normalize(lk->raw[b], lk->value,
 		    sizeof(lk->value)) != 0)
-			return cx_refuse(resp, CE_EINPUT, "invalid_email",
+			return cx_fail(resp, CE_EINPUT, "invalid_email",
 			    "email is not a valid address");
 		break;
 	case CX_CUST_PHONE:
 		if (ce_phone_normalize(lk->raw[b], lk->value) != 0)
-			return cx_refuse(resp, CE_EINPUT, "invalid_phone",
+			return cx_fail(resp, CE_EINPUT, "invalid_phone",
 			    "phone is not a valid Brazilian number");
 		break;
 	default:
 		ce_name_fold(lk->raw[b], lk->value, sizeof(lk->value));
 		if (strlen(lk->value) < NAME_MIN)
-			return cx_refuse(resp, CE_EINPUT, "invalid_name",
+			return cx_fail(resp, CE_EINPUT, "invalid_name",
 			    "name "
 			    "must start with at least 2 letters or digits");
 		break;
 	}
 	if (lk->limit < 1 || lk->limit > LIMIT_MAX || lk->offset < 0 ||
 	    lk->offset > OFFSET_MAX)
-		return cx_refuse(resp, CE_EINPUT, "bad_request",
+		return cx_fail(resp, CE_EINPUT, "bad_request",
 		    "limit must be 1 to 50 and offset 0 to 10000");
 	return CE_OK;
 }
@@ -141,7 +141,7 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 	char		 mcpf[32];
 	enum ce_err	 er;
 
-	if ((er = lookup_check(lk, resp)) != CE_OK || resp->status != 200)
+	if ((er = lookup_check(lk, resp)) != CE_OK)
 		return er;
 	if ((er = query(ctx, lk, &docs)) != CE_OK)
 		return er;
@@ -167,7 +167,7 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 	cx_strs_free(&docs);
 out:
 	if (er == CE_ENOTFOUND)
-		return cx_refuse(resp, CE_ENOTFOUND, NULL, "no stored person "
+		return cx_fail(resp, CE_ENOTFOUND, NULL, "no stored person "
 		    "matches");
 	return er;
 }
@@ -179,48 +179,51 @@ lookup_init(struct lookup *lk)
 	lk->limit = LIMIT_DEFAULT;
 }
 
-/* limit or offset from the query: absent keeps "*v"; -1 when malformed. */
-static int
+/*
+ * limit or offset from the query into "*v" (absent keeps it).  Returns
+ * CE_OK, or CE_EINPUT when it is malformed.
+ */
+static enum ce_err
 query_num(const char *q, const char *name, long long *v)
 {
 	char	 buf[24];
 
 	switch (ce_query_get(q, name, buf, sizeof(buf))) {
 	case 0:
-		return 0;
+		return CE_OK;
 	case 1:
-		return ce_strtonum(buf, 0, 1000000, v);
+		return ce_strtonum(buf, 0, 1000000, v) == 0 ? CE_OK :
+		    CE_EINPUT;
 	default:
-		return -1;
+		return CE_EINPUT;
 	}
 }
 
 enum ce_err
-cx_h_customer_lookup(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_customer_lookup(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
+	const char	*q = rq->query;
 	struct lookup	 lk;
 	int		 b, r;
 
 	lookup_init(&lk);
-	q = q != NULL ? q + 1 : NULL;
 	for (b = 0; b < CX_CUST__MAX; b++) {
 		r = ce_query_get(q, bynames[b], lk.raw[b], sizeof(lk.raw[b]));
 		if (r == -1)
-			return cx_refuse(resp, CE_EINPUT, "bad_request",
+			return cx_fail(resp, CE_EINPUT, "bad_request",
 			    "malformed query string");
 		lk.given[b] = r == 1;
 	}
-	if (query_num(q, "limit", &lk.limit) == -1 ||
-	    query_num(q, "offset", &lk.offset) == -1)
-		return cx_refuse(resp, CE_EINPUT, "bad_request",
+	if (query_num(q, "limit", &lk.limit) != CE_OK ||
+	    query_num(q, "offset", &lk.offset) != CE_OK)
+		return cx_fail(resp, CE_EINPUT, "bad_request",
 		    "limit must be 1 to 50 and offset 0 to 10000");
 	return lookup_run(ctx, &lk, resp);
 }
 
 enum ce_err
-cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct lookup	 lk;
@@ -229,25 +232,26 @@ cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 	enum ce_err	 er;
 	int		 b;
 
-	if (!cx_json_ctype(req))
-		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
+	if (!rq->json)
+		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
 	/* jansson refuses invalid UTF-8 and, by default, \u0000. */
-	j = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(rq->req->body, rq->req->bodylen, JSON_REJECT_DUPLICATES,
+	    &jerr);
 	if (!json_is_object(j)) {
 		json_decref(j);
-		return cx_refuse(resp, CE_EINPUT, "invalid_json",
+		return cx_fail(resp, CE_EINPUT, "invalid_json",
 		    "the body must be a JSON object");
 	}
 	lookup_init(&lk);
 	er = CE_OK;
-	for (b = 0; b < CX_CUST__MAX && resp->status == 200; b++) {
+	for (b = 0; b < CX_CUST__MAX && er == CE_OK; b++) {
 		if ((v = json_object_get(j, bynames[b])) == NULL ||
 		    json_is_null(v))
 			continue;
 		if (!json_is_string(v) || json_string_length(v) >=
 		    sizeof(lk.raw[b]))
-			er = cx_refuse(resp, CE_EINPUT, "bad_request", "cpf, "
+			er = cx_fail(resp, CE_EINPUT, "bad_request", "cpf, "
 			    "email, phone and name must be short strings");
 		else {
 			ce_strlcpy(lk.raw[b], json_string_value(v),
@@ -255,12 +259,12 @@ cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 			lk.given[b] = 1;
 		}
 	}
-	if (er == CE_OK && resp->status == 200) {
+	if (er == CE_OK) {
 		if (((v = json_object_get(j, "limit")) != NULL &&
 		    !json_is_integer(v)) ||
 		    ((v = json_object_get(j, "offset")) != NULL &&
 		    !json_is_integer(v)))
-			er = cx_refuse(resp, CE_EINPUT, "bad_request",
+			er = cx_fail(resp, CE_EINPUT, "bad_request",
 			    "limit and offset must be integers");
 		else {
 			if ((v = json_object_get(j, "limit")) != NULL)
@@ -270,7 +274,7 @@ cx_h_enrich(struct ce_ctx *ctx, const struct ce_req *req,
 		}
 	}
 	json_decref(j);
-	if (er != CE_OK || resp->status != 200)
+	if (er != CE_OK)
 		return er;
 	return lookup_run(ctx, &lk, resp);
 }
@@ -292,21 +296,21 @@ uuid_valid(const char *s)
 }
 
 enum ce_err
-cx_h_customer(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_customer(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	char		 id[40];
+	const char	*id;
 	int		 found;
 	enum ce_err	 er;
 
-	if (cx_path_tail(req, "/api/v1/customers/", id, sizeof(id)) == NULL ||
+	if ((id = cx_req_tail(rq, "/api/v1/customers/", 40)) == NULL ||
 	    !uuid_valid(id))
-		return cx_refuse(resp, CE_EINPUT, "invalid_uuid",
+		return cx_fail(resp, CE_EINPUT, "invalid_uuid",
 		    "the customer id must be a UUID");
 	if ((er = cx_store_customer(ctx->db, id, resp->body, &found)) !=
 	    CE_OK)
 		return er;
 	if (!found)
-		return cx_refuse(resp, CE_ENOTFOUND, NULL, "no such customer");
+		return cx_fail(resp, CE_ENOTFOUND, NULL, "no such customer");
 	return ce_buf_puts(resp->body, "\n");
 }

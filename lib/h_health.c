@@ -23,12 +23,12 @@ ce_schema_version(void)
 }
 
 enum ce_err
-cx_h_health(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_health(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct ce_cache_stats	 cs;
 
-	(void)req;
+	(void)rq;
 	memset(&cs, 0, sizeof(cs));
 	cs.max_bytes = (size_t)ctx->cfg.cache_max_bytes;
 	if (ctx->cache != NULL)
@@ -44,7 +44,7 @@ cx_h_health(struct ce_ctx *ctx, const struct ce_req *req,
 }
 
 enum ce_err
-cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_ready(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
@@ -54,7 +54,7 @@ cx_h_ready(struct ce_ctx *ctx, const struct ce_req *req,
 	long long	 version;
 	enum ce_err	 er;
 
-	(void)req;
+	(void)rq;
 	/* A probe: it connects even while the database's breaker is open,
 	 * and its success closes it. */
 	er = cx_store_schema_version(ctx->db, &version);

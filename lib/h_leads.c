@@ -135,8 +135,7 @@ duplicate(struct ce_buf *b, const char *id, const struct cx_claim *cl)
 static enum ce_err
 bad_id(struct ce_resp *resp)
 {
-	return cx_resp_error(resp, CE_EINPUT, "id must be 32 hex characters") ==
-	    CE_OK ? CE_OK : CE_EINPUT;
+	return cx_fail(resp, CE_EINPUT, NULL, "id must be 32 hex characters");
 }
 
 /*
@@ -190,33 +189,31 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 }
 
 enum ce_err
-cx_h_leads_process(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_leads_process(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
 	char		 id[64];
 
-	switch (ce_query_get(q != NULL ? q + 1 : NULL, "id", id, sizeof(id))) {
+	switch (ce_query_get(rq->query, "id", id, sizeof(id))) {
 	case 1:
 		break;
 	case 0:
-		return cx_resp_error(resp, CE_EINPUT, "missing query "
-		    "parameter id (the C2S lead id)") == CE_OK ?
-		    CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "missing query "
+		    "parameter id (the C2S lead id)");
 	default:
-		return cx_resp_error(resp, CE_EINPUT, "malformed query "
-		    "string") == CE_OK ? CE_OK : CE_EINPUT;
+		return cx_fail(resp, CE_EINPUT, NULL, "malformed query "
+		    "string");
 	}
 	return lead_run(ctx, id, resp, 0);
 }
 
 enum ce_err
-cx_h_c2s_enrich(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_c2s_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	char		 buf[64];
+	const char	*id;
 
-	if (cx_path_tail(req, ENRICH_PREFIX, buf, sizeof(buf)) == NULL)
+	if ((id = cx_req_tail(rq, ENRICH_PREFIX, 64)) == NULL)
 		return bad_id(resp);
-	return lead_run(ctx, buf, resp, 1);
+	return lead_run(ctx, id, resp, 1);
 }

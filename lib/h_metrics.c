@@ -313,7 +313,7 @@ render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 }
 
 enum ce_err
-cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_metrics(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
@@ -321,9 +321,9 @@ cx_h_metrics(struct ce_ctx *ctx, const struct ce_req *req,
 	struct ce_buf	*b = resp->body;
 	enum ce_err	 er;
 
-	(void)req;
+	(void)rq;
 	if (r == NULL)
-		return cx_refuse(resp, CE_EUNAVAIL, NULL, "metrics: the "
+		return cx_fail(resp, CE_EUNAVAIL, NULL, "metrics: the "
 		    "shared file is not mapped");
 	resp->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	if ((er = render_requests(b, r)) != CE_OK ||

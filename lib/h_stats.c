@@ -13,14 +13,14 @@
 #include "extern.h"
 
 enum ce_err
-cx_h_stats(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_stats(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	uint64_t	 nfile, ndb;
 	int		 have;
 	enum ce_err	 er;
 
-	(void)req;
+	(void)rq;
 	have = cx_metrics_dedup_hits(ctx, &nfile, &ndb) == 0;
 	if ((er = cx_store_stats(ctx->db, have ? &nfile : NULL,
 	    have ? &ndb : NULL, resp->body)) != CE_OK)

@@ -37,29 +37,29 @@ const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
  * The webhook secret the client sent: X-Webhook-Token (the Rust
  * service's header), X-Webhook-Secret (the TS service's), a Bearer token,
  * or ?token= in the query (a hook subscribed at C2S carries no header).
- * The first present is the one checked.  Returns 0 with "out" set (""
- * when none came), or -1 for a malformed token parameter.
+ * The first present is the one checked.  Returns CE_OK with "out" set
+ * ("" when none came), or CE_EINPUT for a malformed or too long one.
  */
-static int
-given_secret(const struct ce_req *req, char *out, size_t outsz)
+static enum ce_err
+given_secret(const struct cx_request *rq, char *out, size_t outsz)
 {
 	static const char *const hdrs[] = {
 		"HTTP_X_WEBHOOK_TOKEN", "HTTP_X_WEBHOOK_SECRET",
 	};
-	const char	*v, *q;
+	const char	*v;
 	size_t		 i;
 
 	out[0] = '\0';
 	v = NULL;
 	for (i = 0; v == NULL && i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
-		v = ce_req_param(req, hdrs[i]);
-	if (v == NULL && (v = ce_req_param(req, "HTTP_AUTHORIZATION")) != NULL)
+		v = ce_req_param(rq->req, hdrs[i]);
+	if (v == NULL &&
+	    (v = ce_req_param(rq->req, "HTTP_AUTHORIZATION")) != NULL)
 		v = strncasecmp(v, "Bearer ", 7) == 0 ? v + 7 : NULL;
 	if (v != NULL)
-		return ce_strlcpy(out, v, outsz) < outsz ? 0 : -1;
-	q = strchr(req->uri, '?');
-	return ce_query_get(q != NULL ? q + 1 : NULL, "token", out, outsz) ==
-	    -1 ? -1 : 0;
+		return ce_strlcpy(out, v, outsz) < outsz ? CE_OK : CE_EINPUT;
+	return ce_query_get(rq->query, "token", out, outsz) == -1 ?
+	    CE_EINPUT : CE_OK;
 }
 
 /* A string member, or "" (nulls, numbers and missing members alike). */
@@ -303,7 +303,7 @@ answer(struct ce_resp *resp, const struct counts *n, struct ce_buf *list,
 }
 
 enum ce_err
-cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct counts	 n;
@@ -317,36 +317,34 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 
 	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
 	if (ctx->cfg.webhook_auth && ctx->cfg.webhook_secret[0] == '\0')
-		return cx_refuse(resp, CE_EUNAVAIL, "not_configured", "the C2S "
+		return cx_fail(resp, CE_EUNAVAIL, "not_configured", "the C2S "
 		    "webhook is not configured (WEBHOOK_SECRET)");
 	if (ctx->cfg.webhook_auth) {
-		if (given_secret(req, given, sizeof(given)) == -1)
-			return cx_refuse(resp, CE_EAUTH, NULL, "malformed "
+		if (given_secret(rq, given, sizeof(given)) != CE_OK)
+			return cx_fail(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");
 		if (cx_secret_check(ctx->cfg.webhook_secret, given,
-		    &why) != CE_OK) {
-			(void)cx_resp_error(resp, CE_EAUTH, why);
-			return CE_OK;
-		}
+		    &why) != CE_OK)
+			return cx_fail(resp, CE_EAUTH, NULL, why);
 	}
-	if (!cx_json_ctype(req))
-		return cx_refuse(resp, CE_ECTYPE, NULL, "the body must be "
+	if (!rq->json)
+		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
 	/* jansson rejects invalid UTF-8 and \u0000, which jsonb refuses. */
-	j = json_loadb(req->body, req->bodylen, 0, &jerr);
+	j = json_loadb(rq->req->body, rq->req->bodylen, 0, &jerr);
 	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
 		json_decref(j);
-		return cx_refuse(resp, CE_EINPUT, NULL, "the body must be a "
+		return cx_fail(resp, CE_EINPUT, NULL, "the body must be a "
 		    "JSON event or an array of events");
 	}
 	nev = json_is_array(j) ? json_array_size(j) : 1;
 	if (nev == 0 || nev > (size_t)ctx->cfg.webhook_max_events) {
 		json_decref(j);
 		if (nev == 0)
-			return cx_refuse(resp, CE_EINPUT, NULL, "no event");
+			return cx_fail(resp, CE_EINPUT, NULL, "no event");
 		snprintf(msg, sizeof(msg), "more than %lld events in one "
 		    "request", ctx->cfg.webhook_max_events);
-		return cx_refuse(resp, CE_E2BIG, NULL, msg);
+		return cx_fail(resp, CE_E2BIG, NULL, msg);
 	}
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
@@ -360,7 +358,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct ce_req *req,
 		    "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
 		    n.received, nev);
-		er = spool(ctx, req, j, nev, resp);
+		er = spool(ctx, rq->req, j, nev, resp);
 	}
 	json_decref(j);
 	if (er == CE_OK && !n.spooled)
@@ -445,10 +443,9 @@ replay_row(void *arg, long long id, const char *payload)
  * "next_after" says where to go on from, or is null at the end.
  */
 enum ce_err
-cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char	*q = strchr(req->uri, '?');
 	struct replay	 rp;
 	struct counts	 n;
 	struct ce_buf	 list;
@@ -457,15 +454,14 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct ce_req *req,
 	int		 rows = 0, r, r2;
 	enum ce_err	 er = CE_OK;
 
-	r = ce_query_get(q != NULL ? q + 1 : NULL, "limit", v, sizeof(v));
-	r2 = ce_query_get(q != NULL ? q + 1 : NULL, "after", after,
-	    sizeof(after));
+	r = ce_query_get(rq->query, "limit", v, sizeof(v));
+	r2 = ce_query_get(rq->query, "after", after, sizeof(after));
 	if (r == -1 || (r == 1 && ce_strtonum(v, 1, 10000, &limit) == -1))
-		return cx_refuse(resp, CE_EINPUT, NULL, "limit must be a "
+		return cx_fail(resp, CE_EINPUT, NULL, "limit must be a "
 		    "number from 1 to 10000");
 	if (r2 == -1 || ce_strtonum(r2 == 1 ? after : "0", 0, 1LL << 62,
 	    &id) == -1)
-		return cx_refuse(resp, CE_EINPUT, NULL, "after must be an "
+		return cx_fail(resp, CE_EINPUT, NULL, "after must be an "
 		    "event id (a non-negative integer)");
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);

@@ -71,23 +71,23 @@ failed(struct ce_resp *resp, const struct ce_call *c)
 {
 	switch (c->res) {
 	case CE_UP_NOTFOUND:
-		return cx_refuse(resp, CE_ENOTFOUND, NULL,
+		return cx_fail(resp, CE_ENOTFOUND, NULL,
 		    "the Work API has no data for this documento");
 	case CE_UP_DEADLINE:
-		return cx_refuse(resp, CE_ETIMEOUT, NULL, NULL);
+		return cx_fail(resp, CE_ETIMEOUT, NULL, NULL);
 	case CE_UP_INVALID:
-		return cx_refuse(resp, CE_EINPUT, "invalid_documento", NULL);
+		return cx_fail(resp, CE_EINPUT, "invalid_documento", NULL);
 	default:
 		break;
 	}
 	if (c->api_status == 429)
-		return cx_refuse(resp, CE_EUNAVAIL,
+		return cx_fail(resp, CE_EUNAVAIL,
 		    "upstream_credits_exhausted", "the Work API has no credits "
 		    "left");
 	if (c->api_status == 403)
-		return cx_refuse(resp, CE_EUPSTREAM, "upstream_refused", "the "
+		return cx_fail(resp, CE_EUPSTREAM, "upstream_refused", "the "
 		    "Work API refused the token or the module");
-	return cx_refuse(resp, CE_EUPSTREAM, NULL, "the Work API failed");
+	return cx_fail(resp, CE_EUPSTREAM, NULL, "the Work API failed");
 }
 
 /* Validate "doc" for module "m" into "norm" of "sz" bytes: 0 or -1. */
@@ -129,38 +129,37 @@ answer(struct ce_resp *resp, const struct module *m, const char *norm,
 }
 
 enum ce_err
-cx_h_work_module(struct ce_ctx *ctx, const struct ce_req *req,
+cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	const char		*q = strchr(req->uri, '?'), *hit;
+	const char		*name, *hit;
 	const struct module	*m = NULL;
 	struct ce_call		 c;
-	char			 name[16], doc[512], norm[256], key[300];
+	char			 doc[512], norm[256], key[300];
 	size_t			 i;
 	int			 r;
 	enum ce_err		 er;
 
-	if (cx_path_tail(req, PREFIX, name, sizeof(name)) != NULL)
+	if ((name = cx_req_tail(rq, PREFIX, 16)) != NULL)
 		for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
 			if (strcmp(name, modules[i].path) == 0)
 				m = &modules[i];
 	if (m == NULL)
-		return cx_refuse(resp, CE_ENOTFOUND, "unknown_module", "module "
+		return cx_fail(resp, CE_ENOTFOUND, "unknown_module", "module "
 		    "must be one of " MODULES);
-	r = ce_query_get(q != NULL ? q + 1 : NULL, "documento", doc,
-	    sizeof(doc));
+	r = ce_query_get(rq->query, "documento", doc, sizeof(doc));
 	if (r == -1)
-		return cx_refuse(resp, CE_EINPUT, "invalid_documento",
+		return cx_fail(resp, CE_EINPUT, "invalid_documento",
 		    "malformed documento");
 	if (r == 0 || doc[0] == '\0')
-		return cx_refuse(resp, CE_EINPUT, "missing_documento",
+		return cx_fail(resp, CE_EINPUT, "missing_documento",
 		    "give the documento to look up");
 	if (normalise(m, doc, norm, sizeof(norm)) != 0)
-		return cx_refuse(resp, CE_EINPUT, "invalid_documento", m->rule);
+		return cx_fail(resp, CE_EINPUT, "invalid_documento", m->rule);
 
 	if (snprintf(key, sizeof(key), "proxy_%s:%s", m->work, norm) >=
 	    (int)sizeof(key))
-		return cx_refuse(resp, CE_EINPUT, "invalid_documento", m->rule);
+		return cx_fail(resp, CE_EINPUT, "invalid_documento", m->rule);
 	if ((hit = cx_cache_get(ctx, key)) != NULL)
 		return answer(resp, m, norm, 1, hit);
 

@@ -1,9 +1,10 @@
 /*
  * handle.c -- ce_handle(): one request in, one response out.  It checks
  * what every route shares (method, path, body size), finds the route,
- * calls its handler, turns a handler's error into a JSON error body with
- * the status of err.c, and logs one access line.  It writes the answer
- * of a refused key (auth.c returns only a code).
+ * calls its handler, turns every error (its own, a refused key's,
+ * a handler's, with the code and text cx_fail() recorded) into a JSON
+ * error body with the status of err.c, written once, and logs one access
+ * line.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +13,7 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-#define PATH_MAX_LEN	1024
-#define QUERY_MAX_LEN	4096
-
-typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct ce_req *,
+typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct cx_request *,
     struct ce_resp *);
 
 static const handler_fn handlers[CE_ROUTE__MAX] = {
@@ -38,10 +36,11 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
  * lighttpd's server.error-handler re-runs a request it refused itself
  * (411 no length, 413 over its cap, 400 bad header, ...) through us with
  * REDIRECT_STATUS set: answer it as a JSON error with that status.
- * Returns 1 when the request was such an error, 0 otherwise.
+ * Returns CE_OK when the request was no such error, else the error to
+ * answer (its text recorded in "resp") with "*status" set to the status.
  */
-static int
-httpd_error(const struct ce_req *req, struct ce_resp *resp)
+static enum ce_err
+httpd_error(const struct ce_req *req, struct ce_resp *resp, int *status)
 {
 	static const struct {
 		int		 status;
@@ -67,17 +66,15 @@ httpd_error(const struct ce_req *req, struct ce_resp *resp)
 	size_t		 i;
 
 	if (rs == NULL || ce_strtonum(rs, 400, 599, &st) == -1)
-		return 0;
+		return CE_OK;
+	*status = (int)st;
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (map[i].status == st)
 			break;
 	if (i == sizeof(map) / sizeof(map[0]))
-		(void)cx_resp_error(resp, st < 500 ? CE_EINPUT : CE_ESYSTEM,
+		return cx_fail(resp, st < 500 ? CE_EINPUT : CE_ESYSTEM, NULL,
 		    "request refused by the web server");
-	else
-		(void)cx_resp_error(resp, map[i].er, map[i].msg);
-	resp->status = (int)st;
-	return 1;
+	return cx_fail(resp, map[i].er, NULL, map[i].msg);
 }
 
 /* Take the client's X-Request-Id if it is sane, else make one. */
@@ -132,12 +129,11 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 /*
  * Has the client used up its rate?  The webhooks (a C2S burst, Google's
  * forms) draw from a bucket of their own, WEBHOOK_RATE_LIMIT, so that they
- * never compete with the API's RATE_LIMIT.  Then answer 429 with
- * Retry-After in "resp" and return 1.
+ * never compete with the API's RATE_LIMIT.  Then record the 429's text
+ * and Retry-After in "resp" and return 1.
  */
 static int
-limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
-    struct ce_resp *resp)
+limited(struct ce_ctx *ctx, const struct cx_request *rq, struct ce_resp *resp)
 {
 	const struct ce_config *cfg = &ctx->cfg;
 	char		 key[80], secs[24], msg[96];
@@ -145,22 +141,23 @@ limited(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route route,
 	const char	*fam = "api ", *var = "RATE_LIMIT";
 	size_t		 n;
 
-	if (route == CE_ROUTE_WEBHOOK_C2S || route == CE_ROUTE_WEBHOOK_GOOGLE) {
+	if (rq->route == CE_ROUTE_WEBHOOK_C2S ||
+	    rq->route == CE_ROUTE_WEBHOOK_GOOGLE) {
 		rate = cfg->webhook_rate_limit;
 		burst = cfg->webhook_rate_burst;
 		fam = "webhook ";
 		var = "WEBHOOK_RATE_LIMIT";
 	}
 	n = strlen(fam);
-	if (rate <= 0 ||
-	    cx_client_addr(req, key + n, sizeof(key) - n) == -1)
+	if (rate <= 0 || rq->addr == NULL ||
+	    ce_strlcpy(key + n, rq->addr, sizeof(key) - n) >= sizeof(key) - n)
 		return 0;
 	memcpy(key, fam, n);
 	if ((ms = cx_rate_take(ctx->shf, key, rate, burst)) == 0)
 		return 0;
 	snprintf(msg, sizeof(msg), "too many requests: at most %s a "
 	    "second from one address", var);
-	(void)cx_resp_error(resp, CE_ERATE, msg);
+	(void)cx_fail(resp, CE_ERATE, NULL, msg);
 	snprintf(secs, sizeof(secs), "%lld", (ms + 999) / 1000);
 	(void)cx_resp_header(resp, "Retry-After", secs);
 	return 1;
@@ -170,11 +167,10 @@ void
 ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
-	const char	*path = req->uri, *q, *msg;
-	size_t		 pathlen = 0;
-	enum ce_route	 route = CE_ROUTE_NONE;
-	unsigned	 allowed = 0;
+	struct cx_request rq;
+	const char	*msg;
 	enum ce_err	 er;
+	int		 status = 0;
 	char		 allow[64];
 
 	ctx->served++;
@@ -184,58 +180,59 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	resp->status = 200;
 	resp->ctype = "application/json";
 	resp->headers[0] = '\0';
+	resp->err_code = NULL;
+	resp->err_msg[0] = '\0';
 	(void)cx_resp_header(resp, "X-Request-Id", ctx->log.reqid);
 
-	if (httpd_error(req, resp))
-		goto out;
-	if (req->method == NULL || path == NULL || path[0] != '/') {
-		er = CE_EINPUT;
+	rq.route = CE_ROUTE_NONE;
+	rq.pathlen = 0;
+	if ((er = httpd_error(req, resp, &status)) != CE_OK)
 		goto err;
-	}
-	q = strchr(path, '?');
-	pathlen = q != NULL ? (size_t)(q - path) : strlen(path);
-	if (pathlen > PATH_MAX_LEN ||
-	    (q != NULL && strlen(q + 1) > QUERY_MAX_LEN)) {
-		er = CE_EINPUT;
+	if ((er = cx_req_parse(&rq, req)) != CE_OK)
 		goto err;
-	}
 	if (req->body_too_large) {
 		er = CE_E2BIG;
 		goto err;
 	}
-	er = ce_route_match(path, pathlen, req->method, &route, &allowed);
+	er = ce_route_match(rq.path, rq.pathlen, req->method, &rq.route,
+	    &rq.allowed);
 	/* The probes are never limited: a load balancer's or fly's check
 	 * must not be refused for another client's traffic. */
-	if (route != CE_ROUTE_HEALTH && route != CE_ROUTE_READY &&
-	    limited(ctx, req, route, resp))
-		goto out;
+	if (rq.route != CE_ROUTE_HEALTH && rq.route != CE_ROUTE_READY &&
+	    limited(ctx, &rq, resp)) {
+		er = CE_ERATE;
+		goto err;
+	}
 	if (er == CE_EMETHOD) {
-		if (ce_methods_str(allowed, allow, sizeof(allow)) == CE_OK)
+		if (ce_methods_str(rq.allowed, allow, sizeof(allow)) == CE_OK)
 			(void)cx_resp_header(resp, "Allow", allow);
 		goto err;
 	}
-	if (er != CE_OK || handlers[route] == NULL) {
+	if (er != CE_OK || handlers[rq.route] == NULL) {
 		er = CE_ENOTFOUND;
 		goto err;
 	}
-	if ((er = cx_auth_check(ctx, req, route, &msg)) != CE_OK) {
-		(void)cx_resp_error(resp, er, msg);
+	if ((er = cx_auth_check(ctx, req, rq.route, &msg)) != CE_OK) {
+		(void)cx_fail(resp, er, NULL, msg);
 		if (er == CE_EAUTH)
 			(void)cx_resp_header(resp, "WWW-Authenticate",
 			    "Bearer realm=\"" CE_SERVICE "\"");
-		goto out;
+		goto err;
 	}
-	if ((er = handlers[route](ctx, req, resp)) != CE_OK)
+	if ((er = handlers[rq.route](ctx, &rq, resp)) != CE_OK)
 		goto err;
 	goto out;
 err:
-	if (cx_resp_error(resp, er, NULL) != CE_OK)
+	if (cx_resp_errorc(resp, er, resp->err_code,
+	    resp->err_msg[0] != '\0' ? resp->err_msg : NULL) != CE_OK)
 		resp->status = ce_err_status(er);
+	if (status != 0)
+		resp->status = status;	/* the web server's own */
 out:
-	cx_spool_settle(ctx, route, resp->status);
+	cx_spool_settle(ctx, rq.route, resp->status);
 	us = cx_now_us() - start;
-	log_access(ctx, req, route, path != NULL ? path : "", pathlen,
-	    resp->status, us);
-	cx_metrics_request(ctx, route, resp->status, us);
+	log_access(ctx, req, rq.route, req->uri != NULL ? req->uri : "",
+	    rq.pathlen, resp->status, us);
+	cx_metrics_request(ctx, rq.route, resp->status, us);
 	ctx->log.reqid[0] = '\0';
 }

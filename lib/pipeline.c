@@ -844,12 +844,14 @@ run_init(struct ce_ctx *ctx, struct cx_run *run, int flags)
 }
 
 /*
- * Run the pipeline for "lead_id" (32 hex characters, any case) arriving
- * from "source" ("api", "webhook", ...); "flags" CX_RUN_RETRY counts it as
- * a scheduled retry.  Returns CE_OK when the lead reached an outcome
- * (stored, see run->outcome, run->err and run->note), or the error that
- * stopped it: CE_EINPUT (bad id), CE_EDB, CE_ENOTFOUND (not in C2S),
- * CE_EUPSTREAM, CE_ETIMEOUT.  The caller calls cx_run_free().
+ * Run the pipeline for "lead_id" arriving from "source" ("api",
+ * "webhook", ...); "flags" CX_RUN_RETRY counts it as a scheduled retry.
+ * "lead_id" is a lead id as ce_lead_id_norm() makes it (32 lower-case
+ * hex characters): the caller validated it, once; it is not checked
+ * again here.  Returns CE_OK when the lead reached an outcome (stored,
+ * see run->outcome, run->err and run->note), or the error that stopped
+ * it: CE_EDB, CE_ENOTFOUND (not in C2S), CE_EUPSTREAM, CE_ETIMEOUT.  The
+ * caller calls cx_run_free().
  */
 enum ce_err
 cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
@@ -861,11 +863,8 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 	enum ce_err	 er;
 
 	run_init(ctx, run, flags);
+	ce_strlcpy(run->lead_id, lead_id, sizeof(run->lead_id));
 	ce_buf_init(&note, NOTE_BUF_CAP);
-	if (!ce_lead_id_norm(lead_id, run->lead_id)) {
-		run->err = CE_EINPUT;
-		return CE_EINPUT;
-	}
 	if ((er = step_record(ctx, run, source)) != CE_OK)
 		return er;
 
@@ -1048,18 +1047,18 @@ keep_claim(const struct cx_run *run)
 }
 
 /*
- * Claim lead "lid" (lower case) and run it unless it is a duplicate.
- * Returns CE_EDB when the claim could not be decided (nothing ran), else
- * CE_OK with cl->dup saying whether it ran; when it did, run->ret holds
- * what cx_pipeline() returned.  A CX_RUN_RETRY or CX_RUN_REDO run takes
- * over a claim done within DEDUP_TTL.  The caller calls cx_run_free().
+ * Claim lead "lid" (normalised: see cx_pipeline()) and run it unless it
+ * is a duplicate.  Returns CE_EDB when the claim could not be decided
+ * (nothing ran), else CE_OK with cl->dup saying whether it ran.  When it
+ * did, cx_pipeline() made "run" and run->ret holds what it returned; the
+ * caller calls cx_run_free().  When it did not, "run" is left untouched.
+ * A CX_RUN_RETRY or CX_RUN_REDO run takes over a claim done within
+ * DEDUP_TTL.
  */
 enum ce_err
 cx_lead_run(struct ce_ctx *ctx, const char *lid, const char *source,
     int flags, struct cx_run *run, struct cx_claim *cl)
 {
-	run_init(ctx, run, flags);
-	ce_strlcpy(run->lead_id, lid, sizeof(run->lead_id));
 	if (cx_claim_take(ctx, lid, (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0,
 	    cl) != CE_OK)
 		return CE_EDB;

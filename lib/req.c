@@ -1,7 +1,8 @@
 /*
- * req.c -- what the handlers read from a request besides its body: the
- * client's address, whether the body is declared JSON, and the path
- * segment after a route's prefix.  It knows no route and no context.
+ * req.c -- a request parsed once: its path (a bounded copy, no query),
+ * its query, whether the body is declared JSON and the client's address,
+ * for ce_handle() and the handlers, which split nothing again.  It knows
+ * no route table and no context.
  */
 #include <string.h>
 #include <strings.h>
@@ -9,28 +10,9 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-/*
- * The client's address into "out" ("outsz" bytes): REMOTE_ADDR as
- * lighttpd reports it.  Behind a trusted proxy lighttpd's mod_extforward
- * has already put the client's address there (httpd-conf/lighttpd.conf);
- * no forwarded header is read here, so a client's own X-Forwarded-For
- * (or X_Forwarded_For, which reaches us as the same parameter) counts for
- * nothing.  Returns 0, or -1 when the server gave none or it does not fit.
- */
-int
-cx_client_addr(const struct ce_req *req, char *out, size_t outsz)
-{
-	const char	*ra = ce_req_param(req, "REMOTE_ADDR");
-
-	if (ra == NULL || ra[0] == '\0' ||
-	    ce_strlcpy(out, ra, outsz) >= outsz)
-		return -1;
-	return 0;
-}
-
 /* Is the request body declared JSON (application/json, any parameters)? */
-int
-cx_json_ctype(const struct ce_req *req)
+static int
+json_ctype(const struct ce_req *req)
 {
 	const char	*ct = ce_req_param(req, "CONTENT_TYPE");
 	size_t		 n = strlen("application/json");
@@ -40,21 +22,50 @@ cx_json_ctype(const struct ce_req *req)
 }
 
 /*
- * The path segment after "prefix" in the request's URI (no query) into
- * "out"; NULL when it does not fit.
+ * Parse "req" into "rq", which keeps pointers into it.  The client's
+ * address is REMOTE_ADDR as lighttpd reports it.  Behind a trusted proxy
+ * lighttpd's mod_extforward has already put the client's address there
+ * (httpd-conf/lighttpd.conf); no forwarded header is read here, so a
+ * client's own X-Forwarded-For (or X_Forwarded_For, which reaches us as
+ * the same parameter) counts for nothing.  Returns CE_OK, or CE_EINPUT
+ * for no method, a path that is not absolute, or a path or query over
+ * its bound; rq->pathlen is then the path's length as given (0 when
+ * there is none), for the access log.  rq->route is CE_ROUTE_NONE.
+ */
+enum ce_err
+cx_req_parse(struct cx_request *rq, const struct ce_req *req)
+{
+	const char	*path = req->uri, *q, *ra;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->req = req;
+	rq->route = CE_ROUTE_NONE;
+	if (req->method == NULL || path == NULL || path[0] != '/')
+		return CE_EINPUT;
+	q = strchr(path, '?');
+	rq->pathlen = q != NULL ? (size_t)(q - path) : strlen(path);
+	if (rq->pathlen > CX_PATH_MAX ||
+	    (q != NULL && strlen(q + 1) > CX_QUERY_MAX))
+		return CE_EINPUT;
+	memcpy(rq->path, path, rq->pathlen);
+	rq->path[rq->pathlen] = '\0';
+	rq->query = q != NULL ? q + 1 : NULL;
+	ra = ce_req_param(req, "REMOTE_ADDR");
+	rq->addr = ra != NULL && ra[0] != '\0' ? ra : NULL;
+	rq->json = json_ctype(req);
+	return CE_OK;
+}
+
+/*
+ * The path segment after "prefix" in the request's path, when it is
+ * shorter than "size" bytes (a buffer's size); NULL otherwise.
  */
 const char *
-cx_path_tail(const struct ce_req *req, const char *prefix, char *out,
-    size_t outsz)
+cx_req_tail(const struct cx_request *rq, const char *prefix, size_t size)
 {
-	size_t	 n = strlen(prefix), len;
+	size_t	 n = strlen(prefix);
 
-	if (strncmp(req->uri, prefix, n) != 0)
+	if (strncmp(rq->path, prefix, n) != 0 || rq->pathlen - n >= size)
 		return NULL;
-	len = strcspn(req->uri + n, "?");
-	if (len >= outsz)
-		return NULL;
-	memcpy(out, req->uri + n, len);
-	out[len] = '\0';
-	return out;
+	return rq->path + n;
 }

@@ -1,6 +1,7 @@
 /*
  * resp.c -- the response helpers every handler shares: a header line
- * added to the response, and the JSON error body with the status of
+ * added to the response, an error's code and text recorded for
+ * ce_handle(), and the JSON error body it writes with the status of
  * err.c ({"error": ..., "code": ...}).  It knows no route and no context.
  */
 #include <stdio.h>
@@ -61,20 +62,20 @@ cx_resp_errorc(struct ce_resp *resp, enum ce_err er, const char *code,
 }
 
 /*
- * A handler's refusal with an error body of its own code and text:
- * returns CE_OK once the body is written (the status is set), so that
- * ce_handle() keeps it, else "er".
+ * A failure "er" with a code and a text of the caller's choosing (NULL:
+ * the enum's own), which only records them in "resp": ce_handle() writes
+ * the body, with the status of "er", once the handler returns "er".
+ * "code" must outlive the request (a literal); "msg" is copied, cut to
+ * fit.  Returns "er".
  */
 enum ce_err
-cx_refuse(struct ce_resp *resp, enum ce_err er, const char *code,
+cx_fail(struct ce_resp *resp, enum ce_err er, const char *code,
     const char *msg)
 {
-	return cx_resp_errorc(resp, er, code, msg) == CE_OK ? CE_OK : er;
-}
-
-/* The same as cx_resp_errorc(), with the enum's own code. */
-enum ce_err
-cx_resp_error(struct ce_resp *resp, enum ce_err er, const char *msg)
-{
-	return cx_resp_errorc(resp, er, NULL, msg);
+	resp->err_code = code;
+	if (msg == NULL)
+		resp->err_msg[0] = '\0';
+	else
+		ce_strlcpy(resp->err_msg, msg, sizeof(resp->err_msg));
+	return er;
 }

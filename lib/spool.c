@@ -378,8 +378,9 @@ payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
  * with Retry-After when the spool is full or cannot be written.  "kind"
  * is lead, enrich, webhook or google; "lead_id" (a lead trigger) or
  * "body" (the JSON the request carried, without secrets) says what to
- * replay.  Returns CE_OK once an answer is written, else an error for
- * ce_handle() to answer.
+ * replay.  Returns CE_OK once the 202 is written, else an error for
+ * ce_handle() to answer (CE_EUNAVAIL: the 503, its code and text
+ * recorded with cx_fail()).
  */
 enum ce_err
 cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
@@ -408,12 +409,10 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 		    "spool: %s request refused: %s",
 		    kind, er == CE_E2BIG ? "spool full (SPOOL_MAX_BYTES)" :
 		    "spool unwritable");
-		if ((er = cx_resp_errorc(resp, CE_EUNAVAIL, "spool_unavailable",
-		    "the database is unavailable and the spool cannot take "
-		    "the request; retry later")) != CE_OK)
-			return er;
 		(void)cx_resp_header(resp, "Retry-After", SPOOL_RETRY_AFTER);
-		return CE_OK;
+		return cx_fail(resp, CE_EUNAVAIL, "spool_unavailable",
+		    "the database is unavailable and the spool cannot take "
+		    "the request; retry later");
 	}
 	sp->spooled = 1;
 	cx_metrics_spool(ctx, CX_SPOOL_WRITTEN, 1);

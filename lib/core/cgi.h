@@ -32,6 +32,10 @@ struct ce_resp {
 	const char	*ctype;
 	char		 headers[256];	/* "Name: value\r\n" lines */
 	struct ce_buf	*body;		/* owned by the context */
+	/* An error's code and text, chosen by a handler (NULL, "": the
+	 * enum's own); ce_handle() writes the body. */
+	const char	*err_code;
+	char		 err_msg[256];
 };
 
 #endif /* CE_CORE_CGI_H */
