@@ -491,13 +491,27 @@ enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_google_store(struct ce_ctx *, const char *payload) CE_WUR;
 
+/* webhook.c: C2S webhook events read, stored and replayed (jansson's
+ * json_t is struct json_t). */
+struct json_t;
+struct cx_hook_counts {
+	unsigned	 received, queued, duplicates, ignored, invalid;
+};
+void		 cx_webhook_parse(const struct json_t *raw, struct cx_event *);
+void		 cx_webhook_count(struct cx_hook_counts *, const char *disp);
+enum ce_err	 cx_webhook_ingest(struct ce_ctx *, const struct json_t *raw,
+		    struct cx_event *, char *disp, size_t dispsz) CE_WUR;
+enum ce_err	 cx_webhook_replay_one(struct ce_ctx *, long long id,
+		    const char *payload, char *lid, size_t lidsz, char *disp,
+		    size_t dispsz, int *ran) CE_WUR;
+enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
+		    size_t len) CE_WUR;
+
 /* h_webhook.c: C2S webhook events. */
 enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
-		    size_t len) CE_WUR;
 
 /* req.c: a request parsed once by ce_handle(), read by the handlers. */
 #define CX_PATH_MAX	1024	/* bytes of path, query not counted */

@@ -2,24 +2,20 @@
  * h_webhook.c -- C2S webhooks.  POST /api/v1/webhooks/c2s (and the TS
  * service's /webhook/c2s): events in any of C2S's three shapes, one
  * object or an array of at most WEBHOOK_MAX_EVENTS.  Each event is stored
- * before the answer (c2s.webhook_ingest(), idempotent on lead id and
- * updated_at), and the work it causes is a job for the worker: the
- * request never runs the pipeline.  The parse is lenient: nulls, missing
- * members and unknown keys are kept as sent.  An event that cannot run
- * (no lead id, no or an unknown hook_action) is stored as invalid with
- * its reason, and the request answers 422 with every event's disposition:
- * never a 200 for an event that will not run.  POST
- * /api/v1/webhooks/c2s/replay (API key) parses the invalid events again
- * and runs those that now can.  The request must carry WEBHOOK_SECRET in
- * X-Webhook-Token, X-Webhook-Secret, a Bearer token or ?token= (C2S's
- * subscribed hooks send no header): compared in constant time, missing is
- * a 401.  Closed by default: without WEBHOOK_SECRET the route answers 503
- * not_configured, unless WEBHOOK_AUTH=off opened it on purpose (no
- * secret is then asked for; the process warned at start).  A request the
- * database cannot take goes whole to the spool (spool.c): 202, replayed
- * through cx_webhook_store().
+ * before the answer (webhook.c), and the work it causes is a job for the
+ * worker: the request never runs the pipeline.  An event that cannot run
+ * is stored as invalid with its reason, and the request answers 422 with
+ * every event's disposition: never a 200 for an event that will not run.
+ * POST /api/v1/webhooks/c2s/replay (API key) parses the invalid events
+ * again and runs those that now can.  The request must carry
+ * WEBHOOK_SECRET in X-Webhook-Token, X-Webhook-Secret, a Bearer token or
+ * ?token= (C2S's subscribed hooks send no header): compared in constant
+ * time, missing is a 401.  Closed by default: without WEBHOOK_SECRET the
+ * route answers 503 not_configured, unless WEBHOOK_AUTH=off opened it on
+ * purpose (no secret is then asked for; the process warned at start).  A
+ * request the database cannot take goes whole to the spool (spool.c):
+ * 202, replayed through cx_webhook_store().
  */
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,11 +23,6 @@
 
 #include "c2s-enrich.h"
 #include "extern.h"
-
-/* The lead actions C2S delivers (and --subscribe registers). */
-const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
-	"on_create_lead", "on_update_lead", "on_close_lead",
-};
 
 /*
  * The webhook secret the client sent: X-Webhook-Token (the Rust
@@ -62,144 +53,50 @@ given_secret(const struct cx_request *rq, char *out, size_t outsz)
 	    CE_EINPUT : CE_OK;
 }
 
-/* A string member, or "" (nulls, numbers and missing members alike). */
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v != NULL ? v : "";
-}
-
-/* The first of two string members that is set. */
-static const char *
-str2(const json_t *o, const char *a, const char *b)
-{
-	const char *v = str(o, a);
-
-	return v[0] != '\0' ? v : str(o, b);
-}
-
-/*
- * Read one event in any of C2S's three shapes (DESIGN.md 11.1):
- *   {"id", "hook_action", "attributes"}			(Rust service)
- *   {"hook_action", "lead": {"id", "attributes"}}		(TS service)
- *   {"hook_action", "data": {"type", "id", "attributes"}}	(JSON:API)
- * Leniently: nulls and unknown keys are fine; an event without a usable
- * lead id or hook_action, or with an unknown action, gets an error.  The
- * strings point into "raw".
- */
-static void
-event_parse(const json_t *raw, struct cx_event *e)
-{
-	const json_t	*ev = raw, *attrs, *cust, *msg;
-	struct ce_lead	 l;
-	char		 phone[16], email[256];
-	size_t		 i;
-
-	memset(e, 0, sizeof(*e));
-	if (json_is_object(json_object_get(raw, "data")))
-		ev = json_object_get(raw, "data");
-	else if (json_is_object(json_object_get(raw, "lead")))
-		ev = json_object_get(raw, "lead");
-	attrs = json_object_get(ev, "attributes");
-	if (!json_is_object(attrs))
-		attrs = ev;
-	if (!ce_lead_id_norm(str2(ev, "id", "lead_id"), e->lid))
-		(void)ce_lead_id_norm(str(raw, "lead_id"), e->lid);
-	cust = json_object_get(attrs, "customer");
-	if (json_is_object(cust)) {
-		memset(&l, 0, sizeof(l));
-		ce_strlcpy(l.phone, str(cust, "phone"), sizeof(l.phone));
-		ce_strlcpy(l.phone2, str(cust, "phone2"), sizeof(l.phone2));
-		ce_strlcpy(l.email, str(cust, "email"), sizeof(l.email));
-		cx_lead_contacts(&l, phone, email, sizeof(email), e->contacts,
-		    sizeof(e->contacts));
-	}
-	msg = json_object_get(attrs, "message");
-	if (json_is_object(msg))
-		msg = json_object_get(msg, "body");
-	if (!json_is_string(msg))
-		msg = json_object_get(attrs, "body");
-	e->message = json_is_string(msg) ? json_string_value(msg) : "";
-	e->updated_at = str(attrs, "updated_at")[0] != '\0' ?
-	    str(attrs, "updated_at") : str(ev, "updated_at");
-	e->action = str2(raw, "hook_action", "action")[0] != '\0' ?
-	    str2(raw, "hook_action", "action") : str(ev, "hook_action");
-	if (e->lid[0] == '\0')
-		e->error = "no lead id (a 32-hex id in id, lead.id or data.id)";
-	else if (e->action[0] == '\0')
-		e->error = "no hook_action";
-	else {
-		for (i = 0; i < CE_HOOK_ACTIONS; i++)
-			if (strcmp(e->action, ce_hook_actions[i]) == 0)
-				break;
-		if (i == CE_HOOK_ACTIONS)
-			e->error = "unknown hook_action (on_create_lead, "
-			    "on_update_lead or on_close_lead)";
-	}
-}
-
-struct counts {
-	unsigned	 received, queued, duplicates, ignored, invalid;
-	int		 spooled;
-};
-
 /*
  * Count disposition "d" and list it in "list" as one event's entry (of
- * stored event "id", or -1).
+ * stored event "id", or -1; of lead "lid", "" when it has none; "error"
+ * why it cannot run, or NULL).
  */
 static enum ce_err
-tally(struct counts *n, struct ce_buf *list, long long id,
-    const struct cx_event *e, const char *d)
+tally(struct cx_hook_counts *n, struct ce_buf *list, long long id,
+    const char *lid, const char *error, const char *d)
 {
 	enum ce_err	 er;
 
-	n->received++;
-	if (strcmp(d, "queued") == 0)
-		n->queued++;
-	else if (strcmp(d, "duplicate") == 0)
-		n->duplicates++;
-	else if (strcmp(d, "invalid") == 0)
-		n->invalid++;
-	else
-		n->ignored++;
+	cx_webhook_count(n, d);
 	if ((er = ce_buf_puts(list, "{")) != CE_OK)
 		return er;
 	if (id != -1 && (er = ce_buf_printf(list, "\"id\":%lld,", id)) !=
 	    CE_OK)
 		return er;
 	if ((er = ce_buf_printf(list, "\"lead_id\":%s%s%s,\"disposition\":"
-	    "\"%s\"", e->lid[0] != '\0' ? "\"" : "", e->lid[0] != '\0' ?
-	    e->lid : "null", e->lid[0] != '\0' ? "\"" : "", d)) != CE_OK)
+	    "\"%s\"", lid[0] != '\0' ? "\"" : "", lid[0] != '\0' ?
+	    lid : "null", lid[0] != '\0' ? "\"" : "", d)) != CE_OK)
 		return er;
-	if (strcmp(d, "invalid") == 0 && e->error != NULL &&
+	if (strcmp(d, "invalid") == 0 && error != NULL &&
 	    ((er = ce_buf_puts(list, ",\"error\":")) != CE_OK ||
-	    (er = ce_buf_json_str(list, e->error, strlen(e->error))) != CE_OK))
+	    (er = ce_buf_json_str(list, error, strlen(error))) != CE_OK))
 		return er;
 	return ce_buf_puts(list, "},");
 }
 
 /*
- * Store one event and learn its disposition.  Returns CE_OK, CE_EDB, or
- * CE_ENOMEM.
+ * Store one event (webhook.c) and list its disposition.  Returns CE_OK,
+ * CE_EDB, or CE_ENOMEM.
  */
 static enum ce_err
-ingest(struct ce_ctx *ctx, const json_t *raw, struct counts *n,
+ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_hook_counts *n,
     struct ce_buf *list)
 {
 	struct cx_event	 e;
-	char		*payload, disp[24];
+	char		 disp[24];
 	enum ce_err	 er;
 
-	event_parse(raw, &e);
-	if ((payload = json_dumps(raw, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-		return CE_ENOMEM;
-	er = cx_store_webhook_ingest(ctx->db, &e, payload, disp, sizeof(disp));
-	free(payload);
-	if (er != CE_OK)
-		return CE_EDB;
-	return tally(n, list, -1, &e, disp);
+	if ((er = cx_webhook_ingest(ctx, raw, &e, disp, sizeof(disp))) !=
+	    CE_OK)
+		return er;
+	return tally(n, list, -1, e.lid, e.error, disp);
 }
 
 /*
@@ -219,7 +116,8 @@ spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
 	enum ce_err	 er;
 
 	for (i = 0; i < nev; i++) {
-		event_parse(json_is_array(j) ? json_array_get(j, i) : j, &e);
+		cx_webhook_parse(json_is_array(j) ? json_array_get(j, i) : j,
+		    &e);
 		if (e.error != NULL)
 			invalid++;
 	}
@@ -239,48 +137,12 @@ spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
 }
 
 /*
- * Store every event of "body" (one event or an array, as the route takes
- * them) as the route does: for the spool's replay, inside its
- * transaction.  Returns CE_OK, CE_EINPUT (not a JSON event or array),
- * CE_EDB or CE_ENOMEM.
- */
-enum ce_err
-cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
-{
-	struct counts	 n;
-	struct ce_buf	 list;
-	json_t		*j;
-	size_t		 i, nev;
-	enum ce_err	 er = CE_OK;
-
-	j = json_loadb(body, len, 0, NULL);
-	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
-		json_decref(j);
-		return CE_EINPUT;
-	}
-	nev = json_is_array(j) ? json_array_size(j) : 1;
-	memset(&n, 0, sizeof(n));
-	ce_buf_init(&list, CX_RESP_CAP / 2);
-	for (i = 0; i < nev && er == CE_OK; i++)
-		er = ingest(ctx, json_is_array(j) ? json_array_get(j, i) : j,
-		    &n, &list);
-	ce_buf_free(&list);
-	json_decref(j);
-	if (er == CE_OK)
-		cx_logf(&ctx->log, CE_LOG_INFO,
-		    "webhook (spooled): %u events, %u "
-		    "queued, %u duplicates, %u ignored, %u invalid",
-		    n.received, n.queued, n.duplicates, n.ignored, n.invalid);
-	return er;
-}
-
-/*
  * The answer: 200 when every event runs or was seen before, 422 with each
  * event's disposition when one of them cannot run (stored all the same).
  */
 static enum ce_err
-answer(struct ce_resp *resp, const struct counts *n, struct ce_buf *list,
-    const char *extra)
+answer(struct ce_resp *resp, const struct cx_hook_counts *n,
+    struct ce_buf *list, const char *extra)
 {
 	enum ce_err	 er;
 
@@ -306,12 +168,13 @@ enum ce_err
 cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	struct counts	 n;
+	struct cx_hook_counts n;
 	struct ce_buf	 list;
 	json_t		*j;
 	json_error_t	 jerr;
 	size_t		 i, nev;
 	enum ce_err	 er;
+	int		 spooled;
 	const char	*why;
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
@@ -352,8 +215,8 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 	for (i = 0; i < nev && er == CE_OK; i++)
 		er = ingest(ctx, json_is_array(j) ? json_array_get(j, i) : j,
 		    &n, &list);
-	n.spooled = er == CE_EDB;
-	if (er == CE_EDB) {
+	spooled = er == CE_EDB;
+	if (spooled) {
 		cx_logf(&ctx->log, CE_LOG_WARN,
 		    "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
@@ -361,10 +224,10 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 		er = spool(ctx, rq->req, j, nev, resp);
 	}
 	json_decref(j);
-	if (er == CE_OK && !n.spooled)
+	if (er == CE_OK && !spooled)
 		er = answer(resp, &n, &list, "");
 	ce_buf_free(&list);
-	if (n.spooled)
+	if (spooled)
 		return er;
 	else if (er == CE_OK)
 		cx_logf(&ctx->log, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
@@ -374,46 +237,10 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 	return er;
 }
 
-/*
- * Replay invalid event "id" whose payload is "payload": parsed again, it
- * runs when it now can.  Returns CE_OK (the event listed in "list", or
- * counted in "*still"), or CE_EDB.
- */
-static enum ce_err
-replay_one(struct ce_ctx *ctx, long long id, const char *payload,
-    struct counts *n, struct ce_buf *list, unsigned *still)
-{
-	struct cx_event	 e;
-	json_t		*raw;
-	char		 disp[24];
-	int		 replayed;
-	enum ce_err	 er;
-
-	if ((raw = json_loads(payload, 0, NULL)) == NULL) {
-		(*still)++;
-		return CE_OK;
-	}
-	event_parse(raw, &e);
-	if (e.error != NULL) {
-		(*still)++;
-		json_decref(raw);
-		return CE_OK;
-	}
-	if (cx_store_webhook_replay(ctx->db, id, &e, disp, sizeof(disp),
-	    &replayed) != CE_OK) {
-		json_decref(raw);
-		return CE_EDB;
-	}
-	/* Not replayed: by someone else meanwhile. */
-	er = replayed ? tally(n, list, id, &e, disp) : CE_OK;
-	json_decref(raw);
-	return er;
-}
-
 /* A replay under way: where it is and what it counted. */
 struct replay {
 	struct ce_ctx	*ctx;
-	struct counts	*n;
+	struct cx_hook_counts *n;
 	struct ce_buf	*list;
 	unsigned	 still;
 	long long	 id, looked;
@@ -424,9 +251,17 @@ static enum ce_err
 replay_row(void *arg, long long id, const char *payload)
 {
 	struct replay	*rp = arg;
+	char		 lid[33], disp[24];
+	int		 ran;
 	enum ce_err	 er;
 
-	er = replay_one(rp->ctx, id, payload, rp->n, rp->list, &rp->still);
+	/* Run again when it now can (webhook.c), and listed if it ran. */
+	er = cx_webhook_replay_one(rp->ctx, id, payload, lid, sizeof(lid),
+	    disp, sizeof(disp), &ran);
+	if (er == CE_OK && ran == -1)
+		rp->still++;
+	else if (er == CE_OK && ran == 1)
+		er = tally(rp->n, rp->list, id, lid, NULL, disp);
 	rp->id = id;
 	rp->looked++;
 	return er;
@@ -447,7 +282,7 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct replay	 rp;
-	struct counts	 n;
+	struct cx_hook_counts n;
 	struct ce_buf	 list;
 	char		 v[24], after[24] = "0", extra[128];
 	long long	 limit = 1000, id = 0;
