@@ -484,16 +484,22 @@ enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct cx_request *,
 enum ce_err	 cx_h_stats(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
 
-/* google.c: a Google Ads form's job (kind 'google_ads'). */
+/* google.c: a Google Ads form read, recorded, and its job (kind
+ * 'google_ads'); jansson's json_t is struct json_t. */
+struct json_t;
 int		 cx_google_job(struct ce_ctx *, const char *form_id,
 		    char *result, size_t rsz, char *error, size_t esz);
-enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct cx_request *,
-		    struct ce_resp *);
+enum ce_err	 cx_google_parse(const struct json_t *, struct cx_form *)
+		    CE_WUR;
+enum ce_err	 cx_google_take(struct ce_ctx *, const struct cx_form *,
+		    const char *payload, struct cx_form_rec *) CE_WUR;
 enum ce_err	 cx_google_store(struct ce_ctx *, const char *payload) CE_WUR;
 
-/* webhook.c: C2S webhook events read, stored and replayed (jansson's
- * json_t is struct json_t). */
-struct json_t;
+/* h_google.c: POST /api/v1/webhooks/google-ads. */
+enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct cx_request *,
+		    struct ce_resp *);
+
+/* webhook.c: C2S webhook events read, stored and replayed. */
 struct cx_hook_counts {
 	unsigned	 received, queued, duplicates, ignored, invalid;
 };

@@ -1,9 +1,8 @@
 /*
- * google.c -- Google Ads lead forms.  POST /api/v1/webhooks/google-ads
- * (and the TS service's /webhook/google-ads) checks the key
- * (GOOGLE_ADS_WEBHOOK_KEY, from ?google_key= or the body's google_key, in
- * constant time), records the form once per form lead id with a job, and
- * answers at once.  The worker's job enriches the form's contacts (or the
+ * google.c -- Google Ads lead forms, below their route (h_google.c): a
+ * form read, recorded once per form lead id with a job (the route's
+ * cx_google_take(), the spool's cx_google_store()), and the job, which
+ * the worker runs.  The job enriches the form's contacts (or the
  * CPF typed into it), then creates the C2S lead with the form fields and
  * the enrichment in its description.  The form is marked 'creating'
  * before the C2S call and 'created' after: a form found 'creating' again
@@ -14,8 +13,7 @@
  * (is_test true, Google's "send test data") is recorded in the state
  * 'test' with no job: nothing is paid for and no C2S lead is made, unless
  * GOOGLE_ADS_ACCEPT_TEST=1, when it runs as a real form whose description
- * says it is a test.  A form the database cannot record goes to the spool
- * (spool.c): 202, replayed through cx_google_store().
+ * says it is a test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,11 +161,12 @@ col_value(const json_t *c)
 }
 
 /*
- * Read the form: its lead id (a string or an integer) and the columns the
- * pipeline uses.  Returns 0, or -1 when there is no usable lead id.
+ * Read form "j": its lead id (a string or an integer) and the columns the
+ * pipeline uses.  Returns CE_OK, or CE_EINPUT when there is no usable
+ * lead id.
  */
-static int
-form_parse(const json_t *j, struct cx_form *f)
+enum ce_err
+cx_google_parse(const json_t *j, struct cx_form *f)
 {
 	const json_t	*cols, *c, *idv;
 	const char	*id, *v;
@@ -180,18 +179,18 @@ form_parse(const json_t *j, struct cx_form *f)
 	if (json_is_string(idv)) {
 		id = json_string_value(idv);
 		if (id[0] == '\0' || strlen(id) > CX_FORM_ID_MAX)
-			return -1;
+			return CE_EINPUT;
 		for (i = 0; id[i] != '\0'; i++)
 			if ((unsigned char)id[i] < 0x21 || id[i] == 0x7f)
-				return -1;
+				return CE_EINPUT;
 		ce_strlcpy(f->id, id, sizeof(f->id));
 	} else if (json_is_integer(idv)) {
 		n = snprintf(f->id, sizeof(f->id), "%lld",
 		    (long long)json_integer_value(idv));
 		if (n < 0 || (size_t)n >= sizeof(f->id))
-			return -1;
+			return CE_EINPUT;
 	} else
-		return -1;
+		return CE_EINPUT;
 	f->is_test = form_is_test(j);
 	cols = json_object_get(j, "user_column_data");
 	for (i = 0; i < json_array_size(cols); i++) {
@@ -215,42 +214,61 @@ form_parse(const json_t *j, struct cx_form *f)
 	if (f->name[0] == '\0' && (first[0] != '\0' || last[0] != '\0'))
 		snprintf(f->name, sizeof(f->name), "%s%s%s", first,
 		    first[0] != '\0' && last[0] != '\0' ? " " : "", last);
-	return 0;
+	return CE_OK;
 }
 
 /*
  * Record form "f" (its JSON "payload", without the key) once, with its
- * job; "rec" gets its state, C2S lead id and test flag (see
- * CX_STMT_GOOGLE_RECORD).  Returns CE_OK or CE_EDB.
+ * job, and wake the workers for a new form that runs; "rec" gets its
+ * state ("received" or "test" when it is new), C2S lead id and test flag
+ * (see CX_STMT_GOOGLE_RECORD).  Returns CE_OK or CE_EDB.
  */
 static enum ce_err
 form_record(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
     struct cx_form_rec *rec)
 {
-	int	 run;
+	enum ce_err	 er;
+	int		 run;
 
 	/* A test form runs only when test forms are accepted. */
 	run = !f->is_test || ctx->cfg.google_ads_accept_test;
-	return cx_store_google_record(ctx->db, f, payload, run, rec);
+	if ((er = cx_store_google_record(ctx->db, f, payload, run, rec)) !=
+	    CE_OK)
+		return er;
+	/* A new form: as recorded now; else: as recorded before. */
+	if (rec->isnew)
+		ce_strlcpy(rec->state, run ? "received" : "test",
+		    sizeof(rec->state));
+	if (rec->isnew && run)
+		(void)cx_store_notify(ctx->db, "google_ads");
+	return CE_OK;
 }
 
-/* The database could not record form "f": to the spool, 202 (or 503). */
-static enum ce_err
-spool(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
-    struct ce_resp *resp)
+/*
+ * The route's form "f" (its JSON "payload", the key left out): recorded
+ * once with its job, "rec" as form_record() fills it.  Returns CE_OK, or
+ * CE_EDB when nothing was recorded (the caller spools the form).
+ */
+enum ce_err
+cx_google_take(struct ce_ctx *ctx, const struct cx_form *f,
+    const char *payload, struct cx_form_rec *rec)
 {
-	struct ce_buf	 extra;
 	enum ce_err	 er;
+	int		 run;
 
-	ce_buf_init(&extra, 1024);
-	if ((er = ce_buf_puts(&extra, "\"form_lead_id\":")) == CE_OK &&
-	    (er = ce_buf_json_str(&extra, f->id, strlen(f->id))) == CE_OK &&
-	    (er = ce_buf_printf(&extra, ",\"test\":%s", f->is_test ? "true" :
-	    "false")) == CE_OK)
-		er = cx_spool_request(ctx, "google", NULL, payload,
-		    strlen(payload), extra.data, resp);
-	ce_buf_free(&extra);
-	return er;
+	if ((er = form_record(ctx, f, payload, rec)) != CE_OK)
+		return er;
+	run = !f->is_test || ctx->cfg.google_ads_accept_test;
+	if (rec->isnew && f->is_test)
+		cx_logf(&ctx->log, CE_LOG_INFO,
+		    "google ads: test form recorded; %s",
+		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
+		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
+	else
+		cx_logf(&ctx->log, CE_LOG_INFO, "google ads: %sform %s",
+		    rec->test ? "test " : "", rec->isnew ? "recorded" :
+		    "seen before");
+	return CE_OK;
 }
 
 /*
@@ -267,106 +285,16 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 	enum ce_err	 er;
 
 	if ((j = json_loads(payload, 0, NULL)) == NULL || !json_is_object(j) ||
-	    form_parse(j, &f) == -1) {
+	    cx_google_parse(j, &f) != CE_OK) {
 		json_decref(j);
 		return CE_EINPUT;
 	}
 	json_decref(j);
 	if ((er = form_record(ctx, &f, payload, &rec)) != CE_OK)
 		return er;
-	if (rec.isnew && (!f.is_test || ctx->cfg.google_ads_accept_test))
-		(void)cx_store_notify(ctx->db, "google_ads");
 	cx_logf(&ctx->log, CE_LOG_INFO, "google ads (spooled): form %s",
 	    rec.isnew ? "recorded" : "seen before");
 	return CE_OK;
-}
-
-enum ce_err
-cx_h_webhook_google(struct ce_ctx *ctx, const struct cx_request *rq,
-    struct ce_resp *resp)
-{
-	const char	*given = NULL;
-	const char	*why;
-	struct cx_form	 f;
-	struct cx_form_rec rec;
-	const char	*state;
-	char		 key[CE_SECRET_MAX + 1], *payload;
-	json_t		*j;
-	enum ce_err	 er;
-	int		 rc, run;
-
-	if (ctx->cfg.google_ads_key[0] == '\0')
-		return cx_fail(resp, CE_EUNAVAIL, NULL, "the Google Ads "
-		    "webhook is not configured (GOOGLE_ADS_WEBHOOK_KEY)");
-	rc = ce_query_get(rq->query, "google_key", key, sizeof(key));
-	if (rc == -1)
-		return cx_fail(resp, CE_EAUTH, NULL, "malformed google_key");
-	if (rc == 1 &&
-	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK)
-		return cx_fail(resp, CE_EAUTH, NULL, why);
-	if (!rq->json)
-		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
-		    "application/json");
-	j = json_loadb(rq->req->body, rq->req->bodylen, 0, NULL);
-	if (j == NULL ||
-	    !json_is_object(j)) {
-		json_decref(j);
-		return cx_fail(resp, CE_EINPUT, NULL, "the body must be a "
-		    "Google Ads lead form (JSON object)");
-	}
-	if (rc == 0) {
-		given = json_string_value(json_object_get(j, "google_key"));
-		if (cx_secret_check(ctx->cfg.google_ads_key, given,
-		    &why) != CE_OK) {
-			json_decref(j);
-			return cx_fail(resp, CE_EAUTH, NULL, why);
-		}
-	}
-	if (form_parse(j, &f) == -1) {
-		json_decref(j);
-		return cx_fail(resp, CE_EINPUT, NULL, "lead_id must be a "
-		    "string of 1 to 200 printable characters");
-	}
-	/* The key is not kept with the form. */
-	json_object_del(j, "google_key");
-	payload = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (payload == NULL)
-		return CE_ENOMEM;
-	run = !f.is_test || ctx->cfg.google_ads_accept_test;
-	if ((er = form_record(ctx, &f, payload, &rec)) == CE_EDB) {
-		/* Nothing recorded: to the spool (the key left out). */
-		er = spool(ctx, &f, payload, resp);
-		free(payload);
-		return er;
-	}
-	free(payload);
-	if (er != CE_OK)
-		return er;
-	/* A new form: as recorded now; else: as recorded before. */
-	state = rec.isnew ? (run ? "received" : "test") : rec.state;
-	if ((er = ce_buf_puts(resp->body, "{\"success\":true,"
-	    "\"form_lead_id\":")) == CE_OK &&
-	    (er = ce_buf_json_str(resp->body, f.id, strlen(f.id))) == CE_OK)
-		er = ce_buf_printf(resp->body, ",\"duplicate\":%s,"
-		    "\"state\":\"%s\",\"test\":%s,\"c2s_lead_id\":%s%s%s}\n",
-		    rec.isnew ? "false" : "true", state,
-		    rec.test ? "true" : "false",
-		    rec.c2s_id[0] != '\0' ? "\"" : "",
-		    rec.c2s_id[0] != '\0' ? rec.c2s_id : "null",
-		    rec.c2s_id[0] != '\0' ? "\"" : "");
-	if (rec.isnew && run)
-		(void)cx_store_notify(ctx->db, "google_ads");
-	if (rec.isnew && f.is_test)
-		cx_logf(&ctx->log, CE_LOG_INFO,
-		    "google ads: test form recorded; %s",
-		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
-		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
-	else
-		cx_logf(&ctx->log, CE_LOG_INFO, "google ads: %sform %s",
-		    rec.test ? "test " : "", rec.isnew ? "recorded" :
-		    "seen before");
-	return er;
 }
 
 /* Append "s", control characters turned into spaces. */
