@@ -71,7 +71,7 @@ ce_ctx_new(const struct ce_config *cfg)
 	gate.allow = db_allow;
 	gate.report = db_report;
 	gate.arg = &ctx->brk;
-	if ((ctx->db = cx_db_new(cfg->db_url, cfg->request_deadline_ms,
+	if ((ctx->db = cx_store_new(cfg->db_url, cfg->request_deadline_ms,
 	    &ctx->log, &gate)) == NULL)
 		goto fail;
 	return ctx;

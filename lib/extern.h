@@ -9,8 +9,6 @@
 #include <signal.h>
 #include <time.h>
 
-#include <libpq-fe.h>
-
 #include "c2s-enrich.h"
 #include "core/clock.h"
 #include "core/lead.h"
@@ -30,52 +28,22 @@
 
 #define CX_RESP_CAP	(4u * 1024 * 1024)
 
-/* db.c: prepared statements, by number. */
-enum cx_stmt {
-	CX_STMT_SCHEMA_VERSION = 0,
-	CX_STMT_LEAD_START,
-	CX_STMT_LEAD_FINISH,
-	CX_STMT_DOSSIER_FRESH,
-	CX_STMT_PERSON_STORE,
-	CX_STMT_NOTE_CLAIM,
-	CX_STMT_NOTE_DONE,
-	CX_STMT_NOTE_RELEASE,
-	CX_STMT_CLAIM_TAKE,
-	CX_STMT_CLAIM_GET,
-	CX_STMT_CLAIM_STEAL,
-	CX_STMT_CLAIM_DONE,
-	CX_STMT_CLAIM_RELEASE,
-	CX_STMT_WEBHOOK_INGEST,
-	CX_STMT_WEBHOOK_INVALID,
-	CX_STMT_WEBHOOK_REPLAY,
-	CX_STMT_JOB_CLAIM,
-	CX_STMT_JOB_FINISH,
-	CX_STMT_RETRIES_DUE,
-	CX_STMT_NOTIFY,
-	CX_STMT_POLL_QUEUE,
-	CX_STMT_POLLER_LOCK,
-	CX_STMT_GOOGLE_RECORD,
-	CX_STMT_GOOGLE_GET,
-	CX_STMT_GOOGLE_SET,
-	CX_STMT_PRUNE,
-	CX_STMT_CLAIM_REDO,
-	CX_STMT_JOB_AGAIN,
-	CX_STMT_LEAD_COVERED,
-	CX_STMT_CUSTOMER_CPF,
-	CX_STMT_CUSTOMER_CONTACT,
-	CX_STMT_CUSTOMER_NAME,
-	CX_STMT_CUSTOMER_ID,
-	CX_STMT_STATS,
-	CX_STMT_WORK_SPACING,
-	CX_STMT_SPOOL_DONE,
-	CX_STMT_SPOOL_LEAD,
-	CX_STMT_SPOOL_PRUNE,
-	CX_STMT_LEAD_GAVE_UP,
-	CX_STMT__MAX
-};
-
+/*
+ * db.c: one PostgreSQL connection, generic: its creator (store.c) hands
+ * it a table of statements, run by index.  libpq's result goes by its
+ * struct tag: only db.c and store.c include libpq's header.
+ */
 struct cx_db;
 struct cx_log;
+struct pg_result;
+
+/* A statement to prepare: its number is its index in the table. */
+struct cx_pg_stmt {
+	const char	*name;
+	const char	*sql;
+	int		 nparams;
+	int		 safe;	/* may be repeated after a reconnect */
+};
 
 /* What the connection asks before connecting and tells after (a breaker). */
 struct cx_pg_gate {
@@ -85,11 +53,12 @@ struct cx_pg_gate {
 };
 
 struct cx_db	*cx_db_new(const char *dsn, long long deadline_ms,
-		    struct cx_log *, const struct cx_pg_gate *);
+		    struct cx_log *, const struct cx_pg_gate *,
+		    const struct cx_pg_stmt *, size_t nstmts);
 void		 cx_db_free(struct cx_db *);
 void		 cx_db_set_probe(struct cx_db *, int);
-enum ce_err	 cx_db_exec(struct cx_db *, enum cx_stmt, int nparams,
-		    const char *const *params, PGresult **) CE_WUR;
+enum ce_err	 cx_db_exec(struct cx_db *, size_t stmt, int nparams,
+		    const char *const *params, struct pg_result **) CE_WUR;
 enum ce_err	 cx_db_begin(struct cx_db *) CE_WUR;
 enum ce_err	 cx_db_commit(struct cx_db *) CE_WUR;
 void		 cx_db_rollback(struct cx_db *);
@@ -284,6 +253,22 @@ enum ce_err	 cx_store_google_move(struct cx_db *, const char *id,
 enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
 		    struct cx_form *, char *state, size_t statesz,
 		    char **payload, int *found) CE_WUR;
+
+/* The connection and its transactions; spacing.c's and spool.c's statements */
+struct cx_db	*cx_store_new(const char *dsn, long long deadline_ms,
+		    struct cx_log *, const struct cx_pg_gate *);
+enum ce_err	 cx_store_begin(struct cx_db *) CE_WUR;
+enum ce_err	 cx_store_commit(struct cx_db *) CE_WUR;
+void		 cx_store_rollback(struct cx_db *);
+const char	*cx_store_sqlstate(const struct cx_db *);
+enum ce_err	 cx_store_work_spacing(struct cx_db *, uint64_t token,
+		    long long interval_ms, long long max_wait_ms,
+		    long long *wait_ms) CE_WUR;
+enum ce_err	 cx_store_spool_done(struct cx_db *, const char *id,
+		    const char *kind, int *first) CE_WUR;
+enum ce_err	 cx_store_spool_lead(struct cx_db *, const char *lead,
+		    long long stall_ms) CE_WUR;
+enum ce_err	 cx_store_spool_prune(struct cx_db *, long long keep_ms) CE_WUR;
 
 /* http.c's handle for the context's calls (ctxfwd.c, until upstream.c
  * opens it itself). */

@@ -645,7 +645,7 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	enum ce_err	 er;
 
 	*claimed = 0;
-	if ((er = cx_db_begin(ctx->db)) != CE_OK)
+	if ((er = cx_store_begin(ctx->db)) != CE_OK)
 		goto fail;
 	/* In CPF order, so that two leads sharing persons cannot deadlock. */
 	rev = run->npersons == 2 &&
@@ -673,17 +673,18 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	if ((er = lead_finish(ctx, run, note->len == 0 ? "skipped" :
 	    posted ? "posted" : "pending")) != CE_OK)
 		goto fail;
-	if ((er = cx_db_commit(ctx->db)) != CE_OK)
+	if ((er = cx_store_commit(ctx->db)) != CE_OK)
 		goto fail;
 	step_log(ctx, run, CE_LOG_INFO, "store", "ok", t0, "%zu persons, "
 	    "%lld rows written", run->npersons, run->stored);
 	return CE_OK;
 fail:
-	cx_db_rollback(ctx->db);
+	cx_store_rollback(ctx->db);
 	*claimed = 0;
 	run->stored = 0;
 	step_log(ctx, run, CE_LOG_ERROR, "store", "db_error", t0,
-	    "transaction rolled back (sqlstate %s)", cx_db_sqlstate(ctx->db));
+	    "transaction rolled back (sqlstate %s)",
+	    cx_store_sqlstate(ctx->db));
 	return CE_EDB;
 }
 

@@ -14,9 +14,7 @@
  * before the caller's deadline: a call that cannot go reserves nothing, so
  * that refused calls never push the next ones further out.
  */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "c2s-enrich.h"
@@ -116,25 +114,11 @@ static long long
 reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval,
     long long max_wait)
 {
-	PGresult	*res;
-	const char	*p[3];
-	char		 idhex[17], iv[24], mw[24];
-	long long	 wait = -1;
+	long long	 wait;
 
-	snprintf(idhex, sizeof(idhex), "%016" PRIx64, id);
-	snprintf(iv, sizeof(iv), "%lld", interval);
-	snprintf(mw, sizeof(mw), "%lld", max_wait);
-	p[0] = idhex;
-	p[1] = iv;
-	p[2] = mw;
-	if (cx_db_exec(ctx->db, CX_STMT_WORK_SPACING, 3, p, &res) != CE_OK)
+	if (cx_store_work_spacing(ctx->db, id, interval, max_wait, &wait) !=
+	    CE_OK)
 		return -1;
-	if (PQntuples(res) == 0)
-		wait = NO_SLOT;
-	else if (PQntuples(res) != 1 ||
-	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 86400000LL, &wait) == -1)
-		wait = -1;
-	PQclear(res);
 	return wait;
 }
 

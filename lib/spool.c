@@ -473,21 +473,6 @@ live_forget(struct cx_spool *sp, struct live *l)
 	*l = sp->live[--sp->nlive];
 }
 
-/* Run one statement, its result dropped; "*rows" gets its row count. */
-static enum ce_err
-exec1(struct ce_ctx *ctx, enum cx_stmt s, int n, const char *const *p,
-    int *rows)
-{
-	PGresult	*res;
-
-	if (cx_db_exec(ctx->db, s, n, p, &res) != CE_OK)
-		return CE_EDB;
-	if (rows != NULL)
-		*rows = PQntuples(res);
-	PQclear(res);
-	return CE_OK;
-}
-
 /*
  * Commit record "id" (file:offset) whose payload is "pl": its row in
  * c2s.spool_done and what it records, in one transaction.  Returns
@@ -499,9 +484,9 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
     const char *pl, size_t len, const char **what)
 {
 	json_t		*j;
-	const char	*kind, *lid, *body, *p[2];
-	char		 lead[33], ms[32];
-	int		 rows = 0;
+	const char	*kind, *lid, *body;
+	char		 lead[33];
+	int		 first = 0;
 	enum ce_err	 er = CE_OK;
 
 	j = json_loadb(pl, len, 0, NULL);
@@ -520,26 +505,22 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
 	else
 		kind = "skipped";
 	*what = kind;
-	if (cx_db_begin(ctx->db) != CE_OK) {
+	if (cx_store_begin(ctx->db) != CE_OK) {
 		json_decref(j);
 		return CE_EDB;
 	}
-	p[0] = id;
-	p[1] = kind;
-	if ((er = exec1(ctx, CX_STMT_SPOOL_DONE, 2, p, &rows)) != CE_OK)
+	if ((er = cx_store_spool_done(ctx->db, id, kind, &first)) != CE_OK)
 		goto out;
-	if (rows == 0) {
+	if (!first) {
 		/* Committed by an earlier replay. */
 		*what = "done_before";
-		cx_db_rollback(ctx->db);
+		cx_store_rollback(ctx->db);
 		json_decref(j);
 		return CE_OK;
 	}
 	if (strcmp(kind, "lead") == 0 || strcmp(kind, "enrich") == 0) {
-		snprintf(ms, sizeof(ms), "%lld", 2 * ctx->cfg.job_timeout_ms);
-		p[0] = lead;
-		p[1] = ms;
-		er = exec1(ctx, CX_STMT_SPOOL_LEAD, 2, p, NULL);
+		er = cx_store_spool_lead(ctx->db, lead,
+		    2 * ctx->cfg.job_timeout_ms);
 	} else if (strcmp(kind, "webhook") == 0)
 		er = sinks->webhook(ctx, body, strlen(body));
 	else if (strcmp(kind, "google") == 0)
@@ -552,10 +533,10 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
 out:
 	json_decref(j);
 	if (er != CE_OK) {
-		cx_db_rollback(ctx->db);
+		cx_store_rollback(ctx->db);
 		return CE_EDB;
 	}
-	return cx_db_commit(ctx->db) == CE_OK ? CE_OK : CE_EDB;
+	return cx_store_commit(ctx->db) == CE_OK ? CE_OK : CE_EDB;
 }
 
 struct pass {
@@ -689,16 +670,12 @@ list_files(const char *dir, char **names, size_t max)
 static void
 prune(struct ce_ctx *ctx, struct cx_spool *sp)
 {
-	const char	*p[1];
-	char		 ms[32];
 	long long	 now = cx_now_us();
 
 	if (now < sp->next_prune_us)
 		return;
 	sp->next_prune_us = now + SPOOL_PRUNE_EVERY_US;
-	snprintf(ms, sizeof(ms), "%lld", SPOOL_DONE_KEEP_MS);
-	p[0] = ms;
-	if (exec1(ctx, CX_STMT_SPOOL_PRUNE, 1, p, NULL) != CE_OK)
+	if (cx_store_spool_prune(ctx->db, SPOOL_DONE_KEEP_MS) != CE_OK)
 		sp->next_prune_us = now + 60LL * 1000000;
 }
 
@@ -716,7 +693,6 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 	struct live	*l;
 	struct stat	 st;
 	char		**names, path[512];
-	const char	*p[1] = { "lead" };
 	size_t		 n, i;
 	off_t		 off;
 	int		 fd, owned, rc = 0;
@@ -767,7 +743,7 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 		    "%lld torn and %lld corrupt skipped", ps.replayed,
 		    ps.leads, ps.torn, ps.corrupt);
 	if (ps.leads > 0)
-		(void)exec1(ctx, CX_STMT_NOTIFY, 1, p, NULL);
+		(void)cx_store_notify(ctx->db, "lead");
 	if (rc == 0 && n == 0)
 		prune(ctx, sp);
 	return rc == -1 ? -1 : ps.replayed;

@@ -1,9 +1,11 @@
 /*
- * store.c -- the statements of db.c as typed functions: each takes C
- * values, fills the positional parameters itself and copies its rows out,
- * so no caller builds parameter text or touches a PGresult.  Every
- * function returns CE_OK or CE_EDB (the database could not answer).
+ * store.c -- all the SQL: the statement table db.c prepares, and each
+ * statement as a typed function that takes C values, fills the positional
+ * parameters itself and copies its rows out, so no caller builds parameter
+ * text or touches a PGresult.  Every function returns CE_OK or CE_EDB (the
+ * database could not answer) unless it says otherwise.
  */
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -11,8 +13,469 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "c2s-enrich.h"
 #include "extern.h"
+
+/* The statements, by number: their index in stmts[]. */
+enum cx_stmt {
+	CX_STMT_SCHEMA_VERSION = 0,
+	CX_STMT_LEAD_START,
+	CX_STMT_LEAD_FINISH,
+	CX_STMT_DOSSIER_FRESH,
+	CX_STMT_PERSON_STORE,
+	CX_STMT_NOTE_CLAIM,
+	CX_STMT_NOTE_DONE,
+	CX_STMT_NOTE_RELEASE,
+	CX_STMT_CLAIM_TAKE,
+	CX_STMT_CLAIM_GET,
+	CX_STMT_CLAIM_STEAL,
+	CX_STMT_CLAIM_DONE,
+	CX_STMT_CLAIM_RELEASE,
+	CX_STMT_WEBHOOK_INGEST,
+	CX_STMT_WEBHOOK_INVALID,
+	CX_STMT_WEBHOOK_REPLAY,
+	CX_STMT_JOB_CLAIM,
+	CX_STMT_JOB_FINISH,
+	CX_STMT_RETRIES_DUE,
+	CX_STMT_NOTIFY,
+	CX_STMT_POLL_QUEUE,
+	CX_STMT_POLLER_LOCK,
+	CX_STMT_GOOGLE_RECORD,
+	CX_STMT_GOOGLE_GET,
+	CX_STMT_GOOGLE_SET,
+	CX_STMT_PRUNE,
+	CX_STMT_CLAIM_REDO,
+	CX_STMT_JOB_AGAIN,
+	CX_STMT_LEAD_COVERED,
+	CX_STMT_CUSTOMER_CPF,
+	CX_STMT_CUSTOMER_CONTACT,
+	CX_STMT_CUSTOMER_NAME,
+	CX_STMT_CUSTOMER_ID,
+	CX_STMT_STATS,
+	CX_STMT_WORK_SPACING,
+	CX_STMT_SPOOL_DONE,
+	CX_STMT_SPOOL_LEAD,
+	CX_STMT_SPOOL_PRUNE,
+	CX_STMT_LEAD_GAVE_UP,
+	CX_STMT__MAX
+};
+
+static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
+	[CX_STMT_SCHEMA_VERSION] = { "schema_version",
+	    "SELECT coalesce(max(version), 0) FROM public.schema_migrations",
+	    0, 1 },
+	/*
+	 * Record a lead before any paid call.  $3: 1 when the worker runs
+	 * it as a scheduled retry.  $4: milliseconds after which a lead left
+	 * 'processing' (its process died) is due again.  Safe: a repeat
+	 * after a lost reply only counts one attempt too many.
+	 */
+	[CX_STMT_LEAD_START] = { "lead_start",
+	    "INSERT INTO c2s.leads AS l (lead_id, source, status, attempts, "
+	    "retries, next_retry_at, run_started_at) VALUES ($1, $2, "
+	    "'processing', 1, $3::int, now() + make_interval(secs => "
+	    "$4::double precision / 1000), now()) "
+	    "ON CONFLICT (lead_id) DO UPDATE SET status = 'processing', "
+	    "attempts = l.attempts + 1, retries = l.retries + $3::int, "
+	    "next_retry_at = EXCLUDED.next_retry_at, run_started_at = now(), "
+	    "updated_at = now() "
+	    "RETURNING attempts, retries",
+	    4, 1 },
+	/* $7: milliseconds until the next retry, '' for none. */
+	[CX_STMT_LEAD_FINISH] = { "lead_finish",
+	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
+	    "customer_name = coalesce(nullif($4, ''), customer_name), "
+	    "phone = coalesce(nullif($5, ''), phone), "
+	    "email = coalesce(nullif($6, ''), email), "
+	    "next_retry_at = CASE WHEN $7 = '' THEN NULL ELSE now() + "
+	    "make_interval(secs => $7::double precision / 1000) END, "
+	    "note_state = coalesce(nullif($8, ''), note_state), "
+	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
+	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
+	    "updated_at = now() WHERE lead_id = $1",
+	    11, 1 },
+	/* The newest dossier of a CPF younger than $2 milliseconds, and its
+	 * age in milliseconds. */
+	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
+	    "SELECT d.raw::text, floor(extract(epoch FROM now() - "
+	    "d.fetched_at) * 1000)::bigint FROM c2s.dossiers d "
+	    "JOIN c2s.persons p ON p.id = d.person_id WHERE p.cpf = $1 "
+	    "AND d.fetched_at > now() - "
+	    "make_interval(secs => $2::double precision / 1000) "
+	    "ORDER BY d.fetched_at DESC LIMIT 1",
+	    2, 1 },
+	/*
+	 * A person and what a lead found about it, in one statement: the
+	 * person (one row per CPF), the link to the lead, a new dossier
+	 * ($7, or NULL when a stored one was reused) with the contacts and
+	 * addresses it lists (phones in national digits, sql/0009), and the
+	 * lead's own phone ($8) and e-mail ($9) that found it.  Returns the
+	 * person's id, whether it is new, and how many dossier, contact and
+	 * address rows were written.
+	 */
+	[CX_STMT_PERSON_STORE] = { "person_store",
+	    "WITH p AS ("
+	    " INSERT INTO c2s.persons AS t (cpf, name, name_folded, birth_date)"
+	    " VALUES ($1, nullif($2, ''), nullif($3, ''), nullif($4, '')::date)"
+	    " ON CONFLICT (cpf) DO UPDATE SET"
+	    " name = coalesce(EXCLUDED.name, t.name),"
+	    " name_folded = coalesce(EXCLUDED.name_folded, t.name_folded),"
+	    " birth_date = coalesce(EXCLUDED.birth_date, t.birth_date),"
+	    " updated_at = now()"
+	    " RETURNING id, (xmax = 0) AS created"
+	    "), lp AS ("
+	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
+	    " SELECT $5, id, $6 FROM p WHERE $5::text IS NOT NULL"
+	    " ON CONFLICT (lead_id, person_id)"
+	    " DO UPDATE SET found_by = EXCLUDED.found_by"
+	    "), j AS (SELECT $7::jsonb AS raw"
+	    "), d AS ("
+	    " INSERT INTO c2s.dossiers (person_id, raw)"
+	    " SELECT p.id, j.raw FROM p, j WHERE j.raw IS NOT NULL RETURNING id"
+	    "), c AS ("
+	    " INSERT INTO c2s.contacts (person_id, type, value, whatsapp, source)"
+	    " SELECT p.id, v.type, v.value, v.whatsapp, v.source FROM p, ("
+	    "  SELECT 'email' AS type, lower(btrim(e ->> 'email')) AS value,"
+	    "  NULL::boolean AS whatsapp, 'work_api' AS source FROM j,"
+	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'emails')"
+	    "  WHEN 'array' THEN j.raw -> 'emails' ELSE '[]' END) e"
+	    "  UNION ALL"
+	    "  SELECT 'phone', c2s.phone_national(x ->> 'telefone'),"
+	    "  (x ->> 'whatsapp') = 'SIM', 'work_api' FROM j,"
+	    "  jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'telefones')"
+	    "  WHEN 'array' THEN j.raw -> 'telefones' ELSE '[]' END) x"
+	    "  UNION ALL SELECT 'phone', $8, NULL, 'lead' WHERE $8 <> ''"
+	    "  UNION ALL SELECT 'email', $9, NULL, 'lead' WHERE $9 <> ''"
+	    " ) v WHERE coalesce(v.value, '') <> ''"
+	    " ON CONFLICT (person_id, type, value) DO NOTHING RETURNING id"
+	    "), a AS ("
+	    " INSERT INTO c2s.addresses (person_id, street, number, complement,"
+	    " district, city, uf, cep)"
+	    " SELECT p.id, nullif(btrim(concat_ws(' ', x ->> 'tipoLogradouro',"
+	    " x ->> 'logradouro')), ''), nullif(x ->> 'logradouroNumero', ''),"
+	    " nullif(x ->> 'complemento', ''), nullif(x ->> 'bairro', ''),"
+	    " nullif(x ->> 'cidade', ''),"
+	    " CASE WHEN x ->> 'uf' ~ '^[A-Z]{2}$' THEN x ->> 'uf' END,"
+	    " nullif(x ->> 'cep', '') FROM p, j,"
+	    " jsonb_array_elements(CASE jsonb_typeof(j.raw -> 'enderecos')"
+	    " WHEN 'array' THEN j.raw -> 'enderecos' ELSE '[]' END) x"
+	    " WHERE jsonb_typeof(x) = 'object'"
+	    " ON CONFLICT DO NOTHING RETURNING id"
+	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
+	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
+	    9, 0 },
+	/*
+	 * Claim the posting of a note: 'claimed' when this text was never
+	 * posted on the lead (or a responder that claimed it died long ago),
+	 * else the state of the earlier claim, 'posted' or 'posting'.
+	 */
+	[CX_STMT_NOTE_CLAIM] = { "note_claim",
+	    "WITH h AS (SELECT encode(sha256(convert_to($2, 'UTF8')), 'hex') "
+	    "AS sha), ins AS (INSERT INTO c2s.notes AS n (lead_id, "
+	    "text_sha256, body, state) SELECT $1, h.sha, $2, 'posting' FROM h "
+	    "ON CONFLICT (lead_id, text_sha256) DO UPDATE SET "
+	    "posted_at = now() WHERE n.state = 'posting' AND "
+	    "n.posted_at < now() - interval '10 minutes' "
+	    "RETURNING text_sha256) "
+	    "SELECT text_sha256, 'claimed' FROM ins UNION ALL "
+	    "SELECT n.text_sha256, n.state FROM c2s.notes n, h "
+	    "WHERE n.lead_id = $1 AND n.text_sha256 = h.sha "
+	    "AND NOT EXISTS (SELECT 1 FROM ins)",
+	    2, 0 },
+	[CX_STMT_NOTE_DONE] = { "note_done",
+	    "UPDATE c2s.notes SET state = 'posted', posted_at = now() "
+	    "WHERE lead_id = $1 AND text_sha256 = $2",
+	    2, 1 },
+	/*
+	 * Claims on leads (sql/0004).  A claim is ours if the row is new or
+	 * had expired; safe to repeat, as a repeat finds its own claim.
+	 */
+	[CX_STMT_CLAIM_TAKE] = { "claim_take",
+	    "INSERT INTO c2s.lead_claims AS c (lead_id, owner, state, "
+	    "expires_at) VALUES ($1, $2, 'inflight', now() + "
+	    "make_interval(secs => $3::double precision / 1000)) "
+	    "ON CONFLICT (lead_id) DO UPDATE SET owner = EXCLUDED.owner, "
+	    "state = 'inflight', outcome = NULL, claimed_at = now(), "
+	    "expires_at = EXCLUDED.expires_at WHERE c.expires_at <= now() "
+	    "RETURNING lead_id",
+	    3, 1 },
+	[CX_STMT_CLAIM_GET] = { "claim_get",
+	    "SELECT owner, state, coalesce(outcome, '') FROM c2s.lead_claims "
+	    "WHERE lead_id = $1",
+	    1, 1 },
+	/* Take over the claim of an owner found dead. */
+	[CX_STMT_CLAIM_STEAL] = { "claim_steal",
+	    "UPDATE c2s.lead_claims SET owner = $2, state = 'inflight', "
+	    "outcome = NULL, claimed_at = now(), expires_at = now() + "
+	    "make_interval(secs => $4::double precision / 1000) "
+	    "WHERE lead_id = $1 AND owner = $3 AND state = 'inflight' "
+	    "RETURNING lead_id",
+	    4, 1 },
+	[CX_STMT_CLAIM_DONE] = { "claim_done",
+	    "UPDATE c2s.lead_claims SET state = 'done', outcome = $4, "
+	    "expires_at = now() + make_interval(secs => $3::double precision "
+	    "/ 1000) WHERE lead_id = $1 AND owner = $2",
+	    4, 1 },
+	[CX_STMT_CLAIM_RELEASE] = { "claim_release",
+	    "DELETE FROM c2s.lead_claims WHERE lead_id = $1 AND owner = $2",
+	    2, 1 },
+	[CX_STMT_NOTE_RELEASE] = { "note_release",
+	    "DELETE FROM c2s.notes WHERE lead_id = $1 AND text_sha256 = $2 "
+	    "AND state = 'posting'",
+	    2, 1 },
+	/* One C2S webhook event (sql/0005): its disposition. */
+	[CX_STMT_WEBHOOK_INGEST] = { "webhook_ingest",
+	    "SELECT c2s.webhook_ingest(nullif($1, ''), $2, nullif($3, ''), "
+	    "$4::jsonb, $5, $6, $7)",
+	    7, 1 },
+	/* The next $1 invalid webhook events after id $2, to parse again. */
+	[CX_STMT_WEBHOOK_INVALID] = { "webhook_invalid",
+	    "SELECT id, payload::text FROM c2s.webhook_events "
+	    "WHERE disposition = 'invalid' AND id > $2::bigint "
+	    "ORDER BY id LIMIT $1::int",
+	    2, 1 },
+	/*
+	 * Invalid event $1 parsed anew: its disposition, or NULL when it
+	 * was replayed meanwhile.  Safe: a repeat finds it no longer
+	 * invalid.
+	 */
+	[CX_STMT_WEBHOOK_REPLAY] = { "webhook_replay",
+	    "SELECT c2s.webhook_replay($1::bigint, $2, $3, $4, $5, $6)",
+	    6, 1 },
+	/*
+	 * The next job due, or a running one whose worker has been silent
+	 * for $2 milliseconds; skips rows another worker is claiming.
+	 */
+	[CX_STMT_JOB_CLAIM] = { "job_claim",
+	    "UPDATE c2s.jobs j SET state = 'running', owner = $1, "
+	    "started_at = now(), tries = j.tries + 1 FROM (SELECT id FROM "
+	    "c2s.jobs WHERE (state = 'queued' AND run_after <= now()) OR "
+	    "(state = 'running' AND started_at < now() - "
+	    "make_interval(secs => $2::double precision / 1000)) "
+	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) n "
+	    "WHERE j.id = n.id RETURNING j.id, j.kind, j.ref, j.source, j.tries",
+	    2, 0 },
+	/* $3: 'done' or 'failed'.  Only while the job is still ours. */
+	[CX_STMT_JOB_FINISH] = { "job_finish",
+	    "UPDATE c2s.jobs SET state = $3, result = nullif($4, ''), "
+	    "last_error = nullif($5, ''), finished_at = now() "
+	    "WHERE id = $1::bigint AND owner = $2 AND state = 'running'",
+	    5, 1 },
+	/*
+	 * Leads due again (a retry, a note still to post, a run whose
+	 * process died) become jobs; their next_retry_at moves $1 ms ahead
+	 * in the same statement, so each is queued once, and again only if
+	 * that job is lost (its run moves the mark itself).  Returns how
+	 * many.
+	 */
+	[CX_STMT_RETRIES_DUE] = { "retries_due",
+	    "WITH due AS (SELECT lead_id FROM c2s.leads WHERE "
+	    "next_retry_at <= now() AND (status IN ('received', 'processing', "
+	    "'partial', 'unenriched') OR note_state = 'pending') "
+	    "ORDER BY next_retry_at LIMIT 100 FOR UPDATE SKIP LOCKED), "
+	    "upd AS (UPDATE c2s.leads l SET next_retry_at = now() + "
+	    "make_interval(secs => $1::double precision / 1000) FROM due "
+	    "WHERE l.lead_id = due.lead_id RETURNING l.lead_id), "
+	    "ins AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'lead', lead_id, 'retry' FROM upd "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) SELECT count(*) FROM ins",
+	    1, 0 },
+	/* Wake the other workers. */
+	[CX_STMT_NOTIFY] = { "notify",
+	    "SELECT pg_notify('c2s_jobs', $1)",
+	    1, 1 },
+	/* The poller's ids ($1, a text array) never seen become jobs. */
+	[CX_STMT_POLL_QUEUE] = { "poll_queue",
+	    "WITH ids AS (SELECT DISTINCT unnest($1::text[]) AS id), "
+	    "ins AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'lead', ids.id, 'poller' FROM ids "
+	    "WHERE ids.id ~ '^[0-9a-f]{32}$' "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.leads l WHERE l.lead_id = ids.id) "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.jobs j WHERE j.kind = 'lead' "
+	    "AND j.ref = ids.id) "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) SELECT count(*) FROM ins",
+	    1, 1 },
+	/* One poller across machines: a session lock, held while alive. */
+	[CX_STMT_POLLER_LOCK] = { "poller_lock",
+	    "SELECT pg_try_advisory_lock(7461094)",
+	    0, 0 },
+	/*
+	 * Record a Google Ads form ($7 is_test) in state $8 ('received',
+	 * or 'test': no job) and queue its job, once per form lead id:
+	 * 'new', or the state of the form recorded before; its C2S lead id,
+	 * the jobs queued, and whether it is a test form.
+	 */
+	[CX_STMT_GOOGLE_RECORD] = { "google_record",
+	    "WITH ins AS (INSERT INTO c2s.google_leads (form_lead_id, payload, "
+	    "name, phone, email, cpf, is_test, state) VALUES ($1, $2::jsonb, "
+	    "nullif($3, ''), nullif($4, ''), nullif($5, ''), nullif($6, ''), "
+	    "$7::boolean, $8) "
+	    "ON CONFLICT (form_lead_id) DO NOTHING "
+	    "RETURNING form_lead_id, state), "
+	    "job AS (INSERT INTO c2s.jobs (kind, ref, source) "
+	    "SELECT 'google_ads', form_lead_id, 'google_ads' FROM ins "
+	    "WHERE state = 'received' "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING id) "
+	    "SELECT 'new', '', (SELECT count(*) FROM job), $7::boolean "
+	    "FROM ins UNION ALL "
+	    "SELECT g.state, coalesce(g.c2s_lead_id, ''), 0, g.is_test "
+	    "FROM c2s.google_leads g WHERE g.form_lead_id = $1 "
+	    "AND NOT EXISTS (SELECT 1 FROM ins)",
+	    8, 1 },
+	[CX_STMT_GOOGLE_GET] = { "google_get",
+	    "SELECT state, coalesce(name, ''), coalesce(phone, ''), "
+	    "coalesce(email, ''), coalesce(cpf, ''), payload::text, "
+	    "coalesce(c2s_lead_id, '') FROM c2s.google_leads "
+	    "WHERE form_lead_id = $1",
+	    1, 1 },
+	/* Move a form from state $3 to $2; no row when it was not in $3. */
+	[CX_STMT_GOOGLE_SET] = { "google_set",
+	    "UPDATE c2s.google_leads SET state = $2, "
+	    "c2s_lead_id = coalesce(nullif($4, ''), c2s_lead_id), "
+	    "last_error = nullif($5, ''), updated_at = now() "
+	    "WHERE form_lead_id = $1 AND state = $3 RETURNING 1",
+	    5, 0 },
+	/*
+	 * One batch of pruning (sql/0012): at most $3 rows of $1
+	 * (webhook_events, jobs, google_payloads) older than $2 days; the
+	 * count pruned.  The leads stay.
+	 */
+	[CX_STMT_PRUNE] = { "prune",
+	    "SELECT c2s.prune_batch($1, $2::integer, $3::integer)",
+	    3, 1 },
+	/* Did lead $1's last run start after job $2 was queued? */
+	[CX_STMT_LEAD_COVERED] = { "lead_covered",
+	    "SELECT coalesce(l.run_started_at >= j.created_at, false) "
+	    "FROM c2s.jobs j LEFT JOIN c2s.leads l ON l.lead_id = $1 "
+	    "WHERE j.id = $2::bigint",
+	    2, 1 },
+	/* A done claim taken again by a scheduled retry. */
+	[CX_STMT_CLAIM_REDO] = { "claim_redo",
+	    "UPDATE c2s.lead_claims SET owner = $2, state = 'inflight', "
+	    "outcome = NULL, claimed_at = now(), expires_at = now() + "
+	    "make_interval(secs => $3::double precision / 1000) "
+	    "WHERE lead_id = $1 AND state = 'done' RETURNING lead_id",
+	    3, 1 },
+	/* Queue job ($1 kind, $2 ref, $3 source) again in $4 ms. */
+	[CX_STMT_JOB_AGAIN] = { "job_again",
+	    "INSERT INTO c2s.jobs (kind, ref, source, run_after) VALUES "
+	    "($1, $2, $3, now() + make_interval(secs => $4::double precision "
+	    "/ 1000)) ON CONFLICT (kind, ref) WHERE state = 'queued' "
+	    "DO NOTHING",
+	    4, 1 },
+	/*
+	 * Stored persons as the API shows them (sql/0006): by CPF, by a
+	 * contact ($1 type, $2 value), by a prefix of the folded name ($1,
+	 * and $2 the first string after every string with that prefix, so
+	 * the index serves a generic plan too), by id.  Then the limit and
+	 * the offset ($2 and $3 by CPF, else $3 and $4).
+	 */
+	[CX_STMT_CUSTOMER_CPF] = { "customer_cpf",
+	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
+	    "WHERE cpf = $1 LIMIT $2::int OFFSET $3::int",
+	    3, 1 },
+	[CX_STMT_CUSTOMER_CONTACT] = { "customer_contact",
+	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT DISTINCT "
+	    "person_id AS id FROM c2s.contacts WHERE type = $1 AND value = $2 "
+	    "ORDER BY person_id LIMIT $3::int OFFSET $4::int) x ORDER BY x.id",
+	    4, 1 },
+	/* The page's ids first: no document is built for a skipped row. */
+	[CX_STMT_CUSTOMER_NAME] = { "customer_name",
+	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT id, "
+	    "name_folded FROM c2s.persons "
+	    "WHERE name_folded ~>=~ $1 AND name_folded ~<~ $2 "
+	    "ORDER BY name_folded, id LIMIT $3::int OFFSET $4::int) x "
+	    "ORDER BY x.name_folded, x.id",
+	    4, 1 },
+	[CX_STMT_CUSTOMER_ID] = { "customer_id",
+	    "SELECT c2s.customer_json($1::uuid)::text",
+	    1, 1 },
+	/*
+	 * The database's figures, and this machine's duplicate leads from
+	 * its shared file ($1 found there, $2 found in PostgreSQL; NULL
+	 * without the file) under saved.duplicate_leads.
+	 */
+	[CX_STMT_STATS] = { "stats",
+	    "SELECT (jsonb_set(c2s.stats_json(), '{saved,duplicate_leads}', "
+	    "jsonb_build_object('scope', 'machine', 'found_in_file', "
+	    "$1::bigint, 'found_in_database', $2::bigint)) || "
+	    "jsonb_build_object('invalid_webhooks', "
+	    "c2s.webhooks_invalid_json()))::text",
+	    2, 1 },
+	/*
+	 * Reserve the next Work API slot of token $1 ($2 ms apart) for
+	 * every machine, if it comes within $3 ms: the wait in ms before
+	 * the call may go (sql/0007); no row when it does not (nothing
+	 * reserved).  Not safe to repeat: a repeat would reserve a second
+	 * slot.
+	 */
+	[CX_STMT_WORK_SPACING] = { "work_spacing",
+	    "INSERT INTO c2s.work_spacing AS w (token_id, next_at) VALUES ($1, "
+	    "clock_timestamp() + make_interval(secs => $2::double precision "
+	    "/ 1000)) ON CONFLICT (token_id) DO UPDATE SET next_at = "
+	    "greatest(w.next_at, clock_timestamp()) + make_interval(secs => "
+	    "$2::double precision / 1000) WHERE w.next_at <= "
+	    "clock_timestamp() + make_interval(secs => $3::double precision "
+	    "/ 1000) RETURNING greatest(0, (extract(epoch FROM w.next_at - "
+	    "clock_timestamp()) * 1000)::bigint - $2::bigint)",
+	    3, 0 },
+	/*
+	 * The spool (spool.c, sql/0013): record $1 (file:offset) of kind $2
+	 * marked replayed, inside the transaction that makes its rows; no
+	 * row when it was replayed before.
+	 */
+	[CX_STMT_SPOOL_DONE] = { "spool_done",
+	    "INSERT INTO c2s.spool_done (spool_id, kind) VALUES ($1, $2) "
+	    "ON CONFLICT (spool_id) DO NOTHING RETURNING 1",
+	    2, 0 },
+	/*
+	 * A spooled trigger of lead $1: what the route would have recorded,
+	 * the lead 'received' (source 'api'; due again after $2 ms should
+	 * its job be lost) and a job of source 'api' that runs it once.
+	 */
+	[CX_STMT_SPOOL_LEAD] = { "spool_lead",
+	    "WITH l AS (INSERT INTO c2s.leads (lead_id, source, status, "
+	    "next_retry_at) VALUES ($1, 'api', 'received', now() + "
+	    "make_interval(secs => $2::double precision / 1000)) "
+	    "ON CONFLICT (lead_id) DO NOTHING RETURNING 1) "
+	    "INSERT INTO c2s.jobs (kind, ref, source) VALUES ('lead', $1, "
+	    "'api') ON CONFLICT (kind, ref) WHERE state = 'queued' "
+	    "DO NOTHING",
+	    2, 0 },
+	/* Rows of files long gone: older than $1 ms. */
+	[CX_STMT_SPOOL_PRUNE] = { "spool_prune",
+	    "DELETE FROM c2s.spool_done WHERE done_at < now() - "
+	    "make_interval(secs => $1::double precision / 1000)",
+	    1, 1 },
+	/*
+	 * A lead job given up after JOB_MAX_TRIES (its runs died): the lead
+	 * left 'processing' by them is failed, with $2 as the reason, and
+	 * never due again.  A lead that reached an outcome is left alone.
+	 */
+	[CX_STMT_LEAD_GAVE_UP] = { "lead_gave_up",
+	    "UPDATE c2s.leads SET status = 'failed', last_error = $2, "
+	    "next_retry_at = NULL, updated_at = now() "
+	    "WHERE lead_id = $1 AND status = 'processing'",
+	    2, 1 },
+};
+
+_Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
+
+/*
+ * The connection for "dsn" with the statements above (see cx_db_new()):
+ * NULL on allocation failure.
+ */
+struct cx_db *
+cx_store_new(const char *dsn, long long deadline_ms, struct cx_log *log,
+    const struct cx_pg_gate *gate)
+{
+	return cx_db_new(dsn, deadline_ms, log, gate, stmts, CX_STMT__MAX);
+}
 
 /*
  * Run a statement that returns at most one row; *got: whether it did
@@ -884,4 +1347,110 @@ cx_store_google_get(struct cx_db *db, const char *id, struct cx_form *f,
 	*payload = strdup(PQgetvalue(res, 0, 5));
 	PQclear(res);
 	return *payload == NULL ? CE_ESYSTEM : CE_OK;
+}
+
+/* Transactions (see cx_db_begin()): pipeline.c's and spool.c's. */
+enum ce_err
+cx_store_begin(struct cx_db *db)
+{
+	return cx_db_begin(db);
+}
+
+enum ce_err
+cx_store_commit(struct cx_db *db)
+{
+	return cx_db_commit(db);
+}
+
+void
+cx_store_rollback(struct cx_db *db)
+{
+	cx_db_rollback(db);
+}
+
+/* The SQLSTATE of the last failure, or "" after a success. */
+const char *
+cx_store_sqlstate(const struct cx_db *db)
+{
+	return cx_db_sqlstate(db);
+}
+
+/* spacing.c's statement */
+
+/*
+ * Reserve the next Work API slot of token "token", "interval_ms" apart,
+ * for every machine if it comes within "max_wait_ms": *wait_ms is the
+ * wait before the call may go, or -2 when there is no slot so soon
+ * (nothing reserved).  CE_EDB also when the answer is unreadable.
+ */
+enum ce_err
+cx_store_work_spacing(struct cx_db *db, uint64_t token, long long interval_ms,
+    long long max_wait_ms, long long *wait_ms)
+{
+	PGresult	*res;
+	const char	*p[3];
+	char		 idhex[17], iv[24], mw[24];
+	enum ce_err	 er = CE_OK;
+
+	snprintf(idhex, sizeof(idhex), "%016" PRIx64, token);
+	snprintf(iv, sizeof(iv), "%lld", interval_ms);
+	snprintf(mw, sizeof(mw), "%lld", max_wait_ms);
+	p[0] = idhex;
+	p[1] = iv;
+	p[2] = mw;
+	*wait_ms = -1;
+	if (cx_db_exec(db, CX_STMT_WORK_SPACING, 3, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 0)
+		*wait_ms = -2;
+	else if (PQntuples(res) != 1 ||
+	    ce_strtonum(PQgetvalue(res, 0, 0), 0, 86400000LL, wait_ms) == -1) {
+		*wait_ms = -1;
+		er = CE_EDB;
+	}
+	PQclear(res);
+	return er;
+}
+
+/* spool.c's statements */
+
+/*
+ * Mark spool record "id" (file:offset) of "kind" replayed, inside the
+ * transaction that makes its rows; *first 0 when it was replayed before.
+ */
+enum ce_err
+cx_store_spool_done(struct cx_db *db, const char *id, const char *kind,
+    int *first)
+{
+	const char	*p[2] = { id, kind };
+
+	return exec_got(db, CX_STMT_SPOOL_DONE, 2, p, NULL, first);
+}
+
+/*
+ * A spooled trigger of lead "lead": the lead 'received', due again after
+ * "stall_ms" should its job be lost, and its job.
+ */
+enum ce_err
+cx_store_spool_lead(struct cx_db *db, const char *lead, long long stall_ms)
+{
+	const char	*p[2];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", stall_ms);
+	p[0] = lead;
+	p[1] = ms;
+	return exec_none(db, CX_STMT_SPOOL_LEAD, 2, p);
+}
+
+/* Forget the replayed records older than "keep_ms". */
+enum ce_err
+cx_store_spool_prune(struct cx_db *db, long long keep_ms)
+{
+	const char	*p[1];
+	char		 ms[32];
+
+	snprintf(ms, sizeof(ms), "%lld", keep_ms);
+	p[0] = ms;
+	return exec_none(db, CX_STMT_SPOOL_PRUNE, 1, p);
 }
