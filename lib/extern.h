@@ -324,9 +324,18 @@ int		 cx_call_refused(const struct ce_call *);
 int		 cx_breaker_allow(struct ce_ctx *, enum cx_brk);
 void		 cx_breaker_result(struct ce_ctx *, enum cx_brk, int ok);
 
-/* spacing.c: WORK_API_MIN_INTERVAL across processes and machines. */
+/* spacing.c: this machine's Work API slots, per token, in the shared file. */
+#define CX_SPACING_NO_SLOT	(-2)	/* no slot within the wait allowed */
+
 size_t		 cx_spacing_size(void);
-long long	 cx_spacing_reserve(struct ce_ctx *, long long max_wait_ms);
+uint64_t	 cx_spacing_token(const char *token);
+long long	 cx_spacing_reserve_local(struct cx_shmfile *, uint64_t id,
+		    long long interval, long long max_wait);
+void		 cx_spacing_learn(struct cx_shmfile *, uint64_t id,
+		    int64_t next_ms);
+
+/* pace.c: WORK_API_MIN_INTERVAL across processes and machines. */
+long long	 cx_pace_reserve(struct ce_ctx *, long long max_wait_ms);
 
 /* auth.c: API keys on the business routes, webhook secrets; codes only. */
 enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,

@@ -851,7 +851,7 @@ call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
 	}
 	/* A Work API slot before the deadline, or no call. */
 	if (cx_callkinds[c->kind].spaced) {
-		wait_ms = cx_spacing_reserve(ctx,
+		wait_ms = cx_pace_reserve(ctx,
 		    (deadline_us - cx_now_us()) / 1000 - 1);
 		if (wait_ms < 0) {
 			cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: no slot before "
