@@ -6,6 +6,8 @@
 #ifndef C2S_ENRICH_EXTERN_H
 #define C2S_ENRICH_EXTERN_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 #include <time.h>
 
@@ -273,6 +275,61 @@ enum ce_err	 cx_store_spool_prune(struct cx_db *, long long keep_ms) CE_WUR;
 /* http.c's handle for the context's calls (ctxfwd.c, until upstream.c
  * opens it itself). */
 struct cx_http	*cx_http_new(struct ce_ctx *);
+
+/* spooldir.c: the spool's files in SPOOL_DIR (no metrics, no ctx). */
+#define CX_SPOOL_NAME_MAX	64
+#define CX_SPOOL_LIVE_MAX	64	/* live files remembered */
+
+/* A live file the reader has read part of. */
+struct cx_spool_live {
+	char		 name[CX_SPOOL_NAME_MAX];
+	ino_t		 ino;
+	off_t		 off;		/* replayed up to here */
+};
+
+struct cx_spooldir {
+	const char	*dir;		/* SPOOL_DIR */
+	struct cx_log	*log;
+	/* The writer's own file. */
+	int		 fd;		/* -1: none open */
+	char		 name[CX_SPOOL_NAME_MAX];	/* without ".spool" */
+	off_t		 size;
+	long long	 last_us;	/* last record written (cx_now_us) */
+	unsigned	 files;		/* made by this process */
+	/* The reader's memory of live files. */
+	struct cx_spool_live live[CX_SPOOL_LIVE_MAX];
+	size_t		 nlive;
+};
+
+/* What cx_spooldir_read() found at an offset. */
+enum cx_spool_rd {
+	CX_SPOOL_RD_OK = 0,	/* a whole record */
+	CX_SPOOL_RD_END,	/* nothing more to read now */
+	CX_SPOOL_RD_NOHDR,	/* no record header: the rest is unread */
+	CX_SPOOL_RD_TORN,	/* a cut last record */
+	CX_SPOOL_RD_CRC,	/* a whole record, CRC wrong */
+	CX_SPOOL_RD_NOMEM
+};
+
+void		 cx_spooldir_init(struct cx_spooldir *, const char *dir,
+		    struct cx_log *);
+int		 cx_spooldir_depth(const char *dir, unsigned long long *files,
+		    unsigned long long *bytes);
+enum ce_err	 cx_spooldir_append(struct cx_spooldir *,
+		    const struct ce_buf *rec, long long max_bytes) CE_WUR;
+void		 cx_spooldir_rotate(struct cx_spooldir *);
+size_t		 cx_spooldir_list(const struct cx_spooldir *, char **names,
+		    size_t max);
+int		 cx_spooldir_open(const struct cx_spooldir *, const char *name,
+		    char *path, size_t pathsz, ino_t *, int *owned);
+struct cx_spool_live *cx_spooldir_live_find(struct cx_spooldir *,
+		    const char *name, ino_t, int make);
+void		 cx_spooldir_live_forget(struct cx_spooldir *,
+		    struct cx_spool_live *);
+enum cx_spool_rd cx_spooldir_read(int fd, off_t off, off_t end, int owned,
+		    unsigned char **rec, size_t *len);
+int		 cx_spooldir_remove(const struct cx_spooldir *,
+		    const char *path);
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
 struct cx_spool;

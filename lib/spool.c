@@ -5,16 +5,12 @@
  * written here instead and answered 202; the worker replays it once
  * PostgreSQL answers.
  *
- * Files.  Each responder appends to a file of its own in SPOOL_DIR,
- * named "<wall clock in us, 16 digits>-<pid>-<n>.spool" (names sort in
- * creation order), mode 0600, under an exclusive flock held as long as
- * it is open.  It is made under a hidden name (".new-...") and locked
- * before it is renamed into view, so no reader ever finds it unlocked
- * while its writer lives.  The writer closes it, renamed "*.ready", when
- * it next records work in the database, at its first request after 2 s
- * without a record, after CX_SPOOL_FILE_MAX bytes, or when the process
- * ends; a ".spool" file whose lock is free belonged
- * to a responder that died (SIGKILL) and is as ready as a ".ready" one.
+ * Files (spooldir.c).  Each responder appends to a file of its own in
+ * SPOOL_DIR, locked while it is open.  The writer closes it, renamed
+ * "*.ready", when it next records work in the database, at its first
+ * request after 2 s without a record, after 1 MB, or when the process
+ * ends; a ".spool" file whose lock is free belonged to a responder that
+ * died (SIGKILL) and is as ready as a ".ready" one.
  *
  * Records.  One per request: the header of c2s-enrich.h (magic, length,
  * CRC-32 of the payload; framed and read by spoolrec.c) and a JSON
@@ -41,13 +37,9 @@
  * and offset, and counted; a header without the magic or with an insane
  * length ends the reading of its file.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,32 +49,15 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-#define CX_SPOOL_FILE_MAX	(1024 * 1024)	/* then a new file */
-#define SPOOL_NAME_MAX		64
-#define SPOOL_LIVE_MAX		64	/* live files remembered */
 #define SPOOL_LIST_MAX		4096	/* files read in one pass */
 #define SPOOL_RETRY_AFTER	"5"	/* seconds, in a 503 */
 #define SPOOL_IDLE_US		(2LL * 1000000)	/* then closed */
 #define SPOOL_PRUNE_EVERY_US	(3600LL * 1000000)
 #define SPOOL_DONE_KEEP_MS	(7LL * 86400 * 1000)
 
-struct live {
-	char		 name[SPOOL_NAME_MAX];
-	ino_t		 ino;
-	off_t		 off;		/* replayed up to here */
-};
-
 struct cx_spool {
-	/* The responder's own file. */
-	int		 fd;		/* -1: none open */
-	char		 name[SPOOL_NAME_MAX];	/* without ".spool" */
-	off_t		 size;
-	long long	 last_us;	/* last record written (cx_now_us) */
-	unsigned	 files;		/* made by this process */
+	struct cx_spooldir d;		/* the files */
 	int		 spooled;	/* this request went to the spool */
-	/* The worker's memory of live files. */
-	struct live	 live[SPOOL_LIVE_MAX];
-	size_t		 nlive;
 	long long	 next_prune_us;
 };
 
@@ -93,150 +68,26 @@ spool(struct ce_ctx *ctx)
 	if (ctx->spool == NULL) {
 		if ((ctx->spool = calloc(1, sizeof(*ctx->spool))) == NULL)
 			return NULL;
-		ctx->spool->fd = -1;
+		cx_spooldir_init(&ctx->spool->d, ctx->cfg.spool_dir,
+		    &ctx->log);
 	}
 	return ctx->spool;
 }
 
-/* "dir/name" into "out"; -1 when it does not fit. */
-static int
-path_of(char *out, size_t sz, const char *dir, const char *name,
-    const char *suffix)
-{
-	int	 n = snprintf(out, sz, "%s/%s%s", dir, name, suffix);
-
-	return n < 0 || (size_t)n >= sz ? -1 : 0;
-}
-
-/* Is "name" a spool file ("*.spool" or "*.ready", not hidden)? */
-static int
-spool_name(const char *name)
-{
-	size_t	 n = strlen(name);
-
-	return name[0] != '.' && n > 6 && n < SPOOL_NAME_MAX &&
-	    (strcmp(name + n - 6, ".spool") == 0 ||
-	    strcmp(name + n - 6, ".ready") == 0);
-}
-
-/*
- * Count the spool files of "dir" and their bytes.  Returns 0, or -1 when
- * the directory cannot be read (missing: 0 files).
- */
-static int
-depth(const char *dir, unsigned long long *files, unsigned long long *bytes)
-{
-	DIR		*d;
-	struct dirent	*e;
-	struct stat	 st;
-
-	*files = *bytes = 0;
-	if ((d = opendir(dir)) == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while ((e = readdir(d)) != NULL) {
-		if (!spool_name(e->d_name) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
-		    -1 || !S_ISREG(st.st_mode))
-			continue;
-		(*files)++;
-		*bytes += (unsigned long long)st.st_size;
-	}
-	closedir(d);
-	return 0;
-}
-
-/* For /ready and /metrics: see depth(). */
+/* For /ready and /metrics: see cx_spooldir_depth(). */
 int
 cx_spool_depth(struct ce_ctx *ctx, unsigned long long *files,
     unsigned long long *bytes)
 {
-	return depth(ctx->cfg.spool_dir, files, bytes);
+	return cx_spooldir_depth(ctx->cfg.spool_dir, files, bytes);
 }
 
-/* Make the directory's entries durable; a failure is only logged. */
-static void
-sync_dir(struct ce_ctx *ctx)
-{
-	int	 fd;
-
-	if ((fd = open(ctx->cfg.spool_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1 || fsync(fd) == -1)
-		cx_logf(&ctx->log, CE_LOG_WARN, "spool: sync of %s: %s",
-		    ctx->cfg.spool_dir, strerror(errno));
-	if (fd != -1)
-		close(fd);
-}
-
-/*
- * Open a new file of this process: made hidden, locked, then renamed
- * into view.  Returns 0, or -1 (logged).
- */
-static int
-file_open(struct ce_ctx *ctx, struct cx_spool *sp)
-{
-	struct timespec	 ts;
-	char		 tmp[512], path[512];
-	int		 fd = -1;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(sp->name, sizeof(sp->name), "%016lld-%ld-%u",
-	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
-	    (long)getpid(), sp->files++);
-	if (mkdir(ctx->cfg.spool_dir, 0700) == -1 && errno != EEXIST) {
-		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: mkdir %s: %s",
-		    ctx->cfg.spool_dir, strerror(errno));
-		return -1;
-	}
-	if (path_of(tmp, sizeof(tmp), ctx->cfg.spool_dir, ".new-",
-	    sp->name) == -1 ||
-	    path_of(path, sizeof(path), ctx->cfg.spool_dir, sp->name,
-	    ".spool") == -1) {
-		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: SPOOL_DIR too long");
-		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
-	    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: create %s: %s", tmp,
-		    strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || rename(tmp, path) == -1) {
-		cx_logf(&ctx->log, CE_LOG_ERROR,
-		    "spool: lock or rename %s: %s", tmp,
-		    strerror(errno));
-		(void)unlink(tmp);
-		close(fd);
-		return -1;
-	}
-	sync_dir(ctx);
-	sp->fd = fd;
-	sp->size = 0;
-	cx_logf(&ctx->log, CE_LOG_WARN, "spool: writing %s.spool", sp->name);
-	return 0;
-}
-
-/*
- * Close this process's file, renamed "*.ready" for the worker (a failed
- * rename leaves a ".spool" file whose lock is free: ready all the same).
- */
+/* Close this process's file, ready for the worker (cx_spooldir_rotate()). */
 void
 cx_spool_rotate(struct ce_ctx *ctx)
 {
-	struct cx_spool	*sp = ctx->spool;
-	char		 from[512], to[512];
-
-	if (sp == NULL || sp->fd == -1)
-		return;
-	if (path_of(from, sizeof(from), ctx->cfg.spool_dir, sp->name,
-	    ".spool") == 0 && path_of(to, sizeof(to), ctx->cfg.spool_dir,
-	    sp->name, ".ready") == 0 && rename(from, to) == -1)
-		cx_logf(&ctx->log, CE_LOG_WARN, "spool: rename %s: %s", from,
-		    strerror(errno));
-	close(sp->fd);
-	sp->fd = -1;
-	cx_logf(&ctx->log, CE_LOG_INFO,
-	    "spool: %s ready (%lld bytes)", sp->name,
-	    (long long)sp->size);
+	if (ctx->spool != NULL)
+		cx_spooldir_rotate(&ctx->spool->d);
 }
 
 /*
@@ -255,9 +106,9 @@ cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
 		return;
 	spooled = sp->spooled;
 	sp->spooled = 0;
-	if (sp->fd == -1 || spooled)
+	if (sp->d.fd == -1 || spooled)
 		return;
-	if (cx_now_us() - sp->last_us >= SPOOL_IDLE_US) {
+	if (cx_now_us() - sp->d.last_us >= SPOOL_IDLE_US) {
 		cx_spool_rotate(ctx);
 		return;
 	}
@@ -280,54 +131,6 @@ void
 cx_spool_free(struct cx_spool *sp)
 {
 	free(sp);
-}
-
-/*
- * Append record "rec" to this process's file and make it durable.
- * Returns CE_OK, CE_E2BIG (the directory is full) or CE_ESYSTEM (it
- * cannot be written: logged); nothing of a failed record stays.
- */
-static enum ce_err
-append(struct ce_ctx *ctx, struct cx_spool *sp, const struct ce_buf *rec)
-{
-	unsigned long long	 files, bytes;
-	size_t			 off = 0;
-	ssize_t			 n = -1;
-
-	if ((long long)rec->len > ctx->cfg.spool_max_bytes)
-		return CE_E2BIG;
-	if (depth(ctx->cfg.spool_dir, &files, &bytes) == -1) {
-		cx_logf(&ctx->log, CE_LOG_ERROR, "spool: read %s: %s",
-		    ctx->cfg.spool_dir, strerror(errno));
-		return CE_ESYSTEM;
-	}
-	if (bytes + rec->len > (unsigned long long)ctx->cfg.spool_max_bytes)
-		return CE_E2BIG;
-	if (sp->fd == -1 && file_open(ctx, sp) == -1)
-		return CE_ESYSTEM;
-	while (off < rec->len) {
-		n = write(sp->fd, rec->data + off, rec->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fdatasync(sp->fd) == -1)
-		goto fail;
-	sp->size += (off_t)rec->len;
-	sp->last_us = cx_now_us();
-	if (sp->size >= CX_SPOOL_FILE_MAX)
-		cx_spool_rotate(ctx);
-	return CE_OK;
-fail:
-	cx_logf(&ctx->log, CE_LOG_ERROR, "spool: write %s.spool: %s", sp->name,
-	    n == 0 ? "no progress" : strerror(errno));
-	/* Take back what was written; else leave the tail to the worker's
-	 * torn-record check, in a file closed now. */
-	if (ftruncate(sp->fd, sp->size) == -1 || fdatasync(sp->fd) == -1)
-		cx_spool_rotate(ctx);
-	return CE_ESYSTEM;
 }
 
 /* Now as ISO 8601 UTC with milliseconds. */
@@ -372,6 +175,45 @@ payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
 }
 
 /*
+ * Write the record of a request PostgreSQL could not take: see
+ * cx_spool_request().  Returns CE_OK (counted and logged), CE_EUNAVAIL
+ * when the spool is full or cannot be written (counted and logged), or
+ * CE_ENOMEM.
+ */
+static enum ce_err
+put(struct ce_ctx *ctx, struct cx_spool *sp, const char *kind,
+    const char *lead_id, const char *body, size_t bodylen)
+{
+	struct ce_buf	 p, rec;
+	enum ce_err	 er;
+
+	ce_buf_init(&p, CE_SPOOL_REC_MAX);
+	ce_buf_init(&rec, CE_SPOOL_REC_MAX + CE_SPOOL_HDR);
+	er = ctx->cfg.spool_max_bytes == 0 ? CE_E2BIG :
+	    payload(ctx, &p, kind, lead_id, body, bodylen);
+	if (er == CE_OK && (er = ce_spool_frame(&rec, p.data, p.len)) == CE_OK)
+		er = cx_spooldir_append(&sp->d, &rec,
+		    ctx->cfg.spool_max_bytes);
+	ce_buf_free(&p);
+	ce_buf_free(&rec);
+	if (er == CE_ENOMEM)
+		return er;
+	if (er != CE_OK) {
+		cx_metrics_spool(ctx, CX_SPOOL_REFUSED, 1);
+		cx_logf(&ctx->log, CE_LOG_ERROR,
+		    "spool: %s request refused: %s",
+		    kind, er == CE_E2BIG ? "spool full (SPOOL_MAX_BYTES)" :
+		    "spool unwritable");
+		return CE_EUNAVAIL;
+	}
+	sp->spooled = 1;
+	cx_metrics_spool(ctx, CX_SPOOL_WRITTEN, 1);
+	cx_logf(&ctx->log, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
+	    kind, sp->d.name);
+	return CE_OK;
+}
+
+/*
  * Spool a request PostgreSQL could not take, and answer it: 202
  * {"success":true,"status":"queued","spooled":true,...} with "extra"
  * (JSON members, or NULL) saying what it was, or 503 spool_unavailable
@@ -388,36 +230,18 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
     struct ce_resp *resp)
 {
 	struct cx_spool	*sp;
-	struct ce_buf	 p, rec;
 	enum ce_err	 er;
 
 	if ((sp = spool(ctx)) == NULL)
 		return CE_ENOMEM;
-	ce_buf_init(&p, CE_SPOOL_REC_MAX);
-	ce_buf_init(&rec, CE_SPOOL_REC_MAX + CE_SPOOL_HDR);
-	er = ctx->cfg.spool_max_bytes == 0 ? CE_E2BIG :
-	    payload(ctx, &p, kind, lead_id, body, bodylen);
-	if (er == CE_OK && (er = ce_spool_frame(&rec, p.data, p.len)) == CE_OK)
-		er = append(ctx, sp, &rec);
-	ce_buf_free(&p);
-	ce_buf_free(&rec);
-	if (er == CE_ENOMEM)
+	if ((er = put(ctx, sp, kind, lead_id, body, bodylen)) == CE_ENOMEM)
 		return er;
 	if (er != CE_OK) {
-		cx_metrics_spool(ctx, CX_SPOOL_REFUSED, 1);
-		cx_logf(&ctx->log, CE_LOG_ERROR,
-		    "spool: %s request refused: %s",
-		    kind, er == CE_E2BIG ? "spool full (SPOOL_MAX_BYTES)" :
-		    "spool unwritable");
 		(void)cx_resp_header(resp, "Retry-After", SPOOL_RETRY_AFTER);
 		return cx_fail(resp, CE_EUNAVAIL, "spool_unavailable",
 		    "the database is unavailable and the spool cannot take "
 		    "the request; retry later");
 	}
-	sp->spooled = 1;
-	cx_metrics_spool(ctx, CX_SPOOL_WRITTEN, 1);
-	cx_logf(&ctx->log, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
-	    kind, sp->name);
 	resp->status = 202;
 	resp->ctype = "application/json";
 	ce_buf_reset(resp->body);
@@ -437,41 +261,6 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 /*
  * Replay.
  */
-
-/*
- * The memory of live file "name" (inode "ino"), made when "make" and
- * it is not there; NULL otherwise.  "name" is a spool_name().
- */
-static struct live *
-live_find(struct cx_spool *sp, const char *name, ino_t ino, int make)
-{
-	size_t	 i;
-	size_t	 base = strlen(name) - 6;	/* without the suffix */
-
-	/* By inode and base name: a live file renamed ready is the same. */
-	for (i = 0; i < sp->nlive; i++)
-		if (sp->live[i].ino == ino &&
-		    strncmp(sp->live[i].name, name, base) == 0 &&
-		    strlen(sp->live[i].name) == base + 6)
-			return &sp->live[i];
-	if (!make)
-		return NULL;
-	if (sp->nlive == SPOOL_LIVE_MAX)
-		sp->nlive--;	/* forget the last: it is read anew */
-	i = sp->nlive++;
-	ce_strlcpy(sp->live[i].name, name, sizeof(sp->live[i].name));
-	sp->live[i].ino = ino;
-	sp->live[i].off = 0;
-	return &sp->live[i];
-}
-
-static void
-live_forget(struct cx_spool *sp, struct live *l)
-{
-	if (l == NULL)
-		return;
-	*l = sp->live[--sp->nlive];
-}
 
 /*
  * Commit record "id" (file:offset) whose payload is "pl": its row in
@@ -555,36 +344,33 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
     const char *name, off_t *off, int owned, struct pass *ps)
 {
 	struct stat	 st;
-	unsigned char	 hdr[CE_SPOOL_HDR], *buf;
+	unsigned char	*buf;
 	size_t		 len, avail;
-	char		 id[SPOOL_NAME_MAX + 24];
+	char		 id[CX_SPOOL_NAME_MAX + 24];
 	const char	*what;
-	ssize_t		 n;
+	enum cx_spool_rd rd;
 
 	if (fstat(fd, &st) == -1)
 		return 0;
 	while (*off < st.st_size) {
 		avail = (size_t)(st.st_size - *off);
-		len = 0;
-		if (avail >= sizeof(hdr)) {
-			if (pread(fd, hdr, sizeof(hdr), *off) !=
-			    (ssize_t)sizeof(hdr))
-				break;
-			if (ce_spool_header(hdr, &len) == -1) {
-				cx_logf(&ctx->log, CE_LOG_ERROR,
-				    "spool: %s offset "
-				    "%lld: no record header; the rest of the "
-				    "file (%zu bytes) is skipped", name,
-				    (long long)*off, avail);
-				ps->corrupt++;
-				cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
-				*off = st.st_size;
-				break;
-			}
+		rd = cx_spooldir_read(fd, *off, st.st_size, owned, &buf, &len);
+		if (rd == CX_SPOOL_RD_END)
+			break;
+		if (rd == CX_SPOOL_RD_NOMEM)
+			return -1;
+		if (rd == CX_SPOOL_RD_NOHDR) {
+			cx_logf(&ctx->log, CE_LOG_ERROR,
+			    "spool: %s offset "
+			    "%lld: no record header; the rest of the "
+			    "file (%zu bytes) is skipped", name,
+			    (long long)*off, avail);
+			ps->corrupt++;
+			cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
+			*off = st.st_size;
+			break;
 		}
-		if (avail < sizeof(hdr) || avail - sizeof(hdr) < len) {
-			if (!owned)
-				break;		/* still being written */
+		if (rd == CX_SPOOL_RD_TORN) {
 			cx_logf(&ctx->log, CE_LOG_WARN,
 			    "spool: %s offset %lld: torn "
 			    "last record (%zu of %zu bytes) skipped", name,
@@ -594,22 +380,13 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 			*off = st.st_size;
 			break;
 		}
-		if ((buf = malloc(CE_SPOOL_HDR + len + 1)) == NULL)
-			return -1;
-		n = pread(fd, buf, CE_SPOOL_HDR + len, *off);
-		if (n != (ssize_t)(CE_SPOOL_HDR + len)) {
-			free(buf);
-			break;
-		}
-		if (ce_spool_parse(buf, CE_SPOOL_HDR + len, &len) !=
-		    CE_SPOOL_OK) {
+		if (rd == CX_SPOOL_RD_CRC) {
 			cx_logf(&ctx->log, CE_LOG_WARN,
 			    "spool: %s offset %lld: CRC "
 			    "mismatch; record of %zu bytes skipped", name,
 			    (long long)*off, len);
 			ps->corrupt++;
 			cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
-			free(buf);
 			*off += (off_t)(CE_SPOOL_HDR + len);
 			continue;
 		}
@@ -641,31 +418,6 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 	return 0;
 }
 
-static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The spool files of "dir", sorted by name (so by creation). */
-static size_t
-list_files(const char *dir, char **names, size_t max)
-{
-	DIR		*d;
-	struct dirent	*e;
-	size_t		 n = 0;
-
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while (n < max && (e = readdir(d)) != NULL)
-		if (spool_name(e->d_name) &&
-		    (names[n] = strdup(e->d_name)) != NULL)
-			n++;
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_names);
-	return n;
-}
-
 /* Rows of c2s.spool_done older than any file can be: once an hour. */
 static void
 prune(struct ce_ctx *ctx, struct cx_spool *sp)
@@ -690,10 +442,10 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 {
 	struct cx_spool	*sp;
 	struct pass	 ps;
-	struct live	*l;
-	struct stat	 st;
+	struct cx_spool_live *l;
 	char		**names, path[512];
 	size_t		 n, i;
+	ino_t		 ino;
 	off_t		 off;
 	int		 fd, owned, rc = 0;
 
@@ -702,35 +454,25 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 	if ((names = calloc(SPOOL_LIST_MAX, sizeof(*names))) == NULL)
 		return 0;
 	memset(&ps, 0, sizeof(ps));
-	n = list_files(ctx->cfg.spool_dir, names, SPOOL_LIST_MAX);
+	n = cx_spooldir_list(&sp->d, names, SPOOL_LIST_MAX);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (path_of(path, sizeof(path), ctx->cfg.spool_dir, names[i],
-		    "") == -1 || (fd = open(path, O_RDWR | O_CLOEXEC |
-		    O_NOFOLLOW)) == -1)
+		if ((fd = cx_spooldir_open(&sp->d, names[i], path,
+		    sizeof(path), &ino, &owned)) == -1)
 			continue;
-		if (fstat(fd, &st) == -1) {
-			close(fd);
-			continue;
-		}
-		owned = flock(fd, LOCK_EX | LOCK_NB) == 0;
-		l = live_find(sp, names[i], st.st_ino, !owned);
+		l = cx_spooldir_live_find(&sp->d, names[i], ino, !owned);
 		off = l != NULL ? l->off : 0;
 		rc = replay_file(ctx, sinks, fd, names[i], &off, owned, &ps);
 		if (rc == 0 && owned) {
 			/* All committed (or skipped and counted): gone. */
-			if (unlink(path) == -1)
-				cx_logf(&ctx->log, CE_LOG_ERROR,
-				    "spool: unlink %s: %s",
-				    path, strerror(errno));
-			else
+			if (cx_spooldir_remove(&sp->d, path) == 0)
 				cx_logf(&ctx->log, CE_LOG_INFO,
 				    "spool: %s replayed "
 				    "and deleted", names[i]);
-			live_forget(sp, l);
+			cx_spooldir_live_forget(&sp->d, l);
 		} else if (l != NULL)
 			l->off = off;
-		else if (off > 0 && (l = live_find(sp, names[i], st.st_ino,
-		    1)) != NULL)
+		else if (off > 0 && (l = cx_spooldir_live_find(&sp->d,
+		    names[i], ino, 1)) != NULL)
 			l->off = off;
 		close(fd);	/* and the lock with it */
 	}
