@@ -506,6 +506,8 @@ enum ce_err	 cx_claim_take(struct ce_ctx *, const char *lead_id,
 const char	*cx_claim_owner(struct ce_ctx *);
 void		 cx_claim_finish(struct ce_ctx *, const char *lead_id,
 		    const struct cx_claim *, int keep, enum cx_outcome);
+
+/* leadrun.c: a lead run under its claim. */
 enum ce_err	 cx_lead_run(struct ce_ctx *, const char *lid,
 		    const char *source, int flags, struct cx_run *,
 		    struct cx_claim *) CE_WUR;
