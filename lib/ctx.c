@@ -1,12 +1,11 @@
 /*
  * ctx.c -- the per-process context: a copy of the configuration, the log
  * sink, process facts, the database handle (connected lazily), the local
- * cache (made on first use), the spool's state (spool.c) and the reused
- * response buffer.  Every per-process resource is reachable from here and
- * released by ce_ctx_free().
+ * cache (made here when CACHE_MAX_BYTES > 0), the spool's state (spool.c)
+ * and the reused response buffer.  Every per-process resource is reachable
+ * from here and released by ce_ctx_free().
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -68,6 +67,10 @@ ce_ctx_new(const struct ce_config *cfg)
 	cx_mtab_init(&ctx->mtab, ctx->shf, &ctx->proc, &ctx->worker);
 	if (ctx->shf == NULL)
 		goto fail;
+	if (cfg->cache_max_bytes > 0 &&
+	    (ctx->cache = ce_cache_new((size_t)cfg->cache_max_bytes)) == NULL)
+		goto fail;
+	cx_memo_init(&ctx->memo, ctx->cache, &ctx->mtab, &ctx->log);
 	gate.allow = db_allow;
 	gate.report = db_report;
 	gate.arg = &ctx->brk;
@@ -109,39 +112,4 @@ void
 ce_ctx_set_logfd(struct ce_ctx *ctx, int fd)
 {
 	ctx->log.fd = fd;
-}
-
-/* The process's cache, made on first use; NULL when disabled or short of
- * memory. */
-struct ce_cache *
-cx_cache(struct ce_ctx *ctx)
-{
-	if (ctx->cache == NULL && ctx->cfg.cache_max_bytes > 0)
-		ctx->cache = ce_cache_new((size_t)ctx->cfg.cache_max_bytes);
-	return ctx->cache;
-}
-
-/* Cache the string "val" under "key"; a failure only costs a later call. */
-void
-cx_cache_put(struct ce_ctx *ctx, const char *key, const char *val,
-    long long ttl_ms)
-{
-	struct ce_cache	*c = cx_cache(ctx);
-
-	if (c != NULL && ce_cache_put(c, key, val, strlen(val), ttl_ms) ==
-	    CE_ENOMEM)
-		cx_logf(&ctx->log, CE_LOG_WARN, "cache: out of memory");
-}
-
-/* A lookup in the process's cache, counted in the metrics. */
-const char *
-cx_cache_get(struct ce_ctx *ctx, const char *key)
-{
-	const char	*v;
-
-	if (cx_cache(ctx) == NULL)
-		return NULL;
-	v = ce_cache_get(ctx->cache, key, NULL);
-	cx_metrics_cache(ctx, v != NULL);
-	return v;
 }

@@ -83,12 +83,6 @@ cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
 }
 
 void
-cx_metrics_cache(struct ce_ctx *ctx, int hit)
-{
-	cx_mtab_cache(&ctx->mtab, hit);
-}
-
-void
 cx_metrics_lead(struct ce_ctx *ctx, enum cx_outcome o)
 {
 	cx_mtab_lead(&ctx->mtab, o);

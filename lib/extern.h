@@ -350,6 +350,20 @@ struct cx_spool_sinks {
 };
 long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
 
+/* memo.c: the process's cache of upstream answers, hits and misses
+ * counted in the metrics. */
+struct cx_memo {
+	struct ce_cache	*cache;		/* NULL: CACHE_MAX_BYTES=0 */
+	struct cx_mtab	*mtab;		/* where hits and misses count */
+	struct cx_log	*log;
+};
+void		 cx_memo_init(struct cx_memo *, struct ce_cache *,
+		    struct cx_mtab *, struct cx_log *);
+const char	*cx_memo_get(struct cx_memo *, const char *key);
+void		 cx_memo_put(struct cx_memo *, const char *key,
+		    const char *val, long long ttl_ms);
+#define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
+
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {
 	struct ce_config cfg;
@@ -360,7 +374,8 @@ struct ce_ctx {
 	struct cx_shmfile *shf;		/* DEDUP_FILE, mapped on first use */
 	struct cx_breakers brk;		/* its breakers */
 	struct cx_mtab	 mtab;		/* its metrics tables */
-	struct ce_cache	*cache;		/* made on first use */
+	struct ce_cache	*cache;		/* NULL: CACHE_MAX_BYTES=0 */
+	struct cx_memo	 memo;		/* the cache, counted */
 	int		 worker;	/* c2s-enrich --worker */
 	char		 owner[96];	/* host:pid, for claims */
 	struct ce_buf	 out;		/* response body, reused */
@@ -420,7 +435,6 @@ void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,
 void		 cx_metrics_dedup(struct ce_ctx *, enum cx_dedup_result);
 int		 cx_metrics_dedup_hits(struct ce_ctx *, uint64_t *file,
 		    uint64_t *db);
-void		 cx_metrics_cache(struct ce_ctx *, int hit);
 void		 cx_metrics_leave(struct ce_ctx *);
 void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
 		    unsigned long long);
@@ -429,13 +443,6 @@ void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
 struct cx_request;
 enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct cx_request *,
 		    struct ce_resp *);
-
-/* ctx.c: the process's cache, made on first use (NULL when disabled). */
-struct ce_cache	*cx_cache(struct ce_ctx *);
-const char	*cx_cache_get(struct ce_ctx *, const char *key);
-void		 cx_cache_put(struct ce_ctx *, const char *key,
-		    const char *val, long long ttl_ms);
-#define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
 
 /* pipeline.c: the lead pipeline of DESIGN.md section 5. */
 struct cx_person {

@@ -160,7 +160,7 @@ cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
 	if (snprintf(key, sizeof(key), "proxy_%s:%s", m->work, norm) >=
 	    (int)sizeof(key))
 		return cx_fail(resp, CE_EINPUT, "invalid_documento", m->rule);
-	if ((hit = cx_cache_get(ctx, key)) != NULL)
+	if ((hit = cx_memo_get(&ctx->memo, key)) != NULL)
 		return answer(resp, m, norm, 1, hit);
 
 	memset(&c, 0, sizeof(c));
@@ -171,7 +171,7 @@ cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
 	if (c.res != CE_UP_OK || c.dossier.raw == NULL)
 		er = failed(resp, &c);
 	else {
-		cx_cache_put(ctx, key, c.dossier.raw,
+		cx_memo_put(&ctx->memo, key, c.dossier.raw,
 		    ctx->cfg.work_proxy_ttl_ms);
 		er = answer(resp, m, norm, 0, c.dossier.raw);
 	}

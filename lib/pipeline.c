@@ -205,7 +205,7 @@ cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
 	long long	 t0 = cx_now_us();
 
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
-	if ((v = cx_cache_get(ctx, key)) == NULL ||
+	if ((v = cx_memo_get(&ctx->memo, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
 		return 0;
 	memcpy(ch->cpf, v, 11);
@@ -311,7 +311,8 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 				    ce_tier_name(t), ch->arg);
 				snprintf(val, sizeof(val), "%s\t%s", ch->cpf,
 				    ch->name);
-				cx_cache_put(ctx, key, val, CONTACT_TTL_MS);
+				cx_memo_put(&ctx->memo, key, val,
+				    CONTACT_TTL_MS);
 				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
 				step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t),
 				    "found", t0, "%s: cpf %s, candidate %zu of "
@@ -417,13 +418,13 @@ iso_date(const char *in, char *out, size_t sz)
  * DOSSIER_MAX_AGE, which the stored one obeys.
  */
 static void
-cache_dossier(struct ce_ctx *ctx, const char *key, const char *dossier,
+cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
     long long left_ms)
 {
 	if (left_ms > CX_DOSSIER_TTL_MS)
 		left_ms = CX_DOSSIER_TTL_MS;
 	if (left_ms > 0)
-		cx_cache_put(ctx, key, dossier, left_ms);
+		cx_memo_put(memo, key, dossier, left_ms);
 }
 
 /*
@@ -448,7 +449,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 
 		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-		if ((v = cx_cache_get(ctx, key)) != NULL) {
+		if ((v = cx_memo_get(&ctx->memo, key)) != NULL) {
 			if ((ps->dossier = strdup(v)) == NULL) {
 				set_error(run, CE_ESYSTEM, "out of memory");
 				return CE_ESYSTEM;
@@ -474,7 +475,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier = json;
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
-			cache_dossier(ctx, key, ps->dossier,
+			cache_dossier(&ctx->memo, key, ps->dossier,
 			    ctx->cfg.dossier_max_age_ms - aged);
 			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
 			    "cpf %s: stored dossier is fresh", mcpf);
@@ -504,7 +505,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier_new = 1;
 			c->dossier.raw = NULL;
 			snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-			cache_dossier(ctx, key, ps->dossier,
+			cache_dossier(&ctx->memo, key, ps->dossier,
 			    ctx->cfg.dossier_max_age_ms);
 			run->dossiers_fetched++;
 			if (c->dossier.name[0] != '\0')
