@@ -9,36 +9,31 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
 
 #define INFLIGHT_MARGIN_MS	5000
 
-static long long
-inflight_ms(const struct ce_ctx *ctx)
+/*
+ * The claims of a process: the shared file (its dedup table), the
+ * database, the dedup counters, the log, REQUEST_DEADLINE (a claim in
+ * flight lasts that plus a margin), DEDUP_TTL and the owner ("host:pid",
+ * made by ctx.c; responders never fork).
+ */
+void
+cx_claims_init(struct cx_claims *cs, struct cx_shmfile *f, struct cx_db *db,
+    struct cx_mtab *mtab, struct cx_log *log, const struct ce_config *cfg,
+    const char *owner)
 {
-	return ctx->cfg.request_deadline_ms + INFLIGHT_MARGIN_MS;
-}
-
-/* "host:pid", made once per process (responders never fork). */
-const char *
-cx_claim_owner(struct ce_ctx *ctx)
-{
-	char	 host[64];
-
-	if (ctx->owner[0] != '\0')
-		return ctx->owner;
-	if (gethostname(host, sizeof(host)) == -1)
-		ce_strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	snprintf(ctx->owner, sizeof(ctx->owner), "%s:%ld", host,
-	    (long)getpid());
-	return ctx->owner;
+	cs->f = f;
+	cs->db = db;
+	cs->mtab = mtab;
+	cs->log = log;
+	cs->inflight_ms = cfg->request_deadline_ms + INFLIGHT_MARGIN_MS;
+	cs->ttl_ms = cfg->dedup_ttl_ms;
+	cs->owner = owner;
 }
 
 /* Is "who" (host:pid) a process of this machine that no longer exists? */
@@ -58,24 +53,24 @@ owner_dead(const char *who, const char *me)
 
 /* The claim row: ours, or someone's (in flight or done). */
 static enum ce_err
-db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
+db_claim(struct cx_claims *cs, const char *lead_id, int redo,
     struct cx_claim *cl)
 {
 	struct cx_claim_row row;
 	long long	 ms;
 	int		 got;
 
-	ms = inflight_ms(ctx);
-	if (cx_store_claim_take(ctx->db, lead_id, cx_claim_owner(ctx), ms,
+	ms = cs->inflight_ms;
+	if (cx_store_claim_take(cs->db, lead_id, cs->owner, ms,
 	    &got) != CE_OK)
 		return CE_EDB;
 	if (got)
 		return CE_OK;
-	if (cx_store_claim_get(ctx->db, lead_id, &row, &got) != CE_OK)
+	if (cx_store_claim_get(cs->db, lead_id, &row, &got) != CE_OK)
 		return CE_EDB;
 	if (!got) {
 		/* Released in between: a retry is allowed to run. */
-		return db_claim(ctx, lead_id, redo, cl);
+		return db_claim(cs, lead_id, redo, cl);
 	}
 	if (row.done) {
 		cl->dup = CX_DUP_DONE;
@@ -83,7 +78,7 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
 	} else
 		cl->dup = CX_DUP_INFLIGHT;
 	if (cl->dup == CX_DUP_DONE && redo) {
-		if (cx_store_claim_redo(ctx->db, lead_id, ctx->owner, ms,
+		if (cx_store_claim_redo(cs->db, lead_id, cs->owner, ms,
 		    &got) != CE_OK)
 			return CE_EDB;
 		if (got) {
@@ -92,19 +87,19 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
 			return CE_OK;
 		}
 		/* Taken by someone else in between: in flight now. */
-		return db_claim(ctx, lead_id, 0, cl);
+		return db_claim(cs, lead_id, 0, cl);
 	}
-	if (cl->dup == CX_DUP_INFLIGHT && strcmp(row.owner, ctx->owner) == 0) {
+	if (cl->dup == CX_DUP_INFLIGHT && strcmp(row.owner, cs->owner) == 0) {
 		/* Ours: a repeated insert, or a finish that did not land. */
 		cl->dup = CX_DUP_NONE;
 		return CE_OK;
 	}
-	if (cl->dup == CX_DUP_INFLIGHT && owner_dead(row.owner, ctx->owner)) {
-		if (cx_store_claim_steal(ctx->db, lead_id, ctx->owner,
+	if (cl->dup == CX_DUP_INFLIGHT && owner_dead(row.owner, cs->owner)) {
+		if (cx_store_claim_steal(cs->db, lead_id, cs->owner,
 		    row.owner, ms, &got) != CE_OK)
 			return CE_EDB;
 		if (got) {
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_logf(cs->log, CE_LOG_WARN,
 			    "lead %s: claim of dead "
 			    "responder %s taken over", lead_id, row.owner);
 			cl->dup = CX_DUP_NONE;
@@ -120,18 +115,18 @@ db_claim(struct ce_ctx *ctx, const char *lead_id, int redo,
  * means to run again); one in flight never is.
  */
 enum ce_err
-cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
+cx_claim_take(struct cx_claims *cs, const char *lead_id, int redo,
     struct cx_claim *cl)
 {
-	struct ce_shm	*shm = cx_shmfile_get(ctx->shf);
+	struct ce_shm	*shm = cx_shmfile_get(cs->f);
 	enum ce_claim	 c;
 	int		 outcome = 0;
 
 	memset(cl, 0, sizeof(*cl));
 	cl->by = "file";
 	if (shm != NULL) {
-		c = redo ? ce_dedup_reclaim(shm, lead_id, inflight_ms(ctx),
-		    &outcome) : ce_dedup_claim(shm, lead_id, inflight_ms(ctx),
+		c = redo ? ce_dedup_reclaim(shm, lead_id, cs->inflight_ms,
+		    &outcome) : ce_dedup_claim(shm, lead_id, cs->inflight_ms,
 		    &outcome);
 		switch (c) {
 		case CE_CLAIM_OWN:
@@ -139,32 +134,32 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
 			break;
 		case CE_CLAIM_INFLIGHT:
 			cl->dup = CX_DUP_INFLIGHT;
-			cx_metrics_dedup(ctx, CX_DEDUP_HIT_FILE);
+			cx_mtab_dedup(cs->mtab, CX_DEDUP_HIT_FILE);
 			return CE_OK;
 		case CE_CLAIM_DONE:
 			cl->dup = CX_DUP_DONE;
-			cx_metrics_dedup(ctx, CX_DEDUP_HIT_FILE);
+			cx_mtab_dedup(cs->mtab, CX_DEDUP_HIT_FILE);
 			if (outcome > 0 && outcome < CX_OUT__MAX)
 				ce_strlcpy(cl->outcome, cx_outcome_name(
 				    (enum cx_outcome)outcome),
 				    sizeof(cl->outcome));
 			return CE_OK;
 		case CE_CLAIM_FULL:
-			cx_metrics_dedup(ctx, CX_DEDUP_FULL);
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_mtab_dedup(cs->mtab, CX_DEDUP_FULL);
+			cx_logf(cs->log, CE_LOG_WARN,
 			    "dedup file full around lead "
 			    "%s: database only", lead_id);
 			break;
 		}
 	}
 	cl->by = "database";
-	if (db_claim(ctx, lead_id, redo, cl) != CE_OK) {
+	if (db_claim(cs, lead_id, redo, cl) != CE_OK) {
 		if (cl->in_file)
 			ce_dedup_release(shm, lead_id);
 		cl->in_file = 0;
 		return CE_EDB;
 	}
-	cx_metrics_dedup(ctx, cl->dup != CX_DUP_NONE ? CX_DEDUP_HIT_DB :
+	cx_mtab_dedup(cs->mtab, cl->dup != CX_DUP_NONE ? CX_DEDUP_HIT_DB :
 	    CX_DEDUP_MISS);
 	if (cl->dup != CX_DUP_NONE && cl->in_file) {
 		/* Someone elsewhere has it: do not hold the slot. */
@@ -179,25 +174,24 @@ cx_claim_take(struct ce_ctx *ctx, const char *lead_id, int redo,
  * so that a retry can run at once.
  */
 void
-cx_claim_finish(struct ce_ctx *ctx, const char *lead_id,
+cx_claim_finish(struct cx_claims *cs, const char *lead_id,
     const struct cx_claim *cl, int keep, enum cx_outcome out)
 {
 	struct ce_shm	*shm;
 	enum ce_err	 er;
 
 	/* A claim in the file means the file is mapped. */
-	if (cl->in_file && (shm = cx_shmfile_get(ctx->shf)) != NULL) {
+	if (cl->in_file && (shm = cx_shmfile_get(cs->f)) != NULL) {
 		if (keep)
-			ce_dedup_done(shm, lead_id, ctx->cfg.dedup_ttl_ms,
-			    (int)out);
+			ce_dedup_done(shm, lead_id, cs->ttl_ms, (int)out);
 		else
 			ce_dedup_release(shm, lead_id);
 	}
-	er = keep ? cx_store_claim_done(ctx->db, lead_id, ctx->owner,
-	    ctx->cfg.dedup_ttl_ms, cx_outcome_name(out)) :
-	    cx_store_claim_release(ctx->db, lead_id, ctx->owner);
+	er = keep ? cx_store_claim_done(cs->db, lead_id, cs->owner,
+	    cs->ttl_ms, cx_outcome_name(out)) :
+	    cx_store_claim_release(cs->db, lead_id, cs->owner);
 	if (er != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_WARN,
+		cx_logf(cs->log, CE_LOG_WARN,
 		    "lead %s: claim not %s; it expires "
 		    "on its own", lead_id, keep ? "marked done" : "released");
 }

@@ -5,7 +5,9 @@
  * and the reused response buffer.  Every per-process resource is reachable
  * from here and released by ce_ctx_free().
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
@@ -44,6 +46,18 @@ shmfile(struct ce_ctx *ctx)
 	    sizeof(tabs) / sizeof(tabs[0]), &ctx->log);
 }
 
+/* "host:pid", made once per process (nothing forks after ce_ctx_new). */
+static void
+owner(char *buf, size_t bufsz)
+{
+	char	 host[64];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		ce_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, bufsz, "%s:%ld", host, (long)getpid());
+}
+
 /*
  * Make a context.  Opens nothing remote: the database is connected on the
  * first request that needs it, after fork.  Returns NULL on allocation
@@ -77,6 +91,9 @@ ce_ctx_new(const struct ce_config *cfg)
 	if ((ctx->db = cx_store_new(cfg->db_url, cfg->request_deadline_ms,
 	    &ctx->log, &gate)) == NULL)
 		goto fail;
+	owner(ctx->owner, sizeof(ctx->owner));
+	cx_claims_init(&ctx->claims, ctx->shf, ctx->db, &ctx->mtab, &ctx->log,
+	    &ctx->cfg, ctx->owner);
 	return ctx;
 fail:
 	ce_ctx_free(ctx);

@@ -70,12 +70,6 @@ cx_metrics_upstream(struct ce_ctx *ctx, enum ce_call_kind k, enum ce_up u,
 	cx_mtab_upstream(&ctx->mtab, k, u, us);
 }
 
-void
-cx_metrics_dedup(struct ce_ctx *ctx, enum cx_dedup_result d)
-{
-	cx_mtab_dedup(&ctx->mtab, d);
-}
-
 int
 cx_metrics_dedup_hits(struct ce_ctx *ctx, uint64_t *file, uint64_t *db)
 {

@@ -364,6 +364,20 @@ void		 cx_memo_put(struct cx_memo *, const char *key,
 		    const char *val, long long ttl_ms);
 #define CX_DOSSIER_TTL_MS (3600LL * 1000)	/* Work API answers, cached */
 
+/* claim.c: a process's claims: where they are taken, and by whom. */
+struct cx_claims {
+	struct cx_shmfile *f;		/* the dedup table */
+	struct cx_db	*db;
+	struct cx_mtab	*mtab;		/* the dedup counters */
+	struct cx_log	*log;
+	long long	 inflight_ms;	/* REQUEST_DEADLINE plus a margin */
+	long long	 ttl_ms;	/* DEDUP_TTL */
+	const char	*owner;		/* host:pid */
+};
+void		 cx_claims_init(struct cx_claims *, struct cx_shmfile *,
+		    struct cx_db *, struct cx_mtab *, struct cx_log *,
+		    const struct ce_config *, const char *owner);
+
 /* The per-process context: every mutable per-process resource lives here. */
 struct ce_ctx {
 	struct ce_config cfg;
@@ -377,7 +391,8 @@ struct ce_ctx {
 	struct ce_cache	*cache;		/* NULL: CACHE_MAX_BYTES=0 */
 	struct cx_memo	 memo;		/* the cache, counted */
 	int		 worker;	/* c2s-enrich --worker */
-	char		 owner[96];	/* host:pid, for claims */
+	char		 owner[96];	/* host:pid, for claims and jobs */
+	struct cx_claims claims;
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
@@ -432,7 +447,6 @@ void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,
 		    long long us);
 void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,
 		    enum ce_up, long long us);
-void		 cx_metrics_dedup(struct ce_ctx *, enum cx_dedup_result);
 int		 cx_metrics_dedup_hits(struct ce_ctx *, uint64_t *file,
 		    uint64_t *db);
 void		 cx_metrics_leave(struct ce_ctx *);
@@ -508,10 +522,9 @@ struct cx_claim {
 	const char	*by;		/* "file" or "database" */
 };
 
-enum ce_err	 cx_claim_take(struct ce_ctx *, const char *lead_id,
+enum ce_err	 cx_claim_take(struct cx_claims *, const char *lead_id,
 		    int redo, struct cx_claim *) CE_WUR;
-const char	*cx_claim_owner(struct ce_ctx *);
-void		 cx_claim_finish(struct ce_ctx *, const char *lead_id,
+void		 cx_claim_finish(struct cx_claims *, const char *lead_id,
 		    const struct cx_claim *, int keep, enum cx_outcome);
 
 /* leadrun.c: a lead run under its claim. */

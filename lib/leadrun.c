@@ -30,12 +30,12 @@ enum ce_err
 cx_lead_run(struct ce_ctx *ctx, const char *lid, const char *source,
     int flags, struct cx_run *run, struct cx_claim *cl)
 {
-	if (cx_claim_take(ctx, lid, (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0,
-	    cl) != CE_OK)
+	if (cx_claim_take(&ctx->claims, lid,
+	    (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0, cl) != CE_OK)
 		return CE_EDB;
 	if (cl->dup != CX_DUP_NONE)
 		return CE_OK;
 	run->ret = cx_pipeline(ctx, lid, source, flags, run);
-	cx_claim_finish(ctx, lid, cl, keep_claim(run), run->outcome);
+	cx_claim_finish(&ctx->claims, lid, cl, keep_claim(run), run->outcome);
 	return CE_OK;
 }

@@ -378,7 +378,6 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 	}
 	ctx->worker = 1;
 	ce_metrics_join(ctx);
-	cx_claim_owner(ctx);
 	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
 	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
 	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
