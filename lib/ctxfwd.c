@@ -18,19 +18,6 @@ cx_http_new(struct ce_ctx *ctx)
 	return cx_http_open(&ctx->cfg, &ctx->log);
 }
 
-/* The context's breakers (upstream.c). */
-int
-cx_breaker_allow(struct ce_ctx *ctx, enum cx_brk t)
-{
-	return cx_brk_allow(&ctx->brk, t);
-}
-
-void
-cx_breaker_result(struct ce_ctx *ctx, enum cx_brk t, int ok)
-{
-	cx_brk_result(&ctx->brk, t, ok);
-}
-
 /* The context's metrics tables (the public entries, then lib/'s). */
 void
 ce_metrics_join(struct ce_ctx *ctx)

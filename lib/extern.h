@@ -406,11 +406,6 @@ struct ce_ctx {
 /* upstream.c: what an unsafe call that failed may have done. */
 int		 cx_call_refused(const struct ce_call *);
 
-/* breaker.c's breakers for the context's calls (ctxfwd.c, until
- * upstream.c holds its own handle). */
-int		 cx_breaker_allow(struct ce_ctx *, enum cx_brk);
-void		 cx_breaker_result(struct ce_ctx *, enum cx_brk, int ok);
-
 /* spacing.c: this machine's Work API slots, per token, in the shared file. */
 #define CX_SPACING_NO_SLOT	(-2)	/* no slot within the wait allowed */
 

@@ -843,7 +843,7 @@ call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
 		goto refused;
 	}
 	/* An upstream whose breaker is open is not called at all. */
-	if (!cx_breaker_allow(ctx, cx_callkinds[c->kind].brk)) {
+	if (!cx_brk_allow(&ctx->brk, cx_callkinds[c->kind].brk)) {
 		cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: breaker open, "
 		    "not called", r->api, r->log_path);
 		c->res = CE_UP_DOWN;
@@ -884,7 +884,7 @@ call_finish(struct ce_ctx *ctx, struct ce_call *c,
 	c->res = er != CE_OK ? CE_UP_DOWN : interpret(ctx, c, r);
 	/* The deadline says nothing of the upstream; the rest does. */
 	if (c->res != CE_UP_DEADLINE)
-		cx_breaker_result(ctx, cx_callkinds[c->kind].brk,
+		cx_brk_result(&ctx->brk, cx_callkinds[c->kind].brk,
 		    c->res != CE_UP_DOWN && c->res != CE_UP_BADRESP);
 	cx_metrics_upstream(ctx, c->kind, c->res, r->elapsed_us);
 	cx_logf(&ctx->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
