@@ -73,7 +73,7 @@ known(const char *keys, const char *given)
  * route the metrics listener hides.  Writes nothing in the response.
  */
 enum ce_err
-cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
+cx_auth_check(struct cx_web *w, const struct ce_req *req,
     enum ce_route route, const char **msg)
 {
 	const char	*given = ce_req_param(req, "HTTP_X_API_KEY");
@@ -86,13 +86,13 @@ cx_auth_check(struct ce_ctx *ctx, const struct ce_req *req,
 			return CE_OK;
 		return CE_ENOTFOUND;
 	}
-	if (!needed(&ctx->cfg, route))
+	if (!needed(&w->app.cfg, route))
 		return CE_OK;
 	if ((given == NULL || given[0] == '\0') && a != NULL &&
 	    strncasecmp(a, "Bearer ", 7) == 0)
 		given = a + 7;
 	if (given != NULL && given[0] != '\0' &&
-	    known(ctx->cfg.api_keys, given))
+	    known(w->app.cfg.api_keys, given))
 		return CE_OK;
 	*msg = given == NULL || given[0] == '\0' ?
 	    "missing API key (X-API-Key or Authorization: Bearer)" :

@@ -1,16 +1,24 @@
 /*
- * ctx.c -- the per-process context: a copy of the configuration, the log
- * sink, process facts, the database handle (connected lazily), the local
- * cache (made here when CACHE_MAX_BYTES > 0), the spool's state (spool.c)
- * and the reused response buffer.  Every per-process resource is reachable
- * from here and released by ce_ctx_free().
+ * ctx.c -- the per-process context, the root of lib/: it builds the
+ * layers' environments (struct cx_app, struct cx_web: a copy of the
+ * configuration, the log sink, process facts, the database handle
+ * (connected lazily), the local cache (made here when CACHE_MAX_BYTES >
+ * 0), the spool's state (spool.c) and the reused response buffer) and
+ * releases them in ce_ctx_free().  The public entries that take the
+ * context forward to the module of their layer (a file of a layer never
+ * sees struct ce_ctx).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "c2s-enrich.h"
 #include "extern.h"
+
+struct ce_ctx {
+	struct cx_web	 web;
+};
 
 /* The database connection's gate: the database breaker. */
 static int
@@ -30,10 +38,10 @@ db_report(void *arg, int ok)
  * order (the file's layout, SHM_VERSION in shm.c).
  */
 static struct cx_shmfile *
-shmfile(struct ce_ctx *ctx)
+shmfile(struct cx_app *app)
 {
 	const struct cx_shm_tab tabs[] = {
-		{ CX_SHM_DEDUP, (size_t)ctx->cfg.dedup_capacity,
+		{ CX_SHM_DEDUP, (size_t)app->cfg.dedup_capacity,
 		    cx_dedup_slot_size() },
 		{ CX_SHM_METRICS, 1, cx_metrics_size() },
 		{ CX_SHM_PROCS, CX_PROCS_MAX, cx_procs_slot_size() },
@@ -42,8 +50,8 @@ shmfile(struct ce_ctx *ctx)
 		{ CX_SHM_RATE, CX_RATE_SLOTS, cx_rate_size() },
 	};
 
-	return cx_shmfile_new(ctx->cfg.dedup_file, tabs,
-	    sizeof(tabs) / sizeof(tabs[0]), &ctx->log);
+	return cx_shmfile_new(app->cfg.dedup_file, tabs,
+	    sizeof(tabs) / sizeof(tabs[0]), &app->log);
 }
 
 /* "host:pid", made once per process (nothing forks after ce_ctx_new). */
@@ -67,33 +75,37 @@ struct ce_ctx *
 ce_ctx_new(const struct ce_config *cfg)
 {
 	struct ce_ctx	*ctx;
+	struct cx_web	*w;
+	struct cx_app	*app;
 	struct cx_pg_gate gate;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
-	ctx->cfg = *cfg;
-	ctx->log.fd = 2;
-	ctx->log.min = cfg->log_level;
-	cx_proc_init(&ctx->proc);
-	ce_buf_init(&ctx->out, CX_RESP_CAP);
-	ctx->shf = shmfile(ctx);
-	cx_brk_init(&ctx->brk, ctx->shf, &ctx->cfg, &ctx->log);
-	cx_mtab_init(&ctx->mtab, ctx->shf, &ctx->proc, &ctx->worker);
-	if (ctx->shf == NULL)
+	w = &ctx->web;
+	app = &w->app;
+	app->cfg = *cfg;
+	app->log.fd = 2;
+	app->log.min = cfg->log_level;
+	cx_proc_init(&w->proc);
+	ce_buf_init(&w->out, CX_RESP_CAP);
+	app->shf = shmfile(app);
+	cx_brk_init(&app->brk, app->shf, &app->cfg, &app->log);
+	cx_mtab_init(&app->mtab, app->shf, &w->proc, &app->worker);
+	if (app->shf == NULL)
 		goto fail;
 	if (cfg->cache_max_bytes > 0 &&
-	    (ctx->cache = ce_cache_new((size_t)cfg->cache_max_bytes)) == NULL)
+	    (app->cache = ce_cache_new((size_t)cfg->cache_max_bytes)) == NULL)
 		goto fail;
-	cx_memo_init(&ctx->memo, ctx->cache, &ctx->mtab, &ctx->log);
+	cx_memo_init(&app->memo, app->cache, &app->mtab, &app->log);
 	gate.allow = db_allow;
 	gate.report = db_report;
-	gate.arg = &ctx->brk;
-	if ((ctx->db = cx_store_new(cfg->db_url, cfg->request_deadline_ms,
-	    &ctx->log, &gate)) == NULL)
+	gate.arg = &app->brk;
+	if ((app->db = cx_store_new(cfg->db_url, cfg->request_deadline_ms,
+	    &app->log, &gate)) == NULL)
 		goto fail;
-	owner(ctx->owner, sizeof(ctx->owner));
-	cx_claims_init(&ctx->claims, ctx->shf, ctx->db, &ctx->mtab, &ctx->log,
-	    &ctx->cfg, ctx->owner);
+	owner(app->owner, sizeof(app->owner));
+	cx_claims_init(&app->claims, app->shf, app->db, &app->mtab, &app->log,
+	    &app->cfg, app->owner);
 	return ctx;
 fail:
 	ce_ctx_free(ctx);
@@ -104,29 +116,109 @@ fail:
 void
 ce_ctx_free(struct ce_ctx *ctx)
 {
+	struct cx_app	*app;
+
 	if (ctx == NULL)
 		return;
-	cx_spool_rotate(ctx);
-	cx_spool_free(ctx->spool);
-	cx_db_free(ctx->db);
-	cx_http_free(ctx->http);
-	cx_metrics_leave(ctx);
-	cx_shmfile_free(ctx->shf);
-	ce_cache_free(ctx->cache);
-	ce_buf_free(&ctx->out);
-	cx_proc_close(&ctx->proc);
+	app = &ctx->web.app;
+	cx_spool_rotate(app);
+	cx_spool_free(app->spool);
+	cx_db_free(app->db);
+	cx_http_free(app->http);
+	cx_mtab_leave(&app->mtab);
+	cx_shmfile_free(app->shf);
+	ce_cache_free(app->cache);
+	ce_buf_free(&ctx->web.out);
+	cx_proc_close(&ctx->web.proc);
 	free(ctx);
 }
 
 const struct ce_config *
 ce_ctx_config(const struct ce_ctx *ctx)
 {
-	return &ctx->cfg;
+	return &ctx->web.app.cfg;
 }
 
 /* Send log lines to "fd" instead of stderr (-1 silences them). */
 void
 ce_ctx_set_logfd(struct ce_ctx *ctx, int fd)
 {
-	ctx->log.fd = fd;
+	ctx->web.app.log.fd = fd;
+}
+
+/* Log a formatted message with the context's current request id. */
+void
+ce_log(struct ce_ctx *ctx, enum ce_loglevel level, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	cx_vlogf(&ctx->web.app.log, level, fmt, ap);
+	va_end(ap);
+}
+
+/* The public entries: each forwards to its layer. */
+void
+ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
+{
+	cx_handle(&ctx->web, req, resp);
+}
+
+void
+ce_metrics_join(struct ce_ctx *ctx)
+{
+	cx_mtab_join(&ctx->web.app.mtab);
+}
+
+void
+ce_metrics_sample(struct ce_ctx *ctx)
+{
+	cx_mtab_sample(&ctx->web.app.mtab);
+}
+
+void
+ce_metrics_recycled(struct ce_ctx *ctx)
+{
+	cx_mtab_recycled(&ctx->web.app.mtab);
+}
+
+void
+ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
+    long long deadline_us)
+{
+	cx_upstream_run(&ctx->web.app, calls, n, deadline_us);
+}
+
+enum ce_up
+ce_upstream_one(struct ce_ctx *ctx, struct ce_call *c, long long deadline_us)
+{
+	return cx_upstream_one(&ctx->web.app, c, deadline_us);
+}
+
+enum ce_up
+ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
+    const char *body, size_t len)
+{
+	return cx_upstream_parse(&ctx->web.app, c, status, body, len);
+}
+
+long long
+ce_deadline(const struct ce_ctx *ctx)
+{
+	return cx_deadline(&ctx->web.app);
+}
+
+int
+ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
+{
+	return cx_worker_run(&ctx->web.app, stopping);
+}
+
+int
+ce_subscribe(struct ce_ctx *ctx, int unsubscribe,
+    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url, size_t urlsz,
+    char *err, size_t errsz)
+{
+	return cx_subscribe(&ctx->web.app, unsubscribe, out, url, urlsz, err,
+	    errsz);
 }

@@ -272,10 +272,6 @@ enum ce_err	 cx_store_spool_lead(struct cx_db *, const char *lead,
 		    long long stall_ms) CE_WUR;
 enum ce_err	 cx_store_spool_prune(struct cx_db *, long long keep_ms) CE_WUR;
 
-/* http.c's handle for the context's calls (ctxfwd.c, until upstream.c
- * opens it itself). */
-struct cx_http	*cx_http_new(struct ce_ctx *);
-
 /* spooldir.c: the spool's files in SPOOL_DIR (no metrics, no ctx). */
 #define CX_SPOOL_NAME_MAX	64
 #define CX_SPOOL_LIVE_MAX	64	/* live files remembered */
@@ -333,22 +329,24 @@ int		 cx_spooldir_remove(const struct cx_spooldir *,
 
 /* spool.c: requests PostgreSQL could not take, and their replay. */
 struct cx_spool;
+struct cx_app;
 
-enum ce_err	 cx_spool_request(struct ce_ctx *, const char *kind,
+enum ce_err	 cx_spool_request(struct cx_app *, const char *kind,
 		    const char *lead_id, const char *body, size_t bodylen,
 		    const char *extra, struct ce_resp *);
-void		 cx_spool_rotate(struct ce_ctx *);
-void		 cx_spool_settle(struct ce_ctx *, enum ce_route, int status);
+void		 cx_spool_rotate(struct cx_app *);
+void		 cx_spool_settle(struct cx_app *, enum ce_route, int status);
 void		 cx_spool_free(struct cx_spool *);
-int		 cx_spool_depth(struct ce_ctx *, unsigned long long *files,
+int		 cx_spool_depth(struct cx_app *, unsigned long long *files,
 		    unsigned long long *bytes);
 /* Where the replay sends a webhook's body and a form (the handlers' own
  * store functions, given by the worker: spool.c calls no handler). */
 struct cx_spool_sinks {
-	enum ce_err	(*webhook)(struct ce_ctx *, const char *, size_t);
-	enum ce_err	(*google)(struct ce_ctx *, const char *);
+	enum ce_err	(*webhook)(struct cx_app *, const char *, size_t);
+	enum ce_err	(*google)(struct cx_app *, const char *);
 };
-long long	 cx_spool_replay(struct ce_ctx *, const struct cx_spool_sinks *);
+long long	 cx_spool_replay(struct cx_app *,
+		    const struct cx_spool_sinks *);
 
 /* memo.c: the process's cache of upstream answers, hits and misses
  * counted in the metrics. */
@@ -378,11 +376,14 @@ void		 cx_claims_init(struct cx_claims *, struct cx_shmfile *,
 		    struct cx_db *, struct cx_mtab *, struct cx_log *,
 		    const struct ce_config *, const char *owner);
 
-/* The per-process context: every mutable per-process resource lives here. */
-struct ce_ctx {
+/*
+ * The layers' environments (docs/LAYERS-PLAN.md 2.2.1): what a module of
+ * the application is handed, and what a web handler is handed (it hands
+ * &w->app down).  struct ce_ctx, which holds a cx_web, is ctx.c's own.
+ */
+struct cx_app {
 	struct ce_config cfg;
 	struct cx_log	 log;
-	struct cx_proc	 proc;
 	struct cx_db	*db;
 	struct cx_http	*http;		/* made on first upstream call */
 	struct cx_shmfile *shf;		/* DEDUP_FILE, mapped on first use */
@@ -390,14 +391,33 @@ struct ce_ctx {
 	struct cx_mtab	 mtab;		/* its metrics tables */
 	struct ce_cache	*cache;		/* NULL: CACHE_MAX_BYTES=0 */
 	struct cx_memo	 memo;		/* the cache, counted */
+	struct cx_claims claims;
+	struct cx_spool	*spool;		/* made on first use */
 	int		 worker;	/* c2s-enrich --worker */
 	char		 owner[96];	/* host:pid, for claims and jobs */
-	struct cx_claims claims;
+};
+struct cx_web {
+	struct cx_app	 app;
+	struct cx_proc	 proc;
 	struct ce_buf	 out;		/* response body, reused */
 	unsigned long long served;	/* requests answered */
 	unsigned long long reqseq;	/* for generated request ids */
-	struct cx_spool	*spool;		/* made on first use */
 };
+
+/* The entries ctx.c forwards to (c2s-enrich.h's ce_ names). */
+void		 cx_handle(struct cx_web *, const struct ce_req *,
+		    struct ce_resp *);
+void		 cx_upstream_run(struct cx_app *, struct ce_call *, size_t n,
+		    long long deadline_us);
+enum ce_up	 cx_upstream_one(struct cx_app *, struct ce_call *,
+		    long long deadline_us);
+enum ce_up	 cx_upstream_parse(struct cx_app *, struct ce_call *,
+		    long status, const char *body, size_t len);
+long long	 cx_deadline(const struct cx_app *);
+int		 cx_worker_run(struct cx_app *, int (*stopping)(void));
+int		 cx_subscribe(struct cx_app *, int unsubscribe,
+		    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url,
+		    size_t urlsz, char *err, size_t errsz);
 
 /* The shared file's kinds and layout are in io/shmfile.h, its dedup
  * table in shared/dedup.h; the slot count of spacing's table: */
@@ -417,10 +437,10 @@ void		 cx_spacing_learn(struct cx_shmfile *, uint64_t id,
 		    int64_t next_ms);
 
 /* pace.c: WORK_API_MIN_INTERVAL across processes and machines. */
-long long	 cx_pace_reserve(struct ce_ctx *, long long max_wait_ms);
+long long	 cx_pace_reserve(struct cx_app *, long long max_wait_ms);
 
 /* auth.c: API keys on the business routes, webhook secrets; codes only. */
-enum ce_err	 cx_auth_check(struct ce_ctx *, const struct ce_req *,
+enum ce_err	 cx_auth_check(struct cx_web *, const struct ce_req *,
 		    enum ce_route, const char **msg);
 enum ce_err	 cx_secret_check(const char *secret, const char *given,
 		    const char **msg);
@@ -436,21 +456,9 @@ struct cx_callkind {
 };
 extern const struct cx_callkind cx_callkinds[CE_CALL__MAX];
 
-/* metrics.c's counters for the context (ctxfwd.c, until their callers
- * hold its handle). */
-void		 cx_metrics_request(struct ce_ctx *, enum ce_route, int status,
-		    long long us);
-void		 cx_metrics_upstream(struct ce_ctx *, enum ce_call_kind,
-		    enum ce_up, long long us);
-int		 cx_metrics_dedup_hits(struct ce_ctx *, uint64_t *file,
-		    uint64_t *db);
-void		 cx_metrics_leave(struct ce_ctx *);
-void		 cx_metrics_spool(struct ce_ctx *, enum cx_spool_ev,
-		    unsigned long long);
-
 /* h_metrics.c: GET /metrics, the counters in the Prometheus text format. */
 struct cx_request;
-enum ce_err	 cx_h_metrics(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_metrics(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* pipeline.c: the lead pipeline of DESIGN.md section 5. */
@@ -491,17 +499,16 @@ struct cx_run {
 	enum ce_err	 ret;		/* cx_lead_run(): the pipeline's */
 };
 
-enum ce_err	 cx_pipeline(struct ce_ctx *, const char *lead_id,
+enum ce_err	 cx_pipeline(struct cx_app *, const char *lead_id,
 		    const char *source, int flags, struct cx_run *);
-enum ce_err	 cx_pipeline_person(struct ce_ctx *, const char *cpf,
+enum ce_err	 cx_pipeline_person(struct cx_app *, const char *cpf,
 		    struct cx_run *);
-enum ce_err	 cx_pipeline_form(struct ce_ctx *, const struct ce_lead *,
+enum ce_err	 cx_pipeline_form(struct cx_app *, const struct ce_lead *,
 		    const char *cpf, struct cx_run *, struct ce_buf *note);
-enum ce_err	 cx_pipeline_deliver(struct ce_ctx *, struct cx_run *,
+enum ce_err	 cx_pipeline_deliver(struct cx_app *, struct cx_run *,
 		    const char *lead_id, const char *source,
 		    const struct ce_buf *text);
 void		 cx_run_free(struct cx_run *);
-void		 cx_metrics_lead(struct ce_ctx *, enum cx_outcome);
 
 /* claim.c: never run a lead twice at once, nor again within DEDUP_TTL. */
 enum cx_dup {
@@ -523,48 +530,48 @@ void		 cx_claim_finish(struct cx_claims *, const char *lead_id,
 		    const struct cx_claim *, int keep, enum cx_outcome);
 
 /* leadrun.c: a lead run under its claim. */
-enum ce_err	 cx_lead_run(struct ce_ctx *, const char *lid,
+enum ce_err	 cx_lead_run(struct cx_app *, const char *lid,
 		    const char *source, int flags, struct cx_run *,
 		    struct cx_claim *) CE_WUR;
 
 /* handlers: h_*.c.  Each fills resp->body and returns CE_OK, or an
  * error (its code and text chosen with cx_fail()) that ce_handle() turns
  * into a JSON error body. */
-enum ce_err	 cx_h_health(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_health(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_ready(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_ready(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_leads_process(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_leads_process(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_c2s_enrich(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_c2s_enrich(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* h_customer.c: stored persons; h_work.c: the Work API proxy;
  * h_stats.c: the figures of the status page. */
-enum ce_err	 cx_h_customer_lookup(struct ce_ctx *,
+enum ce_err	 cx_h_customer_lookup(struct cx_web *,
 		    const struct cx_request *, struct ce_resp *);
-enum ce_err	 cx_h_enrich(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_enrich(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_customer(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_customer(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_work_module(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_work_module(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_stats(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_stats(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* google.c: a Google Ads form read, recorded, and its job (kind
  * 'google_ads'); jansson's json_t is struct json_t. */
 struct json_t;
-int		 cx_google_job(struct ce_ctx *, const char *form_id,
+int		 cx_google_job(struct cx_app *, const char *form_id,
 		    char *result, size_t rsz, char *error, size_t esz);
 enum ce_err	 cx_google_parse(const struct json_t *, struct cx_form *)
 		    CE_WUR;
-enum ce_err	 cx_google_take(struct ce_ctx *, const struct cx_form *,
+enum ce_err	 cx_google_take(struct cx_app *, const struct cx_form *,
 		    const char *payload, struct cx_form_rec *) CE_WUR;
-enum ce_err	 cx_google_store(struct ce_ctx *, const char *payload) CE_WUR;
+enum ce_err	 cx_google_store(struct cx_app *, const char *payload) CE_WUR;
 
 /* h_google.c: POST /api/v1/webhooks/google-ads. */
-enum ce_err	 cx_h_webhook_google(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_webhook_google(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* webhook.c: C2S webhook events read, stored and replayed. */
@@ -573,18 +580,18 @@ struct cx_hook_counts {
 };
 void		 cx_webhook_parse(const struct json_t *raw, struct cx_event *);
 void		 cx_webhook_count(struct cx_hook_counts *, const char *disp);
-enum ce_err	 cx_webhook_ingest(struct ce_ctx *, const struct json_t *raw,
+enum ce_err	 cx_webhook_ingest(struct cx_app *, const struct json_t *raw,
 		    struct cx_event *, char *disp, size_t dispsz) CE_WUR;
-enum ce_err	 cx_webhook_replay_one(struct ce_ctx *, long long id,
+enum ce_err	 cx_webhook_replay_one(struct cx_app *, long long id,
 		    const char *payload, char *lid, size_t lidsz, char *disp,
 		    size_t dispsz, int *ran) CE_WUR;
-enum ce_err	 cx_webhook_store(struct ce_ctx *, const char *body,
+enum ce_err	 cx_webhook_store(struct cx_app *, const char *body,
 		    size_t len) CE_WUR;
 
 /* h_webhook.c: C2S webhook events. */
-enum ce_err	 cx_h_webhook_c2s(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_webhook_c2s(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
-enum ce_err	 cx_h_webhook_replay(struct ce_ctx *, const struct cx_request *,
+enum ce_err	 cx_h_webhook_replay(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 
 /* req.c: a request parsed once by ce_handle(), read by the handlers. */

@@ -224,15 +224,15 @@ cx_google_parse(const json_t *j, struct cx_form *f)
  * (see CX_STMT_GOOGLE_RECORD).  Returns CE_OK or CE_EDB.
  */
 static enum ce_err
-form_record(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+form_record(struct cx_app *app, const struct cx_form *f, const char *payload,
     struct cx_form_rec *rec)
 {
 	enum ce_err	 er;
 	int		 run;
 
 	/* A test form runs only when test forms are accepted. */
-	run = !f->is_test || ctx->cfg.google_ads_accept_test;
-	if ((er = cx_store_google_record(ctx->db, f, payload, run, rec)) !=
+	run = !f->is_test || app->cfg.google_ads_accept_test;
+	if ((er = cx_store_google_record(app->db, f, payload, run, rec)) !=
 	    CE_OK)
 		return er;
 	/* A new form: as recorded now; else: as recorded before. */
@@ -240,7 +240,7 @@ form_record(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 		ce_strlcpy(rec->state, run ? "received" : "test",
 		    sizeof(rec->state));
 	if (rec->isnew && run)
-		(void)cx_store_notify(ctx->db, "google_ads");
+		(void)cx_store_notify(app->db, "google_ads");
 	return CE_OK;
 }
 
@@ -250,22 +250,22 @@ form_record(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
  * CE_EDB when nothing was recorded (the caller spools the form).
  */
 enum ce_err
-cx_google_take(struct ce_ctx *ctx, const struct cx_form *f,
+cx_google_take(struct cx_app *app, const struct cx_form *f,
     const char *payload, struct cx_form_rec *rec)
 {
 	enum ce_err	 er;
 	int		 run;
 
-	if ((er = form_record(ctx, f, payload, rec)) != CE_OK)
+	if ((er = form_record(app, f, payload, rec)) != CE_OK)
 		return er;
-	run = !f->is_test || ctx->cfg.google_ads_accept_test;
+	run = !f->is_test || app->cfg.google_ads_accept_test;
 	if (rec->isnew && f->is_test)
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&app->log, CE_LOG_INFO,
 		    "google ads: test form recorded; %s",
 		    run ? "run as a lead (GOOGLE_ADS_ACCEPT_TEST=1)" :
 		    "not run (GOOGLE_ADS_ACCEPT_TEST=0)");
 	else
-		cx_logf(&ctx->log, CE_LOG_INFO, "google ads: %sform %s",
+		cx_logf(&app->log, CE_LOG_INFO, "google ads: %sform %s",
 		    rec->test ? "test " : "", rec->isnew ? "recorded" :
 		    "seen before");
 	return CE_OK;
@@ -277,7 +277,7 @@ cx_google_take(struct ce_ctx *ctx, const struct cx_form *f,
  * CE_EINPUT (not a form) or CE_EDB.
  */
 enum ce_err
-cx_google_store(struct ce_ctx *ctx, const char *payload)
+cx_google_store(struct cx_app *app, const char *payload)
 {
 	struct cx_form	 f;
 	struct cx_form_rec rec;
@@ -290,9 +290,9 @@ cx_google_store(struct ce_ctx *ctx, const char *payload)
 		return CE_EINPUT;
 	}
 	json_decref(j);
-	if ((er = form_record(ctx, &f, payload, &rec)) != CE_OK)
+	if ((er = form_record(app, &f, payload, &rec)) != CE_OK)
 		return er;
-	cx_logf(&ctx->log, CE_LOG_INFO, "google ads (spooled): form %s",
+	cx_logf(&app->log, CE_LOG_INFO, "google ads (spooled): form %s",
 	    rec.isnew ? "recorded" : "seen before");
 	return CE_OK;
 }
@@ -362,7 +362,7 @@ id_text(const json_t *v, char *out, size_t sz)
  * CE_ENOMEM.
  */
 static enum ce_err
-describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
+describe(struct cx_app *app, const char *payload, const struct ce_buf *note,
     struct ce_buf *b)
 {
 	const json_t	*cols, *c;
@@ -398,13 +398,13 @@ describe(struct ce_ctx *ctx, const char *payload, const struct ce_buf *note,
 	if (er == CE_E2BIG)
 		er = CE_OK;
 	if (er == CE_OK)
-		ce_buf_cap_chars(b, (size_t)ctx->cfg.c2s_description_max);
+		ce_buf_cap_chars(b, (size_t)app->cfg.c2s_description_max);
 	return er;
 }
 
 /* The JSON:API body of POST /integration/leads; NULL on failure. */
 static char *
-create_body(struct ce_ctx *ctx, const struct cx_form *f, const char *desc)
+create_body(struct cx_app *app, const struct cx_form *f, const char *desc)
 {
 	json_t	*j, *attrs;
 	char	*out;
@@ -418,9 +418,9 @@ create_body(struct ce_ctx *ctx, const struct cx_form *f, const char *desc)
 	    json_object_set_new(attrs, "phone", json_string(f->phone)) == -1) ||
 	    (f->email[0] != '\0' &&
 	    json_object_set_new(attrs, "email", json_string(f->email)) == -1) ||
-	    (ctx->cfg.c2s_default_seller_id[0] != '\0' &&
+	    (app->cfg.c2s_default_seller_id[0] != '\0' &&
 	    json_object_set_new(attrs, "seller_id",
-	    json_string(ctx->cfg.c2s_default_seller_id)) == -1)) {
+	    json_string(app->cfg.c2s_default_seller_id)) == -1)) {
 		json_decref(attrs);
 		return NULL;
 	}
@@ -437,12 +437,12 @@ create_body(struct ce_ctx *ctx, const struct cx_form *f, const char *desc)
  * it was not in "from", -1 when the database failed.
  */
 static int
-form_move(struct ce_ctx *ctx, const char *id, const char *from,
+form_move(struct cx_app *app, const char *id, const char *from,
     const char *to, const char *c2s_id, const char *error)
 {
 	int	 moved;
 
-	if (cx_store_google_move(ctx->db, id, from, to, c2s_id, error,
+	if (cx_store_google_move(app->db, id, from, to, c2s_id, error,
 	    &moved) != CE_OK)
 		return -1;
 	return moved;
@@ -455,13 +455,13 @@ form_move(struct ce_ctx *ctx, const char *id, const char *from,
  * form twice).  Returns 1 if it moved.
  */
 static int
-form_settle(struct ce_ctx *ctx, const char *id, const char *to,
+form_settle(struct cx_app *app, const char *id, const char *to,
     const char *c2s_id, const char *error)
 {
 	int	 i, moved;
 
 	for (i = 0; i < 2; i++)
-		if ((moved = form_move(ctx, id, "creating", to, c2s_id,
+		if ((moved = form_move(app, id, "creating", to, c2s_id,
 		    error)) != -1)
 			return moved;
 	return 0;
@@ -469,16 +469,16 @@ form_settle(struct ce_ctx *ctx, const char *id, const char *to,
 
 /* Try the form again later (C2S refused it, or the database failed). */
 static void
-again(struct ce_ctx *ctx, const char *id)
+again(struct cx_app *app, const char *id)
 {
 	long long	 ms;
 
-	ms = ctx->cfg.nretry > 0 ?
-	    ctx->cfg.retry_schedule[0] * ctx->cfg.retry_unit_ms :
-	    ctx->cfg.retry_unit_ms;
-	if (cx_store_job_again(ctx->db, "google_ads", id, "google_ads",
+	ms = app->cfg.nretry > 0 ?
+	    app->cfg.retry_schedule[0] * app->cfg.retry_unit_ms :
+	    app->cfg.retry_unit_ms;
+	if (cx_store_job_again(app->db, "google_ads", id, "google_ads",
 	    ms) != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "google ads: form not queued again; "
 		    "it stays 'received'");
 }
@@ -491,7 +491,7 @@ again(struct ce_ctx *ctx, const char *id)
  * the database failed).
  */
 static int
-create_lead(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+create_lead(struct cx_app *app, const struct cx_form *f, const char *payload,
     struct cx_run *run, struct ce_buf *note, struct ce_buf *desc,
     char **body, char *result, size_t rsz, char *error, size_t esz)
 {
@@ -505,20 +505,20 @@ create_lead(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 	ce_strlcpy(lead.email, f->email, sizeof(lead.email));
 	if (ce_cpf_normalize(f->cpf, cpf) == -1)
 		cpf[0] = '\0';
-	if ((er = cx_pipeline_form(ctx, &lead, cpf[0] != '\0' ? cpf : NULL,
+	if ((er = cx_pipeline_form(app, &lead, cpf[0] != '\0' ? cpf : NULL,
 	    run, note)) != CE_OK) {
 		ce_strlcpy(result, "retry", rsz);
 		ce_strlcpy(error, run->error, esz);
 		if (er == CE_EDB)
 			return -1;
-		again(ctx, f->id);
+		again(app, f->id);
 		return 0;
 	}
-	if (describe(ctx, payload, note, desc) != CE_OK ||
-	    (*body = create_body(ctx, f, desc->data)) == NULL) {
+	if (describe(app, payload, note, desc) != CE_OK ||
+	    (*body = create_body(app, f, desc->data)) == NULL) {
 		ce_strlcpy(result, "error", rsz);
 		ce_strlcpy(error, "cannot build the C2S lead", esz);
-		again(ctx, f->id);
+		again(app, f->id);
 		return 0;
 	}
 	return 1;
@@ -531,7 +531,7 @@ create_lead(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
  * must run again (the database failed).
  */
 static int
-create_deliver(struct ce_ctx *ctx, const struct cx_form *f, char *body,
+create_deliver(struct cx_app *app, const struct cx_form *f, char *body,
     struct cx_run *run, const struct ce_buf *desc, char *result,
     size_t rsz, char *error, size_t esz)
 {
@@ -543,22 +543,22 @@ create_deliver(struct ce_ctx *ctx, const struct cx_form *f, char *body,
 	c.kind = CE_CALL_C2S_CREATE;
 	c.arg = body;
 	/* A deadline of its own: a slow enrichment must not starve it. */
-	ce_upstream_one(ctx, &c, ce_deadline(ctx));
+	cx_upstream_one(app, &c, cx_deadline(app));
 	/*
 	 * Whatever the call did, a form left 'creating' (the database
 	 * failed on the move, twice) is not left so: the job runs again and
 	 * finds it 'creating', as after a worker that died in the call.
 	 */
 	if (c.res == CE_UP_OK && ce_lead_id_norm(c.lead.id, cid)) {
-		if (!form_settle(ctx, f->id, "created", cid, "")) {
-			cx_logf(&ctx->log, CE_LOG_ERROR,
+		if (!form_settle(app, f->id, "created", cid, "")) {
+			cx_logf(&app->log, CE_LOG_ERROR,
 			    "google ads: C2S lead %s "
 			    "created, but not recorded", cid);
 			rc = -1;
 		}
-		if (cx_pipeline_deliver(ctx, run, cid, "google_ads",
+		if (cx_pipeline_deliver(app, run, cid, "google_ads",
 		    desc) != CE_OK)
-			cx_logf(&ctx->log, CE_LOG_ERROR,
+			cx_logf(&app->log, CE_LOG_ERROR,
 			    "google ads: C2S lead %s: "
 			    "enrichment not stored", cid);
 		snprintf(result, rsz, "created");
@@ -567,17 +567,17 @@ create_deliver(struct ce_ctx *ctx, const struct cx_form *f, char *body,
 		/* It may exist in C2S now: never create it twice. */
 		snprintf(error, esz, "c2s create: %s (status %ld); the lead "
 		    "may exist in C2S", ce_up_name(c.res), c.status);
-		if (!form_settle(ctx, f->id, "unknown", "", error))
+		if (!form_settle(app, f->id, "unknown", "", error))
 			rc = -1;
 		ce_strlcpy(result, "unknown", rsz);
-		cx_logf(&ctx->log, CE_LOG_ERROR, "google ads: %s", error);
+		cx_logf(&app->log, CE_LOG_ERROR, "google ads: %s", error);
 	} else {
 		snprintf(error, esz, "c2s create: %s (status %ld)",
 		    ce_up_name(c.res), c.status);
-		if (!form_settle(ctx, f->id, "received", "", error))
+		if (!form_settle(app, f->id, "received", "", error))
 			rc = -1;
 		ce_strlcpy(result, "retry", rsz);
-		again(ctx, f->id);
+		again(app, f->id);
 	}
 	return rc;
 }
@@ -587,7 +587,7 @@ create_deliver(struct ce_ctx *ctx, const struct cx_form *f, char *body,
  * or -1 when the job must run again (the database failed).
  */
 static int
-create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+create(struct cx_app *app, const struct cx_form *f, const char *payload,
     char *result, size_t rsz, char *error, size_t esz)
 {
 	struct cx_run	 run;
@@ -597,17 +597,17 @@ create(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 
 	ce_buf_init(&note, DESC_BUF_CAP);
 	ce_buf_init(&desc, DESC_BUF_CAP);
-	rc = create_lead(ctx, f, payload, &run, &note, &desc, &body, result,
+	rc = create_lead(app, f, payload, &run, &note, &desc, &body, result,
 	    rsz, error, esz);
 	if (rc != 1)
 		goto out;
-	if (form_move(ctx, f->id, "received", "creating", "", "") != 1) {
+	if (form_move(app, f->id, "received", "creating", "", "") != 1) {
 		/* Moved by another worker, or the database failed. */
 		ce_strlcpy(result, "busy", rsz);
 		rc = -1;
 		goto out;
 	}
-	rc = create_deliver(ctx, f, body, &run, &desc, result, rsz, error,
+	rc = create_deliver(app, f, body, &run, &desc, result, rsz, error,
 	    esz);
 out:
 	free(body);
@@ -622,7 +622,7 @@ out:
  * run again later (the database failed).
  */
 int
-cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
+cx_google_job(struct cx_app *app, const char *form_id, char *result,
     size_t rsz, char *error, size_t esz)
 {
 	struct cx_form	 f;
@@ -630,7 +630,7 @@ cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
 	enum ce_err	 er;
 	int		 rc = 0, found;
 
-	if ((er = cx_store_google_get(ctx->db, form_id, &f, state,
+	if ((er = cx_store_google_get(app->db, form_id, &f, state,
 	    sizeof(state), &payload, &found)) == CE_EDB) {
 		ce_strlcpy(result, "db_error", rsz);
 		return -1;
@@ -644,17 +644,17 @@ cx_google_job(struct ce_ctx *ctx, const char *form_id, char *result,
 		return -1;
 	}
 	if (strcmp(state, "received") == 0)
-		rc = create(ctx, &f, payload, result, rsz, error, esz);
+		rc = create(app, &f, payload, result, rsz, error, esz);
 	else if (strcmp(state, "creating") == 0) {
 		/* A worker died in the C2S call, or the database failed on
 		 * its outcome: C2S may have the lead. */
 		ce_strlcpy(error, "the outcome of the C2S call was not "
 		    "recorded (its worker stopped, or the database failed); "
 		    "the lead may exist in C2S", esz);
-		if (!form_settle(ctx, form_id, "unknown", "", error))
+		if (!form_settle(app, form_id, "unknown", "", error))
 			rc = -1;	/* still 'creating': again later */
 		ce_strlcpy(result, "unknown", rsz);
-		cx_logf(&ctx->log, CE_LOG_ERROR, "google ads: %s", error);
+		cx_logf(&app->log, CE_LOG_ERROR, "google ads: %s", error);
 	} else
 		ce_strlcpy(result, state, rsz);
 	free(payload);

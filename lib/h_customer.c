@@ -125,15 +125,15 @@ answer(struct ce_buf *b, const struct lookup *lk, const char *source,
 
 /* The stored persons of "lk" into "docs" (limit + 1 at most). */
 static enum ce_err
-query(struct ce_ctx *ctx, const struct lookup *lk, struct cx_strs *docs)
+query(struct cx_web *w, const struct lookup *lk, struct cx_strs *docs)
 {
-	return cx_store_customers(ctx->db, lk->by, lk->value, lk->limit + 1,
+	return cx_store_customers(w->app.db, lk->by, lk->value, lk->limit + 1,
 	    lk->offset, docs);
 }
 
 /* Find, maybe enrich, and answer. */
 static enum ce_err
-lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
+lookup_run(struct cx_web *w, struct lookup *lk, struct ce_resp *resp)
 {
 	struct cx_run	 run;
 	struct cx_strs	 docs;
@@ -143,25 +143,25 @@ lookup_run(struct ce_ctx *ctx, struct lookup *lk, struct ce_resp *resp)
 
 	if ((er = lookup_check(lk, resp)) != CE_OK)
 		return er;
-	if ((er = query(ctx, lk, &docs)) != CE_OK)
+	if ((er = query(w, lk, &docs)) != CE_OK)
 		return er;
 	er = answer(resp->body, lk, source, &docs);
 	cx_strs_free(&docs);
 	if (er != CE_ENOTFOUND || lk->by != CX_CUST_CPF ||
-	    !ctx->cfg.enrich_on_miss || lk->offset > 0)
+	    !w->app.cfg.enrich_on_miss || lk->offset > 0)
 		goto out;
 
 	/* Not stored: the Work API, then the same query again. */
 	ce_mask_cpf(lk->value, mcpf, sizeof(mcpf));
-	er = cx_pipeline_person(ctx, lk->value, &run);
+	er = cx_pipeline_person(&w->app, lk->value, &run);
 	cx_run_free(&run);
-	cx_logf(&ctx->log, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	cx_logf(&w->app.log, er == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "lookup: cpf %s "
 	    "not stored; enrich on miss: %s", mcpf, ce_strerror(er));
 	if (er != CE_OK)
 		goto out;
 	source = "work_api";
-	if ((er = query(ctx, lk, &docs)) != CE_OK)
+	if ((er = query(w, lk, &docs)) != CE_OK)
 		return er;
 	er = answer(resp->body, lk, source, &docs);
 	cx_strs_free(&docs);
@@ -200,7 +200,7 @@ query_num(const char *q, const char *name, long long *v)
 }
 
 enum ce_err
-cx_h_customer_lookup(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_customer_lookup(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char	*q = rq->query;
@@ -219,11 +219,11 @@ cx_h_customer_lookup(struct ce_ctx *ctx, const struct cx_request *rq,
 	    query_num(q, "offset", &lk.offset) != CE_OK)
 		return cx_fail(resp, CE_EINPUT, "bad_request",
 		    "limit must be 1 to 50 and offset 0 to 10000");
-	return lookup_run(ctx, &lk, resp);
+	return lookup_run(w, &lk, resp);
 }
 
 enum ce_err
-cx_h_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_enrich(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct lookup	 lk;
@@ -276,7 +276,7 @@ cx_h_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
 	json_decref(j);
 	if (er != CE_OK)
 		return er;
-	return lookup_run(ctx, &lk, resp);
+	return lookup_run(w, &lk, resp);
 }
 
 /* Is "s" a UUID in its canonical 8-4-4-4-12 hex form? */
@@ -296,7 +296,7 @@ uuid_valid(const char *s)
 }
 
 enum ce_err
-cx_h_customer(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_customer(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char	*id;
@@ -307,7 +307,7 @@ cx_h_customer(struct ce_ctx *ctx, const struct cx_request *rq,
 	    !uuid_valid(id))
 		return cx_fail(resp, CE_EINPUT, "invalid_uuid",
 		    "the customer id must be a UUID");
-	if ((er = cx_store_customer(ctx->db, id, resp->body, &found)) !=
+	if ((er = cx_store_customer(w->app.db, id, resp->body, &found)) !=
 	    CE_OK)
 		return er;
 	if (!found)

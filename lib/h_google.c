@@ -22,21 +22,21 @@
  * body instead; otherwise the error, recorded in "resp".
  */
 static enum ce_err
-google_key(struct ce_ctx *ctx, const struct cx_request *rq,
+google_key(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp, int *in_body)
 {
 	const char	*why;
 	char		 key[CE_SECRET_MAX + 1];
 	int		 rc;
 
-	if (ctx->cfg.google_ads_key[0] == '\0')
+	if (w->app.cfg.google_ads_key[0] == '\0')
 		return cx_fail(resp, CE_EUNAVAIL, NULL, "the Google Ads "
 		    "webhook is not configured (GOOGLE_ADS_WEBHOOK_KEY)");
 	rc = ce_query_get(rq->query, "google_key", key, sizeof(key));
 	if (rc == -1)
 		return cx_fail(resp, CE_EAUTH, NULL, "malformed google_key");
 	if (rc == 1 &&
-	    cx_secret_check(ctx->cfg.google_ads_key, key, &why) != CE_OK)
+	    cx_secret_check(w->app.cfg.google_ads_key, key, &why) != CE_OK)
 		return cx_fail(resp, CE_EAUTH, NULL, why);
 	*in_body = rc == 0;
 	return CE_OK;
@@ -65,12 +65,12 @@ form_body(const struct cx_request *rq, struct ce_resp *resp, json_t **j)
 
 /* The key in the body's google_key is right: CE_OK, or CE_EAUTH. */
 static enum ce_err
-body_key_check(struct ce_ctx *ctx, const json_t *j, struct ce_resp *resp)
+body_key_check(struct cx_web *w, const json_t *j, struct ce_resp *resp)
 {
 	const char	*given, *why;
 
 	given = json_string_value(json_object_get(j, "google_key"));
-	if (cx_secret_check(ctx->cfg.google_ads_key, given, &why) != CE_OK)
+	if (cx_secret_check(w->app.cfg.google_ads_key, given, &why) != CE_OK)
 		return cx_fail(resp, CE_EAUTH, NULL, why);
 	return CE_OK;
 }
@@ -96,7 +96,7 @@ form_take(json_t *j, struct cx_form *f, char **payload,
 
 /* The database could not record form "f": to the spool, 202 (or 503). */
 static enum ce_err
-spool(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
+spool(struct cx_web *w, const struct cx_form *f, const char *payload,
     struct ce_resp *resp)
 {
 	struct ce_buf	 extra;
@@ -107,7 +107,7 @@ spool(struct ce_ctx *ctx, const struct cx_form *f, const char *payload,
 	    (er = ce_buf_json_str(&extra, f->id, strlen(f->id))) == CE_OK &&
 	    (er = ce_buf_printf(&extra, ",\"test\":%s", f->is_test ? "true" :
 	    "false")) == CE_OK)
-		er = cx_spool_request(ctx, "google", NULL, payload,
+		er = cx_spool_request(&w->app, "google", NULL, payload,
 		    strlen(payload), extra.data, resp);
 	ce_buf_free(&extra);
 	return er;
@@ -134,7 +134,7 @@ form_answer(struct ce_resp *resp, const struct cx_form *f,
 }
 
 enum ce_err
-cx_h_webhook_google(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_webhook_google(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct cx_form	 f;
@@ -144,18 +144,18 @@ cx_h_webhook_google(struct ce_ctx *ctx, const struct cx_request *rq,
 	enum ce_err	 er;
 	int		 in_body = 0;
 
-	if ((er = google_key(ctx, rq, resp, &in_body)) != CE_OK ||
+	if ((er = google_key(w, rq, resp, &in_body)) != CE_OK ||
 	    (er = form_body(rq, resp, &j)) != CE_OK)
 		return er;
-	if ((in_body && (er = body_key_check(ctx, j, resp)) != CE_OK) ||
+	if ((in_body && (er = body_key_check(w, j, resp)) != CE_OK) ||
 	    (er = form_take(j, &f, &payload, resp)) != CE_OK) {
 		json_decref(j);
 		return er;
 	}
 	json_decref(j);
-	if ((er = cx_google_take(ctx, &f, payload, &rec)) == CE_EDB)
+	if ((er = cx_google_take(&w->app, &f, payload, &rec)) == CE_EDB)
 		/* Nothing recorded: to the spool (the key left out). */
-		er = spool(ctx, &f, payload, resp);
+		er = spool(w, &f, payload, resp);
 	else if (er == CE_OK)
 		er = form_answer(resp, &f, &rec);
 	free(payload);

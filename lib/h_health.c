@@ -23,28 +23,28 @@ ce_schema_version(void)
 }
 
 enum ce_err
-cx_h_health(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_health(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct ce_cache_stats	 cs;
 
 	(void)rq;
 	memset(&cs, 0, sizeof(cs));
-	cs.max_bytes = (size_t)ctx->cfg.cache_max_bytes;
-	if (ctx->cache != NULL)
-		ce_cache_stats(ctx->cache, &cs);
+	cs.max_bytes = (size_t)w->app.cfg.cache_max_bytes;
+	if (w->app.cache != NULL)
+		ce_cache_stats(w->app.cache, &cs);
 	return ce_buf_printf(resp->body, "{\"status\":\"ok\",\"service\":\""
 	    CE_SERVICE "\",\"version\":\"" CE_VERSION "\",\"pid\":%ld,"
 	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld,"
 	    "\"cache\":{\"entries\":%zu,\"bytes\":%zu,\"max_bytes\":%zu,"
 	    "\"hits\":%llu,\"misses\":%llu}}\n",
-	    (long)getpid(), cx_proc_uptime_ms(&ctx->proc), ctx->served,
-	    cx_proc_rss_kb(&ctx->proc), cs.entries, cs.bytes, cs.max_bytes,
+	    (long)getpid(), cx_proc_uptime_ms(&w->proc), w->served,
+	    cx_proc_rss_kb(&w->proc), cs.entries, cs.bytes, cs.max_bytes,
 	    cs.hits, cs.misses);
 }
 
 enum ce_err
-cx_h_ready(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_ready(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char	*dbstate = "ok", *migstate = "unknown", *failing = NULL;
@@ -57,7 +57,7 @@ cx_h_ready(struct ce_ctx *ctx, const struct cx_request *rq,
 	(void)rq;
 	/* A probe: it connects even while the database's breaker is open,
 	 * and its success closes it. */
-	er = cx_store_schema_version(ctx->db, &version);
+	er = cx_store_schema_version(w->app.db, &version);
 	if (er == CE_ENOTFOUND) {
 		migstate = "not applied";
 		failing = "migrations";
@@ -80,11 +80,11 @@ cx_h_ready(struct ce_ctx *ctx, const struct cx_request *rq,
 		}
 	}
 	/* The spool's depth: what waits for the worker (not a failure). */
-	if (cx_spool_depth(ctx, &sfiles, &sbytes) == -1)
+	if (cx_spool_depth(&w->app, &sfiles, &sbytes) == -1)
 		spool = "unreadable";
 	else if (er == CE_OK)
-		cx_spool_rotate(ctx);	/* the database answers again */
-	if (!cx_shmfile_ok(ctx->shf)) {
+		cx_spool_rotate(&w->app);	/* the database answers again */
+	if (!cx_shmfile_ok(w->app.shf)) {
 		dedup = "unavailable";
 		if (failing == NULL)
 			failing = "dedup";

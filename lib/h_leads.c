@@ -143,13 +143,13 @@ bad_id(struct ce_resp *resp)
  * 503 spool_unavailable), never a 200 without a record (DESIGN.md 11.2).
  */
 static enum ce_err
-spool(struct ce_ctx *ctx, const char *lid, struct ce_resp *resp, int real)
+spool(struct cx_web *w, const char *lid, struct ce_resp *resp, int real)
 {
 	char	 extra[96];
 
 	snprintf(extra, sizeof(extra), "\"lead_id\":\"%s\","
 	    "\"duplicate_request\":false", lid);
-	return cx_spool_request(ctx, real ? "enrich" : "lead", lid, NULL, 0,
+	return cx_spool_request(&w->app, real ? "enrich" : "lead", lid, NULL, 0,
 	    extra, resp);
 }
 
@@ -158,7 +158,7 @@ spool(struct ce_ctx *ctx, const char *lid, struct ce_resp *resp, int real)
  * the status codes of /c2s/enrich; else every run is a 200.
  */
 static enum ce_err
-lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
+lead_run(struct cx_web *w, const char *id, struct ce_resp *resp, int real)
 {
 	struct cx_run	 run;
 	struct cx_claim	 cl;
@@ -167,15 +167,15 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 
 	if (!ce_lead_id_norm(id, lid))
 		return bad_id(resp);
-	if (cx_lead_run(ctx, lid, "api", 0, &run, &cl) != CE_OK)
-		return spool(ctx, lid, resp, real);
+	if (cx_lead_run(&w->app, lid, "api", 0, &run, &cl) != CE_OK)
+		return spool(w, lid, resp, real);
 	if (cl.dup != CX_DUP_NONE)
 		return duplicate(resp->body, lid, &cl);
 	er = run.ret;
 	if (er == CE_EDB && run.attempts == 0) {
 		/* The lead could not be recorded: nothing was. */
 		cx_run_free(&run);
-		return spool(ctx, lid, resp, real);
+		return spool(w, lid, resp, real);
 	}
 	if (real) {
 		status = run_error(&run, er);
@@ -189,7 +189,7 @@ lead_run(struct ce_ctx *ctx, const char *id, struct ce_resp *resp, int real)
 }
 
 enum ce_err
-cx_h_leads_process(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_leads_process(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	char		 id[64];
@@ -204,16 +204,16 @@ cx_h_leads_process(struct ce_ctx *ctx, const struct cx_request *rq,
 		return cx_fail(resp, CE_EINPUT, NULL, "malformed query "
 		    "string");
 	}
-	return lead_run(ctx, id, resp, 0);
+	return lead_run(w, id, resp, 0);
 }
 
 enum ce_err
-cx_h_c2s_enrich(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_c2s_enrich(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char	*id;
 
 	if ((id = cx_req_tail(rq, ENRICH_PREFIX, 64)) == NULL)
 		return bad_id(resp);
-	return lead_run(ctx, id, resp, 1);
+	return lead_run(w, id, resp, 1);
 }

@@ -209,12 +209,12 @@ render_counts(struct ce_buf *b, const struct cx_mregion *r)
 
 /* The spool: its depth on disk, what went in, came out, was skipped. */
 static enum ce_err
-render_spool(struct ce_ctx *ctx, struct ce_buf *b, const struct cx_mregion *r)
+render_spool(struct cx_web *w, struct ce_buf *b, const struct cx_mregion *r)
 {
 	unsigned long long	 files = 0, bytes = 0;
 	enum ce_err		 er;
 
-	(void)cx_spool_depth(ctx, &files, &bytes);
+	(void)cx_spool_depth(&w->app, &files, &bytes);
 	if ((er = head(b, "c2s_spool_bytes", "gauge", "Bytes in the spool's "
 	    "files (SPOOL_DIR), waiting for the worker's replay.")) != CE_OK ||
 	    (er = ce_buf_printf(b, "c2s_spool_bytes %llu\n", bytes)) != CE_OK ||
@@ -243,7 +243,7 @@ render_spool(struct ce_ctx *ctx, struct ce_buf *b, const struct cx_mregion *r)
 
 /* The circuit breakers: state, trips and calls failed fast. */
 static enum ce_err
-render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
+render_breakers(struct cx_web *w, struct ce_buf *b)
 {
 	static const char *const fam[3][3] = {
 		{ "c2s_breaker_state", "gauge", "Circuit breaker state: 0 "
@@ -259,8 +259,8 @@ render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
 	enum ce_err	 er;
 
 	for (t = 0; t < CX_BRK__MAX; t++) {
-		if ((st = cx_breaker_state(&ctx->brk, (enum cx_brk)t, &v[t][1],
-		    &v[t][2])) < 0)
+		if ((st = cx_breaker_state(&w->app.brk, (enum cx_brk)t,
+		    &v[t][1], &v[t][2])) < 0)
 			return CE_OK;
 		v[t][0] = (uint64_t)st;
 	}
@@ -278,7 +278,7 @@ render_breakers(struct ce_ctx *ctx, struct ce_buf *b)
 
 /* Live processes: how many per role, and each one's memory. */
 static enum ce_err
-render_procs(struct ce_ctx *ctx, struct ce_buf *b)
+render_procs(struct cx_web *w, struct ce_buf *b)
 {
 	struct cx_procslot	*t;
 	size_t		 n, i;
@@ -286,8 +286,8 @@ render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 	int32_t		 pid;
 	enum ce_err	 er;
 
-	ce_metrics_sample(ctx);
-	if ((t = cx_shm_table(cx_shmfile_get(ctx->shf), CX_SHM_PROCS,
+	cx_mtab_sample(&w->app.mtab);
+	if ((t = cx_shm_table(cx_shmfile_get(w->app.shf), CX_SHM_PROCS,
 	    &n)) == NULL)
 		return CE_OK;
 	if ((er = head(b, "c2s_process_resident_memory_bytes", "gauge",
@@ -313,11 +313,11 @@ render_procs(struct ce_ctx *ctx, struct ce_buf *b)
 }
 
 enum ce_err
-cx_h_metrics(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_metrics(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
-	struct cx_mregion	*r = cx_metrics_region(&ctx->mtab);
-	struct ce_shm	*s = cx_shmfile_get(ctx->shf);
+	struct cx_mregion	*r = cx_metrics_region(&w->app.mtab);
+	struct ce_shm	*s = cx_shmfile_get(w->app.shf);
 	struct ce_buf	*b = resp->body;
 	enum ce_err	 er;
 
@@ -329,9 +329,9 @@ cx_h_metrics(struct ce_ctx *ctx, const struct cx_request *rq,
 	if ((er = render_requests(b, r)) != CE_OK ||
 	    (er = render_upstreams(b, r)) != CE_OK ||
 	    (er = render_counts(b, r)) != CE_OK ||
-	    (er = render_spool(ctx, b, r)) != CE_OK ||
-	    (er = render_breakers(ctx, b)) != CE_OK ||
-	    (er = render_procs(ctx, b)) != CE_OK)
+	    (er = render_spool(w, b, r)) != CE_OK ||
+	    (er = render_breakers(w, b)) != CE_OK ||
+	    (er = render_procs(w, b)) != CE_OK)
 		return er;
 	return ce_buf_printf(b, "# HELP c2s_dedup_slots_used Slots of the "
 	    "shared de-duplication table in use.\n# TYPE c2s_dedup_slots_used "

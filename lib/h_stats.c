@@ -13,7 +13,7 @@
 #include "extern.h"
 
 enum ce_err
-cx_h_stats(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_stats(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	uint64_t	 nfile, ndb;
@@ -21,8 +21,8 @@ cx_h_stats(struct ce_ctx *ctx, const struct cx_request *rq,
 	enum ce_err	 er;
 
 	(void)rq;
-	have = cx_metrics_dedup_hits(ctx, &nfile, &ndb) == 0;
-	if ((er = cx_store_stats(ctx->db, have ? &nfile : NULL,
+	have = cx_mtab_dedup_hits(&w->app.mtab, &nfile, &ndb) == 0;
+	if ((er = cx_store_stats(w->app.db, have ? &nfile : NULL,
 	    have ? &ndb : NULL, resp->body)) != CE_OK)
 		return er;
 	return ce_buf_puts(resp->body, "\n");

@@ -86,14 +86,14 @@ tally(struct cx_hook_counts *n, struct ce_buf *list, long long id,
  * CE_EDB, or CE_ENOMEM.
  */
 static enum ce_err
-ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_hook_counts *n,
+ingest(struct cx_web *w, const json_t *raw, struct cx_hook_counts *n,
     struct ce_buf *list)
 {
 	struct cx_event	 e;
 	char		 disp[24];
 	enum ce_err	 er;
 
-	if ((er = cx_webhook_ingest(ctx, raw, &e, disp, sizeof(disp))) !=
+	if ((er = cx_webhook_ingest(&w->app, raw, &e, disp, sizeof(disp))) !=
 	    CE_OK)
 		return er;
 	return tally(n, list, -1, e.lid, e.error, disp);
@@ -106,7 +106,7 @@ ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_hook_counts *n,
  * (it is stored as invalid on replay), or 503 spool_unavailable.
  */
 static enum ce_err
-spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
+spool(struct cx_web *w, const struct ce_req *req, const json_t *j,
     size_t nev, struct ce_resp *resp)
 {
 	struct cx_event	 e;
@@ -123,7 +123,7 @@ spool(struct ce_ctx *ctx, const struct ce_req *req, const json_t *j,
 	}
 	snprintf(extra, sizeof(extra), "\"events\":%zu,\"invalid\":%u",
 	    nev, invalid);
-	if ((er = cx_spool_request(ctx, "webhook", NULL, req->body,
+	if ((er = cx_spool_request(&w->app, "webhook", NULL, req->body,
 	    req->bodylen, extra, resp)) != CE_OK || resp->status != 202 ||
 	    invalid == 0)
 		return er;
@@ -165,7 +165,7 @@ answer(struct ce_resp *resp, const struct cx_hook_counts *n,
 }
 
 enum ce_err
-cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_webhook_c2s(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct cx_hook_counts n;
@@ -179,14 +179,14 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
 	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
-	if (ctx->cfg.webhook_auth && ctx->cfg.webhook_secret[0] == '\0')
+	if (w->app.cfg.webhook_auth && w->app.cfg.webhook_secret[0] == '\0')
 		return cx_fail(resp, CE_EUNAVAIL, "not_configured", "the C2S "
 		    "webhook is not configured (WEBHOOK_SECRET)");
-	if (ctx->cfg.webhook_auth) {
+	if (w->app.cfg.webhook_auth) {
 		if (given_secret(rq, given, sizeof(given)) != CE_OK)
 			return cx_fail(resp, CE_EAUTH, NULL, "malformed "
 			    "webhook secret");
-		if (cx_secret_check(ctx->cfg.webhook_secret, given,
+		if (cx_secret_check(w->app.cfg.webhook_secret, given,
 		    &why) != CE_OK)
 			return cx_fail(resp, CE_EAUTH, NULL, why);
 	}
@@ -201,27 +201,27 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 		    "JSON event or an array of events");
 	}
 	nev = json_is_array(j) ? json_array_size(j) : 1;
-	if (nev == 0 || nev > (size_t)ctx->cfg.webhook_max_events) {
+	if (nev == 0 || nev > (size_t)w->app.cfg.webhook_max_events) {
 		json_decref(j);
 		if (nev == 0)
 			return cx_fail(resp, CE_EINPUT, NULL, "no event");
 		snprintf(msg, sizeof(msg), "more than %lld events in one "
-		    "request", ctx->cfg.webhook_max_events);
+		    "request", w->app.cfg.webhook_max_events);
 		return cx_fail(resp, CE_E2BIG, NULL, msg);
 	}
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
 	er = CE_OK;
 	for (i = 0; i < nev && er == CE_OK; i++)
-		er = ingest(ctx, json_is_array(j) ? json_array_get(j, i) : j,
+		er = ingest(w, json_is_array(j) ? json_array_get(j, i) : j,
 		    &n, &list);
 	spooled = er == CE_EDB;
 	if (spooled) {
-		cx_logf(&ctx->log, CE_LOG_WARN,
+		cx_logf(&w->app.log, CE_LOG_WARN,
 		    "webhook: %u of %zu events stored "
 		    "before the database failed; the request is spooled",
 		    n.received, nev);
-		er = spool(ctx, rq->req, j, nev, resp);
+		er = spool(w, rq->req, j, nev, resp);
 	}
 	json_decref(j);
 	if (er == CE_OK && !spooled)
@@ -230,7 +230,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 	if (spooled)
 		return er;
 	else if (er == CE_OK)
-		cx_logf(&ctx->log, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
+		cx_logf(&w->app.log, n.invalid > 0 ? CE_LOG_WARN : CE_LOG_INFO,
 		    "webhook: %u events, %u queued, %u duplicates, %u ignored, "
 		    "%u invalid", n.received, n.queued, n.duplicates,
 		    n.ignored, n.invalid);
@@ -239,7 +239,7 @@ cx_h_webhook_c2s(struct ce_ctx *ctx, const struct cx_request *rq,
 
 /* A replay under way: where it is and what it counted. */
 struct replay {
-	struct ce_ctx	*ctx;
+	struct cx_web	*w;
 	struct cx_hook_counts *n;
 	struct ce_buf	*list;
 	unsigned	 still;
@@ -256,7 +256,7 @@ replay_row(void *arg, long long id, const char *payload)
 	enum ce_err	 er;
 
 	/* Run again when it now can (webhook.c), and listed if it ran. */
-	er = cx_webhook_replay_one(rp->ctx, id, payload, lid, sizeof(lid),
+	er = cx_webhook_replay_one(&rp->w->app, id, payload, lid, sizeof(lid),
 	    disp, sizeof(disp), &ran);
 	if (er == CE_OK && ran == -1)
 		rp->still++;
@@ -278,7 +278,7 @@ replay_row(void *arg, long long id, const char *payload)
  * "next_after" says where to go on from, or is null at the end.
  */
 enum ce_err
-cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_webhook_replay(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	struct replay	 rp;
@@ -301,12 +301,12 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
 	memset(&rp, 0, sizeof(rp));
-	rp.ctx = ctx;
+	rp.w = w;
 	rp.n = &n;
 	rp.list = &list;
 	rp.id = id;
 	do {
-		er = cx_store_webhook_invalid(ctx->db, rp.id, limit -
+		er = cx_store_webhook_invalid(w->app.db, rp.id, limit -
 		    rp.looked < REPLAY_PAGE ? limit - rp.looked : REPLAY_PAGE,
 		    replay_row, &rp, &rows);
 	} while (er == CE_OK && rows == REPLAY_PAGE && rp.looked < limit);
@@ -323,7 +323,7 @@ cx_h_webhook_replay(struct ce_ctx *ctx, const struct cx_request *rq,
 	}
 	ce_buf_free(&list);
 	if (er == CE_OK)
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&w->app.log, CE_LOG_INFO,
 		    "webhook replay: %lld invalid events "
 		    "read, %u run again, %u queued, %u still invalid",
 		    rp.looked, n.received, n.queued, rp.still);

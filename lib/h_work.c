@@ -129,7 +129,7 @@ answer(struct ce_resp *resp, const struct module *m, const char *norm,
 }
 
 enum ce_err
-cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
+cx_h_work_module(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
 {
 	const char		*name, *hit;
@@ -160,19 +160,19 @@ cx_h_work_module(struct ce_ctx *ctx, const struct cx_request *rq,
 	if (snprintf(key, sizeof(key), "proxy_%s:%s", m->work, norm) >=
 	    (int)sizeof(key))
 		return cx_fail(resp, CE_EINPUT, "invalid_documento", m->rule);
-	if ((hit = cx_memo_get(&ctx->memo, key)) != NULL)
+	if ((hit = cx_memo_get(&w->app.memo, key)) != NULL)
 		return answer(resp, m, norm, 1, hit);
 
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_WORK_MODULE;
 	c.arg = m->work;
 	c.arg2 = norm;
-	ce_upstream_run(ctx, &c, 1, ce_deadline(ctx));
+	cx_upstream_run(&w->app, &c, 1, cx_deadline(&w->app));
 	if (c.res != CE_UP_OK || c.dossier.raw == NULL)
 		er = failed(resp, &c);
 	else {
-		cx_memo_put(&ctx->memo, key, c.dossier.raw,
-		    ctx->cfg.work_proxy_ttl_ms);
+		cx_memo_put(&w->app.memo, key, c.dossier.raw,
+		    w->app.cfg.work_proxy_ttl_ms);
 		er = answer(resp, m, norm, 0, c.dossier.raw);
 	}
 	ce_dossier_free(&c.dossier);

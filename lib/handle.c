@@ -13,7 +13,7 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
-typedef enum ce_err (*handler_fn)(struct ce_ctx *, const struct cx_request *,
+typedef enum ce_err (*handler_fn)(struct cx_web *, const struct cx_request *,
     struct ce_resp *);
 
 static const handler_fn handlers[CE_ROUTE__MAX] = {
@@ -79,13 +79,13 @@ httpd_error(const struct ce_req *req, struct ce_resp *resp, int *status)
 
 /* Take the client's X-Request-Id if it is sane, else make one. */
 static void
-set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
+set_reqid(struct cx_web *w, const struct ce_req *req)
 {
 	const char	*id = ce_req_param(req, "HTTP_X_REQUEST_ID");
 	size_t		 i;
 
 	if (id != NULL) {
-		for (i = 0; id[i] != '\0' && i < sizeof(ctx->log.reqid) - 1;
+		for (i = 0; id[i] != '\0' && i < sizeof(w->app.log.reqid) - 1;
 		    i++) {
 			char c = id[i];
 
@@ -95,22 +95,23 @@ set_reqid(struct ce_ctx *ctx, const struct ce_req *req)
 				break;
 		}
 		if (i > 0 && id[i] == '\0') {
-			ce_strlcpy(ctx->log.reqid, id, sizeof(ctx->log.reqid));
+			ce_strlcpy(w->app.log.reqid, id,
+			    sizeof(w->app.log.reqid));
 			return;
 		}
 	}
-	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "%lx-%llx",
-	    (unsigned long)getpid(), ++ctx->reqseq);
+	snprintf(w->app.log.reqid, sizeof(w->app.log.reqid), "%lx-%llx",
+	    (unsigned long)getpid(), ++w->reqseq);
 }
 
 static void
-log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
+log_access(struct cx_web *w, const struct ce_req *req, enum ce_route r,
     const char *path, size_t pathlen, int status, long long us)
 {
 	char	 fields[512], p[160];
 	size_t	 i, n;
 
-	if (ctx->log.min > CE_LOG_INFO)
+	if (w->app.log.min > CE_LOG_INFO)
 		return;
 	/* The path only, never the query (it may hold identifiers); only
 	 * printable ASCII, the rest as '?'; cut to fit. */
@@ -123,7 +124,7 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
 	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
 	    ce_method_bits(req->method) ? req->method : "other",
 	    ce_route_name(r), p, status, us);
-	cx_log_write(&ctx->log, CE_LOG_INFO, fields, NULL);
+	cx_log_write(&w->app.log, CE_LOG_INFO, fields, NULL);
 }
 
 /*
@@ -133,9 +134,9 @@ log_access(struct ce_ctx *ctx, const struct ce_req *req, enum ce_route r,
  * and Retry-After in "resp" and return 1.
  */
 static int
-limited(struct ce_ctx *ctx, const struct cx_request *rq, struct ce_resp *resp)
+limited(struct cx_web *w, const struct cx_request *rq, struct ce_resp *resp)
 {
-	const struct ce_config *cfg = &ctx->cfg;
+	const struct ce_config *cfg = &w->app.cfg;
 	char		 key[80], secs[24], msg[96];
 	long long	 ms, rate = cfg->rate_limit, burst = cfg->rate_burst;
 	const char	*fam = "api ", *var = "RATE_LIMIT";
@@ -153,7 +154,7 @@ limited(struct ce_ctx *ctx, const struct cx_request *rq, struct ce_resp *resp)
 	    ce_strlcpy(key + n, rq->addr, sizeof(key) - n) >= sizeof(key) - n)
 		return 0;
 	memcpy(key, fam, n);
-	if ((ms = cx_rate_take(ctx->shf, key, rate, burst)) == 0)
+	if ((ms = cx_rate_take(w->app.shf, key, rate, burst)) == 0)
 		return 0;
 	snprintf(msg, sizeof(msg), "too many requests: at most %s a "
 	    "second from one address", var);
@@ -164,7 +165,7 @@ limited(struct ce_ctx *ctx, const struct cx_request *rq, struct ce_resp *resp)
 }
 
 void
-ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
+cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
 	struct cx_request rq;
@@ -173,16 +174,16 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	int		 status = 0;
 	char		 allow[64];
 
-	ctx->served++;
-	set_reqid(ctx, req);
-	ce_buf_reset(&ctx->out);
-	resp->body = &ctx->out;
+	w->served++;
+	set_reqid(w, req);
+	ce_buf_reset(&w->out);
+	resp->body = &w->out;
 	resp->status = 200;
 	resp->ctype = "application/json";
 	resp->headers[0] = '\0';
 	resp->err_code = NULL;
 	resp->err_msg[0] = '\0';
-	(void)cx_resp_header(resp, "X-Request-Id", ctx->log.reqid);
+	(void)cx_resp_header(resp, "X-Request-Id", w->app.log.reqid);
 
 	rq.route = CE_ROUTE_NONE;
 	rq.pathlen = 0;
@@ -199,7 +200,7 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	/* The probes are never limited: a load balancer's or fly's check
 	 * must not be refused for another client's traffic. */
 	if (rq.route != CE_ROUTE_HEALTH && rq.route != CE_ROUTE_READY &&
-	    limited(ctx, &rq, resp)) {
+	    limited(w, &rq, resp)) {
 		er = CE_ERATE;
 		goto err;
 	}
@@ -212,14 +213,14 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 		er = CE_ENOTFOUND;
 		goto err;
 	}
-	if ((er = cx_auth_check(ctx, req, rq.route, &msg)) != CE_OK) {
+	if ((er = cx_auth_check(w, req, rq.route, &msg)) != CE_OK) {
 		(void)cx_fail(resp, er, NULL, msg);
 		if (er == CE_EAUTH)
 			(void)cx_resp_header(resp, "WWW-Authenticate",
 			    "Bearer realm=\"" CE_SERVICE "\"");
 		goto err;
 	}
-	if ((er = handlers[rq.route](ctx, &rq, resp)) != CE_OK)
+	if ((er = handlers[rq.route](w, &rq, resp)) != CE_OK)
 		goto err;
 	goto out;
 err:
@@ -229,10 +230,10 @@ err:
 	if (status != 0)
 		resp->status = status;	/* the web server's own */
 out:
-	cx_spool_settle(ctx, rq.route, resp->status);
+	cx_spool_settle(&w->app, rq.route, resp->status);
 	us = cx_now_us() - start;
-	log_access(ctx, req, rq.route, req->uri != NULL ? req->uri : "",
+	log_access(w, req, rq.route, req->uri != NULL ? req->uri : "",
 	    rq.pathlen, resp->status, us);
-	cx_metrics_request(ctx, rq.route, resp->status, us);
-	ctx->log.reqid[0] = '\0';
+	cx_mtab_request(&w->app.mtab, rq.route, resp->status, us);
+	w->app.log.reqid[0] = '\0';
 }

@@ -27,15 +27,15 @@ keep_claim(const struct cx_run *run)
  * DEDUP_TTL.
  */
 enum ce_err
-cx_lead_run(struct ce_ctx *ctx, const char *lid, const char *source,
+cx_lead_run(struct cx_app *app, const char *lid, const char *source,
     int flags, struct cx_run *run, struct cx_claim *cl)
 {
-	if (cx_claim_take(&ctx->claims, lid,
+	if (cx_claim_take(&app->claims, lid,
 	    (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0, cl) != CE_OK)
 		return CE_EDB;
 	if (cl->dup != CX_DUP_NONE)
 		return CE_OK;
-	run->ret = cx_pipeline(ctx, lid, source, flags, run);
-	cx_claim_finish(&ctx->claims, lid, cl, keep_claim(run), run->outcome);
+	run->ret = cx_pipeline(app, lid, source, flags, run);
+	cx_claim_finish(&app->claims, lid, cl, keep_claim(run), run->outcome);
 	return CE_OK;
 }

@@ -23,12 +23,12 @@
  * it is over "max_wait" ms away, or -1 on failure.
  */
 static long long
-reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval,
+reserve_global(struct cx_app *app, uint64_t id, long long interval,
     long long max_wait)
 {
 	long long	 wait;
 
-	if (cx_store_work_spacing(ctx->db, id, interval, max_wait, &wait) !=
+	if (cx_store_work_spacing(app->db, id, interval, max_wait, &wait) !=
 	    CE_OK)
 		return -1;
 	return wait;
@@ -41,34 +41,34 @@ reserve_global(struct ce_ctx *ctx, uint64_t id, long long interval,
  * next slot is later than that (nothing is reserved then).
  */
 long long
-cx_pace_reserve(struct ce_ctx *ctx, long long max_wait_ms)
+cx_pace_reserve(struct cx_app *app, long long max_wait_ms)
 {
-	long long	 interval = ctx->cfg.work_api_min_interval_ms;
+	long long	 interval = app->cfg.work_api_min_interval_ms;
 	long long	 local, global;
 	uint64_t	 id;
 
 	if (interval <= 0)
 		return 0;
-	id = cx_spacing_token(ctx->cfg.work_api_token);
+	id = cx_spacing_token(app->cfg.work_api_token);
 	if (max_wait_ms < 0)
 		return -1;
-	if ((global = reserve_global(ctx, id, interval, max_wait_ms)) >= 0) {
-		cx_spacing_learn(ctx->shf, id,
+	if ((global = reserve_global(app, id, interval, max_wait_ms)) >= 0) {
+		cx_spacing_learn(app->shf, id,
 		    cx_wall_ms() + global + interval);
 		return global;
 	}
 	if (global == CX_SPACING_NO_SLOT)
 		return -1;
-	if ((local = cx_spacing_reserve_local(ctx->shf, id, interval,
+	if ((local = cx_spacing_reserve_local(app->shf, id, interval,
 	    max_wait_ms)) == CX_SPACING_NO_SLOT)
 		return -1;
 	if (local < 0) {
-		cx_logf(&ctx->log, CE_LOG_WARN,
+		cx_logf(&app->log, CE_LOG_WARN,
 		    "work spacing: neither the shared "
 		    "file nor the database can space calls; calling now");
 		return 0;
 	}
-	cx_logf(&ctx->log, CE_LOG_WARN, "work spacing: database unavailable; "
+	cx_logf(&app->log, CE_LOG_WARN, "work spacing: database unavailable; "
 	    "this machine's spacing only");
 	return local;
 }

@@ -23,19 +23,19 @@
 
 /* One line per step: lead, step, outcome, duration, and a masked detail. */
 static void
-step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
+step_log(struct cx_app *app, const struct cx_run *run, enum ce_loglevel lv,
     const char *step, const char *outcome, long long since_us,
     const char *fmt, ...) CE_PRINTF(7, 8);
 
 static void
-step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
+step_log(struct cx_app *app, const struct cx_run *run, enum ce_loglevel lv,
     const char *step, const char *outcome, long long since_us,
     const char *fmt, ...)
 {
 	char	 fields[256], msg[512];
 	va_list	 ap;
 
-	if (lv < ctx->log.min)
+	if (lv < app->log.min)
 		return;
 	snprintf(fields, sizeof(fields), "\"lead\":\"%s\",\"step\":\"%s\","
 	    "\"outcome\":\"%s\",\"dur_ms\":%lld", run->lead_id, step, outcome,
@@ -46,7 +46,7 @@ step_log(struct ce_ctx *ctx, const struct cx_run *run, enum ce_loglevel lv,
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	cx_log_write(&ctx->log, lv, fields,
+	cx_log_write(&app->log, lv, fields,
 	    msg[0] != '\0' ? msg : NULL);
 }
 
@@ -82,9 +82,9 @@ retryable(const struct cx_run *run, const char *note_state)
  * outcome still short of data becomes "failed", which is never retried.
  */
 static enum ce_err
-lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
+lead_finish(struct cx_app *app, struct cx_run *run, const char *note_state)
 {
-	const struct ce_config *cfg = &ctx->cfg;
+	const struct ce_config *cfg = &app->cfg;
 	struct cx_lead_state ls;
 
 	if (retryable(run, NULL) && run->retries >= (int)cfg->nretry)
@@ -104,12 +104,12 @@ lead_finish(struct ce_ctx *ctx, struct cx_run *run, const char *note_state)
 	ls.contacts = run->contacts;
 	ls.fetched = run->dossiers_fetched;
 	ls.reused = run->dossiers_reused;
-	return cx_store_lead_finish(ctx->db, &ls);
+	return cx_store_lead_finish(app->db, &ls);
 }
 
 /* Read the lead from C2S.  Returns CE_OK or the request's error. */
 static enum ce_err
-step_fetch(struct ce_ctx *ctx, struct cx_run *run)
+step_fetch(struct cx_app *app, struct cx_run *run)
 {
 	struct ce_call	 c;
 	long long	 t0 = cx_now_us();
@@ -117,8 +117,8 @@ step_fetch(struct ce_ctx *ctx, struct cx_run *run)
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_LEAD;
 	c.arg = run->lead_id;
-	ce_upstream_run(ctx, &c, 1, run->deadline_us);
-	step_log(ctx, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	cx_upstream_run(app, &c, 1, run->deadline_us);
+	step_log(app, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "c2s_lead", ce_up_name(c.res), t0, "status %ld, %d attempts",
 	    c.status, c.attempts);
 	switch (c.res) {
@@ -140,7 +140,7 @@ step_fetch(struct ce_ctx *ctx, struct cx_run *run)
 
 /* Normalise the lead's contacts; invalid ones are dropped, not paid for. */
 static void
-step_contacts(struct ce_ctx *ctx, struct cx_run *run)
+step_contacts(struct cx_app *app, struct cx_run *run)
 {
 	const struct ce_lead *l = &run->lead;
 	char		 mp[32], me[300];
@@ -150,7 +150,7 @@ step_contacts(struct ce_ctx *ctx, struct cx_run *run)
 	    run->contacts, sizeof(run->contacts));
 	ce_mask_phone(run->phone, mp, sizeof(mp));
 	ce_mask_email(run->email, me, sizeof(me));
-	step_log(ctx, run, CE_LOG_INFO, "contacts",
+	step_log(app, run, CE_LOG_INFO, "contacts",
 	    run->phone[0] == '\0' && run->email[0] == '\0' ? "invalid" : "ok",
 	    t0, "phone %s%s, email %s%s",
 	    run->phone[0] != '\0' ? mp : "none",
@@ -197,7 +197,7 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
  * last 24 h: found without a call.  Returns 1 on a hit.
  */
 static int
-cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
+cached_cpf(struct cx_app *app, const struct cx_run *run, struct chain *ch)
 {
 	enum ce_tier	 t = ch->tiers[ch->next];
 	const char	*v, *tab;
@@ -205,7 +205,7 @@ cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
 	long long	 t0 = cx_now_us();
 
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
-	if ((v = cx_memo_get(&ctx->memo, key)) == NULL ||
+	if ((v = cx_memo_get(&app->memo, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
 		return 0;
 	memcpy(ch->cpf, v, 11);
@@ -215,7 +215,7 @@ cached_cpf(struct ce_ctx *ctx, const struct cx_run *run, struct chain *ch)
 	ch->hit = t;
 	ch->next++;
 	ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
-	step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t), "cached", t0,
+	step_log(app, run, CE_LOG_INFO, ce_tier_name(t), "cached", t0,
 	    "cpf %s from this process's cache", mcpf);
 	return 1;
 }
@@ -244,7 +244,7 @@ best_candidate(const struct ce_cands *cs, const char *lead_name)
  * CE_ETIMEOUT.
  */
 static enum ce_err
-step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
+step_discover(struct cx_app *app, struct cx_run *run, struct chain *ph,
     struct chain *em)
 {
 	struct chain	*chains[2] = { ph, em }, *which[2];
@@ -261,7 +261,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 
 			if (ch->found || ch->next >= ch->n)
 				continue;
-			if (cached_cpf(ctx, run, ch))
+			if (cached_cpf(app, run, ch))
 				continue;
 			switch (ch->tiers[ch->next]) {
 			case CE_TIER_WORK_PHONE:
@@ -280,7 +280,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 		if (n == 0)	/* every chain found (maybe cached) or done */
 			return CE_OK;
 		t0 = cx_now_us();
-		ce_upstream_run(ctx, calls, n, run->deadline_us);
+		cx_upstream_run(app, calls, n, run->deadline_us);
 		for (i = 0; i < n; i++)	/* a phone module's raw body */
 			ce_dossier_free(&calls[i].dossier);
 		for (i = 0; i < n; i++) {
@@ -293,7 +293,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 			else
 				ce_mask_email(ch->arg, masked, sizeof(masked));
 			if (c->res == CE_UP_DEADLINE) {
-				step_log(ctx, run, CE_LOG_WARN, ce_tier_name(t),
+				step_log(app, run, CE_LOG_WARN, ce_tier_name(t),
 				    "deadline", t0, "%s", masked);
 				set_error(run, CE_ETIMEOUT, "%s: deadline passed",
 				    ce_tier_name(t));
@@ -311,10 +311,10 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 				    ce_tier_name(t), ch->arg);
 				snprintf(val, sizeof(val), "%s\t%s", ch->cpf,
 				    ch->name);
-				cx_memo_put(&ctx->memo, key, val,
+				cx_memo_put(&app->memo, key, val,
 				    CONTACT_TTL_MS);
 				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
-				step_log(ctx, run, CE_LOG_INFO, ce_tier_name(t),
+				step_log(app, run, CE_LOG_INFO, ce_tier_name(t),
 				    "found", t0, "%s: cpf %s, candidate %zu of "
 				    "%zu (%zu dropped)", masked, mcpf, k + 1,
 				    c->cands.n, c->cands.dropped);
@@ -325,7 +325,7 @@ step_discover(struct ce_ctx *ctx, struct cx_run *run, struct chain *ph,
 				set_error(run, CE_EUPSTREAM, "%s: %s",
 				    ce_tier_name(t), ce_up_name(c->res));
 			}
-			step_log(ctx, run, c->res == CE_UP_OK ||
+			step_log(app, run, c->res == CE_UP_OK ||
 			    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
 			    ce_tier_name(t), c->res == CE_UP_OK ? "not_found" :
 			    ce_up_name(c->res), t0, "%s (status %ld, %zu "
@@ -433,7 +433,7 @@ cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
  * CE_ETIMEOUT.
  */
 static enum ce_err
-step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
+step_dossiers(struct cx_app *app, struct cx_run *run)
 {
 	struct ce_call	 calls[2];
 	struct cx_person *which[2];
@@ -449,19 +449,19 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 
 		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-		if ((v = cx_memo_get(&ctx->memo, key)) != NULL) {
+		if ((v = cx_memo_get(&app->memo, key)) != NULL) {
 			if ((ps->dossier = strdup(v)) == NULL) {
 				set_error(run, CE_ESYSTEM, "out of memory");
 				return CE_ESYSTEM;
 			}
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
-			step_log(ctx, run, CE_LOG_INFO, "dossier", "cached", t0,
+			step_log(app, run, CE_LOG_INFO, "dossier", "cached", t0,
 			    "cpf %s: from this process's cache", mcpf);
 			continue;
 		}
-		er = cx_store_dossier_fresh(ctx->db, ps->cpf,
-		    ctx->cfg.dossier_max_age_ms, &json, &aged);
+		er = cx_store_dossier_fresh(app->db, ps->cpf,
+		    app->cfg.dossier_max_age_ms, &json, &aged);
 		if (er == CE_EDB) {
 			set_error(run, CE_EDB, "database: dossier lookup");
 			return CE_EDB;
@@ -475,9 +475,9 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier = json;
 			ps->dres = CE_UP_OK;
 			run->dossiers_reused++;
-			cache_dossier(&ctx->memo, key, ps->dossier,
-			    ctx->cfg.dossier_max_age_ms - aged);
-			step_log(ctx, run, CE_LOG_INFO, "dossier", "reused", t0,
+			cache_dossier(&app->memo, key, ps->dossier,
+			    app->cfg.dossier_max_age_ms - aged);
+			step_log(app, run, CE_LOG_INFO, "dossier", "reused", t0,
 			    "cpf %s: stored dossier is fresh", mcpf);
 			continue;
 		}
@@ -488,7 +488,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 	if (n == 0)
 		return CE_OK;
 	t0 = cx_now_us();
-	ce_upstream_run(ctx, calls, n, run->deadline_us);
+	cx_upstream_run(app, calls, n, run->deadline_us);
 	er = CE_OK;
 	for (i = 0; i < n; i++) {
 		struct cx_person *ps = which[i];
@@ -496,7 +496,7 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 
 		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 		ps->dres = c->res;
-		step_log(ctx, run, c->res == CE_UP_OK ||
+		step_log(app, run, c->res == CE_UP_OK ||
 		    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
 		    "work_cpf", ce_up_name(c->res), t0, "cpf %s (status %ld, "
 		    "%d attempts)", mcpf, c->status, c->attempts);
@@ -505,8 +505,8 @@ step_dossiers(struct ce_ctx *ctx, struct cx_run *run)
 			ps->dossier_new = 1;
 			c->dossier.raw = NULL;
 			snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-			cache_dossier(&ctx->memo, key, ps->dossier,
-			    ctx->cfg.dossier_max_age_ms);
+			cache_dossier(&app->memo, key, ps->dossier,
+			    app->cfg.dossier_max_age_ms);
 			run->dossiers_fetched++;
 			if (c->dossier.name[0] != '\0')
 				ce_strlcpy(ps->dname, c->dossier.name,
@@ -557,7 +557,7 @@ classify(struct cx_run *run, const struct chain *ph, const struct chain *em)
 }
 
 static enum ce_err
-note_text(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *b)
+note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 {
 	struct ce_note_in	 in;
 	size_t			 i;
@@ -594,8 +594,8 @@ note_text(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *b)
 		in.persons[i].name = ps->name[0] != '\0' ? ps->name : ps->dname;
 		in.persons[i].dossier = ps->dossier;
 	}
-	return ce_note_format(&in, ctx->cfg.income_multiplier,
-	    (size_t)ctx->cfg.c2s_description_max, b);
+	return ce_note_format(&in, app->cfg.income_multiplier,
+	    (size_t)app->cfg.c2s_description_max, b);
 }
 
 /*
@@ -635,7 +635,7 @@ person_row(const struct cx_run *run, const struct cx_person *ps,
  * whether this note is ours to post (never posted before).
  */
 static enum ce_err
-step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
+step_store(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
     char *sha, size_t shasz, int *claimed)
 {
 	struct cx_person_row row;
@@ -646,7 +646,7 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	enum ce_err	 er;
 
 	*claimed = 0;
-	if ((er = cx_store_begin(ctx->db)) != CE_OK)
+	if ((er = cx_store_begin(app->db)) != CE_OK)
 		goto fail;
 	/* In CPF order, so that two leads sharing persons cannot deadlock. */
 	rev = run->npersons == 2 &&
@@ -655,12 +655,12 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 		const struct cx_person *ps = &run->persons[rev ? 1 - i : i];
 
 		person_row(run, ps, ps->dossier_new ? ps->dossier : NULL, &row);
-		if ((er = cx_store_person(ctx->db, &row, &rows)) != CE_OK)
+		if ((er = cx_store_person(app->db, &row, &rows)) != CE_OK)
 			goto fail;
 		run->stored += rows;
 	}
 	if (note->len > 0) {
-		if ((er = cx_store_note_claim(ctx->db, run->lead_id, note->data,
+		if ((er = cx_store_note_claim(app->db, run->lead_id, note->data,
 		    sha, shasz, &nc)) != CE_OK)
 			goto fail;
 		if (nc == CX_NC_CLAIMED)
@@ -671,21 +671,21 @@ step_store(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	/* Being posted by another responder: ours stays pending. */
 	if (note->len > 0 && !*claimed)
 		run->note = posted ? CX_NOTE_ALREADY : CX_NOTE_FAILED;
-	if ((er = lead_finish(ctx, run, note->len == 0 ? "skipped" :
+	if ((er = lead_finish(app, run, note->len == 0 ? "skipped" :
 	    posted ? "posted" : "pending")) != CE_OK)
 		goto fail;
-	if ((er = cx_store_commit(ctx->db)) != CE_OK)
+	if ((er = cx_store_commit(app->db)) != CE_OK)
 		goto fail;
-	step_log(ctx, run, CE_LOG_INFO, "store", "ok", t0, "%zu persons, "
+	step_log(app, run, CE_LOG_INFO, "store", "ok", t0, "%zu persons, "
 	    "%lld rows written", run->npersons, run->stored);
 	return CE_OK;
 fail:
-	cx_store_rollback(ctx->db);
+	cx_store_rollback(app->db);
 	*claimed = 0;
 	run->stored = 0;
-	step_log(ctx, run, CE_LOG_ERROR, "store", "db_error", t0,
+	step_log(app, run, CE_LOG_ERROR, "store", "db_error", t0,
 	    "transaction rolled back (sqlstate %s)",
-	    cx_store_sqlstate(ctx->db));
+	    cx_store_sqlstate(app->db));
 	return CE_EDB;
 }
 
@@ -694,7 +694,7 @@ fail:
  * that may have landed keeps it).
  */
 static void
-step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
+step_post(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
     const char *sha)
 {
 	struct ce_call	 c;
@@ -704,16 +704,16 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	c.kind = CE_CALL_C2S_MESSAGE;
 	c.arg = run->lead_id;
 	c.arg2 = note->data;
-	ce_upstream_run(ctx, &c, 1, run->deadline_us);
-	step_log(ctx, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	cx_upstream_run(app, &c, 1, run->deadline_us);
+	step_log(app, run, c.res == CE_UP_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "note", c.res == CE_UP_OK ? "posted" : ce_up_name(c.res), t0,
 	    "%zu bytes, status %ld, %d attempts", note->len, c.status,
 	    c.attempts);
 	if (c.res == CE_UP_OK) {
 		run->note = CX_NOTE_POSTED;
-		(void)cx_store_note_done(ctx->db, run->lead_id, sha);
-		if (lead_finish(ctx, run, "posted") != CE_OK)
-			cx_logf(&ctx->log, CE_LOG_ERROR,
+		(void)cx_store_note_done(app->db, run->lead_id, sha);
+		if (lead_finish(app, run, "posted") != CE_OK)
+			cx_logf(&app->log, CE_LOG_ERROR,
 			    "lead %s: note posted but "
 			    "not recorded as posted", run->lead_id);
 		return;
@@ -731,13 +731,13 @@ step_post(struct ce_ctx *ctx, struct cx_run *run, const struct ce_buf *note,
 	 * taken over (NOTE_CLAIM, after 10 minutes).
 	 */
 	if (cx_call_refused(&c)) {
-		(void)cx_store_note_release(ctx->db, run->lead_id, sha);
+		(void)cx_store_note_release(app->db, run->lead_id, sha);
 	} else
-		step_log(ctx, run, CE_LOG_WARN, "note", "unknown", t0,
+		step_log(app, run, CE_LOG_WARN, "note", "unknown", t0,
 		    "C2S may have posted it (status %ld): not posted again "
 		    "before its claim is taken over", c.status);
-	if (lead_finish(ctx, run, "pending") != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+	if (lead_finish(app, run, "pending") != CE_OK)
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "lead %s: note not posted and its "
 		    "state not recorded", run->lead_id);
 }
@@ -760,16 +760,16 @@ cx_run_free(struct cx_run *run)
  * run->outcome), CE_EDB or CE_ETIMEOUT.
  */
 static enum ce_err
-enrich(struct ce_ctx *ctx, struct cx_run *run, const char *cpf)
+enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 {
 	struct chain	 ph, em;
 	struct cx_person *ps = &run->persons[0];
 	enum ce_err	 er;
 
-	step_contacts(ctx, run);
+	step_contacts(app, run);
 	if (cpf != NULL && ce_cpf_valid(cpf)) {
-		chain_init(&ph, &ctx->cfg, "", 1);
-		chain_init(&em, &ctx->cfg, "", 0);
+		chain_init(&ph, &app->cfg, "", 1);
+		chain_init(&em, &app->cfg, "", 0);
 		ce_strlcpy(ps->cpf, cpf, sizeof(ps->cpf));
 		ce_strlcpy(ps->name, run->lead.name, sizeof(ps->name));
 		ps->src = CE_SRC_FORM;
@@ -779,15 +779,15 @@ enrich(struct ce_ctx *ctx, struct cx_run *run, const char *cpf)
 		set_error(run, CE_EUNPROC, "no valid phone or e-mail");
 		return CE_OK;
 	} else {
-		chain_init(&ph, &ctx->cfg, run->phone, 1);
-		chain_init(&em, &ctx->cfg, run->email, 0);
-		if ((er = step_discover(ctx, run, &ph, &em)) != CE_OK)
+		chain_init(&ph, &app->cfg, run->phone, 1);
+		chain_init(&em, &app->cfg, run->email, 0);
+		if ((er = step_discover(app, run, &ph, &em)) != CE_OK)
 			return er;
 		/* 4. The name check. */
 		persons_from(run, &ph, &em);
 	}
 	/* 5. Dossiers. */
-	if ((er = step_dossiers(ctx, run)) != CE_OK)
+	if ((er = step_dossiers(app, run)) != CE_OK)
 		return er;
 	classify(run, &ph, &em);
 	return CE_OK;
@@ -795,9 +795,9 @@ enrich(struct ce_ctx *ctx, struct cx_run *run, const char *cpf)
 
 /* The note of the outcome into "note"; empty when there is none. */
 static void
-note_make(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *note)
+note_make(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
 {
-	switch (note_text(ctx, run, note)) {
+	switch (note_text(app, run, note)) {
 	case CE_OK:
 		break;
 	case CE_EINPUT:		/* no usable name: no note */
@@ -813,7 +813,7 @@ note_make(struct ce_ctx *ctx, struct cx_run *run, struct ce_buf *note)
 
 /* Step 1: record the lead before anything is paid for. */
 static enum ce_err
-step_record(struct ce_ctx *ctx, struct cx_run *run, const char *source)
+step_record(struct cx_app *app, struct cx_run *run, const char *source)
 {
 	long long	 t0 = cx_now_us();
 	int		 attempts = 1;
@@ -823,25 +823,26 @@ step_record(struct ce_ctx *ctx, struct cx_run *run, const char *source)
 	 * a worker's job is taken again after one, and its new run moves
 	 * this mark, so the two never both fire.
 	 */
-	if (cx_store_lead_start(ctx->db, run->lead_id, source,
-	    (run->flags & CX_RUN_RETRY) != 0, 2 * ctx->cfg.job_timeout_ms,
+	if (cx_store_lead_start(app->db, run->lead_id, source,
+	    (run->flags & CX_RUN_RETRY) != 0, 2 * app->cfg.job_timeout_ms,
 	    &attempts, &run->retries) != CE_OK) {
 		set_error(run, CE_EDB, "database: cannot record the lead");
-		step_log(ctx, run, CE_LOG_ERROR, "record", "db_error", t0, NULL);
+		step_log(app, run, CE_LOG_ERROR, "record", "db_error", t0,
+		    NULL);
 		return CE_EDB;
 	}
 	run->attempts = attempts;
-	step_log(ctx, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
+	step_log(app, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
 	    "retry %d, source %s", run->attempts, run->retries, source);
 	return CE_OK;
 }
 
 static void
-run_init(struct ce_ctx *ctx, struct cx_run *run, int flags)
+run_init(struct cx_app *app, struct cx_run *run, int flags)
 {
 	memset(run, 0, sizeof(*run));
 	run->started_us = cx_now_us();
-	run->deadline_us = ce_deadline(ctx);
+	run->deadline_us = cx_deadline(app);
 	run->flags = flags;
 }
 
@@ -856,7 +857,7 @@ run_init(struct ce_ctx *ctx, struct cx_run *run, int flags)
  * caller calls cx_run_free().
  */
 enum ce_err
-cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
+cx_pipeline(struct cx_app *app, const char *lead_id, const char *source,
     int flags, struct cx_run *run)
 {
 	struct ce_buf	 note;
@@ -864,20 +865,20 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 	int		 claimed = 0;
 	enum ce_err	 er;
 
-	run_init(ctx, run, flags);
+	run_init(app, run, flags);
 	ce_strlcpy(run->lead_id, lead_id, sizeof(run->lead_id));
 	ce_buf_init(&note, NOTE_BUF_CAP);
-	if ((er = step_record(ctx, run, source)) != CE_OK)
+	if ((er = step_record(app, run, source)) != CE_OK)
 		return er;
 
 	/* 2. Read it from C2S; 3-5: contacts, CPFs, dossiers. */
-	if ((er = step_fetch(ctx, run)) != CE_OK ||
-	    (er = enrich(ctx, run, NULL)) != CE_OK)
+	if ((er = step_fetch(app, run)) != CE_OK ||
+	    (er = enrich(app, run, NULL)) != CE_OK)
 		goto stop;
 
 	/* 6. Store, with the claim on the note; 7. post it once. */
-	note_make(ctx, run, &note);
-	if (step_store(ctx, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
+	note_make(app, run, &note);
+	if (step_store(app, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
 		run->outcome = CX_OUT_NONE;
 		run->note = CX_NOTE_NONE;
 		set_error(run, CE_EDB, "database: cannot store the result");
@@ -885,16 +886,16 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 		goto stop;
 	}
 	if (claimed)
-		step_post(ctx, run, &note, sha);
+		step_post(app, run, &note, sha);
 	else if (run->note == CX_NOTE_ALREADY)
-		step_log(ctx, run, CE_LOG_INFO, "note", "already_posted",
+		step_log(app, run, CE_LOG_INFO, "note", "already_posted",
 		    cx_now_us(), "same text posted before");
 	else if (run->note == CX_NOTE_FAILED)
-		step_log(ctx, run, CE_LOG_WARN, "note", "busy", cx_now_us(),
+		step_log(app, run, CE_LOG_WARN, "note", "busy", cx_now_us(),
 		    "being posted by another responder; left pending");
 	ce_buf_free(&note);
-	cx_metrics_lead(ctx, run->outcome);
-	step_log(ctx, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
+	cx_mtab_lead(&app->mtab, run->outcome);
+	step_log(app, run, run->err == CE_OK ? CE_LOG_INFO : CE_LOG_WARN,
 	    "done", cx_outcome_name(run->outcome), run->started_us, "%s",
 	    run->error);
 	return CE_OK;
@@ -902,11 +903,11 @@ cx_pipeline(struct ce_ctx *ctx, const char *lead_id, const char *source,
 stop:
 	/* No outcome: the lead stays retryable, or failed when C2S has none. */
 	ce_buf_free(&note);
-	if (lead_finish(ctx, run, NULL) != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_ERROR, "lead %s: state not recorded",
+	if (lead_finish(app, run, NULL) != CE_OK)
+		cx_logf(&app->log, CE_LOG_ERROR, "lead %s: state not recorded",
 		    run->lead_id);
-	cx_metrics_lead(ctx, run->outcome);
-	step_log(ctx, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),
+	cx_mtab_lead(&app->mtab, run->outcome);
+	step_log(app, run, CE_LOG_WARN, "done", cx_outcome_name(run->outcome),
 	    run->started_us, "%s", run->error);
 	return er;
 }
@@ -916,14 +917,14 @@ stop:
  * contacts and addresses.  Returns CE_OK or CE_EDB.
  */
 static enum ce_err
-store_unlinked(struct ce_ctx *ctx, const struct cx_person *ps,
+store_unlinked(struct cx_app *app, const struct cx_person *ps,
     const char *dossier)
 {
 	struct cx_person_row row;
 	long long	 rows;
 
 	person_row(NULL, ps, dossier, &row);
-	if (cx_store_person(ctx->db, &row, &rows) != CE_OK)
+	if (cx_store_person(app->db, &row, &rows) != CE_OK)
 		return CE_EDB;
 	return CE_OK;
 }
@@ -939,28 +940,28 @@ store_unlinked(struct ce_ctx *ctx, const struct cx_person *ps,
  * calls cx_run_free().
  */
 enum ce_err
-cx_pipeline_form(struct ce_ctx *ctx, const struct ce_lead *form,
+cx_pipeline_form(struct cx_app *app, const struct ce_lead *form,
     const char *cpf, struct cx_run *run, struct ce_buf *note)
 {
 	size_t		 i;
 	enum ce_err	 er;
 
-	run_init(ctx, run, 0);
+	run_init(app, run, 0);
 	run->lead = *form;
-	if ((er = enrich(ctx, run, cpf)) != CE_OK)
+	if ((er = enrich(app, run, cpf)) != CE_OK)
 		return er;
 	for (i = 0; i < run->npersons; i++) {
 		struct cx_person *ps = &run->persons[i];
 
 		if (!ps->dossier_new || ps->dossier == NULL)
 			continue;
-		if (store_unlinked(ctx, ps, ps->dossier) != CE_OK) {
+		if (store_unlinked(app, ps, ps->dossier) != CE_OK) {
 			set_error(run, CE_EDB, "database: dossier not stored");
 			return CE_EDB;
 		}
 		ps->dossier_new = 0;
 	}
-	note_make(ctx, run, note);
+	note_make(app, run, note);
 	return CE_OK;
 }
 
@@ -973,18 +974,18 @@ cx_pipeline_form(struct ce_ctx *ctx, const struct ce_lead *form,
  * CE_ESYSTEM.  The caller calls cx_run_free().
  */
 enum ce_err
-cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
+cx_pipeline_person(struct cx_app *app, const char *cpf, struct cx_run *run)
 {
 	struct cx_person *ps = &run->persons[0];
 	json_t		*j;
 	char		 birth[16] = "";
 	enum ce_err	 er;
 
-	run_init(ctx, run, 0);
+	run_init(app, run, 0);
 	ce_strlcpy(ps->cpf, cpf, sizeof(ps->cpf));
 	ps->src = CE_SRC_FORM;
 	run->npersons = 1;
-	if ((er = step_dossiers(ctx, run)) != CE_OK)
+	if ((er = step_dossiers(app, run)) != CE_OK)
 		return er;
 	if (ps->dres != CE_UP_OK || ps->dossier == NULL)
 		return ps->dres == CE_UP_NOTFOUND ? CE_ENOTFOUND :
@@ -1003,7 +1004,7 @@ cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
 	}
 	iso_date(birth, ps->birth, sizeof(ps->birth));
 	/* Even a cached dossier: the person is not stored, nor is it. */
-	return store_unlinked(ctx, ps, ps->dossier);
+	return store_unlinked(app, ps, ps->dossier);
 }
 
 /*
@@ -1012,7 +1013,7 @@ cx_pipeline_person(struct ce_ctx *ctx, const char *cpf, struct cx_run *run)
  * note, posted.  Returns CE_OK or CE_EDB (or CE_EINPUT for a bad id).
  */
 enum ce_err
-cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
+cx_pipeline_deliver(struct cx_app *app, struct cx_run *run,
     const char *lead_id, const char *source, const struct ce_buf *text)
 {
 	char		 sha[65] = "";
@@ -1021,19 +1022,19 @@ cx_pipeline_deliver(struct ce_ctx *ctx, struct cx_run *run,
 
 	if (!ce_lead_id_norm(lead_id, run->lead_id))
 		return CE_EINPUT;
-	if ((er = step_record(ctx, run, source)) != CE_OK)
+	if ((er = step_record(app, run, source)) != CE_OK)
 		return er;
-	if (step_store(ctx, run, text, sha, sizeof(sha), &claimed) != CE_OK)
+	if (step_store(app, run, text, sha, sizeof(sha), &claimed) != CE_OK)
 		return CE_EDB;
 	if (claimed) {
-		if (cx_store_note_done(ctx->db, run->lead_id, sha) != CE_OK)
+		if (cx_store_note_done(app->db, run->lead_id, sha) != CE_OK)
 			return CE_EDB;
-		if (lead_finish(ctx, run, "posted") != CE_OK)
+		if (lead_finish(app, run, "posted") != CE_OK)
 			return CE_EDB;
 		run->note = CX_NOTE_POSTED;
 	}
-	cx_metrics_lead(ctx, run->outcome);
-	step_log(ctx, run, CE_LOG_INFO, "done", cx_outcome_name(run->outcome),
+	cx_mtab_lead(&app->mtab, run->outcome);
+	step_log(app, run, CE_LOG_INFO, "done", cx_outcome_name(run->outcome),
 	    run->started_us, "delivered in the description of a new lead");
 	return CE_OK;
 }

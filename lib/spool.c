@@ -63,31 +63,31 @@ struct cx_spool {
 
 /* The process's spool state, made on first use; NULL without memory. */
 static struct cx_spool *
-spool(struct ce_ctx *ctx)
+spool(struct cx_app *app)
 {
-	if (ctx->spool == NULL) {
-		if ((ctx->spool = calloc(1, sizeof(*ctx->spool))) == NULL)
+	if (app->spool == NULL) {
+		if ((app->spool = calloc(1, sizeof(*app->spool))) == NULL)
 			return NULL;
-		cx_spooldir_init(&ctx->spool->d, ctx->cfg.spool_dir,
-		    &ctx->log);
+		cx_spooldir_init(&app->spool->d, app->cfg.spool_dir,
+		    &app->log);
 	}
-	return ctx->spool;
+	return app->spool;
 }
 
 /* For /ready and /metrics: see cx_spooldir_depth(). */
 int
-cx_spool_depth(struct ce_ctx *ctx, unsigned long long *files,
+cx_spool_depth(struct cx_app *app, unsigned long long *files,
     unsigned long long *bytes)
 {
-	return cx_spooldir_depth(ctx->cfg.spool_dir, files, bytes);
+	return cx_spooldir_depth(app->cfg.spool_dir, files, bytes);
 }
 
 /* Close this process's file, ready for the worker (cx_spooldir_rotate()). */
 void
-cx_spool_rotate(struct ce_ctx *ctx)
+cx_spool_rotate(struct cx_app *app)
 {
-	if (ctx->spool != NULL)
-		cx_spooldir_rotate(&ctx->spool->d);
+	if (app->spool != NULL)
+		cx_spooldir_rotate(&app->spool->d);
 }
 
 /*
@@ -97,9 +97,9 @@ cx_spool_rotate(struct ce_ctx *ctx)
  * the worker may replay and delete it.
  */
 void
-cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
+cx_spool_settle(struct cx_app *app, enum ce_route route, int status)
 {
-	struct cx_spool	*sp = ctx->spool;
+	struct cx_spool	*sp = app->spool;
 	int		 spooled;
 
 	if (sp == NULL)
@@ -109,7 +109,7 @@ cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
 	if (sp->d.fd == -1 || spooled)
 		return;
 	if (cx_now_us() - sp->d.last_us >= SPOOL_IDLE_US) {
-		cx_spool_rotate(ctx);
+		cx_spool_rotate(app);
 		return;
 	}
 	if (status < 200 || status > 299)
@@ -120,7 +120,7 @@ cx_spool_settle(struct ce_ctx *ctx, enum ce_route route, int status)
 	case CE_ROUTE_C2S_ENRICH:
 	case CE_ROUTE_WEBHOOK_C2S:
 	case CE_ROUTE_WEBHOOK_GOOGLE:
-		cx_spool_rotate(ctx);
+		cx_spool_rotate(app);
 		break;
 	default:
 		break;
@@ -149,7 +149,7 @@ iso_now(char *out, size_t sz)
 
 /* The payload of a record, JSON, into "b". */
 static enum ce_err
-payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
+payload(struct cx_app *app, struct ce_buf *b, const char *kind,
     const char *lead_id, const char *body, size_t bodylen)
 {
 	const char	*source;
@@ -162,8 +162,8 @@ payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
 	if ((er = ce_buf_printf(b, "{\"v\":1,\"kind\":\"%s\",\"source\":\"%s\","
 	    "\"received_at\":\"%s\",\"request_id\":", kind, source, now)) !=
 	    CE_OK ||
-	    (er = ce_buf_json_str(b, ctx->log.reqid,
-	    strlen(ctx->log.reqid))) != CE_OK)
+	    (er = ce_buf_json_str(b, app->log.reqid,
+	    strlen(app->log.reqid))) != CE_OK)
 		return er;
 	if (lead_id != NULL &&
 	    (er = ce_buf_printf(b, ",\"lead_id\":\"%s\"", lead_id)) != CE_OK)
@@ -181,7 +181,7 @@ payload(struct ce_ctx *ctx, struct ce_buf *b, const char *kind,
  * CE_ENOMEM.
  */
 static enum ce_err
-put(struct ce_ctx *ctx, struct cx_spool *sp, const char *kind,
+put(struct cx_app *app, struct cx_spool *sp, const char *kind,
     const char *lead_id, const char *body, size_t bodylen)
 {
 	struct ce_buf	 p, rec;
@@ -189,26 +189,26 @@ put(struct ce_ctx *ctx, struct cx_spool *sp, const char *kind,
 
 	ce_buf_init(&p, CE_SPOOL_REC_MAX);
 	ce_buf_init(&rec, CE_SPOOL_REC_MAX + CE_SPOOL_HDR);
-	er = ctx->cfg.spool_max_bytes == 0 ? CE_E2BIG :
-	    payload(ctx, &p, kind, lead_id, body, bodylen);
+	er = app->cfg.spool_max_bytes == 0 ? CE_E2BIG :
+	    payload(app, &p, kind, lead_id, body, bodylen);
 	if (er == CE_OK && (er = ce_spool_frame(&rec, p.data, p.len)) == CE_OK)
 		er = cx_spooldir_append(&sp->d, &rec,
-		    ctx->cfg.spool_max_bytes);
+		    app->cfg.spool_max_bytes);
 	ce_buf_free(&p);
 	ce_buf_free(&rec);
 	if (er == CE_ENOMEM)
 		return er;
 	if (er != CE_OK) {
-		cx_metrics_spool(ctx, CX_SPOOL_REFUSED, 1);
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+		cx_mtab_spool(&app->mtab, CX_SPOOL_REFUSED, 1);
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "spool: %s request refused: %s",
 		    kind, er == CE_E2BIG ? "spool full (SPOOL_MAX_BYTES)" :
 		    "spool unwritable");
 		return CE_EUNAVAIL;
 	}
 	sp->spooled = 1;
-	cx_metrics_spool(ctx, CX_SPOOL_WRITTEN, 1);
-	cx_logf(&ctx->log, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
+	cx_mtab_spool(&app->mtab, CX_SPOOL_WRITTEN, 1);
+	cx_logf(&app->log, CE_LOG_WARN, "spool: %s request spooled to %s.spool",
 	    kind, sp->d.name);
 	return CE_OK;
 }
@@ -225,16 +225,16 @@ put(struct ce_ctx *ctx, struct cx_spool *sp, const char *kind,
  * recorded with cx_fail()).
  */
 enum ce_err
-cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
+cx_spool_request(struct cx_app *app, const char *kind, const char *lead_id,
     const char *body, size_t bodylen, const char *extra,
     struct ce_resp *resp)
 {
 	struct cx_spool	*sp;
 	enum ce_err	 er;
 
-	if ((sp = spool(ctx)) == NULL)
+	if ((sp = spool(app)) == NULL)
 		return CE_ENOMEM;
-	if ((er = put(ctx, sp, kind, lead_id, body, bodylen)) == CE_ENOMEM)
+	if ((er = put(app, sp, kind, lead_id, body, bodylen)) == CE_ENOMEM)
 		return er;
 	if (er != CE_OK) {
 		(void)cx_resp_header(resp, "Retry-After", SPOOL_RETRY_AFTER);
@@ -249,8 +249,8 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
 	    "\"queued\",\"spooled\":true,\"message\":\"the database is "
 	    "unavailable: the request is kept and runs once it is back\","
 	    "\"request_id\":")) != CE_OK ||
-	    (er = ce_buf_json_str(resp->body, ctx->log.reqid,
-	    strlen(ctx->log.reqid))) != CE_OK ||
+	    (er = ce_buf_json_str(resp->body, app->log.reqid,
+	    strlen(app->log.reqid))) != CE_OK ||
 	    (extra != NULL && ((er = ce_buf_puts(resp->body, ",")) != CE_OK ||
 	    (er = ce_buf_puts(resp->body, extra)) != CE_OK)) ||
 	    (er = ce_buf_puts(resp->body, "}\n")) != CE_OK)
@@ -269,7 +269,7 @@ cx_spool_request(struct ce_ctx *ctx, const char *kind, const char *lead_id,
  * payload that makes no sense) or CE_EDB (nothing committed).
  */
 static enum ce_err
-apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
+apply(struct cx_app *app, const struct cx_spool_sinks *sinks, const char *id,
     const char *pl, size_t len, const char **what)
 {
 	json_t		*j;
@@ -294,26 +294,26 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
 	else
 		kind = "skipped";
 	*what = kind;
-	if (cx_store_begin(ctx->db) != CE_OK) {
+	if (cx_store_begin(app->db) != CE_OK) {
 		json_decref(j);
 		return CE_EDB;
 	}
-	if ((er = cx_store_spool_done(ctx->db, id, kind, &first)) != CE_OK)
+	if ((er = cx_store_spool_done(app->db, id, kind, &first)) != CE_OK)
 		goto out;
 	if (!first) {
 		/* Committed by an earlier replay. */
 		*what = "done_before";
-		cx_store_rollback(ctx->db);
+		cx_store_rollback(app->db);
 		json_decref(j);
 		return CE_OK;
 	}
 	if (strcmp(kind, "lead") == 0 || strcmp(kind, "enrich") == 0) {
-		er = cx_store_spool_lead(ctx->db, lead,
-		    2 * ctx->cfg.job_timeout_ms);
+		er = cx_store_spool_lead(app->db, lead,
+		    2 * app->cfg.job_timeout_ms);
 	} else if (strcmp(kind, "webhook") == 0)
-		er = sinks->webhook(ctx, body, strlen(body));
+		er = sinks->webhook(app, body, strlen(body));
 	else if (strcmp(kind, "google") == 0)
-		er = sinks->google(ctx, body);
+		er = sinks->google(app, body);
 	if (er == CE_EINPUT) {
 		/* Spooled after a check it passed: should not happen. */
 		*what = "skipped";
@@ -322,10 +322,10 @@ apply(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, const char *id,
 out:
 	json_decref(j);
 	if (er != CE_OK) {
-		cx_store_rollback(ctx->db);
+		cx_store_rollback(app->db);
 		return CE_EDB;
 	}
-	return cx_store_commit(ctx->db) == CE_OK ? CE_OK : CE_EDB;
+	return cx_store_commit(app->db) == CE_OK ? CE_OK : CE_EDB;
 }
 
 struct pass {
@@ -340,7 +340,7 @@ struct pass {
  * it failed on).
  */
 static int
-replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
+replay_file(struct cx_app *app, const struct cx_spool_sinks *sinks, int fd,
     const char *name, off_t *off, int owned, struct pass *ps)
 {
 	struct stat	 st;
@@ -360,56 +360,56 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 		if (rd == CX_SPOOL_RD_NOMEM)
 			return -1;
 		if (rd == CX_SPOOL_RD_NOHDR) {
-			cx_logf(&ctx->log, CE_LOG_ERROR,
+			cx_logf(&app->log, CE_LOG_ERROR,
 			    "spool: %s offset "
 			    "%lld: no record header; the rest of the "
 			    "file (%zu bytes) is skipped", name,
 			    (long long)*off, avail);
 			ps->corrupt++;
-			cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
+			cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
 			*off = st.st_size;
 			break;
 		}
 		if (rd == CX_SPOOL_RD_TORN) {
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_logf(&app->log, CE_LOG_WARN,
 			    "spool: %s offset %lld: torn "
 			    "last record (%zu of %zu bytes) skipped", name,
 			    (long long)*off, avail, CE_SPOOL_HDR + len);
 			ps->torn++;
-			cx_metrics_spool(ctx, CX_SPOOL_TORN, 1);
+			cx_mtab_spool(&app->mtab, CX_SPOOL_TORN, 1);
 			*off = st.st_size;
 			break;
 		}
 		if (rd == CX_SPOOL_RD_CRC) {
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_logf(&app->log, CE_LOG_WARN,
 			    "spool: %s offset %lld: CRC "
 			    "mismatch; record of %zu bytes skipped", name,
 			    (long long)*off, len);
 			ps->corrupt++;
-			cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
+			cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
 			*off += (off_t)(CE_SPOOL_HDR + len);
 			continue;
 		}
 		snprintf(id, sizeof(id), "%s:%lld", name, (long long)*off);
-		if (apply(ctx, sinks, id, (const char *)buf + CE_SPOOL_HDR,
+		if (apply(app, sinks, id, (const char *)buf + CE_SPOOL_HDR,
 		    len, &what) != CE_OK) {
 			free(buf);
 			return -1;
 		}
 		free(buf);
 		if (strcmp(what, "skipped") == 0) {
-			cx_logf(&ctx->log, CE_LOG_WARN,
+			cx_logf(&app->log, CE_LOG_WARN,
 			    "spool: %s offset %lld: "
 			    "payload not understood; skipped", name,
 			    (long long)*off);
 			ps->corrupt++;
-			cx_metrics_spool(ctx, CX_SPOOL_CORRUPT, 1);
+			cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
 		} else if (strcmp(what, "done_before") != 0) {
 			ps->replayed++;
 			if (strcmp(what, "lead") == 0 ||
 			    strcmp(what, "enrich") == 0)
 				ps->leads++;
-			cx_metrics_spool(ctx, CX_SPOOL_REPLAYED, 1);
+			cx_mtab_spool(&app->mtab, CX_SPOOL_REPLAYED, 1);
 		}
 		*off += (off_t)(CE_SPOOL_HDR + len);
 	}
@@ -420,14 +420,14 @@ replay_file(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks, int fd,
 
 /* Rows of c2s.spool_done older than any file can be: once an hour. */
 static void
-prune(struct ce_ctx *ctx, struct cx_spool *sp)
+prune(struct cx_app *app, struct cx_spool *sp)
 {
 	long long	 now = cx_now_us();
 
 	if (now < sp->next_prune_us)
 		return;
 	sp->next_prune_us = now + SPOOL_PRUNE_EVERY_US;
-	if (cx_store_spool_prune(ctx->db, SPOOL_DONE_KEEP_MS) != CE_OK)
+	if (cx_store_spool_prune(app->db, SPOOL_DONE_KEEP_MS) != CE_OK)
 		sp->next_prune_us = now + 60LL * 1000000;
 }
 
@@ -438,7 +438,7 @@ prune(struct ce_ctx *ctx, struct cx_spool *sp)
  * was committed stays; the rest is replayed on the next call).
  */
 long long
-cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
+cx_spool_replay(struct cx_app *app, const struct cx_spool_sinks *sinks)
 {
 	struct cx_spool	*sp;
 	struct pass	 ps;
@@ -449,7 +449,7 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 	off_t		 off;
 	int		 fd, owned, rc = 0;
 
-	if ((sp = spool(ctx)) == NULL)
+	if ((sp = spool(app)) == NULL)
 		return 0;
 	if ((names = calloc(SPOOL_LIST_MAX, sizeof(*names))) == NULL)
 		return 0;
@@ -461,11 +461,11 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 			continue;
 		l = cx_spooldir_live_find(&sp->d, names[i], ino, !owned);
 		off = l != NULL ? l->off : 0;
-		rc = replay_file(ctx, sinks, fd, names[i], &off, owned, &ps);
+		rc = replay_file(app, sinks, fd, names[i], &off, owned, &ps);
 		if (rc == 0 && owned) {
 			/* All committed (or skipped and counted): gone. */
 			if (cx_spooldir_remove(&sp->d, path) == 0)
-				cx_logf(&ctx->log, CE_LOG_INFO,
+				cx_logf(&app->log, CE_LOG_INFO,
 				    "spool: %s replayed "
 				    "and deleted", names[i]);
 			cx_spooldir_live_forget(&sp->d, l);
@@ -480,13 +480,13 @@ cx_spool_replay(struct ce_ctx *ctx, const struct cx_spool_sinks *sinks)
 		free(names[i]);
 	free(names);
 	if (ps.replayed > 0 || ps.torn > 0 || ps.corrupt > 0)
-		cx_logf(&ctx->log, ps.torn + ps.corrupt > 0 ? CE_LOG_WARN :
+		cx_logf(&app->log, ps.torn + ps.corrupt > 0 ? CE_LOG_WARN :
 		    CE_LOG_INFO, "spool: %lld records replayed (%lld leads), "
 		    "%lld torn and %lld corrupt skipped", ps.replayed,
 		    ps.leads, ps.torn, ps.corrupt);
 	if (ps.leads > 0)
-		(void)cx_store_notify(ctx->db, "lead");
+		(void)cx_store_notify(app->db, "lead");
 	if (rc == 0 && n == 0)
-		prune(ctx, sp);
+		prune(app, sp);
 	return rc == -1 ? -1 : ps.replayed;
 }

@@ -82,11 +82,11 @@ masked(const char *text, const char *secret, const char *escaped,
 }
 
 int
-ce_subscribe(struct ce_ctx *ctx, int unsubscribe,
+cx_subscribe(struct cx_app *app, int unsubscribe,
     struct ce_hook_result out[CE_HOOK_ACTIONS], char *shown, size_t shownsz,
     char *err, size_t errsz)
 {
-	const struct ce_config *cfg = &ctx->cfg;
+	const struct ce_config *cfg = &app->cfg;
 	struct ce_call	 c;
 	json_t		*j;
 	char		 url[CE_URL_MAX + CE_SECRET_MAX * 3 + 64];
@@ -124,7 +124,7 @@ ce_subscribe(struct ce_ctx *ctx, int unsubscribe,
 		if (body == NULL)
 			c.res = CE_UP_DOWN;
 		else
-			(void)ce_upstream_one(ctx, &c, ce_deadline(ctx));
+			(void)cx_upstream_one(app, &c, cx_deadline(app));
 		out[i].action = ce_hook_actions[i];
 		out[i].res = c.res;
 		out[i].status = c.status;

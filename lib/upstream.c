@@ -37,9 +37,9 @@ work_module_known(const char *m)
 
 /* The deadline of a request starting now. */
 long long
-ce_deadline(const struct ce_ctx *ctx)
+cx_deadline(const struct cx_app *app)
 {
-	return cx_now_us() + ctx->cfg.request_deadline_ms * 1000;
+	return cx_now_us() + app->cfg.request_deadline_ms * 1000;
 }
 
 /*
@@ -383,7 +383,7 @@ classify_http(const struct cx_http_req *r)
 }
 
 static json_t *
-parse_body(struct ce_ctx *ctx, const struct cx_http_req *r)
+parse_body(struct cx_app *app, const struct cx_http_req *r)
 {
 	json_error_t	 jerr;
 	json_t		*j;
@@ -392,14 +392,14 @@ parse_body(struct ce_ctx *ctx, const struct cx_http_req *r)
 	    0, &jerr);
 	if (j == NULL)
 		/* Not jerr.text: it quotes the body, which may hold PII. */
-		cx_logf(&ctx->log, CE_LOG_WARN,
+		cx_logf(&app->log, CE_LOG_WARN,
 		    "%s %s: malformed JSON at line %d, "
 		    "column %d", r->api, r->log_path, jerr.line, jerr.column);
 	return j;
 }
 
 static enum ce_up
-parse_lead(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_lead *l)
+parse_lead(struct cx_app *app, const struct cx_http_req *r, struct ce_lead *l)
 {
 	const json_t	*a, *cust;
 	json_t		*j;
@@ -409,7 +409,7 @@ parse_lead(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_lead *l)
 		return CE_UP_NOTFOUND;
 	if (r->status != 200)
 		return CE_UP_BADRESP;
-	if ((j = parse_body(ctx, r)) == NULL)
+	if ((j = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	a = jpath(j, "data", "attributes");
 	if (!json_is_object(a))
@@ -461,7 +461,7 @@ cand_add(struct ce_cands *cs, const json_t *cpf, const json_t *name)
 }
 
 static enum ce_up
-parse_diretrix(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_diretrix(struct cx_app *app, const struct cx_http_req *r,
     struct ce_cands *cs)
 {
 	json_t		*j;
@@ -471,7 +471,7 @@ parse_diretrix(struct ce_ctx *ctx, const struct cx_http_req *r,
 		return CE_UP_NOTFOUND;
 	if (r->status != 200)
 		return CE_UP_BADRESP;
-	if ((j = parse_body(ctx, r)) == NULL)
+	if ((j = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	if (!json_is_array(j)) {
 		json_decref(j);
@@ -491,7 +491,7 @@ parse_diretrix(struct ce_ctx *ctx, const struct cx_http_req *r,
  * body is not such an error.
  */
 static enum ce_up
-work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
+work_error(struct cx_app *app, const struct cx_http_req *r, const json_t *j,
     long *api_status)
 {
 	const json_t	*st = json_object_get(j, "status");
@@ -499,7 +499,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
 	json_int_t	 v = -1;
 
 	if (json_is_integer(code) && json_integer_value(code) == 429) {
-		cx_logf(&ctx->log, CE_LOG_WARN, "work %s: credits exhausted",
+		cx_logf(&app->log, CE_LOG_WARN, "work %s: credits exhausted",
 		    r->log_path);
 		*api_status = 429;
 		return CE_UP_DOWN;
@@ -514,7 +514,7 @@ work_error(struct ce_ctx *ctx, const struct cx_http_req *r, const json_t *j,
 	*api_status = (long)v;
 	if (v == 404)
 		return CE_UP_NOTFOUND;
-	cx_logf(&ctx->log, CE_LOG_WARN, "work %s: error %lld in a 200 body",
+	cx_logf(&app->log, CE_LOG_WARN, "work %s: error %lld in a 200 body",
 	    r->log_path, (long long)v);
 	return CE_UP_DOWN;
 }
@@ -542,7 +542,7 @@ keep_raw(const struct cx_http_req *r, struct ce_call *c)
  * (json_decref() it).
  */
 static enum ce_up
-work_open(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c,
+work_open(struct cx_app *app, const struct cx_http_req *r, struct ce_call *c,
     json_t **jp)
 {
 	enum ce_up	 u;
@@ -550,20 +550,20 @@ work_open(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c,
 	*jp = NULL;
 	if (r->status != 200)
 		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_BADRESP;
-	if ((*jp = parse_body(ctx, r)) == NULL)
+	if ((*jp = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	/* A list module's answer may be a bare array: no error inside. */
 	if (json_is_array(*jp) && c->kind == CE_CALL_WORK_MODULE)
 		return keep_raw(r, c);
 	if (!json_is_object(*jp))
 		return CE_UP_BADRESP;
-	if ((u = work_error(ctx, r, *jp, &c->api_status)) != CE_UP_OK)
+	if ((u = work_error(app, r, *jp, &c->api_status)) != CE_UP_OK)
 		return u;
 	return keep_raw(r, c);
 }
 
 static enum ce_up
-parse_work_cpf(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_work_cpf(struct cx_app *app, const struct cx_http_req *r,
     struct ce_call *c)
 {
 	struct ce_dossier *d = &c->dossier;
@@ -571,7 +571,7 @@ parse_work_cpf(struct ce_ctx *ctx, const struct cx_http_req *r,
 	json_t		*j;
 	enum ce_up	 u;
 
-	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
+	if ((u = work_open(app, r, c, &j)) != CE_UP_OK)
 		goto out;
 	basic = json_object_get(j, "DadosBasicos");
 	if (!json_is_object(basic)) {
@@ -590,7 +590,7 @@ out:
 }
 
 static enum ce_up
-parse_work_phone(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_work_phone(struct cx_app *app, const struct cx_http_req *r,
     struct ce_call *c)
 {
 	struct ce_cands	*cs = &c->cands;
@@ -599,7 +599,7 @@ parse_work_phone(struct ce_ctx *ctx, const struct cx_http_req *r,
 	enum ce_up	 u;
 	size_t		 i;
 
-	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
+	if ((u = work_open(app, r, c, &j)) != CE_UP_OK)
 		goto out;
 	msg = json_object_get(j, "msg");
 	if (!json_is_array(msg)) {
@@ -620,14 +620,14 @@ out:
  * {"msg":[]}) is not found, and a cpf answer must hold DadosBasicos.
  */
 static enum ce_up
-parse_work_module(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_work_module(struct cx_app *app, const struct cx_http_req *r,
     struct ce_call *c)
 {
 	const json_t	*msg;
 	json_t		*j;
 	enum ce_up	 u;
 
-	if ((u = work_open(ctx, r, c, &j)) != CE_UP_OK)
+	if ((u = work_open(app, r, c, &j)) != CE_UP_OK)
 		goto out;
 	msg = json_is_array(j) ? j : json_object_get(j, "msg");
 	if (json_is_array(msg) && json_array_size(msg) == 0)
@@ -644,7 +644,7 @@ out:
 
 /* 201 (any 2xx) with data.id: the new lead's id. */
 static enum ce_up
-parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_created(struct cx_app *app, const struct cx_http_req *r,
     struct ce_lead *l)
 {
 	json_t		*j;
@@ -653,7 +653,7 @@ parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
 	if (r->status < 200 || r->status > 299)
 		return r->status == 400 || r->status == 422 ? CE_UP_INVALID :
 		    CE_UP_BADRESP;
-	if ((j = parse_body(ctx, r)) == NULL)
+	if ((j = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	jcopy(l->id, sizeof(l->id), jpath(j, "data", "id"));
 	if (l->id[0] != '\0')
@@ -668,7 +668,7 @@ parse_created(struct ce_ctx *ctx, const struct cx_http_req *r,
  * goes to c->dossier.raw (the call's raw answer) for the operator.
  */
 static enum ce_up
-parse_hook(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c)
+parse_hook(struct cx_app *app, const struct cx_http_req *r, struct ce_call *c)
 {
 	json_t		*j;
 	enum ce_up	 u;
@@ -681,7 +681,7 @@ parse_hook(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c)
 		return CE_UP_INVALID;
 	if (r->status < 200 || r->status > 299)
 		return CE_UP_BADRESP;
-	if ((j = parse_body(ctx, r)) == NULL)
+	if ((j = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	u = json_is_false(json_object_get(j, "success")) ? CE_UP_INVALID :
 	    CE_UP_OK;
@@ -691,7 +691,7 @@ parse_hook(struct ce_ctx *ctx, const struct cx_http_req *r, struct ce_call *c)
 
 /* {"data":[lead, ...]}: the ids, in the order given (newest first). */
 static enum ce_up
-parse_list(struct ce_ctx *ctx, const struct cx_http_req *r,
+parse_list(struct cx_app *app, const struct cx_http_req *r,
     struct ce_lead_list *ls)
 {
 	const json_t	*data;
@@ -701,7 +701,7 @@ parse_list(struct ce_ctx *ctx, const struct cx_http_req *r,
 
 	if (r->status != 200)
 		return CE_UP_BADRESP;
-	if ((j = parse_body(ctx, r)) == NULL)
+	if ((j = parse_body(app, r)) == NULL)
 		return CE_UP_BADRESP;
 	data = json_object_get(j, "data");
 	if (json_is_array(data)) {
@@ -719,7 +719,7 @@ parse_list(struct ce_ctx *ctx, const struct cx_http_req *r,
 }
 
 static enum ce_up
-interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
+interpret(struct cx_app *app, struct ce_call *c, const struct cx_http_req *r)
 {
 	enum ce_up	 u;
 
@@ -732,36 +732,36 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
 		return CE_UP_OK;
 	/* Its answer, whatever it is, is shown to the operator. */
 	if (c->kind == CE_CALL_C2S_HOOK && r->res == CX_HTTP_OK)
-		return parse_hook(ctx, r, c);
+		return parse_hook(app, r, c);
 	if ((u = classify_http(r)) != CE_UP_OK) {
 		if (u == CE_UP_DOWN && (r->status == 401 || r->status == 403))
-			cx_logf(&ctx->log, CE_LOG_ERROR,
+			cx_logf(&app->log, CE_LOG_ERROR,
 			    "%s %s: credentials refused "
 			    "(status %ld)", r->api, r->log_path, r->status);
 		return u;
 	}
 	switch (c->kind) {
 	case CE_CALL_C2S_LEAD:
-		return parse_lead(ctx, r, &c->lead);
+		return parse_lead(app, r, &c->lead);
 	case CE_CALL_C2S_MESSAGE:
 		if (r->status >= 200 && r->status < 300)
 			return CE_UP_OK;
 		return r->status == 404 ? CE_UP_NOTFOUND : CE_UP_DOWN;
 	case CE_CALL_DX_PHONE:
 	case CE_CALL_DX_EMAIL:
-		return parse_diretrix(ctx, r, &c->cands);
+		return parse_diretrix(app, r, &c->cands);
 	case CE_CALL_WORK_CPF:
-		return parse_work_cpf(ctx, r, c);
+		return parse_work_cpf(app, r, c);
 	case CE_CALL_WORK_PHONE:
-		return parse_work_phone(ctx, r, c);
+		return parse_work_phone(app, r, c);
 	case CE_CALL_C2S_CREATE:
-		return parse_created(ctx, r, &c->lead);
+		return parse_created(app, r, &c->lead);
 	case CE_CALL_C2S_LIST:
-		return parse_list(ctx, r, &c->list);
+		return parse_list(app, r, &c->list);
 	case CE_CALL_C2S_HOOK:
-		return parse_hook(ctx, r, c);
+		return parse_hook(app, r, c);
 	case CE_CALL_WORK_MODULE:
-		return parse_work_module(ctx, r, c);
+		return parse_work_module(app, r, c);
 	default:
 		return CE_UP_INVALID;
 	}
@@ -774,7 +774,7 @@ interpret(struct ce_ctx *ctx, struct ce_call *c, const struct cx_http_req *r)
  * caller frees c->dossier with ce_dossier_free().
  */
 enum ce_up
-ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
+cx_upstream_parse(struct cx_app *app, struct ce_call *c, long status,
     const char *body, size_t len)
 {
 	struct cx_http_req	 r;
@@ -791,7 +791,7 @@ ce_upstream_parse(struct ce_ctx *ctx, struct ce_call *c, long status,
 	r.status = status;
 	if (ce_buf_append(&r.resp, body, len) != CE_OK)
 		r.res = CX_HTTP_TOOBIG;
-	u = (unsigned)c->kind < CE_CALL__MAX ? interpret(ctx, c, &r) :
+	u = (unsigned)c->kind < CE_CALL__MAX ? interpret(app, c, &r) :
 	    CE_UP_INVALID;
 	cx_http_req_free(&r);
 	return u;
@@ -820,7 +820,7 @@ call_reset(struct ce_call *c)
  * run it, or 0 when it is not run: "c->res" says why, "r->state" is -1.
  */
 static int
-call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
+call_prepare(struct cx_app *app, struct ce_call *c, struct cx_http_req *r,
     char *auth, size_t authsz, char **body, long long deadline_us)
 {
 	long long	 wait_ms;
@@ -829,7 +829,7 @@ call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
 	call_reset(c);
 	cx_http_req_init(r, "none", "GET");
 	er = (unsigned)c->kind < CE_CALL__MAX ?
-	    build(&ctx->cfg, c, r, auth, authsz) : CE_EINPUT;
+	    build(&app->cfg, c, r, auth, authsz) : CE_EINPUT;
 	if (er == CE_OK && c->kind == CE_CALL_C2S_MESSAGE) {
 		if ((*body = message_body(c)) == NULL)
 			er = CE_ENOMEM;
@@ -843,18 +843,18 @@ call_prepare(struct ce_ctx *ctx, struct ce_call *c, struct cx_http_req *r,
 		goto refused;
 	}
 	/* An upstream whose breaker is open is not called at all. */
-	if (!cx_brk_allow(&ctx->brk, cx_callkinds[c->kind].brk)) {
-		cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: breaker open, "
+	if (!cx_brk_allow(&app->brk, cx_callkinds[c->kind].brk)) {
+		cx_logf(&app->log, CE_LOG_WARN, "%s %s: breaker open, "
 		    "not called", r->api, r->log_path);
 		c->res = CE_UP_DOWN;
 		goto refused;
 	}
 	/* A Work API slot before the deadline, or no call. */
 	if (cx_callkinds[c->kind].spaced) {
-		wait_ms = cx_pace_reserve(ctx,
+		wait_ms = cx_pace_reserve(app,
 		    (deadline_us - cx_now_us()) / 1000 - 1);
 		if (wait_ms < 0) {
-			cx_logf(&ctx->log, CE_LOG_WARN, "%s %s: no slot before "
+			cx_logf(&app->log, CE_LOG_WARN, "%s %s: no slot before "
 			    "the deadline", r->api, r->log_path);
 			c->res = CE_UP_DEADLINE;
 			goto refused;
@@ -873,7 +873,7 @@ refused:
  * the call's status and result, the breaker, metrics and a debug line.
  */
 static void
-call_finish(struct ce_ctx *ctx, struct ce_call *c,
+call_finish(struct cx_app *app, struct ce_call *c,
     const struct cx_http_req *r, enum ce_err er)
 {
 	c->status = r->status;
@@ -881,19 +881,19 @@ call_finish(struct ce_ctx *ctx, struct ce_call *c,
 	    !(r->res == CX_HTTP_NETWORK && r->not_sent);
 	c->attempts = r->attempts;
 	c->elapsed_us = r->elapsed_us;
-	c->res = er != CE_OK ? CE_UP_DOWN : interpret(ctx, c, r);
+	c->res = er != CE_OK ? CE_UP_DOWN : interpret(app, c, r);
 	/* The deadline says nothing of the upstream; the rest does. */
 	if (c->res != CE_UP_DEADLINE)
-		cx_brk_result(&ctx->brk, cx_callkinds[c->kind].brk,
+		cx_brk_result(&app->brk, cx_callkinds[c->kind].brk,
 		    c->res != CE_UP_DOWN && c->res != CE_UP_BADRESP);
-	cx_metrics_upstream(ctx, c->kind, c->res, r->elapsed_us);
-	cx_logf(&ctx->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
+	cx_mtab_upstream(&app->mtab, c->kind, c->res, r->elapsed_us);
+	cx_logf(&app->log, CE_LOG_DEBUG, "%s %s: %s (status %ld, %d "
 	    "attempts, %lld ms)", r->api, r->log_path, ce_up_name(c->res),
 	    r->status, r->attempts, r->elapsed_us / 1000);
 }
 
 void
-ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
+cx_upstream_run(struct cx_app *app, struct ce_call *calls, size_t n,
     long long deadline_us)
 {
 	struct cx_http_req	 reqs[CX_HTTP_MAXPAR];
@@ -907,18 +907,18 @@ ce_upstream_run(struct ce_ctx *ctx, struct ce_call *calls, size_t n,
 	if (n > CX_HTTP_MAXPAR)
 		n = CX_HTTP_MAXPAR;	/* callers never batch more */
 	for (i = 0; i < n; i++)
-		if (call_prepare(ctx, &calls[i], &reqs[i], auth[i],
+		if (call_prepare(app, &calls[i], &reqs[i], auth[i],
 		    sizeof(auth[i]), &bodies[i], deadline_us))
 			run[nrun++] = &reqs[i];
-	if (nrun > 0 && ctx->http == NULL &&
-	    (ctx->http = cx_http_new(ctx)) == NULL)
+	if (nrun > 0 && app->http == NULL &&
+	    (app->http = cx_http_open(&app->cfg, &app->log)) == NULL)
 		er = CE_ENOMEM;
 	else
-		er = nrun > 0 ? cx_http_run(ctx->http, run, nrun, deadline_us) :
+		er = nrun > 0 ? cx_http_run(app->http, run, nrun, deadline_us) :
 		    CE_OK;
 	for (i = 0; i < n; i++) {
 		if (reqs[i].state != -1)
-			call_finish(ctx, &calls[i], &reqs[i], er);
+			call_finish(app, &calls[i], &reqs[i], er);
 		cx_http_req_free(&reqs[i]);
 		free(bodies[i]);
 	}
@@ -939,8 +939,8 @@ cx_call_refused(const struct ce_call *c)
 }
 
 enum ce_up
-ce_upstream_one(struct ce_ctx *ctx, struct ce_call *c, long long deadline_us)
+cx_upstream_one(struct cx_app *app, struct ce_call *c, long long deadline_us)
 {
-	ce_upstream_run(ctx, c, 1, deadline_us);
+	cx_upstream_run(app, c, 1, deadline_us);
 	return c->res;
 }

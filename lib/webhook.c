@@ -121,7 +121,7 @@ cx_webhook_count(struct cx_hook_counts *n, const char *d)
  * CE_EDB, or CE_ENOMEM.
  */
 enum ce_err
-cx_webhook_ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_event *e,
+cx_webhook_ingest(struct cx_app *app, const json_t *raw, struct cx_event *e,
     char *disp, size_t dispsz)
 {
 	char		*payload;
@@ -130,7 +130,7 @@ cx_webhook_ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_event *e,
 	cx_webhook_parse(raw, e);
 	if ((payload = json_dumps(raw, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return CE_ENOMEM;
-	er = cx_store_webhook_ingest(ctx->db, e, payload, disp, dispsz);
+	er = cx_store_webhook_ingest(app->db, e, payload, disp, dispsz);
 	free(payload);
 	return er != CE_OK ? CE_EDB : CE_OK;
 }
@@ -142,7 +142,7 @@ cx_webhook_ingest(struct ce_ctx *ctx, const json_t *raw, struct cx_event *e,
  * CE_EDB or CE_ENOMEM.
  */
 enum ce_err
-cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
+cx_webhook_store(struct cx_app *app, const char *body, size_t len)
 {
 	struct cx_hook_counts n;
 	struct cx_event	 e;
@@ -159,12 +159,12 @@ cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
 	nev = json_is_array(j) ? json_array_size(j) : 1;
 	memset(&n, 0, sizeof(n));
 	for (i = 0; i < nev && er == CE_OK; i++)
-		if ((er = cx_webhook_ingest(ctx, json_is_array(j) ?
+		if ((er = cx_webhook_ingest(app, json_is_array(j) ?
 		    json_array_get(j, i) : j, &e, disp, sizeof(disp))) == CE_OK)
 			cx_webhook_count(&n, disp);
 	json_decref(j);
 	if (er == CE_OK)
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&app->log, CE_LOG_INFO,
 		    "webhook (spooled): %u events, %u "
 		    "queued, %u duplicates, %u ignored, %u invalid",
 		    n.received, n.queued, n.duplicates, n.ignored, n.invalid);
@@ -178,7 +178,7 @@ cx_webhook_store(struct ce_ctx *ctx, const char *body, size_t len)
  * has its lead id and "disp" its disposition.  Returns CE_OK, or CE_EDB.
  */
 enum ce_err
-cx_webhook_replay_one(struct ce_ctx *ctx, long long id, const char *payload,
+cx_webhook_replay_one(struct cx_app *app, long long id, const char *payload,
     char *lid, size_t lidsz, char *disp, size_t dispsz, int *ran)
 {
 	struct cx_event	 e;
@@ -193,7 +193,7 @@ cx_webhook_replay_one(struct ce_ctx *ctx, long long id, const char *payload,
 		json_decref(raw);
 		return CE_OK;
 	}
-	if (cx_store_webhook_replay(ctx->db, id, &e, disp, dispsz,
+	if (cx_store_webhook_replay(app->db, id, &e, disp, dispsz,
 	    &replayed) != CE_OK) {
 		json_decref(raw);
 		return CE_EDB;

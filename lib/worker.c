@@ -35,7 +35,7 @@
 #define PRUNE_TURN	10	/* statements of a kind in one turn */
 
 struct worker {
-	struct ce_ctx	*ctx;
+	struct cx_app	*app;
 	int		(*stopping)(void);
 	sigset_t	 stops;		/* the stop signals, blocked but in waits */
 	sigset_t	 open;		/* the mask in a wait: the caller's */
@@ -80,7 +80,7 @@ backoff(struct worker *w)
 	w->backoff_ms = w->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    w->backoff_ms * 2;
-	cx_logf(&w->ctx->log, CE_LOG_WARN,
+	cx_logf(&w->app->log, CE_LOG_WARN,
 	    "worker: database unavailable; next try "
 	    "in %lld ms", w->backoff_ms);
 	nap(w, w->backoff_ms);
@@ -94,54 +94,54 @@ backoff(struct worker *w)
 static void
 poll_c2s(struct worker *w)
 {
-	struct ce_ctx	*ctx = w->ctx;
+	struct cx_app	*app = w->app;
 	struct ce_call	 c;
 	long long	 now = cx_now_us(), n;
 
-	if (!ctx->cfg.run_poller || now < w->next_poll_us)
+	if (!app->cfg.run_poller || now < w->next_poll_us)
 		return;
-	w->next_poll_us = now + ctx->cfg.poll_interval_ms * 1000;
-	if (!w->poller || w->poller_gen != cx_store_resets(ctx->db)) {
-		if (cx_store_poller_lock(ctx->db, &w->poller) != CE_OK)
+	w->next_poll_us = now + app->cfg.poll_interval_ms * 1000;
+	if (!w->poller || w->poller_gen != cx_store_resets(app->db)) {
+		if (cx_store_poller_lock(app->db, &w->poller) != CE_OK)
 			return;
-		w->poller_gen = cx_store_resets(ctx->db);
+		w->poller_gen = cx_store_resets(app->db);
 		if (!w->poller) {
-			cx_logf(&ctx->log, CE_LOG_DEBUG,
+			cx_logf(&app->log, CE_LOG_DEBUG,
 			    "poller: another worker "
 			    "polls");
 			return;
 		}
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&app->log, CE_LOG_INFO,
 		    "poller: this worker polls C2S every "
-		    "%lld ms", ctx->cfg.poll_interval_ms);
+		    "%lld ms", app->cfg.poll_interval_ms);
 	}
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_LIST;
 	c.arg = "50";
-	if (ce_upstream_one(ctx, &c, ce_deadline(ctx)) != CE_UP_OK) {
-		cx_logf(&ctx->log, CE_LOG_WARN, "poller: C2S lead list: %s",
+	if (cx_upstream_one(app, &c, cx_deadline(app)) != CE_UP_OK) {
+		cx_logf(&app->log, CE_LOG_WARN, "poller: C2S lead list: %s",
 		    ce_up_name(c.res));
 		return;
 	}
-	if (cx_store_poll_queue(ctx->db, &c.list, &n) != CE_OK)
+	if (cx_store_poll_queue(app->db, &c.list, &n) != CE_OK)
 		return;
 	if (n > 0) {
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&app->log, CE_LOG_INFO,
 		    "poller: %lld new leads of %zu queued",
 		    n, c.list.n);
-		(void)cx_store_notify(ctx->db, "lead");
+		(void)cx_store_notify(app->db, "lead");
 	} else
-		cx_logf(&ctx->log, CE_LOG_DEBUG, "poller: no new lead in %zu",
+		cx_logf(&app->log, CE_LOG_DEBUG, "poller: no new lead in %zu",
 		    c.list.n);
 }
 
 /* Was lead "lid" run after job "id" was queued (so the run covered it)? */
 static int
-covered(struct ce_ctx *ctx, const char *lid, const char *id)
+covered(struct cx_app *app, const char *lid, const char *id)
 {
 	int	 yes;
 
-	if (cx_store_lead_covered(ctx->db, lid, id, &yes) != CE_OK)
+	if (cx_store_lead_covered(app->db, lid, id, &yes) != CE_OK)
 		return -1;
 	return yes;
 }
@@ -156,7 +156,7 @@ static long long
 job_lead(struct worker *w, const char *id, const char *ref,
     const char *source, char *result, size_t rsz, char *error, size_t esz)
 {
-	struct ce_ctx	*ctx = w->ctx;
+	struct cx_app	*app = w->app;
 	struct cx_run	 run;
 	struct cx_claim	 cl;
 	char		 lid[33];
@@ -168,7 +168,7 @@ job_lead(struct worker *w, const char *id, const char *ref,
 		return 0;
 	}
 again:
-	if (cx_lead_run(ctx, lid, source, flags, &run, &cl) != CE_OK) {
+	if (cx_lead_run(app, lid, source, flags, &run, &cl) != CE_OK) {
 		ce_strlcpy(result, "claim_failed", rsz);
 		ce_strlcpy(error, "database: cannot claim the lead", esz);
 		return BACKOFF_MAX_MS;
@@ -179,7 +179,7 @@ again:
 		 * it read the lead as this job would; else this job must
 		 * still run, after it (in flight) or now (done).
 		 */
-		if ((cov = covered(ctx, lid, id)) == -1) {
+		if ((cov = covered(app, lid, id)) == -1) {
 			ce_strlcpy(result, "db_error", rsz);
 			return BACKOFF_MAX_MS;
 		}
@@ -193,7 +193,7 @@ again:
 		}
 		if (cl.dup == CX_DUP_INFLIGHT) {
 			ce_strlcpy(result, "after_inflight", rsz);
-			return ctx->cfg.request_deadline_ms + 5000;
+			return app->cfg.request_deadline_ms + 5000;
 		}
 		flags |= CX_RUN_REDO;
 		goto again;
@@ -213,14 +213,14 @@ again:
  * database failure is logged; the job is then taken, and given up, again.
  */
 static void
-lead_gave_up(struct ce_ctx *ctx, const char *ref, const char *why)
+lead_gave_up(struct cx_app *app, const char *ref, const char *why)
 {
 	char	 lid[33];
 
 	if (!ce_lead_id_norm(ref, lid))
 		return;
-	if (cx_store_lead_gave_up(ctx->db, lid, why) != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+	if (cx_store_lead_gave_up(app->db, lid, why) != CE_OK)
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "lead %s: given up but not marked "
 		    "failed", lid);
 }
@@ -232,54 +232,54 @@ lead_gave_up(struct ce_ctx *ctx, const char *ref, const char *why)
 static int
 job_next(struct worker *w)
 {
-	struct ce_ctx	*ctx = w->ctx;
+	struct cx_app	*app = w->app;
 	struct cx_job	 job;
 	char		 result[32] = "", error[200] = "";
 	long long	 t0, later = 0;
 	int		 failed = 0, found;
 
-	if (cx_store_job_claim(ctx->db, ctx->owner, ctx->cfg.job_timeout_ms,
+	if (cx_store_job_claim(app->db, app->owner, app->cfg.job_timeout_ms,
 	    &job, &found) != CE_OK)
 		return -1;
 	if (!found)
 		return 0;
 	t0 = cx_now_us();
-	snprintf(ctx->log.reqid, sizeof(ctx->log.reqid), "job-%s", job.id);
+	snprintf(app->log.reqid, sizeof(app->log.reqid), "job-%s", job.id);
 	w->jobs++;
-	if (job.tries > ctx->cfg.job_max_tries) {
+	if (job.tries > app->cfg.job_max_tries) {
 		/* Every try so far died with its worker: stop trying. */
 		failed = 1;
 		ce_strlcpy(result, "gave_up", sizeof(result));
 		snprintf(error, sizeof(error), "the job was taken %lld times "
 		    "and never finished", job.tries - 1);
 		if (strcmp(job.kind, "lead") == 0)
-			lead_gave_up(ctx, job.ref, error);
+			lead_gave_up(app, job.ref, error);
 	} else if (strcmp(job.kind, "lead") == 0)
 		later = job_lead(w, job.id, job.ref, job.source, result,
 		    sizeof(result), error, sizeof(error));
-	else if (cx_google_job(ctx, job.ref, result, sizeof(result), error,
+	else if (cx_google_job(app, job.ref, result, sizeof(result), error,
 	    sizeof(error)) == -1)
 		later = BACKOFF_MAX_MS;
-	if (later > 0 && cx_store_job_again(ctx->db, job.kind, job.ref,
+	if (later > 0 && cx_store_job_again(app->db, job.kind, job.ref,
 	    job.source, later) != CE_OK) {
 		/* Left running: taken again after JOB_TIMEOUT. */
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "job %s: %s; not queued again, it "
 		    "will be taken again after JOB_TIMEOUT", job.id, result);
-		ctx->log.reqid[0] = '\0';
+		app->log.reqid[0] = '\0';
 		return -1;
 	}
-	cx_logf(&ctx->log, failed ? CE_LOG_ERROR : CE_LOG_INFO,
+	cx_logf(&app->log, failed ? CE_LOG_ERROR : CE_LOG_INFO,
 	    "job %s: %s from %s, "
 	    "try %lld: %s in %lld ms%s", job.id, job.kind, job.source,
 	    job.tries, result, (cx_now_us() - t0) / 1000,
 	    later > 0 ? "; queued again" : "");
-	if (cx_store_job_finish(ctx->db, job.id, ctx->owner, failed, result,
+	if (cx_store_job_finish(app->db, job.id, app->owner, failed, result,
 	    error) != CE_OK)
-		cx_logf(&ctx->log, CE_LOG_ERROR,
+		cx_logf(&app->log, CE_LOG_ERROR,
 		    "job %s: finished but not recorded; "
 		    "it will be taken again after JOB_TIMEOUT", job.id);
-	ctx->log.reqid[0] = '\0';
+	app->log.reqid[0] = '\0';
 	return 1;
 }
 
@@ -295,7 +295,7 @@ prune(struct worker *w)
 {
 	static const char *const what[] = { "webhook_events", "jobs",
 	    "google_payloads" };
-	struct ce_ctx	*ctx = w->ctx;
+	struct cx_app	*app = w->app;
 	long long	 n, total;
 	size_t		 i;
 	int		 k, left = 0;
@@ -304,8 +304,8 @@ prune(struct worker *w)
 		total = 0;
 		k = 0;
 		do {
-			if (cx_store_prune(ctx->db, what[i],
-			    ctx->cfg.retention_days, PRUNE_BATCH, &n) != CE_OK)
+			if (cx_store_prune(app->db, what[i],
+			    app->cfg.retention_days, PRUNE_BATCH, &n) != CE_OK)
 				return -1;
 			total += n;
 		} while (n == PRUNE_BATCH && ++k < PRUNE_TURN &&
@@ -313,10 +313,10 @@ prune(struct worker *w)
 		if (n == PRUNE_BATCH)
 			left = 1;
 		if (total > 0)
-			cx_logf(&ctx->log, CE_LOG_INFO,
+			cx_logf(&app->log, CE_LOG_INFO,
 			    "worker: pruned %lld %s older "
 			    "than %lld days%s", total, what[i],
-			    ctx->cfg.retention_days,
+			    app->cfg.retention_days,
 			    n == PRUNE_BATCH ? " (more next turn)" : "");
 	}
 	return left;
@@ -331,25 +331,25 @@ static const struct cx_spool_sinks sinks = {
 static int
 chores(struct worker *w)
 {
-	struct ce_ctx	*ctx = w->ctx;
+	struct cx_app	*app = w->app;
 	long long	 n, now = cx_now_us();
 	int		 r;
 
 	/* What the spool holds first: the requests came before. */
-	if (cx_spool_replay(ctx, &sinks) == -1)
+	if (cx_spool_replay(app, &sinks) == -1)
 		return -1;
-	if (cx_store_retries_due(ctx->db, 2 * ctx->cfg.job_timeout_ms,
+	if (cx_store_retries_due(app->db, 2 * app->cfg.job_timeout_ms,
 	    &n) != CE_OK)
 		return -1;
 	if (n > 0) {
-		cx_logf(&ctx->log, CE_LOG_INFO,
+		cx_logf(&app->log, CE_LOG_INFO,
 		    "worker: %lld leads due again queued",
 		    n);
-		(void)cx_store_notify(ctx->db, "lead");
+		(void)cx_store_notify(app->db, "lead");
 	}
 	poll_c2s(w);
 	if (now >= w->next_prune_us) {
-		w->next_prune_us = now + ctx->cfg.prune_interval_ms * 1000;
+		w->next_prune_us = now + app->cfg.prune_interval_ms * 1000;
 		if ((r = prune(w)) == -1)
 			return -1;
 		if (r == 1)	/* more: again next turn, after a job */
@@ -359,39 +359,39 @@ chores(struct worker *w)
 }
 
 int
-ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
+cx_worker_run(struct cx_app *app, int (*stopping)(void))
 {
 	struct worker	 w;
 	long long	 wait_ms;
 	int		 r;
 
 	memset(&w, 0, sizeof(w));
-	w.ctx = ctx;
+	w.app = app;
 	w.stopping = stopping;
 	sigemptyset(&w.stops);
 	sigaddset(&w.stops, SIGTERM);
 	sigaddset(&w.stops, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &w.stops, &w.open) == -1) {
-		cx_logf(&ctx->log, CE_LOG_ERROR, "worker: sigprocmask: %s",
+		cx_logf(&app->log, CE_LOG_ERROR, "worker: sigprocmask: %s",
 		    strerror(errno));
 		return -1;
 	}
-	ctx->worker = 1;
-	ce_metrics_join(ctx);
-	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
-	    "timeout %lld ms, poller %s)", ctx->owner, ctx->cfg.worker_poll_ms,
-	    ctx->cfg.job_timeout_ms, ctx->cfg.run_poller ? "on" : "off");
+	app->worker = 1;
+	cx_mtab_join(&app->mtab);
+	cx_logf(&app->log, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
+	    "timeout %lld ms, poller %s)", app->owner, app->cfg.worker_poll_ms,
+	    app->cfg.job_timeout_ms, app->cfg.run_poller ? "on" : "off");
 	for (signals_window(&w); !stopping(); signals_window(&w)) {
-		ce_metrics_sample(ctx);
+		cx_mtab_sample(&app->mtab);
 		/* LISTEN first, so no notification falls between a claim
 		 * that found nothing and the wait. */
-		if (!w.listening || w.listen_gen != cx_store_resets(ctx->db)) {
-			if (cx_store_listen(ctx->db) != CE_OK) {
+		if (!w.listening || w.listen_gen != cx_store_resets(app->db)) {
+			if (cx_store_listen(app->db) != CE_OK) {
 				backoff(&w);
 				continue;
 			}
 			w.listening = 1;
-			w.listen_gen = cx_store_resets(ctx->db);
+			w.listen_gen = cx_store_resets(app->db);
 		}
 		if (chores(&w) == -1) {
 			backoff(&w);
@@ -402,25 +402,25 @@ ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 			continue;
 		}
 		if (w.backoff_ms != 0) {
-			cx_logf(&ctx->log, CE_LOG_INFO,
+			cx_logf(&app->log, CE_LOG_INFO,
 			    "worker: database back");
 			w.backoff_ms = 0;
 		}
 		if (r == 1)
 			continue;
-		wait_ms = ctx->cfg.worker_poll_ms;
-		if (ctx->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
+		wait_ms = app->cfg.worker_poll_ms;
+		if (app->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
 		    1000 < wait_ms)
 			wait_ms = (w.next_poll_us - cx_now_us()) / 1000;
 		/* Pruning left over from this turn: no sleep. */
 		if (w.next_prune_us <= cx_now_us())
 			wait_ms = 0;
-		if (wait_ms > 0 && cx_store_wait(ctx->db, wait_ms, &w.open) ==
+		if (wait_ms > 0 && cx_store_wait(app->db, wait_ms, &w.open) ==
 		    -1)
 			w.listening = 0;
 	}
-	cx_logf(&ctx->log, CE_LOG_INFO, "worker %s stopping after %llu jobs",
-	    ctx->owner, w.jobs);
+	cx_logf(&app->log, CE_LOG_INFO, "worker %s stopping after %llu jobs",
+	    app->owner, w.jobs);
 	(void)sigprocmask(SIG_SETMASK, &w.open, NULL);
 	return 0;
 }
