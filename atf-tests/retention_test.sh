@@ -71,7 +71,7 @@ counters_match() {
 
 # median_ms: the median of 20 server-side executions of the stats
 # statement (EXPLAIN ANALYZE's execution time), in ms, without JIT as the
-# responders run it (lib/db.c).
+# responders run it (lib/io/pg.c).
 median_ms() {
 	local i
 	for i in $(seq 1 20); do

@@ -556,7 +556,7 @@ upgrade__round1_run_served_cleanup() {
 }
 
 # ------------------------------------------------------------------
-# The statement timeout (lib/db.c: statement_timeout = REQUEST_DEADLINE).
+# The statement timeout (lib/io/pg.c: statement_timeout = REQUEST_DEADLINE).
 
 # lock_table TABLE: a psql session of the test holds TABLE in ACCESS
 # EXCLUSIVE mode (nobody reads or writes it) until unlock; its pid in

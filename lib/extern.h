@@ -18,10 +18,13 @@
 #include "core/spoolrec.h"
 #include "core/util.h"
 #include "io/http.h"
+#include "io/pg.h"
 #include "io/proc.h"
+#include "io/spooldir.h"
 #include "shared/breaker.h"
 #include "shared/metrics.h"
 #include "shared/ratelimit.h"
+#include "shared/spacing.h"
 
 /* Highest migration number in sql/, set by the build. */
 #ifndef CE_SCHEMA_VERSION
@@ -29,45 +32,6 @@
 #endif
 
 #define CX_RESP_CAP	(4u * 1024 * 1024)
-
-/*
- * db.c: one PostgreSQL connection, generic: its creator (store.c) hands
- * it a table of statements, run by index.  libpq's result goes by its
- * struct tag: only db.c and store.c include libpq's header.
- */
-struct cx_db;
-struct cx_log;
-struct pg_result;
-
-/* A statement to prepare: its number is its index in the table. */
-struct cx_pg_stmt {
-	const char	*name;
-	const char	*sql;
-	int		 nparams;
-	int		 safe;	/* may be repeated after a reconnect */
-};
-
-/* What the connection asks before connecting and tells after (a breaker). */
-struct cx_pg_gate {
-	int	(*allow)(void *arg);		/* 0: do not connect */
-	void	(*report)(void *arg, int ok);
-	void	*arg;
-};
-
-struct cx_db	*cx_db_new(const char *dsn, long long deadline_ms,
-		    struct cx_log *, const struct cx_pg_gate *,
-		    const struct cx_pg_stmt *, size_t nstmts);
-void		 cx_db_free(struct cx_db *);
-void		 cx_db_set_probe(struct cx_db *, int);
-enum ce_err	 cx_db_exec(struct cx_db *, size_t stmt, int nparams,
-		    const char *const *params, struct pg_result **) CE_WUR;
-enum ce_err	 cx_db_begin(struct cx_db *) CE_WUR;
-enum ce_err	 cx_db_commit(struct cx_db *) CE_WUR;
-void		 cx_db_rollback(struct cx_db *);
-const char	*cx_db_sqlstate(const struct cx_db *);
-unsigned	 cx_db_resets(const struct cx_db *);
-enum ce_err	 cx_db_listen(struct cx_db *) CE_WUR;
-int		 cx_db_wait(struct cx_db *, long long ms, const sigset_t *);
 
 /* store.c: the statements as typed functions (LAYERS-PLAN.md 2.3). */
 struct cx_claim_row {
@@ -272,61 +236,6 @@ enum ce_err	 cx_store_spool_lead(struct cx_db *, const char *lead,
 		    long long stall_ms) CE_WUR;
 enum ce_err	 cx_store_spool_prune(struct cx_db *, long long keep_ms) CE_WUR;
 
-/* spooldir.c: the spool's files in SPOOL_DIR (no metrics, no ctx). */
-#define CX_SPOOL_NAME_MAX	64
-#define CX_SPOOL_LIVE_MAX	64	/* live files remembered */
-
-/* A live file the reader has read part of. */
-struct cx_spool_live {
-	char		 name[CX_SPOOL_NAME_MAX];
-	ino_t		 ino;
-	off_t		 off;		/* replayed up to here */
-};
-
-struct cx_spooldir {
-	const char	*dir;		/* SPOOL_DIR */
-	struct cx_log	*log;
-	/* The writer's own file. */
-	int		 fd;		/* -1: none open */
-	char		 name[CX_SPOOL_NAME_MAX];	/* without ".spool" */
-	off_t		 size;
-	long long	 last_us;	/* last record written (cx_now_us) */
-	unsigned	 files;		/* made by this process */
-	/* The reader's memory of live files. */
-	struct cx_spool_live live[CX_SPOOL_LIVE_MAX];
-	size_t		 nlive;
-};
-
-/* What cx_spooldir_read() found at an offset. */
-enum cx_spool_rd {
-	CX_SPOOL_RD_OK = 0,	/* a whole record */
-	CX_SPOOL_RD_END,	/* nothing more to read now */
-	CX_SPOOL_RD_NOHDR,	/* no record header: the rest is unread */
-	CX_SPOOL_RD_TORN,	/* a cut last record */
-	CX_SPOOL_RD_CRC,	/* a whole record, CRC wrong */
-	CX_SPOOL_RD_NOMEM
-};
-
-void		 cx_spooldir_init(struct cx_spooldir *, const char *dir,
-		    struct cx_log *);
-int		 cx_spooldir_depth(const char *dir, unsigned long long *files,
-		    unsigned long long *bytes);
-enum ce_err	 cx_spooldir_append(struct cx_spooldir *,
-		    const struct ce_buf *rec, long long max_bytes) CE_WUR;
-void		 cx_spooldir_rotate(struct cx_spooldir *);
-size_t		 cx_spooldir_list(const struct cx_spooldir *, char **names,
-		    size_t max);
-int		 cx_spooldir_open(const struct cx_spooldir *, const char *name,
-		    char *path, size_t pathsz, ino_t *, int *owned);
-struct cx_spool_live *cx_spooldir_live_find(struct cx_spooldir *,
-		    const char *name, ino_t, int make);
-void		 cx_spooldir_live_forget(struct cx_spooldir *,
-		    struct cx_spool_live *);
-enum cx_spool_rd cx_spooldir_read(int fd, off_t off, off_t end, int owned,
-		    unsigned char **rec, size_t *len);
-int		 cx_spooldir_remove(const struct cx_spooldir *,
-		    const char *path);
-
 /* spool.c: requests PostgreSQL could not take, and their replay. */
 struct cx_spool;
 struct cx_app;
@@ -419,22 +328,8 @@ int		 cx_subscribe(struct cx_app *, int unsubscribe,
 		    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url,
 		    size_t urlsz, char *err, size_t errsz);
 
-/* The shared file's kinds and layout are in io/shmfile.h, its dedup
- * table in shared/dedup.h; the slot count of spacing's table: */
-#define CX_SPACING_SLOTS 8
-
 /* upstream.c: what an unsafe call that failed may have done. */
 int		 cx_call_refused(const struct ce_call *);
-
-/* spacing.c: this machine's Work API slots, per token, in the shared file. */
-#define CX_SPACING_NO_SLOT	(-2)	/* no slot within the wait allowed */
-
-size_t		 cx_spacing_size(void);
-uint64_t	 cx_spacing_token(const char *token);
-long long	 cx_spacing_reserve_local(struct cx_shmfile *, uint64_t id,
-		    long long interval, long long max_wait);
-void		 cx_spacing_learn(struct cx_shmfile *, uint64_t id,
-		    int64_t next_ms);
 
 /* pace.c: WORK_API_MIN_INTERVAL across processes and machines. */
 long long	 cx_pace_reserve(struct cx_app *, long long max_wait_ms);

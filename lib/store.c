@@ -1,5 +1,5 @@
 /*
- * store.c -- all the SQL: the statement table db.c prepares, and each
+ * store.c -- all the SQL: the statement table io/pg.c prepares, and each
  * statement as a typed function that takes C values, fills the positional
  * parameters itself and copies its rows out, so no caller builds parameter
  * text or touches a PGresult.  Every function returns CE_OK or CE_EDB (the

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/clock.h"
+#include "core/siphash.h"
+#include "io/shmfile.h"
+#include "shared/spacing.h"
 
 struct space {
 	uint64_t	 id;		/* token id; 0: free */

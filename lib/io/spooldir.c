@@ -26,8 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/spoolrec.h"
+#include "core/util.h"
+#include "io/spooldir.h"
 
 #define SPOOL_FILE_MAX	(1024 * 1024)	/* then a new file */
 

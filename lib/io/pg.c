@@ -1,5 +1,5 @@
 /*
- * db.c -- the responder's one PostgreSQL connection.  It is opened on first
+ * pg.c -- the responder's one PostgreSQL connection.  It is opened on first
  * use (after fork), statements of the table its creator hands it (store.c)
  * are prepared on it lazily by number, and a
  * broken connection (a server restart, a killed backend) is reset and its
@@ -17,8 +17,11 @@
 
 #include <libpq-fe.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "io/pg.h"
 
 struct cx_db {
 	char		*dsn;
