@@ -1,8 +1,8 @@
 /*
- * spoolrec_test -- the spool's record format (lib/spool.c): CRC-32 against
- * known values, a record framed and read back, records read one after
- * the other, a torn tail at every length, a flipped bit in the payload or
- * the CRC, a header without the magic or with an insane length.
+ * spoolrec_test -- the spool's record format (lib/core/spoolrec.c): CRC-32
+ * against known values, a record framed and read back, records read one
+ * after the other, a torn tail at every length, a flipped bit in the
+ * payload or the CRC, a header without the magic or with an insane length.
  */
 #include <stdio.h>
 #include <stdlib.h>

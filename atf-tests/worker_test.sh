@@ -108,7 +108,7 @@ list_calls() {
 }
 
 # lock_holders: the backends holding the poller's advisory lock, one a
-# line (lib/store.c: pg_try_advisory_lock(7461094)).
+# line (lib/app/store.c: pg_try_advisory_lock(7461094)).
 lock_holders() {
 	sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND
 	    classid = 0 AND objid = 7461094 AND objsubid = 1 AND granted

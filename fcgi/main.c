@@ -8,9 +8,9 @@
  * responder exits so multiwatch forks a fresh one.
  *
  * With --worker (or -w) the same binary is the background worker instead
- * (lib/worker.c): it claims jobs from PostgreSQL until SIGTERM, finishing
- * the job in hand first.  --subscribe and --unsubscribe register or
- * remove the service's webhook at C2S (lib/subscribe.c) and exit.
+ * (lib/app/worker.c): it claims jobs from PostgreSQL until SIGTERM,
+ * finishing the job in hand first.  --subscribe and --unsubscribe register or
+ * remove the service's webhook at C2S (lib/app/subscribe.c) and exit.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -37,6 +37,7 @@
 #include "core/spoolrec.h"
 #include "io/shmfile.h"
 #include "shared/dedup.h"
+#include "app/subscribe.h"
 
 struct ce_ctx;
 
@@ -96,24 +97,11 @@ int		 ce_worker_run(struct ce_ctx *, int (*stopping)(void));
 /*
  * subscribe.c: c2s-enrich --subscribe / --unsubscribe.  Registers (or
  * removes) PUBLIC_URL/api/v1/webhooks/c2s?token=WEBHOOK_SECRET at C2S for
- * each of the lead actions C2S delivers.
- */
-#define CE_HOOK_ACTIONS	3
-extern const char *const ce_hook_actions[CE_HOOK_ACTIONS];
-
-struct ce_hook_result {
-	const char	*action;	/* one of ce_hook_actions */
-	enum ce_up	 res;
-	long		 status;	/* HTTP status, 0 without an answer */
-	char		 answer[512];	/* C2S's answer (or what failed) on
-					   one line, cut, secrets masked */
-};
-
-/*
- * Fill "url" with the hook's URL as it may be shown (the secret as ***)
- * and "out" with C2S's answer per action.  Returns the number of actions
- * that failed, or -1 when a setting is missing (named in "err", never
- * its value).
+ * each of the lead actions C2S delivers (app/subscribe.h: ce_hook_actions,
+ * struct ce_hook_result).  Fills "url" with the hook's URL as it may be
+ * shown (the secret as ***) and "out" with C2S's answer per action.
+ * Returns the number of actions that failed, or -1 when a setting is
+ * missing (named in "err", never its value).
  */
 int		 ce_subscribe(struct ce_ctx *, int unsubscribe,
 		    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url,

@@ -107,8 +107,9 @@ spool(struct cx_web *w, const struct cx_form *f, const char *payload,
 	    (er = ce_buf_json_str(&extra, f->id, strlen(f->id))) == CE_OK &&
 	    (er = ce_buf_printf(&extra, ",\"test\":%s", f->is_test ? "true" :
 	    "false")) == CE_OK)
-		er = cx_spool_request(&w->app, "google", NULL, payload,
-		    strlen(payload), extra.data, resp);
+		er = cx_resp_spooled(resp, cx_spool_put(&w->app, "google",
+		    NULL, payload, strlen(payload)), w->app.log.reqid,
+		    extra.data);
 	ce_buf_free(&extra);
 	return er;
 }

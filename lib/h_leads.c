@@ -149,8 +149,8 @@ spool(struct cx_web *w, const char *lid, struct ce_resp *resp, int real)
 
 	snprintf(extra, sizeof(extra), "\"lead_id\":\"%s\","
 	    "\"duplicate_request\":false", lid);
-	return cx_spool_request(&w->app, real ? "enrich" : "lead", lid, NULL, 0,
-	    extra, resp);
+	return cx_resp_spooled(resp, cx_spool_put(&w->app,
+	    real ? "enrich" : "lead", lid, NULL, 0), w->app.log.reqid, extra);
 }
 
 /*

@@ -123,9 +123,9 @@ spool(struct cx_web *w, const struct ce_req *req, const json_t *j,
 	}
 	snprintf(extra, sizeof(extra), "\"events\":%zu,\"invalid\":%u",
 	    nev, invalid);
-	if ((er = cx_spool_request(&w->app, "webhook", NULL, req->body,
-	    req->bodylen, extra, resp)) != CE_OK || resp->status != 202 ||
-	    invalid == 0)
+	if ((er = cx_resp_spooled(resp, cx_spool_put(&w->app, "webhook", NULL,
+	    req->body, req->bodylen), w->app.log.reqid, extra)) != CE_OK ||
+	    resp->status != 202 || invalid == 0)
 		return er;
 	resp->status = 422;
 	ce_buf_reset(resp->body);

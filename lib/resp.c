@@ -10,6 +10,8 @@
 #include "c2s-enrich.h"
 #include "extern.h"
 
+#define SPOOL_RETRY_AFTER	"5"	/* seconds, in a 503 */
+
 /*
  * Append a "Name: value" header line to "resp".  Returns CE_OK or CE_E2BIG
  * (the headers are then unchanged).  Values must not hold CR or LF.
@@ -78,4 +80,40 @@ cx_fail(struct ce_resp *resp, enum ce_err er, const char *code,
 	else
 		ce_strlcpy(resp->err_msg, msg, sizeof(resp->err_msg));
 	return er;
+}
+
+/*
+ * Answer a request the spool was asked to take (app/spool.c's
+ * cx_spool_put() returned "er"): 202 {"success":true,"status":"queued",
+ * "spooled":true,...} with request id "reqid" and "extra" (JSON members,
+ * or NULL) saying what it was, or 503 spool_unavailable with Retry-After
+ * when the spool is full or cannot be written (CE_EUNAVAIL).  Returns
+ * CE_OK once the 202 is written, else an error for ce_handle() to answer
+ * (CE_EUNAVAIL: the 503, its code and text recorded with cx_fail()).
+ */
+enum ce_err
+cx_resp_spooled(struct ce_resp *resp, enum ce_err er, const char *reqid,
+    const char *extra)
+{
+	if (er == CE_EUNAVAIL) {
+		(void)cx_resp_header(resp, "Retry-After", SPOOL_RETRY_AFTER);
+		return cx_fail(resp, CE_EUNAVAIL, "spool_unavailable",
+		    "the database is unavailable and the spool cannot take "
+		    "the request; retry later");
+	}
+	if (er != CE_OK)
+		return er;
+	resp->status = 202;
+	resp->ctype = "application/json";
+	ce_buf_reset(resp->body);
+	if ((er = ce_buf_puts(resp->body, "{\"success\":true,\"status\":"
+	    "\"queued\",\"spooled\":true,\"message\":\"the database is "
+	    "unavailable: the request is kept and runs once it is back\","
+	    "\"request_id\":")) != CE_OK ||
+	    (er = ce_buf_json_str(resp->body, reqid, strlen(reqid))) != CE_OK ||
+	    (extra != NULL && ((er = ce_buf_puts(resp->body, ",")) != CE_OK ||
+	    (er = ce_buf_puts(resp->body, extra)) != CE_OK)) ||
+	    (er = ce_buf_puts(resp->body, "}\n")) != CE_OK)
+		return er;
+	return CE_OK;
 }

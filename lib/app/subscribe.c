@@ -15,8 +15,14 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/util.h"
+#include "app/app.h"
+#include "app/subscribe.h"
+#include "app/upstream.h"
 
 #define HOOK_PATH	"/api/v1/webhooks/c2s"
 

@@ -11,8 +11,16 @@
 #include <signal.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "io/shmfile.h"
+#include "shared/dedup.h"
+#include "shared/metrics.h"
+#include "app/claim.h"
+#include "app/store.h"
 
 #define INFLIGHT_MARGIN_MS	5000
 

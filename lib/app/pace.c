@@ -15,8 +15,13 @@
  */
 #include <stdint.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "shared/spacing.h"
+#include "app/app.h"
+#include "app/pace.h"
+#include "app/store.h"
 
 /*
  * Reserve a slot in PostgreSQL: the wait in ms, CX_SPACING_NO_SLOT when

@@ -15,8 +15,23 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/name.h"
+#include "core/note.h"
+#include "core/util.h"
+#include "shared/metrics.h"
+#include "app/app.h"
+#include "app/memo.h"
+#include "app/pipeline.h"
+#include "app/store.h"
+#include "app/upstream.h"
 
 #define NOTE_BUF_CAP	(256u * 1024)
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)

@@ -5,8 +5,9 @@
  * for WORK_API_MIN_INTERVAL.  upstream.c builds and runs calls from it;
  * the /metrics renderer (h_metrics.c) names them from it.  Pure data.
  */
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/call.h"
+#include "shared/breaker.h"
+#include "app/callkind.h"
 
 /*
  * A repeated POST may post a second note (C2S_MESSAGE) or create a

@@ -15,8 +15,13 @@
 
 #include <libpq-fe.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "io/pg.h"
+#include "app/store.h"
 
 /* The statements, by number: their index in stmts[]. */
 enum cx_stmt {

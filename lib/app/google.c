@@ -22,8 +22,18 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "app/app.h"
+#include "app/google.h"
+#include "app/pipeline.h"
+#include "app/store.h"
+#include "app/upstream.h"
 
 #define DESC_BUF_CAP	(256u * 1024)
 

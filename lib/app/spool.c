@@ -46,11 +46,20 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/route.h"
+#include "core/spoolrec.h"
+#include "io/spooldir.h"
+#include "shared/metrics.h"
+#include "app/app.h"
+#include "app/spool.h"
+#include "app/store.h"
 
 #define SPOOL_LIST_MAX		4096	/* files read in one pass */
-#define SPOOL_RETRY_AFTER	"5"	/* seconds, in a 503 */
 #define SPOOL_IDLE_US		(2LL * 1000000)	/* then closed */
 #define SPOOL_PRUNE_EVERY_US	(3600LL * 1000000)
 #define SPOOL_DONE_KEEP_MS	(7LL * 86400 * 1000)
@@ -176,7 +185,7 @@ payload(struct cx_app *app, struct ce_buf *b, const char *kind,
 
 /*
  * Write the record of a request PostgreSQL could not take: see
- * cx_spool_request().  Returns CE_OK (counted and logged), CE_EUNAVAIL
+ * cx_spool_put().  Returns CE_OK (counted and logged), CE_EUNAVAIL
  * when the spool is full or cannot be written (counted and logged), or
  * CE_ENOMEM.
  */
@@ -214,48 +223,22 @@ put(struct cx_app *app, struct cx_spool *sp, const char *kind,
 }
 
 /*
- * Spool a request PostgreSQL could not take, and answer it: 202
- * {"success":true,"status":"queued","spooled":true,...} with "extra"
- * (JSON members, or NULL) saying what it was, or 503 spool_unavailable
- * with Retry-After when the spool is full or cannot be written.  "kind"
- * is lead, enrich, webhook or google; "lead_id" (a lead trigger) or
- * "body" (the JSON the request carried, without secrets) says what to
- * replay.  Returns CE_OK once the 202 is written, else an error for
- * ce_handle() to answer (CE_EUNAVAIL: the 503, its code and text
- * recorded with cx_fail()).
+ * Spool a request PostgreSQL could not take.  "kind" is lead, enrich,
+ * webhook or google; "lead_id" (a lead trigger) or "body" (the JSON the
+ * request carried, without secrets) says what to replay.  Returns CE_OK
+ * (spooled), CE_EUNAVAIL when the spool is full or cannot be written, or
+ * CE_ENOMEM; web/resp.c's cx_resp_spooled() answers the request (202, or
+ * 503 spool_unavailable).
  */
 enum ce_err
-cx_spool_request(struct cx_app *app, const char *kind, const char *lead_id,
-    const char *body, size_t bodylen, const char *extra,
-    struct ce_resp *resp)
+cx_spool_put(struct cx_app *app, const char *kind, const char *lead_id,
+    const char *body, size_t bodylen)
 {
 	struct cx_spool	*sp;
-	enum ce_err	 er;
 
 	if ((sp = spool(app)) == NULL)
 		return CE_ENOMEM;
-	if ((er = put(app, sp, kind, lead_id, body, bodylen)) == CE_ENOMEM)
-		return er;
-	if (er != CE_OK) {
-		(void)cx_resp_header(resp, "Retry-After", SPOOL_RETRY_AFTER);
-		return cx_fail(resp, CE_EUNAVAIL, "spool_unavailable",
-		    "the database is unavailable and the spool cannot take "
-		    "the request; retry later");
-	}
-	resp->status = 202;
-	resp->ctype = "application/json";
-	ce_buf_reset(resp->body);
-	if ((er = ce_buf_puts(resp->body, "{\"success\":true,\"status\":"
-	    "\"queued\",\"spooled\":true,\"message\":\"the database is "
-	    "unavailable: the request is kept and runs once it is back\","
-	    "\"request_id\":")) != CE_OK ||
-	    (er = ce_buf_json_str(resp->body, app->log.reqid,
-	    strlen(app->log.reqid))) != CE_OK ||
-	    (extra != NULL && ((er = ce_buf_puts(resp->body, ",")) != CE_OK ||
-	    (er = ce_buf_puts(resp->body, extra)) != CE_OK)) ||
-	    (er = ce_buf_puts(resp->body, "}\n")) != CE_OK)
-		return er;
-	return CE_OK;
+	return put(app, sp, kind, lead_id, body, bodylen);
 }
 
 /*

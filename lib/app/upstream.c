@@ -13,8 +13,22 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "io/http.h"
+#include "shared/breaker.h"
+#include "shared/metrics.h"
+#include "app/app.h"
+#include "app/callkind.h"
+#include "app/pace.h"
+#include "app/upstream.h"
 
 /*
  * The Work API modules a CE_CALL_WORK_MODULE may ask, as the Work API

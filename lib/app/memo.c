@@ -7,8 +7,11 @@
  */
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/cache.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "shared/metrics.h"
+#include "app/memo.h"
 
 void
 cx_memo_init(struct cx_memo *m, struct ce_cache *cache, struct cx_mtab *mtab,

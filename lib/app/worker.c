@@ -26,8 +26,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/call.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "shared/metrics.h"
+#include "app/app.h"
+#include "app/claim.h"
+#include "app/google.h"
+#include "app/leadrun.h"
+#include "app/pipeline.h"
+#include "app/spool.h"
+#include "app/store.h"
+#include "app/upstream.h"
+#include "app/webhook.h"
+#include "app/worker.h"
 
 #define BACKOFF_MIN_MS	500
 #define BACKOFF_MAX_MS	30000

@@ -14,8 +14,15 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "app/app.h"
+#include "app/store.h"
+#include "app/subscribe.h"
+#include "app/webhook.h"
 
 /* The lead actions C2S delivers (and --subscribe registers). */
 const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {

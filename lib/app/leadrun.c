@@ -4,8 +4,12 @@
  * then keep the claims for DEDUP_TTL or release them so that a retry can
  * run at once.  The pipeline knows no claim, and the claim no pipeline.
  */
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "app/app.h"
+#include "app/claim.h"
+#include "app/leadrun.h"
+#include "app/pipeline.h"
 
 /* Should the claims stay for DEDUP_TTL, or go so that a retry can run? */
 static int
