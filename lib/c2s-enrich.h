@@ -2,12 +2,14 @@
  * c2s-enrich.h -- the public interface of libc2senrich.
  *
  * This is the only header that fcgi/ and atf-tests/ include, but for the
- * unit programs of core modules, which include the lib/core/ header of
- * the module they test.  It owns the
- * opaque per-process context and its entry points.  The error enum, the
- * configuration struct, the FastCGI-independent request and response
- * structs, the capped buffer and the rest of the pure vocabulary are
- * declared in lib/core/'s headers, which it includes.
+ * unit programs of modules, which include the header of the module they
+ * test (lib/core/, and shm_test io/shmfile.h and shared/dedup.h).  It
+ * owns the opaque per-process context and its entry points, all defined
+ * in lib/ctx.c.  The error enum, the configuration struct, the
+ * FastCGI-independent request and response structs, the capped buffer
+ * and the rest of the pure vocabulary its users need are declared in
+ * lib/core/'s headers, which it includes, and ce_subscribe()'s answer in
+ * app/subscribe.h.  Nothing below lib/ctx.c includes it.
  * One call, ce_handle(), turns a request into a response, so the whole
  * application can be driven without a web server.
  */
@@ -26,17 +28,11 @@
 #include "core/config.h"
 #include "core/cgi.h"
 #include "core/query.h"
-#include "core/route.h"
 #include "core/brid.h"
 #include "core/name.h"
 #include "core/note.h"
-#include "core/lead.h"
 #include "core/call.h"
 #include "core/cache.h"
-#include "core/siphash.h"
-#include "core/spoolrec.h"
-#include "io/shmfile.h"
-#include "shared/dedup.h"
 #include "app/subscribe.h"
 
 struct ce_ctx;
@@ -88,14 +84,14 @@ enum ce_up	 ce_upstream_parse(struct ce_ctx *, struct ce_call *,
 long long	 ce_deadline(const struct ce_ctx *);
 
 /*
- * worker.c: c2s-enrich --worker.  Claims jobs from PostgreSQL until
+ * app/worker.c: c2s-enrich --worker.  Claims jobs from PostgreSQL until
  * "stopping" returns non-zero (checked between jobs: a job in hand is
  * finished first).  Survives database restarts.  Returns 0.
  */
 int		 ce_worker_run(struct ce_ctx *, int (*stopping)(void));
 
 /*
- * subscribe.c: c2s-enrich --subscribe / --unsubscribe.  Registers (or
+ * app/subscribe.c: c2s-enrich --subscribe / --unsubscribe.  Registers (or
  * removes) PUBLIC_URL/api/v1/webhooks/c2s?token=WEBHOOK_SECRET at C2S for
  * each of the lead actions C2S delivers (app/subscribe.h: ce_hook_actions,
  * struct ce_hook_result).  Fills "url" with the hook's URL as it may be

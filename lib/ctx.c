@@ -14,7 +14,24 @@
 #include <unistd.h>
 
 #include "c2s-enrich.h"
-#include "extern.h"
+#include "core/log.h"
+#include "io/http.h"
+#include "io/pg.h"
+#include "io/shmfile.h"
+#include "shared/breaker.h"
+#include "shared/metrics.h"
+#include "shared/ratelimit.h"
+#include "shared/spacing.h"
+#include "app/app.h"
+#include "app/spool.h"
+#include "app/store.h"
+#include "app/subscribe.h"
+#include "app/upstream.h"
+#include "app/worker.h"
+#include "web/h_health.h"
+#include "web/h_metrics.h"
+#include "web/handle.h"
+#include "web/web.h"
 
 struct ce_ctx {
 	struct cx_web	 web;
@@ -180,6 +197,18 @@ void
 ce_metrics_recycled(struct ce_ctx *ctx)
 {
 	cx_mtab_recycled(&ctx->web.app.mtab);
+}
+
+void
+ce_metrics_secs(char *buf, size_t sz, uint64_t us)
+{
+	cx_metrics_secs(buf, sz, us);
+}
+
+int
+ce_schema_version(void)
+{
+	return cx_schema_needed();
 }
 
 void

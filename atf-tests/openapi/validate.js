@@ -10,7 +10,7 @@
 //   - every parameter and every request body has a good example
 //     (`example`, or `examples.good`), which the walker sends;
 //   - every operation of the service (not x-static) documents 400, 413
-//     and 503, which any route can answer (lib/handle.c), its 503 listing
+//     and 503, which any route can answer (lib/web/handle.c), its 503 listing
 //     out_of_memory when it has a body, and 429 but on /health, which is
 //     never rate limited; every POST documents 411; every operation with a
 //     key or secret documents 401;

@@ -54,7 +54,7 @@ const { send } = require('./http');
 
 const METHODS = ['get', 'head', 'post', 'put', 'delete', 'patch', 'options'];
 const BODY_CAP = 1024 * 1024;		// MAX_BODY_SIZE's default
-const QUERY_CAP = 4096;			// lib/handle.c's QUERY_MAX_LEN
+const QUERY_CAP = 4096;			// lib/web/req.h's CX_QUERY_MAX
 
 function usage(msg) {
 	console.error(`walk.js: ${msg}`);
@@ -356,7 +356,7 @@ function planOperation(o, ctx) {
 			    ctx));
 		}
 	}
-	// What every route shares (lib/handle.c, lighttpd).
+	// What every route shares (lib/web/handle.c, lighttpd).
 	const long = planRequest(o, 'query over 4096 bytes', { expect:
 	    { status: 400, code: 'bad_request' } }, ctx);
 	long.query.push(`pad=${'a'.repeat(QUERY_CAP)}`);

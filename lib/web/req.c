@@ -7,8 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "core/route.h"
+#include "web/req.h"
 
 /* Is the request body declared JSON (application/json, any parameters)? */
 static int

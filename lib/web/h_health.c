@@ -13,11 +13,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cache.h"
+#include "core/cgi.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "io/proc.h"
+#include "io/shmfile.h"
+#include "app/spool.h"
+#include "app/store.h"
+#include "web/h_health.h"
+#include "web/req.h"
+#include "web/web.h"
+
+/* Highest migration number in sql/, set by the build. */
+#ifndef CE_SCHEMA_VERSION
+#define CE_SCHEMA_VERSION 1
+#endif
 
 int
-ce_schema_version(void)
+cx_schema_needed(void)
 {
 	return CE_SCHEMA_VERSION;
 }

@@ -13,8 +13,19 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/query.h"
+#include "app/google.h"
+#include "app/spool.h"
+#include "app/store.h"
+#include "web/auth.h"
+#include "web/h_google.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 /*
  * The route is configured and the key in ?google_key=, if there, is

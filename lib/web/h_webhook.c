@@ -21,8 +21,21 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/query.h"
+#include "core/util.h"
+#include "app/spool.h"
+#include "app/store.h"
+#include "app/webhook.h"
+#include "web/auth.h"
+#include "web/h_webhook.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 /*
  * The webhook secret the client sent: X-Webhook-Token (the Rust

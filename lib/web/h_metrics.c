@@ -7,9 +7,24 @@
  */
 #include <stdio.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/route.h"
+#include "core/spoolrec.h"
+#include "core/util.h"
+#include "io/shmfile.h"
+#include "shared/breaker.h"
+#include "shared/dedup.h"
 #include "shared/metrics.h"
+#include "app/callkind.h"
+#include "app/spool.h"
+#include "web/h_metrics.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 /* A counter of the shared file, read without a lock. */
 static uint64_t
@@ -38,7 +53,7 @@ static const char *const dedupnames[CX_DEDUP__MAX] = {
  * billion seconds keeps its last microsecond.
  */
 void
-ce_metrics_secs(char *buf, size_t sz, uint64_t us)
+cx_metrics_secs(char *buf, size_t sz, uint64_t us)
 {
 	int	 n;
 
@@ -72,7 +87,7 @@ histogram(struct ce_buf *b, const char *name, const char *labels,
 	for (i = 0; i < CX_METRICS_NB; i++) {
 		cum += get(&h[i]);
 		if (i < CX_METRICS_NB - 1)
-			ce_metrics_secs(le, sizeof(le),
+			cx_metrics_secs(le, sizeof(le),
 			    (uint64_t)cx_metrics_bounds_us[i]);
 		else
 			ce_strlcpy(le, "+Inf", sizeof(le));
@@ -80,7 +95,7 @@ histogram(struct ce_buf *b, const char *name, const char *labels,
 		    name, labels, le, (unsigned long long)cum)) != CE_OK)
 			return er;
 	}
-	ce_metrics_secs(le, sizeof(le), get(sum_us));
+	cx_metrics_secs(le, sizeof(le), get(sum_us));
 	return ce_buf_printf(b, "%s_sum{%s} %s\n%s_count{%s} %llu\n", name,
 	    labels, le, name, labels, (unsigned long long)cum);
 }

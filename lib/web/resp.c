@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "core/util.h"
+#include "web/resp.h"
 
 #define SPOOL_RETRY_AFTER	"5"	/* seconds, in a 503 */
 

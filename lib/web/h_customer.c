@@ -12,8 +12,20 @@
 
 #include <jansson.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/name.h"
+#include "core/query.h"
+#include "core/util.h"
+#include "app/pipeline.h"
+#include "app/store.h"
+#include "web/h_customer.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 #define LIMIT_DEFAULT	20
 #define LIMIT_MAX	50

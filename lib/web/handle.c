@@ -10,8 +10,30 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/route.h"
+#include "core/util.h"
+#include "shared/metrics.h"
+#include "shared/ratelimit.h"
+#include "app/spool.h"
+#include "web/auth.h"
+#include "web/h_customer.h"
+#include "web/h_google.h"
+#include "web/h_health.h"
+#include "web/h_leads.h"
+#include "web/h_metrics.h"
+#include "web/h_stats.h"
+#include "web/h_webhook.h"
+#include "web/h_work.h"
+#include "web/handle.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 typedef enum ce_err (*handler_fn)(struct cx_web *, const struct cx_request *,
     struct ce_resp *);

@@ -18,8 +18,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/cgi.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/route.h"
+#include "core/util.h"
+#include "web/auth.h"
+#include "web/web.h"
 
 /* Does "route" need a key under this configuration? */
 static int

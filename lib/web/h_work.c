@@ -14,8 +14,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/call.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "core/query.h"
+#include "app/memo.h"
+#include "app/upstream.h"
+#include "web/h_work.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 #define PREFIX	"/api/v1/work/modules/"
 #define MODULES	"all, cpf, tel, phone, nome, email, mae, cep, cnpj, titulo"

@@ -9,8 +9,14 @@
  */
 #include <stdint.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/err.h"
+#include "shared/metrics.h"
+#include "app/store.h"
+#include "web/h_stats.h"
+#include "web/req.h"
+#include "web/web.h"
 
 enum ce_err
 cx_h_stats(struct cx_web *w, const struct cx_request *rq,

@@ -10,8 +10,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "c2s-enrich.h"
-#include "extern.h"
+#include "core/brid.h"
+#include "core/buf.h"
+#include "core/cgi.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/lead.h"
+#include "core/query.h"
+#include "app/claim.h"
+#include "app/leadrun.h"
+#include "app/pipeline.h"
+#include "app/spool.h"
+#include "web/h_leads.h"
+#include "web/req.h"
+#include "web/resp.h"
+#include "web/web.h"
 
 #define ENRICH_PREFIX	"/api/v1/c2s/enrich/"
 
