@@ -254,6 +254,103 @@ best_candidate(const struct ce_cands *cs, const char *lead_name)
 }
 
 /*
+ * Fill "calls" with the next tier of every unresolved chain that this
+ * process's cache does not answer, and "which" with their chains.
+ * Returns how many calls it set.
+ */
+static size_t
+discover_plan(struct cx_app *app, const struct cx_run *run,
+    struct chain *chains[2], struct ce_call calls[2], struct chain *which[2])
+{
+	size_t	 i, n = 0;
+
+	memset(calls, 0, 2 * sizeof(calls[0]));
+	for (i = 0; i < 2; i++) {
+		struct chain *ch = chains[i];
+
+		if (ch->found || ch->next >= ch->n)
+			continue;
+		if (cached_cpf(app, run, ch))
+			continue;
+		switch (ch->tiers[ch->next]) {
+		case CE_TIER_WORK_PHONE:
+			calls[n].kind = CE_CALL_WORK_PHONE;
+			break;
+		case CE_TIER_DX_PHONE:
+			calls[n].kind = CE_CALL_DX_PHONE;
+			break;
+		default:
+			calls[n].kind = CE_CALL_DX_EMAIL;
+			break;
+		}
+		calls[n].arg = ch->arg;
+		which[n++] = ch;
+	}
+	return n;
+}
+
+/*
+ * Take one round's "n" results into their chains: the best candidate
+ * (also kept in this process's cache), or the error.  "ph" tells the
+ * phone chain from the e-mail one.  Returns CE_OK or CE_ETIMEOUT.
+ */
+static enum ce_err
+discover_absorb(struct cx_app *app, struct cx_run *run,
+    const struct chain *ph, struct chain *which[2], struct ce_call calls[2],
+    size_t n, long long t0)
+{
+	char		 masked[300], mcpf[32], key[320], val[300];
+	size_t		 i, k;
+
+	for (i = 0; i < n; i++) {
+		struct chain	*ch = which[i];
+		struct ce_call	*c = &calls[i];
+		enum ce_tier	 t = ch->tiers[ch->next++];
+
+		if (ch == ph)
+			ce_mask_phone(ch->arg, masked, sizeof(masked));
+		else
+			ce_mask_email(ch->arg, masked, sizeof(masked));
+		if (c->res == CE_UP_DEADLINE) {
+			step_log(app, run, CE_LOG_WARN, ce_tier_name(t),
+			    "deadline", t0, "%s", masked);
+			set_error(run, CE_ETIMEOUT, "%s: deadline passed",
+			    ce_tier_name(t));
+			return CE_ETIMEOUT;
+		}
+		if (c->res == CE_UP_OK && c->cands.n > 0) {
+			k = best_candidate(&c->cands, run->lead.name);
+			ch->found = 1;
+			ch->hit = t;
+			ce_strlcpy(ch->cpf, c->cands.c[k].cpf, sizeof(ch->cpf));
+			ce_strlcpy(ch->name, c->cands.c[k].name,
+			    sizeof(ch->name));
+			snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t),
+			    ch->arg);
+			snprintf(val, sizeof(val), "%s\t%s", ch->cpf, ch->name);
+			cx_memo_put(&app->memo, key, val, CONTACT_TTL_MS);
+			ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
+			step_log(app, run, CE_LOG_INFO, ce_tier_name(t),
+			    "found", t0, "%s: cpf %s, candidate %zu of "
+			    "%zu (%zu dropped)", masked, mcpf, k + 1,
+			    c->cands.n, c->cands.dropped);
+			continue;
+		}
+		if (c->res != CE_UP_OK && c->res != CE_UP_NOTFOUND) {
+			ch->down = 1;
+			set_error(run, CE_EUPSTREAM, "%s: %s",
+			    ce_tier_name(t), ce_up_name(c->res));
+		}
+		step_log(app, run, c->res == CE_UP_OK ||
+		    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
+		    ce_tier_name(t), c->res == CE_UP_OK ? "not_found" :
+		    ce_up_name(c->res), t0, "%s (status %ld, %zu "
+		    "dropped)", masked, c->status, c->cands.dropped);
+	}
+	return CE_OK;
+}
+
+/*
  * Find the CPFs behind the phone and the e-mail: each round runs the next
  * tier of every unresolved chain, in parallel.  Returns CE_OK or
  * CE_ETIMEOUT.
@@ -264,88 +361,20 @@ step_discover(struct cx_app *app, struct cx_run *run, struct chain *ph,
 {
 	struct chain	*chains[2] = { ph, em }, *which[2];
 	struct ce_call	 calls[2];
-	char		 masked[300], mcpf[32], key[320], val[300];
-	size_t		 i, n, k;
+	size_t		 i, n;
 	long long	 t0;
 
 	for (;;) {
-		n = 0;
-		memset(calls, 0, sizeof(calls));
-		for (i = 0; i < 2; i++) {
-			struct chain *ch = chains[i];
-
-			if (ch->found || ch->next >= ch->n)
-				continue;
-			if (cached_cpf(app, run, ch))
-				continue;
-			switch (ch->tiers[ch->next]) {
-			case CE_TIER_WORK_PHONE:
-				calls[n].kind = CE_CALL_WORK_PHONE;
-				break;
-			case CE_TIER_DX_PHONE:
-				calls[n].kind = CE_CALL_DX_PHONE;
-				break;
-			default:
-				calls[n].kind = CE_CALL_DX_EMAIL;
-				break;
-			}
-			calls[n].arg = ch->arg;
-			which[n++] = ch;
-		}
+		n = discover_plan(app, run, chains, calls, which);
 		if (n == 0)	/* every chain found (maybe cached) or done */
 			return CE_OK;
 		t0 = cx_now_us();
 		cx_upstream_run(app, calls, n, run->deadline_us);
 		for (i = 0; i < n; i++)	/* a phone module's raw body */
 			ce_dossier_free(&calls[i].dossier);
-		for (i = 0; i < n; i++) {
-			struct chain	*ch = which[i];
-			struct ce_call	*c = &calls[i];
-			enum ce_tier	 t = ch->tiers[ch->next++];
-
-			if (ch == ph)
-				ce_mask_phone(ch->arg, masked, sizeof(masked));
-			else
-				ce_mask_email(ch->arg, masked, sizeof(masked));
-			if (c->res == CE_UP_DEADLINE) {
-				step_log(app, run, CE_LOG_WARN, ce_tier_name(t),
-				    "deadline", t0, "%s", masked);
-				set_error(run, CE_ETIMEOUT, "%s: deadline passed",
-				    ce_tier_name(t));
-				return CE_ETIMEOUT;
-			}
-			if (c->res == CE_UP_OK && c->cands.n > 0) {
-				k = best_candidate(&c->cands, run->lead.name);
-				ch->found = 1;
-				ch->hit = t;
-				ce_strlcpy(ch->cpf, c->cands.c[k].cpf,
-				    sizeof(ch->cpf));
-				ce_strlcpy(ch->name, c->cands.c[k].name,
-				    sizeof(ch->name));
-				snprintf(key, sizeof(key), "%s:%s",
-				    ce_tier_name(t), ch->arg);
-				snprintf(val, sizeof(val), "%s\t%s", ch->cpf,
-				    ch->name);
-				cx_memo_put(&app->memo, key, val,
-				    CONTACT_TTL_MS);
-				ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
-				step_log(app, run, CE_LOG_INFO, ce_tier_name(t),
-				    "found", t0, "%s: cpf %s, candidate %zu of "
-				    "%zu (%zu dropped)", masked, mcpf, k + 1,
-				    c->cands.n, c->cands.dropped);
-				continue;
-			}
-			if (c->res != CE_UP_OK && c->res != CE_UP_NOTFOUND) {
-				ch->down = 1;
-				set_error(run, CE_EUPSTREAM, "%s: %s",
-				    ce_tier_name(t), ce_up_name(c->res));
-			}
-			step_log(app, run, c->res == CE_UP_OK ||
-			    c->res == CE_UP_NOTFOUND ? CE_LOG_INFO : CE_LOG_WARN,
-			    ce_tier_name(t), c->res == CE_UP_OK ? "not_found" :
-			    ce_up_name(c->res), t0, "%s (status %ld, %zu "
-			    "dropped)", masked, c->status, c->cands.dropped);
-		}
+		if (discover_absorb(app, run, ph, which, calls, n, t0) ==
+		    CE_ETIMEOUT)
+			return CE_ETIMEOUT;
 	}
 }
 
@@ -443,68 +472,73 @@ cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
 }
 
 /*
- * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
- * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
- * CE_ETIMEOUT.
+ * Reuse a dossier for "ps" from this process's cache, else a stored one
+ * younger than DOSSIER_MAX_AGE; "t0" is the step's start, for the logs.
+ * Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or CE_ESYSTEM.
  */
 static enum ce_err
-step_dossiers(struct cx_app *app, struct cx_run *run)
+dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
+    long long t0, int *reused)
 {
-	struct ce_call	 calls[2];
-	struct cx_person *which[2];
 	const char	*v;
 	char		*json, mcpf[32], key[32];
-	size_t		 i, n = 0;
-	long long	 t0 = cx_now_us(), aged;
+	long long	 aged;
 	enum ce_err	 er;
 
-	memset(calls, 0, sizeof(calls));
-	for (i = 0; i < run->npersons; i++) {
-		struct cx_person *ps = &run->persons[i];
-
-		ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
-		snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
-		if ((v = cx_memo_get(&app->memo, key)) != NULL) {
-			if ((ps->dossier = strdup(v)) == NULL) {
-				set_error(run, CE_ESYSTEM, "out of memory");
-				return CE_ESYSTEM;
-			}
-			ps->dres = CE_UP_OK;
-			run->dossiers_reused++;
-			step_log(app, run, CE_LOG_INFO, "dossier", "cached", t0,
-			    "cpf %s: from this process's cache", mcpf);
-			continue;
-		}
-		er = cx_store_dossier_fresh(app->db, ps->cpf,
-		    app->cfg.dossier_max_age_ms, &json, &aged);
-		if (er == CE_EDB) {
-			set_error(run, CE_EDB, "database: dossier lookup");
-			return CE_EDB;
-		}
-		if (er == CE_ESYSTEM) {
-			ps->dossier = NULL;
+	*reused = 0;
+	ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
+	snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
+	if ((v = cx_memo_get(&app->memo, key)) != NULL) {
+		if ((ps->dossier = strdup(v)) == NULL) {
 			set_error(run, CE_ESYSTEM, "out of memory");
 			return CE_ESYSTEM;
 		}
-		if (json != NULL) {
-			ps->dossier = json;
-			ps->dres = CE_UP_OK;
-			run->dossiers_reused++;
-			cache_dossier(&app->memo, key, ps->dossier,
-			    app->cfg.dossier_max_age_ms - aged);
-			step_log(app, run, CE_LOG_INFO, "dossier", "reused", t0,
-			    "cpf %s: stored dossier is fresh", mcpf);
-			continue;
-		}
-		calls[n].kind = CE_CALL_WORK_CPF;
-		calls[n].arg = ps->cpf;
-		which[n++] = ps;
-	}
-	if (n == 0)
+		ps->dres = CE_UP_OK;
+		run->dossiers_reused++;
+		step_log(app, run, CE_LOG_INFO, "dossier", "cached", t0,
+		    "cpf %s: from this process's cache", mcpf);
+		*reused = 1;
 		return CE_OK;
+	}
+	er = cx_store_dossier_fresh(app->db, ps->cpf,
+	    app->cfg.dossier_max_age_ms, &json, &aged);
+	if (er == CE_EDB) {
+		set_error(run, CE_EDB, "database: dossier lookup");
+		return CE_EDB;
+	}
+	if (er == CE_ESYSTEM) {
+		ps->dossier = NULL;
+		set_error(run, CE_ESYSTEM, "out of memory");
+		return CE_ESYSTEM;
+	}
+	if (json != NULL) {
+		ps->dossier = json;
+		ps->dres = CE_UP_OK;
+		run->dossiers_reused++;
+		cache_dossier(&app->memo, key, ps->dossier,
+		    app->cfg.dossier_max_age_ms - aged);
+		step_log(app, run, CE_LOG_INFO, "dossier", "reused", t0,
+		    "cpf %s: stored dossier is fresh", mcpf);
+		*reused = 1;
+	}
+	return CE_OK;
+}
+
+/*
+ * Fetch the "n" dossiers of "calls" from the Work API in parallel and
+ * take each result into its person in "which".  What did arrive is kept
+ * whatever the others gave.  Returns CE_OK.
+ */
+static enum ce_err
+dossier_fetch(struct cx_app *app, struct cx_run *run, struct ce_call calls[2],
+    struct cx_person *which[2], size_t n)
+{
+	char		 mcpf[32], key[32];
+	size_t		 i;
+	long long	 t0;
+
 	t0 = cx_now_us();
 	cx_upstream_run(app, calls, n, run->deadline_us);
-	er = CE_OK;
 	for (i = 0; i < n; i++) {
 		struct cx_person *ps = which[i];
 		struct ce_call	 *c = &calls[i];
@@ -536,7 +570,39 @@ step_dossiers(struct cx_app *app, struct cx_run *run)
 			    ce_up_name(c->res));
 		ce_dossier_free(&c->dossier);
 	}
-	return er;
+	return CE_OK;
+}
+
+/*
+ * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
+ * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
+ * CE_ETIMEOUT.
+ */
+static enum ce_err
+step_dossiers(struct cx_app *app, struct cx_run *run)
+{
+	struct ce_call	 calls[2];
+	struct cx_person *which[2];
+	size_t		 i, n = 0;
+	long long	 t0 = cx_now_us();
+	enum ce_err	 er;
+	int		 reused;
+
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < run->npersons; i++) {
+		struct cx_person *ps = &run->persons[i];
+
+		if ((er = dossier_reuse(app, run, ps, t0, &reused)) != CE_OK)
+			return er;
+		if (reused)
+			continue;
+		calls[n].kind = CE_CALL_WORK_CPF;
+		calls[n].arg = ps->cpf;
+		which[n++] = ps;
+	}
+	if (n == 0)
+		return CE_OK;
+	return dossier_fetch(app, run, calls, which, n);
 }
 
 /* The outcome, from what discovery and the dossiers gave. */

@@ -316,6 +316,47 @@ struct pass {
 };
 
 /*
+ * Log and count the bad record "rd" (CX_SPOOL_RD_NOHDR, _TORN or _CRC) of
+ * file "name" at "*off" ("avail" bytes left before "size", a record of
+ * "len" bytes), and move "*off" past it.  Returns 1 when the rest of the
+ * file is skipped ("*off" at "size"), 0 when the next record is read.
+ */
+static int
+skip_bad(struct cx_app *app, enum cx_spool_rd rd, const char *name,
+    off_t *off, off_t size, size_t avail, size_t len, struct pass *ps)
+{
+	if (rd == CX_SPOOL_RD_NOHDR) {
+		cx_logf(&app->log, CE_LOG_ERROR,
+		    "spool: %s offset "
+		    "%lld: no record header; the rest of the "
+		    "file (%zu bytes) is skipped", name,
+		    (long long)*off, avail);
+		ps->corrupt++;
+		cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
+		*off = size;
+		return 1;
+	}
+	if (rd == CX_SPOOL_RD_TORN) {
+		cx_logf(&app->log, CE_LOG_WARN,
+		    "spool: %s offset %lld: torn "
+		    "last record (%zu of %zu bytes) skipped", name,
+		    (long long)*off, avail, CE_SPOOL_HDR + len);
+		ps->torn++;
+		cx_mtab_spool(&app->mtab, CX_SPOOL_TORN, 1);
+		*off = size;
+		return 1;
+	}
+	cx_logf(&app->log, CE_LOG_WARN,
+	    "spool: %s offset %lld: CRC "
+	    "mismatch; record of %zu bytes skipped", name,
+	    (long long)*off, len);
+	ps->corrupt++;
+	cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
+	*off += (off_t)(CE_SPOOL_HDR + len);
+	return 0;
+}
+
+/*
  * Replay the records of file "name" (open on "fd") from "*off".  "owned":
  * its writer is gone, so a cut tail is torn; else it is still being
  * written.  Returns 0 with "*off" at the end of what was read (the file's
@@ -342,35 +383,10 @@ replay_file(struct cx_app *app, const struct cx_spool_sinks *sinks, int fd,
 			break;
 		if (rd == CX_SPOOL_RD_NOMEM)
 			return -1;
-		if (rd == CX_SPOOL_RD_NOHDR) {
-			cx_logf(&app->log, CE_LOG_ERROR,
-			    "spool: %s offset "
-			    "%lld: no record header; the rest of the "
-			    "file (%zu bytes) is skipped", name,
-			    (long long)*off, avail);
-			ps->corrupt++;
-			cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
-			*off = st.st_size;
-			break;
-		}
-		if (rd == CX_SPOOL_RD_TORN) {
-			cx_logf(&app->log, CE_LOG_WARN,
-			    "spool: %s offset %lld: torn "
-			    "last record (%zu of %zu bytes) skipped", name,
-			    (long long)*off, avail, CE_SPOOL_HDR + len);
-			ps->torn++;
-			cx_mtab_spool(&app->mtab, CX_SPOOL_TORN, 1);
-			*off = st.st_size;
-			break;
-		}
-		if (rd == CX_SPOOL_RD_CRC) {
-			cx_logf(&app->log, CE_LOG_WARN,
-			    "spool: %s offset %lld: CRC "
-			    "mismatch; record of %zu bytes skipped", name,
-			    (long long)*off, len);
-			ps->corrupt++;
-			cx_mtab_spool(&app->mtab, CX_SPOOL_CORRUPT, 1);
-			*off += (off_t)(CE_SPOOL_HDR + len);
+		if (rd != CX_SPOOL_RD_OK) {
+			if (skip_bad(app, rd, name, off, st.st_size, avail, len,
+			    ps))
+				break;
 			continue;
 		}
 		snprintf(id, sizeof(id), "%s:%lld", name, (long long)*off);

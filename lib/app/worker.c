@@ -374,11 +374,32 @@ chores(struct worker *w)
 	return 0;
 }
 
+/*
+ * Nothing to do this turn: wait for a notification until the poll
+ * interval, the poller's next run or the pruning left over, whichever
+ * comes first.  A failed wait makes the next turn LISTEN again.
+ */
+static void
+idle(struct worker *w)
+{
+	struct cx_app	*app = w->app;
+	long long	 wait_ms;
+
+	wait_ms = app->cfg.worker_poll_ms;
+	if (app->cfg.run_poller && (w->next_poll_us - cx_now_us()) /
+	    1000 < wait_ms)
+		wait_ms = (w->next_poll_us - cx_now_us()) / 1000;
+	/* Pruning left over from this turn: no sleep. */
+	if (w->next_prune_us <= cx_now_us())
+		wait_ms = 0;
+	if (wait_ms > 0 && cx_store_wait(app->db, wait_ms, &w->open) == -1)
+		w->listening = 0;
+}
+
 int
 cx_worker_run(struct cx_app *app, int (*stopping)(void))
 {
 	struct worker	 w;
-	long long	 wait_ms;
 	int		 r;
 
 	memset(&w, 0, sizeof(w));
@@ -424,16 +445,7 @@ cx_worker_run(struct cx_app *app, int (*stopping)(void))
 		}
 		if (r == 1)
 			continue;
-		wait_ms = app->cfg.worker_poll_ms;
-		if (app->cfg.run_poller && (w.next_poll_us - cx_now_us()) /
-		    1000 < wait_ms)
-			wait_ms = (w.next_poll_us - cx_now_us()) / 1000;
-		/* Pruning left over from this turn: no sleep. */
-		if (w.next_prune_us <= cx_now_us())
-			wait_ms = 0;
-		if (wait_ms > 0 && cx_store_wait(app->db, wait_ms, &w.open) ==
-		    -1)
-			w.listening = 0;
+		idle(&w);
 	}
 	cx_logf(&app->log, CE_LOG_INFO, "worker %s stopping after %llu jobs",
 	    app->owner, w.jobs);

@@ -147,29 +147,16 @@ easy_put(struct cx_http *h, int slot)
 		h->busy[slot] = 0;
 }
 
-/* Start one attempt of "r".  Returns CE_OK, or an error (r is then done). */
-static enum ce_err
-attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
+/*
+ * Set the options of one attempt of "r" on "e": its URL, method, body,
+ * headers and credentials, timeouts "tmo" and "ctmo" (connect) in ms.
+ * Returns CURLE_OK, or the first option's failure (the rest unset).
+ */
+static CURLcode
+easy_setup(CURL *e, struct cx_http_req *r, long long tmo, long long ctmo)
 {
-	const struct ce_config	*cfg = h->cfg;
-	long long		 left_ms = (deadline_us - cx_now_us()) / 1000;
-	long long		 tmo, ctmo;
-	CURL			*e;
-	CURLcode		 cc = CURLE_OK;
+	CURLcode	 cc = CURLE_OK;
 
-	if (left_ms <= 0)
-		return CE_ETIMEOUT;
-	tmo = cfg->upstream_timeout_ms < left_ms ? cfg->upstream_timeout_ms :
-	    left_ms;
-	ctmo = cfg->upstream_connect_timeout_ms < tmo ?
-	    cfg->upstream_connect_timeout_ms : tmo;
-	r->deadline_bound = tmo < cfg->upstream_timeout_ms;
-	if ((e = easy_get(h, &r->slot)) == NULL)
-		return CE_ENOMEM;
-	ce_buf_reset(&r->resp);
-	r->too_big = 0;
-	r->errbuf[0] = '\0';
-	r->attempts++;
 #define SET(o, v)	if (cc == CURLE_OK) cc = curl_easy_setopt(e, o, v)
 	SET(CURLOPT_URL, r->url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
@@ -198,6 +185,33 @@ attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
 	} else
 		SET(CURLOPT_HTTPGET, 1L);
 #undef SET
+	return cc;
+}
+
+/* Start one attempt of "r".  Returns CE_OK, or an error (r is then done). */
+static enum ce_err
+attempt_start(struct cx_http *h, struct cx_http_req *r, long long deadline_us)
+{
+	const struct ce_config	*cfg = h->cfg;
+	long long		 left_ms = (deadline_us - cx_now_us()) / 1000;
+	long long		 tmo, ctmo;
+	CURL			*e;
+	CURLcode		 cc;
+
+	if (left_ms <= 0)
+		return CE_ETIMEOUT;
+	tmo = cfg->upstream_timeout_ms < left_ms ? cfg->upstream_timeout_ms :
+	    left_ms;
+	ctmo = cfg->upstream_connect_timeout_ms < tmo ?
+	    cfg->upstream_connect_timeout_ms : tmo;
+	r->deadline_bound = tmo < cfg->upstream_timeout_ms;
+	if ((e = easy_get(h, &r->slot)) == NULL)
+		return CE_ENOMEM;
+	ce_buf_reset(&r->resp);
+	r->too_big = 0;
+	r->errbuf[0] = '\0';
+	r->attempts++;
+	cc = easy_setup(e, r, tmo, ctmo);
 	if (cc != CURLE_OK) {
 		cx_logf(h->log, CE_LOG_ERROR,
 		    "http: %s %s: setopt: %s", r->api,

@@ -58,6 +58,43 @@ cx_h_health(struct cx_web *w, const struct cx_request *rq,
 	    cs.hits, cs.misses);
 }
 
+/*
+ * The database and migrations checks: one round trip reads the schema's
+ * version.  Sets "*dbstate", "*migstate" (maybe written into "migbuf" of
+ * "sz" bytes) and, when one fails, "*failing".  Returns what the database
+ * answered: CE_OK, CE_ENOTFOUND (no schema) or its error.
+ */
+static enum ce_err
+schema_check(struct cx_web *w, char *migbuf, size_t sz,
+    const char **dbstate, const char **migstate, const char **failing)
+{
+	long long	 version;
+	enum ce_err	 er;
+
+	er = cx_store_schema_version(w->app.db, &version);
+	if (er == CE_ENOTFOUND) {
+		*migstate = "not applied";
+		*failing = "migrations";
+	} else if (er != CE_OK) {
+		*dbstate = "unavailable";
+		*failing = "database";
+	} else {
+		if (version == -1) {
+			*migstate = "unreadable";
+			*failing = "migrations";
+		} else if (version < CE_SCHEMA_VERSION) {
+			snprintf(migbuf, sz, "pending: at %lld of %d",
+			    version, CE_SCHEMA_VERSION);
+			*migstate = migbuf;
+			*failing = "migrations";
+		} else {
+			snprintf(migbuf, sz, "ok: version %lld", version);
+			*migstate = migbuf;
+		}
+	}
+	return er;
+}
+
 enum ce_err
 cx_h_ready(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
@@ -66,34 +103,13 @@ cx_h_ready(struct cx_web *w, const struct cx_request *rq,
 	const char	*dedup = "ok", *spool = "ok";
 	char		 migbuf[64];
 	unsigned long long sfiles = 0, sbytes = 0;
-	long long	 version;
 	enum ce_err	 er;
 
 	(void)rq;
 	/* A probe: it connects even while the database's breaker is open,
 	 * and its success closes it. */
-	er = cx_store_schema_version(w->app.db, &version);
-	if (er == CE_ENOTFOUND) {
-		migstate = "not applied";
-		failing = "migrations";
-	} else if (er != CE_OK) {
-		dbstate = "unavailable";
-		failing = "database";
-	} else {
-		if (version == -1) {
-			migstate = "unreadable";
-			failing = "migrations";
-		} else if (version < CE_SCHEMA_VERSION) {
-			snprintf(migbuf, sizeof(migbuf), "pending: at %lld of %d",
-			    version, CE_SCHEMA_VERSION);
-			migstate = migbuf;
-			failing = "migrations";
-		} else {
-			snprintf(migbuf, sizeof(migbuf), "ok: version %lld",
-			    version);
-			migstate = migbuf;
-		}
-	}
+	er = schema_check(w, migbuf, sizeof(migbuf), &dbstate, &migstate,
+	    &failing);
 	/* The spool's depth: what waits for the worker (not a failure). */
 	if (cx_spool_depth(&w->app, &sfiles, &sbytes) == -1)
 		spool = "unreadable";

@@ -177,20 +177,22 @@ answer(struct ce_resp *resp, const struct cx_hook_counts *n,
 	return er;
 }
 
-enum ce_err
-cx_h_webhook_c2s(struct cx_web *w, const struct cx_request *rq,
-    struct ce_resp *resp)
+/*
+ * Check the webhook's secret and load the body, a JSON event or an array
+ * of at most WEBHOOK_MAX_EVENTS events, into "*jp" (the caller's to
+ * decref) with their count in "*nevp".  Returns CE_OK, or the failure
+ * recorded in "resp" ("*jp" then NULL).
+ */
+static enum ce_err
+hook_load(struct cx_web *w, const struct cx_request *rq,
+    struct ce_resp *resp, json_t **jp, size_t *nevp)
 {
-	struct cx_hook_counts n;
-	struct ce_buf	 list;
-	json_t		*j;
 	json_error_t	 jerr;
-	size_t		 i, nev;
-	enum ce_err	 er;
-	int		 spooled;
 	const char	*why;
 	char		 msg[96], given[CE_SECRET_MAX + 1];
 
+	*jp = NULL;
+	*nevp = 0;
 	/* Closed by default: no secret, no events, unless WEBHOOK_AUTH=off. */
 	if (w->app.cfg.webhook_auth && w->app.cfg.webhook_secret[0] == '\0')
 		return cx_fail(resp, CE_EUNAVAIL, "not_configured", "the C2S "
@@ -207,21 +209,39 @@ cx_h_webhook_c2s(struct cx_web *w, const struct cx_request *rq,
 		return cx_fail(resp, CE_ECTYPE, NULL, "the body must be "
 		    "application/json");
 	/* jansson rejects invalid UTF-8 and \u0000, which jsonb refuses. */
-	j = json_loadb(rq->req->body, rq->req->bodylen, 0, &jerr);
-	if (j == NULL || !(json_is_object(j) || json_is_array(j))) {
-		json_decref(j);
+	*jp = json_loadb(rq->req->body, rq->req->bodylen, 0, &jerr);
+	if (*jp == NULL || !(json_is_object(*jp) || json_is_array(*jp))) {
+		json_decref(*jp);
+		*jp = NULL;
 		return cx_fail(resp, CE_EINPUT, NULL, "the body must be a "
 		    "JSON event or an array of events");
 	}
-	nev = json_is_array(j) ? json_array_size(j) : 1;
-	if (nev == 0 || nev > (size_t)w->app.cfg.webhook_max_events) {
-		json_decref(j);
-		if (nev == 0)
+	*nevp = json_is_array(*jp) ? json_array_size(*jp) : 1;
+	if (*nevp == 0 || *nevp > (size_t)w->app.cfg.webhook_max_events) {
+		json_decref(*jp);
+		*jp = NULL;
+		if (*nevp == 0)
 			return cx_fail(resp, CE_EINPUT, NULL, "no event");
 		snprintf(msg, sizeof(msg), "more than %lld events in one "
 		    "request", w->app.cfg.webhook_max_events);
 		return cx_fail(resp, CE_E2BIG, NULL, msg);
 	}
+	return CE_OK;
+}
+
+enum ce_err
+cx_h_webhook_c2s(struct cx_web *w, const struct cx_request *rq,
+    struct ce_resp *resp)
+{
+	struct cx_hook_counts n;
+	struct ce_buf	 list;
+	json_t		*j;
+	size_t		 i, nev;
+	enum ce_err	 er;
+	int		 spooled;
+
+	if ((er = hook_load(w, rq, resp, &j, &nev)) != CE_OK)
+		return er;
 	memset(&n, 0, sizeof(n));
 	ce_buf_init(&list, CX_RESP_CAP / 2);
 	er = CE_OK;

@@ -186,15 +186,51 @@ limited(struct cx_web *w, const struct cx_request *rq, struct ce_resp *resp)
 	return 1;
 }
 
+/*
+ * Match the route of "rq", then refuse a client over its rate, a method
+ * the route does not take, an unknown route, or credentials the route does
+ * not accept.  Returns CE_OK, or the error to answer with ("resp" then
+ * has its Allow, Retry-After or WWW-Authenticate header if any).
+ */
+static enum ce_err
+route_check(struct cx_web *w, const struct ce_req *req, struct cx_request *rq,
+    struct ce_resp *resp)
+{
+	const char	*msg;
+	enum ce_err	 er;
+	char		 allow[64];
+
+	er = ce_route_match(rq->path, rq->pathlen, req->method, &rq->route,
+	    &rq->allowed);
+	/* The probes are never limited: a load balancer's or fly's check
+	 * must not be refused for another client's traffic. */
+	if (rq->route != CE_ROUTE_HEALTH && rq->route != CE_ROUTE_READY &&
+	    limited(w, rq, resp))
+		return CE_ERATE;
+	if (er == CE_EMETHOD) {
+		if (ce_methods_str(rq->allowed, allow, sizeof(allow)) == CE_OK)
+			(void)cx_resp_header(resp, "Allow", allow);
+		return er;
+	}
+	if (er != CE_OK || handlers[rq->route] == NULL)
+		return CE_ENOTFOUND;
+	if ((er = cx_auth_check(w, req, rq->route, &msg)) != CE_OK) {
+		(void)cx_fail(resp, er, NULL, msg);
+		if (er == CE_EAUTH)
+			(void)cx_resp_header(resp, "WWW-Authenticate",
+			    "Bearer realm=\"" CE_SERVICE "\"");
+		return er;
+	}
+	return CE_OK;
+}
+
 void
 cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
 	struct cx_request rq;
-	const char	*msg;
 	enum ce_err	 er;
 	int		 status = 0;
-	char		 allow[64];
 
 	w->served++;
 	set_reqid(w, req);
@@ -217,31 +253,8 @@ cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 		er = CE_E2BIG;
 		goto err;
 	}
-	er = ce_route_match(rq.path, rq.pathlen, req->method, &rq.route,
-	    &rq.allowed);
-	/* The probes are never limited: a load balancer's or fly's check
-	 * must not be refused for another client's traffic. */
-	if (rq.route != CE_ROUTE_HEALTH && rq.route != CE_ROUTE_READY &&
-	    limited(w, &rq, resp)) {
-		er = CE_ERATE;
+	if ((er = route_check(w, req, &rq, resp)) != CE_OK)
 		goto err;
-	}
-	if (er == CE_EMETHOD) {
-		if (ce_methods_str(rq.allowed, allow, sizeof(allow)) == CE_OK)
-			(void)cx_resp_header(resp, "Allow", allow);
-		goto err;
-	}
-	if (er != CE_OK || handlers[rq.route] == NULL) {
-		er = CE_ENOTFOUND;
-		goto err;
-	}
-	if ((er = cx_auth_check(w, req, rq.route, &msg)) != CE_OK) {
-		(void)cx_fail(resp, er, NULL, msg);
-		if (er == CE_EAUTH)
-			(void)cx_resp_header(resp, "WWW-Authenticate",
-			    "Bearer realm=\"" CE_SERVICE "\"");
-		goto err;
-	}
 	if ((er = handlers[rq.route](w, &rq, resp)) != CE_OK)
 		goto err;
 	goto out;
