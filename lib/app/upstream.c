@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "core/brid.h"
@@ -314,12 +313,11 @@ headers_for(const struct ce_config *cfg, const struct ce_call *c,
 		if (n < 0 || (size_t)n >= authsz)
 			return CE_E2BIG;
 	}
-	if ((r->hdrs = curl_slist_append(NULL,
-	    "Accept: application/json")) == NULL)
+	if (cx_http_req_header(r, "Accept: application/json") != CE_OK)
 		return CE_ENOMEM;
-	if (k->brk == CX_BRK_C2S && (curl_slist_append(r->hdrs, auth) == NULL ||
-	    (strcmp(k->method, "POST") == 0 && curl_slist_append(r->hdrs,
-	    "Content-Type: application/json") == NULL)))
+	if (k->brk == CX_BRK_C2S && (cx_http_req_header(r, auth) != CE_OK ||
+	    (strcmp(k->method, "POST") == 0 && cx_http_req_header(r,
+	    "Content-Type: application/json") != CE_OK)))
 		return CE_ENOMEM;
 	if (k->brk == CX_BRK_DIRETRIX) {
 		r->user = cfg->diretrix_user;

@@ -79,9 +79,7 @@ cx_http_req_free(struct cx_http_req *r)
 
 /*
  * Add the header "line" ("Name: value") to "r", freed with the request.
- * Returns CE_OK, or CE_ENOMEM with "r"'s headers unchanged.  (For
- * upstream.c, which appends with curl_slist_append() itself until it
- * moves.)
+ * Returns CE_OK, or CE_ENOMEM with "r"'s headers unchanged.
  */
 enum ce_err
 cx_http_req_header(struct cx_http_req *r, const char *line)
