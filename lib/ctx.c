@@ -52,7 +52,7 @@ db_report(void *arg, int ok)
 
 /*
  * The shared file's handle, mapped on first use: its tables in their
- * order (the file's layout, SHM_VERSION in shm.c).
+ * order (the file's layout, SHM_VERSION in io/shmfile.c).
  */
 static struct cx_shmfile *
 shmfile(struct cx_app *app)

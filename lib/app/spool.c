@@ -12,7 +12,7 @@
  * ends; a ".spool" file whose lock is free belonged to a responder that
  * died (SIGKILL) and is as ready as a ".ready" one.
  *
- * Records.  One per request: the header of c2s-enrich.h (magic, length,
+ * Records.  One per request: the header of core/spoolrec.h (magic, length,
  * CRC-32 of the payload; framed and read by spoolrec.c) and a JSON
  * payload {"v", "kind" (lead, enrich, webhook, google), "lead_id" or
  * "body" (the request's JSON as a string, a Google key removed),

@@ -1,5 +1,5 @@
 /*
- * spoolrec.c -- the spool's record format (c2s-enrich.h): the 12-byte
+ * spoolrec.c -- the spool's record format (spoolrec.h): the 12-byte
  * header (magic "C2SP", payload length and CRC-32 of the payload, both
  * 32-bit little-endian), then the payload.  Framing a record into a
  * buffer and reading one back; the files themselves are spool.c's.

@@ -3,7 +3,7 @@
  * them (h_customer.c): GET /api/v1/contributor/customer, POST
  * /api/v1/enrich and GET /api/v1/customers/{uuid}.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_CUSTOMER_H

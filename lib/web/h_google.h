@@ -2,7 +2,7 @@
  * web/h_google.h -- POST /api/v1/webhooks/google-ads (h_google.c): a form
  * checked, recorded with its job (app/google.c), or spooled.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_GOOGLE_H

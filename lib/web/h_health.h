@@ -3,7 +3,7 @@
  * on nothing outside the process, and /ready, one PostgreSQL round trip,
  * the schema version and the shared file.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_HEALTH_H

@@ -2,7 +2,7 @@
  * web/h_leads.h -- the two triggers of the lead pipeline (h_leads.c):
  * GET /api/v1/leads/process?id= and POST /api/v1/c2s/enrich/{id}.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_LEADS_H

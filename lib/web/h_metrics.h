@@ -3,7 +3,7 @@
  * shared/metrics.c, the process table, the spool's depth, the breakers
  * and the dedup table in the Prometheus text format.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_METRICS_H

@@ -2,7 +2,7 @@
  * web/h_stats.h -- GET /api/v1/stats, the figures of the status page
  * (h_stats.c).
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_STATS_H

@@ -3,7 +3,7 @@
  * /api/v1/webhooks/c2s, each event stored before the answer
  * (app/webhook.c), and POST /api/v1/webhooks/c2s/replay.
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_WEBHOOK_H

@@ -2,7 +2,7 @@
  * web/h_work.h -- GET /api/v1/work/modules/{module}?documento=, the Work
  * API proxy (h_work.c), its answers kept in the memo (app/memo.h).
  * Each handler fills resp->body and returns CE_OK, or an error (its code
- * and text chosen with cx_fail()) that ce_handle() turns into a JSON
+ * and text chosen with cx_fail()) that cx_handle() turns into a JSON
  * error body.
  */
 #ifndef CE_WEB_H_WORK_H

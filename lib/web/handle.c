@@ -1,10 +1,10 @@
 /*
- * handle.c -- ce_handle(): one request in, one response out.  It checks
- * what every route shares (method, path, body size), finds the route,
- * calls its handler, turns every error (its own, a refused key's,
- * a handler's, with the code and text cx_fail() recorded) into a JSON
- * error body with the status of err.c, written once, and logs one access
- * line.
+ * handle.c -- cx_handle(), the body of ce_handle(): one request in, one
+ * response out.  It checks what every route shares (method, path, body
+ * size), finds the route, calls its handler, turns every error (its own,
+ * a refused key's, a handler's, with the code and text cx_fail()
+ * recorded) into a JSON error body with the status of err.c, written
+ * once, and logs one access line.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * req.c -- a request parsed once: its path (a bounded copy, no query),
  * its query, whether the body is declared JSON and the client's address,
- * for ce_handle() and the handlers, which split nothing again.  It knows
+ * for cx_handle() and the handlers, which split nothing again.  It knows
  * no route table and no context.
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * web/req.h -- a request parsed once by ce_handle() (req.c): its path (a
+ * web/req.h -- a request parsed once by cx_handle() (req.c): its path (a
  * bounded copy, no query), its query, whether the body is declared JSON,
  * the client's address and its route, read by the handlers, which split
  * nothing again.

@@ -1,7 +1,7 @@
 /*
  * resp.c -- the response helpers every handler shares: a header line
  * added to the response, an error's code and text recorded for
- * ce_handle(), and the JSON error body it writes with the status of
+ * cx_handle(), and the JSON error body it writes with the status of
  * err.c ({"error": ..., "code": ...}).  It knows no route and no context.
  */
 #include <stdio.h>
@@ -68,7 +68,7 @@ cx_resp_errorc(struct ce_resp *resp, enum ce_err er, const char *code,
 
 /*
  * A failure "er" with a code and a text of the caller's choosing (NULL:
- * the enum's own), which only records them in "resp": ce_handle() writes
+ * the enum's own), which only records them in "resp": cx_handle() writes
  * the body, with the status of "er", once the handler returns "er".
  * "code" must outlive the request (a literal); "msg" is copied, cut to
  * fit.  Returns "er".
@@ -91,7 +91,7 @@ cx_fail(struct ce_resp *resp, enum ce_err er, const char *code,
  * "spooled":true,...} with request id "reqid" and "extra" (JSON members,
  * or NULL) saying what it was, or 503 spool_unavailable with Retry-After
  * when the spool is full or cannot be written (CE_EUNAVAIL).  Returns
- * CE_OK once the 202 is written, else an error for ce_handle() to answer
+ * CE_OK once the 202 is written, else an error for cx_handle() to answer
  * (CE_EUNAVAIL: the 503, its code and text recorded with cx_fail()).
  */
 enum ce_err

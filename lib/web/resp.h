@@ -1,7 +1,7 @@
 /*
  * web/resp.h -- the response helpers every handler shares (resp.c): a
  * header line added, an error's code and text chosen by a handler
- * (cx_fail) and written by ce_handle() (cx_resp_errorc) as a JSON error
+ * (cx_fail) and written by cx_handle() (cx_resp_errorc) as a JSON error
  * body with the status of core/err.c, and the answer to a request the
  * spool took or refused (cx_resp_spooled).
  */
