@@ -58,7 +58,6 @@ void		 ce_handle(struct ce_ctx *, const struct ce_req *,
 /* GET /metrics: join the machine's table of processes at start; count
  * a responder leaving after MAX_REQUESTS. */
 void		 ce_metrics_join(struct ce_ctx *);
-void		 ce_metrics_sample(struct ce_ctx *);
 void		 ce_metrics_recycled(struct ce_ctx *);
 /* "us" microseconds as exact decimal seconds ("0.0025", "1234567.891"). */
 void		 ce_metrics_secs(char *, size_t, uint64_t us);

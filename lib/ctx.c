@@ -188,12 +188,6 @@ ce_metrics_join(struct ce_ctx *ctx)
 }
 
 void
-ce_metrics_sample(struct ce_ctx *ctx)
-{
-	cx_mtab_sample(&ctx->web.app.mtab);
-}
-
-void
 ce_metrics_recycled(struct ce_ctx *ctx)
 {
 	cx_mtab_recycled(&ctx->web.app.mtab);
