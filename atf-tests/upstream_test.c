@@ -16,6 +16,8 @@
 #include <jansson.h>
 
 #include "c2s-enrich.h"
+#include "core/brid.h"
+#include "core/clock.h"
 
 #define SIM_C2S_TOKEN	"sim-c2s-token"
 #define SIM_DX_USER	"sim"

@@ -2,10 +2,11 @@
  * c2s-enrich.h -- the public interface of libc2senrich.
  *
  * This is the only header that fcgi/ and atf-tests/ include, but for the
- * unit programs of modules, which include the header of the module they
- * test (lib/core/, and shm_test io/shmfile.h and shared/dedup.h).  It
- * owns the opaque per-process context and its entry points, all defined
- * in lib/ctx.c.  The error enum, the configuration struct, the
+ * programs that test modules, which include the header of the module they
+ * check (lib/core/'s: the unit programs, upstream_test and the fuzz
+ * drivers; shm_test io/shmfile.h and shared/dedup.h).  It owns the
+ * opaque per-process context and its entry points, all defined in
+ * lib/ctx.c.  The error enum, the configuration struct, the
  * FastCGI-independent request and response structs, the capped buffer
  * and the rest of the pure vocabulary its users need are declared in
  * lib/core/'s headers, which it includes, and ce_subscribe()'s answer in
@@ -23,16 +24,10 @@
 #include "core/err.h"
 #include "core/buf.h"
 #include "core/util.h"
-#include "core/clock.h"
 #include "core/log.h"
 #include "core/config.h"
 #include "core/cgi.h"
-#include "core/query.h"
-#include "core/brid.h"
-#include "core/name.h"
-#include "core/note.h"
 #include "core/call.h"
-#include "core/cache.h"
 #include "app/subscribe.h"
 
 struct ce_ctx;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "c2s-enrich.h"
+#include "core/cache.h"
 #include "core/log.h"
 #include "io/http.h"
 #include "io/pg.h"

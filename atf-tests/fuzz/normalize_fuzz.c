@@ -27,6 +27,8 @@
 #include <string.h>
 
 #include "c2s-enrich.h"
+#include "core/brid.h"
+#include "core/name.h"
 #include "fuzz.h"
 
 #define FOLD_MAX	512	/* name.c folds names into this much */

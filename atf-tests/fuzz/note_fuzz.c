@@ -28,6 +28,9 @@
 #include <string.h>
 
 #include "c2s-enrich.h"
+#include "core/brid.h"
+#include "core/name.h"
+#include "core/note.h"
 #include "fuzz.h"
 
 #define NFIELDS		10

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "c2s-enrich.h"
+#include "core/query.h"
 #include "fuzz.h"
 
 int

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "c2s-enrich.h"
+#include "core/brid.h"
 #include "fuzz.h"
 
 int
