@@ -24,6 +24,11 @@
 #include "app/subscribe.h"
 #include "app/upstream.h"
 
+/* The lead actions C2S delivers (and app/webhook.c accepts). */
+const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
+	"on_create_lead", "on_update_lead", "on_close_lead",
+};
+
 #define HOOK_PATH	"/api/v1/webhooks/c2s"
 
 /*

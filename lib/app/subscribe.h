@@ -1,7 +1,7 @@
 /*
  * app/subscribe.h -- c2s-enrich --subscribe and --unsubscribe
  * (subscribe.c): register (or remove) this service's webhook at C2S for
- * each of the lead actions C2S delivers (ce_hook_actions, defined in
+ * each of the lead actions C2S delivers (ce_hook_actions, accepted by
  * webhook.c), and report C2S's answer per action with the secret
  * masked.
  */

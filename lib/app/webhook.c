@@ -24,11 +24,6 @@
 #include "app/subscribe.h"
 #include "app/webhook.h"
 
-/* The lead actions C2S delivers (and --subscribe registers). */
-const char *const ce_hook_actions[CE_HOOK_ACTIONS] = {
-	"on_create_lead", "on_update_lead", "on_close_lead",
-};
-
 /* A string member, or "" (nulls, numbers and missing members alike). */
 static const char *
 str(const json_t *o, const char *key)
