@@ -184,7 +184,8 @@ fake_digits(const char *d, size_t n)
  * Normalise a Brazilian phone as leads write it ("+55 (11) 98765-4321",
  * "5511987654321", "011 98765 4321") into national digits, DDD first, in
  * "out" (at least 12 bytes).  A country code is stripped only from 12-13
- * digit numbers, so a national number with DDD 55 is left alone.  Returns
+ * digit numbers, so a national number with DDD 55 is left alone; a doubled
+ * one ("5555", 14-15 digits) is repaired.  Returns
  * 0, or -1 when it is not a usable phone: wrong length, unknown DDD, a
  * mobile without its leading 9, or a fake number (one repeated digit, a
  * run like 12345678).
@@ -199,7 +200,15 @@ ce_phone_normalize(const char *in, char *out)
 	if ((rc = digits_of(in, " +-().\t", d, sizeof(d))) == -1)
 		return -1;
 	n = (size_t)rc;
-	if ((n == 12 || n == 13) && strncmp(d, "55", 2) == 0) {
+	/*
+	 * A doubled country code ("+55 55 11 97412-3356": 14-15 digits) is
+	 * repaired.  A single one with DDD 55 ("55 55 9...") is 12-13
+	 * digits and falls to the next case.
+	 */
+	if ((n == 14 || n == 15) && strncmp(d, "5555", 4) == 0) {
+		memmove(d, d + 4, n - 3);
+		n -= 4;
+	} else if ((n == 12 || n == 13) && strncmp(d, "55", 2) == 0) {
 		memmove(d, d + 2, n - 1);
 		n -= 2;
 	} else if ((n == 11 || n == 12) && d[0] == '0') {
