@@ -267,6 +267,31 @@ invalid_phone_not_paid_body() {
 	    atf_fail "the e-mail was not looked up"
 }
 
+atf_test_case doubled_country_code
+doubled_country_code_head() {
+	atf_set descr "a phone with 55 written twice is repaired and found"
+}
+doubled_country_code_body() {
+	local id phone cpf
+	setup
+	id=$(find_lead doubled_cc fa17bc04)
+	phone=$(jq -r .phone truth)
+	cpf=$(jq -r .phone_person.cpf truth)
+	[ "$(curl -s -H 'Authorization: Bearer sim-c2s-token' \
+	    "$SIM/integration/leads/$id" |
+	    jq -r .data.attributes.customer.phone)" = "5555$phone" ] ||
+	    atf_fail "the simulator did not send the doubled code"
+	process $id
+	json '.status == "completed" and .cpfs_processed == ["'$cpf'"]'
+	[ "$(calls diretrix "/Telefone/$phone")" = 1 ] ||
+	    atf_fail "not one Diretrix call with the repaired phone"
+	[ "$(calls diretrix "/Telefone/5555")" = 0 ] ||
+	    atf_fail "Diretrix was asked for the doubled phone"
+	atf_check -o inline:"$phone|both\n" psql -X -At -c "SELECT l.phone,
+	    lp.found_by FROM c2s.leads l JOIN c2s.lead_persons lp
+	    USING (lead_id) WHERE l.lead_id = '$id'"
+}
+
 atf_test_case work_down_partial
 work_down_partial_head() {
 	atf_set descr "Work API down: partial, lead retryable, 502 on enrich"
@@ -457,6 +482,7 @@ atf_init_test_cases() {
 	atf_add_test_case outcome_unenriched
 	atf_add_test_case outcome_invalid_contact
 	atf_add_test_case invalid_phone_not_paid
+	atf_add_test_case doubled_country_code
 	atf_add_test_case work_down_partial
 	atf_add_test_case message_failure_retryable
 	atf_add_test_case note_answer_lost

@@ -59,6 +59,7 @@ enum sim_variant {
 	SIM_V_FAULT,		/* a d1 or 0a fault lead: marker contacts */
 	SIM_V_BAD_CONTACT,	/* fa17bc01, 02: contacts to refuse */
 	SIM_V_OTHER_NAME,	/* fa17bc03: the lead names someone else */
+	SIM_V_DOUBLED_CC,	/* fa17bc04: phone with 55 written twice */
 	SIM_V__MAX
 };
 

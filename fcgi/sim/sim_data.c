@@ -92,7 +92,7 @@ static const char *const DOM[5] = {
 static const char *const VARIANT[SIM_V__MAX] = {
 	"normal", "no_cpf", "split", "null_email", "missing_phone", "multi",
 	"padded", "no_dossier", "null_name", "abbrev", "fault",
-	"bad_contact", "other_name",
+	"bad_contact", "other_name", "doubled_cc",
 };
 
 /* The variant of H mod 20 (10 .. 19 are normal). */
@@ -927,6 +927,7 @@ void
 sim_lead_make(const char *id, struct sim_lead *l)
 {
 	struct sim_person	 p, q;
+	int			 n;
 
 	memset(l, 0, sizeof(*l));
 	lead_id(id, l);
@@ -938,9 +939,9 @@ sim_lead_make(const char *id, struct sim_lead *l)
 
 	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
 	if (strncmp(l->id, "fa17bc0", 7) == 0 && l->id[7] >= '1' &&
-	    l->id[7] <= '3')
-		l->variant = l->id[7] == '3' ? SIM_V_OTHER_NAME :
-		    SIM_V_BAD_CONTACT;
+	    l->id[7] <= '4')
+		l->variant = l->id[7] == '4' ? SIM_V_DOUBLED_CC :
+		    l->id[7] == '3' ? SIM_V_OTHER_NAME : SIM_V_BAD_CONTACT;
 	l->phone_seed = l->email_seed =
 	    pick_seed(sub(l->h, "person"), l->variant, 0);
 	(void)sim_person_make(l->phone_seed, &p);
@@ -956,6 +957,17 @@ sim_lead_make(const char *id, struct sim_lead *l)
 	if (l->variant == SIM_V_OTHER_NAME) {
 		(void)sim_person_make(p.seed % 999000000 + 1, &q);
 		copy(l->name, q.name, sizeof(l->name));
+	}
+	/*
+	 * "fa17bc04": the phone with the country code written twice, as
+	 * C2S sent it for about one historical lead in 33.
+	 */
+	if (l->variant == SIM_V_DOUBLED_CC) {
+		n = snprintf(l->phone_fmt, sizeof(l->phone_fmt), "5555%s",
+		    l->phone);
+		if (n < 0 || (size_t)n >= sizeof(l->phone_fmt))
+			l->phone_fmt[0] = '\0';
+		return;
 	}
 	lead_variant(l, &p);
 	if (l->has_phone)
