@@ -15,12 +15,12 @@
  * digits with valid check digits, e-mails lower case with one '@', lead
  * ids 32 lower-case hex digits, folded names of A-Z, 0-9 and single
  * inner spaces); normalising a normalised value gives it back, and so
- * do other ways of writing it ("+55 ...", "000..."); a fold cut short is
- * a prefix of the whole fold; scores are 0 to 100, a name scores 0 or
- * 100 against itself, and folding both names first changes no score; a
- * mask fits its buffer (1 to 32 bytes, from byte 1) and shows no more
- * than the last two digits of a CPF, the last four of a phone, or the
- * first character of an e-mail's local part.
+ * do other ways of writing it ("+55 ...", "+55 55 ...", "000..."); a
+ * fold cut short is a prefix of the whole fold; scores are 0 to 100, a
+ * name scores 0 or 100 against itself, and folding both names first
+ * changes no score; a mask fits its buffer (1 to 32 bytes, from byte 1)
+ * and shows no more than the last two digits of a CPF, the last four of
+ * a phone, or the first character of an e-mail's local part.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +73,10 @@ phone(const char *in)
 		FZ_CHECK(ce_phone_normalize(alt, again) == 0);
 		FZ_CHECK(strcmp(again, out) == 0);
 		snprintf(alt, sizeof(alt), "0%s", out);
+		FZ_CHECK(ce_phone_normalize(alt, again) == 0);
+		FZ_CHECK(strcmp(again, out) == 0);
+		/* A doubled country code is repaired (DESIGN §11.3). */
+		snprintf(alt, sizeof(alt), "+55 55 %s", out);
 		FZ_CHECK(ce_phone_normalize(alt, again) == 0);
 		FZ_CHECK(strcmp(again, out) == 0);
 	}
