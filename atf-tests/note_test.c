@@ -2,7 +2,8 @@
  * note_test.c -- the note posted on a lead: the exact text of a completed
  * lead against a golden file, different people, single sources, the name
  * warning, the shorter notes, no note without a name, and the cap cut on
- * a UTF-8 boundary.
+ * a UTF-8 boundary; null list items skipped with continuous numbering,
+ * the bottom income band and another.
  */
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +189,89 @@ ATF_TC_BODY(note__no_name_no_note, tc)
 	ce_buf_free(&b);
 }
 
+/* A dossier with null and empty list entries, and income band "band". */
+static struct ce_note_in
+sparse(const char *band)
+{
+	static char		 d[2048];
+	struct ce_note_in	 in;
+
+	snprintf(d, sizeof(d), "{\"DadosBasicos\":{\"nome\":\"ANA\"},"
+	    "\"DadosEconomicos\":{\"renda\":\"1000\",\"poderAquisitivo\":"
+	    "{\"faixaPoderAquisitivo\":\"%s\"}},"
+	    "\"emails\":[{\"email\":\"a@x.com\",\"prioridade\":\"ALTA\"},"
+	    "{\"prioridade\":\"MEDIA\"},{\"email\":null},{\"email\":\"\"},"
+	    "null,{\"email\":\"b@x.com\"},{\"email\":\"c@x.com\"},"
+	    "{\"email\":\"d@x.com\"}],"
+	    "\"telefones\":[null,{\"telefone\":null,\"tipo\":\"MOVEL\"},"
+	    "{\"telefone\":\"11991234567\",\"tipo\":\"MOVEL\"}],"
+	    "\"enderecos\":[{\"logradouro\":null},{}],"
+	    "\"empresas\":[null]}", band);
+	memset(&in, 0, sizeof(in));
+	in.kind = CE_NOTE_COMPLETED;
+	in.lead_name = "Ana";
+	in.npersons = 1;
+	in.persons[0].source = CE_SRC_BOTH;
+	in.persons[0].cpf = "52998224725";
+	in.persons[0].dossier = d;
+	return in;
+}
+
+ATF_TC_WITHOUT_HEAD(note__null_items_skipped);
+ATF_TC_BODY(note__null_items_skipped, tc)
+{
+	struct ce_note_in	 in = sparse("De R$ 1 até R$ 2640");
+	struct ce_buf		 b;
+
+	ce_buf_init(&b, 65536);
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	/* Empty e-mail entries skipped, numbering continuous, still 3. */
+	ATF_CHECK_MSG(strstr(b.data, "\n\n📧 EMAILS\n1. a@x.com (ALTA)\n"
+	    "2. b@x.com\n3. c@x.com\n\n📱") != NULL, "%s", b.data);
+	ATF_CHECK(strstr(b.data, "(MEDIA)") == NULL);
+	ATF_CHECK(strstr(b.data, "d@x.com") == NULL);
+	ATF_CHECK(strstr(b.data, "\n\n📱 TELEFONES\n1. 11991234567 - MOVEL")
+	    != NULL);
+	/* A list with no usable item has no section at all. */
+	ATF_CHECK(strstr(b.data, "ENDEREÇOS") == NULL);
+	ATF_CHECK(strstr(b.data, "EMPRESAS") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__bottom_band);
+ATF_TC_BODY(note__bottom_band, tc)
+{
+	struct ce_note_in	 in = sparse("De R$ 1 até R$ 2640");
+	struct ce_buf		 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	/* 2640 x 1.9 = 5016 */
+	ATF_CHECK_MSG(strstr(b.data, "\nFaixa de Renda: Até R$ 5.016,00\n")
+	    != NULL, "%s", b.data);
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.0, 5000, &b), CE_OK);
+	ATF_CHECK(strstr(b.data, "\nFaixa de Renda: Até R$ 2.640,00\n")
+	    != NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__other_band);
+ATF_TC_BODY(note__other_band, tc)
+{
+	struct ce_note_in	 in = sparse("De R$ 2641 até R$ 7017");
+	struct ce_buf		 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	/* 2641 x 1.9 = 5017,90; 7017 x 1.9 = 13332,30; 1000 x 1.9 = 1900 */
+	ATF_CHECK_MSG(strstr(b.data, "\nRenda: R$ 1.900,00\n"
+	    "Faixa de Renda: De R$ 5.017,90 até R$ 13.332,30\n") != NULL,
+	    "%s", b.data);
+	ce_buf_free(&b);
+}
+
 ATF_TC_WITHOUT_HEAD(note__cap_on_utf8_boundary);
 ATF_TC_BODY(note__cap_on_utf8_boundary, tc)
 {
@@ -220,5 +304,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, note__shorter_outcomes);
 	ATF_TP_ADD_TC(tp, note__no_name_no_note);
 	ATF_TP_ADD_TC(tp, note__cap_on_utf8_boundary);
+	ATF_TP_ADD_TC(tp, note__null_items_skipped);
+	ATF_TP_ADD_TC(tp, note__bottom_band);
+	ATF_TP_ADD_TC(tp, note__other_band);
 	return atf_no_error();
 }

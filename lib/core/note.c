@@ -108,7 +108,28 @@ times(long long cents, double mult)
 	return llround((double)cents * mult);
 }
 
-/* Copy "s", with each "R$ <amount>" multiplied. */
+/*
+ * The bottom band's lower bound "De R$ 1 até " is a placeholder for
+ * "nothing": its length, or 0 when "s" does not start with it.
+ */
+static size_t
+band_floor(const char *s)
+{
+	static const char *const	 pre[] = {
+		"De R$ 1 até ", "De R$ 1,00 até ",
+	};
+	size_t				 i, n;
+
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(s, pre[i], n = strlen(pre[i])) == 0)
+			return n;
+	return 0;
+}
+
+/*
+ * Copy "s", with each "R$ <amount>" multiplied; the bottom band
+ * "De R$ 1 até R$ n" reads "Até R$ n".
+ */
 static enum ce_err
 range_put(struct ce_buf *b, const char *s, double mult)
 {
@@ -117,6 +138,10 @@ range_put(struct ce_buf *b, const char *s, double mult)
 	size_t		 n;
 	enum ce_err	 er = CE_OK;
 
+	if ((n = band_floor(s)) != 0) {
+		er = ce_buf_puts(b, "Até ");
+		p = s + n;
+	}
 	while (er == CE_OK && (q = strstr(p, "R$")) != NULL) {
 		er = ce_buf_append(b, p, (size_t)(q - p));
 		p = q + 2;
@@ -237,7 +262,7 @@ finance_put(struct nout *o, const json_t *eco, double mult)
 
 	if (!json_is_object(eco))
 		return;
-	nout_puts(o, "💰 DADOS FINANCEIROS\n");
+	nout_puts(o, "\n💰 DADOS FINANCEIROS\n");
 	s = jget(eco, "renda", t, sizeof(t));
 	if (amount_parse(s, strlen(s), &cents) == 0) {
 		nout_puts(o, "Renda: ");
@@ -257,18 +282,27 @@ finance_put(struct nout *o, const json_t *eco, double mult)
 		nout_printf(o, "Risco: %s\n", s);
 }
 
-/* "title" and the first "max" items of "arr", when it has any. */
+/*
+ * A blank line, "title" and the first "max" items of "arr" whose "key" has
+ * a value, numbered on from 1; nothing when no item has one.
+ */
 static void
-list_put(struct nout *o, const json_t *arr, size_t max, const char *title,
-    item_fn *item)
+list_put(struct nout *o, const json_t *arr, const char *key, size_t max,
+    const char *title, item_fn *item)
 {
-	size_t	 i, n;
+	const json_t	*it;
+	char		 t[64];
+	size_t		 i, n, shown = 0;
 
-	if ((n = json_array_size(arr)) == 0)
-		return;
-	nout_puts(o, title);
-	for (i = 0; i < n && i < max; i++)
-		item(o, i + 1, json_array_get(arr, i));
+	n = json_array_size(arr);
+	for (i = 0; i < n && shown < max; i++) {
+		it = json_array_get(arr, i);
+		if (*jget(it, key, t, sizeof(t)) == '\0')
+			continue;
+		if (shown++ == 0)
+			nout_printf(o, "\n%s", title);
+		item(o, shown, it);
+	}
 }
 
 static void
@@ -330,13 +364,13 @@ dossier_put(struct nout *o, const json_t *d, const char *cpf, double mult)
 {
 	personal_put(o, json_object_get(d, "DadosBasicos"), cpf);
 	finance_put(o, json_object_get(d, "DadosEconomicos"), mult);
-	list_put(o, json_object_get(d, "emails"), MAX_EMAILS,
+	list_put(o, json_object_get(d, "emails"), "email", MAX_EMAILS,
 	    "📧 EMAILS\n", email_item);
-	list_put(o, json_object_get(d, "telefones"), MAX_PHONES,
+	list_put(o, json_object_get(d, "telefones"), "telefone", MAX_PHONES,
 	    "📱 TELEFONES\n", phone_item);
-	list_put(o, json_object_get(d, "enderecos"), MAX_ADDRS,
+	list_put(o, json_object_get(d, "enderecos"), "logradouro", MAX_ADDRS,
 	    "🏠 ENDEREÇOS\n", address_item);
-	list_put(o, json_object_get(d, "empresas"), MAX_COMPANIES,
+	list_put(o, json_object_get(d, "empresas"), "cnpj", MAX_COMPANIES,
 	    "🏢 EMPRESAS\n", company_item);
 }
 
