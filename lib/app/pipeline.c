@@ -662,6 +662,8 @@ note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 		break;
 	}
 	in.lead_name = run->lead.name;
+	in.product_desc = run->lead.product_desc;
+	in.product_ref = run->lead.product_ref;
 	in.name_mismatch = run->name_mismatch;
 	in.lookup_down = run->outcome == CX_OUT_UNENRICHED &&
 	    run->err != CE_ENOTFOUND;

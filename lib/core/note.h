@@ -42,6 +42,16 @@ struct ce_note_in {
 	int		 lookup_down;	/* UNENRICHED: a CPF lookup failed */
 	size_t		 npersons;	/* 0, 1, or 2 (different people) */
 	struct ce_note_person persons[2];
+	/* The lead's product ("🎯 Imóvel"), each NULL or "" when none. */
+	const char	*product_desc;
+	const char	*product_ref;
+	/*
+	 * A repeat person: persons[0] was enriched before for the lead
+	 * "same_lead" on "same_date" (DD/MM/YYYY); the note is a pointer to
+	 * it and a summary.  NULL: a note of its own.
+	 */
+	const char	*same_lead;
+	const char	*same_date;
 };
 
 enum ce_err	 ce_note_format(const struct ce_note_in *, double mult,
