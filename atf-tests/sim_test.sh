@@ -150,6 +150,46 @@ c2s_lead__shape_body() {
 	    -x "curl -s -o /dev/null -D - -H '$C2S_AUTH' '$SIM/integration/leads/$id' | tr A-Z a-z"
 }
 
+atf_test_case c2s_lead__seeded
+c2s_lead__seeded_head() {
+	atf_set descr "A seeded lead 5eed… is the person of its seed, with" \
+	    "the contacts and name its id asks for"
+	atf_set require.config sim_url
+}
+c2s_lead__seeded_body() {
+	sim_init
+	local a=5eed000123457001234567890abcdef0
+	local b=5eed000123457131234567890abcdef0
+	local c=5eed000123457291234567890abcdef0
+	local d=5eed000123457061234567890abcdef0
+	truth "$a"
+	mv truth ta
+	atf_check -o inline:'seeded\n' jq -r .variant ta
+	atf_check -o inline:'000123457\n' -x "jq -r .phone_person.cpf ta | cut -c1-9"
+	atf_check -o inline:'000123457\n' -x "jq -r .email_person.cpf ta | cut -c1-9"
+	truth "$b"
+	mv truth tb
+	# The same person, phone only, named "Teste".
+	atf_check -o inline:"$(jq -r .phone_person.cpf ta)\n" \
+	    jq -r .phone_person.cpf tb
+	atf_check -o inline:'null\n' jq -r .email_person tb
+	expect 200 "$(c2s "/integration/leads/$b")"
+	expect_json '.data.attributes.customer | .name == "Teste" and
+	    .email == null and (.phone | type == "string")'
+	# E-mail only, no name.
+	expect 200 "$(c2s "/integration/leads/$c")"
+	expect_json '.data.attributes.customer | .name == null and
+	    .phone == null and .email == "'"$(jq -r .email ta)"'"'
+	# The phone's digits as the name.
+	expect 200 "$(c2s "/integration/leads/$d")"
+	expect_json '.data.attributes.customer.name | test("^[0-9]{11}$")'
+	# Not a seeded lead: a reserved seed, or a letter among the digits.
+	truth 5eed999000001001234567890abcdef0
+	atf_check -o not-inline:'seeded\n' jq -r .variant truth
+	truth 5eed00012345a001234567890abcdef0
+	atf_check -o not-inline:'seeded\n' jq -r .variant truth
+}
+
 atf_test_case c2s_lead__case_insensitive
 c2s_lead__case_insensitive_head() {
 	atf_set descr "an uppercase lead id is the same lead"
@@ -1353,6 +1393,7 @@ hooks_reset__forgets_subscriptions_cleanup() {
 
 atf_init_test_cases() {
 	atf_add_test_case c2s_lead__shape
+	atf_add_test_case c2s_lead__seeded
 	atf_add_test_case c2s_lead__case_insensitive
 	atf_add_test_case c2s_lead__not_hex_404
 	atf_add_test_case c2s__wrong_token_401

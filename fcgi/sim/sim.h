@@ -60,6 +60,7 @@ enum sim_variant {
 	SIM_V_BAD_CONTACT,	/* fa17bc01, 02: contacts to refuse */
 	SIM_V_OTHER_NAME,	/* fa17bc03: the lead names someone else */
 	SIM_V_DOUBLED_CC,	/* fa17bc04: phone with 55 written twice */
+	SIM_V_SEEDED,		/* 5eed…: the person and name chosen by id */
 	SIM_V__MAX
 };
 

@@ -92,7 +92,7 @@ static const char *const DOM[5] = {
 static const char *const VARIANT[SIM_V__MAX] = {
 	"normal", "no_cpf", "split", "null_email", "missing_phone", "multi",
 	"padded", "no_dossier", "null_name", "abbrev", "fault",
-	"bad_contact", "other_name", "doubled_cc",
+	"bad_contact", "other_name", "doubled_cc", "seeded",
 };
 
 /* The variant of H mod 20 (10 .. 19 are normal). */
@@ -923,6 +923,60 @@ lead_phones(struct sim_lead *l)
 	}
 }
 
+/*
+ * A seeded lead, "5eed" SSSSSSSSS C N …: the person of seed S (nine
+ * decimal digits, an ordinary seed), C its contacts (0 phone and e-mail,
+ * 1 phone only, 2 e-mail only) and N its name (PLACEHOLDER below; 0 and
+ * any other the person's).  Two seeded leads of one seed are one person's
+ * two leads.  Returns 1 when "l" is one, with its contacts set.
+ */
+static const char *const PLACEHOLDER[6] = {
+	NULL, "Unknown", "Desconhecido", "Teste", "Lead", "Sem nome",
+};
+
+static int
+lead_seeded(struct sim_lead *l)
+{
+	struct sim_person	 p, q;
+	uint32_t		 seed = 0;
+	int			 i, c, nk;
+
+	if (strncmp(l->id, "5eed", 4) != 0)
+		return 0;
+	for (i = 4; i < 13; i++) {
+		if (l->id[i] < '0' || l->id[i] > '9')
+			return 0;
+		seed = seed * 10 + (uint32_t)(l->id[i] - '0');
+	}
+	c = l->id[13] - '0';
+	nk = l->id[14] >= '0' && l->id[14] <= '9' ? l->id[14] - '0' : 0;
+	if (!seed_ordinary(seed) || c < 0 || c > 2 ||
+	    sim_person_make(seed, &p) != 0)
+		return 0;
+	l->variant = SIM_V_SEEDED;
+	l->phone_seed = c != 2 ? seed : 0;
+	l->email_seed = c != 1 ? seed : 0;
+	l->has_phone = c != 2;
+	l->has_email = c != 1;
+	copy(l->name, p.name, sizeof(l->name));
+	copy(l->phone, p.phone, sizeof(l->phone));
+	copy(l->email, p.email, sizeof(l->email));
+	if (nk >= 1 && nk <= 5)
+		copy(l->name, PLACEHOLDER[nk], sizeof(l->name));
+	else if (nk == 6)
+		copy(l->name, p.phone, sizeof(l->name));
+	else if (nk == 7)
+		copy(l->name, p.email, sizeof(l->name));
+	else if (nk == 8) {
+		(void)sim_person_make(seed % 999000000 + 1, &q);
+		copy(l->name, q.name, sizeof(l->name));
+	} else if (nk == 9)
+		l->has_name = 0;
+	if (l->has_phone)
+		lead_phones(l);
+	return 1;
+}
+
 void
 sim_lead_make(const char *id, struct sim_lead *l)
 {
@@ -936,6 +990,8 @@ sim_lead_make(const char *id, struct sim_lead *l)
 		lead_marker(l);
 		return;
 	}
+	if (lead_seeded(l))
+		return;
 
 	l->variant = l->h % 20 < 10 ? VARIANT_OF[l->h % 20] : SIM_V_NORMAL;
 	if (strncmp(l->id, "fa17bc0", 7) == 0 && l->id[7] >= '1' &&
