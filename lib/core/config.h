@@ -50,6 +50,7 @@ struct ce_config {
 	char		 work_api_token[CE_SECRET_MAX];
 	long long	 work_api_min_interval_ms;
 	char		 api_keys[1024];
+	char		 admin_api_keys[1024];	/* "": no admin route */
 	char		 webhook_secret[CE_SECRET_MAX];
 	char		 public_url[CE_URL_MAX];	/* how C2S reaches us */
 	char		 google_ads_key[CE_SECRET_MAX];
