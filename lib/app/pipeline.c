@@ -219,6 +219,8 @@ cached_cpf(struct cx_app *app, const struct cx_run *run, struct chain *ch)
 	char		 key[320], mcpf[32];
 	long long	 t0 = cx_now_us();
 
+	if (run->flags & CX_RUN_FRESH)
+		return 0;	/* a reprocess pays again */
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
 	if ((v = cx_memo_get(&app->memo, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
@@ -486,6 +488,8 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 	enum ce_err	 er;
 
 	*reused = 0;
+	if (run->flags & CX_RUN_FRESH)
+		return CE_OK;	/* a reprocess pays again */
 	ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 	snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
 	if ((v = cx_memo_get(&app->memo, key)) != NULL) {
@@ -920,6 +924,33 @@ step_record(struct cx_app *app, struct cx_run *run, const char *source)
 	return CE_OK;
 }
 
+/*
+ * A reprocess's note begins with a line of its own, the time and the
+ * run's number: a text never posted on the lead, so the note ledger
+ * (keyed by the text's hash) lets it through.  Cut to
+ * C2S_DESCRIPTION_MAX_LENGTH like any note.
+ */
+static void
+fresh_mark(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
+{
+	char	 now[32], *text;
+
+	if ((run->flags & CX_RUN_FRESH) == 0 || note->len == 0)
+		return;
+	if (cx_store_local_now(app->db, now, sizeof(now)) != CE_OK)
+		ce_strlcpy(now, "?", sizeof(now));
+	if ((text = ce_buf_take(note)) == NULL)
+		return;
+	ce_buf_init(note, NOTE_BUF_CAP);
+	if (ce_buf_printf(note, "🔄 Reprocessado em %s (execução %d)\n%s",
+	    now, run->attempts, text) != CE_OK) {
+		ce_buf_reset(note);
+		set_error(run, CE_ESYSTEM, "note: cannot format");
+	}
+	free(text);
+	ce_buf_cap_chars(note, (size_t)app->cfg.c2s_description_max);
+}
+
 static void
 run_init(struct cx_app *app, struct cx_run *run, int flags)
 {
@@ -961,6 +992,7 @@ cx_pipeline(struct cx_app *app, const char *lead_id, const char *source,
 
 	/* 6. Store, with the claim on the note; 7. post it once. */
 	note_make(app, run, &note);
+	fresh_mark(app, run, &note);
 	if (step_store(app, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
 		run->outcome = CX_OUT_NONE;
 		run->note = CX_NOTE_NONE;

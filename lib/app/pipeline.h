@@ -33,6 +33,8 @@ struct cx_person {
 
 #define CX_RUN_RETRY	0x01	/* a scheduled retry of the worker */
 #define CX_RUN_REDO	0x02	/* run even if done within DEDUP_TTL */
+#define CX_RUN_FRESH	0x04	/* a reprocess: no CPF or dossier reused,
+				 * a note marked so its text is new */
 
 struct cx_run {
 	char		 lead_id[33];	/* lower case */

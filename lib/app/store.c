@@ -64,6 +64,9 @@ enum cx_stmt {
 	CX_STMT_SPOOL_LEAD,
 	CX_STMT_SPOOL_PRUNE,
 	CX_STMT_LEAD_GAVE_UP,
+	CX_STMT_LEADS_PAGE,
+	CX_STMT_LEAD_KNOWN,
+	CX_STMT_LOCAL_NOW,
 	CX_STMT__MAX
 };
 
@@ -467,6 +470,54 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "next_retry_at = NULL, updated_at = now() "
 	    "WHERE lead_id = $1 AND status = 'processing'",
 	    2, 1 },
+	/*
+	 * The operators' list and export (GET /api/v1/leads): one page of
+	 * leads, newest first, filtered by status $1 and source $2 ('': any),
+	 * created at or after $3 and at or before $4 ('', a timestamp, or a
+	 * YYYY-MM-DD day of America/Sao_Paulo), $5 rows at most ('': all)
+	 * after skipping $6, and after key $7, $8 (the last row of the page
+	 * before: created_at as text, lead_id; '': from the newest).  Dates
+	 * in UTC ISO 8601 and in pt-BR, São Paulo time; the CPFs the lead
+	 * found, in clear (the caller masks them); the key.
+	 */
+	[CX_STMT_LEADS_PAGE] = { "leads_page",
+	    "SELECT l.lead_id, l.status, l.source, l.attempts, l.retries, "
+	    "coalesce(l.customer_name, ''), coalesce(l.phone, ''), "
+	    "coalesce(l.email, ''), l.note_state, coalesce(l.last_error, ''), "
+	    "to_char(l.created_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "to_char(l.updated_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "to_char(l.created_at AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI'), "
+	    "to_char(l.updated_at AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI'), "
+	    "coalesce((SELECT string_agg(p.cpf, ',' ORDER BY p.cpf) "
+	    "FROM c2s.lead_persons lp JOIN c2s.persons p ON p.id = "
+	    "lp.person_id WHERE lp.lead_id = l.lead_id), ''), "
+	    "l.created_at::text FROM c2s.leads l "
+	    "WHERE ($1 = '' OR l.status = $1) AND ($2 = '' OR l.source = $2) "
+	    "AND l.created_at >= coalesce(CASE WHEN length($3) = 10 THEN "
+	    "$3::date::timestamp AT TIME ZONE 'America/Sao_Paulo' "
+	    "WHEN $3 <> '' THEN $3::timestamptz END, '-infinity') "
+	    "AND l.created_at <= least(coalesce(CASE WHEN length($4) = 10 "
+	    "THEN ($4::date + 1)::timestamp AT TIME ZONE 'America/Sao_Paulo' "
+	    "- interval '1 microsecond' WHEN $4 <> '' THEN $4::timestamptz "
+	    "END, 'infinity'), coalesce(nullif($7, '')::timestamptz, "
+	    "'infinity')) "
+	    "AND (nullif($7, '') IS NULL OR (l.created_at, l.lead_id) < "
+	    "(nullif($7, '')::timestamptz, $8)) "
+	    "ORDER BY l.created_at DESC, l.lead_id DESC "
+	    "LIMIT nullif($5, '')::bigint OFFSET $6::bigint",
+	    8, 1 },
+	[CX_STMT_LEAD_KNOWN] = { "lead_known",
+	    "SELECT 1 FROM c2s.leads WHERE lead_id = $1",
+	    1, 1 },
+	/* Now, in pt-BR, São Paulo time. */
+	[CX_STMT_LOCAL_NOW] = { "local_now",
+	    "SELECT to_char(now() AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI:SS')",
+	    0, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -1458,4 +1509,112 @@ cx_store_spool_prune(struct cx_db *db, long long keep_ms)
 	snprintf(ms, sizeof(ms), "%lld", keep_ms);
 	p[0] = ms;
 	return exec_none(db, CX_STMT_SPOOL_PRUNE, 1, p);
+}
+
+/*
+ * The leads "f" selects, newest first, handed one at a time to "fn"
+ * with "arg" (the row's strings live until "fn" returns; "fn" returns
+ * CE_OK to go on, anything else to stop, which is then returned).  At
+ * most CX_LEADS_BATCH rows are held at a time: each batch is one
+ * statement, the next one starting after the last row of the one before
+ * (so a row moved meanwhile may be missed or seen twice).  *rows: how
+ * many were handed over.
+ */
+enum ce_err
+cx_store_leads_each(struct cx_db *db, const struct cx_lead_filter *f,
+    enum ce_err (*fn)(void *, const struct cx_lead_item *), void *arg,
+    long long *rows)
+{
+	PGresult		*res;
+	struct cx_lead_item	 it;
+	const char		*p[8];
+	char			 lim[32], off[32], key[64] = "", kid[33] = "";
+	long long		 left = f->limit, n, v;
+	int			 i;
+	enum ce_err		 er;
+
+	*rows = 0;
+	p[0] = f->status;
+	p[1] = f->source;
+	p[2] = f->since;
+	p[3] = f->until;
+	p[4] = lim;
+	p[5] = off;
+	p[6] = key;
+	p[7] = kid;
+	snprintf(off, sizeof(off), "%lld", f->offset);
+	for (;;) {
+		n = left >= 0 && left < CX_LEADS_BATCH ? left : CX_LEADS_BATCH;
+		if (n == 0)
+			return CE_OK;
+		snprintf(lim, sizeof(lim), "%lld", n);
+		if (cx_db_exec(db, CX_STMT_LEADS_PAGE, 8, p, &res) != CE_OK)
+			return CE_EDB;
+		if (PQnfields(res) != 16) {
+			PQclear(res);
+			return CE_EDB;
+		}
+		for (i = 0; i < PQntuples(res); i++) {
+			it.lead_id = PQgetvalue(res, i, 0);
+			it.status = PQgetvalue(res, i, 1);
+			it.source = PQgetvalue(res, i, 2);
+			it.attempts = ce_strtonum(PQgetvalue(res, i, 3), 0,
+			    INT_MAX, &v) == 0 ? v : 0;
+			it.retries = ce_strtonum(PQgetvalue(res, i, 4), 0,
+			    INT_MAX, &v) == 0 ? v : 0;
+			it.name = PQgetvalue(res, i, 5);
+			it.phone = PQgetvalue(res, i, 6);
+			it.email = PQgetvalue(res, i, 7);
+			it.note_state = PQgetvalue(res, i, 8);
+			it.error = PQgetvalue(res, i, 9);
+			it.created = PQgetvalue(res, i, 10);
+			it.updated = PQgetvalue(res, i, 11);
+			it.created_br = PQgetvalue(res, i, 12);
+			it.updated_br = PQgetvalue(res, i, 13);
+			it.cpfs = PQgetvalue(res, i, 14);
+			if ((er = fn(arg, &it)) != CE_OK) {
+				PQclear(res);
+				return er;
+			}
+			(*rows)++;
+		}
+		n = PQntuples(res);
+		if (n > 0) {
+			ce_strlcpy(key, PQgetvalue(res, n - 1, 15), sizeof(key));
+			ce_strlcpy(kid, PQgetvalue(res, n - 1, 0), sizeof(kid));
+		}
+		PQclear(res);
+		if (n < CX_LEADS_BATCH)
+			return CE_OK;
+		if (left > 0)
+			left -= n;
+		snprintf(off, sizeof(off), "0");
+	}
+}
+
+/* Is lead "lead" recorded? */
+enum ce_err
+cx_store_lead_known(struct cx_db *db, const char *lead, int *found)
+{
+	const char	*p[1];
+
+	p[0] = lead;
+	return exec_got(db, CX_STMT_LEAD_KNOWN, 1, p, NULL, found);
+}
+
+/* The database's clock as "DD/MM/YYYY HH:MM:SS", São Paulo time. */
+enum ce_err
+cx_store_local_now(struct cx_db *db, char *out, size_t outsz)
+{
+	PGresult	*res;
+
+	if (cx_db_exec(db, CX_STMT_LOCAL_NOW, 0, NULL, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return CE_EDB;
+	}
+	ce_strlcpy(out, PQgetvalue(res, 0, 0), outsz);
+	PQclear(res);
+	return CE_OK;
 }

@@ -208,6 +208,31 @@ enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
 		    struct cx_form *, char *state, size_t statesz,
 		    char **payload, int *found) CE_WUR;
 
+/* The operators' list and export (CX_STMT_LEADS_PAGE). */
+#define CX_LEADS_BATCH	1000	/* rows held at a time */
+struct cx_lead_filter {
+	const char	*status;	/* "": any */
+	const char	*source;	/* "": any */
+	const char	*since, *until;	/* "", YYYY-MM-DD or a timestamp */
+	long long	 limit;		/* -1: all */
+	long long	 offset;
+};
+struct cx_lead_item {
+	const char	*lead_id, *status, *source, *name, *phone, *email;
+	const char	*note_state, *error;
+	const char	*created, *updated;	/* UTC, ISO 8601 */
+	const char	*created_br, *updated_br; /* DD/MM/YYYY HH:MM, SP */
+	const char	*cpfs;		/* in clear, comma-separated, or "" */
+	long long	 attempts, retries;
+};
+enum ce_err	 cx_store_leads_each(struct cx_db *,
+		    const struct cx_lead_filter *,
+		    enum ce_err (*)(void *, const struct cx_lead_item *),
+		    void *, long long *rows) CE_WUR;
+enum ce_err	 cx_store_lead_known(struct cx_db *, const char *lead,
+		    int *found) CE_WUR;
+enum ce_err	 cx_store_local_now(struct cx_db *, char *, size_t) CE_WUR;
+
 /* The connection and its transactions; spacing.c's and spool.c's statements */
 struct cx_db	*cx_store_new(const char *dsn, long long deadline_ms,
 		    struct cx_log *, const struct cx_pg_gate *);
