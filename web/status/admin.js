@@ -6,7 +6,8 @@
  * key typed into the page.  The key goes in the X-API-Key header only,
  * never in a URL, and is kept in this tab's sessionStorage at most.  The
  * answer (the run's JSON, or the error) is shown as text; the export is
- * fetched and handed to the browser as a download.  Nothing inline: the
+ * fetched and handed to the browser as a download.  A lead id clicked in
+ * the failed or retryable lists fills the form.  Nothing inline: the
  * page's Content-Security-Policy allows scripts of its own origin only.
  */
 (function () {
@@ -161,6 +162,16 @@
 		action('reprocess');
 	});
 	$('admin-export').addEventListener('click', exportCsv);
+	/* A lead id clicked in the failed or retryable lists is picked. */
+	$('queue').addEventListener('click', function (ev) {
+		var td = ev.target.closest('tr.lead td.mono');
+		var id = td ? td.textContent.trim() : '';
+
+		if (!/^[0-9a-f]{32}$/.test(id))
+			return;
+		$('admin-lead').value = id;
+		$('admin-lead').focus();
+	});
 	$('admin-form').addEventListener('submit', function (ev) {
 		ev.preventDefault();
 		action('retry');
