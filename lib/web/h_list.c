@@ -64,6 +64,16 @@ struct sink {
 	long long	 n;		/* rows written */
 };
 
+static void
+sink_init(struct sink *s, const struct cx_request *rq, struct ce_resp *resp,
+    int csv)
+{
+	memset(s, 0, sizeof(*s));
+	s->req = rq->req;
+	s->resp = resp;
+	s->csv = csv;
+}
+
 static int
 one_of(const char *v, const char *const *list)
 {
@@ -385,10 +395,7 @@ csv_export(struct cx_web *w, const struct cx_request *rq,
 	long long	 rows;
 	enum ce_err	 er;
 
-	memset(&s, 0, sizeof(s));
-	s.req = rq->req;
-	s.resp = resp;
-	s.csv = 1;
+	sink_init(&s, rq, resp, 1);
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
 		ce_strlcpy(stamp, "export", sizeof(stamp));
@@ -437,9 +444,7 @@ cx_h_leads_list(struct cx_web *w, const struct cx_request *rq,
 		return er;
 	if (ps.csv)
 		return csv_export(w, rq, &ps, resp);
-	memset(&s, 0, sizeof(s));
-	s.req = rq->req;
-	s.resp = resp;
+	sink_init(&s, rq, resp, 0);
 	if ((er = ce_buf_puts(resp->body, "{\"leads\":[")) != CE_OK)
 		return er;
 	if ((er = cx_store_leads_each(w->app.db, &ps.f, row, &s, &rows)) !=
