@@ -60,6 +60,8 @@ enum sim_variant {
 	SIM_V_BAD_CONTACT,	/* fa17bc01, 02: contacts to refuse */
 	SIM_V_OTHER_NAME,	/* fa17bc03: the lead names someone else */
 	SIM_V_DOUBLED_CC,	/* fa17bc04: phone with 55 written twice */
+	SIM_V_SAME_PERSON,	/* fa17bc05: the person of the last 16 digits */
+	SIM_V_PLACEHOLDER,	/* fa17bc06: that person under a placeholder */
 	SIM_V__MAX
 };
 

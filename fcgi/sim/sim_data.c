@@ -92,7 +92,18 @@ static const char *const DOM[5] = {
 static const char *const VARIANT[SIM_V__MAX] = {
 	"normal", "no_cpf", "split", "null_email", "missing_phone", "multi",
 	"padded", "no_dossier", "null_name", "abbrev", "fault",
-	"bad_contact", "other_name", "doubled_cc",
+	"bad_contact", "other_name", "doubled_cc", "same_person",
+	"placeholder_name",
+};
+
+/*
+ * The names of "fa17bc06" leads, by the id's ninth and tenth hex digits
+ * (modulo their count): none is a name.  NULL: the lead's phone (8), its
+ * e-mail (9) as the name.
+ */
+static const char *const PLACEHOLDER[10] = {
+	"Unknown", "DESCONHECIDO", "teste", "Test", "Lead", "Sem nome",
+	"N/A", "-", NULL, NULL,
 };
 
 /* The variant of H mod 20 (10 .. 19 are normal). */
@@ -942,12 +953,30 @@ sim_lead_make(const char *id, struct sim_lead *l)
 	    l->id[7] <= '4')
 		l->variant = l->id[7] == '4' ? SIM_V_DOUBLED_CC :
 		    l->id[7] == '3' ? SIM_V_OTHER_NAME : SIM_V_BAD_CONTACT;
-	l->phone_seed = l->email_seed =
-	    pick_seed(sub(l->h, "person"), l->variant, 0);
+	if (strncmp(l->id, "fa17bc0", 7) == 0 &&
+	    (l->id[7] == '5' || l->id[7] == '6'))
+		l->variant = l->id[7] == '5' ? SIM_V_SAME_PERSON :
+		    SIM_V_PLACEHOLDER;
+	/* "fa17bc05" and "06": one person for the same last 16 digits. */
+	l->phone_seed = l->email_seed = pick_seed(sub(
+	    l->variant == SIM_V_SAME_PERSON || l->variant == SIM_V_PLACEHOLDER ?
+	    sim_fnv64(l->id + 16, 16) : l->h, "person"), l->variant, 0);
 	(void)sim_person_make(l->phone_seed, &p);
 	copy(l->name, p.name, sizeof(l->name));
 	copy(l->phone, p.phone, sizeof(l->phone));
 	copy(l->email, p.email, sizeof(l->email));
+
+	if (l->variant == SIM_V_PLACEHOLDER) {
+		size_t k = (size_t)(ce_hexval((unsigned char)l->id[8]) * 16 +
+		    ce_hexval((unsigned char)l->id[9])) % NELEM(PLACEHOLDER);
+
+		copy(l->name, PLACEHOLDER[k] != NULL ? PLACEHOLDER[k] :
+		    k == 8 ? l->phone : l->email, sizeof(l->name));
+	}
+	if (l->variant == SIM_V_SAME_PERSON || l->variant == SIM_V_PLACEHOLDER) {
+		lead_phones(l);
+		return;
+	}
 
 	if (l->variant == SIM_V_BAD_CONTACT) {
 		lead_bad_contact(l);
