@@ -21,18 +21,6 @@ setup() {
 	export PGHOST PGUSER PGDATABASE
 }
 
-# process ID: GET /api/v1/leads/process; body in ./body, must be 200.
-process() {
-	expect_status 200 GET "/api/v1/leads/process?id=$1"
-}
-
-# sql_is WANT QUERY MESSAGE: fail with MESSAGE unless QUERY gives WANT.
-sql_is() {
-	local got
-	got=$(sql "$2")
-	[ "$got" = "$1" ] || atf_fail "$3: got '$got', wanted '$1'"
-}
-
 # The notes the simulator received for a lead, as a JSON array.
 notes() {
 	curl -s "$SIM/__sim/notes?lead=$1" | jq -c .notes
