@@ -61,6 +61,30 @@ first_date() {
 	    AND state = 'posted'"
 }
 
+# earlier_lead LEAD CPF [DOSSIER]: LEAD as a run 400 days ago would have
+# left it: completed, its note posted at 02:30 UTC on 2 March 2025 (still
+# 1 March in São Paulo), linked to the person of CPF (made), with DOSSIER
+# (JSON text) fetched then, if given.
+earlier_lead() {
+	psql -X -q -v ON_ERROR_STOP=1 -v raw="${3:-}" >/dev/null <<EOF ||
+BEGIN;
+INSERT INTO c2s.leads (lead_id, status, note_state, created_at)
+    VALUES ('$1', 'completed', 'posted', now() - interval '400 days');
+INSERT INTO c2s.persons (cpf, name) VALUES ('$2', 'X')
+    ON CONFLICT (cpf) DO NOTHING;
+INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)
+    SELECT '$1', id, 'both' FROM c2s.persons WHERE cpf = '$2';
+INSERT INTO c2s.dossiers (person_id, raw, fetched_at)
+    SELECT id, nullif(:'raw', '')::jsonb, now() - interval '400 days'
+    FROM c2s.persons WHERE cpf = '$2' AND :'raw' <> '';
+INSERT INTO c2s.notes (lead_id, text_sha256, body, posted_at, state)
+    VALUES ('$1', repeat('0', 64), 'nota', '2025-03-02 02:30:00+00',
+    'posted');
+COMMIT;
+EOF
+	    atf_fail "lead $1 not stored"
+}
+
 atf_test_case placeholder_name__no_note
 placeholder_name__no_note_head() {
 	atf_set descr "a lead named Unknown, Desconhecido, Teste, Test, Lead," \
@@ -207,28 +231,12 @@ repeat__stale_dossier_body() {
 	setup
 	same_person_leads
 	cpf=$(jq -r .phone_person.cpf truth)
-	# Lead A as an earlier run would have left it, 400 days ago: its
-	# dossier (from the simulator), its person, its posted note, at
-	# 02:30 UTC on 2 March 2025, still 1 March in São Paulo.
+	# Lead A as an earlier run would have left it, with its dossier
+	# (from the simulator), 400 days old.
 	raw=$(curl -s "$SIM/api?token=sim-work-token&modulo=cpf&consulta=$cpf")
 	echo "$raw" | jq -e '.DadosBasicos.cpf == "'"$cpf"'"' >/dev/null ||
 	    atf_fail "no dossier from the simulator: $raw"
-	psql -X -q -v ON_ERROR_STOP=1 -v raw="$raw" >/dev/null <<EOF ||
-BEGIN;
-INSERT INTO c2s.leads (lead_id, status, note_state, created_at)
-    VALUES ('$A', 'completed', 'posted', now() - interval '400 days');
-INSERT INTO c2s.persons (cpf, name) VALUES ('$cpf', 'X');
-INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)
-    SELECT '$A', id, 'both' FROM c2s.persons WHERE cpf = '$cpf';
-INSERT INTO c2s.dossiers (person_id, raw, fetched_at)
-    SELECT id, :'raw'::jsonb, now() - interval '400 days'
-    FROM c2s.persons WHERE cpf = '$cpf';
-INSERT INTO c2s.notes (lead_id, text_sha256, body, posted_at, state)
-    VALUES ('$A', repeat('0', 64), 'nota', '2025-03-02 02:30:00+00',
-    'posted');
-COMMIT;
-EOF
-		atf_fail "lead A not stored"
+	earlier_lead "$A" "$cpf" "$raw"
 	before=$(work_paid)
 	process "$B"
 	json '.status == "completed" and .note == "posted" and
@@ -247,6 +255,29 @@ EOF
 	sql_is "completed|posted|$A" "SELECT status || '|' || note_state ||
 	    '|' || repeat_of FROM c2s.leads WHERE lead_id = '$B'" \
 	    "lead B's row"
+}
+
+atf_test_case repeat__two_persons_full_note
+repeat__two_persons_full_note_head() {
+	atf_set descr "a lead whose phone and e-mail are two people, one of" \
+	    "them enriched before: no pointer, both dossiers, a full note"
+}
+repeat__two_persons_full_note_body() {
+	local a id pcpf
+	setup
+	id=$(find_lead split)
+	pcpf=$(jq -r .phone_person.cpf truth)
+	a=$(rand_id)
+	earlier_lead "$a" "$pcpf"
+	process "$id"
+	json '.status == "completed" and (.cpfs_processed | length) == 2 and
+	    .note == "posted" and (has("repeat_of") | not) and
+	    .dossiers_fetched == 2'
+	sql_is "" "SELECT coalesce(repeat_of, '') FROM c2s.leads
+	    WHERE lead_id = '$id'" "a two-person lead recorded as a repeat"
+	notes "$id" | jq -r '.[0]' >note
+	grep -q '^⚠️ Telefone e e-mail relacionados a PESSOAS DIFERENTES!$' \
+	    note || atf_fail "not the full note of two people"
 }
 
 atf_test_case repeat__same_lead_redo cleanup
@@ -290,5 +321,6 @@ atf_init_test_cases() {
 	atf_add_test_case repeat__no_paid_call
 	atf_add_test_case repeat__pointer_line
 	atf_add_test_case repeat__stale_dossier
+	atf_add_test_case repeat__two_persons_full_note
 	atf_add_test_case repeat__same_lead_redo
 }
