@@ -35,6 +35,8 @@
 
 #define NOTE_BUF_CAP	(256u * 1024)
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)
+/* A repeat person's stored dossier is reused whatever its age. */
+#define REPEAT_MAX_AGE_MS (100LL * 366 * 24 * 3600 * 1000)
 
 /* One line per step: lead, step, outcome, duration, and a masked detail. */
 static void
@@ -112,7 +114,7 @@ lead_finish(struct cx_app *app, struct cx_run *run, const char *note_state)
 	ls.lead_id = run->lead_id;
 	ls.status = cx_outcome_name(run->outcome);
 	ls.error = run->error;
-	ls.name = run->lead.name;
+	ls.name = run->lead.name[0] != '\0' ? run->lead.name : run->given_name;
 	ls.phone = run->phone;
 	ls.email = run->email;
 	ls.note_state = note_state != NULL ? note_state : "";
@@ -473,8 +475,10 @@ cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
 
 /*
  * Reuse a dossier for "ps" from this process's cache, else a stored one
- * younger than DOSSIER_MAX_AGE; "t0" is the step's start, for the logs.
- * Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or CE_ESYSTEM.
+ * younger than DOSSIER_MAX_AGE (of any age for a repeat person, whose
+ * note is a pointer: run->same_lead); "t0" is the step's start, for the
+ * logs.  Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or
+ * CE_ESYSTEM.
  */
 static enum ce_err
 dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
@@ -501,6 +505,7 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 		return CE_OK;
 	}
 	er = cx_store_dossier_fresh(app->db, ps->cpf,
+	    run->same_lead[0] != '\0' ? REPEAT_MAX_AGE_MS :
 	    app->cfg.dossier_max_age_ms, &json, &aged);
 	if (er == CE_EDB) {
 		set_error(run, CE_EDB, "database: dossier lookup");
@@ -518,7 +523,9 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 		cache_dossier(&app->memo, key, ps->dossier,
 		    app->cfg.dossier_max_age_ms - aged);
 		step_log(app, run, CE_LOG_INFO, "dossier", "reused", t0,
-		    "cpf %s: stored dossier is fresh", mcpf);
+		    "cpf %s: stored dossier is %s", mcpf,
+		    aged < app->cfg.dossier_max_age_ms ? "fresh" :
+		    "stale, kept for a repeat person");
 		*reused = 1;
 	}
 	return CE_OK;
@@ -575,8 +582,9 @@ dossier_fetch(struct cx_app *app, struct cx_run *run, struct ce_call calls[2],
 
 /*
  * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
- * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
- * CE_ETIMEOUT.
+ * the Work API, all persons in parallel.  A repeat person is never paid
+ * for again: its stored dossier whatever its age, or none (basic).
+ * Returns CE_OK, CE_EDB or CE_ETIMEOUT.
  */
 static enum ce_err
 step_dossiers(struct cx_app *app, struct cx_run *run)
@@ -596,6 +604,12 @@ step_dossiers(struct cx_app *app, struct cx_run *run)
 			return er;
 		if (reused)
 			continue;
+		if (run->same_lead[0] != '\0') {
+			ps->dres = CE_UP_NOTFOUND;
+			step_log(app, run, CE_LOG_INFO, "dossier", "none", t0,
+			    "repeat person: no stored dossier, none paid for");
+			continue;
+		}
 		calls[n].kind = CE_CALL_WORK_CPF;
 		calls[n].arg = ps->cpf;
 		which[n++] = ps;
@@ -662,6 +676,10 @@ note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 		break;
 	}
 	in.lead_name = run->lead.name;
+	if (run->same_lead[0] != '\0') {
+		in.same_lead = run->same_lead;
+		in.same_date = run->same_date;
+	}
 	in.product_desc = run->lead.product_desc;
 	in.product_ref = run->lead.product_ref;
 	in.name_mismatch = run->name_mismatch;
@@ -757,6 +775,9 @@ step_store(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
 	if ((er = lead_finish(app, run, note->len == 0 ? "skipped" :
 	    posted ? "posted" : "pending")) != CE_OK)
 		goto fail;
+	if ((er = cx_store_lead_note_info(app->db, run->lead_id,
+	    note->len == 0 ? run->note_reason : "", run->same_lead)) != CE_OK)
+		goto fail;
 	if ((er = cx_store_commit(app->db)) != CE_OK)
 		goto fail;
 	step_log(app, run, CE_LOG_INFO, "store", "ok", t0, "%zu persons, "
@@ -837,6 +858,58 @@ cx_run_free(struct cx_run *run)
 }
 
 /*
+ * A lead named "Unknown", "Teste", "-", digits or an e-mail is enriched as
+ * one without a name (no name check, no candidate chosen by it) and gets
+ * no note: the reason is recorded (DESIGN.md 11.3).  The name given is
+ * kept for the lead's row.
+ */
+static void
+name_placeholder(struct cx_app *app, struct cx_run *run)
+{
+	const char	*why;
+	long long	 t0 = cx_now_us();
+
+	if ((why = ce_name_placeholder(run->lead.name)) == NULL)
+		return;
+	ce_strlcpy(run->given_name, run->lead.name, sizeof(run->given_name));
+	run->lead.name[0] = '\0';
+	snprintf(run->note_reason, sizeof(run->note_reason),
+	    "placeholder_name: %s", why);
+	step_log(app, run, CE_LOG_INFO, "name", "placeholder", t0,
+	    "%s: no name check, no note", why);
+}
+
+/*
+ * A repeat person (DESIGN.md 11.3): the lead's one person was enriched
+ * for an earlier lead whose note sales read in full; this lead's note
+ * points to it (run->same_lead, run->same_date) and no dossier is paid
+ * for again.  A lead of two persons keeps a full note: its note says the
+ * phone and the e-mail are different people, which no pointer tells.  A
+ * redo of the same lead is no repeat.  Returns CE_OK or CE_EDB.
+ */
+static enum ce_err
+step_repeat(struct cx_app *app, struct cx_run *run)
+{
+	long long	 t0 = cx_now_us();
+	int		 found;
+
+	if (run->npersons != 1 || run->lead_id[0] == '\0')
+		return CE_OK;
+	if (cx_store_repeat_of(app->db, run->persons[0].cpf, run->lead_id,
+	    run->same_lead, run->same_date, &found) != CE_OK) {
+		set_error(run, CE_EDB, "database: repeat lookup");
+		step_log(app, run, CE_LOG_ERROR, "repeat", "db_error", t0,
+		    NULL);
+		return CE_EDB;
+	}
+	if (found)
+		step_log(app, run, CE_LOG_INFO, "repeat", "found", t0,
+		    "same person as lead %s (%s): pointer note",
+		    run->same_lead, run->same_date);
+	return CE_OK;
+}
+
+/*
  * Steps 3 to 5 and the outcome, on the contacts in run->lead: a CPF given
  * with the lead ("cpf", or NULL) is taken as it is, else the contacts are
  * validated and the CPFs found by tiers.  Returns CE_OK (see
@@ -868,6 +941,8 @@ enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 			return er;
 		/* 4. The name check. */
 		persons_from(run, &ph, &em);
+		if ((er = step_repeat(app, run)) != CE_OK)
+			return er;
 	}
 	/* 5. Dossiers. */
 	if ((er = step_dossiers(app, run)) != CE_OK)
@@ -880,12 +955,21 @@ enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 static void
 note_make(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
 {
+	if (run->note_reason[0] != '\0') {	/* a placeholder name */
+		ce_buf_reset(note);
+		run->note = CX_NOTE_SKIPPED;
+		step_log(app, run, CE_LOG_INFO, "note", "skipped", cx_now_us(),
+		    "%s", run->note_reason);
+		return;
+	}
 	switch (note_text(app, run, note)) {
 	case CE_OK:
 		break;
 	case CE_EINPUT:		/* no usable name: no note */
 		ce_buf_reset(note);
-		run->note = CX_NOTE_NONE;
+		run->note = CX_NOTE_SKIPPED;
+		ce_strlcpy(run->note_reason, "no_name",
+		    sizeof(run->note_reason));
 		break;
 	default:
 		ce_buf_reset(note);
@@ -955,8 +1039,10 @@ cx_pipeline(struct cx_app *app, const char *lead_id, const char *source,
 		return er;
 
 	/* 2. Read it from C2S; 3-5: contacts, CPFs, dossiers. */
-	if ((er = step_fetch(app, run)) != CE_OK ||
-	    (er = enrich(app, run, NULL)) != CE_OK)
+	if ((er = step_fetch(app, run)) != CE_OK)
+		goto stop;
+	name_placeholder(app, run);
+	if ((er = enrich(app, run, NULL)) != CE_OK)
 		goto stop;
 
 	/* 6. Store, with the claim on the note; 7. post it once. */

@@ -47,6 +47,12 @@ struct cx_run {
 	size_t		 npersons;
 	struct cx_person persons[2];
 	int		 name_mismatch;
+	/* A placeholder name ("Unknown", digits, ...) moved out of lead.name. */
+	char		 given_name[256];
+	char		 note_reason[64];	/* why no note, or "" */
+	/* A repeat person: its earlier lead and date, else "". */
+	char		 same_lead[33];
+	char		 same_date[11];		/* DD/MM/YYYY */
 	int		 dossiers_reused, dossiers_fetched;
 	long long	 stored;	/* rows written */
 	enum cx_outcome	 outcome;

@@ -64,6 +64,8 @@ enum cx_stmt {
 	CX_STMT_SPOOL_LEAD,
 	CX_STMT_SPOOL_PRUNE,
 	CX_STMT_LEAD_GAVE_UP,
+	CX_STMT_REPEAT_OF,
+	CX_STMT_LEAD_NOTE_INFO,
 	CX_STMT__MAX
 };
 
@@ -467,6 +469,32 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "next_retry_at = NULL, updated_at = now() "
 	    "WHERE lead_id = $1 AND status = 'processing'",
 	    2, 1 },
+	/*
+	 * A repeat person (sql/0015): among the other leads of CPF $1 (lead
+	 * $2 excluded), the completed one whose note was posted first, if
+	 * before any note of lead $2 (so a redo of the first lead is no
+	 * repeat of a later one), and that note's date in Sao Paulo.
+	 */
+	[CX_STMT_REPEAT_OF] = { "repeat_of",
+	    "SELECT o.lead_id, to_char(f.first_at AT TIME ZONE "
+	    "'America/Sao_Paulo', 'DD/MM/YYYY') FROM c2s.persons p "
+	    "JOIN c2s.lead_persons lp ON lp.person_id = p.id "
+	    "JOIN c2s.leads o ON o.lead_id = lp.lead_id "
+	    "CROSS JOIN LATERAL (SELECT min(n.posted_at) AS first_at "
+	    "FROM c2s.notes n WHERE n.lead_id = o.lead_id "
+	    "AND n.state = 'posted') f "
+	    "WHERE p.cpf = $1 AND o.lead_id <> $2 AND o.status = 'completed' "
+	    "AND f.first_at < coalesce((SELECT min(n.posted_at) "
+	    "FROM c2s.notes n WHERE n.lead_id = $2 AND n.state = 'posted'), "
+	    "'infinity') ORDER BY f.first_at, o.lead_id LIMIT 1",
+	    2, 1 },
+	/* Why lead $1 has no note ($2), or whose pointer it is ($3). */
+	[CX_STMT_LEAD_NOTE_INFO] = { "lead_note_info",
+	    "UPDATE c2s.leads SET note_reason = nullif($2, ''), "
+	    "repeat_of = nullif($3, '') WHERE lead_id = $1 AND "
+	    "(note_reason IS DISTINCT FROM nullif($2, '') OR "
+	    "repeat_of IS DISTINCT FROM nullif($3, ''))",
+	    3, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -1180,6 +1208,45 @@ cx_store_lead_gave_up(struct cx_db *db, const char *lead, const char *why)
 	const char	*p[2] = { lead, why };
 
 	return exec_none(db, CX_STMT_LEAD_GAVE_UP, 2, p);
+}
+
+/*
+ * Was the person of "cpf" enriched for a lead before "lead"?  *found 1
+ * with that lead's id in "same_lead" and the São Paulo date its note was
+ * posted, DD/MM/YYYY, in "same_date"; else 0 and both "".
+ */
+enum ce_err
+cx_store_repeat_of(struct cx_db *db, const char *cpf, const char *lead,
+    char same_lead[33], char same_date[11], int *found)
+{
+	PGresult	*res;
+	const char	*p[2] = { cpf, lead };
+
+	*found = 0;
+	same_lead[0] = same_date[0] = '\0';
+	if (cx_db_exec(db, CX_STMT_REPEAT_OF, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 32 &&
+	    PQgetlength(res, 0, 1) == 10) {
+		memcpy(same_lead, PQgetvalue(res, 0, 0), 33);
+		memcpy(same_date, PQgetvalue(res, 0, 1), 11);
+		*found = 1;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * Record why lead "lead" has no note ("reason", "" when it has one) and
+ * the earlier lead its note points to ("repeat_of", "" for none).
+ */
+enum ce_err
+cx_store_lead_note_info(struct cx_db *db, const char *lead,
+    const char *reason, const char *repeat_of)
+{
+	const char	*p[3] = { lead, reason, repeat_of };
+
+	return exec_none(db, CX_STMT_LEAD_NOTE_INFO, 3, p);
 }
 
 /* Queue job "kind"/"ref" from "source" again in "ms". */

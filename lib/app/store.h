@@ -97,6 +97,12 @@ enum ce_err	 cx_store_note_release(struct cx_db *, const char *lead,
 enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
 		    const char *source, int retry, long long stall_ms,
 		    int *attempts, int *retries) CE_WUR;
+/* A repeat person's earlier lead; a lead's note reason and pointer. */
+enum ce_err	 cx_store_repeat_of(struct cx_db *, const char *cpf,
+		    const char *lead, char same_lead[33], char same_date[11],
+		    int *found) CE_WUR;
+enum ce_err	 cx_store_lead_note_info(struct cx_db *, const char *lead,
+		    const char *reason, const char *repeat_of) CE_WUR;
 
 /* the handlers' statements */
 /* Strings copied out of rows: v[i] NULL for a NULL value. */
