@@ -29,6 +29,7 @@ enum cx_stmt {
 	CX_STMT_LEAD_START,
 	CX_STMT_LEAD_FINISH,
 	CX_STMT_DOSSIER_FRESH,
+	CX_STMT_STORED_CPF,
 	CX_STMT_PERSON_STORE,
 	CX_STMT_NOTE_CLAIM,
 	CX_STMT_NOTE_DONE,
@@ -90,7 +91,11 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "updated_at = now() "
 	    "RETURNING attempts, retries",
 	    4, 1 },
-	/* $7: milliseconds until the next retry, '' for none. */
+	/*
+	 * $7: milliseconds until the next retry, '' for none.  $12, $13:
+	 * the tier that found the first person's CPF and its name score
+	 * ('' for none); a run with no outcome yet keeps the stored ones.
+	 */
 	[CX_STMT_LEAD_FINISH] = { "lead_finish",
 	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
 	    "customer_name = coalesce(nullif($4, ''), customer_name), "
@@ -101,8 +106,12 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "note_state = coalesce(nullif($8, ''), note_state), "
 	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
 	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
+	    "cpf_tier = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN cpf_tier ELSE nullif($12, '') END, "
+	    "name_score = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN name_score ELSE nullif($13, '')::smallint END, "
 	    "updated_at = now() WHERE lead_id = $1",
-	    11, 1 },
+	    13, 1 },
 	/* The newest dossier of a CPF younger than $2 milliseconds, and its
 	 * age in milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
@@ -112,6 +121,19 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "AND d.fetched_at > now() - "
 	    "make_interval(secs => $2::double precision / 1000) "
 	    "ORDER BY d.fetched_at DESC LIMIT 1",
+	    2, 1 },
+	/*
+	 * Tier 0: the persons a stored phone ($1) or e-mail ($2) belongs
+	 * to, each with its CPF and name, phones first ('' matches none:
+	 * a stored value is never empty).
+	 */
+	[CX_STMT_STORED_CPF] = { "stored_cpf",
+	    "SELECT c.type, p.cpf, coalesce(p.name, '') FROM c2s.contacts c "
+	    "JOIN c2s.persons p ON p.id = c.person_id "
+	    "WHERE (c.type = 'phone' AND c.value = $1) "
+	    "OR (c.type = 'email' AND c.value = $2) "
+	    "GROUP BY c.type, p.cpf, p.name ORDER BY c.type DESC, p.cpf "
+	    "LIMIT 64",
 	    2, 1 },
 	/*
 	 * A person and what a lead found about it, in one statement: the
@@ -133,10 +155,13 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " updated_at = now()"
 	    " RETURNING id, (xmax = 0) AS created"
 	    "), lp AS ("
-	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
-	    " SELECT $5, id, $6 FROM p WHERE $5::text IS NOT NULL"
+	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by,"
+	    " tier, name_score)"
+	    " SELECT $5, id, $6, nullif($10, ''), nullif($11, '')::smallint"
+	    " FROM p WHERE $5::text IS NOT NULL"
 	    " ON CONFLICT (lead_id, person_id)"
-	    " DO UPDATE SET found_by = EXCLUDED.found_by"
+	    " DO UPDATE SET found_by = EXCLUDED.found_by,"
+	    " tier = EXCLUDED.tier, name_score = EXCLUDED.name_score"
 	    "), j AS (SELECT $7::jsonb AS raw"
 	    "), d AS ("
 	    " INSERT INTO c2s.dossiers (person_id, raw)"
@@ -172,7 +197,7 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " ON CONFLICT DO NOTHING RETURNING id"
 	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
 	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
-	    9, 0 },
+	    11, 0 },
 	/*
 	 * Claim the posting of a note: 'claimed' when this text was never
 	 * posted on the lead (or a responder that claimed it died long ago),
@@ -637,8 +662,8 @@ enum ce_err
 cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 {
 	PGresult	*res;
-	char		 retry[32] = "", fetched[16], reused[16];
-	const char	*p[11];
+	char		 retry[32] = "", fetched[16], reused[16], score[16] = "";
+	const char	*p[13];
 	enum ce_err	 er;
 
 	if (ls->retry_ms >= 0)
@@ -656,7 +681,11 @@ cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 	snprintf(reused, sizeof(reused), "%d", ls->reused);
 	p[9] = fetched;
 	p[10] = reused;
-	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 11, p, &res);
+	p[11] = ls->tier != NULL ? ls->tier : "";
+	if (ls->score >= 0)
+		snprintf(score, sizeof(score), "%d", ls->score);
+	p[12] = score;
+	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 13, p, &res);
 	PQclear(res);
 	return er;
 }
@@ -693,6 +722,44 @@ cx_store_dossier_fresh(struct cx_db *db, const char *cpf,
 }
 
 /*
+ * Tier 0: the persons the stored phone "phone" and e-mail "email" ("" for
+ * none) belong to, into "ph" and "em" (at most CE_CANDS_MAX each, the
+ * others counted in "dropped").  On CE_EDB both are left empty.
+ */
+enum ce_err
+cx_store_stored_cpf(struct cx_db *db, const char *phone, const char *email,
+    struct ce_cands *ph, struct ce_cands *em)
+{
+	PGresult	*res;
+	struct ce_cands	*cs;
+	const char	*p[2];
+	int		 i;
+	enum ce_err	 er;
+
+	ph->n = ph->dropped = 0;
+	em->n = em->dropped = 0;
+	p[0] = phone;
+	p[1] = email;
+	if ((er = cx_db_exec(db, CX_STMT_STORED_CPF, 2, p, &res)) != CE_OK)
+		return er;
+	for (i = 0; i < PQntuples(res) && PQnfields(res) == 3; i++) {
+		cs = strcmp(PQgetvalue(res, i, 0), "phone") == 0 ? ph : em;
+		if (cs->n == CE_CANDS_MAX ||
+		    PQgetlength(res, i, 1) != 11) {
+			cs->dropped++;
+			continue;
+		}
+		ce_strlcpy(cs->c[cs->n].cpf, PQgetvalue(res, i, 1),
+		    sizeof(cs->c[cs->n].cpf));
+		ce_strlcpy(cs->c[cs->n].name, PQgetvalue(res, i, 2),
+		    sizeof(cs->c[cs->n].name));
+		cs->n++;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
  * Store a person, its dossier, contacts and addresses; *rows: the rows
  * written, as the statement counts them (0 when it does not say).
  */
@@ -701,7 +768,8 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
     long long *rows)
 {
 	PGresult	*res;
-	const char	*p[9];
+	const char	*p[11];
+	char		 score[16] = "";
 	long long	 v;
 	int		 f;
 	enum ce_err	 er;
@@ -716,7 +784,11 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
 	p[6] = row->dossier;
 	p[7] = row->phone;
 	p[8] = row->email;
-	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 9, p, &res)) != CE_OK)
+	p[9] = row->tier != NULL ? row->tier : "";
+	if (row->score >= 0)
+		snprintf(score, sizeof(score), "%d", row->score);
+	p[10] = score;
+	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 11, p, &res)) != CE_OK)
 		return er;
 	if (PQntuples(res) == 1 && PQnfields(res) == 5)
 		for (f = 1; f < 5; f++)
