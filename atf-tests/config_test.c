@@ -130,8 +130,9 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.max_requests, 500);
 	ATF_CHECK(c.income_multiplier > 2.49 && c.income_multiplier < 2.51);
 	ATF_CHECK_EQ(c.log_level, CE_LOG_WARN);
-	ATF_CHECK_EQ(c.ncpf_tiers, 3);
-	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_WORK_PHONE);
+	ATF_CHECK_EQ(c.ncpf_tiers, 4);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_STORED);
+	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_WORK_PHONE);
 	ATF_CHECK_EQ(c.work_phone_lookup, 0);
 	ATF_CHECK_EQ(c.enrich_on_miss, 0);
 	ATF_CHECK_EQ(c.work_proxy_ttl_ms, 3600LL * 1000);
@@ -150,6 +151,21 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_DX_PHONE);
 	ATF_CHECK_EQ(c.work_phone_lookup, 1);
 	ATF_CHECK_STREQ(ce_tier_name(CE_TIER_DX_EMAIL), "diretrix_email");
+	ATF_CHECK_STREQ(ce_tier_name(CE_TIER_STORED), "stored");
+
+	/* The free tier by name, anywhere in the list, at most once. */
+	setenv("CPF_TIERS", "diretrix_phone,stored", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.ncpf_tiers, 2);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_DX_PHONE);
+	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_STORED);
+	setenv("CPF_TIERS", "stored,diretrix_phone,stored", 1);
+	ATF_CHECK(ce_config_load(&c, err, sizeof(err)) != CE_OK);
+	setenv("CPF_TIERS", "stored,work_phone,diretrix_phone,diretrix_email",
+	    1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.ncpf_tiers, 4);
+	setenv("CPF_TIERS", "diretrix_email, diretrix_phone", 1);
 
 	/* The canonical name wins over its alias. */
 	setenv("DB_URL", "host=/tmp", 1);

@@ -158,10 +158,10 @@ c2s_lead__seeded_head() {
 }
 c2s_lead__seeded_body() {
 	sim_init
-	local a=5eed000123457001234567890abcdef0
-	local b=5eed000123457131234567890abcdef0
-	local c=5eed000123457291234567890abcdef0
-	local d=5eed000123457061234567890abcdef0
+	local a=5eed0001234570001234567890abcdef
+	local b=5eed0001234571031234567890abcdef
+	local c=5eed00012345720c1234567890abcdef
+	local d=5eed0001234570091234567890abcdef
 	truth "$a"
 	mv truth ta
 	atf_check -o inline:'seeded\n' jq -r .variant ta
@@ -169,12 +169,12 @@ c2s_lead__seeded_body() {
 	atf_check -o inline:'000123457\n' -x "jq -r .email_person.cpf ta | cut -c1-9"
 	truth "$b"
 	mv truth tb
-	# The same person, phone only, named "Teste".
+	# The same person, phone only, named "teste".
 	atf_check -o inline:"$(jq -r .phone_person.cpf ta)\n" \
 	    jq -r .phone_person.cpf tb
 	atf_check -o inline:'null\n' jq -r .email_person tb
 	expect 200 "$(c2s "/integration/leads/$b")"
-	expect_json '.data.attributes.customer | .name == "Teste" and
+	expect_json '.data.attributes.customer | .name == "teste" and
 	    .email == null and (.phone | type == "string")'
 	# E-mail only, no name.
 	expect 200 "$(c2s "/integration/leads/$c")"
@@ -184,9 +184,9 @@ c2s_lead__seeded_body() {
 	expect 200 "$(c2s "/integration/leads/$d")"
 	expect_json '.data.attributes.customer.name | test("^[0-9]{11}$")'
 	# Not a seeded lead: a reserved seed, or a letter among the digits.
-	truth 5eed999000001001234567890abcdef0
+	truth 5eed9990000010001234567890abcdef
 	atf_check -o not-inline:'seeded\n' jq -r .variant truth
-	truth 5eed00012345a001234567890abcdef0
+	truth 5eed00012345a0001234567890abcdef
 	atf_check -o not-inline:'seeded\n' jq -r .variant truth
 }
 

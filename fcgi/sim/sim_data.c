@@ -924,15 +924,21 @@ lead_phones(struct sim_lead *l)
 }
 
 /*
- * A seeded lead, "5eed" SSSSSSSSS C N …: the person of seed S (nine
+ * A seeded lead, "5eed" SSSSSSSSS C NN …: the person of seed S (nine
  * decimal digits, an ordinary seed), C its contacts (0 phone and e-mail,
- * 1 phone only, 2 e-mail only) and N its name (PLACEHOLDER below; 0 and
- * any other the person's).  Two seeded leads of one seed are one person's
- * two leads.  Returns 1 when "l" is one, with its contacts set.
+ * 1 phone only, 2 e-mail only) and NN (hex) its name: PLACEHOLDER[NN]
+ * below, or the kinds after it; 00 and any other the person's.  Two
+ * seeded leads of one seed are one person's two leads.  Returns 1 when
+ * "l" is one, with its contacts set.
  */
-static const char *const PLACEHOLDER[6] = {
-	NULL, "Unknown", "Desconhecido", "Teste", "Lead", "Sem nome",
+static const char *const PLACEHOLDER[9] = {
+	NULL, "Unknown", "DESCONHECIDO", "teste", "Test", "Lead", "Sem nome",
+	"N/A", "-",
 };
+#define NAME_PHONE	0x09	/* the phone's digits as the name */
+#define NAME_EMAIL	0x0a	/* the e-mail as the name */
+#define NAME_OTHER	0x0b	/* someone else's name */
+#define NAME_NULL	0x0c	/* no name */
 
 static int
 lead_seeded(struct sim_lead *l)
@@ -949,7 +955,8 @@ lead_seeded(struct sim_lead *l)
 		seed = seed * 10 + (uint32_t)(l->id[i] - '0');
 	}
 	c = l->id[13] - '0';
-	nk = l->id[14] >= '0' && l->id[14] <= '9' ? l->id[14] - '0' : 0;
+	nk = ce_hexval((unsigned char)l->id[14]) * 16 +
+	    ce_hexval((unsigned char)l->id[15]);
 	if (!seed_ordinary(seed) || c < 0 || c > 2 ||
 	    sim_person_make(seed, &p) != 0)
 		return 0;
@@ -961,16 +968,16 @@ lead_seeded(struct sim_lead *l)
 	copy(l->name, p.name, sizeof(l->name));
 	copy(l->phone, p.phone, sizeof(l->phone));
 	copy(l->email, p.email, sizeof(l->email));
-	if (nk >= 1 && nk <= 5)
+	if (nk >= 1 && (size_t)nk < NELEM(PLACEHOLDER))
 		copy(l->name, PLACEHOLDER[nk], sizeof(l->name));
-	else if (nk == 6)
+	else if (nk == NAME_PHONE)
 		copy(l->name, p.phone, sizeof(l->name));
-	else if (nk == 7)
+	else if (nk == NAME_EMAIL)
 		copy(l->name, p.email, sizeof(l->name));
-	else if (nk == 8) {
+	else if (nk == NAME_OTHER) {
 		(void)sim_person_make(seed % 999000000 + 1, &q);
 		copy(l->name, q.name, sizeof(l->name));
-	} else if (nk == 9)
+	} else if (nk == NAME_NULL)
 		l->has_name = 0;
 	if (l->has_phone)
 		lead_phones(l);

@@ -29,6 +29,7 @@ enum cx_stmt {
 	CX_STMT_LEAD_START,
 	CX_STMT_LEAD_FINISH,
 	CX_STMT_DOSSIER_FRESH,
+	CX_STMT_STORED_CPF,
 	CX_STMT_PERSON_STORE,
 	CX_STMT_NOTE_CLAIM,
 	CX_STMT_NOTE_DONE,
@@ -64,6 +65,8 @@ enum cx_stmt {
 	CX_STMT_SPOOL_LEAD,
 	CX_STMT_SPOOL_PRUNE,
 	CX_STMT_LEAD_GAVE_UP,
+	CX_STMT_REPEAT_OF,
+	CX_STMT_LEAD_NOTE_INFO,
 	CX_STMT_LEADS_PAGE,
 	CX_STMT_LEAD_KNOWN,
 	CX_STMT_LOCAL_NOW,
@@ -91,7 +94,11 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "updated_at = now() "
 	    "RETURNING attempts, retries",
 	    4, 1 },
-	/* $7: milliseconds until the next retry, '' for none. */
+	/*
+	 * $7: milliseconds until the next retry, '' for none.  $12, $13:
+	 * the tier that found the first person's CPF and its name score
+	 * ('' for none); a run with no outcome yet keeps the stored ones.
+	 */
 	[CX_STMT_LEAD_FINISH] = { "lead_finish",
 	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
 	    "customer_name = coalesce(nullif($4, ''), customer_name), "
@@ -102,8 +109,12 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "note_state = coalesce(nullif($8, ''), note_state), "
 	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
 	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
+	    "cpf_tier = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN cpf_tier ELSE nullif($12, '') END, "
+	    "name_score = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN name_score ELSE nullif($13, '')::smallint END, "
 	    "updated_at = now() WHERE lead_id = $1",
-	    11, 1 },
+	    13, 1 },
 	/* The newest dossier of a CPF younger than $2 milliseconds, and its
 	 * age in milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
@@ -113,6 +124,19 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "AND d.fetched_at > now() - "
 	    "make_interval(secs => $2::double precision / 1000) "
 	    "ORDER BY d.fetched_at DESC LIMIT 1",
+	    2, 1 },
+	/*
+	 * Tier 0: the persons a stored phone ($1) or e-mail ($2) belongs
+	 * to, each with its CPF and name, phones first ('' matches none:
+	 * a stored value is never empty).
+	 */
+	[CX_STMT_STORED_CPF] = { "stored_cpf",
+	    "SELECT c.type, p.cpf, coalesce(p.name, '') FROM c2s.contacts c "
+	    "JOIN c2s.persons p ON p.id = c.person_id "
+	    "WHERE (c.type = 'phone' AND c.value = $1) "
+	    "OR (c.type = 'email' AND c.value = $2) "
+	    "GROUP BY c.type, p.cpf, p.name ORDER BY c.type DESC, p.cpf "
+	    "LIMIT 64",
 	    2, 1 },
 	/*
 	 * A person and what a lead found about it, in one statement: the
@@ -134,10 +158,13 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " updated_at = now()"
 	    " RETURNING id, (xmax = 0) AS created"
 	    "), lp AS ("
-	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
-	    " SELECT $5, id, $6 FROM p WHERE $5::text IS NOT NULL"
+	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by,"
+	    " tier, name_score)"
+	    " SELECT $5, id, $6, nullif($10, ''), nullif($11, '')::smallint"
+	    " FROM p WHERE $5::text IS NOT NULL"
 	    " ON CONFLICT (lead_id, person_id)"
-	    " DO UPDATE SET found_by = EXCLUDED.found_by"
+	    " DO UPDATE SET found_by = EXCLUDED.found_by,"
+	    " tier = EXCLUDED.tier, name_score = EXCLUDED.name_score"
 	    "), j AS (SELECT $7::jsonb AS raw"
 	    "), d AS ("
 	    " INSERT INTO c2s.dossiers (person_id, raw)"
@@ -173,7 +200,7 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " ON CONFLICT DO NOTHING RETURNING id"
 	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
 	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
-	    9, 0 },
+	    11, 0 },
 	/*
 	 * Claim the posting of a note: 'claimed' when this text was never
 	 * posted on the lead (or a responder that claimed it died long ago),
@@ -471,14 +498,41 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "WHERE lead_id = $1 AND status = 'processing'",
 	    2, 1 },
 	/*
+	 * A repeat person (sql/0015): among the other leads of CPF $1 (lead
+	 * $2 excluded), the completed one whose note was posted first, if
+	 * before any note of lead $2 (so a redo of the first lead is no
+	 * repeat of a later one), and that note's date in Sao Paulo.
+	 */
+	[CX_STMT_REPEAT_OF] = { "repeat_of",
+	    "SELECT o.lead_id, to_char(f.first_at AT TIME ZONE "
+	    "'America/Sao_Paulo', 'DD/MM/YYYY') FROM c2s.persons p "
+	    "JOIN c2s.lead_persons lp ON lp.person_id = p.id "
+	    "JOIN c2s.leads o ON o.lead_id = lp.lead_id "
+	    "CROSS JOIN LATERAL (SELECT min(n.posted_at) AS first_at "
+	    "FROM c2s.notes n WHERE n.lead_id = o.lead_id "
+	    "AND n.state = 'posted') f "
+	    "WHERE p.cpf = $1 AND o.lead_id <> $2 AND o.status = 'completed' "
+	    "AND f.first_at < coalesce((SELECT min(n.posted_at) "
+	    "FROM c2s.notes n WHERE n.lead_id = $2 AND n.state = 'posted'), "
+	    "'infinity') ORDER BY f.first_at, o.lead_id LIMIT 1",
+	    2, 1 },
+	/* Why lead $1 has no note ($2), or whose pointer it is ($3). */
+	[CX_STMT_LEAD_NOTE_INFO] = { "lead_note_info",
+	    "UPDATE c2s.leads SET note_reason = nullif($2, ''), "
+	    "repeat_of = nullif($3, '') WHERE lead_id = $1 AND "
+	    "(note_reason IS DISTINCT FROM nullif($2, '') OR "
+	    "repeat_of IS DISTINCT FROM nullif($3, ''))",
+	    3, 1 },
+	/*
 	 * The operators' list and export (GET /api/v1/leads): one page of
 	 * leads, newest first, filtered by status $1 and source $2 ('': any),
 	 * created at or after $3 and at or before $4 ('', a timestamp, or a
 	 * YYYY-MM-DD day of America/Sao_Paulo), $5 rows at most ('': all)
 	 * after skipping $6, and after key $7, $8 (the last row of the page
-	 * before: created_at as text, lead_id; '': from the newest).  Dates
-	 * in UTC ISO 8601 and in pt-BR, São Paulo time; the CPFs the lead
-	 * found, in clear (the caller masks them); the key.
+	 * before: created_at as text, lead_id; '': from the newest), which
+	 * also bounds created_at so that the index on it serves each page.
+	 * Dates in UTC ISO 8601 and in pt-BR, São Paulo time; the CPFs the
+	 * lead found, in clear (the caller masks them); the key.
 	 */
 	[CX_STMT_LEADS_PAGE] = { "leads_page",
 	    "SELECT l.lead_id, l.status, l.source, l.attempts, l.retries, "
@@ -660,8 +714,8 @@ enum ce_err
 cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 {
 	PGresult	*res;
-	char		 retry[32] = "", fetched[16], reused[16];
-	const char	*p[11];
+	char		 retry[32] = "", fetched[16], reused[16], score[16] = "";
+	const char	*p[13];
 	enum ce_err	 er;
 
 	if (ls->retry_ms >= 0)
@@ -679,7 +733,11 @@ cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 	snprintf(reused, sizeof(reused), "%d", ls->reused);
 	p[9] = fetched;
 	p[10] = reused;
-	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 11, p, &res);
+	p[11] = ls->tier != NULL ? ls->tier : "";
+	if (ls->score >= 0)
+		snprintf(score, sizeof(score), "%d", ls->score);
+	p[12] = score;
+	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 13, p, &res);
 	PQclear(res);
 	return er;
 }
@@ -716,6 +774,44 @@ cx_store_dossier_fresh(struct cx_db *db, const char *cpf,
 }
 
 /*
+ * Tier 0: the persons the stored phone "phone" and e-mail "email" ("" for
+ * none) belong to, into "ph" and "em" (at most CE_CANDS_MAX each, the
+ * others counted in "dropped").  On CE_EDB both are left empty.
+ */
+enum ce_err
+cx_store_stored_cpf(struct cx_db *db, const char *phone, const char *email,
+    struct ce_cands *ph, struct ce_cands *em)
+{
+	PGresult	*res;
+	struct ce_cands	*cs;
+	const char	*p[2];
+	int		 i;
+	enum ce_err	 er;
+
+	ph->n = ph->dropped = 0;
+	em->n = em->dropped = 0;
+	p[0] = phone;
+	p[1] = email;
+	if ((er = cx_db_exec(db, CX_STMT_STORED_CPF, 2, p, &res)) != CE_OK)
+		return er;
+	for (i = 0; i < PQntuples(res) && PQnfields(res) == 3; i++) {
+		cs = strcmp(PQgetvalue(res, i, 0), "phone") == 0 ? ph : em;
+		if (cs->n == CE_CANDS_MAX ||
+		    PQgetlength(res, i, 1) != 11) {
+			cs->dropped++;
+			continue;
+		}
+		ce_strlcpy(cs->c[cs->n].cpf, PQgetvalue(res, i, 1),
+		    sizeof(cs->c[cs->n].cpf));
+		ce_strlcpy(cs->c[cs->n].name, PQgetvalue(res, i, 2),
+		    sizeof(cs->c[cs->n].name));
+		cs->n++;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
  * Store a person, its dossier, contacts and addresses; *rows: the rows
  * written, as the statement counts them (0 when it does not say).
  */
@@ -724,7 +820,8 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
     long long *rows)
 {
 	PGresult	*res;
-	const char	*p[9];
+	const char	*p[11];
+	char		 score[16] = "";
 	long long	 v;
 	int		 f;
 	enum ce_err	 er;
@@ -739,7 +836,11 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
 	p[6] = row->dossier;
 	p[7] = row->phone;
 	p[8] = row->email;
-	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 9, p, &res)) != CE_OK)
+	p[9] = row->tier != NULL ? row->tier : "";
+	if (row->score >= 0)
+		snprintf(score, sizeof(score), "%d", row->score);
+	p[10] = score;
+	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 11, p, &res)) != CE_OK)
 		return er;
 	if (PQntuples(res) == 1 && PQnfields(res) == 5)
 		for (f = 1; f < 5; f++)
@@ -1231,6 +1332,45 @@ cx_store_lead_gave_up(struct cx_db *db, const char *lead, const char *why)
 	const char	*p[2] = { lead, why };
 
 	return exec_none(db, CX_STMT_LEAD_GAVE_UP, 2, p);
+}
+
+/*
+ * Was the person of "cpf" enriched for a lead before "lead"?  *found 1
+ * with that lead's id in "same_lead" and the São Paulo date its note was
+ * posted, DD/MM/YYYY, in "same_date"; else 0 and both "".
+ */
+enum ce_err
+cx_store_repeat_of(struct cx_db *db, const char *cpf, const char *lead,
+    char same_lead[33], char same_date[11], int *found)
+{
+	PGresult	*res;
+	const char	*p[2] = { cpf, lead };
+
+	*found = 0;
+	same_lead[0] = same_date[0] = '\0';
+	if (cx_db_exec(db, CX_STMT_REPEAT_OF, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 32 &&
+	    PQgetlength(res, 0, 1) == 10) {
+		memcpy(same_lead, PQgetvalue(res, 0, 0), 33);
+		memcpy(same_date, PQgetvalue(res, 0, 1), 11);
+		*found = 1;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * Record why lead "lead" has no note ("reason", "" when it has one) and
+ * the earlier lead its note points to ("repeat_of", "" for none).
+ */
+enum ce_err
+cx_store_lead_note_info(struct cx_db *db, const char *lead,
+    const char *reason, const char *repeat_of)
+{
+	const char	*p[3] = { lead, reason, repeat_of };
+
+	return exec_none(db, CX_STMT_LEAD_NOTE_INFO, 3, p);
 }
 
 /* Queue job "kind"/"ref" from "source" again in "ms". */

@@ -44,10 +44,11 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->max_requests = 10000;
 	cfg->max_body = 1024 * 1024;
 	cfg->log_level = CE_LOG_INFO;
-	cfg->cpf_tiers[0] = CE_TIER_WORK_PHONE;
-	cfg->cpf_tiers[1] = CE_TIER_DX_PHONE;
-	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
-	cfg->ncpf_tiers = 3;
+	cfg->cpf_tiers[0] = CE_TIER_STORED;
+	cfg->cpf_tiers[1] = CE_TIER_WORK_PHONE;
+	cfg->cpf_tiers[2] = CE_TIER_DX_PHONE;
+	cfg->cpf_tiers[3] = CE_TIER_DX_EMAIL;
+	cfg->ncpf_tiers = 4;
 	cfg->cache_max_bytes = 1024 * 1024;
 	cfg->webhook_max_events = 100;
 	cfg->retry_schedule[0] = 1;
@@ -82,6 +83,7 @@ static const char *const tier_names[CE_TIER__MAX] = {
 	[CE_TIER_WORK_PHONE] = "work_phone",
 	[CE_TIER_DX_PHONE] = "diretrix_phone",
 	[CE_TIER_DX_EMAIL] = "diretrix_email",
+	[CE_TIER_STORED] = "stored",
 };
 
 const char *

@@ -32,6 +32,7 @@ enum ce_tier {
 	CE_TIER_WORK_PHONE,	/* Work API phone module (WORK_PHONE_LOOKUP=1) */
 	CE_TIER_DX_PHONE,	/* Diretrix by phone */
 	CE_TIER_DX_EMAIL,	/* Diretrix by e-mail */
+	CE_TIER_STORED,		/* the service's own stored contacts, free */
 	CE_TIER__MAX
 };
 

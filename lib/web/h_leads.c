@@ -69,6 +69,7 @@ static const char *const notenames[] = {
 	[CX_NOTE_POSTED] = "posted",
 	[CX_NOTE_ALREADY] = "already_posted",
 	[CX_NOTE_FAILED] = "failed",
+	[CX_NOTE_SKIPPED] = "skipped",
 };
 
 /*
@@ -101,6 +102,15 @@ summary(struct ce_buf *b, const struct cx_run *run, enum ce_err er,
 	    run->dossiers_reused, run->dossiers_fetched,
 	    run->name_mismatch ? "true" : "false", notenames[run->note],
 	    run->attempts, (cx_now_us() - run->started_us) / 1000)) != CE_OK)
+		return e;
+	/* Why no note (a placeholder name); whose pointer the note is. */
+	if (run->note == CX_NOTE_SKIPPED && run->note_reason[0] != '\0' &&
+	    ((e = ce_buf_puts(b, ",\"note_reason\":")) != CE_OK ||
+	    (e = ce_buf_json_str(b, run->note_reason,
+	    strlen(run->note_reason))) != CE_OK))
+		return e;
+	if (run->same_lead[0] != '\0' && (e = ce_buf_printf(b,
+	    ",\"repeat_of\":\"%s\"", run->same_lead)) != CE_OK)
 		return e;
 	if (er != CE_OK) {
 		if ((e = ce_buf_puts(b, ",\"error\":")) != CE_OK ||
