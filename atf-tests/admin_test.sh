@@ -89,7 +89,7 @@ auth__admin_key_head() {
 }
 auth__admin_key_body() {
 	local p lid
-	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 RATE_LIMIT=0
 	lid=$(rand_id)
 	for p in "GET /api/v1/leads" "GET /api/v1/leads?format=csv" \
 	    "POST /api/v1/leads/$lid/retry" "POST /api/v1/leads/$lid/reprocess"; do
@@ -166,7 +166,7 @@ actions__retry_reprocess_head() {
 }
 actions__retry_reprocess_body() {
 	local id d0 w0 c0 n
-	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 RATE_LIMIT=0
 	# No e-mail: the phone's one Diretrix lookup finds the person.
 	id=$(find_lead null_email)
 	expect_status 200 GET "/api/v1/leads/process?id=$id"
@@ -270,7 +270,7 @@ list__filters_and_csv_head() {
 }
 list__filters_and_csv_body() {
 	local q
-	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 RATE_LIMIT=0
 	seed_leads
 	expect_admin 200 GET /api/v1/leads
 	[ "$(ids)" = "03 02 01" ] || atf_fail "order: $(ids)"
