@@ -151,6 +151,11 @@ static const char *const RELATION[3] = {
 	"SOCIO", "SOCIO-ADMINISTRADOR", "TITULAR",
 };
 
+/* The Work API's tipoRelacao of each RELATION. */
+static const char *const RELATION_TYPE[3] = {
+	"SOCIO", "SOCIO", "EMPRESARIO",
+};
+
 struct product {
 	const char	*ref;		/* prop_ref prefix */
 	const char	*desc;
@@ -337,6 +342,36 @@ static int
 is_padded(uint32_t s)
 {
 	return seed_ordinary(s) && s % 7 == 3;
+}
+
+/*
+ * Dossier properties (docs/SIMULATOR.md, Persons), of ordinary seeds only
+ * and independent of the lead variants: long lists of e-mails and phones,
+ * personal data the provider lacks ("SEM INFORMAÇÃO", nulls), a
+ * blacklisted e-mail, an inactive phone.
+ */
+static int
+is_long(uint32_t s)
+{
+	return seed_ordinary(s) && s % 13 == 4;
+}
+
+static int
+is_sparse(uint32_t s)
+{
+	return seed_ordinary(s) && s % 17 == 6;
+}
+
+static int
+is_blacklisted(uint32_t s)
+{
+	return seed_ordinary(s) && s % 19 == 8;
+}
+
+static int
+is_inactive(uint32_t s)
+{
+	return seed_ordinary(s) && s % 23 == 9;
 }
 
 int
@@ -1231,9 +1266,10 @@ sim_name_index(const char *word, int last)
 static json_t *
 dossier_basic(const struct sim_person *p)
 {
-	uint32_t	 s = p->seed;
-	char		 birth[16], mae[128], pai[128], titulo[13];
-	int		 n;
+	const struct city	*city;
+	uint32_t		 s = p->seed;
+	char			 birth[16], mae[128], pai[128], titulo[13];
+	int			 n;
 
 	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
 	    (unsigned)(1 + seedh(s, "birth", 0) % 28),
@@ -1244,12 +1280,17 @@ dossier_basic(const struct sim_person *p)
 	sim_mother_name(s, mae, sizeof(mae));
 	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
 	sim_titulo_make(s, titulo);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	city = &CITY[seedh(s, "birthplace", 0) % NELEM(CITY)];
+	/* s? gives a JSON null for NULL: the provider's nulls. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, "
+	    "s:s?}",
 	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
 	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
-	    "nomeMae", mae, "nomePai", pai,
+	    "nomeMae", mae, "nomePai", is_sparse(s) ? "SEM INFORMAÇÃO" : pai,
 	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)],
-	    "tituloEleitor", titulo);
+	    "tituloEleitor", titulo,
+	    "municipioNascimento", is_sparse(s) ? NULL : city->name,
+	    "ufNascimento", is_sparse(s) ? NULL : city->uf);
 }
 
 static json_t *
@@ -1286,6 +1327,8 @@ dossier_emails(const struct sim_person *p)
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "emails", 0) % 4);
 	int		 n;
 
+	if (is_long(p->seed))
+		count = 5 + (unsigned)(seedh(p->seed, "emails", 1) % 3);
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	sim_fold(FIRST[p->seed % 32].name, f, sizeof(f));
@@ -1298,9 +1341,20 @@ dossier_emails(const struct sim_person *p)
 			    (unsigned)(seedh(p->seed, "email", i) % 100),
 			    DOM[(p->seed + i) % 5]);
 		if (n < 0 || (size_t)n >= sizeof(e) ||
-		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s}",
+		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s}",
 		    "email", e, "prioridade", (int)i + 1, "qualidade",
-		    QUALITY[i < 2 ? i : 2])) == -1)
+		    QUALITY[i < 2 ? i : 2], "blacklist", "NAO")) == -1)
+			goto fail;
+	}
+	/* Second, after the person's own: one the provider blacklists. */
+	if (is_blacklisted(p->seed)) {
+		n = snprintf(e, sizeof(e), "%s.%s.spam%02u@%s", f, l,
+		    (unsigned)(seedh(p->seed, "blacklist", 0) % 100),
+		    DOM[(p->seed + 3) % 5]);
+		if (n < 0 || (size_t)n >= sizeof(e) ||
+		    json_array_insert_new(arr, 1, json_pack("{s:s, s:i, s:s, "
+		    "s:s}", "email", e, "prioridade", (int)count + 1,
+		    "qualidade", QUALITY[2], "blacklist", "SIM")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1316,8 +1370,13 @@ dossier_phones(const struct sim_person *p)
 	char		 tel[16];
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "phones", 0) % 4);
 	uint64_t	 x;
-	int		 mobile;
+	int		 mobile, off;
 
+	if (is_long(p->seed))
+		count = 6 + (unsigned)(seedh(p->seed, "phones", 1) % 4);
+	/* The inactive phone: the last, or a landline more after the own. */
+	if (is_inactive(p->seed) && count == 1)
+		count = 2;
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
@@ -1335,11 +1394,13 @@ dossier_phones(const struct sim_person *p)
 			put_digits(tel + 3, x % 10000000, 7);
 			tel[10] = '\0';
 		}
+		off = is_inactive(p->seed) && i == count - 1;
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
-		    "s:s?}", "telefone", tel,
+		    "s:s?, s:s}", "telefone", tel,
 		    "tipo", mobile ? "CELULAR" : "FIXO",
 		    "operadora", CARRIER[(x / 7) % NELEM(CARRIER)],
-		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL)) == -1)
+		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL,
+		    "status", off ? "INATIVO" : "ATIVO")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1462,16 +1523,26 @@ static json_t *
 dossier_companies(uint32_t s)
 {
 	json_t		*arr;
-	char		 cnpj[15];
-	unsigned	 i, count = sim_company_count(s);
+	char		 cnpj[15], adm[16];
+	unsigned	 i, r, count = sim_company_count(s);
+	uint64_t	 x;
+	int		 n;
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
 		sim_cnpj_make(s, i, cnpj);
-		if (json_array_append_new(arr, json_pack("{s:s, s:s}",
-		    "cnpj", cnpj, "relacao",
-		    sim_company_relation(s, i))) == -1) {
+		r = (unsigned)(seedh(s, "relation", i) % NELEM(RELATION));
+		x = seedh(s, "admission", i);
+		/* One company in four without a date: a JSON null. */
+		n = snprintf(adm, sizeof(adm), "%02u/%02u/%04u",
+		    (unsigned)(1 + (x / 4) % 28), (unsigned)(1 + (x / 112) % 12),
+		    (unsigned)(1990 + (x / 1344) % 35));
+		if (n < 0 || (size_t)n >= sizeof(adm) ||
+		    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+		    "s:s?}", "cnpj", cnpj, "tipoRelacao", RELATION_TYPE[r],
+		    "relacao", sim_company_relation(s, i),
+		    "dataAdmissao", x % 4 != 0 ? adm : NULL)) == -1) {
 			json_decref(arr);
 			return NULL;
 		}
