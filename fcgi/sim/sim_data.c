@@ -346,32 +346,23 @@ is_padded(uint32_t s)
 
 /*
  * Dossier properties (docs/SIMULATOR.md, Persons), of ordinary seeds only
- * and independent of the lead variants: long lists of e-mails and phones,
- * personal data the provider lacks ("SEM INFORMAÇÃO", nulls), a
- * blacklisted e-mail, an inactive phone.
+ * and independent of the lead variants: s mod m = r.
  */
-static int
-is_long(uint32_t s)
-{
-	return seed_ordinary(s) && s % 13 == 4;
-}
+enum dprop {
+	DP_LONG,	/* long lists of e-mails and phones */
+	DP_SPARSE,	/* father "SEM INFORMAÇÃO", birthplace null */
+	DP_BLACKLIST,	/* a blacklisted e-mail */
+	DP_INACTIVE	/* an inactive phone */
+};
+
+static const struct {
+	unsigned	 m, r;
+} DPROP[4] = { { 13, 4 }, { 17, 6 }, { 19, 8 }, { 23, 9 } };
 
 static int
-is_sparse(uint32_t s)
+dprop(uint32_t s, enum dprop p)
 {
-	return seed_ordinary(s) && s % 17 == 6;
-}
-
-static int
-is_blacklisted(uint32_t s)
-{
-	return seed_ordinary(s) && s % 19 == 8;
-}
-
-static int
-is_inactive(uint32_t s)
-{
-	return seed_ordinary(s) && s % 23 == 9;
+	return seed_ordinary(s) && s % DPROP[p].m == DPROP[p].r;
 }
 
 int
@@ -1269,7 +1260,7 @@ dossier_basic(const struct sim_person *p)
 	const struct city	*city;
 	uint32_t		 s = p->seed;
 	char			 birth[16], mae[128], pai[128], titulo[13];
-	int			 n;
+	int			 n, sparse;
 
 	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
 	    (unsigned)(1 + seedh(s, "birth", 0) % 28),
@@ -1281,16 +1272,17 @@ dossier_basic(const struct sim_person *p)
 	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
 	sim_titulo_make(s, titulo);
 	city = &CITY[seedh(s, "birthplace", 0) % NELEM(CITY)];
+	sparse = dprop(s, DP_SPARSE);
 	/* s? gives a JSON null for NULL: the provider's nulls. */
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, "
 	    "s:s?}",
 	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
 	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
-	    "nomeMae", mae, "nomePai", is_sparse(s) ? "SEM INFORMAÇÃO" : pai,
+	    "nomeMae", mae, "nomePai", sparse ? "SEM INFORMAÇÃO" : pai,
 	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)],
 	    "tituloEleitor", titulo,
-	    "municipioNascimento", is_sparse(s) ? NULL : city->name,
-	    "ufNascimento", is_sparse(s) ? NULL : city->uf);
+	    "municipioNascimento", sparse ? NULL : city->name,
+	    "ufNascimento", sparse ? NULL : city->uf);
 }
 
 static json_t *
@@ -1327,7 +1319,7 @@ dossier_emails(const struct sim_person *p)
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "emails", 0) % 4);
 	int		 n;
 
-	if (is_long(p->seed))
+	if (dprop(p->seed, DP_LONG))
 		count = 5 + (unsigned)(seedh(p->seed, "emails", 1) % 3);
 	if ((arr = json_array()) == NULL)
 		return NULL;
@@ -1347,7 +1339,7 @@ dossier_emails(const struct sim_person *p)
 			goto fail;
 	}
 	/* Second, after the person's own: one the provider blacklists. */
-	if (is_blacklisted(p->seed)) {
+	if (dprop(p->seed, DP_BLACKLIST)) {
 		n = snprintf(e, sizeof(e), "%s.%s.spam%02u@%s", f, l,
 		    (unsigned)(seedh(p->seed, "blacklist", 0) % 100),
 		    DOM[(p->seed + 3) % 5]);
@@ -1372,10 +1364,10 @@ dossier_phones(const struct sim_person *p)
 	uint64_t	 x;
 	int		 mobile, off;
 
-	if (is_long(p->seed))
+	if (dprop(p->seed, DP_LONG))
 		count = 6 + (unsigned)(seedh(p->seed, "phones", 1) % 4);
 	/* The inactive phone: the last, or a landline more after the own. */
-	if (is_inactive(p->seed) && count == 1)
+	if (dprop(p->seed, DP_INACTIVE) && count == 1)
 		count = 2;
 	if ((arr = json_array()) == NULL)
 		return NULL;
@@ -1394,7 +1386,7 @@ dossier_phones(const struct sim_person *p)
 			put_digits(tel + 3, x % 10000000, 7);
 			tel[10] = '\0';
 		}
-		off = is_inactive(p->seed) && i == count - 1;
+		off = dprop(p->seed, DP_INACTIVE) && i == count - 1;
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
 		    "s:s?, s:s}", "telefone", tel,
 		    "tipo", mobile ? "CELULAR" : "FIXO",

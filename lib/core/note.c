@@ -402,36 +402,44 @@ personal_put(struct nout *o, const json_t *basic, const char *cpf)
 		    *s != '\0' && *uf != '\0' ? "/" : "", uf);
 }
 
-/* The financial section, when the dossier has one. */
+/*
+ * The income lines of DadosEconomicos "eco": income, purchasing power and
+ * its band, amounts multiplied by "mult".
+ */
 static void
-finance_put(struct nout *o, const json_t *eco, double mult)
+income_put(struct nout *o, const json_t *eco, double mult)
 {
 	const json_t	*pa = json_object_get(eco, "poderAquisitivo");
-	const json_t	*score = json_object_get(eco, "score");
 	char		 t[64];
 	const char	*s;
 	long long	 cents;
 
-	if (!json_is_object(eco))
-		return;
-	nout_puts(o, "\n💰 DADOS FINANCEIROS\n");
 	s = jget(eco, "renda", t, sizeof(t));
 	if (amount_parse(s, strlen(s), &cents) == 0) {
 		nout_puts(o, "Renda: ");
 		nout_amount(o, cents, mult);
 		nout_puts(o, "\n");
 	}
-	if (*(s = jget(pa, "poderAquisitivoDescricao", t, sizeof(t))) != '\0')
-		nout_printf(o, "Poder Aquisitivo: %s\n", s);
-	if (*(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t))) != '\0') {
+	field_put(o, "Poder Aquisitivo", pa, "poderAquisitivoDescricao");
+	if (provided(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t)))) {
 		nout_puts(o, "Faixa de Renda: ");
 		nout_range(o, s, mult);
 		nout_puts(o, "\n");
 	}
-	if (*(s = jget(score, "scoreCSBA", t, sizeof(t))) != '\0')
-		nout_printf(o, "Score de Crédito: %s\n", s);
-	if (*(s = jget(score, "scoreCSBAFaixaRisco", t, sizeof(t))) != '\0')
-		nout_printf(o, "Risco: %s\n", s);
+}
+
+/* The financial section, when the dossier has one. */
+static void
+finance_put(struct nout *o, const json_t *eco, double mult)
+{
+	const json_t	*score = json_object_get(eco, "score");
+
+	if (!json_is_object(eco))
+		return;
+	nout_puts(o, "\n💰 DADOS FINANCEIROS\n");
+	income_put(o, eco, mult);
+	field_put(o, "Score de Crédito", score, "scoreCSBA");
+	field_put(o, "Risco", score, "scoreCSBAFaixaRisco");
 }
 
 /* A list of the dossier: its key, its title, how many items shown. */
@@ -721,10 +729,8 @@ static void
 summary_put(struct nout *o, const struct ce_note_person *p, double mult)
 {
 	json_t		*d = NULL;
-	const json_t	*eco, *pa;
 	char		 t[64], cf[20];
 	const char	*s;
-	long long	 cents;
 
 	if (p->dossier != NULL)
 		d = json_loads(p->dossier, 0, NULL);
@@ -740,20 +746,7 @@ summary_put(struct nout *o, const struct ce_note_person *p, double mult)
 		json_decref(d);
 		return;
 	}
-	eco = json_object_get(d, "DadosEconomicos");
-	pa = json_object_get(eco, "poderAquisitivo");
-	s = jget(eco, "renda", t, sizeof(t));
-	if (amount_parse(s, strlen(s), &cents) == 0) {
-		nout_puts(o, "Renda: ");
-		nout_amount(o, cents, mult);
-		nout_puts(o, "\n");
-	}
-	field_put(o, "Poder Aquisitivo", pa, "poderAquisitivoDescricao");
-	if (provided(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t)))) {
-		nout_puts(o, "Faixa de Renda: ");
-		nout_range(o, s, mult);
-		nout_puts(o, "\n");
-	}
+	income_put(o, json_object_get(d, "DadosEconomicos"), mult);
 	nout_printf(o, "Telefones: %zu, E-mails: %zu, Endereços: %zu\n",
 	    list_count(d, &PHONES), list_count(d, &EMAILS),
 	    list_count(d, &ADDRS));
