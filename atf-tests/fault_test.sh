@@ -569,7 +569,7 @@ postgres__restart_under_load_body() {
 	# the runs in flight.
 	logs_clean '"msg":"db: connect: connection to server on socket' \
 	    '"msg":"db: [A-Za-z_ ]+: (server closed the connection unexpectedly|FATAL: +terminating connection|no connection to the server|connection lost in a transaction)' \
-	    '"step":"(record|store)","outcome":"db_error"' \
+	    '"step":"(record|repeat|store)","outcome":"db_error"' \
 	    '"msg":"lead [0-9a-f]{32}: (state not recorded|note posted but not recorded as posted|note not posted and its state not recorded)"'
 	private_stack_stop
 }
