@@ -441,8 +441,8 @@ log_schedule(struct cx_app *app)
 	    "POLL_INTERVAL all day" : "POLL_SCHEDULE");
 	if (app->cfg.poll_schedule_now_s != 0)
 		cx_logf(&app->log, CE_LOG_WARN, "poller: the schedule reads "
-		    "POLL_SCHEDULE_NOW (%lld), not the clock: for tests only",
-		    app->cfg.poll_schedule_now_s);
+		    "POLL_SCHEDULE_NOW, a fixed time, not the clock: for "
+		    "tests only");
 }
 
 int
