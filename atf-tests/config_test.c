@@ -198,6 +198,11 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "WEBHOOK_MAX_EVENTS", "0" },
 		{ "RUN_POLLER", "yes" },
 		{ "POLL_INTERVAL", "10" "ms" },
+		{ "POLL_SCHEDULE", "08-20:5m" },	/* the night not covered */
+		{ "POLL_SCHEDULE", "08-20:5m,*:60m,x" },
+		{ "POLL_SCHEDULE", "" },
+		{ "POLL_SCHEDULE_NOW", "-1" },
+		{ "POLL_SCHEDULE_NOW", "now" },
 		{ "ENRICH_ON_MISS", "true" },
 		{ "WORK_PROXY_TTL", "2d" },
 	};
