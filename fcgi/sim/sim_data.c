@@ -151,6 +151,11 @@ static const char *const RELATION[3] = {
 	"SOCIO", "SOCIO-ADMINISTRADOR", "TITULAR",
 };
 
+/* The Work API's tipoRelacao of each RELATION. */
+static const char *const RELATION_TYPE[3] = {
+	"SOCIO", "SOCIO", "EMPRESARIO",
+};
+
 struct product {
 	const char	*ref;		/* prop_ref prefix */
 	const char	*desc;
@@ -337,6 +342,27 @@ static int
 is_padded(uint32_t s)
 {
 	return seed_ordinary(s) && s % 7 == 3;
+}
+
+/*
+ * Dossier properties (docs/SIMULATOR.md, Persons), of ordinary seeds only
+ * and independent of the lead variants: s mod m = r.
+ */
+enum dprop {
+	DP_LONG,	/* long lists of e-mails and phones */
+	DP_SPARSE,	/* father "SEM INFORMAÇÃO", birthplace null */
+	DP_BLACKLIST,	/* a blacklisted e-mail */
+	DP_INACTIVE	/* an inactive phone */
+};
+
+static const struct {
+	unsigned	 m, r;
+} DPROP[4] = { { 13, 4 }, { 17, 6 }, { 19, 8 }, { 23, 9 } };
+
+static int
+dprop(uint32_t s, enum dprop p)
+{
+	return seed_ordinary(s) && s % DPROP[p].m == DPROP[p].r;
 }
 
 int
@@ -1294,9 +1320,10 @@ sim_name_index(const char *word, int last)
 static json_t *
 dossier_basic(const struct sim_person *p)
 {
-	uint32_t	 s = p->seed;
-	char		 birth[16], mae[128], pai[128], titulo[13];
-	int		 n;
+	const struct city	*city;
+	uint32_t		 s = p->seed;
+	char			 birth[16], mae[128], pai[128], titulo[13];
+	int			 n, sparse;
 
 	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
 	    (unsigned)(1 + seedh(s, "birth", 0) % 28),
@@ -1307,12 +1334,18 @@ dossier_basic(const struct sim_person *p)
 	sim_mother_name(s, mae, sizeof(mae));
 	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
 	sim_titulo_make(s, titulo);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	city = &CITY[seedh(s, "birthplace", 0) % NELEM(CITY)];
+	sparse = dprop(s, DP_SPARSE);
+	/* s? gives a JSON null for NULL: the provider's nulls. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, "
+	    "s:s?}",
 	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
 	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
-	    "nomeMae", mae, "nomePai", pai,
+	    "nomeMae", mae, "nomePai", sparse ? "SEM INFORMAÇÃO" : pai,
 	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)],
-	    "tituloEleitor", titulo);
+	    "tituloEleitor", titulo,
+	    "municipioNascimento", sparse ? NULL : city->name,
+	    "ufNascimento", sparse ? NULL : city->uf);
 }
 
 static json_t *
@@ -1349,6 +1382,8 @@ dossier_emails(const struct sim_person *p)
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "emails", 0) % 4);
 	int		 n;
 
+	if (dprop(p->seed, DP_LONG))
+		count = 5 + (unsigned)(seedh(p->seed, "emails", 1) % 3);
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	sim_fold(FIRST[p->seed % 32].name, f, sizeof(f));
@@ -1361,9 +1396,20 @@ dossier_emails(const struct sim_person *p)
 			    (unsigned)(seedh(p->seed, "email", i) % 100),
 			    DOM[(p->seed + i) % 5]);
 		if (n < 0 || (size_t)n >= sizeof(e) ||
-		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s}",
+		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s}",
 		    "email", e, "prioridade", (int)i + 1, "qualidade",
-		    QUALITY[i < 2 ? i : 2])) == -1)
+		    QUALITY[i < 2 ? i : 2], "blacklist", "NAO")) == -1)
+			goto fail;
+	}
+	/* Second, after the person's own: one the provider blacklists. */
+	if (dprop(p->seed, DP_BLACKLIST)) {
+		n = snprintf(e, sizeof(e), "%s.%s.spam%02u@%s", f, l,
+		    (unsigned)(seedh(p->seed, "blacklist", 0) % 100),
+		    DOM[(p->seed + 3) % 5]);
+		if (n < 0 || (size_t)n >= sizeof(e) ||
+		    json_array_insert_new(arr, 1, json_pack("{s:s, s:i, s:s, "
+		    "s:s}", "email", e, "prioridade", (int)count + 1,
+		    "qualidade", QUALITY[2], "blacklist", "SIM")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1379,8 +1425,13 @@ dossier_phones(const struct sim_person *p)
 	char		 tel[16];
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "phones", 0) % 4);
 	uint64_t	 x;
-	int		 mobile;
+	int		 mobile, off;
 
+	if (dprop(p->seed, DP_LONG))
+		count = 6 + (unsigned)(seedh(p->seed, "phones", 1) % 4);
+	/* The inactive phone: the last, or a landline more after the own. */
+	if (dprop(p->seed, DP_INACTIVE) && count == 1)
+		count = 2;
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
@@ -1398,11 +1449,13 @@ dossier_phones(const struct sim_person *p)
 			put_digits(tel + 3, x % 10000000, 7);
 			tel[10] = '\0';
 		}
+		off = dprop(p->seed, DP_INACTIVE) && i == count - 1;
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
-		    "s:s?}", "telefone", tel,
+		    "s:s?, s:s}", "telefone", tel,
 		    "tipo", mobile ? "CELULAR" : "FIXO",
 		    "operadora", CARRIER[(x / 7) % NELEM(CARRIER)],
-		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL)) == -1)
+		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL,
+		    "status", off ? "INATIVO" : "ATIVO")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1525,16 +1578,26 @@ static json_t *
 dossier_companies(uint32_t s)
 {
 	json_t		*arr;
-	char		 cnpj[15];
-	unsigned	 i, count = sim_company_count(s);
+	char		 cnpj[15], adm[16];
+	unsigned	 i, r, count = sim_company_count(s);
+	uint64_t	 x;
+	int		 n;
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
 		sim_cnpj_make(s, i, cnpj);
-		if (json_array_append_new(arr, json_pack("{s:s, s:s}",
-		    "cnpj", cnpj, "relacao",
-		    sim_company_relation(s, i))) == -1) {
+		r = (unsigned)(seedh(s, "relation", i) % NELEM(RELATION));
+		x = seedh(s, "admission", i);
+		/* One company in four without a date: a JSON null. */
+		n = snprintf(adm, sizeof(adm), "%02u/%02u/%04u",
+		    (unsigned)(1 + (x / 4) % 28), (unsigned)(1 + (x / 112) % 12),
+		    (unsigned)(1990 + (x / 1344) % 35));
+		if (n < 0 || (size_t)n >= sizeof(adm) ||
+		    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+		    "s:s?}", "cnpj", cnpj, "tipoRelacao", RELATION_TYPE[r],
+		    "relacao", sim_company_relation(s, i),
+		    "dataAdmissao", x % 4 != 0 ? adm : NULL)) == -1) {
 			json_decref(arr);
 			return NULL;
 		}

@@ -121,6 +121,9 @@ lead_finish(struct cx_app *app, struct cx_run *run, const char *note_state)
 	ls.contacts = run->contacts;
 	ls.fetched = run->dossiers_fetched;
 	ls.reused = run->dossiers_reused;
+	/* Which tier found the (first) CPF, and how well its name fits. */
+	ls.tier = run->npersons > 0 ? run->persons[0].tier : NULL;
+	ls.score = ls.tier != NULL ? run->persons[0].score : -1;
 	return cx_store_lead_finish(app->db, &ls);
 }
 
@@ -200,7 +203,10 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
 	for (i = 0; i < cfg->ncpf_tiers; i++) {
 		enum ce_tier t = cfg->cpf_tiers[i];
 
-		if (phone && t == CE_TIER_WORK_PHONE && cfg->work_phone_lookup)
+		if (t == CE_TIER_STORED)	/* both contacts */
+			ch->tiers[ch->n++] = t;
+		else if (phone && t == CE_TIER_WORK_PHONE &&
+		    cfg->work_phone_lookup)
 			ch->tiers[ch->n++] = t;
 		else if (phone && t == CE_TIER_DX_PHONE)
 			ch->tiers[ch->n++] = t;
@@ -221,6 +227,8 @@ cached_cpf(struct cx_app *app, const struct cx_run *run, struct chain *ch)
 	char		 key[320], mcpf[32];
 	long long	 t0 = cx_now_us();
 
+	if (run->flags & CX_RUN_FRESH)
+		return 0;	/* a reprocess pays again */
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
 	if ((v = cx_memo_get(&app->memo, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
@@ -253,6 +261,96 @@ best_candidate(const struct ce_cands *cs, const char *lead_name)
 		}
 	}
 	return best;
+}
+
+/*
+ * Tier 0's choice among the persons a stored contact belongs to (a stored
+ * phone may be a relative's, listed in a dossier): the best scored of
+ * those whose name matches the lead's; the only one when the lead has no
+ * name.  Returns its index, or -1 for none.
+ */
+static int
+stored_pick(const struct ce_cands *cs, const char *lead_name)
+{
+	size_t	 i;
+	int	 s, best = -1, bests = -1;
+
+	if (lead_name[0] == '\0')
+		return cs->n == 1 && cs->dropped == 0 ? 0 : -1;
+	for (i = 0; i < cs->n; i++) {
+		if (!ce_name_matches(lead_name, cs->c[i].name))
+			continue;
+		s = ce_name_score(lead_name, cs->c[i].name);
+		if (s > bests) {
+			bests = s;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/*
+ * Tier 0, free, for every chain whose next tier is "stored": the service's
+ * own contacts (one statement for the phone and the e-mail).  A chain
+ * without a pick, or when the database cannot answer (logged), goes on to
+ * its next tier: tier 0 never fails a lead.
+ */
+static void
+discover_stored(struct cx_app *app, const struct cx_run *run,
+    struct chain *chains[2])
+{
+	struct ce_cands	 cs[2];
+	struct chain	*ch;
+	char		 masked[300], mcpf[32];
+	int		 want[2], k;
+	size_t		 i;
+	long long	 t0 = cx_now_us();
+	enum ce_err	 er;
+
+	for (i = 0; i < 2; i++) {
+		ch = chains[i];
+		want[i] = !ch->found && ch->next < ch->n &&
+		    ch->tiers[ch->next] == CE_TIER_STORED;
+		if (want[i] && (run->flags & CX_RUN_FRESH)) {
+			ch->next++;	/* a reprocess pays again */
+			want[i] = 0;
+		}
+	}
+	if (!want[0] && !want[1])
+		return;
+	er = cx_store_stored_cpf(app->db, want[0] ? chains[0]->arg : "",
+	    want[1] ? chains[1]->arg : "", &cs[0], &cs[1]);
+	for (i = 0; i < 2; i++) {
+		if (!want[i])
+			continue;
+		ch = chains[i];
+		ch->next++;
+		if (i == 0)
+			ce_mask_phone(ch->arg, masked, sizeof(masked));
+		else
+			ce_mask_email(ch->arg, masked, sizeof(masked));
+		if (er != CE_OK) {
+			step_log(app, run, CE_LOG_WARN, "stored", "db_error",
+			    t0, "%s: the next tiers go on (sqlstate %s)",
+			    masked, cx_store_sqlstate(app->db));
+			continue;
+		}
+		if ((k = stored_pick(&cs[i], run->lead.name)) < 0) {
+			step_log(app, run, CE_LOG_INFO, "stored",
+			    cs[i].n == 0 ? "not_found" : "no_match", t0,
+			    "%s: %zu stored persons, none taken", masked,
+			    cs[i].n + cs[i].dropped);
+			continue;
+		}
+		ch->found = 1;
+		ch->hit = CE_TIER_STORED;
+		ce_strlcpy(ch->cpf, cs[i].c[k].cpf, sizeof(ch->cpf));
+		ce_strlcpy(ch->name, cs[i].c[k].name, sizeof(ch->name));
+		ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
+		step_log(app, run, CE_LOG_INFO, "stored", "found", t0,
+		    "%s: cpf %s, stored person %d of %zu", masked, mcpf,
+		    k + 1, cs[i].n + cs[i].dropped);
+	}
 }
 
 /*
@@ -367,6 +465,7 @@ step_discover(struct cx_app *app, struct cx_run *run, struct chain *ph,
 	long long	 t0;
 
 	for (;;) {
+		discover_stored(app, run, chains);
 		n = discover_plan(app, run, chains, calls, which);
 		if (n == 0)	/* every chain found (maybe cached) or done */
 			return CE_OK;
@@ -395,6 +494,7 @@ persons_from(struct cx_run *run, const struct chain *ph,
 		ce_strlcpy(p[0].name, ph->name, sizeof(p[0].name));
 		ce_strlcpy(p[0].contact, ph->arg, sizeof(p[0].contact));
 		p[0].src = CE_SRC_PHONE;
+		p[0].tier = ce_tier_name(ph->hit);
 		run->npersons = 1;
 	}
 	if (em->found) {
@@ -409,8 +509,13 @@ persons_from(struct cx_run *run, const struct chain *ph,
 			ce_strlcpy(p[i].name, em->name, sizeof(p[i].name));
 			ce_strlcpy(p[i].contact, em->arg, sizeof(p[i].contact));
 			p[i].src = CE_SRC_EMAIL;
+			p[i].tier = ce_tier_name(em->hit);
 		}
 	}
+	/* Each person's name score, kept with the tier that found it. */
+	for (i = 0; i < run->npersons; i++)
+		p[i].score = run->lead.name[0] != '\0' && p[i].name[0] != '\0' ?
+		    ce_name_score(run->lead.name, p[i].name) : -1;
 	/* A mismatch: the lead has a name and no person's name fits it. */
 	run->name_mismatch = 0;
 	if (run->npersons > 0 && run->lead.name[0] != '\0') {
@@ -490,6 +595,8 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 	enum ce_err	 er;
 
 	*reused = 0;
+	if (run->flags & CX_RUN_FRESH)
+		return CE_OK;	/* a reprocess pays again */
 	ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 	snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
 	if ((v = cx_memo_get(&app->memo, key)) != NULL) {
@@ -717,6 +824,8 @@ person_row(const struct cx_run *run, const struct cx_person *ps,
 	ce_name_fold(row->name, row->folded, sizeof(row->folded));
 	row->birth = ps->birth;
 	row->dossier = dossier;
+	row->tier = run != NULL ? ps->tier : NULL;
+	row->score = row->tier != NULL ? ps->score : -1;
 	if (run == NULL) {
 		row->lead_id = NULL;
 		row->found_by = "form";
@@ -893,7 +1002,8 @@ step_repeat(struct cx_app *app, struct cx_run *run)
 	long long	 t0 = cx_now_us();
 	int		 found;
 
-	if (run->npersons != 1 || run->lead_id[0] == '\0')
+	if (run->npersons != 1 || run->lead_id[0] == '\0' ||
+	    (run->flags & CX_RUN_FRESH))	/* a reprocess: a full note */
 		return CE_OK;
 	if (cx_store_repeat_of(app->db, run->persons[0].cpf, run->lead_id,
 	    run->same_lead, run->same_date, &found) != CE_OK) {
@@ -1004,6 +1114,33 @@ step_record(struct cx_app *app, struct cx_run *run, const char *source)
 	return CE_OK;
 }
 
+/*
+ * A reprocess's note begins with a line of its own, the time and the
+ * run's number: a text never posted on the lead, so the note ledger
+ * (keyed by the text's hash) lets it through.  Cut to
+ * C2S_DESCRIPTION_MAX_LENGTH like any note.
+ */
+static void
+fresh_mark(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
+{
+	char	 now[32], *text;
+
+	if ((run->flags & CX_RUN_FRESH) == 0 || note->len == 0)
+		return;
+	if (cx_store_local_now(app->db, now, sizeof(now)) != CE_OK)
+		ce_strlcpy(now, "?", sizeof(now));
+	if ((text = ce_buf_take(note)) == NULL)
+		return;
+	ce_buf_init(note, NOTE_BUF_CAP);
+	if (ce_buf_printf(note, "🔄 Reprocessado em %s (execução %d)\n%s",
+	    now, run->attempts, text) != CE_OK) {
+		ce_buf_reset(note);
+		set_error(run, CE_ESYSTEM, "note: cannot format");
+	}
+	free(text);
+	ce_buf_cap_chars(note, (size_t)app->cfg.c2s_description_max);
+}
+
 static void
 run_init(struct cx_app *app, struct cx_run *run, int flags)
 {
@@ -1047,6 +1184,7 @@ cx_pipeline(struct cx_app *app, const char *lead_id, const char *source,
 
 	/* 6. Store, with the claim on the note; 7. post it once. */
 	note_make(app, run, &note);
+	fresh_mark(app, run, &note);
 	if (step_store(app, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
 		run->outcome = CX_OUT_NONE;
 		run->note = CX_NOTE_NONE;

@@ -29,10 +29,15 @@ struct cx_person {
 	enum ce_up	 dres;		/* the dossier's result */
 	char		*dossier;	/* JSON text, heap, or NULL */
 	int		 dossier_new;	/* fetched now: to be stored */
+	const char	*tier;		/* the tier that found it; NULL: none */
+	int		 score;		/* ce_name_score() against the lead's
+					   name, with "tier"; -1: no name */
 };
 
 #define CX_RUN_RETRY	0x01	/* a scheduled retry of the worker */
 #define CX_RUN_REDO	0x02	/* run even if done within DEDUP_TTL */
+#define CX_RUN_FRESH	0x04	/* a reprocess: no CPF or dossier reused,
+				 * a note marked so its text is new */
 
 struct cx_run {
 	char		 lead_id[33];	/* lower case */
