@@ -30,6 +30,7 @@ clear_env(void)
 		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
 		"RETRY_SCHEDULE", "RETRY_UNIT", "JOB_TIMEOUT", "JOB_MAX_TRIES",
 		"WORKER_POLL_INTERVAL", "RUN_POLLER", "POLL_INTERVAL",
+		"POLL_SCHEDULE", "POLL_SCHEDULE_NOW",
 		"ENRICH_ON_MISS", "WORK_PROXY_TTL", "TRUSTED_PROXIES",
 		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
 		"WEBHOOK_RATE_BURST", "SPOOL_DIR", "SPOOL_MAX_BYTES",
@@ -214,6 +215,11 @@ ATF_TC_BODY(config_load__bad_value_names_variable, tc)
 		{ "WEBHOOK_MAX_EVENTS", "0" },
 		{ "RUN_POLLER", "yes" },
 		{ "POLL_INTERVAL", "10" "ms" },
+		{ "POLL_SCHEDULE", "08-20:5m" },	/* the night not covered */
+		{ "POLL_SCHEDULE", "08-20:5m,*:60m,x" },
+		{ "POLL_SCHEDULE", "" },
+		{ "POLL_SCHEDULE_NOW", "-1" },
+		{ "POLL_SCHEDULE_NOW", "now" },
 		{ "ENRICH_ON_MISS", "true" },
 		{ "WORK_PROXY_TTL", "2d" },
 	};
@@ -278,7 +284,7 @@ ATF_TC_BODY(config_load__retries, tc)
 	ATF_CHECK_EQ(c.retry_schedule[4], 16);
 	ATF_CHECK_EQ(c.retry_unit_ms, 3600LL * 1000);
 	ATF_CHECK_EQ(c.job_timeout_ms, 300LL * 1000);
-	ATF_CHECK_EQ(c.run_poller, 0);
+	ATF_CHECK_EQ(c.run_poller, 1);	/* on by default ([2.6]) */
 	setenv("RETRY_SCHEDULE", " 3, 1 ,7", 1);
 	setenv("RETRY_UNIT", "250ms", 1);
 	setenv("REQUEST_DEADLINE", "2s", 1);

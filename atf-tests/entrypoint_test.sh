@@ -25,7 +25,8 @@ ep_setup() {
 # ep_start [VAR=VALUE ...]: the installed entrypoint in the background with
 # the upstreams at the simulator and the secrets (closed by default: no
 # key, no start; the key, EP_KEY, is the private stack's, which curl
-# sends); its pid in EP_PID (and ./ep.pid), its output in ./ep.log.
+# sends; no poller unless a case says RUN_POLLER=1); its pid in EP_PID
+# (and ./ep.pid), its output in ./ep.log.
 # EP_WRAP, when set, is the command line it runs under (its pid is then
 # EP_PID).
 ep_start() {
@@ -39,7 +40,7 @@ ep_start() {
 	    WORK_API_MIN_INTERVAL=0 C2S_BIND=127.0.0.1 C2S_PORT="$EP_PORT" \
 	    C2S_POOL=2 C2S_SOCK="$INST/run/sock" DEDUP_FILE="$INST/run/dedup" \
 	    API_KEYS="$EP_KEY" WEBHOOK_SECRET=ep-webhook-0123456789 \
-	    GOOGLE_ADS_WEBHOOK_KEY=ep-google-0123456789 \
+	    GOOGLE_ADS_WEBHOOK_KEY=ep-google-0123456789 RUN_POLLER=0 \
 	    $as "$@" $EP_WRAP "$INST/usr/bin/c2s-enrich-entrypoint" \
 	    >ep.log 2>&1 &
 	EP_PID=$!

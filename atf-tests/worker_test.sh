@@ -4,7 +4,8 @@
 # job, the retry schedule on a compressed time base, and the poller with
 # two workers; a job given up after JOB_MAX_TRIES, pruning of finished
 # jobs, WORKER_POLL_INTERVAL, the poller's advisory lock failing over to
-# another worker and taken again after a reconnect.  Each case asserts on
+# another worker and taken again after a reconnect, the poller's next run
+# following POLL_SCHEDULE at an injected clock.  Each case asserts on
 # the database (c2s.jobs, pg_locks) and the simulator; ordering is waited
 # for on what can be observed, never slept for.
 
@@ -596,6 +597,54 @@ poller__lock_after_reconnect_body() {
 }
 poller__lock_after_reconnect_cleanup() { stop_workers; private_stack_stop; }
 
+atf_test_case poller__schedule cleanup
+poller__schedule_head() {
+	atf_set descr "the poller's next run follows POLL_SCHEDULE's default " \
+	    "at an injected clock (POLL_SCHEDULE_NOW): 300 s at 09:00, 1200 s " \
+	    "at 21:00, 3600 s at 03:00 Sao Paulo time; the schedule logged " \
+	    "at start; one poll, none again within the interval"
+	atf_set timeout 180
+}
+poller__schedule_body() {
+	local t l0 hh s e
+	setup C2S_WORKERS=0
+	known_list
+	l0=$(list_calls)
+	# 2026-12-06 09:00 in Sao Paulo (UTC-3), 12:00 UTC.
+	t=1796558400
+	e="RUN_POLLER=1 WORKER_POLL_INTERVAL=200ms"
+	worker w09.log $e POLL_SCHEDULE_NOW=$t
+	worker w21.log $e POLL_SCHEDULE_NOW=$((t + 12 * 3600))
+	worker w03.log $e POLL_SCHEDULE_NOW=$((t - 6 * 3600))
+	for hh in 09:300 21:1200 03:3600; do
+		s=${hh#*:}
+		hh=${hh%:*}
+		wait_for 150 grep -q "\"poller: next poll in $s s (interval now $s s, $hh h in Sao Paulo)\"" w$hh.log ||
+		    atf_fail "at $hh h: $(grep 'next poll' w$hh.log)"
+		grep -q '"poller: schedule 00-08:1h,08-20:5m,20-23:20m,23-24:1h (Sao Paulo hours' w$hh.log ||
+		    atf_fail "no schedule logged at start in w$hh.log"
+		grep -q 'POLL_SCHEDULE_NOW' w$hh.log ||
+		    atf_fail "the fixed clock not logged in w$hh.log"
+	done
+	# One worker took the lock and polled once; none polls again within
+	# its interval (5 min at least), whatever turns they take.
+	wait_for 100 eval '[ "$(pollers w09.log w21.log w03.log | wc -l)" = 1 ]' ||
+	    atf_fail "pollers: $(echo $(pollers w09.log w21.log w03.log))"
+	wait_for 100 eval '[ "$(list_calls)" -ge $((l0 + 1)) ]' ||
+	    atf_fail "no poll"
+	barrier
+	barrier
+	barrier
+	[ "$(list_calls)" = $((l0 + 1)) ] ||
+	    atf_fail "$(($(list_calls) - l0)) polls, not one"
+	[ "$(grep -c 'next poll in' w09.log w21.log w03.log |
+	    awk -F: '{ n += $2 } END { print n }')" = 3 ] ||
+	    atf_fail "a worker scheduled twice: $(grep -h 'next poll' w*.log)"
+	stop_workers
+	private_stack_stop
+}
+poller__schedule_cleanup() { stop_workers; private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case killed_mid_job
 	atf_add_test_case sigterm_finishes_job
@@ -607,4 +656,5 @@ atf_init_test_cases() {
 	atf_add_test_case jobs__poll_interval
 	atf_add_test_case poller__failover
 	atf_add_test_case poller__lock_after_reconnect
+	atf_add_test_case poller__schedule
 }

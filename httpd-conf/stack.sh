@@ -55,6 +55,11 @@
 # Unless C2S_BASE_URL, DIRETRIX_BASE_URL and WORK_API_URL are all set, the
 # service is pointed at the simulator (URLs, its credentials, and
 # WORK_API_MIN_INTERVAL=0); see docs/SIMULATOR.md.
+# RUN_POLLER: the poller is on by default (the service's default, which
+# `stack.sh run`, so `make run`, keeps), but the stacks of the tests
+# (start, exec) run with RUN_POLLER=0 unless it is set, so that no test
+# sees the simulator's lead list polled unless it asks (RUN_POLLER=1);
+# either way it goes into responder.env.
 # Everything else in the environment (LOG_LEVEL, tokens, ...) reaches the
 # responders as it is.
 #
@@ -456,6 +461,9 @@ responder_env() {
 		UP_ENV+=("ADMIN_API_KEYS=$ADMIN_KEY")
 		ADMIN_KEY=${ADMIN_KEY%%,*}
 	fi
+	# The poller, when said (the tests' stacks say 0): in responder.env
+	# for the workers a test starts from it.
+	[ -n "${RUN_POLLER:-}" ] && UP_ENV+=("RUN_POLLER=$RUN_POLLER")
 	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
@@ -503,7 +511,8 @@ start_workers() {
 		    >>"$R/log/worker.log" 2>&1 &
 		WORKER_PIDS="$WORKER_PIDS $!"
 	done
-	[ "$WORKERS" -gt 0 ] && say "worker: $WORKERS (c2s-enrich --worker)"
+	[ "$WORKERS" -gt 0 ] && say "worker: $WORKERS (c2s-enrich --worker;" \
+	    "poller $([ "${RUN_POLLER:-1}" = 0 ] && echo off || echo on))"
 	return 0
 }
 
@@ -674,6 +683,8 @@ run)
 	;;
 exec)
 	[ $# -gt 0 ] || die "usage: stack.sh exec CMD ..."
+	# A test stack: no poller unless asked (not exported to CMD).
+	RUN_POLLER=${RUN_POLLER:-0}
 	start_stack || { STATUS=1; C2S_KEEP=1; teardown; exit 1; }
 	(set -a; . "$R/env"; set +a; exec "$@") &
 	CMD_PID=$!
@@ -684,7 +695,9 @@ exec)
 start)
 	R=${C2S_RUNDIR:-$(mktemp -d /tmp/c2s-enrich.XXXXXX)} || die "mktemp failed"
 	mkdir -p "$R" || die "cannot create $R"
-	C2S_RUNDIR=$R "$0" run </dev/null >>"$R/stack.out" 2>&1 &
+	# A test stack: no poller unless asked.
+	RUN_POLLER=${RUN_POLLER:-0} C2S_RUNDIR=$R "$0" run </dev/null \
+	    >>"$R/stack.out" 2>&1 &
 	pid=$!
 	if ! poll 600 eval "[ -e '$R/ready' ] || ! alive $pid"; then
 		say "timed out starting"

@@ -6,9 +6,10 @@
  * the pipeline, a Google Ads form through google.c), and sleeps on
  * LISTEN c2s_jobs with a poll as the fallback.  Each turn it first
  * replays the spool (spool.c): requests answered 202 while PostgreSQL
- * was down.  With RUN_POLLER=1 it also
+ * was down.  With RUN_POLLER=1 (the default) it also
  * queues the newest C2S leads never seen, under an advisory lock so that
- * one poller runs across machines.  Every PRUNE_INTERVAL it prunes what is
+ * one poller runs across machines, as often as POLL_SCHEDULE says for the
+ * hour in São Paulo (core/schedule.c).  Every PRUNE_INTERVAL it prunes what is
  * older than RETENTION_DAYS (webhook events, finished jobs, Google Ads
  * forms' raw payloads), PRUNE_BATCH rows a statement, each statement its
  * own short transaction, so that a million old rows never hold a lock for
@@ -32,6 +33,7 @@
 #include "core/err.h"
 #include "core/lead.h"
 #include "core/log.h"
+#include "core/schedule.h"
 #include "core/util.h"
 #include "shared/metrics.h"
 #include "app/app.h"
@@ -59,6 +61,7 @@ struct worker {
 	unsigned	 listen_gen;	/* cx_store_resets() when it listened */
 	int		 poller;	/* holds the poller lock */
 	unsigned	 poller_gen;
+	long long	 poll_iv_ms;	/* the schedule's interval last logged */
 	long long	 next_poll_us, next_prune_us;
 	long long	 backoff_ms;
 	unsigned long long jobs;
@@ -103,8 +106,37 @@ backoff(struct worker *w)
 }
 
 /*
- * The poller: every POLL_INTERVAL, the newest C2S leads never seen become
- * jobs.  Only the worker holding the advisory lock polls; the lock lives
+ * The poller's next run at monotonic time "now" (us): POLL_SCHEDULE's wait
+ * for the São Paulo hour of the wall clock (or of POLL_SCHEDULE_NOW, the
+ * tests' fixed clock).  The log says each change of interval.
+ */
+static long long
+poll_next(struct worker *w, long long now)
+{
+	struct cx_app	*app = w->app;
+	long long	 utc_ms, wait_ms, iv_ms;
+	int		 change;
+
+	utc_ms = app->cfg.poll_schedule_now_s != 0 ?
+	    app->cfg.poll_schedule_now_s * 1000 : cx_wall_ms();
+	wait_ms = ce_schedule_wait(&app->cfg.poll_schedule, utc_ms);
+	iv_ms = ce_schedule_interval(&app->cfg.poll_schedule, utc_ms);
+	change = iv_ms != w->poll_iv_ms;
+	w->poll_iv_ms = iv_ms;
+	/* Whole seconds in s, else in ms (the tests' short intervals). */
+	cx_logf(&app->log, change ? CE_LOG_INFO : CE_LOG_DEBUG,
+	    "poller: next poll in %lld %s (%s %lld %s, %02d h in Sao Paulo)",
+	    wait_ms % 1000 == 0 ? wait_ms / 1000 : wait_ms,
+	    wait_ms % 1000 == 0 ? "s" : "ms",
+	    change ? "interval now" : "interval",
+	    iv_ms % 1000 == 0 ? iv_ms / 1000 : iv_ms,
+	    iv_ms % 1000 == 0 ? "s" : "ms", ce_schedule_hour(utc_ms));
+	return now + wait_ms * 1000;
+}
+
+/*
+ * The poller: as often as the schedule says, the newest C2S leads never
+ * seen become jobs.  Only the worker holding the advisory lock polls; the lock lives
  * with the session, so a reconnect means asking for it again.
  */
 static void
@@ -116,7 +148,7 @@ poll_c2s(struct worker *w)
 
 	if (!app->cfg.run_poller || now < w->next_poll_us)
 		return;
-	w->next_poll_us = now + app->cfg.poll_interval_ms * 1000;
+	w->next_poll_us = poll_next(w, now);
 	if (!w->poller || w->poller_gen != cx_store_resets(app->db)) {
 		if (cx_store_poller_lock(app->db, &w->poller) != CE_OK)
 			return;
@@ -128,8 +160,7 @@ poll_c2s(struct worker *w)
 			return;
 		}
 		cx_logf(&app->log, CE_LOG_INFO,
-		    "poller: this worker polls C2S every "
-		    "%lld ms", app->cfg.poll_interval_ms);
+		    "poller: this worker polls C2S");
 	}
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_LIST;
@@ -396,6 +427,24 @@ idle(struct worker *w)
 		w->listening = 0;
 }
 
+/* The poller's schedule, said once at start. */
+static void
+log_schedule(struct cx_app *app)
+{
+	char	 s[256];
+
+	if (ce_schedule_format(&app->cfg.poll_schedule, s, sizeof(s)) >=
+	    sizeof(s))
+		ce_strlcpy(s, "(too long to show)", sizeof(s));
+	cx_logf(&app->log, CE_LOG_INFO, "poller: schedule %s (Sao Paulo "
+	    "hours, UTC-3; %s)", s, app->cfg.poll_interval_ms != 0 ?
+	    "POLL_INTERVAL all day" : "POLL_SCHEDULE");
+	if (app->cfg.poll_schedule_now_s != 0)
+		cx_logf(&app->log, CE_LOG_WARN, "poller: the schedule reads "
+		    "POLL_SCHEDULE_NOW, a fixed time, not the clock: for "
+		    "tests only");
+}
+
 int
 cx_worker_run(struct cx_app *app, int (*stopping)(void))
 {
@@ -418,6 +467,8 @@ cx_worker_run(struct cx_app *app, int (*stopping)(void))
 	cx_logf(&app->log, CE_LOG_INFO, "worker %s started (poll %lld ms, job "
 	    "timeout %lld ms, poller %s)", app->owner, app->cfg.worker_poll_ms,
 	    app->cfg.job_timeout_ms, app->cfg.run_poller ? "on" : "off");
+	if (app->cfg.run_poller)
+		log_schedule(app);
 	for (signals_window(&w); !stopping(); signals_window(&w)) {
 		cx_mtab_sample(&app->mtab);
 		/* LISTEN first, so no notification falls between a claim

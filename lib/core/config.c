@@ -20,6 +20,7 @@
 
 #define MS_PER_S	1000LL
 #define MS_PER_DAY	(86400LL * MS_PER_S)
+#define POLL_MIN_MS	100	/* POLL_INTERVAL's and POLL_SCHEDULE's floor */
 
 /* Fill "cfg" with the defaults of DESIGN.md section 10. */
 void
@@ -61,7 +62,11 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->job_timeout_ms = 300 * MS_PER_S;
 	cfg->job_max_tries = 5;
 	cfg->worker_poll_ms = 5 * MS_PER_S;
-	cfg->poll_interval_ms = 60 * MS_PER_S;
+	/* The poller runs, on São Paulo's business hours; POLL_INTERVAL
+	 * unset (0). */
+	cfg->run_poller = 1;
+	(void)ce_config_parse_schedule(CE_POLL_SCHEDULE_DEFAULT,
+	    &cfg->poll_schedule);
 	cfg->work_proxy_ttl_ms = 3600 * MS_PER_S;
 	cfg->breaker_threshold = 5;
 	cfg->breaker_cooldown_ms = 5 * MS_PER_S;
@@ -189,6 +194,90 @@ retries_parse(const char *v, struct ce_config *cfg)
 	return 0;
 }
 
+/* "HH-HH" into its first hour "*from" (0 to 23) and the hours it
+ * spans "*n" (1 to 24; "22-06" wraps past midnight).  Returns 0 or -1. */
+static int
+hours_parse(const char *r, int *from, int *n)
+{
+	char		 a[3], b[3];
+	size_t		 la, lb;
+	long long	 f, t;
+
+	la = strspn(r, "0123456789");
+	if (la == 0 || la > 2 || r[la] != '-')
+		return -1;
+	lb = strspn(r + la + 1, "0123456789");
+	if (lb == 0 || lb > 2 || r[la + 1 + lb] != '\0')
+		return -1;
+	memcpy(a, r, la);
+	a[la] = '\0';
+	memcpy(b, r + la + 1, lb);
+	b[lb] = '\0';
+	/* "08-08" is no range ("00-24" is the whole day). */
+	if (ce_strtonum(a, 0, 23, &f) == -1 || ce_strtonum(b, 0, 24, &t) == -1
+	    || f == t)
+		return -1;
+	*from = (int)f;
+	*n = (int)(t > f ? t - f : t + 24 - f);
+	return 0;
+}
+
+/*
+ * Parse POLL_SCHEDULE: a comma list of "HH-HH:interval", São Paulo hours
+ * (the end hour not included; 00 to 24, wrapping past midnight when the
+ * end comes first) and a duration from POLL_MIN_MS to a day, then
+ * optionally "*:interval" last for every hour not named.  No hour named
+ * twice, every hour covered.  Returns 0, or -1 leaving "s" unchanged.
+ */
+int
+ce_config_parse_schedule(const char *v, struct ce_schedule *s)
+{
+	struct ce_schedule	 t;
+	unsigned char		 set[24];
+	const char		*item, *colon;
+	char			 range[8], dur[24];
+	size_t			 len, rl;
+	long long		 ms;
+	int			 rc, h, from, n, star = 0;
+
+	memset(set, 0, sizeof(set));
+	memset(&t, 0, sizeof(t));
+	while ((rc = list_next(&v, &item, &len)) == 1) {
+		if (star || (colon = memchr(item, ':', len)) == NULL)
+			return -1;
+		rl = (size_t)(colon - item);
+		if (rl >= sizeof(range) || len - rl - 1 >= sizeof(dur))
+			return -1;
+		memcpy(range, item, rl);
+		range[rl] = '\0';
+		memcpy(dur, colon + 1, len - rl - 1);
+		dur[len - rl - 1] = '\0';
+		if (ce_config_parse_duration(dur, &ms) == -1 ||
+		    ms < POLL_MIN_MS || ms > MS_PER_DAY)
+			return -1;
+		if (strcmp(range, "*") == 0) {
+			star = 1;
+			from = 0;
+			n = 24;
+		} else if (hours_parse(range, &from, &n) == -1)
+			return -1;
+		for (; n > 0; n--, from = (from + 1) % 24) {
+			if (set[from] && !star)
+				return -1;
+			if (!set[from])
+				t.ms[from] = ms;
+			set[from] = 1;
+		}
+	}
+	if (rc == -1)
+		return -1;
+	for (h = 0; h < 24; h++)
+		if (!set[h])
+			return -1;
+	*s = t;
+	return 0;
+}
+
 /*
  * Parse a duration: a non-negative integer with an optional unit, "ms",
  * "s" (the default), "m", "h" or "d".  Returns 0 and sets "*ms", or -1.
@@ -239,7 +328,7 @@ env_first(const char *const *names, const char **which)
 }
 
 enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
-    K_ONOFF, K_NETS };
+    K_ONOFF, K_NETS, K_SCHED };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -300,7 +389,11 @@ static const struct var vars[] = {
 	{ { "WORKER_POLL_INTERVAL" }, K_DUR, NUM(worker_poll_ms), 10,
 	    3600 * MS_PER_S },
 	{ { "RUN_POLLER" }, K_INT, NUM(run_poller), 0, 1 },
-	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), 100, MS_PER_DAY },
+	{ { "POLL_INTERVAL" }, K_DUR, NUM(poll_interval_ms), POLL_MIN_MS,
+	    MS_PER_DAY },
+	{ { "POLL_SCHEDULE" }, K_SCHED, NUM(poll_schedule), 0, 0 },
+	{ { "POLL_SCHEDULE_NOW" }, K_INT, NUM(poll_schedule_now_s), 0,
+	    253402300799LL },	/* 9999-12-31T23:59:59Z */
 	{ { "ENRICH_ON_MISS" }, K_INT, NUM(enrich_on_miss), 0, 1 },
 	{ { "WORK_PROXY_TTL" }, K_DUR, NUM(work_proxy_ttl_ms), 0, MS_PER_DAY },
 	{ { "BREAKER_THRESHOLD" }, K_INT, NUM(breaker_threshold), 1, 1000 },
@@ -499,6 +592,16 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 		}
 		*(long long *)(void *)base = strcmp(val, "on") == 0;
 		return 0;
+	case K_SCHED:
+		if (ce_config_parse_schedule(val,
+		    (struct ce_schedule *)(void *)base) == -1) {
+			*why = "must be a comma list of HH-HH:interval (Sao "
+			    "Paulo hours from 00 to 24, not overlapping; an "
+			    "interval from 100ms to 1d), ending with "
+			    "*:interval unless they cover the day";
+			return -1;
+		}
+		return 0;
 	case K_RETRIES:
 		if (retries_parse(val, cfg) == -1) {
 			*why = "must be \"none\" or a comma list of at most 16 "
@@ -647,6 +750,16 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
 		    "be below BREAKER_COOLDOWN");
 		return CE_ECONFIG;
+	}
+	/* POLL_INTERVAL, as before POLL_SCHEDULE: one interval all day. */
+	if (cfg->poll_interval_ms != 0) {
+		if (getenv("POLL_SCHEDULE") != NULL) {
+			snprintf(err, errsz, "config: POLL_INTERVAL: set "
+			    "either POLL_INTERVAL (one interval all day) or "
+			    "POLL_SCHEDULE, not both");
+			return CE_ECONFIG;
+		}
+		ce_schedule_fixed(&cfg->poll_schedule, cfg->poll_interval_ms);
 	}
 	if (spool_dir_default(cfg) == -1) {
 		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "

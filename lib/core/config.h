@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/schedule.h"
 
 /* The service's name and version (the build sets CE_VERSION): the
  * User-Agent of upstream calls, the database's application_name. */
@@ -39,6 +40,8 @@ enum ce_tier {
 const char	*ce_tier_name(enum ce_tier);
 #define CE_SECRET_MAX	256
 #define CE_RETRY_MAX	16	/* entries of RETRY_SCHEDULE */
+/* POLL_SCHEDULE's default: São Paulo hours, an interval each. */
+#define CE_POLL_SCHEDULE_DEFAULT	"08-20:5m,20-23:20m,*:60m"
 
 struct ce_config {
 	char		 db_url[1024];
@@ -81,7 +84,11 @@ struct ce_config {
 	long long	 job_max_tries;
 	long long	 worker_poll_ms;	/* queue poll without NOTIFY */
 	long long	 run_poller;		/* 0 or 1 */
-	long long	 poll_interval_ms;
+	long long	 poll_interval_ms;	/* POLL_INTERVAL; 0: unset */
+	struct ce_schedule poll_schedule;	/* POLL_SCHEDULE, or every hour
+						 * POLL_INTERVAL when it is set */
+	long long	 poll_schedule_now_s;	/* POLL_SCHEDULE_NOW (tests): the
+						 * schedule's clock; 0: the real one */
 	/* The read side of the API (issue [6/9]). */
 	long long	 enrich_on_miss;	/* 0 or 1: CPF lookups pay */
 	long long	 work_proxy_ttl_ms;	/* WORK_PROXY_TTL: 1 h */
@@ -122,5 +129,6 @@ enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 void		 ce_config_defaults(struct ce_config *);
 const char	*ce_config_warning(const struct ce_config *, size_t);
 int		 ce_config_parse_duration(const char *, long long *);
+int		 ce_config_parse_schedule(const char *, struct ce_schedule *);
 
 #endif /* CE_CORE_CONFIG_H */
