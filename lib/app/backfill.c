@@ -333,6 +333,7 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 		    (p.total >= 0 && page * PERPAGE >= p.total);
 		pg.next_page = page + 1;
 		pg.total = c.list.total;
+		pg.again = page < b.next_page;
 		if (cx_store_backfill_page(app->db, &b, &pg, &q,
 		    &later) != CE_OK) {
 			snprintf(err, errsz, "database: page %lld not "

@@ -506,8 +506,10 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	 * newest of a phone never backfilled at once, the others $5 ms
 	 * later, so that they run after it from its dossier; and the
 	 * checkpoint moves to page $6 ($7 the last created_at done, $8 the
-	 * list's total, '' to keep them), all in one statement.  Returns
-	 * the jobs queued, how many of them later, and the backfill's counts.
+	 * list's total, '' to keep them), all in one statement; $9 true for
+	 * a page done before (a resumed run's first), whose leads count as
+	 * seen only when queued now.  Returns the jobs queued, how many of
+	 * them later, and the backfill's counts.
 	 */
 	[CX_STMT_BACKFILL_PAGE] = { "backfill_page",
 	    "WITH page AS (SELECT u.id, nullif(u.phone, '') AS phone, "
@@ -539,13 +541,14 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "cp AS (UPDATE c2s.backfills b SET next_page = $6::int, "
 	    "last_created = coalesce(to_timestamp(nullif($7, '')::double "
 	    "precision), b.last_created), pages = b.pages + 1, "
-	    "seen = b.seen + n.s, queued = b.queued + n.q, "
-	    "known = b.known + n.s - n.q, "
+	    "seen = b.seen + CASE WHEN $9::boolean THEN n.q ELSE n.s END, "
+	    "queued = b.queued + n.q, "
+	    "known = b.known + CASE WHEN $9::boolean THEN 0 ELSE n.s - n.q END, "
 	    "list_total = coalesce(nullif($8, '')::bigint, b.list_total), "
 	    "updated_at = now() FROM n WHERE b.id = $1::bigint "
 	    "RETURNING b.seen, b.queued, b.known) "
 	    "SELECT n.q, n.f, cp.seen, cp.queued, cp.known FROM n, cp",
-	    8, 0 },
+	    9, 0 },
 	[CX_STMT_BACKFILL_DONE] = { "backfill_done",
 	    "UPDATE c2s.backfills SET state = 'done', finished_at = now(), "
 	    "updated_at = now() WHERE id = $1::bigint",
@@ -1531,19 +1534,48 @@ cx_store_spool_lead(struct cx_db *db, const char *lead, long long stall_ms)
 	return exec_none(db, CX_STMT_SPOOL_LEAD, 2, p);
 }
 
+/* Run statement "s" of one number, "v"; its rows are not read. */
+static enum ce_err
+exec_num(struct cx_db *db, enum cx_stmt s, long long v)
+{
+	const char	*p[1];
+	char		 t[32];
+
+	snprintf(t, sizeof(t), "%lld", v);
+	p[0] = t;
+	return exec_none(db, s, 1, p);
+}
+
 /* Forget the replayed records older than "keep_ms". */
 enum ce_err
 cx_store_spool_prune(struct cx_db *db, long long keep_ms)
 {
-	const char	*p[1];
-	char		 ms[32];
-
-	snprintf(ms, sizeof(ms), "%lld", keep_ms);
-	p[0] = ms;
-	return exec_none(db, CX_STMT_SPOOL_PRUNE, 1, p);
+	return exec_num(db, CX_STMT_SPOOL_PRUNE, keep_ms);
 }
 
 /* c2s-enrich --backfill's statements */
+
+/*
+ * The one row of "res", "n" numbers (at least -1), into "v"; "res" is
+ * cleared.  CE_EDB when the row is not that.
+ */
+static enum ce_err
+row_nums(PGresult *res, int n, long long *v)
+{
+	enum ce_err	 er = CE_EDB;
+	int		 i;
+
+	if (PQntuples(res) != 1 || PQnfields(res) != n)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (ce_strtonum(PQgetvalue(res, 0, i), -1, 1LL << 62,
+		    &v[i]) == -1)
+			goto out;
+	er = CE_OK;
+out:
+	PQclear(res);
+	return er;
+}
 
 /* Ask for the backfill's session lock; *held: whether this session has it. */
 enum ce_err
@@ -1564,26 +1596,15 @@ cx_store_backfill_start(struct cx_db *db, long long since, long long until,
 	const char	*p[3];
 	char		 s[32], u[32];
 	long long	 v[8];
-	int		 i;
 
 	snprintf(s, sizeof(s), "%lld", since);
 	snprintf(u, sizeof(u), "%lld", until);
 	p[0] = s;
 	p[1] = u;
 	p[2] = until_given ? "true" : "false";
-	if (cx_db_exec(db, CX_STMT_BACKFILL_START, 3, p, &res) != CE_OK)
+	if (cx_db_exec(db, CX_STMT_BACKFILL_START, 3, p, &res) != CE_OK ||
+	    row_nums(res, 8, v) != CE_OK)
 		return CE_EDB;
-	if (PQntuples(res) != 1 || PQnfields(res) != 8) {
-		PQclear(res);
-		return CE_EDB;
-	}
-	for (i = 0; i < 8; i++)
-		if (ce_strtonum(PQgetvalue(res, 0, i), -1, 1LL << 62,
-		    &v[i]) == -1) {
-			PQclear(res);
-			return CE_EDB;
-		}
-	PQclear(res);
 	b->id = v[0];
 	b->until = v[1];
 	b->next_page = v[2];
@@ -1622,13 +1643,12 @@ cx_store_backfill_page(struct cx_db *db, struct cx_backfill_row *b,
     const struct cx_backfill_page *pg, long long *queued, long long *later)
 {
 	PGresult	*res;
-	const char	*p[8];
+	const char	*p[9];
 	char		 id[32], ms[32], next[32], last[32] = "", total[32] = "";
 	char		 ids[CE_LIST_MAX * 36 + 3], phones[CE_LIST_MAX * 20 + 3];
 	char		 created[CE_LIST_MAX * 24 + 3], t[32];
 	size_t		 i, li = 1, lp = 1, lc = 1;
 	long long	 v[5];
-	int		 k;
 
 	*queued = *later = 0;
 	ids[0] = phones[0] = created[0] = '{';
@@ -1664,19 +1684,10 @@ cx_store_backfill_page(struct cx_db *db, struct cx_backfill_row *b,
 	p[5] = next;
 	p[6] = last;
 	p[7] = total;
-	if (cx_db_exec(db, CX_STMT_BACKFILL_PAGE, 8, p, &res) != CE_OK)
+	p[8] = pg->again ? "true" : "false";
+	if (cx_db_exec(db, CX_STMT_BACKFILL_PAGE, 9, p, &res) != CE_OK ||
+	    row_nums(res, 5, v) != CE_OK)
 		return CE_EDB;
-	if (PQntuples(res) != 1 || PQnfields(res) != 5) {
-		PQclear(res);
-		return CE_EDB;
-	}
-	for (k = 0; k < 5; k++)
-		if (ce_strtonum(PQgetvalue(res, 0, k), 0, 1LL << 62,
-		    &v[k]) == -1) {
-			PQclear(res);
-			return CE_EDB;
-		}
-	PQclear(res);
 	*queued = v[0];
 	*later = v[1];
 	b->seen = v[2];
@@ -1690,10 +1701,5 @@ cx_store_backfill_page(struct cx_db *db, struct cx_backfill_row *b,
 enum ce_err
 cx_store_backfill_done(struct cx_db *db, long long id)
 {
-	const char	*p[1];
-	char		 v[32];
-
-	snprintf(v, sizeof(v), "%lld", id);
-	p[0] = v;
-	return exec_none(db, CX_STMT_BACKFILL_DONE, 1, p);
+	return exec_num(db, CX_STMT_BACKFILL_DONE, id);
 }

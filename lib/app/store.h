@@ -231,6 +231,8 @@ struct cx_backfill_page {
 	long long	 last_created;	/* -1: keep the stored one */
 	long long	 total;		/* -1: keep the stored one */
 	long long	 later_ms;	/* a follower's delay after its head */
+	int		 again;		/* a page done before: its leads count
+					   as seen only when queued now */
 };
 
 enum ce_err	 cx_store_backfill_lock(struct cx_db *, int *held) CE_WUR;
