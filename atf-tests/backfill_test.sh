@@ -312,13 +312,13 @@ SMALL_END=1790000000
 atf_test_case worker_runs_backfill cleanup
 worker_runs_backfill_head() {
 	atf_set descr "a worker runs a small backfill: every job done, a " \
-	    "person's older lead after its newest and from its dossier (no " \
-	    "second Work API call), the Work API calls WORK_API_MIN_INTERVAL " \
-	    "apart"
+	    "webhook's lead queued after them first, a person's older lead " \
+	    "after its newest and from its dossier (no second Work API " \
+	    "call), the Work API calls WORK_API_MIN_INTERVAL apart"
 	atf_set timeout 300
 }
 worker_runs_backfill_body() {
-	local since t0 took calls pairs
+	local since t0 took calls pairs live
 	setup SIM_LEAD_LIST_SIZE=30 SIM_LEAD_LIST_DAYS=1 \
 	    SIM_LEAD_LIST_END=$SMALL_END WORK_API_MIN_INTERVAL=400ms \
 	    REQUEST_DEADLINE=3s
@@ -331,6 +331,10 @@ worker_runs_backfill_body() {
 	queued_once 30
 	[ "$(sql "SELECT count(*) FROM c2s.backfill_leads WHERE NOT head")" \
 	    -ge 2 ] || atf_fail "no lead grouped behind its phone's newest"
+	# A webhook's lead queued after them runs before them all.
+	live=$(rand_id)
+	sql "INSERT INTO c2s.jobs (kind, ref, source) VALUES ('lead', '$live',
+	    'webhook')" >/dev/null
 	t0=$(now_ms)
 	start_worker worker.log WORK_API_MIN_INTERVAL=400ms REQUEST_DEADLINE=3s \
 	    LOG_LEVEL=debug
@@ -340,6 +344,10 @@ worker_runs_backfill_body() {
 	    atf_fail "backfill jobs: $(sql "SELECT state, count(*) FROM
 	    c2s.jobs GROUP BY 1")"
 	took=$(( $(now_ms) - t0 ))
+	[ "$(sql "SELECT count(*) FROM c2s.jobs b, c2s.jobs w
+	    WHERE b.source = 'backfill' AND w.ref = '$live'
+	    AND b.started_at <= w.started_at")" = 0 ] ||
+	    atf_fail "a backfill job ran before the webhook's lead"
 	kill -TERM "$WORKER_PID"
 	wait_for 150 eval "! alive $WORKER_PID" || kill -KILL "$WORKER_PID"
 	rm -f worker.pid

@@ -10,7 +10,8 @@
  * at once, the person's older leads REQUEST_DEADLINE + 5 s later, so that
  * whichever worker takes them finds the person's dossier stored
  * (DOSSIER_MAX_AGE) and pays for no second one; the Work API's spacing
- * is the worker's, as for every job.  One backfill at a time (a session
+ * is the worker's, as for every job, and the worker takes a backfill's
+ * jobs only when no other is due (store.c's JOB_CLAIM).  One backfill at a time (a session
  * lock); a run of the same range resumes the unfinished one at the page
  * before the first one not done (a page of overlap: leads deleted in C2S
  * meanwhile shift the pages up).

@@ -255,7 +255,9 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    6, 1 },
 	/*
 	 * The next job due, or a running one whose worker has been silent
-	 * for $2 milliseconds; skips rows another worker is claiming.
+	 * for $2 milliseconds; skips rows another worker is claiming.  A
+	 * backfill's jobs (sql/0016) only when no other is due: live leads
+	 * do not wait behind a firm's history.
 	 */
 	[CX_STMT_JOB_CLAIM] = { "job_claim",
 	    "UPDATE c2s.jobs j SET state = 'running', owner = $1, "
@@ -263,7 +265,8 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "c2s.jobs WHERE (state = 'queued' AND run_after <= now()) OR "
 	    "(state = 'running' AND started_at < now() - "
 	    "make_interval(secs => $2::double precision / 1000)) "
-	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) n "
+	    "ORDER BY source = 'backfill', run_after, id LIMIT 1 "
+	    "FOR UPDATE SKIP LOCKED) n "
 	    "WHERE j.id = n.id RETURNING j.id, j.kind, j.ref, j.source, j.tries",
 	    2, 0 },
 	/* $3: 'done' or 'failed'.  Only while the job is still ours. */
