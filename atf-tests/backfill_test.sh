@@ -180,8 +180,9 @@ known_and_rerun_cleanup() { private_stack_stop; }
 
 atf_test_case killed_resumes cleanup
 killed_resumes_head() {
-	atf_set descr "a backfill SIGKILLed after some pages resumes at its " \
-	    "checkpoint: 4 000 queued in all, none twice"
+	atf_set descr "a backfill stopped by SIGTERM (exit 3), then " \
+	    "SIGKILLed after some pages, resumes at its checkpoint: 4 000 " \
+	    "queued in all, none twice"
 	atf_set timeout 300
 }
 killed_resumes_body() {
@@ -190,7 +191,26 @@ killed_resumes_body() {
 	listed
 	make_known
 	since=$(since_all)
-	# In the background, its own pid in $! (exec: no shell between).
+	# SIGTERM after some pages: stopped after the page in hand, exit 3.
+	(
+		while IFS= read -r kv; do
+			export "$kv"
+		done <"$RUNDIR/responder.env"
+		exec "$RUNDIR/bin/c2s-enrich" --backfill --since "$since"
+	) >out0 2>err0 &
+	pid=$!
+	wait_for 600 eval '[ "$(psql -X -At -c "SELECT coalesce(max(next_page),
+	    0) FROM c2s.backfills")" -ge 5 ]' ||
+	    atf_fail "no progress: $(tail -2 err0)"
+	kill -TERM $pid
+	wait $pid
+	[ $? = 3 ] || atf_fail "SIGTERM: exit status not 3: $(tail -2 err0)"
+	grep -q '^backfill stopped: .*; run it again to resume$' out0 ||
+	    atf_fail "stopped summary: $(cat out0)"
+	[ "$(sql "SELECT state FROM c2s.backfills")" = running ] ||
+	    atf_fail "stopped but not running"
+	# Again, SIGKILLed this time.  In the background, its own pid in
+	# $! (exec: no shell between).
 	(
 		while IFS= read -r kv; do
 			export "$kv"
@@ -221,12 +241,12 @@ killed_resumes_body() {
 	bf -- --since "$since" >out2 2>err2 || atf_fail "resumed run failed:" \
 	    "$(tail -3 err2)"
 	cat out2
-	grep -q ": 5000 seen, 4000 queued, 1000 already known; this run: $((101 - n + 1)) pages from page $((n - 1)), " out2 ||
+	grep -q "^backfill done: .*: 5000 seen, 4000 queued, 1000 already known; this run: $((101 - n + 1)) pages from page $((n - 1)), " out2 ||
 	    atf_fail "resumed summary (killed before page $n): $(cat out2)"
 	queued_once 4000
 	grouped
 	[ "$(sql "SELECT count(*) || ' ' || min(state) || ' ' || min(runs)
-	    FROM c2s.backfills")" = "1 done 2" ] ||
+	    FROM c2s.backfills")" = "1 done 3" ] ||
 	    atf_fail "backfills: $(sql "SELECT * FROM c2s.backfills")"
 	private_stack_stop
 }
