@@ -178,6 +178,22 @@ known_and_rerun_body() {
 }
 known_and_rerun_cleanup() { private_stack_stop; }
 
+# bf_past SINCE PAGE OUT ERR: --backfill --since SINCE in the background
+# (stdout in OUT, stderr in ERR), waited for until its checkpoint is past
+# PAGE; its pid in BF_PID (exec: no shell between, the signals reach it).
+bf_past() {
+	(
+		while IFS= read -r kv; do
+			export "$kv"
+		done <"$RUNDIR/responder.env"
+		exec "$RUNDIR/bin/c2s-enrich" --backfill --since "$1"
+	) >"$3" 2>"$4" </dev/null &
+	BF_PID=$!
+	wait_for 600 eval '[ "$(psql -X -At -c "SELECT coalesce(max(next_page),
+	    0) FROM c2s.backfills")" -ge '"$2"' ]' ||
+	    atf_fail "no progress: $(tail -2 "$4")"
+}
+
 atf_test_case killed_resumes cleanup
 killed_resumes_head() {
 	atf_set descr "a backfill stopped by SIGTERM (exit 3), then " \
@@ -192,16 +208,8 @@ killed_resumes_body() {
 	make_known
 	since=$(since_all)
 	# SIGTERM after some pages: stopped after the page in hand, exit 3.
-	(
-		while IFS= read -r kv; do
-			export "$kv"
-		done <"$RUNDIR/responder.env"
-		exec "$RUNDIR/bin/c2s-enrich" --backfill --since "$since"
-	) >out0 2>err0 &
-	pid=$!
-	wait_for 600 eval '[ "$(psql -X -At -c "SELECT coalesce(max(next_page),
-	    0) FROM c2s.backfills")" -ge 5 ]' ||
-	    atf_fail "no progress: $(tail -2 err0)"
+	bf_past "$since" 5 out0 err0
+	pid=$BF_PID
 	kill -TERM $pid
 	wait $pid
 	[ $? = 3 ] || atf_fail "SIGTERM: exit status not 3: $(tail -2 err0)"
@@ -209,18 +217,9 @@ killed_resumes_body() {
 	    atf_fail "stopped summary: $(cat out0)"
 	[ "$(sql "SELECT state FROM c2s.backfills")" = running ] ||
 	    atf_fail "stopped but not running"
-	# Again, SIGKILLed this time.  In the background, its own pid in
-	# $! (exec: no shell between).
-	(
-		while IFS= read -r kv; do
-			export "$kv"
-		done <"$RUNDIR/responder.env"
-		exec "$RUNDIR/bin/c2s-enrich" --backfill --since "$since"
-	) >out 2>err &
-	pid=$!
-	wait_for 600 eval '[ "$(psql -X -At -c "SELECT coalesce(max(next_page),
-	    0) FROM c2s.backfills")" -ge 30 ]' ||
-	    atf_fail "no progress: $(tail -2 err)"
+	# Again, SIGKILLed this time.
+	bf_past "$since" 30 out err
+	pid=$BF_PID
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	# Its session gone (a statement in flight commits or not by then).
@@ -391,9 +390,11 @@ worker_runs_backfill_body() {
 	    b.lead_id, l.status, l.dossiers_fetched, l.dossiers_reused FROM
 	    c2s.backfill_leads b JOIN c2s.leads l USING (lead_id)
 	    WHERE NOT b.head")"
-	# Spaced: each Work API call (the worker's debug line when it ended,
-	# the simulator answering at once) 400 ms after the one before, less
-	# what the one before took (a few ms).
+	# Spaced: the worker logs a Work API call when its batch is over (a
+	# lead's calls in parallel: at most two dossiers), the simulator
+	# answering at once.  So two calls are logged together (within 20
+	# ms: one batch) or 400 ms apart (less a few ms), never three within
+	# 400 ms.
 	calls=$(curl -s "$C2S_SIM_URL/__sim/calls?api=work" | jq '.by_api.work')
 	echo "$calls Work API calls in $took ms"
 	[ "$calls" -ge 10 ] || atf_fail "only $calls Work API calls"
@@ -401,9 +402,13 @@ worker_runs_backfill_body() {
 	[ "$(wc -l <work.ts)" = "$calls" ] ||
 	    atf_fail "$(wc -l <work.ts) Work API calls logged, $calls made"
 	jq -R '(.[0:19] + "Z" | fromdateiso8601) * 1000 +
-	    (.[20:23] | tonumber)' work.ts | awk 'NR > 1 && $1 - p < 350 {
-	    print "calls " $1 - p " ms apart"; bad = 1 } { p = $1 }
-	    END { exit bad }' || atf_fail "Work API calls not 400 ms apart"
+	    (.[20:23] | tonumber)' work.ts | awk '
+	    NR > 1 && $1 - p > 20 && $1 - p < 350 {
+		print "calls " $1 - p " ms apart"; bad = 1 }
+	    NR > 2 && $1 - q < 350 {
+		print "three calls in " $1 - q " ms"; bad = 1 }
+	    { q = p; p = $1 } END { exit bad }' ||
+	    atf_fail "Work API calls not 400 ms apart"
 	private_stack_stop
 }
 worker_runs_backfill_cleanup() {

@@ -87,6 +87,18 @@ smoke__prints_every_row_body() {
 	done
 	fields warm_p8 2 12 dash 10
 
+	# Discovery: leads, five shares, two call rates, errors; every lead
+	# answered, and the warm leads found more by tier 0 than the cold.
+	fields hit_cold 2 10
+	fields hit_warm 2 10
+	for id in hit_cold hit_warm; do
+		[ "$(line "$id" | awk '{ print $NF }')" = 0 ] ||
+		    atf_fail "discovery errors: $(line "$id")"
+	done
+	awk '$1 == "hit_cold" { c = $3 } $1 == "hit_warm" { w = $3 }
+	    END { exit !(w > c) }' table ||
+	    atf_fail "tier 0 did not answer the second leads: $(line hit_warm)"
+
 	# Memory: procs and eight kB figures.
 	for id in mem_started mem_idle mem_load mem_requests mem_soak; do
 		fields "$id" 2 10

@@ -20,7 +20,8 @@ clear_env(void)
 		"DB_URL", "DATABASE_URL", "C2S_BASE_URL", "C2S_TOKEN",
 		"DIRETRIX_BASE_URL", "DIRETRIX_USER", "DIRETRIX_PASS",
 		"WORK_API_URL", "WORK_API", "WORK_API_TOKEN",
-		"WORK_API_MIN_INTERVAL", "API_KEYS", "WEBHOOK_SECRET",
+		"WORK_API_MIN_INTERVAL", "API_KEYS", "ADMIN_API_KEYS",
+		"WEBHOOK_SECRET",
 		"GOOGLE_ADS_WEBHOOK_KEY", "C2S_DEFAULT_SELLER_ID",
 		"C2S_DESCRIPTION_MAX_LENGTH", "INCOME_MULTIPLIER", "DEDUP_FILE",
 		"DEDUP_CAPACITY", "DEDUP_TTL", "DOSSIER_MAX_AGE",
@@ -129,8 +130,9 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.max_requests, 500);
 	ATF_CHECK(c.income_multiplier > 2.49 && c.income_multiplier < 2.51);
 	ATF_CHECK_EQ(c.log_level, CE_LOG_WARN);
-	ATF_CHECK_EQ(c.ncpf_tiers, 3);
-	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_WORK_PHONE);
+	ATF_CHECK_EQ(c.ncpf_tiers, 4);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_STORED);
+	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_WORK_PHONE);
 	ATF_CHECK_EQ(c.work_phone_lookup, 0);
 	ATF_CHECK_EQ(c.enrich_on_miss, 0);
 	ATF_CHECK_EQ(c.work_proxy_ttl_ms, 3600LL * 1000);
@@ -149,6 +151,21 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_DX_PHONE);
 	ATF_CHECK_EQ(c.work_phone_lookup, 1);
 	ATF_CHECK_STREQ(ce_tier_name(CE_TIER_DX_EMAIL), "diretrix_email");
+	ATF_CHECK_STREQ(ce_tier_name(CE_TIER_STORED), "stored");
+
+	/* The free tier by name, anywhere in the list, at most once. */
+	setenv("CPF_TIERS", "diretrix_phone,stored", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.ncpf_tiers, 2);
+	ATF_CHECK_EQ(c.cpf_tiers[0], CE_TIER_DX_PHONE);
+	ATF_CHECK_EQ(c.cpf_tiers[1], CE_TIER_STORED);
+	setenv("CPF_TIERS", "stored,diretrix_phone,stored", 1);
+	ATF_CHECK(ce_config_load(&c, err, sizeof(err)) != CE_OK);
+	setenv("CPF_TIERS", "stored,work_phone,diretrix_phone,diretrix_email",
+	    1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.ncpf_tiers, 4);
+	setenv("CPF_TIERS", "diretrix_email, diretrix_phone", 1);
 
 	/* The canonical name wins over its alias. */
 	setenv("DB_URL", "host=/tmp", 1);
@@ -375,6 +392,45 @@ ATF_TC_BODY(config_load__api_keys_required, tc)
 	}
 }
 
+/*
+ * ADMIN_API_KEYS: unset or empty is no admin key (the admin routes
+ * closed); set, it follows API_KEYS' rules, its own name in the error,
+ * never a key quoted.
+ */
+ATF_TC_WITHOUT_HEAD(config_load__admin_api_keys);
+ATF_TC_BODY(config_load__admin_api_keys, tc)
+{
+	static const char *const bad[] = {
+		" ", ",", "a,,b", KEY ",", "," KEY, "shortkey-123456",
+		"hunter2hunter2 xyz",
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.admin_api_keys, "");
+	setenv("ADMIN_API_KEYS", "", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.admin_api_keys, "");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("ADMIN_API_KEYS", bad[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad[i]);
+		ATF_CHECK_MSG(strncmp(err, "config: ADMIN_API_KEYS: ", 24) == 0,
+		    "error for '%s' does not name ADMIN_API_KEYS: %s", bad[i],
+		    err);
+		ATF_CHECK_MSG(strstr(err, "hunter2") == NULL &&
+		    strstr(err, "shortkey") == NULL,
+		    "error for '%s' quotes it: %s", bad[i], err);
+	}
+	setenv("ADMIN_API_KEYS", KEY "x," KEY "y", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.admin_api_keys, KEY "x," KEY "y");
+	unsetenv("ADMIN_API_KEYS");
+}
+
 /* API_AUTH=off opens the business routes on purpose, with a warning. */
 ATF_TC_WITHOUT_HEAD(config_load__api_auth);
 ATF_TC_BODY(config_load__api_auth, tc)
@@ -520,6 +576,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__retries);
 	ATF_TP_ADD_TC(tp, config_load__google_ads_accept_test);
 	ATF_TP_ADD_TC(tp, config_load__api_keys_required);
+	ATF_TP_ADD_TC(tp, config_load__admin_api_keys);
 	ATF_TP_ADD_TC(tp, config_load__api_auth);
 	ATF_TP_ADD_TC(tp, config_load__webhook_auth);
 	ATF_TP_ADD_TC(tp, config_load__retention);

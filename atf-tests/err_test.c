@@ -18,6 +18,8 @@ ATF_TC_BODY(err_status__table, tc)
 		{ CE_OK, 200, "ok" },
 		{ CE_EINPUT, 400, "bad_request" },
 		{ CE_EAUTH, 401, "unauthorized" },
+		{ CE_EFORBIDDEN, 403, "forbidden" },
+		{ CE_ECONFLICT, 409, "conflict" },
 		{ CE_ENOTFOUND, 404, "not_found" },
 		{ CE_EMETHOD, 405, "method_not_allowed" },
 		{ CE_E2BIG, 413, "too_large" },

@@ -1,7 +1,8 @@
 /*
  * handle_test.c -- ce_handle() driven with request structs, no web server:
  * /health, the shared checks (bad request line, body cap, 404, 405, errors
- * re-run by the web server), request ids, the access log line, and the
+ * re-run by the web server), request ids, the access log line, the keys
+ * (API and admin), and the
  * exact seconds of /metrics' histograms.
  */
 #include <fcntl.h>
@@ -423,6 +424,69 @@ ATF_TC_BODY(auth__closed_by_default, tc)
 	fx_free(&fx);
 }
 
+/*
+ * The operators' actions want an admin key whatever API_AUTH says: none
+ * configured, 403 for every key; a plain key 403; no key 401; an admin
+ * key passes (here to the id check's 400) and is a key of the other
+ * routes; the metrics listener hides them.
+ */
+ATF_TC_WITHOUT_HEAD(auth__admin_keys);
+ATF_TC_BODY(auth__admin_keys, tc)
+{
+	static const char *const none[] = { "REMOTE_ADDR=10.0.0.1", NULL };
+	static const char *const plain[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_X_API_KEY=k-two", NULL };
+	static const char *const admin[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_X_API_KEY=adm-one-adm-one", NULL };
+	static const char *const bearer[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_AUTHORIZATION=Bearer adm-one-adm-one", NULL };
+	static const char *const listener[] = { "REMOTE_ADDR=10.0.0.1",
+	    "HTTP_X_API_KEY=adm-one-adm-one", "C2S_LISTENER=metrics", NULL };
+	static const char *const acts[] = { "/api/v1/leads/x/retry",
+	    "/api/v1/leads/x/reprocess" };
+	struct ce_config cfg;
+	struct fixture	 fx;
+	size_t		 i;
+
+	ce_config_defaults(&cfg);
+	ce_strlcpy(cfg.api_keys, "k-one, k-two", sizeof(cfg.api_keys));
+	ce_strlcpy(cfg.dedup_file, "shm", sizeof(cfg.dedup_file));
+	cfg.rate_limit = 0;	/* many requests from one address */
+	/* No admin key, the business routes open on purpose or not. */
+	for (cfg.api_auth = 0; cfg.api_auth <= 1; cfg.api_auth++) {
+		fx_init_cfg(&fx, &cfg);
+		for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+			ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], none, 0), 401);
+			check_error(&fx, "unauthorized");
+			ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], plain, 0), 403);
+			check_error(&fx, "forbidden");
+			ATF_CHECK_MATCH("ADMIN_API_KEYS", jstr(fx.json, "error"));
+			ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], admin, 0), 403);
+		}
+		ATF_CHECK_EQ(fx_req(&fx, "GET", "/api/v1/leads", plain, 0), 403);
+		fx_free(&fx);
+	}
+	cfg.api_auth = 1;
+	ce_strlcpy(cfg.admin_api_keys, "adm-zero-adm-zero,adm-one-adm-one",
+	    sizeof(cfg.admin_api_keys));
+	fx_init_cfg(&fx, &cfg);
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], none, 0), 401);
+		check_error(&fx, "unauthorized");
+		ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], plain, 0), 403);
+		check_error(&fx, "forbidden");
+		ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], admin, 0), 400);
+		check_error(&fx, "bad_request");
+		ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], bearer, 0), 400);
+		ATF_CHECK_EQ(fx_req(&fx, "POST", acts[i], listener, 0), 404);
+	}
+	/* An admin key is a key of the other routes. */
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, admin, 0), 404);
+	check_error(&fx, "unknown_module");
+	ATF_CHECK_EQ(fx_req(&fx, "GET", KEYED, none, 0), 401);
+	fx_free(&fx);
+}
+
 ATF_TC_WITHOUT_HEAD(auth__metrics_open);
 ATF_TC_BODY(auth__metrics_open, tc)
 {
@@ -665,6 +729,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ready__no_database_503);
 	ATF_TP_ADD_TC(tp, auth__api_keys);
 	ATF_TP_ADD_TC(tp, auth__closed_by_default);
+	ATF_TP_ADD_TC(tp, auth__admin_keys);
 	ATF_TP_ADD_TC(tp, auth__metrics_open);
 	ATF_TP_ADD_TC(tp, auth__metrics_listener);
 	ATF_TP_ADD_TC(tp, metrics__seconds_exact);

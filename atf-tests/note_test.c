@@ -3,7 +3,11 @@
  * lead against a golden file, different people, single sources, the name
  * warning, the shorter notes, no note without a name, and the cap cut on
  * a UTF-8 boundary; null list items skipped with continuous numbering,
- * the bottom income band and another.
+ * the bottom income band and another; golden notes of different people,
+ * basic, partial, a repeat person and a lead with a product; each added
+ * field present and absent (father, marital status, birthplace,
+ * blacklisted e-mails, inactive phones, companies' relation and date, the
+ * "+N" counts, the product line).
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,18 +61,28 @@ chars(const char *s)
 	return n;
 }
 
+/* The note of "in" (multiplier 1.9, cap 5000) against golden "name". */
+static void
+golden(const atf_tc_t *tc, const struct ce_note_in *in, const char *name)
+{
+	struct ce_buf		 b;
+	static char		 want[65536];
+
+	/* A golden file, like a note, ends in no line break. */
+	slurp(tc, name, want, sizeof(want));
+	ce_buf_init(&b, 65536);
+	ATF_REQUIRE_EQ(ce_note_format(in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_STREQ_MSG(b.data, want, "note differs from %s:\n%s", name,
+	    b.data);
+	ce_buf_free(&b);
+}
+
 ATF_TC_WITHOUT_HEAD(note__completed_golden);
 ATF_TC_BODY(note__completed_golden, tc)
 {
 	struct ce_note_in	 in = completed(tc);
-	struct ce_buf		 b;
-	static char		 want[65536];
 
-	slurp(tc, "note-completed.txt", want, sizeof(want));
-	ce_buf_init(&b, 65536);
-	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
-	ATF_CHECK_STREQ_MSG(b.data, want, "note differs from the golden file");
-	ce_buf_free(&b);
+	golden(tc, &in, "note-completed.txt");
 }
 
 ATF_TC_WITHOUT_HEAD(note__multiplier_configurable);
@@ -295,6 +309,384 @@ ATF_TC_BODY(note__cap_on_utf8_boundary, tc)
 	ce_buf_free(&b);
 }
 
+ATF_TC_WITHOUT_HEAD(note__different_people_golden);
+ATF_TC_BODY(note__different_people_golden, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+
+	in.npersons = 2;
+	in.name_mismatch = 1;
+	in.lead_name = "Márcia Souza";
+	in.product_desc = "Casa 3 dormitórios, Alphaville";
+	in.persons[0].source = CE_SRC_PHONE;
+	in.persons[1] = in.persons[0];
+	in.persons[1].source = CE_SRC_EMAIL;
+	in.persons[1].contact = "outra@gmail.com";
+	in.persons[1].cpf = "11144477735";
+	in.persons[1].name = "OUTRA PESSOA";
+	in.persons[1].dossier = NULL;
+	golden(tc, &in, "note-different.txt");
+}
+
+ATF_TC_WITHOUT_HEAD(note__basic_golden);
+ATF_TC_BODY(note__basic_golden, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+
+	in.kind = CE_NOTE_BASIC;
+	in.persons[0].source = CE_SRC_PHONE;
+	in.persons[0].dossier = NULL;
+	in.persons[0].name = "MÁRCIA CONCEIÇÃO ARAÚJO SIMÕES";
+	golden(tc, &in, "note-basic.txt");
+}
+
+ATF_TC_WITHOUT_HEAD(note__partial_golden);
+ATF_TC_BODY(note__partial_golden, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+
+	in.kind = CE_NOTE_PARTIAL;
+	in.name_mismatch = 1;
+	in.lead_name = "Ana Souza";
+	in.persons[0].source = CE_SRC_EMAIL;
+	in.persons[0].contact = "marcia.simoes@gmail.com";
+	in.persons[0].dossier = NULL;
+	in.persons[0].name = "MÁRCIA CONCEIÇÃO ARAÚJO SIMÕES";
+	in.product_ref = "AP0412";
+	golden(tc, &in, "note-partial.txt");
+}
+
+ATF_TC_WITHOUT_HEAD(note__product_golden);
+ATF_TC_BODY(note__product_golden, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+
+	in.persons[0].source = CE_SRC_PHONE;
+	in.product_desc = "Apartamento 2 quartos\nMoema";
+	in.product_ref = "AP0412";
+	golden(tc, &in, "note-product.txt");
+}
+
+ATF_TC_WITHOUT_HEAD(note__repeat_golden);
+ATF_TC_BODY(note__repeat_golden, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+
+	in.same_lead = "0123456789abcdef0123456789abcdef";
+	in.same_date = "02/12/2026";
+	in.product_desc = "Casa 3 dormitórios, Alphaville";
+	in.product_ref = "CA0099";
+	golden(tc, &in, "note-repeat.txt");
+}
+
+ATF_TC_WITHOUT_HEAD(note__repeat_without_dossier);
+ATF_TC_BODY(note__repeat_without_dossier, tc)
+{
+	struct ce_note_in	 in = completed(tc);
+	struct ce_buf		 b;
+
+	ce_buf_init(&b, 65536);
+	in.kind = CE_NOTE_BASIC;
+	in.same_lead = "0123456789abcdef0123456789abcdef";
+	in.same_date = NULL;
+	in.persons[0].source = CE_SRC_PHONE;
+	in.persons[0].dossier = NULL;
+	in.persons[0].name = "MÁRCIA SIMÕES";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_STREQ(b.data, "🔗 Mesma pessoa do lead "
+	    "0123456789abcdef0123456789abcdef\n"
+	    "📞 Encontrado pelo telefone: 11991234567\n\n"
+	    "📋 RESUMO\nNome: MÁRCIA SIMÕES\nCPF: 529.982.247-25");
+	/* Without a name either: the CPF alone. */
+	in.persons[0].name = NULL;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK(strstr(b.data, "📋 RESUMO\nCPF: 529.982.247-25") != NULL);
+	ATF_CHECK(strstr(b.data, "Nome:") == NULL);
+	/* No pointer without a lead: the note of its own. */
+	in.same_lead = "";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK(strstr(b.data, "🔗") == NULL);
+	ATF_CHECK(strstr(b.data, "ℹ️ DADOS BÁSICOS\n") != NULL);
+	ce_buf_free(&b);
+}
+
+/* Does the note in "b" end with "s"? */
+static int
+ends(const struct ce_buf *b, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	return b->len >= n && strcmp(b->data + b->len - n, s) == 0;
+}
+
+/*
+ * A completed note of a dossier of name ANA, with "basic" more fields of
+ * DadosBasicos and "rest" more top-level keys (each starting with a
+ * comma, or empty), into "b".
+ */
+static void
+mini(const char *basic, const char *rest, struct ce_buf *b)
+{
+	static char		 d[4096];
+	struct ce_note_in	 in;
+
+	snprintf(d, sizeof(d), "{\"DadosBasicos\":{\"nome\":\"ANA\"%s}%s}",
+	    basic, rest);
+	memset(&in, 0, sizeof(in));
+	in.kind = CE_NOTE_COMPLETED;
+	in.lead_name = "Ana";
+	in.npersons = 1;
+	in.persons[0].source = CE_SRC_BOTH;
+	in.persons[0].cpf = "52998224725";
+	in.persons[0].dossier = d;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, b), CE_OK);
+}
+
+ATF_TC_WITHOUT_HEAD(note__father);
+ATF_TC_BODY(note__father, tc)
+{
+	static const char *const none[] = {
+		",\"nomePai\":\"SEM INFORMAÇÃO\"",
+		",\"nomePai\":\"  sem   informação \"",
+		",\"nomePai\":\"SEM INFORMACAO\"",
+		",\"nomePai\":\"\"",
+		",\"nomePai\":null",
+		"",
+	};
+	struct ce_buf	 b;
+	size_t		 i;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini(",\"nomeMae\":\"MARIA\",\"nomePai\":\"JOSÉ SILVA\"", "", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\nMãe: MARIA\nPai: JOSÉ SILVA") != NULL,
+	    "%s", b.data);
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		mini(none[i], "", &b);
+		ATF_CHECK_MSG(strstr(b.data, "Pai") == NULL, "%s: %s",
+		    none[i], b.data);
+		ATF_CHECK(strstr(b.data, "INFORMA") == NULL);
+	}
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__marital_status);
+ATF_TC_BODY(note__marital_status, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini(",\"estadoCivil\":\"UNIAO ESTAVEL\"", "", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\nEstado Civil: UNIAO ESTAVEL") != NULL,
+	    "%s", b.data);
+	mini(",\"estadoCivil\":\"Sem Informação\"", "", &b);
+	ATF_CHECK(strstr(b.data, "Estado Civil") == NULL);
+	mini(",\"estadoCivil\":null", "", &b);
+	ATF_CHECK(strstr(b.data, "Estado Civil") == NULL);
+	mini("", "", &b);
+	ATF_CHECK(strstr(b.data, "Estado Civil") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__birthplace);
+ATF_TC_BODY(note__birthplace, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini(",\"municipioNascimento\":\"RECIFE\",\"ufNascimento\":\"PE\"", "",
+	    &b);
+	ATF_CHECK_MSG(strstr(b.data, "\nNaturalidade: RECIFE/PE") != NULL,
+	    "%s", b.data);
+	mini(",\"municipioNascimento\":\"RECIFE\",\"ufNascimento\":null", "",
+	    &b);
+	ATF_CHECK_MSG(ends(&b, "\nNaturalidade: RECIFE"), "%s", b.data);
+	mini(",\"municipioNascimento\":\"SEM INFORMAÇÃO\","
+	    "\"ufNascimento\":\"PE\"", "", &b);
+	ATF_CHECK(strstr(b.data, "\nNaturalidade: PE") != NULL);
+	mini(",\"municipioNascimento\":\"SEM INFORMAÇÃO\","
+	    "\"ufNascimento\":\"SEM INFORMAÇÃO\"", "", &b);
+	ATF_CHECK(strstr(b.data, "Naturalidade") == NULL);
+	mini(",\"municipioNascimento\":null", "", &b);
+	ATF_CHECK(strstr(b.data, "Naturalidade") == NULL);
+	mini("", "", &b);
+	ATF_CHECK(strstr(b.data, "Naturalidade") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__blacklisted_email);
+ATF_TC_BODY(note__blacklisted_email, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini("", ",\"emails\":[{\"email\":\"a@x.com\",\"blacklist\":\"NAO\"},"
+	    "{\"email\":\"spam@x.com\",\"blacklist\":\"SIM\"},"
+	    "{\"email\":\"b@x.com\",\"blacklist\":null},"
+	    "{\"email\":\"spam2@x.com\",\"blacklist\":\"sim\"},"
+	    "{\"email\":\"c@x.com\"}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\n📧 EMAILS\n1. a@x.com\n2. b@x.com\n"
+	    "3. c@x.com") != NULL, "%s", b.data);
+	ATF_CHECK(strstr(b.data, "spam") == NULL);
+	/* Blacklisted ones are not "more" either. */
+	ATF_CHECK(strstr(b.data, "+") == NULL);
+	/* All blacklisted: no section. */
+	mini("", ",\"emails\":[{\"email\":\"spam@x.com\",\"blacklist\":"
+	    "\"SIM\"}]", &b);
+	ATF_CHECK(strstr(b.data, "EMAILS") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__inactive_phone);
+ATF_TC_BODY(note__inactive_phone, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini("", ",\"telefones\":[{\"telefone\":\"11987654321\",\"tipo\":"
+	    "\"MOVEL\",\"status\":\"INATIVO\"},{\"telefone\":\"1132654321\","
+	    "\"tipo\":\"FIXO\",\"status\":\"ATIVO\"},{\"telefone\":"
+	    "\"11998887766\",\"whatsapp\":\"SIM\",\"status\":null}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\n📱 TELEFONES\n"
+	    "1. 11987654321 - MOVEL (inativo)\n2. 1132654321 - FIXO\n"
+	    "3. 11998887766 ✅") != NULL, "%s", b.data);
+	mini("", ",\"telefones\":[{\"telefone\":\"11987654321\",\"whatsapp\":"
+	    "\"SIM\",\"status\":\"BLOQUEADO\"},{\"telefone\":\"1132654321\","
+	    "\"status\":\"ativo\"}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "1. 11987654321 ✅ (inativo)\n"
+	    "2. 1132654321") != NULL, "%s", b.data);
+	ATF_CHECK(strstr(b.data, "1132654321 (inativo)") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__company);
+ATF_TC_BODY(note__company, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	mini("", ",\"empresas\":["
+	    "{\"cnpj\":\"12345678000195\",\"tipoRelacao\":\"SOCIO\","
+	    "\"relacao\":\"ADMINISTRADOR\",\"dataAdmissao\":\"01/02/2015\"},"
+	    "{\"cnpj\":\"11222333000181\",\"tipoRelacao\":\"SOCIO\","
+	    "\"relacao\":\"SOCIO-ADMINISTRADOR\"},"
+	    "{\"cnpj\":\"45997418000153\",\"relacao\":null,"
+	    "\"dataAdmissao\":\"2015-02-01\"}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\n🏢 EMPRESAS\n"
+	    "1. CNPJ: 12.345.678/0001-95 - SOCIO - ADMINISTRADOR "
+	    "(desde 01/02/2015)\n"
+	    "2. CNPJ: 11.222.333/0001-81 - SOCIO-ADMINISTRADOR\n"
+	    "3. CNPJ: 45.997.418/0001-53 (desde 01/02/2015)") != NULL,
+	    "%s", b.data);
+	/* Neither relation nor date (one not a date); a CNPJ not 14 digits. */
+	mini("", ",\"empresas\":[{\"cnpj\":\"12345678000195\",\"tipoRelacao\":"
+	    "null,\"relacao\":\"SEM INFORMAÇÃO\",\"dataAdmissao\":\"ontem\"},"
+	    "{\"cnpj\":\"123\",\"relacao\":\"TITULAR\"}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\n1. CNPJ: 12.345.678/0001-95\n"
+	    "2. CNPJ: 123 - TITULAR") != NULL, "%s", b.data);
+	ATF_CHECK(strstr(b.data, "desde") == NULL);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__more_counts);
+ATF_TC_BODY(note__more_counts, tc)
+{
+	struct ce_buf	 b;
+
+	(void)tc;
+	ce_buf_init(&b, 65536);
+	/* 4 e-mails (one blacklisted, one null), 5 phones. */
+	mini("", ",\"emails\":[{\"email\":\"a@x.com\"},{\"email\":\"b@x.com\"},"
+	    "{\"email\":null},{\"email\":\"c@x.com\"},{\"email\":\"s@x.com\","
+	    "\"blacklist\":\"SIM\"},{\"email\":\"d@x.com\"}],"
+	    "\"telefones\":[{\"telefone\":\"1\"},{\"telefone\":\"2\"},"
+	    "{\"telefone\":\"3\"},{\"telefone\":\"4\"},{\"telefone\":\"5\"}],"
+	    "\"enderecos\":[{\"logradouro\":\"A\"}]", &b);
+	ATF_CHECK_MSG(strstr(b.data, "\n3. 3\n+2 telefones, +1 e-mail\n\n🏠")
+	    != NULL, "%s", b.data);
+	/* One phone more, e-mails all shown. */
+	mini("", ",\"emails\":[{\"email\":\"a@x.com\"}],"
+	    "\"telefones\":[{\"telefone\":\"1\"},{\"telefone\":\"2\"},"
+	    "{\"telefone\":\"3\"},{\"telefone\":\"4\"}]", &b);
+	ATF_CHECK_MSG(ends(&b, "\n3. 3\n+1 telefone"), "%s", b.data);
+	/* E-mails only, no phones: the line follows the e-mails. */
+	mini("", ",\"emails\":[{\"email\":\"a@x.com\"},{\"email\":\"b@x.com\"},"
+	    "{\"email\":\"c@x.com\"},{\"email\":\"d@x.com\"},"
+	    "{\"email\":\"e@x.com\"}]", &b);
+	ATF_CHECK_MSG(ends(&b, "\n3. c@x.com\n+2 e-mails"), "%s", b.data);
+	/* All shown: no line. */
+	mini("", ",\"emails\":[{\"email\":\"a@x.com\"},{\"email\":\"b@x.com\"},"
+	    "{\"email\":\"c@x.com\"}],\"telefones\":[{\"telefone\":\"1\"}]",
+	    &b);
+	ATF_CHECK_MSG(strstr(b.data, "+") == NULL, "%s", b.data);
+	ce_buf_free(&b);
+}
+
+ATF_TC_WITHOUT_HEAD(note__product_line);
+ATF_TC_BODY(note__product_line, tc)
+{
+	static const struct {
+		const char	*desc, *ref, *line;
+	} c[] = {
+		{ "Casa", "CA01", "🎯 Imóvel: Casa (ref CA01)\n" },
+		{ "Casa", NULL, "🎯 Imóvel: Casa\n" },
+		{ "Casa", " ", "🎯 Imóvel: Casa\n" },
+		{ NULL, "CA01", "🎯 Imóvel: ref CA01\n" },
+		{ "", "CA01", "🎯 Imóvel: ref CA01\n" },
+		{ "Casa\r\nnova", "CA\t01", "🎯 Imóvel: Casa  nova (ref CA 01)\n" },
+	};
+	struct ce_note_in	 in = completed(tc);
+	struct ce_buf		 b;
+	char			 want[256];
+	size_t			 i;
+
+	ce_buf_init(&b, 65536);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		in = completed(tc);
+		in.product_desc = c[i].desc;
+		in.product_ref = c[i].ref;
+		ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+		/* The top block's last line, before the person. */
+		snprintf(want, sizeof(want), "📞📧 Telefone e e-mail da mesma "
+		    "pessoa\n%s\n✅ DADOS PESSOAIS\n", c[i].line);
+		ATF_CHECK_MSG(strncmp(b.data, want, strlen(want)) == 0,
+		    "case %zu: %s", i, b.data);
+		/* Unenriched and invalid notes say it too, at the end. */
+		in.kind = CE_NOTE_UNENRICHED;
+		in.npersons = 0;
+		ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+		snprintf(want, sizeof(want), "do lead.\n%s", c[i].line);
+		want[strlen(want) - 1] = '\0';
+		ATF_CHECK_MSG(ends(&b, want), "case %zu: %s", i, b.data);
+		in.kind = CE_NOTE_INVALID;
+		ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+		snprintf(want, sizeof(want), "foi feita.\n%s", c[i].line);
+		want[strlen(want) - 1] = '\0';
+		ATF_CHECK_MSG(ends(&b, want), "case %zu: %s", i, b.data);
+	}
+	/* None: no line, in any note. */
+	in = completed(tc);
+	in.product_desc = "";
+	in.product_ref = "  ";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK(strstr(b.data, "🎯") == NULL);
+	in.kind = CE_NOTE_UNENRICHED;
+	in.npersons = 0;
+	in.lookup_down = 1;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK(strstr(b.data, "🎯") == NULL);
+	in.product_ref = "CA01";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "automática.\n🎯 Imóvel: ref CA01") !=
+	    NULL, "%s", b.data);
+	ce_buf_free(&b);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, note__completed_golden);
@@ -307,5 +699,19 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, note__null_items_skipped);
 	ATF_TP_ADD_TC(tp, note__bottom_band);
 	ATF_TP_ADD_TC(tp, note__other_band);
+	ATF_TP_ADD_TC(tp, note__different_people_golden);
+	ATF_TP_ADD_TC(tp, note__basic_golden);
+	ATF_TP_ADD_TC(tp, note__partial_golden);
+	ATF_TP_ADD_TC(tp, note__product_golden);
+	ATF_TP_ADD_TC(tp, note__repeat_golden);
+	ATF_TP_ADD_TC(tp, note__repeat_without_dossier);
+	ATF_TP_ADD_TC(tp, note__father);
+	ATF_TP_ADD_TC(tp, note__marital_status);
+	ATF_TP_ADD_TC(tp, note__birthplace);
+	ATF_TP_ADD_TC(tp, note__blacklisted_email);
+	ATF_TP_ADD_TC(tp, note__inactive_phone);
+	ATF_TP_ADD_TC(tp, note__company);
+	ATF_TP_ADD_TC(tp, note__more_counts);
+	ATF_TP_ADD_TC(tp, note__product_line);
 	return atf_no_error();
 }

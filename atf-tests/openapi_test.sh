@@ -51,6 +51,10 @@ secrets() {
 			echo "ApiKeyHeader=$C2S_API_KEY"
 			echo "ApiKeyBearer=$C2S_API_KEY"
 		fi
+		if [ -n "${C2S_ADMIN_KEY:-}" ]; then
+			echo "AdminKeyHeader=$C2S_ADMIN_KEY"
+			echo "AdminKeyBearer=$C2S_ADMIN_KEY"
+		fi
 	} >secrets
 }
 

@@ -14,18 +14,6 @@ setup() {
 	export PGHOST PGUSER PGDATABASE
 }
 
-# process ID: GET /api/v1/leads/process; body in ./body, must be 200.
-process() {
-	expect_status 200 GET "/api/v1/leads/process?id=$1"
-}
-
-# sql_is WANT QUERY MESSAGE: fail with MESSAGE unless QUERY gives WANT.
-sql_is() {
-	local got
-	got=$(sql "$2")
-	[ "$got" = "$1" ] || atf_fail "$3: got '$got', wanted '$1'"
-}
-
 # The dossiers stored for the persons of lead $1.
 lead_dossiers() {
 	sql "SELECT count(*) FROM c2s.dossiers d JOIN c2s.lead_persons lp

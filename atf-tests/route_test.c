@@ -34,6 +34,10 @@ ATF_TC_BODY(route_match__known_paths, tc)
 		{ "/api/v1/work/modules/all", "GET", CE_ROUTE_WORK_MODULE },
 		{ "/api/v1/work/modules/cpf", "GET", CE_ROUTE_WORK_MODULE },
 		{ "/api/v1/stats", "GET", CE_ROUTE_STATS },
+		{ "/api/v1/leads", "GET", CE_ROUTE_LEADS_LIST },
+		{ "/api/v1/leads/abc/retry", "POST", CE_ROUTE_LEAD_RETRY },
+		{ "/api/v1/leads/abc/reprocess", "POST",
+		    CE_ROUTE_LEAD_REPROCESS },
 	};
 	enum ce_route	 r;
 	unsigned	 al;
@@ -56,6 +60,8 @@ ATF_TC_BODY(route_match__unknown_is_404, tc)
 		"//health", "/ready.json", "/api/v1/customers/",
 		"/api/v1/customers/a/b", "/api/v1/work/modules",
 		"/api/v1/stats/x", "/api/v1/contributor/customer/1",
+		"/api/v1/leads/", "/api/v1/leads//retry", "/api/v1/leads/a/b",
+		"/api/v1/leads/a/retry/x",
 	};
 	enum ce_route	 r;
 	unsigned	 al;
@@ -66,6 +72,19 @@ ATF_TC_BODY(route_match__unknown_is_404, tc)
 		    CE_ENOTFOUND, "path '%s'", paths[i]);
 		ATF_CHECK_EQ(r, CE_ROUTE_NONE);
 	}
+}
+
+/* Exactly the operators' actions want an admin key. */
+ATF_TC_WITHOUT_HEAD(route_admin__the_actions_only);
+ATF_TC_BODY(route_admin__the_actions_only, tc)
+{
+	int	 r;
+
+	for (r = 0; r < CE_ROUTE__MAX; r++)
+		ATF_CHECK_EQ_MSG(ce_route_admin((enum ce_route)r),
+		    r == CE_ROUTE_LEAD_RETRY || r == CE_ROUTE_LEAD_REPROCESS ||
+		    r == CE_ROUTE_LEADS_LIST, "route %s",
+		    ce_route_name((enum ce_route)r));
 }
 
 ATF_TC_WITHOUT_HEAD(route_match__wrong_method_is_405);
@@ -82,6 +101,11 @@ ATF_TC_BODY(route_match__wrong_method_is_405, tc)
 	ATF_CHECK_EQ(match("/ready", "BREW", &r, &al), CE_EMETHOD);
 	ATF_CHECK_EQ(match("/ready", "get", &r, &al), CE_EMETHOD);
 	ATF_CHECK_EQ(r, CE_ROUTE_NONE);
+	ATF_CHECK_EQ(match("/api/v1/leads/x/retry", "GET", &r, &al),
+	    CE_EMETHOD);
+	ATF_CHECK_EQ(al, CE_METHOD_POST);
+	ATF_CHECK_EQ(match("/api/v1/leads", "POST", &r, &al), CE_EMETHOD);
+	ATF_CHECK_EQ(al, CE_METHOD_GET);
 }
 
 ATF_TC_WITHOUT_HEAD(route_match__length_not_nul);
@@ -116,6 +140,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, route_match__known_paths);
 	ATF_TP_ADD_TC(tp, route_match__unknown_is_404);
 	ATF_TP_ADD_TC(tp, route_match__wrong_method_is_405);
+	ATF_TP_ADD_TC(tp, route_admin__the_actions_only);
 	ATF_TP_ADD_TC(tp, route_match__length_not_nul);
 	ATF_TP_ADD_TC(tp, methods_str__small_buffer);
 	return atf_no_error();

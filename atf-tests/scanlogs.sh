@@ -66,8 +66,8 @@ printf '%s\n' sim-c2s-token sim-pass sim-work-token >"$work/secrets"
 # env_secrets FILE: the secret values of a stack's env (NAME='value') or
 # responder.env (NAME=value) file; API_KEYS split at its commas.
 env_secrets() {
-	sed -n -e "s/^\(C2S_API_KEY\|C2S_WEBHOOK_SECRET\|C2S_GOOGLE_KEY\)='\(.*\)'\$/\2/p" \
-	    -e 's/^\(API_KEYS\|WEBHOOK_SECRET\|GOOGLE_ADS_WEBHOOK_KEY\|C2S_TOKEN\|DIRETRIX_PASS\|WORK_API\|WORK_API_TOKEN\)=\(.*\)$/\2/p' \
+	sed -n -e "s/^\(C2S_API_KEY\|C2S_ADMIN_KEY\|C2S_WEBHOOK_SECRET\|C2S_GOOGLE_KEY\)='\(.*\)'\$/\2/p" \
+	    -e 's/^\(API_KEYS\|ADMIN_API_KEYS\|WEBHOOK_SECRET\|GOOGLE_ADS_WEBHOOK_KEY\|C2S_TOKEN\|DIRETRIX_PASS\|WORK_API\|WORK_API_TOKEN\)=\(.*\)$/\2/p' \
 	    "$1" | tr ',' '\n' | sed 's/^ *//; s/ *$//'
 }
 

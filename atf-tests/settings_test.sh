@@ -112,6 +112,13 @@ tiers__work_phone_lookup_body() {
 }
 tiers__work_phone_lookup_cleanup() { private_stack_stop; }
 
+# forget_notes LEAD: the ledger forgets the notes posted on LEAD, so
+# that a later lead of its person is no repeat (whose note would be a
+# pointer, its dossier reused whatever its age: DESIGN.md 11.3).
+forget_notes() {
+	sql "DELETE FROM c2s.notes WHERE lead_id = '$1'" >/dev/null
+}
+
 atf_test_case dossier__max_age cleanup
 dossier__max_age_head() {
 	atf_set descr "DOSSIER_MAX_AGE=1h: a second lead of a person whose" \
@@ -138,6 +145,10 @@ dossier__max_age_body() {
 	json '.status == "completed" and .dossiers_fetched == 1'
 	want_calls "the first lead's dossier" \
 	    "$(sim_calls work "modulo=cpf&consulta=$cpf")" 1
+	# A repeat person's lead reuses a dossier of any age (its note is a
+	# pointer, DESIGN.md 11.3): with the ledger of a's note gone, b is
+	# no repeat, and DOSSIER_MAX_AGE alone decides.
+	forget_notes "$a"
 	process "$b"
 	json '.status == "completed" and .dossiers_fetched == 0'
 	json '.dossiers_reused == 1'
@@ -147,6 +158,7 @@ dossier__max_age_body() {
 	    now() - interval '61 minutes' FROM c2s.persons p
 	    WHERE p.id = d.person_id AND p.cpf = '$cpf' RETURNING d.id)
 	    SELECT count(*) FROM u")" = 1 ] || atf_fail "not one stored dossier"
+	forget_notes "$b"
 	process "$c"
 	json '.status == "completed" and .dossiers_fetched == 1'
 	json '.dossiers_reused == 0'
@@ -169,11 +181,14 @@ dossier__max_age_process_cache_body() {
 	# One responder with its cache: the second lead meets it.
 	private_stack C2S_WORKERS=0 C2S_POOL=1 DOSSIER_MAX_AGE=0 \
 	    SIM_FAULT_LATENCY_MS=10
+	export PGHOST PGUSER PGDATABASE
 	a=$(rand_id fa17d101)
 	b=$(rand_id fa17d101)
 	cpf=$(curl -s "$C2S_SIM_URL/__sim/truth/$a" | jq -r .phone_person.cpf)
 	process "$a"
 	json '.status == "completed" and .dossiers_fetched == 1'
+	# b no repeat of a (see dossier__max_age).
+	forget_notes "$a"
 	process "$b"
 	json '.status == "completed" and .dossiers_fetched == 1'
 	json '.dossiers_reused == 0'

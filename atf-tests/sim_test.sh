@@ -158,10 +158,10 @@ c2s_lead__seeded_head() {
 }
 c2s_lead__seeded_body() {
 	sim_init
-	local a=5eed000123457001234567890abcdef0
-	local b=5eed000123457131234567890abcdef0
-	local c=5eed000123457291234567890abcdef0
-	local d=5eed000123457061234567890abcdef0
+	local a=5eed0001234570001234567890abcdef
+	local b=5eed0001234571031234567890abcdef
+	local c=5eed00012345720c1234567890abcdef
+	local d=5eed0001234570091234567890abcdef
 	truth "$a"
 	mv truth ta
 	atf_check -o inline:'seeded\n' jq -r .variant ta
@@ -169,12 +169,12 @@ c2s_lead__seeded_body() {
 	atf_check -o inline:'000123457\n' -x "jq -r .email_person.cpf ta | cut -c1-9"
 	truth "$b"
 	mv truth tb
-	# The same person, phone only, named "Teste".
+	# The same person, phone only, named "teste".
 	atf_check -o inline:"$(jq -r .phone_person.cpf ta)\n" \
 	    jq -r .phone_person.cpf tb
 	atf_check -o inline:'null\n' jq -r .email_person tb
 	expect 200 "$(c2s "/integration/leads/$b")"
-	expect_json '.data.attributes.customer | .name == "Teste" and
+	expect_json '.data.attributes.customer | .name == "teste" and
 	    .email == null and (.phone | type == "string")'
 	# E-mail only, no name.
 	expect 200 "$(c2s "/integration/leads/$c")"
@@ -184,9 +184,9 @@ c2s_lead__seeded_body() {
 	expect 200 "$(c2s "/integration/leads/$d")"
 	expect_json '.data.attributes.customer.name | test("^[0-9]{11}$")'
 	# Not a seeded lead: a reserved seed, or a letter among the digits.
-	truth 5eed999000001001234567890abcdef0
+	truth 5eed9990000010001234567890abcdef
 	atf_check -o not-inline:'seeded\n' jq -r .variant truth
-	truth 5eed00012345a001234567890abcdef0
+	truth 5eed00012345a0001234567890abcdef
 	atf_check -o not-inline:'seeded\n' jq -r .variant truth
 }
 
@@ -481,6 +481,50 @@ work_cpf__dossier_fields_body() {
 	    has("bairro") and has("cidade") and has("uf") and has("cep")))'
 	expect_json '(.empresas | length <= 3) and
 	    (.empresas | all(has("cnpj") and has("relacao")))'
+}
+
+atf_test_case work_cpf__dossier_properties
+work_cpf__dossier_properties_head() {
+	atf_set descr "the dossier properties of docs/SIMULATOR.md: long " \
+	    "lists (s mod 13 = 4), SEM INFORMAÇÃO and nulls (mod 17 = 6), " \
+	    "a blacklisted e-mail (mod 19 = 8), an inactive phone (mod 23 = 9)"
+	atf_set require.config sim_url
+}
+work_cpf__dossier_properties_body() {
+	sim_init
+	# Seed 1001: none of them.
+	expect 200 "$(work "modulo=cpf&consulta=00000100145")"
+	expect_json '.DadosBasicos | (.nomePai | length > 0) and
+	    .nomePai != "SEM INFORMAÇÃO" and
+	    (.municipioNascimento | length > 0) and
+	    (.ufNascimento | test("^[A-Z]{2}$"))'
+	expect_json '(.emails | length <= 4 and
+	    all(.blacklist == "NAO")) and (.telefones | length <= 4 and
+	    all(.status == "ATIVO"))'
+	# Seed 1005: long lists.
+	expect 200 "$(work "modulo=cpf&consulta=00000100579")"
+	expect_json '(.emails | length >= 5 and length <= 7) and
+	    (.telefones | length >= 6 and length <= 9)'
+	# Seed 1009: the father SEM INFORMAÇÃO, the birthplace null.
+	expect 200 "$(work "modulo=cpf&consulta=00000100900")"
+	expect_json '.DadosBasicos | .nomePai == "SEM INFORMAÇÃO" and
+	    has("municipioNascimento") and .municipioNascimento == null and
+	    has("ufNascimento") and .ufNascimento == null'
+	# Seed 1015: the second e-mail blacklisted, the others not.
+	expect 200 "$(work "modulo=cpf&consulta=00000101540")"
+	expect_json '.emails[1].blacklist == "SIM" and
+	    ([.emails[] | select(.blacklist == "SIM")] | length == 1)'
+	# Seed 1021: the last phone inactive, the others active.
+	expect 200 "$(work "modulo=cpf&consulta=00000102199")"
+	expect_json '.telefones[-1].status == "INATIVO" and
+	    (.telefones | length >= 2) and
+	    ([.telefones[] | select(.status != "ATIVO")] | length == 1)'
+	# Companies: CNPJ, tipoRelacao, relacao, a date or null.
+	expect_json '(.empresas | length >= 1) and (.empresas | all(
+	    (.cnpj | test("^[0-9]{14}$")) and (.tipoRelacao | length > 0) and
+	    (.relacao | length > 0) and has("dataAdmissao") and
+	    (.dataAdmissao == null or (.dataAdmissao |
+	    test("^[0-3][0-9]/[01][0-9]/(19|20)[0-9]{2}$")))))'
 }
 
 atf_test_case work_cpf__not_found_in_200
@@ -1456,6 +1500,7 @@ atf_init_test_cases() {
 	atf_add_test_case diretrix_multi__decoy_first
 	atf_add_test_case work__wrong_token_401
 	atf_add_test_case work_cpf__dossier_fields
+	atf_add_test_case work_cpf__dossier_properties
 	atf_add_test_case work_cpf__not_found_in_200
 	atf_add_test_case work_phone__finds_person
 	atf_add_test_case work_phone__padded_and_cnpj

@@ -93,7 +93,19 @@ WITH s AS (
 		FROM c2s.jobs WHERE state = st)) FROM unnest(ARRAY['queued',
 		'running', 'done', 'failed']) st),
 	    'invalid_webhooks', jsonb_build_object('count', (SELECT count(*)
-		FROM c2s.webhook_events WHERE disposition = 'invalid'))) AS e
+		FROM c2s.webhook_events WHERE disposition = 'invalid')),
+	    'tiers', (SELECT jsonb_build_object('found', sum(t.n),
+		'stored_share', round(sum(t.n) FILTER (WHERE t.tier =
+		    'stored') / nullif((SELECT count(*) FROM l), 0), 4),
+		'by_tier', jsonb_object_agg(t.tier, jsonb_build_object(
+		    'leads', t.n,
+		    'share', round(t.n::numeric / nullif((SELECT count(*) FROM l
+			WHERE cpf_tier IS NOT NULL), 0), 4),
+		    'name_score_avg', round(t.score, 1))))
+		FROM (SELECT tier, count(l.lead_id) AS n,
+		    avg(l.name_score) AS score FROM unnest(ARRAY['stored',
+		    'work_phone', 'diretrix_phone', 'diretrix_email']) tier
+		    LEFT JOIN l ON l.cpf_tier = tier GROUP BY tier) t)) AS e
 ), got AS (
 	SELECT pg_temp.ep(pg_temp.ep(pg_temp.ep(pg_temp.ep(j
 	    #- '{generated_at}' #- '{retryable,recent}' #- '{failed,recent}'
@@ -175,7 +187,8 @@ stats__match_database_head() {
 	    "the rows at the same moment (leads by status, source, day and" \
 	    "window; rates; retryable and failed leads and their recent" \
 	    "lists; upstream errors; dossiers; webhook events; jobs; invalid" \
-	    "webhooks), and the machine's duplicate leads equal its /metrics"
+	    "webhooks; leads and name scores by discovery tier), and the" \
+	    "machine's duplicate leads equal its /metrics"
 	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
 	atf_set timeout 120
 }
@@ -208,7 +221,7 @@ stats__match_database_body() {
 	# than 20 invalid.
 	sql "INSERT INTO c2s.leads (lead_id, source, status, created_at,
 	    updated_at, next_retry_at, last_error, retries, dossiers_fetched,
-	    dossiers_reused)
+	    dossiers_reused, cpf_tier, name_score)
 	    SELECT md5('figs' || i), (ARRAY['api', 'webhook', 'poller',
 	    'google_ads', 'retry'])[1 + i % 5], (ARRAY['received',
 	    'processing', 'completed', 'partial', 'basic', 'unenriched',
@@ -219,7 +232,10 @@ stats__match_database_body() {
 		THEN now() + i * interval '1 minute' END,
 	    (ARRAY['c2s_lead: http_503', 'diretrix_phone: provider_down',
 	    'work_cpf: provider_down', NULL])[1 + i % 4], i % 3, i % 2,
-	    (i % 3 = 0)::int
+	    (i % 3 = 0)::int,
+	    CASE WHEN i % 8 IN (2, 3, 4) THEN (ARRAY['stored', 'work_phone',
+	    'diretrix_phone', 'diretrix_email'])[1 + i / 8 % 4] END,
+	    CASE WHEN i % 8 IN (2, 3, 4) AND i % 5 <> 0 THEN 40 + i % 61 END
 	    FROM generate_series(1, 100) i;
 	    INSERT INTO c2s.jobs (kind, ref, source, state)
 	    SELECT 'lead', md5('job' || i), (ARRAY['webhook', 'retry',
@@ -279,6 +295,10 @@ stats__match_database_body() {
 	# The parts add up to the total: no status or source left out.
 	json '(.leads.by_status | add) == .leads.total and
 	    (.leads.by_source | add) == .leads.total'
+	# The tiers add up to the leads whose CPF one found.
+	json '([.tiers.by_tier[].leads] | add) == .tiers.found and
+	    (.tiers.by_tier | keys) == ["diretrix_email", "diretrix_phone",
+	    "stored", "work_phone"]'
 	# When it was made; the machine's duplicate leads, from its shared
 	# file as /metrics prints them.
 	jq -e --argjson t0 "$t0" '.generated_at >= $t0 and
@@ -300,7 +320,8 @@ dedups() {
 atf_test_case stats__counts_move
 stats__counts_move_head() {
 	atf_set descr "a new completed lead moves total, completed, today's" \
-	    "bar and the dossiers fetched by one; the same lead asked again" \
+	    "bar, the dossiers fetched and the leads Diretrix's phone tier" \
+	    "found by one; the same lead asked again" \
 	    "moves the machine's duplicate leads found in the file by one" \
 	    "and nothing else"
 }
@@ -320,7 +341,10 @@ stats__counts_move_body() {
 	    $y.daily[6].completed == $x.daily[6].completed + 1 and
 	    $y.enrichment_rate.today.enriched ==
 		$x.enrichment_rate.today.enriched + 1 and
-	    $y.saved.dossiers_fetched == $x.saved.dossiers_fetched + 1' |
+	    $y.saved.dossiers_fetched == $x.saved.dossiers_fetched + 1 and
+	    $y.tiers.found == $x.tiers.found + 1 and
+	    $y.tiers.by_tier.diretrix_phone.leads ==
+		$x.tiers.by_tier.diretrix_phone.leads + 1' |
 	    grep -qx true || atf_fail "counts did not move by one"
 	# Asked again: answered from the shared file, no run.
 	expect_status 200 GET "/api/v1/leads/process?id=$id"

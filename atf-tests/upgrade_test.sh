@@ -125,9 +125,10 @@ migrate__0003_0005_leads_notes_body() {
 	LEADS="SELECT md5(string_agg(row(lead_id, source, status, attempts,
 	    last_error, customer_name, phone, email, next_retry_at, created_at,
 	    updated_at)::text, ',' ORDER BY lead_id)) FROM c2s.leads"
+	# lead_persons in the columns level 2 has (0014 adds two, NULL).
 	OTHERS="SELECT md5(concat((SELECT string_agg(p::text, ',') FROM
-	    c2s.persons p), (SELECT string_agg(lp::text, ',') FROM
-	    c2s.lead_persons lp), (SELECT string_agg(row(n.lead_id,
+	    c2s.persons p), (SELECT string_agg(row(lp.lead_id, lp.person_id,
+	    lp.found_by)::text, ',') FROM c2s.lead_persons lp), (SELECT string_agg(row(n.lead_id,
 	    n.text_sha256, n.body, n.posted_at)::text, ',') FROM c2s.notes n)))"
 	before=$(q "$LEADS")
 	others=$(q "$OTHERS")
@@ -265,6 +266,81 @@ EOF
 	private_stack_stop
 }
 migrate__0009_phones_cleanup() {
+	private_stack_stop
+}
+
+atf_test_case migrate__0014_doubled_cc cleanup
+migrate__0014_doubled_cc_head() {
+	atf_set descr "0014 rewrites the phones stored with the country code " \
+	    "written twice (5555 then 10 or 11 digits) into national " \
+	    "digits, keeping a row whose national form the person has; " \
+	    "other values untouched; tier 0 then finds the person of a " \
+	    "dossier phone stored so, with no Diretrix call for it"
+	atf_set require.progs "psql curl jq"
+}
+migrate__0014_doubled_cc_body() {
+	local id phone cpf name
+	private_stack RATE_LIMIT=0 C2S_WORKERS=0 C2S_POOL=1
+	fresh_c2s 13
+	id=$(find_lead doubled_cc fa17bc04)
+	phone=$(jq -r .phone truth)
+	cpf=$(jq -r .phone_person.cpf truth)
+	name=$(jq -r .phone_person.name truth)
+	P1=00000000-0000-4000-8000-000000000001
+	P2=00000000-0000-4000-8000-000000000002
+	P3=00000000-0000-4000-8000-000000000003
+	q "INSERT INTO c2s.persons (id, cpf, name) VALUES
+	    ('$P1', '$cpf', upper('$name')), ('$P2', '11144477735', 'Dois'),
+	    ('$P3', '39053344705', 'Tres')" >/dev/null
+	# As 0009's phone_national() left them: a dossier's phone written
+	# "+55 55 DD 9NNNN-NNNN" stored as its 15 digits.
+	q "INSERT INTO c2s.contacts (id, person_id, type, value, whatsapp,
+	    source, created_at) VALUES
+	    (1, '$P1', 'phone', '5555$phone', true, 'work_api', '2026-11-20'),
+	    (2, '$P2', 'phone', '555521998765432', NULL, 'work_api',
+	     '2026-11-21'),
+	    (3, '$P2', 'phone', '21998765432', NULL, 'lead', '2026-11-21'),
+	    (4, '$P3', 'phone', '55553132654321', false, 'work_api',
+	     '2026-11-22'),
+	    (5, '$P3', 'phone', '55551234', NULL, 'work_api',
+	     '2026-11-22'),
+	    (6, '$P3', 'phone', '5555559876543210', NULL, 'work_api',
+	     '2026-11-22'),
+	    (7, '$P3', 'email', '555531991234567@example.com', NULL,
+	     'work_api', '2026-11-22')" >/dev/null
+	q "SELECT setval('c2s.contacts_id_seq', 7)" >/dev/null
+
+	migrate_rest c2s 13
+
+	cat >expected <<EOF
+1|1|phone|$phone|true|work_api|2026-11-20
+2|2|phone|555521998765432||work_api|2026-11-21
+3|2|phone|21998765432||lead|2026-11-21
+4|3|phone|3132654321|false|work_api|2026-11-22
+5|3|phone|55551234||work_api|2026-11-22
+6|3|phone|5555559876543210||work_api|2026-11-22
+7|3|email|555531991234567@example.com||work_api|2026-11-22
+EOF
+	atf_check -o file:expected psql -X -At -h "$PGHOST" -U c2s -d c2s -c \
+	    "SELECT concat_ws('|', id, right(person_id::text, 1), type, value,
+	    coalesce(whatsapp::text, ''), source, created_at::date)
+	    FROM c2s.contacts ORDER BY id"
+	[ "$(q "SELECT c2s.phone_national('+55 55 11 98765-4321') || ' ' ||
+	    c2s.phone_national('+55 (55) 99123-4567') || ' ' ||
+	    c2s.phone_national('5511987654321')")" = \
+	    "11987654321 55991234567 11987654321" ] ||
+	    atf_fail "phone_national does not repair the doubled code alone"
+	# The lead whose phone C2S sends with 55 twice: its person is found
+	# in the stored contacts, Diretrix never asked for the phone.
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.cpfs_processed == ["'$cpf'"]'
+	[ "$(sim_calls diretrix /Telefone/)" = 0 ] ||
+	    atf_fail "Diretrix was asked for a phone stored before 0014"
+	[ "$(q "SELECT cpf_tier FROM c2s.leads WHERE lead_id = '$id'")" = \
+	    stored ] || atf_fail "the lead's tier is not stored"
+	private_stack_stop
+}
+migrate__0014_doubled_cc_cleanup() {
 	private_stack_stop
 }
 
@@ -469,7 +545,9 @@ upgrade__round1_run_served_body() {
 	expect_status 200 GET "/api/v1/customers/$PID"
 	jq -S . body >customer.before
 	expect_status 200 GET /api/v1/stats
-	jq -S 'del(.generated_at)' body >stats.before
+	# The tier that found a CPF is not in the first round's rows: its
+	# leads count in no tier after the upgrade (checked below).
+	jq -S 'del(.generated_at, .tiers)' body >stats.before
 	counts >counts.before
 
 	# The same rows in a database at the first round's level, in place
@@ -499,8 +577,9 @@ upgrade__round1_run_served_body() {
 	# The figures: the old rows counted (0012 made its counters from
 	# them), every figure as before.
 	expect_status 200 GET /api/v1/stats
-	jq -S 'del(.generated_at)' body >stats.after
+	jq -S 'del(.generated_at, .tiers)' body >stats.after
 	atf_check -o file:stats.before cat stats.after
+	json '.tiers.found == 0 and .tiers.stored_share == 0'
 	json '.leads.total == 2 and .leads.by_status.completed == 1 and
 	    .leads.by_status.unenriched == 1 and .saved.webhook_events == 2 and
 	    .saved.webhook_events_merged == 1 and .jobs.queued == 1'
@@ -662,6 +741,7 @@ atf_init_test_cases() {
 	atf_add_test_case migrate__0003_0005_leads_notes
 	atf_add_test_case migrate__0009_phones
 	atf_add_test_case migrate__0010_0013_events_jobs
+	atf_add_test_case migrate__0014_doubled_cc
 	atf_add_test_case upgrade__round1_run_served
 	atf_add_test_case timeout__lock_held
 }

@@ -356,10 +356,64 @@ status__asks_for_key_body() {
 	traffic_local
 }
 
+# admin_click ID: a --eval expression that types lead ID into the
+# operators' form, clicks Retry and waits (10 s at most) for the answer
+# shown below it.
+admin_click() {
+	printf '%s' "(async () => { document.getElementById(\"admin-lead\").value = \"$1\"; document.getElementById(\"admin-retry\").click(); const o = document.getElementById(\"admin-out\"); for (let i = 0; i < 100 && (o.hidden || /running/.test(o.textContent)); i++) await new Promise(r => setTimeout(r, 100)); return [o.dataset.state ?? null, o.textContent]; })()"
+}
+
+atf_test_case status__admin_actions
+status__admin_actions_head() {
+	atf_set descr "/status in Chromium shows the operators' actions " \
+	    "(Retry, Reprocess, Export CSV, the admin key field); Retry with " \
+	    "the admin key from the tab's storage shows the run's JSON, with " \
+	    "a plain key the 403; the key never in a URL"
+	atf_set require.config "base_url stack_dir"
+	atf_set require.progs "node chromium jq curl"
+	atf_set timeout 120
+}
+status__admin_actions_body() {
+	local id
+	shared_stack
+	[ -n "${C2S_ADMIN_KEY:-}" ] || atf_fail "the shared stack has no admin key"
+	id=$(find_lead normal)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.success == true'
+
+	browse status__admin_actions "$URL/status" 'body[data-state="ok"]' \
+	    --session "c2s-enrich.api-key=$C2S_API_KEY" \
+	    --session "c2s-enrich.admin-key=$C2S_ADMIN_KEY" \
+	    --eval 'buttons=[...document.querySelectorAll("#admin button")].filter(b => b.offsetParent !== null).map(b => b.textContent)' \
+	    --eval 'key_field=document.getElementById("admin-key").type' \
+	    --eval "answer=$(admin_click "$id")"
+	expect buttons '["Retry","Reprocess","Export CSV"]'
+	expect key_field '"password"'
+	jq -e '.values.answer[0] == "ok" and (.values.answer[1] |
+	    test("^retry [0-9a-f]{32}: HTTP 200") and
+	    test("\"success\": true") and test("\"attempts\": 2"))' report \
+	    >/dev/null || atf_fail "retry answer: $(value answer)"
+	report_empty page_errors
+	report_empty console
+	traffic_local
+	report_empty requests "map(select(contains(\"$C2S_ADMIN_KEY\")))"
+
+	# A plain API key is refused: the page says 403.
+	browse status__admin_forbidden "$URL/status" 'body[data-state="ok"]' \
+	    --session "c2s-enrich.api-key=$C2S_API_KEY" \
+	    --session "c2s-enrich.admin-key=$C2S_API_KEY" \
+	    --eval "answer=$(admin_click "$id")"
+	jq -e '.values.answer[0] == "error" and
+	    (.values.answer[1] | test("HTTP 403.*forbidden"))' report \
+	    >/dev/null || atf_fail "plain key answer: $(value answer)"
+	report_empty page_errors
+}
+
 atf_init_test_cases() {
 	atf_add_test_case static__routes
 	atf_add_test_case docs__renders
 	atf_add_test_case status__renders
 	atf_add_test_case status__stats_error
 	atf_add_test_case status__asks_for_key
+	atf_add_test_case status__admin_actions
 }

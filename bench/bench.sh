@@ -22,7 +22,12 @@
 #   3. c2s-enrich for each pool of BENCH_POOLS, the simulator answering in
 #      BENCH_C2S_MS, BENCH_DIRETRIX_MS, BENCH_WORK_MS: cold enrichment (every
 #      request a new lead), and at BENCH_WARM_POOL a warm run (new leads of
-#      persons whose dossiers are stored).
+#      persons whose dossiers are stored);
+#   4. c2s-enrich, BENCH_POOL responders, the instant simulator: discovery,
+#      BENCH_HIT_LEADS leads of the simulator's mix each run once (which
+#      tier found each lead's first CPF), then a second lead of each person
+#      found (seeded leads, the store warm: tier 0, the service's own
+#      contacts, should answer them without a paid lookup).
 #
 # Environment (defaults; --smoke's in brackets):
 #   BENCH_SECONDS 10 [1]  one wrk run     BENCH_RUNS 3 [1]  runs per figure (median)
@@ -33,6 +38,7 @@
 #   BENCH_REQUESTS 100000 [3000], BENCH_SOAK 1000000 [6000]   memory phases
 #   BENCH_LEAD_EVERY 500  in the memory phases, every Nth request a new lead
 #   BENCH_C2S_MS 50, BENCH_DIRETRIX_MS 150, BENCH_WORK_MS 400
+#   BENCH_HIT_LEADS 2000 [100]   leads of the discovery runs
 #   BENCH_WARMUP 1        seconds of wrk before measuring a stack
 #   BENCH_KEEP 1          keep the work directory (wrk outputs, memory lists)
 #   BENCH_LOG_LEVEL info  the service's LOG_LEVEL (info, the default, logs
@@ -82,12 +88,13 @@ C2S_MS=${BENCH_C2S_MS:-50}
 DX_MS=${BENCH_DIRETRIX_MS:-150}
 WORK_MS=${BENCH_WORK_MS:-400}
 WARMUP=${BENCH_WARMUP:-1}
+HIT=${BENCH_HIT_LEADS:-$(sm 2000 100)}
 
 say() { printf 'bench: [%3ds] %s\n' "$SECONDS" "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 for v in SECS RUNS THREADS CONNS POOL WARM_POOL REQUESTS SOAK LEAD_EVERY \
-    C2S_MS DX_MS WORK_MS WARMUP; do
+    C2S_MS DX_MS WORK_MS WARMUP HIT; do
 	case ${!v} in
 	''|*[!0-9]*) die "$v must be a whole number (${!v})" ;;
 	esac
@@ -523,6 +530,74 @@ for p in $POOLS; do
 	stop_stack
 done
 
+# hit_run ROW IDFILE: each lead of IDFILE once through the Make.com
+# trigger at -c POOL, the simulator's record reset first; the leads by
+# the tier that found their first CPF, and the paid calls, in HITS[ROW]:
+# "leads stored work_phone diretrix_phone diretrix_email none dx work err".
+hit_run() {
+	local row=$1 f=$2 cfg="$W/$1.curl" n ok tiers calls
+	curl -s -X POST -d '' "$C2S_SIM_URL/__sim/reset" >/dev/null ||
+	    die "$row: the simulator is unreachable"
+	# One operation per lead (options do not carry over a "next").
+	awk -v u="$C2S_URL" -v k="$C2S_API_KEY" '{
+		if (NR > 1) print "next"
+		printf "url = \"%s/api/v1/leads/process?id=%s\"\n", u, $1
+		printf "header = \"X-API-Key: %s\"\nsilent\n", k
+		printf "output = \"/dev/null\"\nmax-time = 60\n"
+		printf "write-out = \"%%{http_code}\\n\"\n" }' "$f" >"$cfg"
+	say "$row: $(wc -l <"$f") leads at -c $POOL"
+	curl -s -Z --parallel-max "$POOL" -K "$cfg" >"$W/$row.codes" \
+	    2>"$W/$row.curl.err"
+	n=$(wc -l <"$f")
+	# 404: no CPF found, 422: no valid contact (DESIGN.md §7).
+	ok=$(grep -Ec '^(2[0-9][0-9]|404|422)$' "$W/$row.codes")
+	tiers=$(sql "SELECT count(*) FILTER (WHERE cpf_tier = 'stored'),
+	    count(*) FILTER (WHERE cpf_tier = 'work_phone'),
+	    count(*) FILTER (WHERE cpf_tier = 'diretrix_phone'),
+	    count(*) FILTER (WHERE cpf_tier = 'diretrix_email'),
+	    count(*) FILTER (WHERE cpf_tier IS NULL)
+	    FROM c2s.leads WHERE lead_id = ANY('{$(paste -sd, "$f")}')" |
+	    tr '|' ' ')
+	calls=$(curl -s "$C2S_SIM_URL/__sim/calls" |
+	    jq -r '"\(.by_api.diretrix // 0) \(.by_api.work // 0)"')
+	HITS[$row]="$n $tiers $calls $((n - ok))"
+}
+
+# second_leads IDFILE OUT: a second lead of each person the leads of
+# IDFILE have (the phone's person, else the e-mail's), with the same kind
+# of contacts: seeded simulator leads (docs/SIMULATOR.md, Leads).
+second_leads() {
+	local cfg="$W/hit.truth.curl" pfx
+	pfx=$(new_prefix 8)
+	sed "s|.*|url = \"$C2S_SIM_URL/__sim/truth/&\"|" "$1" >"$cfg"
+	curl -s -w '\n' -K "$cfg" |
+	    jq -r --arg pfx "$pfx" 'select(.phone_person != null or
+	        .email_person != null) |
+	    (.phone_person // .email_person) as $p |
+	    (if .phone_person == null then 2
+	     elif .email_person == null or .email == null then 1
+	     elif .email_person.seed == .phone_person.seed then 0
+	     else 1 end) as $c |
+	    "5eed\($p.seed | tostring | ("000000000" + .)[-9:])\($c)00\($pfx)"' |
+	    while read -r s; do
+		printf '%s%s\n' "$s" "$(od -An -N6 -tx1 /dev/urandom |
+		    tr -d ' \n' | cut -c1-10)"
+	    done >"$2"
+}
+
+# 4. Discovery: the tier that found each CPF, cold, then warm.
+declare -A HITS
+start_stack discovery "${SVC_ENV[@]}" C2S_POOL="$POOL"
+connect_pool "$POOL"
+pfx=$(new_prefix 7)
+od -An -N$((HIT * 13)) -tx1 -w13 /dev/urandom | tr -d ' ' | cut -c1-26 |
+    sed "s/^/$pfx/" >"$W/hit_cold.ids"
+hit_run hit_cold "$W/hit_cold.ids"
+second_leads "$W/hit_cold.ids" "$W/hit_warm.ids"
+[ -s "$W/hit_warm.ids" ] || die "discovery: no person for a second lead"
+hit_run hit_warm "$W/hit_warm.ids"
+stop_stack
+
 # -------------------------------------------------------------------------
 # The table.
 fmt() {	# fmt VALUE DECIMALS
@@ -582,6 +657,25 @@ for p in $POOLS; do
 	erow "cold_p$p" "$p"
 done
 erow "warm_p$WARM_POOL" "$WARM_POOL"
+echo
+echo "Discovery (instant simulator, pool $POOL; leads by the tier that found their first CPF, in %; paid calls per lead)"
+printf '%-10s %6s %7s %7s %7s %7s %7s %9s %9s %7s\n' row leads stored \
+    work_ph dx_ph dx_em no_cpf dx/lead work/lead errors
+hrow() {	# hrow ID
+	local n st wp dp de no dx wk er
+	read -r n st wp dp de no dx wk er <<<"${HITS[$1]:-0 0 0 0 0 0 0 0 0}"
+	[ "$n" -gt 0 ] || n=1
+	printf '%-10s %6s %7s %7s %7s %7s %7s %9s %9s %7s\n' "$1" "$n" \
+	    "$(fmt "$(calc "100 * $st / $n")" 1)" \
+	    "$(fmt "$(calc "100 * $wp / $n")" 1)" \
+	    "$(fmt "$(calc "100 * $dp / $n")" 1)" \
+	    "$(fmt "$(calc "100 * $de / $n")" 1)" \
+	    "$(fmt "$(calc "100 * $no / $n")" 1)" \
+	    "$(fmt "$(calc "$dx / $n")" 3)" "$(fmt "$(calc "$wk / $n")" 3)" "$er"
+}
+hrow hit_cold
+hrow hit_warm
+echo "hit_cold: $HIT leads of the simulator's mix (its variants stand for the real one: about 1 in 10 has nobody behind it), each once; hit_warm: a second lead of each person hit_cold had, same kind of contacts, the store warm"
 echo
 echo "Memory (kB, /proc/PID/smaps_rollup; resp.* = the largest responder; total = lighttpd + multiwatch + every responder, PSS; pg = the responders' PostgreSQL backends, PSS, not in total)"
 printf '%-20s %5s %9s %9s %9s %10s %9s %9s %9s %9s\n' row procs resp.RSS resp.PSS resp.USS resp.dirty lighttpd multiwtch total pg

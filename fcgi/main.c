@@ -95,6 +95,26 @@ read_body(FCGX_Request *r, struct ce_buf *b, long long cap)
 	return 0;
 }
 
+/*
+ * A streamed response's bytes (struct ce_req's write): sent to the web
+ * server at once, so the responder holds no more than a handler's batch.
+ */
+static int
+write_now(void *arg, const char *data, size_t len)
+{
+	FCGX_Request	*r = arg;
+
+	while (len > 0) {
+		int n = len > 65536 ? 65536 : (int)len;
+
+		if (FCGX_PutStr(data, n, r->out) != n)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return FCGX_FFlush(r->out) == 0 ? 0 : -1;
+}
+
 static void
 write_resp(FCGX_Request *r, const struct ce_resp *resp, int head)
 {
@@ -102,11 +122,9 @@ write_resp(FCGX_Request *r, const struct ce_resp *resp, int head)
 	char	 hdr[512];
 	int	 n;
 
-	/* libfcgi's FCGX_FPrintF knows no %zu: format here. */
-	n = snprintf(hdr, sizeof(hdr), "Status: %d\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
-	    resp->status, resp->ctype, len, resp->headers);
-	if (n < 0 || (size_t)n >= sizeof(hdr))
+	if (resp->streamed)
+		return;
+	if ((n = ce_resp_head(resp, (long long)len, hdr, sizeof(hdr))) == -1)
 		n = snprintf(hdr, sizeof(hdr), "Status: 500\r\n"
 		    "Content-Type: application/json\r\n\r\n");
 	FCGX_PutStr(hdr, n, r->out);
@@ -398,6 +416,8 @@ req_from_fcgx(FCGX_Request *fr, struct ce_buf *body, long long cap,
 		req->body_too_large = 1;
 	req->body = body->data != NULL ? body->data : "";
 	req->bodylen = body->len;
+	req->write = write_now;
+	req->write_arg = fr;
 }
 
 /*

@@ -49,6 +49,8 @@
 #   WEBHOOK_SECRET          unset, the C2S webhook answers 503
 #                           (WEBHOOK_AUTH=off opens it on purpose instead)
 #   GOOGLE_ADS_WEBHOOK_KEY  unset, the Google Ads webhook answers 503
+# Optional: ADMIN_API_KEYS, the operators' keys (retry, reprocess, the
+# lead export); unset, those routes answer 403 to every key.
 
 set -u
 

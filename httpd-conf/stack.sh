@@ -41,9 +41,12 @@
 #   TRUSTED_PROXIES  addresses or CIDR ranges lighttpd takes the client's
 #                address from (mod_extforward), in C2S_FORWARDED_HEADER
 #                (X-Forwarded-For)
-# WEBHOOK_SECRET, GOOGLE_ADS_WEBHOOK_KEY and API_KEYS, unless set, are
-# made up for the run and written to the env file (C2S_WEBHOOK_SECRET,
-# C2S_GOOGLE_KEY, C2S_API_KEY: the first of API_KEYS).
+# WEBHOOK_SECRET, GOOGLE_ADS_WEBHOOK_KEY, API_KEYS and ADMIN_API_KEYS,
+# unless set, are made up for the run and written to the env file
+# (C2S_WEBHOOK_SECRET, C2S_GOOGLE_KEY, C2S_API_KEY: the first of
+# API_KEYS, C2S_ADMIN_KEY: the first of ADMIN_API_KEYS).
+# C2S_NO_ADMIN_KEY=1 starts the responders without ADMIN_API_KEYS (the
+# operators' actions then answer 403).
 # C2S_NO_WEBHOOK_SECRET=1 starts the responders without WEBHOOK_SECRET (the
 # C2S webhook then answers 503 not_configured unless WEBHOOK_AUTH=off).
 # DEDUP_FILE, unless set, is /dev/shm/c2s-enrich.<run directory>.dedup
@@ -446,6 +449,16 @@ responder_env() {
 	API_KEY=${API_KEYS:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
 	UP_ENV+=("API_KEYS=$API_KEY")
 	API_KEY=${API_KEY%%,*}
+	# Admin keys (the operators' actions): the caller's, one made up for
+	# this run, or none with C2S_NO_ADMIN_KEY=1 (the actions then 403).
+	if [ "${C2S_NO_ADMIN_KEY:-0}" = 1 ]; then
+		unset ADMIN_API_KEYS
+		ADMIN_KEY=
+	else
+		ADMIN_KEY=${ADMIN_API_KEYS:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+		UP_ENV+=("ADMIN_API_KEYS=$ADMIN_KEY")
+		ADMIN_KEY=${ADMIN_KEY%%,*}
+	fi
 	DB_URL=${C2S_SHARED_DB:-host=$R/pgsock dbname=c2s user=c2s}
 	env "${UP_ENV[@]}" "$R/bin/c2s-enrich" -n >/dev/null ||
 	    { say "the responder rejects its configuration"; return 1; }
@@ -584,6 +597,7 @@ C2S_WORKER_PIDS='${WORKER_PIDS# }'
 C2S_WEBHOOK_SECRET='$WH_SECRET'
 C2S_GOOGLE_KEY='$GA_KEY'
 C2S_API_KEY='$API_KEY'
+C2S_ADMIN_KEY='$ADMIN_KEY'
 PGUSER=c2s
 PGDATABASE=c2s
 EOT
@@ -596,6 +610,8 @@ stack_banner() {
 	say "ready: http://$BIND:$PORT (run directory $R)"
 	if [ -t 2 ]; then
 		say "API key (X-API-Key: or Authorization: Bearer): $API_KEY"
+		[ -z "$ADMIN_KEY" ] ||
+		    say "admin key (the operators' actions, /status buttons): $ADMIN_KEY"
 		say "webhook secret (X-Webhook-Token, X-Webhook-Secret or ?token=): $WH_SECRET"
 		say "Google Ads key (?google_key=): $GA_KEY"
 	else

@@ -1,8 +1,8 @@
 /*
  * normalize_fuzz -- libFuzzer driver of the normalisers of brid.c,
  * upstream.c and name.c: ce_phone_normalize(), ce_cpf_normalize(),
- * ce_email_normalize(), ce_lead_id_norm(), ce_name_fold() and
- * ce_name_score(), and the log masks ce_mask_cpf(), ce_mask_phone() and
+ * ce_email_normalize(), ce_lead_id_norm(), ce_name_fold(),
+ * ce_name_score() and ce_name_placeholder(), and the log masks ce_mask_cpf(), ce_mask_phone() and
  * ce_mask_email().
  *
  * Feeds: the input, cut at its first NUL, to each normaliser; for the
@@ -241,6 +241,36 @@ out:
 	free(again);
 }
 
+/*
+ * A placeholder is one of three reasons; a name of digits is one, and a
+ * name with a letter and no '@' is digits_only never.
+ */
+static void
+placeholder(const char *in)
+{
+	const char	*why = ce_name_placeholder(in);
+	char		 f[FOLD_MAX];
+	size_t		 i;
+	int		 letter = 0, digit = 0;
+
+	FZ_CHECK(why == NULL || strcmp(why, "placeholder") == 0 ||
+	    strcmp(why, "digits_only") == 0 ||
+	    strcmp(why, "email_as_name") == 0);
+	ce_name_fold(in, f, sizeof(f));
+	for (i = 0; f[i] != '\0'; i++)
+		if (f[i] >= 'A' && f[i] <= 'Z')
+			letter = 1;
+		else if (f[i] >= '0' && f[i] <= '9')
+			digit = 1;
+	/* name.c folds into 256 bytes: shorter inputs fold whole. */
+	if (strchr(in, '@') == NULL && strlen(in) < 256) {
+		if (digit && !letter)
+			FZ_CHECK(why != NULL && strcmp(why, "digits_only") == 0);
+		if (letter)
+			FZ_CHECK(why == NULL || strcmp(why, "placeholder") == 0);
+	}
+}
+
 static void
 score(const char *lead, const char *provider)
 {
@@ -271,6 +301,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	email(in);
 	lead_id(in);
 	fold(in, 1 + (size > 0 ? data[0] % 40 : 0));
+	placeholder(in);
 	masks(in, 1 + (size > 1 ? data[1] % 32 : 31));
 	if ((nl = strchr(in, '\n')) != NULL) {
 		lead = fz_strndup(in, (size_t)(nl - in));

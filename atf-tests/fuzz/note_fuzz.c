@@ -12,7 +12,10 @@
  * byte absent counts as '0'.  Then the lead's name, and for each of two
  * persons: contact, CPF, name, dossier ("02010" is a completed note of
  * one person found by phone and e-mail).
- * Names and contacts are made well-formed UTF-8 (bad bytes become '?'),
+ * Then the lead's product description and prop_ref, and the repeat
+ * person's earlier lead and its date (each missing or empty: NULL).
+ * Names, contacts and those are made well-formed UTF-8 (bad bytes become
+ * '?'),
  * as the parsers that produce them guarantee; a CPF that is not valid
  * becomes a fixed valid one, as the caller guarantees; a missing or empty
  * name or dossier is NULL, and a dossier is any bytes.
@@ -21,7 +24,10 @@
  * folds to nothing, or CE_E2BIG (the buffer's cap); a note is well-formed
  * UTF-8 with no NUL inside, at most maxchars characters, and the first
  * characters of the same note formatted without a cap, which ends in no
- * line break.
+ * line break; a product not blank has its "🎯 Imóvel: " line; the note
+ * starts with the pointer "🔗 Mesma pessoa do lead " exactly when an
+ * earlier lead not blank is given for one person found (completed,
+ * partial or basic).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +39,8 @@
 #include "core/note.h"
 #include "fuzz.h"
 
-#define NFIELDS		10
+#define NFIELDS		14
+#define POINTER		"🔗 Mesma pessoa do lead "
 #define NOTE_CAP	(256u * 1024)	/* as pipeline.c gives it */
 /* Header byte "i" as a choice: its value minus '0', or 0 when absent. */
 #define HDR(i)		(flen[0] > (i) ? (size_t)(uint8_t)(h[i] - '0') : 0)
@@ -55,6 +62,31 @@ chars(const char *s, size_t len)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
+}
+
+/* Has "s" anything but blanks (as the note's product and pointer)? */
+static int
+nonblank(const char *s)
+{
+	if (s == NULL)
+		return 0;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return *s != '\0';
+}
+
+/* Field "k" made UTF-8 into own[k], or NULL when empty: 0, or -1. */
+static int
+opt_text(const char *const f[], const size_t flen[], char *own[], size_t k,
+    const char **out)
+{
+	*out = NULL;
+	if (flen[k] == 0)
+		return 0;
+	if ((own[k] = fz_utf8_fix(f[k], flen[k])) == NULL)
+		return -1;
+	*out = own[k];
+	return 0;
 }
 
 /* A CPF as the caller hands it over: eleven digits, valid. */
@@ -86,6 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t		*h;
 	double			 mult;
 	enum ce_err		 er, erf;
+	int			 pointer;
 
 	if (size == 0)
 		return 0;
@@ -148,6 +181,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
+	/* The product (10, 11), the earlier lead and its date (12, 13). */
+	if (opt_text(f, flen, own, 10, &in.product_desc) == -1 ||
+	    opt_text(f, flen, own, 11, &in.product_ref) == -1 ||
+	    opt_text(f, flen, own, 12, &in.same_lead) == -1 ||
+	    opt_text(f, flen, own, 13, &in.same_date) == -1)
+		goto out;
+	pointer = nonblank(in.same_lead) && in.npersons == 1 &&
+	    in.kind != CE_NOTE_UNENRICHED && in.kind != CE_NOTE_INVALID;
+
 	ce_name_fold(in.lead_name != NULL ? in.lead_name : "", folded,
 	    sizeof(folded));
 	er = ce_note_format(&in, mult, maxchars,
@@ -167,6 +209,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(fz_utf8_valid(full.data, full.len));
 	FZ_CHECK(full.len == 0 || full.data[full.len - 1] != '\n');
 	FZ_CHECK(b.len <= full.len && memcmp(b.data, full.data, b.len) == 0);
+	FZ_CHECK(!(nonblank(in.product_desc) || nonblank(in.product_ref)) ||
+	    strstr(full.data, "🎯 Imóvel: ") != NULL);
+	FZ_CHECK((strncmp(full.data, POINTER, strlen(POINTER)) == 0) ==
+	    pointer);
 	flat = chars(full.data, full.len);
 	FZ_CHECK(chars(b.data, b.len) == (flat < maxchars ? flat : maxchars));
 	/* Formatting again into a used buffer starts afresh. */

@@ -151,6 +151,11 @@ static const char *const RELATION[3] = {
 	"SOCIO", "SOCIO-ADMINISTRADOR", "TITULAR",
 };
 
+/* The Work API's tipoRelacao of each RELATION. */
+static const char *const RELATION_TYPE[3] = {
+	"SOCIO", "SOCIO", "EMPRESARIO",
+};
+
 struct product {
 	const char	*ref;		/* prop_ref prefix */
 	const char	*desc;
@@ -337,6 +342,27 @@ static int
 is_padded(uint32_t s)
 {
 	return seed_ordinary(s) && s % 7 == 3;
+}
+
+/*
+ * Dossier properties (docs/SIMULATOR.md, Persons), of ordinary seeds only
+ * and independent of the lead variants: s mod m = r.
+ */
+enum dprop {
+	DP_LONG,	/* long lists of e-mails and phones */
+	DP_SPARSE,	/* father "SEM INFORMAÇÃO", birthplace null */
+	DP_BLACKLIST,	/* a blacklisted e-mail */
+	DP_INACTIVE	/* an inactive phone */
+};
+
+static const struct {
+	unsigned	 m, r;
+} DPROP[4] = { { 13, 4 }, { 17, 6 }, { 19, 8 }, { 23, 9 } };
+
+static int
+dprop(uint32_t s, enum dprop p)
+{
+	return seed_ordinary(s) && s % DPROP[p].m == DPROP[p].r;
 }
 
 int
@@ -924,15 +950,21 @@ lead_phones(struct sim_lead *l)
 }
 
 /*
- * A seeded lead, "5eed" SSSSSSSSS C N …: the person of seed S (nine
+ * A seeded lead, "5eed" SSSSSSSSS C NN …: the person of seed S (nine
  * decimal digits, an ordinary seed), C its contacts (0 phone and e-mail,
- * 1 phone only, 2 e-mail only) and N its name (PLACEHOLDER below; 0 and
- * any other the person's).  Two seeded leads of one seed are one person's
- * two leads.  Returns 1 when "l" is one, with its contacts set.
+ * 1 phone only, 2 e-mail only) and NN (hex) its name: PLACEHOLDER[NN]
+ * below, or the kinds after it; 00 and any other the person's.  Two
+ * seeded leads of one seed are one person's two leads.  Returns 1 when
+ * "l" is one, with its contacts set.
  */
-static const char *const PLACEHOLDER[6] = {
-	NULL, "Unknown", "Desconhecido", "Teste", "Lead", "Sem nome",
+static const char *const PLACEHOLDER[9] = {
+	NULL, "Unknown", "DESCONHECIDO", "teste", "Test", "Lead", "Sem nome",
+	"N/A", "-",
 };
+#define NAME_PHONE	0x09	/* the phone's digits as the name */
+#define NAME_EMAIL	0x0a	/* the e-mail as the name */
+#define NAME_OTHER	0x0b	/* someone else's name */
+#define NAME_NULL	0x0c	/* no name */
 
 static int
 lead_seeded(struct sim_lead *l)
@@ -949,7 +981,8 @@ lead_seeded(struct sim_lead *l)
 		seed = seed * 10 + (uint32_t)(l->id[i] - '0');
 	}
 	c = l->id[13] - '0';
-	nk = l->id[14] >= '0' && l->id[14] <= '9' ? l->id[14] - '0' : 0;
+	nk = ce_hexval((unsigned char)l->id[14]) * 16 +
+	    ce_hexval((unsigned char)l->id[15]);
 	if (!seed_ordinary(seed) || c < 0 || c > 2 ||
 	    sim_person_make(seed, &p) != 0)
 		return 0;
@@ -961,16 +994,16 @@ lead_seeded(struct sim_lead *l)
 	copy(l->name, p.name, sizeof(l->name));
 	copy(l->phone, p.phone, sizeof(l->phone));
 	copy(l->email, p.email, sizeof(l->email));
-	if (nk >= 1 && nk <= 5)
+	if (nk >= 1 && (size_t)nk < NELEM(PLACEHOLDER))
 		copy(l->name, PLACEHOLDER[nk], sizeof(l->name));
-	else if (nk == 6)
+	else if (nk == NAME_PHONE)
 		copy(l->name, p.phone, sizeof(l->name));
-	else if (nk == 7)
+	else if (nk == NAME_EMAIL)
 		copy(l->name, p.email, sizeof(l->name));
-	else if (nk == 8) {
+	else if (nk == NAME_OTHER) {
 		(void)sim_person_make(seed % 999000000 + 1, &q);
 		copy(l->name, q.name, sizeof(l->name));
-	} else if (nk == 9)
+	} else if (nk == NAME_NULL)
 		l->has_name = 0;
 	if (l->has_phone)
 		lead_phones(l);
@@ -1126,7 +1159,7 @@ sim_lead_json(const struct sim_lead *l)
  * end / step - its index) is created at a x step less a jitter under
  * step / 2, so the list is strictly ordered and a slot keeps its id and
  * time whatever the list's end.  A listed lead's id carries its created
- * time (8 hex at 15) and a check of what comes before (9 hex at 23), so
+ * time (8 hex at 16) and a check of what comes before (8 hex at 24), so
  * that GET /integration/leads/{id} answers the same created_at; about
  * one slot in 8 is a seeded lead (5eed…) of the person of an older slot,
  * that person's second lead, with the same phone.
@@ -1134,15 +1167,15 @@ sim_lead_json(const struct sim_lead *l)
 #define LIST_REPEAT	8	/* one slot in LIST_REPEAT repeats a person */
 #define LIST_BACK	40	/* ... of one of the LIST_BACK slots before */
 
-/* The check of a listed id's first 23 characters: 9 hex. */
+/* The check of a listed id's first 24 characters: 8 hex. */
 static uint64_t
 list_check(const char *id)
 {
 	char	 b[40];
 
-	memcpy(b, id, 23);
-	memcpy(b + 23, "/listed", 8);
-	return sim_fnv64(b, 30) & 0xfffffffffULL;
+	memcpy(b, id, 24);
+	memcpy(b + 24, "/listed", 8);
+	return sim_fnv64(b, 31) & 0xffffffffULL;
 }
 
 /* The created time a listed lead's id carries: 1, or 0 for another id. */
@@ -1152,10 +1185,10 @@ list_created(const char *id, time_t *t)
 	uint64_t	 v = 0, c = 0;
 	int		 i, d;
 
-	for (i = 15; i < SIM_LEAD_ID_LEN; i++) {
+	for (i = 16; i < SIM_LEAD_ID_LEN; i++) {
 		if ((d = ce_hexval((unsigned char)id[i])) < 0)
 			return 0;
-		if (i < 23)
+		if (i < 24)
 			v = v * 16 + (uint64_t)d;
 		else
 			c = c * 16 + (uint64_t)d;
@@ -1178,12 +1211,12 @@ slot_created(long long a, long long step)
 	    (uint64_t)(step / 2)));
 }
 
-/* Finish id "id" (its first 15 characters written) for time "t". */
+/* Finish id "id" (its first 16 characters written) for time "t". */
 static void
 slot_finish(char *id, time_t t)
 {
-	snprintf(id + 15, 9, "%08llx", (unsigned long long)t & 0xffffffffULL);
-	snprintf(id + 23, 10, "%09llx", (unsigned long long)list_check(id));
+	snprintf(id + 16, 9, "%08llx", (unsigned long long)t & 0xffffffffULL);
+	snprintf(id + 24, 9, "%08llx", (unsigned long long)list_check(id));
 }
 
 /* Slot "a"'s ordinary id (no fault marker, no seeded lead). */
@@ -1194,8 +1227,8 @@ slot_plain(long long a, long long step, char *id)
 	int	 n;
 
 	n = snprintf(b, sizeof(b), "list/%lld", a);
-	snprintf(id, 16, "%015llx", (unsigned long long)(sub(sim_fnv64(b,
-	    (size_t)n), "id") >> 4));
+	snprintf(id, 17, "%016llx", (unsigned long long)sub(sim_fnv64(b,
+	    (size_t)n), "id"));
 	if (strncmp(id, "fa17", 4) == 0 || strncmp(id, "5eed", 4) == 0)
 		id[0] = 'e';
 	slot_finish(id, slot_created(a, step));
@@ -1229,7 +1262,8 @@ slot_id(long long a, long long step, char *id)
 		if (l.has_phone && seed_ordinary(l.phone_seed) &&
 		    sim_person_make(l.phone_seed, &p) == 0 &&
 		    strcmp(p.phone, l.phone) == 0) {
-			snprintf(id, 16, "5eed%09u00", l.phone_seed);
+			/* C 0 (phone and e-mail), NN 00 (its name). */
+			snprintf(id, 17, "5eed%09u000", l.phone_seed);
 			slot_finish(id, slot_created(a, step));
 			return;
 		}
@@ -1381,9 +1415,10 @@ sim_name_index(const char *word, int last)
 static json_t *
 dossier_basic(const struct sim_person *p)
 {
-	uint32_t	 s = p->seed;
-	char		 birth[16], mae[128], pai[128], titulo[13];
-	int		 n;
+	const struct city	*city;
+	uint32_t		 s = p->seed;
+	char			 birth[16], mae[128], pai[128], titulo[13];
+	int			 n, sparse;
 
 	n = snprintf(birth, sizeof(birth), "%02u/%02u/%04u",
 	    (unsigned)(1 + seedh(s, "birth", 0) % 28),
@@ -1394,12 +1429,18 @@ dossier_basic(const struct sim_person *p)
 	sim_mother_name(s, mae, sizeof(mae));
 	relative(s, "father", 0, LAST[(s / 32768) % 32], pai, sizeof(pai));
 	sim_titulo_make(s, titulo);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	city = &CITY[seedh(s, "birthplace", 0) % NELEM(CITY)];
+	sparse = dprop(s, DP_SPARSE);
+	/* s? gives a JSON null for NULL: the provider's nulls. */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, "
+	    "s:s?}",
 	    "nome", p->uname, "cpf", p->cpf, "dataNascimento", birth,
 	    "sexo", p->female ? "F - FEMININO" : "M - MASCULINO",
-	    "nomeMae", mae, "nomePai", pai,
+	    "nomeMae", mae, "nomePai", sparse ? "SEM INFORMAÇÃO" : pai,
 	    "estadoCivil", CIVIL[seedh(s, "civil", 0) % NELEM(CIVIL)],
-	    "tituloEleitor", titulo);
+	    "tituloEleitor", titulo,
+	    "municipioNascimento", sparse ? NULL : city->name,
+	    "ufNascimento", sparse ? NULL : city->uf);
 }
 
 static json_t *
@@ -1436,6 +1477,8 @@ dossier_emails(const struct sim_person *p)
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "emails", 0) % 4);
 	int		 n;
 
+	if (dprop(p->seed, DP_LONG))
+		count = 5 + (unsigned)(seedh(p->seed, "emails", 1) % 3);
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	sim_fold(FIRST[p->seed % 32].name, f, sizeof(f));
@@ -1448,9 +1491,20 @@ dossier_emails(const struct sim_person *p)
 			    (unsigned)(seedh(p->seed, "email", i) % 100),
 			    DOM[(p->seed + i) % 5]);
 		if (n < 0 || (size_t)n >= sizeof(e) ||
-		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s}",
+		    json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:s}",
 		    "email", e, "prioridade", (int)i + 1, "qualidade",
-		    QUALITY[i < 2 ? i : 2])) == -1)
+		    QUALITY[i < 2 ? i : 2], "blacklist", "NAO")) == -1)
+			goto fail;
+	}
+	/* Second, after the person's own: one the provider blacklists. */
+	if (dprop(p->seed, DP_BLACKLIST)) {
+		n = snprintf(e, sizeof(e), "%s.%s.spam%02u@%s", f, l,
+		    (unsigned)(seedh(p->seed, "blacklist", 0) % 100),
+		    DOM[(p->seed + 3) % 5]);
+		if (n < 0 || (size_t)n >= sizeof(e) ||
+		    json_array_insert_new(arr, 1, json_pack("{s:s, s:i, s:s, "
+		    "s:s}", "email", e, "prioridade", (int)count + 1,
+		    "qualidade", QUALITY[2], "blacklist", "SIM")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1466,8 +1520,13 @@ dossier_phones(const struct sim_person *p)
 	char		 tel[16];
 	unsigned	 i, count = 1 + (unsigned)(seedh(p->seed, "phones", 0) % 4);
 	uint64_t	 x;
-	int		 mobile;
+	int		 mobile, off;
 
+	if (dprop(p->seed, DP_LONG))
+		count = 6 + (unsigned)(seedh(p->seed, "phones", 1) % 4);
+	/* The inactive phone: the last, or a landline more after the own. */
+	if (dprop(p->seed, DP_INACTIVE) && count == 1)
+		count = 2;
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
@@ -1485,11 +1544,13 @@ dossier_phones(const struct sim_person *p)
 			put_digits(tel + 3, x % 10000000, 7);
 			tel[10] = '\0';
 		}
+		off = dprop(p->seed, DP_INACTIVE) && i == count - 1;
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
-		    "s:s?}", "telefone", tel,
+		    "s:s?, s:s}", "telefone", tel,
 		    "tipo", mobile ? "CELULAR" : "FIXO",
 		    "operadora", CARRIER[(x / 7) % NELEM(CARRIER)],
-		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL)) == -1)
+		    "whatsapp", mobile && x % 3 != 0 ? "SIM" : NULL,
+		    "status", off ? "INATIVO" : "ATIVO")) == -1)
 			goto fail;
 	}
 	return arr;
@@ -1612,16 +1673,26 @@ static json_t *
 dossier_companies(uint32_t s)
 {
 	json_t		*arr;
-	char		 cnpj[15];
-	unsigned	 i, count = sim_company_count(s);
+	char		 cnpj[15], adm[16];
+	unsigned	 i, r, count = sim_company_count(s);
+	uint64_t	 x;
+	int		 n;
 
 	if ((arr = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < count; i++) {
 		sim_cnpj_make(s, i, cnpj);
-		if (json_array_append_new(arr, json_pack("{s:s, s:s}",
-		    "cnpj", cnpj, "relacao",
-		    sim_company_relation(s, i))) == -1) {
+		r = (unsigned)(seedh(s, "relation", i) % NELEM(RELATION));
+		x = seedh(s, "admission", i);
+		/* One company in four without a date: a JSON null. */
+		n = snprintf(adm, sizeof(adm), "%02u/%02u/%04u",
+		    (unsigned)(1 + (x / 4) % 28), (unsigned)(1 + (x / 112) % 12),
+		    (unsigned)(1990 + (x / 1344) % 35));
+		if (n < 0 || (size_t)n >= sizeof(adm) ||
+		    json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
+		    "s:s?}", "cnpj", cnpj, "tipoRelacao", RELATION_TYPE[r],
+		    "relacao", sim_company_relation(s, i),
+		    "dataAdmissao", x % 4 != 0 ? adm : NULL)) == -1) {
 			json_decref(arr);
 			return NULL;
 		}

@@ -35,6 +35,8 @@
 
 #define NOTE_BUF_CAP	(256u * 1024)
 #define CONTACT_TTL_MS	(24LL * 3600 * 1000)
+/* A repeat person's stored dossier is reused whatever its age. */
+#define REPEAT_MAX_AGE_MS (100LL * 366 * 24 * 3600 * 1000)
 
 /* One line per step: lead, step, outcome, duration, and a masked detail. */
 static void
@@ -112,13 +114,16 @@ lead_finish(struct cx_app *app, struct cx_run *run, const char *note_state)
 	ls.lead_id = run->lead_id;
 	ls.status = cx_outcome_name(run->outcome);
 	ls.error = run->error;
-	ls.name = run->lead.name;
+	ls.name = run->lead.name[0] != '\0' ? run->lead.name : run->given_name;
 	ls.phone = run->phone;
 	ls.email = run->email;
 	ls.note_state = note_state != NULL ? note_state : "";
 	ls.contacts = run->contacts;
 	ls.fetched = run->dossiers_fetched;
 	ls.reused = run->dossiers_reused;
+	/* Which tier found the (first) CPF, and how well its name fits. */
+	ls.tier = run->npersons > 0 ? run->persons[0].tier : NULL;
+	ls.score = ls.tier != NULL ? run->persons[0].score : -1;
 	return cx_store_lead_finish(app->db, &ls);
 }
 
@@ -198,7 +203,10 @@ chain_init(struct chain *ch, const struct ce_config *cfg, const char *arg,
 	for (i = 0; i < cfg->ncpf_tiers; i++) {
 		enum ce_tier t = cfg->cpf_tiers[i];
 
-		if (phone && t == CE_TIER_WORK_PHONE && cfg->work_phone_lookup)
+		if (t == CE_TIER_STORED)	/* both contacts */
+			ch->tiers[ch->n++] = t;
+		else if (phone && t == CE_TIER_WORK_PHONE &&
+		    cfg->work_phone_lookup)
 			ch->tiers[ch->n++] = t;
 		else if (phone && t == CE_TIER_DX_PHONE)
 			ch->tiers[ch->n++] = t;
@@ -219,6 +227,8 @@ cached_cpf(struct cx_app *app, const struct cx_run *run, struct chain *ch)
 	char		 key[320], mcpf[32];
 	long long	 t0 = cx_now_us();
 
+	if (run->flags & CX_RUN_FRESH)
+		return 0;	/* a reprocess pays again */
 	snprintf(key, sizeof(key), "%s:%s", ce_tier_name(t), ch->arg);
 	if ((v = cx_memo_get(&app->memo, key)) == NULL ||
 	    (tab = strchr(v, '\t')) == NULL || tab - v != 11)
@@ -251,6 +261,96 @@ best_candidate(const struct ce_cands *cs, const char *lead_name)
 		}
 	}
 	return best;
+}
+
+/*
+ * Tier 0's choice among the persons a stored contact belongs to (a stored
+ * phone may be a relative's, listed in a dossier): the best scored of
+ * those whose name matches the lead's; the only one when the lead has no
+ * name.  Returns its index, or -1 for none.
+ */
+static int
+stored_pick(const struct ce_cands *cs, const char *lead_name)
+{
+	size_t	 i;
+	int	 s, best = -1, bests = -1;
+
+	if (lead_name[0] == '\0')
+		return cs->n == 1 && cs->dropped == 0 ? 0 : -1;
+	for (i = 0; i < cs->n; i++) {
+		if (!ce_name_matches(lead_name, cs->c[i].name))
+			continue;
+		s = ce_name_score(lead_name, cs->c[i].name);
+		if (s > bests) {
+			bests = s;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/*
+ * Tier 0, free, for every chain whose next tier is "stored": the service's
+ * own contacts (one statement for the phone and the e-mail).  A chain
+ * without a pick, or when the database cannot answer (logged), goes on to
+ * its next tier: tier 0 never fails a lead.
+ */
+static void
+discover_stored(struct cx_app *app, const struct cx_run *run,
+    struct chain *chains[2])
+{
+	struct ce_cands	 cs[2];
+	struct chain	*ch;
+	char		 masked[300], mcpf[32];
+	int		 want[2], k;
+	size_t		 i;
+	long long	 t0 = cx_now_us();
+	enum ce_err	 er;
+
+	for (i = 0; i < 2; i++) {
+		ch = chains[i];
+		want[i] = !ch->found && ch->next < ch->n &&
+		    ch->tiers[ch->next] == CE_TIER_STORED;
+		if (want[i] && (run->flags & CX_RUN_FRESH)) {
+			ch->next++;	/* a reprocess pays again */
+			want[i] = 0;
+		}
+	}
+	if (!want[0] && !want[1])
+		return;
+	er = cx_store_stored_cpf(app->db, want[0] ? chains[0]->arg : "",
+	    want[1] ? chains[1]->arg : "", &cs[0], &cs[1]);
+	for (i = 0; i < 2; i++) {
+		if (!want[i])
+			continue;
+		ch = chains[i];
+		ch->next++;
+		if (i == 0)
+			ce_mask_phone(ch->arg, masked, sizeof(masked));
+		else
+			ce_mask_email(ch->arg, masked, sizeof(masked));
+		if (er != CE_OK) {
+			step_log(app, run, CE_LOG_WARN, "stored", "db_error",
+			    t0, "%s: the next tiers go on (sqlstate %s)",
+			    masked, cx_store_sqlstate(app->db));
+			continue;
+		}
+		if ((k = stored_pick(&cs[i], run->lead.name)) < 0) {
+			step_log(app, run, CE_LOG_INFO, "stored",
+			    cs[i].n == 0 ? "not_found" : "no_match", t0,
+			    "%s: %zu stored persons, none taken", masked,
+			    cs[i].n + cs[i].dropped);
+			continue;
+		}
+		ch->found = 1;
+		ch->hit = CE_TIER_STORED;
+		ce_strlcpy(ch->cpf, cs[i].c[k].cpf, sizeof(ch->cpf));
+		ce_strlcpy(ch->name, cs[i].c[k].name, sizeof(ch->name));
+		ce_mask_cpf(ch->cpf, mcpf, sizeof(mcpf));
+		step_log(app, run, CE_LOG_INFO, "stored", "found", t0,
+		    "%s: cpf %s, stored person %d of %zu", masked, mcpf,
+		    k + 1, cs[i].n + cs[i].dropped);
+	}
 }
 
 /*
@@ -365,6 +465,7 @@ step_discover(struct cx_app *app, struct cx_run *run, struct chain *ph,
 	long long	 t0;
 
 	for (;;) {
+		discover_stored(app, run, chains);
 		n = discover_plan(app, run, chains, calls, which);
 		if (n == 0)	/* every chain found (maybe cached) or done */
 			return CE_OK;
@@ -393,6 +494,7 @@ persons_from(struct cx_run *run, const struct chain *ph,
 		ce_strlcpy(p[0].name, ph->name, sizeof(p[0].name));
 		ce_strlcpy(p[0].contact, ph->arg, sizeof(p[0].contact));
 		p[0].src = CE_SRC_PHONE;
+		p[0].tier = ce_tier_name(ph->hit);
 		run->npersons = 1;
 	}
 	if (em->found) {
@@ -407,8 +509,13 @@ persons_from(struct cx_run *run, const struct chain *ph,
 			ce_strlcpy(p[i].name, em->name, sizeof(p[i].name));
 			ce_strlcpy(p[i].contact, em->arg, sizeof(p[i].contact));
 			p[i].src = CE_SRC_EMAIL;
+			p[i].tier = ce_tier_name(em->hit);
 		}
 	}
+	/* Each person's name score, kept with the tier that found it. */
+	for (i = 0; i < run->npersons; i++)
+		p[i].score = run->lead.name[0] != '\0' && p[i].name[0] != '\0' ?
+		    ce_name_score(run->lead.name, p[i].name) : -1;
 	/* A mismatch: the lead has a name and no person's name fits it. */
 	run->name_mismatch = 0;
 	if (run->npersons > 0 && run->lead.name[0] != '\0') {
@@ -473,8 +580,10 @@ cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
 
 /*
  * Reuse a dossier for "ps" from this process's cache, else a stored one
- * younger than DOSSIER_MAX_AGE; "t0" is the step's start, for the logs.
- * Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or CE_ESYSTEM.
+ * younger than DOSSIER_MAX_AGE (of any age for a repeat person, whose
+ * note is a pointer: run->same_lead); "t0" is the step's start, for the
+ * logs.  Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or
+ * CE_ESYSTEM.
  */
 static enum ce_err
 dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
@@ -486,6 +595,8 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 	enum ce_err	 er;
 
 	*reused = 0;
+	if (run->flags & CX_RUN_FRESH)
+		return CE_OK;	/* a reprocess pays again */
 	ce_mask_cpf(ps->cpf, mcpf, sizeof(mcpf));
 	snprintf(key, sizeof(key), "work_cpf:%s", ps->cpf);
 	if ((v = cx_memo_get(&app->memo, key)) != NULL) {
@@ -501,6 +612,7 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 		return CE_OK;
 	}
 	er = cx_store_dossier_fresh(app->db, ps->cpf,
+	    run->same_lead[0] != '\0' ? REPEAT_MAX_AGE_MS :
 	    app->cfg.dossier_max_age_ms, &json, &aged);
 	if (er == CE_EDB) {
 		set_error(run, CE_EDB, "database: dossier lookup");
@@ -518,7 +630,9 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 		cache_dossier(&app->memo, key, ps->dossier,
 		    app->cfg.dossier_max_age_ms - aged);
 		step_log(app, run, CE_LOG_INFO, "dossier", "reused", t0,
-		    "cpf %s: stored dossier is fresh", mcpf);
+		    "cpf %s: stored dossier is %s", mcpf,
+		    aged < app->cfg.dossier_max_age_ms ? "fresh" :
+		    "stale, kept for a repeat person");
 		*reused = 1;
 	}
 	return CE_OK;
@@ -575,8 +689,9 @@ dossier_fetch(struct cx_app *app, struct cx_run *run, struct ce_call calls[2],
 
 /*
  * A dossier per person: a stored one younger than DOSSIER_MAX_AGE, else
- * the Work API, all persons in parallel.  Returns CE_OK, CE_EDB or
- * CE_ETIMEOUT.
+ * the Work API, all persons in parallel.  A repeat person is never paid
+ * for again: its stored dossier whatever its age, or none (basic).
+ * Returns CE_OK, CE_EDB or CE_ETIMEOUT.
  */
 static enum ce_err
 step_dossiers(struct cx_app *app, struct cx_run *run)
@@ -596,6 +711,12 @@ step_dossiers(struct cx_app *app, struct cx_run *run)
 			return er;
 		if (reused)
 			continue;
+		if (run->same_lead[0] != '\0') {
+			ps->dres = CE_UP_NOTFOUND;
+			step_log(app, run, CE_LOG_INFO, "dossier", "none", t0,
+			    "repeat person: no stored dossier, none paid for");
+			continue;
+		}
 		calls[n].kind = CE_CALL_WORK_CPF;
 		calls[n].arg = ps->cpf;
 		which[n++] = ps;
@@ -662,6 +783,10 @@ note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 		break;
 	}
 	in.lead_name = run->lead.name;
+	if (run->same_lead[0] != '\0') {
+		in.same_lead = run->same_lead;
+		in.same_date = run->same_date;
+	}
 	in.product_desc = run->lead.product_desc;
 	in.product_ref = run->lead.product_ref;
 	in.name_mismatch = run->name_mismatch;
@@ -699,6 +824,8 @@ person_row(const struct cx_run *run, const struct cx_person *ps,
 	ce_name_fold(row->name, row->folded, sizeof(row->folded));
 	row->birth = ps->birth;
 	row->dossier = dossier;
+	row->tier = run != NULL ? ps->tier : NULL;
+	row->score = row->tier != NULL ? ps->score : -1;
 	if (run == NULL) {
 		row->lead_id = NULL;
 		row->found_by = "form";
@@ -756,6 +883,9 @@ step_store(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
 		run->note = posted ? CX_NOTE_ALREADY : CX_NOTE_FAILED;
 	if ((er = lead_finish(app, run, note->len == 0 ? "skipped" :
 	    posted ? "posted" : "pending")) != CE_OK)
+		goto fail;
+	if ((er = cx_store_lead_note_info(app->db, run->lead_id,
+	    note->len == 0 ? run->note_reason : "", run->same_lead)) != CE_OK)
 		goto fail;
 	if ((er = cx_store_commit(app->db)) != CE_OK)
 		goto fail;
@@ -837,6 +967,59 @@ cx_run_free(struct cx_run *run)
 }
 
 /*
+ * A lead named "Unknown", "Teste", "-", digits or an e-mail is enriched as
+ * one without a name (no name check, no candidate chosen by it) and gets
+ * no note: the reason is recorded (DESIGN.md 11.3).  The name given is
+ * kept for the lead's row.
+ */
+static void
+name_placeholder(struct cx_app *app, struct cx_run *run)
+{
+	const char	*why;
+	long long	 t0 = cx_now_us();
+
+	if ((why = ce_name_placeholder(run->lead.name)) == NULL)
+		return;
+	ce_strlcpy(run->given_name, run->lead.name, sizeof(run->given_name));
+	run->lead.name[0] = '\0';
+	snprintf(run->note_reason, sizeof(run->note_reason),
+	    "placeholder_name: %s", why);
+	step_log(app, run, CE_LOG_INFO, "name", "placeholder", t0,
+	    "%s: no name check, no note", why);
+}
+
+/*
+ * A repeat person (DESIGN.md 11.3): the lead's one person was enriched
+ * for an earlier lead whose note sales read in full; this lead's note
+ * points to it (run->same_lead, run->same_date) and no dossier is paid
+ * for again.  A lead of two persons keeps a full note: its note says the
+ * phone and the e-mail are different people, which no pointer tells.  A
+ * redo of the same lead is no repeat.  Returns CE_OK or CE_EDB.
+ */
+static enum ce_err
+step_repeat(struct cx_app *app, struct cx_run *run)
+{
+	long long	 t0 = cx_now_us();
+	int		 found;
+
+	if (run->npersons != 1 || run->lead_id[0] == '\0' ||
+	    (run->flags & CX_RUN_FRESH))	/* a reprocess: a full note */
+		return CE_OK;
+	if (cx_store_repeat_of(app->db, run->persons[0].cpf, run->lead_id,
+	    run->same_lead, run->same_date, &found) != CE_OK) {
+		set_error(run, CE_EDB, "database: repeat lookup");
+		step_log(app, run, CE_LOG_ERROR, "repeat", "db_error", t0,
+		    NULL);
+		return CE_EDB;
+	}
+	if (found)
+		step_log(app, run, CE_LOG_INFO, "repeat", "found", t0,
+		    "same person as lead %s (%s): pointer note",
+		    run->same_lead, run->same_date);
+	return CE_OK;
+}
+
+/*
  * Steps 3 to 5 and the outcome, on the contacts in run->lead: a CPF given
  * with the lead ("cpf", or NULL) is taken as it is, else the contacts are
  * validated and the CPFs found by tiers.  Returns CE_OK (see
@@ -868,6 +1051,8 @@ enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 			return er;
 		/* 4. The name check. */
 		persons_from(run, &ph, &em);
+		if ((er = step_repeat(app, run)) != CE_OK)
+			return er;
 	}
 	/* 5. Dossiers. */
 	if ((er = step_dossiers(app, run)) != CE_OK)
@@ -880,12 +1065,21 @@ enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 static void
 note_make(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
 {
+	if (run->note_reason[0] != '\0') {	/* a placeholder name */
+		ce_buf_reset(note);
+		run->note = CX_NOTE_SKIPPED;
+		step_log(app, run, CE_LOG_INFO, "note", "skipped", cx_now_us(),
+		    "%s", run->note_reason);
+		return;
+	}
 	switch (note_text(app, run, note)) {
 	case CE_OK:
 		break;
 	case CE_EINPUT:		/* no usable name: no note */
 		ce_buf_reset(note);
-		run->note = CX_NOTE_NONE;
+		run->note = CX_NOTE_SKIPPED;
+		ce_strlcpy(run->note_reason, "no_name",
+		    sizeof(run->note_reason));
 		break;
 	default:
 		ce_buf_reset(note);
@@ -918,6 +1112,33 @@ step_record(struct cx_app *app, struct cx_run *run, const char *source)
 	step_log(app, run, CE_LOG_INFO, "record", "ok", t0, "attempt %d, "
 	    "retry %d, source %s", run->attempts, run->retries, source);
 	return CE_OK;
+}
+
+/*
+ * A reprocess's note begins with a line of its own, the time and the
+ * run's number: a text never posted on the lead, so the note ledger
+ * (keyed by the text's hash) lets it through.  Cut to
+ * C2S_DESCRIPTION_MAX_LENGTH like any note.
+ */
+static void
+fresh_mark(struct cx_app *app, struct cx_run *run, struct ce_buf *note)
+{
+	char	 now[32], *text;
+
+	if ((run->flags & CX_RUN_FRESH) == 0 || note->len == 0)
+		return;
+	if (cx_store_local_now(app->db, now, sizeof(now)) != CE_OK)
+		ce_strlcpy(now, "?", sizeof(now));
+	if ((text = ce_buf_take(note)) == NULL)
+		return;
+	ce_buf_init(note, NOTE_BUF_CAP);
+	if (ce_buf_printf(note, "🔄 Reprocessado em %s (execução %d)\n%s",
+	    now, run->attempts, text) != CE_OK) {
+		ce_buf_reset(note);
+		set_error(run, CE_ESYSTEM, "note: cannot format");
+	}
+	free(text);
+	ce_buf_cap_chars(note, (size_t)app->cfg.c2s_description_max);
 }
 
 static void
@@ -955,12 +1176,15 @@ cx_pipeline(struct cx_app *app, const char *lead_id, const char *source,
 		return er;
 
 	/* 2. Read it from C2S; 3-5: contacts, CPFs, dossiers. */
-	if ((er = step_fetch(app, run)) != CE_OK ||
-	    (er = enrich(app, run, NULL)) != CE_OK)
+	if ((er = step_fetch(app, run)) != CE_OK)
+		goto stop;
+	name_placeholder(app, run);
+	if ((er = enrich(app, run, NULL)) != CE_OK)
 		goto stop;
 
 	/* 6. Store, with the claim on the note; 7. post it once. */
 	note_make(app, run, &note);
+	fresh_mark(app, run, &note);
 	if (step_store(app, run, &note, sha, sizeof(sha), &claimed) != CE_OK) {
 		run->outcome = CX_OUT_NONE;
 		run->note = CX_NOTE_NONE;

@@ -29,10 +29,15 @@ struct cx_person {
 	enum ce_up	 dres;		/* the dossier's result */
 	char		*dossier;	/* JSON text, heap, or NULL */
 	int		 dossier_new;	/* fetched now: to be stored */
+	const char	*tier;		/* the tier that found it; NULL: none */
+	int		 score;		/* ce_name_score() against the lead's
+					   name, with "tier"; -1: no name */
 };
 
 #define CX_RUN_RETRY	0x01	/* a scheduled retry of the worker */
 #define CX_RUN_REDO	0x02	/* run even if done within DEDUP_TTL */
+#define CX_RUN_FRESH	0x04	/* a reprocess: no CPF or dossier reused,
+				 * a note marked so its text is new */
 
 struct cx_run {
 	char		 lead_id[33];	/* lower case */
@@ -47,6 +52,12 @@ struct cx_run {
 	size_t		 npersons;
 	struct cx_person persons[2];
 	int		 name_mismatch;
+	/* A placeholder name ("Unknown", digits, ...) moved out of lead.name. */
+	char		 given_name[256];
+	char		 note_reason[64];	/* why no note, or "" */
+	/* A repeat person: its earlier lead and date, else "". */
+	char		 same_lead[33];
+	char		 same_date[11];		/* DD/MM/YYYY */
 	int		 dossiers_reused, dossiers_fetched;
 	long long	 stored;	/* rows written */
 	enum cx_outcome	 outcome;

@@ -29,6 +29,7 @@ enum cx_stmt {
 	CX_STMT_LEAD_START,
 	CX_STMT_LEAD_FINISH,
 	CX_STMT_DOSSIER_FRESH,
+	CX_STMT_STORED_CPF,
 	CX_STMT_PERSON_STORE,
 	CX_STMT_NOTE_CLAIM,
 	CX_STMT_NOTE_DONE,
@@ -64,6 +65,11 @@ enum cx_stmt {
 	CX_STMT_SPOOL_LEAD,
 	CX_STMT_SPOOL_PRUNE,
 	CX_STMT_LEAD_GAVE_UP,
+	CX_STMT_REPEAT_OF,
+	CX_STMT_LEAD_NOTE_INFO,
+	CX_STMT_LEADS_PAGE,
+	CX_STMT_LEAD_KNOWN,
+	CX_STMT_LOCAL_NOW,
 	CX_STMT_BACKFILL_LOCK,
 	CX_STMT_BACKFILL_START,
 	CX_STMT_BACKFILL_PAGE,
@@ -92,7 +98,11 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "updated_at = now() "
 	    "RETURNING attempts, retries",
 	    4, 1 },
-	/* $7: milliseconds until the next retry, '' for none. */
+	/*
+	 * $7: milliseconds until the next retry, '' for none.  $12, $13:
+	 * the tier that found the first person's CPF and its name score
+	 * ('' for none); a run with no outcome yet keeps the stored ones.
+	 */
 	[CX_STMT_LEAD_FINISH] = { "lead_finish",
 	    "UPDATE c2s.leads SET status = $2, last_error = nullif($3, ''), "
 	    "customer_name = coalesce(nullif($4, ''), customer_name), "
@@ -103,8 +113,12 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "note_state = coalesce(nullif($8, ''), note_state), "
 	    "contacts_seen = coalesce(nullif($9, ''), contacts_seen), "
 	    "dossiers_fetched = $10::int, dossiers_reused = $11::int, "
+	    "cpf_tier = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN cpf_tier ELSE nullif($12, '') END, "
+	    "name_score = CASE WHEN $2 IN ('received', 'processing') "
+	    "THEN name_score ELSE nullif($13, '')::smallint END, "
 	    "updated_at = now() WHERE lead_id = $1",
-	    11, 1 },
+	    13, 1 },
 	/* The newest dossier of a CPF younger than $2 milliseconds, and its
 	 * age in milliseconds. */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
@@ -114,6 +128,19 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "AND d.fetched_at > now() - "
 	    "make_interval(secs => $2::double precision / 1000) "
 	    "ORDER BY d.fetched_at DESC LIMIT 1",
+	    2, 1 },
+	/*
+	 * Tier 0: the persons a stored phone ($1) or e-mail ($2) belongs
+	 * to, each with its CPF and name, phones first ('' matches none:
+	 * a stored value is never empty).
+	 */
+	[CX_STMT_STORED_CPF] = { "stored_cpf",
+	    "SELECT c.type, p.cpf, coalesce(p.name, '') FROM c2s.contacts c "
+	    "JOIN c2s.persons p ON p.id = c.person_id "
+	    "WHERE (c.type = 'phone' AND c.value = $1) "
+	    "OR (c.type = 'email' AND c.value = $2) "
+	    "GROUP BY c.type, p.cpf, p.name ORDER BY c.type DESC, p.cpf "
+	    "LIMIT 64",
 	    2, 1 },
 	/*
 	 * A person and what a lead found about it, in one statement: the
@@ -135,10 +162,13 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " updated_at = now()"
 	    " RETURNING id, (xmax = 0) AS created"
 	    "), lp AS ("
-	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by)"
-	    " SELECT $5, id, $6 FROM p WHERE $5::text IS NOT NULL"
+	    " INSERT INTO c2s.lead_persons (lead_id, person_id, found_by,"
+	    " tier, name_score)"
+	    " SELECT $5, id, $6, nullif($10, ''), nullif($11, '')::smallint"
+	    " FROM p WHERE $5::text IS NOT NULL"
 	    " ON CONFLICT (lead_id, person_id)"
-	    " DO UPDATE SET found_by = EXCLUDED.found_by"
+	    " DO UPDATE SET found_by = EXCLUDED.found_by,"
+	    " tier = EXCLUDED.tier, name_score = EXCLUDED.name_score"
 	    "), j AS (SELECT $7::jsonb AS raw"
 	    "), d AS ("
 	    " INSERT INTO c2s.dossiers (person_id, raw)"
@@ -174,7 +204,7 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " ON CONFLICT DO NOTHING RETURNING id"
 	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
 	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
-	    9, 0 },
+	    11, 0 },
 	/*
 	 * Claim the posting of a note: 'claimed' when this text was never
 	 * posted on the lead (or a responder that claimed it died long ago),
@@ -475,6 +505,81 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "WHERE lead_id = $1 AND status = 'processing'",
 	    2, 1 },
 	/*
+	 * A repeat person (sql/0015): among the other leads of CPF $1 (lead
+	 * $2 excluded), the completed one whose note was posted first, if
+	 * before any note of lead $2 (so a redo of the first lead is no
+	 * repeat of a later one), and that note's date in Sao Paulo.
+	 */
+	[CX_STMT_REPEAT_OF] = { "repeat_of",
+	    "SELECT o.lead_id, to_char(f.first_at AT TIME ZONE "
+	    "'America/Sao_Paulo', 'DD/MM/YYYY') FROM c2s.persons p "
+	    "JOIN c2s.lead_persons lp ON lp.person_id = p.id "
+	    "JOIN c2s.leads o ON o.lead_id = lp.lead_id "
+	    "CROSS JOIN LATERAL (SELECT min(n.posted_at) AS first_at "
+	    "FROM c2s.notes n WHERE n.lead_id = o.lead_id "
+	    "AND n.state = 'posted') f "
+	    "WHERE p.cpf = $1 AND o.lead_id <> $2 AND o.status = 'completed' "
+	    "AND f.first_at < coalesce((SELECT min(n.posted_at) "
+	    "FROM c2s.notes n WHERE n.lead_id = $2 AND n.state = 'posted'), "
+	    "'infinity') ORDER BY f.first_at, o.lead_id LIMIT 1",
+	    2, 1 },
+	/* Why lead $1 has no note ($2), or whose pointer it is ($3). */
+	[CX_STMT_LEAD_NOTE_INFO] = { "lead_note_info",
+	    "UPDATE c2s.leads SET note_reason = nullif($2, ''), "
+	    "repeat_of = nullif($3, '') WHERE lead_id = $1 AND "
+	    "(note_reason IS DISTINCT FROM nullif($2, '') OR "
+	    "repeat_of IS DISTINCT FROM nullif($3, ''))",
+	    3, 1 },
+	/*
+	 * The operators' list and export (GET /api/v1/leads): one page of
+	 * leads, newest first, filtered by status $1 and source $2 ('': any),
+	 * created at or after $3 and at or before $4 ('', a timestamp, or a
+	 * YYYY-MM-DD day of America/Sao_Paulo), $5 rows at most ('': all)
+	 * after skipping $6, and after key $7, $8 (the last row of the page
+	 * before: created_at as text, lead_id; '': from the newest), which
+	 * also bounds created_at so that the index on it serves each page.
+	 * Dates in UTC ISO 8601 and in pt-BR, São Paulo time; the CPFs the
+	 * lead found, in clear (the caller masks them); the key.
+	 */
+	[CX_STMT_LEADS_PAGE] = { "leads_page",
+	    "SELECT l.lead_id, l.status, l.source, l.attempts, l.retries, "
+	    "coalesce(l.customer_name, ''), coalesce(l.phone, ''), "
+	    "coalesce(l.email, ''), l.note_state, coalesce(l.last_error, ''), "
+	    "to_char(l.created_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "to_char(l.updated_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "to_char(l.created_at AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI'), "
+	    "to_char(l.updated_at AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI'), "
+	    "coalesce((SELECT string_agg(p.cpf, ',' ORDER BY p.cpf) "
+	    "FROM c2s.lead_persons lp JOIN c2s.persons p ON p.id = "
+	    "lp.person_id WHERE lp.lead_id = l.lead_id), ''), "
+	    "l.created_at::text FROM c2s.leads l "
+	    "WHERE ($1 = '' OR l.status = $1) AND ($2 = '' OR l.source = $2) "
+	    "AND l.created_at >= coalesce(CASE WHEN length($3) = 10 THEN "
+	    "$3::date::timestamp AT TIME ZONE 'America/Sao_Paulo' "
+	    "WHEN $3 <> '' THEN $3::timestamptz END, '-infinity') "
+	    "AND l.created_at <= least(coalesce(CASE WHEN length($4) = 10 "
+	    "THEN ($4::date + 1)::timestamp AT TIME ZONE 'America/Sao_Paulo' "
+	    "- interval '1 microsecond' WHEN $4 <> '' THEN $4::timestamptz "
+	    "END, 'infinity'), coalesce(nullif($7, '')::timestamptz, "
+	    "'infinity')) "
+	    "AND (nullif($7, '') IS NULL OR (l.created_at, l.lead_id) < "
+	    "(nullif($7, '')::timestamptz, $8)) "
+	    "ORDER BY l.created_at DESC, l.lead_id DESC "
+	    "LIMIT nullif($5, '')::bigint OFFSET $6::bigint",
+	    8, 1 },
+	[CX_STMT_LEAD_KNOWN] = { "lead_known",
+	    "SELECT 1 FROM c2s.leads WHERE lead_id = $1",
+	    1, 1 },
+	/* Now, in pt-BR, São Paulo time. */
+	[CX_STMT_LOCAL_NOW] = { "local_now",
+	    "SELECT to_char(now() AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI:SS')",
+	    0, 1 },
+	/*
 	 * c2s-enrich --backfill (backfill.c, sql/0016).  One backfill at a
 	 * time: a session lock, held while the run lives.
 	 */
@@ -698,8 +803,8 @@ enum ce_err
 cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 {
 	PGresult	*res;
-	char		 retry[32] = "", fetched[16], reused[16];
-	const char	*p[11];
+	char		 retry[32] = "", fetched[16], reused[16], score[16] = "";
+	const char	*p[13];
 	enum ce_err	 er;
 
 	if (ls->retry_ms >= 0)
@@ -717,7 +822,11 @@ cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 	snprintf(reused, sizeof(reused), "%d", ls->reused);
 	p[9] = fetched;
 	p[10] = reused;
-	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 11, p, &res);
+	p[11] = ls->tier != NULL ? ls->tier : "";
+	if (ls->score >= 0)
+		snprintf(score, sizeof(score), "%d", ls->score);
+	p[12] = score;
+	er = cx_db_exec(db, CX_STMT_LEAD_FINISH, 13, p, &res);
 	PQclear(res);
 	return er;
 }
@@ -754,6 +863,44 @@ cx_store_dossier_fresh(struct cx_db *db, const char *cpf,
 }
 
 /*
+ * Tier 0: the persons the stored phone "phone" and e-mail "email" ("" for
+ * none) belong to, into "ph" and "em" (at most CE_CANDS_MAX each, the
+ * others counted in "dropped").  On CE_EDB both are left empty.
+ */
+enum ce_err
+cx_store_stored_cpf(struct cx_db *db, const char *phone, const char *email,
+    struct ce_cands *ph, struct ce_cands *em)
+{
+	PGresult	*res;
+	struct ce_cands	*cs;
+	const char	*p[2];
+	int		 i;
+	enum ce_err	 er;
+
+	ph->n = ph->dropped = 0;
+	em->n = em->dropped = 0;
+	p[0] = phone;
+	p[1] = email;
+	if ((er = cx_db_exec(db, CX_STMT_STORED_CPF, 2, p, &res)) != CE_OK)
+		return er;
+	for (i = 0; i < PQntuples(res) && PQnfields(res) == 3; i++) {
+		cs = strcmp(PQgetvalue(res, i, 0), "phone") == 0 ? ph : em;
+		if (cs->n == CE_CANDS_MAX ||
+		    PQgetlength(res, i, 1) != 11) {
+			cs->dropped++;
+			continue;
+		}
+		ce_strlcpy(cs->c[cs->n].cpf, PQgetvalue(res, i, 1),
+		    sizeof(cs->c[cs->n].cpf));
+		ce_strlcpy(cs->c[cs->n].name, PQgetvalue(res, i, 2),
+		    sizeof(cs->c[cs->n].name));
+		cs->n++;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
  * Store a person, its dossier, contacts and addresses; *rows: the rows
  * written, as the statement counts them (0 when it does not say).
  */
@@ -762,7 +909,8 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
     long long *rows)
 {
 	PGresult	*res;
-	const char	*p[9];
+	const char	*p[11];
+	char		 score[16] = "";
 	long long	 v;
 	int		 f;
 	enum ce_err	 er;
@@ -777,7 +925,11 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
 	p[6] = row->dossier;
 	p[7] = row->phone;
 	p[8] = row->email;
-	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 9, p, &res)) != CE_OK)
+	p[9] = row->tier != NULL ? row->tier : "";
+	if (row->score >= 0)
+		snprintf(score, sizeof(score), "%d", row->score);
+	p[10] = score;
+	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 11, p, &res)) != CE_OK)
 		return er;
 	if (PQntuples(res) == 1 && PQnfields(res) == 5)
 		for (f = 1; f < 5; f++)
@@ -1271,6 +1423,45 @@ cx_store_lead_gave_up(struct cx_db *db, const char *lead, const char *why)
 	return exec_none(db, CX_STMT_LEAD_GAVE_UP, 2, p);
 }
 
+/*
+ * Was the person of "cpf" enriched for a lead before "lead"?  *found 1
+ * with that lead's id in "same_lead" and the São Paulo date its note was
+ * posted, DD/MM/YYYY, in "same_date"; else 0 and both "".
+ */
+enum ce_err
+cx_store_repeat_of(struct cx_db *db, const char *cpf, const char *lead,
+    char same_lead[33], char same_date[11], int *found)
+{
+	PGresult	*res;
+	const char	*p[2] = { cpf, lead };
+
+	*found = 0;
+	same_lead[0] = same_date[0] = '\0';
+	if (cx_db_exec(db, CX_STMT_REPEAT_OF, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 32 &&
+	    PQgetlength(res, 0, 1) == 10) {
+		memcpy(same_lead, PQgetvalue(res, 0, 0), 33);
+		memcpy(same_date, PQgetvalue(res, 0, 1), 11);
+		*found = 1;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * Record why lead "lead" has no note ("reason", "" when it has one) and
+ * the earlier lead its note points to ("repeat_of", "" for none).
+ */
+enum ce_err
+cx_store_lead_note_info(struct cx_db *db, const char *lead,
+    const char *reason, const char *repeat_of)
+{
+	const char	*p[3] = { lead, reason, repeat_of };
+
+	return exec_none(db, CX_STMT_LEAD_NOTE_INFO, 3, p);
+}
+
 /* Queue job "kind"/"ref" from "source" again in "ms". */
 enum ce_err
 cx_store_job_again(struct cx_db *db, const char *kind, const char *ref,
@@ -1705,4 +1896,112 @@ enum ce_err
 cx_store_backfill_done(struct cx_db *db, long long id)
 {
 	return exec_num(db, CX_STMT_BACKFILL_DONE, id);
+}
+
+/*
+ * The leads "f" selects, newest first, handed one at a time to "fn"
+ * with "arg" (the row's strings live until "fn" returns; "fn" returns
+ * CE_OK to go on, anything else to stop, which is then returned).  At
+ * most CX_LEADS_BATCH rows are held at a time: each batch is one
+ * statement, the next one starting after the last row of the one before
+ * (so a row moved meanwhile may be missed or seen twice).  *rows: how
+ * many were handed over.
+ */
+enum ce_err
+cx_store_leads_each(struct cx_db *db, const struct cx_lead_filter *f,
+    enum ce_err (*fn)(void *, const struct cx_lead_item *), void *arg,
+    long long *rows)
+{
+	PGresult		*res;
+	struct cx_lead_item	 it;
+	const char		*p[8];
+	char			 lim[32], off[32], key[64] = "", kid[33] = "";
+	long long		 left = f->limit, n, v;
+	int			 i;
+	enum ce_err		 er;
+
+	*rows = 0;
+	p[0] = f->status;
+	p[1] = f->source;
+	p[2] = f->since;
+	p[3] = f->until;
+	p[4] = lim;
+	p[5] = off;
+	p[6] = key;
+	p[7] = kid;
+	snprintf(off, sizeof(off), "%lld", f->offset);
+	for (;;) {
+		n = left >= 0 && left < CX_LEADS_BATCH ? left : CX_LEADS_BATCH;
+		if (n == 0)
+			return CE_OK;
+		snprintf(lim, sizeof(lim), "%lld", n);
+		if (cx_db_exec(db, CX_STMT_LEADS_PAGE, 8, p, &res) != CE_OK)
+			return CE_EDB;
+		if (PQnfields(res) != 16) {
+			PQclear(res);
+			return CE_EDB;
+		}
+		for (i = 0; i < PQntuples(res); i++) {
+			it.lead_id = PQgetvalue(res, i, 0);
+			it.status = PQgetvalue(res, i, 1);
+			it.source = PQgetvalue(res, i, 2);
+			it.attempts = ce_strtonum(PQgetvalue(res, i, 3), 0,
+			    INT_MAX, &v) == 0 ? v : 0;
+			it.retries = ce_strtonum(PQgetvalue(res, i, 4), 0,
+			    INT_MAX, &v) == 0 ? v : 0;
+			it.name = PQgetvalue(res, i, 5);
+			it.phone = PQgetvalue(res, i, 6);
+			it.email = PQgetvalue(res, i, 7);
+			it.note_state = PQgetvalue(res, i, 8);
+			it.error = PQgetvalue(res, i, 9);
+			it.created = PQgetvalue(res, i, 10);
+			it.updated = PQgetvalue(res, i, 11);
+			it.created_br = PQgetvalue(res, i, 12);
+			it.updated_br = PQgetvalue(res, i, 13);
+			it.cpfs = PQgetvalue(res, i, 14);
+			if ((er = fn(arg, &it)) != CE_OK) {
+				PQclear(res);
+				return er;
+			}
+			(*rows)++;
+		}
+		n = PQntuples(res);
+		if (n > 0) {
+			ce_strlcpy(key, PQgetvalue(res, n - 1, 15), sizeof(key));
+			ce_strlcpy(kid, PQgetvalue(res, n - 1, 0), sizeof(kid));
+		}
+		PQclear(res);
+		if (n < CX_LEADS_BATCH)
+			return CE_OK;
+		if (left > 0)
+			left -= n;
+		snprintf(off, sizeof(off), "0");
+	}
+}
+
+/* Is lead "lead" recorded? */
+enum ce_err
+cx_store_lead_known(struct cx_db *db, const char *lead, int *found)
+{
+	const char	*p[1];
+
+	p[0] = lead;
+	return exec_got(db, CX_STMT_LEAD_KNOWN, 1, p, NULL, found);
+}
+
+/* The database's clock as "DD/MM/YYYY HH:MM:SS", São Paulo time. */
+enum ce_err
+cx_store_local_now(struct cx_db *db, char *out, size_t outsz)
+{
+	PGresult	*res;
+
+	if (cx_db_exec(db, CX_STMT_LOCAL_NOW, 0, NULL, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return CE_EDB;
+	}
+	ce_strlcpy(out, PQgetvalue(res, 0, 0), outsz);
+	PQclear(res);
+	return CE_OK;
 }

@@ -56,6 +56,8 @@ struct cx_lead_state {
 	const char	*contacts;
 	int		 fetched;	/* dossiers paid for */
 	int		 reused;	/* dossiers stored or cached */
+	const char	*tier;		/* found the first CPF; NULL: none */
+	int		 score;		/* its name score; -1: none */
 };
 
 /* The parameters of PERSON_STORE. */
@@ -69,6 +71,8 @@ struct cx_person_row {
 	const char	*dossier;	/* NULL: none new */
 	const char	*phone;
 	const char	*email;
+	const char	*tier;		/* found the CPF; NULL: none */
+	int		 score;		/* name score; -1: none */
 };
 
 /* Whom a note claimed by NOTE_CLAIM is for. */
@@ -84,6 +88,9 @@ enum ce_err	 cx_store_lead_finish(struct cx_db *,
 enum ce_err	 cx_store_dossier_fresh(struct cx_db *, const char *cpf,
 		    long long max_age_ms, char **json, long long *age_ms)
 		    CE_WUR;
+enum ce_err	 cx_store_stored_cpf(struct cx_db *, const char *phone,
+		    const char *email, struct ce_cands *ph, struct ce_cands *em)
+		    CE_WUR;
 enum ce_err	 cx_store_person(struct cx_db *, const struct cx_person_row *,
 		    long long *rows) CE_WUR;
 enum ce_err	 cx_store_note_claim(struct cx_db *, const char *lead,
@@ -97,6 +104,12 @@ enum ce_err	 cx_store_note_release(struct cx_db *, const char *lead,
 enum ce_err	 cx_store_lead_start(struct cx_db *, const char *lead,
 		    const char *source, int retry, long long stall_ms,
 		    int *attempts, int *retries) CE_WUR;
+/* A repeat person's earlier lead; a lead's note reason and pointer. */
+enum ce_err	 cx_store_repeat_of(struct cx_db *, const char *cpf,
+		    const char *lead, char same_lead[33], char same_date[11],
+		    int *found) CE_WUR;
+enum ce_err	 cx_store_lead_note_info(struct cx_db *, const char *lead,
+		    const char *reason, const char *repeat_of) CE_WUR;
 
 /* the handlers' statements */
 /* Strings copied out of rows: v[i] NULL for a NULL value. */
@@ -207,6 +220,31 @@ enum ce_err	 cx_store_google_move(struct cx_db *, const char *id,
 enum ce_err	 cx_store_google_get(struct cx_db *, const char *id,
 		    struct cx_form *, char *state, size_t statesz,
 		    char **payload, int *found) CE_WUR;
+
+/* The operators' list and export (CX_STMT_LEADS_PAGE). */
+#define CX_LEADS_BATCH	1000	/* rows held at a time */
+struct cx_lead_filter {
+	const char	*status;	/* "": any */
+	const char	*source;	/* "": any */
+	const char	*since, *until;	/* "", YYYY-MM-DD or a timestamp */
+	long long	 limit;		/* -1: all */
+	long long	 offset;
+};
+struct cx_lead_item {
+	const char	*lead_id, *status, *source, *name, *phone, *email;
+	const char	*note_state, *error;
+	const char	*created, *updated;	/* UTC, ISO 8601 */
+	const char	*created_br, *updated_br; /* DD/MM/YYYY HH:MM, SP */
+	const char	*cpfs;		/* in clear, comma-separated, or "" */
+	long long	 attempts, retries;
+};
+enum ce_err	 cx_store_leads_each(struct cx_db *,
+		    const struct cx_lead_filter *,
+		    enum ce_err (*)(void *, const struct cx_lead_item *),
+		    void *, long long *rows) CE_WUR;
+enum ce_err	 cx_store_lead_known(struct cx_db *, const char *lead,
+		    int *found) CE_WUR;
+enum ce_err	 cx_store_local_now(struct cx_db *, char *, size_t) CE_WUR;
 
 /* backfill.c's statements (sql/0016) */
 /* A backfill's checkpoint, as BACKFILL_START finds or makes it. */

@@ -22,6 +22,14 @@ struct ce_req {
 	const char		*body;
 	size_t			 bodylen;
 	int			 body_too_large; /* CONTENT_LENGTH over cap */
+	/*
+	 * Where a handler may stream its response, the adapter's (NULL:
+	 * it cannot): "len" bytes of "data" written to the client at once.
+	 * Returns 0, or -1 when the client is gone.
+	 */
+	int			(*write)(void *arg, const char *data,
+				    size_t len);
+	void			*write_arg;
 };
 
 const char	*ce_req_param(const struct ce_req *, const char *name);
@@ -36,6 +44,12 @@ struct ce_resp {
 	 * enum's own); ce_handle() writes the body. */
 	const char	*err_code;
 	char		 err_msg[256];
+	/* The handler wrote the headers and the body itself through
+	 * req->write: the adapter writes nothing more. */
+	int		 streamed;
 };
+
+int		 ce_resp_head(const struct ce_resp *, long long len, char *,
+		    size_t);
 
 #endif /* CE_CORE_CGI_H */

@@ -44,10 +44,11 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->max_requests = 10000;
 	cfg->max_body = 1024 * 1024;
 	cfg->log_level = CE_LOG_INFO;
-	cfg->cpf_tiers[0] = CE_TIER_WORK_PHONE;
-	cfg->cpf_tiers[1] = CE_TIER_DX_PHONE;
-	cfg->cpf_tiers[2] = CE_TIER_DX_EMAIL;
-	cfg->ncpf_tiers = 3;
+	cfg->cpf_tiers[0] = CE_TIER_STORED;
+	cfg->cpf_tiers[1] = CE_TIER_WORK_PHONE;
+	cfg->cpf_tiers[2] = CE_TIER_DX_PHONE;
+	cfg->cpf_tiers[3] = CE_TIER_DX_EMAIL;
+	cfg->ncpf_tiers = 4;
 	cfg->cache_max_bytes = 1024 * 1024;
 	cfg->webhook_max_events = 100;
 	cfg->retry_schedule[0] = 1;
@@ -82,6 +83,7 @@ static const char *const tier_names[CE_TIER__MAX] = {
 	[CE_TIER_WORK_PHONE] = "work_phone",
 	[CE_TIER_DX_PHONE] = "diretrix_phone",
 	[CE_TIER_DX_EMAIL] = "diretrix_email",
+	[CE_TIER_STORED] = "stored",
 };
 
 const char *
@@ -262,6 +264,7 @@ static const struct var vars[] = {
 	{ { "WORK_API_MIN_INTERVAL" }, K_DUR, NUM(work_api_min_interval_ms),
 	    0, 3600 * MS_PER_S },
 	{ { "API_KEYS" }, K_STR, STR(api_keys), 0, 0 },
+	{ { "ADMIN_API_KEYS" }, K_STR, STR(admin_api_keys), 0, 0 },
 	{ { "WEBHOOK_SECRET" }, K_STR, STR(webhook_secret), 0, 0 },
 	{ { "PUBLIC_URL" }, K_URL, STR(public_url), 0, 0 },
 	{ { "GOOGLE_ADS_WEBHOOK_KEY" }, K_STR, STR(google_ads_key), 0, 0 },
@@ -620,6 +623,12 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if ((cfg->api_auth || cfg->api_keys[0] != '\0') &&
 	    !keys_ok(cfg->api_keys, &why)) {
 		snprintf(err, errsz, "config: API_KEYS: %s", why);
+		return CE_ECONFIG;
+	}
+	/* Unset or empty: no admin key, every admin route refused. */
+	if (cfg->admin_api_keys[0] != '\0' &&
+	    !keys_ok(cfg->admin_api_keys, &why)) {
+		snprintf(err, errsz, "config: ADMIN_API_KEYS: %s", why);
 		return CE_ECONFIG;
 	}
 	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {

@@ -32,6 +32,7 @@ enum ce_tier {
 	CE_TIER_WORK_PHONE,	/* Work API phone module (WORK_PHONE_LOOKUP=1) */
 	CE_TIER_DX_PHONE,	/* Diretrix by phone */
 	CE_TIER_DX_EMAIL,	/* Diretrix by e-mail */
+	CE_TIER_STORED,		/* the service's own stored contacts, free */
 	CE_TIER__MAX
 };
 
@@ -50,6 +51,7 @@ struct ce_config {
 	char		 work_api_token[CE_SECRET_MAX];
 	long long	 work_api_min_interval_ms;
 	char		 api_keys[1024];
+	char		 admin_api_keys[1024];	/* "": no admin route */
 	char		 webhook_secret[CE_SECRET_MAX];
 	char		 public_url[CE_URL_MAX];	/* how C2S reaches us */
 	char		 google_ads_key[CE_SECRET_MAX];

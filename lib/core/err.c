@@ -27,6 +27,8 @@ static const struct {
 	[CE_ETIMEOUT] =	 { 504, "deadline_exceeded", "request deadline exceeded" },
 	[CE_ECONFIG] =	 { 500, "config_error", "invalid configuration" },
 	[CE_ESYSTEM] =	 { 500, "internal_error", "internal error" },
+	[CE_EFORBIDDEN] = { 403, "forbidden", "not allowed with this key" },
+	[CE_ECONFLICT] = { 409, "conflict", "conflict with the resource's state" },
 };
 
 /*

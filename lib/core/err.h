@@ -32,6 +32,8 @@ enum ce_err {
 	CE_ETIMEOUT,	/* the request's deadline passed */
 	CE_ECONFIG,	/* invalid configuration */
 	CE_ESYSTEM,	/* anything else: our fault */
+	CE_EFORBIDDEN,	/* credentials valid, not enough (an admin route) */
+	CE_ECONFLICT,	/* the resource is busy (a lead being run) */
 	CE_ERR__MAX
 };
 

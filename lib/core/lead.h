@@ -40,10 +40,11 @@ enum cx_outcome {
 
 /* What became of its note. */
 enum cx_note {
-	CX_NOTE_NONE = 0,	/* no note: no usable name, or no outcome */
+	CX_NOTE_NONE = 0,	/* no note: no outcome */
 	CX_NOTE_POSTED,
 	CX_NOTE_ALREADY,	/* the same text was posted before */
-	CX_NOTE_FAILED		/* C2S refused it: retried later */
+	CX_NOTE_FAILED,		/* C2S refused it: retried later */
+	CX_NOTE_SKIPPED		/* none to post: see cx_run's note_reason */
 };
 
 void		 cx_lead_contacts(const struct ce_lead *, char phone[16],

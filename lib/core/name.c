@@ -4,7 +4,9 @@
  * spaces), particles (DE, DA, DOS, ...) and family suffixes (JUNIOR,
  * FILHO, NETO, ...) dropped, and an initial matches any word it begins.
  * The score says how much of the lead's name the provider's name
- * confirms; the best-scoring candidate wins.
+ * confirms; the best-scoring candidate wins.  A lead's name can also be
+ * a placeholder ("Unknown", "Teste", digits, an e-mail) that stands for
+ * no name at all.
  */
 #include <string.h>
 
@@ -155,4 +157,74 @@ ce_name_matches(const char *lead, const char *provider)
 	if (s == 0)
 		return 0;
 	return na == 1 || s * (int)na >= 200;
+}
+
+/* Whole names, folded, that stand for no name at all. */
+static const char *const placeholders[] = {
+	"UNKNOWN", "DESCONHECIDO", "DESCONHECIDA", "DESCONHECIDO A",
+	"TESTE", "TEST", "LEAD", "SEM NOME", "N A", "NULL", "NAO INFORMADO",
+};
+
+/* Does "s" read as an e-mail address: "x@y.z" with no space? */
+static int
+looks_email(const char *s)
+{
+	const char	*at, *dot;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if ((at = strchr(s, '@')) == NULL || at == s)
+		return 0;
+	if (strchr(at + 1, '@') != NULL || (dot = strrchr(at, '.')) == NULL ||
+	    dot == at + 1 || dot[1] == '\0' || dot[1] == ' ')
+		return 0;
+	for (; s < at; s++)
+		if (*s == ' ' || *s == '\t')
+			return 0;
+	return 1;
+}
+
+/*
+ * Is "name" a placeholder, not a person's name?  Whole names only, any
+ * case, accents, spacing and punctuation aside: "Unknown", "Desconhecido",
+ * "Teste", "Lead", "Sem nome", "N/A", "-", ... ("placeholder"); digits
+ * with spaces or punctuation only, a phone typed as the name
+ * ("digits_only"); an e-mail address ("email_as_name").  Returns that
+ * reason code (a static string), or NULL for a name, an empty one, or
+ * one written only in scripts the fold drops.
+ */
+const char *
+ce_name_placeholder(const char *name)
+{
+	const unsigned char *p;
+	char		 f[256];
+	size_t		 i;
+	int		 digits = 0, other = 0;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	if (looks_email(name))
+		return "email_as_name";
+	ce_name_fold(name, f, sizeof(f));
+	if (f[0] == '\0') {
+		/* "-", "...": nothing but ASCII punctuation and spaces. */
+		for (p = (const unsigned char *)name; *p != '\0'; p++)
+			if (*p >= 0x80)
+				return NULL;
+		for (p = (const unsigned char *)name; *p != '\0'; p++)
+			if (*p > ' ')
+				return "placeholder";
+		return NULL;
+	}
+	for (i = 0; f[i] != '\0'; i++)
+		if (f[i] >= '0' && f[i] <= '9')
+			digits = 1;
+		else if (f[i] != ' ')
+			other = 1;
+	if (digits && !other)
+		return "digits_only";
+	if (in_list(f, placeholders, sizeof(placeholders) /
+	    sizeof(placeholders[0])))
+		return "placeholder";
+	return NULL;
 }

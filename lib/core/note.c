@@ -5,6 +5,29 @@
  * income and income ranges multiplied by INCOME_MULTIPLIER, shorter notes
  * for partial, basic and unenriched outcomes, and the whole capped at
  * C2S_DESCRIPTION_MAX_LENGTH characters, cut on a UTF-8 boundary.
+ *
+ * The layout (DESIGN.md section 11.3), top to bottom:
+ *  - the top block: "🔗 Mesma pessoa do lead …" (a repeat person only),
+ *    how the CPF was found, "⚠️ Nome diferente do Lead", and last
+ *    "🎯 Imóvel: <description> (ref <prop_ref>)" when the lead has a
+ *    product ("🎯 Imóvel: <description>" or "🎯 Imóvel: ref <prop_ref>"
+ *    with one of them).  The notes without a person (CPF not found,
+ *    lookup down, invalid contact) are a top block too: their two lines,
+ *    then the 🎯 line.
+ *  - one section per dossier part, each after a blank line: personal data
+ *    (Pai, Estado Civil, Naturalidade "<municipioNascimento>/<ufNascimento>"
+ *    after Mãe), finance, e-mails (blacklist "SIM" left out, not
+ *    numbered), phones (a "status" other than ATIVO marked " (inativo)"),
+ *    addresses, companies ("CNPJ: 12.345.678/0001-95 - <tipoRelacao> -
+ *    <relacao> (desde DD/MM/YYYY)").
+ *  - "+N telefones, +M e-mails": the usable items the lists did not show
+ *    (non-zero parts only, singular for 1), one line right after the last
+ *    of the two lists, inside its section (no blank line before it).
+ *  - a repeat person (same_lead): the top block, then "📋 RESUMO" with the
+ *    name, CPF, income, purchasing power, band and the counts of phones,
+ *    e-mails and addresses on file; no lists.
+ * A JSON null, an empty text and a provider placeholder ("SEM
+ * INFORMAÇÃO", "NÃO INFORMADO", any case and spacing) are all "absent".
  */
 #include <math.h>
 #include <stdarg.h>
@@ -184,6 +207,94 @@ after_dash(const char *s)
 }
 
 /*
+ * Does "s" hold a value: not empty, not punctuation only, not a provider
+ * placeholder such as "SEM INFORMAÇÃO"?
+ */
+static int
+provided(const char *s)
+{
+	static const char *const none[] = {
+		"SEM INFORMACAO", "SEM INFORMACOES", "NAO INFORMADO",
+		"NAO INFORMADA",
+	};
+	char	 f[32];
+	size_t	 i;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	ce_name_fold(s, f, sizeof(f));
+	if (f[0] == '\0')
+		return 0;
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (strcmp(f, none[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* Is "s" empty or only blanks? */
+static int
+blank(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return *s == '\0';
+}
+
+/* Does the folded "a" hold the folded "b" (or the other way)? */
+static int
+same_words(const char *a, const char *b)
+{
+	char	 fa[128], fb[128];
+
+	ce_name_fold(a, fa, sizeof(fa));
+	ce_name_fold(b, fb, sizeof(fb));
+	return strstr(fa, fb) != NULL || strstr(fb, fa) != NULL;
+}
+
+/* "12.345.678/0001-95" from fourteen digits; anything else as it is. */
+static void
+cnpj_fmt(const char *cnpj, char *out, size_t sz)
+{
+	if (strlen(cnpj) != 14 || strspn(cnpj, "0123456789") != 14) {
+		ce_strlcpy(out, cnpj, sz);
+		return;
+	}
+	snprintf(out, sz, "%.2s.%.3s.%.3s/%.4s-%.2s", cnpj, cnpj + 2,
+	    cnpj + 5, cnpj + 8, cnpj + 12);
+}
+
+/*
+ * "DD/MM/YYYY" from "DD/MM/YYYY" or "YYYY-MM-DD" (with a time after it or
+ * not) into "out" of 11 bytes: 0, or -1 when "s" is neither.
+ */
+static int
+date_fmt(const char *s, char out[11])
+{
+	static const char	 dmy[] = "99/99/9999", ymd[] = "9999-99-99";
+	size_t			 i;
+	int			 a = 1, b = 1;
+
+	if (strlen(s) < 10)
+		return -1;
+	for (i = 0; i < 10; i++) {
+		int d = s[i] >= '0' && s[i] <= '9';
+
+		a = a && (dmy[i] == '9' ? d : s[i] == dmy[i]);
+		b = b && (ymd[i] == '9' ? d : s[i] == ymd[i]);
+	}
+	if (a && s[10] == '\0')
+		memcpy(out, s, 10);
+	else if (b && (s[10] == '\0' || s[10] == 'T' || s[10] == ' '))
+		snprintf(out, 11, "%.2s/%.2s/%.4s", s + 8, s + 5, s);
+	else
+		return -1;
+	out[10] = '\0';
+	return 0;
+}
+
+/*
  * A sticky-error writer: after the first failure every write is a no-op,
  * so a formatter writes straight on and its caller reads "er" at the end.
  */
@@ -229,80 +340,203 @@ nout_range(struct nout *o, const char *s, double mult)
 		o->er = range_put(o->b, s, mult);
 }
 
+/* "s" without line breaks or other control characters (blanks instead). */
+static void
+nout_line(struct nout *o, const char *s)
+{
+	size_t	 n;
+
+	while (o->er == CE_OK && *s != '\0') {
+		n = 0;
+		while (s[n] != '\0' && (unsigned char)s[n] >= 0x20)
+			n++;
+		o->er = ce_buf_append(o->b, s, n);
+		s += n;
+		if (*s != '\0') {
+			if (o->er == CE_OK)
+				o->er = ce_buf_puts(o->b, " ");
+			s++;
+		}
+	}
+}
+
+/* "label: value" of key "k" of "obj", when it holds a value. */
+static void
+field_put(struct nout *o, const char *label, const json_t *obj,
+    const char *k)
+{
+	char		 t[64];
+	const char	*s = jget(obj, k, t, sizeof(t));
+
+	if (provided(s))
+		nout_printf(o, "%s: %s\n", label, s);
+}
+
 /* One item of a dossier's list, numbered "num" from 1. */
 typedef void	 item_fn(struct nout *, size_t num, const json_t *);
 
 static void
 personal_put(struct nout *o, const json_t *basic, const char *cpf)
 {
-	char		 t[64], cf[20];
-	const char	*s;
+	char		 t[64], t2[64], cf[20];
+	const char	*s, *uf;
 
 	cpf_fmt(cpf, cf, sizeof(cf));
 	nout_puts(o, "✅ DADOS PESSOAIS\n");
 	nout_printf(o, "Nome: %s\n", jget(basic, "nome", t, sizeof(t)));
 	nout_printf(o, "CPF: %s\n", cf);
-	if (*(s = jget(basic, "dataNascimento", t, sizeof(t))) != '\0')
-		nout_printf(o, "Data Nascimento: %s\n", s);
-	if (*(s = jget(basic, "sexo", t, sizeof(t))) != '\0')
+	field_put(o, "Data Nascimento", basic, "dataNascimento");
+	if (provided(s = jget(basic, "sexo", t, sizeof(t))))
 		nout_printf(o, "Sexo: %s\n", after_dash(s));
-	if (*(s = jget(basic, "nomeMae", t, sizeof(t))) != '\0')
-		nout_printf(o, "Mãe: %s\n", s);
+	field_put(o, "Mãe", basic, "nomeMae");
+	field_put(o, "Pai", basic, "nomePai");
+	field_put(o, "Estado Civil", basic, "estadoCivil");
+	s = jget(basic, "municipioNascimento", t, sizeof(t));
+	uf = jget(basic, "ufNascimento", t2, sizeof(t2));
+	if (!provided(s))
+		s = "";
+	if (!provided(uf))
+		uf = "";
+	if (*s != '\0' || *uf != '\0')
+		nout_printf(o, "Naturalidade: %s%s%s\n", s,
+		    *s != '\0' && *uf != '\0' ? "/" : "", uf);
 }
 
-/* The financial section, when the dossier has one. */
+/*
+ * The income lines of DadosEconomicos "eco": income, purchasing power and
+ * its band, amounts multiplied by "mult".
+ */
 static void
-finance_put(struct nout *o, const json_t *eco, double mult)
+income_put(struct nout *o, const json_t *eco, double mult)
 {
 	const json_t	*pa = json_object_get(eco, "poderAquisitivo");
-	const json_t	*score = json_object_get(eco, "score");
 	char		 t[64];
 	const char	*s;
 	long long	 cents;
 
-	if (!json_is_object(eco))
-		return;
-	nout_puts(o, "\n💰 DADOS FINANCEIROS\n");
 	s = jget(eco, "renda", t, sizeof(t));
 	if (amount_parse(s, strlen(s), &cents) == 0) {
 		nout_puts(o, "Renda: ");
 		nout_amount(o, cents, mult);
 		nout_puts(o, "\n");
 	}
-	if (*(s = jget(pa, "poderAquisitivoDescricao", t, sizeof(t))) != '\0')
-		nout_printf(o, "Poder Aquisitivo: %s\n", s);
-	if (*(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t))) != '\0') {
+	field_put(o, "Poder Aquisitivo", pa, "poderAquisitivoDescricao");
+	if (provided(s = jget(pa, "faixaPoderAquisitivo", t, sizeof(t)))) {
 		nout_puts(o, "Faixa de Renda: ");
 		nout_range(o, s, mult);
 		nout_puts(o, "\n");
 	}
-	if (*(s = jget(score, "scoreCSBA", t, sizeof(t))) != '\0')
-		nout_printf(o, "Score de Crédito: %s\n", s);
-	if (*(s = jget(score, "scoreCSBAFaixaRisco", t, sizeof(t))) != '\0')
-		nout_printf(o, "Risco: %s\n", s);
+}
+
+/* The financial section, when the dossier has one. */
+static void
+finance_put(struct nout *o, const json_t *eco, double mult)
+{
+	const json_t	*score = json_object_get(eco, "score");
+
+	if (!json_is_object(eco))
+		return;
+	nout_puts(o, "\n💰 DADOS FINANCEIROS\n");
+	income_put(o, eco, mult);
+	field_put(o, "Score de Crédito", score, "scoreCSBA");
+	field_put(o, "Risco", score, "scoreCSBAFaixaRisco");
+}
+
+/* A list of the dossier: its key, its title, how many items shown. */
+struct list {
+	const char	*arr;		/* the dossier's key of the list */
+	const char	*key;		/* the item's key that must have a value */
+	size_t		 max;
+	const char	*title;
+};
+
+static const struct list EMAILS = {
+	"emails", "email", MAX_EMAILS, "📧 EMAILS\n",
+};
+static const struct list PHONES = {
+	"telefones", "telefone", MAX_PHONES, "📱 TELEFONES\n",
+};
+static const struct list ADDRS = {
+	"enderecos", "logradouro", MAX_ADDRS, "🏠 ENDEREÇOS\n",
+};
+
+/* An e-mail the provider marks blacklisted ("blacklist": "SIM" or true). */
+static int
+blacklisted(const json_t *it)
+{
+	const json_t	*v = json_object_get(it, "blacklist");
+	char		 f[8];
+
+	if (json_is_true(v))
+		return 1;
+	if (!json_is_string(v))
+		return 0;
+	ce_name_fold(json_string_value(v), f, sizeof(f));
+	return strcmp(f, "SIM") == 0;
+}
+
+/* Is item "it" of list "l" usable: its key has a value, not blacklisted? */
+static int
+usable(const struct list *l, const json_t *it)
+{
+	char	 t[64];
+
+	if (*jget(it, l->key, t, sizeof(t)) == '\0')
+		return 0;
+	return l != &EMAILS || !blacklisted(it);
+}
+
+/* How many usable items list "l" of dossier "d" has. */
+static size_t
+list_count(const json_t *d, const struct list *l)
+{
+	const json_t	*arr = json_object_get(d, l->arr);
+	size_t		 i, n = json_array_size(arr), count = 0;
+
+	for (i = 0; i < n; i++)
+		count += usable(l, json_array_get(arr, i)) ? 1 : 0;
+	return count;
 }
 
 /*
- * A blank line, "title" and the first "max" items of "arr" whose "key" has
- * a value, numbered on from 1; nothing when no item has one.
+ * A blank line, the title and the first "max" usable items of list "l" of
+ * dossier "d", numbered on from 1, each by "item"; nothing when no item is
+ * usable.  Returns how many usable items were left out.
  */
-static void
-list_put(struct nout *o, const json_t *arr, const char *key, size_t max,
-    const char *title, item_fn *item)
+static size_t
+list_put(struct nout *o, const json_t *d, const struct list *l,
+    item_fn *item)
 {
-	const json_t	*it;
-	char		 t[64];
-	size_t		 i, n, shown = 0;
+	const json_t	*arr = json_object_get(d, l->arr), *it;
+	size_t		 i, n, shown = 0, more = 0;
 
 	n = json_array_size(arr);
-	for (i = 0; i < n && shown < max; i++) {
+	for (i = 0; i < n; i++) {
 		it = json_array_get(arr, i);
-		if (*jget(it, key, t, sizeof(t)) == '\0')
+		if (!usable(l, it))
 			continue;
+		if (shown == l->max) {
+			more++;
+			continue;
+		}
 		if (shown++ == 0)
-			nout_printf(o, "\n%s", title);
+			nout_printf(o, "\n%s", l->title);
 		item(o, shown, it);
 	}
+	return more;
+}
+
+/* "+2 telefones, +1 e-mail": the items not shown, when any. */
+static void
+more_put(struct nout *o, size_t phones, size_t emails)
+{
+	if (phones > 0)
+		nout_printf(o, "+%zu telefone%s", phones, phones > 1 ? "s" : "");
+	if (emails > 0)
+		nout_printf(o, "%s+%zu e-mail%s", phones > 0 ? ", " : "",
+		    emails, emails > 1 ? "s" : "");
+	if (phones > 0 || emails > 0)
+		nout_puts(o, "\n");
 }
 
 static void
@@ -319,14 +553,20 @@ email_item(struct nout *o, size_t num, const json_t *it)
 static void
 phone_item(struct nout *o, size_t num, const json_t *it)
 {
-	char		 t1[64], t2[64], t3[64];
+	char		 t1[64], t2[64], t3[64], t4[64];
 	const char	*s = jget(it, "tipo", t2, sizeof(t2));
 
-	nout_printf(o, "%zu. %s%s%s%s\n", num,
+	const char	*st = jget(it, "status", t4, sizeof(t4));
+	char		 f[16];
+
+	/* Active: no status, a placeholder, or "ATIVO". */
+	ce_name_fold(st, f, sizeof(f));
+	nout_printf(o, "%zu. %s%s%s%s%s\n", num,
 	    jget(it, "telefone", t1, sizeof(t1)),
 	    *s != '\0' ? " - " : "", s,
 	    strcmp(jget(it, "whatsapp", t3, sizeof(t3)), "SIM") == 0 ?
-	    " ✅" : "");
+	    " ✅" : "",
+	    provided(st) && strcmp(f, "ATIVO") != 0 ? " (inativo)" : "");
 }
 
 static void
@@ -348,30 +588,53 @@ address_item(struct nout *o, size_t num, const json_t *it)
 	    a[6]);
 }
 
+/*
+ * "1. CNPJ: 12.345.678/0001-95 - SOCIO - ADMINISTRADOR (desde 01/02/2015)":
+ * tipoRelacao and relacao each when there, once when one holds the other;
+ * the admission date when it reads as a date.
+ */
 static void
 company_item(struct nout *o, size_t num, const json_t *it)
 {
-	char	 t1[64], t2[64];
+	char		 t1[64], t2[64], t3[64], t4[64], cn[32], date[11];
+	const char	*tipo = jget(it, "tipoRelacao", t2, sizeof(t2));
+	const char	*rel = jget(it, "relacao", t3, sizeof(t3));
+	const char	*adm = jget(it, "dataAdmissao", t4, sizeof(t4));
 
-	nout_printf(o, "%zu. CNPJ: %s - %s\n", num,
-	    jget(it, "cnpj", t1, sizeof(t1)),
-	    jget(it, "relacao", t2, sizeof(t2)));
+	cnpj_fmt(jget(it, "cnpj", t1, sizeof(t1)), cn, sizeof(cn));
+	if (!provided(tipo))
+		tipo = "";
+	if (!provided(rel))
+		rel = "";
+	if (*tipo != '\0' && *rel != '\0' && same_words(tipo, rel)) {
+		if (strlen(tipo) > strlen(rel))
+			rel = tipo;
+		tipo = "";
+	}
+	nout_printf(o, "%zu. CNPJ: %s%s%s%s%s", num, cn,
+	    *tipo != '\0' ? " - " : "", tipo, *rel != '\0' ? " - " : "", rel);
+	if (date_fmt(adm, date) == 0)
+		nout_printf(o, " (desde %s)", date);
+	nout_puts(o, "\n");
 }
+
+static const struct list COMPANIES = {
+	"empresas", "cnpj", MAX_COMPANIES, "🏢 EMPRESAS\n",
+};
 
 /* One person's dossier, sections only where there is data. */
 static void
 dossier_put(struct nout *o, const json_t *d, const char *cpf, double mult)
 {
+	size_t	 emails, phones;
+
 	personal_put(o, json_object_get(d, "DadosBasicos"), cpf);
 	finance_put(o, json_object_get(d, "DadosEconomicos"), mult);
-	list_put(o, json_object_get(d, "emails"), "email", MAX_EMAILS,
-	    "📧 EMAILS\n", email_item);
-	list_put(o, json_object_get(d, "telefones"), "telefone", MAX_PHONES,
-	    "📱 TELEFONES\n", phone_item);
-	list_put(o, json_object_get(d, "enderecos"), "logradouro", MAX_ADDRS,
-	    "🏠 ENDEREÇOS\n", address_item);
-	list_put(o, json_object_get(d, "empresas"), "cnpj", MAX_COMPANIES,
-	    "🏢 EMPRESAS\n", company_item);
+	emails = list_put(o, d, &EMAILS, email_item);
+	phones = list_put(o, d, &PHONES, phone_item);
+	more_put(o, phones, emails);
+	(void)list_put(o, d, &ADDRS, address_item);
+	(void)list_put(o, d, &COMPANIES, company_item);
 }
 
 /* A person without a dossier (provider down or without data). */
@@ -412,7 +675,30 @@ person_put(struct nout *o, const struct ce_note_person *p,
 	json_decref(d);
 }
 
-/* The lines before the person: how the CPF was found, the name check. */
+/*
+ * "🎯 Imóvel: <description> (ref <prop_ref>)", either alone, when the lead
+ * has a product.
+ */
+static void
+product_put(struct nout *o, const struct ce_note_in *in)
+{
+	int	 d = !blank(in->product_desc), r = !blank(in->product_ref);
+
+	if (!d && !r)
+		return;
+	nout_puts(o, "🎯 Imóvel: ");
+	if (d)
+		nout_line(o, in->product_desc);
+	nout_puts(o, d && r ? " (ref " : r ? "ref " : "");
+	if (r)
+		nout_line(o, in->product_ref);
+	nout_puts(o, d && r ? ")\n" : "\n");
+}
+
+/*
+ * The lines before the person: how the CPF was found, the name check, the
+ * product; then a blank line.
+ */
 static void
 found_put(struct nout *o, const struct ce_note_in *in)
 {
@@ -430,7 +716,57 @@ found_put(struct nout *o, const struct ce_note_in *in)
 	if (in->name_mismatch)
 		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
 		    in->lead_name);
+	product_put(o, in);
 	nout_puts(o, "\n");
+}
+
+/*
+ * A repeat person's summary: name, CPF, income, purchasing power, band,
+ * and how many phones, e-mails and addresses the dossier has; without a
+ * dossier, the name and CPF.
+ */
+static void
+summary_put(struct nout *o, const struct ce_note_person *p, double mult)
+{
+	json_t		*d = NULL;
+	char		 t[64], cf[20];
+	const char	*s;
+
+	if (p->dossier != NULL)
+		d = json_loads(p->dossier, 0, NULL);
+	cpf_fmt(p->cpf, cf, sizeof(cf));
+	nout_puts(o, "📋 RESUMO\n");
+	s = jget(json_object_get(d, "DadosBasicos"), "nome", t, sizeof(t));
+	if (!provided(s))
+		s = p->name;
+	if (provided(s))
+		nout_printf(o, "Nome: %s\n", s);
+	nout_printf(o, "CPF: %s\n", cf);
+	if (!json_is_object(d)) {
+		json_decref(d);
+		return;
+	}
+	income_put(o, json_object_get(d, "DadosEconomicos"), mult);
+	nout_printf(o, "Telefones: %zu, E-mails: %zu, Endereços: %zu\n",
+	    list_count(d, &PHONES), list_count(d, &EMAILS),
+	    list_count(d, &ADDRS));
+	json_decref(d);
+}
+
+/* A repeat person: the pointer to the earlier lead, then the summary. */
+static void
+pointer_put(struct nout *o, const struct ce_note_in *in, double mult)
+{
+	nout_puts(o, "🔗 Mesma pessoa do lead ");
+	nout_line(o, in->same_lead);
+	if (!blank(in->same_date)) {
+		nout_puts(o, " (enriquecido em ");
+		nout_line(o, in->same_date);
+		nout_puts(o, ")");
+	}
+	nout_puts(o, "\n");
+	found_put(o, in);
+	summary_put(o, &in->persons[0], mult);
 }
 
 /* Two people: one found by the phone, the other by the e-mail. */
@@ -443,6 +779,7 @@ two_put(struct nout *o, const struct ce_note_in *in, double mult)
 	if (in->name_mismatch)
 		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
 		    in->lead_name);
+	product_put(o, in);
 	nout_printf(o, "\n═══ PESSOA 1 (Telefone: %s) ═══\n", p[0].contact);
 	person_put(o, &p[0], in->kind, mult);
 	nout_printf(o, "\n═══ PESSOA 2 (Email: %s) ═══\n", p[1].contact);
@@ -480,8 +817,12 @@ ce_note_format(const struct ce_note_in *in, double mult, size_t maxchars,
 		nout_puts(&o, "❌ CPF NÃO ENCONTRADO\n"
 		    "Não foi possível identificar o CPF pelo telefone nem pelo "
 		    "e-mail do lead.\n");
+	if (none || in->kind == CE_NOTE_INVALID)
+		product_put(&o, in);
 	else if (in->npersons == 2)
 		two_put(&o, in, mult);
+	else if (!blank(in->same_lead))
+		pointer_put(&o, in, mult);
 	else {
 		found_put(&o, in);
 		person_put(&o, &in->persons[0], in->kind, mult);

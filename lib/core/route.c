@@ -32,6 +32,10 @@ static const struct {
 	{ CE_ROUTE_WORK_MODULE, "/api/v1/work/modules/*", CE_METHOD_GET },
 	{ CE_ROUTE_STATS, "/api/v1/stats", CE_METHOD_GET },
 	{ CE_ROUTE_METRICS, "/metrics", CE_METHOD_GET },
+	{ CE_ROUTE_LEAD_RETRY, "/api/v1/leads/*/retry", CE_METHOD_POST },
+	{ CE_ROUTE_LEAD_REPROCESS, "/api/v1/leads/*/reprocess",
+	    CE_METHOD_POST },
+	{ CE_ROUTE_LEADS_LIST, "/api/v1/leads", CE_METHOD_GET },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
@@ -49,6 +53,9 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_STATS] = "stats",
 	[CE_ROUTE_METRICS] = "metrics",
 	[CE_ROUTE_WEBHOOK_REPLAY] = "webhook_c2s_replay",
+	[CE_ROUTE_LEAD_RETRY] = "lead_retry",
+	[CE_ROUTE_LEAD_REPROCESS] = "lead_reprocess",
+	[CE_ROUTE_LEADS_LIST] = "leads_list",
 };
 
 static const struct {
@@ -67,6 +74,14 @@ ce_route_name(enum ce_route r)
 	if ((unsigned)r >= CE_ROUTE__MAX)
 		return "none";
 	return names[r];
+}
+
+/* Is "r" an operator's action, behind ADMIN_API_KEYS? */
+int
+ce_route_admin(enum ce_route r)
+{
+	return r == CE_ROUTE_LEAD_RETRY || r == CE_ROUTE_LEAD_REPROCESS ||
+	    r == CE_ROUTE_LEADS_LIST;
 }
 
 /* The bit of a method name, or 0 for an unknown method. */

@@ -26,6 +26,10 @@ enum ce_route {
 	CE_ROUTE_STATS,
 	CE_ROUTE_METRICS,
 	CE_ROUTE_WEBHOOK_REPLAY,	/* POST /api/v1/webhooks/c2s/replay */
+	/* The operators' actions: admin keys only (web/auth.c). */
+	CE_ROUTE_LEAD_RETRY,		/* POST /api/v1/leads/{id}/retry */
+	CE_ROUTE_LEAD_REPROCESS,	/* POST /api/v1/leads/{id}/reprocess */
+	CE_ROUTE_LEADS_LIST,		/* GET /api/v1/leads */
 	CE_ROUTE__MAX
 };
 
@@ -46,6 +50,7 @@ enum ce_err	 ce_route_match(const char *path, size_t pathlen,
 		    const char *method, enum ce_route *route,
 		    unsigned *allowed);
 const char	*ce_route_name(enum ce_route);
+int		 ce_route_admin(enum ce_route);
 int		 ce_method_bits(const char *);
 enum ce_err	 ce_methods_str(unsigned, char *, size_t);
 

@@ -11,6 +11,11 @@
  * A request the web server received on its metrics listener carries the
  * FastCGI parameter C2S_LISTENER=metrics (set by the server, never from a
  * header): there /metrics is open and every route but /health is 404.
+ * The operators' actions (ce_route_admin()) want a key of
+ * ADMIN_API_KEYS whatever API_AUTH says: none configured, every key is
+ * refused (403); a key of API_KEYS alone is refused (403); no key is a
+ * 401.  An admin key is also a key of every other route.  Both lists are
+ * compared in full, every time.
  * The webhooks' shared secrets are compared here too.  Nothing here
  * writes a response: each check returns a code and the text of the
  * refusal, and its caller answers.
@@ -49,7 +54,10 @@ needed(const struct ce_config *cfg, enum ce_route route)
 static int
 known(const char *keys, const char *given)
 {
-	char		 k[sizeof(((struct ce_config *)0)->api_keys)];
+	char		 k[sizeof(((struct ce_config *)0)->api_keys) >
+			    sizeof(((struct ce_config *)0)->admin_api_keys) ?
+			    sizeof(((struct ce_config *)0)->api_keys) :
+			    sizeof(((struct ce_config *)0)->admin_api_keys)];
 	const char	*p = keys, *e;
 	size_t		 n;
 	int		 match = 0;
@@ -72,9 +80,42 @@ known(const char *keys, const char *given)
 }
 
 /*
+ * Check key "given" (not empty) for "route": both lists compared in
+ * full, whatever matched.  Returns CE_OK, CE_EFORBIDDEN (an admin route
+ * and a key that is no admin key but a good one otherwise, or any key
+ * while ADMIN_API_KEYS is unset) or CE_EAUTH, with "*msg" set.
+ */
+static enum ce_err
+admin_check(const struct ce_config *cfg, enum ce_route route,
+    const char *given, const char **msg)
+{
+	int	 plain = known(cfg->api_keys, given);
+	int	 admin = known(cfg->admin_api_keys, given);
+
+	if (!ce_route_admin(route)) {
+		if (plain | admin)
+			return CE_OK;
+		*msg = "invalid API key";
+		return CE_EAUTH;
+	}
+	if (admin)
+		return CE_OK;
+	if (plain || !cfg->api_auth || cfg->admin_api_keys[0] == '\0') {
+		*msg = cfg->admin_api_keys[0] == '\0' ?
+		    "no admin key is configured (ADMIN_API_KEYS): the "
+		    "operators' actions are closed" :
+		    "this key is not an admin key (ADMIN_API_KEYS)";
+		return CE_EFORBIDDEN;
+	}
+	*msg = "invalid API key";
+	return CE_EAUTH;
+}
+
+/*
  * Check the request's key for "route".  Returns CE_OK; CE_EAUTH, with
  * "*msg" set to the text of the 401 (the caller writes the body and a
- * WWW-Authenticate challenge); or CE_ENOTFOUND, with "*msg" NULL, for a
+ * WWW-Authenticate challenge); CE_EFORBIDDEN, with "*msg" set to the
+ * text of the 403; or CE_ENOTFOUND, with "*msg" NULL, for a
  * route the metrics listener hides.  Writes nothing in the response.
  */
 enum ce_err
@@ -91,18 +132,16 @@ cx_auth_check(struct cx_web *w, const struct ce_req *req,
 			return CE_OK;
 		return CE_ENOTFOUND;
 	}
-	if (!needed(&w->app.cfg, route))
+	if (!ce_route_admin(route) && !needed(&w->app.cfg, route))
 		return CE_OK;
 	if ((given == NULL || given[0] == '\0') && a != NULL &&
 	    strncasecmp(a, "Bearer ", 7) == 0)
 		given = a + 7;
-	if (given != NULL && given[0] != '\0' &&
-	    known(w->app.cfg.api_keys, given))
-		return CE_OK;
-	*msg = given == NULL || given[0] == '\0' ?
-	    "missing API key (X-API-Key or Authorization: Bearer)" :
-	    "invalid API key";
-	return CE_EAUTH;
+	if (given == NULL || given[0] == '\0') {
+		*msg = "missing API key (X-API-Key or Authorization: Bearer)";
+		return CE_EAUTH;
+	}
+	return admin_check(&w->app.cfg, route, given, msg);
 }
 
 /*

@@ -69,6 +69,7 @@ static const char *const notenames[] = {
 	[CX_NOTE_POSTED] = "posted",
 	[CX_NOTE_ALREADY] = "already_posted",
 	[CX_NOTE_FAILED] = "failed",
+	[CX_NOTE_SKIPPED] = "skipped",
 };
 
 /*
@@ -101,6 +102,15 @@ summary(struct ce_buf *b, const struct cx_run *run, enum ce_err er,
 	    run->dossiers_reused, run->dossiers_fetched,
 	    run->name_mismatch ? "true" : "false", notenames[run->note],
 	    run->attempts, (cx_now_us() - run->started_us) / 1000)) != CE_OK)
+		return e;
+	/* Why no note (a placeholder name); whose pointer the note is. */
+	if (run->note == CX_NOTE_SKIPPED && run->note_reason[0] != '\0' &&
+	    ((e = ce_buf_puts(b, ",\"note_reason\":")) != CE_OK ||
+	    (e = ce_buf_json_str(b, run->note_reason,
+	    strlen(run->note_reason))) != CE_OK))
+		return e;
+	if (run->same_lead[0] != '\0' && (e = ce_buf_printf(b,
+	    ",\"repeat_of\":\"%s\"", run->same_lead)) != CE_OK)
 		return e;
 	if (er != CE_OK) {
 		if ((e = ce_buf_puts(b, ",\"error\":")) != CE_OK ||
@@ -168,10 +178,13 @@ spool(struct cx_web *w, const char *lid, struct ce_resp *resp, int real)
 
 /*
  * Claim, run and answer lead "id" (any case; 400 if it is not an id).  "real" selects
- * the status codes of /c2s/enrich; else every run is a 200.
+ * the status codes of /c2s/enrich; else every run is a 200.  "flags"
+ * (CX_RUN_*) not 0: an operator's retry or reprocess (h_admin.c), which
+ * is never spooled (503) and answers a lead in flight with a 409.
  */
-static enum ce_err
-lead_run(struct cx_web *w, const char *id, struct ce_resp *resp, int real)
+enum ce_err
+cx_h_lead_run(struct cx_web *w, const char *id, struct ce_resp *resp,
+    int real, int flags)
 {
 	struct cx_run	 run;
 	struct cx_claim	 cl;
@@ -180,15 +193,19 @@ lead_run(struct cx_web *w, const char *id, struct ce_resp *resp, int real)
 
 	if (!ce_lead_id_norm(id, lid))
 		return bad_id(resp);
-	if (cx_lead_run(&w->app, lid, "api", 0, &run, &cl) != CE_OK)
-		return spool(w, lid, resp, real);
+	if (cx_lead_run(&w->app, lid, "api", flags, &run, &cl) != CE_OK)
+		return flags != 0 ? CE_EDB : spool(w, lid, resp, real);
+	if (cl.dup == CX_DUP_INFLIGHT && flags != 0)
+		return cx_fail(resp, CE_ECONFLICT, "lead_processing",
+		    "the lead is being processed now; try again once it is "
+		    "done");
 	if (cl.dup != CX_DUP_NONE)
 		return duplicate(resp->body, lid, &cl);
 	er = run.ret;
 	if (er == CE_EDB && run.attempts == 0) {
 		/* The lead could not be recorded: nothing was. */
 		cx_run_free(&run);
-		return spool(w, lid, resp, real);
+		return flags != 0 ? CE_EDB : spool(w, lid, resp, real);
 	}
 	if (real) {
 		status = run_error(&run, er);
@@ -217,7 +234,7 @@ cx_h_leads_process(struct cx_web *w, const struct cx_request *rq,
 		return cx_fail(resp, CE_EINPUT, NULL, "malformed query "
 		    "string");
 	}
-	return lead_run(w, id, resp, 0);
+	return cx_h_lead_run(w, id, resp, 0, 0);
 }
 
 enum ce_err
@@ -228,5 +245,5 @@ cx_h_c2s_enrich(struct cx_web *w, const struct cx_request *rq,
 
 	if ((id = cx_req_tail(rq, ENRICH_PREFIX, 64)) == NULL)
 		return bad_id(resp);
-	return lead_run(w, id, resp, 1);
+	return cx_h_lead_run(w, id, resp, 1, 0);
 }

@@ -18,5 +18,7 @@ enum ce_err	 cx_h_leads_process(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
 enum ce_err	 cx_h_c2s_enrich(struct cx_web *, const struct cx_request *,
 		    struct ce_resp *);
+enum ce_err	 cx_h_lead_run(struct cx_web *, const char *id,
+		    struct ce_resp *, int real, int flags);
 
 #endif /* CE_WEB_H_LEADS_H */

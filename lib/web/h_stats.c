@@ -4,8 +4,9 @@
  * last 7 days by outcome, failed and retryable leads, the upstream calls
  * that reuse saved (dossiers reused, across machines; duplicate leads
  * answered without a run, from this machine's shared file), and recent
- * upstream errors.  One statement, c2s.stats_json() of sql/0006 with the
- * machine's two counts, builds it all.
+ * upstream errors, and the hit rate of each CPF discovery tier (tiers).
+ * One statement, c2s.stats_json() (sql/0006, bounded by 0012, tiers
+ * added by 0014) with the machine's two counts, builds it all.
  */
 #include <stdint.h>
 

@@ -22,10 +22,12 @@
 #include "shared/ratelimit.h"
 #include "app/spool.h"
 #include "web/auth.h"
+#include "web/h_admin.h"
 #include "web/h_customer.h"
 #include "web/h_google.h"
 #include "web/h_health.h"
 #include "web/h_leads.h"
+#include "web/h_list.h"
 #include "web/h_metrics.h"
 #include "web/h_stats.h"
 #include "web/h_webhook.h"
@@ -52,6 +54,9 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_STATS] = cx_h_stats,
 	[CE_ROUTE_METRICS] = cx_h_metrics,
 	[CE_ROUTE_WEBHOOK_REPLAY] = cx_h_webhook_replay,
+	[CE_ROUTE_LEAD_RETRY] = cx_h_lead_retry,
+	[CE_ROUTE_LEAD_REPROCESS] = cx_h_lead_reprocess,
+	[CE_ROUTE_LEADS_LIST] = cx_h_leads_list,
 };
 
 /*
@@ -241,6 +246,7 @@ cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 	resp->headers[0] = '\0';
 	resp->err_code = NULL;
 	resp->err_msg[0] = '\0';
+	resp->streamed = 0;
 	(void)cx_resp_header(resp, "X-Request-Id", w->app.log.reqid);
 
 	rq.route = CE_ROUTE_NONE;

@@ -460,6 +460,30 @@
 		});
 	}
 
+	/* The hit rate of the CPF discovery, tier by tier (tiers). */
+	function renderTiers(s) {
+		var t = obj(s.tiers), by = obj(t.by_tier);
+		var body = clear($('tier-table').tBodies[0]);
+
+		setStat('tiers.found', fmtInt(t.found));
+		setStat('tiers.stored_share', fmtRate(t.stored_share));
+		[['stored', 'stored contacts (free)'],
+		    ['work_phone', 'Work API by phone'],
+		    ['diretrix_phone', 'Diretrix by phone'],
+		    ['diretrix_email', 'Diretrix by e-mail']].forEach(function (p) {
+			var r = obj(by[p[0]]), base = 'tiers.by_tier.' + p[0] + '.';
+			var sc = num(r.name_score_avg);
+
+			body.appendChild(el('tr', {},
+			    el('th', {scope: 'row'}, p[1]),
+			    el('td', {'data-stat': base + 'leads'}, fmtInt(r.leads)),
+			    el('td', {'data-stat': base + 'share'},
+			    fmtRate(r.share)),
+			    el('td', {'data-stat': base + 'name_score_avg'},
+			    sc === null ? '—' : sc.toFixed(1))));
+		});
+	}
+
 	function renderLeadList(table, list, empty) {
 		var body = clear(table.tBodies[0]);
 
@@ -615,6 +639,7 @@
 		renderChart(daily);
 		renderDailyTable(daily);
 		renderRates(s);
+		renderTiers(s);
 		setStat('retryable.next_retry_at',
 		    fmtTime(obj(s.retryable).next_retry_at));
 		renderLeadList($('retryable-list'), obj(s.retryable).recent,
