@@ -297,6 +297,53 @@ c2s_list__perpage_body() {
 	expect_json '.data | length == 50'
 }
 
+atf_test_case c2s_list__pages
+c2s_list__pages_head() {
+	atf_set descr "the lead list pages (page=P, 1-based) over " \
+	    "SIM_LEAD_LIST_SIZE leads with meta, strictly newest first across " \
+	    "pages, each lead answering GET with the same created_at, some " \
+	    "persons listed twice (same phone), empty past the end"
+	atf_set require.config sim_url
+}
+c2s_list__pages_body() {
+	local total last id p
+	sim_init
+	expect 200 "$(c2s '/integration/leads?perpage=50&page=1&sort=-created_at')"
+	expect_json '.meta.page == 1 and .meta.perpage == 50 and
+	    (.meta.total | type == "number" and . >= 100)'
+	total=$(jq .meta.total body)
+	: >listed
+	for p in 1 2 3 4; do
+		expect 200 "$(c2s "/integration/leads?perpage=50&page=$p&sort=-created_at")"
+		expect_json ".meta.page == $p and (.data | length == 50)"
+		jq -r '.data[] | [.id, .attributes.created_at,
+		    (.attributes.customer.phone // "" | gsub("[^0-9]"; "") |
+		    .[-11:])] | @tsv' body >>listed
+	done
+	# 200 distinct leads, strictly newest first (one offset: as strings).
+	[ "$(cut -f1 listed | sort -u | wc -l)" = 200 ] ||
+	    atf_fail "ids not distinct: $(cut -f1 listed | sort | uniq -d | head -3)"
+	cut -f2 listed | sort -r -c -u ||
+	    atf_fail "created_at not strictly newest first"
+	# Some person has two leads among the first 200 (1 slot in 8).
+	[ "$(cut -f3 listed | grep . | sort | uniq -d | wc -l)" -ge 5 ] ||
+	    atf_fail "no phone listed twice: $(cut -f3 listed | head)"
+	# A listed lead answers GET with the list's created_at.
+	for id in $(sed -n '1p;77p;200p' listed | cut -f1); do
+		expect 200 "$(c2s "/integration/leads/$id")"
+		expect_json ".data.attributes.created_at ==
+		    \"$(grep "^$id" listed | cut -f2)\""
+	done
+	# The last page is short or full; the one after it is empty.
+	last=$(( (total + 49) / 50 ))
+	expect 200 "$(c2s "/integration/leads?perpage=50&page=$last")"
+	expect_json ".data | length == $((total - (last - 1) * 50))"
+	expect 200 "$(c2s "/integration/leads?perpage=50&page=$((last + 1))")"
+	expect_json '(.data | length == 0) and .meta.total == '"$total"
+	expect 400 "$(c2s '/integration/leads?perpage=50&page=0')"
+	expect 400 "$(c2s '/integration/leads?page=x')"
+}
+
 atf_test_case diretrix__wrong_auth_401
 diretrix__wrong_auth_401_head() {
 	atf_set descr "Diretrix without the right Basic credentials is 401"
@@ -1445,6 +1492,7 @@ atf_init_test_cases() {
 	atf_add_test_case c2s_message__bad_body_400
 	atf_add_test_case c2s_create__id_is_fnv64
 	atf_add_test_case c2s_list__perpage
+	atf_add_test_case c2s_list__pages
 	atf_add_test_case diretrix__wrong_auth_401
 	atf_add_test_case diretrix_phone__finds_person
 	atf_add_test_case diretrix_email__finds_person

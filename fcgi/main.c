@@ -11,6 +11,10 @@
  * (lib/app/worker.c): it claims jobs from PostgreSQL until SIGTERM,
  * finishing the job in hand first.  --subscribe and --unsubscribe register or
  * remove the service's webhook at C2S (lib/app/subscribe.c) and exit.
+ * --backfill --since DAY [--until DAY] queues C2S's leads of those days
+ * never seen as jobs (lib/app/backfill.c), its progress on stderr: one
+ * line rewritten on a terminal, else a line every PLAIN_PAGES pages or
+ * PLAIN_SECONDS, and a summary on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,11 +53,15 @@ usage(void)
 {
 	fprintf(stderr, "usage: c2s-enrich [-nVw] [--worker | --subscribe | "
 	    "--unsubscribe]\n"
+	    "       c2s-enrich --backfill --since YYYY-MM-DD "
+	    "[--until YYYY-MM-DD]\n"
 	    "  -n  check the configuration and exit\n"
 	    "  -V  print the version and exit\n"
 	    "  -w, --worker  run the background worker, not a responder\n"
 	    "  --subscribe, --unsubscribe  register or remove the webhook "
-	    "at C2S\n");
+	    "at C2S\n"
+	    "  --backfill  queue C2S's leads of those days (São Paulo "
+	    "time) never seen\n");
 }
 
 /*
@@ -154,12 +162,164 @@ hooks(struct ce_ctx *ctx, const struct ce_config *cfg, int unsubscribe)
 	return failed > 0 ? 1 : 0;
 }
 
+#define PLAIN_PAGES	10	/* not a terminal: a line every 10 pages */
+#define PLAIN_SECONDS	5	/* ... or 5 seconds */
+#define TTY_MS		200	/* a terminal: the line at most 5 times a s */
+
+/* --backfill's progress: how it is shown, and when it last was. */
+struct shown {
+	int		 tty;		/* stderr is a terminal */
+	long long	 at_ms;		/* elapsed when last shown, -1 never */
+	long long	 page;		/* page last shown */
+	size_t		 width;		/* of the terminal line last shown */
+	struct ce_backfill_progress last;	/* the last told */
+	int		 told;
+};
+
+/* A page done: the progress line, when it is due. */
+static void
+progress(void *arg, const struct ce_backfill_progress *p)
+{
+	struct shown	*sh = arg;
+	char		 line[512];
+	size_t		 n;
+
+	sh->last = *p;
+	sh->told = 1;
+	if (!p->done && sh->at_ms >= 0 && (sh->tty ?
+	    p->elapsed_ms - sh->at_ms < TTY_MS :
+	    p->page - sh->page < PLAIN_PAGES &&
+	    p->elapsed_ms - sh->at_ms < PLAIN_SECONDS * 1000))
+		return;
+	sh->at_ms = p->elapsed_ms;
+	sh->page = p->page;
+	ce_backfill_line(p, line, sizeof(line));
+	n = strlen(line);
+	if (!sh->tty) {
+		fprintf(stderr, "%s\n", line);
+		return;
+	}
+	/* Rewritten in place: blanks over what a longer line left. */
+	fprintf(stderr, "\r%s%*s", line, sh->width > n ? (int)(sh->width - n) :
+	    0, "");
+	sh->width = n;
+	if (p->done)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/*
+ * --backfill: walk and queue; the summary on stdout.  Returns the exit
+ * status: 0 done, 1 failed, 3 stopped by a signal (run it again to
+ * resume).
+ */
+static int
+backfill(struct ce_ctx *ctx, struct ce_backfill_opts *bo)
+{
+	struct shown		 sh;
+	enum ce_backfill_end	 e;
+	char			 err[512], line[768];
+
+	memset(&sh, 0, sizeof(sh));
+	sh.tty = isatty(STDERR_FILENO);
+	sh.at_ms = -1;
+	bo->stopping = fcgi_stop_signal;
+	bo->progress = progress;
+	bo->arg = &sh;
+	e = ce_backfill_run(ctx, bo, err, sizeof(err));
+	if (sh.tty && sh.width > 0 && e != CE_BACKFILL_DONE)
+		fputc('\n', stderr);
+	if (sh.told) {
+		ce_backfill_summary(&sh.last, line, sizeof(line));
+		printf("%s\n", line);
+		fflush(stdout);
+	}
+	if (e == CE_BACKFILL_FAILED) {
+		fprintf(stderr, "c2s-enrich: backfill: %s\n", err);
+		return 1;
+	}
+	return e == CE_BACKFILL_DONE ? 0 : 3;
+}
+
 /* What the command line asks for. */
 struct opts {
 	int	 check_only;	/* -n */
 	int	 worker;	/* --worker, -w */
 	int	 hook;		/* 1 --subscribe, 2 --unsubscribe */
+	int	 backfill;	/* --backfill */
+	struct ce_backfill_opts bo;
 };
+
+/*
+ * --backfill's words after it: --since DAY (required), --until DAY, each
+ * as two words or with "=", into o->bo (the days in São Paulo time;
+ * --until's included).  Returns -1 to go on, or 2 after a usage error
+ * (said on stderr).
+ */
+static int
+parse_backfill(int argc, char *argv[], struct opts *o)
+{
+	const char	*since = NULL, *until = NULL, **dst, *v;
+	long long	 now = (long long)time(NULL);
+	int		 i;
+	size_t		 len;
+
+	for (i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--since", 7) == 0)
+			dst = &since;
+		else if (strncmp(argv[i], "--until", 7) == 0)
+			dst = &until;
+		else {
+			fprintf(stderr, "c2s-enrich: --backfill: unknown "
+			    "argument %s\n", argv[i]);
+			usage();
+			return 2;
+		}
+		len = strlen(argv[i]);
+		if (len == 7 && i + 1 < argc)
+			v = argv[++i];
+		else if (len > 8 && argv[i][7] == '=')
+			v = argv[i] + 8;
+		else {
+			fprintf(stderr, "c2s-enrich: %s wants a day "
+			    "(YYYY-MM-DD)\n", argv[i]);
+			return 2;
+		}
+		*dst = v;
+	}
+	if (since == NULL) {
+		fprintf(stderr, "c2s-enrich: --backfill wants --since "
+		    "YYYY-MM-DD\n");
+		return 2;
+	}
+	if (ce_backfill_day(since, &o->bo.since) == -1) {
+		fprintf(stderr, "c2s-enrich: --since %s: not a day "
+		    "(YYYY-MM-DD)\n", since);
+		return 2;
+	}
+	if (until != NULL && ce_backfill_day(until, &o->bo.until) == -1) {
+		fprintf(stderr, "c2s-enrich: --until %s: not a day "
+		    "(YYYY-MM-DD)\n", until);
+		return 2;
+	}
+	o->bo.until_given = until != NULL;
+	if (until != NULL)
+		o->bo.until += 86400;	/* the whole day */
+	else
+		o->bo.until = now;
+	if (o->bo.since >= now) {
+		fprintf(stderr, "c2s-enrich: --since %s is in the future\n",
+		    since);
+		return 2;
+	}
+	if (o->bo.since >= o->bo.until) {
+		fprintf(stderr, "c2s-enrich: --until %s is before --since "
+		    "%s\n", until, since);
+		return 2;
+	}
+	o->backfill = 1;
+	return -1;
+}
 
 /*
  * Read the command line into "o": a mode word first (--worker,
@@ -172,6 +332,8 @@ parse_args(int argc, char *argv[], struct opts *o)
 	int	 c;
 
 	memset(o, 0, sizeof(*o));
+	if (argc > 1 && strcmp(argv[1], "--backfill") == 0)
+		return parse_backfill(argc, argv, o);
 	if (argc > 1 && (strcmp(argv[1], "--worker") == 0 ||
 	    strcmp(argv[1], "--subscribe") == 0 ||
 	    strcmp(argv[1], "--unsubscribe") == 0)) {
@@ -332,6 +494,8 @@ main(int argc, char *argv[])
 	}
 	if (o.worker)
 		rc = ce_worker_run(ctx, fcgi_stop_signal);
+	else if (o.backfill)
+		rc = backfill(ctx, &o.bo);
 	else if (o.hook != 0)
 		rc = hooks(ctx, &cfg, o.hook == 2);
 	else

@@ -9,8 +9,9 @@
  * lib/ctx.c.  The error enum, the configuration struct, the
  * FastCGI-independent request and response structs, the capped buffer
  * and the rest of the pure vocabulary its users need are declared in
- * lib/core/'s headers, which it includes, and ce_subscribe()'s answer in
- * app/subscribe.h.  Nothing below lib/ctx.c includes it.
+ * lib/core/'s headers, which it includes, ce_subscribe()'s answer in
+ * app/subscribe.h and ce_backfill_run()'s options and progress in
+ * app/backfill.h.  Nothing below lib/ctx.c includes it.
  * One call, ce_handle(), turns a request into a response, so the whole
  * application can be driven without a web server.
  */
@@ -28,6 +29,7 @@
 #include "core/config.h"
 #include "core/cgi.h"
 #include "core/call.h"
+#include "app/backfill.h"
 #include "app/subscribe.h"
 
 struct ce_ctx;
@@ -96,5 +98,14 @@ int		 ce_worker_run(struct ce_ctx *, int (*stopping)(void));
 int		 ce_subscribe(struct ce_ctx *, int unsubscribe,
 		    struct ce_hook_result out[CE_HOOK_ACTIONS], char *url,
 		    size_t urlsz, char *err, size_t errsz);
+
+/*
+ * app/backfill.c: c2s-enrich --backfill.  Walks C2S's lead list over
+ * [o->since, o->until) newest first, queueing every lead never seen as a
+ * worker job, o->progress told after each page (app/backfill.h).
+ * Returns CE_BACKFILL_DONE, _STOPPED (resumable) or _FAILED with "err".
+ */
+enum ce_backfill_end ce_backfill_run(struct ce_ctx *,
+		    const struct ce_backfill_opts *, char *err, size_t errsz);
 
 #endif /* C2S_ENRICH_H */

@@ -26,6 +26,7 @@
 #include "app/app.h"
 #include "app/spool.h"
 #include "app/store.h"
+#include "app/backfill.h"
 #include "app/subscribe.h"
 #include "app/upstream.h"
 #include "app/worker.h"
@@ -236,6 +237,13 @@ int
 ce_worker_run(struct ce_ctx *ctx, int (*stopping)(void))
 {
 	return cx_worker_run(&ctx->web.app, stopping);
+}
+
+enum ce_backfill_end
+ce_backfill_run(struct ce_ctx *ctx, const struct ce_backfill_opts *o,
+    char *err, size_t errsz)
+{
+	return cx_backfill_run(&ctx->web.app, o, err, errsz);
 }
 
 int

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -95,6 +96,16 @@ struct sim_lead {
 	char		 email[96];
 };
 
+/*
+ * The lead list (SIM_LEAD_LIST_SIZE, _DAYS, _END): "size" leads, one
+ * every "step" seconds back from "end", newest first.
+ */
+struct sim_list {
+	long long	 size;
+	long long	 step;		/* seconds, at least 2 */
+	time_t		 end;
+};
+
 /* sim_data.c */
 uint64_t	 sim_fnv64(const void *, size_t);
 const char	*sim_variant_name(enum sim_variant);
@@ -111,7 +122,8 @@ uint32_t	 sim_cpf_lookup(const char *, enum sim_target *,
 		    enum sim_fault *);
 int		 sim_has_dossier(uint32_t);
 json_t		*sim_lead_json(const struct sim_lead *);
-json_t		*sim_lead_list_json(long long n);
+json_t		*sim_lead_list_json(const struct sim_list *, long long page,
+		    long long perpage);
 json_t		*sim_diretrix_json(uint32_t, int by_phone);
 json_t		*sim_workphone_json(uint32_t);
 json_t		*sim_dossier_json(uint32_t);

@@ -1063,10 +1063,16 @@ sim_lead_make(const char *id, struct sim_lead *l)
 		lead_phones(l);
 }
 
+static int	 list_created(const char *, time_t *);
+
 /* The lead's times, in Brasília time as C2S writes them. */
 static time_t
 lead_created(const struct sim_lead *l)
 {
+	time_t	 t;
+
+	if (list_created(l->id, &t))	/* a listed lead: its time */
+		return t;
 	return (time_t)(LEAD_EPOCH + sub(l->h, "created") % (365 * 86400));
 }
 
@@ -1147,60 +1153,149 @@ sim_lead_json(const struct sim_lead *l)
 	return json_pack("{s:o}", "data", lead_data(l));
 }
 
-struct listed {
-	struct sim_lead	 lead;
-	time_t		 created;
-};
+/*
+ * The lead list (GET /integration/leads): "size" slots, newest first, one
+ * every "step" seconds back from "end".  Slot a (its absolute number,
+ * end / step - its index) is created at a x step less a jitter under
+ * step / 2, so the list is strictly ordered and a slot keeps its id and
+ * time whatever the list's end.  A listed lead's id carries its created
+ * time (8 hex at 16) and a check of what comes before (8 hex at 24), so
+ * that GET /integration/leads/{id} answers the same created_at; about
+ * one slot in 8 is a seeded lead (5eed…) of the person of an older slot,
+ * that person's second lead, with the same phone.
+ */
+#define LIST_REPEAT	8	/* one slot in LIST_REPEAT repeats a person */
+#define LIST_BACK	40	/* ... of one of the LIST_BACK slots before */
 
-static int
-newest_first(const void *a, const void *b)
+/* The check of a listed id's first 24 characters: 8 hex. */
+static uint64_t
+list_check(const char *id)
 {
-	const struct listed	*x = a, *y = b;
+	char	 b[40];
 
-	if (x->created != y->created)
-		return x->created < y->created ? 1 : -1;
-	return strcmp(x->lead.id, y->lead.id);
+	memcpy(b, id, 24);
+	memcpy(b + 24, "/listed", 8);
+	return sim_fnv64(b, 31) & 0xffffffffULL;
+}
+
+/* The created time a listed lead's id carries: 1, or 0 for another id. */
+static int
+list_created(const char *id, time_t *t)
+{
+	uint64_t	 v = 0, c = 0;
+	int		 i, d;
+
+	for (i = 16; i < SIM_LEAD_ID_LEN; i++) {
+		if ((d = ce_hexval((unsigned char)id[i])) < 0)
+			return 0;
+		if (i < 24)
+			v = v * 16 + (uint64_t)d;
+		else
+			c = c * 16 + (uint64_t)d;
+	}
+	if (c != list_check(id))
+		return 0;
+	*t = (time_t)v;
+	return 1;
+}
+
+/* Slot "a"'s created time. */
+static time_t
+slot_created(long long a, long long step)
+{
+	char	 b[32];
+	int	 n;
+
+	n = snprintf(b, sizeof(b), "slot/%lld", a);
+	return (time_t)(a * step - (long long)(sim_fnv64(b, (size_t)n) %
+	    (uint64_t)(step / 2)));
+}
+
+/* Finish id "id" (its first 16 characters written) for time "t". */
+static void
+slot_finish(char *id, time_t t)
+{
+	snprintf(id + 16, 9, "%08llx", (unsigned long long)t & 0xffffffffULL);
+	snprintf(id + 24, 9, "%08llx", (unsigned long long)list_check(id));
+}
+
+/* Slot "a"'s ordinary id (no fault marker, no seeded lead). */
+static void
+slot_plain(long long a, long long step, char *id)
+{
+	char	 b[32];
+	int	 n;
+
+	n = snprintf(b, sizeof(b), "list/%lld", a);
+	snprintf(id, 17, "%016llx", (unsigned long long)sub(sim_fnv64(b,
+	    (size_t)n), "id"));
+	if (strncmp(id, "fa17", 4) == 0 || strncmp(id, "5eed", 4) == 0)
+		id[0] = 'e';
+	slot_finish(id, slot_created(a, step));
+}
+
+/* Does slot "a" repeat the person of an older slot?  Which: "*b". */
+static int
+slot_repeats(long long a, long long *b)
+{
+	char		 s[32];
+	uint64_t	 r;
+	int		 n;
+
+	n = snprintf(s, sizeof(s), "repeat/%lld", a);
+	r = sim_fnv64(s, (size_t)n);
+	*b = a - 1 - (long long)((r >> 8) % LIST_BACK);
+	return r % LIST_REPEAT == 0;
+}
+
+/* Slot "a"'s lead id, 32 hex and a NUL in "id". */
+static void
+slot_id(long long a, long long step, char *id)
+{
+	struct sim_lead		 l;
+	struct sim_person	 p;
+	long long		 b, c;
+
+	if (slot_repeats(a, &b) && !slot_repeats(b, &c)) {
+		slot_plain(b, step, id);
+		sim_lead_make(id, &l);
+		if (l.has_phone && seed_ordinary(l.phone_seed) &&
+		    sim_person_make(l.phone_seed, &p) == 0 &&
+		    strcmp(p.phone, l.phone) == 0) {
+			/* C 0 (phone and e-mail), NN 00 (its name). */
+			snprintf(id, 17, "5eed%09u000", l.phone_seed);
+			slot_finish(id, slot_created(a, step));
+			return;
+		}
+	}
+	slot_plain(a, step, id);
 }
 
 json_t *
-sim_lead_list_json(long long n)
+sim_lead_list_json(const struct sim_list *ls, long long page,
+    long long perpage)
 {
-	struct listed	*v;
-	json_t		*arr = NULL;
-	char		 id[40], salt[32];
-	long long	 i;
-	int		 len;
+	struct sim_lead	 l;
+	json_t		*arr;
+	char		 id[SIM_LEAD_ID_LEN + 1];
+	long long	 k, top;
 
-	if (n < 0 || n > 50 || (arr = json_array()) == NULL)
+	if (ls->step < 2 || page < 1 || perpage < 1 || perpage > 50 ||
+	    (arr = json_array()) == NULL)
 		return NULL;
-	if (n == 0)
-		return json_pack("{s:o}", "data", arr);
-	if ((v = calloc((size_t)n, sizeof(*v))) == NULL)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		len = snprintf(salt, sizeof(salt), "list/%lld", i);
-		if (len < 0 || (size_t)len >= sizeof(salt))
-			goto fail;
-		len = snprintf(id, sizeof(id), "%016llx%016llx",
-		    (unsigned long long)sub(0, salt),
-		    (unsigned long long)sub(1, salt));
-		if (len != SIM_LEAD_ID_LEN)
-			goto fail;
-		if (strncmp(id, "fa17", 4) == 0)
-			id[0] = 'e';	/* listed leads are never faults */
-		sim_lead_make(id, &v[i].lead);
-		v[i].created = lead_created(&v[i].lead);
+	top = (long long)ls->end / ls->step;
+	for (k = (page - 1) * perpage; k < page * perpage && k < ls->size;
+	    k++) {
+		slot_id(top - k, ls->step, id);
+		sim_lead_make(id, &l);
+		if (json_array_append_new(arr, lead_data(&l)) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
 	}
-	qsort(v, (size_t)n, sizeof(*v), newest_first);
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, lead_data(&v[i].lead)) == -1)
-			goto fail;
-	free(v);
-	return json_pack("{s:o}", "data", arr);
-fail:
-	free(v);
-	json_decref(arr);
-	return NULL;
+	return json_pack("{s:o, s:{s:I, s:I, s:I}}", "data", arr, "meta",
+	    "total", (json_int_t)ls->size, "page", (json_int_t)page,
+	    "perpage", (json_int_t)perpage);
 }
 
 static json_t *

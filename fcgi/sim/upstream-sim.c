@@ -62,6 +62,7 @@ struct config {
 	long long	 fault_latency;
 	long long	 hang;
 	char		 record[1024];
+	struct sim_list	 list;		/* end 0: the list ends now */
 };
 
 struct ctx {
@@ -151,6 +152,44 @@ env_ms(const char *name, long long def, long long *out)
 	return 0;
 }
 
+static int
+env_num(const char *name, long long def, long long min, long long max,
+    long long *out)
+{
+	const char	*v = getenv(name);
+
+	*out = def;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (ce_strtonum(v, min, max, out) == -1) {
+		fprintf(stderr, "upstream-sim: %s: not a number from %lld to "
+		    "%lld\n", name, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The lead list: SIM_LEAD_LIST_SIZE leads over SIM_LEAD_LIST_DAYS days
+ * ending at SIM_LEAD_LIST_END (Unix seconds; unset: now, so new leads
+ * appear as time goes by).
+ */
+static int
+list_load(struct sim_list *ls)
+{
+	long long	 days, end;
+
+	if (env_num("SIM_LEAD_LIST_SIZE", 2000, 0, 1000000, &ls->size) == -1 ||
+	    env_num("SIM_LEAD_LIST_DAYS", 365, 1, 3650, &days) == -1 ||
+	    env_num("SIM_LEAD_LIST_END", 0, 0, 4102444800LL, &end) == -1)
+		return -1;
+	ls->step = ls->size > 0 ? days * 86400 / ls->size : 86400;
+	if (ls->step < 2)
+		ls->step = 2;
+	ls->end = (time_t)end;
+	return 0;
+}
+
 /* Standard base64 with padding, as HTTP Basic wants. */
 static int
 base64(const char *src, char *dst, size_t sz)
@@ -200,7 +239,8 @@ config_load(struct config *c)
 	    &c->latency[API_DIRETRIX]) == -1 ||
 	    env_ms("SIM_WORK_LATENCY_MS", 0, &c->latency[API_WORK]) == -1 ||
 	    env_ms("SIM_FAULT_LATENCY_MS", 2000, &c->fault_latency) == -1 ||
-	    env_ms("SIM_HANG_MS", 30000, &c->hang) == -1)
+	    env_ms("SIM_HANG_MS", 30000, &c->hang) == -1 ||
+	    list_load(&c->list) == -1)
 		return -1;
 	n = snprintf(both, sizeof(both), "%s:%s", user, pass);
 	if (n < 0 || (size_t)n >= sizeof(both) ||
@@ -608,26 +648,47 @@ c2s_create(struct ctx *c, struct req *rq, struct resp *rs)
 	    "id", id));
 }
 
-/* GET /integration/leads?perpage=N&sort=-created_at */
+/*
+ * A positive integer query parameter "name" at most "max" into "*out"
+ * (left alone when absent).  Returns 0, or -1 with the answer set.
+ */
+static int
+query_num(const struct req *rq, struct resp *rs, const char *name,
+    long long max, long long *out)
+{
+	char	*v = NULL;
+	int	 rc;
+
+	if ((rc = query_get(rq->query, name, &v)) == -1) {
+		set_json(rs, 500, NULL);
+		return -1;
+	}
+	if (rc == 1 && ce_strtonum(v, 1, max, out) == -1) {
+		free(v);
+		set_error(rs, 400, "perpage and page must be positive "
+		    "integers");
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * GET /integration/leads?perpage=N&page=P&sort=-created_at: page P
+ * (1-based) of N leads (at most 50), newest first, with meta.
+ */
 static void
 c2s_list(struct ctx *c, struct req *rq, struct resp *rs)
 {
-	char		*v = NULL;
-	long long	 n = 50;
-	int		 rc;
+	struct sim_list	 ls = c->cfg.list;
+	long long	 n = 50, page = 1;
 
-	(void)c;
-	if ((rc = query_get(rq->query, "perpage", &v)) == -1) {
-		set_json(rs, 500, NULL);
+	if (query_num(rq, rs, "perpage", 1000000, &n) == -1 ||
+	    query_num(rq, rs, "page", 1000000, &page) == -1)
 		return;
-	}
-	if (rc == 1 && ce_strtonum(v, 1, 1000000, &n) == -1) {
-		free(v);
-		set_error(rs, 400, "perpage must be a positive integer");
-		return;
-	}
-	free(v);
-	set_json(rs, 200, sim_lead_list_json(n > 50 ? 50 : n));
+	if (ls.end == 0)
+		ls.end = time(NULL);
+	set_json(rs, 200, sim_lead_list_json(&ls, page, n > 50 ? 50 : n));
 }
 
 /* A Diretrix answer for the person "s" found by phone or by e-mail. */

@@ -70,6 +70,10 @@ enum cx_stmt {
 	CX_STMT_LEADS_PAGE,
 	CX_STMT_LEAD_KNOWN,
 	CX_STMT_LOCAL_NOW,
+	CX_STMT_BACKFILL_LOCK,
+	CX_STMT_BACKFILL_START,
+	CX_STMT_BACKFILL_PAGE,
+	CX_STMT_BACKFILL_DONE,
 	CX_STMT__MAX
 };
 
@@ -281,7 +285,9 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    6, 1 },
 	/*
 	 * The next job due, or a running one whose worker has been silent
-	 * for $2 milliseconds; skips rows another worker is claiming.
+	 * for $2 milliseconds; skips rows another worker is claiming.  A
+	 * backfill's jobs (sql/0016) only when no other is due: live leads
+	 * do not wait behind a firm's history.
 	 */
 	[CX_STMT_JOB_CLAIM] = { "job_claim",
 	    "UPDATE c2s.jobs j SET state = 'running', owner = $1, "
@@ -289,7 +295,8 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "c2s.jobs WHERE (state = 'queued' AND run_after <= now()) OR "
 	    "(state = 'running' AND started_at < now() - "
 	    "make_interval(secs => $2::double precision / 1000)) "
-	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) n "
+	    "ORDER BY source = 'backfill', run_after, id LIMIT 1 "
+	    "FOR UPDATE SKIP LOCKED) n "
 	    "WHERE j.id = n.id RETURNING j.id, j.kind, j.ref, j.source, j.tries",
 	    2, 0 },
 	/* $3: 'done' or 'failed'.  Only while the job is still ours. */
@@ -572,6 +579,88 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "SELECT to_char(now() AT TIME ZONE 'America/Sao_Paulo', "
 	    "'DD/MM/YYYY HH24:MI:SS')",
 	    0, 1 },
+	/*
+	 * c2s-enrich --backfill (backfill.c, sql/0016).  One backfill at a
+	 * time: a session lock, held while the run lives.
+	 */
+	[CX_STMT_BACKFILL_LOCK] = { "backfill_lock",
+	    "SELECT pg_try_advisory_lock(7461095)",
+	    0, 0 },
+	/*
+	 * The unfinished backfill of range [$1, $2) (Unix seconds; $3
+	 * false: --until left out, any until) counted one run more, or a
+	 * new one: its id, until, next page, counts, total (-1: unknown)
+	 * and runs.
+	 */
+	[CX_STMT_BACKFILL_START] = { "backfill_start",
+	    "WITH old AS (SELECT id FROM c2s.backfills WHERE state = "
+	    "'running' AND since = to_timestamp($1::double precision) AND "
+	    "until_given = $3::boolean AND (NOT $3::boolean OR until = "
+	    "to_timestamp($2::double precision)) ORDER BY id DESC LIMIT 1), "
+	    "upd AS (UPDATE c2s.backfills b SET runs = b.runs + 1, "
+	    "updated_at = now() FROM old WHERE b.id = old.id RETURNING b.*), "
+	    "ins AS (INSERT INTO c2s.backfills (since, until, until_given) "
+	    "SELECT to_timestamp($1::double precision), "
+	    "to_timestamp($2::double precision), $3::boolean "
+	    "WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING *) "
+	    "SELECT id, floor(extract(epoch FROM until))::bigint, next_page, "
+	    "seen, queued, known, coalesce(list_total, -1), runs "
+	    "FROM (SELECT * FROM upd UNION ALL SELECT * FROM ins) b",
+	    3, 0 },
+	/*
+	 * One page of backfill $1: the leads ($2 ids, $3 phones, $4 created
+	 * as Unix seconds, '' unknown; newest first) never seen (no lead,
+	 * no job, not backfilled) become jobs of source 'backfill', the
+	 * newest of a phone never backfilled at once, the others $5 ms
+	 * later, so that they run after it from its dossier; and the
+	 * checkpoint moves to page $6 ($7 the last created_at done, $8 the
+	 * list's total, '' to keep them), all in one statement; $9 true for
+	 * a page done before (a resumed run's first), whose leads count as
+	 * seen only when queued now.  Returns the jobs queued, how many of
+	 * them later, and the backfill's counts.
+	 */
+	[CX_STMT_BACKFILL_PAGE] = { "backfill_page",
+	    "WITH page AS (SELECT u.id, nullif(u.phone, '') AS phone, "
+	    "to_timestamp(nullif(u.created, '')::double precision) AS created, "
+	    "u.ord FROM unnest($2::text[], $3::text[], $4::text[]) "
+	    "WITH ORDINALITY AS u(id, phone, created, ord)), "
+	    "fresh AS (SELECT p.* FROM page p WHERE p.id ~ '^[0-9a-f]{32}$' "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.leads l WHERE l.lead_id = p.id) "
+	    "AND NOT EXISTS (SELECT 1 FROM c2s.jobs j WHERE j.kind = 'lead' "
+	    "AND j.ref = p.id) AND NOT EXISTS (SELECT 1 FROM "
+	    "c2s.backfill_leads b WHERE b.lead_id = p.id)), "
+	    "grouped AS (SELECT f.id, f.phone, f.created, f.ord, "
+	    "f.phone IS NULL OR (row_number() OVER (PARTITION BY f.phone "
+	    "ORDER BY f.ord) = 1 AND NOT EXISTS (SELECT 1 FROM "
+	    "c2s.backfill_leads b WHERE b.phone = f.phone)) AS head "
+	    "FROM fresh f), "
+	    "bl AS (INSERT INTO c2s.backfill_leads (lead_id, backfill_id, "
+	    "phone, head, created_at) SELECT id, $1::bigint, phone, head, "
+	    "created FROM grouped ORDER BY ord ON CONFLICT (lead_id) "
+	    "DO NOTHING RETURNING lead_id), "
+	    "jb AS (INSERT INTO c2s.jobs (kind, ref, source, run_after) "
+	    "SELECT 'lead', g.id, 'backfill', CASE WHEN g.head THEN now() "
+	    "ELSE now() + make_interval(secs => $5::double precision / 1000) "
+	    "END FROM grouped g JOIN bl ON bl.lead_id = g.id ORDER BY g.ord "
+	    "ON CONFLICT (kind, ref) WHERE state = 'queued' DO NOTHING "
+	    "RETURNING run_after > now() AS later), "
+	    "n AS (SELECT count(*) AS q, count(*) FILTER (WHERE later) AS f, "
+	    "(SELECT count(*) FROM page) AS s FROM jb), "
+	    "cp AS (UPDATE c2s.backfills b SET next_page = $6::int, "
+	    "last_created = coalesce(to_timestamp(nullif($7, '')::double "
+	    "precision), b.last_created), pages = b.pages + 1, "
+	    "seen = b.seen + CASE WHEN $9::boolean THEN n.q ELSE n.s END, "
+	    "queued = b.queued + n.q, "
+	    "known = b.known + CASE WHEN $9::boolean THEN 0 ELSE n.s - n.q END, "
+	    "list_total = coalesce(nullif($8, '')::bigint, b.list_total), "
+	    "updated_at = now() FROM n WHERE b.id = $1::bigint "
+	    "RETURNING b.seen, b.queued, b.known) "
+	    "SELECT n.q, n.f, cp.seen, cp.queued, cp.known FROM n, cp",
+	    9, 0 },
+	[CX_STMT_BACKFILL_DONE] = { "backfill_done",
+	    "UPDATE c2s.backfills SET state = 'done', finished_at = now(), "
+	    "updated_at = now() WHERE id = $1::bigint",
+	    1, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -1639,16 +1728,174 @@ cx_store_spool_lead(struct cx_db *db, const char *lead, long long stall_ms)
 	return exec_none(db, CX_STMT_SPOOL_LEAD, 2, p);
 }
 
+/* Run statement "s" of one number, "v"; its rows are not read. */
+static enum ce_err
+exec_num(struct cx_db *db, enum cx_stmt s, long long v)
+{
+	const char	*p[1];
+	char		 t[32];
+
+	snprintf(t, sizeof(t), "%lld", v);
+	p[0] = t;
+	return exec_none(db, s, 1, p);
+}
+
 /* Forget the replayed records older than "keep_ms". */
 enum ce_err
 cx_store_spool_prune(struct cx_db *db, long long keep_ms)
 {
-	const char	*p[1];
-	char		 ms[32];
+	return exec_num(db, CX_STMT_SPOOL_PRUNE, keep_ms);
+}
 
-	snprintf(ms, sizeof(ms), "%lld", keep_ms);
-	p[0] = ms;
-	return exec_none(db, CX_STMT_SPOOL_PRUNE, 1, p);
+/* c2s-enrich --backfill's statements */
+
+/*
+ * The one row of "res", "n" numbers (at least -1), into "v"; "res" is
+ * cleared.  CE_EDB when the row is not that.
+ */
+static enum ce_err
+row_nums(PGresult *res, int n, long long *v)
+{
+	enum ce_err	 er = CE_EDB;
+	int		 i;
+
+	if (PQntuples(res) != 1 || PQnfields(res) != n)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (ce_strtonum(PQgetvalue(res, 0, i), -1, 1LL << 62,
+		    &v[i]) == -1)
+			goto out;
+	er = CE_OK;
+out:
+	PQclear(res);
+	return er;
+}
+
+/* Ask for the backfill's session lock; *held: whether this session has it. */
+enum ce_err
+cx_store_backfill_lock(struct cx_db *db, int *held)
+{
+	return exec_got(db, CX_STMT_BACKFILL_LOCK, 0, NULL, "t", held);
+}
+
+/*
+ * The unfinished backfill of [since, until) ("until_given" 0: of any
+ * until) counted one run more, or a new one, into "b".
+ */
+enum ce_err
+cx_store_backfill_start(struct cx_db *db, long long since, long long until,
+    int until_given, struct cx_backfill_row *b)
+{
+	PGresult	*res;
+	const char	*p[3];
+	char		 s[32], u[32];
+	long long	 v[8];
+
+	snprintf(s, sizeof(s), "%lld", since);
+	snprintf(u, sizeof(u), "%lld", until);
+	p[0] = s;
+	p[1] = u;
+	p[2] = until_given ? "true" : "false";
+	if (cx_db_exec(db, CX_STMT_BACKFILL_START, 3, p, &res) != CE_OK ||
+	    row_nums(res, 8, v) != CE_OK)
+		return CE_EDB;
+	b->id = v[0];
+	b->until = v[1];
+	b->next_page = v[2];
+	b->seen = v[3];
+	b->queued = v[4];
+	b->known = v[5];
+	b->total = v[6];
+	b->runs = v[7];
+	return CE_OK;
+}
+
+/*
+ * Append "s" to the text array literal in "b" (at "*len" of "sz"), quoted:
+ * ids, digits and numbers only, so nothing to escape.  Returns 0 or -1.
+ */
+static int
+arr_add(char *b, size_t sz, size_t *len, const char *s, int first)
+{
+	int	 n;
+
+	n = snprintf(b + *len, sz - *len, "%s\"%s\"", first ? "" : ",", s);
+	if (n < 0 || (size_t)n >= sz - *len)
+		return -1;
+	*len += (size_t)n;
+	return 0;
+}
+
+/*
+ * One page "pg" of backfill "b->id" queued and its checkpoint moved, in
+ * one statement; *queued and *later: the jobs it queued, and how many of
+ * them wait for the newest lead of their phone; b's counts updated.
+ * CE_EINPUT when a value is not an id, digits or a number.
+ */
+enum ce_err
+cx_store_backfill_page(struct cx_db *db, struct cx_backfill_row *b,
+    const struct cx_backfill_page *pg, long long *queued, long long *later)
+{
+	PGresult	*res;
+	const char	*p[9];
+	char		 id[32], ms[32], next[32], last[32] = "", total[32] = "";
+	char		 ids[CE_LIST_MAX * 36 + 3], phones[CE_LIST_MAX * 20 + 3];
+	char		 created[CE_LIST_MAX * 24 + 3], t[32];
+	size_t		 i, li = 1, lp = 1, lc = 1;
+	long long	 v[5];
+
+	*queued = *later = 0;
+	ids[0] = phones[0] = created[0] = '{';
+	for (i = 0; i < pg->n; i++) {
+		if (pg->created[i] >= 0)
+			snprintf(t, sizeof(t), "%lld", pg->created[i]);
+		else
+			t[0] = '\0';
+		if (strspn(pg->id[i], "0123456789abcdef") != 32 ||
+		    pg->id[i][32] != '\0' ||
+		    pg->phone[i][strspn(pg->phone[i], "0123456789")] != '\0' ||
+		    arr_add(ids, sizeof(ids) - 1, &li, pg->id[i], i == 0) ||
+		    arr_add(phones, sizeof(phones) - 1, &lp, pg->phone[i],
+		    i == 0) ||
+		    arr_add(created, sizeof(created) - 1, &lc, t, i == 0))
+			return CE_EINPUT;
+	}
+	memcpy(ids + li, "}", 2);
+	memcpy(phones + lp, "}", 2);
+	memcpy(created + lc, "}", 2);
+	snprintf(id, sizeof(id), "%lld", b->id);
+	snprintf(ms, sizeof(ms), "%lld", pg->later_ms);
+	snprintf(next, sizeof(next), "%lld", pg->next_page);
+	if (pg->last_created >= 0)
+		snprintf(last, sizeof(last), "%lld", pg->last_created);
+	if (pg->total >= 0)
+		snprintf(total, sizeof(total), "%lld", pg->total);
+	p[0] = id;
+	p[1] = ids;
+	p[2] = phones;
+	p[3] = created;
+	p[4] = ms;
+	p[5] = next;
+	p[6] = last;
+	p[7] = total;
+	p[8] = pg->again ? "true" : "false";
+	if (cx_db_exec(db, CX_STMT_BACKFILL_PAGE, 9, p, &res) != CE_OK ||
+	    row_nums(res, 5, v) != CE_OK)
+		return CE_EDB;
+	*queued = v[0];
+	*later = v[1];
+	b->seen = v[2];
+	b->queued = v[3];
+	b->known = v[4];
+	b->next_page = pg->next_page;
+	return CE_OK;
+}
+
+/* Backfill "id" walked to its end. */
+enum ce_err
+cx_store_backfill_done(struct cx_db *db, long long id)
+{
+	return exec_num(db, CX_STMT_BACKFILL_DONE, id);
 }
 
 /*

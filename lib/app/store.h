@@ -246,6 +246,42 @@ enum ce_err	 cx_store_lead_known(struct cx_db *, const char *lead,
 		    int *found) CE_WUR;
 enum ce_err	 cx_store_local_now(struct cx_db *, char *, size_t) CE_WUR;
 
+/* backfill.c's statements (sql/0016) */
+/* A backfill's checkpoint, as BACKFILL_START finds or makes it. */
+struct cx_backfill_row {
+	long long	 id;
+	long long	 until;		/* Unix seconds, as fixed at its start */
+	long long	 next_page;	/* the first page not done, from 1 */
+	long long	 seen;		/* leads in range read */
+	long long	 queued;	/* jobs queued */
+	long long	 known;		/* seen, already a lead or a job */
+	long long	 total;		/* C2S's list total; -1 unknown */
+	long long	 runs;		/* 1: a new backfill */
+};
+
+/* One page of leads in range, newest first, for BACKFILL_PAGE. */
+struct cx_backfill_page {
+	size_t		 n;
+	const char	*id[CE_LIST_MAX];	/* 32 lower-case hex */
+	const char	*phone[CE_LIST_MAX];	/* digits, or "" */
+	long long	 created[CE_LIST_MAX];	/* Unix seconds; -1 unknown */
+	long long	 next_page;	/* the checkpoint after this page */
+	long long	 last_created;	/* -1: keep the stored one */
+	long long	 total;		/* -1: keep the stored one */
+	long long	 later_ms;	/* a follower's delay after its head */
+	int		 again;		/* a page done before: its leads count
+					   as seen only when queued now */
+};
+
+enum ce_err	 cx_store_backfill_lock(struct cx_db *, int *held) CE_WUR;
+enum ce_err	 cx_store_backfill_start(struct cx_db *, long long since,
+		    long long until, int until_given,
+		    struct cx_backfill_row *) CE_WUR;
+enum ce_err	 cx_store_backfill_page(struct cx_db *,
+		    struct cx_backfill_row *, const struct cx_backfill_page *,
+		    long long *queued, long long *later) CE_WUR;
+enum ce_err	 cx_store_backfill_done(struct cx_db *, long long id) CE_WUR;
+
 /* The connection and its transactions; spacing.c's and spool.c's statements */
 struct cx_db	*cx_store_new(const char *dsn, long long deadline_ms,
 		    struct cx_log *, const struct cx_pg_gate *);

@@ -147,7 +147,9 @@ arg_check(const struct ce_call *c)
 		ok = ce_lead_id_valid(c->arg) && c->arg2 != NULL;
 		break;
 	case CE_CALL_C2S_LIST:
-		ok = ce_strtonum(c->arg, 1, CE_LIST_MAX, &n) == 0;
+		ok = ce_strtonum(c->arg, 1, CE_LIST_MAX, &n) == 0 &&
+		    (c->arg2 == NULL || ce_strtonum(c->arg2, 1, CE_PAGE_MAX,
+		    &n) == 0);
 		break;
 	case CE_CALL_C2S_HOOK:
 		ok = c->arg2 != NULL && (strcmp(c->arg2, "subscribe") == 0 ||
@@ -214,6 +216,7 @@ url_c2s(const struct ce_config *cfg, const struct ce_call *c,
     struct cx_http_req *r)
 {
 	const char	*base = cfg->c2s_base_url;
+	char		 page[32] = "";
 	long long	 n = 0;
 	int		 w;
 
@@ -226,10 +229,12 @@ url_c2s(const struct ce_config *cfg, const struct ce_call *c,
 		return CE_EINPUT;
 	if (c->kind == CE_CALL_C2S_LIST) {
 		(void)ce_strtonum(c->arg, 1, CE_LIST_MAX, &n);	/* checked */
+		if (c->arg2 != NULL)	/* checked: digits */
+			snprintf(page, sizeof(page), "&page=%s", c->arg2);
 		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads"
-		    "?perpage=%lld&sort=-created_at", base, n);
+		    "?perpage=%lld%s&sort=-created_at", base, n, page);
 		snprintf(r->log_path, sizeof(r->log_path), "/integration/leads"
-		    "?perpage=%lld&sort=-created_at", n);
+		    "?perpage=%lld%s&sort=-created_at", n, page);
 	} else if (c->kind == CE_CALL_C2S_HOOK) {
 		w = snprintf(r->url, sizeof(r->url), "%s/integration/leads/%s",
 		    base, c->arg2);
@@ -701,16 +706,22 @@ parse_hook(struct cx_app *app, const struct cx_http_req *r, struct ce_call *c)
 	return u;
 }
 
-/* {"data":[lead, ...]}: the ids, in the order given (newest first). */
+/*
+ * {"data":[lead, ...],"meta":{"total":N,…}}: the ids in the order given
+ * (newest first), each with its phone normalised (phone, else phone2)
+ * and its created_at; the total when meta has it.
+ */
 static enum ce_up
 parse_list(struct cx_app *app, const struct cx_http_req *r,
     struct ce_lead_list *ls)
 {
-	const json_t	*data;
+	const json_t	*data, *d, *cust, *total;
 	json_t		*j;
+	char		 raw[64];
 	size_t		 i;
 	enum ce_up	 u = CE_UP_BADRESP;
 
+	ls->total = -1;
 	if (r->status != 200)
 		return CE_UP_BADRESP;
 	if ((j = parse_body(app, r)) == NULL)
@@ -719,11 +730,27 @@ parse_list(struct cx_app *app, const struct cx_http_req *r,
 	if (json_is_array(data)) {
 		for (i = 0; i < json_array_size(data) && ls->n < CE_LIST_MAX;
 		    i++) {
+			d = json_array_get(data, i);
 			jcopy(ls->id[ls->n], sizeof(ls->id[0]),
-			    json_object_get(json_array_get(data, i), "id"));
-			if (ce_lead_id_valid(ls->id[ls->n]))
-				ls->n++;
+			    json_object_get(d, "id"));
+			if (!ce_lead_id_valid(ls->id[ls->n]))
+				continue;
+			cust = jpath(d, "attributes", "customer");
+			jcopy(raw, sizeof(raw), json_object_get(cust, "phone"));
+			if (ce_phone_normalize(raw, ls->phone[ls->n]) == -1) {
+				jcopy(raw, sizeof(raw),
+				    json_object_get(cust, "phone2"));
+				if (ce_phone_normalize(raw,
+				    ls->phone[ls->n]) == -1)
+					ls->phone[ls->n][0] = '\0';
+			}
+			jcopy(ls->created[ls->n], sizeof(ls->created[0]),
+			    jpath(d, "attributes", "created_at"));
+			ls->n++;
 		}
+		total = jpath(j, "meta", "total");
+		if (json_is_integer(total) && json_integer_value(total) >= 0)
+			ls->total = json_integer_value(total);
 		u = CE_UP_OK;
 	}
 	json_decref(j);

@@ -57,7 +57,9 @@ enum ce_call_kind {
 	CE_CALL_WORK_CPF,	/* arg: 11-digit CPF -> dossier */
 	CE_CALL_WORK_PHONE,	/* arg: national phone digits -> cands */
 	CE_CALL_C2S_CREATE,	/* arg: JSON:API lead body -> lead.id */
-	CE_CALL_C2S_LIST,	/* arg: how many (1-50) -> list, newest first */
+	CE_CALL_C2S_LIST,	/* arg: how many (1-50), arg2: the page (from
+				   1; NULL: the first, unsent) -> list,
+				   newest first */
 	CE_CALL_C2S_HOOK,	/* arg: {"hook_url","hook_action"}, arg2:
 				   "subscribe" or "unsubscribe" -> answer */
 	CE_CALL_WORK_MODULE,	/* arg: Work API module, arg2: consulta ->
@@ -65,11 +67,19 @@ enum ce_call_kind {
 	CE_CALL__MAX
 };
 
-/* Lead ids, newest first (C2S list). */
+/*
+ * Lead ids, newest first (C2S list), with each lead's phone (national
+ * digits, "" when it has none usable) and created_at (as sent, "" when
+ * missing), and the list's total when C2S says it (meta.total), else -1.
+ */
 #define CE_LIST_MAX	50
+#define CE_PAGE_MAX	10000000	/* the last page asked for */
 struct ce_lead_list {
 	size_t		 n;
 	char		 id[CE_LIST_MAX][33];
+	char		 phone[CE_LIST_MAX][16];
+	char		 created[CE_LIST_MAX][40];
+	long long	 total;
 };
 
 /* One upstream call: what to ask, and what came back. */
