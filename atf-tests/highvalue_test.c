@@ -60,53 +60,55 @@ expect(const char *d, const struct ce_hv_conf *c, const char *want)
 	ATF_CHECK_EQ_MSG(n == 0, want[0] == '\0', "%zu reasons for %s", n, d);
 }
 
-ATF_TC_WITHOUT_HEAD(hv__income_boundary);
-ATF_TC_BODY(hv__income_boundary, tc)
-{
-	struct ce_hv_conf	 c = { 1.0, 20000, CE_HV_BAND__MAX };
-	char			 d[1024];
+/* An income under a configuration, and the reason it gives ("": none). */
+struct income_case {
+	double		 mult;
+	long long	 income;
+	const char	*renda;		/* the JSON value */
+	const char	*want;
+};
 
-	expect(dossier(d, sizeof(d), "\"20000,00\"", NULL, NULL), &c,
-	    "renda R$ 20.000,00");
-	expect(dossier(d, sizeof(d), "\"19999,99\"", NULL, NULL), &c, "");
-	expect(dossier(d, sizeof(d), "\"20000,01\"", NULL, NULL), &c,
-	    "renda R$ 20.000,01");
-	/* Thousands separators, an "R$" prefix and blanks. */
-	expect(dossier(d, sizeof(d), "\"20.000\"", NULL, NULL), &c,
-	    "renda R$ 20.000,00");
-	expect(dossier(d, sizeof(d), "\"R$ 45.600,00 \"", NULL, NULL), &c,
-	    "renda R$ 45.600,00");
-	/* Numbers as the provider may send them. */
-	expect(dossier(d, sizeof(d), "20000", NULL, NULL), &c,
-	    "renda R$ 20.000,00");
-	expect(dossier(d, sizeof(d), "19999", NULL, NULL), &c, "");
-	expect(dossier(d, sizeof(d), "20000.5", NULL, NULL), &c,
-	    "renda R$ 20.000,50");
-	expect(dossier(d, sizeof(d), "19999.99", NULL, NULL), &c, "");
-}
-
-ATF_TC_WITHOUT_HEAD(hv__multiplier_applied);
-ATF_TC_BODY(hv__multiplier_applied, tc)
+/*
+ * The income reason at its threshold: HIGH_VALUE_INCOME reached exactly,
+ * missed by a cent, after INCOME_MULTIPLIER; the shapes of renda.
+ */
+ATF_TC_WITHOUT_HEAD(hv__income_threshold);
+ATF_TC_BODY(hv__income_threshold, tc)
 {
+	static const struct income_case t[] = {
+		{ 1.0, 20000, "\"20000,00\"", "renda R$ 20.000,00" },
+		{ 1.0, 20000, "\"19999,99\"", "" },
+		{ 1.0, 20000, "\"20000,01\"", "renda R$ 20.000,01" },
+		/* Thousands separators, an "R$" prefix and blanks. */
+		{ 1.0, 20000, "\"20.000\"", "renda R$ 20.000,00" },
+		{ 1.0, 20000, "\"R$ 45.600,00 \"", "renda R$ 45.600,00" },
+		/* Numbers as the provider may send them. */
+		{ 1.0, 20000, "20000", "renda R$ 20.000,00" },
+		{ 1.0, 20000, "19999", "" },
+		{ 1.0, 20000, "20000.5", "renda R$ 20.000,50" },
+		{ 1.0, 20000, "19999.99", "" },
+		/* 8 500,50 x 1.9 = 16 150,95, the income the note shows. */
+		{ 1.9, 16150, "\"8500,50\"", "renda R$ 16.150,95" },
+		{ 1.9, 16151, "\"8500,50\"", "" },
+		/* x 2: R$ 10 000 reaches R$ 20 000, a cent less does not. */
+		{ 2.0, 20000, "\"10000,00\"", "renda R$ 20.000,00" },
+		{ 2.0, 20000, "\"9999,99\"", "" },
+		/* The default: 1.9 and R$ 20 000 (R$ 10 526,32 and up). */
+		{ 1.9, 20000, "\"10526,32\"", "renda R$ 20.000,01" },
+		{ 1.9, 20000, "\"10526,31\"", "" },
+		/* HIGH_VALUE_INCOME=0: no income reason, however high. */
+		{ 1.9, 0, "\"999999,00\"", "" },
+	};
 	struct ce_hv_conf	 c = DEF;
 	char			 d[1024];
+	size_t			 i;
 
-	/* 8 500,50 x 1.9 = 16 150,95, the income the note shows. */
-	c.income = 16150;
-	expect(dossier(d, sizeof(d), "\"8500,50\"", NULL, NULL), &c,
-	    "renda R$ 16.150,95");
-	c.income = 16151;
-	expect(dossier(d, sizeof(d), "\"8500,50\"", NULL, NULL), &c, "");
-	/* x 2: R$ 10 000 reaches R$ 20 000, a cent less does not. */
-	c.mult = 2.0;
-	c.income = 20000;
-	expect(dossier(d, sizeof(d), "\"10000,00\"", NULL, NULL), &c,
-	    "renda R$ 20.000,00");
-	expect(dossier(d, sizeof(d), "\"9999,99\"", NULL, NULL), &c, "");
-	/* The default: 1.9 and R$ 20 000 (R$ 10 526,32 and up). */
-	expect(dossier(d, sizeof(d), "\"10526,32\"", NULL, NULL), &DEF,
-	    "renda R$ 20.000,01");
-	expect(dossier(d, sizeof(d), "\"10526,31\"", NULL, NULL), &DEF, "");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c.mult = t[i].mult;
+		c.income = t[i].income;
+		expect(dossier(d, sizeof(d), t[i].renda, NULL, NULL), &c,
+		    t[i].want);
+	}
 }
 
 ATF_TC_WITHOUT_HEAD(hv__income_absent);
@@ -126,9 +128,6 @@ ATF_TC_BODY(hv__income_absent, tc)
 	expect(dossier(d, sizeof(d), NULL, NULL, NULL), &c, "");
 	expect("{\"DadosEconomicos\":null}", &c, "");
 	expect("{\"DadosEconomicos\":\"30000\"}", &c, "");
-	/* HIGH_VALUE_INCOME=0: no income reason, however high. */
-	c.income = 0;
-	expect(dossier(d, sizeof(d), "\"999999,00\"", NULL, NULL), &c, "");
 }
 
 ATF_TC_WITHOUT_HEAD(hv__power_band);
@@ -337,8 +336,7 @@ ATF_TC_BODY(hv__band_names, tc)
 
 ATF_TP_ADD_TCS(tp)
 {
-	ATF_TP_ADD_TC(tp, hv__income_boundary);
-	ATF_TP_ADD_TC(tp, hv__multiplier_applied);
+	ATF_TP_ADD_TC(tp, hv__income_threshold);
 	ATF_TP_ADD_TC(tp, hv__income_absent);
 	ATF_TP_ADD_TC(tp, hv__power_band);
 	ATF_TP_ADD_TC(tp, hv__administrator);

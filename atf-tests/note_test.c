@@ -100,11 +100,14 @@ ATF_TC_BODY(note__multiplier_configurable, tc)
 	ce_buf_free(&b);
 }
 
-ATF_TC_WITHOUT_HEAD(note__different_people);
-ATF_TC_BODY(note__different_people, tc)
+/*
+ * Different people: the completed person found by phone, and another by
+ * e-mail, without a dossier.
+ */
+static struct ce_note_in
+two_persons(const atf_tc_t *tc)
 {
 	struct ce_note_in	 in = completed(tc);
-	struct ce_buf		 b;
 
 	in.npersons = 2;
 	in.persons[0].source = CE_SRC_PHONE;
@@ -114,6 +117,15 @@ ATF_TC_BODY(note__different_people, tc)
 	in.persons[1].cpf = "11144477735";
 	in.persons[1].name = "OUTRA PESSOA";
 	in.persons[1].dossier = NULL;
+	return in;
+}
+
+ATF_TC_WITHOUT_HEAD(note__different_people);
+ATF_TC_BODY(note__different_people, tc)
+{
+	struct ce_note_in	 in = two_persons(tc);
+	struct ce_buf		 b;
+
 	ce_buf_init(&b, 65536);
 	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
 	ATF_CHECK(strncmp(b.data, "⚠️ Telefone e e-mail relacionados a "
@@ -314,19 +326,11 @@ ATF_TC_BODY(note__cap_on_utf8_boundary, tc)
 ATF_TC_WITHOUT_HEAD(note__different_people_golden);
 ATF_TC_BODY(note__different_people_golden, tc)
 {
-	struct ce_note_in	 in = completed(tc);
+	struct ce_note_in	 in = two_persons(tc);
 
-	in.npersons = 2;
 	in.name_mismatch = 1;
 	in.lead_name = "Márcia Souza";
 	in.product_desc = "Casa 3 dormitórios, Alphaville";
-	in.persons[0].source = CE_SRC_PHONE;
-	in.persons[1] = in.persons[0];
-	in.persons[1].source = CE_SRC_EMAIL;
-	in.persons[1].contact = "outra@gmail.com";
-	in.persons[1].cpf = "11144477735";
-	in.persons[1].name = "OUTRA PESSOA";
-	in.persons[1].dossier = NULL;
 	golden(tc, &in, "note-different.txt");
 }
 
@@ -358,14 +362,23 @@ ATF_TC_BODY(note__partial_golden, tc)
 	golden(tc, &in, "note-partial.txt");
 }
 
-ATF_TC_WITHOUT_HEAD(note__product_golden);
-ATF_TC_BODY(note__product_golden, tc)
+/* The completed note found by phone, of a lead with a product. */
+static struct ce_note_in
+with_product(const atf_tc_t *tc)
 {
 	struct ce_note_in	 in = completed(tc);
 
 	in.persons[0].source = CE_SRC_PHONE;
 	in.product_desc = "Apartamento 2 quartos\nMoema";
 	in.product_ref = "AP0412";
+	return in;
+}
+
+ATF_TC_WITHOUT_HEAD(note__product_golden);
+ATF_TC_BODY(note__product_golden, tc)
+{
+	struct ce_note_in	 in = with_product(tc);
+
 	golden(tc, &in, "note-product.txt");
 }
 
@@ -698,16 +711,13 @@ ATF_TC_WITHOUT_HEAD(note__high_value_golden);
 ATF_TC_BODY(note__high_value_golden, tc)
 {
 	static const struct ce_hv_conf	 hc = { 1.9, 16000, CE_HV_ALTO };
-	struct ce_note_in		 in = completed(tc);
+	struct ce_note_in		 in = with_product(tc);
 	const char			*ds[1];
 	char				 hv[CE_HV_TEXT_MAX];
 
 	ds[0] = in.persons[0].dossier;
 	ATF_REQUIRE_EQ(ce_hv_judge(ds, 1, &hc, hv, sizeof(hv)), 2);
 	in.high_value = hv;
-	in.persons[0].source = CE_SRC_PHONE;
-	in.product_desc = "Apartamento 2 quartos\nMoema";
-	in.product_ref = "AP0412";
 	golden(tc, &in, "note-high-value.txt");
 }
 
@@ -756,13 +766,7 @@ ATF_TC_BODY(note__high_value_line, tc)
 	    "valor: administrador de empresa\n\n📋 RESUMO\n") != NULL, "%s",
 	    b.data);
 	/* Two persons: after the 🎯 line, before PESSOA 1. */
-	in = completed(tc);
-	in.npersons = 2;
-	in.persons[0].source = CE_SRC_PHONE;
-	in.persons[1] = in.persons[0];
-	in.persons[1].source = CE_SRC_EMAIL;
-	in.persons[1].contact = "outra@gmail.com";
-	in.persons[1].cpf = "11144477735";
+	in = two_persons(tc);
 	in.product_desc = "Casa";
 	in.high_value = "administrador de empresa (pessoa 2)";
 	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);

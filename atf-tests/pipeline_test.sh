@@ -465,6 +465,33 @@ top_block() {
 	sed '/^$/q' note | sed '/^$/d'
 }
 
+# hv_lead SEED REASONS: a fresh seeded lead of the person of SEED (both
+# contacts, its own name), processed; its note with a dossier in ./note.
+# REASONS: its ⭐ line closes the note's top block and
+# c2s.leads.high_value holds them; empty: no ⭐ line, high_value NULL.
+hv_lead() {
+	local id
+	id=$(seeded_id "$1" 0 00)
+	process $id
+	json '.status == "completed"'
+	notes $id | jq -r '.[0]' >note
+	grep -q '^✅ DADOS PESSOAIS$\|^📋 RESUMO$' note ||
+	    atf_fail "no dossier in the note: $(cat note)"
+	if [ -z "$2" ]; then
+		if grep -q '⭐' note; then
+			atf_fail "a ⭐ line for an ordinary person: $(head -4 note)"
+		fi
+		sql_is "t" "SELECT high_value IS NULL FROM c2s.leads
+		    WHERE lead_id = '$id'" "c2s.leads.high_value of $id"
+		return
+	fi
+	[ "$(top_block | tail -1)" = "⭐ Lead de alto valor: $2" ] ||
+	    atf_fail "no ⭐ line closing the top block: $(head -5 note)"
+	[ "$(grep -c '⭐' note)" = 1 ] || atf_fail "not one ⭐ line"
+	sql_is "$2" "SELECT high_value FROM c2s.leads WHERE lead_id = '$id'" \
+	    "c2s.leads.high_value of $id"
+}
+
 atf_test_case high_value
 high_value_head() {
 	atf_set descr "a high-value person: the ⭐ line last in the note's " \
@@ -472,45 +499,19 @@ high_value_head() {
 	    "an ordinary person: neither"
 }
 high_value_body() {
-	local id want
 	setup
 	# Seed 123456015 (docs/SIMULATOR.md): renda 44975,85, R$ 85 454,12
 	# times INCOME_MULTIPLIER 1.9; MUITO ALTO; SOCIO-ADMINISTRADOR of its
 	# first company.  The stack's defaults: R$ 20 000, ALTO and up.
-	want="renda R\$ 85.454,12; poder aquisitivo MUITO ALTO; administrador de empresa"
-	id=$(seeded_id 123456015 0 00)
-	process $id
-	json '.status == "completed"'
-	notes $id | jq -r '.[0]' >note
-	[ "$(top_block | tail -1)" = "⭐ Lead de alto valor: $want" ] ||
-	    atf_fail "no ⭐ line closing the top block: $(head -5 note)"
-	[ "$(grep -c '⭐' note)" = 1 ] || atf_fail "not one ⭐ line"
-	sql_is "$want" "SELECT high_value FROM c2s.leads WHERE lead_id = '$id'" \
-	    "c2s.leads.high_value"
-
+	hv_lead 123456015 "renda R\$ 85.454,12; poder aquisitivo MUITO ALTO; administrador de empresa"
+	grep -q '^✅ DADOS PESSOAIS$' note || atf_fail "not a full note"
 	# The same person's next lead: a pointer note, the same line.
-	id=$(seeded_id 123456015 0 00)
-	process $id
-	json '.status == "completed" and .dossiers_fetched == 0'
-	notes $id | jq -r '.[0]' >note
+	hv_lead 123456015 "renda R\$ 85.454,12; poder aquisitivo MUITO ALTO; administrador de empresa"
+	json '.dossiers_fetched == 0'
 	head -1 note | grep -q '^🔗 Mesma pessoa do lead ' ||
 	    atf_fail "not a pointer note: $(head -3 note)"
-	[ "$(top_block | tail -1)" = "⭐ Lead de alto valor: $want" ] ||
-	    atf_fail "no ⭐ line in the pointer note: $(head -5 note)"
-	sql_is "$want" "SELECT high_value FROM c2s.leads WHERE lead_id = '$id'" \
-	    "c2s.leads.high_value of the pointer's lead"
-
 	# Seed 234567013: renda 3081,31, MEDIO BAIXO, a plain SOCIO.
-	id=$(seeded_id 234567013 0 00)
-	process $id
-	json '.status == "completed"'
-	notes $id | jq -r '.[0]' >note
-	grep -q '^✅ DADOS PESSOAIS$' note || atf_fail "no dossier: $(cat note)"
-	if grep -q '⭐' note; then
-		atf_fail "a ⭐ line for an ordinary person: $(head -4 note)"
-	fi
-	sql_is "t" "SELECT high_value IS NULL FROM c2s.leads
-	    WHERE lead_id = '$id'" "c2s.leads.high_value of an ordinary lead"
+	hv_lead 234567013 ""
 }
 
 atf_init_test_cases() {
