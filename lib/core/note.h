@@ -60,7 +60,7 @@ struct ce_note_in {
 	const char	*high_value;
 };
 
-/* "R$ 1.234.567,89": the longest amount ce_note_amount_fmt() writes. */
+/* Bytes enough for any amount ce_note_amount_fmt() writes ("R$ 1.234,56"). */
 #define CE_AMOUNT_MAX	48
 
 int		 ce_note_amount_parse(const char *, size_t, long long *cents);
