@@ -10,6 +10,7 @@
 #include <atf-c.h>
 
 #include "core/config.h"
+#include "core/highvalue.h"
 
 #define KEY	"0123456789abcdef0123456789abcdef"	/* as stack.sh's */
 
@@ -570,6 +571,63 @@ ATF_TC_BODY(config_load__edge, tc)
 	ATF_CHECK_EQ(c.webhook_rate_burst, 7);
 }
 
+/*
+ * A high-value lead: HIGH_VALUE_INCOME in reais (0 turns the income
+ * reason off), HIGH_VALUE_POWER a band, any case and accents, or off.
+ */
+ATF_TC_WITHOUT_HEAD(config_load__high_value);
+ATF_TC_BODY(config_load__high_value, tc)
+{
+	static const struct {
+		const char	*value;
+		long long	 band;
+	} good[] = {
+		{ "ALTO", CE_HV_ALTO }, { "muito alto", CE_HV_MUITO_ALTO },
+		{ "Médio-Alto", CE_HV_MEDIO_ALTO }, { "BAIXO", CE_HV_BAIXO },
+		{ "off", CE_HV_BAND__MAX },
+	};
+	static const char *const bad_power[] = { "", "ALTISSIMO", "5", "on" };
+	static const char *const bad_income[] = {
+		"-1", "20000,00", "1000000001", "", "20k",
+	};
+	struct ce_config	 c;
+	char			 err[256];
+	size_t			 i;
+
+	clear_env();
+	unsetenv("HIGH_VALUE_INCOME");
+	unsetenv("HIGH_VALUE_POWER");
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.high_value_income, 20000);
+	ATF_CHECK_EQ(c.high_value_power, CE_HV_ALTO);
+	setenv("HIGH_VALUE_INCOME", "0", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.high_value_income, 0);
+	setenv("HIGH_VALUE_INCOME", "1000000000", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_EQ(c.high_value_income, 1000000000);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		setenv("HIGH_VALUE_POWER", good[i].value, 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)), CE_OK,
+		    "'%s' refused: %s", good[i].value, err);
+		ATF_CHECK_EQ_MSG(c.high_value_power, good[i].band, "'%s'",
+		    good[i].value);
+	}
+	for (i = 0; i < sizeof(bad_power) / sizeof(bad_power[0]); i++) {
+		setenv("HIGH_VALUE_POWER", bad_power[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad_power[i]);
+		ATF_CHECK(strstr(err, "HIGH_VALUE_POWER") != NULL);
+	}
+	unsetenv("HIGH_VALUE_POWER");
+	for (i = 0; i < sizeof(bad_income) / sizeof(bad_income[0]); i++) {
+		setenv("HIGH_VALUE_INCOME", bad_income[i], 1);
+		ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)),
+		    CE_ECONFIG, "'%s' accepted", bad_income[i]);
+		ATF_CHECK(strstr(err, "HIGH_VALUE_INCOME") != NULL);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
@@ -587,5 +645,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__webhook_auth);
 	ATF_TP_ADD_TC(tp, config_load__retention);
 	ATF_TP_ADD_TC(tp, config_load__edge);
+	ATF_TP_ADD_TC(tp, config_load__high_value);
 	return atf_no_error();
 }

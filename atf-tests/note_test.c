@@ -7,13 +7,15 @@
  * basic, partial, a repeat person and a lead with a product; each added
  * field present and absent (father, marital status, birthplace,
  * blacklisted e-mails, inactive phones, companies' relation and date, the
- * "+N" counts, the product line).
+ * "+N" counts, the product line); the high-value line ("⭐ Lead de alto
+ * valor: …") in a golden note and in each kind of note.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <atf-c.h>
 
+#include "core/highvalue.h"
 #include "core/note.h"
 
 static char dossier[65536];
@@ -98,11 +100,14 @@ ATF_TC_BODY(note__multiplier_configurable, tc)
 	ce_buf_free(&b);
 }
 
-ATF_TC_WITHOUT_HEAD(note__different_people);
-ATF_TC_BODY(note__different_people, tc)
+/*
+ * Different people: the completed person found by phone, and another by
+ * e-mail, without a dossier.
+ */
+static struct ce_note_in
+two_persons(const atf_tc_t *tc)
 {
 	struct ce_note_in	 in = completed(tc);
-	struct ce_buf		 b;
 
 	in.npersons = 2;
 	in.persons[0].source = CE_SRC_PHONE;
@@ -112,6 +117,15 @@ ATF_TC_BODY(note__different_people, tc)
 	in.persons[1].cpf = "11144477735";
 	in.persons[1].name = "OUTRA PESSOA";
 	in.persons[1].dossier = NULL;
+	return in;
+}
+
+ATF_TC_WITHOUT_HEAD(note__different_people);
+ATF_TC_BODY(note__different_people, tc)
+{
+	struct ce_note_in	 in = two_persons(tc);
+	struct ce_buf		 b;
+
 	ce_buf_init(&b, 65536);
 	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
 	ATF_CHECK(strncmp(b.data, "⚠️ Telefone e e-mail relacionados a "
@@ -312,19 +326,11 @@ ATF_TC_BODY(note__cap_on_utf8_boundary, tc)
 ATF_TC_WITHOUT_HEAD(note__different_people_golden);
 ATF_TC_BODY(note__different_people_golden, tc)
 {
-	struct ce_note_in	 in = completed(tc);
+	struct ce_note_in	 in = two_persons(tc);
 
-	in.npersons = 2;
 	in.name_mismatch = 1;
 	in.lead_name = "Márcia Souza";
 	in.product_desc = "Casa 3 dormitórios, Alphaville";
-	in.persons[0].source = CE_SRC_PHONE;
-	in.persons[1] = in.persons[0];
-	in.persons[1].source = CE_SRC_EMAIL;
-	in.persons[1].contact = "outra@gmail.com";
-	in.persons[1].cpf = "11144477735";
-	in.persons[1].name = "OUTRA PESSOA";
-	in.persons[1].dossier = NULL;
 	golden(tc, &in, "note-different.txt");
 }
 
@@ -356,14 +362,23 @@ ATF_TC_BODY(note__partial_golden, tc)
 	golden(tc, &in, "note-partial.txt");
 }
 
-ATF_TC_WITHOUT_HEAD(note__product_golden);
-ATF_TC_BODY(note__product_golden, tc)
+/* The completed note found by phone, of a lead with a product. */
+static struct ce_note_in
+with_product(const atf_tc_t *tc)
 {
 	struct ce_note_in	 in = completed(tc);
 
 	in.persons[0].source = CE_SRC_PHONE;
 	in.product_desc = "Apartamento 2 quartos\nMoema";
 	in.product_ref = "AP0412";
+	return in;
+}
+
+ATF_TC_WITHOUT_HEAD(note__product_golden);
+ATF_TC_BODY(note__product_golden, tc)
+{
+	struct ce_note_in	 in = with_product(tc);
+
 	golden(tc, &in, "note-product.txt");
 }
 
@@ -687,6 +702,88 @@ ATF_TC_BODY(note__product_line, tc)
 	ce_buf_free(&b);
 }
 
+/*
+ * A high-value lead: the reasons highvalue.c finds in dossier-1.json (an
+ * administrator; its income R$ 16 150,95 once multiplied, over a
+ * threshold of R$ 16 000), the ⭐ line after the 🎯 one.
+ */
+ATF_TC_WITHOUT_HEAD(note__high_value_golden);
+ATF_TC_BODY(note__high_value_golden, tc)
+{
+	static const struct ce_hv_conf	 hc = { 1.9, 16000, CE_HV_ALTO };
+	struct ce_note_in		 in = with_product(tc);
+	const char			*ds[1];
+	char				 hv[CE_HV_TEXT_MAX];
+
+	ds[0] = in.persons[0].dossier;
+	ATF_REQUIRE_EQ(ce_hv_judge(ds, 1, &hc, hv, sizeof(hv)), 2);
+	in.high_value = hv;
+	golden(tc, &in, "note-high-value.txt");
+}
+
+/*
+ * The ⭐ line: the top block's last line of a full note, of a pointer
+ * note and of a note of two persons (whose reasons say whose); none when
+ * the text is NULL or blank, nor in a note with no person.
+ */
+ATF_TC_WITHOUT_HEAD(note__high_value_line);
+ATF_TC_BODY(note__high_value_line, tc)
+{
+	static const char *const none[] = { NULL, "", " \n\t" };
+	struct ce_note_in	 in;
+	struct ce_buf		 b;
+	size_t			 i;
+
+	ce_buf_init(&b, 65536);
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		in = completed(tc);
+		in.high_value = none[i];
+		ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+		ATF_CHECK_MSG(strstr(b.data, "⭐") == NULL, "case %zu", i);
+	}
+	/* Full: after how it was found, without a product. */
+	in = completed(tc);
+	in.high_value = "poder aquisitivo MUITO ALTO";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strncmp(b.data, "📞📧 Telefone e e-mail da mesma "
+	    "pessoa\n⭐ Lead de alto valor: poder aquisitivo MUITO ALTO\n\n"
+	    "✅ DADOS PESSOAIS\n", strlen("📞📧 Telefone e e-mail da mesma "
+	    "pessoa\n⭐ Lead de alto valor: poder aquisitivo MUITO ALTO\n\n"
+	    "✅ DADOS PESSOAIS\n")) == 0, "%s", b.data);
+	/* Line breaks in the text do not break the line. */
+	in.high_value = "renda R$ 1,00\r\nadministrador";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "\n⭐ Lead de alto valor: renda R$ 1,00  "
+	    "administrador\n\n✅") != NULL, "%s", b.data);
+	/* A pointer note: after the 🎯 line, before the summary. */
+	in = completed(tc);
+	in.same_lead = "0123456789abcdef0123456789abcdef";
+	in.same_date = "02/12/2026";
+	in.product_ref = "CA0099";
+	in.high_value = "administrador de empresa";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "🎯 Imóvel: ref CA0099\n⭐ Lead de alto "
+	    "valor: administrador de empresa\n\n📋 RESUMO\n") != NULL, "%s",
+	    b.data);
+	/* Two persons: after the 🎯 line, before PESSOA 1. */
+	in = two_persons(tc);
+	in.product_desc = "Casa";
+	in.high_value = "administrador de empresa (pessoa 2)";
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "🎯 Imóvel: Casa\n⭐ Lead de alto valor: "
+	    "administrador de empresa (pessoa 2)\n\n═══ PESSOA 1") != NULL,
+	    "%s", b.data);
+	/* No person: no line, whatever the caller gives. */
+	in.kind = CE_NOTE_UNENRICHED;
+	in.npersons = 0;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "⭐") == NULL, "%s", b.data);
+	in.kind = CE_NOTE_INVALID;
+	ATF_REQUIRE_EQ(ce_note_format(&in, 1.9, 5000, &b), CE_OK);
+	ATF_CHECK_MSG(strstr(b.data, "⭐") == NULL, "%s", b.data);
+	ce_buf_free(&b);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, note__completed_golden);
@@ -713,5 +810,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, note__company);
 	ATF_TP_ADD_TC(tp, note__more_counts);
 	ATF_TP_ADD_TC(tp, note__product_line);
+	ATF_TP_ADD_TC(tp, note__high_value_golden);
+	ATF_TP_ADD_TC(tp, note__high_value_line);
 	return atf_no_error();
 }

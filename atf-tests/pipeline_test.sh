@@ -460,6 +460,60 @@ logs_masked_body() {
 	done
 }
 
+# top_block: the note's lines before its first blank line (./note).
+top_block() {
+	sed '/^$/q' note | sed '/^$/d'
+}
+
+# hv_lead SEED REASONS: a fresh seeded lead of the person of SEED (both
+# contacts, its own name), processed; its note with a dossier in ./note.
+# REASONS: its ⭐ line closes the note's top block and
+# c2s.leads.high_value holds them; empty: no ⭐ line, high_value NULL.
+hv_lead() {
+	local id
+	id=$(seeded_id "$1" 0 00)
+	process $id
+	json '.status == "completed"'
+	notes $id | jq -r '.[0]' >note
+	grep -q '^✅ DADOS PESSOAIS$\|^📋 RESUMO$' note ||
+	    atf_fail "no dossier in the note: $(cat note)"
+	if [ -z "$2" ]; then
+		if grep -q '⭐' note; then
+			atf_fail "a ⭐ line for an ordinary person: $(head -4 note)"
+		fi
+		sql_is "t" "SELECT high_value IS NULL FROM c2s.leads
+		    WHERE lead_id = '$id'" "c2s.leads.high_value of $id"
+		return
+	fi
+	[ "$(top_block | tail -1)" = "⭐ Lead de alto valor: $2" ] ||
+	    atf_fail "no ⭐ line closing the top block: $(head -5 note)"
+	[ "$(grep -c '⭐' note)" = 1 ] || atf_fail "not one ⭐ line"
+	sql_is "$2" "SELECT high_value FROM c2s.leads WHERE lead_id = '$id'" \
+	    "c2s.leads.high_value of $id"
+}
+
+atf_test_case high_value
+high_value_head() {
+	atf_set descr "a high-value person: the ⭐ line last in the note's " \
+	    "top block (full and pointer notes) and c2s.leads.high_value; " \
+	    "an ordinary person: neither"
+}
+high_value_body() {
+	setup
+	# Seed 123456015 (docs/SIMULATOR.md): renda 44975,85, R$ 85 454,12
+	# times INCOME_MULTIPLIER 1.9; MUITO ALTO; SOCIO-ADMINISTRADOR of its
+	# first company.  The stack's defaults: R$ 20 000, ALTO and up.
+	hv_lead 123456015 "renda R\$ 85.454,12; poder aquisitivo MUITO ALTO; administrador de empresa"
+	grep -q '^✅ DADOS PESSOAIS$' note || atf_fail "not a full note"
+	# The same person's next lead: a pointer note, the same line.
+	hv_lead 123456015 "renda R\$ 85.454,12; poder aquisitivo MUITO ALTO; administrador de empresa"
+	json '.dossiers_fetched == 0'
+	head -1 note | grep -q '^🔗 Mesma pessoa do lead ' ||
+	    atf_fail "not a pointer note: $(head -3 note)"
+	# Seed 234567013: renda 3081,31, MEDIO BAIXO, a plain SOCIO.
+	hv_lead 234567013 ""
+}
+
 atf_init_test_cases() {
 	atf_add_test_case completed_golden
 	atf_add_test_case different_people
@@ -478,4 +532,5 @@ atf_init_test_cases() {
 	atf_add_test_case parallel_lookups
 	atf_add_test_case bad_requests
 	atf_add_test_case logs_masked
+	atf_add_test_case high_value
 }

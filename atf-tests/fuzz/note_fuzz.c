@@ -12,8 +12,9 @@
  * byte absent counts as '0'.  Then the lead's name, and for each of two
  * persons: contact, CPF, name, dossier ("02010" is a completed note of
  * one person found by phone and e-mail).
- * Then the lead's product description and prop_ref, and the repeat
- * person's earlier lead and its date (each missing or empty: NULL).
+ * Then the lead's product description and prop_ref, the repeat
+ * person's earlier lead and its date, and the high-value reasons (each
+ * missing or empty: NULL).
  * Names, contacts and those are made well-formed UTF-8 (bad bytes become
  * '?'),
  * as the parsers that produce them guarantee; a CPF that is not valid
@@ -27,7 +28,8 @@
  * line break; a product not blank has its "🎯 Imóvel: " line; the note
  * starts with the pointer "🔗 Mesma pessoa do lead " exactly when an
  * earlier lead not blank is given for one person found (completed,
- * partial or basic).
+ * partial or basic); high-value reasons not blank have their "⭐ Lead de
+ * alto valor: " line in a note with a person.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,8 +41,9 @@
 #include "core/note.h"
 #include "fuzz.h"
 
-#define NFIELDS		14
+#define NFIELDS		15
 #define POINTER		"🔗 Mesma pessoa do lead "
+#define STAR		"⭐ Lead de alto valor: "
 #define NOTE_CAP	(256u * 1024)	/* as pipeline.c gives it */
 /* Header byte "i" as a choice: its value minus '0', or 0 when absent. */
 #define HDR(i)		(flen[0] > (i) ? (size_t)(uint8_t)(h[i] - '0') : 0)
@@ -118,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t		*h;
 	double			 mult;
 	enum ce_err		 er, erf;
-	int			 pointer;
+	int			 pointer, person;
 
 	if (size == 0)
 		return 0;
@@ -181,14 +184,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	/* The product (10, 11), the earlier lead and its date (12, 13). */
+	/* The product (10, 11), the earlier lead and its date (12, 13), the
+	 * high-value reasons (14). */
 	if (opt_text(f, flen, own, 10, &in.product_desc) == -1 ||
 	    opt_text(f, flen, own, 11, &in.product_ref) == -1 ||
 	    opt_text(f, flen, own, 12, &in.same_lead) == -1 ||
-	    opt_text(f, flen, own, 13, &in.same_date) == -1)
+	    opt_text(f, flen, own, 13, &in.same_date) == -1 ||
+	    opt_text(f, flen, own, 14, &in.high_value) == -1)
 		goto out;
-	pointer = nonblank(in.same_lead) && in.npersons == 1 &&
-	    in.kind != CE_NOTE_UNENRICHED && in.kind != CE_NOTE_INVALID;
+	person = in.npersons > 0 && in.kind != CE_NOTE_UNENRICHED &&
+	    in.kind != CE_NOTE_INVALID;
+	pointer = nonblank(in.same_lead) && in.npersons == 1 && person;
 
 	ce_name_fold(in.lead_name != NULL ? in.lead_name : "", folded,
 	    sizeof(folded));
@@ -213,6 +219,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strstr(full.data, "🎯 Imóvel: ") != NULL);
 	FZ_CHECK((strncmp(full.data, POINTER, strlen(POINTER)) == 0) ==
 	    pointer);
+	FZ_CHECK(!(person && nonblank(in.high_value)) ||
+	    strstr(full.data, STAR) != NULL);
 	flat = chars(full.data, full.len);
 	FZ_CHECK(chars(b.data, b.len) == (flat < maxchars ? flat : maxchars));
 	/* Formatting again into a used buffer starts afresh. */

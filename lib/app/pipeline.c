@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/highvalue.h"
 #include "core/lead.h"
 #include "core/log.h"
 #include "core/name.h"
@@ -758,6 +759,37 @@ classify(struct cx_run *run, const struct chain *ph, const struct chain *em)
 	}
 }
 
+/*
+ * The high-value judgement (DESIGN.md 11.4): the reasons the persons'
+ * dossiers give, for the note's ⭐ line and c2s.leads.high_value.  A run
+ * without any dossier judges nothing (run->hv_judged 0): the lead keeps
+ * what an earlier run found.
+ */
+static void
+step_high_value(struct cx_app *app, struct cx_run *run)
+{
+	struct ce_hv_conf c;
+	const char	*ds[2] = { NULL, NULL };
+	long long	 t0 = cx_now_us();
+	size_t		 i, n;
+
+	run->high_value[0] = '\0';
+	run->hv_judged = 0;
+	for (i = 0; i < run->npersons && i < 2; i++)
+		if ((ds[i] = run->persons[i].dossier) != NULL)
+			run->hv_judged = 1;
+	if (!run->hv_judged)
+		return;
+	c.mult = app->cfg.income_multiplier;
+	c.income = app->cfg.high_value_income;
+	c.band = app->cfg.high_value_power;
+	n = ce_hv_judge(ds, run->npersons, &c, run->high_value,
+	    sizeof(run->high_value));
+	if (n > 0)
+		step_log(app, run, CE_LOG_INFO, "high_value", "yes", t0,
+		    "%zu reasons", n);
+}
+
 static enum ce_err
 note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 {
@@ -789,6 +821,7 @@ note_text(struct cx_app *app, struct cx_run *run, struct ce_buf *b)
 	}
 	in.product_desc = run->lead.product_desc;
 	in.product_ref = run->lead.product_ref;
+	in.high_value = run->high_value;
 	in.name_mismatch = run->name_mismatch;
 	in.lookup_down = run->outcome == CX_OUT_UNENRICHED &&
 	    run->err != CE_ENOTFOUND;
@@ -886,6 +919,9 @@ step_store(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
 		goto fail;
 	if ((er = cx_store_lead_note_info(app->db, run->lead_id,
 	    note->len == 0 ? run->note_reason : "", run->same_lead)) != CE_OK)
+		goto fail;
+	if (run->hv_judged && (er = cx_store_lead_high_value(app->db,
+	    run->lead_id, run->high_value)) != CE_OK)
 		goto fail;
 	if ((er = cx_store_commit(app->db)) != CE_OK)
 		goto fail;
@@ -1058,6 +1094,7 @@ enrich(struct cx_app *app, struct cx_run *run, const char *cpf)
 	if ((er = step_dossiers(app, run)) != CE_OK)
 		return er;
 	classify(run, &ph, &em);
+	step_high_value(app, run);
 	return CE_OK;
 }
 

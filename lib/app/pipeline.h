@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/call.h"
 #include "core/err.h"
+#include "core/highvalue.h"
 #include "core/lead.h"
 #include "core/note.h"
 
@@ -58,6 +59,10 @@ struct cx_run {
 	/* A repeat person: its earlier lead and date, else "". */
 	char		 same_lead[33];
 	char		 same_date[11];		/* DD/MM/YYYY */
+	/* A high-value lead's reasons, "" for none; judged when a person
+	 * had a dossier (hv_judged), else the stored ones are kept. */
+	char		 high_value[CE_HV_TEXT_MAX];
+	int		 hv_judged;
 	int		 dossiers_reused, dossiers_fetched;
 	long long	 stored;	/* rows written */
 	enum cx_outcome	 outcome;

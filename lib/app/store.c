@@ -67,6 +67,7 @@ enum cx_stmt {
 	CX_STMT_LEAD_GAVE_UP,
 	CX_STMT_REPEAT_OF,
 	CX_STMT_LEAD_NOTE_INFO,
+	CX_STMT_LEAD_HIGH_VALUE,
 	CX_STMT_LEADS_PAGE,
 	CX_STMT_LEAD_KNOWN,
 	CX_STMT_LOCAL_NOW,
@@ -530,6 +531,11 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "(note_reason IS DISTINCT FROM nullif($2, '') OR "
 	    "repeat_of IS DISTINCT FROM nullif($3, ''))",
 	    3, 1 },
+	/* A lead's high-value reasons ($2, '' for none: NULL). */
+	[CX_STMT_LEAD_HIGH_VALUE] = { "lead_high_value",
+	    "UPDATE c2s.leads SET high_value = nullif($2, '') "
+	    "WHERE lead_id = $1 AND high_value IS DISTINCT FROM nullif($2, '')",
+	    2, 1 },
 	/*
 	 * The operators' list and export (GET /api/v1/leads): one page of
 	 * leads, newest first, filtered by status $1 and source $2 ('': any),
@@ -1460,6 +1466,19 @@ cx_store_lead_note_info(struct cx_db *db, const char *lead,
 	const char	*p[3] = { lead, reason, repeat_of };
 
 	return exec_none(db, CX_STMT_LEAD_NOTE_INFO, 3, p);
+}
+
+/*
+ * Record the reasons lead "lead" is a high-value one ("reasons", "; "
+ * joined, at most 500 characters; "" when it is none).
+ */
+enum ce_err
+cx_store_lead_high_value(struct cx_db *db, const char *lead,
+    const char *reasons)
+{
+	const char	*p[2] = { lead, reasons };
+
+	return exec_none(db, CX_STMT_LEAD_HIGH_VALUE, 2, p);
 }
 
 /* Queue job "kind"/"ref" from "source" again in "ms". */

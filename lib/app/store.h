@@ -110,6 +110,9 @@ enum ce_err	 cx_store_repeat_of(struct cx_db *, const char *cpf,
 		    int *found) CE_WUR;
 enum ce_err	 cx_store_lead_note_info(struct cx_db *, const char *lead,
 		    const char *reason, const char *repeat_of) CE_WUR;
+/* A lead's high-value reasons (core/highvalue.h), "" for none. */
+enum ce_err	 cx_store_lead_high_value(struct cx_db *, const char *lead,
+		    const char *reasons) CE_WUR;
 
 /* the handlers' statements */
 /* Strings copied out of rows: v[i] NULL for a NULL value. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/highvalue.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -34,6 +35,8 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->work_api_min_interval_ms = 2 * MS_PER_S;
 	cfg->c2s_description_max = 5000;
 	cfg->income_multiplier = 1.9;
+	cfg->high_value_income = 20000;
+	cfg->high_value_power = CE_HV_ALTO;
 	ce_strlcpy(cfg->dedup_file, "/run/c2s-enrich/dedup",
 	    sizeof(cfg->dedup_file));
 	cfg->dedup_capacity = 10000;
@@ -328,7 +331,7 @@ env_first(const char *const *names, const char **which)
 }
 
 enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
-    K_ONOFF, K_NETS, K_SCHED };
+    K_ONOFF, K_NETS, K_SCHED, K_BAND };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
@@ -362,6 +365,9 @@ static const struct var vars[] = {
 	{ { "C2S_DESCRIPTION_MAX_LENGTH" }, K_INT, NUM(c2s_description_max),
 	    100, 1000000 },
 	{ { "INCOME_MULTIPLIER" }, K_REAL, NUM(income_multiplier), 0, 0 },
+	{ { "HIGH_VALUE_INCOME" }, K_INT, NUM(high_value_income), 0,
+	    1000000000 },
+	{ { "HIGH_VALUE_POWER" }, K_BAND, NUM(high_value_power), 0, 0 },
 	{ { "DEDUP_FILE" }, K_STR, STR(dedup_file), 0, 0 },
 	{ { "DEDUP_CAPACITY" }, K_INT, NUM(dedup_capacity), 8, 10000000 },
 	{ { "DEDUP_TTL" }, K_DUR, NUM(dedup_ttl_ms), MS_PER_S, 7 * MS_PER_DAY },
@@ -556,6 +562,7 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
     const char **why)
 {
 	char	*base = (char *)cfg + v->off;
+	int	 band;
 
 	switch (v->kind) {
 	case K_URL:
@@ -601,6 +608,14 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 			    "*:interval unless they cover the day";
 			return -1;
 		}
+		return 0;
+	case K_BAND:
+		if ((band = ce_hv_band_parse(val)) == -1) {
+			*why = "must be one of BAIXO, MEDIO BAIXO, MEDIO, "
+			    "MEDIO ALTO, ALTO, MUITO ALTO, or off";
+			return -1;
+		}
+		*(long long *)(void *)base = band;
 		return 0;
 	case K_RETRIES:
 		if (retries_parse(val, cfg) == -1) {

@@ -61,6 +61,10 @@ struct ce_config {
 	char		 c2s_default_seller_id[64];
 	long long	 c2s_description_max;
 	double		 income_multiplier;
+	/* A high-value lead (issue [2.6], core/highvalue.h). */
+	long long	 high_value_income;	/* reais; 0: no income reason */
+	long long	 high_value_power;	/* enum ce_hv_band, the lowest
+						 * that counts; __MAX: off */
 	char		 dedup_file[256];
 	long long	 dedup_capacity;
 	long long	 dedup_ttl_ms;

@@ -8,12 +8,13 @@
  *
  * The layout (DESIGN.md section 11.3), top to bottom:
  *  - the top block: "🔗 Mesma pessoa do lead …" (a repeat person only),
- *    how the CPF was found, "⚠️ Nome diferente do Lead", and last
+ *    how the CPF was found, "⚠️ Nome diferente do Lead",
  *    "🎯 Imóvel: <description> (ref <prop_ref>)" when the lead has a
  *    product ("🎯 Imóvel: <description>" or "🎯 Imóvel: ref <prop_ref>"
- *    with one of them).  The notes without a person (CPF not found,
- *    lookup down, invalid contact) are a top block too: their two lines,
- *    then the 🎯 line.
+ *    with one of them), and last "⭐ Lead de alto valor: <reasons>" for
+ *    a high-value lead (the caller's text, from highvalue.c).  The notes
+ *    without a person (CPF not found, lookup down, invalid contact) are a
+ *    top block too: their two lines, then the 🎯 line.
  *  - one section per dossier part, each after a blank line: personal data
  *    (Pai, Estado Civil, Naturalidade "<municipioNascimento>/<ufNascimento>"
  *    after Mãe), finance, e-mails (blacklist "SIM" left out, not
@@ -71,11 +72,11 @@ jget(const json_t *o, const char *k, char *tmp, size_t sz)
 }
 
 /*
- * Parse a Brazilian amount ("8.500,50", "8500,50", "7018") into cents.
- * Returns 0, or -1 when it is not a number.
+ * Parse a Brazilian amount ("8.500,50", "8500,50", "7018") of "len" bytes
+ * into cents.  Returns 0, or -1 when it is not a number.
  */
-static int
-amount_parse(const char *s, size_t len, long long *cents)
+int
+ce_note_amount_parse(const char *s, size_t len, long long *cents)
 {
 	long long	 whole = 0, frac = 0;
 	size_t		 i, fd = 0;
@@ -105,24 +106,48 @@ amount_parse(const char *s, size_t len, long long *cents)
 	return 0;
 }
 
-/* "R$ 16.150,95" from cents. */
-static enum ce_err
-amount_put(struct ce_buf *b, long long cents)
+/*
+ * "R$ 16.150,95" from "cents" (0 or more) into "out" of "sz" bytes
+ * (CE_AMOUNT_MAX is enough for any).  Returns 0, or -1 when it does not
+ * fit ("out" then holds "").
+ */
+int
+ce_note_amount_fmt(long long cents, char *out, size_t sz)
 {
-	char		 d[32], out[48];
+	char		 d[32], g[48];
 	int		 n, i, o = 0;
 	long long	 whole = cents / 100;
 
 	n = snprintf(d, sizeof(d), "%lld", whole);
-	if (n <= 0)
-		return CE_ESYSTEM;
+	if (n <= 0) {
+		if (sz > 0)
+			out[0] = '\0';
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (i > 0 && (n - i) % 3 == 0)
-			out[o++] = '.';
-		out[o++] = d[i];
+			g[o++] = '.';
+		g[o++] = d[i];
 	}
-	out[o] = '\0';
-	return ce_buf_printf(b, "R$ %s,%02lld", out, cents % 100);
+	g[o] = '\0';
+	n = snprintf(out, sz, "R$ %s,%02lld", g, cents % 100);
+	if (n < 0 || (size_t)n >= sz) {
+		if (sz > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* "R$ 16.150,95" from cents. */
+static enum ce_err
+amount_put(struct ce_buf *b, long long cents)
+{
+	char	 a[CE_AMOUNT_MAX];
+
+	if (ce_note_amount_fmt(cents, a, sizeof(a)) == -1)
+		return CE_ESYSTEM;
+	return ce_buf_puts(b, a);
 }
 
 static long long
@@ -174,7 +199,7 @@ range_put(struct ce_buf *b, const char *s, double mult)
 		/* A trailing separator is punctuation, not part of it. */
 		while (n > 0 && (p[n - 1] == '.' || p[n - 1] == ','))
 			n--;
-		if (er == CE_OK && amount_parse(p, n, &c) == 0) {
+		if (er == CE_OK && ce_note_amount_parse(p, n, &c) == 0) {
 			er = amount_put(b, times(c, mult));
 			p += n;
 		} else if (er == CE_OK)
@@ -415,7 +440,7 @@ income_put(struct nout *o, const json_t *eco, double mult)
 	long long	 cents;
 
 	s = jget(eco, "renda", t, sizeof(t));
-	if (amount_parse(s, strlen(s), &cents) == 0) {
+	if (ce_note_amount_parse(s, strlen(s), &cents) == 0) {
 		nout_puts(o, "Renda: ");
 		nout_amount(o, cents, mult);
 		nout_puts(o, "\n");
@@ -695,9 +720,20 @@ product_put(struct nout *o, const struct ce_note_in *in)
 	nout_puts(o, d && r ? ")\n" : "\n");
 }
 
+/* "⭐ Lead de alto valor: <reasons>", when the lead is one. */
+static void
+star_put(struct nout *o, const struct ce_note_in *in)
+{
+	if (blank(in->high_value))
+		return;
+	nout_puts(o, "⭐ Lead de alto valor: ");
+	nout_line(o, in->high_value);
+	nout_puts(o, "\n");
+}
+
 /*
  * The lines before the person: how the CPF was found, the name check, the
- * product; then a blank line.
+ * product, the high-value line; then a blank line.
  */
 static void
 found_put(struct nout *o, const struct ce_note_in *in)
@@ -717,6 +753,7 @@ found_put(struct nout *o, const struct ce_note_in *in)
 		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
 		    in->lead_name);
 	product_put(o, in);
+	star_put(o, in);
 	nout_puts(o, "\n");
 }
 
@@ -780,6 +817,7 @@ two_put(struct nout *o, const struct ce_note_in *in, double mult)
 		nout_printf(o, "⚠️ Nome diferente do Lead: %s\n",
 		    in->lead_name);
 	product_put(o, in);
+	star_put(o, in);
 	nout_printf(o, "\n═══ PESSOA 1 (Telefone: %s) ═══\n", p[0].contact);
 	person_put(o, &p[0], in->kind, mult);
 	nout_printf(o, "\n═══ PESSOA 2 (Email: %s) ═══\n", p[1].contact);

@@ -52,8 +52,19 @@ struct ce_note_in {
 	 */
 	const char	*same_lead;
 	const char	*same_date;
+	/*
+	 * A high-value lead: its reasons as ce_hv_judge() lists them, for
+	 * the line "⭐ Lead de alto valor: <reasons>" after the 🎯 line of
+	 * a note with a person.  NULL or "": none.
+	 */
+	const char	*high_value;
 };
 
+/* Bytes enough for any amount ce_note_amount_fmt() writes ("R$ 1.234,56"). */
+#define CE_AMOUNT_MAX	48
+
+int		 ce_note_amount_parse(const char *, size_t, long long *cents);
+int		 ce_note_amount_fmt(long long cents, char *, size_t);
 enum ce_err	 ce_note_format(const struct ce_note_in *, double mult,
 		    size_t maxchars, struct ce_buf *) CE_WUR;
 
