@@ -56,7 +56,8 @@ WITH s AS (
 		    'unenriched', 'invalid_contact', 'failed']) st),
 		'by_source', (SELECT jsonb_object_agg(so, (SELECT count(*)
 		    FROM l WHERE source = so)) FROM unnest(ARRAY['api',
-		    'webhook', 'poller', 'google_ads', 'retry']) so)),
+		    'webhook', 'poller', 'google_ads', 'retry', 'backfill'])
+		    so)),
 	    'enrichment_rate', (SELECT jsonb_object_agg(name, r) FROM rate),
 	    'daily', (SELECT jsonb_agg(jsonb_build_object('date', x.d,
 		'total', (SELECT count(*) FROM l WHERE l.day = x.d)) ||
@@ -223,7 +224,7 @@ stats__match_database_body() {
 	    updated_at, next_retry_at, last_error, retries, dossiers_fetched,
 	    dossiers_reused, cpf_tier, name_score)
 	    SELECT md5('figs' || i), (ARRAY['api', 'webhook', 'poller',
-	    'google_ads', 'retry'])[1 + i % 5], (ARRAY['received',
+	    'google_ads', 'retry', 'backfill'])[1 + i % 6], (ARRAY['received',
 	    'processing', 'completed', 'partial', 'basic', 'unenriched',
 	    'invalid_contact', 'failed'])[1 + i % 8],
 	    now() - (i % 9) * interval '1 day',

@@ -44,7 +44,7 @@ static const char *const statuses[] = {
 	"unenriched", "invalid_contact", "failed", NULL
 };
 static const char *const sources[] = {
-	"api", "webhook", "poller", "google_ads", "retry", NULL
+	"api", "webhook", "poller", "google_ads", "retry", "backfill", NULL
 };
 
 /* The query's parameters, checked. */
@@ -203,7 +203,8 @@ params_read(const struct cx_request *rq, struct params *ps,
 		    "unenriched, invalid_contact, failed");
 	if (ps->source[0] != '\0' && !one_of(ps->source, sources))
 		return cx_fail(resp, CE_EINPUT, "invalid_parameter", "source: "
-		    "one of api, webhook, poller, google_ads, retry");
+		    "one of api, webhook, poller, google_ads, retry, "
+		    "backfill");
 	if (ps->since[0] != '\0' && !is_when(ps->since))
 		return cx_fail(resp, CE_EINPUT, "invalid_parameter", "since: "
 		    "YYYY-MM-DD (a São Paulo day) or YYYY-MM-DDTHH:MM:SSZ");

@@ -38,7 +38,7 @@
 		unenriched: 'unenriched', invalid_contact: 'invalid contact',
 		failed: 'failed', other: 'in progress',
 		api: 'API', webhook: 'C2S webhook', poller: 'poller',
-		google_ads: 'Google Ads', retry: 'retry',
+		google_ads: 'Google Ads', retry: 'retry', backfill: 'backfill',
 		c2s: 'C2S', diretrix: 'Diretrix', work_api: 'Work API'
 	};
 	var SVGNS = 'http://www.w3.org/2000/svg';
@@ -292,7 +292,8 @@
 			return [el('span', {}, el('span', {class: 'swatch o-' + sw}),
 			    label(k)), fmtInt(by[k]), 'leads.by_status.' + k];
 		}));
-		keys = ['api', 'webhook', 'poller', 'google_ads', 'retry'];
+		keys = ['api', 'webhook', 'poller', 'google_ads', 'retry',
+		    'backfill'];
 		Object.keys(src).forEach(function (k) {
 			if (keys.indexOf(k) < 0)
 				keys.push(k);
