@@ -548,6 +548,48 @@ poller__failover_body() {
 }
 poller__failover_cleanup() { stop_workers; private_stack_stop; }
 
+atf_test_case poller__failover_at_night cleanup
+poller__failover_at_night_head() {
+	atf_set descr "with an hour between polls (the night's schedule), " \
+	    "the other worker asks for the lock every turn: a SIGKILLed " \
+	    "poller is replaced at once, not an hour later"
+	atf_set timeout 120
+}
+poller__failover_at_night_body() {
+	local p q h0 l0 e
+	setup C2S_WORKERS=0
+	known_list
+	e="RUN_POLLER=1 POLL_SCHEDULE=*:1h WORKER_POLL_INTERVAL=200ms"
+	worker a.log $e
+	worker b.log $e
+	wait_for 300 one_holder_not none ||
+	    atf_fail "lock holders: $(echo $(lock_holders))"
+	wait_for 100 eval '[ -n "$(pollers a.log b.log)" ]' ||
+	    atf_fail "no worker logged polling"
+	p=$(pollers a.log b.log)
+	q=$(grep -vx "$p" workers)
+	h0=$(lock_holders)
+	l0=$(list_calls)
+	kill -KILL "$p" || atf_fail "cannot kill $p"
+	wait_for 100 eval "! alive $p" || atf_fail "$p still alive"
+	# Within a few turns, not an hour: the survivor holds the lock and
+	# polls once.
+	wait_for 100 one_holder_not "$h0" ||
+	    atf_fail "lock holders after the kill: $(echo $(lock_holders))"
+	wait_for 100 eval 'pollers a.log b.log | grep -qx "$q"' ||
+	    atf_fail "the survivor never polled: $(echo $(pollers a.log b.log))"
+	wait_for 100 eval '[ "$(list_calls)" -ge $((l0 + 1)) ]' ||
+	    atf_fail "no poll after the failover: $(list_calls) lists"
+	sleep 1
+	[ "$(list_calls)" = $((l0 + 1)) ] ||
+	    atf_fail "polled more than once in the hour: $(list_calls) lists"
+	kill -TERM "$q"
+	wait_for 150 eval "! alive $q" || atf_fail "$q did not stop"
+	rm -f workers
+	private_stack_stop
+}
+poller__failover_at_night_cleanup() { stop_workers; private_stack_stop; }
+
 atf_test_case poller__lock_after_reconnect cleanup
 poller__lock_after_reconnect_head() {
 	atf_set descr "the poller's session killed (pg_terminate_backend), " \
@@ -655,6 +697,7 @@ atf_init_test_cases() {
 	atf_add_test_case jobs__pruned_when_finished_and_old
 	atf_add_test_case jobs__poll_interval
 	atf_add_test_case poller__failover
+	atf_add_test_case poller__failover_at_night
 	atf_add_test_case poller__lock_after_reconnect
 	atf_add_test_case poller__schedule
 }

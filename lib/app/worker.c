@@ -144,7 +144,7 @@ poll_c2s(struct worker *w)
 {
 	struct cx_app	*app = w->app;
 	struct ce_call	 c;
-	long long	 now = cx_now_us(), n;
+	long long	 now = cx_now_us(), n, retry;
 
 	if (!app->cfg.run_poller || now < w->next_poll_us)
 		return;
@@ -154,6 +154,15 @@ poll_c2s(struct worker *w)
 			return;
 		w->poller_gen = cx_store_resets(app->db);
 		if (!w->poller) {
+			/*
+			 * Ask again at the next turn whatever the schedule
+			 * (one try-lock query): the night's interval is an
+			 * hour, and a poller that died is to be replaced
+			 * before then.
+			 */
+			retry = app->cfg.worker_poll_ms * 1000;
+			if (w->next_poll_us - now > retry)
+				w->next_poll_us = now + retry;
 			cx_logf(&app->log, CE_LOG_DEBUG,
 			    "poller: another worker "
 			    "polls");
