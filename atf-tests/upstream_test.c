@@ -557,6 +557,32 @@ ATF_TC_BODY(work_module__bodies_classified, tc)
 	ce_ctx_free(ctx);
 }
 
+ATF_TC(c2s_list__ids_lower_case);
+HEAD(c2s_list__ids_lower_case, "a listed lead id sent in upper case is "
+    "kept in lower case, as the store wants it; an invalid one is skipped")
+ATF_TC_BODY(c2s_list__ids_lower_case, tc)
+{
+	static const char body[] = "{\"data\":["
+	    "{\"id\":\"0123456789ABCDEF0123456789abcdef\",\"attributes\":"
+	    "{\"created_at\":\"2026-12-01T10:00:00-03:00\"}},"
+	    "{\"id\":\"0123456789abcdef0123456789abcdefAB\"},"
+	    "{\"id\":\"FEDCBA9876543210FEDCBA9876543210\"}],"
+	    "\"meta\":{\"total\":3}}";
+	struct ce_ctx	*ctx = ctx_sim(tc, 5000, 20000);
+	struct ce_call	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CE_CALL_C2S_LIST;
+	ATF_REQUIRE_EQ(ce_upstream_parse(ctx, &c, 200, body, strlen(body)),
+	    CE_UP_OK);
+	ATF_REQUIRE_EQ(c.list.n, 2);
+	ATF_CHECK_STREQ(c.list.id[0], "0123456789abcdef0123456789abcdef");
+	ATF_CHECK_STREQ(c.list.id[1], "fedcba9876543210fedcba9876543210");
+	ATF_CHECK_STREQ(c.list.created[0], "2026-12-01T10:00:00-03:00");
+	ATF_CHECK_EQ(c.list.total, 3);
+	ce_ctx_free(ctx);
+}
+
 /* ---- faults ---- */
 
 /* The Diretrix phone marker for fault "code" (decimal in digits). */
@@ -815,5 +841,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, deadline__bounds_every_call);
 	ATF_TP_ADD_TC(tp, parallel__slowest_not_sum);
 	ATF_TP_ADD_TC(tp, auth__wrong_credentials);
+	ATF_TP_ADD_TC(tp, c2s_list__ids_lower_case);
 	return atf_no_error();
 }

@@ -708,7 +708,7 @@ parse_hook(struct cx_app *app, const struct cx_http_req *r, struct ce_call *c)
 
 /*
  * {"data":[lead, ...],"meta":{"total":N,…}}: the ids in the order given
- * (newest first), each with its phone normalised (phone, else phone2)
+ * (newest first) in lower case, each with its phone normalised (phone, else phone2)
  * and its created_at; the total when meta has it.
  */
 static enum ce_up
@@ -731,9 +731,9 @@ parse_list(struct cx_app *app, const struct cx_http_req *r,
 		for (i = 0; i < json_array_size(data) && ls->n < CE_LIST_MAX;
 		    i++) {
 			d = json_array_get(data, i);
-			jcopy(ls->id[ls->n], sizeof(ls->id[0]),
-			    json_object_get(d, "id"));
-			if (!ce_lead_id_valid(ls->id[ls->n]))
+			/* Lower case, as the store and sql/0016 want it. */
+			jcopy(raw, sizeof(raw), json_object_get(d, "id"));
+			if (!ce_lead_id_norm(raw, ls->id[ls->n]))
 				continue;
 			cust = jpath(d, "attributes", "customer");
 			jcopy(raw, sizeof(raw), json_object_get(cust, "phone"));
