@@ -687,6 +687,47 @@ poller__schedule_body() {
 }
 poller__schedule_cleanup() { stop_workers; private_stack_stop; }
 
+atf_test_case jobs__claim_plan cleanup
+jobs__claim_plan_head() {
+	atf_set descr "the job claim, as the worker prepared it, reads live " \
+	    "jobs then a backfill's through their partial indexes " \
+	    "(sql/0020), with no sort of the jobs due"
+	atf_set timeout 120
+}
+jobs__claim_plan_body() {
+	local q plan
+	setup C2S_WORKERS=0
+	worker worker.log
+	wait_for 300 claimed || atf_fail "the worker never claimed"
+	q=$(psql -X -At -c "SELECT query FROM pg_stat_activity WHERE
+	    query LIKE 'UPDATE c2s.jobs j SET state = ''running''%' LIMIT 1")
+	stop_workers
+	# Many backfill jobs due and a live one, never committed.
+	plan=$(psql -X -At -v ON_ERROR_STOP=1 <<-EOF
+		BEGIN;
+		INSERT INTO c2s.jobs (kind, ref, source, run_after)
+		    SELECT 'lead', 'b' || i, 'backfill',
+		    now() - '1 day'::interval FROM generate_series(1, 5000) i;
+		INSERT INTO c2s.jobs (kind, ref, source) VALUES
+		    ('lead', 'live', 'webhook');
+		ANALYZE c2s.jobs;
+		PREPARE c AS $q;
+		EXPLAIN EXECUTE c('test:1', 60000);
+		ROLLBACK;
+	EOF
+	) || atf_fail "no plan"
+	echo "$plan"
+	echo "$plan" | grep -q 'jobs_live_due_idx' ||
+	    atf_fail "live jobs not read through jobs_live_due_idx"
+	echo "$plan" | grep -q 'jobs_backfill_due_idx' ||
+	    atf_fail "backfill jobs not read through jobs_backfill_due_idx"
+	# Only the silent running jobs (a few rows) may be sorted.
+	! echo "$plan" | grep -A2 -- '->  Sort ' | grep -q '_due_idx' ||
+	    atf_fail "the claim sorts the jobs due"
+	private_stack_stop
+}
+jobs__claim_plan_cleanup() { stop_workers; private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case killed_mid_job
 	atf_add_test_case sigterm_finishes_job
@@ -700,4 +741,5 @@ atf_init_test_cases() {
 	atf_add_test_case poller__failover_at_night
 	atf_add_test_case poller__lock_after_reconnect
 	atf_add_test_case poller__schedule
+	atf_add_test_case jobs__claim_plan
 }

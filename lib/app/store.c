@@ -288,17 +288,30 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	 * The next job due, or a running one whose worker has been silent
 	 * for $2 milliseconds; skips rows another worker is claiming.  A
 	 * backfill's jobs (sql/0016) only when no other is due: live leads
-	 * do not wait behind a firm's history.
+	 * do not wait behind a firm's history.  Each class is asked on its
+	 * own, queued ones through their partial index (sql/0020), and in
+	 * each class a silent running job (a few rows, jobs_running_idx)
+	 * before a queued one; coalesce() stops at the first found, so the
+	 * later subqueries neither run nor lock.
 	 */
 	[CX_STMT_JOB_CLAIM] = { "job_claim",
 	    "UPDATE c2s.jobs j SET state = 'running', owner = $1, "
-	    "started_at = now(), tries = j.tries + 1 FROM (SELECT id FROM "
-	    "c2s.jobs WHERE (state = 'queued' AND run_after <= now()) OR "
-	    "(state = 'running' AND started_at < now() - "
-	    "make_interval(secs => $2::double precision / 1000)) "
-	    "ORDER BY source = 'backfill', run_after, id LIMIT 1 "
-	    "FOR UPDATE SKIP LOCKED) n "
-	    "WHERE j.id = n.id RETURNING j.id, j.kind, j.ref, j.source, j.tries",
+	    "started_at = now(), tries = j.tries + 1 WHERE j.id = coalesce("
+	    "(SELECT id FROM c2s.jobs WHERE state = 'running' AND "
+	    "source <> 'backfill' AND started_at < now() - make_interval("
+	    "secs => $2::double precision / 1000) ORDER BY run_after, id "
+	    "LIMIT 1 FOR UPDATE SKIP LOCKED), "
+	    "(SELECT id FROM c2s.jobs WHERE state = 'queued' AND "
+	    "source <> 'backfill' AND run_after <= now() "
+	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+	    "(SELECT id FROM c2s.jobs WHERE state = 'running' AND "
+	    "started_at < now() - make_interval(secs => "
+	    "$2::double precision / 1000) ORDER BY run_after, id "
+	    "LIMIT 1 FOR UPDATE SKIP LOCKED), "
+	    "(SELECT id FROM c2s.jobs WHERE state = 'queued' AND "
+	    "source = 'backfill' AND run_after <= now() "
+	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)) "
+	    "RETURNING j.id, j.kind, j.ref, j.source, j.tries",
 	    2, 0 },
 	/* $3: 'done' or 'failed'.  Only while the job is still ours. */
 	[CX_STMT_JOB_FINISH] = { "job_finish",
