@@ -345,6 +345,36 @@ list__filters_and_csv_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case list__contact_names_masked cleanup
+list__contact_names_masked_head() {
+	atf_set descr "GET /api/v1/leads and its CSV: a phone or an e-mail " \
+	    "typed as the name is masked as the contacts are"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 120
+}
+list__contact_names_masked_body() {
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 RATE_LIMIT=0
+	sql "INSERT INTO c2s.leads (lead_id, source, status, customer_name,
+	    created_at) VALUES
+	    ('$LA', 'api', 'completed', '(11) 98765-4321', '2026-03-05 12:00Z'),
+	    ('$LB', 'api', 'completed', 'Joao.Silva@example.com',
+	     '2026-03-06 12:00Z')
+	    RETURNING 1" >/dev/null
+	expect_admin 200 GET /api/v1/leads
+	json '[.leads[].name] == ["J***@example.com", "***4321"]'
+	curl -q -s -o export.csv -H "X-API-Key: $ADMIN" \
+	    "$URL/api/v1/leads?format=csv" || atf_fail "export failed"
+	grep -q '"J\*\*\*@example.com"' export.csv &&
+	    grep -q '"\*\*\*4321"' export.csv ||
+	    atf_fail "names: $(cut -d, -f7 export.csv)"
+	grep -qi 'silva\|98765' export.csv body &&
+	    atf_fail "a contact in clear"
+	private_stack_stop
+}
+list__contact_names_masked_cleanup() {
+	private_stack_stop
+}
+
 # hwm: "PID VmHWM-kB" of each responder of the pool.
 hwm() {
 	local p
@@ -412,5 +442,6 @@ atf_init_test_cases() {
 	atf_add_test_case auth__no_admin_key
 	atf_add_test_case actions__retry_reprocess
 	atf_add_test_case list__filters_and_csv
+	atf_add_test_case list__contact_names_masked
 	atf_add_test_case export__100k_bounded
 }

@@ -26,6 +26,7 @@
 #include "core/cgi.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/name.h"
 #include "core/query.h"
 #include "core/util.h"
 #include "app/store.h"
@@ -300,8 +301,8 @@ cpfs_masked(const char *cpfs, char *out, size_t outsz)
 }
 
 static enum ce_err
-csv_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
-    const char *email, const char *cpfs)
+csv_row(struct ce_buf *b, const struct cx_lead_item *it, const char *name,
+    const char *phone, const char *email, const char *cpfs)
 {
 	char		 att[24];
 	enum ce_err	 e;
@@ -313,7 +314,7 @@ csv_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
 	    (e = csv_field(b, it->status, 0)) != CE_OK ||
 	    (e = csv_field(b, it->source, 0)) != CE_OK ||
 	    (e = csv_field(b, att, 0)) != CE_OK ||
-	    (e = csv_field(b, it->name, 0)) != CE_OK ||
+	    (e = csv_field(b, name, 0)) != CE_OK ||
 	    (e = csv_field(b, phone, 0)) != CE_OK ||
 	    (e = csv_field(b, email, 0)) != CE_OK ||
 	    (e = csv_field(b, cpfs, 0)) != CE_OK ||
@@ -324,8 +325,8 @@ csv_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
 }
 
 static enum ce_err
-json_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
-    const char *email, const char *cpfs, int first)
+json_row(struct ce_buf *b, const struct cx_lead_item *it, const char *name,
+    const char *phone, const char *email, const char *cpfs, int first)
 {
 	const char	*c = cpfs;
 	size_t		 n;
@@ -335,7 +336,7 @@ json_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
 	    "\"source\":\"%s\",\"attempts\":%lld,\"retries\":%lld,"
 	    "\"name\":", first ? "" : ",", it->lead_id, it->status,
 	    it->source, it->attempts, it->retries)) != CE_OK ||
-	    (e = ce_buf_json_str(b, it->name, strlen(it->name))) != CE_OK ||
+	    (e = ce_buf_json_str(b, name, strlen(name))) != CE_OK ||
 	    (e = ce_buf_puts(b, ",\"phone\":")) != CE_OK ||
 	    (e = ce_buf_json_str(b, phone, strlen(phone))) != CE_OK ||
 	    (e = ce_buf_puts(b, ",\"email\":")) != CE_OK ||
@@ -360,13 +361,32 @@ json_row(struct ce_buf *b, const struct cx_lead_item *it, const char *phone,
 	return CE_OK;
 }
 
+/*
+ * The name of "it" as shown into "out": a phone or an e-mail typed as
+ * the name (ce_name_placeholder()) masked as the contacts are.
+ */
+static const char *
+name_shown(const struct cx_lead_item *it, char *out, size_t sz)
+{
+	const char	*why = ce_name_placeholder(it->name);
+
+	if (why != NULL && strcmp(why, "digits_only") == 0)
+		ce_mask_phone(it->name, out, sz);
+	else if (why != NULL && strcmp(why, "email_as_name") == 0)
+		ce_mask_email(it->name, out, sz);
+	else
+		return it->name;
+	return out;
+}
+
 /* The store's row callback: one row into the body, sent when it is big. */
 static enum ce_err
 row(void *arg, const struct cx_lead_item *it)
 {
 	struct sink	*s = arg;
 	struct ce_buf	*b = s->resp->body;
-	char		 phone[32], email[300], cpfs[128];
+	char		 phone[32], email[300], cpfs[128], nm[300];
+	const char	*name = name_shown(it, nm, sizeof(nm));
 	enum ce_err	 e;
 
 	ce_mask_phone(it->phone, phone, sizeof(phone));
@@ -377,8 +397,8 @@ row(void *arg, const struct cx_lead_item *it)
 		email[0] = '\0';
 	cpfs_masked(it->cpfs, cpfs, sizeof(cpfs));
 	if (!s->csv)
-		e = json_row(b, it, phone, email, cpfs, s->n == 0);
-	else if ((e = csv_row(b, it, phone, email, cpfs)) == CE_OK &&
+		e = json_row(b, it, name, phone, email, cpfs, s->n == 0);
+	else if ((e = csv_row(b, it, name, phone, email, cpfs)) == CE_OK &&
 	    b->len >= EXPORT_FLUSH)
 		e = flush(s);
 	s->n++;
