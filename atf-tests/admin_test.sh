@@ -229,6 +229,36 @@ actions__retry_reprocess_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case actions__db_error_503 cleanup
+actions__db_error_503_head() {
+	atf_set descr "a database error met after the run was recorded: " \
+	    "retry and reprocess answer 503, /api/v1/leads/process still 200"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 120
+}
+actions__db_error_503_body() {
+	local id p
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 RATE_LIMIT=0
+	id=$(find_lead null_email)
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	# The run's end cannot be stored: its record is, its result is not.
+	sql "CREATE FUNCTION public.no_end() RETURNS trigger LANGUAGE plpgsql
+	    AS \$\$BEGIN RAISE EXCEPTION 'no end'; END\$\$;
+	    CREATE TRIGGER no_end BEFORE UPDATE ON c2s.leads FOR EACH ROW
+	    WHEN (OLD.status = 'processing' AND NEW.status <> 'processing')
+	    EXECUTE FUNCTION public.no_end()" >/dev/null
+	for p in retry reprocess; do
+		expect_admin 503 POST "/api/v1/leads/$id/$p" -d ''
+	done
+	expect_status 200 GET "/api/v1/leads/process?id=$id"
+	json '.success == false'
+	sql "DROP TRIGGER no_end ON c2s.leads" >/dev/null
+	private_stack_stop
+}
+actions__db_error_503_cleanup() {
+	private_stack_stop
+}
+
 # Four leads of March 2026 with known fields (no other lead on the stack).
 LA=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01
 LB=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa02
@@ -441,6 +471,7 @@ atf_init_test_cases() {
 	atf_add_test_case auth__admin_key
 	atf_add_test_case auth__no_admin_key
 	atf_add_test_case actions__retry_reprocess
+	atf_add_test_case actions__db_error_503
 	atf_add_test_case list__filters_and_csv
 	atf_add_test_case list__contact_names_masked
 	atf_add_test_case export__100k_bounded

@@ -180,7 +180,8 @@ spool(struct cx_web *w, const char *lid, struct ce_resp *resp, int real)
  * Claim, run and answer lead "id" (any case; 400 if it is not an id).  "real" selects
  * the status codes of /c2s/enrich; else every run is a 200.  "flags"
  * (CX_RUN_*) not 0: an operator's retry or reprocess (h_admin.c), which
- * is never spooled (503) and answers a lead in flight with a 409.
+ * is never spooled (503), answers a database error met during the run
+ * with a 503 too, and a lead in flight with a 409.
  */
 enum ce_err
 cx_h_lead_run(struct cx_web *w, const char *id, struct ce_resp *resp,
@@ -206,6 +207,11 @@ cx_h_lead_run(struct cx_web *w, const char *id, struct ce_resp *resp,
 		/* The lead could not be recorded: nothing was. */
 		cx_run_free(&run);
 		return flags != 0 ? CE_EDB : spool(w, lid, resp, real);
+	}
+	if (er == CE_EDB && flags != 0) {
+		/* An operator's action: 503, as h_admin.c promises. */
+		cx_run_free(&run);
+		return CE_EDB;
 	}
 	if (real) {
 		status = run_error(&run, er);
