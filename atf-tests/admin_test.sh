@@ -378,7 +378,8 @@ list__filters_and_csv_cleanup() {
 atf_test_case list__contact_names_masked cleanup
 list__contact_names_masked_head() {
 	atf_set descr "GET /api/v1/leads and its CSV: a phone or an e-mail " \
-	    "typed as the name is masked as the contacts are"
+	    "typed as the name is masked as the contacts are; a formula " \
+	    "after a tab or spaces is defused"
 	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
 	atf_set timeout 120
 }
@@ -388,10 +389,14 @@ list__contact_names_masked_body() {
 	    created_at) VALUES
 	    ('$LA', 'api', 'completed', '(11) 98765-4321', '2026-03-05 12:00Z'),
 	    ('$LB', 'api', 'completed', 'Joao.Silva@example.com',
-	     '2026-03-06 12:00Z')
+	     '2026-03-06 12:00Z'),
+	    ('$LC', 'api', 'completed', E'\\t=SUM(A1)', '2026-03-07 12:00Z'),
+	    ('${LC%03}04', 'api', 'completed', '  @SUM(1)',
+	     '2026-03-08 12:00Z')
 	    RETURNING 1" >/dev/null
 	expect_admin 200 GET /api/v1/leads
-	json '[.leads[].name] == ["J***@example.com", "***4321"]'
+	json '[.leads[].name] == ["  @SUM(1)", "\t=SUM(A1)",'\
+'"J***@example.com", "***4321"]'
 	curl -q -s -o export.csv -H "X-API-Key: $ADMIN" \
 	    "$URL/api/v1/leads?format=csv" || atf_fail "export failed"
 	grep -q '"J\*\*\*@example.com"' export.csv &&
@@ -399,6 +404,11 @@ list__contact_names_masked_body() {
 	    atf_fail "names: $(cut -d, -f7 export.csv)"
 	grep -qi 'silva\|98765' export.csv body &&
 	    atf_fail "a contact in clear"
+	# A formula past a tab or spaces is defused too.
+	grep -q "^\"$LC\",.*,\"'$(printf '\t')=SUM(A1)\"," export.csv ||
+	    atf_fail "a tab then =: $(grep "$LC" export.csv)"
+	grep -q "^\"${LC%03}04\",.*,\"'  @SUM(1)\"," export.csv ||
+	    atf_fail "spaces then @: $(grep "${LC%03}04" export.csv)"
 	private_stack_stop
 }
 list__contact_names_masked_cleanup() {

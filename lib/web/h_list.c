@@ -255,7 +255,10 @@ flush(struct sink *s)
 	return CE_OK;
 }
 
-/* A CSV field: quoted, '"' doubled, a formula defused. */
+/*
+ * A CSV field: quoted, '"' doubled, a formula defused (its first
+ * character past leading spaces one a spreadsheet may read as one).
+ */
 static enum ce_err
 csv_field(struct ce_buf *b, const char *v, int last)
 {
@@ -264,7 +267,8 @@ csv_field(struct ce_buf *b, const char *v, int last)
 
 	if ((e = ce_buf_puts(b, "\"")) != CE_OK)
 		return e;
-	if (v[0] != '\0' && strchr("=+-@", v[0]) != NULL &&
+	q = v + strspn(v, " ");
+	if (*q != '\0' && strchr("=+-@\t\r", *q) != NULL &&
 	    (e = ce_buf_puts(b, "'")) != CE_OK)
 		return e;
 	while ((q = strchr(v, '"')) != NULL) {
