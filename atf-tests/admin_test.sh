@@ -415,6 +415,65 @@ list__contact_names_masked_cleanup() {
 	private_stack_stop
 }
 
+atf_test_case export__db_error cleanup
+export__db_error_head() {
+	atf_set descr "a database error mid-export keeps every whole row read " \
+	    "before it, then the '# export incomplete' line"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+	atf_set timeout 240
+}
+export__db_error_body() {
+	local n c last
+	private_stack ADMIN_API_KEYS="$ADMIN" C2S_WORKERS=0 C2S_POOL=2 \
+	    MAX_REQUESTS=100000
+	sql "INSERT INTO c2s.leads (lead_id, source, status, customer_name,
+	    created_at)
+	    SELECT 'b0' || lpad(to_hex(g), 30, '0'), 'poller', 'completed',
+	    'Ana ' || g, timestamptz '2019-06-01 12:00:00+00' +
+	    g * interval '1 minute'
+	    FROM generate_series(1, 20000) g RETURNING 1" >/dev/null
+	sql "ANALYZE c2s.leads" >/dev/null
+	# Row security (forced on the owner) counts the rows read, and fails
+	# the read past $1 of them.
+	boom() {
+		sql "CREATE OR REPLACE FUNCTION public.boom() RETURNS boolean
+		    LANGUAGE plpgsql AS \$\$BEGIN
+		    IF nextval('public.reads') > $1 THEN
+		    RAISE EXCEPTION 'boom'; END IF; RETURN true; END\$\$;
+		    SELECT setval('public.reads', 1, false)" >/dev/null
+	}
+	sql "CREATE SEQUENCE public.reads" >/dev/null
+	boom 1000000000
+	sql "ALTER TABLE c2s.leads ENABLE ROW LEVEL SECURITY;
+	    ALTER TABLE c2s.leads FORCE ROW LEVEL SECURITY;
+	    CREATE POLICY boom ON c2s.leads USING (public.boom())" >/dev/null
+	curl -q -s -o export.csv -H "X-API-Key: $ADMIN" \
+	    "$URL/api/v1/leads?format=csv" || atf_fail "export failed"
+	[ "$(grep -c '^"b0' export.csv)" = 20000 ] ||
+	    atf_fail "whole export: $(grep -c '^"b0' export.csv) rows"
+	c=$(sql "SELECT last_value FROM public.reads")
+	# Half-way: the batches read before the error (CX_LEADS_BATCH, 1000
+	# rows each) all there, then the marker.
+	boom $((c / 2))
+	curl -q -s -D headers -o export.csv -H "X-API-Key: $ADMIN" \
+	    "$URL/api/v1/leads?format=csv" || atf_fail "export failed"
+	grep -qi '^HTTP/1.1 200' headers || atf_fail "$(head -1 headers)"
+	n=$(grep -c '^"b0' export.csv)
+	[ "$n" -gt 0 ] && [ "$n" -lt 20000 ] && [ $((n % 1000)) = 0 ] ||
+	    atf_fail "$n whole rows, not a multiple of 1000 under 20000"
+	[ "$(tail -1 export.csv | tr -d '\r')" = '"# export incomplete: database error"' ] ||
+	    atf_fail "last line: $(tail -1 export.csv)"
+	[ "$(grep -c '"# export incomplete' export.csv)" = 1 ] ||
+	    atf_fail "the marker not once"
+	last=$(printf '"b0%030x"' $((20000 - n + 1)))
+	[ "$(tail -2 export.csv | head -1 | cut -d, -f1)" = "$last" ] ||
+	    atf_fail "the row before the marker: $(tail -2 export.csv | head -1)"
+	private_stack_stop
+}
+export__db_error_cleanup() {
+	private_stack_stop
+}
+
 # hwm: "PID VmHWM-kB" of each responder of the pool.
 hwm() {
 	local p
@@ -484,5 +543,6 @@ atf_init_test_cases() {
 	atf_add_test_case actions__db_error_503
 	atf_add_test_case list__filters_and_csv
 	atf_add_test_case list__contact_names_masked
+	atf_add_test_case export__db_error
 	atf_add_test_case export__100k_bounded
 }

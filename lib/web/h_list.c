@@ -39,6 +39,8 @@
 #define LIMIT_MAX	500
 #define OFFSET_MAX	100000000LL
 #define EXPORT_FLUSH	(64u * 1024)	/* bytes of CSV sent at a time */
+/* The last line of an export the database cut short. */
+#define EXPORT_CUT	"\"# export incomplete: database error\"\r\n"
 
 static const char *const statuses[] = {
 	"received", "processing", "completed", "partial", "basic",
@@ -391,6 +393,7 @@ row(void *arg, const struct cx_lead_item *it)
 	struct ce_buf	*b = s->resp->body;
 	char		 phone[32], email[300], cpfs[128], nm[300];
 	const char	*name = name_shown(it, nm, sizeof(nm));
+	size_t		 at = b->len;
 	enum ce_err	 e;
 
 	ce_mask_phone(it->phone, phone, sizeof(phone));
@@ -402,8 +405,13 @@ row(void *arg, const struct cx_lead_item *it)
 	cpfs_masked(it->cpfs, cpfs, sizeof(cpfs));
 	if (!s->csv)
 		e = json_row(b, it, name, phone, email, cpfs, s->n == 0);
-	else if ((e = csv_row(b, it, name, phone, email, cpfs)) == CE_OK &&
-	    b->len >= EXPORT_FLUSH)
+	else if ((e = csv_row(b, it, name, phone, email, cpfs)) != CE_OK) {
+		/* A row is whole or absent: cut what was written of it. */
+		if (b->len > at) {
+			b->len = at;
+			b->data[at] = '\0';
+		}
+	} else if (b->len >= EXPORT_FLUSH)
 		e = flush(s);
 	s->n++;
 	return e;
@@ -445,10 +453,12 @@ csv_export(struct cx_web *w, const struct cx_request *rq,
 		    "rows: %s", s.n, ce_strerror(er));
 		if (er == CE_EINPUT)	/* the client left: nothing to say */
 			return CE_OK;
-		ce_buf_reset(resp->body);
-		if (ce_buf_puts(resp->body, "\"# export incomplete: "
-		    "database error\"\r\n") != CE_OK)
-			ce_buf_reset(resp->body);
+		/* The whole rows not sent yet stay, then the marker. */
+		if (ce_buf_puts(resp->body, EXPORT_CUT) != CE_OK &&
+		    (flush(&s) != CE_OK ||
+		    ce_buf_puts(resp->body, EXPORT_CUT) != CE_OK))
+			cx_logf(&w->app.log, CE_LOG_WARN, "lead export: "
+			    "the incomplete marker not written");
 	}
 	if ((er = flush(&s)) != CE_OK)
 		cx_logf(&w->app.log, CE_LOG_WARN, "lead export: the client "
