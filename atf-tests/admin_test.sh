@@ -418,7 +418,8 @@ list__contact_names_masked_cleanup() {
 atf_test_case export__db_error cleanup
 export__db_error_head() {
 	atf_set descr "a database error mid-export keeps every whole row read " \
-	    "before it, then the '# export incomplete' line"
+	    "before it, then the '# export incomplete' line; one before any " \
+	    "byte is a JSON 503 without the CSV's attachment header"
 	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
 	atf_set timeout 240
 }
@@ -468,6 +469,16 @@ export__db_error_body() {
 	last=$(printf '"b0%030x"' $((20000 - n + 1)))
 	[ "$(tail -2 export.csv | head -1 | cut -d, -f1)" = "$last" ] ||
 	    atf_fail "the row before the marker: $(tail -2 export.csv | head -1)"
+	# At the first read: nothing was sent, a JSON error, no attachment.
+	boom 0
+	curl -q -s -D headers -o body -H "X-API-Key: $ADMIN" \
+	    "$URL/api/v1/leads?format=csv" || atf_fail "export 2 failed"
+	grep -qi '^HTTP/1.1 503' headers || atf_fail "$(head -1 headers)"
+	grep -qi '^Content-Type: application/json' headers ||
+	    atf_fail "$(grep -i content-type headers)"
+	grep -qi '^Content-Disposition' headers &&
+	    atf_fail "an attachment: $(grep -i disposition headers)"
+	jq -e .error body >/dev/null || atf_fail "body: $(head -c 300 body)"
 	private_stack_stop
 }
 export__db_error_cleanup() {

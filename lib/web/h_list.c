@@ -426,6 +426,7 @@ csv_export(struct cx_web *w, const struct cx_request *rq,
 	time_t		 now = time(NULL);
 	struct tm	 tm;
 	long long	 rows;
+	size_t		 hlen;
 	enum ce_err	 er;
 
 	sink_init(&s, rq, resp, 1);
@@ -435,6 +436,7 @@ csv_export(struct cx_web *w, const struct cx_request *rq,
 	snprintf(disp, sizeof(disp), "attachment; filename=\"leads-%s.csv\"",
 	    stamp);
 	resp->ctype = "text/csv; charset=utf-8";
+	hlen = strlen(resp->headers);
 	if ((er = cx_resp_header(resp, "Content-Disposition", disp)) != CE_OK)
 		return er;
 	if ((er = ce_buf_puts(resp->body, "\xEF\xBB\xBF\"lead_id\","
@@ -444,7 +446,9 @@ csv_export(struct cx_web *w, const struct cx_request *rq,
 		return er;
 	er = cx_store_leads_each(w->app.db, &ps->f, row, &s, &rows);
 	if (er != CE_OK && !s.started) {
+		/* A JSON error, no attachment. */
 		ce_buf_reset(resp->body);
+		resp->headers[hlen] = '\0';
 		resp->ctype = "application/json";
 		return er == CE_EINPUT ? CE_ESYSTEM : er;
 	}
