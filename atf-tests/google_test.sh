@@ -135,6 +135,39 @@ form__rust_layout_body() {
 	    WHERE form_lead_id = '$fid'")" = f ] || atf_fail "stored as a test"
 }
 
+atf_test_case form__placeholder_name
+form__placeholder_name_head() {
+	atf_set descr "a form whose FULL_NAME is a placeholder (\"Teste\") " \
+	    "creates its C2S lead with the form's lines but no enrichment " \
+	    "note; the lead records no note and why (DESIGN.md 11.3)"
+	atf_set timeout 120
+}
+form__placeholder_name_body() {
+	local fid cid
+	setup
+	person
+	fid="gads-$(rand_id)"
+	gform "$fid" | jq -c '(.user_column_data[] |
+	    select(.column_id == "FULL_NAME") | .string_value) = "Teste"' >form
+	[ "$(post /api/v1/webhooks/google-ads)" = 200 ] ||
+	    atf_fail "status: $(cat body)"
+	wait_for 200 eval '[ "$(form_state $fid)" = created ]' ||
+	    atf_fail "form not created: $(form_state $fid)"
+	description "$fid"
+	grep -q '^Nome: Teste$' desc || atf_fail "the form's name: $(cat desc)"
+	! grep -q 'DADOS PESSOAIS' desc || atf_fail "a note: $(cat desc)"
+	cid=$(sql "SELECT c2s_lead_id FROM c2s.google_leads
+	    WHERE form_lead_id = '$fid'")
+	[ "$(sql "SELECT customer_name || '|' || note_state || '|' ||
+	    coalesce(note_reason, '') FROM c2s.leads
+	    WHERE lead_id = '$cid'")" = \
+	    "Teste|skipped|placeholder_name: placeholder" ] ||
+	    atf_fail "the lead: $(sql "SELECT customer_name, note_state,
+	    note_reason FROM c2s.leads WHERE lead_id = '$cid'")"
+	[ "$(sql "SELECT count(*) FROM c2s.notes
+	    WHERE lead_id = '$cid'")" = 0 ] || atf_fail "a note recorded"
+}
+
 atf_test_case form__standard_fields_by_name
 form__standard_fields_by_name_head() {
 	atf_set descr "standard fields sent without column_id, named by " \
@@ -645,6 +678,7 @@ create__db_down_at_answer_cleanup() { stop_workers; private_stack_stop; }
 
 atf_init_test_cases() {
 	atf_add_test_case form__rust_layout
+	atf_add_test_case form__placeholder_name
 	atf_add_test_case form__standard_fields_by_name
 	atf_add_test_case form__test_not_run
 	atf_add_test_case form__test_accepted

@@ -1292,6 +1292,7 @@ cx_pipeline_form(struct cx_app *app, const struct ce_lead *form,
 
 	run_init(app, run, 0);
 	run->lead = *form;
+	name_placeholder(app, run);
 	if ((er = enrich(app, run, cpf)) != CE_OK)
 		return er;
 	for (i = 0; i < run->npersons; i++) {
@@ -1354,12 +1355,14 @@ cx_pipeline_person(struct cx_app *app, const char *cpf, struct cx_run *run)
 /*
  * Store a run of cx_pipeline_form() under the C2S lead "lead_id" made
  * from it, whose description already carries "text": recorded as its
- * note, posted.  Returns CE_OK or CE_EDB (or CE_EINPUT for a bad id).
+ * note, posted (no note for a placeholder name: its reason recorded).
+ * Returns CE_OK or CE_EDB (or CE_EINPUT for a bad id).
  */
 enum ce_err
 cx_pipeline_deliver(struct cx_app *app, struct cx_run *run,
     const char *lead_id, const char *source, const struct ce_buf *text)
 {
+	struct ce_buf	 none;
 	char		 sha[65] = "";
 	int		 claimed = 0;
 	enum ce_err	 er;
@@ -1368,6 +1371,14 @@ cx_pipeline_deliver(struct cx_app *app, struct cx_run *run,
 		return CE_EINPUT;
 	if ((er = step_record(app, run, source)) != CE_OK)
 		return er;
+	/*
+	 * A placeholder name (name_placeholder()): the description holds
+	 * the form's own fields, no note of ours; the lead has none, and
+	 * records why, as any placeholder lead (DESIGN.md 11.3).
+	 */
+	ce_buf_init(&none, 0);
+	if (run->given_name[0] != '\0')
+		text = &none;
 	if (step_store(app, run, text, sha, sizeof(sha), &claimed) != CE_OK)
 		return CE_EDB;
 	if (claimed) {
