@@ -328,6 +328,43 @@ bad_days_body() {
 # fixed time, among them two persons with two leads (docs/SIMULATOR.md).
 SMALL_END=1790000000
 
+atf_test_case undated_not_queued cleanup
+undated_not_queued_head() {
+	atf_set descr "a listed lead without a readable created_at is not " \
+	    "queued (whatever --since and --until say) and is counted as " \
+	    "undated; a page with no readable date fails the run"
+	atf_set timeout 120
+}
+undated_not_queued_body() {
+	setup SIM_LEAD_LIST_SIZE=120 SIM_LEAD_LIST_DAYS=1 \
+	    SIM_LEAD_LIST_END=$SMALL_END SIM_LEAD_LIST_UNDATED=3
+	listed
+	[ "$(head -3 listed | cut -f2 | tr -d '\n')" = "" ] &&
+	    [ -n "$(sed -n 4p listed | cut -f2)" ] ||
+	    atf_fail "the simulator's undated leads: $(head -4 listed)"
+	bf -- --since "$(since_all)" >out 2>err ||
+	    atf_fail "backfill failed: $(tail -3 err)"
+	grep -q ': 117 seen, 117 queued, 0 already known; .*, 3 undated (no readable created_at, not queued)$' out ||
+	    atf_fail "summary: $(cat out)"
+	queued_once 117
+	for id in $(head -3 listed | cut -f1); do
+		[ "$(sql "SELECT count(*) FROM c2s.jobs WHERE ref = '$id'")" = 0 ] ||
+		    atf_fail "undated lead $id queued"
+	done
+	private_stack_stop
+	# A whole page without a readable date: the run stops, nothing queued.
+	setup SIM_LEAD_LIST_SIZE=120 SIM_LEAD_LIST_DAYS=1 \
+	    SIM_LEAD_LIST_END=$SMALL_END SIM_LEAD_LIST_UNDATED=50
+	bf -- --since 2026-01-01 >out2 2>err2 &&
+	    atf_fail "no failure on a page without dates: $(cat out2)"
+	grep -q '^c2s-enrich: backfill: C2S lead list, page 1: no lead with a readable created_at' err2 ||
+	    atf_fail "the error: $(tail -2 err2)"
+	[ "$(sql "SELECT count(*) FROM c2s.jobs")" = 0 ] ||
+	    atf_fail "jobs queued"
+	private_stack_stop
+}
+undated_not_queued_cleanup() { private_stack_stop; }
+
 atf_test_case worker_runs_backfill cleanup
 worker_runs_backfill_head() {
 	atf_set descr "a worker runs a small backfill: every job done, a " \
@@ -422,4 +459,5 @@ atf_init_test_cases() {
 	atf_add_test_case killed_resumes
 	atf_add_test_case terminal_progress
 	atf_add_test_case worker_runs_backfill
+	atf_add_test_case undated_not_queued
 }

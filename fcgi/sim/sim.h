@@ -104,6 +104,7 @@ struct sim_list {
 	long long	 size;
 	long long	 step;		/* seconds, at least 2 */
 	time_t		 end;
+	long long	 undated;	/* the newest listed without a date */
 };
 
 /* sim_data.c */

@@ -1276,7 +1276,7 @@ sim_lead_list_json(const struct sim_list *ls, long long page,
     long long perpage)
 {
 	struct sim_lead	 l;
-	json_t		*arr;
+	json_t		*arr, *d;
 	char		 id[SIM_LEAD_ID_LEN + 1];
 	long long	 k, top;
 
@@ -1288,7 +1288,14 @@ sim_lead_list_json(const struct sim_list *ls, long long page,
 	    k++) {
 		slot_id(top - k, ls->step, id);
 		sim_lead_make(id, &l);
-		if (json_array_append_new(arr, lead_data(&l)) == -1) {
+		/* The newest "undated" listed with no readable date. */
+		if ((d = lead_data(&l)) != NULL && k < ls->undated &&
+		    json_object_set_new(json_object_get(d, "attributes"),
+		    "created_at", json_null()) == -1) {
+			json_decref(d);
+			d = NULL;
+		}
+		if (d == NULL || json_array_append_new(arr, d) == -1) {
 			json_decref(arr);
 			return NULL;
 		}

@@ -172,7 +172,8 @@ env_num(const char *name, long long def, long long min, long long max,
 /*
  * The lead list: SIM_LEAD_LIST_SIZE leads over SIM_LEAD_LIST_DAYS days
  * ending at SIM_LEAD_LIST_END (Unix seconds; unset: now, so new leads
- * appear as time goes by).
+ * appear as time goes by); the newest SIM_LEAD_LIST_UNDATED of them
+ * listed with a null created_at.
  */
 static int
 list_load(struct sim_list *ls)
@@ -181,7 +182,8 @@ list_load(struct sim_list *ls)
 
 	if (env_num("SIM_LEAD_LIST_SIZE", 2000, 0, 1000000, &ls->size) == -1 ||
 	    env_num("SIM_LEAD_LIST_DAYS", 365, 1, 3650, &days) == -1 ||
-	    env_num("SIM_LEAD_LIST_END", 0, 0, 4102444800LL, &end) == -1)
+	    env_num("SIM_LEAD_LIST_END", 0, 0, 4102444800LL, &end) == -1 ||
+	    env_num("SIM_LEAD_LIST_UNDATED", 0, 0, 1000000, &ls->undated) == -1)
 		return -1;
 	ls->step = ls->size > 0 ? days * 86400 / ls->size : 86400;
 	if (ls->step < 2)

@@ -185,24 +185,28 @@ void
 ce_backfill_summary(const struct ce_backfill_progress *p, char *buf,
     size_t sz)
 {
-	char	 from[16], to[16];
+	char	 from[16], to[16], undated[96] = "";
 
 	sp_day(p->since, from, sizeof(from));
 	sp_day(p->until - 1, to, sizeof(to));
+	if (p->undated > 0)
+		snprintf(undated, sizeof(undated), ", %lld undated (no "
+		    "readable created_at, not queued)", p->undated);
 	snprintf(buf, sz, "backfill %s: %s to %s: %lld seen, %lld queued, "
 	    "%lld already known; this run: %lld pages from page %lld, %lld "
 	    "leads read in %.1f s (%.0f leads/s), %lld queued after the "
-	    "newest lead of their phone%s", p->done ? "done" : "stopped",
+	    "newest lead of their phone%s%s", p->done ? "done" : "stopped",
 	    from, to, p->seen, p->queued, p->known, p->pages, p->first_page,
-	    p->read, p->elapsed_ms / 1000.0, rate(p), p->later,
+	    p->read, p->elapsed_ms / 1000.0, rate(p), p->later, undated,
 	    p->done ? "" : "; run it again to resume");
 }
 
 /*
  * The leads of "ls" created in [since, until) into "pg" (newest first);
- * those after it counted in p->newer, the oldest created_at read in
- * p->reached.  Returns 1 when a lead older than "since" was met: the
- * walk is over.
+ * those after it counted in p->newer, those without a readable
+ * created_at (never queued: the range cannot hold them) in p->undated,
+ * the oldest created_at read in p->reached.  Returns 1 when a lead older
+ * than "since" was met: the walk is over.
  */
 static int
 in_range(const struct ce_lead_list *ls, struct ce_backfill_progress *p,
@@ -215,20 +219,22 @@ in_range(const struct ce_lead_list *ls, struct ce_backfill_progress *p,
 	pg->last_created = -1;
 	for (i = 0; i < ls->n; i++) {
 		t = ls->created[i][0] != '\0' ? iso_secs(ls->created[i]) : -1;
-		if (t >= 0)
-			p->reached = t;
 		p->read++;
-		if (t >= 0 && t >= p->until) {
+		if (t < 0) {
+			p->undated++;
+			continue;
+		}
+		p->reached = t;
+		if (t >= p->until) {
 			p->newer++;
 			continue;
 		}
-		if (t >= 0 && t < p->since)
+		if (t < p->since)
 			return 1;
 		pg->id[pg->n] = ls->id[i];
 		pg->phone[pg->n] = ls->phone[i];
 		pg->created[pg->n] = t;
-		if (t >= 0)
-			pg->last_created = t;
+		pg->last_created = t;
 		pg->n++;
 	}
 	return 0;
@@ -276,6 +282,7 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 	struct ce_call			 c;
 	char				 prev[33] = "";
 	long long			 t0 = cx_now_us(), page, q, later;
+	long long			 undated;
 	int				 held, over;
 
 	memset(&p, 0, sizeof(p));
@@ -329,7 +336,13 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 			ce_strlcpy(prev, c.list.id[0], sizeof(prev));
 		if (c.list.total >= 0)
 			p.total = c.list.total;
+		undated = p.undated;
 		over = in_range(&c.list, &p, &pg);
+		if (c.list.n > 0 && p.undated - undated == (long long)c.list.n) {
+			snprintf(err, errsz, "C2S lead list, page %lld: no lead "
+			    "with a readable created_at", page);
+			return CE_BACKFILL_FAILED;
+		}
 		over = over || c.list.n == 0 ||
 		    (p.total >= 0 && page * PERPAGE >= p.total);
 		pg.next_page = page + 1;

@@ -29,6 +29,8 @@ struct ce_backfill_progress {
 					   lead of their phone */
 	long long	 read;		/* leads this run read from the list */
 	long long	 newer;		/* of them, created after --until */
+	long long	 undated;	/* of them, no readable created_at:
+					   not queued */
 	long long	 total;		/* the list's total; -1 unknown */
 	long long	 reached;	/* the oldest created_at read (Unix
 					   seconds), -1 none */
