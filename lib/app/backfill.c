@@ -272,6 +272,32 @@ fetch(struct cx_app *app, long long page, const char *prev, struct ce_call *c,
 	return 0;
 }
 
+/*
+ * The one-backfill lock is the session's: a reconnect since "*gen"
+ * (cx_store_resets()) lost it.  Take it again then.  Returns 0 (held),
+ * or -1 with "err" set (the database failed, or another run has it).
+ */
+static int
+lock_kept(struct cx_app *app, unsigned *gen, char *err, size_t errsz)
+{
+	int	 held;
+
+	if (cx_store_resets(app->db) == *gen)
+		return 0;
+	if (cx_store_backfill_lock(app->db, &held) != CE_OK) {
+		snprintf(err, errsz, "database: the backfill's lock not taken "
+		    "again after a reconnect; run again to resume");
+		return -1;
+	}
+	if (!held) {
+		snprintf(err, errsz, "the backfill's lock was lost on a "
+		    "reconnect and another backfill is running");
+		return -1;
+	}
+	*gen = cx_store_resets(app->db);
+	return 0;
+}
+
 enum ce_backfill_end
 cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
     char *err, size_t errsz)
@@ -283,6 +309,7 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 	char				 prev[33] = "";
 	long long			 t0 = cx_now_us(), page, q, later;
 	long long			 undated;
+	unsigned			 gen;
 	int				 held, over;
 
 	memset(&p, 0, sizeof(p));
@@ -296,6 +323,7 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 		snprintf(err, errsz, "another backfill is running");
 		return CE_BACKFILL_FAILED;
 	}
+	gen = cx_store_resets(app->db);
 	if (o->since >= o->until) {
 		snprintf(err, errsz, "the range is empty");
 		return CE_BACKFILL_FAILED;
@@ -326,6 +354,8 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 			    "pages", CE_PAGE_MAX);
 			return CE_BACKFILL_FAILED;
 		}
+		if (lock_kept(app, &gen, err, errsz) == -1)
+			return CE_BACKFILL_FAILED;
 		if (fetch(app, page, prev, &c, err, errsz) == -1) {
 			/* A signal may have cut the call short. */
 			if (o->stopping != NULL && o->stopping())
