@@ -365,6 +365,41 @@ undated_not_queued_body() {
 }
 undated_not_queued_cleanup() { private_stack_stop; }
 
+atf_test_case dst_day cleanup
+dst_day_head() {
+	atf_set descr "a São Paulo day of its summer time (2018-12-01, " \
+	    "UTC-2) starts at 02:00 UTC, as GET /api/v1/leads reads it: " \
+	    "the leads of its first hour are queued"
+	atf_set timeout 120
+}
+dst_day_body() {
+	local n first
+	# 96 leads, one every 15 minutes, the newest at 03:00 UTC.
+	setup SIM_LEAD_LIST_SIZE=96 SIM_LEAD_LIST_DAYS=1 \
+	    SIM_LEAD_LIST_END=1543633200
+	listed
+	: >in
+	while IFS=$(printf '\t') read -r id at ph; do
+		[ "$(date -u -d "$at" +%s)" -ge 1543629600 ] && echo "$id" >>in
+	done <listed
+	n=$(wc -l <in)
+	first=$(cut -f2 listed | while read -r at; do
+		t=$(date -u -d "$at" +%s)
+		[ "$t" -ge 1543629600 ] && [ "$t" -lt 1543633200 ] && echo "$t"
+	done | wc -l)
+	[ "$first" -ge 2 ] || atf_fail "$first leads in the day's first hour"
+	bf -- --since 2018-12-01 --until 2018-12-01 >out 2>err ||
+	    atf_fail "backfill failed: $(tail -3 err)"
+	grep -q "^backfill done: 2018-12-01 to 2018-12-01: $n seen, $n queued, 0 already known; " out ||
+	    atf_fail "summary (wanted $n): $(cat out)"
+	queued_once "$n"
+	[ "$(sql "SELECT count(*) FROM c2s.backfills WHERE since =
+	    '2018-12-01 00:00:00-02' AND until = '2018-12-02 00:00:00-02'")" = 1 ] ||
+	    atf_fail "the range: $(sql "SELECT since, until FROM c2s.backfills")"
+	private_stack_stop
+}
+dst_day_cleanup() { private_stack_stop; }
+
 atf_test_case worker_runs_backfill cleanup
 worker_runs_backfill_head() {
 	atf_set descr "a worker runs a small backfill: every job done, a " \
@@ -460,4 +495,5 @@ atf_init_test_cases() {
 	atf_add_test_case terminal_progress
 	atf_add_test_case worker_runs_backfill
 	atf_add_test_case undated_not_queued
+	atf_add_test_case dst_day
 }

@@ -33,7 +33,11 @@
 
 #define PERPAGE		50
 #define PERPAGE_S	"50"
-#define SP_OFFSET_S	(3 * 3600)	/* São Paulo: UTC-3, no DST since 2019 */
+/*
+ * São Paulo: UTC-3, no DST since 2019; a run's days are then set by the
+ * database's rules for the zone (sp_range()).
+ */
+#define SP_OFFSET_S	(3 * 3600)
 
 /* "n" digits of "s" as a number into *v: 0, or -1 if one is no digit. */
 static int
@@ -187,7 +191,8 @@ ce_backfill_summary(const struct ce_backfill_progress *p, char *buf,
 {
 	char	 from[16], to[16], undated[96] = "";
 
-	sp_day(p->since, from, sizeof(from));
+	/* A day starts at 02:00 or 03:00 UTC: an hour later is that day. */
+	sp_day(p->since + 3600, from, sizeof(from));
 	sp_day(p->until - 1, to, sizeof(to));
 	if (p->undated > 0)
 		snprintf(undated, sizeof(undated), ", %lld undated (no "
@@ -273,6 +278,33 @@ fetch(struct cx_app *app, long long page, const char *prev, struct ce_call *c,
 }
 
 /*
+ * The range of "o" by São Paulo's own rules into *since and *until: its
+ * days were read at UTC-3 (ce_backfill_day(), before any database);
+ * PostgreSQL moves each day's start to that day's offset (summer time
+ * until 2019), as GET /api/v1/leads reads a day.  An "until" not given
+ * (now) stays.  Returns 0, or -1 with "err" set.
+ */
+static int
+sp_range(struct cx_app *app, const struct ce_backfill_opts *o,
+    long long *since, long long *until, char *err, size_t errsz)
+{
+	char	 day[16];
+
+	*until = o->until;
+	sp_day(o->since, day, sizeof(day));
+	if (cx_store_sp_day_start(app->db, day, 0, since) != CE_OK)
+		goto fail;
+	sp_day(o->until - 86400, day, sizeof(day));
+	if (o->until_given &&
+	    cx_store_sp_day_start(app->db, day, 1, until) != CE_OK)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errsz, "database: the days' bounds not read");
+	return -1;
+}
+
+/*
  * The one-backfill lock is the session's: a reconnect since "*gen"
  * (cx_store_resets()) lost it.  Take it again then.  Returns 0 (held),
  * or -1 with "err" set (the database failed, or another run has it).
@@ -308,7 +340,7 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 	struct ce_call			 c;
 	char				 prev[33] = "";
 	long long			 t0 = cx_now_us(), page, q, later;
-	long long			 undated;
+	long long			 undated, since, until;
 	unsigned			 gen;
 	int				 held, over;
 
@@ -328,12 +360,14 @@ cx_backfill_run(struct cx_app *app, const struct ce_backfill_opts *o,
 		snprintf(err, errsz, "the range is empty");
 		return CE_BACKFILL_FAILED;
 	}
-	if (cx_store_backfill_start(app->db, o->since, o->until,
+	if (sp_range(app, o, &since, &until, err, errsz) == -1)
+		return CE_BACKFILL_FAILED;
+	if (cx_store_backfill_start(app->db, since, until,
 	    o->until_given, &b) != CE_OK) {
 		snprintf(err, errsz, "database: cannot start the backfill");
 		return CE_BACKFILL_FAILED;
 	}
-	p.since = o->since;
+	p.since = since;
 	p.until = b.until;
 	p.resumed = b.runs > 1;
 	p.seen = b.seen;

@@ -75,6 +75,7 @@ enum cx_stmt {
 	CX_STMT_BACKFILL_START,
 	CX_STMT_BACKFILL_PAGE,
 	CX_STMT_BACKFILL_DONE,
+	CX_STMT_SP_DAY_START,
 	CX_STMT__MAX
 };
 
@@ -680,6 +681,15 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "UPDATE c2s.backfills SET state = 'done', finished_at = now(), "
 	    "updated_at = now() WHERE id = $1::bigint",
 	    1, 1 },
+	/*
+	 * The first instant of São Paulo day $1 plus $2 days, in Unix
+	 * seconds, by the zone's rules (its summer time until 2019), as
+	 * LEADS_PAGE reads a day.
+	 */
+	[CX_STMT_SP_DAY_START] = { "sp_day_start",
+	    "SELECT floor(extract(epoch FROM ($1::date + $2::int)::timestamp "
+	    "AT TIME ZONE 'America/Sao_Paulo'))::bigint",
+	    2, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -1928,6 +1938,27 @@ enum ce_err
 cx_store_backfill_done(struct cx_db *db, long long id)
 {
 	return exec_num(db, CX_STMT_BACKFILL_DONE, id);
+}
+
+/*
+ * The first second of São Paulo day "day" (YYYY-MM-DD) plus "plus" days
+ * as Unix seconds into *secs, by PostgreSQL's rules for the zone.
+ * Returns CE_OK, or CE_EDB (also for a day that is none).
+ */
+enum ce_err
+cx_store_sp_day_start(struct cx_db *db, const char *day, int plus,
+    long long *secs)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		 n[16];
+
+	snprintf(n, sizeof(n), "%d", plus);
+	p[0] = day;
+	p[1] = n;
+	if (cx_db_exec(db, CX_STMT_SP_DAY_START, 2, p, &res) != CE_OK)
+		return CE_EDB;
+	return row_nums(res, 1, secs);
 }
 
 /*
