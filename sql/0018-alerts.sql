@@ -8,8 +8,8 @@
 -- channel fails: the alert is kept), 'sent'.  /status lists the newest.
 --
 -- Throttling: c2s.alert_marks holds, per throttle key (the kind, with
--- the upstream for a breaker's alerts, with the lead for a high-value
--- one), when an alert of that key was last raised; raising one moves
+-- the upstream for a breaker's alerts, with credits or token for the
+-- Work API's refusals, with the lead for a high-value one), when an alert of that key was last raised; raising one moves
 -- the mark only when it is older than ALERT_MIN_INTERVAL (a high-value
 -- lead's never moves: one alert per lead), in the statement that stores
 -- the alert, so that two workers never raise the same alert twice.

@@ -56,6 +56,7 @@ static struct {
 	uint64_t	 refused_seen[2];
 	long long	 failed_since_ms, hv_since_ms;
 	int		 raised;		/* send this turn */
+	char		 throttled[128];	/* the last mark throttled */
 } st;
 
 static const char *const upstream_names[CX_BRK__MAX] = {
@@ -200,12 +201,17 @@ raise_alert(struct cx_app *app, const char *kind, const char *key,
 	}
 	if (raised) {
 		st.raised = 1;
+		st.throttled[0] = '\0';
 		cx_logf(&app->log, CE_LOG_WARN, "alert %s %s raised", kind,
 		    key);
-	} else
-		cx_logf(&app->log, CE_LOG_INFO, "alert %s %s throttled "
-		    "(one within ALERT_MIN_INTERVAL)", kind, key);
-	return raised;
+		return 1;
+	}
+	/* A cause that lasts is found again at each look: said once. */
+	cx_logf(&app->log, strcmp(st.throttled, mark) != 0 ? CE_LOG_INFO :
+	    CE_LOG_DEBUG, "alert %s %s throttled (one within "
+	    "ALERT_MIN_INTERVAL)", kind, key);
+	ce_strlcpy(st.throttled, mark, sizeof(st.throttled));
+	return 0;
 }
 
 /* The upstreams' breakers: open longer than ALERT_PROVIDER_DOWN_AFTER,
@@ -287,8 +293,8 @@ work_refused(struct cx_app *app)
 		v = cx_metrics_get(&r->work_refused[i]);
 		if (v <= st.refused_seen[i])
 			continue;
-		if (raise_alert(app, "work_refused", keys[i], "", 0, titles[i],
-		    texts[i], NULL) >= 0)
+		if (raise_alert(app, "work_refused", keys[i], keys[i], 0,
+		    titles[i], texts[i], NULL) >= 0)
 			st.refused_seen[i] = v;
 	}
 }

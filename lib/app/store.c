@@ -656,12 +656,13 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    1, 1 },
 	/*
 	 * The latest lead failed after $1 (ms since the epoch): id, error,
-	 * name, when (ms), and how many failed since.
+	 * name, when (ms, rounded up: the next look starts after it), and
+	 * how many failed since.
 	 */
 	[CX_STMT_ALERT_FAILED] = { "alert_failed",
 	    "SELECT lead_id, coalesce(last_error, ''), "
 	    "coalesce(customer_name, ''), "
-	    "(extract(epoch FROM updated_at) * 1000)::bigint, "
+	    "ceil(extract(epoch FROM updated_at) * 1000)::bigint, "
 	    "count(*) OVER () FROM c2s.leads WHERE status = 'failed' AND "
 	    "updated_at > to_timestamp($1::double precision / 1000) "
 	    "ORDER BY updated_at DESC LIMIT 1",
@@ -676,7 +677,7 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "coalesce((SELECT p.cpf FROM c2s.lead_persons lp JOIN "
 	    "c2s.persons p ON p.id = lp.person_id WHERE lp.lead_id = "
 	    "l.lead_id ORDER BY p.cpf LIMIT 1), ''), "
-	    "(extract(epoch FROM l.updated_at) * 1000)::bigint "
+	    "ceil(extract(epoch FROM l.updated_at) * 1000)::bigint "
 	    "FROM c2s.leads l WHERE l.high_value IS NOT NULL AND "
 	    "l.updated_at > to_timestamp($1::double precision / 1000) "
 	    "ORDER BY l.updated_at LIMIT 20",
