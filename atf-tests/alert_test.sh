@@ -298,13 +298,11 @@ rate_silent_high_value_cleanup() { cleanup; }
 
 # hook ID: one C2S webhook event for lead ID.
 hook() {
-	printf '[{"hook_action":"on_create_lead","id":"%s",' "$1" >ev
-	printf '"attributes":{"updated_at":"t1"}}]' >>ev
-	[ "$(curl -s -o body -w '%{http_code}' -X POST \
+	jq -nc --arg id "$1" '[{hook_action: "on_create_lead", id: $id,
+	    attributes: {updated_at: "t1"}}]' >ev
+	expect_status 200 POST /api/v1/webhooks/c2s \
 	    -H 'Content-Type: application/json' \
-	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @ev \
-	    "$URL/api/v1/webhooks/c2s")" = 200 ] ||
-	    atf_fail "webhook: $(cat body)"
+	    -H "X-Webhook-Secret: $C2S_WEBHOOK_SECRET" --data-binary @ev
 }
 
 # high_lead: a completed lead row, high-value, made in SQL; its id.

@@ -480,7 +480,8 @@ out:
 	return out;
 }
 
-static void
+/* Send alert "d" to the webhook.  Returns 1 sent, 0 failed. */
+static int
 send_webhook(struct cx_app *app, const struct cx_alert_due *d)
 {
 	struct cx_http_req	 r, *rp = &r;
@@ -491,7 +492,7 @@ send_webhook(struct cx_app *app, const struct cx_alert_due *d)
 	if ((body = slack_body(d)) == NULL) {
 		cx_logf(&app->log, CE_LOG_ERROR, "alert %lld: webhook body: "
 		    "out of memory", d->id);
-		return;
+		return 0;
 	}
 	cx_http_req_init(&r, "alert", "POST");
 	snprintf(r.log_path, sizeof(r.log_path), "ALERT_WEBHOOK_URL "
@@ -525,6 +526,7 @@ send_webhook(struct cx_app *app, const struct cx_alert_due *d)
 	    app->cfg.alert_retry_ms) != CE_OK)
 		cx_logf(&app->log, CE_LOG_WARN, "alert %lld: webhook result "
 		    "not stored", d->id);
+	return ok;
 }
 
 static const char b64[] =
@@ -623,7 +625,8 @@ mail_compose(const struct ce_config *cfg, const struct cx_alert_due *d,
 	    "São Paulo)\r\n", d->created_br);
 }
 
-static void
+/* Send alert "d" by e-mail.  Returns 1 sent, 0 failed. */
+static int
 send_email(struct cx_app *app, const struct cx_alert_due *d)
 {
 	const struct ce_config	*cfg = &app->cfg;
@@ -648,21 +651,29 @@ send_email(struct cx_app *app, const struct cx_alert_due *d)
 	    cfg->alert_retry_ms) != CE_OK)
 		cx_logf(&app->log, CE_LOG_WARN, "alert %lld: e-mail result "
 		    "not stored", d->id);
+	return ok;
 }
 
+/*
+ * Send what is due on each channel configured.  A channel that fails is
+ * not tried again in this turn: a server that hangs costs one time-out
+ * a turn, not one an alert.
+ */
 static void
 send_due(struct cx_app *app)
 {
 	struct cx_alert_due	 due[DUE_MAX];
 	size_t			 n, i;
+	int			 wh = app->cfg.alert_webhook_url[0] != '\0';
+	int			 em = app->cfg.alert_smtp_url[0] != '\0';
 
-	if (cx_store_alert_due(app->db, due, DUE_MAX, &n) != CE_OK)
+	if (cx_store_alert_due(app->db, wh, em, due, DUE_MAX, &n) != CE_OK)
 		return;
 	for (i = 0; i < n; i++) {
-		if (due[i].webhook)
-			send_webhook(app, &due[i]);
-		if (due[i].email)
-			send_email(app, &due[i]);
+		if (wh && due[i].webhook)
+			wh = send_webhook(app, &due[i]);
+		if (em && due[i].email)
+			em = send_email(app, &due[i]);
 		cx_alert_due_free(&due[i]);
 	}
 }
@@ -670,13 +681,20 @@ send_due(struct cx_app *app)
 void
 cx_alert_turn(struct cx_app *app)
 {
-	long long	 now = cx_now_us(), wall = cx_wall_ms();
+	struct cx_mregion	*r;
+	long long		 now = cx_now_us(), wall = cx_wall_ms();
+	int			 i;
 
 	if (!st.init) {
 		/* What failed or became high-value shortly before this
-		 * worker started is still told (the marks stop repeats). */
+		 * worker started is still told (the marks stop repeats);
+		 * the Work API's refusals count from now. */
 		st.failed_since_ms = st.hv_since_ms = wall -
 		    app->cfg.alert_min_interval_ms;
+		if ((r = cx_metrics_region(&app->mtab)) != NULL)
+			for (i = 0; i < 2; i++)
+				st.refused_seen[i] =
+				    cx_metrics_get(&r->work_refused[i]);
 		st.init = 1;
 	}
 	st.raised = 0;

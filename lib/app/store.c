@@ -599,23 +599,23 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "FROM m RETURNING id",
 	    9, 1 },
 	/*
-	 * At most $1 alerts with a channel due, oldest first: id, kind,
-	 * title, text, link, created (São Paulo, pt-BR; RFC 5322 in UTC),
-	 * whether the webhook and the e-mail are due.
+	 * At most $1 alerts with a channel due, oldest first, of the
+	 * channels configured now ($2 webhook, $3 e-mail): id, kind, title,
+	 * text, link, created (São Paulo, pt-BR; RFC 5322 in UTC), whether
+	 * the webhook and the e-mail are due.
 	 */
 	[CX_STMT_ALERT_DUE] = { "alert_due",
 	    "SELECT id, kind, title, text, coalesce(link, ''), "
 	    "to_char(created_at AT TIME ZONE 'America/Sao_Paulo', "
 	    "'DD/MM/YYYY HH24:MI:SS'), "
 	    "to_char(created_at AT TIME ZONE 'UTC', "
-	    "'Dy, DD Mon YYYY HH24:MI:SS \"+0000\"'), "
-	    "webhook_state = 'pending' AND webhook_next <= now(), "
-	    "email_state = 'pending' AND email_next <= now() "
-	    "FROM c2s.alerts WHERE (webhook_state = 'pending' OR "
-	    "email_state = 'pending') AND ((webhook_state = 'pending' AND "
-	    "webhook_next <= now()) OR (email_state = 'pending' AND "
-	    "email_next <= now())) ORDER BY id LIMIT $1",
-	    1, 1 },
+	    "'Dy, DD Mon YYYY HH24:MI:SS \"+0000\"'), w, e FROM (SELECT *, "
+	    "$2::boolean AND webhook_state = 'pending' AND "
+	    "webhook_next <= now() AS w, $3::boolean AND "
+	    "email_state = 'pending' AND email_next <= now() AS e "
+	    "FROM c2s.alerts WHERE webhook_state = 'pending' OR "
+	    "email_state = 'pending') a WHERE w OR e ORDER BY id LIMIT $1",
+	    3, 1 },
 	/*
 	 * Alert $1's channel $2 ('webhook', 'email') sent ($3 true), or
 	 * failed with $4: tried again after $5 ms doubled per attempt
@@ -713,6 +713,27 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
+
+/*
+ * Run statement "s", whose one row is a document (JSON), appended to
+ * "out".  CE_ESYSTEM when it gives none.
+ */
+static enum ce_err
+exec_doc(struct cx_db *db, enum cx_stmt s, int n, const char *const *p,
+    struct ce_buf *out)
+{
+	PGresult	*res;
+	enum ce_err	 er;
+
+	if (cx_db_exec(db, s, n, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		er = CE_ESYSTEM;
+	else
+		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return er;
+}
 
 /*
  * The connection for "dsn" with the statements above (see cx_db_new()):
@@ -1240,10 +1261,8 @@ enum ce_err
 cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
     struct ce_buf *out)
 {
-	PGresult	*res;
 	const char	*p[2] = { NULL, NULL };
 	char		 file[24], indb[24];
-	enum ce_err	 er;
 
 	if (nfile != NULL && ndb != NULL) {
 		snprintf(file, sizeof(file), "%llu",
@@ -1253,14 +1272,7 @@ cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
 		p[0] = file;
 		p[1] = indb;
 	}
-	if (cx_db_exec(db, CX_STMT_STATS, 2, p, &res) != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		er = CE_ESYSTEM;
-	else
-		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return er;
+	return exec_doc(db, CX_STMT_STATS, 2, p, out);
 }
 
 /*
@@ -1934,22 +1946,25 @@ cx_store_alert_raise(struct cx_db *db, const char *mark, long long interval_ms,
 }
 
 /*
- * At most "max" alerts with a channel due into "out" (each freed with
+ * At most "max" alerts with a channel due ("webhook", "email": the
+ * channels configured) into "out" (each freed with
  * cx_alert_due_free()); *n: how many.
  */
 enum ce_err
-cx_store_alert_due(struct cx_db *db, struct cx_alert_due *out, size_t max,
-    size_t *n)
+cx_store_alert_due(struct cx_db *db, int webhook, int email,
+    struct cx_alert_due *out, size_t max, size_t *n)
 {
 	PGresult	*res;
-	const char	*p[1];
+	const char	*p[3];
 	char		 lim[24];
 	int		 i, rows;
 
 	*n = 0;
 	snprintf(lim, sizeof(lim), "%zu", max);
 	p[0] = lim;
-	if (cx_db_exec(db, CX_STMT_ALERT_DUE, 1, p, &res) != CE_OK)
+	p[1] = webhook ? "t" : "f";
+	p[2] = email ? "t" : "f";
+	if (cx_db_exec(db, CX_STMT_ALERT_DUE, 3, p, &res) != CE_OK)
 		return CE_EDB;
 	rows = PQntuples(res);
 	for (i = 0; i < rows && (size_t)i < max; i++) {
@@ -2007,21 +2022,12 @@ cx_store_alert_result(struct cx_db *db, long long id, const char *channel,
 enum ce_err
 cx_store_alert_list(struct cx_db *db, long long limit, struct ce_buf *out)
 {
-	PGresult	*res;
 	const char	*p[1];
 	char		 lim[24];
-	enum ce_err	 er;
 
 	snprintf(lim, sizeof(lim), "%lld", limit);
 	p[0] = lim;
-	if (cx_db_exec(db, CX_STMT_ALERT_LIST, 1, p, &res) != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		er = CE_ESYSTEM;
-	else
-		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return er;
+	return exec_doc(db, CX_STMT_ALERT_LIST, 1, p, out);
 }
 
 /*

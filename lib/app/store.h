@@ -287,8 +287,8 @@ struct cx_alert_lead {
 enum ce_err	 cx_store_alert_raise(struct cx_db *, const char *mark,
 		    long long interval_ms, const struct cx_alert_new *,
 		    int *raised) CE_WUR;
-enum ce_err	 cx_store_alert_due(struct cx_db *, struct cx_alert_due *,
-		    size_t max, size_t *n) CE_WUR;
+enum ce_err	 cx_store_alert_due(struct cx_db *, int webhook, int email,
+		    struct cx_alert_due *, size_t max, size_t *n) CE_WUR;
 void		 cx_alert_due_free(struct cx_alert_due *);
 enum ce_err	 cx_store_alert_result(struct cx_db *, long long id,
 		    const char *channel, int ok, const char *error,
