@@ -21,9 +21,9 @@ setup() {
 
 # alert_worker [VAR=VALUE ...]: a worker with both channels (the echo
 # receiver as the webhook, smtp_start's server) on short clocks, the
-# extra settings after; its pid in ./workers.
+# extra settings after; its pid in ./workers (stop_workers).
 alert_worker() {
-	start_worker worker.log \
+	worker worker.log \
 	    "ALERT_WEBHOOK_URL=$C2S_SIM_URL/__sim/echo?case=alert&token=hooksecret" \
 	    "ALERT_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT" \
 	    ALERT_EMAIL_FROM=alertas@imob.example \
@@ -31,17 +31,6 @@ alert_worker() {
 	    ALERT_MIN_INTERVAL=1h ALERT_CHECK_INTERVAL=100ms \
 	    ALERT_RETRY=200ms ALERT_RATE_MIN=0 ALERT_WEBHOOKS_SILENT_AFTER=0 \
 	    "C2S_LEAD_URL=$LINK/{id}" WORKER_POLL_INTERVAL=50ms "$@"
-	echo "$WORKER_PID" >>workers
-}
-
-stop_workers() {
-	local pid
-	[ -r workers ] || return 0
-	for pid in $(cat workers); do
-		kill -TERM "$pid" 2>/dev/null
-		wait_for 100 eval '! alive '"$pid"
-	done
-	rm -f workers
 }
 
 finish() {
@@ -327,9 +316,7 @@ channels_down_kept_body() {
 	local a b
 	setup
 	# No channel at all.
-	start_worker worker.log ALERT_CHECK_INTERVAL=100ms \
-	    WORKER_POLL_INTERVAL=50ms
-	echo "$WORKER_PID" >>workers
+	worker worker.log ALERT_CHECK_INTERVAL=100ms WORKER_POLL_INTERVAL=50ms
 	a=$(high_lead)
 	wait_alert high_value "$a"
 	expect_status 200 GET /api/v1/alerts
