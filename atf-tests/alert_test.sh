@@ -372,9 +372,51 @@ channels_down_kept_body() {
 }
 channels_down_kept_cleanup() { cleanup; }
 
+atf_test_case status_page cleanup
+status_page_head() {
+	atf_set descr "/status in headless Chromium lists the alert in its " \
+	    "Alerts section (kind, title, channels), from GET " \
+	    "/api/v1/alerts with the key of the tab; a screenshot in the " \
+	    "artefacts"
+	atf_set require.progs "node chromium"
+	atf_set timeout 120
+}
+status_page_body() {
+	local a dir
+	setup
+	worker worker.log ALERT_CHECK_INTERVAL=100ms WORKER_POLL_INTERVAL=50ms
+	a=$(high_lead)
+	wait_alert high_value "$a"
+	dir=$(atf_config_get artefacts_dir "$TOP/.kyua/artefacts")
+	mkdir -p "$dir" || atf_fail "cannot create $dir"
+	node "$(atf_get_srcdir)/browser.mjs" "$URL/status/" \
+	    --wait '#alert-list tbody tr' \
+	    --screenshot "$dir/status-alerts.png" \
+	    --session "c2s-enrich.api-key=$C2S_API_KEY" \
+	    --eval 'rows=document.querySelectorAll("#alert-list tbody tr").length' \
+	    --eval 'kind=document.querySelector("#alert-list tbody tr").dataset.kind' \
+	    --eval 'title=document.querySelector("#alert-list tbody tr strong").textContent' \
+	    --eval 'channels=[...document.querySelector("#alert-list tbody tr").cells].slice(3).map(c => c.textContent).join(" ")' \
+	    --eval 'count=document.getElementById("alert-count").textContent' \
+	    >report 2>browser.err ||
+	    atf_fail "browser.mjs failed: $(grep -v '^/usr/bin/chromium' \
+	    browser.err | head -3 | tr '\n' ' ')"
+	echo "screenshot: $dir/status-alerts.png"
+	jq -e '.waited and .values.rows == 1 and
+	    .values.kind == "high_value" and .values.count == "1" and
+	    (.values.title | startswith("⭐ Lead de alto valor: Ana Souza")) and
+	    .values.channels == "off off" and (.page_errors | length == 0) and
+	    (.off_host | length == 0)' report >/dev/null ||
+	    atf_fail "the page: $(jq -c '{waited, wait_error, values,
+	    page_errors}' report)"
+	finish
+}
+status_page_cleanup() { cleanup; }
+
 atf_init_test_cases() {
 	atf_add_test_case lead_failed_work_refused
 	atf_add_test_case provider_down_recovered
 	atf_add_test_case rate_silent_high_value
 	atf_add_test_case channels_down_kept
+	atf_add_test_case status_page
 }
