@@ -318,7 +318,7 @@ high_lead() {
 atf_test_case channels_down_kept cleanup
 channels_down_kept_head() {
 	atf_set descr "no channel: the alert is stored and listed by GET " \
-	    "/api/v1/alerts; the webhook answering 500 and the SMTP server " \
+	    "/api/v1/alerts; older ones pruned; the webhook answering 500 and the SMTP server " \
 	    "stopped: retried with back-off, the alert kept, then " \
 	    "delivered once each is back"
 	atf_set timeout 120
@@ -326,10 +326,20 @@ channels_down_kept_head() {
 channels_down_kept_body() {
 	local a b
 	setup
+	# An alert and a mark older than RETENTION_DAYS (90): pruned.
+	sql "INSERT INTO c2s.alerts (kind, title, text, created_at,
+	    webhook_state, email_state) VALUES ('low_rate', 'old', 'old',
+	    now() - interval '91 days', 'off', 'off');
+	    INSERT INTO c2s.alert_marks VALUES ('low_rate',
+	    now() - interval '91 days')" >/dev/null
 	# No channel at all.
 	worker worker.log ALERT_CHECK_INTERVAL=100ms WORKER_POLL_INTERVAL=50ms
 	a=$(high_lead)
 	wait_alert high_value "$a"
+	wait_for 100 eval '[ "$(sql "SELECT count(*) FROM c2s.alerts
+	    WHERE title = '"'old'"'") $(sql "SELECT count(*) FROM
+	    c2s.alert_marks WHERE mark = '"'low_rate'"'")" = "0 0" ]' ||
+	    atf_fail "the old alert or mark not pruned"
 	expect_status 200 GET /api/v1/alerts
 	jq -e --arg a "$a" '(.alerts | length == 1) and (.alerts[0] |
 	    .kind == "high_value" and .key == $a and

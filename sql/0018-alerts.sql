@@ -13,6 +13,7 @@
 -- the mark only when it is older than ALERT_MIN_INTERVAL (a high-value
 -- lead's never moves: one alert per lead), in the statement that stores
 -- the alert, so that two workers never raise the same alert twice.
+-- Alerts and marks older than RETENTION_DAYS are pruned (alert.c).
 
 CREATE TABLE c2s.alert_marks (
 	mark		text PRIMARY KEY,
@@ -42,7 +43,9 @@ CREATE TABLE c2s.alerts (
 	email_error	text
 );
 
--- The newest first (/status), and what is due (the worker).
+-- The newest first (/status), what is due (the worker), and what is
+-- older than RETENTION_DAYS (pruned by the worker, a batch at a time).
 CREATE INDEX alerts_created_idx ON c2s.alerts (created_at);
+CREATE INDEX alert_marks_raised_idx ON c2s.alert_marks (raised_at);
 CREATE INDEX alerts_due_idx ON c2s.alerts (id)
 	WHERE webhook_state = 'pending' OR email_state = 'pending';

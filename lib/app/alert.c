@@ -17,7 +17,8 @@
  * secret: never logged) and e-mail through SMTP (io/mail.c).  A channel
  * that fails keeps the alert pending, tried again after ALERT_RETRY
  * doubled at each attempt (up to 64 times it).  With no channel the
- * alerts are still stored, for /status.
+ * alerts are still stored, for /status.  Alerts and marks older than
+ * RETENTION_DAYS are pruned, a batch at each look.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -46,6 +47,7 @@
 #define HV_MAX		20	/* high-value leads read in one check */
 #define SEND_MS		10000	/* a channel's time for one alert */
 #define MAIL_CAP	(64 * 1024)
+#define PRUNE_BATCH	1000	/* alerts, and marks, pruned a look */
 
 /* The worker's view between turns (one worker a process). */
 static struct {
@@ -405,6 +407,19 @@ webhooks_silent(struct cx_app *app)
 	    NULL);
 }
 
+/* Alerts and marks older than RETENTION_DAYS: a batch each look. */
+static void
+prune(struct cx_app *app)
+{
+	long long	 n;
+
+	if (cx_store_alert_prune(app->db, app->cfg.retention_days,
+	    PRUNE_BATCH, &n) == CE_OK && n > 0)
+		cx_logf(&app->log, CE_LOG_INFO, "alerts: pruned %lld alerts "
+		    "and marks older than %lld days", n,
+		    app->cfg.retention_days);
+}
+
 /* ---- sending ---- */
 
 /* Slack's mrkdwn: &, < and > escaped. */
@@ -706,6 +721,7 @@ cx_alert_turn(struct cx_app *app)
 		high_value(app);
 		low_rate(app);
 		webhooks_silent(app);
+		prune(app);
 		st.raised = 1;		/* and what is due again */
 	}
 	if (st.raised && (app->cfg.alert_webhook_url[0] != '\0' ||

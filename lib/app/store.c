@@ -78,6 +78,7 @@ enum cx_stmt {
 	CX_STMT_ALERT_HIGH_VALUE,
 	CX_STMT_ALERT_RATE,
 	CX_STMT_ALERT_SILENT,
+	CX_STMT_ALERT_PRUNE,
 	CX_STMT__MAX
 };
 
@@ -710,6 +711,19 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "ZONE 'America/Sao_Paulo') >= $3::int AND extract(hour FROM now() "
 	    "AT TIME ZONE 'America/Sao_Paulo') < $4::int",
 	    4, 1 },
+	/*
+	 * Alerts and throttle marks older than $1 days, $2 of each at
+	 * most, oldest first through their indexes: how many went.
+	 */
+	[CX_STMT_ALERT_PRUNE] = { "alert_prune",
+	    "WITH a AS (DELETE FROM c2s.alerts WHERE id IN (SELECT id FROM "
+	    "c2s.alerts WHERE created_at < now() - make_interval(days => "
+	    "$1::int) ORDER BY created_at LIMIT $2::int) RETURNING 1), "
+	    "m AS (DELETE FROM c2s.alert_marks WHERE mark IN (SELECT mark "
+	    "FROM c2s.alert_marks WHERE raised_at < now() - make_interval("
+	    "days => $1::int) ORDER BY raised_at LIMIT $2::int) RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM m)",
+	    2, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
@@ -2140,4 +2154,19 @@ cx_store_alert_silent(struct cx_db *db, int d0, int d1, int h0, int h1,
 	}
 	PQclear(res);
 	return CE_OK;
+}
+
+/* Prune alerts and marks older than "days", "batch" of each; *pruned. */
+enum ce_err
+cx_store_alert_prune(struct cx_db *db, long long days, int batch,
+    long long *pruned)
+{
+	const char	*p[2];
+	char		 d[24], lim[24];
+
+	snprintf(d, sizeof(d), "%lld", days);
+	snprintf(lim, sizeof(lim), "%d", batch);
+	p[0] = d;
+	p[1] = lim;
+	return exec_count(db, CX_STMT_ALERT_PRUNE, 2, p, pruned);
 }

@@ -303,5 +303,7 @@ enum ce_err	 cx_store_alert_rate(struct cx_db *, long long *leads,
 		    long long *enriched) CE_WUR;
 enum ce_err	 cx_store_alert_silent(struct cx_db *, int d0, int d1, int h0,
 		    int h1, long long *silent_ms, int *in_hours) CE_WUR;
+enum ce_err	 cx_store_alert_prune(struct cx_db *, long long days,
+		    int batch, long long *pruned) CE_WUR;
 
 #endif /* CE_APP_STORE_H */
