@@ -232,7 +232,7 @@ rate_silent_high_value_head() {
 	atf_set timeout 120
 }
 rate_silent_high_value_body() {
-	local i s id cpf masked t
+	local i s id cpf fmt masked t
 	setup
 	smtp_start mail
 	alert_worker ALERT_RATE_MIN=50 ALERT_RATE_MIN_LEADS=3 \
@@ -261,9 +261,10 @@ rate_silent_high_value_body() {
 	json '.status == "completed"'
 	cpf=$(cpf_of "$s")
 	masked="***.***.***-$(echo "$cpf" | cut -c10-11)"
+	fmt=$(echo "$cpf" | sed -E 's/(...)(...)(...)(..)/\1.\2.\3-\4/')
 	sql "UPDATE c2s.leads SET high_value = 'renda estimada R\$ 40.000; '
-	    || 'sócio-administrador (CPF $cpf)', updated_at = now()
-	    WHERE lead_id = '$id'" >/dev/null
+	    || 'sócio-administrador (CPF $cpf); titular $fmt',
+	    updated_at = now() WHERE lead_id = '$id'" >/dev/null
 	wait_alert high_value "$id"
 	# Changed again: still one alert for this lead.
 	sql "UPDATE c2s.leads SET high_value = high_value || '; ALTO',
@@ -279,13 +280,14 @@ rate_silent_high_value_body() {
 	esac
 	# (A seeded lead's id holds the seed: the CPF is looked for
 	# elsewhere.)
-	jq -e --arg m "$masked" --arg c "$cpf" --arg id "$id" '(tostring |
-	    gsub($id; "") | contains($c) | not) and (.text | contains($m))
-	    and (.blocks[1].text.text | contains($m))' slack >/dev/null ||
+	jq -e --arg m "$masked" --arg c "$cpf" --arg f "$fmt" --arg id "$id" '
+	    (tostring | gsub($id; "") | contains($c) or contains($f) | not)
+	    and (.text | contains("(CPF " + $m + "); titular " + $m)) and
+	    (.blocks[1].text.text | contains($m))' slack >/dev/null ||
 	    atf_fail "Slack body: $(jq -c . slack)"
 	mail_of high_value
 	atf_check -o inline:"$t" cat subject
-	grep -qF "$masked" msg || atf_fail "no masked CPF: $(tr '\n' ' ' <msg)"
+	grep -qF "titular $masked" msg && ! grep -qF "$fmt" msg || atf_fail "no masked CPF: $(tr '\n' ' ' <msg)"
 	! grep -Eq "(^|[^0-9a-f])$cpf([^0-9a-f]|\$)" msg \
 	    "$RUNDIR/log"/*.log worker.log ||
 	    atf_fail "the CPF in clear in the e-mail or a log"
