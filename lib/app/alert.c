@@ -444,16 +444,32 @@ mrkdwn(const char *s)
 	return ce_buf_take(&b);
 }
 
+/* At most "max" UTF-8 characters of "s" into "out" (4 * max + 1 bytes). */
+static void
+chars(const char *s, size_t max, char *out)
+{
+	size_t	 i = 0, n = 0;
+
+	while (s[i] != '\0') {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && n++ == max)
+			break;
+		out[i] = s[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
 /*
- * The webhook's body: {"text": title, text and link, "blocks": a header,
- * the text, the link, and a context line}.  NULL on allocation failure.
+ * The webhook's body: {"text": title, text and link, "blocks": a header
+ * (Slack takes 150 characters there), the text, the link, and a context
+ * line}.  NULL on allocation failure.
  */
 static char *
 slack_body(const struct cx_alert_due *d)
 {
 	json_t	*j = NULL, *blocks = NULL;
 	char	*text = NULL, *mt = NULL, *ml = NULL, *lt = NULL, *out = NULL;
-	char	 ctx[96];
+	char	 ctx[96], head[4 * 150 + 1];
 	size_t	 n;
 
 	n = strlen(d->title) + strlen(d->text) + strlen(d->link) + 4;
@@ -469,9 +485,10 @@ slack_body(const struct cx_alert_due *d)
 	snprintf(lt, n, "<%s|Abrir na C2S>", ml);
 	snprintf(ctx, sizeof(ctx), "c2s-enrich \xc2\xb7 %s \xc2\xb7 %s",
 	    d->kind, d->created_br);
+	chars(d->title, 150, head);
 	if ((blocks = json_pack("[{s:s, s:{s:s, s:s, s:b}}, "
 	    "{s:s, s:{s:s, s:s}}]", "type", "header", "text", "type",
-	    "plain_text", "text", d->title, "emoji", 1, "type", "section",
+	    "plain_text", "text", head, "emoji", 1, "type", "section",
 	    "text", "type", "mrkdwn", "text", mt)) == NULL)
 		goto out;
 	if ((d->link[0] != '\0' && json_array_append_new(blocks,
