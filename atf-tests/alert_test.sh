@@ -102,12 +102,12 @@ echo_of() {
 	    atf_fail "the webhook got no $1 alert"
 }
 
-# mail_of KIND: the message of the alert of KIND in the Maildir, into
-# ./msg; its subject decoded into ./subject.
+# mail_of KIND [TEXT]: the message of the alert of KIND (with TEXT) in
+# the Maildir, into ./msg; its subject decoded into ./subject.
 mail_of() {
 	local f
 	f=$(grep -l "^X-C2S-Enrich-Alert: $1" mail/new/* 2>/dev/null |
-	    head -1)
+	    xargs -r grep -lF -- "${2:-}" | head -1)
 	[ -n "$f" ] || atf_fail "no $1 e-mail in the mailbox"
 	tr -d '\r' <"$f" >msg
 	# The Subject decoded by Python's e-mail package (RFC 2047).
@@ -180,7 +180,7 @@ lead_failed_work_refused_body() {
 	    grep -q "^Abrir na C2S: $LINK/$a\$" msg ||
 	    atf_fail "e-mail: $(tr '\n' ' ' <msg)"
 	# The credits alert's subject is not ASCII: decoded as UTF-8.
-	mail_of work_refused
+	mail_of work_refused "not enough credits"
 	printf 'Work API: cr\303\251ditos esgotados' >want
 	atf_check -o file:want cat subject
 	finish
