@@ -400,8 +400,8 @@ atf_test_case status_page cleanup
 status_page_head() {
 	atf_set descr "/status in headless Chromium lists the alert in its " \
 	    "Alerts section (kind, title, channels), from GET " \
-	    "/api/v1/alerts with the key of the tab; a screenshot in the " \
-	    "artefacts"
+	    "/api/v1/alerts with the key of the tab, not asked for without " \
+	    "one; a screenshot in the artefacts"
 	atf_set require.progs "node chromium"
 	atf_set timeout 120
 }
@@ -435,6 +435,15 @@ status_page_body() {
 	    (.off_host | length == 0)' report >/dev/null ||
 	    atf_fail "the page: $(jq -c '{waited, wait_error, values,
 	    page_errors}' report)"
+	# No key in the tab: the page asks for one, and the alerts are not
+	# asked for in vain (no third 401 in the console).
+	node "$(atf_get_srcdir)/browser.mjs" "$URL/status/" \
+	    --wait 'body[data-state="error"]' \
+	    --screenshot "$dir/status-alerts-nokey.png" >report 2>browser.err ||
+	    atf_fail "browser.mjs failed without a key"
+	jq -e '.waited and (.requests | map(select(contains("/api/v1/alerts"))) |
+	    length == 0) and (.page_errors | length == 0)' report >/dev/null ||
+	    atf_fail "without a key: $(jq -c '{waited, requests}' report)"
 	finish
 }
 status_page_cleanup() { cleanup; }

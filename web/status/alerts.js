@@ -4,7 +4,9 @@
  * failed, an upstream down and back, the Work API refusing, a low rate,
  * silent webhooks, a high-value lead), each with its time, text, C2S
  * link and the state of each channel.  It loads with the page, again on
- * Refresh and every 30 s, with the API key status.js keeps in this tab.
+ * Refresh and every 30 s, with the API key status.js keeps in this tab;
+ * without a key only once status.js got the stats (API_AUTH=off), so
+ * that a page waiting for its key asks nothing more in vain.
  * Text from the server is set with textContent only; a link only when it
  * is http(s).
  */
@@ -95,12 +97,22 @@
 		});
 	}
 
+	/* A key in this tab, or the stats answered without one. */
+	function maybeLoad() {
+		if (key() !== '' || document.body.dataset.state === 'ok')
+			load();
+	}
+
 	document.addEventListener('DOMContentLoaded', function () {
-		load();
-		setInterval(load, REFRESH_MS);
-		$('refresh').addEventListener('click', load);
-		$('key-form').addEventListener('submit', function () {
-			setTimeout(load, 0);
-		});
+		maybeLoad();
+		setInterval(maybeLoad, REFRESH_MS);
+		$('refresh').addEventListener('click', maybeLoad);
+		/* The stats came (a key typed in, say): the alerts too. */
+		new MutationObserver(function () {
+			if (document.body.dataset.state === 'ok' &&
+			    $('alert-count').textContent === '\u2014')
+				load();
+		}).observe(document.body, {attributes: true,
+		    attributeFilter: ['data-state']});
 	});
 })();
