@@ -36,6 +36,12 @@ clear_env(void)
 		"RATE_LIMIT", "RATE_BURST", "WEBHOOK_RATE_LIMIT",
 		"WEBHOOK_RATE_BURST", "SPOOL_DIR", "SPOOL_MAX_BYTES",
 		"API_AUTH", "WEBHOOK_AUTH", "RETENTION_DAYS", "PRUNE_INTERVAL",
+		"ALERT_WEBHOOK_URL", "ALERT_SMTP_URL", "ALERT_EMAIL_FROM",
+		"ALERT_EMAIL_TO", "ALERT_MIN_INTERVAL",
+		"ALERT_PROVIDER_DOWN_AFTER", "ALERT_RATE_MIN",
+		"ALERT_RATE_MIN_LEADS", "ALERT_WEBHOOKS_SILENT_AFTER",
+		"ALERT_BUSINESS_HOURS", "ALERT_CHECK_INTERVAL", "ALERT_RETRY",
+		"C2S_LEAD_URL",
 	};
 	size_t	 i;
 
@@ -103,6 +109,73 @@ ATF_TC_BODY(config_load__spool, tc)
 	setenv("SPOOL_MAX_BYTES", "-1", 1);
 	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
 	ATF_CHECK_MATCH("^config: SPOOL_MAX_BYTES: ", err);
+}
+
+ATF_TC_WITHOUT_HEAD(config_load__alerts);
+ATF_TC_BODY(config_load__alerts, tc)
+{
+	struct ce_config	 c;
+	char			 err[256];
+	int			 d0, d1, h0, h1;
+
+	/* Defaults: no channel, Mon-Fri 08-20. */
+	clear_env();
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.alert_webhook_url, "");
+	ATF_CHECK_STREQ(c.alert_smtp_url, "");
+	ATF_CHECK_STREQ(c.c2s_lead_url, "");
+	ATF_CHECK_EQ(c.alert_min_interval_ms, 15 * 60 * 1000);
+	ATF_CHECK_EQ(c.alert_provider_down_after_ms, 10 * 60 * 1000);
+	ATF_CHECK_EQ(c.alert_rate_min, 20);
+	ATF_CHECK_EQ(c.alert_rate_min_leads, 10);
+	ATF_CHECK_EQ(c.alert_webhooks_silent_after_ms, 2 * 3600 * 1000);
+	ATF_CHECK_EQ(c.alert_check_ms, 30000);
+	ATF_CHECK_EQ(c.alert_retry_ms, 30000);
+	ATF_REQUIRE_EQ(ce_business_hours(c.alert_business_hours, &d0, &d1,
+	    &h0, &h1), 0);
+	ATF_CHECK(d0 == 1 && d1 == 5 && h0 == 8 && h1 == 20);
+	/* Set. */
+	setenv("ALERT_WEBHOOK_URL", "https://hooks.example/T0/B0/secret", 1);
+	setenv("ALERT_SMTP_URL", "smtp://127.0.0.1:2525", 1);
+	setenv("ALERT_EMAIL_FROM", "alertas@imob.example", 1);
+	setenv("ALERT_EMAIL_TO", "a@imob.example, b@imob.example", 1);
+	setenv("ALERT_MIN_INTERVAL", "1h", 1);
+	setenv("ALERT_PROVIDER_DOWN_AFTER", "500ms", 1);
+	setenv("ALERT_WEBHOOKS_SILENT_AFTER", "0", 1);
+	setenv("ALERT_BUSINESS_HOURS", "1-7 00-24", 1);
+	setenv("C2S_LEAD_URL", "https://app.contact2sale.com/leads/{id}", 1);
+	ATF_REQUIRE_EQ(ce_config_load(&c, err, sizeof(err)), CE_OK);
+	ATF_CHECK_STREQ(c.alert_smtp_url, "smtp://127.0.0.1:2525");
+	ATF_CHECK_EQ(c.alert_min_interval_ms, 3600 * 1000);
+	ATF_CHECK_EQ(c.alert_provider_down_after_ms, 500);
+	ATF_CHECK_EQ(c.alert_webhooks_silent_after_ms, 0);
+	/* Refused, named, never echoed (the webhook URL is a secret). */
+	setenv("ALERT_WEBHOOK_URL", "hooks.example/secret", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: ALERT_WEBHOOK_URL: ", err);
+	ATF_CHECK(strstr(err, "secret") == NULL);
+	setenv("ALERT_WEBHOOK_URL", "https://hooks.example/T0/B0/secret", 1);
+	setenv("ALERT_SMTP_URL", "http://127.0.0.1:2525", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: ALERT_SMTP_URL: ", err);
+	setenv("ALERT_SMTP_URL", "smtps://mail.example", 1);
+	unsetenv("ALERT_EMAIL_TO");
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: ALERT_SMTP_URL: needs", err);
+	setenv("ALERT_EMAIL_TO", "a@imob.example", 1);
+	setenv("ALERT_BUSINESS_HOURS", "5-1 08-20", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: ALERT_BUSINESS_HOURS: ", err);
+	setenv("ALERT_BUSINESS_HOURS", "1-5 08-25", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	setenv("ALERT_BUSINESS_HOURS", "1-5 08-20", 1);
+	setenv("C2S_LEAD_URL", "https://app.contact2sale.com/leads/", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: C2S_LEAD_URL: ", err);
+	setenv("C2S_LEAD_URL", "https://app.contact2sale.com/leads/{id}", 1);
+	setenv("ALERT_RATE_MIN", "101", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: ALERT_RATE_MIN: ", err);
 }
 
 ATF_TC_WITHOUT_HEAD(config_load__values_and_aliases);
@@ -646,5 +719,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__retention);
 	ATF_TP_ADD_TC(tp, config_load__edge);
 	ATF_TP_ADD_TC(tp, config_load__high_value);
+	ATF_TP_ADD_TC(tp, config_load__alerts);
 	return atf_no_error();
 }

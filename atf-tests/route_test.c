@@ -34,6 +34,7 @@ ATF_TC_BODY(route_match__known_paths, tc)
 		{ "/api/v1/work/modules/all", "GET", CE_ROUTE_WORK_MODULE },
 		{ "/api/v1/work/modules/cpf", "GET", CE_ROUTE_WORK_MODULE },
 		{ "/api/v1/stats", "GET", CE_ROUTE_STATS },
+		{ "/api/v1/alerts", "GET", CE_ROUTE_ALERTS },
 		{ "/api/v1/leads", "GET", CE_ROUTE_LEADS_LIST },
 		{ "/api/v1/leads/abc/retry", "POST", CE_ROUTE_LEAD_RETRY },
 		{ "/api/v1/leads/abc/reprocess", "POST",

@@ -65,27 +65,6 @@ kill_in_job() {
 	kill -KILL "$3" || atf_fail "cannot kill worker $3"
 }
 
-# worker LOG [VAR=VALUE ...]: start_worker, its pid also in ./workers
-# for stop_workers (a cleanup runs in a shell of its own).
-worker() {
-	start_worker "$@"
-	echo "$WORKER_PID" >>workers
-}
-
-# stop_workers: SIGTERM to the workers this test started, and wait.
-stop_workers() {
-	local pid
-	[ -r workers ] || return 0
-	for pid in $(cat workers); do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $(cat workers); do
-		wait_for 150 eval "! alive $pid" || kill -KILL "$pid" 2>/dev/null
-	done
-	rm -f workers
-	return 0
-}
-
 # barrier: a job no notification announces (a ref that is no lead id, so
 # it is over at once as "invalid"), waited for until done: the worker has
 # been through its chores (due retries, the poller, pruning) at least once

@@ -24,7 +24,8 @@ libpq-dev postgresql libcurl4-openssl-dev libjansson-dev
 libatf-dev atf-sh kyua wrk curl jq procps util-linux iproute2
 prometheus chromium fonts-dejavu-core
 apache2 mandoc systemd tini
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+python3-aiosmtpd"
 
 # Node.js and npm: the commands, wherever they come from.
 for c in node npm; do

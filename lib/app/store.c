@@ -76,6 +76,15 @@ enum cx_stmt {
 	CX_STMT_BACKFILL_PAGE,
 	CX_STMT_BACKFILL_DONE,
 	CX_STMT_SP_DAY_START,
+	CX_STMT_ALERT_RAISE,
+	CX_STMT_ALERT_DUE,
+	CX_STMT_ALERT_RESULT,
+	CX_STMT_ALERT_LIST,
+	CX_STMT_ALERT_FAILED,
+	CX_STMT_ALERT_HIGH_VALUE,
+	CX_STMT_ALERT_RATE,
+	CX_STMT_ALERT_SILENT,
+	CX_STMT_ALERT_PRUNE,
 	CX_STMT__MAX
 };
 
@@ -690,9 +699,173 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "SELECT floor(extract(epoch FROM ($1::date + $2::int)::timestamp "
 	    "AT TIME ZONE 'America/Sao_Paulo'))::bigint",
 	    2, 1 },
+	/*
+	 * The alerts (app/alert.c, sql/0019).  Raise one: mark $1 moves
+	 * when older than $2 ms ($2 < 0: never moves once made), and only
+	 * then is the alert stored (kind $3, key $4, title $5, text $6,
+	 * link $7 or ''), each channel pending when on ($8 webhook, $9
+	 * e-mail), else off.  Its id, or no row: throttled.
+	 */
+	[CX_STMT_ALERT_RAISE] = { "alert_raise",
+	    "WITH m AS (INSERT INTO c2s.alert_marks AS a (mark) VALUES ($1) "
+	    "ON CONFLICT (mark) DO UPDATE SET raised_at = now() "
+	    "WHERE $2::bigint >= 0 AND a.raised_at <= now() - "
+	    "make_interval(secs => $2::double precision / 1000) RETURNING 1) "
+	    "INSERT INTO c2s.alerts (kind, key, title, text, link, "
+	    "webhook_state, email_state) SELECT $3, $4, $5, $6, "
+	    "nullif($7, ''), CASE WHEN $8::boolean THEN 'pending' ELSE 'off' "
+	    "END, CASE WHEN $9::boolean THEN 'pending' ELSE 'off' END "
+	    "FROM m RETURNING id",
+	    9, 1 },
+	/*
+	 * At most $1 alerts with a channel due, oldest first, of the
+	 * channels configured now ($2 webhook, $3 e-mail): id, kind, title,
+	 * text, link, created (São Paulo, pt-BR; RFC 5322 in UTC), whether
+	 * the webhook and the e-mail are due.
+	 */
+	[CX_STMT_ALERT_DUE] = { "alert_due",
+	    "SELECT id, kind, title, text, coalesce(link, ''), "
+	    "to_char(created_at AT TIME ZONE 'America/Sao_Paulo', "
+	    "'DD/MM/YYYY HH24:MI:SS'), "
+	    "to_char(created_at AT TIME ZONE 'UTC', "
+	    "'Dy, DD Mon YYYY HH24:MI:SS \"+0000\"'), w, e FROM (SELECT *, "
+	    "$2::boolean AND webhook_state = 'pending' AND "
+	    "webhook_next <= now() AS w, $3::boolean AND "
+	    "email_state = 'pending' AND email_next <= now() AS e "
+	    "FROM c2s.alerts WHERE webhook_state = 'pending' OR "
+	    "email_state = 'pending') a WHERE w OR e ORDER BY id LIMIT $1",
+	    3, 1 },
+	/*
+	 * Alert $1's channel $2 ('webhook', 'email') sent ($3 true), or
+	 * failed with $4: tried again after $5 ms doubled per attempt
+	 * (64 times at most), the alert kept pending.
+	 */
+	[CX_STMT_ALERT_RESULT] = { "alert_result",
+	    "UPDATE c2s.alerts SET "
+	    "webhook_state = CASE WHEN $2 = 'webhook' AND $3::boolean "
+	    "THEN 'sent' ELSE webhook_state END, "
+	    "webhook_attempts = webhook_attempts + ($2 = 'webhook')::int, "
+	    "webhook_next = CASE WHEN $2 = 'webhook' AND NOT $3::boolean "
+	    "THEN now() + make_interval(secs => $5::double precision / 1000 "
+	    "* 2 ^ least(webhook_attempts, 6)) ELSE webhook_next END, "
+	    "webhook_error = CASE WHEN $2 = 'webhook' THEN nullif($4, '') "
+	    "ELSE webhook_error END, "
+	    "email_state = CASE WHEN $2 = 'email' AND $3::boolean "
+	    "THEN 'sent' ELSE email_state END, "
+	    "email_attempts = email_attempts + ($2 = 'email')::int, "
+	    "email_next = CASE WHEN $2 = 'email' AND NOT $3::boolean "
+	    "THEN now() + make_interval(secs => $5::double precision / 1000 "
+	    "* 2 ^ least(email_attempts, 6)) ELSE email_next END, "
+	    "email_error = CASE WHEN $2 = 'email' THEN nullif($4, '') "
+	    "ELSE email_error END WHERE id = $1",
+	    5, 1 },
+	/* The newest $1 alerts as a JSON document (GET /api/v1/alerts). */
+	[CX_STMT_ALERT_LIST] = { "alert_list",
+	    "SELECT json_build_object('alerts', coalesce(json_agg(json_build_"
+	    "object('id', a.id, 'kind', a.kind, 'key', a.key, 'title', "
+	    "a.title, 'text', a.text, 'link', a.link, 'created_at', "
+	    "to_char(a.created_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'webhook', json_build_"
+	    "object('state', a.webhook_state, 'attempts', a.webhook_attempts, "
+	    "'error', a.webhook_error), 'email', json_build_object('state', "
+	    "a.email_state, 'attempts', a.email_attempts, 'error', "
+	    "a.email_error)) ORDER BY a.created_at DESC, a.id DESC), "
+	    "'[]'::json))::text FROM (SELECT * FROM c2s.alerts "
+	    "ORDER BY created_at DESC, id DESC LIMIT $1) a",
+	    1, 1 },
+	/*
+	 * The latest lead failed after $1 (ms since the epoch): id, error,
+	 * name, when (ms, rounded up: the next look starts after it), and
+	 * how many failed since.
+	 */
+	[CX_STMT_ALERT_FAILED] = { "alert_failed",
+	    "SELECT lead_id, coalesce(last_error, ''), "
+	    "coalesce(customer_name, ''), "
+	    "ceil(extract(epoch FROM updated_at) * 1000)::bigint, "
+	    "count(*) OVER () FROM c2s.leads WHERE status = 'failed' AND "
+	    "updated_at > to_timestamp($1::double precision / 1000) "
+	    "ORDER BY updated_at DESC LIMIT 1",
+	    1, 1 },
+	/*
+	 * High-value leads (sql/0017) changed after $1 ms, oldest first, 20
+	 * at most: id, reasons, name, a CPF (in clear: the caller masks
+	 * it), when (ms).
+	 */
+	[CX_STMT_ALERT_HIGH_VALUE] = { "alert_high_value",
+	    "SELECT l.lead_id, l.high_value, coalesce(l.customer_name, ''), "
+	    "coalesce((SELECT p.cpf FROM c2s.lead_persons lp JOIN "
+	    "c2s.persons p ON p.id = lp.person_id WHERE lp.lead_id = "
+	    "l.lead_id ORDER BY p.cpf LIMIT 1), ''), "
+	    "ceil(extract(epoch FROM l.updated_at) * 1000)::bigint "
+	    "FROM c2s.leads l WHERE l.high_value IS NOT NULL AND "
+	    "l.updated_at > to_timestamp($1::double precision / 1000) "
+	    "ORDER BY l.updated_at LIMIT 20",
+	    1, 1 },
+	/*
+	 * The last hour's leads with an outcome (the newest 100 000 at
+	 * most, by the index on created_at), and how many were enriched.
+	 */
+	[CX_STMT_ALERT_RATE] = { "alert_rate",
+	    "SELECT count(*), count(*) FILTER (WHERE status = 'completed') "
+	    "FROM (SELECT status FROM c2s.leads WHERE created_at >= now() - "
+	    "interval '1 hour' AND status NOT IN ('received', 'processing') "
+	    "ORDER BY created_at DESC LIMIT 100000) l",
+	    0, 1 },
+	/*
+	 * Milliseconds without a C2S webhook, counted from the last one or
+	 * from today's business hours' start (hour $3, São Paulo), whichever
+	 * is later (NULL: none ever came); whether now is within business
+	 * hours (ISO weekdays $1 to $2, hours $3 to $4, São Paulo).
+	 */
+	[CX_STMT_ALERT_SILENT] = { "alert_silent",
+	    "SELECT (extract(epoch FROM now() - greatest((SELECT "
+	    "max(received_at) FROM c2s.webhook_events), (date_trunc('day', "
+	    "now() AT TIME ZONE 'America/Sao_Paulo') + make_interval(hours "
+	    "=> $3::int)) AT TIME ZONE 'America/Sao_Paulo')) * 1000)::bigint "
+	    "* (SELECT count(*) FROM (SELECT 1 FROM c2s.webhook_events "
+	    "LIMIT 1) e), "
+	    "extract(isodow FROM now() AT TIME ZONE 'America/Sao_Paulo') "
+	    "BETWEEN $1::int AND $2::int AND extract(hour FROM now() AT TIME "
+	    "ZONE 'America/Sao_Paulo') >= $3::int AND extract(hour FROM now() "
+	    "AT TIME ZONE 'America/Sao_Paulo') < $4::int",
+	    4, 1 },
+	/*
+	 * Alerts and throttle marks older than $1 days, $2 of each at
+	 * most, oldest first through their indexes: how many went.
+	 */
+	[CX_STMT_ALERT_PRUNE] = { "alert_prune",
+	    "WITH a AS (DELETE FROM c2s.alerts WHERE id IN (SELECT id FROM "
+	    "c2s.alerts WHERE created_at < now() - make_interval(days => "
+	    "$1::int) ORDER BY created_at LIMIT $2::int) RETURNING 1), "
+	    "m AS (DELETE FROM c2s.alert_marks WHERE mark IN (SELECT mark "
+	    "FROM c2s.alert_marks WHERE raised_at < now() - make_interval("
+	    "days => $1::int) ORDER BY raised_at LIMIT $2::int) RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM m)",
+	    2, 1 },
 };
 
 _Static_assert(CX_STMT__MAX <= 64, "prepared statements are one bit each");
+
+/*
+ * Run statement "s", whose one row is a document (JSON), appended to
+ * "out".  CE_ESYSTEM when it gives none.
+ */
+static enum ce_err
+exec_doc(struct cx_db *db, enum cx_stmt s, int n, const char *const *p,
+    struct ce_buf *out)
+{
+	PGresult	*res;
+	enum ce_err	 er;
+
+	if (cx_db_exec(db, s, n, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		er = CE_ESYSTEM;
+	else
+		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return er;
+}
 
 /*
  * The connection for "dsn" with the statements above (see cx_db_new()):
@@ -1220,10 +1393,8 @@ enum ce_err
 cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
     struct ce_buf *out)
 {
-	PGresult	*res;
 	const char	*p[2] = { NULL, NULL };
 	char		 file[24], indb[24];
-	enum ce_err	 er;
 
 	if (nfile != NULL && ndb != NULL) {
 		snprintf(file, sizeof(file), "%llu",
@@ -1233,14 +1404,7 @@ cx_store_stats(struct cx_db *db, const uint64_t *nfile, const uint64_t *ndb,
 		p[0] = file;
 		p[1] = indb;
 	}
-	if (cx_db_exec(db, CX_STMT_STATS, 2, p, &res) != CE_OK)
-		return CE_EDB;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		er = CE_ESYSTEM;
-	else
-		er = ce_buf_puts(out, PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return er;
+	return exec_doc(db, CX_STMT_STATS, 2, p, out);
 }
 
 /*
@@ -2067,4 +2231,252 @@ cx_store_local_now(struct cx_db *db, char *out, size_t outsz)
 	ce_strlcpy(out, PQgetvalue(res, 0, 0), outsz);
 	PQclear(res);
 	return CE_OK;
+}
+
+/* The alerts' statements (app/alert.c) */
+
+/* The first row's column "c" as a number into *v (0 when unread). */
+static void
+num_at(PGresult *res, int row, int c, long long *v)
+{
+	if (PQgetisnull(res, row, c) ||
+	    ce_strtonum(PQgetvalue(res, row, c), -(1LL << 62), 1LL << 62,
+	    v) == -1)
+		*v = 0;
+}
+
+/*
+ * Store alert "a" unless mark "mark" was raised within "interval_ms"
+ * (< 0: ever).  *raised: 1 stored, 0 throttled.
+ */
+enum ce_err
+cx_store_alert_raise(struct cx_db *db, const char *mark, long long interval_ms,
+    const struct cx_alert_new *a, int *raised)
+{
+	const char	*p[9];
+	char		 iv[24];
+
+	snprintf(iv, sizeof(iv), "%lld", interval_ms);
+	p[0] = mark;
+	p[1] = iv;
+	p[2] = a->kind;
+	p[3] = a->key;
+	p[4] = a->title;
+	p[5] = a->text;
+	p[6] = a->link;
+	p[7] = a->webhook ? "t" : "f";
+	p[8] = a->email ? "t" : "f";
+	return exec_got(db, CX_STMT_ALERT_RAISE, 9, p, NULL, raised);
+}
+
+/*
+ * At most "max" alerts with a channel due ("webhook", "email": the
+ * channels configured) into "out" (each freed with
+ * cx_alert_due_free()); *n: how many.
+ */
+enum ce_err
+cx_store_alert_due(struct cx_db *db, int webhook, int email,
+    struct cx_alert_due *out, size_t max, size_t *n)
+{
+	PGresult	*res;
+	const char	*p[3];
+	char		 lim[24];
+	int		 i, rows;
+
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%zu", max);
+	p[0] = lim;
+	p[1] = webhook ? "t" : "f";
+	p[2] = email ? "t" : "f";
+	if (cx_db_exec(db, CX_STMT_ALERT_DUE, 3, p, &res) != CE_OK)
+		return CE_EDB;
+	rows = PQntuples(res);
+	for (i = 0; i < rows && (size_t)i < max; i++) {
+		struct cx_alert_due *d = &out[*n];
+
+		memset(d, 0, sizeof(*d));
+		num_at(res, i, 0, &d->id);
+		ce_strlcpy(d->kind, PQgetvalue(res, i, 1), sizeof(d->kind));
+		if ((d->title = strdup(PQgetvalue(res, i, 2))) == NULL ||
+		    (d->text = strdup(PQgetvalue(res, i, 3))) == NULL ||
+		    (d->link = strdup(PQgetvalue(res, i, 4))) == NULL) {
+			cx_alert_due_free(d);
+			break;
+		}
+		ce_strlcpy(d->created_br, PQgetvalue(res, i, 5),
+		    sizeof(d->created_br));
+		ce_strlcpy(d->date, PQgetvalue(res, i, 6), sizeof(d->date));
+		d->webhook = strcmp(PQgetvalue(res, i, 7), "t") == 0;
+		d->email = strcmp(PQgetvalue(res, i, 8), "t") == 0;
+		(*n)++;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+void
+cx_alert_due_free(struct cx_alert_due *d)
+{
+	free(d->title);
+	free(d->text);
+	free(d->link);
+	d->title = d->text = d->link = NULL;
+}
+
+/* Alert "id"'s "channel" sent ("ok"), or failed with "error": again
+ * after "retry_ms" doubled per attempt. */
+enum ce_err
+cx_store_alert_result(struct cx_db *db, long long id, const char *channel,
+    int ok, const char *error, long long retry_ms)
+{
+	const char	*p[5];
+	char		 ids[24], rms[24];
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	snprintf(rms, sizeof(rms), "%lld", retry_ms);
+	p[0] = ids;
+	p[1] = channel;
+	p[2] = ok ? "t" : "f";
+	p[3] = error != NULL ? error : "";
+	p[4] = rms;
+	return exec_none(db, CX_STMT_ALERT_RESULT, 5, p);
+}
+
+/* The newest "limit" alerts as {"alerts":[...]}, appended to "out". */
+enum ce_err
+cx_store_alert_list(struct cx_db *db, long long limit, struct ce_buf *out)
+{
+	const char	*p[1];
+	char		 lim[24];
+
+	snprintf(lim, sizeof(lim), "%lld", limit);
+	p[0] = lim;
+	return exec_doc(db, CX_STMT_ALERT_LIST, 1, p, out);
+}
+
+/*
+ * The latest lead failed after "since_ms" into "f"; *found 0 when none
+ * did.
+ */
+enum ce_err
+cx_store_alert_failed(struct cx_db *db, long long since_ms,
+    struct cx_alert_lead *f, int *found)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		 since[24];
+
+	*found = 0;
+	memset(f, 0, sizeof(*f));
+	snprintf(since, sizeof(since), "%lld", since_ms);
+	p[0] = since;
+	if (cx_db_exec(db, CX_STMT_ALERT_FAILED, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1) {
+		ce_strlcpy(f->lead, PQgetvalue(res, 0, 0), sizeof(f->lead));
+		ce_strlcpy(f->what, PQgetvalue(res, 0, 1), sizeof(f->what));
+		ce_strlcpy(f->name, PQgetvalue(res, 0, 2), sizeof(f->name));
+		num_at(res, 0, 3, &f->at_ms);
+		num_at(res, 0, 4, &f->count);
+		*found = 1;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * High-value leads changed after "since_ms", at most "max" of them
+ * (20), into "out"; *n: how many.
+ */
+enum ce_err
+cx_store_alert_high_value(struct cx_db *db, long long since_ms,
+    struct cx_alert_lead *out, size_t max, size_t *n)
+{
+	PGresult	*res;
+	const char	*p[1];
+	char		 since[24];
+	int		 i, rows;
+
+	*n = 0;
+	snprintf(since, sizeof(since), "%lld", since_ms);
+	p[0] = since;
+	if (cx_db_exec(db, CX_STMT_ALERT_HIGH_VALUE, 1, p, &res) != CE_OK)
+		return CE_EDB;
+	rows = PQntuples(res);
+	for (i = 0; i < rows && (size_t)i < max; i++) {
+		struct cx_alert_lead *l = &out[(*n)++];
+
+		memset(l, 0, sizeof(*l));
+		ce_strlcpy(l->lead, PQgetvalue(res, i, 0), sizeof(l->lead));
+		ce_strlcpy(l->what, PQgetvalue(res, i, 1), sizeof(l->what));
+		ce_strlcpy(l->name, PQgetvalue(res, i, 2), sizeof(l->name));
+		ce_strlcpy(l->cpf, PQgetvalue(res, i, 3), sizeof(l->cpf));
+		num_at(res, i, 4, &l->at_ms);
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/* The last hour's leads with an outcome (*leads), *enriched of them. */
+enum ce_err
+cx_store_alert_rate(struct cx_db *db, long long *leads, long long *enriched)
+{
+	PGresult	*res;
+
+	*leads = *enriched = 0;
+	if (cx_db_exec(db, CX_STMT_ALERT_RATE, 0, NULL, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1) {
+		num_at(res, 0, 0, leads);
+		num_at(res, 0, 1, enriched);
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/*
+ * *silent_ms: how long no C2S webhook came (from the last one, or from
+ * today's business hours' start "h0" if later; -1: none ever came);
+ * *in_hours: whether now is within weekdays "d0".."d1", hours
+ * "h0".."h1" (São Paulo).
+ */
+enum ce_err
+cx_store_alert_silent(struct cx_db *db, int d0, int d1, int h0, int h1,
+    long long *silent_ms, int *in_hours)
+{
+	PGresult	*res;
+	const char	*p[4];
+	char		 v[4][8];
+	int		 b[4] = { d0, d1, h0, h1 }, i;
+
+	*silent_ms = -1;
+	*in_hours = 0;
+	for (i = 0; i < 4; i++) {
+		snprintf(v[i], sizeof(v[i]), "%d", b[i]);
+		p[i] = v[i];
+	}
+	if (cx_db_exec(db, CX_STMT_ALERT_SILENT, 4, p, &res) != CE_OK)
+		return CE_EDB;
+	if (PQntuples(res) == 1) {
+		if (!PQgetisnull(res, 0, 0))
+			num_at(res, 0, 0, silent_ms);
+		*in_hours = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	}
+	PQclear(res);
+	return CE_OK;
+}
+
+/* Prune alerts and marks older than "days", "batch" of each; *pruned. */
+enum ce_err
+cx_store_alert_prune(struct cx_db *db, long long days, int batch,
+    long long *pruned)
+{
+	const char	*p[2];
+	char		 d[24], lim[24];
+
+	snprintf(d, sizeof(d), "%lld", days);
+	snprintf(lim, sizeof(lim), "%d", batch);
+	p[0] = d;
+	p[1] = lim;
+	return exec_count(db, CX_STMT_ALERT_PRUNE, 2, p, pruned);
 }

@@ -303,4 +303,48 @@ enum ce_err	 cx_store_spool_lead(struct cx_db *, const char *lead,
 		    long long stall_ms) CE_WUR;
 enum ce_err	 cx_store_spool_prune(struct cx_db *, long long keep_ms) CE_WUR;
 
+/* The alerts (app/alert.c, sql/0018) */
+struct cx_alert_new {
+	const char	*kind, *key, *title, *text;
+	const char	*link;		/* "": none */
+	int		 webhook, email;	/* channels on */
+};
+struct cx_alert_due {
+	long long	 id;
+	char		 kind[32];
+	char		*title, *text, *link;	/* link "": none */
+	char		 created_br[24];	/* DD/MM/YYYY HH:MM:SS, SP */
+	char		 date[40];		/* RFC 5322, UTC */
+	int		 webhook, email;	/* due now */
+};
+struct cx_alert_lead {
+	char		 lead[33];
+	char		 what[512];	/* the error, or the reasons */
+	char		 name[200];
+	char		 cpf[16];	/* in clear, or "": mask it */
+	long long	 at_ms;		/* updated_at */
+	long long	 count;		/* failed since (ALERT_FAILED) */
+};
+enum ce_err	 cx_store_alert_raise(struct cx_db *, const char *mark,
+		    long long interval_ms, const struct cx_alert_new *,
+		    int *raised) CE_WUR;
+enum ce_err	 cx_store_alert_due(struct cx_db *, int webhook, int email,
+		    struct cx_alert_due *, size_t max, size_t *n) CE_WUR;
+void		 cx_alert_due_free(struct cx_alert_due *);
+enum ce_err	 cx_store_alert_result(struct cx_db *, long long id,
+		    const char *channel, int ok, const char *error,
+		    long long retry_ms) CE_WUR;
+enum ce_err	 cx_store_alert_list(struct cx_db *, long long limit,
+		    struct ce_buf *) CE_WUR;
+enum ce_err	 cx_store_alert_failed(struct cx_db *, long long since_ms,
+		    struct cx_alert_lead *, int *found) CE_WUR;
+enum ce_err	 cx_store_alert_high_value(struct cx_db *, long long since_ms,
+		    struct cx_alert_lead *, size_t max, size_t *n) CE_WUR;
+enum ce_err	 cx_store_alert_rate(struct cx_db *, long long *leads,
+		    long long *enriched) CE_WUR;
+enum ce_err	 cx_store_alert_silent(struct cx_db *, int d0, int d1, int h0,
+		    int h1, long long *silent_ms, int *in_hours) CE_WUR;
+enum ce_err	 cx_store_alert_prune(struct cx_db *, long long days,
+		    int batch, long long *pruned) CE_WUR;
+
 #endif /* CE_APP_STORE_H */

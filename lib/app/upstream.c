@@ -519,6 +519,7 @@ work_error(struct cx_app *app, const struct cx_http_req *r, const json_t *j,
 		cx_logf(&app->log, CE_LOG_WARN, "work %s: credits exhausted",
 		    r->log_path);
 		*api_status = 429;
+		cx_mtab_work_refused(&app->mtab, 0);
 		return CE_UP_DOWN;
 	}
 	if (json_is_integer(st))
@@ -531,6 +532,8 @@ work_error(struct cx_app *app, const struct cx_http_req *r, const json_t *j,
 	*api_status = (long)v;
 	if (v == 404)
 		return CE_UP_NOTFOUND;
+	if (v == 401 || v == 403)
+		cx_mtab_work_refused(&app->mtab, 1);
 	cx_logf(&app->log, CE_LOG_WARN, "work %s: error %lld in a 200 body",
 	    r->log_path, (long long)v);
 	return CE_UP_DOWN;

@@ -36,6 +36,7 @@
 #include "core/schedule.h"
 #include "core/util.h"
 #include "shared/metrics.h"
+#include "app/alert.h"
 #include "app/app.h"
 #include "app/claim.h"
 #include "app/google.h"
@@ -404,6 +405,7 @@ chores(struct worker *w)
 		(void)cx_store_notify(app->db, "lead");
 	}
 	poll_c2s(w);
+	cx_alert_turn(app);	/* the operators' alerts (alert.c) */
 	if (now >= w->next_prune_us) {
 		w->next_prune_us = now + app->cfg.prune_interval_ms * 1000;
 		if ((r = prune(w)) == -1)

@@ -85,6 +85,15 @@ ce_config_defaults(struct ce_config *cfg)
 	ce_strlcpy(cfg->spool_dir, "/run/c2s-enrich/spool",
 	    sizeof(cfg->spool_dir));
 	cfg->spool_max_bytes = 64LL * 1024 * 1024;
+	cfg->alert_min_interval_ms = 15 * 60 * MS_PER_S;
+	cfg->alert_provider_down_after_ms = 10 * 60 * MS_PER_S;
+	cfg->alert_rate_min = 20;
+	cfg->alert_rate_min_leads = 10;
+	cfg->alert_webhooks_silent_after_ms = 2 * 3600 * MS_PER_S;
+	ce_strlcpy(cfg->alert_business_hours, "1-5 08-20",
+	    sizeof(cfg->alert_business_hours));
+	cfg->alert_check_ms = 30 * MS_PER_S;
+	cfg->alert_retry_ms = 30 * MS_PER_S;
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -422,6 +431,24 @@ static const struct var vars[] = {
 	{ { "SPOOL_DIR" }, K_STR, STR(spool_dir), 0, 0 },
 	{ { "SPOOL_MAX_BYTES" }, K_INT, NUM(spool_max_bytes), 0,
 	    1LL << 40 },
+	{ { "ALERT_WEBHOOK_URL" }, K_URL, STR(alert_webhook_url), 0, 0 },
+	{ { "ALERT_SMTP_URL" }, K_STR, STR(alert_smtp_url), 0, 0 },
+	{ { "ALERT_EMAIL_FROM" }, K_STR, STR(alert_email_from), 0, 0 },
+	{ { "ALERT_EMAIL_TO" }, K_STR, STR(alert_email_to), 0, 0 },
+	{ { "ALERT_MIN_INTERVAL" }, K_DUR, NUM(alert_min_interval_ms), 10,
+	    7 * MS_PER_DAY },
+	{ { "ALERT_PROVIDER_DOWN_AFTER" }, K_DUR,
+	    NUM(alert_provider_down_after_ms), 0, MS_PER_DAY },
+	{ { "ALERT_RATE_MIN" }, K_INT, NUM(alert_rate_min), 0, 100 },
+	{ { "ALERT_RATE_MIN_LEADS" }, K_INT, NUM(alert_rate_min_leads), 1,
+	    1000000 },
+	{ { "ALERT_WEBHOOKS_SILENT_AFTER" }, K_DUR,
+	    NUM(alert_webhooks_silent_after_ms), 0, 7 * MS_PER_DAY },
+	{ { "ALERT_BUSINESS_HOURS" }, K_STR, STR(alert_business_hours), 0, 0 },
+	{ { "ALERT_CHECK_INTERVAL" }, K_DUR, NUM(alert_check_ms), 10,
+	    3600 * MS_PER_S },
+	{ { "ALERT_RETRY" }, K_DUR, NUM(alert_retry_ms), 10, 3600 * MS_PER_S },
+	{ { "C2S_LEAD_URL" }, K_STR, STR(c2s_lead_url), 0, 0 },
 };
 
 static int
@@ -717,6 +744,59 @@ spool_dir_default(struct ce_config *cfg)
 	return 0;
 }
 
+/*
+ * "1-5 08-20": ISO weekdays (1 Monday .. 7 Sunday) and hours (0..24, the
+ * end excluded) of the business hours ALERT_BUSINESS_HOURS names, São
+ * Paulo time.  Returns 0 with the four bounds, or -1.
+ */
+int
+ce_business_hours(const char *v, int *d0, int *d1, int *h0, int *h1)
+{
+	char	 tail;
+
+	if (sscanf(v, "%d-%d %d-%d%c", d0, d1, h0, h1, &tail) != 4 ||
+	    *d0 < 1 || *d0 > *d1 || *d1 > 7 || *h0 < 0 || *h0 >= *h1 ||
+	    *h1 > 24)
+		return -1;
+	return 0;
+}
+
+/*
+ * The alerts' settings together: an smtp:// or smtps:// URL with a
+ * sender and recipients, the business hours, C2S_LEAD_URL with {id}.
+ * Returns 1, or 0 with the line in "err" (never a value).
+ */
+static int
+alert_ok(const struct ce_config *cfg, char *err, size_t errsz)
+{
+	const char	*u = cfg->alert_smtp_url;
+	int		 a, b, c, d;
+
+	if (u[0] != '\0' && strncmp(u, "smtp://", 7) != 0 &&
+	    strncmp(u, "smtps://", 8) != 0) {
+		snprintf(err, errsz, "config: ALERT_SMTP_URL: not an smtp:// "
+		    "or smtps:// URL");
+		return 0;
+	}
+	if (u[0] != '\0' && (cfg->alert_email_from[0] == '\0' ||
+	    cfg->alert_email_to[0] == '\0')) {
+		snprintf(err, errsz, "config: ALERT_SMTP_URL: needs "
+		    "ALERT_EMAIL_FROM and ALERT_EMAIL_TO");
+		return 0;
+	}
+	if (ce_business_hours(cfg->alert_business_hours, &a, &b, &c, &d)) {
+		snprintf(err, errsz, "config: ALERT_BUSINESS_HOURS: not "
+		    "\"D-D HH-HH\" (ISO weekdays, hours 0 to 24)");
+		return 0;
+	}
+	if (cfg->c2s_lead_url[0] != '\0' &&
+	    strstr(cfg->c2s_lead_url, "{id}") == NULL) {
+		snprintf(err, errsz, "config: C2S_LEAD_URL: has no {id}");
+		return 0;
+	}
+	return 1;
+}
+
 enum ce_err
 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 {
@@ -776,6 +856,8 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 		}
 		ce_schedule_fixed(&cfg->poll_schedule, cfg->poll_interval_ms);
 	}
+	if (!alert_ok(cfg, err, errsz))
+		return CE_ECONFIG;
 	if (spool_dir_default(cfg) == -1) {
 		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
 		    "spool/ beside DEDUP_FILE)");

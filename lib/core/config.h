@@ -118,6 +118,20 @@ struct ce_config {
 	/* The spool (issue [2.2]): requests PostgreSQL could not take. */
 	char		 spool_dir[256];	/* "": next to DEDUP_FILE */
 	long long	 spool_max_bytes;	/* the directory's bound */
+	/* Alerts (issue [2.6], app/alert.c): channels, throttle, causes. */
+	char		 alert_webhook_url[CE_URL_MAX];	/* a secret; "": none */
+	char		 alert_smtp_url[CE_URL_MAX];	/* smtp(s)://; "": none */
+	char		 alert_email_from[256];
+	char		 alert_email_to[1024];		/* comma list */
+	long long	 alert_min_interval_ms;	/* one alert a kind per */
+	long long	 alert_provider_down_after_ms;	/* breaker open for */
+	long long	 alert_rate_min;	/* %: 0 no rate alert */
+	long long	 alert_rate_min_leads;	/* leads in the hour, at least */
+	long long	 alert_webhooks_silent_after_ms;	/* 0: never */
+	char		 alert_business_hours[32];	/* "1-5 08-20" */
+	long long	 alert_check_ms;	/* the database causes, every */
+	long long	 alert_retry_ms;	/* a channel's first back-off */
+	char		 c2s_lead_url[CE_URL_MAX];	/* with {id}; "": none */
 };
 
 /* The shortest API key API_KEYS takes (characters). */
@@ -130,6 +144,8 @@ struct ce_config {
  */
 enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 		    CE_WUR;
+/* ALERT_BUSINESS_HOURS "D-D HH-HH": weekdays and hours; 0, or -1. */
+int		 ce_business_hours(const char *, int *, int *, int *, int *);
 void		 ce_config_defaults(struct ce_config *);
 const char	*ce_config_warning(const struct ce_config *, size_t);
 int		 ce_config_parse_duration(const char *, long long *);

@@ -36,6 +36,7 @@ static const struct {
 	{ CE_ROUTE_LEAD_REPROCESS, "/api/v1/leads/*/reprocess",
 	    CE_METHOD_POST },
 	{ CE_ROUTE_LEADS_LIST, "/api/v1/leads", CE_METHOD_GET },
+	{ CE_ROUTE_ALERTS, "/api/v1/alerts", CE_METHOD_GET },
 };
 
 static const char *const names[CE_ROUTE__MAX] = {
@@ -56,6 +57,7 @@ static const char *const names[CE_ROUTE__MAX] = {
 	[CE_ROUTE_LEAD_RETRY] = "lead_retry",
 	[CE_ROUTE_LEAD_REPROCESS] = "lead_reprocess",
 	[CE_ROUTE_LEADS_LIST] = "leads_list",
+	[CE_ROUTE_ALERTS] = "alerts",
 };
 
 static const struct {

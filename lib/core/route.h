@@ -30,6 +30,7 @@ enum ce_route {
 	CE_ROUTE_LEAD_RETRY,		/* POST /api/v1/leads/{id}/retry */
 	CE_ROUTE_LEAD_REPROCESS,	/* POST /api/v1/leads/{id}/reprocess */
 	CE_ROUTE_LEADS_LIST,		/* GET /api/v1/leads */
+	CE_ROUTE_ALERTS,		/* GET /api/v1/alerts */
 	CE_ROUTE__MAX
 };
 

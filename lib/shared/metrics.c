@@ -260,3 +260,14 @@ cx_mtab_recycled(struct cx_mtab *m)
 	if (r != NULL)
 		add(&r->recycled, 1);
 }
+
+/* The Work API refused a call: out of credits ("token" 0), or the token
+ * or module (1).  The worker's alerts (app/alert.c) watch both. */
+void
+cx_mtab_work_refused(struct cx_mtab *m, int token)
+{
+	struct cx_mregion	*r = cx_metrics_region(m);
+
+	if (r != NULL)
+		add(&r->work_refused[token != 0], 1);
+}

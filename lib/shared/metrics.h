@@ -48,6 +48,8 @@ struct cx_mregion {
 	uint64_t	 started[2];		/* responders, workers */
 	uint64_t	 recycled;
 	uint64_t	 spool[CX_SPOOL_EV__MAX];
+	uint64_t	 work_refused[2];	/* credits out, token refused:
+						   the worker's alerts read them */
 };
 
 struct cx_procslot {
@@ -87,6 +89,8 @@ void		 cx_mtab_lead(struct cx_mtab *, enum cx_outcome);
 void		 cx_mtab_spool(struct cx_mtab *, enum cx_spool_ev,
 		    unsigned long long);
 void		 cx_mtab_recycled(struct cx_mtab *);
+/* The Work API refused a call: out of credits (0) or the token (1). */
+void		 cx_mtab_work_refused(struct cx_mtab *, int token);
 
 /* The machine's metrics table, or NULL without the shared file. */
 struct cx_mregion *cx_metrics_region(struct cx_mtab *);

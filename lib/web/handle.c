@@ -30,6 +30,7 @@
 #include "web/h_list.h"
 #include "web/h_metrics.h"
 #include "web/h_stats.h"
+#include "web/h_alerts.h"
 #include "web/h_webhook.h"
 #include "web/h_work.h"
 #include "web/handle.h"
@@ -57,6 +58,7 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 	[CE_ROUTE_LEAD_RETRY] = cx_h_lead_retry,
 	[CE_ROUTE_LEAD_REPROCESS] = cx_h_lead_reprocess,
 	[CE_ROUTE_LEADS_LIST] = cx_h_leads_list,
+	[CE_ROUTE_ALERTS] = cx_h_alerts,
 };
 
 /*

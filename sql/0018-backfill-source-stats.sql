@@ -1,4 +1,4 @@
--- sql/0019-backfill-source-stats.sql
+-- sql/0018-backfill-source-stats.sql
 --
 -- The leads a backfill queued (source 'backfill', sql/0016) in GET
 -- /api/v1/stats' leads.by_source, from 0012's counter of that source
