@@ -292,11 +292,12 @@ sp_range(struct cx_app *app, const struct ce_backfill_opts *o,
 
 	*until = o->until;
 	sp_day(o->since, day, sizeof(day));
-	if (cx_store_sp_day_start(app->db, day, 0, since) != CE_OK)
+	if (cx_store_sp_day_start(app->db, day, since) != CE_OK)
 		goto fail;
-	sp_day(o->until - 86400, day, sizeof(day));
+	/* "until" given: the start of the day after it. */
+	sp_day(o->until, day, sizeof(day));
 	if (o->until_given &&
-	    cx_store_sp_day_start(app->db, day, 1, until) != CE_OK)
+	    cx_store_sp_day_start(app->db, day, until) != CE_OK)
 		goto fail;
 	return 0;
 fail:

@@ -691,14 +691,14 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "updated_at = now() WHERE id = $1::bigint",
 	    1, 1 },
 	/*
-	 * The first instant of São Paulo day $1 plus $2 days, in Unix
-	 * seconds, by the zone's rules (its summer time until 2019), as
-	 * LEADS_PAGE reads a day.
+	 * The first instant of São Paulo day $1, in Unix seconds, by the
+	 * zone's rules (its summer time until 2019), as LEADS_PAGE reads a
+	 * day.
 	 */
 	[CX_STMT_SP_DAY_START] = { "sp_day_start",
-	    "SELECT floor(extract(epoch FROM ($1::date + $2::int)::timestamp "
+	    "SELECT floor(extract(epoch FROM $1::date::timestamp "
 	    "AT TIME ZONE 'America/Sao_Paulo'))::bigint",
-	    2, 1 },
+	    1, 1 },
 	/*
 	 * The alerts (app/alert.c, sql/0019).  Raise one: mark $1 moves
 	 * when older than $2 ms ($2 < 0: never moves once made), and only
@@ -2105,24 +2105,20 @@ cx_store_backfill_done(struct cx_db *db, long long id)
 }
 
 /*
- * The first second of São Paulo day "day" (YYYY-MM-DD) plus "plus" days
- * as Unix seconds into *secs, by PostgreSQL's rules for the zone.
- * Returns CE_OK, or CE_EDB (also for a day that is none).
+ * The first second of São Paulo day "day" (YYYY-MM-DD) as Unix seconds
+ * into *secs, by PostgreSQL's rules for the zone.  Returns CE_OK, or
+ * CE_EDB (also for a day that is none).
  */
 enum ce_err
-cx_store_sp_day_start(struct cx_db *db, const char *day, int plus,
-    long long *secs)
+cx_store_sp_day_start(struct cx_db *db, const char *day, long long *secs)
 {
-	PGresult	*res;
-	const char	*p[2];
-	char		 n[16];
+	const char	*p[1];
 
-	snprintf(n, sizeof(n), "%d", plus);
 	p[0] = day;
-	p[1] = n;
-	if (cx_db_exec(db, CX_STMT_SP_DAY_START, 2, p, &res) != CE_OK)
+	if (exec_count(db, CX_STMT_SP_DAY_START, 1, p, secs) != CE_OK ||
+	    *secs <= 0)
 		return CE_EDB;
-	return row_nums(res, 1, secs);
+	return CE_OK;
 }
 
 /*

@@ -285,7 +285,7 @@ enum ce_err	 cx_store_backfill_page(struct cx_db *,
 		    long long *queued, long long *later) CE_WUR;
 enum ce_err	 cx_store_backfill_done(struct cx_db *, long long id) CE_WUR;
 enum ce_err	 cx_store_sp_day_start(struct cx_db *, const char *day,
-		    int plus, long long *secs) CE_WUR;
+		    long long *secs) CE_WUR;
 
 /* The connection and its transactions; spacing.c's and spool.c's statements */
 struct cx_db	*cx_store_new(const char *dsn, long long deadline_ms,
