@@ -414,7 +414,8 @@ status_page_head() {
 	atf_set descr "/status in headless Chromium lists the alert in its " \
 	    "Alerts section (kind, title, channels), from GET " \
 	    "/api/v1/alerts with the key of the tab, not asked for without " \
-	    "one; a screenshot in the artefacts"
+	    "one, beside the operators' buttons (Retry, Reprocess, Export " \
+	    "CSV); a screenshot in the artefacts"
 	atf_set require.progs "node chromium"
 	atf_set timeout 120
 }
@@ -437,6 +438,8 @@ status_page_body() {
 	    --eval "channels=[...$row.cells].slice(3).map(c =>
 	    c.textContent).join(' ')" \
 	    --eval 'count=document.getElementById("alert-count").textContent' \
+	    --eval 'buttons=[...document.querySelectorAll("#admin button")].map(b =>
+	    b.textContent).join(",")' \
 	    >report 2>browser.err ||
 	    atf_fail "browser.mjs failed: $(grep -v '^/usr/bin/chromium' \
 	    browser.err | head -3 | tr '\n' ' ')"
@@ -444,7 +447,9 @@ status_page_body() {
 	jq -e '.waited and .values.rows == 1 and
 	    .values.kind == "high_value" and .values.count == "1" and
 	    (.values.title | startswith("⭐ Lead de alto valor: Ana Souza")) and
-	    .values.channels == "off off" and (.page_errors | length == 0) and
+	    .values.channels == "off off" and
+	    .values.buttons == "Retry,Reprocess,Export CSV" and
+	    (.page_errors | length == 0) and
 	    (.off_host | length == 0)' report >/dev/null ||
 	    atf_fail "the page: $(jq -c '{waited, wait_error, values,
 	    page_errors}' report)"

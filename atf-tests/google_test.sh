@@ -582,14 +582,14 @@ create__db_lost_in_call_head() {
 }
 create__db_lost_in_call_body() {
 	local x y cid t0
-	# X's create hangs to the 30 s upstream timeout; Y's is answered
-	# (201) after 20 s: both outlast PostgreSQL's restart by far.
-	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=20000 \
+	# X's create hangs to the 14 s upstream timeout; Y's is answered
+	# (201) after 10 s: both outlast PostgreSQL's restart (1 to 2 s).
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=10000 \
 	    BREAKER_THRESHOLD=100
-	start_worker workers.log UPSTREAM_TIMEOUT=30s REQUEST_DEADLINE=40s \
+	start_worker workers.log UPSTREAM_TIMEOUT=14s REQUEST_DEADLINE=20s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
-	start_worker workers.log UPSTREAM_TIMEOUT=30s REQUEST_DEADLINE=40s \
+	start_worker workers.log UPSTREAM_TIMEOUT=14s REQUEST_DEADLINE=20s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
 	person
@@ -610,7 +610,7 @@ create__db_lost_in_call_body() {
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
 	# The premise: PostgreSQL is back before Y's answer.
-	[ $(($(now_ms) - t0)) -lt 15000 ] ||
+	[ $(($(now_ms) - t0)) -lt 7000 ] ||
 	    atf_fail "PostgreSQL's restart took $(($(now_ms) - t0)) ms"
 	# Still in the calls: the workers have not touched the database.
 	[ "$(form_state "$x") $(form_state "$y")" = "creating creating" ] ||
