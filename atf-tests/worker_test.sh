@@ -475,6 +475,21 @@ jobs__poll_interval_body() {
 }
 jobs__poll_interval_cleanup() { stop_workers; private_stack_stop; }
 
+# two_pollers VAR=VALUE...: workers a and b (logs a.log, b.log) with
+# those settings; once one holds the poller's lock and has polled, its pid
+# in p, the other's in q, and its backend in h0.
+two_pollers() {
+	worker a.log "$@"
+	worker b.log "$@"
+	wait_for 300 one_holder_not none ||
+	    atf_fail "lock holders: $(echo $(lock_holders))"
+	wait_for 100 eval '[ -n "$(pollers a.log b.log)" ]' ||
+	    atf_fail "no worker logged polling"
+	p=$(pollers a.log b.log)
+	q=$(grep -vx "$p" workers)
+	h0=$(lock_holders)
+}
+
 atf_test_case poller__failover cleanup
 poller__failover_head() {
 	atf_set descr "two workers with RUN_POLLER=1: one holds the advisory " \
@@ -486,15 +501,7 @@ poller__failover_body() {
 	setup C2S_WORKERS=0
 	known_list
 	e="RUN_POLLER=1 POLL_INTERVAL=300ms WORKER_POLL_INTERVAL=200ms"
-	worker a.log $e
-	worker b.log $e
-	wait_for 300 one_holder_not none ||
-	    atf_fail "lock holders: $(echo $(lock_holders))"
-	wait_for 100 eval '[ -n "$(pollers a.log b.log)" ]' ||
-	    atf_fail "no worker logged polling"
-	p=$(pollers a.log b.log)
-	q=$(grep -vx "$p" workers)
-	h0=$(lock_holders)
+	two_pollers $e
 	echo "poller $p (backend $h0), other $q"
 	# It polls, every POLL_INTERVAL, and queues nothing new.
 	l0=$(list_calls)
@@ -539,15 +546,7 @@ poller__failover_at_night_body() {
 	setup C2S_WORKERS=0
 	known_list
 	e="RUN_POLLER=1 POLL_SCHEDULE=*:1h WORKER_POLL_INTERVAL=200ms"
-	worker a.log $e
-	worker b.log $e
-	wait_for 300 one_holder_not none ||
-	    atf_fail "lock holders: $(echo $(lock_holders))"
-	wait_for 100 eval '[ -n "$(pollers a.log b.log)" ]' ||
-	    atf_fail "no worker logged polling"
-	p=$(pollers a.log b.log)
-	q=$(grep -vx "$p" workers)
-	h0=$(lock_holders)
+	two_pollers $e
 	l0=$(list_calls)
 	kill -KILL "$p" || atf_fail "cannot kill $p"
 	wait_for 100 eval "! alive $p" || atf_fail "$p still alive"
