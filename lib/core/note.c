@@ -210,12 +210,27 @@ range_put(struct ce_buf *b, const char *s, double mult)
 	return er;
 }
 
+/* "s" into "out" of "sz" bytes, cut on a UTF-8 character's boundary. */
+static void
+copy_whole(char *out, const char *s, size_t sz)
+{
+	size_t	 n;
+
+	ce_strlcpy(out, s, sz);
+	n = strlen(out);
+	if (s[n] == '\0')
+		return;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	out[n] = '\0';
+}
+
 /* "529.982.247-25" from eleven digits. */
 static void
 cpf_fmt(const char *cpf, char *out, size_t sz)
 {
 	if (strlen(cpf) != 11) {
-		ce_strlcpy(out, cpf, sz);
+		copy_whole(out, cpf, sz);
 		return;
 	}
 	snprintf(out, sz, "%.3s.%.3s.%.3s-%.2s", cpf, cpf + 3, cpf + 6,
@@ -283,7 +298,7 @@ static void
 cnpj_fmt(const char *cnpj, char *out, size_t sz)
 {
 	if (strlen(cnpj) != 14 || strspn(cnpj, "0123456789") != 14) {
-		ce_strlcpy(out, cnpj, sz);
+		copy_whole(out, cnpj, sz);
 		return;
 	}
 	snprintf(out, sz, "%.2s.%.3s.%.3s/%.4s-%.2s", cnpj, cnpj + 2,
