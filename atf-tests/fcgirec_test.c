@@ -959,6 +959,21 @@ check_exit0(pid_t pid, const char *what)
 	    st);
 }
 
+/*
+ * The POST both real clients send: "post.in", a body of 5000 bytes, and
+ * into "xlong", "prefix" and a value of 300 bytes.
+ */
+static void
+post_inputs(char *xlong, size_t sz, const char *prefix)
+{
+	char	 body[5001];
+
+	ATF_REQUIRE(snprintf(xlong, sz, "%s%0300d", prefix, 7) < (int)sz);
+	memset(body, 'b', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	atf_utils_create_file("post.in", "%s", body);
+}
+
 ATF_TC(cgi_fcgi__real_client);
 ATF_TC_HEAD(cgi_fcgi__real_client, tc)
 {
@@ -971,7 +986,7 @@ ATF_TC_HEAD(cgi_fcgi__real_client, tc)
 }
 ATF_TC_BODY(cgi_fcgi__real_client, tc)
 {
-	char		 client[1024], sock[600], xlong[320], body[5001];
+	char		 client[1024], sock[600], xlong[320];
 	char		*cargv[] = { client, "-bind", "-connect", sock, NULL };
 	char		*post[] = { "REQUEST_METHOD=POST",
 			    "REQUEST_URI=/__httpd_error?a=b",
@@ -982,10 +997,7 @@ ATF_TC_BODY(cgi_fcgi__real_client, tc)
 	pid_t		 pid;
 
 	which("cgi-fcgi", client, sizeof(client));
-	snprintf(xlong, sizeof(xlong), "HTTP_X_LONG=%0300d", 7);
-	memset(body, 'b', sizeof(body) - 1);
-	body[sizeof(body) - 1] = '\0';
-	atf_utils_create_file("post.in", "%s", body);
+	post_inputs(xlong, sizeof(xlong), "HTTP_X_LONG=");
 	atf_utils_create_file("get.in", "%s", "");
 	pid = start_echo(tc, "2", sock, sizeof(sock));
 
@@ -1065,7 +1077,7 @@ ATF_TC_HEAD(lighttpd__real_client, tc)
 ATF_TC_BODY(lighttpd__real_client, tc)
 {
 	char		 httpd[1024], curl[1024], sock[600], cwd[512];
-	char		 url[128], xlong[320], body[5001];
+	char		 url[128], xlong[320];
 	char		*largv[] = { httpd, "-D", "-f", "lighttpd.conf", NULL };
 	char		*post[] = { curl, "-s", "-i", "--max-time", "10",
 			    "-H", xlong, "-H", "Content-Type: application/json",
@@ -1079,10 +1091,7 @@ ATF_TC_BODY(lighttpd__real_client, tc)
 	which("lighttpd", httpd, sizeof(httpd));
 	which("curl", curl, sizeof(curl));
 	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
-	snprintf(xlong, sizeof(xlong), "X-Long: %0300d", 7);
-	memset(body, 'b', sizeof(body) - 1);
-	body[sizeof(body) - 1] = '\0';
-	atf_utils_create_file("post.in", "%s", body);
+	post_inputs(xlong, sizeof(xlong), "X-Long: ");
 	echo = start_echo(tc, "2", sock, sizeof(sock));
 	port = free_port();
 	atf_utils_create_file("lighttpd.conf",
