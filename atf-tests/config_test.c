@@ -1160,6 +1160,15 @@ ATF_TC_BODY(config_file__overlays_environment, tc)
 	ATF_CHECK_STREQ(c.api_keys, KEY);	/* the file's alone */
 	ATF_CHECK_EQ(c.dedup_ttl_ms, 10000);	/* the environment's */
 	ATF_CHECK_STREQ(c.config_file, path);	/* the environment's */
+	/* By any of its names: the file's alias wins too. */
+	setenv("DB_URL", "host=/env", 1);
+	setenv("WORK_API_TOKEN", "env-token", 1);
+	ATF_REQUIRE((f = fopen("c2s-enrich.env", "a")) != NULL);
+	fputs("DATABASE_URL=host=/file\nWORK_API=file-token\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.db_url, "host=/file");
+	ATF_CHECK_STREQ(c.work_api_token, "file-token");
 	/* A bad value in the file: named by its variable, never quoted. */
 	ATF_REQUIRE((f = fopen("c2s-enrich.env", "a")) != NULL);
 	fputs("POOL_SPARE=hunter2\n", f);

@@ -962,15 +962,35 @@ ce_config_load_from(struct ce_config *cfg,
 
 /*
  * The layers ce_config_load() reads: the environment; the file CONFIG_FILE
- * names over it ("a key in the file wins"; CONFIG_FILE itself comes from
- * the environment only); on a reload, the running values of the settings
- * that need a restart over both.
+ * names over it (a variable the file sets, by any of its names, wins;
+ * CONFIG_FILE itself comes from the environment only); on a reload, the
+ * running values of the settings that need a restart over both.
  */
 struct layers {
 	const struct ce_envtab	*file;		/* NULL: no CONFIG_FILE */
 	const struct ce_config	*pin;		/* NULL: not a reload */
 	char			 capacity[24];	/* pin's DEDUP_CAPACITY */
 };
+
+/* Does "t" set another name of the variable "name" is a name of (an
+ * alias, or the canonical name of an alias)? */
+static int
+file_sets_other_name(const struct ce_envtab *t, const char *name)
+{
+	size_t	 i, k, j;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		for (k = 0; k < 3 && vars[i].names[k] != NULL; k++) {
+			if (strcmp(vars[i].names[k], name) != 0)
+				continue;
+			for (j = 0; j < 3 && vars[i].names[j] != NULL; j++)
+				if (j != k &&
+				    ce_envtab_get(t, vars[i].names[j]) != NULL)
+					return 1;
+			return 0;
+		}
+	return 0;
+}
 
 static const char *
 layers_lookup(void *arg, const char *name)
@@ -986,9 +1006,13 @@ layers_lookup(void *arg, const char *name)
 		if (strcmp(name, "DEDUP_CAPACITY") == 0)
 			return l->capacity;
 	}
-	if (l->file != NULL && strcmp(name, "CONFIG_FILE") != 0 &&
-	    (v = ce_envtab_get(l->file, name)) != NULL)
-		return v;
+	if (l->file != NULL && strcmp(name, "CONFIG_FILE") != 0) {
+		if ((v = ce_envtab_get(l->file, name)) != NULL)
+			return v;
+		/* The file's alias wins over the environment's name. */
+		if (file_sets_other_name(l->file, name))
+			return NULL;
+	}
 	return getenv(name);
 }
 
