@@ -786,8 +786,9 @@ ATF_TC_BODY(pool__min_over_max_refused, tc)
 	static const struct {
 		const char	*name, *value;
 	} bad[] = {
-		{ "POOL_MIN", "0" }, { "POOL_MIN", "65" }, { "POOL_MIN", "two" },
-		{ "POOL_MIN", "" }, { "POOL_MAX", "0" }, { "POOL_MAX", "65" },
+		{ "POOL_MIN", "0" }, { "POOL_MIN", "65" },
+		{ "POOL_MIN", "two" }, { "POOL_MIN", "" },
+		{ "POOL_MAX", "0" }, { "POOL_MAX", "65" },
 		{ "POOL_MAX", "-8" }, { "POOL_MAX", "8x" },
 	};
 	struct ce_config	 c;

@@ -339,9 +339,11 @@ pool__checked_by_n_body() {
 	    env -i API_KEYS=$KEY POOL_MIN=1 POOL_MAX=64 POOL_SPARE=64 \
 	    POOL_IDLE_TIMEOUT=1h POOL_SHORT_AFTER=2s SLOWLOG_AFTER=0 \
 	    HEALTH_SOCKET=/run/c2s-enrich/h.sock "$BIN" -n
-	check_refused '^c2s-enrich: config: POOL_MIN: must not exceed POOL_MAX$' \
+	check_refused \
+	    '^c2s-enrich: config: POOL_MIN: must not exceed POOL_MAX$' \
 	    API_KEYS=$KEY POOL_MIN=5 POOL_MAX=4
-	check_refused '^c2s-enrich: config: POOL_SPARE: must not exceed POOL_MAX$' \
+	check_refused \
+	    '^c2s-enrich: config: POOL_SPARE: must not exceed POOL_MAX$' \
 	    API_KEYS=$KEY POOL_SPARE=9
 	check_refused '^c2s-enrich: config: POOL_MAX: ' API_KEYS=$KEY \
 	    POOL_MAX=65

@@ -393,7 +393,7 @@ struct var {
 	enum kind	 kind;
 	size_t		 off;
 	size_t		 size;		/* K_STR, K_URL: array size */
-	long long	 min, max;	/* K_INT, K_COUNT (an int), K_DUR (ms) */
+	long long	 min, max;	/* K_INT, K_COUNT (int), K_DUR (ms) */
 };
 
 #define STR(f)	offsetof(struct ce_config, f), sizeof(((struct ce_config *)0)->f)

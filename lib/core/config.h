@@ -142,8 +142,8 @@ struct ce_config {
 	long long	 pool_idle_timeout_ms;	/* idle beyond spare: stopped */
 	long long	 pool_short_after_ms;	/* short this long: an error */
 	long long	 slowlog_after_ms;	/* a slow request; 0: off */
-	char		 health_socket[108];	/* a sun_path; "": unset, then
-						 * health.sock beside DEDUP_FILE */
+	char		 health_socket[108];	/* a sun_path; unset: beside
+						 * DEDUP_FILE, health.sock */
 	char		 config_file[CE_CONFIG_PATH_MAX];	/* "": none */
 	unsigned	 restart_kept;		/* CE_RESTART_* bits: settings a
 						 * reload kept (warnings) */
