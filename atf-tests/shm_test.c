@@ -315,6 +315,13 @@ ATF_TC_BODY(scoreboard__roundtrip, tc)
 	const struct cx_sb_slot	*s = &snap.slot[0];
 
 	cx_sb_init(&sb, f);
+	/* No claim made (a test, the worker): a request takes no slot. */
+	cx_sb_busy(&sb, 3, "req-0", 500);
+	cx_sb_idle(&sb, 600);
+	ATF_CHECK_EQ(sb.slot, -1);
+	snap_ok(&sb, &snap);
+	ATF_CHECK_EQ(s->pid, 0);
+	ATF_CHECK_EQ(snap.head.idle, 0);
 	/* A fresh file: the first slot, IDLE, counted idle. */
 	ATF_REQUIRE_EQ(cx_sb_claim(&sb), 0);
 	snap_ok(&sb, &snap);

@@ -292,10 +292,11 @@ cx_sb_claim(struct cx_sb *sb)
 
 /*
  * A request accepted at "now_ms", with its route (or CE_ROUTE_NONE) and
- * request id.  In plain mode the slot is claimed here if it is not yet
- * (tried again at most once a second).  The head's idle count goes down,
- * and below the head's spare the master's eventfd is told, never waited
- * on.
+ * request id.  In plain mode, a claim that found the table full is tried
+ * again here, at most once a second; a process that never claimed (no
+ * cx_sb_claim() nor cx_sb_attach(): a test, the worker) has no slot and
+ * maps nothing here.  The head's idle count goes down, and below the
+ * head's spare the master's eventfd is told, never waited on.
  */
 void
 cx_sb_busy(struct cx_sb *sb, int route, const char *reqid, int64_t now_ms)
@@ -307,7 +308,7 @@ cx_sb_busy(struct cx_sb *sb, int route, const char *reqid, int64_t now_ms)
 	int32_t		 idle;
 	int		 was;
 
-	if (sb->slot < 0 && sb->mode != 2 && now_ms >= sb->retry_ms &&
+	if (sb->slot < 0 && sb->mode == 1 && now_ms >= sb->retry_ms &&
 	    cx_sb_claim(sb) < 0)
 		sb->retry_ms = now_ms + 1000;
 	if ((s = mine(sb)) == NULL)
