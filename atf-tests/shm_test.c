@@ -460,6 +460,34 @@ ATF_TC_BODY(scoreboard__master_fork_reap, tc)
 	cx_shmfile_free(f);
 }
 
+/*
+ * A child that claims a slot in plain mode and writes its index to "fd",
+ * then waits to be killed ("stay"), or exits without leaving it.
+ */
+static pid_t
+claimer(int fd, int stay)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) == 0) {
+		struct cx_shmfile	*own = sb_open();
+		struct cx_sb		 o;
+		char			 c;
+
+		if (own == NULL)
+			_exit(1);
+		cx_sb_init(&o, own);
+		c = (char)cx_sb_claim(&o);
+		(void)write(fd, &c, 1);
+		while (stay)
+			pause();
+		cx_shmfile_free(own);	/* unmapped, not left */
+		_exit(0);
+	}
+	ATF_REQUIRE(pid > 0);
+	return pid;
+}
+
 ATF_TC_WITHOUT_HEAD(scoreboard__dead_slot_claimed);
 ATF_TC_BODY(scoreboard__dead_slot_claimed, tc)
 {
@@ -473,34 +501,10 @@ ATF_TC_BODY(scoreboard__dead_slot_claimed, tc)
 	cx_sb_init(&sb, f);
 	ATF_REQUIRE_EQ(pipe(p), 0);
 	/* "b" holds a slot alive; "a" takes one and dies without leaving. */
-	if ((b = fork()) == 0) {
-		struct cx_shmfile	*own = sb_open();
-		struct cx_sb		 o;
-
-		if (own == NULL)
-			_exit(1);
-		cx_sb_init(&o, own);
-		c = (char)cx_sb_claim(&o);
-		(void)write(p[1], &c, 1);
-		for (;;)
-			pause();
-	}
-	ATF_REQUIRE(b > 0);
+	b = claimer(p[1], 1);
 	ATF_REQUIRE_EQ(read(p[0], &c, 1), 1);
 	live = c;
-	if ((a = fork()) == 0) {
-		struct cx_shmfile	*own = sb_open();
-		struct cx_sb		 o;
-
-		if (own == NULL)
-			_exit(1);
-		cx_sb_init(&o, own);
-		c = (char)cx_sb_claim(&o);
-		(void)write(p[1], &c, 1);
-		cx_shmfile_free(own);	/* unmapped, not left */
-		_exit(0);
-	}
-	ATF_REQUIRE(a > 0);
+	a = claimer(p[1], 0);
 	ATF_REQUIRE_EQ(read(p[0], &c, 1), 1);
 	dead = c;
 	ATF_REQUIRE_EQ(waitpid(a, &st, 0), a);

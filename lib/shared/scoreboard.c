@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -130,13 +131,15 @@ mine(struct cx_sb *sb)
 	return slot_at(t, sb->slot);
 }
 
-static void
+/* The head's idle count moved by "d"; returns it (INT32_MAX: no head). */
+static int32_t
 idle_add(struct cx_sb *sb, int32_t d)
 {
 	struct cx_sb_head	*h = cx_sb_head(sb);
 
-	if (h != NULL)
-		(void)__atomic_add_fetch(&h->idle, d, __ATOMIC_RELAXED);
+	if (h == NULL)
+		return INT32_MAX;
+	return __atomic_add_fetch(&h->idle, d, __ATOMIC_RELAXED);
 }
 
 /*
@@ -176,6 +179,37 @@ static void
 wunlock(struct cx_sb_slot *s, uint32_t v)
 {
 	__atomic_store_n(&s->seq, v + 1, __ATOMIC_RELEASE);
+}
+
+/* A write of our own slot, or NULL (none): its seqlock taken ("*v") and
+ * its state before ("*was"), for wend(). */
+static struct cx_sb_slot *
+wbegin(struct cx_sb *sb, uint32_t *v, int *was)
+{
+	struct cx_sb_slot	*s;
+
+	if ((s = mine(sb)) == NULL)
+		return NULL;
+	*v = wlock(s, 0);
+	*was = s->state;
+	return s;
+}
+
+/*
+ * The write of wbegin() done; the head's idle count follows the slot in
+ * or out of IDLE.  Returns the idle count when it moved, else INT32_MAX.
+ */
+static int32_t
+wend(struct cx_sb *sb, struct cx_sb_slot *s, uint32_t v, int was)
+{
+	int	 now = s->state;
+
+	wunlock(s, v);
+	if (was != CX_SB_IDLE && now == CX_SB_IDLE)
+		return idle_add(sb, 1);
+	if (was == CX_SB_IDLE && now != CX_SB_IDLE)
+		return idle_add(sb, -1);
+	return INT32_MAX;
 }
 
 /*
@@ -240,7 +274,7 @@ cx_sb_attach(struct cx_sb *sb, int slot, uint32_t generation, int efd)
 	sb->slot = slot;
 	sb->pid = me;
 	if (was != CX_SB_IDLE)
-		idle_add(sb, 1);
+		(void)idle_add(sb, 1);
 	return 0;
 }
 
@@ -277,14 +311,14 @@ cx_sb_claim(struct cx_sb *sb)
 		/* Its last writer is gone: a seqlock it left odd is ours. */
 		v = wlock(s, 1);
 		if (old != 0 && s->state == CX_SB_IDLE)
-			idle_add(sb, -1);	/* it died counted idle */
+			(void)idle_add(sb, -1);	/* it died counted idle */
 		clear(s);
 		s->born_ms = s->idle_since_ms = cx_sb_now_ms();
 		s->state = CX_SB_IDLE;
 		wunlock(s, v);
 		sb->slot = i;
 		sb->pid = me;
-		idle_add(sb, 1);
+		(void)idle_add(sb, 1);
 		return i;
 	}
 	return -1;
@@ -311,10 +345,8 @@ cx_sb_busy(struct cx_sb *sb, int route, const char *reqid, int64_t now_ms)
 	if (sb->slot < 0 && sb->mode == 1 && now_ms >= sb->retry_ms &&
 	    cx_sb_claim(sb) < 0)
 		sb->retry_ms = now_ms + 1000;
-	if ((s = mine(sb)) == NULL)
+	if ((s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
-	was = s->state;
 	s->state = CX_SB_BUSY;
 	s->route = (uint8_t)route;
 	s->step = CX_SB_STEP_RECEIVED;
@@ -322,10 +354,9 @@ cx_sb_busy(struct cx_sb *sb, int route, const char *reqid, int64_t now_ms)
 	printable(s->reqid, sizeof(s->reqid), reqid);
 	s->req_start_ms = now_ms;
 	s->reqno++;
-	wunlock(s, v);
-	if (was != CX_SB_IDLE || (h = cx_sb_head(sb)) == NULL)
+	idle = wend(sb, s, v, was);
+	if (idle == INT32_MAX || (h = cx_sb_head(sb)) == NULL)
 		return;
-	idle = __atomic_sub_fetch(&h->idle, 1, __ATOMIC_RELAXED);
 	if (sb->efd >= 0 && idle < __atomic_load_n(&h->spare,
 	    __ATOMIC_RELAXED) && write(sb->efd, &one, sizeof(one)) == -1) {
 		/* Full or gone: the master's tick sees it anyway. */
@@ -338,12 +369,12 @@ cx_sb_route(struct cx_sb *sb, int route)
 {
 	struct cx_sb_slot	*s;
 	uint32_t	 v;
+	int		 was;
 
-	if ((s = mine(sb)) == NULL)
+	if ((s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
 	s->route = (uint8_t)route;
-	wunlock(s, v);
+	(void)wend(sb, s, v, was);
 }
 
 /* The lead run's step now, and its lead id ("lead" NULL: kept). */
@@ -352,14 +383,14 @@ cx_sb_step(struct cx_sb *sb, int step, const char *lead)
 {
 	struct cx_sb_slot	*s;
 	uint32_t	 v;
+	int		 was;
 
-	if ((s = mine(sb)) == NULL)
+	if ((s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
 	s->step = (uint8_t)step;
 	if (lead != NULL)
 		printable(s->lead, sizeof(s->lead), lead);
-	wunlock(s, v);
+	(void)wend(sb, s, v, was);
 }
 
 /* The request answered at "now_ms": served one more, IDLE again. */
@@ -370,16 +401,12 @@ cx_sb_idle(struct cx_sb *sb, int64_t now_ms)
 	uint32_t	 v;
 	int		 was;
 
-	if ((s = mine(sb)) == NULL)
+	if ((s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
-	was = s->state;
 	s->state = CX_SB_IDLE;
 	s->served++;
 	s->idle_since_ms = now_ms;
-	wunlock(s, v);
-	if (was != CX_SB_IDLE)
-		idle_add(sb, 1);
+	(void)wend(sb, s, v, was);
 }
 
 /* Leaving, for "why" (enum cx_sb_why): the master classes the exit. */
@@ -390,15 +417,11 @@ cx_sb_exiting(struct cx_sb *sb, int why)
 	uint32_t	 v;
 	int		 was;
 
-	if ((s = mine(sb)) == NULL)
+	if ((s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
-	was = s->state;
 	s->state = CX_SB_EXITING;
 	s->exit_why = (uint8_t)why;
-	wunlock(s, v);
-	if (was == CX_SB_IDLE)
-		idle_add(sb, -1);
+	(void)wend(sb, s, v, was);
 }
 
 /* Plain mode, at exit: the slot free again.  Under a master the master
@@ -411,14 +434,11 @@ cx_sb_leave(struct cx_sb *sb)
 	uint32_t	 v;
 	int		 was;
 
-	if (sb->mode != 1 || sb->pid != me || (s = mine(sb)) == NULL)
+	if (sb->mode != 1 || sb->pid != me ||
+	    (s = wbegin(sb, &v, &was)) == NULL)
 		return;
-	v = wlock(s, 0);
-	was = s->state;
-	clear(s);
-	wunlock(s, v);
-	if (was == CX_SB_IDLE)
-		idle_add(sb, -1);
+	clear(s);	/* FREE */
+	(void)wend(sb, s, v, was);
 	(void)__atomic_compare_exchange_n(&s->pid, &me, 0, 0,
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	sb->slot = -1;
@@ -501,7 +521,7 @@ cx_sb_reaped(struct cx_sb *sb, pid_t pid, struct cx_sb_slot *last)
 			last->seq = v + 1;
 		}
 		if (s->state == CX_SB_IDLE)
-			idle_add(sb, -1);
+			(void)idle_add(sb, -1);
 		clear(s);
 		wunlock(s, v);
 		__atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
