@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/poolctl.h"
 #include "io/shmfile.h"
 #include "shared/scoreboard.h"
 
@@ -33,6 +34,12 @@ _Static_assert(sizeof(struct cx_sb_head) == CX_SB_RECSIZE,
     "the scoreboard's head is one record");
 _Static_assert(sizeof(struct cx_sb_slot) == CX_SB_RECSIZE,
     "a scoreboard slot is one record");
+/* The master hands the policy (core/poolctl.h) the states as they are. */
+_Static_assert(CX_SB_SLOTS == CE_POOL_SLOTS, "the policy's slot count");
+_Static_assert((int)CX_SB_FREE == (int)CE_PS_FREE &&
+    (int)CX_SB_STARTING == (int)CE_PS_STARTING &&
+    (int)CX_SB_IDLE == (int)CE_PS_IDLE && (int)CX_SB_BUSY == (int)CE_PS_BUSY &&
+    (int)CX_SB_EXITING == (int)CE_PS_EXITING, "the policy's slot states");
 
 static const char *const stepnames[CX_SB_STEP__MAX] = {
 	[CX_SB_STEP_NONE] = "none",
