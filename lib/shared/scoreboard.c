@@ -53,24 +53,10 @@ static const char *const stepnames[CX_SB_STEP__MAX] = {
 	[CX_SB_STEP_NOTE] = "note",
 };
 
-static const char *const statenames[CX_SB__MAX] = {
-	[CX_SB_FREE] = "free",
-	[CX_SB_STARTING] = "starting",
-	[CX_SB_IDLE] = "idle",
-	[CX_SB_BUSY] = "busy",
-	[CX_SB_EXITING] = "exiting",
-};
-
 const char *
 cx_sb_step_name(int step)
 {
 	return step >= 0 && step < CX_SB_STEP__MAX ? stepnames[step] : "none";
-}
-
-const char *
-cx_sb_state_name(int state)
-{
-	return state >= 0 && state < CX_SB__MAX ? statenames[state] : "free";
 }
 
 /* The table's shape, for its entry in the shared file's list (ctx.c). */

@@ -27,6 +27,7 @@ struct cx_shmfile;
 #define CX_SB_SLOTS	64
 #define CX_SB_RECSIZE	128	/* the head and each slot */
 
+/* The states, as core/poolctl.h's enum ce_pslot (ce_pslot_name()). */
 enum cx_sb_state {
 	CX_SB_FREE = 0,
 	CX_SB_STARTING,		/* forked by the master, not serving yet */
@@ -108,7 +109,6 @@ size_t		 cx_sb_recsize(void);
 size_t		 cx_sb_nrecs(void);
 void		 cx_sb_init(struct cx_sb *, struct cx_shmfile *);
 const char	*cx_sb_step_name(int step);
-const char	*cx_sb_state_name(int state);
 
 /* The responder's side: its own slot only. */
 int		 cx_sb_attach(struct cx_sb *, int slot, uint32_t generation,
