@@ -52,19 +52,31 @@ BEGIN
 END
 $$;
 
+-- The persons of "ids" (any order, repeats allowed), each refreshed
+-- once, in CPF order: the order in which the pipeline's transaction locks
+-- its persons (pipeline.c, step_store), so that a refresh never waits in
+-- a cycle with it or with another refresh.  A person gone (deleted, its
+-- document with it) is left out.
+CREATE FUNCTION c2s.customer_docs_refresh_all(ids uuid[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM c2s.customer_doc_refresh(p.id) FROM c2s.persons p
+	WHERE p.id = ANY (ids) ORDER BY p.cpf;
+END
+$$;
+
 -- The statement triggers of persons (its id) and of dossiers, contacts,
 -- addresses and lead_persons (their person_id): every person in the
--- statement's old or new rows, once, in id order (two statements lock
--- their persons in one order: no deadlock between them).
+-- statement's old or new rows.
 CREATE FUNCTION c2s.customer_docs_persons() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'UPDATE' THEN
-		PERFORM c2s.customer_doc_refresh(x.id) FROM (SELECT id
-		    FROM n UNION SELECT id FROM o ORDER BY 1) x;
+		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT id FROM n
+		    UNION SELECT id FROM o));
 	ELSE
-		PERFORM c2s.customer_doc_refresh(x.id) FROM (SELECT DISTINCT
-		    id FROM n ORDER BY 1) x;
+		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT id
+		    FROM n));
 	END IF;
 	RETURN NULL;
 END
@@ -74,14 +86,14 @@ CREATE FUNCTION c2s.customer_docs_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM c2s.customer_doc_refresh(x.id) FROM (SELECT DISTINCT
-		    person_id AS id FROM n ORDER BY 1) x;
+		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT person_id
+		    FROM n));
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM c2s.customer_doc_refresh(x.id) FROM (SELECT DISTINCT
-		    person_id AS id FROM o ORDER BY 1) x;
+		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT person_id
+		    FROM o));
 	ELSE
-		PERFORM c2s.customer_doc_refresh(x.id) FROM (SELECT person_id
-		    AS id FROM n UNION SELECT person_id FROM o ORDER BY 1) x;
+		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT person_id
+		    FROM n UNION SELECT person_id FROM o));
 	END IF;
 	RETURN NULL;
 END
@@ -92,9 +104,8 @@ $$;
 CREATE FUNCTION c2s.customer_docs_lead() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM c2s.customer_doc_refresh(x.person_id) FROM (SELECT person_id
-	    FROM c2s.lead_persons WHERE lead_id = NEW.lead_id
-	    ORDER BY person_id) x;
+	PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT person_id
+	    FROM c2s.lead_persons WHERE lead_id = NEW.lead_id));
 	RETURN NULL;
 END
 $$;
