@@ -611,6 +611,61 @@ ATF_TC_BODY(customer_doc__retention_delete, tc)
 	PQfinish(c);
 }
 
+ATF_TC(customer_doc__concurrent_writers);
+ATF_TC_HEAD(customer_doc__concurrent_writers, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "two transactions writing one person "
+	    "at once: the second's refresh waits for the first and its "
+	    "document has both writes");
+	atf_tc_set_md_var(tc, "require.config", "pg_dsn");
+}
+ATF_TC_BODY(customer_doc__concurrent_writers, tc)
+{
+	const char	*dsn = atf_tc_get_config_var(tc, "pg_dsn");
+	PGconn		*c = admin(dsn), *t1 = admin(dsn), *t2 = admin(dsn);
+	PGresult	*r;
+	char		 pid[64], lead[64], sql[512], v[16];
+	const char	*p[1];
+	int		 busy;
+
+	store_person(c, pid, sizeof(pid), lead, sizeof(lead));
+	exec_ok(t1, "BEGIN");
+	exec1(t1, "INSERT INTO c2s.contacts (person_id, type, value, source) "
+	    "VALUES ($1, 'email', 'first@example.com', 'lead')", pid);
+	/* The second writer, an address, while the first is open. */
+	p[0] = pid;
+	ATF_REQUIRE(PQsendQueryParams(t2, "INSERT INTO c2s.addresses "
+	    "(person_id, street, city) VALUES ($1, 'Rua C', 'Santos')", 1,
+	    NULL, p, NULL, NULL, 0) == 1);
+	/* It waits on the person's row lock (pg_stat_activity says so). */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE pid = %d AND wait_event_type = 'Lock'",
+	    PQbackendPID(t2));
+	for (busy = 0; busy < 200; busy++) {
+		value(c, sql, NULL, v, sizeof(v));
+		if (strcmp(v, "1") == 0)
+			break;
+		usleep(10000);
+	}
+	ATF_CHECK_STREQ_MSG(v, "1", "the second writer did not wait");
+	exec_ok(t1, "COMMIT");
+	while ((r = PQgetResult(t2)) != NULL) {
+		ATF_CHECK_MSG(PQresultStatus(r) == PGRES_COMMAND_OK, "%s",
+		    PQerrorMessage(t2));
+		PQclear(r);
+	}
+	CHECK_DOC(c, pid, "two writers");
+	value(c, "SELECT (doc::jsonb -> 'emails') @> "
+	    "'[{\"address\": \"first@example.com\"}]' AND "
+	    "(doc::jsonb -> 'addresses') @> '[{\"street\": \"Rua C\"}]' "
+	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	ATF_CHECK_STREQ(v, "t");
+	drop_person(c, pid);
+	PQfinish(t1);
+	PQfinish(t2);
+	PQfinish(c);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, ready__schema_current);
@@ -622,5 +677,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, customer_doc__follows_lead_status);
 	ATF_TP_ADD_TC(tp, customer_id__reads_doc);
 	ATF_TP_ADD_TC(tp, customer_doc__retention_delete);
+	ATF_TP_ADD_TC(tp, customer_doc__concurrent_writers);
 	return atf_no_error();
 }
