@@ -306,6 +306,18 @@ drop_person(PGconn *c, const char *pid)
 	    "is %s", (what), eq_[0] == '\0' ? "missing" : "stale");	\
 } while (0)
 
+/* The SQL expression "expr" over person "pid"'s document row. */
+static void
+doc_value(PGconn *c, const char *pid, const char *expr, char *out,
+    size_t sz)
+{
+	char	 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM c2s.customer_docs "
+	    "WHERE person_id = $1", expr);
+	value(c, sql, pid, out, sz);
+}
+
 /*
  * A person stored the way the pipeline's PERSON_STORE does, in one
  * statement: a new lead ('processing') linking it, a dossier, three
@@ -352,8 +364,7 @@ ATF_TC_BODY(customer_doc__equals_customer_json, tc)
 
 	store_person(c, pid, sizeof(pid), lead, sizeof(lead));
 	CHECK_DOC(c, pid, "the store");
-	value(c, "SELECT doc::jsonb #>> '{phones,0,number}' "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "doc::jsonb #>> '{phones,0,number}'", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "11987654321");
 
 	/* PERSON_STORE again: the upsert of persons, a second lead. */
@@ -373,8 +384,8 @@ ATF_TC_BODY(customer_doc__equals_customer_json, tc)
 	    "VALUES ($1, $2, 'email')", lead2, pid);
 	exec_ok(c, "COMMIT");
 	CHECK_DOC(c, pid, "a second lead");
-	value(c, "SELECT jsonb_array_length(doc::jsonb -> 'leads') "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "jsonb_array_length(doc::jsonb -> 'leads')", v,
+	    sizeof(v));
 	ATF_CHECK_STREQ(v, "2");
 
 	/* One write to each relation, outside the pipeline. */
@@ -411,8 +422,8 @@ ATF_TC_BODY(customer_doc__equals_customer_json, tc)
 	CHECK_DOC(c, pid, "lead_persons updated");
 	exec1(c, "DELETE FROM c2s.lead_persons WHERE lead_id = $1", lead2);
 	CHECK_DOC(c, pid, "lead_persons deleted");
-	value(c, "SELECT jsonb_array_length(doc::jsonb -> 'leads') "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "jsonb_array_length(doc::jsonb -> 'leads')", v,
+	    sizeof(v));
 	ATF_CHECK_STREQ(v, "1");
 	exec1(c, "DELETE FROM c2s.leads WHERE lead_id = $1", lead2);
 	drop_person(c, pid);
@@ -433,15 +444,13 @@ ATF_TC_BODY(customer_doc__follows_lead_status, tc)
 	char	 pid[64], lead[64], v[64], x0[32], x1[32];
 
 	store_person(c, pid, sizeof(pid), lead, sizeof(lead));
-	value(c, "SELECT doc::jsonb #>> '{leads,0,status}' "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "doc::jsonb #>> '{leads,0,status}'", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "processing");
 
 	/* As lead_finish does. */
 	exec1(c, "UPDATE c2s.leads SET status = 'completed', updated_at = "
 	    "now() WHERE lead_id = $1", lead);
-	value(c, "SELECT doc::jsonb #>> '{leads,0,status}' "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "doc::jsonb #>> '{leads,0,status}'", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "completed");
 	CHECK_DOC(c, pid, "the status change");
 
@@ -450,18 +459,15 @@ ATF_TC_BODY(customer_doc__follows_lead_status, tc)
 	    "WHERE lead_id = $1", lead);
 	exec1(c, "UPDATE c2s.leads SET status = 'failed', last_error = 'x' "
 	    "WHERE lead_id = $1 AND status = 'processing'", lead);
-	value(c, "SELECT doc::jsonb #>> '{leads,0,status}' "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "doc::jsonb #>> '{leads,0,status}'", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "failed");
 	CHECK_DOC(c, pid, "the second change");
 
 	/* Not the status: the document's row is not written again. */
-	value(c, "SELECT xmin::text FROM c2s.customer_docs "
-	    "WHERE person_id = $1", pid, x0, sizeof(x0));
+	doc_value(c, pid, "xmin::text", x0, sizeof(x0));
 	exec1(c, "UPDATE c2s.leads SET attempts = attempts + 1, "
 	    "next_retry_at = now() WHERE lead_id = $1", lead);
-	value(c, "SELECT xmin::text FROM c2s.customer_docs "
-	    "WHERE person_id = $1", pid, x1, sizeof(x1));
+	doc_value(c, pid, "xmin::text", x1, sizeof(x1));
 	ATF_CHECK_STREQ(x0, x1);
 	drop_person(c, pid);
 	PQfinish(c);
@@ -593,20 +599,18 @@ ATF_TC_BODY(customer_doc__retention_delete, tc)
 	/* The lead goes (its lead_persons with it): the document follows. */
 	exec1(c, "DELETE FROM c2s.leads WHERE lead_id = $1", lead);
 	CHECK_DOC(c, pid, "the lead deleted");
-	value(c, "SELECT jsonb_array_length(doc::jsonb -> 'leads') "
-	    "FROM c2s.customer_docs WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "jsonb_array_length(doc::jsonb -> 'leads')", v,
+	    sizeof(v));
 	ATF_CHECK_STREQ(v, "0");
 
 	/* The person goes: so does its document, and only its. */
 	exec1(c, "DELETE FROM c2s.persons WHERE id = $1", pid);
-	value(c, "SELECT count(*) FROM c2s.customer_docs "
-	    "WHERE person_id = $1", pid, v, sizeof(v));
+	doc_value(c, pid, "count(*)", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "0");
 	CHECK_DOC(c, pid2, "another person deleted");
 	exec1(c, "DELETE FROM c2s.leads WHERE lead_id = $1", lead2);
 	exec1(c, "DELETE FROM c2s.persons WHERE id = $1", pid2);
-	value(c, "SELECT count(*) FROM c2s.customer_docs "
-	    "WHERE person_id = $1", pid2, v, sizeof(v));
+	doc_value(c, pid2, "count(*)", v, sizeof(v));
 	ATF_CHECK_STREQ(v, "0");
 	PQfinish(c);
 }

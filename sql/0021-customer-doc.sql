@@ -65,23 +65,19 @@ BEGIN
 END
 $$;
 
--- The statement triggers of persons (its id) and of dossiers, contacts,
--- addresses and lead_persons (their person_id): every person in the
--- statement's old or new rows.
+-- The statement triggers of persons, inserted or updated: their new
+-- rows (an id never changes: customer_docs and the other relations
+-- refer to it).
 CREATE FUNCTION c2s.customer_docs_persons() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT id FROM n
-		    UNION SELECT id FROM o));
-	ELSE
-		PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT id
-		    FROM n));
-	END IF;
+	PERFORM c2s.customer_docs_refresh_all(ARRAY(SELECT id FROM n));
 	RETURN NULL;
 END
 $$;
 
+-- The statement triggers of dossiers, contacts, addresses and
+-- lead_persons: every person in the statement's old or new rows.
 CREATE FUNCTION c2s.customer_docs_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -115,48 +111,32 @@ CREATE TRIGGER persons_doc_ins AFTER INSERT ON c2s.persons
 	REFERENCING NEW TABLE AS n
 	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_persons();
 CREATE TRIGGER persons_doc_upd AFTER UPDATE ON c2s.persons
-	REFERENCING OLD TABLE AS o NEW TABLE AS n
+	REFERENCING NEW TABLE AS n
 	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_persons();
 
-CREATE TRIGGER dossiers_doc_ins AFTER INSERT ON c2s.dossiers
-	REFERENCING NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER dossiers_doc_upd AFTER UPDATE ON c2s.dossiers
-	REFERENCING OLD TABLE AS o NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER dossiers_doc_del AFTER DELETE ON c2s.dossiers
-	REFERENCING OLD TABLE AS o
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-
-CREATE TRIGGER contacts_doc_ins AFTER INSERT ON c2s.contacts
-	REFERENCING NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER contacts_doc_upd AFTER UPDATE ON c2s.contacts
-	REFERENCING OLD TABLE AS o NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER contacts_doc_del AFTER DELETE ON c2s.contacts
-	REFERENCING OLD TABLE AS o
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-
-CREATE TRIGGER addresses_doc_ins AFTER INSERT ON c2s.addresses
-	REFERENCING NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER addresses_doc_upd AFTER UPDATE ON c2s.addresses
-	REFERENCING OLD TABLE AS o NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER addresses_doc_del AFTER DELETE ON c2s.addresses
-	REFERENCING OLD TABLE AS o
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-
-CREATE TRIGGER lead_persons_doc_ins AFTER INSERT ON c2s.lead_persons
-	REFERENCING NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER lead_persons_doc_upd AFTER UPDATE ON c2s.lead_persons
-	REFERENCING OLD TABLE AS o NEW TABLE AS n
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
-CREATE TRIGGER lead_persons_doc_del AFTER DELETE ON c2s.lead_persons
-	REFERENCING OLD TABLE AS o
-	FOR EACH STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows();
+-- dossiers_doc_ins, _upd, _del, and the same of contacts, addresses and
+-- lead_persons.
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['dossiers', 'contacts', 'addresses',
+	    'lead_persons'] LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON c2s.%I '
+		    'REFERENCING NEW TABLE AS n FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION c2s.customer_docs_rows()',
+		    t || '_doc_ins', t);
+		EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON c2s.%I '
+		    'REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH '
+		    'STATEMENT EXECUTE FUNCTION c2s.customer_docs_rows()',
+		    t || '_doc_upd', t);
+		EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON c2s.%I '
+		    'REFERENCING OLD TABLE AS o FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION c2s.customer_docs_rows()',
+		    t || '_doc_del', t);
+	END LOOP;
+END
+$$;
 
 -- A lead deleted removes its lead_persons rows (ON DELETE CASCADE), whose
 -- trigger refreshes; a new lead has no persons yet.
