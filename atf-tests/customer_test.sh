@@ -252,6 +252,58 @@ customer__by_id_body() {
 	expect_status 405 POST "/api/v1/customers/$PID" -d ''
 }
 
+# doc_equal: GET /api/v1/customers/$PID is 200 and byte for byte
+# c2s.customer_json($PID)::text and its newline.
+doc_equal() {
+	expect_status 200 GET "/api/v1/customers/$PID"
+	printf '%s\n' "$(sql "SELECT c2s.customer_json('$PID')::text")" >want
+	cmp -s body want ||
+	    atf_fail "not customer_json()::text: $(head -c 300 body)"
+}
+
+atf_test_case doc__kept_at_write cleanup
+doc__kept_at_write_head() {
+	atf_set descr "GET /api/v1/customers/{uuid} serves the document kept" \
+	    "at write time: byte-equal to customer_json() after a real lead," \
+	    "and its leads[0].status follows an admin retry of the lead"
+	atf_set require.progs "curl jq psql spawn-fcgi multiwatch lighttpd"
+}
+doc__kept_at_write_body() {
+	local pid n=0
+	# C2S answers slowly: a run stays 'processing' for 1.5 s after it
+	# is recorded.
+	private_stack SIM_C2S_LATENCY_MS=1500
+	export PGHOST PGUSER PGDATABASE
+	stored_person
+	[ "$(sql "SELECT count(*) FROM c2s.customer_docs
+	    WHERE person_id = '$PID'")" = 1 ] || atf_fail "no document stored"
+	doc_equal
+	json '.leads[0].lead_id == "'$LEAD'" and
+	    .leads[0].status == "completed"'
+
+	curl -q -s -o retry.json -X POST -H "X-API-Key: $C2S_ADMIN_KEY" \
+	    -d '' --max-time 60 "$URL/api/v1/leads/$LEAD/retry" &
+	pid=$!
+	while :; do
+		expect_status 200 GET "/api/v1/customers/$PID"
+		[ "$(jq -r '.leads[0].status' body)" = processing ] && break
+		n=$((n + 1))
+		[ $n -lt 100 ] || { wait $pid; atf_fail "the document never " \
+		    "showed the retry's 'processing'"; }
+		sleep 0.02
+	done
+	doc_equal
+	wait $pid || atf_fail "the retry's request failed"
+	jq -e '.status == "completed"' retry.json >/dev/null ||
+	    atf_fail "retry: $(head -c 300 retry.json)"
+	doc_equal
+	json '.leads[0].status == "completed"'
+	private_stack_stop
+}
+doc__kept_at_write_cleanup() {
+	private_stack_stop
+}
+
 atf_test_case enrich_on_miss cleanup
 enrich_on_miss_head() {
 	atf_set descr "ENRICH_ON_MISS=1: a CPF not stored is fetched once from" \
@@ -307,5 +359,6 @@ atf_init_test_cases() {
 	atf_add_test_case lookup__bad_input
 	atf_add_test_case enrich__json_body
 	atf_add_test_case customer__by_id
+	atf_add_test_case doc__kept_at_write
 	atf_add_test_case enrich_on_miss
 }

@@ -435,31 +435,42 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "DO NOTHING",
 	    4, 1 },
 	/*
-	 * Stored persons as the API shows them (sql/0006): by CPF, by a
-	 * contact ($1 type, $2 value), by a prefix of the folded name ($1,
-	 * and $2 the first string after every string with that prefix, so
-	 * the index serves a generic plan too), by id.  Then the limit and
-	 * the offset ($2 and $3 by CPF, else $3 and $4).
+	 * Stored persons as the API shows them: their documents kept at
+	 * write time (c2s.customer_docs, sql/0021), or built now by
+	 * c2s.customer_json() (sql/0008) for a person no document covers.
+	 * By CPF, by a contact ($1 type, $2 value), by a prefix of the
+	 * folded name ($1, and $2 the first string after every string with
+	 * that prefix, so the index serves a generic plan too), by id.  Then
+	 * the limit and the offset ($2 and $3 by CPF, else $3 and $4).
 	 */
 	[CX_STMT_CUSTOMER_CPF] = { "customer_cpf",
-	    "SELECT c2s.customer_json(id)::text FROM c2s.persons "
-	    "WHERE cpf = $1 LIMIT $2::int OFFSET $3::int",
+	    "SELECT coalesce(d.doc, c2s.customer_json(p.id)::text) "
+	    "FROM c2s.persons p LEFT JOIN c2s.customer_docs d "
+	    "ON d.person_id = p.id "
+	    "WHERE p.cpf = $1 LIMIT $2::int OFFSET $3::int",
 	    3, 1 },
 	[CX_STMT_CUSTOMER_CONTACT] = { "customer_contact",
-	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT DISTINCT "
+	    "SELECT coalesce(d.doc, c2s.customer_json(x.id)::text) "
+	    "FROM (SELECT DISTINCT "
 	    "person_id AS id FROM c2s.contacts WHERE type = $1 AND value = $2 "
-	    "ORDER BY person_id LIMIT $3::int OFFSET $4::int) x ORDER BY x.id",
+	    "ORDER BY person_id LIMIT $3::int OFFSET $4::int) x "
+	    "LEFT JOIN c2s.customer_docs d ON d.person_id = x.id "
+	    "ORDER BY x.id",
 	    4, 1 },
-	/* The page's ids first: no document is built for a skipped row. */
+	/* The page's ids first: no document is read for a skipped row. */
 	[CX_STMT_CUSTOMER_NAME] = { "customer_name",
-	    "SELECT c2s.customer_json(x.id)::text FROM (SELECT id, "
+	    "SELECT coalesce(d.doc, c2s.customer_json(x.id)::text) "
+	    "FROM (SELECT id, "
 	    "name_folded FROM c2s.persons "
 	    "WHERE name_folded ~>=~ $1 AND name_folded ~<~ $2 "
 	    "ORDER BY name_folded, id LIMIT $3::int OFFSET $4::int) x "
+	    "LEFT JOIN c2s.customer_docs d ON d.person_id = x.id "
 	    "ORDER BY x.name_folded, x.id",
 	    4, 1 },
+	/* One primary-key read; coalesce builds nothing when it finds. */
 	[CX_STMT_CUSTOMER_ID] = { "customer_id",
-	    "SELECT c2s.customer_json($1::uuid)::text",
+	    "SELECT coalesce((SELECT doc FROM c2s.customer_docs "
+	    "WHERE person_id = $1::uuid), c2s.customer_json($1::uuid)::text)",
 	    1, 1 },
 	/*
 	 * The database's figures, and this machine's duplicate leads from

@@ -4,9 +4,11 @@
  * /api/v1/enrich (the same identifiers in a JSON body, which keeps CPFs
  * out of access logs) find persons by one identifier, by precedence CPF,
  * e-mail, phone, name; GET /api/v1/customers/{uuid} shows one.  The
- * person's JSON is built by c2s.customer_json() (sql/0006) in the same
- * round trip.  A CPF not stored is fetched from the Work API and stored
- * when ENRICH_ON_MISS=1; nothing else here ever pays.
+ * person's JSON is the document kept at write time (c2s.customer_docs,
+ * sql/0021), read in the same round trip as the lookup; c2s.customer_json()
+ * builds it for a person no document covers.  A CPF not stored is fetched
+ * from the Work API and stored when ENRICH_ON_MISS=1; nothing else here
+ * ever pays.
  */
 #include <string.h>
 
