@@ -27,6 +27,8 @@
 #   C2S_PORT     lighttpd port on C2S_BIND (8080; 0 picks a free port)
 #   C2S_BIND     address lighttpd listens on (127.0.0.1)
 #   C2S_POOL     responders in the pool (4)
+#   C2S_MASTER   1: the pool is c2s-enrich --pool (its own master, POOL_MIN =
+#                POOL_MAX = C2S_POOL unless set); 0: multiwatch (0)
 #   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
 #   C2S_KEEP     1 keeps the run directory (logs) after stopping
 #   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
@@ -83,6 +85,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
+MASTER=${C2S_MASTER:-0}
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
 SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/sim/upstream-sim}
 SIM_PORT=${C2S_SIM_PORT:-8091}
@@ -488,10 +491,18 @@ start_pool() {
 	    DIRETRIX_BASE_URL=$SIM_URL WORK_API_URL=$SIM_URL)
 	# GnuTLS, loaded by libcurl's dependencies but never used (TLS is
 	# OpenSSL's), is not initialised at load: 130 kB less per responder.
-	env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
-	    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
-	    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- "$R/bin/c2s-enrich" \
-	    >>"$R/log/pool.log" 2>&1 &
+	if [ "$MASTER" = 1 ]; then
+		# The master forks and keeps the responders itself.
+		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
+		    POOL_MIN="${POOL_MIN:-$POOL}" POOL_MAX="${POOL_MAX:-$POOL}" \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+		    "$R/bin/c2s-enrich" --pool >>"$R/log/pool.log" 2>&1 &
+	else
+		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+		    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- \
+		    "$R/bin/c2s-enrich" >>"$R/log/pool.log" 2>&1 &
+	fi
 	POOL_PID=$!
 	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
 }
@@ -593,6 +604,7 @@ C2S_RUNDIR='$R'
 C2S_URL='http://$BIND:$PORT'
 C2S_PORT='$PORT'
 C2S_POOL='$POOL'
+C2S_MASTER='$MASTER'
 C2S_STACK_PID='$$'
 C2S_POOL_PID='$POOL_PID'
 C2S_SIM_URL='$SIM_URL'

@@ -111,3 +111,21 @@ big:
 	url[start] = '\0';
 	return CE_E2BIG;
 }
+
+/*
+ * Is "id" a request id a client may choose (X-Request-Id): 1 to 63 of
+ * [A-Za-z0-9._-]?  Anything else is replaced, never logged as it came.
+ */
+int
+ce_reqid_ok(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; id[i] != '\0' && i < 64; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '-' ||
+		    id[i] == '_' || id[i] == '.'))
+			return 0;
+	return i > 0 && i < 64;
+}
