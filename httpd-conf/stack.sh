@@ -86,6 +86,7 @@ PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
 MASTER=${C2S_MASTER:-0}
+HEALTH_SOCK=	# the master's, once the run directory is made
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
 SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/sim/upstream-sim}
 SIM_PORT=${C2S_SIM_PORT:-8091}
@@ -382,6 +383,12 @@ stack_rundir() {
 	# lighttpd's temporary files (bodies over 64 KiB).
 	chmod 0700 "$R/tmp"
 	[ $AS_ROOT = 1 ] && chown "$RUN_USER" "$R/tmp"
+	# The master binds its own socket as RUN_USER: a directory of its.
+	if [ "$MASTER" = 1 ]; then
+		mkdir -p "$R/run" && chmod 0750 "$R/run" || return 1
+		[ $AS_ROOT = 1 ] && chown "$RUN_USER:$RUN_USER" "$R/run"
+		HEALTH_SOCK="$R/run/health.sock"
+	fi
 	return 0
 }
 
@@ -492,9 +499,11 @@ start_pool() {
 	# GnuTLS, loaded by libcurl's dependencies but never used (TLS is
 	# OpenSSL's), is not initialised at load: 130 kB less per responder.
 	if [ "$MASTER" = 1 ]; then
-		# The master forks and keeps the responders itself.
+		# The master forks and keeps the responders itself, and
+		# answers /health and /ready on its own socket.
 		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
 		    POOL_MIN="${POOL_MIN:-$POOL}" POOL_MAX="${POOL_MAX:-$POOL}" \
+		    HEALTH_SOCKET="$HEALTH_SOCK" \
 		    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
 		    "$R/bin/c2s-enrich" --pool >>"$R/log/pool.log" 2>&1 &
 	else
@@ -541,6 +550,7 @@ httpd_config() {
 	    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
 	    C2S_HTTPD_SIM_SOCK="$R/sim.sock" \
 	    C2S_HTTPD_CONFDIR="$TOP/httpd-conf" \
+	    C2S_HTTPD_HEALTH_SOCK="$HEALTH_SOCK" \
 	    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
 	    C2S_HTTPD_FORWARDED_HEADER="${C2S_FORWARDED_HEADER:-X-Forwarded-For}"
 	printf 'include "%s"\ninclude "%s"\n' \
@@ -605,6 +615,7 @@ C2S_URL='http://$BIND:$PORT'
 C2S_PORT='$PORT'
 C2S_POOL='$POOL'
 C2S_MASTER='$MASTER'
+C2S_HEALTH_SOCK='$HEALTH_SOCK'
 C2S_STACK_PID='$$'
 C2S_POOL_PID='$POOL_PID'
 C2S_SIM_URL='$SIM_URL'
