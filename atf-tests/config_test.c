@@ -1,15 +1,21 @@
 /*
  * config_test.c -- the environment parsed into struct ce_config: defaults,
- * aliases, units, and a bad value named by its variable, never echoed.
- * Each case runs in its own process, so setenv() does not leak between
- * cases.
+ * aliases, units, and a bad value named by its variable, never echoed;
+ * the pool's settings; CONFIG_FILE (core/envfile) over the environment,
+ * and a reload.  Each case runs in its own process and directory, so
+ * setenv() and the files it writes do not leak between cases.
  */
+#include <sys/stat.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <atf-c.h>
 
 #include "core/config.h"
+#include "core/envfile.h"
 #include "core/highvalue.h"
 
 #define KEY	"0123456789abcdef0123456789abcdef"	/* as stack.sh's */
@@ -41,7 +47,9 @@ clear_env(void)
 		"ALERT_PROVIDER_DOWN_AFTER", "ALERT_RATE_MIN",
 		"ALERT_RATE_MIN_LEADS", "ALERT_WEBHOOKS_SILENT_AFTER",
 		"ALERT_BUSINESS_HOURS", "ALERT_CHECK_INTERVAL", "ALERT_RETRY",
-		"C2S_LEAD_URL",
+		"C2S_LEAD_URL", "POOL_MIN", "POOL_MAX", "POOL_SPARE",
+		"POOL_IDLE_TIMEOUT", "POOL_SHORT_AFTER", "SLOWLOG_AFTER",
+		"HEALTH_SOCKET", "CONFIG_FILE",
 	};
 	size_t	 i;
 
@@ -701,6 +709,624 @@ ATF_TC_BODY(config_load__high_value, tc)
 	}
 }
 
+/* ce_config_load() into "c": 1 when it accepts, else 0 (its error shown). */
+static int
+loads(struct ce_config *c)
+{
+	char	 err[256];
+
+	if (ce_config_load(c, err, sizeof(err)) == CE_OK)
+		return 1;
+	fprintf(stderr, "refused: %s\n", err);
+	return 0;
+}
+
+/*
+ * The configuration is refused with one line that opens with "name",
+ * names "also" (unless NULL) and never quotes "value" (unless empty).
+ */
+static void
+refused(const char *name, const char *value, const char *also)
+{
+	struct ce_config	 c;
+	char			 err[256];
+
+	ATF_CHECK_EQ_MSG(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG,
+	    "%s=%s accepted", name, value);
+	ATF_CHECK_MSG(strncmp(err, "config: ", 8) == 0 &&
+	    strncmp(err + 8, name, strlen(name)) == 0 &&
+	    err[8 + strlen(name)] == ':',
+	    "%s=%s: the error does not open with its name: %s", name, value,
+	    err);
+	ATF_CHECK_MSG(also == NULL || strstr(err, also) != NULL,
+	    "%s=%s: the error does not name %s: %s", name, value, also, err);
+	ATF_CHECK_MSG(value[0] == '\0' || strstr(err, value) == NULL,
+	    "%s=%s: the error quotes the value: %s", name, value, err);
+	ATF_CHECK_MSG(strchr(err, '\n') == NULL, "not one line: %s", err);
+}
+
+/* The pool's settings: POOL-PLAN.md section 7's defaults and bounds. */
+ATF_TC_WITHOUT_HEAD(pool__defaults);
+ATF_TC_BODY(pool__defaults, tc)
+{
+	struct ce_config	 c, d;
+
+	clear_env();
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(c.pool_min, 2);
+	ATF_CHECK_EQ(c.pool_max, 8);
+	ATF_CHECK_EQ(c.pool_spare, 1);
+	ATF_CHECK_EQ(c.pool_idle_timeout_ms, 10000);
+	ATF_CHECK_EQ(c.pool_short_after_ms, 60000);
+	ATF_CHECK_EQ(c.slowlog_after_ms, 5000);
+	ATF_CHECK_STREQ(c.health_socket, "/run/c2s-enrich/health.sock");
+	ATF_CHECK_STREQ(c.config_file, "");
+	ATF_CHECK_EQ(c.restart_kept, 0);
+	/* The defaults fake configurations start from agree. */
+	ce_config_defaults(&d);
+	ATF_CHECK(d.pool_min == 2 && d.pool_max == 8 && d.pool_spare == 1);
+	ATF_CHECK_EQ(d.slowlog_after_ms, 5000);
+	ATF_CHECK_STREQ(d.health_socket, c.health_socket);
+	/* Set, at the bounds. */
+	setenv("POOL_MIN", "64", 1);
+	setenv("POOL_MAX", "64", 1);
+	setenv("POOL_SPARE", "64", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK(c.pool_min == 64 && c.pool_max == 64 && c.pool_spare == 64);
+	setenv("POOL_MIN", "1", 1);
+	setenv("POOL_MAX", "1", 1);
+	setenv("POOL_SPARE", "0", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK(c.pool_min == 1 && c.pool_max == 1 && c.pool_spare == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(pool__min_over_max_refused);
+ATF_TC_BODY(pool__min_over_max_refused, tc)
+{
+	static const struct {
+		const char	*name, *value;
+	} bad[] = {
+		{ "POOL_MIN", "0" }, { "POOL_MIN", "65" },
+		{ "POOL_MIN", "two" }, { "POOL_MIN", "" },
+		{ "POOL_MAX", "0" }, { "POOL_MAX", "65" },
+		{ "POOL_MAX", "-8" }, { "POOL_MAX", "8x" },
+	};
+	struct ce_config	 c;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		clear_env();
+		setenv(bad[i].name, bad[i].value, 1);
+		refused(bad[i].name, bad[i].value, NULL);
+	}
+	/* Each within its bounds, the minimum above the maximum. */
+	clear_env();
+	setenv("POOL_MIN", "37", 1);
+	setenv("POOL_MAX", "36", 1);
+	refused("POOL_MIN", "37", "POOL_MAX");
+	refused("POOL_MIN", "36", "POOL_MAX");
+	/* Above the default maximum, none given; then equal: accepted. */
+	unsetenv("POOL_MAX");
+	setenv("POOL_MIN", "9", 1);
+	refused("POOL_MIN", "9", "POOL_MAX");
+	setenv("POOL_MAX", "9", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK(c.pool_min == 9 && c.pool_max == 9);
+}
+
+ATF_TC_WITHOUT_HEAD(pool__spare_over_max_refused);
+ATF_TC_BODY(pool__spare_over_max_refused, tc)
+{
+	static const char *const bad[] = { "-1", "65", "one", "" };
+	struct ce_config	 c;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		clear_env();
+		setenv("POOL_SPARE", bad[i], 1);
+		refused("POOL_SPARE", bad[i], NULL);
+	}
+	clear_env();
+	setenv("POOL_MAX", "3", 1);
+	setenv("POOL_SPARE", "4", 1);
+	refused("POOL_SPARE", "4", "POOL_MAX");
+	refused("POOL_SPARE", "3", "POOL_MAX");
+	/* Over the default maximum, none given. */
+	unsetenv("POOL_MAX");
+	setenv("POOL_SPARE", "9", 1);
+	refused("POOL_SPARE", "9", "POOL_MAX");
+	setenv("POOL_MAX", "3", 1);
+	setenv("POOL_SPARE", "3", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(c.pool_spare, 3);
+	/* Above the minimum is fine: spares are idle children, any size. */
+	setenv("POOL_MIN", "1", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK(c.pool_min == 1 && c.pool_spare == 3);
+}
+
+ATF_TC_WITHOUT_HEAD(pool__durations);
+ATF_TC_BODY(pool__durations, tc)
+{
+	static const struct {
+		const char	*name, *value;
+		long long	 ms;	/* -1: refused */
+	} tab[] = {
+		{ "POOL_IDLE_TIMEOUT", "2s", 2000 },
+		{ "POOL_IDLE_TIMEOUT", "1", 1000 },
+		{ "POOL_IDLE_TIMEOUT", "1h", 3600000 },
+		{ "POOL_IDLE_TIMEOUT", "999ms", -1 },
+		{ "POOL_IDLE_TIMEOUT", "61m", -1 },
+		{ "POOL_IDLE_TIMEOUT", "0", -1 },
+		{ "POOL_IDLE_TIMEOUT", "2 s", -1 },
+		{ "POOL_SHORT_AFTER", "2s", 2000 },
+		{ "POOL_SHORT_AFTER", "1000ms", 1000 },
+		{ "POOL_SHORT_AFTER", "60m", 3600000 },
+		{ "POOL_SHORT_AFTER", "500ms", -1 },
+		{ "POOL_SHORT_AFTER", "2h", -1 },
+		{ "POOL_SHORT_AFTER", "-1s", -1 },
+		{ "SLOWLOG_AFTER", "0", 0 },
+		{ "SLOWLOG_AFTER", "1500ms", 1500 },
+		{ "SLOWLOG_AFTER", "1h", 3600000 },
+		{ "SLOWLOG_AFTER", "3601s", -1 },
+		{ "SLOWLOG_AFTER", "1.5s", -1 },
+		{ "SLOWLOG_AFTER", "", -1 },
+	};
+	struct ce_config	 c;
+	size_t			 i;
+	long long		 got;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		clear_env();
+		setenv(tab[i].name, tab[i].value, 1);
+		if (tab[i].ms == -1) {
+			refused(tab[i].name, tab[i].value, NULL);
+			continue;
+		}
+		ATF_REQUIRE_MSG(loads(&c), "%s=%s", tab[i].name,
+		    tab[i].value);
+		got = tab[i].name[0] == 'S' ? c.slowlog_after_ms :
+		    tab[i].name[5] == 'I' ? c.pool_idle_timeout_ms :
+		    c.pool_short_after_ms;
+		ATF_CHECK_EQ_MSG(got, tab[i].ms, "%s=%s: %lld ms", tab[i].name,
+		    tab[i].value, got);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(health_socket__default_beside_dedup_file);
+ATF_TC_BODY(health_socket__default_beside_dedup_file, tc)
+{
+	struct ce_config	 c;
+
+	clear_env();
+	setenv("DEDUP_FILE", "/tmp/stack.x/dedup", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.health_socket, "/tmp/stack.x/health.sock");
+	setenv("DEDUP_FILE", "dedup", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.health_socket, "health.sock");
+	/* Empty is unset. */
+	setenv("HEALTH_SOCKET", "", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.health_socket, "health.sock");
+	/* Set: as given, wherever DEDUP_FILE is. */
+	setenv("HEALTH_SOCKET", "/run/c2s-enrich/probe.sock", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.health_socket, "/run/c2s-enrich/probe.sock");
+	ATF_CHECK_STREQ(c.dedup_file, "dedup");
+}
+
+ATF_TC_WITHOUT_HEAD(health_socket__too_long_refused);
+ATF_TC_BODY(health_socket__too_long_refused, tc)
+{
+	struct ce_config	 c;
+	char			 path[300], dir[200];
+
+	/* 100 bytes fit a sun_path (108) with room: accepted. */
+	clear_env();
+	memset(path, 'a', sizeof(path));
+	memcpy(path, "/hunter2/", 9);
+	path[100] = '\0';
+	setenv("HEALTH_SOCKET", path, 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(strlen(c.health_socket), 100);
+	/* 101, and far beyond the field: refused, never quoted. */
+	path[100] = 'a';
+	path[101] = '\0';
+	setenv("HEALTH_SOCKET", path, 1);
+	refused("HEALTH_SOCKET", "hunter2", NULL);
+	path[250] = '\0';
+	setenv("HEALTH_SOCKET", path, 1);
+	refused("HEALTH_SOCKET", "hunter2", NULL);
+	/* The default beside a DEDUP_FILE deep enough: refused by name. */
+	unsetenv("HEALTH_SOCKET");
+	memset(dir, 'd', sizeof(dir));
+	memcpy(dir, "/hunter2/", 9);
+	dir[90] = '\0';		/* + "/health.sock": 102 bytes */
+	snprintf(path, sizeof(path), "%s/dedup", dir);
+	setenv("DEDUP_FILE", path, 1);
+	refused("HEALTH_SOCKET", "hunter2", "DEDUP_FILE");
+	dir[88] = '\0';		/* 100 bytes */
+	snprintf(path, sizeof(path), "%s/dedup", dir);
+	setenv("DEDUP_FILE", path, 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(strlen(c.health_socket), 100);
+	/* Set short, that DEDUP_FILE does not matter. */
+	dir[150] = 'd';
+	snprintf(path, sizeof(path), "%s/dedup", dir);
+	setenv("DEDUP_FILE", path, 1);
+	setenv("HEALTH_SOCKET", "/run/h.sock", 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.health_socket, "/run/h.sock");
+}
+
+/* The assignments a parse handed over, "K=V" a line. */
+struct seen {
+	char	 text[2048];
+	size_t	 len;
+	int	 stop_at;	/* refuse the assignment of this number */
+	int	 n;
+};
+
+static int
+see(void *arg, const char *key, const char *val)
+{
+	struct seen	*s = arg;
+	int		 w;
+
+	if (++s->n == s->stop_at)
+		return -1;
+	if (strlen(val) > 100)	/* the bounds' cases: the length only */
+		w = snprintf(s->text + s->len, sizeof(s->text) - s->len,
+		    "%s=(%zu)|", key, strlen(val));
+	else
+		w = snprintf(s->text + s->len, sizeof(s->text) - s->len,
+		    "%s=%s|", key, val);
+	ATF_REQUIRE(w > 0 && (size_t)w < sizeof(s->text) - s->len);
+	s->len += (size_t)w;
+	return 0;
+}
+
+/* What systemd's EnvironmentFile= reads the same way. */
+ATF_TC_WITHOUT_HEAD(envfile__comments_quotes);
+ATF_TC_BODY(envfile__comments_quotes, tc)
+{
+	static const char text[] =
+	    "# a comment\n"
+	    "\n"
+	    "   \t\n"
+	    "; another\n"
+	    "  # indented\n"
+	    "export A=1\n"
+	    "B = two words  \t\n"
+	    "C='single $x \\n \"q\"'\n"
+	    "D=\"dq \\\" \\\\ \\$ \\` \\q 'q'\"\n"
+	    "E=bare\\ space\\\\\n"
+	    "F=\n"
+	    "G=crlf\r\n"
+	    "H=\"quoted\"  \r\n"
+	    "I=a#b \"c\" ;d\n"
+	    "J=trail\\ \n"
+	    "export_K=k\n"
+	    "L=a=b\n"
+	    "M=''\n"
+	    "N=last";
+	static const char want[] =
+	    "A=1|B=two words|C=single $x \\n \"q\"|"
+	    "D=dq \" \\ $ ` \\q 'q'|E=bare space\\|F=|G=crlf|H=quoted|"
+	    "I=a#b \"c\" ;d|J=trail |export_K=k|L=a=b|M=|N=last|";
+	struct seen		 s;
+	struct ce_envtab	*t;
+	int			 line = -1;
+
+	memset(&s, 0, sizeof(s));
+	ATF_REQUIRE_EQ(ce_envfile_parse(text, sizeof(text) - 1, see, &s,
+	    &line), 0);
+	ATF_CHECK_EQ(line, 0);
+	ATF_CHECK_STREQ(s.text, want);
+	/* Nothing at all, or only comments: no assignment. */
+	memset(&s, 0, sizeof(s));
+	ATF_CHECK_EQ(ce_envfile_parse("", 0, see, &s, &line), 0);
+	ATF_CHECK_EQ(ce_envfile_parse("#x\n\n", 4, see, &s, &line), 0);
+	ATF_CHECK_EQ(s.n, 0);
+	/* The table: the last assignment of a name wins. */
+	ATF_REQUIRE((t = malloc(sizeof(*t))) != NULL);
+	ATF_REQUIRE_EQ(ce_envtab_load(t, text, sizeof(text) - 1, &line),
+	    CE_OK);
+	ATF_CHECK_EQ(t->n, 14);
+	ATF_CHECK_STREQ(ce_envtab_get(t, "B"), "two words");
+	ATF_CHECK_STREQ(ce_envtab_get(t, "F"), "");
+	ATF_CHECK(ce_envtab_get(t, "export") == NULL);
+	ATF_CHECK(ce_envtab_get(t, "Z") == NULL);
+	ATF_REQUIRE_EQ(ce_envtab_load(t, "X=1\nY=2\nX=3\n", 12, &line),
+	    CE_OK);
+	ATF_CHECK_STREQ(ce_envtab_get(t, "X"), "3");
+	ATF_CHECK_STREQ(ce_envtab_get(t, "Y"), "2");
+	ATF_CHECK(ce_envtab_get(t, "B") == NULL);
+	free(t);
+}
+
+/*
+ * A bad line is reported by its number, and by nothing of its text: the
+ * parser's verdict, then CONFIG_FILE's error line.
+ */
+ATF_TC_WITHOUT_HEAD(envfile__bad_line_names_line_only);
+ATF_TC_BODY(envfile__bad_line_names_line_only, tc)
+{
+	static const struct {
+		const char	*text;
+		int		 line;
+	} bad[] = {
+		{ "A=1\nnot an assignment hunter2\n", 2 },
+		{ "A=1\n\n# c\nB=\"unclosed hunter2\nC=1\n", 4 },
+		{ "A='unclosed hunter2", 1 },
+		{ "1A=hunter2", 1 },
+		{ "A-B=hunter2", 1 },
+		{ "A B=hunter2", 1 },
+		{ "=hunter2", 1 },
+		{ "A='hunter2' x", 1 },
+		{ "A=\"hunter2\"x", 1 },
+		{ "A=1\nB=continued hunter2\\\nC=2", 2 },
+		{ "A=\"continued hunter2\\\nC=2\"", 1 },
+		{ "export\n", 1 },
+		{ "export hunter2\n", 1 },
+		{ "\xef\xbb\xbf" "A=hunter2\n", 1 },
+	};
+	char			 big[CE_ENVFILE_VAL_MAX + 100], err[256];
+	struct seen		 s;
+	struct ce_config	 c;
+	FILE			*f;
+	size_t			 i;
+	int			 line;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		ATF_CHECK_EQ_MSG(ce_envfile_parse(bad[i].text,
+		    strlen(bad[i].text), see, &s, &line), -1, "#%zu accepted",
+		    i);
+		ATF_CHECK_EQ_MSG(line, bad[i].line, "#%zu: line %d", i, line);
+	}
+	/* A NUL inside a line. */
+	ATF_CHECK_EQ(ce_envfile_parse("A=1\nB=x\0y\n", 10, see, &s, &line),
+	    -1);
+	ATF_CHECK_EQ(line, 2);
+	/* The bounds: a name of 64 bytes and a value of 4096, not more. */
+	memset(&s, 0, sizeof(s));
+	memset(big, 'K', 64);
+	memcpy(big + 64, "=v", 3);
+	ATF_CHECK_EQ(ce_envfile_parse(big, strlen(big), see, &s, &line), 0);
+	memset(big, 'K', 65);
+	memcpy(big + 65, "=v", 3);
+	ATF_CHECK_EQ(ce_envfile_parse(big, strlen(big), see, &s, &line), -1);
+	ATF_CHECK_EQ(line, 1);
+	memcpy(big, "V=", 2);
+	memset(big + 2, 'v', CE_ENVFILE_VAL_MAX);
+	big[2 + CE_ENVFILE_VAL_MAX] = '\0';
+	ATF_CHECK_EQ(ce_envfile_parse(big, strlen(big), see, &s, &line), 0);
+	ATF_CHECK_MATCH("^K{64}=v\\|V=\\(4096\\)\\|$", s.text);
+	memcpy(big + 2 + CE_ENVFILE_VAL_MAX, "v", 2);
+	ATF_CHECK_EQ(ce_envfile_parse(big, strlen(big), see, &s, &line), -1);
+	/* The callback's refusal stops at its line. */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	ATF_CHECK_EQ(ce_envfile_parse("A=1\n#\nB=2\nC=3\n", 14, see, &s,
+	    &line), -1);
+	ATF_CHECK_EQ(line, 3);
+	ATF_CHECK_STREQ(s.text, "A=1|");
+
+	/* Through CONFIG_FILE: the variable and the line, nothing else. */
+	clear_env();
+	ATF_REQUIRE((f = fopen("bad.env", "w")) != NULL);
+	fputs("# the service\nLOG_LEVEL=debug\nDIRETRIX_PASS=\"hunter2\n",
+	    f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	setenv("CONFIG_FILE", "bad.env", 1);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: CONFIG_FILE: line 3: ", err);
+	ATF_CHECK(strstr(err, "hunter2") == NULL);
+	ATF_CHECK(strstr(err, "DIRETRIX") == NULL);
+	ATF_CHECK(strstr(err, "bad.env") == NULL);
+	ATF_CHECK(strchr(err, '\n') == NULL);
+}
+
+/* A key in CONFIG_FILE wins over the environment's. */
+ATF_TC_WITHOUT_HEAD(config_file__overlays_environment);
+ATF_TC_BODY(config_file__overlays_environment, tc)
+{
+	struct ce_config	 c;
+	FILE			*f;
+	char			 cwd[512], path[600];
+
+	clear_env();
+	unsetenv("API_KEYS");
+	setenv("POOL_MAX", "4", 1);
+	setenv("LOG_LEVEL", "error", 1);
+	setenv("DEDUP_TTL", "10s", 1);
+	ATF_REQUIRE((f = fopen("c2s-enrich.env", "w")) != NULL);
+	fputs("# as systemd's EnvironmentFile= reads it\n"
+	    "POOL_MAX=6\n"
+	    "LOG_LEVEL=\"debug\"\n"
+	    "export SLOWLOG_AFTER='0'\n"
+	    "API_KEYS=" KEY "\n"
+	    "NOT_OURS=ignored\n"
+	    "CONFIG_FILE=/elsewhere/ignored.env\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(path, sizeof(path), "%s/c2s-enrich.env", cwd);
+	setenv("CONFIG_FILE", path, 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(c.pool_max, 6);		/* the file's */
+	ATF_CHECK_EQ(c.log_level, CE_LOG_DEBUG);
+	ATF_CHECK_EQ(c.slowlog_after_ms, 0);
+	ATF_CHECK_STREQ(c.api_keys, KEY);	/* the file's alone */
+	ATF_CHECK_EQ(c.dedup_ttl_ms, 10000);	/* the environment's */
+	ATF_CHECK_STREQ(c.config_file, path);	/* the environment's */
+	/* By any of its names: the file's alias wins too. */
+	setenv("DB_URL", "host=/env", 1);
+	setenv("WORK_API_TOKEN", "env-token", 1);
+	ATF_REQUIRE((f = fopen("c2s-enrich.env", "a")) != NULL);
+	fputs("DATABASE_URL=host=/file\nWORK_API=file-token\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.db_url, "host=/file");
+	ATF_CHECK_STREQ(c.work_api_token, "file-token");
+	/* A bad value in the file: named by its variable, never quoted. */
+	ATF_REQUIRE((f = fopen("c2s-enrich.env", "a")) != NULL);
+	fputs("POOL_SPARE=hunter2\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	refused("POOL_SPARE", "hunter2", NULL);
+	/* Empty: no file. */
+	setenv("CONFIG_FILE", "", 1);
+	setenv("API_KEYS", KEY, 1);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_EQ(c.pool_max, 4);
+	ATF_CHECK_STREQ(c.config_file, "");
+}
+
+/* ce_config_load_from(): every variable through the lookup given. */
+static const char *
+only_these(void *arg, const char *name)
+{
+	const char *const	*kv;
+
+	for (kv = arg; kv[0] != NULL; kv += 2)
+		if (strcmp(kv[0], name) == 0)
+			return kv[1];
+	return NULL;
+}
+
+ATF_TC_WITHOUT_HEAD(config_file__lookup_reads_every_variable);
+ATF_TC_BODY(config_file__lookup_reads_every_variable, tc)
+{
+	static const char *const kv[] = {
+		"API_KEYS", KEY, "POOL_MIN", "3", "POLL_INTERVAL", "1m",
+		NULL,
+	};
+	struct ce_config	 c;
+	char			 err[256];
+
+	/* The environment says otherwise: not read. */
+	clear_env();
+	setenv("POOL_MIN", "5", 1);
+	setenv("POOL_MAX", "1", 1);
+	setenv("POLL_SCHEDULE", "*:5m", 1);
+	setenv("CONFIG_FILE", "/nonexistent/c2s-enrich.env", 1);
+	ATF_REQUIRE_EQ_MSG(ce_config_load_from(&c, only_these, (void *)kv,
+	    err, sizeof(err)), 0, "%s", err);
+	ATF_CHECK_EQ(c.pool_min, 3);
+	ATF_CHECK_EQ(c.pool_max, 8);
+	ATF_CHECK_EQ(c.poll_interval_ms, 60000);
+	ATF_CHECK_STREQ(c.config_file, "");
+	setenv("API_KEYS", KEY, 1);
+	unsetenv("POLL_SCHEDULE");
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: CONFIG_FILE: ", err);
+}
+
+ATF_TC_WITHOUT_HEAD(config_file__missing_refused);
+ATF_TC_BODY(config_file__missing_refused, tc)
+{
+	struct ce_config	 c;
+	char			 err[256], *big;
+	FILE			*f;
+
+	clear_env();
+	setenv("CONFIG_FILE", "hunter2/c2s-enrich.env", 1);
+	refused("CONFIG_FILE", "hunter2", NULL);
+	ATF_CHECK_EQ(ce_config_load(&c, err, sizeof(err)), CE_ECONFIG);
+	ATF_CHECK_MATCH("^config: CONFIG_FILE: cannot read: ", err);
+	/* A directory, not a file. */
+	ATF_REQUIRE_EQ(mkdir("hunter2", 0700), 0);
+	setenv("CONFIG_FILE", "hunter2", 1);
+	refused("CONFIG_FILE", "hunter2", NULL);
+	/* Over 64 KiB: refused, though every line is fine. */
+	ATF_REQUIRE((big = malloc(CE_ENVFILE_MAX + 1)) != NULL);
+	memset(big, '#', CE_ENVFILE_MAX + 1);
+	ATF_REQUIRE((f = fopen("hunter2/big.env", "w")) != NULL);
+	ATF_REQUIRE_EQ(fwrite(big, 1, CE_ENVFILE_MAX + 1, f),
+	    CE_ENVFILE_MAX + 1);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	setenv("CONFIG_FILE", "hunter2/big.env", 1);
+	refused("CONFIG_FILE", "hunter2", NULL);
+	/* At 64 KiB: read. */
+	ATF_REQUIRE(truncate("hunter2/big.env", CE_ENVFILE_MAX) == 0);
+	ATF_REQUIRE(loads(&c));
+	ATF_CHECK_STREQ(c.config_file, "hunter2/big.env");
+	free(big);
+	/* Read again on each load: gone, refused. */
+	ATF_REQUIRE_EQ(unlink("hunter2/big.env"), 0);
+	refused("CONFIG_FILE", "hunter2", NULL);
+}
+
+/*
+ * A reload reads the file again; what needs a restart keeps its running
+ * value (and what follows from it), with a warning naming each.
+ */
+ATF_TC_WITHOUT_HEAD(reload__keeps_restart_only_settings);
+ATF_TC_BODY(reload__keeps_restart_only_settings, tc)
+{
+	struct ce_config	 cur, out, copy;
+	char			 err[256];
+	const char		*w;
+	FILE			*f;
+	size_t			 i;
+	int			 hs = 0, df = 0, dc = 0;
+
+	clear_env();
+	ATF_REQUIRE((f = fopen("c.env", "w")) != NULL);
+	fputs("DEDUP_FILE=/tmp/a/dedup\nLOG_LEVEL=info\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	setenv("CONFIG_FILE", "c.env", 1);
+	ATF_REQUIRE(loads(&cur));
+	ATF_REQUIRE_STREQ(cur.health_socket, "/tmp/a/health.sock");
+	memcpy(&copy, &cur, sizeof(copy));
+
+	/* Unchanged: no warning. */
+	ATF_REQUIRE_EQ_MSG(ce_config_reload(&out, &cur, err, sizeof(err)), 0,
+	    "%s", err);
+	ATF_CHECK_EQ(out.restart_kept, 0);
+	ATF_CHECK(ce_config_warning(&out, 0) == NULL);
+
+	ATF_REQUIRE((f = fopen("c.env", "w")) != NULL);
+	fputs("DEDUP_FILE=/tmp/b/dedup\nDEDUP_CAPACITY=20\n"
+	    "HEALTH_SOCKET=/tmp/b/h.sock\nLOG_LEVEL=debug\nPOOL_MAX=5\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	ATF_REQUIRE_EQ_MSG(ce_config_reload(&out, &cur, err, sizeof(err)), 0,
+	    "%s", err);
+	/* Changed. */
+	ATF_CHECK_EQ(out.log_level, CE_LOG_DEBUG);
+	ATF_CHECK_EQ(out.pool_max, 5);
+	/* Kept, and the spool's default beside the running DEDUP_FILE. */
+	ATF_CHECK_STREQ(out.dedup_file, "/tmp/a/dedup");
+	ATF_CHECK_EQ(out.dedup_capacity, 10000);
+	ATF_CHECK_STREQ(out.health_socket, "/tmp/a/health.sock");
+	ATF_CHECK_STREQ(out.spool_dir, "/tmp/a/spool");
+	ATF_CHECK_EQ(out.restart_kept, CE_RESTART_HEALTH_SOCKET |
+	    CE_RESTART_DEDUP_FILE | CE_RESTART_DEDUP_CAPACITY);
+	for (i = 0; (w = ce_config_warning(&out, i)) != NULL; i++) {
+		hs += strncmp(w, "HEALTH_SOCKET: ", 15) == 0;
+		df += strncmp(w, "DEDUP_FILE: ", 12) == 0;
+		dc += strncmp(w, "DEDUP_CAPACITY: ", 16) == 0;
+		ATF_CHECK_MSG(strstr(w, "/tmp") == NULL &&
+		    strstr(w, "20") == NULL, "quotes a value: %s", w);
+	}
+	ATF_CHECK_EQ(i, 3);
+	ATF_CHECK(hs == 1 && df == 1 && dc == 1);
+	/* The running configuration is never touched. */
+	ATF_CHECK(memcmp(&copy, &cur, sizeof(cur)) == 0);
+
+	/* Refused: the variable named, the running one still untouched. */
+	ATF_REQUIRE((f = fopen("c.env", "w")) != NULL);
+	fputs("POOL_MAX=0\nLOG_LEVEL=debug\n", f);
+	ATF_REQUIRE_EQ(fclose(f), 0);
+	ATF_CHECK_EQ(ce_config_reload(&out, &cur, err, sizeof(err)), -1);
+	ATF_CHECK_MATCH("^config: POOL_MAX: ", err);
+	ATF_REQUIRE_EQ(unlink("c.env"), 0);
+	ATF_CHECK_EQ(ce_config_reload(&out, &cur, err, sizeof(err)), -1);
+	ATF_CHECK_MATCH("^config: CONFIG_FILE: ", err);
+	ATF_CHECK(memcmp(&copy, &cur, sizeof(cur)) == 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, config_load__defaults);
@@ -720,5 +1346,17 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, config_load__edge);
 	ATF_TP_ADD_TC(tp, config_load__high_value);
 	ATF_TP_ADD_TC(tp, config_load__alerts);
+	ATF_TP_ADD_TC(tp, pool__defaults);
+	ATF_TP_ADD_TC(tp, pool__min_over_max_refused);
+	ATF_TP_ADD_TC(tp, pool__spare_over_max_refused);
+	ATF_TP_ADD_TC(tp, pool__durations);
+	ATF_TP_ADD_TC(tp, health_socket__default_beside_dedup_file);
+	ATF_TP_ADD_TC(tp, health_socket__too_long_refused);
+	ATF_TP_ADD_TC(tp, envfile__comments_quotes);
+	ATF_TP_ADD_TC(tp, envfile__bad_line_names_line_only);
+	ATF_TP_ADD_TC(tp, config_file__overlays_environment);
+	ATF_TP_ADD_TC(tp, config_file__lookup_reads_every_variable);
+	ATF_TP_ADD_TC(tp, config_file__missing_refused);
+	ATF_TP_ADD_TC(tp, reload__keeps_restart_only_settings);
 	return atf_no_error();
 }

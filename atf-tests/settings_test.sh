@@ -7,8 +7,28 @@
 # (BREAKER_COOLDOWN, BREAKER_COOLDOWN_MAX), an open /metrics
 # (METRICS_OPEN) and the bound of the responders' cache (CACHE_MAX_BYTES).
 # Each case fails when its variable is ignored (the defaults differ).
+# Without a stack, `c2s-enrich -n` on the pool's variables and on
+# CONFIG_FILE over the environment.
 
 . "$(atf_get_srcdir)/common.subr"
+
+BIN=$TOP/fcgi/c2s-enrich
+KEY=0123456789abcdef0123456789abcdef
+
+# check_refused PATTERN VAR=VALUE...: `c2s-enrich -n` in a bare
+# environment with the settings given exits 1 with one line on stderr
+# matching PATTERN, never "hunter2" (the values' marker), nothing on
+# stdout.
+check_refused() {
+	local re=$1
+	shift
+	env -i "$@" "$BIN" -n >out 2>err && atf_fail "accepted: $*"
+	[ "$(wc -l <err)" = 1 ] || atf_fail "not one line: $(cat err)"
+	grep -q -- "$re" err || atf_fail "$*: not $re: $(cat err)"
+	grep -q hunter2 err && atf_fail "quotes the value: $(cat err)"
+	[ ! -s out ] || atf_fail "wrote to stdout: $(cat out)"
+	:
+}
 
 # process ID: run lead ID through the pipeline (200 and its answer in
 # ./body).
@@ -306,6 +326,66 @@ cache__bounded_in_bytes_body() {
 }
 cache__bounded_in_bytes_cleanup() { private_stack_stop; }
 
+atf_test_case pool__checked_by_n
+pool__checked_by_n_head() {
+	atf_set descr "c2s-enrich -n validates the pool's variables: each" \
+	    "bad one (out of bounds, POOL_MIN over POOL_MAX, POOL_SPARE over" \
+	    "POOL_MAX, a HEALTH_SOCKET too long for a socket) stops it with" \
+	    "one line naming the variable, never its value"
+}
+pool__checked_by_n_body() {
+	local long
+	atf_check -o inline:'c2s-enrich: configuration ok\n' -e empty \
+	    env -i API_KEYS=$KEY POOL_MIN=1 POOL_MAX=64 POOL_SPARE=64 \
+	    POOL_IDLE_TIMEOUT=1h POOL_SHORT_AFTER=2s SLOWLOG_AFTER=0 \
+	    HEALTH_SOCKET=/run/c2s-enrich/h.sock "$BIN" -n
+	check_refused \
+	    '^c2s-enrich: config: POOL_MIN: must not exceed POOL_MAX$' \
+	    API_KEYS=$KEY POOL_MIN=5 POOL_MAX=4
+	check_refused \
+	    '^c2s-enrich: config: POOL_SPARE: must not exceed POOL_MAX$' \
+	    API_KEYS=$KEY POOL_SPARE=9
+	check_refused '^c2s-enrich: config: POOL_MAX: ' API_KEYS=$KEY \
+	    POOL_MAX=65
+	check_refused '^c2s-enrich: config: POOL_MIN: ' API_KEYS=$KEY \
+	    POOL_MIN=hunter2
+	check_refused '^c2s-enrich: config: POOL_IDLE_TIMEOUT: ' \
+	    API_KEYS=$KEY POOL_IDLE_TIMEOUT=500ms
+	check_refused '^c2s-enrich: config: POOL_SHORT_AFTER: ' \
+	    API_KEYS=$KEY POOL_SHORT_AFTER=hunter2
+	check_refused '^c2s-enrich: config: SLOWLOG_AFTER: ' API_KEYS=$KEY \
+	    SLOWLOG_AFTER=2h
+	long=/hunter2/$(printf '%092d' 0)	# 101 bytes
+	check_refused '^c2s-enrich: config: HEALTH_SOCKET: too long' \
+	    API_KEYS=$KEY HEALTH_SOCKET="$long"
+}
+
+atf_test_case config_file__over_environment_by_n
+config_file__over_environment_by_n_head() {
+	atf_set descr "c2s-enrich -n reads CONFIG_FILE over the" \
+	    "environment: the file's value wins (a bad one in the" \
+	    "environment is replaced, a bad one in the file is refused by" \
+	    "its name); a bad line by its number only; a missing file" \
+	    "refused; the shipped c2s-enrich.env.example reads"
+}
+config_file__over_environment_by_n_body() {
+	printf '# the site\nexport POOL_MAX="3"\nAPI_KEYS=%s\n' "$KEY" >site.env
+	atf_check -o inline:'c2s-enrich: configuration ok\n' -e empty \
+	    env -i CONFIG_FILE="$PWD/site.env" POOL_MAX=hunter2 "$BIN" -n
+	printf 'POOL_MAX=0\n' >bad.env
+	check_refused '^c2s-enrich: config: POOL_MAX: ' \
+	    CONFIG_FILE="$PWD/bad.env" API_KEYS=$KEY POOL_MAX=4
+	printf 'LOG_LEVEL=debug\nC2S_TOKEN="hunter2\n' >line.env
+	check_refused '^c2s-enrich: config: CONFIG_FILE: line 2: ' \
+	    CONFIG_FILE="$PWD/line.env" API_KEYS=$KEY
+	check_refused '^c2s-enrich: config: CONFIG_FILE: cannot read: ' \
+	    CONFIG_FILE="$PWD/hunter2.env" API_KEYS=$KEY
+	# The example of the systemd units (its API_KEYS= empty).
+	atf_check -o inline:'c2s-enrich: configuration ok\n' \
+	    -e match:'API_AUTH=off' env -i API_AUTH=off \
+	    CONFIG_FILE="$TOP/httpd-conf/c2s-enrich.env.example" "$BIN" -n
+}
+
 atf_init_test_cases() {
 	atf_add_test_case tiers__subset_never_calls_the_others
 	atf_add_test_case tiers__order_followed
@@ -315,4 +395,6 @@ atf_init_test_cases() {
 	atf_add_test_case breaker__cooldown_doubles_to_max
 	atf_add_test_case metrics__open
 	atf_add_test_case cache__bounded_in_bytes
+	atf_add_test_case pool__checked_by_n
+	atf_add_test_case config_file__over_environment_by_n
 }

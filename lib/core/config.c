@@ -1,7 +1,10 @@
 /*
- * config.c -- the environment, read once at start-up into a struct
- * ce_config and validated.  A bad value is reported by the variable's name
- * only: values may be secrets.  No other file of lib/ calls getenv().
+ * config.c -- the environment, overlaid by the KEY=VALUE file CONFIG_FILE
+ * names, read at start-up (and on the pool master's reload) into a struct
+ * ce_config and validated.  Every variable is read through a lookup, so
+ * ce_config_load_from() takes any source.  A bad value is reported by the
+ * variable's name only: values may be secrets.  No other file of lib/
+ * calls getenv().
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/envfile.h"
 #include "core/highvalue.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -22,6 +26,31 @@
 #define MS_PER_S	1000LL
 #define MS_PER_DAY	(86400LL * MS_PER_S)
 #define POLL_MIN_MS	100	/* POLL_INTERVAL's and POLL_SCHEDULE's floor */
+
+/*
+ * The file "name" beside DEDUP_FILE into "dst" of "dstsz" bytes: SPOOL_DIR
+ * and HEALTH_SOCKET unset (so /run/c2s-enrich/spool and
+ * /run/c2s-enrich/health.sock by default).  Returns 0, or -1 with "dst"
+ * empty when it does not fit.
+ */
+static int
+beside_dedup_file(const struct ce_config *cfg, const char *name, char *dst,
+    size_t dstsz)
+{
+	const char	*slash;
+	int		 n;
+
+	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
+		n = snprintf(dst, dstsz, "%s", name);
+	else
+		n = snprintf(dst, dstsz, "%.*s/%s",
+		    (int)(slash - cfg->dedup_file), cfg->dedup_file, name);
+	if (n < 0 || (size_t)n >= dstsz) {
+		dst[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
 
 /* Fill "cfg" with the defaults of DESIGN.md section 10. */
 void
@@ -94,6 +123,15 @@ ce_config_defaults(struct ce_config *cfg)
 	    sizeof(cfg->alert_business_hours));
 	cfg->alert_check_ms = 30 * MS_PER_S;
 	cfg->alert_retry_ms = 30 * MS_PER_S;
+	cfg->pool_min = 2;
+	cfg->pool_max = 8;
+	cfg->pool_spare = 1;
+	cfg->pool_idle_timeout_ms = 10 * MS_PER_S;
+	cfg->pool_short_after_ms = 60 * MS_PER_S;
+	cfg->slowlog_after_ms = 5 * MS_PER_S;
+	/* HEALTH_SOCKET: beside DEDUP_FILE unless set (ce_config_load). */
+	(void)beside_dedup_file(cfg, "health.sock", cfg->health_socket,
+	    sizeof(cfg->health_socket));
 }
 
 static const char *const tier_names[CE_TIER__MAX] = {
@@ -325,14 +363,22 @@ ce_config_parse_duration(const char *s, long long *ms)
 	return -1;
 }
 
-/* The first of the names (NULL-terminated) that is set, or NULL. */
+/* A source of variables: "lookup" with "arg" gives a name's value, or
+ * NULL when it is not set. */
+struct source {
+	const char	*(*lookup)(void *, const char *);
+	void		*arg;
+};
+
+/* The first of the names (NULL-terminated) that "src" has, or NULL. */
 static const char *
-env_first(const char *const *names, const char **which)
+env_first(const struct source *src, const char *const *names,
+    const char **which)
 {
 	const char	*v;
 
 	for (; *names != NULL; names++)
-		if ((v = getenv(*names)) != NULL) {
+		if ((v = src->lookup(src->arg, *names)) != NULL) {
 			*which = *names;
 			return v;
 		}
@@ -340,14 +386,14 @@ env_first(const char *const *names, const char **which)
 }
 
 enum kind { K_STR, K_URL, K_INT, K_DUR, K_REAL, K_LEVEL, K_TIERS, K_RETRIES,
-    K_ONOFF, K_NETS, K_SCHED, K_BAND };
+    K_ONOFF, K_NETS, K_SCHED, K_BAND, K_COUNT };
 
 struct var {
 	const char	*names[3];	/* first is canonical; aliases follow */
 	enum kind	 kind;
 	size_t		 off;
 	size_t		 size;		/* K_STR, K_URL: array size */
-	long long	 min, max;	/* K_INT, K_DUR (ms) */
+	long long	 min, max;	/* K_INT, K_COUNT (int), K_DUR (ms) */
 };
 
 #define STR(f)	offsetof(struct ce_config, f), sizeof(((struct ce_config *)0)->f)
@@ -449,6 +495,17 @@ static const struct var vars[] = {
 	    3600 * MS_PER_S },
 	{ { "ALERT_RETRY" }, K_DUR, NUM(alert_retry_ms), 10, 3600 * MS_PER_S },
 	{ { "C2S_LEAD_URL" }, K_STR, STR(c2s_lead_url), 0, 0 },
+	{ { "POOL_MIN" }, K_COUNT, NUM(pool_min), 1, CE_POOL_SLOTS },
+	{ { "POOL_MAX" }, K_COUNT, NUM(pool_max), 1, CE_POOL_SLOTS },
+	{ { "POOL_SPARE" }, K_COUNT, NUM(pool_spare), 0, CE_POOL_SLOTS },
+	{ { "POOL_IDLE_TIMEOUT" }, K_DUR, NUM(pool_idle_timeout_ms), MS_PER_S,
+	    3600 * MS_PER_S },
+	{ { "POOL_SHORT_AFTER" }, K_DUR, NUM(pool_short_after_ms), MS_PER_S,
+	    3600 * MS_PER_S },
+	{ { "SLOWLOG_AFTER" }, K_DUR, NUM(slowlog_after_ms), 0,
+	    3600 * MS_PER_S },
+	{ { "HEALTH_SOCKET" }, K_STR, STR(health_socket), 0, 0 },
+	{ { "CONFIG_FILE" }, K_STR, STR(config_file), 0, 0 },
 };
 
 static int
@@ -557,15 +614,16 @@ var_str(const struct var *v, const char *val, char *base, const char **why)
 }
 
 /*
- * An integer (K_INT) or duration (K_DUR) variable "v" of value "val" into
- * "base", within its bounds.  Returns 0, or -1 with the reason in "why".
+ * An integer (K_INT, or K_COUNT into an int) or duration (K_DUR) variable
+ * "v" of value "val" into "base", within its bounds.  Returns 0, or -1
+ * with the reason in "why".
  */
 static int
 var_num(const struct var *v, const char *val, char *base, const char **why)
 {
 	long long	 n;
 
-	if (v->kind == K_INT) {
+	if (v->kind == K_INT || v->kind == K_COUNT) {
 		if (ce_strtonum(val, v->min, v->max, &n) == -1) {
 			*why = "must be an integer in range";
 			return -1;
@@ -576,7 +634,10 @@ var_num(const struct var *v, const char *val, char *base, const char **why)
 		    "(integer with unit ms, s, m, h or d)";
 		return -1;
 	}
-	*(long long *)(void *)base = n;
+	if (v->kind == K_COUNT)
+		*(int *)(void *)base = (int)n;
+	else
+		*(long long *)(void *)base = n;
 	return 0;
 }
 
@@ -597,6 +658,7 @@ var_parse(const struct var *v, const char *val, struct ce_config *cfg,
 	case K_STR:
 		return var_str(v, val, base, why);
 	case K_INT:
+	case K_COUNT:
 	case K_DUR:
 		return var_num(v, val, base, why);
 	case K_REAL:
@@ -699,14 +761,26 @@ keys_ok(const char *v, const char **why)
 /*
  * The "i"th warning (from 0) about what this configuration leaves open on
  * purpose, or NULL past the last: API_AUTH=off (no key asked, API_KEYS or
- * not) and WEBHOOK_AUTH=off (no secret asked, WEBHOOK_SECRET or not).
- * The text names the variable and never a value.
+ * not) and WEBHOOK_AUTH=off (no secret asked, WEBHOOK_SECRET or not);
+ * then, after ce_config_reload(), each setting it kept because it needs
+ * a restart.  The text names the variable and never a value.
  */
 const char *
 ce_config_warning(const struct ce_config *cfg, size_t i)
 {
-	const char	*w[2];
-	size_t		 n = 0;
+	static const struct {
+		unsigned	 bit;
+		const char	*text;
+	} kept[] = {
+		{ CE_RESTART_HEALTH_SOCKET, "HEALTH_SOCKET: changed, needs a "
+		    "restart: the running value is kept" },
+		{ CE_RESTART_DEDUP_FILE, "DEDUP_FILE: changed, needs a "
+		    "restart: the running value is kept" },
+		{ CE_RESTART_DEDUP_CAPACITY, "DEDUP_CAPACITY: changed, needs a "
+		    "restart: the running value is kept" },
+	};
+	const char	*w[2 + sizeof(kept) / sizeof(kept[0])];
+	size_t		 n = 0, k;
 
 	if (!cfg->api_auth)
 		w[n++] = "API_AUTH=off: the business routes (leads, customers, "
@@ -715,33 +789,10 @@ ce_config_warning(const struct ce_config *cfg, size_t i)
 	if (!cfg->webhook_auth)
 		w[n++] = "WEBHOOK_AUTH=off: the C2S webhook takes events from "
 		    "anyone, without a secret";
+	for (k = 0; k < sizeof(kept) / sizeof(kept[0]); k++)
+		if (cfg->restart_kept & kept[k].bit)
+			w[n++] = kept[k].text;
 	return i < n ? w[i] : NULL;
-}
-
-/*
- * SPOOL_DIR unset: the directory "spool" beside DEDUP_FILE (so
- * /run/c2s-enrich/spool by default).  Returns 0, or -1 when it does not
- * fit.
- */
-static int
-spool_dir_default(struct ce_config *cfg)
-{
-	const char	*slash;
-	int		 n;
-
-	if (cfg->spool_dir[0] != '\0')
-		return 0;
-	if ((slash = strrchr(cfg->dedup_file, '/')) == NULL)
-		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "spool");
-	else
-		n = snprintf(cfg->spool_dir, sizeof(cfg->spool_dir),
-		    "%.*s/spool", (int)(slash - cfg->dedup_file),
-		    cfg->dedup_file);
-	if (n < 0 || (size_t)n >= sizeof(cfg->spool_dir)) {
-		cfg->spool_dir[0] = '\0';
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -797,23 +848,65 @@ alert_ok(const struct ce_config *cfg, char *err, size_t errsz)
 	return 1;
 }
 
-enum ce_err
-ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+/*
+ * The pool's settings together, and HEALTH_SOCKET, a socket's path (its
+ * default beside DEDUP_FILE).  Returns 1, or 0 with the line in "err"
+ * (never a value).
+ */
+static int
+pool_ok(struct ce_config *cfg, char *err, size_t errsz)
 {
+	if (cfg->pool_min > cfg->pool_max) {
+		snprintf(err, errsz, "config: POOL_MIN: must not exceed "
+		    "POOL_MAX");
+		return 0;
+	}
+	if (cfg->pool_spare > cfg->pool_max) {
+		snprintf(err, errsz, "config: POOL_SPARE: must not exceed "
+		    "POOL_MAX");
+		return 0;
+	}
+	if ((cfg->health_socket[0] == '\0' && beside_dedup_file(cfg,
+	    "health.sock", cfg->health_socket,
+	    sizeof(cfg->health_socket)) == -1) ||
+	    strlen(cfg->health_socket) > CE_HEALTH_SOCKET_MAX) {
+		snprintf(err, errsz, "config: HEALTH_SOCKET: too long (a "
+		    "socket's path, at most %d bytes; default: health.sock "
+		    "beside DEDUP_FILE)", CE_HEALTH_SOCKET_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Fill "cfg" from what "lookup" with "arg" gives for each variable's name
+ * (NULL: not set), as ce_config_load() does from the environment and
+ * CONFIG_FILE: every variable is read through it.  Returns 0, or -1 with
+ * one line naming the offending variable in "err" (never its value);
+ * "cfg" holds defaults for anything not yet parsed on failure.
+ */
+int
+ce_config_load_from(struct ce_config *cfg,
+    const char *(*lookup)(void *, const char *), void *arg, char *err,
+    size_t errsz)
+{
+	struct source	 src = { lookup, arg };
 	size_t		 i;
 	const char	*val, *name, *why;
 
 	ce_config_defaults(cfg);
-	cfg->spool_dir[0] = '\0';	/* unless set, beside DEDUP_FILE */
+	/* Unless set, beside DEDUP_FILE, whatever it is. */
+	cfg->spool_dir[0] = '\0';
+	cfg->health_socket[0] = '\0';
 	if (errsz > 0)
 		err[0] = '\0';
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		name = vars[i].names[0];
-		if ((val = env_first(vars[i].names, &name)) == NULL)
+		if ((val = env_first(&src, vars[i].names, &name)) == NULL)
 			continue;
 		if (var_parse(&vars[i], val, cfg, &why) == -1) {
 			snprintf(err, errsz, "config: %s: %s", name, why);
-			return CE_ECONFIG;
+			return -1;
 		}
 	}
 	/* Closed by default: keys, unless the routes are opened on purpose;
@@ -821,47 +914,217 @@ ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 	if ((cfg->api_auth || cfg->api_keys[0] != '\0') &&
 	    !keys_ok(cfg->api_keys, &why)) {
 		snprintf(err, errsz, "config: API_KEYS: %s", why);
-		return CE_ECONFIG;
+		return -1;
 	}
 	/* Unset or empty: no admin key, every admin route refused. */
 	if (cfg->admin_api_keys[0] != '\0' &&
 	    !keys_ok(cfg->admin_api_keys, &why)) {
 		snprintf(err, errsz, "config: ADMIN_API_KEYS: %s", why);
-		return CE_ECONFIG;
+		return -1;
 	}
 	if (cfg->upstream_connect_timeout_ms > cfg->upstream_timeout_ms) {
 		snprintf(err, errsz, "config: UPSTREAM_CONNECT_TIMEOUT: "
 		    "must not exceed UPSTREAM_TIMEOUT");
-		return CE_ECONFIG;
+		return -1;
 	}
 	/* A job is taken from a worker presumed dead only after the longest
 	 * run it could still be in. */
 	if (cfg->job_timeout_ms <= cfg->request_deadline_ms) {
 		snprintf(err, errsz, "config: JOB_TIMEOUT: must exceed "
 		    "REQUEST_DEADLINE");
-		return CE_ECONFIG;
+		return -1;
 	}
 	if (cfg->breaker_cooldown_max_ms < cfg->breaker_cooldown_ms) {
 		snprintf(err, errsz, "config: BREAKER_COOLDOWN_MAX: must not "
 		    "be below BREAKER_COOLDOWN");
-		return CE_ECONFIG;
+		return -1;
 	}
 	/* POLL_INTERVAL, as before POLL_SCHEDULE: one interval all day. */
 	if (cfg->poll_interval_ms != 0) {
-		if (getenv("POLL_SCHEDULE") != NULL) {
+		if (lookup(arg, "POLL_SCHEDULE") != NULL) {
 			snprintf(err, errsz, "config: POLL_INTERVAL: set "
 			    "either POLL_INTERVAL (one interval all day) or "
 			    "POLL_SCHEDULE, not both");
-			return CE_ECONFIG;
+			return -1;
 		}
 		ce_schedule_fixed(&cfg->poll_schedule, cfg->poll_interval_ms);
 	}
-	if (!alert_ok(cfg, err, errsz))
-		return CE_ECONFIG;
-	if (spool_dir_default(cfg) == -1) {
+	if (!alert_ok(cfg, err, errsz) || !pool_ok(cfg, err, errsz))
+		return -1;
+	if (cfg->spool_dir[0] == '\0' && beside_dedup_file(cfg, "spool",
+	    cfg->spool_dir, sizeof(cfg->spool_dir)) == -1) {
 		snprintf(err, errsz, "config: SPOOL_DIR: too long (default: "
 		    "spool/ beside DEDUP_FILE)");
-		return CE_ECONFIG;
+		return -1;
 	}
-	return CE_OK;
+	return 0;
+}
+
+/*
+ * The layers ce_config_load() reads: the environment; the file CONFIG_FILE
+ * names over it (a variable the file sets, by any of its names, wins;
+ * CONFIG_FILE itself comes from the environment only); on a reload, the
+ * running values of the settings that need a restart over both.
+ */
+struct layers {
+	const struct ce_envtab	*file;		/* NULL: no CONFIG_FILE */
+	const struct ce_config	*pin;		/* NULL: not a reload */
+	char			 capacity[24];	/* pin's DEDUP_CAPACITY */
+};
+
+/* Does "t" set another name of the variable "name" is a name of (an
+ * alias, or the canonical name of an alias)? */
+static int
+file_sets_other_name(const struct ce_envtab *t, const char *name)
+{
+	size_t	 i, k, j;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		for (k = 0; k < 3 && vars[i].names[k] != NULL; k++) {
+			if (strcmp(vars[i].names[k], name) != 0)
+				continue;
+			for (j = 0; j < 3 && vars[i].names[j] != NULL; j++)
+				if (j != k &&
+				    ce_envtab_get(t, vars[i].names[j]) != NULL)
+					return 1;
+			return 0;
+		}
+	return 0;
+}
+
+static const char *
+layers_lookup(void *arg, const char *name)
+{
+	const struct layers	*l = arg;
+	const char		*v;
+
+	if (l->pin != NULL) {
+		if (strcmp(name, "HEALTH_SOCKET") == 0)
+			return l->pin->health_socket;
+		if (strcmp(name, "DEDUP_FILE") == 0)
+			return l->pin->dedup_file;
+		if (strcmp(name, "DEDUP_CAPACITY") == 0)
+			return l->capacity;
+	}
+	if (l->file != NULL && strcmp(name, "CONFIG_FILE") != 0) {
+		if ((v = ce_envtab_get(l->file, name)) != NULL)
+			return v;
+		/* The file's alias wins over the environment's name. */
+		if (file_sets_other_name(l->file, name))
+			return NULL;
+	}
+	return getenv(name);
+}
+
+/*
+ * The file the environment's CONFIG_FILE names, if it is set and not
+ * empty, into "*tp" (allocated: the caller frees it; NULL when unset).
+ * Returns 0, or -1 with one line naming CONFIG_FILE in "err": a line of
+ * the file by its number, never its text.
+ */
+static int
+file_read(struct ce_envtab **tp, char *err, size_t errsz)
+{
+	const char	*path = getenv("CONFIG_FILE");
+	int		 line;
+
+	*tp = NULL;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if ((*tp = malloc(sizeof(**tp))) == NULL) {
+		snprintf(err, errsz, "config: CONFIG_FILE: out of memory");
+		return -1;
+	}
+	switch (ce_envtab_read(*tp, path, &line)) {
+	case CE_OK:
+		return 0;
+	case CE_ESYSTEM:
+		snprintf(err, errsz, "config: CONFIG_FILE: cannot read: %s",
+		    strerror(errno));
+		break;
+	case CE_E2BIG:
+		if (line == 0)
+			snprintf(err, errsz, "config: CONFIG_FILE: larger than "
+			    "%d bytes", CE_ENVFILE_MAX);
+		else
+			snprintf(err, errsz, "config: CONFIG_FILE: line %d: "
+			    "more than %d assignments", line, CE_ENVTAB_MAX);
+		break;
+	default:
+		snprintf(err, errsz, "config: CONFIG_FILE: line %d: not "
+		    "NAME=value (a name of letters, digits and _; a value on "
+		    "one line, its quotes closed, at most %d bytes)", line,
+		    CE_ENVFILE_VAL_MAX);
+		break;
+	}
+	free(*tp);
+	*tp = NULL;
+	return -1;
+}
+
+enum ce_err
+ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
+{
+	struct layers	 l = { NULL, NULL, "" };
+	struct ce_envtab *t;
+	int		 rc;
+
+	ce_config_defaults(cfg);
+	if (errsz > 0)
+		err[0] = '\0';
+	if (file_read(&t, err, errsz) == -1)
+		return CE_ECONFIG;
+	l.file = t;
+	rc = ce_config_load_from(cfg, layers_lookup, &l, err, errsz);
+	free(t);
+	return rc == 0 ? CE_OK : CE_ECONFIG;
+}
+
+/*
+ * Read again what ce_config_load() read (the environment, CONFIG_FILE
+ * over it) into "out", validated, for a pool running on "cur" (the two
+ * must not overlap).  The settings a reload cannot change keep cur's
+ * values: HEALTH_SOCKET (bound once), DEDUP_FILE and DEDUP_CAPACITY (the
+ * shared file's place and layout), and what follows from them (the
+ * defaults beside DEDUP_FILE).  Each one the new configuration would
+ * change sets its CE_RESTART_* bit in out->restart_kept, and
+ * ce_config_warning() names it.  Returns 0; or -1 with one line naming
+ * the offending variable in "err" (never its value), "out" unusable and
+ * "cur" untouched.
+ */
+int
+ce_config_reload(struct ce_config *out, const struct ce_config *cur,
+    char *err, size_t errsz)
+{
+	struct layers	 l = { NULL, NULL, "" };
+	struct ce_envtab *t;
+	unsigned	 kept = 0;
+	int		 rc = -1;
+
+	ce_config_defaults(out);
+	if (errsz > 0)
+		err[0] = '\0';
+	if (file_read(&t, err, errsz) == -1)
+		return -1;
+	l.file = t;
+	/* As it is: valid, and what it would change. */
+	if (ce_config_load_from(out, layers_lookup, &l, err, errsz) == -1)
+		goto out;
+	if (strcmp(out->health_socket, cur->health_socket) != 0)
+		kept |= CE_RESTART_HEALTH_SOCKET;
+	if (strcmp(out->dedup_file, cur->dedup_file) != 0)
+		kept |= CE_RESTART_DEDUP_FILE;
+	if (out->dedup_capacity != cur->dedup_capacity)
+		kept |= CE_RESTART_DEDUP_CAPACITY;
+	/* Then with the running values pinned. */
+	l.pin = cur;
+	(void)snprintf(l.capacity, sizeof(l.capacity), "%lld",
+	    cur->dedup_capacity);
+	if (ce_config_load_from(out, layers_lookup, &l, err, errsz) == -1)
+		goto out;
+	out->restart_kept = kept;
+	rc = 0;
+out:
+	free(t);
+	return rc;
 }

@@ -1,9 +1,11 @@
 /*
- * core/config.h -- the configuration (config.c): the environment, read
- * once at start-up into a struct ce_config and validated, the only
- * getenv() of lib/.  Strings are fixed arrays so the struct can be
- * copied and needs no freeing; durations are in milliseconds.  A bad
- * value is reported by the variable's name only: values may be secrets.
+ * core/config.h -- the configuration (config.c): the environment,
+ * overlaid by the file CONFIG_FILE names (core/envfile.h), read at
+ * start-up (and by the pool's master on a reload) into a struct
+ * ce_config and validated, the only getenv() of lib/.  Strings are fixed
+ * arrays so the struct can be copied and needs no freeing; durations are
+ * in milliseconds.  A bad value is reported by the variable's name only:
+ * values may be secrets.
  */
 #ifndef CE_CORE_CONFIG_H
 #define CE_CORE_CONFIG_H
@@ -27,6 +29,7 @@
  * are in milliseconds.
  */
 #define CE_URL_MAX	512
+#define CE_CONFIG_PATH_MAX	4096	/* CONFIG_FILE's bytes, PATH_MAX */
 
 /* CPF discovery tiers (CPF_TIERS), tried in the configured order. */
 enum ce_tier {
@@ -132,18 +135,48 @@ struct ce_config {
 	long long	 alert_check_ms;	/* the database causes, every */
 	long long	 alert_retry_ms;	/* a channel's first back-off */
 	char		 c2s_lead_url[CE_URL_MAX];	/* with {id}; "": none */
+	/* The pool's master (issue [2.7], docs/POOL-PLAN.md section 7). */
+	int		 pool_min;		/* POOL_MIN: 2, 1..64 */
+	int		 pool_max;		/* POOL_MAX: 8, pool_min..64 */
+	int		 pool_spare;		/* POOL_SPARE: 1, 0..pool_max */
+	long long	 pool_idle_timeout_ms;	/* idle beyond spare: stopped */
+	long long	 pool_short_after_ms;	/* short this long: an error */
+	long long	 slowlog_after_ms;	/* a slow request; 0: off */
+	char		 health_socket[108];	/* a sun_path; unset: beside
+						 * DEDUP_FILE, health.sock */
+	char		 config_file[CE_CONFIG_PATH_MAX];	/* "": none */
+	unsigned	 restart_kept;		/* CE_RESTART_* bits: settings a
+						 * reload kept (warnings) */
 };
+
+#define CE_POOL_SLOTS		64	/* POOL_MAX's bound: the scoreboard */
+#define CE_HEALTH_SOCKET_MAX	100	/* bytes of HEALTH_SOCKET */
+
+/* Settings a reload cannot change: ce_config_reload() keeps the running
+ * value, and ce_config_warning() names each it kept. */
+#define CE_RESTART_HEALTH_SOCKET	0x1u
+#define CE_RESTART_DEDUP_FILE		0x2u
+#define CE_RESTART_DEDUP_CAPACITY	0x4u
 
 /* The shortest API key API_KEYS takes (characters). */
 #define CE_API_KEY_MIN	16
 
 /*
- * Fill "cfg" from the environment.  Returns CE_OK, or CE_ECONFIG with one
- * line naming the offending variable in "err" (never its value, which may
- * be a secret).  "cfg" holds defaults for anything not yet parsed on failure.
+ * Fill "cfg" from the environment, overlaid by CONFIG_FILE when it is
+ * set.  Returns CE_OK, or CE_ECONFIG with one line naming the
+ * offending variable in "err" (never its value, which may be a secret).
+ * "cfg" holds defaults for anything not yet parsed on failure.
+ * ce_config_load_from() does the same through a lookup of its own, and
+ * returns 0 or -1; ce_config_reload() reads again what ce_config_load()
+ * read, keeping the CE_RESTART_* settings (config.c).
  */
 enum ce_err	 ce_config_load(struct ce_config *cfg, char *err, size_t errsz)
 		    CE_WUR;
+int		 ce_config_load_from(struct ce_config *,
+		    const char *(*)(void *, const char *), void *, char *,
+		    size_t) CE_WUR;
+int		 ce_config_reload(struct ce_config *, const struct ce_config *,
+		    char *, size_t) CE_WUR;
 /* ALERT_BUSINESS_HOURS "D-D HH-HH": weekdays and hours; 0, or -1. */
 int		 ce_business_hours(const char *, int *, int *, int *, int *);
 void		 ce_config_defaults(struct ce_config *);
