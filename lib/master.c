@@ -533,9 +533,11 @@ ce_master_reload(struct ce_master *m, long long now)
 {
 	struct ce_config	 nc;
 	struct cx_pgprobe	*pg;
+	const char		*w;
 	char			 err[256];
+	size_t			 i;
 
-	if (ce_config_reload(&nc, &m->cfg, err, sizeof(err)) != CE_OK) {
+	if (ce_config_reload(&nc, &m->cfg, err, sizeof(err)) == -1) {
 		ce_master_log(m, CE_LOG_ERROR, "reload refused, the "
 		    "configuration is unchanged: %s", err);
 		return;
@@ -545,6 +547,12 @@ ce_master_reload(struct ce_master *m, long long now)
 		cx_pgprobe_free(m->pg);
 		m->pg = pg;
 	}
+	/* What needs a restart kept its running value: said once here, not
+	 * by every responder forked from now on. */
+	for (i = 0; (w = ce_config_warning(&nc, i)) != NULL; i++)
+		if (strstr(w, "needs a restart") != NULL)
+			ce_master_log(m, CE_LOG_WARN, "reload: %s", w);
+	nc.restart_kept = 0;
 	m->cfg = nc;
 	m->log.min = nc.log_level;
 	ce_poolctl_reload(&m->st, now);
