@@ -3,7 +3,8 @@
 # parser, promtool), counters that move by exactly what was sent, summed
 # across every responder of the machine through the shared file, and kept
 # when a responder is killed; histograms whose buckets, _count and _sum
-# (exact decimals) agree.
+# (exact decimals) agree; the pool's scoreboard, responders busy by route
+# and pipeline step.
 
 . "$(atf_get_srcdir)/common.subr"
 
@@ -131,7 +132,8 @@ metrics__promtool_valid_body() {
 	    c2s_upstream_calls_total c2s_upstream_call_duration_seconds \
 	    c2s_dedup_total c2s_cache_lookups_total c2s_leads_total \
 	    c2s_processes_alive c2s_responders_recycled_total \
-	    c2s_process_resident_memory_bytes c2s_dedup_slots_used; do
+	    c2s_process_resident_memory_bytes c2s_dedup_slots_used \
+	    c2s_pool_busy c2s_pool_busy_steps; do
 		grep -q "^# TYPE $f " metrics || atf_fail "no family $f"
 	done
 	return 0
@@ -323,9 +325,54 @@ replaced() {
 	    ! grep -q -F -f victims.pat metrics
 }
 
+atf_test_case metrics__pool_busy
+metrics__pool_busy_head() {
+	atf_set descr "c2s_pool_busy counts the responders in a request" \
+	    "(the scoreboard): a lead held in its C2S fetch, by route and" \
+	    "pipeline step, and the scrape itself; the lead gone once answered"
+}
+metrics__pool_busy_body() {
+	local id pid
+	shared_stack
+	[ "$C2S_POOL" -ge 2 ] || atf_skip "pool too small"
+	# Its C2S fetch takes SIM_FAULT_LATENCY_MS (2 s).
+	id=$(rand_id fa17c201)
+	curl -s -o lead.out --max-time 30 \
+	    "$URL/api/v1/leads/process?id=$id" &
+	pid=$!
+	if ! wait_for 15 busy_in c2s_fetch; then
+		wait $pid
+		atf_fail "no leads_process request seen in c2s_fetch:" \
+		    "$(grep '^c2s_pool' metrics | tr '\n' ' ')"
+	fi
+	[ "$(metric c2s_pool_busy)" = 2 ] ||
+	    atf_fail "c2s_pool_busy $(metric c2s_pool_busy), not 2"
+	[ "$(metric 'c2s_pool_busy_steps{route="metrics",step="received"}')" = 1 ] ||
+	    atf_fail "the scrape is not busy: $(grep '^c2s_pool' metrics |
+	    tr '\n' ' ')"
+	wait $pid || atf_fail "the lead's request failed"
+	jq -e --arg id "$id" '.lead_id == $id' lead.out >/dev/null ||
+	    atf_fail "the lead's answer: $(head -c 300 lead.out)"
+	scrape after
+	[ "$(metric c2s_pool_busy after)" = 1 ] ||
+	    atf_fail "after: c2s_pool_busy $(metric c2s_pool_busy after), not 1"
+	! grep -q '^c2s_pool_busy_steps{route="leads_process"' after ||
+	    atf_fail "the answered lead is still busy"
+	grep -q '^# TYPE c2s_pool_busy gauge$' after ||
+	    atf_fail "c2s_pool_busy is not a gauge"
+}
+
+# busy_in STEP: a scrape (./metrics) shows one leads_process request in
+# pipeline step STEP.
+busy_in() {
+	curl -s -o metrics --max-time 10 "$URL/metrics" &&
+	    [ "$(metric "c2s_pool_busy_steps{route=\"leads_process\",step=\"$1\"}")" = 1 ]
+}
+
 atf_init_test_cases() {
 	atf_add_test_case metrics__promtool_valid
 	atf_add_test_case metrics__counters_move
 	atf_add_test_case metrics__histograms_consistent
 	atf_add_test_case metrics__survive_sigkill
+	atf_add_test_case metrics__pool_busy
 }

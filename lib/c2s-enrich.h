@@ -63,6 +63,33 @@ void		 ce_metrics_recycled(struct ce_ctx *);
 /* "us" microseconds as exact decimal seconds ("0.0025", "1234567.891"). */
 void		 ce_metrics_secs(char *, size_t, uint64_t us);
 
+/*
+ * The pool's scoreboard (shared/scoreboard.h).  Under a master, right
+ * after ce_ctx_new() in the child: take slot "slot" of "generation", and
+ * wake the master through "efd" (-1: never) when the idle count falls
+ * below its spare; returns 0, or -1 (the responder serves without a
+ * slot).  Without it, a responder claims a slot itself in
+ * ce_metrics_join() (again on a later request, at most once a second,
+ * while the table is full) and frees it in ce_ctx_free().  ce_pool_exiting() marks the slot leaving, "recycled"
+ * saying why: CE_POOL_RECYCLED after MAX_REQUESTS, CE_POOL_SIGNAL on a
+ * signal, CE_POOL_ACCEPT_FAILED when accept failed.
+ */
+#define CE_POOL_SIGNAL		0
+#define CE_POOL_RECYCLED	1
+#define CE_POOL_ACCEPT_FAILED	(-1)
+int		 ce_pool_attach(struct ce_ctx *, int slot, unsigned generation,
+		    int efd);
+void		 ce_pool_exiting(struct ce_ctx *, int recycled);
+
+/*
+ * For the other composition root, lib/master.c (not for fcgi/): the
+ * shared file's handle with the responders' tables, in their order
+ * (ctx.c); NULL on allocation failure.
+ */
+struct cx_log;
+struct cx_shmfile;
+struct cx_shmfile *cx_ctx_shmfile(const struct ce_config *, struct cx_log *);
+
 /* The schema version (highest migration) this binary needs. */
 int		 ce_schema_version(void);
 

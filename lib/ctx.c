@@ -22,6 +22,7 @@
 #include "shared/breaker.h"
 #include "shared/metrics.h"
 #include "shared/ratelimit.h"
+#include "shared/scoreboard.h"
 #include "shared/spacing.h"
 #include "app/app.h"
 #include "app/spool.h"
@@ -53,24 +54,28 @@ db_report(void *arg, int ok)
 }
 
 /*
- * The shared file's handle, mapped on first use: its tables in their
- * order (the file's layout, SHM_VERSION in io/shmfile.c).
+ * The shared file's handle for "cfg", mapped on first use: its tables in
+ * their order (the file's layout, SHM_VERSION in io/shmfile.c).  The
+ * master (lib/master.c) makes its own from this same list, so the file
+ * it builds before the first fork is the one its children map.  NULL on
+ * allocation failure.
  */
-static struct cx_shmfile *
-shmfile(struct cx_app *app)
+struct cx_shmfile *
+cx_ctx_shmfile(const struct ce_config *cfg, struct cx_log *log)
 {
 	const struct cx_shm_tab tabs[] = {
-		{ CX_SHM_DEDUP, (size_t)app->cfg.dedup_capacity,
+		{ CX_SHM_DEDUP, (size_t)cfg->dedup_capacity,
 		    cx_dedup_slot_size() },
 		{ CX_SHM_METRICS, 1, cx_metrics_size() },
 		{ CX_SHM_PROCS, CX_PROCS_MAX, cx_procs_slot_size() },
 		{ CX_SHM_BREAKERS, CX_BRK__MAX, cx_breaker_size() },
 		{ CX_SHM_SPACING, CX_SPACING_SLOTS, cx_spacing_size() },
 		{ CX_SHM_RATE, CX_RATE_SLOTS, cx_rate_size() },
+		{ CX_SHM_POOL, cx_sb_nrecs(), cx_sb_recsize() },
 	};
 
-	return cx_shmfile_new(app->cfg.dedup_file, tabs,
-	    sizeof(tabs) / sizeof(tabs[0]), &app->log);
+	return cx_shmfile_new(cfg->dedup_file, tabs,
+	    sizeof(tabs) / sizeof(tabs[0]), log);
 }
 
 /* "host:pid", made once per process (nothing forks after ce_ctx_new). */
@@ -107,9 +112,10 @@ ce_ctx_new(const struct ce_config *cfg)
 	app->log.min = cfg->log_level;
 	cx_proc_init(&w->proc);
 	ce_buf_init(&w->out, CX_RESP_CAP);
-	app->shf = shmfile(app);
+	app->shf = cx_ctx_shmfile(&app->cfg, &app->log);
 	cx_brk_init(&app->brk, app->shf, &app->cfg, &app->log);
 	cx_mtab_init(&app->mtab, app->shf, &w->proc, &app->worker);
+	cx_sb_init(&app->sb, app->shf);
 	if (app->shf == NULL)
 		goto fail;
 	if (cfg->cache_max_bytes > 0 &&
@@ -145,6 +151,7 @@ ce_ctx_free(struct ce_ctx *ctx)
 	cx_db_free(app->db);
 	cx_http_free(app->http);
 	cx_mtab_leave(&app->mtab);
+	cx_sb_leave(&app->sb);
 	cx_shmfile_free(app->shf);
 	ce_cache_free(app->cache);
 	ce_buf_free(&ctx->web.out);
@@ -183,16 +190,32 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 	cx_handle(&ctx->web, req, resp);
 }
 
+/* A responder's start: its process slot, and in plain mode (no
+ * ce_pool_attach() before) its scoreboard slot. */
 void
 ce_metrics_join(struct ce_ctx *ctx)
 {
 	cx_mtab_join(&ctx->web.app.mtab);
+	(void)cx_sb_claim(&ctx->web.app.sb);
 }
 
 void
 ce_metrics_recycled(struct ce_ctx *ctx)
 {
 	cx_mtab_recycled(&ctx->web.app.mtab);
+}
+
+int
+ce_pool_attach(struct ce_ctx *ctx, int slot, unsigned generation, int efd)
+{
+	return cx_sb_attach(&ctx->web.app.sb, slot, generation, efd);
+}
+
+void
+ce_pool_exiting(struct ce_ctx *ctx, int recycled)
+{
+	cx_sb_exiting(&ctx->web.app.sb, recycled > 0 ? CX_SB_WHY_RECYCLED :
+	    recycled < 0 ? CX_SB_WHY_ACCEPT_FAILED : CX_SB_WHY_SIGNAL);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "shared/breaker.h"
 #include "shared/metrics.h"
+#include "shared/scoreboard.h"
 #include "app/claim.h"
 #include "app/memo.h"
 
@@ -28,6 +29,7 @@ struct cx_app {
 	struct cx_shmfile *shf;		/* DEDUP_FILE, mapped on first use */
 	struct cx_breakers brk;		/* its breakers */
 	struct cx_mtab	 mtab;		/* its metrics tables */
+	struct cx_sb	 sb;		/* its scoreboard slot */
 	struct ce_cache	*cache;		/* NULL: CACHE_MAX_BYTES=0 */
 	struct cx_memo	 memo;		/* the cache, counted */
 	struct cx_claims claims;

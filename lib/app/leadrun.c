@@ -34,6 +34,7 @@ enum ce_err
 cx_lead_run(struct cx_app *app, const char *lid, const char *source,
     int flags, struct cx_run *run, struct cx_claim *cl)
 {
+	cx_sb_step(&app->sb, CX_SB_STEP_DEDUP, lid);
 	if (cx_claim_take(&app->claims, lid,
 	    (flags & (CX_RUN_RETRY | CX_RUN_REDO)) != 0, cl) != CE_OK)
 		return CE_EDB;

@@ -28,6 +28,7 @@
 #include "core/note.h"
 #include "core/util.h"
 #include "shared/metrics.h"
+#include "shared/scoreboard.h"
 #include "app/app.h"
 #include "app/memo.h"
 #include "app/pipeline.h"
@@ -135,6 +136,7 @@ step_fetch(struct cx_app *app, struct cx_run *run)
 	struct ce_call	 c;
 	long long	 t0 = cx_now_us();
 
+	cx_sb_step(&app->sb, CX_SB_STEP_C2S_FETCH, NULL);
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_LEAD;
 	c.arg = run->lead_id;
@@ -465,6 +467,7 @@ step_discover(struct cx_app *app, struct cx_run *run, struct chain *ph,
 	size_t		 i, n;
 	long long	 t0;
 
+	cx_sb_step(&app->sb, CX_SB_STEP_CPF_LOOKUP, NULL);
 	for (;;) {
 		discover_stored(app, run, chains);
 		n = discover_plan(app, run, chains, calls, which);
@@ -704,6 +707,7 @@ step_dossiers(struct cx_app *app, struct cx_run *run)
 	enum ce_err	 er;
 	int		 reused;
 
+	cx_sb_step(&app->sb, CX_SB_STEP_WORK_API, NULL);
 	memset(calls, 0, sizeof(calls));
 	for (i = 0; i < run->npersons; i++) {
 		struct cx_person *ps = &run->persons[i];
@@ -889,6 +893,7 @@ step_store(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
 	enum ce_err	 er;
 
 	*claimed = 0;
+	cx_sb_step(&app->sb, CX_SB_STEP_STORE, NULL);
 	if ((er = cx_store_begin(app->db)) != CE_OK)
 		goto fail;
 	/* In CPF order, so that two leads sharing persons cannot deadlock. */
@@ -949,6 +954,7 @@ step_post(struct cx_app *app, struct cx_run *run, const struct ce_buf *note,
 	struct ce_call	 c;
 	long long	 t0 = cx_now_us();
 
+	cx_sb_step(&app->sb, CX_SB_STEP_NOTE, NULL);
 	memset(&c, 0, sizeof(c));
 	c.kind = CE_CALL_C2S_MESSAGE;
 	c.arg = run->lead_id;
@@ -1132,6 +1138,7 @@ step_record(struct cx_app *app, struct cx_run *run, const char *source)
 	long long	 t0 = cx_now_us();
 	int		 attempts = 1;
 
+	cx_sb_step(&app->sb, CX_SB_STEP_RECORD, run->lead_id);
 	/*
 	 * A run whose process dies is due again after twice JOB_TIMEOUT:
 	 * a worker's job is taken again after one, and its new run moves

@@ -9,14 +9,18 @@
  * the tables, each starting on a page: the de-duplication slots, then
  * the tables the caller lists with their kind, count and slot size
  * (ctx.c: the metrics counters and the live processes, the circuit
- * breakers, Work API spacing and the rate-limit buckets).
+ * breakers, Work API spacing, the rate-limit buckets and the pool's
+ * scoreboard).
  * A file whose magic, version or sizes do not add up is rebuilt, never
  * trusted; the file only grows, so a process still mapping an old layout
  * cannot fault on a truncated page.
  *
  * Locking: one open-file-description lock (F_OFD_SETLKW) on the header's
  * first byte, held for a few microseconds per operation.  The kernel drops
- * it when its holder dies, even by SIGKILL.
+ * it when its holder dies, even by SIGKILL.  The lock is the open file
+ * description's, and fork() shares that: a process forked from one holding
+ * a handle opens the file itself (cx_shm_open_tabs()), else its lock and
+ * its parent's would not exclude each other.
  */
 #define _GNU_SOURCE	/* F_OFD_SETLKW */
 #include <errno.h>
@@ -35,7 +39,7 @@
 #include "io/shmfile.h"
 
 #define SHM_MAGIC	"C2SENRSH"
-#define SHM_VERSION	3
+#define SHM_VERSION	4	/* 4: the pool's scoreboard (CX_SHM_POOL) */
 #define SHM_HDR_SIZE	4096
 #define SHM_TABLES	8
 
@@ -66,7 +70,7 @@ struct ce_shm {
 };
 
 static int
-lock_op(int fd, short type)
+lock_op(int fd, short type, int cmd)
 {
 	struct flock	 fl;
 
@@ -75,7 +79,7 @@ lock_op(int fd, short type)
 	fl.l_whence = SEEK_SET;
 	fl.l_start = 0;
 	fl.l_len = 1;
-	while (fcntl(fd, F_OFD_SETLKW, &fl) == -1)
+	while (fcntl(fd, cmd, &fl) == -1)
 		if (errno != EINTR)
 			return -1;
 	return 0;
@@ -84,13 +88,20 @@ lock_op(int fd, short type)
 int
 ce_shm_lock(struct ce_shm *s)
 {
-	return lock_op(s->fd, F_WRLCK);
+	return lock_op(s->fd, F_WRLCK, F_OFD_SETLKW);
+}
+
+/* The lock if it is free now: 0, or -1 (errno EAGAIN: held elsewhere). */
+int
+ce_shm_trylock(struct ce_shm *s)
+{
+	return lock_op(s->fd, F_WRLCK, F_OFD_SETLK);
 }
 
 void
 ce_shm_unlock(struct ce_shm *s)
 {
-	(void)lock_op(s->fd, F_UNLCK);
+	(void)lock_op(s->fd, F_UNLCK, F_OFD_SETLKW);
 }
 
 static size_t

@@ -9,7 +9,12 @@
  * grows.  A process's handle, struct cx_shmfile, maps the file on first
  * use and says a failure once; each tenant of shared/ is given it at
  * init and finds its table by kind.  The lock is an open-file-
- * description lock, dropped by the kernel when its holder dies.
+ * description lock, dropped by the kernel when its holder dies.  Such a
+ * lock belongs to the open file description, which fork() shares: a
+ * child must never use a handle it inherited (its locks would not
+ * exclude its parent's), but open the file itself (docs/POOL-PLAN.md
+ * section 3); cx_shmfile_free() in the child drops an inherited one
+ * without touching the parent's lock.
  */
 #ifndef CE_IO_SHMFILE_H
 #define CE_IO_SHMFILE_H
@@ -26,6 +31,7 @@ struct cx_log;
 #define CX_SHM_BREAKERS	4
 #define CX_SHM_SPACING	5
 #define CX_SHM_RATE	6
+#define CX_SHM_POOL	7	/* the pool's scoreboard (shared/scoreboard.h) */
 
 struct cx_shm_tab {
 	unsigned	 kind;		/* CX_SHM_* */
@@ -40,6 +46,7 @@ struct ce_shm	*cx_shm_open_tabs(const char *path, const struct cx_shm_tab *,
 		    size_t ntabs, char *err, size_t errsz);
 void		 ce_shm_close(struct ce_shm *);
 int		 ce_shm_lock(struct ce_shm *);
+int		 ce_shm_trylock(struct ce_shm *);
 void		 ce_shm_unlock(struct ce_shm *);
 void		*cx_shm_table(struct ce_shm *, unsigned kind, size_t *n);
 void		*cx_shm_first(const struct ce_shm *, size_t *n);

@@ -1,11 +1,12 @@
 /*
  * h_metrics.c -- GET /metrics: the counters of metrics.c, the process
- * table, the spool's depth, the breakers and the dedup table, rendered
- * in the Prometheus text format (version 0.0.4).  Call kinds are named
- * from the call-kind table (callkind.c).  Without the shared file the
- * route answers 503.
+ * table, the spool's depth, the breakers, the pool's scoreboard and the
+ * dedup table, rendered in the Prometheus text format (version 0.0.4).
+ * Call kinds are named from the call-kind table (callkind.c).  Without
+ * the shared file the route answers 503.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/buf.h"
 #include "core/call.h"
@@ -19,6 +20,7 @@
 #include "shared/breaker.h"
 #include "shared/dedup.h"
 #include "shared/metrics.h"
+#include "shared/scoreboard.h"
 #include "app/callkind.h"
 #include "app/spool.h"
 #include "web/h_metrics.h"
@@ -327,6 +329,48 @@ render_procs(struct cx_web *w, struct ce_buf *b)
 	    "c2s_processes_alive{role=\"worker\"} %u\n", count[0], count[1]);
 }
 
+/*
+ * The pool's scoreboard: responders in a request now, in all and by
+ * route and pipeline step (a series per pair seen now).  A slot whose
+ * process is gone, or torn past its retries, is not counted.
+ */
+static enum ce_err
+render_pool(struct cx_web *w, struct ce_buf *b)
+{
+	struct cx_sb_snap	 snap;
+	unsigned	 n[CE_ROUTE__MAX][CX_SB_STEP__MAX], busy = 0;
+	const struct cx_sb_slot	*s;
+	size_t		 i, rt, st;
+	enum ce_err	 er;
+
+	if (cx_sb_snapshot(&w->app.sb, &snap) < 0)
+		return CE_OK;
+	memset(n, 0, sizeof(n));
+	for (i = 0; i < CX_SB_SLOTS; i++) {
+		s = &snap.slot[i];
+		if ((s->seq & 1) != 0 || s->state != CX_SB_BUSY ||
+		    !cx_metrics_alive(s->pid) || s->route >= CE_ROUTE__MAX ||
+		    s->step >= CX_SB_STEP__MAX)
+			continue;
+		busy++;
+		n[s->route][s->step]++;
+	}
+	if ((er = head(b, "c2s_pool_busy", "gauge", "Responders in a request "
+	    "now (the pool's scoreboard).")) != CE_OK ||
+	    (er = ce_buf_printf(b, "c2s_pool_busy %u\n", busy)) != CE_OK ||
+	    (er = head(b, "c2s_pool_busy_steps", "gauge", "Responders in a "
+	    "request now, by route and pipeline step.")) != CE_OK)
+		return er;
+	for (rt = 0; rt < CE_ROUTE__MAX; rt++)
+		for (st = 0; st < CX_SB_STEP__MAX; st++)
+			if (n[rt][st] > 0 && (er = ce_buf_printf(b,
+			    "c2s_pool_busy_steps{route=\"%s\",step=\"%s\"} "
+			    "%u\n", ce_route_name((enum ce_route)rt),
+			    cx_sb_step_name((int)st), n[rt][st])) != CE_OK)
+				return er;
+	return CE_OK;
+}
+
 enum ce_err
 cx_h_metrics(struct cx_web *w, const struct cx_request *rq,
     struct ce_resp *resp)
@@ -346,7 +390,8 @@ cx_h_metrics(struct cx_web *w, const struct cx_request *rq,
 	    (er = render_counts(b, r)) != CE_OK ||
 	    (er = render_spool(w, b, r)) != CE_OK ||
 	    (er = render_breakers(w, b)) != CE_OK ||
-	    (er = render_procs(w, b)) != CE_OK)
+	    (er = render_procs(w, b)) != CE_OK ||
+	    (er = render_pool(w, b)) != CE_OK)
 		return er;
 	return ce_buf_printf(b, "# HELP c2s_dedup_slots_used Slots of the "
 	    "shared de-duplication table in use.\n# TYPE c2s_dedup_slots_used "

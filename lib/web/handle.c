@@ -4,7 +4,8 @@
  * size), finds the route, calls its handler, turns every error (its own,
  * a refused key's, a handler's, with the code and text cx_fail()
  * recorded) into a JSON error body with the status of err.c, written
- * once, and logs one access line.
+ * once, and logs one access line.  The process's scoreboard slot is BUSY
+ * from the start (its route once known) and IDLE again at the end.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "core/util.h"
 #include "shared/metrics.h"
 #include "shared/ratelimit.h"
+#include "shared/scoreboard.h"
 #include "app/spool.h"
 #include "web/auth.h"
 #include "web/h_admin.h"
@@ -250,6 +252,7 @@ cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 	resp->err_msg[0] = '\0';
 	resp->streamed = 0;
 	(void)cx_resp_header(resp, "X-Request-Id", w->app.log.reqid);
+	cx_sb_busy(&w->app.sb, CE_ROUTE_NONE, w->app.log.reqid, start / 1000);
 
 	rq.route = CE_ROUTE_NONE;
 	rq.pathlen = 0;
@@ -261,7 +264,9 @@ cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 		er = CE_E2BIG;
 		goto err;
 	}
-	if ((er = route_check(w, req, &rq, resp)) != CE_OK)
+	er = route_check(w, req, &rq, resp);
+	cx_sb_route(&w->app.sb, rq.route);
+	if (er != CE_OK)
 		goto err;
 	if ((er = handlers[rq.route](w, &rq, resp)) != CE_OK)
 		goto err;
@@ -278,5 +283,6 @@ out:
 	log_access(w, req, rq.route, req->uri != NULL ? req->uri : "",
 	    rq.pathlen, resp->status, us);
 	cx_mtab_request(&w->app.mtab, rq.route, resp->status, us);
+	cx_sb_idle(&w->app.sb, (start + us) / 1000);
 	w->app.log.reqid[0] = '\0';
 }
