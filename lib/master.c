@@ -33,7 +33,6 @@
 #include "io/shmfile.h"
 #include "io/spooldir.h"
 #include "shared/scoreboard.h"
-#include "shared/layout.h"
 #include "app/store.h"
 #include "web/h_probe.h"
 #include "web/resp.h"
@@ -122,7 +121,7 @@ ce_master_new(const struct ce_config *cfg, char *err, size_t errsz)
 	m->cfg = *cfg;
 	m->log.fd = 2;
 	m->log.min = cfg->log_level;
-	if ((m->shf = cx_layout_open(&m->cfg, &m->log)) == NULL ||
+	if ((m->shf = cx_ctx_shmfile(&m->cfg, &m->log)) == NULL ||
 	    cx_shmfile_get(m->shf) == NULL) {
 		snprintf(err, errsz, "DEDUP_FILE: cannot map the shared file");
 		goto fail;
@@ -518,7 +517,7 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 		memcpy(msg + hl, m->body.data, m->body.len);
 		hl += m->body.len;
 	}
-	return ce_fcgirec_encode(ce_fcgirec_id(rq), msg, hl, out, outsz);
+	return ce_fcgirec_encode(rq->reqid, msg, hl, out, outsz);
 }
 
 
