@@ -7,7 +7,7 @@
 # The campaign's length is the configuration variable fuzz_seconds
 # (default 8); `make fuzz-run FUZZ_SECONDS=3600` runs long campaigns.
 
-FUZZ_DRIVERS="query normalize upstream note"
+FUZZ_DRIVERS="query normalize upstream note fcgirec"
 
 # Environment of a driver: the sanitizers' defaults, whatever the caller
 # set for other programs (check-asan's suppressions, say); UBSan stops at
@@ -93,6 +93,17 @@ note__campaign_body() {
 	campaign note
 }
 
+atf_test_case fcgirec__campaign
+fcgirec__campaign_head() {
+	atf_set descr "the FastCGI record codec under libFuzzer: no crash," \
+	    "the same events however the stream is cut, answers that" \
+	    "decode back"
+	atf_set timeout 60
+}
+fcgirec__campaign_body() {
+	campaign fcgirec
+}
+
 atf_test_case corpus__replays_clean
 corpus__replays_clean_head() {
 	atf_set descr "every committed input, the regression inputs of fixed" \
@@ -122,5 +133,6 @@ atf_init_test_cases() {
 	atf_add_test_case normalize__campaign
 	atf_add_test_case upstream__campaign
 	atf_add_test_case note__campaign
+	atf_add_test_case fcgirec__campaign
 	atf_add_test_case corpus__replays_clean
 }
