@@ -481,7 +481,8 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	}
 	if (!fcgi_stop_signal() && served >= limit)
 		ce_metrics_recycled(ctx);
-	ce_pool_exiting(ctx, !fcgi_stop_signal() && served >= limit);
+	ce_pool_exiting(ctx, fcgi_stop_signal() ? CE_POOL_SIGNAL :
+	    served >= limit ? CE_POOL_RECYCLED : CE_POOL_ACCEPT_FAILED);
 	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
 	    served, fcgi_stop_signal() ? "signal" :
 	    served >= limit ? "recycled" : "accept failed");

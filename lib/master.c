@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "c2s-enrich.h"
 #include "core/buf.h"
@@ -39,6 +40,7 @@
 
 #define SPOOL_EVERY_MS	1000	/* the spool's depth read again */
 #define ANSWER_CAP	4096	/* a probe's body */
+#define SNAP_FRESH_US	1000	/* a snapshot older is taken again */
 
 struct ce_master {
 	struct ce_config	 cfg;
@@ -50,7 +52,9 @@ struct ce_master {
 	int			 stopping[CX_SB_SLOTS];	/* sent SIGTERM */
 	unsigned long long	 slowlogged[CX_SB_SLOTS];
 	long long		 last_exit_ms;
-	struct cx_sb_snap	 snap;			/* the last tick's */
+	struct cx_sb_snap	 snap;			/* the last one */
+	long long		 snap_us;		/* taken then */
+	unsigned long long	 served_gone;		/* by reaped children */
 	char			 last_exit[48];		/* "signal 9" */
 	struct cx_pgprobe	*pg;
 	struct cx_proc		 proc;			/* the master's own */
@@ -253,6 +257,7 @@ ce_master_reaped(struct ce_master *m, pid_t pid, int wstatus, long long now)
 
 	if ((slot = cx_sb_reaped(&m->sb, pid, &last)) == -1)
 		return -1;
+	m->served_gone += last.served;
 	view_of(&last, m->stopping[slot], m->slowlogged[slot], &v);
 	px = ce_poolctl_reaped(&m->st, &v, wstatus,
 	    last.state == CX_SB_EXITING && last.exit_why == CX_SB_WHY_RECYCLED &&
@@ -322,6 +327,7 @@ ce_master_tick(struct ce_master *m, long long now, struct ce_pool_acts *a)
 	memset(a, 0, sizeof(*a));
 	if (cx_sb_snapshot(&m->sb, snap) == -1)
 		return;
+	m->snap_us = cx_now_us();
 	for (i = 0; i < CX_SB_SLOTS; i++)
 		view_of(&snap->slot[i], m->stopping[i], m->slowlogged[i],
 		    &v[i]);
@@ -391,8 +397,13 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 	long long		 at;
 	int			 i;
 
+	/* The figures of at most a millisecond ago. */
+	if (cx_now_us() - m->snap_us > SNAP_FRESH_US &&
+	    cx_sb_snapshot(&m->sb, &m->snap) != -1)
+		m->snap_us = cx_now_us();
 	memset(p, 0, sizeof(*p));
 	p->pid = (long)getpid();
+	p->requests = m->served_gone;
 	p->uptime_ms = cx_proc_uptime_ms(&m->proc);
 	p->rss_kb = cx_proc_rss_kb(&m->proc);
 	for (i = 0; i < CX_SB_SLOTS; i++) {

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/cgi.h"
+#include "core/config.h"
 #include "core/err.h"
 #include "io/pgprobe.h"
 #include "web/h_health.h"
@@ -24,6 +25,7 @@ void
 cx_probe_health(const struct cx_probe *p, struct ce_resp *resp)
 {
 	resp->status = 200;
+	resp->ctype = "application/json";
 	if (ce_buf_printf(resp->body, "{\"status\":\"ok\",\"service\":\""
 	    CE_SERVICE "\",\"version\":\"" CE_VERSION "\",\"pid\":%ld,"
 	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld,"
@@ -80,6 +82,7 @@ cx_probe_ready(const struct cx_probe *p, struct ce_resp *resp)
 	else
 		snprintf(pool, sizeof(pool), "ok: %d alive", p->alive);
 	resp->status = failing != NULL ? 503 : 200;
+	resp->ctype = "application/json";
 	if (failing != NULL)
 		er = ce_buf_printf(resp->body, "{\"error\":\"not ready: %s\","
 		    "\"code\":\"not_ready\",\"status\":\"not_ready\","
