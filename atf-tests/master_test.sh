@@ -275,6 +275,126 @@ child__no_master_fds_body() {
 }
 child__no_master_fds_cleanup() { private_stack_stop; }
 
+# wrk_ok FILE: wrk's summary in FILE counts no socket error and no
+# answer but 2xx, and at least 100 requests.
+wrk_ok() {
+	grep -q 'Socket errors' "$1" &&
+	    atf_fail "socket errors: $(grep 'Socket errors' "$1")"
+	grep -q 'Non-2xx' "$1" && atf_fail "$(grep 'Non-2xx' "$1")"
+	n=$(awk '/requests in/ { print $1 }' "$1")
+	[ "${n:-0}" -ge 100 ] || atf_fail "only ${n:-0} requests: $(cat "$1")"
+}
+
+atf_test_case reload__no_request_fails cleanup
+reload__no_request_fails_head() {
+	atf_set descr "three SIGHUPs under wrk load: no request fails, the " \
+	    "responders are all new, and CONFIG_FILE's LOG_LEVEL=debug is " \
+	    "the new ones'"
+	atf_set timeout 120
+}
+reload__no_request_fails_body() {
+	echo "LOG_LEVEL=info" >c2s.env
+	mstack C2S_POOL=2 CONFIG_FILE="$PWD/c2s.env"
+	wait_for 50 pool_full || atf_fail "pool not full"
+	before=$(responders | sort | tr '\n' ' ')
+	wrk -t 2 -c 8 -d 6s -H "X-API-Key: $C2S_API_KEY" \
+	    "$URL/api/v1/stats" >wrk.out 2>&1 &
+	load=$!
+	sleep 1
+	kill -HUP "$MASTER_PID"
+	sleep 1.5
+	kill -HUP "$MASTER_PID"
+	echo "LOG_LEVEL=debug" >c2s.env
+	sleep 1.5
+	kill -HUP "$MASTER_PID"
+	wait "$load"
+	cat wrk.out
+	wrk_ok wrk.out
+	wait_for 100 pool_full || atf_fail "pool not full after the reloads"
+	after=$(responders | sort | tr '\n' ' ')
+	for k in $before; do
+		case " $after " in
+		*" $k "*) atf_fail "responder $k of the first generation kept" ;;
+		esac
+	done
+	[ "$(pool_json generation)" = 4 ] ||
+	    atf_fail "generation $(pool_json generation), not 4"
+	for k in $after; do
+		grep -q '"level":"debug","pid":'"$k," "$RUNDIR/log/pool.log" ||
+		    atf_fail "responder $k logs no debug line"
+	done
+	private_stack_stop
+}
+reload__no_request_fails_cleanup() { private_stack_stop; }
+
+atf_test_case reload__bad_config_kept cleanup
+reload__bad_config_kept_head() {
+	atf_set descr "CONFIG_FILE with POOL_MAX=0 and SIGHUP: one error " \
+	    "line naming POOL_MAX, the same responders, /health 200"
+	atf_set timeout 120
+}
+reload__bad_config_kept_body() {
+	echo "LOG_LEVEL=info" >c2s.env
+	mstack C2S_POOL=2 CONFIG_FILE="$PWD/c2s.env"
+	wait_for 50 pool_full || atf_fail "pool not full"
+	before=$(responders | sort | tr '\n' ' ')
+	echo "POOL_MAX=0" >c2s.env
+	kill -HUP "$MASTER_PID"
+	wait_for 50 grep -q '"msg":"reload refused' "$RUNDIR/log/pool.log" ||
+	    atf_fail "no refusal logged"
+	grep '"msg":"reload refused' "$RUNDIR/log/pool.log" >refused
+	[ "$(wc -l <refused)" = 1 ] || atf_fail "$(wc -l <refused) lines"
+	grep -q 'POOL_MAX' refused || atf_fail "POOL_MAX not named: $(cat refused)"
+	sleep 1
+	[ "$(responders | sort | tr '\n' ' ')" = "$before" ] ||
+	    atf_fail "the responders changed"
+	expect_status 200 GET /health
+	[ "$(jq -r .pool.generation body)" = 1 ] || atf_fail "a new generation"
+	expect_status 200 GET /ready
+	private_stack_stop
+}
+reload__bad_config_kept_cleanup() { private_stack_stop; }
+
+atf_test_case overload__json_503 cleanup
+overload__json_503_head() {
+	atf_set descr "one responder held, a listen backlog of 4, and 300 " \
+	    "requests at once: each answered 200, or 503 in JSON with " \
+	    "Retry-After and code overloaded; never lighttpd's HTML"
+	atf_set timeout 120
+}
+overload__json_503_body() {
+	mstack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=3000
+	wait_for 50 pool_full || atf_fail "pool not full"
+	hold 1
+	wait_for 50 eval '[ "$(pool_json busy)" = 1 ]' ||
+	    atf_fail "the responder was not held"
+	for i in $(seq 300); do
+		echo "url = \"$URL/api/v1/stats?n=$i\""
+		echo "output = \"out.$i\""
+		echo "dump-header = \"head.$i\""
+	done >urls
+	curl -s --parallel --parallel-immediate --parallel-max 300 \
+	    --max-time 30 -K urls -w '%{http_code}\n' >codes
+	wait
+	sort codes | uniq -c
+	[ "$(grep -cv -e '^200$' -e '^503$' codes)" = 0 ] ||
+	    atf_fail "answers other than 200 and 503"
+	[ "$(grep -c '^503$' codes)" -ge 100 ] ||
+	    atf_fail "only $(grep -c '^503$' codes) overloaded answers"
+	for i in $(seq 300); do
+		grep -q '^HTTP/1.1 503' "head.$i" || continue
+		grep -qi '^content-type: application/json' "head.$i" ||
+		    atf_fail "503 $i not JSON: $(cat "head.$i")"
+		grep -qi '^retry-after: 1' "head.$i" ||
+		    atf_fail "503 $i without Retry-After"
+		[ "$(jq -r .code "out.$i")" = overloaded ] ||
+		    atf_fail "503 $i: $(cat "out.$i")"
+	done
+	grep -l '<html' out.* && atf_fail "an HTML answer"
+	private_stack_stop
+}
+overload__json_503_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case sigterm__busy_finish
 	atf_add_test_case respawn__backoff_and_short_503
@@ -284,4 +404,7 @@ atf_init_test_cases() {
 	atf_add_test_case slowlog__one_line
 	atf_add_test_case pool__grows_and_shrinks
 	atf_add_test_case child__no_master_fds
+	atf_add_test_case reload__no_request_fails
+	atf_add_test_case reload__bad_config_kept
+	atf_add_test_case overload__json_503
 }

@@ -29,6 +29,7 @@
 #   C2S_POOL     responders in the pool (4)
 #   C2S_MASTER   1: the pool is c2s-enrich --pool (its own master, POOL_MIN =
 #                POOL_MAX = C2S_POOL unless set); 0: multiwatch (0)
+#   C2S_POOL_BACKLOG  the pool socket's listen backlog (spawn-fcgi -b, 1024)
 #   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
 #   C2S_KEEP     1 keeps the run directory (logs) after stopping
 #   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
@@ -86,6 +87,7 @@ PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
 MASTER=${C2S_MASTER:-0}
+BACKLOG=${C2S_POOL_BACKLOG:-1024}
 HEALTH_SOCK=	# the master's, once the run directory is made
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
 SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/sim/upstream-sim}
@@ -504,11 +506,11 @@ start_pool() {
 		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
 		    POOL_MIN="${POOL_MIN:-$POOL}" POOL_MAX="${POOL_MAX:-$POOL}" \
 		    HEALTH_SOCKET="$HEALTH_SOCK" \
-		    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 -b "$BACKLOG" "$@" -- \
 		    "$R/bin/c2s-enrich" --pool >>"$R/log/pool.log" 2>&1 &
 	else
 		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
-		    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 -b "$BACKLOG" "$@" -- \
 		    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- \
 		    "$R/bin/c2s-enrich" >>"$R/log/pool.log" 2>&1 &
 	fi
