@@ -4,11 +4,16 @@
  * every point; params at and over the cap; a refused role; FCGI_GET_VALUES
  * and unknown management records; the errors (a second BEGIN, a version
  * other than 1, an abort, malformed pairs); both forms of a pair's
- * lengths; answers encoded, split and decoded back; and a real FastCGI
- * client, libfcgi's cgi-fcgi, talking to fcgirec_echo.
+ * lengths; answers encoded, split and decoded back; and real FastCGI
+ * clients, libfcgi's cgi-fcgi and lighttpd's mod_fastcgi, talking to
+ * fcgirec_echo.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -889,7 +894,7 @@ which(const char *name, char *out, size_t outsz)
 /*
  * Run "prog" with "argv" and only the environment "envp", its stdin
  * from the file "in", its stdout into the file "out".  Returns its wait
- * status.
+ * status (0: it exited 0).
  */
 static int
 spawn_wait(const char *prog, char *const argv[], char *const envp[],
@@ -910,6 +915,65 @@ spawn_wait(const char *prog, char *const argv[], char *const envp[],
 	return st;
 }
 
+/*
+ * Start fcgirec_echo on "echo.sock" in the work directory for "count"
+ * connections; its path into "sock".  Returns its pid once it listens.
+ */
+static pid_t
+start_echo(const atf_tc_t *tc, const char *count, char *sock, size_t sz)
+{
+	char		 echo[1024], cwd[512];
+	char		*argv[] = { echo, sock, NULL, NULL };
+	struct timespec	 ms10 = { 0, 10 * 1000 * 1000 };
+	struct stat	 sb;
+	pid_t		 pid;
+	int		 i, st = 0;
+
+	argv[2] = (char *)count;
+	ATF_REQUIRE(snprintf(echo, sizeof(echo), "%s/fcgirec_echo",
+	    atf_tc_get_config_var(tc, "srcdir")) < (int)sizeof(echo));
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ATF_REQUIRE(snprintf(sock, sz, "%s/echo.sock", cwd) < (int)sz);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		execv(echo, argv);
+		_exit(127);
+	}
+	for (i = 0; i < 1000 && stat(sock, &sb) == -1; i++) {
+		ATF_REQUIRE_EQ_MSG(waitpid(pid, &st, WNOHANG), 0,
+		    "fcgirec_echo exited (%d)", st);
+		nanosleep(&ms10, NULL);
+	}
+	ATF_REQUIRE_MSG(i < 1000, "no %s after 10 s", sock);
+	return pid;
+}
+
+/* Check that "pid" exited 0 (fcgirec_echo: every connection served). */
+static void
+check_exit0(pid_t pid, const char *what)
+{
+	int	 st;
+
+	ATF_REQUIRE_EQ(waitpid(pid, &st, 0), pid);
+	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %d", what,
+	    st);
+}
+
+/*
+ * The POST both real clients send: "post.in", a body of 5000 bytes, and
+ * into "xlong", "prefix" and a value of 300 bytes.
+ */
+static void
+post_inputs(char *xlong, size_t sz, const char *prefix)
+{
+	char	 body[5001];
+
+	ATF_REQUIRE(snprintf(xlong, sz, "%s%0300d", prefix, 7) < (int)sz);
+	memset(body, 'b', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	atf_utils_create_file("post.in", "%s", body);
+}
+
 ATF_TC(cgi_fcgi__real_client);
 ATF_TC_HEAD(cgi_fcgi__real_client, tc)
 {
@@ -922,9 +986,7 @@ ATF_TC_HEAD(cgi_fcgi__real_client, tc)
 }
 ATF_TC_BODY(cgi_fcgi__real_client, tc)
 {
-	char		 echo[1024], client[1024], sock[200], cwd[150];
-	char		 xlong[320], body[5001];
-	char		*eargv[] = { echo, sock, "2", NULL };
+	char		 client[1024], sock[600], xlong[320];
 	char		*cargv[] = { client, "-bind", "-connect", sock, NULL };
 	char		*post[] = { "REQUEST_METHOD=POST",
 			    "REQUEST_URI=/__httpd_error?a=b",
@@ -932,59 +994,146 @@ ATF_TC_BODY(cgi_fcgi__real_client, tc)
 			    "CONTENT_TYPE=application/json", xlong, NULL };
 	char		*get[] = { "REQUEST_METHOD=GET",
 			    "REQUEST_URI=/health", NULL };
-	struct timespec	 ms10 = { 0, 10 * 1000 * 1000 };
-	struct stat	 sb;
 	pid_t		 pid;
-	int		 i, st;
 
-	ATF_REQUIRE(snprintf(echo, sizeof(echo), "%s/fcgirec_echo",
-	    atf_tc_get_config_var(tc, "srcdir")) < (int)sizeof(echo));
 	which("cgi-fcgi", client, sizeof(client));
-	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
-	ATF_REQUIRE(snprintf(sock, sizeof(sock), "%s/echo.sock", cwd) <
-	    (int)sizeof(sock));
-	snprintf(xlong, sizeof(xlong), "HTTP_X_LONG=%0300d", 7);
-	memset(body, 'b', sizeof(body) - 1);
-	body[sizeof(body) - 1] = '\0';
-	atf_utils_create_file("post.in", "%s", body);
+	post_inputs(xlong, sizeof(xlong), "HTTP_X_LONG=");
 	atf_utils_create_file("get.in", "%s", "");
+	pid = start_echo(tc, "2", sock, sizeof(sock));
 
-	ATF_REQUIRE((pid = fork()) != -1);
-	if (pid == 0) {
-		execv(echo, eargv);
-		_exit(127);
-	}
-	for (i = 0; i < 1000 && stat(sock, &sb) == -1; i++) {
-		ATF_REQUIRE_EQ_MSG(waitpid(pid, &st, WNOHANG), 0,
-		    "fcgirec_echo exited (%d)", st);
-		nanosleep(&ms10, NULL);
-	}
-	ATF_REQUIRE_MSG(i < 1000, "no %s after 10 s", sock);
-
-	st = spawn_wait(client, cargv, post, "post.in", "post.out");
+	ATF_CHECK_EQ(spawn_wait(client, cargv, post, "post.in", "post.out"),
+	    0);
 	atf_utils_cat_file("post.out", "post: ");
-	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "cgi-fcgi: %d",
-	    st);
 	ATF_CHECK(atf_utils_compare_file("post.out", "Status: 200\r\n"
 	    "Content-Type: application/json\r\n\r\n"
 	    "{\"reqid\":1,\"method\":\"POST\","
 	    "\"uri\":\"/__httpd_error?a=b\",\"redirect_status\":\"503\","
 	    "\"params\":6,\"long\":300,\"stdin\":5000}\n"));
 
-	st = spawn_wait(client, cargv, get, "get.in", "get.out");
+	ATF_CHECK_EQ(spawn_wait(client, cargv, get, "get.in", "get.out"), 0);
 	atf_utils_cat_file("get.out", "get: ");
-	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "cgi-fcgi: %d",
-	    st);
 	ATF_CHECK(atf_utils_compare_file("get.out", "Status: 200\r\n"
 	    "Content-Type: application/json\r\n\r\n"
 	    "{\"reqid\":1,\"method\":\"GET\",\"uri\":\"/health\","
 	    "\"redirect_status\":\"\",\"params\":2,\"long\":0,"
 	    "\"stdin\":0}\n"));
 
-	/* Both connections served, no error of the codec. */
-	ATF_REQUIRE_EQ(waitpid(pid, &st, 0), pid);
-	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	    "fcgirec_echo: %d", st);
+	check_exit0(pid, "fcgirec_echo");
+}
+
+/* A free TCP port on 127.0.0.1 (free when asked: a small race). */
+static int
+free_port(void)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 len = sizeof(sa);
+	int			 s;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ATF_REQUIRE((s = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE(bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	ATF_REQUIRE(getsockname(s, (struct sockaddr *)&sa, &len) == 0);
+	close(s);
+	return ntohs(sa.sin_port);
+}
+
+/* Wait up to 10 s for "port" on 127.0.0.1 to accept, while "pid" runs. */
+static void
+wait_port(int port, pid_t pid)
+{
+	struct sockaddr_in	 sa;
+	struct timespec		 ms10 = { 0, 10 * 1000 * 1000 };
+	int			 i, s, st = 0, up = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	for (i = 0; i < 1000 && !up; i++) {
+		ATF_REQUIRE_EQ_MSG(waitpid(pid, &st, WNOHANG), 0,
+		    "lighttpd exited (%d)", st);
+		ATF_REQUIRE((s = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+		up = connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(s);
+		if (!up)
+			nanosleep(&ms10, NULL);
+	}
+	ATF_REQUIRE_MSG(up, "lighttpd not listening on %d after 10 s", port);
+}
+
+ATF_TC(lighttpd__real_client);
+ATF_TC_HEAD(lighttpd__real_client, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "lighttpd's mod_fastcgi, the client "
+	    "the master answers, forwards a POST with a body and a long "
+	    "header, then a GET, to fcgirec_echo: each parsed whole (lighttpd "
+	    "sends REDIRECT_STATUS 200 on a plain request), the answer "
+	    "relayed to curl");
+	atf_tc_set_md_var(tc, "require.progs", "lighttpd curl");
+	atf_tc_set_md_var(tc, "timeout", "30");
+}
+ATF_TC_BODY(lighttpd__real_client, tc)
+{
+	char		 httpd[1024], curl[1024], sock[600], cwd[512];
+	char		 url[128], xlong[320];
+	char		*largv[] = { httpd, "-D", "-f", "lighttpd.conf", NULL };
+	char		*post[] = { curl, "-s", "-i", "--max-time", "10",
+			    "-H", xlong, "-H", "Content-Type: application/json",
+			    "--data-binary", "@post.in", url, NULL };
+	char		*get[] = { curl, "-s", "-i", "--max-time", "10", url,
+			    NULL };
+	char		*env[] = { NULL };
+	pid_t		 echo, pid;
+	int		 port;
+
+	which("lighttpd", httpd, sizeof(httpd));
+	which("curl", curl, sizeof(curl));
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	post_inputs(xlong, sizeof(xlong), "X-Long: ");
+	echo = start_echo(tc, "2", sock, sizeof(sock));
+	port = free_port();
+	atf_utils_create_file("lighttpd.conf",
+	    "server.modules = ( \"mod_fastcgi\" )\n"
+	    "server.bind = \"127.0.0.1\"\n"
+	    "server.port = %d\n"
+	    "server.document-root = \"%s\"\n"
+	    "server.errorlog = \"%s/lighttpd.log\"\n"
+	    "fastcgi.server = ( \"/\" => (( \"socket\" => \"%s\",\n"
+	    "    \"check-local\" => \"disable\" )) )\n",
+	    port, cwd, cwd, sock);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		execv(httpd, largv);
+		_exit(127);
+	}
+	wait_port(port, pid);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/__httpd_error?a=b",
+	    port);
+	ATF_CHECK_EQ(spawn_wait(curl, post, env, "/dev/null", "post.out"), 0);
+	atf_utils_cat_file("post.out", "post: ");
+	ATF_CHECK(atf_utils_grep_file("^HTTP/1.1 200 ", "post.out"));
+	ATF_CHECK(atf_utils_grep_file("^Content-Type: application/json",
+	    "post.out"));
+	ATF_CHECK(atf_utils_grep_file("^\\{\"reqid\":1,\"method\":\"POST\","
+	    "\"uri\":\"/__httpd_error\\?a=b\",\"redirect_status\":\"200\","
+	    "\"params\":[0-9]+,\"long\":300,\"stdin\":5000\\}$",
+	    "post.out"));
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/health", port);
+	ATF_CHECK_EQ(spawn_wait(curl, get, env, "/dev/null", "get.out"), 0);
+	atf_utils_cat_file("get.out", "get: ");
+	ATF_CHECK(atf_utils_grep_file("^HTTP/1.1 200 ", "get.out"));
+	ATF_CHECK(atf_utils_grep_file("^\\{\"reqid\":1,\"method\":\"GET\","
+	    "\"uri\":\"/health\",\"redirect_status\":\"200\","
+	    "\"params\":[0-9]+,\"long\":0,\"stdin\":0\\}$", "get.out"));
+
+	check_exit0(echo, "fcgirec_echo");
+	kill(pid, SIGTERM);
+	ATF_REQUIRE_EQ(waitpid(pid, NULL, 0), pid);
+	atf_utils_cat_file("lighttpd.log", "lighttpd: ");
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -1001,5 +1150,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, other_errors__error);
 	ATF_TP_ADD_TC(tp, long_lengths__4_byte_form);
 	ATF_TP_ADD_TC(tp, cgi_fcgi__real_client);
+	ATF_TP_ADD_TC(tp, lighttpd__real_client);
 	return atf_no_error();
 }

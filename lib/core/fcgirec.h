@@ -58,10 +58,11 @@ enum ce_fcgirec_phase {
 };
 
 /*
- * One connection.  Readable by the caller: reqid, role and keep_conn
- * (from the request's BEGIN), stdin_bytes (the body dropped), phase, and
- * through ce_fcgirec_param() the parameters once CE_FCGIREC_REQUEST was
- * given.  Everything else is the codec's.
+ * One connection.  Readable by the caller: reqid (the open request's),
+ * role and keep_conn (from the last BEGIN, a refused one included),
+ * stdin_bytes (the body dropped), nparams, phase, why, and through
+ * ce_fcgirec_param() the parameters once CE_FCGIREC_REQUEST was given.
+ * Everything else is the codec's.
  */
 struct ce_fcgirec {
 	enum ce_fcgirec_phase	 phase;
