@@ -28,7 +28,7 @@
 #   C2S_BIND     address lighttpd listens on (127.0.0.1)
 #   C2S_POOL     responders in the pool (4)
 #   C2S_MASTER   1: the pool is c2s-enrich --pool (its own master, POOL_MIN =
-#                POOL_MAX = C2S_POOL unless set); 0: multiwatch (0)
+#                POOL_MAX = C2S_POOL unless set, the default); 0: multiwatch
 #   C2S_POOL_BACKLOG  the pool socket's listen backlog (spawn-fcgi -b, 1024)
 #   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
 #   C2S_KEEP     1 keeps the run directory (logs) after stopping
@@ -86,7 +86,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
-MASTER=${C2S_MASTER:-0}
+MASTER=${C2S_MASTER:-1}
 BACKLOG=${C2S_POOL_BACKLOG:-1024}
 HEALTH_SOCK=	# the master's, once the run directory is made
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}

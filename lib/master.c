@@ -33,6 +33,8 @@
 #include "io/proc.h"
 #include "io/shmfile.h"
 #include "io/spooldir.h"
+#include "shared/breaker.h"
+#include "shared/metrics.h"
 #include "shared/scoreboard.h"
 #include "app/store.h"
 #include "web/h_probe.h"
@@ -55,8 +57,13 @@ struct ce_master {
 	struct cx_sb_snap	 snap;			/* the last one */
 	long long		 snap_us;		/* taken then */
 	unsigned long long	 served_gone;		/* by reaped children */
+	unsigned long long	 reqseq;		/* our request ids */
 	char			 last_exit[48];		/* "signal 9" */
 	struct cx_pgprobe	*pg;
+	long long		 pg_seen_ms;		/* its last answer told */
+	struct cx_breakers	 brk;
+	struct cx_mtab		 mtab;			/* as CX_ROLE_MASTER */
+	int			 role;
 	struct cx_proc		 proc;			/* the master's own */
 	struct ce_buf		 body;
 	int			 draining;		/* SIGTERM came */
@@ -134,6 +141,10 @@ ce_master_new(const struct ce_config *cfg, char *err, size_t errsz)
 	ce_poolctl_init(&m->st, ce_master_now());
 	head_config(m);
 	cx_proc_init(&m->proc);
+	m->role = CX_ROLE_MASTER;
+	cx_mtab_init(&m->mtab, m->shf, &m->proc, &m->role);
+	cx_mtab_join(&m->mtab);
+	cx_brk_init(&m->brk, m->shf, &m->cfg, &m->log);
 	ce_buf_init(&m->body, ANSWER_CAP);
 	if ((m->pg = cx_pgprobe_new(cfg->db_url, cx_store_schema_sql())) ==
 	    NULL) {
@@ -152,6 +163,7 @@ ce_master_free(struct ce_master *m)
 	if (m == NULL)
 		return;
 	cx_pgprobe_free(m->pg);
+	cx_mtab_leave(&m->mtab);
 	ce_buf_free(&m->body);
 	cx_proc_close(&m->proc);
 	cx_shmfile_free(m->shf);
@@ -361,11 +373,24 @@ ce_master_probe_fd(const struct ce_master *m, short *events)
 	return cx_pgprobe_fd(m->pg, events);
 }
 
-/* Advance the probe ("revents" its fd's, 0 on a timeout). */
+/*
+ * Advance the probe ("revents" its fd's, 0 on a timeout).  A database
+ * that answers again closes its breaker for every responder at once, as
+ * a responder's /ready did before the master answered it.
+ */
 void
 ce_master_probe(struct ce_master *m, long long now, short revents)
 {
+	uint64_t	 trips, rejected;
+	long long	 v, at;
+
 	cx_pgprobe_step(m->pg, now, revents);
+	if (cx_pgprobe_state(m->pg, &v, &at) != CX_PGPROBE_UP ||
+	    at == m->pg_seen_ms)
+		return;
+	m->pg_seen_ms = at;
+	if (cx_breaker_state(&m->brk, CX_BRK_DB, &trips, &rejected) > 0)
+		cx_brk_result(&m->brk, CX_BRK_DB, 1);
 }
 
 /* Milliseconds the loop may sleep before the probe wants a step. */
@@ -394,6 +419,7 @@ static void
 facts(struct ce_master *m, long long now, struct cx_probe *p)
 {
 	const struct cx_sb_slot	*s;
+	struct cx_cache_totals	 ct;
 	long long		 at;
 	int			 i;
 
@@ -434,6 +460,14 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 	p->db_age_ms = now - at;
 	p->dedup = cx_shmfile_ok(m->shf);
 	spool_depth(m, now, p);
+	if (cx_metrics_cache_totals(m->shf, &ct) == 0) {
+		p->cache_entries = ct.entries;
+		p->cache_bytes = ct.bytes;
+		p->cache_max = (unsigned long long)m->cfg.cache_max_bytes *
+		    ct.procs;
+		p->cache_hits = ct.hits;
+		p->cache_misses = ct.misses;
+	}
 }
 
 /* One access line, in the responders' shape (web/handle.c). */
@@ -457,18 +491,27 @@ log_answer(struct ce_master *m, const char *method, const char *uri,
 	cx_log_write(&m->log, CE_LOG_INFO, fields, NULL);
 }
 
-/* The answer to "method" "uri" (REDIRECT_STATUS "rs") in "resp". */
+/*
+ * The answer to "method" "uri" (REDIRECT_STATUS "rs", CONTENT_LENGTH
+ * "cl") in "resp", checked in the responders' order (web/handle.c): the
+ * web server's error, a body over MAX_BODY, the method, the path.
+ */
 static enum ce_route
 answer(struct ce_master *m, const char *method, const char *uri,
-    const char *rs, long long now, struct ce_resp *resp)
+    const char *rs, const char *cl, long long now, struct ce_resp *resp)
 {
 	struct cx_probe	 p;
-	long long	 st;
+	long long	 st, len;
 	size_t		 plen = strcspn(uri, "?");
 
 	facts(m, now, &p);
 	if (rs != NULL && ce_strtonum(rs, 400, 599, &st) == 0) {
 		cx_probe_httpd_error(&p, (int)st, resp);
+		return CE_ROUTE_NONE;
+	}
+	if (cl != NULL && *cl != '\0' && (ce_strtonum(cl, 0,
+	    (long long)1 << 62, &len) == -1 || len > m->cfg.max_body)) {
+		(void)cx_resp_errorc(resp, CE_E2BIG, NULL, NULL);
 		return CE_ROUTE_NONE;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
@@ -502,7 +545,7 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	const char	*rid = ce_fcgirec_param(rq, "HTTP_X_REQUEST_ID");
 	struct ce_resp	 resp;
 	enum ce_route	 r;
-	char		 msg[1024];
+	char		 msg[1024], ownid[40];
 	size_t		 hl;
 	int		 n, head;
 
@@ -513,12 +556,21 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	resp.body = &m->body;
 	resp.ctype = "application/json";
 	ce_buf_reset(&m->body);
-	if (rid != NULL && ce_reqid_ok(rid))
-		(void)cx_resp_header(&resp, "X-Request-Id", rid);
+	/* The client's request id if it is sane, else one of ours, as the
+	 * responders do (web/handle.c). */
+	if (rid == NULL || !ce_reqid_ok(rid)) {
+		snprintf(ownid, sizeof(ownid), "%lx-%llx",
+		    (unsigned long)getpid(), ++m->reqseq);
+		rid = ownid;
+	}
+	(void)cx_resp_header(&resp, "X-Request-Id", rid);
 	r = answer(m, method, uri, ce_fcgirec_param(rq, "REDIRECT_STATUS"),
-	    now_us / 1000, &resp);
+	    ce_fcgirec_param(rq, "CONTENT_LENGTH"), now_us / 1000, &resp);
 	n = ce_resp_head(&resp, (long long)m->body.len, msg, sizeof(msg));
+	ce_strlcpy(m->log.reqid, rid, sizeof(m->log.reqid));
 	log_answer(m, method, uri, r, resp.status, cx_now_us() - now_us);
+	m->log.reqid[0] = '\0';
+	cx_mtab_request(&m->mtab, r, resp.status, cx_now_us() - now_us);
 	if (n == -1)
 		return 0;
 	hl = (size_t)n;

@@ -30,6 +30,9 @@ struct cx_probe {
 	int		 dedup;		/* the shared file is mapped */
 	const char	*spool;		/* "ok" or "unreadable" */
 	unsigned long long spool_files, spool_bytes;
+	/* The responders' local caches, summed. */
+	unsigned long long cache_entries, cache_bytes, cache_max;
+	unsigned long long cache_hits, cache_misses;
 };
 
 /* Seconds a client told "overloaded" should wait. */
