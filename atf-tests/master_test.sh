@@ -371,25 +371,27 @@ overload__json_503_body() {
 	for i in $(seq 300); do
 		echo "url = \"$URL/api/v1/stats?n=$i\""
 		echo "output = \"out.$i\""
-		echo "dump-header = \"head.$i\""
 	done >urls
+	# Per answer: status, type, Retry-After and the body's file.
 	curl -s --parallel --parallel-immediate --parallel-max 300 \
-	    --max-time 30 -K urls -w '%{http_code}\n' >codes
+	    --max-time 30 -K urls \
+	    -w '%{http_code} %{content_type} [%header{retry-after}] %{filename_effective}\n' \
+	    >answers
 	wait
-	sort codes | uniq -c
-	[ "$(grep -cv -e '^200$' -e '^503$' codes)" = 0 ] ||
+	cut -d' ' -f1 answers | sort | uniq -c
+	[ "$(wc -l <answers)" = 300 ] || atf_fail "$(wc -l <answers) answers"
+	[ "$(cut -d' ' -f1 answers | grep -cv -e '^200$' -e '^503$')" = 0 ] ||
 	    atf_fail "answers other than 200 and 503"
-	[ "$(grep -c '^503$' codes)" -ge 100 ] ||
-	    atf_fail "only $(grep -c '^503$' codes) overloaded answers"
-	for i in $(seq 300); do
-		grep -q '^HTTP/1.1 503' "head.$i" || continue
-		grep -qi '^content-type: application/json' "head.$i" ||
-		    atf_fail "503 $i not JSON: $(cat "head.$i")"
-		grep -qi '^retry-after: 1' "head.$i" ||
-		    atf_fail "503 $i without Retry-After"
-		[ "$(jq -r .code "out.$i")" = overloaded ] ||
-		    atf_fail "503 $i: $(cat "out.$i")"
-	done
+	[ "$(grep -c '^503 ' answers)" -ge 100 ] ||
+	    atf_fail "only $(grep -c '^503 ' answers) overloaded answers"
+	grep '^503 ' answers >overloaded
+	while read -r code type retry file; do
+		[ "$type" = application/json ] ||
+		    atf_fail "503 not JSON: $code $type $retry $file"
+		[ "$retry" = "[1]" ] || atf_fail "503 without Retry-After: $file"
+		[ "$(jq -r .code "$file")" = overloaded ] ||
+		    atf_fail "503 $file: $(cat "$file")"
+	done <overloaded
 	grep -l '<html' out.* && atf_fail "an HTML answer"
 	private_stack_stop
 }

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -439,6 +440,28 @@ req_from_fcgx(FCGX_Request *fr, struct ce_buf *body, long long cap,
 }
 
 /*
+ * Arm the timer that interrupts a waiting accept "ms" milliseconds from now
+ * (at least 1), or disarm it (ms < 0).
+ */
+static void
+spool_timer(long long ms)
+{
+	static int		 armed;
+	struct itimerval	 it;
+
+	if (ms < 0 && !armed)
+		return;
+	armed = ms >= 0;
+	memset(&it, 0, sizeof(it));
+	if (ms >= 0) {
+		ms = ms < 1 ? 1 : ms;
+		it.it_value.tv_sec = (time_t)(ms / 1000);
+		it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
  * The responder: accept and answer requests on fd 0 until a signal, or
  * "limit" requests (under multiwatch, once it has lived MIN_LIFETIME_MS
  * since "born"; "born" is NULL under the master).  Returns the exit
@@ -455,12 +478,16 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	const char	*w;
 	size_t		 i;
 	long long	 served = 0;
+	int		 rc;
 
 	/* What a responder leaves open on purpose: one line each, once per
 	 * process. */
 	for (i = 0; (w = ce_config_warning(cfg, i)) != NULL; i++)
 		ce_log(ctx, CE_LOG_WARN, "%s", w);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	/* Accept fails on a signal: SIGALRM wakes it to close the spool
+	 * file (spool_timer()). */
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		ce_log(ctx, CE_LOG_ERROR, "fcgi: cannot initialise");
 		return 1;
 	}
@@ -470,8 +497,18 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	    limit);
 	while (!fcgi_stop_signal() &&
 	    (served < limit || (born != NULL && !lived_enough(born)))) {
-		if (FCGX_Accept_r(&fr) < 0)
+		spool_timer(ce_spool_wait_ms(ctx));
+		if ((rc = FCGX_Accept_r(&fr)) < 0) {
+			if (rc == -EINTR && !fcgi_stop_signal()) {
+				ce_spool_idle(ctx);
+				continue;
+			}
+			if (!fcgi_stop_signal())
+				ce_log(ctx, CE_LOG_ERROR, "accept: %s", rc < 0 &&
+				    rc > -4096 ? strerror(-rc) : "failed");
 			break;
+		}
+		spool_timer(-1);
 		req_from_fcgx(&fr, &body, cfg->max_body, &req);
 		ce_handle(ctx, &req, &resp);
 		write_resp(&fr, &resp,

@@ -189,9 +189,12 @@ health_accept(struct pool *p)
 	for (i = 0; i < HEALTH_CONNS; i++) {
 		if (p->conns[i] != NULL && p->conns[i]->fd != -1)
 			continue;
-		if (p->conns[i] == NULL &&
-		    (p->conns[i] = malloc(sizeof(struct hconn))) == NULL)
-			return;
+		if (p->conns[i] == NULL) {
+			if ((p->conns[i] = malloc(sizeof(struct hconn))) ==
+			    NULL)
+				return;
+			p->conns[i]->fd = -1;
+		}
 		if ((fd = accept4(p->hfd, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) == -1)
 			return;

@@ -56,6 +56,14 @@ void		 ce_ctx_set_logfd(struct ce_ctx *, int);
 void		 ce_handle(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
 
+/*
+ * Between requests (app/spool.c): milliseconds until this process's spool
+ * file, if it holds one, is idle enough to be closed for the worker (-1:
+ * none, 0: now); ce_spool_idle() closes it then.
+ */
+long long	 ce_spool_wait_ms(struct ce_ctx *);
+void		 ce_spool_idle(struct ce_ctx *);
+
 /* GET /metrics: join the machine's table of processes at start; count
  * a responder leaving after MAX_REQUESTS. */
 void		 ce_metrics_join(struct ce_ctx *);

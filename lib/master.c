@@ -38,6 +38,7 @@
 #include "shared/scoreboard.h"
 #include "app/store.h"
 #include "web/h_probe.h"
+#include "web/req.h"
 #include "web/resp.h"
 
 #define SPOOL_EVERY_MS	1000	/* the spool's depth read again */
@@ -502,11 +503,15 @@ answer(struct ce_master *m, const char *method, const char *uri,
 {
 	struct cx_probe	 p;
 	long long	 st, len;
-	size_t		 plen = strcspn(uri, "?");
+	size_t		 plen;
 
 	facts(m, now, &p);
 	if (rs != NULL && ce_strtonum(rs, 400, 599, &st) == 0) {
 		cx_probe_httpd_error(&p, (int)st, resp);
+		return CE_ROUTE_NONE;
+	}
+	if (cx_req_uri_ok(uri, &plen) == -1) {
+		(void)cx_resp_errorc(resp, CE_EINPUT, NULL, NULL);
 		return CE_ROUTE_NONE;
 	}
 	if (cl != NULL && *cl != '\0' && (ce_strtonum(cl, 0,
@@ -546,6 +551,7 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	struct ce_resp	 resp;
 	enum ce_route	 r;
 	char		 msg[1024], ownid[40];
+	long long	 us;
 	size_t		 hl;
 	int		 n, head;
 
@@ -567,10 +573,11 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	r = answer(m, method, uri, ce_fcgirec_param(rq, "REDIRECT_STATUS"),
 	    ce_fcgirec_param(rq, "CONTENT_LENGTH"), now_us / 1000, &resp);
 	n = ce_resp_head(&resp, (long long)m->body.len, msg, sizeof(msg));
+	us = cx_now_us() - now_us;
 	ce_strlcpy(m->log.reqid, rid, sizeof(m->log.reqid));
-	log_answer(m, method, uri, r, resp.status, cx_now_us() - now_us);
+	log_answer(m, method, uri, r, resp.status, us);
 	m->log.reqid[0] = '\0';
-	cx_mtab_request(&m->mtab, r, resp.status, cx_now_us() - now_us);
+	cx_mtab_request(&m->mtab, r, resp.status, us);
 	if (n == -1)
 		return 0;
 	hl = (size_t)n;
