@@ -209,13 +209,15 @@ leads_once() {
 	    "$(wc -l <posted.sim) notes, one each"
 }
 
-# spool_empty: the spool of the stack is empty (/ready's depth).  Each
-# responder closes the file it spooled to once it has had no record for
-# 2 s, even with no request coming (its accept wakes), for the worker to
-# replay and delete.
+# spool_empty: the spool of the stack is empty: /ready's depth (the
+# files ready for the worker) and the directory (a responder's open file
+# too).  Each responder closes the file it spooled to once it has had no
+# record for 2 s, even with no request coming (its accept wakes), for the
+# worker to replay and delete.
 spool_empty() {
 	curl -q -s -o ready "$URL/ready" &&
-	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null
+	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null &&
+	    [ -z "$(ls -A "$RUNDIR/spool")" ]
 }
 
 atf_test_case outage__nothing_lost cleanup

@@ -29,7 +29,9 @@
 #   HEALTH_SOCKET      the master's own socket (RUNDIR/health.sock)
 #   C2S_WORKERS        background workers (1; 0 for none)
 #   C2S_STOP_TIMEOUT   seconds the requests in flight get on a stop (30)
-#   C2S_ACCESS_LOG     a file for lighttpd's access log (none by default)
+#   C2S_ACCESS_LOG     a file for lighttpd's access log of the static pages
+#                      (none by default; every other request is in the
+#                      pool's JSON lines)
 #   C2S_METRICS_PORT   a second port of lighttpd's, on C2S_BIND, where
 #                      /metrics answers without an API key and nothing
 #                      but /health else does (none by default; fly.toml's

@@ -546,6 +546,7 @@ start_workers() {
 httpd_config() {
 	export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
 	    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
+	    C2S_HTTPD_ACCESSLOG="$R/log/access.log" \
 	    C2S_HTTPD_ERRORLOG="$R/log/lighttpd-error.log" \
 	    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
 	    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \

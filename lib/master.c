@@ -114,6 +114,7 @@ head_config(struct ce_master *m)
 	h->min = m->cfg.pool_min;
 	h->max = m->cfg.pool_max;
 	h->spare = m->cfg.pool_spare;
+	h->queue = -1;		/* not read (the listen queue is the kernel's) */
 }
 
 /*
@@ -474,21 +475,23 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 /* One access line, in the responders' shape (web/handle.c). */
 static void
 log_answer(struct ce_master *m, const char *method, const char *uri,
-    enum ce_route r, int status, long long us)
+    const char *client, enum ce_route r, int status, long long us)
 {
-	char	 fields[384], p[160];
+	char	 fields[384], p[160], addr[48];
 	size_t	 i;
 
 	if (m->log.min > CE_LOG_INFO)
 		return;
+	ce_addr_print(addr, sizeof(addr), client);
 	for (i = 0; i < sizeof(p) - 1 && uri[i] != '\0' && uri[i] != '?'; i++)
 		p[i] = (uri[i] > 0x20 && uri[i] < 0x7f && uri[i] != '"' &&
 		    uri[i] != '\\') ? uri[i] : '?';
 	p[i] = '\0';
 	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
+	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld,"
+	    "\"client\":\"%s\"",
 	    ce_method_bits(method) ? method : "other", ce_route_name(r), p,
-	    status, us);
+	    status, us, addr);
 	cx_log_write(&m->log, CE_LOG_INFO, fields, NULL);
 }
 
@@ -499,7 +502,8 @@ log_answer(struct ce_master *m, const char *method, const char *uri,
  */
 static enum ce_route
 answer(struct ce_master *m, const char *method, const char *uri,
-    const char *rs, const char *cl, long long now, struct ce_resp *resp)
+    const char *rs, const char *cl, int metrics, long long now,
+    struct ce_resp *resp)
 {
 	struct cx_probe	 p;
 	long long	 st, len;
@@ -528,7 +532,8 @@ answer(struct ce_master *m, const char *method, const char *uri,
 		cx_probe_health(&p, resp);
 		return CE_ROUTE_HEALTH;
 	}
-	if (plen == 6 && strncmp(uri, "/ready", 6) == 0) {
+	/* The metrics listener shows /health alone (web/auth.c). */
+	if (plen == 6 && strncmp(uri, "/ready", 6) == 0 && !metrics) {
 		cx_probe_ready(&p, resp);
 		return CE_ROUTE_READY;
 	}
@@ -548,6 +553,7 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	const char	*method = ce_fcgirec_param(rq, "REQUEST_METHOD");
 	const char	*uri = ce_fcgirec_param(rq, "REQUEST_URI");
 	const char	*rid = ce_fcgirec_param(rq, "HTTP_X_REQUEST_ID");
+	const char	*l;
 	struct ce_resp	 resp;
 	enum ce_route	 r;
 	char		 msg[1024], ownid[40];
@@ -570,12 +576,15 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 		rid = ownid;
 	}
 	(void)cx_resp_header(&resp, "X-Request-Id", rid);
+	l = ce_fcgirec_param(rq, "C2S_LISTENER");
 	r = answer(m, method, uri, ce_fcgirec_param(rq, "REDIRECT_STATUS"),
-	    ce_fcgirec_param(rq, "CONTENT_LENGTH"), now_us / 1000, &resp);
+	    ce_fcgirec_param(rq, "CONTENT_LENGTH"), l != NULL &&
+	    strcmp(l, "metrics") == 0, now_us / 1000, &resp);
 	n = ce_resp_head(&resp, (long long)m->body.len, msg, sizeof(msg));
 	us = cx_now_us() - now_us;
 	ce_strlcpy(m->log.reqid, rid, sizeof(m->log.reqid));
-	log_answer(m, method, uri, r, resp.status, us);
+	log_answer(m, method, uri, ce_fcgirec_param(rq, "REMOTE_ADDR"), r,
+	    resp.status, us);
 	m->log.reqid[0] = '\0';
 	cx_mtab_request(&m->mtab, r, resp.status, us);
 	if (n == -1)

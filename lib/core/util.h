@@ -18,5 +18,6 @@ int		 ce_ct_streq(const char *, const char *);
 int		 ce_hexval(int);
 enum ce_err	 cx_url_escape(char *, size_t, const char *) CE_WUR;
 int		 ce_reqid_ok(const char *);
+void		 ce_addr_print(char *, size_t, const char *);
 
 #endif /* CE_CORE_UTIL_H */

@@ -30,7 +30,8 @@ cx_probe_health(const struct cx_probe *p, struct ce_resp *resp)
 	    CE_SERVICE "\",\"version\":\"" CE_VERSION "\",\"pid\":%ld,"
 	    "\"uptime_ms\":%lld,\"requests\":%llu,\"rss_kb\":%lld,"
 	    "\"cache\":{\"entries\":%llu,\"bytes\":%llu,\"max_bytes\":%llu,"
-	    "\"hits\":%llu,\"misses\":%llu},\"pool\":{\"alive\":%d,\"busy\":%d,\"idle\":%d,\"starting\":%d,"
+	    "\"hits\":%llu,\"misses\":%llu},\"pool\":{\"alive\":%d,"
+	    "\"busy\":%d,\"idle\":%d,\"starting\":%d,"
 	    "\"min\":%d,\"max\":%d,\"spare\":%d,\"generation\":%u,"
 	    "\"queue\":%d,\"short_ms\":%lld,\"stopping\":%s}}\n", p->pid,
 	    p->uptime_ms, p->requests, p->rss_kb, p->cache_entries,
