@@ -1,6 +1,7 @@
 # Dockerfile -- the c2s-enrich image: lighttpd in front of a pool of
-# FastCGI responders (spawn-fcgi + multiwatch) and one background worker,
-# all children of one entrypoint (httpd-conf/entrypoint.sh, installed as
+# FastCGI responders (spawn-fcgi + c2s-enrich --pool, their master) and
+# one background worker, all children of one entrypoint
+# (httpd-conf/entrypoint.sh, installed as
 # /usr/local/bin/c2s-enrich-entrypoint).
 #
 #   docker build -t c2s-enrich .
@@ -43,7 +44,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates curl libcurl4 libfcgi0ldbl libjansson4 libpq5 \
-        lighttpd multiwatch postgresql-client spawn-fcgi tini \
+        lighttpd postgresql-client spawn-fcgi tini \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /out/ /

@@ -168,11 +168,11 @@ forwarded__trusted_proxy_cidr_body() {
 	# proxy's own, just emptied, would not pass ten).
 	rate_drain 100 via_front_6
 	rate_check "127.0.0.6 through the proxy" 10 10 1
-	# lighttpd's access log names the clients, not the proxy.
-	wait_for 50 grep -q '^127\.0\.0\.5 ' "$RUNDIR/log/access.log" ||
-	    atf_fail "the access log does not name 127.0.0.5"
-	! grep -qE '^(1\.2\.3|9\.9\.9)\.' "$RUNDIR/log/access.log" ||
-	    atf_fail "a forged address reached the access log"
+	# The responders' access lines name the clients, not the proxy.
+	wait_for 50 grep -q '"client":"127\.0\.0\.5"' "$RUNDIR/log/pool.log" ||
+	    atf_fail "the access lines do not name 127.0.0.5"
+	! grep -qE '"client":"(1\.2\.3|9\.9\.9)\.' "$RUNDIR/log/pool.log" ||
+	    atf_fail "a forged address reached the access lines"
 	# Straight to the stack from an address that is not a proxy: the
 	# header is the client's own, and believed by nobody.
 	rate_drain 100 forged_direct
@@ -210,8 +210,8 @@ forwarded__fly_client_ip_body() {
 	FLY_IP=10.9.0.2
 	rate_drain 100 fly_client
 	rate_check "Fly-Client-IP 10.9.0.2" 10 10 1
-	wait_for 50 grep -q '^10\.9\.0\.2 ' "$RUNDIR/log/access.log" ||
-	    atf_fail "the access log does not name 10.9.0.2"
+	wait_for 50 grep -q '"client":"10\.9\.0\.2"' "$RUNDIR/log/pool.log" ||
+	    atf_fail "the access lines do not name 10.9.0.2"
 	# X-Forwarded-For is not the header here: all of these are the
 	# proxy's own requests, one bucket.
 	rate_drain 100 fly_xff

@@ -189,13 +189,13 @@ serve__probes_pages_and_a_lead_body() {
 	json '.success == true and .status == "completed" and .note == "posted"'
 	atf_check -o inline:'completed\n' psql -X -At -d "$EP_DB" \
 	    -c "SELECT status FROM c2s.leads WHERE lead_id = '$id'"
-	# The tree it started: the pool (multiwatch and 2 responders), a
-	# worker (c2s-enrich too) and lighttpd; as www-data when started as
+	# The tree it started: the pool (its master and 2 responders), a
+	# worker (all c2s-enrich) and lighttpd; as www-data when started as
 	# root.  (Its own `sleep` between looks at them aside.)
 	procs=$(descendants "$EP_PID")
 	ps -o user=,comm= -p "$(echo $procs | tr ' ' ,)" | grep -v ' sleep$' >procs
 	cat procs
-	atf_check -o inline:'c2s-enrich 3\nlighttpd 1\nmultiwatch 1\n' \
+	atf_check -o inline:'c2s-enrich 4\nlighttpd 1\n' \
 	    -x "awk '{ n[\$2]++ } END { for (c in n) print c, n[c] }' procs | sort"
 	if [ "$(id -u)" -eq 0 ]; then
 		atf_check -o inline:'www-data\n' -x "awk '{ print \$1 }' procs | sort -u"

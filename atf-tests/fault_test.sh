@@ -50,7 +50,7 @@ fives() {
 
 # logs_clean ERE...: no line in the error logs but what the fault
 # explains.  Checked: pool.log lines of level error and lines that are
-# not JSON (a crash, multiwatch), and every line of lighttpd-error.log
+# not JSON (a crash), and every line of lighttpd-error.log
 # (its start line is expected).
 logs_clean() {
 	local pat='\(server\.c\.[0-9]+\) server started' p
@@ -580,7 +580,7 @@ postgres__restart_under_load_cleanup() { private_stack_stop; }
 
 atf_test_case sigkill__responders_under_load cleanup
 sigkill__responders_under_load_head() {
-	atf_set descr "responders SIGKILLed in a loop under load: multiwatch" \
+	atf_set descr "responders SIGKILLed in a loop under load: the master" \
 	    "respawns them, the only failed requests are the killed ones," \
 	    "no lead lost or run twice"
 	atf_set timeout 300
@@ -603,7 +603,7 @@ sigkill__responders_under_load_body() {
 	wrk_ok health.sum
 	echo "$kills responders killed"
 	[ "$kills" -ge 5 ] || atf_fail "only $kills kills"
-	alive "$C2S_POOL_PID" || atf_fail "multiwatch died"
+	alive "$C2S_POOL_PID" || atf_fail "the master died"
 	pool_sound
 	# Failed: a non-200 answer or a broken connection, on either load.
 	failed=$(( $(wrk_field load.sum non200) + $(wrk_field load.sum read) +

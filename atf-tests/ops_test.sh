@@ -315,7 +315,7 @@ dockerfile__packages_body() {
 	libs=$(ldd "$bin" | awk 'NR == FNR { n[$1]; next } $1 in n { print $3 }' \
 	    needed -)
 	progs=
-	for p in spawn-fcgi multiwatch lighttpd psql curl setpriv sed; do
+	for p in spawn-fcgi lighttpd psql curl setpriv sed; do
 		progs="$progs $(command -v $p)" || atf_fail "$p is not installed here"
 	done
 	owners $libs $progs >run.owners
@@ -587,8 +587,10 @@ install__layout_body() {
 	f=$units/c2s-enrich.service
 	[ "/run/$(sed -n 's/^RuntimeDirectory=//p' "$f")" = "$rundir" ] ||
 	    atf_fail "RuntimeDirectory is not $rundir, the socket's directory"
-	atf_check -o match:'^ExecStart=/usr/bin/spawn-fcgi -n -s \$\{C2S_SOCK\} -M 0660 -- /usr/bin/multiwatch -f \$\{C2S_POOL\} .*-- /usr/local/bin/c2s-enrich$' \
+	atf_check -o match:'^ExecStart=/usr/bin/env POOL_MAX=\$\{C2S_POOL\} /usr/bin/spawn-fcgi -n -s \$\{C2S_SOCK\} -M 0660 -- /usr/local/bin/c2s-enrich --pool$' \
 	    grep '^ExecStart=' "$f"
+	atf_check -o inline:'ExecReload=/bin/kill -HUP $MAINPID\nKillMode=mixed\n' \
+	    grep -e '^ExecReload=' -e '^KillMode=' "$f"
 	atf_check -o inline:'ExecStart=/usr/local/bin/c2s-enrich --worker\n' \
 	    grep '^ExecStart=' "$units/c2s-enrich-worker.service"
 	grep -qx "ReadWritePaths=-$rundir" "$units/c2s-enrich-worker.service" ||
@@ -610,7 +612,7 @@ install__systemd_verify_head() {
 install__systemd_verify_body() {
 	command -v systemd-analyze >/dev/null ||
 	    atf_skip "systemd-analyze is not installed: units not verified"
-	for p in spawn-fcgi multiwatch; do
+	for p in env spawn-fcgi; do
 		[ -x /usr/bin/$p ] || atf_skip "/usr/bin/$p missing: units not verified"
 	done
 	d=$(scratch_dir)

@@ -1,6 +1,6 @@
 #! /usr/bin/env atf-sh
 # pool_test -- the pool under faults, each case on a private stack of its
-# own (real PostgreSQL, spawn-fcgi + multiwatch, lighttpd): PostgreSQL
+# own (real PostgreSQL, spawn-fcgi + the pool master, lighttpd): PostgreSQL
 # stopped and restarted, responders signalled and killed, recycling, and a
 # stop that leaves nothing behind.
 
@@ -27,9 +27,16 @@ ready__follows_postgres_body() {
 	# /health does not depend on the database.
 	expect_status 200 GET /health
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	# The master's own connection is made again within a second, and
+	# stays: every /ready after is 200.
+	wait_for 50 eval '[ "$(http GET /ready)" = 200 ]' ||
+	    atf_fail "/ready not 200 again: $(cat body)"
+	for i in $(seq 1 8); do
+		expect_status 200 GET /ready
+	done
 	# Every responder's first query after the restart must succeed.
 	for i in $(seq 1 24); do
-		expect_status 200 GET /ready
+		expect_status 200 GET /api/v1/stats
 	done
 	private_stack_stop
 }
@@ -44,14 +51,18 @@ restart__costs_no_request_head() {
 restart__costs_no_request_body() {
 	# Dozens of /ready in a row: no rate limit (RATE_LIMIT is 10 a second).
 	private_stack RATE_LIMIT=0
-	# Every responder holds a connection.
+	# Every responder holds a connection (/ready is the master's: the
+	# responders answer the stats).
 	for i in $(seq 1 16); do
-		expect_status 200 GET /ready
+		expect_status 200 GET /api/v1/stats
 	done
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	# The master's own connection is made again within a second.
+	wait_for 50 eval '[ "$(http GET /ready)" = 200 ]' ||
+	    atf_fail "/ready not 200 again: $(cat body)"
 	for i in $(seq 1 16); do
-		expect_status 200 GET /ready
+		expect_status 200 GET /api/v1/stats
 	done
 	wait_for 100 grep -q 'connection lost, reconnecting' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no reconnect was logged"
@@ -102,7 +113,7 @@ restart__pipeline_survives_cleanup() { private_stack_stop; }
 atf_test_case sigterm__idle_responder_exits cleanup
 sigterm__idle_responder_exits_head() {
 	atf_set descr "an idle responder exits promptly on SIGTERM and " \
-	    "multiwatch replaces it"
+	    "the master replaces it"
 	atf_set timeout 120
 }
 sigterm__idle_responder_exits_body() {
@@ -135,25 +146,26 @@ sigterm__busy_responder_finishes_head() {
 	atf_set timeout 120
 }
 sigterm__busy_responder_finishes_body() {
-	private_stack C2S_POOL=1
+	private_stack C2S_POOL=1 C2S_WORKERS=0
 	wait_for 50 pool_full || atf_fail "pool not full"
 	victim=$(responders)
-	expect_status 200 GET /ready
-	# Make /ready slow for real: its query waits on a table lock, held
-	# until the test lets it go (a psql fed through a FIFO).
+	expect_status 200 GET /api/v1/stats
+	# Make the stats slow for real: their query waits on a table lock,
+	# held until the test lets it go (a psql fed through a FIFO).
 	mkfifo locker.in
 	psql -X -q -h "$PGHOST" -U c2s -d c2s -v ON_ERROR_STOP=1 \
 	    <locker.in >locker.out 2>&1 &
 	locker=$!
 	exec 3>locker.in
-	echo "BEGIN; LOCK TABLE public.schema_migrations IN ACCESS EXCLUSIVE MODE;" >&3
+	echo "BEGIN; LOCK TABLE c2s.leads IN ACCESS EXCLUSIVE MODE;" >&3
 	wait_for 300 eval '[ "$(table_locks true)" = 1 ]' ||
 	    atf_fail "the lock was not taken: $(cat locker.out)"
-	curl -s -o busy.body -w '%{http_code}' --max-time 60 "$URL/ready" >busy.status &
+	curl -s -o busy.body -w '%{http_code}' --max-time 60 \
+	    "$URL/api/v1/stats" >busy.status &
 	client=$!
 	# The responder's query waits on the lock: the request is in flight.
 	wait_for 300 eval '[ "$(table_locks false)" = 1 ]' ||
-	    atf_fail "/ready never waited on the lock"
+	    atf_fail "the stats never waited on the lock"
 	kill -TERM "$victim"
 	# Delivered (caught: not pending), and the responder still busy.
 	wait_for 100 term_delivered "$victim" ||
@@ -165,22 +177,23 @@ sigterm__busy_responder_finishes_body() {
 	wait "$client"
 	wait "$locker" || atf_fail "the locker failed: $(cat locker.out)"
 	atf_check -o inline:200 cat busy.status
-	atf_check -o inline:'ready\n' jq -r .status busy.body
+	jq -e '.leads.total >= 0' busy.body >/dev/null ||
+	    atf_fail "not the stats: $(head -c 300 busy.body)"
 	wait_for 100 eval "! alive $victim" ||
 	    atf_fail "responder $victim did not exit after its request"
 	grep -q '"pid":'"$victim"',.*exiting after [0-9]* requests (signal)' \
 	    "$RUNDIR/log/pool.log" || atf_fail "no clean exit logged"
 	wait_for 50 pool_full || atf_fail "pool not back to full size"
-	expect_status 200 GET /ready
+	expect_status 200 GET /api/v1/stats
 	private_stack_stop
 }
 sigterm__busy_responder_finishes_cleanup() { private_stack_stop; }
 
-# table_locks GRANTED: how many locks on public.schema_migrations are
-# held (true) or waited for (false).
+# table_locks GRANTED: how many locks on c2s.leads are held (true) or
+# waited for (false).
 table_locks() {
 	psql -X -At -h "$PGHOST" -U c2s -d c2s -c "SELECT count(*) FROM pg_locks
-	    WHERE relation = 'public.schema_migrations'::regclass AND granted = $1"
+	    WHERE relation = 'c2s.leads'::regclass AND granted = $1"
 }
 
 # term_delivered PID: SIGTERM is not pending for PID (the kernel delivered
@@ -201,18 +214,17 @@ sigkill__responder_replaced_head() {
 	atf_set timeout 120
 }
 sigkill__responder_replaced_body() {
-	private_stack C2S_POOL=3
+	private_stack C2S_POOL=3 RATE_LIMIT=0
 	wait_for 50 pool_full || atf_fail "pool not full"
 	before=$(responders | sort | tr '\n' ' ')
 	for round in 1 2 3; do
-		# An old responder (>= 2 s): multiwatch counts one dying within
-		# a second of its start as a failed start.
 		victim=
 		wait_for 100 eval 'victim=$(old_responder)' ||
 		    atf_fail "no responder 2 s old"
 		kill -KILL "$victim"
+		# Requests the responders answer (/health is the master's).
 		for i in $(seq 1 20); do
-			expect_status 200 GET /health
+			expect_status 200 GET /api/v1/stats
 		done
 		wait_for 50 pool_full || atf_fail "pool not back to full size"
 		responders | grep -qx "$victim" && atf_fail "$victim still there"
@@ -232,21 +244,20 @@ recycle__after_max_requests_head() {
 }
 recycle__after_max_requests_body() {
 	local t0 seen logged
-	private_stack MAX_REQUESTS=5 C2S_POOL=2
+	private_stack MAX_REQUESTS=5 C2S_POOL=2 RATE_LIMIT=0
 	wait_for 50 pool_full || atf_fail "pool not full"
-	# Requests until two responders have recycled: one recycles after
-	# its 5th request once it is 2 s old (its minimum lifetime), so how
-	# many requests that takes depends on the machine's speed; 60 s
+	# Requests the responders answer (/health is the master's) until
+	# two responders have recycled, each after 5 to 5 + 1 requests; 60 s
 	# bound it (the case's timeout is 120 s).
 	t0=$(date +%s)
 	while [ "$(recycled)" -lt 2 ]; do
 		[ $(($(date +%s) - t0)) -lt 60 ] ||
 		    atf_fail "$(recycled) responders recycled in 60 s"
-		expect_status 200 GET /health
+		expect_status 200 GET /api/v1/stats
 	done
 	wait_for 100 pool_full || atf_fail "pool not at full size"
-	grep -q 'failed, next try' "$RUNDIR/log/pool.log" &&
-	    atf_fail "multiwatch counted a recycle as a failed start"
+	grep -q '"msg":"responder [0-9]* failed' "$RUNDIR/log/pool.log" &&
+	    atf_fail "the master counted a recycle as a failed start"
 	# The counter and the log agree once no recycle is under way (a
 	# scrape is a request too: it may make one more).
 	# (wait_for's own counter is "n": these names differ.)

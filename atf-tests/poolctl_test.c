@@ -482,6 +482,42 @@ ATF_TC_BODY(failure__backoff_doubles_caps_30s, tc)
 	ATF_CHECK_EQ(p.st.failures, 14);
 }
 
+/*
+ * A child killed after it took requests is a failure, but replaced at the
+ * next tick, and the streak of failed starts before it ends.
+ */
+ATF_TC_WITHOUT_HEAD(served__replaced_at_once);
+ATF_TC_BODY(served__replaced_at_once, tc)
+{
+	struct pool		 p;
+	struct ce_pool_acts	 a;
+	long long		 now = T0;
+	int			 i;
+
+	pool_init(&p, 2, 4, 0);
+	pool_tick(&p, now, &a);
+	ATF_REQUIRE_EQ(a.spawn, 2);
+	set_state(&p, 0, CE_PS_IDLE, now);
+	/* Two failed starts of slot 1 first: a backoff of 200 ms. */
+	ATF_REQUIRE_EQ(pool_reap(&p, 1, real_status(0, SIGKILL), 0, now + 10),
+	    CE_PX_FAILED);
+	pool_tick(&p, now + 110, &a);
+	ATF_REQUIRE_EQ(a.spawn, 1);
+	i = last_forked(&p);
+	ATF_REQUIRE_EQ(pool_reap(&p, i, real_status(0, SIGKILL), 0, now + 120),
+	    CE_PX_FAILED);
+	ATF_CHECK_EQ(p.st.failures, 2);
+	/* Slot 0 served, then is killed: replaced at the next tick. */
+	set_state(&p, 0, CE_PS_BUSY, now + 500);
+	ATF_REQUIRE_EQ(pool_reap(&p, 0, real_status(0, SIGKILL), 0, now + 600),
+	    CE_PX_FAILED);
+	ATF_CHECK_EQ(p.st.failures, 0);
+	ATF_CHECK_EQ(p.st.crashed, 3);
+	pool_tick(&p, now + 601, &a);
+	ATF_CHECK_EQ(a.spawn, 2);
+	ATF_CHECK_EQ(a.spawn_delay_ms, 0);
+}
+
 ATF_TC_WITHOUT_HEAD(survivor__resets_backoff);
 ATF_TC_BODY(survivor__resets_backoff, tc)
 {
@@ -1048,7 +1084,9 @@ ATF_TC_BODY(max_never_exceeded, tc)
 		else
 			ATF_CHECK_EQ_MSG(peak, CE_POOL_SLOTS, "policy %zu peak %d", k, peak);
 		ATF_CHECK(p.st.reloads > 10);
-		ATF_CHECK(p.st.crashed > 10);
+		/* Kills land mostly on free, old or stopping slots. */
+		ATF_CHECK_MSG(p.st.crashed > 5, "policy %zu: %llu crashed", k,
+		    (unsigned long long)p.st.crashed);
 
 		/*
 		 * Then quiet: no failure, no load, every child up.  Within
@@ -1089,6 +1127,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, idle_over_spare__stops_oldest_after_timeout);
 	ATF_TP_ADD_TC(tp, never_below_min);
 	ATF_TP_ADD_TC(tp, failure__backoff_doubles_caps_30s);
+	ATF_TP_ADD_TC(tp, served__replaced_at_once);
 	ATF_TP_ADD_TC(tp, survivor__resets_backoff);
 	ATF_TP_ADD_TC(tp, recycle__no_backoff);
 	ATF_TP_ADD_TC(tp, short_over_after__flags_once_a_minute);

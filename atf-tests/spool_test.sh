@@ -209,18 +209,15 @@ leads_once() {
 	    "$(wc -l <posted.sim) notes, one each"
 }
 
-# spool_empty: the spool of the stack is empty (/ready's depth).  A
-# burst of /ready first reaches every responder, each closing the file it
-# spooled to, for the worker to delete.
+# spool_empty: the spool of the stack is empty: /ready's depth (the
+# files ready for the worker) and the directory (a responder's open file
+# too).  Each responder closes the file it spooled to once it has had no
+# record for 2 s, even with no request coming (its accept wakes), for the
+# worker to replay and delete.
 spool_empty() {
-	local i pids=
-	for i in $(seq 1 $((C2S_POOL * 2))); do
-		curl -q -s -o /dev/null --max-time 10 "$URL/ready" &
-		pids="$pids $!"
-	done
-	wait $pids	# not the workers, children too
 	curl -q -s -o ready "$URL/ready" &&
-	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null
+	    jq -e '.spool.files == 0 and .spool.bytes == 0' ready >/dev/null &&
+	    [ -z "$(ls -A "$RUNDIR/spool")" ]
 }
 
 atf_test_case outage__nothing_lost cleanup
@@ -342,14 +339,18 @@ flip() {
 }
 
 # spool_round PREFIX N: PostgreSQL down, N triggers spooled by the one
-# responder, PostgreSQL up, /ready closes the file: its name on stdout.
+# responder, PostgreSQL up, and the file closed by its responder once
+# idle 2 s (no request needed): its name on stdout.
 spool_round() {
+	local before
+	before=$(ls "$RUNDIR/spool" | grep -c '\.ready$')
 	gen_load "$1" "$2" 0 0 0 0
 	pg stop
 	send "$1" 1 >/dev/null
 	answers_spooled "$1"
 	pg start
-	curl -q -s -o /dev/null "$URL/ready"
+	wait_for 100 eval '[ "$(ls "$RUNDIR/spool" | grep -c "\.ready$")" \
+	    -gt "$before" ]' || atf_fail "the spool file was not closed"
 	ls "$RUNDIR/spool" | grep '\.ready$' | sort | tail -1
 }
 

@@ -207,9 +207,10 @@ loop__subscribe_deliver_once_body() {
 	done
 	grep -rlF -e "token=$SECRET_ESC" "$RUNDIR/log" "$RUNDIR/sim" &&
 	    atf_fail "a query string with the secret was logged"
-	# The simulator's access log saw our deliveries' requests, by path.
-	grep -q 'POST /api/v1/webhooks/c2s ' "$RUNDIR/log/access.log" ||
-	    atf_fail "no webhook request in lighttpd's access log"
+	# The responders' access lines saw our deliveries' requests, by path.
+	grep -q '"method":"POST","route":"webhook_c2s","path":"/api/v1/webhooks/c2s"' \
+	    "$RUNDIR/log/pool.log" ||
+	    atf_fail "no webhook request in the responders' access lines"
 	private_stack_stop
 }
 loop__subscribe_deliver_once_cleanup() { private_stack_stop; }

@@ -4,8 +4,13 @@
  * (the socket spawn-fcgi hands over), turns each into a struct ce_req,
  * lets ce_handle() answer it, and writes the response back.  SIGTERM makes
  * an idle responder exit at once and a busy one after its request; after
- * MAX_REQUESTS (plus jitter, and at least 2 s after it started) the
- * responder exits so multiwatch forks a fresh one.
+ * MAX_REQUESTS (plus jitter) the responder exits so a fresh one takes its
+ * place.
+ *
+ * With --pool the program is the pool master instead (master.c): it
+ * forks the responders itself, each of which then runs serve() here
+ * (under multiwatch, the plain mode, a recycled responder waits to have
+ * lived 2 s, for multiwatch counts a quicker exit as a failed start).
  *
  * With --worker (or -w) the same binary is the background worker instead
  * (lib/app/worker.c): it claims jobs from PostgreSQL until SIGTERM,
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +35,7 @@
 #include <fcgiapp.h>
 
 #include "c2s-enrich.h"
+#include "master.h"
 #include "signals.h"
 
 /*
@@ -51,12 +58,13 @@ lived_enough(const struct timespec *born)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: c2s-enrich [-nVw] [--worker | --subscribe | "
-	    "--unsubscribe]\n"
+	fprintf(stderr, "usage: c2s-enrich [-nVw] [--pool | --worker | "
+	    "--subscribe | --unsubscribe]\n"
 	    "       c2s-enrich --backfill --since YYYY-MM-DD "
 	    "[--until YYYY-MM-DD]\n"
 	    "  -n  check the configuration and exit\n"
 	    "  -V  print the version and exit\n"
+	    "  --pool  be the pool master: fork and keep the responders\n"
 	    "  -w, --worker  run the background worker, not a responder\n"
 	    "  --subscribe, --unsubscribe  register or remove the webhook "
 	    "at C2S\n"
@@ -244,6 +252,7 @@ backfill(struct ce_ctx *ctx, struct ce_backfill_opts *bo)
 /* What the command line asks for. */
 struct opts {
 	int	 check_only;	/* -n */
+	int	 pool;		/* --pool */
 	int	 worker;	/* --worker, -w */
 	int	 hook;		/* 1 --subscribe, 2 --unsubscribe */
 	int	 backfill;	/* --backfill */
@@ -334,9 +343,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 	memset(o, 0, sizeof(*o));
 	if (argc > 1 && strcmp(argv[1], "--backfill") == 0)
 		return parse_backfill(argc, argv, o);
-	if (argc > 1 && (strcmp(argv[1], "--worker") == 0 ||
+	if (argc > 1 && (strcmp(argv[1], "--pool") == 0 ||
+	    strcmp(argv[1], "--worker") == 0 ||
 	    strcmp(argv[1], "--subscribe") == 0 ||
 	    strcmp(argv[1], "--unsubscribe") == 0)) {
+		o->pool = strcmp(argv[1], "--pool") == 0;
 		o->worker = strcmp(argv[1], "--worker") == 0;
 		o->hook = strcmp(argv[1], "--subscribe") == 0 ? 1 :
 		    strcmp(argv[1], "--unsubscribe") == 0 ? 2 : 0;
@@ -359,7 +370,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 			usage();
 			return 2;
 		}
-	if (optind != argc) {
+	if (optind != argc || (o->pool && o->worker)) {
 		usage();
 		return 2;
 	}
@@ -368,11 +379,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 
 /*
  * Sane descriptors, the configuration into "cfg" (and -n's report), no
- * core files, the signals, and the responder's request "limit".  Returns
- * -1 to go on, or the exit status (0 after -n, 1 on failure).
+ * core files and the signals.  Returns -1 to go on, or the exit status (0
+ * after -n, 1 on failure).
  */
 static int
-startup(const struct opts *o, struct ce_config *cfg, long long *limit)
+startup(const struct opts *o, struct ce_config *cfg)
 {
 	struct rlimit	 nocore = { 0, 0 };
 	char		 err[256];
@@ -397,10 +408,18 @@ startup(const struct opts *o, struct ce_config *cfg, long long *limit)
 		fprintf(stderr, "c2s-enrich: setup: %s\n", strerror(errno));
 		return 1;
 	}
-	/* Stagger recycling so the pool does not restart all at once. */
-	srand((unsigned)getpid() ^ (unsigned)time(NULL));
-	*limit = cfg->max_requests + rand() % (cfg->max_requests / 10 + 1);
 	return -1;
+}
+
+/*
+ * The responder's request limit: MAX_REQUESTS plus up to a tenth, drawn
+ * per process, so the pool does not recycle all at once.
+ */
+static long long
+request_limit(const struct ce_config *cfg)
+{
+	srand((unsigned)getpid() ^ (unsigned)time(NULL));
+	return cfg->max_requests + rand() % (cfg->max_requests / 10 + 1);
 }
 
 /* The request in "fr" as a struct ce_req, its body read into "body". */
@@ -421,9 +440,32 @@ req_from_fcgx(FCGX_Request *fr, struct ce_buf *body, long long cap,
 }
 
 /*
+ * Arm the timer that interrupts a waiting accept "ms" milliseconds from now
+ * (at least 1), or disarm it (ms < 0).
+ */
+static void
+spool_timer(long long ms)
+{
+	static int		 armed;
+	struct itimerval	 it;
+
+	if (ms < 0 && !armed)
+		return;
+	armed = ms >= 0;
+	memset(&it, 0, sizeof(it));
+	if (ms >= 0) {
+		ms = ms < 1 ? 1 : ms;
+		it.it_value.tv_sec = (time_t)(ms / 1000);
+		it.it_value.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	}
+	(void)setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
  * The responder: accept and answer requests on fd 0 until a signal, or
- * "limit" requests once it has lived MIN_LIFETIME_MS since "born".
- * Returns the exit status.
+ * "limit" requests (under multiwatch, once it has lived MIN_LIFETIME_MS
+ * since "born"; "born" is NULL under the master).  Returns the exit
+ * status.
  */
 static int
 serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
@@ -436,12 +478,16 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	const char	*w;
 	size_t		 i;
 	long long	 served = 0;
+	int		 rc;
 
 	/* What a responder leaves open on purpose: one line each, once per
 	 * process. */
 	for (i = 0; (w = ce_config_warning(cfg, i)) != NULL; i++)
 		ce_log(ctx, CE_LOG_WARN, "%s", w);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	/* Accept fails on a signal: SIGALRM wakes it to close the spool
+	 * file (spool_timer()). */
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		ce_log(ctx, CE_LOG_ERROR, "fcgi: cannot initialise");
 		return 1;
 	}
@@ -450,9 +496,19 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	ce_log(ctx, CE_LOG_DEBUG, "responder started, recycling after %lld",
 	    limit);
 	while (!fcgi_stop_signal() &&
-	    (served < limit || !lived_enough(born))) {
-		if (FCGX_Accept_r(&fr) < 0)
+	    (served < limit || (born != NULL && !lived_enough(born)))) {
+		spool_timer(ce_spool_wait_ms(ctx));
+		if ((rc = FCGX_Accept_r(&fr)) < 0) {
+			if (rc == -EINTR && !fcgi_stop_signal()) {
+				ce_spool_idle(ctx);
+				continue;
+			}
+			if (!fcgi_stop_signal())
+				ce_log(ctx, CE_LOG_ERROR, "accept: %s", rc < 0 &&
+				    rc > -4096 ? strerror(-rc) : "failed");
 			break;
+		}
+		spool_timer(-1);
 		req_from_fcgx(&fr, &body, cfg->max_body, &req);
 		ce_handle(ctx, &req, &resp);
 		write_resp(&fr, &resp,
@@ -462,6 +518,8 @@ serve(struct ce_ctx *ctx, const struct ce_config *cfg, long long limit,
 	}
 	if (!fcgi_stop_signal() && served >= limit)
 		ce_metrics_recycled(ctx);
+	ce_pool_exiting(ctx, fcgi_stop_signal() ? CE_POOL_SIGNAL :
+	    served >= limit ? CE_POOL_RECYCLED : CE_POOL_ACCEPT_FAILED);
 	ce_log(ctx, CE_LOG_INFO, "responder exiting after %lld requests (%s)",
 	    served, fcgi_stop_signal() ? "signal" :
 	    served >= limit ? "recycled" : "accept failed");
@@ -474,13 +532,14 @@ main(int argc, char *argv[])
 {
 	struct opts		 o;
 	struct ce_config	 cfg;
+	const struct ce_config	*use = &cfg;
+	struct fcgi_child	 fc;
 	struct ce_ctx		*ctx = NULL;
 	struct timespec		 born;
-	long long		 limit = 0;
 	int			 rc;
 
 	if ((rc = parse_args(argc, argv, &o)) != -1 ||
-	    (rc = startup(&o, &cfg, &limit)) != -1)
+	    (rc = startup(&o, &cfg)) != -1)
 		return rc;
 	rc = 1;
 	clock_gettime(CLOCK_MONOTONIC, &born);
@@ -488,7 +547,15 @@ main(int argc, char *argv[])
 		fprintf(stderr, "c2s-enrich: curl_global_init failed\n");
 		goto out;
 	}
-	if ((ctx = ce_ctx_new(&cfg)) == NULL) {
+	/* The master forks before any context exists: each child makes its
+	 * own (its shared-file handle, its "host:pid"). */
+	if (o.pool) {
+		if ((rc = fcgi_master(&cfg, &fc)) != -1)
+			goto out;
+		rc = 1;
+		use = fc.cfg;
+	}
+	if ((ctx = ce_ctx_new(use)) == NULL) {
 		fprintf(stderr, "c2s-enrich: out of memory\n");
 		goto out;
 	}
@@ -498,8 +565,11 @@ main(int argc, char *argv[])
 		rc = backfill(ctx, &o.bo);
 	else if (o.hook != 0)
 		rc = hooks(ctx, &cfg, o.hook == 2);
+	else if (o.pool && ce_pool_attach(ctx, fc.slot, fc.generation,
+	    fc.efd) == -1)
+		ce_log(ctx, CE_LOG_ERROR, "pool: slot %d is not ours", fc.slot);
 	else
-		rc = serve(ctx, &cfg, limit, &born);
+		rc = serve(ctx, use, request_limit(use), o.pool ? NULL : &born);
 out:
 	ce_ctx_free(ctx);
 	curl_global_cleanup();

@@ -2,7 +2,9 @@
  * signals.c -- the one shutdown flag of a FastCGI program.  SIGTERM and
  * SIGINT (and SIGUSR1 when asked) set it and call FCGX_ShutdownPending();
  * the handler is installed without SA_RESTART, so a blocked accept()
- * returns.  SIGPIPE is ignored: a client that went away is a failed write.
+ * returns.  SIGALRM (the responder's timer while its spool file waits to
+ * be closed) only interrupts that accept.  SIGPIPE is ignored: a client
+ * that went away is a failed write.
  * Also the fd sanity check both programs make first.
  */
 #include <fcntl.h>
@@ -22,6 +24,12 @@ on_signal(int sig)
 	FCGX_ShutdownPending();
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
 /* Returns 0, or -1 (errno set) when a handler cannot be installed. */
 int
 fcgi_signals_install(int also_usr1)
@@ -34,6 +42,9 @@ fcgi_signals_install(int also_usr1)
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1 ||
 	    (also_usr1 && sigaction(SIGUSR1, &sa, NULL) == -1))
+		return -1;
+	sa.sa_handler = on_alarm;
+	if (sigaction(SIGALRM, &sa, NULL) == -1)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);

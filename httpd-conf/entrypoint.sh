@@ -4,8 +4,10 @@
 #
 # It applies the migrations when asked (MIGRATE_ON_START=1), checks the
 # configuration, then starts, as children it waits on:
-#   the pool     spawn-fcgi -n -s C2S_SOCK -- multiwatch -f C2S_POOL --
-#                c2s-enrich (multiwatch respawns the responders),
+#   the pool     spawn-fcgi -n -s C2S_SOCK -- c2s-enrich --pool (the
+#                master forks up to C2S_POOL responders and keeps them;
+#                it answers /health and /ready on its own socket,
+#                HEALTH_SOCKET, by default beside C2S_SOCK),
 #   the worker   c2s-enrich --worker (C2S_WORKERS of them, 1 by default),
 #   lighttpd     -D, on C2S_BIND:C2S_PORT, in front of the pool.
 # SIGTERM or SIGINT stops them gracefully: lighttpd stops listening and
@@ -22,10 +24,14 @@
 #                                  (the image's HEALTHCHECK)
 #
 # Environment (C2S_* unset here take their value from site.env):
-#   C2S_SOCK, C2S_USER, C2S_GROUP, C2S_BIND, C2S_PORT, C2S_POOL
+#   C2S_SOCK, C2S_USER, C2S_GROUP, C2S_BIND, C2S_PORT, C2S_POOL (the
+#                      pool's POOL_MAX; POOL_MIN is 2 unless set)
+#   HEALTH_SOCKET      the master's own socket (RUNDIR/health.sock)
 #   C2S_WORKERS        background workers (1; 0 for none)
 #   C2S_STOP_TIMEOUT   seconds the requests in flight get on a stop (30)
-#   C2S_ACCESS_LOG     a file for lighttpd's access log (none by default)
+#   C2S_ACCESS_LOG     a file for lighttpd's access log of the static pages
+#                      (none by default; every other request is in the
+#                      pool's JSON lines)
 #   C2S_METRICS_PORT   a second port of lighttpd's, on C2S_BIND, where
 #                      /metrics answers without an API key and nothing
 #                      but /health else does (none by default; fly.toml's
@@ -112,6 +118,12 @@ fi
 [ $# -eq 0 ] || die "usage: c2s-enrich-entrypoint [health]"
 
 RUNDIR=$(dirname "$C2S_SOCK")
+# The pool: up to C2S_POOL responders (POOL_MAX), at least 2 of them
+# (POOL_MIN) unless set; the master's own socket beside C2S_SOCK.
+: "${POOL_MAX:=$C2S_POOL}"
+[ "$POOL_MAX" = 1 ] && : "${POOL_MIN:=1}"
+: "${POOL_MIN:=2}" "${HEALTH_SOCKET:=$RUNDIR/health.sock}"
+export POOL_MAX POOL_MIN HEALTH_SOCKET
 if [ "$(id -u)" -eq 0 ]; then
 	# A directory that exists already is the operator's: left as it is.
 	if [ ! -d "$RUNDIR" ]; then
@@ -135,7 +147,7 @@ fi
 
 BIN=$BINDIR/c2s-enrich
 [ -x "$BIN" ] || die "no responder at $BIN"
-for p in spawn-fcgi multiwatch lighttpd; do
+for p in spawn-fcgi lighttpd; do
 	command -v $p >/dev/null || die "$p is not installed"
 done
 
@@ -178,16 +190,16 @@ wait_gone() {
 	return 1
 }
 
-# The responders: multiwatch's children.
+# The responders: the master's children.
 responders() {
 	cat "/proc/$POOL_PID/task/$POOL_PID/children" 2>/dev/null
 }
 
-# Is the pool listening?  Once multiwatch has forked a responder (a stale
-# socket file may be there before); where the kernel keeps no list of
-# children, once the socket is there.
+# Is the pool listening?  Once the master has bound its own socket and
+# forked a responder (a stale socket file may be there before); where the
+# kernel keeps no list of children, once the sockets are there.
 pool_up() {
-	[ -S "$C2S_SOCK" ] || return 1
+	[ -S "$C2S_SOCK" ] && [ -S "$HEALTH_SOCKET" ] || return 1
 	[ -r "/proc/$POOL_PID/task/$POOL_PID/children" ] || return 0
 	[ -n "$(responders)" ]
 }
@@ -206,15 +218,13 @@ stop_all() {
 		say "lighttpd did not stop; killing it"
 		kill -KILL "$HTTPD_PID" 2>/dev/null
 	fi
-	# The pool last: lighttpd no longer sends it anything.  multiwatch
-	# forwards SIGTERM; repeat it, to the responders too, in case one
-	# was being respawned.
+	# The pool last: lighttpd no longer sends it anything.  The master
+	# stops its responders (each finishing its request) and exits.
 	if [ -n "$POOL_PID" ]; then
+		kill -TERM "$POOL_PID" 2>/dev/null
 		i=0
-		while alive "$POOL_PID" && [ $i -lt 50 ]; do
-			# shellcheck disable=SC2046
-			[ $((i % 10)) -eq 0 ] &&
-			    kill -TERM "$POOL_PID" $(responders) 2>/dev/null
+		while alive "$POOL_PID" &&
+		    [ $i -lt $((C2S_STOP_TIMEOUT * 10 + 50)) ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
@@ -257,11 +267,11 @@ fi
     say "GOOGLE_ADS_WEBHOOK_KEY is not set: the Google Ads webhook answers 503"
 
 [ -d "$RUNDIR" ] || mkdir -p "$RUNDIR" || die "cannot make $RUNDIR"
-say "pool: $C2S_POOL responders on $C2S_SOCK"
+say "pool: $POOL_MIN to $POOL_MAX responders on $C2S_SOCK"
 # GnuTLS, loaded by libcurl's dependencies but never used (TLS is
 # OpenSSL's), is not initialised at load: 130 kB less per responder.
 GNUTLS_NO_IMPLICIT_INIT=1 spawn-fcgi -n -s "$C2S_SOCK" -M 0660 -- \
-    "$(command -v multiwatch)" -f "$C2S_POOL" -r 3 -t 1000 -- "$BIN" &
+    "$BIN" --pool &
 POOL_PID=$!
 i=0
 until pool_up; do
@@ -293,6 +303,7 @@ set -- C2S_HTTPD_BIND="$C2S_BIND" C2S_HTTPD_PORT="$C2S_PORT" \
     C2S_HTTPD_DOCROOT="$SHAREDIR/www" C2S_HTTPD_ACCESSLOG="$C2S_ACCESS_LOG" \
     C2S_HTTPD_GRACE="$C2S_STOP_TIMEOUT" \
     C2S_HTTPD_CONFDIR="$SHAREDIR/httpd-conf" \
+    C2S_HTTPD_HEALTH_SOCK="$HEALTH_SOCKET" \
     C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
     C2S_HTTPD_FORWARDED_HEADER="$C2S_FORWARDED_HEADER"
 if [ -n "$C2S_METRICS_PORT" ]; then

@@ -27,6 +27,9 @@
 #   C2S_PORT     lighttpd port on C2S_BIND (8080; 0 picks a free port)
 #   C2S_BIND     address lighttpd listens on (127.0.0.1)
 #   C2S_POOL     responders in the pool (4)
+#   C2S_MASTER   1: the pool is c2s-enrich --pool (its own master, POOL_MIN =
+#                POOL_MAX = C2S_POOL unless set, the default); 0: multiwatch
+#   C2S_POOL_BACKLOG  the pool socket's listen backlog (spawn-fcgi -b, 1024)
 #   C2S_RUNDIR   run directory to create (default: mktemp under /tmp)
 #   C2S_KEEP     1 keeps the run directory (logs) after stopping
 #   C2S_BIN      the responder binary (fcgi/c2s-enrich of this tree)
@@ -83,6 +86,9 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${C2S_PORT:-8080}
 BIND=${C2S_BIND:-127.0.0.1}
 POOL=${C2S_POOL:-4}
+MASTER=${C2S_MASTER:-1}
+BACKLOG=${C2S_POOL_BACKLOG:-1024}
+HEALTH_SOCK=	# the master's, once the run directory is made
 BIN=${C2S_BIN:-$TOP/fcgi/c2s-enrich}
 SIM_BIN=${C2S_SIM_BIN:-$TOP/fcgi/sim/upstream-sim}
 SIM_PORT=${C2S_SIM_PORT:-8091}
@@ -379,6 +385,12 @@ stack_rundir() {
 	# lighttpd's temporary files (bodies over 64 KiB).
 	chmod 0700 "$R/tmp"
 	[ $AS_ROOT = 1 ] && chown "$RUN_USER" "$R/tmp"
+	# The master binds its own socket as RUN_USER: a directory of its.
+	if [ "$MASTER" = 1 ]; then
+		mkdir -p "$R/run" && chmod 0750 "$R/run" || return 1
+		[ $AS_ROOT = 1 ] && chown "$RUN_USER:$RUN_USER" "$R/run"
+		HEALTH_SOCK="$R/run/health.sock"
+	fi
 	return 0
 }
 
@@ -488,10 +500,20 @@ start_pool() {
 	    DIRETRIX_BASE_URL=$SIM_URL WORK_API_URL=$SIM_URL)
 	# GnuTLS, loaded by libcurl's dependencies but never used (TLS is
 	# OpenSSL's), is not initialised at load: 130 kB less per responder.
-	env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
-	    spawn-fcgi -n -s "$R/sock" -M 0660 "$@" -- \
-	    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- "$R/bin/c2s-enrich" \
-	    >>"$R/log/pool.log" 2>&1 &
+	if [ "$MASTER" = 1 ]; then
+		# The master forks and keeps the responders itself, and
+		# answers /health and /ready on its own socket.
+		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
+		    POOL_MIN="${POOL_MIN:-$POOL}" POOL_MAX="${POOL_MAX:-$POOL}" \
+		    HEALTH_SOCKET="$HEALTH_SOCK" \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 -b "$BACKLOG" "$@" -- \
+		    "$R/bin/c2s-enrich" --pool >>"$R/log/pool.log" 2>&1 &
+	else
+		env "${UP_ENV[@]}" GNUTLS_NO_IMPLICIT_INIT=1 \
+		    spawn-fcgi -n -s "$R/sock" -M 0660 -b "$BACKLOG" "$@" -- \
+		    "$(command -v multiwatch)" -f "$POOL" -r 3 -t 1000 -- \
+		    "$R/bin/c2s-enrich" >>"$R/log/pool.log" 2>&1 &
+	fi
 	POOL_PID=$!
 	poll 100 test -S "$R/sock" || { say "pool did not start; see $R/log/pool.log"; return 1; }
 }
@@ -524,12 +546,14 @@ start_workers() {
 httpd_config() {
 	export C2S_HTTPD_PORT=$PORT C2S_HTTPD_BIND=$BIND \
 	    C2S_HTTPD_SOCK="$R/sock" C2S_HTTPD_LOGDIR="$R/log" \
+	    C2S_HTTPD_ACCESSLOG="$R/log/access.log" \
 	    C2S_HTTPD_ERRORLOG="$R/log/lighttpd-error.log" \
 	    C2S_HTTPD_USER=$RUN_USER C2S_HTTPD_GROUP=$RUN_USER \
 	    C2S_HTTPD_DOCROOT="$R/www" C2S_HTTPD_TMPDIR="$R/tmp" \
 	    C2S_HTTPD_SIM_LISTEN="$BIND:$SIM_PORT" \
 	    C2S_HTTPD_SIM_SOCK="$R/sim.sock" \
 	    C2S_HTTPD_CONFDIR="$TOP/httpd-conf" \
+	    C2S_HTTPD_HEALTH_SOCK="$HEALTH_SOCK" \
 	    C2S_HTTPD_TRUSTED_PROXIES="${TRUSTED_PROXIES:-}" \
 	    C2S_HTTPD_FORWARDED_HEADER="${C2S_FORWARDED_HEADER:-X-Forwarded-For}"
 	printf 'include "%s"\ninclude "%s"\n' \
@@ -593,6 +617,8 @@ C2S_RUNDIR='$R'
 C2S_URL='http://$BIND:$PORT'
 C2S_PORT='$PORT'
 C2S_POOL='$POOL'
+C2S_MASTER='$MASTER'
+C2S_HEALTH_SOCK='$HEALTH_SOCK'
 C2S_STACK_PID='$$'
 C2S_POOL_PID='$POOL_PID'
 C2S_SIM_URL='$SIM_URL'

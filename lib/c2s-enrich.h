@@ -18,6 +18,8 @@
 #ifndef C2S_ENRICH_H
 #define C2S_ENRICH_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +31,8 @@
 #include "core/config.h"
 #include "core/cgi.h"
 #include "core/call.h"
+#include "core/fcgirec.h"
+#include "core/poolctl.h"
 #include "app/backfill.h"
 #include "app/subscribe.h"
 
@@ -51,6 +55,14 @@ void		 ce_ctx_set_logfd(struct ce_ctx *, int);
  */
 void		 ce_handle(struct ce_ctx *, const struct ce_req *,
 		    struct ce_resp *);
+
+/*
+ * Between requests (app/spool.c): milliseconds until this process's spool
+ * file, if it holds one, is idle enough to be closed for the worker (-1:
+ * none, 0: now); ce_spool_idle() closes it then.
+ */
+long long	 ce_spool_wait_ms(struct ce_ctx *);
+void		 ce_spool_idle(struct ce_ctx *);
 
 /* GET /metrics: join the machine's table of processes at start; count
  * a responder leaving after MAX_REQUESTS. */
@@ -134,5 +146,45 @@ int		 ce_subscribe(struct ce_ctx *, int unsubscribe,
  */
 enum ce_backfill_end ce_backfill_run(struct ce_ctx *,
 		    const struct ce_backfill_opts *, char *err, size_t errsz);
+
+/*
+ * lib/master.c: what the pool master (c2s-enrich --pool, fcgi/master.c)
+ * knows and decides; fcgi/ makes the system calls.  ce_master_new() maps
+ * the shared file (the scoreboard) before any fork; each tick turns a
+ * snapshot into the children to start and stop (core/poolctl.h's struct
+ * ce_pool_acts) and logs the pool short and the slow requests; a reaped
+ * child is classed (a failure lengthens the backoff).  The master's own
+ * socket is answered by ce_master_answer() from the last snapshot and the
+ * master's PostgreSQL probe.
+ */
+struct ce_master;
+
+struct ce_master *ce_master_new(const struct ce_config *, char *err,
+		    size_t errsz);
+void		 ce_master_free(struct ce_master *);
+const struct ce_config *ce_master_config(const struct ce_master *);
+unsigned	 ce_master_generation(const struct ce_master *);
+void		 ce_master_log(struct ce_master *, enum ce_loglevel,
+		    const char *, ...) CE_PRINTF(3, 4);
+long long	 ce_master_now(void);
+long long	 ce_master_now_us(void);
+int		 ce_master_slot(struct ce_master *);
+void		 ce_master_forked(struct ce_master *, int slot, pid_t,
+		    long long now);
+void		 ce_master_stopped(struct ce_master *, int slot);
+int		 ce_master_reaped(struct ce_master *, pid_t, int wstatus,
+		    long long now);
+void		 ce_master_tick(struct ce_master *, long long now,
+		    struct ce_pool_acts *);
+pid_t		 ce_master_pid(const struct ce_master *, int slot);
+void		 ce_master_stop(struct ce_master *);
+void		 ce_master_reload(struct ce_master *, long long now);
+int		 ce_master_probe_fd(const struct ce_master *, short *events);
+void		 ce_master_probe(struct ce_master *, long long now,
+		    short revents);
+long long	 ce_master_wait(const struct ce_master *, long long now);
+size_t		 ce_master_answer(struct ce_master *,
+		    const struct ce_fcgirec *, long long now_us, char *out,
+		    size_t outsz);
 
 #endif /* C2S_ENRICH_H */

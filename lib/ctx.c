@@ -192,6 +192,18 @@ ce_handle(struct ce_ctx *ctx, const struct ce_req *req, struct ce_resp *resp)
 
 /* A responder's start: its process slot, and in plain mode (no
  * ce_pool_attach() before) its scoreboard slot. */
+long long
+ce_spool_wait_ms(struct ce_ctx *ctx)
+{
+	return cx_spool_wait_ms(&ctx->web.app);
+}
+
+void
+ce_spool_idle(struct ce_ctx *ctx)
+{
+	cx_spool_idle(&ctx->web.app);
+}
+
 void
 ce_metrics_join(struct ce_ctx *ctx)
 {

@@ -100,6 +100,31 @@ cx_spool_rotate(struct cx_app *app)
 }
 
 /*
+ * Between requests: milliseconds until this process's spool file has had
+ * no record for SPOOL_IDLE_US (0: it has), or -1 when it holds none.  A
+ * responder waiting for a request wakes then and closes it with
+ * cx_spool_idle(), so the worker may replay it even when no request comes.
+ */
+long long
+cx_spool_wait_ms(struct cx_app *app)
+{
+	struct cx_spool	*sp = app->spool;
+	long long	 left;
+
+	if (sp == NULL || sp->d.fd == -1)
+		return -1;
+	left = sp->d.last_us + SPOOL_IDLE_US - cx_now_us();
+	return left > 0 ? (left + 999) / 1000 : 0;
+}
+
+void
+cx_spool_idle(struct cx_app *app)
+{
+	if (cx_spool_wait_ms(app) == 0)
+		cx_spool_rotate(app);
+}
+
+/*
  * After a request: one that recorded work in the database (a 2xx of a
  * recording route, or /ready's 200), or any request once the file has had
  * no record for SPOOL_IDLE_US, closes a file this process spooled to, so

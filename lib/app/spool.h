@@ -19,6 +19,8 @@ struct cx_spool;
 
 enum ce_err	 cx_spool_put(struct cx_app *, const char *kind,
 		    const char *lead_id, const char *body, size_t bodylen);
+long long	 cx_spool_wait_ms(struct cx_app *);
+void		 cx_spool_idle(struct cx_app *);
 void		 cx_spool_rotate(struct cx_app *);
 void		 cx_spool_settle(struct cx_app *, enum ce_route, int status);
 void		 cx_spool_free(struct cx_spool *);

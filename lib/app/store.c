@@ -1394,6 +1394,14 @@ cx_store_schema_version(struct cx_db *db, long long *version)
 	return CE_OK;
 }
 
+/* The schema version's statement, for the pool master's own probe
+ * (io/pgprobe.c): one row, one integer. */
+const char *
+cx_store_schema_sql(void)
+{
+	return stmts[CX_STMT_SCHEMA_VERSION].sql;
+}
+
 /*
  * The status page's JSON appended to "out", with this machine's
  * duplicate leads found in its shared file and in the database (NULL

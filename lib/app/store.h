@@ -148,6 +148,7 @@ enum ce_err	 cx_store_customer(struct cx_db *, const char *uuid,
 		    struct ce_buf *doc, int *found) CE_WUR;
 enum ce_err	 cx_store_schema_version(struct cx_db *, long long *version)
 		    CE_WUR;
+const char	*cx_store_schema_sql(void);
 enum ce_err	 cx_store_stats(struct cx_db *, const uint64_t *file,
 		    const uint64_t *db, struct ce_buf *out) CE_WUR;
 enum ce_err	 cx_store_webhook_ingest(struct cx_db *,

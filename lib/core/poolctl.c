@@ -427,6 +427,18 @@ ce_poolctl_reaped(struct ce_pool_state *st, const struct ce_pool_view *last,
 		st->recycled++;
 		return CE_PX_RECYCLED;
 	}
+	/*
+	 * A child that had taken requests died (killed, or out of memory):
+	 * a failure, but no start loop: replaced at once, the streak ended.
+	 */
+	if (last->reqno > 0) {
+		st->failures = 0;
+		st->last_fail_ms = now_ms;
+		st->last_fail_status = wstatus;
+		st->next_spawn_ms = now_ms;
+		st->crashed++;
+		return CE_PX_FAILED;
+	}
 	if (st->failures < FAILURES_MAX)
 		st->failures++;
 	st->last_fail_ms = now_ms;

@@ -111,3 +111,41 @@ big:
 	url[start] = '\0';
 	return CE_E2BIG;
 }
+
+/*
+ * "addr" (REMOTE_ADDR) as a log may show it: the characters of an IPv4 or
+ * IPv6 address only, cut to "sz" - 1; "-" when there is none.
+ */
+void
+ce_addr_print(char *buf, size_t sz, const char *addr)
+{
+	size_t	 i = 0;
+
+	for (; addr != NULL && *addr != '\0' && i + 1 < sz; addr++)
+		if ((*addr >= '0' && *addr <= '9') || (*addr >= 'a' &&
+		    *addr <= 'f') || (*addr >= 'A' && *addr <= 'F') ||
+		    *addr == ':' || *addr == '.')
+			buf[i++] = *addr;
+	if (i == 0 && sz > 1)
+		buf[i++] = '-';
+	if (sz > 0)
+		buf[i] = '\0';
+}
+
+/*
+ * Is "id" a request id a client may choose (X-Request-Id): 1 to 63 of
+ * [A-Za-z0-9._-]?  Anything else is replaced, never logged as it came.
+ */
+int
+ce_reqid_ok(const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; id[i] != '\0' && i < 64; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= 'A' && id[i] <= 'Z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '-' ||
+		    id[i] == '_' || id[i] == '.'))
+			return 0;
+	return i > 0 && i < 64;
+}

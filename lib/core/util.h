@@ -1,8 +1,8 @@
 /*
  * core/util.h -- small bounded string helpers that glibc 2.36 lacks
  * (util.c): strlcpy, strtonum-style integer parsing, a constant-time
- * string compare, the value of a hex digit, and the percent-encoding of
- * a URL's path segment.
+ * string compare, the value of a hex digit, the percent-encoding of a
+ * URL's path segment, and the check of a client's request id.
  */
 #ifndef CE_CORE_UTIL_H
 #define CE_CORE_UTIL_H
@@ -17,5 +17,7 @@ int		 ce_strtonum(const char *, long long, long long, long long *);
 int		 ce_ct_streq(const char *, const char *);
 int		 ce_hexval(int);
 enum ce_err	 cx_url_escape(char *, size_t, const char *) CE_WUR;
+int		 ce_reqid_ok(const char *);
+void		 ce_addr_print(char *, size_t, const char *);
 
 #endif /* CE_CORE_UTIL_H */

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,14 +97,15 @@ myslot(struct cx_mtab *m)
 		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			continue;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		t[i].role = *m->worker ? 1 : 0;
+		t[i].role = *m->worker;
 		t[i].started_ms = (int64_t)ts.tv_sec * 1000 +
 		    ts.tv_nsec / 1000000;
 		t[i].requests = 0;
 		t[i].rss_kb = (uint64_t)cx_proc_rss_kb(m->proc);
 		m->procslot = (int)i;
 		if ((r = cx_metrics_region(m)) != NULL)
-			add(&r->started[*m->worker ? 1 : 0], 1);
+			if (*m->worker != CX_ROLE_MASTER)
+				add(&r->started[*m->worker ? 1 : 0], 1);
 		break;
 	}
 found:
@@ -162,6 +164,53 @@ void
 cx_mtab_sample(struct cx_mtab *m)
 {
 	sample(m, myslot(m));
+}
+
+/* This process's local cache: its entries and bytes now. */
+void
+cx_mtab_cache_size(struct cx_mtab *m, size_t entries, size_t bytes)
+{
+	struct cx_procslot	*p = myslot(m);
+
+	if (p == NULL)
+		return;
+	__atomic_store_n(&p->cache_entries, (uint64_t)entries,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&p->cache_bytes, (uint64_t)bytes, __ATOMIC_RELAXED);
+}
+
+/*
+ * The machine's responders' local caches, summed: entries and bytes of
+ * each live responder, how many there are, and the lookups' hits and
+ * misses.  Returns 0, or -1 without the shared file.
+ */
+int
+cx_metrics_cache_totals(struct cx_shmfile *f, struct cx_cache_totals *ct)
+{
+	struct ce_shm		*s = cx_shmfile_get(f);
+	struct cx_procslot	*t;
+	struct cx_mregion	*r;
+	size_t			 n, i;
+	int32_t			 pid;
+
+	memset(ct, 0, sizeof(*ct));
+	if (s == NULL || (t = cx_shm_table(s, CX_SHM_PROCS, &n)) == NULL ||
+	    (r = cx_shm_table(s, CX_SHM_METRICS, &i)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		pid = __atomic_load_n(&t[i].pid, __ATOMIC_ACQUIRE);
+		if (pid == 0 || t[i].role != CX_ROLE_RESPONDER ||
+		    !cx_metrics_alive(pid))
+			continue;
+		ct->procs++;
+		ct->entries += __atomic_load_n(&t[i].cache_entries,
+		    __ATOMIC_RELAXED);
+		ct->bytes += __atomic_load_n(&t[i].cache_bytes,
+		    __ATOMIC_RELAXED);
+	}
+	ct->hits = __atomic_load_n(&r->cache[1], __ATOMIC_RELAXED);
+	ct->misses = __atomic_load_n(&r->cache[0], __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* A request answered: its route, status and duration. */

@@ -52,12 +52,24 @@ struct cx_mregion {
 						   the worker's alerts read them */
 };
 
+/* A process's role in the table. */
+#define CX_ROLE_RESPONDER	0
+#define CX_ROLE_WORKER		1
+#define CX_ROLE_MASTER		2	/* c2s-enrich --pool */
+
 struct cx_procslot {
 	int32_t		 pid;		/* 0: free */
-	int32_t		 role;		/* 0 responder, 1 worker */
+	int32_t		 role;		/* CX_ROLE_* */
 	int64_t		 started_ms;
 	uint64_t	 requests;
 	uint64_t	 rss_kb;
+	uint64_t	 cache_entries, cache_bytes;	/* a responder's */
+};
+
+/* The responders' local caches, summed (the master's /health). */
+struct cx_cache_totals {
+	unsigned	 procs;
+	uint64_t	 entries, bytes, hits, misses;
 };
 
 /* A process's handle on the metrics and process tables. */
@@ -77,6 +89,10 @@ size_t		 cx_procs_slot_size(void);
 void		 cx_mtab_join(struct cx_mtab *);
 void		 cx_mtab_leave(struct cx_mtab *);
 void		 cx_mtab_sample(struct cx_mtab *);
+void		 cx_mtab_cache_size(struct cx_mtab *, size_t entries,
+		    size_t bytes);
+int		 cx_metrics_cache_totals(struct cx_shmfile *,
+		    struct cx_cache_totals *);
 void		 cx_mtab_request(struct cx_mtab *, enum ce_route, int status,
 		    long long us);
 void		 cx_mtab_upstream(struct cx_mtab *, enum ce_call_kind,

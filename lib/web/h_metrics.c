@@ -35,7 +35,7 @@ get(const uint64_t *c)
 	return cx_metrics_get(c);
 }
 
-static const char *const roles[2] = { "responder", "worker" };
+static const char *const roles[3] = { "responder", "worker", "master" };
 
 static const char *const classes[CX_METRICS_NCLASS] = {
 	"other", "1xx", "2xx", "3xx", "4xx", "5xx"
@@ -299,7 +299,8 @@ render_procs(struct cx_web *w, struct ce_buf *b)
 {
 	struct cx_procslot	*t;
 	size_t		 n, i;
-	unsigned	 count[2] = { 0, 0 };
+	unsigned	 count[3] = { 0, 0, 0 };
+	int		 role;
 	int32_t		 pid;
 	enum ce_err	 er;
 
@@ -315,10 +316,11 @@ render_procs(struct cx_web *w, struct ce_buf *b)
 		pid = __atomic_load_n(&t[i].pid, __ATOMIC_ACQUIRE);
 		if (pid == 0 || !cx_metrics_alive(pid))
 			continue;
-		count[t[i].role == 1]++;
+		role = t[i].role >= 0 && t[i].role <= CX_ROLE_MASTER ?
+		    t[i].role : CX_ROLE_RESPONDER;
+		count[role]++;
 		if ((er = ce_buf_printf(b, "c2s_process_resident_memory_bytes"
-		    "{pid=\"%d\",role=\"%s\"} %llu\n", (int)pid,
-		    roles[t[i].role == 1],
+		    "{pid=\"%d\",role=\"%s\"} %llu\n", (int)pid, roles[role],
 		    (unsigned long long)t[i].rss_kb * 1024)) != CE_OK)
 			return er;
 	}
@@ -326,7 +328,9 @@ render_procs(struct cx_web *w, struct ce_buf *b)
 	    "of this machine, by role.")) != CE_OK)
 		return er;
 	return ce_buf_printf(b, "c2s_processes_alive{role=\"responder\"} %u\n"
-	    "c2s_processes_alive{role=\"worker\"} %u\n", count[0], count[1]);
+	    "c2s_processes_alive{role=\"worker\"} %u\n"
+	    "c2s_processes_alive{role=\"master\"} %u\n", count[0], count[1],
+	    count[2]);
 }
 
 /*

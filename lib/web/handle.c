@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/cache.h"
 #include "core/cgi.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -35,6 +36,7 @@
 #include "web/h_alerts.h"
 #include "web/h_webhook.h"
 #include "web/h_work.h"
+#include "web/h_probe.h"
 #include "web/handle.h"
 #include "web/req.h"
 #include "web/resp.h"
@@ -73,39 +75,16 @@ static const handler_fn handlers[CE_ROUTE__MAX] = {
 static enum ce_err
 httpd_error(const struct ce_req *req, struct ce_resp *resp, int *status)
 {
-	static const struct {
-		int		 status;
-		enum ce_err	 er;
-		const char	*msg;
-	} map[] = {
-		{ 400, CE_EINPUT, NULL },
-		{ 401, CE_EAUTH, NULL },
-		{ 404, CE_ENOTFOUND, NULL },
-		{ 405, CE_EMETHOD, NULL },
-		{ 408, CE_EINPUT, "request timeout" },
-		{ 411, CE_EINPUT, "length required" },
-		{ 413, CE_E2BIG, NULL },
-		{ 414, CE_EINPUT, "URI too long" },
-		{ 417, CE_EINPUT, "expectation failed" },
-		{ 431, CE_EINPUT, "request header fields too large" },
-		{ 501, CE_ESYSTEM, "not implemented" },
-		{ 503, CE_EUNAVAIL, NULL },
-		{ 504, CE_ETIMEOUT, NULL },
-	};
 	const char	*rs = ce_req_param(req, "REDIRECT_STATUS");
+	const char	*msg;
+	enum ce_err	 er;
 	long long	 st;
-	size_t		 i;
 
 	if (rs == NULL || ce_strtonum(rs, 400, 599, &st) == -1)
 		return CE_OK;
 	*status = (int)st;
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (map[i].status == st)
-			break;
-	if (i == sizeof(map) / sizeof(map[0]))
-		return cx_fail(resp, st < 500 ? CE_EINPUT : CE_ESYSTEM, NULL,
-		    "request refused by the web server");
-	return cx_fail(resp, map[i].er, NULL, map[i].msg);
+	(void)cx_httpd_status((int)st, &er, &msg);
+	return cx_fail(resp, er, NULL, msg);
 }
 
 /* Take the client's X-Request-Id if it is sane, else make one. */
@@ -113,23 +92,10 @@ static void
 set_reqid(struct cx_web *w, const struct ce_req *req)
 {
 	const char	*id = ce_req_param(req, "HTTP_X_REQUEST_ID");
-	size_t		 i;
 
-	if (id != NULL) {
-		for (i = 0; id[i] != '\0' && i < sizeof(w->app.log.reqid) - 1;
-		    i++) {
-			char c = id[i];
-
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-			    c == '.'))
-				break;
-		}
-		if (i > 0 && id[i] == '\0') {
-			ce_strlcpy(w->app.log.reqid, id,
-			    sizeof(w->app.log.reqid));
-			return;
-		}
+	if (id != NULL && ce_reqid_ok(id)) {
+		ce_strlcpy(w->app.log.reqid, id, sizeof(w->app.log.reqid));
+		return;
 	}
 	snprintf(w->app.log.reqid, sizeof(w->app.log.reqid), "%lx-%llx",
 	    (unsigned long)getpid(), ++w->reqseq);
@@ -139,11 +105,12 @@ static void
 log_access(struct cx_web *w, const struct ce_req *req, enum ce_route r,
     const char *path, size_t pathlen, int status, long long us)
 {
-	char	 fields[512], p[160];
+	char	 fields[512], p[160], addr[48];
 	size_t	 i, n;
 
 	if (w->app.log.min > CE_LOG_INFO)
 		return;
+	ce_addr_print(addr, sizeof(addr), ce_req_param(req, "REMOTE_ADDR"));
 	/* The path only, never the query (it may hold identifiers); only
 	 * printable ASCII, the rest as '?'; cut to fit. */
 	n = pathlen < sizeof(p) - 1 ? pathlen : sizeof(p) - 1;
@@ -152,9 +119,10 @@ log_access(struct cx_web *w, const struct ce_req *req, enum ce_route r,
 		    path[i] != '\\') ? path[i] : '?';
 	p[n] = '\0';
 	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld",
+	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld,"
+	    "\"client\":\"%s\"",
 	    ce_method_bits(req->method) ? req->method : "other",
-	    ce_route_name(r), p, status, us);
+	    ce_route_name(r), p, status, us, addr);
 	cx_log_write(&w->app.log, CE_LOG_INFO, fields, NULL);
 }
 
@@ -238,6 +206,7 @@ cx_handle(struct cx_web *w, const struct ce_req *req, struct ce_resp *resp)
 {
 	long long	 start = cx_now_us(), us;
 	struct cx_request rq;
+	struct ce_cache_stats cs;
 	enum ce_err	 er;
 	int		 status = 0;
 
@@ -283,6 +252,10 @@ out:
 	log_access(w, req, rq.route, req->uri != NULL ? req->uri : "",
 	    rq.pathlen, resp->status, us);
 	cx_mtab_request(&w->app.mtab, rq.route, resp->status, us);
+	if (w->app.cache != NULL) {
+		ce_cache_stats(w->app.cache, &cs);
+		cx_mtab_cache_size(&w->app.mtab, cs.entries, cs.bytes);
+	}
 	cx_sb_idle(&w->app.sb, (start + us) / 1000);
 	w->app.log.reqid[0] = '\0';
 }

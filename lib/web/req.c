@@ -24,6 +24,26 @@ json_ctype(const struct ce_req *req)
 }
 
 /*
+ * Is "uri" a path that starts with '/', of at most CX_PATH_MAX bytes, with
+ * a query of at most CX_QUERY_MAX?  Returns 0 with the path's length in
+ * "*pathlen", or -1 (a 400).
+ */
+int
+cx_req_uri_ok(const char *uri, size_t *pathlen)
+{
+	const char	*q;
+
+	if (uri == NULL || uri[0] != '/')
+		return -1;
+	q = strchr(uri, '?');
+	*pathlen = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if (*pathlen > CX_PATH_MAX ||
+	    (q != NULL && strlen(q + 1) > CX_QUERY_MAX))
+		return -1;
+	return 0;
+}
+
+/*
  * Parse "req" into "rq", which keeps pointers into it.  The client's
  * address is REMOTE_ADDR as lighttpd reports it.  Behind a trusted proxy
  * lighttpd's mod_extforward has already put the client's address there
@@ -42,13 +62,9 @@ cx_req_parse(struct cx_request *rq, const struct ce_req *req)
 	memset(rq, 0, sizeof(*rq));
 	rq->req = req;
 	rq->route = CE_ROUTE_NONE;
-	if (req->method == NULL || path == NULL || path[0] != '/')
+	if (req->method == NULL || cx_req_uri_ok(path, &rq->pathlen) == -1)
 		return CE_EINPUT;
 	q = strchr(path, '?');
-	rq->pathlen = q != NULL ? (size_t)(q - path) : strlen(path);
-	if (rq->pathlen > CX_PATH_MAX ||
-	    (q != NULL && strlen(q + 1) > CX_QUERY_MAX))
-		return CE_EINPUT;
 	memcpy(rq->path, path, rq->pathlen);
 	rq->path[rq->pathlen] = '\0';
 	rq->query = q != NULL ? q + 1 : NULL;

@@ -25,6 +25,7 @@ struct cx_request {
 	enum ce_route		 route;
 	unsigned		 allowed;	/* methods, on CE_EMETHOD */
 };
+int		 cx_req_uri_ok(const char *uri, size_t *pathlen);
 enum ce_err	 cx_req_parse(struct cx_request *, const struct ce_req *);
 const char	*cx_req_tail(const struct cx_request *, const char *prefix,
 		    size_t);
