@@ -275,6 +275,15 @@ child__no_master_fds_body() {
 }
 child__no_master_fds_cleanup() { private_stack_stop; }
 
+# reload_stack: a pool of 2 reading ./c2s.env (CONFIG_FILE), full; its
+# responders in "before".
+reload_stack() {
+	echo "LOG_LEVEL=info" >c2s.env
+	mstack C2S_POOL=2 CONFIG_FILE="$PWD/c2s.env"
+	wait_for 50 pool_full || atf_fail "pool not full"
+	before=$(responders | sort | tr '\n' ' ')
+}
+
 # wrk_ok FILE: wrk's summary in FILE counts no socket error and no
 # answer but 2xx, and at least 100 requests.
 wrk_ok() {
@@ -293,10 +302,7 @@ reload__no_request_fails_head() {
 	atf_set timeout 120
 }
 reload__no_request_fails_body() {
-	echo "LOG_LEVEL=info" >c2s.env
-	mstack C2S_POOL=2 CONFIG_FILE="$PWD/c2s.env"
-	wait_for 50 pool_full || atf_fail "pool not full"
-	before=$(responders | sort | tr '\n' ' ')
+	reload_stack
 	wrk -t 2 -c 8 -d 6s -H "X-API-Key: $C2S_API_KEY" \
 	    "$URL/api/v1/stats" >wrk.out 2>&1 &
 	load=$!
@@ -334,10 +340,7 @@ reload__bad_config_kept_head() {
 	atf_set timeout 120
 }
 reload__bad_config_kept_body() {
-	echo "LOG_LEVEL=info" >c2s.env
-	mstack C2S_POOL=2 CONFIG_FILE="$PWD/c2s.env"
-	wait_for 50 pool_full || atf_fail "pool not full"
-	before=$(responders | sort | tr '\n' ' ')
+	reload_stack
 	echo "POOL_MAX=0" >c2s.env
 	kill -HUP "$MASTER_PID"
 	wait_for 50 grep -q '"msg":"reload refused' "$RUNDIR/log/pool.log" ||

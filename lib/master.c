@@ -472,28 +472,6 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 	}
 }
 
-/* One access line, in the responders' shape (web/handle.c). */
-static void
-log_answer(struct ce_master *m, const char *method, const char *uri,
-    const char *client, enum ce_route r, int status, long long us)
-{
-	char	 fields[384], p[160], addr[48];
-	size_t	 i;
-
-	if (m->log.min > CE_LOG_INFO)
-		return;
-	ce_addr_print(addr, sizeof(addr), client);
-	for (i = 0; i < sizeof(p) - 1 && uri[i] != '\0' && uri[i] != '?'; i++)
-		p[i] = (uri[i] > 0x20 && uri[i] < 0x7f && uri[i] != '"' &&
-		    uri[i] != '\\') ? uri[i] : '?';
-	p[i] = '\0';
-	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld,"
-	    "\"client\":\"%s\"",
-	    ce_method_bits(method) ? method : "other", ce_route_name(r), p,
-	    status, us, addr);
-	cx_log_write(&m->log, CE_LOG_INFO, fields, NULL);
-}
 
 /*
  * The answer to "method" "uri" (REDIRECT_STATUS "rs", CONTENT_LENGTH
@@ -583,8 +561,8 @@ ce_master_answer(struct ce_master *m, const struct ce_fcgirec *rq,
 	n = ce_resp_head(&resp, (long long)m->body.len, msg, sizeof(msg));
 	us = cx_now_us() - now_us;
 	ce_strlcpy(m->log.reqid, rid, sizeof(m->log.reqid));
-	log_answer(m, method, uri, ce_fcgirec_param(rq, "REMOTE_ADDR"), r,
-	    resp.status, us);
+	cx_log_access(&m->log, method, r, uri, strcspn(uri, "?"), resp.status,
+	    us, ce_fcgirec_param(rq, "REMOTE_ADDR"));
 	m->log.reqid[0] = '\0';
 	cx_mtab_request(&m->mtab, r, resp.status, us);
 	if (n == -1)

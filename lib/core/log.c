@@ -15,6 +15,8 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/route.h"
+#include "core/util.h"
 
 #define LINE_MAX_LEN	2048
 
@@ -88,6 +90,36 @@ line_esc(struct line *l, const char *s)
  * id and "msg" are escaped.  Failures to write are ignored: logging never
  * fails a request.
  */
+/*
+ * The access line of a request: "method" (or "other"), the route's name,
+ * the path's "pathlen" bytes (never the query: printable ASCII only, the
+ * rest as '?', cut to fit), the status, the duration and the client's
+ * address (REMOTE_ADDR).  The responders' and the pool master's alike.
+ */
+void
+cx_log_access(struct cx_log *lg, const char *method, enum ce_route r,
+    const char *path, size_t pathlen, int status, long long us,
+    const char *client)
+{
+	char	 fields[512], p[160], addr[48];
+	size_t	 i, n;
+
+	if (lg->min > CE_LOG_INFO)
+		return;
+	ce_addr_print(addr, sizeof(addr), client);
+	n = pathlen < sizeof(p) - 1 ? pathlen : sizeof(p) - 1;
+	for (i = 0; i < n; i++)
+		p[i] = (path[i] > 0x20 && path[i] < 0x7f && path[i] != '"' &&
+		    path[i] != '\\') ? path[i] : '?';
+	p[n] = '\0';
+	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
+	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld,"
+	    "\"client\":\"%s\"",
+	    method != NULL && ce_method_bits(method) ? method : "other",
+	    ce_route_name(r), p, status, us, addr);
+	cx_log_write(lg, CE_LOG_INFO, fields, NULL);
+}
+
 void
 cx_log_write(struct cx_log *lg, enum ce_loglevel level, const char *fields,
     const char *msg)

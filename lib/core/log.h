@@ -8,8 +8,10 @@
 #define CE_CORE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "core/err.h"
+#include "core/route.h"
 
 enum ce_loglevel {
 	CE_LOG_DEBUG = 0,
@@ -33,5 +35,8 @@ void		 cx_logf(struct cx_log *, enum ce_loglevel, const char *, ...)
 void		 cx_vlogf(struct cx_log *, enum ce_loglevel, const char *,
 		    va_list) CE_PRINTF(3, 0);
 enum ce_err	 cx_log_level_parse(const char *, enum ce_loglevel *);
+void		 cx_log_access(struct cx_log *, const char *method,
+		    enum ce_route, const char *path, size_t pathlen,
+		    int status, long long us, const char *client);
 
 #endif /* CE_CORE_LOG_H */

@@ -105,25 +105,8 @@ static void
 log_access(struct cx_web *w, const struct ce_req *req, enum ce_route r,
     const char *path, size_t pathlen, int status, long long us)
 {
-	char	 fields[512], p[160], addr[48];
-	size_t	 i, n;
-
-	if (w->app.log.min > CE_LOG_INFO)
-		return;
-	ce_addr_print(addr, sizeof(addr), ce_req_param(req, "REMOTE_ADDR"));
-	/* The path only, never the query (it may hold identifiers); only
-	 * printable ASCII, the rest as '?'; cut to fit. */
-	n = pathlen < sizeof(p) - 1 ? pathlen : sizeof(p) - 1;
-	for (i = 0; i < n; i++)
-		p[i] = (path[i] > 0x20 && path[i] < 0x7f && path[i] != '"' &&
-		    path[i] != '\\') ? path[i] : '?';
-	p[n] = '\0';
-	snprintf(fields, sizeof(fields), "\"method\":\"%s\",\"route\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"dur_us\":%lld,"
-	    "\"client\":\"%s\"",
-	    ce_method_bits(req->method) ? req->method : "other",
-	    ce_route_name(r), p, status, us, addr);
-	cx_log_write(&w->app.log, CE_LOG_INFO, fields, NULL);
+	cx_log_access(&w->app.log, req->method, r, path, pathlen, status, us,
+	    ce_req_param(req, "REMOTE_ADDR"));
 }
 
 /*
