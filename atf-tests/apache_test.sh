@@ -10,13 +10,16 @@
 
 MODULES=/usr/lib/apache2/modules
 
-# apache_start: Apache in the foreground on a free port, in front of the
-# shared stack's socket ($RUNDIR/sock) and static pages ($RUNDIR/www); its
-# pid in ./apache.pid, URL set to it.  The socket is www-data's, mode 0660:
-# as root, Apache's children run as www-data.
+# apache_start [LINE ...]: Apache in the foreground on a free port, in
+# front of a stack's pool socket (APACHE_POOL_SOCK, else $RUNDIR/sock),
+# its master's socket ($C2S_HEALTH_SOCK; none: Define C2S_NO_MASTER) and
+# static pages ($RUNDIR/www): the shared stack's unless the test started
+# a private one first; each LINE (a Define, say) goes in before the
+# fragment.  Its pid in ./apache.pid, URL set to it.  The sockets are
+# www-data's: as root, Apache's children run as www-data.
 apache_start() {
-	local port i conf=$PWD/apache/httpd.conf
-	shared_stack
+	local port i l conf=$PWD/apache/httpd.conf
+	[ -n "${RUNDIR:-}" ] || shared_stack
 	mkdir -p apache/run
 	for i in 1 2 3 4 5; do
 		port=$(free_port)
@@ -41,10 +44,15 @@ apache_start() {
 				echo "User www-data"
 				echo "Group www-data"
 			fi
+			[ -n "${C2S_HEALTH_SOCK:-}" ] || echo "Define C2S_NO_MASTER"
+			for l in "$@"; do
+				echo "$l"
+			done
 			echo "Include $TOP/httpd-conf/apache-c2s-enrich.conf"
 		} >"$conf"
 		: >apache/error.log
-		C2S_SOCK=$RUNDIR/sock C2S_WWW=$RUNDIR/www \
+		C2S_SOCK=${APACHE_POOL_SOCK:-$RUNDIR/sock} C2S_WWW=$RUNDIR/www \
+		    C2S_HEALTH_SOCK=${C2S_HEALTH_SOCK:-} \
 		    apache2 -f "$conf" -DFOREGROUND &
 		echo $! >apache.pid
 		URL=http://127.0.0.1:$port
@@ -57,6 +65,8 @@ apache_start() {
 	atf_fail "apache2 did not start"
 }
 
+# apache_stop [REGEX]: stop Apache; an error in its log fails the test,
+# but for lines matching REGEX (the errors the test caused).
 apache_stop() {
 	local pid
 	[ -r apache.pid ] || return 0
@@ -68,7 +78,7 @@ apache_stop() {
 	    atf_fail "apache2 did not stop"; }
 	# Nothing of Apache's may answer with a stale error after this.
 	if grep -E 'AH[0-9]+: .*(error|failed)' apache/error.log 2>/dev/null |
-	    grep -v 'caught SIGTERM'; then
+	    grep -v 'caught SIGTERM' | grep -Ev "${1:-^\$}"; then
 		atf_fail "errors in Apache's log"
 	fi
 }
@@ -262,8 +272,12 @@ fragment__no_reuse_head() {
 }
 fragment__no_reuse_body() {
 	f=$TOP/httpd-conf/apache-c2s-enrich.conf
-	atf_check -o inline:'ProxyPass "/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
-	    grep '^ProxyPass ' "$f"
+	atf_check -o inline:'"/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0 max=${C2S_POOL_CONNS} acquire=1000\n"/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
+	    sed -n 's/^[[:space:]]*ProxyPass //p' "$f"
+	# The master's worker is its own: one named localhost too would
+	# be the pool's (mod_proxy shares a worker by scheme and host).
+	atf_check -o inline:'"^/(health|ready|__httpd_error)$" "unix:${C2S_HEALTH_SOCK}|fcgi://c2s-master/" retry=0\n' \
+	    sed -n 's/^[[:space:]]*ProxyPassMatch \(.*health.*\)/\1/p' "$f"
 	atf_check -s exit:1 grep -i '^[^#]*enablereuse' "$f"
 }
 
