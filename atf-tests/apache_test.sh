@@ -281,8 +281,129 @@ fragment__no_reuse_body() {
 	atf_check -s exit:1 grep -i '^[^#]*enablereuse' "$f"
 }
 
+# A lead whose C2S fetch the simulator holds SIM_FAULT_LATENCY_MS (its
+# fault 01 on target c2, docs/SIMULATOR.md).
+slow_lead() {
+	echo "fa17c201$(rand_id | cut -c1-24)"
+}
+
+# hold_leads N: N slow leads through Apache in the background (their
+# pids in HELD, their statuses in ./held.1 ... ./held.N; `wait $HELD`,
+# never a bare wait: Apache is a child too); wait until the master's
+# /health counts N responders busy.
+hold_leads() {
+	local i want=$1
+	HELD=
+	for i in $(seq 1 "$want"); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 \
+		    "$URL/api/v1/leads/process?id=$(slow_lead)" >"held.$i" &
+		HELD="$HELD $!"
+	done
+	wait_for 50 eval '[ "$(curl -s --max-time 5 "$URL/health" |
+	    jq .pool.busy)" = "$want" ]' ||
+	    atf_fail "$want responders were not held"
+}
+
+atf_test_case health__own_socket cleanup
+health__own_socket_head() {
+	atf_set descr "through Apache, /health and /ready come from the " \
+	    "pool master's own socket (its pid, its pool block) at once " \
+	    "while every responder is held, and the pool's paths still " \
+	    "reach the pool"
+	atf_set timeout 120
+}
+health__own_socket_body() {
+	local i
+	private_stack C2S_POOL=2 SIM_FAULT_LATENCY_MS=3000 RATE_LIMIT=0
+	apache_start
+	wait_for 50 pool_full || atf_fail "pool not full"
+	hold_leads 2
+	for i in $(seq 1 10); do
+		curl -s -o body -w '%{http_code} %{time_total}\n' --max-time 5 \
+		    "$URL/health" >st
+		read -r code t <st
+		[ "$code" = 200 ] || atf_fail "/health: $code $(head -c 300 body)"
+		json '.pid == '"$C2S_POOL_PID"' and .pool.busy == 2 and
+		    .pool.idle == 0 and .pool.alive == 2'
+		# Answered at once, not behind the 3 s leads.
+		awk -v t="$t" 'BEGIN { exit !(t < 1) }' ||
+		    atf_fail "/health took $t s"
+		expect_status 200 GET /ready
+		json '.status == "ready"'
+	done
+	# shellcheck disable=SC2086
+	wait $HELD
+	for i in 1 2; do
+		atf_check -o inline:'200\n' cat "held.$i"
+	done
+	# The master's access lines, the pool's paths in the responders'.
+	grep -q '"pid":'"$C2S_POOL_PID"',.*"route":"health"' \
+	    "$RUNDIR/log/pool.log" || atf_fail "no /health line of the master"
+	grep '"route":"leads_process"' "$RUNDIR/log/pool.log" |
+	    grep -q '"pid":'"$C2S_POOL_PID"',' &&
+	    atf_fail "the master answered a lead"
+	apache_stop
+	private_stack_stop
+}
+health__own_socket_cleanup() { apache_stop; private_stack_stop; }
+
+atf_test_case overload__json_503 cleanup
+overload__json_503_head() {
+	atf_set descr "one responder held, a listen backlog of 4, the " \
+	    "fragment's C2S_POOL_CONNS 2 and 150 requests at once through " \
+	    "Apache: each answered 200, or 503 in JSON with Retry-After and " \
+	    "code overloaded (the master's); never Apache's HTML"
+	atf_set timeout 120
+}
+overload__json_503_body() {
+	private_stack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=3000 \
+	    RATE_LIMIT=0
+	apache_start "Define C2S_POOL_CONNS 2"
+	wait_for 50 pool_full || atf_fail "pool not full"
+	hold_leads 1
+	overload_burst 150 100
+	# shellcheck disable=SC2086
+	wait $HELD
+	atf_check -o inline:'200\n' cat held.1
+	# One line a shed request, and no other error.
+	[ "$(grep -c 'AH00941: FCGI: failed to acquire connection' \
+	    apache/error.log)" = "$OVERLOADED" ] ||
+	    atf_fail "not $OVERLOADED AH00941 lines in Apache's error log"
+	apache_stop 'AH00941: '
+	private_stack_stop
+}
+overload__json_503_cleanup() { apache_stop 'AH00941: '; private_stack_stop; }
+
+atf_test_case pool_gone__json_503 cleanup
+pool_gone__json_503_head() {
+	atf_set descr "the pool's socket missing: mod_proxy's 503 is re-run " \
+	    "to the master (REDIRECT_STATUS 503), a JSON 503 overloaded with " \
+	    "Retry-After for a GET and a POST; /health still the master's"
+	atf_set require.config "base_url stack_dir"
+}
+pool_gone__json_503_body() {
+	shared_stack
+	[ -n "$C2S_HEALTH_SOCK" ] || atf_skip "the shared stack has no master"
+	APACHE_POOL_SOCK=$RUNDIR/no-such.sock apache_start
+	expect_status 503 GET /api/v1/stats
+	expect_json_error overloaded
+	headers /api/v1/stats
+	atf_check -o match:'^content-type: application/json' \
+	    -o match:'^retry-after: 1$' cat headers
+	expect_status 503 POST "/api/v1/c2s/enrich/$(rand_id)" \
+	    -H 'Content-Type: application/json' -d '{}'
+	expect_json_error overloaded
+	expect_status 200 GET /health
+	json '.pid == '"$C2S_POOL_PID"
+	apache_stop 'AH02454: |AH01079: '
+}
+pool_gone__json_503_cleanup() { apache_stop 'AH02454: |AH01079: '; }
+
 atf_init_test_cases() {
 	atf_add_test_case fragment__no_reuse
+	atf_add_test_case health__own_socket
+	atf_add_test_case overload__json_503
+	atf_add_test_case pool_gone__json_503
 	atf_add_test_case health__json
 	atf_add_test_case unknown_path__json_404
 	atf_add_test_case logs__no_query_secret
