@@ -10,13 +10,16 @@
 
 MODULES=/usr/lib/apache2/modules
 
-# apache_start: Apache in the foreground on a free port, in front of the
-# shared stack's socket ($RUNDIR/sock) and static pages ($RUNDIR/www); its
-# pid in ./apache.pid, URL set to it.  The socket is www-data's, mode 0660:
-# as root, Apache's children run as www-data.
+# apache_start [LINE ...]: Apache in the foreground on a free port, in
+# front of a stack's pool socket (APACHE_POOL_SOCK, else $RUNDIR/sock),
+# its master's socket ($C2S_HEALTH_SOCK; none: Define C2S_NO_MASTER) and
+# static pages ($RUNDIR/www): the shared stack's unless the test started
+# a private one first; each LINE (a Define, say) goes in before the
+# fragment.  Its pid in ./apache.pid, URL set to it.  The sockets are
+# www-data's: as root, Apache's children run as www-data.
 apache_start() {
-	local port i conf=$PWD/apache/httpd.conf
-	shared_stack
+	local port i l conf=$PWD/apache/httpd.conf
+	[ -n "${RUNDIR:-}" ] || shared_stack
 	mkdir -p apache/run
 	for i in 1 2 3 4 5; do
 		port=$(free_port)
@@ -41,10 +44,15 @@ apache_start() {
 				echo "User www-data"
 				echo "Group www-data"
 			fi
+			[ -n "${C2S_HEALTH_SOCK:-}" ] || echo "Define C2S_NO_MASTER"
+			for l in "$@"; do
+				echo "$l"
+			done
 			echo "Include $TOP/httpd-conf/apache-c2s-enrich.conf"
 		} >"$conf"
 		: >apache/error.log
-		C2S_SOCK=$RUNDIR/sock C2S_WWW=$RUNDIR/www \
+		C2S_SOCK=${APACHE_POOL_SOCK:-$RUNDIR/sock} C2S_WWW=$RUNDIR/www \
+		    C2S_HEALTH_SOCK=${C2S_HEALTH_SOCK:-} \
 		    apache2 -f "$conf" -DFOREGROUND &
 		echo $! >apache.pid
 		URL=http://127.0.0.1:$port
@@ -57,6 +65,8 @@ apache_start() {
 	atf_fail "apache2 did not start"
 }
 
+# apache_stop [REGEX]: stop Apache; an error in its log fails the test,
+# but for lines matching REGEX (the errors the test caused).
 apache_stop() {
 	local pid
 	[ -r apache.pid ] || return 0
@@ -68,7 +78,7 @@ apache_stop() {
 	    atf_fail "apache2 did not stop"; }
 	# Nothing of Apache's may answer with a stale error after this.
 	if grep -E 'AH[0-9]+: .*(error|failed)' apache/error.log 2>/dev/null |
-	    grep -v 'caught SIGTERM'; then
+	    grep -v 'caught SIGTERM' | grep -Ev "${1:-^\$}"; then
 		atf_fail "errors in Apache's log"
 	fi
 }
@@ -262,13 +272,138 @@ fragment__no_reuse_head() {
 }
 fragment__no_reuse_body() {
 	f=$TOP/httpd-conf/apache-c2s-enrich.conf
-	atf_check -o inline:'ProxyPass "/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
-	    grep '^ProxyPass ' "$f"
+	atf_check -o inline:'"/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0 max=${C2S_POOL_CONNS} acquire=1000\n"/" "unix:${C2S_SOCK}|fcgi://localhost/" retry=0\n' \
+	    sed -n 's/^[[:space:]]*ProxyPass //p' "$f"
+	# The master's worker is its own: one named localhost too would
+	# be the pool's (mod_proxy shares a worker by scheme and host).
+	atf_check -o inline:'"^/(health|ready|__httpd_error)$" "unix:${C2S_HEALTH_SOCK}|fcgi://c2s-master/" retry=0\n' \
+	    sed -n 's/^[[:space:]]*ProxyPassMatch \(.*health.*\)/\1/p' "$f"
 	atf_check -s exit:1 grep -i '^[^#]*enablereuse' "$f"
 }
 
+# A lead whose C2S fetch the simulator holds SIM_FAULT_LATENCY_MS (its
+# fault 01 on target c2, docs/SIMULATOR.md).
+slow_lead() {
+	echo "fa17c201$(rand_id | cut -c1-24)"
+}
+
+# hold_leads N: N slow leads through Apache in the background (their
+# pids in HELD, their statuses in ./held.1 ... ./held.N; `wait $HELD`,
+# never a bare wait: Apache is a child too); wait until the master's
+# /health counts N responders busy.
+hold_leads() {
+	local i want=$1
+	HELD=
+	for i in $(seq 1 "$want"); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 60 \
+		    "$URL/api/v1/leads/process?id=$(slow_lead)" >"held.$i" &
+		HELD="$HELD $!"
+	done
+	wait_for 50 eval '[ "$(curl -s --max-time 5 "$URL/health" |
+	    jq .pool.busy)" = "$want" ]' ||
+	    atf_fail "$want responders were not held"
+}
+
+atf_test_case health__own_socket cleanup
+health__own_socket_head() {
+	atf_set descr "through Apache, /health and /ready come from the " \
+	    "pool master's own socket (its pid, its pool block) at once " \
+	    "while every responder is held, and the pool's paths still " \
+	    "reach the pool"
+	atf_set timeout 120
+}
+health__own_socket_body() {
+	local i
+	private_stack C2S_POOL=2 SIM_FAULT_LATENCY_MS=3000 RATE_LIMIT=0
+	apache_start
+	wait_for 50 pool_full || atf_fail "pool not full"
+	hold_leads 2
+	for i in $(seq 1 10); do
+		curl -s -o body -w '%{http_code} %{time_total}\n' --max-time 5 \
+		    "$URL/health" >st
+		read -r code t <st
+		[ "$code" = 200 ] || atf_fail "/health: $code $(head -c 300 body)"
+		json '.pid == '"$C2S_POOL_PID"' and .pool.busy == 2 and
+		    .pool.idle == 0 and .pool.alive == 2'
+		# Answered at once, not behind the 3 s leads.
+		awk -v t="$t" 'BEGIN { exit !(t < 1) }' ||
+		    atf_fail "/health took $t s"
+		expect_status 200 GET /ready
+		json '.status == "ready"'
+	done
+	# shellcheck disable=SC2086
+	wait $HELD
+	for i in 1 2; do
+		atf_check -o inline:'200\n' cat "held.$i"
+	done
+	# The master's access lines, the pool's paths in the responders'.
+	grep -q '"pid":'"$C2S_POOL_PID"',.*"route":"health"' \
+	    "$RUNDIR/log/pool.log" || atf_fail "no /health line of the master"
+	grep '"route":"leads_process"' "$RUNDIR/log/pool.log" |
+	    grep -q '"pid":'"$C2S_POOL_PID"',' &&
+	    atf_fail "the master answered a lead"
+	apache_stop
+	private_stack_stop
+}
+health__own_socket_cleanup() { apache_stop; private_stack_stop; }
+
+atf_test_case overload__json_503 cleanup
+overload__json_503_head() {
+	atf_set descr "one responder held, a listen backlog of 4, the " \
+	    "fragment's C2S_POOL_CONNS 2 and 150 requests at once through " \
+	    "Apache: each answered 200, or 503 in JSON with Retry-After and " \
+	    "code overloaded (the master's); never Apache's HTML"
+	atf_set timeout 120
+}
+overload__json_503_body() {
+	private_stack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=3000 \
+	    RATE_LIMIT=0
+	apache_start "Define C2S_POOL_CONNS 2"
+	wait_for 50 pool_full || atf_fail "pool not full"
+	hold_leads 1
+	overload_burst 150 100
+	# shellcheck disable=SC2086
+	wait $HELD
+	atf_check -o inline:'200\n' cat held.1
+	# One line a shed request, and no other error.
+	[ "$(grep -c 'AH00941: FCGI: failed to acquire connection' \
+	    apache/error.log)" = "$OVERLOADED" ] ||
+	    atf_fail "not $OVERLOADED AH00941 lines in Apache's error log"
+	apache_stop 'AH00941: '
+	private_stack_stop
+}
+overload__json_503_cleanup() { apache_stop 'AH00941: '; private_stack_stop; }
+
+atf_test_case pool_gone__json_503 cleanup
+pool_gone__json_503_head() {
+	atf_set descr "the pool's socket missing: mod_proxy's 503 is re-run " \
+	    "to the master (REDIRECT_STATUS 503), a JSON 503 overloaded with " \
+	    "Retry-After for a GET and a POST; /health still the master's"
+	atf_set require.config "base_url stack_dir"
+}
+pool_gone__json_503_body() {
+	shared_stack
+	[ -n "$C2S_HEALTH_SOCK" ] || atf_skip "the shared stack has no master"
+	APACHE_POOL_SOCK=$RUNDIR/no-such.sock apache_start
+	expect_status 503 GET /api/v1/stats
+	expect_json_error overloaded
+	headers /api/v1/stats
+	atf_check -o match:'^content-type: application/json' \
+	    -o match:'^retry-after: 1$' cat headers
+	expect_status 503 POST "/api/v1/c2s/enrich/$(rand_id)" \
+	    -H 'Content-Type: application/json' -d '{}'
+	expect_json_error overloaded
+	expect_status 200 GET /health
+	json '.pid == '"$C2S_POOL_PID"
+	apache_stop 'AH02454: |AH01079: '
+}
+pool_gone__json_503_cleanup() { apache_stop 'AH02454: |AH01079: '; }
+
 atf_init_test_cases() {
 	atf_add_test_case fragment__no_reuse
+	atf_add_test_case health__own_socket
+	atf_add_test_case overload__json_503
+	atf_add_test_case pool_gone__json_503
 	atf_add_test_case health__json
 	atf_add_test_case unknown_path__json_404
 	atf_add_test_case logs__no_query_secret
