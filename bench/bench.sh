@@ -8,13 +8,14 @@
 # Usage: bench/bench.sh [--smoke]      (make bench; make bench BENCH_FLAGS=--smoke)
 #
 # Stacks, one after the other, each stopped before the next starts:
-#   1. bench/trivial, BENCH_POOL responders: the constant-JSON baseline and
-#      the SELECT 1 baseline (/select1: one query over the process's one
-#      libpq connection);
-#   2. c2s-enrich, BENCH_POOL responders, the simulator without latency:
-#      memory idle, under load, after BENCH_REQUESTS and after a soak of
-#      BENCH_SOAK more (mixed routes), then /health, /ready, a dedup hit and
-#      a one-read route;
+#   1. bench/trivial, BENCH_POOL responders under multiwatch: the
+#      constant-JSON baseline and the SELECT 1 baseline (/select1: one
+#      query over the process's one libpq connection);
+#   2. c2s-enrich (the master and BENCH_POOL responders), the simulator
+#      without latency: memory started (no request served) and idle, the
+#      request routes (/health, /ready, a dedup hit, a one-read route),
+#      memory under load, after BENCH_REQUESTS and after a soak of
+#      BENCH_SOAK more (mixed routes);
 #   2a. c2s-enrich --pool, POOL_MIN 1 to POOL_MAX BENCH_POOL (POOL_SPARE
 #      1, POOL_IDLE_TIMEOUT 2 s), the master's own phases: /health and
 #      /ready while every responder is held by a hanging lead (the pool
@@ -387,7 +388,8 @@ upto() {
 
 # The lead-latency figures of one run's leads (ids under PREFIX): the
 # mean and median critical path in ms, from what each lead did (C2S read;
-# Diretrix by phone and by e-mail together, unless no contact was valid;
+# Diretrix by phone and by e-mail together, unless no contact was valid
+# or tier 0, the service's own contacts, found the CPF;
 # the Work API, every CPF together, when a dossier was fetched or none was
 # found; the note when one was posted), and the leads left unfinished.
 critical() {	# critical PREFIX: "mean median leads unfinished"
@@ -395,7 +397,8 @@ critical() {	# critical PREFIX: "mean median leads unfinished"
 	    GROUP (ORDER BY c), 0), count(*), (SELECT count(*) FROM c2s.leads
 	    WHERE lead_id LIKE '$1%' AND status IN ('received', 'processing'))
 	    FROM (SELECT $C2S_MS
-	        + CASE WHEN status = 'invalid_contact' THEN 0 ELSE $DX_MS END
+	        + CASE WHEN status = 'invalid_contact' OR cpf_tier = 'stored'
+	            THEN 0 ELSE $DX_MS END
 	        + CASE WHEN dossiers_fetched > 0 OR status IN ('basic',
 	            'partial') THEN $WORK_MS ELSE 0 END
 	        + CASE WHEN note_state = 'posted' THEN $C2S_MS ELSE 0 END AS c
@@ -448,9 +451,9 @@ enrich_runs() {
 # their names in WARM_FILES.
 warm_ids() {
 	local p=$1 per n i k f cpf cfg="$W/truth.curl" ecfg="$W/enrich.curl"
-	# A warm lead's path is C2S, Diretrix, the note: half again as many
-	# as the pool can run in a run.
-	per=$(icalc "$p * $SECS * 1000 / ($C2S_MS * 2 + $DX_MS) * 1.5 + 2 * $p")
+	# A warm lead's path is C2S and the note (tier 0 finds its CPF, the
+	# dossier is fresh): half again as many as the pool can run in a run.
+	per=$(icalc "$p * $SECS * 1000 / $CP_WARM * 1.5 + 2 * $p")
 	WARM_FILES=
 	: >"$cfg"
 	for i in $(seq 1 "$RUNS"); do
@@ -489,7 +492,7 @@ warm_ids() {
 
 # -------------------------------------------------------------------------
 CP_FULL=$((C2S_MS + DX_MS + WORK_MS + C2S_MS))
-CP_WARM=$((C2S_MS + DX_MS + C2S_MS))
+CP_WARM=$((C2S_MS + C2S_MS))
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 T0=$(date +%s)
@@ -582,8 +585,10 @@ hold_pool() {
 		    -tx1 /dev/urandom | tr -d ' \n')" >>"$W/held.codes" &
 		HELD="$HELD $!"
 	done
-	wait_pool busy "$POOL" 100 ||
-	    die "$1: $(pool_json busy) of $POOL responders held"
+	wait_pool busy "$POOL" 100 || {
+		cp "$CUR/log/pool.log" "$W/$1.pool.log"
+		die "$1: $(pool_json busy) of $POOL responders held (the pool's log: $W/$1.pool.log)"
+	}
 	[ -n "${MEM[grown.n]:-}" ] || mem_snap grown
 }
 
@@ -855,7 +860,7 @@ done
 echo "other: any answer but a 200 or a 503 in JSON (lighttpd's HTML 500, no answer at all)"
 echo
 echo "Enrichment (simulator: C2S $C2S_MS, Diretrix $DX_MS, Work API $WORK_MS ms; wrk -c = pool; latencies in ms)"
-echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a reused dossier: $CP_WARM ms; crit = mean over the run's leads of their own path"
+echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a returning person (tier 0, the dossier reused): $CP_WARM ms; crit = mean over the run's leads of their own path"
 printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %7s %7s\n' row pool 'leads/s' mean p50 p99 crit mean/crit p50/crit50 scaling leads errors
 BASE_P=
 for p in $POOLS; do
