@@ -679,6 +679,8 @@ if [ "$MASTER" = 1 ] && runs master; then
 	    say "warning: $(pool_json alive) responders after the reloads"
 	GENS=$(($(pool_json generation) - G0))
 	stop_stack
+elif runs master; then
+	say "master: skipped (BENCH_MASTER=0: multiwatch has no master)"
 fi
 
 # 2b. The spool's cost: the Make.com trigger, every request a new lead,
@@ -935,7 +937,7 @@ MIDLE=$(mmax idle_start.total idle.total)
 MLOAD=$(mmax load.total after_requests.total)
 echo "the Rust service's single process: 11264 kB idle, 17408 kB loaded; this stack: $MIDLE kB idle, $MLOAD kB loaded (pool of $POOL, lighttpd and $PARENT)"
 echo
-echo "Targets (DESIGN.md §8)"
+echo "Targets (DESIGN.md §8 and §11.5, issue [2.7])"
 target() {	# target ID DESCRIPTION VALUE CONDITION ("-": not measured)
 	local v=met
 	case $3 in
