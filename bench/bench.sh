@@ -573,8 +573,10 @@ wait_pool() {
 
 # hold_pool ROW: POOL_MAX requests of new leads whose C2S fetch hangs for
 # SIM_FAULT_LATENCY_MS (lead ids fa17c201..., docs/SIMULATOR.md "Fault
-# markers"), in the background, until each holds a responder; the first
-# time, the memory of the pool so grown (phase grown).
+# markers"), in the background, until each holds a responder (10 s at
+# most: else the row is noted, its target not met, and the pool's log
+# kept); the first time, the memory of the pool so grown (phase grown).
+declare -A UNHELD
 hold_pool() {
 	local i
 	HELD=
@@ -587,7 +589,9 @@ hold_pool() {
 	done
 	wait_pool busy "$POOL" 100 || {
 		cp "$CUR/log/pool.log" "$W/$1.pool.log"
-		die "$1: $(pool_json busy) of $POOL responders held (the pool's log: $W/$1.pool.log)"
+		UNHELD[$1]=$((${UNHELD[$1]:-0} + 1))
+		NOTE[$1]="${NOTE[$1]:+${NOTE[$1]}; }a run began with $(pool_json busy) of $POOL held"
+		say "warning: $1: $(pool_json busy) of $POOL responders held (the pool's log: $W/$1.pool.log)"
 	}
 	[ -n "${MEM[grown.n]:-}" ] || mem_snap grown
 }
@@ -597,8 +601,10 @@ hold_pool() {
 release_pool() {
 	local busy
 	busy=$(pool_json busy)
-	[ "$busy" = "$POOL" ] ||
-	    NOTE[$1]="${NOTE[$1]:+${NOTE[$1]}; }a run ended with $busy of $POOL held"
+	[ "$busy" = "$POOL" ] || {
+		UNHELD[$1]=$((${UNHELD[$1]:-0} + 1))
+		NOTE[$1]="${NOTE[$1]:+${NOTE[$1]}; }a run ended with $busy of $POOL held"
+	}
 	wait $HELD
 }
 
@@ -961,7 +967,7 @@ target customer_ratio "GET /api/v1/customers/{uuid} >= 0.80 x SELECT 1" \
     "$(fmt "$H" 3)" "$H >= 0.80"
 for r in held_health held_ready; do
 	target "${r}_p99" "/${r#held_} p99 <= 5 ms, every responder held" \
-	    "$(fmt "${P99[$r]:-}" 2)" "${P99[$r]:-} <= 5"
+	    "$(fmt "${P99[$r]:-}" 2)" "${P99[$r]:-} <= 5 && ${UNHELD[$r]:-0} == 0"
 done
 for n in $FLOODS; do
 	read -r a ok j o <<<"${FLOOD[$n]:-- - - -}"
