@@ -65,10 +65,10 @@ smoke__prints_every_row_body() {
 	grep -q 'SMOKE RUN' table || atf_fail "the smoke run is not said so"
 
 	# Request routes: req/s p50 p99 errors baseline ratio, at the end.
-	for id in trivial select1 customer_read trigger_up; do
+	for id in trivial select1 trigger_up held_health held_ready reload; do
 		fields "$id" -6 -3
 	done
-	for id in health ready dedup_hit trigger_spool; do
+	for id in health ready dedup_hit customer_read trigger_spool; do
 		fields "$id" -6 -3
 		fields "$id" -1 -1
 	done
@@ -79,6 +79,14 @@ smoke__prints_every_row_body() {
 	    atf_fail "spooled triggers with errors: $(line trigger_spool)"
 	grep -Eq '^trigger_spool: [1-9][0-9]* records spooled' table ||
 	    atf_fail "no spooled records counted: $(grep '^trigger_spool:' table)"
+
+	# Connections: answers, 200s, JSON 503s, others; a line for every
+	# connection (000 for none).
+	for n in 1500 3000; do
+		fields "flood_$n" 2 5
+		[ "$(line "flood_$n" | awk '{ print $2 }')" = "$n" ] ||
+		    atf_fail "not $n answers: $(line "flood_$n")"
+	done
 
 	# Enrichment: pool leads/s mean p50 p99 crit mean/crit p50/crit50
 	# scaling leads errors.
@@ -100,7 +108,8 @@ smoke__prints_every_row_body() {
 	    atf_fail "tier 0 did not answer the second leads: $(line hit_warm)"
 
 	# Memory: procs and eight kB figures.
-	for id in mem_started mem_idle mem_load mem_requests mem_soak; do
+	for id in mem_started mem_idle mem_load mem_requests mem_soak \
+	    mem_at_min mem_grown mem_shrunk; do
 		fields "$id" 2 10
 	done
 	for p in $POOLS; do
@@ -110,7 +119,8 @@ smoke__prints_every_row_body() {
 
 	# Every target: a number, then met or not met.
 	for id in health_ratio ready_ratio dedup_ratio dedup_p99 read_rate \
-	    cold_p8_latency cold_p16_latency cold_p16_scaling warm_latency \
+	    customer_ratio held_health_p99 held_ready_p99 flood_1500 \
+	    flood_3000 reload_errors pool_grows pool_shrinks cold_p8_latency cold_p16_latency cold_p16_scaling warm_latency \
 	    mem_resp_pss mem_resp_dirty mem_resp_100k mem_pool_idle \
 	    mem_pool_load mem_pool8 soak_growth; do
 		l=$(awk -v id="$id" '$1 == "target" && $2 == id' table)
