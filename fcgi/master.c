@@ -413,7 +413,9 @@ run(struct pool *p, struct fcgi_child *fc)
 int
 fcgi_master(const struct ce_config *cfg, struct fcgi_child *fc)
 {
-	struct pool	 p;
+	/* Static: a child returns from here with the master's state still
+	 * reachable (it is the child's copy, never used, never freed). */
+	static struct pool p;
 	sigset_t	 set;
 	char		 err[256];
 	int		 i, rc = 1;
