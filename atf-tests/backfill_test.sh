@@ -411,7 +411,7 @@ worker_runs_backfill_head() {
 worker_runs_backfill_body() {
 	local since t0 took calls pairs live
 	setup SIM_LEAD_LIST_SIZE=30 SIM_LEAD_LIST_DAYS=1 \
-	    SIM_LEAD_LIST_END=$SMALL_END WORK_API_MIN_INTERVAL=400ms \
+	    SIM_LEAD_LIST_END=$SMALL_END WORK_API_MIN_INTERVAL=200ms \
 	    REQUEST_DEADLINE=3s
 	listed
 	pairs=$(cut -f3 listed | grep . | sort | uniq -d | wc -l)
@@ -427,7 +427,7 @@ worker_runs_backfill_body() {
 	sql "INSERT INTO c2s.jobs (kind, ref, source) VALUES ('lead', '$live',
 	    'webhook')" >/dev/null
 	t0=$(now_ms)
-	start_worker worker.log WORK_API_MIN_INTERVAL=400ms REQUEST_DEADLINE=3s \
+	start_worker worker.log WORK_API_MIN_INTERVAL=200ms REQUEST_DEADLINE=3s \
 	    LOG_LEVEL=debug
 	echo "$WORKER_PID" >worker.pid
 	wait_for 1200 eval '[ "$(psql -X -At -c "SELECT count(*) FROM c2s.jobs
@@ -465,8 +465,8 @@ worker_runs_backfill_body() {
 	# Spaced: the worker logs a Work API call when its batch is over (a
 	# lead's calls in parallel: at most two dossiers), the simulator
 	# answering at once.  So two calls are logged together (within 20
-	# ms: one batch) or 400 ms apart (less a few ms), never three within
-	# 400 ms.
+	# ms: one batch) or 200 ms apart (less a few ms), never three within
+	# 200 ms.
 	calls=$(curl -s "$C2S_SIM_URL/__sim/calls?api=work" | jq '.by_api.work')
 	echo "$calls Work API calls in $took ms"
 	[ "$calls" -ge 10 ] || atf_fail "only $calls Work API calls"
@@ -475,12 +475,12 @@ worker_runs_backfill_body() {
 	    atf_fail "$(wc -l <work.ts) Work API calls logged, $calls made"
 	jq -R '(.[0:19] + "Z" | fromdateiso8601) * 1000 +
 	    (.[20:23] | tonumber)' work.ts | awk '
-	    NR > 1 && $1 - p > 20 && $1 - p < 350 {
+	    NR > 1 && $1 - p > 20 && $1 - p < 170 {
 		print "calls " $1 - p " ms apart"; bad = 1 }
-	    NR > 2 && $1 - q < 350 {
+	    NR > 2 && $1 - q < 170 {
 		print "three calls in " $1 - q " ms"; bad = 1 }
 	    { q = p; p = $1 } END { exit bad }' ||
-	    atf_fail "Work API calls not 400 ms apart"
+	    atf_fail "Work API calls not 200 ms apart"
 	private_stack_stop
 }
 worker_runs_backfill_cleanup() {
