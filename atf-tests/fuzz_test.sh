@@ -5,7 +5,7 @@
 # committed corpus, regression inputs included, replays clean.
 #
 # The campaign's length is the configuration variable fuzz_seconds
-# (default 8); `make fuzz-run FUZZ_SECONDS=3600` runs long campaigns.
+# (default 6); `make fuzz-run FUZZ_SECONDS=3600` runs long campaigns.
 
 FUZZ_DRIVERS="query normalize upstream note fcgirec"
 
@@ -40,7 +40,7 @@ clean() {
 campaign() {
 	local name=$1 drv secs st=0
 	drv=$(driver "$name")
-	secs=$(atf_config_get fuzz_seconds 8)
+	secs=$(atf_config_get fuzz_seconds 6)
 	cp -R "$(atf_get_srcdir)/fuzz/corpus/$name" corpus
 	mkdir artifacts
 	fuzz_env "$drv" -max_total_time="$secs" -rss_limit_mb=512 -timeout=10 \
