@@ -54,12 +54,10 @@ struct ce_master {
 	/* What the master alone knows of each slot. */
 	int			 stopping[CX_SB_SLOTS];	/* sent SIGTERM */
 	unsigned long long	 slowlogged[CX_SB_SLOTS];
-	long long		 last_exit_ms;
 	struct cx_sb_snap	 snap;			/* the last one */
 	long long		 snap_us;		/* taken then */
 	unsigned long long	 served_gone;		/* by reaped children */
 	unsigned long long	 reqseq;		/* our request ids */
-	char			 last_exit[48];		/* "signal 9" */
 	struct cx_pgprobe	*pg;
 	long long		 pg_seen_ms;		/* its last answer told */
 	struct cx_breakers	 brk;
@@ -206,13 +204,9 @@ ce_master_slot(struct ce_master *m)
 void
 ce_master_forked(struct ce_master *m, int slot, pid_t pid, long long now)
 {
-	struct cx_sb_head	*h;
-
 	m->stopping[slot] = 0;
 	m->slowlogged[slot] = 0;
 	cx_sb_forked(&m->sb, slot, pid, m->st.generation, now);
-	if ((h = cx_sb_head(&m->sb)) != NULL)
-		h->spawned++;
 }
 
 /* The master sent SIGTERM to the child of "slot". */
@@ -226,16 +220,11 @@ static void
 view_of(const struct cx_sb_slot *s, int stopping, unsigned long long slow,
     struct ce_pool_view *v)
 {
-	static const int states[] = {
-		[CX_SB_FREE] = CE_PS_FREE, [CX_SB_STARTING] = CE_PS_STARTING,
-		[CX_SB_IDLE] = CE_PS_IDLE, [CX_SB_BUSY] = CE_PS_BUSY,
-		[CX_SB_EXITING] = CE_PS_EXITING,
-	};
-
 	memset(v, 0, sizeof(*v));
 	v->pid = s->pid;
 	v->generation = s->generation;
-	v->state = s->state <= CX_SB_EXITING ? states[s->state] : CE_PS_FREE;
+	/* The same values (scoreboard.c asserts it at compile time). */
+	v->state = s->state < CX_SB__MAX ? s->state : CE_PS_FREE;
 	v->stopping = stopping;
 	v->born_ms = s->born_ms;
 	v->req_start_ms = s->req_start_ms;
@@ -263,7 +252,6 @@ int
 ce_master_reaped(struct ce_master *m, pid_t pid, int wstatus, long long now)
 {
 	struct cx_sb_slot	 last;
-	struct cx_sb_head	*h = cx_sb_head(&m->sb);
 	struct ce_pool_view	 v;
 	enum ce_pool_exit	 px;
 	char			 how[32];
@@ -278,20 +266,12 @@ ce_master_reaped(struct ce_master *m, pid_t pid, int wstatus, long long now)
 	    WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, now);
 	exit_words(wstatus, how, sizeof(how));
 	m->stopping[slot] = 0;
-	if (h != NULL && px == CE_PX_RECYCLED)
-		h->recycled++;
 	if (px != CE_PX_FAILED) {
 		ce_master_log(m, CE_LOG_DEBUG, "responder %ld ended (%s, %s)",
 		    (long)pid, how, px == CE_PX_RECYCLED ? "recycled" :
 		    "stopped");
 		return slot;
 	}
-	if (h != NULL) {
-		h->crashed++;
-		h->failures = (uint32_t)m->st.failures;
-	}
-	snprintf(m->last_exit, sizeof(m->last_exit), "%s", how);
-	m->last_exit_ms = now;
 	ce_master_log(m, CE_LOG_WARN, "responder %ld failed (%s, %s); next "
 	    "start in %lld ms", (long)pid, how, last.state == CX_SB_STARTING ?
 	    "before its first accept" : "while serving",
@@ -305,14 +285,16 @@ tick_log(struct ce_master *m, const struct cx_sb_snap *snap,
     const struct ce_pool_acts *a, long long now)
 {
 	const struct cx_sb_slot	*s;
-	char			 f[256];
+	char			 f[256], how[32] = "none";
 	int			 i;
 
-	if (a->log_short)
+	if (a->log_short) {
+		if (m->st.last_fail_ms > 0)
+			exit_words(m->st.last_fail_status, how, sizeof(how));
 		ce_master_log(m, CE_LOG_ERROR, "pool short: %d of %d for %lld s"
 		    ", last exit: %s", a->alive, m->cfg.pool_min,
-		    a->short_for_ms / 1000, m->last_exit[0] != '\0' ?
-		    m->last_exit : "none");
+		    a->short_for_ms / 1000, how);
+	}
 	for (i = 0; i < a->nslow; i++) {
 		s = &snap->slot[a->slow[i]];
 		m->slowlogged[a->slow[i]] = s->reqno;
@@ -347,9 +329,14 @@ ce_master_tick(struct ce_master *m, long long now, struct ce_pool_acts *a)
 		    &v[i]);
 	ce_poolctl_tick(&m->st, &p, v, CX_SB_SLOTS, now, a);
 	tick_log(m, snap, a, now);
+	/* The head's figures are the policy's, copied here alone. */
 	if ((h = cx_sb_head(&m->sb)) != NULL) {
 		h->short_since_ms = m->st.short_since_ms;
 		h->failures = (uint32_t)m->st.failures;
+		h->spawned = m->st.spawned;
+		h->recycled = m->st.recycled;
+		h->crashed = m->st.crashed;
+		h->reloads = m->st.reloads;
 	}
 }
 

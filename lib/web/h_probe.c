@@ -152,7 +152,6 @@ cx_probe_httpd_error(const struct cx_probe *p, int st, struct ce_resp *resp)
 		return;
 	}
 	(void)cx_httpd_status(st, &er, &msg);
-	if (cx_resp_errorc(resp, er, NULL, msg) != CE_OK)
-		resp->status = 500;
+	(void)cx_resp_errorc(resp, er, NULL, msg);
 	resp->status = st;	/* the web server's own */
 }
