@@ -1,7 +1,8 @@
 /*
  * brid_test.c -- Brazilian identifiers: CPF, CNPJ and título de eleitor
  * check digits, CEPs, persons' names, normalisation of the shapes
- * upstreams and people send, lead ids, and the masks used in logs.
+ * upstreams and people send, lead ids, and the masks used in logs and
+ * alerts.
  */
 #include <string.h>
 
@@ -91,6 +92,49 @@ ATF_TC_BODY(mask__no_whole_identifier, tc)
 	ATF_CHECK(strlen(m) < 6);
 	ce_mask_email("joao.silva@gmail.com", m, 8);
 	ATF_CHECK(strlen(m) < 8);
+}
+
+ATF_TC_WITHOUT_HEAD(mask_text__cpfs_as_words);
+ATF_TC_BODY(mask_text__cpfs_as_words, tc)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} tab[] = {
+		{ "CPF 52998224725.", "CPF ***.***.***-25." },
+		{ "(CPF 529.982.247-25); titular 11144477735",
+		    "(CPF ***.***.***-25); titular ***.***.***-35" },
+		{ "52998224725", "***.***.***-25" },
+		/* Not valid, still eleven digits: masked. */
+		{ "x 12345678901 y", "x ***.***.***-01 y" },
+		/* A run of digits inside a lead id (the CI failure of
+		 * 2026-12-06): left whole. */
+		{ "Lead 65c54052002624da071801bd1c9bb903 (Ana)",
+		    "Lead 65c54052002624da071801bd1c9bb903 (Ana)" },
+		{ "a52998224725", "a52998224725" },
+		{ "52998224725b", "52998224725b" },
+		{ "529.982.247-25x", "529.982.247-25x" },
+		/* Ten or twelve digits: no CPF. */
+		{ "5299822472 529982247250", "5299822472 529982247250" },
+		{ "529.982.247-2", "529.982.247-2" },
+		{ "", "" },
+	};
+	char	 m[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		ce_mask_cpf_text(tab[i].in, m, sizeof(m));
+		ATF_CHECK_STREQ_MSG(m, tab[i].out, "in: %s", tab[i].in);
+	}
+	/* Cut short: never a half CPF, never half a UTF-8 character. */
+	ce_mask_cpf_text("ab 52998224725", m, 10);
+	ATF_CHECK_STREQ(m, "ab ");
+	ce_mask_cpf_text("ab\xc3\xa9", m, 4);
+	ATF_CHECK_STREQ(m, "ab");
+	ce_mask_cpf_text("ab\xe2\xad\x90x", m, 5);
+	ATF_CHECK_STREQ(m, "ab");
+	ce_mask_cpf_text("ab\xe2\xad\x90x", m, 6);
+	ATF_CHECK_STREQ(m, "ab\xe2\xad\x90");
 }
 
 ATF_TC_WITHOUT_HEAD(phone_normalize__shapes);
@@ -374,6 +418,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cpf_normalize__shapes);
 	ATF_TP_ADD_TC(tp, lead_id__32_hex);
 	ATF_TP_ADD_TC(tp, mask__no_whole_identifier);
+	ATF_TP_ADD_TC(tp, mask_text__cpfs_as_words);
 	ATF_TP_ADD_TC(tp, phone_normalize__shapes);
 	ATF_TP_ADD_TC(tp, email_normalize__shapes);
 	ATF_TP_ADD_TC(tp, cep_normalize__eight_digits);

@@ -68,80 +68,6 @@ static const char *const upstream_names[CX_BRK__MAX] = {
 	[CX_BRK_DB] = "PostgreSQL",
 };
 
-/* ---- masking ---- */
-
-/* The length of the CPF at "s" (11 or 14), its digits in "d"; or 0. */
-static size_t
-cpf_at(const char *s, char d[12])
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < 11 && isdigit((unsigned char)s[i]); i++)
-		d[n++] = s[i];
-	if (n == 11 && !isdigit((unsigned char)s[11])) {
-		d[11] = '\0';
-		return 11;
-	}
-	/* 123.456.789-09 */
-	n = 0;
-	for (i = 0; i < 14; i++) {
-		if (i == 3 || i == 7) {
-			if (s[i] != '.')
-				return 0;
-		} else if (i == 11) {
-			if (s[i] != '-')
-				return 0;
-		} else if (isdigit((unsigned char)s[i]))
-			d[n++] = s[i];
-		else
-			return 0;
-	}
-	if (isdigit((unsigned char)s[14]))
-		return 0;
-	d[11] = '\0';
-	return 14;
-}
-
-void
-cx_alert_mask(const char *in, char *out, size_t sz)
-{
-	char	 d[12], m[20];
-	size_t	 i = 0, o = 0, n, k, j;
-
-	if (sz == 0)
-		return;
-	while (in[i] != '\0') {
-		if ((i == 0 || !isdigit((unsigned char)in[i - 1])) &&
-		    isdigit((unsigned char)in[i]) && (n = cpf_at(in + i, d)) > 0) {
-			ce_mask_cpf(d, m, sizeof(m));
-			k = strlen(m);
-			if (o + k >= sz)
-				break;
-			memcpy(out + o, m, k);
-			o += k;
-			i += n;
-			continue;
-		}
-		if (o + 1 >= sz)
-			break;
-		out[o++] = in[i++];
-	}
-	/* Cut short: drop a character left incomplete. */
-	if (in[i] != '\0') {
-		for (j = o; j > 0 && ((unsigned char)out[j - 1] & 0xC0) == 0x80;
-		    j--)
-			;
-		if (j > 0 && (unsigned char)out[j - 1] >= 0xC0) {
-			unsigned char	 c = (unsigned char)out[j - 1];
-			size_t		 want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-
-			if (o - (j - 1) < want)
-				o = j - 1;
-		}
-	}
-	out[o] = '\0';
-}
-
 /* ---- raising ---- */
 
 /* C2S_LEAD_URL with lead "id" in place of {id}, or "". */
@@ -186,8 +112,8 @@ raise_alert(struct cx_app *app, const char *kind, const char *key,
 
 	snprintf(mark, sizeof(mark), "%s%s%s", kind, mkey[0] != '\0' ? ":" :
 	    "", mkey);
-	cx_alert_mask(title, mt, sizeof(mt));
-	cx_alert_mask(text, mx, sizeof(mx));
+	ce_mask_cpf_text(title, mt, sizeof(mt));
+	ce_mask_cpf_text(text, mx, sizeof(mx));
 	a.kind = kind;
 	a.key = key;
 	a.title = mt;

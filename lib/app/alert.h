@@ -19,11 +19,4 @@ struct cx_app;
  */
 void		 cx_alert_turn(struct cx_app *);
 
-/*
- * Copy "in" to "out" (of "sz" bytes, cut on a UTF-8 character, always
- * terminated) with every CPF masked as ***.***.***-09: eleven digits,
- * bare or written 123.456.789-09, with no digit next to them.
- */
-void		 cx_alert_mask(const char *in, char *out, size_t sz);
-
 #endif /* CE_APP_ALERT_H */

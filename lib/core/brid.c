@@ -6,6 +6,7 @@
  * "j***@gmail.com"); and C2S lead ids, checked and lower-cased.  Pure
  * functions: no state, no allocation.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "core/brid.h"
@@ -114,6 +115,88 @@ ce_mask_cpf(const char *cpf, char *out, size_t sz)
 		out[l + 1] = cpf[10];
 		out[l + 2] = '\0';
 	}
+}
+
+/*
+ * The length of the CPF at "s" (11 or 14 bytes, its digits in "d"), or 0:
+ * eleven digits, bare or written 123.456.789-09, with no letter or digit
+ * right after them.
+ */
+static size_t
+cpf_at(const char *s, char d[12])
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < 11 && isdigit((unsigned char)s[i]); i++)
+		d[n++] = s[i];
+	if (n == 11 && !isalnum((unsigned char)s[11])) {
+		d[11] = '\0';
+		return 11;
+	}
+	n = 0;
+	for (i = 0; i < 14; i++) {
+		if (i == 3 || i == 7) {
+			if (s[i] != '.')
+				return 0;
+		} else if (i == 11) {
+			if (s[i] != '-')
+				return 0;
+		} else if (isdigit((unsigned char)s[i]))
+			d[n++] = s[i];
+		else
+			return 0;
+	}
+	if (isalnum((unsigned char)s[14]))
+		return 0;
+	d[11] = '\0';
+	return 14;
+}
+
+/*
+ * Copy text "in" to "out" (of "sz" bytes, cut on a UTF-8 character, always
+ * terminated) with every CPF in it masked as ***.***.***-09: eleven
+ * digits, bare or written 123.456.789-09, standing as a word of their own
+ * (no letter or digit on either side), so that a run of digits inside a
+ * lead id or a hash is left as it is.
+ */
+void
+ce_mask_cpf_text(const char *in, char *out, size_t sz)
+{
+	char	 d[12], m[20];
+	size_t	 i = 0, o = 0, n, k, j;
+
+	if (sz == 0)
+		return;
+	while (in[i] != '\0') {
+		if ((i == 0 || !isalnum((unsigned char)in[i - 1])) &&
+		    isdigit((unsigned char)in[i]) && (n = cpf_at(in + i, d)) > 0) {
+			ce_mask_cpf(d, m, sizeof(m));
+			k = strlen(m);
+			if (o + k >= sz)
+				break;
+			memcpy(out + o, m, k);
+			o += k;
+			i += n;
+			continue;
+		}
+		if (o + 1 >= sz)
+			break;
+		out[o++] = in[i++];
+	}
+	/* Cut short: drop a character left incomplete. */
+	if (in[i] != '\0') {
+		for (j = o; j > 0 && ((unsigned char)out[j - 1] & 0xC0) == 0x80;
+		    j--)
+			;
+		if (j > 0 && (unsigned char)out[j - 1] >= 0xC0) {
+			unsigned char	 c = (unsigned char)out[j - 1];
+			size_t		 want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+
+			if (o - (j - 1) < want)
+				o = j - 1;
+		}
+	}
+	out[o] = '\0';
 }
 
 /* "***4321": the last four characters of a phone only. */

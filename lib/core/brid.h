@@ -14,6 +14,7 @@
 int		 ce_cpf_valid(const char *);
 int		 ce_cpf_normalize(const char *, char *);
 void		 ce_mask_cpf(const char *, char *, size_t);
+void		 ce_mask_cpf_text(const char *, char *, size_t);
 void		 ce_mask_phone(const char *, char *, size_t);
 void		 ce_mask_email(const char *, char *, size_t);
 int		 ce_lead_id_valid(const char *);
