@@ -3,8 +3,8 @@
 # each case's own (real PostgreSQL, spawn-fcgi, lighttpd routing /health,
 # /ready and the error re-runs to the master's own socket): SIGTERM with a
 # busy responder, respawn with backoff and the short pool's 503, recycling,
-# the health answers while every responder is held, the scoreboard against
-# /proc, the slowlog, growing and shrinking, the reload, overload answered
+# the health answers while every responder is held, the listen queue, the
+# scoreboard against /proc, the slowlog, growing and shrinking, the reload, overload answered
 # in JSON, and what a child inherits.
 
 . "$(atf_get_srcdir)/common.subr"
@@ -377,6 +377,41 @@ overload__json_503_body() {
 }
 overload__json_503_cleanup() { private_stack_stop; }
 
+atf_test_case health__listen_queue cleanup
+health__listen_queue_head() {
+	atf_set descr "/health's pool.queue is the pool socket's listen " \
+	    "queue as ss -xl shows it: 0 at rest, 2 with two requests " \
+	    "waiting behind the one responder held; pool.backlog is its " \
+	    "bound, C2S_POOL_BACKLOG"
+	atf_set require.progs "ss"
+	atf_set timeout 120
+}
+health__listen_queue_body() {
+	local i ss
+	mstack C2S_POOL=1 C2S_POOL_BACKLOG=16 SIM_FAULT_LATENCY_MS=2500
+	wait_for 50 pool_full || atf_fail "pool not full"
+	curl -s "$URL/health" | jq -r '"\(.pool.queue) \(.pool.backlog)"' >rest
+	atf_check -o inline:"0 16\n" cat rest
+	hold 1
+	wait_for 50 eval '[ "$(pool_json busy)" = 1 ]' ||
+	    atf_fail "the responder was not held"
+	for i in 1 2; do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 \
+		    "$URL/api/v1/stats" >"waiting.$i" &
+	done
+	wait_for 50 eval '[ "$(pool_json queue)" = 2 ]' ||
+	    atf_fail "pool.queue: $(pool_json queue), not 2"
+	ss=$(ss -xlH | awk -v s="$RUNDIR/sock" '$5 == s { print $3 " " $4 }')
+	atf_check -o inline:"2 16\n" echo "$ss"
+	[ "$(pool_json busy)" = 1 ] || atf_fail "the pool was released early"
+	wait
+	atf_check -o inline:"200\n200\n200\n" cat held.1 waiting.1 waiting.2
+	wait_for 50 eval '[ "$(pool_json queue)" = 0 ]' ||
+	    atf_fail "pool.queue $(pool_json queue) after the answers"
+	private_stack_stop
+}
+health__listen_queue_cleanup() { private_stack_stop; }
+
 atf_init_test_cases() {
 	atf_add_test_case sigterm__busy_finish
 	atf_add_test_case respawn__backoff_and_short_503
@@ -389,4 +424,5 @@ atf_init_test_cases() {
 	atf_add_test_case reload__no_request_fails
 	atf_add_test_case reload__bad_config_kept
 	atf_add_test_case overload__json_503
+	atf_add_test_case health__listen_queue
 }

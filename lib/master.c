@@ -32,6 +32,7 @@
 #include "io/pgprobe.h"
 #include "io/proc.h"
 #include "io/shmfile.h"
+#include "io/sockdiag.h"
 #include "io/spooldir.h"
 #include "shared/breaker.h"
 #include "shared/metrics.h"
@@ -56,6 +57,7 @@ struct ce_master {
 	unsigned long long	 slowlogged[CX_SB_SLOTS];
 	struct cx_sb_snap	 snap;			/* the last one */
 	long long		 snap_us;		/* taken then */
+	int			 backlog;		/* fd 0's, -1 unknown */
 	unsigned long long	 served_gone;		/* by reaped children */
 	unsigned long long	 reqseq;		/* our request ids */
 	struct cx_pgprobe	*pg;
@@ -112,7 +114,28 @@ head_config(struct ce_master *m)
 	h->min = m->cfg.pool_min;
 	h->max = m->cfg.pool_max;
 	h->spare = m->cfg.pool_spare;
-	h->queue = -1;		/* not read (the listen queue is the kernel's) */
+	h->queue = -1;		/* read with each snapshot (snap_take) */
+}
+
+/*
+ * A snapshot of the scoreboard taken now, with the pool socket's listen
+ * queue (fd 0) read beside it into the head.  -1 when the scoreboard
+ * could not be read (the last snapshot stays).
+ */
+static int
+snap_take(struct ce_master *m)
+{
+	struct cx_sb_head	*h;
+	int			 q;
+
+	if (cx_sb_snapshot(&m->sb, &m->snap) == -1)
+		return -1;
+	m->snap_us = cx_now_us();
+	q = cx_sockdiag_queue(0, &m->backlog);
+	m->snap.head.queue = q;
+	if ((h = cx_sb_head(&m->sb)) != NULL)
+		h->queue = q;
+	return 0;
 }
 
 /*
@@ -139,6 +162,7 @@ ce_master_new(const struct ce_config *cfg, char *err, size_t errsz)
 	}
 	cx_sb_init(&m->sb, m->shf);
 	ce_poolctl_init(&m->st, ce_master_now());
+	m->backlog = -1;
 	head_config(m);
 	cx_proc_init(&m->proc);
 	m->role = CX_ROLE_MASTER;
@@ -321,9 +345,8 @@ ce_master_tick(struct ce_master *m, long long now, struct ce_pool_acts *a)
 	int			 i;
 
 	memset(a, 0, sizeof(*a));
-	if (cx_sb_snapshot(&m->sb, snap) == -1)
+	if (snap_take(m) == -1)
 		return;
-	m->snap_us = cx_now_us();
 	for (i = 0; i < CX_SB_SLOTS; i++)
 		view_of(&snap->slot[i], m->stopping[i], m->slowlogged[i],
 		    &v[i]);
@@ -413,9 +436,8 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 	int			 i;
 
 	/* The figures of at most a millisecond ago. */
-	if (cx_now_us() - m->snap_us > SNAP_FRESH_US &&
-	    cx_sb_snapshot(&m->sb, &m->snap) != -1)
-		m->snap_us = cx_now_us();
+	if (cx_now_us() - m->snap_us > SNAP_FRESH_US)
+		(void)snap_take(m);
 	memset(p, 0, sizeof(*p));
 	p->pid = (long)getpid();
 	p->requests = m->served_gone;
@@ -441,6 +463,7 @@ facts(struct ce_master *m, long long now, struct cx_probe *p)
 	p->spare = m->cfg.pool_spare;
 	p->generation = m->st.generation;
 	p->queue = m->snap.head.queue;
+	p->backlog = m->backlog;
 	p->short_ms = m->st.short_since_ms > 0 ? now - m->st.short_since_ms : 0;
 	p->pool_failing = p->alive - p->starting <= 0 ||
 	    (p->short_ms > 0 && p->short_ms >= m->cfg.pool_short_after_ms);

@@ -33,12 +33,13 @@ cx_probe_health(const struct cx_probe *p, struct ce_resp *resp)
 	    "\"hits\":%llu,\"misses\":%llu},\"pool\":{\"alive\":%d,"
 	    "\"busy\":%d,\"idle\":%d,\"starting\":%d,"
 	    "\"min\":%d,\"max\":%d,\"spare\":%d,\"generation\":%u,"
-	    "\"queue\":%d,\"short_ms\":%lld,\"stopping\":%s}}\n", p->pid,
+	    "\"queue\":%d,\"backlog\":%d,\"short_ms\":%lld,"
+	    "\"stopping\":%s}}\n", p->pid,
 	    p->uptime_ms, p->requests, p->rss_kb, p->cache_entries,
 	    p->cache_bytes, p->cache_max, p->cache_hits, p->cache_misses,
 	    p->alive, p->busy, p->idle,
 	    p->starting, p->min, p->max, p->spare, p->generation, p->queue,
-	    p->short_ms, p->stopping ? "true" : "false") != CE_OK)
+	    p->backlog, p->short_ms, p->stopping ? "true" : "false") != CE_OK)
 		(void)cx_resp_errorc(resp, CE_ENOMEM, NULL, NULL);
 }
 

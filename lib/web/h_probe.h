@@ -21,6 +21,7 @@ struct cx_probe {
 	int		 min, max, spare;
 	unsigned	 generation;
 	int		 queue;		/* fd 0's listen queue, -1 unknown */
+	int		 backlog;	/* and its bound, -1 unknown */
 	long long	 short_ms;	/* short of POOL_MIN for so long, 0 */
 	int		 pool_failing;	/* short past POOL_SHORT_AFTER, or none */
 	int		 stopping;
