@@ -278,7 +278,7 @@ ce_master_reaped(struct ce_master *m, pid_t pid, int wstatus, long long now)
 	struct cx_sb_slot	 last;
 	struct ce_pool_view	 v;
 	enum ce_pool_exit	 px;
-	char			 how[32];
+	char			 how[32], when[48];
 	int			 slot;
 
 	if ((slot = cx_sb_reaped(&m->sb, pid, &last)) == -1)
@@ -296,9 +296,15 @@ ce_master_reaped(struct ce_master *m, pid_t pid, int wstatus, long long now)
 		    "stopped");
 		return slot;
 	}
+	if (last.state == CX_SB_STARTING)
+		ce_strlcpy(when, "before its first accept", sizeof(when));
+	else if (last.served == 0)
+		ce_strlcpy(when, "before any request", sizeof(when));
+	else
+		snprintf(when, sizeof(when), "after %llu requests",
+		    (unsigned long long)last.served);
 	ce_master_log(m, CE_LOG_WARN, "responder %ld failed (%s, %s); next "
-	    "start in %lld ms", (long)pid, how, last.state == CX_SB_STARTING ?
-	    "before its first accept" : "while serving",
+	    "start in %lld ms", (long)pid, how, when,
 	    m->st.next_spawn_ms > now ? m->st.next_spawn_ms - now : 0);
 	return slot;
 }
