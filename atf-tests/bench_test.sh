@@ -89,11 +89,15 @@ smoke__prints_every_row_body() {
 	done
 
 	# Enrichment: pool leads/s mean p50 p99 crit mean/crit p50/crit50
-	# scaling leads errors.
+	# scaling cpu leads errors; cpu a share of the machine.
 	for p in $POOLS; do
-		fields "cold_p$p" 2 12
+		fields "cold_p$p" 2 13
 	done
-	fields warm_p8 2 12 dash 10
+	fields warm_p8 2 13 dash 10
+	for id in $(printf 'cold_p%s ' $POOLS) warm_p8; do
+		line "$id" | awk '{ exit !($11 > 0 && $11 <= 100) }' ||
+		    atf_fail "row $id: cpu not in (0, 100]: $(line "$id")"
+	done
 
 	# Discovery: leads, five shares, two call rates, errors; every lead
 	# answered, and the warm leads found more by tier 0 than the cold.

@@ -55,7 +55,8 @@
 #   BENCH_C2S_MS 50, BENCH_DIRETRIX_MS 150, BENCH_WORK_MS 400
 #   BENCH_HIT_LEADS 2000 [100]   leads of the discovery runs
 #   BENCH_WARMUP 1        seconds of wrk before measuring a stack
-#   BENCH_KEEP 1          keep the work directory (wrk outputs, memory lists)
+#   BENCH_KEEP 1          keep the work directory (wrk outputs, memory lists,
+#                         each stack's logs in log.*)
 #   BENCH_LOG_LEVEL info  the service's LOG_LEVEL (info, the default, logs
 #                         a line per request: what production pays)
 # The service runs with RATE_LIMIT=0, BREAKER_THRESHOLD=1000 (the most
@@ -164,6 +165,7 @@ cleanup() {
 	if [ -n "$CUR" ]; then
 		"$STACK" stop "$CUR" >/dev/null 2>&1 ||
 		    say "stopping the stack in $CUR failed"
+		keep_logs "$CUR"
 		CUR=
 	fi
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
@@ -187,7 +189,7 @@ start_stack() {
 	shift
 	say "$name: starting a stack ($*)"
 	CUR=$(env "$@" C2S_PORT=0 C2S_SIM_PORT=0 C2S_RUNDIR= \
-	    "$STACK" start 2>"$W/$name.stack.err") ||
+	    C2S_KEEP="${BENCH_KEEP:-0}" "$STACK" start 2>"$W/$name.stack.err") ||
 	    { cat "$W/$name.stack.err" >&2; CUR=; die "$name: stack did not start"; }
 	. "$CUR/env"
 	[ -n "${C2S_URL:-}" ] && [ -n "${C2S_POOL_PID:-}" ] ||
@@ -199,6 +201,16 @@ stop_stack() {
 	CUR=
 	[ -n "$d" ] || return 0
 	"$STACK" stop "$d" >/dev/null 2>&1 || die "stopping the stack in $d failed"
+	keep_logs "$d"
+}
+
+# keep_logs DIR: with BENCH_KEEP, the logs of the stack stopped in DIR
+# kept in the work directory, the rest of DIR (its database) removed.
+keep_logs() {
+	[ "${BENCH_KEEP:-0}" = 1 ] || return 0
+	mv "$1/log" "$W/log.${1##*/}" && rm -rf "$1" ||
+	    say "the logs of $1 not kept"
+	return 0
 }
 
 sql() {
@@ -275,7 +287,7 @@ script() {	# script NAME: report.lua and NAME.lua as one wrk script
 	echo "$s"
 }
 
-declare -A RPS P50 P99 MEAN ERR CRIT CRIT50 LEADS NOTE MEM
+declare -A RPS P50 P99 MEAN ERR CRIT CRIT50 LEADS NOTE MEM CPU
 
 # measure ROW PATH CONNS SCRIPT [VAR=VALUE ...]: RUNS runs; medians kept.
 # RUN_SECS, when set, is each run's length; BEFORE_RUN and AFTER_RUN,
@@ -387,15 +399,37 @@ upto() {
 }
 
 # The lead-latency figures of one run's leads (ids under PREFIX): the
-# mean and median critical path in ms, from what each lead did (C2S read;
-# Diretrix by phone and by e-mail together, unless no contact was valid
-# or tier 0, the service's own contacts, found the CPF;
-# the Work API, every CPF together, when a dossier was fetched or none was
-# found; the note when one was posted), and the leads left unfinished.
+# mean and median critical path in ms, from what each lead did as the
+# service's step lines (pool.log) say: the C2S read; Diretrix by phone
+# and by e-mail together when either was asked (tier 0 may find one
+# person and Diretrix another, so a lead's tier alone does not tell);
+# the Work API, every CPF together, when it was asked; the note when one
+# was posted.  Without step lines (BENCH_LOG_LEVEL above info) the same
+# is judged from c2s.leads, which misses a Diretrix call made beside
+# tier 0.  Then the leads left unfinished.
 critical() {	# critical PREFIX: "mean median leads unfinished"
+	local left paths
+	left=$(sql "SELECT count(*) FROM c2s.leads WHERE lead_id LIKE '$1%'
+	    AND status IN ('received', 'processing')")
+	paths=$(grep -h "\"lead\":\"$1" "$CUR/log/pool.log" 2>/dev/null |
+	    jq -r --argjson c "$C2S_MS" --argjson d "$DX_MS" \
+	    --argjson w "$WORK_MS" -s '
+	    map(select(.step != null)) | group_by(.lead)[] |
+	    select(any(.step == "done")) |
+	    (if any(.step == "c2s_lead") then $c else 0 end) +
+	    (if any(.step | startswith("diretrix_")) then $d else 0 end) +
+	    (if any(.step | startswith("work_")) then $w else 0 end) +
+	    (if any(.step == "note" and .outcome == "posted") then $c
+	    else 0 end)')
+	if [ -n "$paths" ]; then
+		printf '%s\n' "$paths" | sort -n | awk -v left="$left" '
+		    { v[NR] = $1; s += $1 }
+		    END { printf "%d %d %d %d\n", s / NR + 0.5,
+		    v[int((NR + 1) / 2)], NR, left }'
+		return
+	fi
 	sql "SELECT round(avg(c)), coalesce(percentile_disc(0.5) WITHIN
-	    GROUP (ORDER BY c), 0), count(*), (SELECT count(*) FROM c2s.leads
-	    WHERE lead_id LIKE '$1%' AND status IN ('received', 'processing'))
+	    GROUP (ORDER BY c), 0), count(*), $left
 	    FROM (SELECT $C2S_MS
 	        + CASE WHEN status = 'invalid_contact' OR cpf_tier = 'stored'
 	            THEN 0 ELSE $DX_MS END
@@ -406,15 +440,24 @@ critical() {	# critical PREFIX: "mean median leads unfinished"
 	    AND status NOT IN ('received', 'processing')) AS l" | tr '|' ' '
 }
 
+# cpu_ticks: the machine's busy and total CPU ticks so far (/proc/stat).
+cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+	    print t - $5 - $6, t; exit }' /proc/stat
+}
+
 # enrich_runs ROW POOL SCRIPT IDFILES...: RUNS runs at -c POOL; the
-# latency medians and critical paths kept under ROW.
+# latency medians, critical paths and the machine's CPU use during wrk
+# (every process: lighttpd, the pool, PostgreSQL, the simulator, wrk)
+# kept under ROW.
 enrich_runs() {
 	local row=$1 p=$2 s=$3 i pfx rps="" p50="" p99="" mean="" cm="" c5=""
-	local err=0 wrap=0 left=0 leads=0
+	local err=0 wrap=0 left=0 leads=0 cpu="" b0 t0 b1 t1
 	shift 3
 	say "$row: $RUNS x ${SECS}s, wrk -t$THREADS -c$p"
 	for i in $(seq 1 "$RUNS"); do
 		pfx=$(new_prefix b)
+		read -r b0 t0 <<<"$(cpu_ticks)"
 		if [ $# -gt 0 ]; then
 			pfx=$(head -c 6 "$1")
 			MIDSNAP='' wrk_once "$row" "$C2S_URL/" "$p" "$SECS" "$s" \
@@ -426,6 +469,8 @@ enrich_runs() {
 			    BENCH_PREFIX="$pfx"
 			MIDSNAP=
 		fi
+		read -r b1 t1 <<<"$(cpu_ticks)"
+		cpu="$cpu $(calc "100 * ($b1 - $b0) / ($t1 - $t0)")"
 		# Let the leads in flight when wrk stopped finish.
 		sleep "$(calc "$CP_FULL / 1000 + 0.5")"
 		read -r c_mean c_med c_n c_left <<<"$(critical "$pfx")"
@@ -440,6 +485,7 @@ enrich_runs() {
 	MEAN[$row]=$(printf '%s\n' $mean | median)
 	CRIT[$row]=$(printf '%s\n' $cm | median)
 	CRIT50[$row]=$(printf '%s\n' $c5 | median)
+	CPU[$row]=$(printf '%s\n' $cpu | median)
 	ERR[$row]=$((err + left))
 	LEADS[$row]=$leads
 	[ "$wrap" -gt 0 ] && NOTE[$row]="list ran out: $wrap repeated ids"
@@ -869,7 +915,8 @@ echo "other: any answer but a 200 or a 503 in JSON (lighttpd's HTML 500, no answ
 echo
 echo "Enrichment (simulator: C2S $C2S_MS, Diretrix $DX_MS, Work API $WORK_MS ms; wrk -c = pool; latencies in ms)"
 echo "critical path of a completed lead: C2S read $C2S_MS + Diretrix phone|e-mail $DX_MS + Work API, CPFs in parallel, $WORK_MS + note $C2S_MS = $CP_FULL ms; a returning person (tier 0, the dossier reused): $CP_WARM ms; crit = mean over the run's leads of their own path"
-printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %7s %7s\n' row pool 'leads/s' mean p50 p99 crit mean/crit p50/crit50 scaling leads errors
+echo "cpu: the machine's CPU in use during the runs (every process, wrk's too), in %; a row near 100 is bound by the cores, not by its critical path"
+printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %5s %7s %7s\n' row pool 'leads/s' mean p50 p99 crit mean/crit p50/crit50 scaling cpu leads errors
 BASE_P=
 for p in $POOLS; do
 	[ -z "$BASE_P" ] && BASE_P=$p
@@ -879,13 +926,13 @@ erow() {	# erow ID POOL
 	case $r in cold_*)
 		sc=$(fmt "$(calc "(${RPS[$r]:-} / $p) / (${RPS[cold_p$BASE_P]:-} / $BASE_P)")" 3) ;;
 	esac
-	printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %7s %7s%s\n' "$r" "$p" \
+	printf '%-10s %5s %8s %8s %8s %8s %8s %9s %9s %8s %5s %7s %7s%s\n' "$r" "$p" \
 	    "$(fmt "${RPS[$r]:-}" 1)" "$(fmt "${MEAN[$r]:-}" 1)" \
 	    "$(fmt "${P50[$r]:-}" 1)" "$(fmt "${P99[$r]:-}" 1)" \
 	    "$(fmt "${CRIT[$r]:-}" 1)" \
 	    "$(fmt "$(ratio "${MEAN[$r]:-}" "${CRIT[$r]:-}")" 3)" \
 	    "$(fmt "$(ratio "${P50[$r]:-}" "${CRIT50[$r]:-}")" 3)" "$sc" \
-	    "${LEADS[$r]:-}" "${ERR[$r]:--}" "${NOTE[$r]:+  (${NOTE[$r]})}"
+	    "$(fmt "${CPU[$r]:-}" 0)" "${LEADS[$r]:-}" "${ERR[$r]:--}" "${NOTE[$r]:+  (${NOTE[$r]})}"
 }
 for p in $POOLS; do
 	erow "cold_p$p" "$p"
@@ -990,7 +1037,7 @@ for p in $POOLS; do
 	    "$(fmt "$H" 3)" "$H >= 0.90"
 done
 H=$(ratio "${MEAN[warm_p$WARM_POOL]:-}" "${CRIT[warm_p$WARM_POOL]:-}")
-target warm_latency "warm: mean lead latency <= 1.1 x critical path" \
+target warm_latency "warm: mean lead latency <= 1.1 x critical path (cpu $(fmt "${CPU[warm_p$WARM_POOL]:-}" 0) %)" \
     "$(fmt "$H" 3)" "$H <= 1.1"
 target mem_resp_pss "responder idle <= 1.2 MB PSS (1228 kB)" \
     "$(m idle_start.pss)" "$(m idle_start.pss) <= 1228"
