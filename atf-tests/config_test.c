@@ -32,6 +32,7 @@ clear_env(void)
 		"GOOGLE_ADS_WEBHOOK_KEY", "C2S_DEFAULT_SELLER_ID",
 		"C2S_DESCRIPTION_MAX_LENGTH", "INCOME_MULTIPLIER", "DEDUP_FILE",
 		"DEDUP_CAPACITY", "DEDUP_TTL", "DOSSIER_MAX_AGE",
+		"DOSSIER_MISS_MAX_AGE",
 		"UPSTREAM_CONNECT_TIMEOUT", "UPSTREAM_TIMEOUT",
 		"REQUEST_DEADLINE", "MAX_REQUESTS", "MAX_BODY_SIZE", "LOG_LEVEL",
 		"CPF_TIERS", "WORK_PHONE_LOOKUP", "WEBHOOK_MAX_EVENTS",
@@ -77,6 +78,7 @@ ATF_TC_BODY(config_load__defaults, tc)
 	ATF_CHECK_EQ(c.dedup_capacity, 10000);
 	ATF_CHECK_EQ(c.dedup_ttl_ms, 300000);
 	ATF_CHECK_EQ(c.dossier_max_age_ms, 30LL * 86400 * 1000);
+	ATF_CHECK_EQ(c.dossier_miss_max_age_ms, 7LL * 86400 * 1000);
 	ATF_CHECK_EQ(c.upstream_connect_timeout_ms, 3000);
 	ATF_CHECK_EQ(c.upstream_timeout_ms, 15000);
 	ATF_CHECK_EQ(c.request_deadline_ms, 25000);
@@ -198,6 +200,7 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	setenv("C2S_BASE_URL", "http://127.0.0.1:8091/c2s/", 1);
 	setenv("DEDUP_TTL", "5m", 1);
 	setenv("DOSSIER_MAX_AGE", "7d", 1);
+	setenv("DOSSIER_MISS_MAX_AGE", "0", 1);
 	setenv("UPSTREAM_TIMEOUT", "1500ms", 1);
 	setenv("UPSTREAM_CONNECT_TIMEOUT", "500ms", 1);
 	setenv("MAX_REQUESTS", "500", 1);
@@ -209,6 +212,7 @@ ATF_TC_BODY(config_load__values_and_aliases, tc)
 	ATF_CHECK_STREQ(c.c2s_base_url, "http://127.0.0.1:8091/c2s");
 	ATF_CHECK_EQ(c.dedup_ttl_ms, 300000);
 	ATF_CHECK_EQ(c.dossier_max_age_ms, 7LL * 86400 * 1000);
+	ATF_CHECK_EQ(c.dossier_miss_max_age_ms, 0);
 	ATF_CHECK_EQ(c.upstream_timeout_ms, 1500);
 	ATF_CHECK_EQ(c.max_requests, 500);
 	ATF_CHECK(c.income_multiplier > 2.49 && c.income_multiplier < 2.51);

@@ -171,8 +171,88 @@ stored_answers_body() {
 	tiers_are "stored|100|$cpf:stored:100" $id
 	# Logged as the other tiers, the CPF masked.
 	step_logged $id found || atf_fail "no stored step found: $(cat lines)"
-	! grep -qF -e "$cpf" -e "$email" lines ||
+	# (A seeded lead's id holds the seed, so the CPF's first nine
+	# digits: the id is taken out first.)
+	! sed "s/$id//g" lines | grep -qF -e "$cpf" -e "$email" ||
 	    atf_fail "a log line holds an unmasked identifier"
+}
+
+atf_test_case dossier_miss__not_paid_twice
+dossier_miss__not_paid_twice_head() {
+	atf_set descr "a person the Work API has no dossier for: its first " \
+	    "lead pays the Work API once (basic, the answer kept in " \
+	    "c2s.dossier_misses), its second lead is basic with no Work API " \
+	    "call, a reprocess asks again; a miss kept for a person the Work " \
+	    "API has a dossier for is honoured until a reprocess stores " \
+	    "the dossier, which clears it"
+}
+dossier_miss__not_paid_twice_body() {
+	local s id cpf
+	setup
+	# A plain person with no dossier (seed a multiple of 97).
+	while :; do
+		s=$(( ($(od -An -N3 -tu4 /dev/urandom) % 9000000 + 1) * 97 ))
+		[ $((s % 11)) != 5 ] && [ $((s % 7)) != 3 ] &&
+		    [ $(((s - 1) % 100000000)) -lt 99990000 ] && break
+	done
+	s=$(printf '%09d' $s)
+	cpf=$(cpf_of $s)
+	[ "$(sim_calls work "$cpf")" = 0 ] ||
+	    atf_fail "person $cpf looked up before the test"
+	id=$(same $s 0)
+	process $id
+	json '.status == "basic" and .cpfs_processed == ["'$cpf'"] and
+	    .dossiers_fetched == 0'
+	[ "$(sim_calls work "$cpf")" = 1 ] ||
+	    atf_fail "Work API calls for $cpf: $(sim_calls work "$cpf"), not 1"
+	sql_is 1 "SELECT m.misses FROM c2s.dossier_misses m JOIN c2s.persons p
+	    ON p.id = m.person_id WHERE p.cpf = '$cpf'" "the miss not kept"
+	# The second lead: tier 0 finds the person, the miss is not paid.
+	id=$(same $s 1)
+	process $id
+	json '.status == "basic" and .cpfs_processed == ["'$cpf'"] and
+	    .dossiers_fetched == 0 and .dossiers_reused == 0'
+	[ "$(sim_calls work "$cpf")" = 1 ] ||
+	    atf_fail "the second lead paid the Work API again"
+	grep "\"lead\":\"$id\"" "$RUNDIR/log/pool.log" >lines
+	jq -e -s 'any(.[]; .step == "dossier" and .outcome == "none" and
+	    (.msg | contains("had no dossier")))' lines >/dev/null ||
+	    atf_fail "no dossier step said why: $(cat lines)"
+	! sed "s/$id//g" lines | grep -qF "$cpf" ||
+	    atf_fail "a log line holds the CPF whole"
+	# A reprocess pays again, and counts the miss again.
+	[ "$(curl -q -s -o body -w '%{http_code}' -X POST -d '' \
+	    -H "X-API-Key: $C2S_ADMIN_KEY" \
+	    "$URL/api/v1/leads/$id/reprocess")" = 200 ] ||
+	    atf_fail "reprocess: $(cat body)"
+	[ "$(sim_calls work "$cpf")" = 2 ] ||
+	    atf_fail "the reprocess did not ask the Work API"
+	sql_is 2 "SELECT m.misses FROM c2s.dossier_misses m JOIN c2s.persons p
+	    ON p.id = m.person_id WHERE p.cpf = '$cpf'" "the miss not counted"
+	# A person with a dossier at the Work API but a miss kept: not
+	# asked, until a reprocess finds the dossier and the store clears
+	# the miss.
+	s=$(new_seed)
+	cpf=$(cpf_of $s)
+	sql "INSERT INTO c2s.persons (cpf, name) VALUES ('$cpf', 'X');
+	    INSERT INTO c2s.dossier_misses (person_id) SELECT id
+	    FROM c2s.persons WHERE cpf = '$cpf' RETURNING 1" >/dev/null
+	id=$(same $s 0)
+	process $id
+	json '.status == "basic" and .cpfs_processed == ["'$cpf'"]'
+	[ "$(sim_calls work "$cpf")" = 0 ] ||
+	    atf_fail "a kept miss was paid for"
+	[ "$(curl -q -s -o body -w '%{http_code}' -X POST -d '' \
+	    -H "X-API-Key: $C2S_ADMIN_KEY" \
+	    "$URL/api/v1/leads/$id/reprocess")" = 200 ] ||
+	    atf_fail "reprocess: $(cat body)"
+	jq -e '.status == "completed"' body >/dev/null ||
+	    atf_fail "the reprocess found no dossier: $(cat body)"
+	[ "$(sim_calls work "$cpf")" = 1 ] ||
+	    atf_fail "the reprocess did not ask the Work API"
+	sql_is 0 "SELECT count(*) FROM c2s.dossier_misses m JOIN c2s.persons p
+	    ON p.id = m.person_id WHERE p.cpf = '$cpf'" \
+	    "the miss kept beside a dossier"
 }
 
 atf_test_case stored_other_name
@@ -277,6 +357,7 @@ left_out_cleanup() { private_stack_stop; }
 atf_init_test_cases() {
 	atf_add_test_case stored_answers
 	atf_add_test_case stored_other_name
+	atf_add_test_case dossier_miss__not_paid_twice
 	atf_add_test_case db_error
 	atf_add_test_case left_out
 }

@@ -586,7 +586,9 @@ cache_dossier(struct cx_memo *memo, const char *key, const char *dossier,
  * Reuse a dossier for "ps" from this process's cache, else a stored one
  * younger than DOSSIER_MAX_AGE (of any age for a repeat person, whose
  * note is a pointer: run->same_lead); "t0" is the step's start, for the
- * logs.  Sets "reused" to 1 when it did.  Returns CE_OK, CE_EDB or
+ * logs.  Sets "reused" to 1 when it did, and when the Work API had no
+ * dossier for it less than DOSSIER_MISS_MAX_AGE ago (sql/0022; the person
+ * then has none, not paid for again).  Returns CE_OK, CE_EDB or
  * CE_ESYSTEM.
  */
 static enum ce_err
@@ -595,7 +597,7 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 {
 	const char	*v;
 	char		*json, mcpf[32], key[32];
-	long long	 aged;
+	long long	 aged, miss;
 	enum ce_err	 er;
 
 	*reused = 0;
@@ -617,7 +619,8 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 	}
 	er = cx_store_dossier_fresh(app->db, ps->cpf,
 	    run->same_lead[0] != '\0' ? REPEAT_MAX_AGE_MS :
-	    app->cfg.dossier_max_age_ms, &json, &aged);
+	    app->cfg.dossier_max_age_ms, app->cfg.dossier_miss_max_age_ms,
+	    &json, &aged, &miss);
 	if (er == CE_EDB) {
 		set_error(run, CE_EDB, "database: dossier lookup");
 		return CE_EDB;
@@ -637,6 +640,14 @@ dossier_reuse(struct cx_app *app, struct cx_run *run, struct cx_person *ps,
 		    "cpf %s: stored dossier is %s", mcpf,
 		    aged < app->cfg.dossier_max_age_ms ? "fresh" :
 		    "stale, kept for a repeat person");
+		*reused = 1;
+	} else if (miss >= 0) {
+		/* Asked lately and none: not paid for again. */
+		ps->dres = CE_UP_NOTFOUND;
+		step_log(app, run, CE_LOG_INFO, "dossier", "none", t0,
+		    "cpf %s: the Work API had no dossier %lld min ago "
+		    "(DOSSIER_MISS_MAX_AGE), not asked again", mcpf,
+		    miss / 60000);
 		*reused = 1;
 	}
 	return CE_OK;
@@ -680,6 +691,8 @@ dossier_fetch(struct cx_app *app, struct cx_run *run, struct ce_call calls[2],
 				    sizeof(ps->dname));
 			iso_date(c->dossier.birth, ps->birth,
 			    sizeof(ps->birth));
+		} else if (c->res == CE_UP_NOTFOUND) {
+			ps->dossier_none = 1;	/* remembered by the store */
 		} else if (c->res == CE_UP_DEADLINE) {
 			/* Like a provider down: what did arrive is kept. */
 			set_error(run, CE_ETIMEOUT, "work_cpf: deadline passed");
@@ -863,6 +876,7 @@ person_row(const struct cx_run *run, const struct cx_person *ps,
 	row->dossier = dossier;
 	row->tier = run != NULL ? ps->tier : NULL;
 	row->score = row->tier != NULL ? ps->score : -1;
+	row->dossier_missing = ps->dossier_none;
 	if (run == NULL) {
 		row->lead_id = NULL;
 		row->found_by = "form";

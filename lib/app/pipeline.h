@@ -30,6 +30,7 @@ struct cx_person {
 	enum ce_up	 dres;		/* the dossier's result */
 	char		*dossier;	/* JSON text, heap, or NULL */
 	int		 dossier_new;	/* fetched now: to be stored */
+	int		 dossier_none;	/* the Work API had none, asked now */
 	const char	*tier;		/* the tier that found it; NULL: none */
 	int		 score;		/* ce_name_score() against the lead's
 					   name, with "tier"; -1: no name */

@@ -130,16 +130,27 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    "THEN name_score ELSE nullif($13, '')::smallint END, "
 	    "updated_at = now() WHERE lead_id = $1",
 	    13, 1 },
-	/* The newest dossier of a CPF younger than $2 milliseconds, and its
-	 * age in milliseconds. */
+	/*
+	 * The newest dossier of CPF $1 younger than $2 ms, and its age in
+	 * ms; else, when the
+	 * Work API had none for it less than $3 ms ago (sql/0022), a row
+	 * with no dossier and the age of that answer.
+	 */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
-	    "SELECT d.raw::text, floor(extract(epoch FROM now() - "
-	    "d.fetched_at) * 1000)::bigint FROM c2s.dossiers d "
+	    "SELECT raw, age FROM ("
+	    "(SELECT 0 AS k, d.raw::text AS raw, floor(extract(epoch FROM "
+	    "now() - d.fetched_at) * 1000)::bigint AS age FROM c2s.dossiers d "
 	    "JOIN c2s.persons p ON p.id = d.person_id WHERE p.cpf = $1 "
 	    "AND d.fetched_at > now() - "
 	    "make_interval(secs => $2::double precision / 1000) "
-	    "ORDER BY d.fetched_at DESC LIMIT 1",
-	    2, 1 },
+	    "ORDER BY d.fetched_at DESC LIMIT 1) UNION ALL "
+	    "(SELECT 1, NULL, floor(extract(epoch FROM now() - m.asked_at) * "
+	    "1000)::bigint FROM c2s.dossier_misses m "
+	    "JOIN c2s.persons p ON p.id = m.person_id WHERE p.cpf = $1 "
+	    "AND m.asked_at > now() - "
+	    "make_interval(secs => $3::double precision / 1000))) u "
+	    "ORDER BY k LIMIT 1",
+	    3, 1 },
 	/*
 	 * Tier 0: the persons a stored phone ($1) or e-mail ($2) belongs
 	 * to, each with its CPF and name, phones first ('' matches none:
@@ -213,9 +224,17 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    " WHEN 'array' THEN j.raw -> 'enderecos' ELSE '[]' END) x"
 	    " WHERE jsonb_typeof(x) = 'object'"
 	    " ON CONFLICT DO NOTHING RETURNING id"
+	    "), m AS ("
+	    " INSERT INTO c2s.dossier_misses AS t (person_id)"
+	    " SELECT id FROM p WHERE $12::boolean"
+	    " ON CONFLICT (person_id) DO UPDATE SET asked_at = now(),"
+	    " misses = t.misses + 1"
+	    "), dm AS ("
+	    " DELETE FROM c2s.dossier_misses WHERE person_id IN"
+	    " (SELECT p.id FROM p, j WHERE j.raw IS NOT NULL)"
 	    ") SELECT p.id, p.created::int, (SELECT count(*) FROM d),"
 	    " (SELECT count(*) FROM c), (SELECT count(*) FROM a) FROM p",
-	    11, 0 },
+	    12, 0 },
 	/*
 	 * Claim the posting of a note: 'claimed' when this text was never
 	 * posted on the lead (or a responder that claimed it died long ago),
@@ -1047,32 +1066,44 @@ cx_store_lead_finish(struct cx_db *db, const struct cx_lead_state *ls)
 /*
  * The stored dossier of "cpf" younger than "max_age_ms": *json (the
  * caller frees it; NULL when there is none) and its age, "max_age_ms"
- * when unreadable.  CE_ESYSTEM when it cannot be copied.
+ * when unreadable.  Without one, *miss_ms is the age of the Work API's
+ * last "no dossier" for it when younger than "miss_max_ms" (sql/0022),
+ * else -1.  CE_ESYSTEM when the dossier cannot be copied.
  */
 enum ce_err
 cx_store_dossier_fresh(struct cx_db *db, const char *cpf,
-    long long max_age_ms, char **json, long long *age_ms)
+    long long max_age_ms, long long miss_max_ms, char **json,
+    long long *age_ms, long long *miss_ms)
 {
 	PGresult	*res;
-	const char	*p[2];
-	char		 age[32];
+	const char	*p[3];
+	char		 age[32], miss[32];
+	long long	 v;
 
 	*json = NULL;
+	*miss_ms = -1;
 	snprintf(age, sizeof(age), "%lld", max_age_ms);
+	snprintf(miss, sizeof(miss), "%lld", miss_max_ms);
 	p[0] = cpf;
 	p[1] = age;
-	if (cx_db_exec(db, CX_STMT_DOSSIER_FRESH, 2, p, &res) != CE_OK)
+	p[2] = miss;
+	if (cx_db_exec(db, CX_STMT_DOSSIER_FRESH, 3, p, &res) != CE_OK)
 		return CE_EDB;
-	if (PQntuples(res) == 1) {
-		*json = strdup(PQgetvalue(res, 0, 0));
-		if (ce_strtonum(PQgetvalue(res, 0, 1), LLONG_MIN / 2,
-		    LLONG_MAX / 2, age_ms) == -1)
-			*age_ms = max_age_ms;
+	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return *json == NULL ? CE_ESYSTEM : CE_OK;
+		return CE_OK;
 	}
+	if (ce_strtonum(PQgetvalue(res, 0, 1), 0, LLONG_MAX / 2, &v) == -1)
+		v = max_age_ms;
+	if (PQgetisnull(res, 0, 0)) {
+		*miss_ms = v;
+		PQclear(res);
+		return CE_OK;
+	}
+	*age_ms = v;
+	*json = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return CE_OK;
+	return *json == NULL ? CE_ESYSTEM : CE_OK;
 }
 
 /*
@@ -1122,7 +1153,7 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
     long long *rows)
 {
 	PGresult	*res;
-	const char	*p[11];
+	const char	*p[12];
 	char		 score[16] = "";
 	long long	 v;
 	int		 f;
@@ -1142,7 +1173,8 @@ cx_store_person(struct cx_db *db, const struct cx_person_row *row,
 	if (row->score >= 0)
 		snprintf(score, sizeof(score), "%d", row->score);
 	p[10] = score;
-	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 11, p, &res)) != CE_OK)
+	p[11] = row->dossier_missing ? "true" : "false";
+	if ((er = cx_db_exec(db, CX_STMT_PERSON_STORE, 12, p, &res)) != CE_OK)
 		return er;
 	if (PQntuples(res) == 1 && PQnfields(res) == 5)
 		for (f = 1; f < 5; f++)

@@ -73,6 +73,7 @@ struct cx_person_row {
 	const char	*email;
 	const char	*tier;		/* found the CPF; NULL: none */
 	int		 score;		/* name score; -1: none */
+	int		 dossier_missing; /* the Work API had none, asked now */
 };
 
 /* Whom a note claimed by NOTE_CLAIM is for. */
@@ -86,8 +87,8 @@ enum cx_note_claim {
 enum ce_err	 cx_store_lead_finish(struct cx_db *,
 		    const struct cx_lead_state *) CE_WUR;
 enum ce_err	 cx_store_dossier_fresh(struct cx_db *, const char *cpf,
-		    long long max_age_ms, char **json, long long *age_ms)
-		    CE_WUR;
+		    long long max_age_ms, long long miss_max_ms, char **json,
+		    long long *age_ms, long long *miss_ms) CE_WUR;
 enum ce_err	 cx_store_stored_cpf(struct cx_db *, const char *phone,
 		    const char *email, struct ce_cands *ph, struct ce_cands *em)
 		    CE_WUR;

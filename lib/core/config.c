@@ -71,6 +71,7 @@ ce_config_defaults(struct ce_config *cfg)
 	cfg->dedup_capacity = 10000;
 	cfg->dedup_ttl_ms = 300 * MS_PER_S;
 	cfg->dossier_max_age_ms = 30 * MS_PER_DAY;
+	cfg->dossier_miss_max_age_ms = 7 * MS_PER_DAY;
 	cfg->upstream_connect_timeout_ms = 3 * MS_PER_S;
 	cfg->upstream_timeout_ms = 15 * MS_PER_S;
 	cfg->request_deadline_ms = 25 * MS_PER_S;
@@ -428,6 +429,8 @@ static const struct var vars[] = {
 	{ { "DEDUP_TTL" }, K_DUR, NUM(dedup_ttl_ms), MS_PER_S, 7 * MS_PER_DAY },
 	{ { "DOSSIER_MAX_AGE" }, K_DUR, NUM(dossier_max_age_ms),
 	    0, 3650 * MS_PER_DAY },
+	{ { "DOSSIER_MISS_MAX_AGE" }, K_DUR, NUM(dossier_miss_max_age_ms),
+	    0, 365 * MS_PER_DAY },
 	{ { "UPSTREAM_CONNECT_TIMEOUT" }, K_DUR,
 	    NUM(upstream_connect_timeout_ms), 10, 120 * MS_PER_S },
 	{ { "UPSTREAM_TIMEOUT" }, K_DUR, NUM(upstream_timeout_ms),

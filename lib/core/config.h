@@ -72,6 +72,7 @@ struct ce_config {
 	long long	 dedup_capacity;
 	long long	 dedup_ttl_ms;
 	long long	 dossier_max_age_ms;
+	long long	 dossier_miss_max_age_ms; /* a Work API "none" kept */
 	long long	 upstream_connect_timeout_ms;
 	long long	 upstream_timeout_ms;
 	long long	 request_deadline_ms;
