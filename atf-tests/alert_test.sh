@@ -4,7 +4,8 @@
 # and throttled on the second cause within ALERT_MIN_INTERVAL (a lead
 # failing after its retries, the Work API out of credits or refusing the
 # token, Diretrix's breaker held open then closed again, a low rate,
-# silent webhooks, a high-value lead); the Slack-compatible body as the
+# silent webhooks, a high-value lead, the pool short of POOL_MIN and whole
+# again); the Slack-compatible body as the
 # simulator's echo receiver got it and the e-mail as a real SMTP server
 # (python3-aiosmtpd) stored it; a channel down retried with the alert
 # kept, then delivered; no channel: stored and listed by GET
@@ -466,10 +467,51 @@ status_page_body() {
 }
 status_page_cleanup() { cleanup; }
 
+atf_test_case pool_short_recovered cleanup
+pool_short_recovered_head() {
+	atf_set descr "the pool short of POOL_MIN past POOL_SHORT_AFTER " \
+	    "(every responder killed as it starts, for 3 s) raises " \
+	    "pool_short once, sent on both channels, and the pool whole " \
+	    "again pool_recovered"
+	atf_set timeout 120
+}
+pool_short_recovered_body() {
+	local end killer
+	setup C2S_POOL=2 POOL_SHORT_AFTER=1s
+	smtp_start mail
+	alert_worker POOL_SHORT_AFTER=1s
+	wait_for 50 pool_full || atf_fail "pool not full"
+	end=$(( $(date +%s) + 3 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		for k in $(responders); do
+			kill -KILL "$k" 2>/dev/null
+		done
+		sleep 0.02
+	done &
+	killer=$!
+	wait_alert pool_short pool
+	wait "$killer"
+	wait_for 400 pool_full || atf_fail "the pool did not heal"
+	wait_alert pool_recovered pool
+	[ "$(count pool_short)" = 1 ] || atf_fail "more than one pool_short"
+	wait_sent pool_short
+	echo_of pool_short
+	jq -e '.text | contains("Pool de respostas abaixo do mínimo") and
+	    contains("POOL_MIN")' slack >/dev/null ||
+	    atf_fail "Slack body: $(jq -c . slack)"
+	wait_sent pool_recovered
+	mail_of pool_recovered
+	grep -q "voltou a 2 respostas (POOL_MIN)" msg ||
+	    atf_fail "e-mail: $(tr '\n' ' ' <msg)"
+	finish
+}
+pool_short_recovered_cleanup() { cleanup; }
+
 atf_init_test_cases() {
 	atf_add_test_case lead_failed_work_refused
 	atf_add_test_case provider_down_recovered
 	atf_add_test_case rate_silent_high_value
 	atf_add_test_case channels_down_kept
 	atf_add_test_case status_page
+	atf_add_test_case pool_short_recovered
 }

@@ -3,7 +3,9 @@
  * worker's turn (worker.c), never of a request.  It finds the causes: an
  * upstream's breaker open longer than ALERT_PROVIDER_DOWN_AFTER, and its
  * recovery; the Work API refusing calls (out of credits, or the token),
- * which the responders count in the shared file (upstream.c); and, every
+ * which the responders count in the shared file (upstream.c); the pool
+ * of this machine short of POOL_MIN past POOL_SHORT_AFTER (its master's
+ * scoreboard, shared/scoreboard.c), and its recovery; and, every
  * ALERT_CHECK_INTERVAL, through bounded statements: a lead that reached
  * 'failed', a high-value lead (sql/0017's reasons; one alert per lead),
  * an enrichment rate over the last hour below ALERT_RATE_MIN, and no
@@ -39,6 +41,7 @@
 #include "io/mail.h"
 #include "shared/breaker.h"
 #include "shared/metrics.h"
+#include "shared/scoreboard.h"
 #include "app/app.h"
 #include "app/alert.h"
 #include "app/store.h"
@@ -56,6 +59,8 @@ static struct {
 	long long	 down_since_ms[CX_BRK__MAX];	/* 0: closed */
 	int		 down_told[CX_BRK__MAX];	/* "down" raised */
 	uint64_t	 refused_seen[2];
+	long long	 pool_since_ms;			/* the short told */
+	int		 pool_told;			/* "pool_short" raised */
 	long long	 failed_since_ms, hv_since_ms;
 	int		 raised;		/* send this turn */
 	char		 throttled[128];	/* the last mark throttled */
@@ -193,6 +198,57 @@ breakers(struct cx_app *app, long long now_ms)
 			st.down_told[t] = 0;
 		}
 		st.down_since_ms[t] = 0;
+	}
+}
+
+/*
+ * The pool of this machine (its master's scoreboard head, in the shared
+ * file) short of POOL_MIN for longer than POOL_SHORT_AFTER, as /ready
+ * then says, and its recovery.  No master here (a plain pool, or a
+ * worker on a machine of its own): nothing to watch.
+ */
+static void
+pool_short(struct cx_app *app)
+{
+	struct cx_sb_head	*h;
+	char			 title[128], text[512], d[32];
+	long long		 now = cx_now_us() / 1000, since;
+
+	if ((h = cx_sb_head(&app->sb)) == NULL ||
+	    __atomic_load_n(&h->master_pid, __ATOMIC_RELAXED) == 0)
+		return;
+	since = __atomic_load_n(&h->short_since_ms, __ATOMIC_RELAXED);
+	if (since > 0 && since <= now &&
+	    now - since >= app->cfg.pool_short_after_ms) {
+		if (st.pool_told)
+			return;
+		span(now - since, d, sizeof(d));
+		snprintf(title, sizeof(title), "Pool de respostas abaixo do "
+		    "mínimo");
+		snprintf(text, sizeof(text), "O pool deste servidor tem menos "
+		    "de %d respostas (POOL_MIN) há %s; %u inícios seguidos "
+		    "falharam. /ready responde 503 e os pedidos esperam ou "
+		    "recebem 503. O registro do master diz por que as respostas "
+		    "saem. Um aviso vem quando o pool voltar.",
+		    (int)h->min, d, (unsigned)__atomic_load_n(&h->failures,
+		    __ATOMIC_RELAXED));
+		if (raise_alert(app, "pool_short", "pool", "", 0, title, text,
+		    NULL) >= 0) {
+			st.pool_told = 1;
+			st.pool_since_ms = since;
+		}
+		return;
+	}
+	if (since == 0 && st.pool_told) {
+		span(now - st.pool_since_ms, d, sizeof(d));
+		snprintf(title, sizeof(title), "Pool de respostas de volta");
+		snprintf(text, sizeof(text), "O pool deste servidor voltou a "
+		    "%d respostas (POOL_MIN) depois de %s abaixo disso.",
+		    (int)h->min, d);
+		if (raise_alert(app, "pool_recovered", "pool", "", 0, title,
+		    text, NULL) == -1)
+			return;
+		st.pool_told = 0;
 	}
 }
 
@@ -658,6 +714,7 @@ cx_alert_turn(struct cx_app *app)
 	st.raised = 0;
 	breakers(app, wall);
 	work_refused(app);
+	pool_short(app);
 	if (now >= st.next_check_us) {
 		st.next_check_us = now + app->cfg.alert_check_ms * 1000;
 		lead_failed(app);
