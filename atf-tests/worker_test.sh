@@ -374,10 +374,12 @@ atf_test_case jobs__pruned_when_finished_and_old cleanup
 jobs__pruned_when_finished_and_old_head() {
 	atf_set descr "every PRUNE_INTERVAL the worker deletes the jobs done " \
 	    "or failed more than RETENTION_DAYS ago; younger ones, queued " \
-	    "and running ones (however old) stay"
+	    "and running ones (however old) stay; an idle worker keeps a " \
+	    "PRUNE_INTERVAL shorter than its WORKER_POLL_INTERVAL"
 	atf_set timeout 120
 }
 jobs__pruned_when_finished_and_old_body() {
+	local t0 d
 	setup C2S_WORKERS=0
 	# ref: what each row is; the queued one is due in a year.
 	sql "INSERT INTO c2s.jobs (kind, ref, source, state, run_after,
@@ -398,18 +400,25 @@ jobs__pruned_when_finished_and_old_body() {
 	    ('lead', 'running-200d', 'webhook', 'running',
 	     now() - '200 days'::interval, 'alive:1', now(), NULL,
 	     now() - '200 days'::interval)" >/dev/null
-	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms
+	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms \
+	    WORKER_POLL_INTERVAL=20s
 	wait_for 300 grep -q 'pruned 2 jobs older than 30 days' worker.log ||
 	    atf_fail "no pruning logged: $(echo $(grep -i prun worker.log))"
 	[ "$(sql "SELECT string_agg(ref, ' ' ORDER BY ref)
 	    FROM c2s.jobs")" = "done-29d queued-200d running-200d" ] ||
 	    atf_fail "jobs left: $(echo $(sql "SELECT ref FROM c2s.jobs"))"
 	# A job finished long ago that appears now goes at the next turn of
-	# PRUNE_INTERVAL, with no notification and no restart.
+	# PRUNE_INTERVAL, with no notification and no restart, although the
+	# worker idles: not WORKER_POLL_INTERVAL (20 s) later.
+	t0=$(now_ms)
 	sql "UPDATE c2s.jobs SET finished_at = now() - '31 days'::interval
 	    WHERE ref = 'done-29d'" >/dev/null
 	wait_for 300 grep -q 'pruned 1 jobs older than 30 days' worker.log ||
 	    atf_fail "no second pruning: $(echo $(grep -i prun worker.log))"
+	d=$(($(now_ms) - t0))
+	echo "pruned again after $d ms (PRUNE_INTERVAL=500ms)"
+	[ "$d" -le 5000 ] || atf_fail "pruned again after $d ms, not within" \
+	    "PRUNE_INTERVAL (500 ms) of the update"
 	[ "$(sql "SELECT string_agg(ref || ' ' || state, ',' ORDER BY ref)
 	    FROM c2s.jobs")" = "queued-200d queued,running-200d running" ] ||
 	    atf_fail "jobs left: $(echo $(sql "SELECT ref, state FROM c2s.jobs"))"
