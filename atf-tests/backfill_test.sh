@@ -210,7 +210,7 @@ killed_resumes_head() {
 }
 killed_resumes_body() {
 	local since pid n q
-	setup SIM_LEAD_LIST_SIZE=$LIST SIM_C2S_LATENCY_MS=40
+	setup SIM_LEAD_LIST_SIZE=$LIST SIM_C2S_LATENCY_MS=20
 	listed
 	make_known
 	since=$(since_all)
