@@ -171,13 +171,16 @@ sigterm_finishes_job_head() {
 }
 sigterm_finishes_job_body() {
 	local id w
-	setup C2S_WORKERS=1
+	setup C2S_WORKERS=1 SIM_FAULT_LATENCY_MS=1000
 	w=$C2S_WORKER_PIDS
+	# Its C2S fetch takes 1 s: the SIGTERM comes in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
 	wait_for 50 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
 	    "$RUNDIR/log/worker.log" || atf_fail "the job never started"
 	kill -TERM "$w"
+	job_is $id "running " || atf_fail "the SIGTERM came after the job:" \
+	    "$(sql "SELECT state, result FROM c2s.jobs WHERE ref = '$id'")"
 	wait_for 100 eval "! alive $w" || atf_fail "worker did not exit"
 	job_is $id "done completed" ||
 	    atf_fail "job not finished: $(sql "SELECT * FROM c2s.jobs")"
@@ -593,7 +596,7 @@ poller__lock_after_reconnect_body() {
 	local w h l0 u0
 	setup C2S_WORKERS=0
 	known_list
-	worker w.log RUN_POLLER=1 POLL_INTERVAL=300ms \
+	worker w.log RUN_POLLER=1 POLL_INTERVAL=100ms \
 	    WORKER_POLL_INTERVAL=200ms
 	w=$WORKER_PID
 	wait_for 300 one_holder_not none ||
