@@ -40,21 +40,28 @@ bf() {
 }
 
 # listed: every lead the simulator lists, newest first, into ./listed
-# (id, created_at, phone's last 11 digits), as C2S's client reads them.
+# (id, created_at, phone's last 11 digits), as C2S's client reads them:
+# page 1, then the pages its total makes and the empty one after them,
+# fetched in parallel (one curl) and read in order.
 listed() {
-	local tok p=1
+	local tok n url
 	tok=$(sed -n 's/^C2S_TOKEN=//p' "$RUNDIR/responder.env")
-	: >listed
-	while :; do
-		curl -s -o page -H "Authorization: Bearer $tok" \
-		    "$C2S_SIM_URL/integration/leads?perpage=50&page=$p&sort=-created_at" ||
-		    atf_fail "simulator unreachable"
-		[ "$(jq '.data | length' page)" -gt 0 ] || break
-		jq -r '.data[] | [.id, .attributes.created_at,
-		    (.attributes.customer.phone // "" | gsub("[^0-9]"; "") |
-		    .[-11:])] | @tsv' page >>listed
-		p=$((p + 1))
-	done
+	url="$C2S_SIM_URL/integration/leads?perpage=50&sort=-created_at&page="
+	rm -f page page.*
+	curl -s -o page.1 -H "Authorization: Bearer $tok" "${url}1" ||
+	    atf_fail "simulator unreachable"
+	n=$(jq '.meta.total / 50 | ceil' page.1) ||
+	    atf_fail "the list's page 1: $(head -c 300 page.1)"
+	[ "$n" = 0 ] ||
+	    curl -s --parallel --parallel-max 8 \
+	    -H "Authorization: Bearer $tok" -o 'page.#1' \
+	    "${url}[2-$((n + 1))]" || atf_fail "simulator unreachable"
+	[ "$(jq '.data | length' "page.$((n + 1))")" = 0 ] ||
+	    atf_fail "more than $n pages of 50"
+	# shellcheck disable=SC2046
+	jq -r '.data[] | [.id, .attributes.created_at,
+	    (.attributes.customer.phone // "" | gsub("[^0-9]"; "") |
+	    .[-11:])] | @tsv' $(seq -f 'page.%g' 1 "$((n + 1))") >listed
 }
 
 # since_all: a --since day before every listed lead (São Paulo time).
@@ -203,7 +210,7 @@ killed_resumes_head() {
 }
 killed_resumes_body() {
 	local since pid n q
-	setup SIM_LEAD_LIST_SIZE=$LIST SIM_C2S_LATENCY_MS=40
+	setup SIM_LEAD_LIST_SIZE=$LIST SIM_C2S_LATENCY_MS=20
 	listed
 	make_known
 	since=$(since_all)

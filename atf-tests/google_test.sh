@@ -489,19 +489,19 @@ create__unknown_once_body() {
 	local fid fids="" n=0 a
 	pstack C2S_WORKERS=0 SIM_HANG_MS=60000 BREAKER_THRESHOLD=100
 	[ "$(calls /integration/leads POST)" = 0 ] || atf_fail "not a new stack"
-	# Worker A: the hang (60 s in the simulator) ends at the 5 s
+	# Worker A: the hang (60 s in the simulator) ends at the 2 s
 	# upstream timeout.
-	start_worker workers.log UPSTREAM_TIMEOUT=5s
+	start_worker workers.log UPSTREAM_TIMEOUT=2s UPSTREAM_CONNECT_TIMEOUT=1s
 	a=$WORKER_PID
 	echo "$a" >>workers
 	fault_once 03 'provider_down \(status 0\)'
 	fault_once 0b 'provider_down \(status 500\)'
 	fault_once 05 'provider_down \(status 201\)'
 	fault_once 04 'bad_response \(status 200\)'
-	# Worker B: the hang ends at the create's own 5 s deadline.
+	# Worker B: the hang ends at the create's own 3 s deadline.
 	kill -TERM "$a"
 	wait_for 300 eval "! alive $a" || atf_fail "worker A did not stop"
-	start_worker workers.log UPSTREAM_TIMEOUT=100s REQUEST_DEADLINE=5s
+	start_worker workers.log UPSTREAM_TIMEOUT=100s REQUEST_DEADLINE=3s
 	echo "$WORKER_PID" >>workers
 	fault_once 03 'deadline \(status 0\)'
 	# The simulator answered them as asked: the hangs and the truncated
@@ -582,14 +582,14 @@ create__db_lost_in_call_head() {
 }
 create__db_lost_in_call_body() {
 	local x y cid t0
-	# X's create hangs to the 14 s upstream timeout; Y's is answered
-	# (201) after 10 s: both outlast PostgreSQL's restart (1 to 2 s).
-	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=10000 \
+	# X's create hangs to the 8 s upstream timeout; Y's is answered
+	# (201) after 6 s: both outlast PostgreSQL's restart (1 to 2 s).
+	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 SIM_FAULT_LATENCY_MS=6000 \
 	    BREAKER_THRESHOLD=100
-	start_worker workers.log UPSTREAM_TIMEOUT=14s REQUEST_DEADLINE=20s \
+	start_worker workers.log UPSTREAM_TIMEOUT=8s REQUEST_DEADLINE=12s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
-	start_worker workers.log UPSTREAM_TIMEOUT=14s REQUEST_DEADLINE=20s \
+	start_worker workers.log UPSTREAM_TIMEOUT=8s REQUEST_DEADLINE=12s \
 	    JOB_TIMEOUT=200s
 	echo "$WORKER_PID" >>workers
 	person
@@ -610,7 +610,8 @@ create__db_lost_in_call_body() {
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
 	# The premise: PostgreSQL is back before Y's answer.
-	[ $(($(now_ms) - t0)) -lt 7000 ] ||
+	echo "PostgreSQL restarted in $(($(now_ms) - t0)) ms"
+	[ $(($(now_ms) - t0)) -lt 4500 ] ||
 	    atf_fail "PostgreSQL's restart took $(($(now_ms) - t0)) ms"
 	# Still in the calls: the workers have not touched the database.
 	[ "$(form_state "$x") $(form_state "$y")" = "creating creating" ] ||
@@ -653,12 +654,15 @@ create__db_down_at_answer_head() {
 	atf_set timeout 300
 }
 create__db_down_at_answer_body() {
+	local t0
 	pstack C2S_WORKERS=0 SIM_HANG_MS=120000 BREAKER_THRESHOLD=100
-	start_worker workers.log UPSTREAM_TIMEOUT=5s REQUEST_DEADLINE=6s \
-	    JOB_TIMEOUT=8s WORKER_POLL_INTERVAL=200ms
+	start_worker workers.log UPSTREAM_TIMEOUT=3s REQUEST_DEADLINE=4s \
+	    JOB_TIMEOUT=5s WORKER_POLL_INTERVAL=200ms
 	echo "$WORKER_PID" >>workers
 	hung_create gads-down
+	t0=$(now_ms)
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
+	echo "PostgreSQL stopped in $(($(now_ms) - t0)) ms"
 	# The create has timed out with PostgreSQL down.
 	wait_for 600 grep -q 'http: c2s POST /integration/leads: attempt 1: ' \
 	    workers.log || atf_fail "the create never ended"

@@ -39,6 +39,24 @@ pruned() {
 	    worker.log | awk '{ n += $1 } END { print n + 0 }'
 }
 
+# gen_bg QUERY: QUERY in a psql session of its own, in the background
+# (its pid and number N a line of ./gen.pids, its output in ./gen.N);
+# gen_wait waits for them all, failing if one did.
+gen_bg() {
+	local n
+	n=$(($(wc -l <gen.pids) + 1))
+	psql -X -At -v ON_ERROR_STOP=1 -c "$1" >"gen.$n" 2>&1 &
+	echo "$! $n" >>gen.pids
+}
+
+gen_wait() {
+	local pid n st=0
+	while read -r pid n; do
+		wait "$pid" || { st=1; cat "gen.$n" >&2; }
+	done <gen.pids
+	[ $st = 0 ] || atf_fail "generating the rows failed"
+}
+
 # counters_match: every counter equals what count(*) says.
 counters_match() {
 	local got
@@ -111,17 +129,23 @@ prune__million_events_body() {
 	atf_check -o inline:'1\n' psql -X -At -c \
 	    "SELECT c2s.counter('webhook_events_invalid')"
 	# A million events: the odd ones of the last 12 days, the even ones
-	# 200 days old; every disposition; a tenth without a lead id.
+	# 200 days old; every disposition; a tenth without a lead id.  Two
+	# sessions of half a million each, and the leads' below, at once
+	# (the counters' triggers take their rows in one order).
 	t0=$(date +%s)
-	sql "INSERT INTO c2s.webhook_events (lead_id, event_key, hook_action,
-	    payload, disposition, error, received_at)
-	    SELECT CASE WHEN i % 10 <> 0 THEN md5('ret' || i) END, 'k' || i,
-	    'on_update_lead', jsonb_build_object('n', i), (ARRAY['queued',
-	    'merged', 'closed', 'unchanged', 'own_note', 'invalid',
-	    'duplicate'])[1 + i % 7], CASE WHEN i % 7 = 5 THEN 'x' END,
-	    CASE WHEN i % 2 = 0 THEN now() - interval '200 days'
-	    ELSE now() - i * interval '1 second' END
-	    FROM generate_series(1, 1000000) i" >/dev/null
+	: >gen.pids
+	for i in 0 500000; do
+		gen_bg "INSERT INTO c2s.webhook_events (lead_id, event_key,
+		    hook_action, payload, disposition, error, received_at)
+		    SELECT CASE WHEN i % 10 <> 0 THEN md5('ret' || i) END,
+		    'k' || i, 'on_update_lead', jsonb_build_object('n', i),
+		    (ARRAY['queued', 'merged', 'closed', 'unchanged',
+		    'own_note', 'invalid', 'duplicate'])[1 + i % 7],
+		    CASE WHEN i % 7 = 5 THEN 'x' END,
+		    CASE WHEN i % 2 = 0 THEN now() - interval '200 days'
+		    ELSE now() - i * interval '1 second' END
+		    FROM generate_series($((i + 1)), $((i + 500000))) i"
+	done
 	# Jobs: old and new finished ones, an old one still queued (due in
 	# a year: no worker runs it here).
 	sql "INSERT INTO c2s.jobs (kind, ref, source, state, finished_at,
@@ -133,7 +157,7 @@ prune__million_events_body() {
 	    FROM generate_series(1, 150) i" \
 	    >/dev/null
 	# 300 000 leads over two years (400 a day), every status and source.
-	sql "INSERT INTO c2s.leads (lead_id, source, status, created_at,
+	gen_bg "INSERT INTO c2s.leads (lead_id, source, status, created_at,
 	    updated_at, next_retry_at, last_error, dossiers_fetched,
 	    dossiers_reused) SELECT md5('lead' || i), (ARRAY['api', 'webhook',
 	    'poller', 'google_ads', 'retry'])[1 + i % 5], (ARRAY['received',
@@ -144,7 +168,8 @@ prune__million_events_body() {
 	    CASE WHEN i % 3 = 0 THEN 'work_cpf: provider_down' END, i % 3, i % 2
 	    FROM generate_series(1, 300000) i,
 	    LATERAL (SELECT now() - i * interval '216 seconds' AS t) x;
-	    ANALYZE c2s.leads" >/dev/null
+	    ANALYZE c2s.leads"
+	gen_wait
 	# Google forms: old and new in every state.
 	sql "INSERT INTO c2s.google_leads (form_lead_id, payload, state,
 	    is_test, created_at) SELECT 'form-' || s || '-' || a,

@@ -58,7 +58,7 @@ job_is() {
 
 # kill_in_job ID LOG PID: once the run of lead ID has started (LOG has
 # its first step), SIGKILL worker PID in it (a fa17c201 lead's C2S fetch
-# takes 2 s).
+# takes SIM_FAULT_LATENCY_MS, 2 s unless the stack says otherwise).
 kill_in_job() {
 	wait_for 150 grep -q "\"lead\":\"$1\",\"step\":\"record\"" "$2" ||
 	    atf_fail "the run of $1 never started in $2"
@@ -133,10 +133,10 @@ killed_mid_job_head() {
 }
 killed_mid_job_body() {
 	local id a
-	setup C2S_WORKERS=1 JOB_TIMEOUT=4s REQUEST_DEADLINE=3s \
-	    WORKER_POLL_INTERVAL=200ms
+	setup C2S_WORKERS=1 SIM_FAULT_LATENCY_MS=1000 JOB_TIMEOUT=3s \
+	    REQUEST_DEADLINE=2500ms WORKER_POLL_INTERVAL=200ms
 	a=$C2S_WORKER_PIDS
-	# Its C2S fetch takes 2 s: time to kill the worker in it.
+	# Its C2S fetch takes 1 s: time to kill the worker in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
 	kill_in_job $id "$RUNDIR/log/worker.log" "$a"
@@ -146,7 +146,7 @@ killed_mid_job_body() {
 	[ "$(sql "SELECT status || ' ' || (next_retry_at IS NOT NULL) FROM
 	    c2s.leads WHERE lead_id = '$id'")" = "processing true" ] ||
 	    atf_fail "the lead is not left findable and due"
-	worker worker-b.log JOB_TIMEOUT=4s REQUEST_DEADLINE=3s \
+	worker worker-b.log JOB_TIMEOUT=3s REQUEST_DEADLINE=2500ms \
 	    WORKER_POLL_INTERVAL=200ms
 	wait_for 150 job_is $id "done completed" ||
 	    atf_fail "job not completed: $(sql "SELECT * FROM c2s.jobs")"
@@ -171,13 +171,16 @@ sigterm_finishes_job_head() {
 }
 sigterm_finishes_job_body() {
 	local id w
-	setup C2S_WORKERS=1
+	setup C2S_WORKERS=1 SIM_FAULT_LATENCY_MS=1000
 	w=$C2S_WORKER_PIDS
+	# Its C2S fetch takes 1 s: the SIGTERM comes in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
 	wait_for 50 grep -q "\"lead\":\"$id\",\"step\":\"record\"" \
 	    "$RUNDIR/log/worker.log" || atf_fail "the job never started"
 	kill -TERM "$w"
+	job_is $id "running " || atf_fail "the SIGTERM came after the job:" \
+	    "$(sql "SELECT state, result FROM c2s.jobs WHERE ref = '$id'")"
 	wait_for 100 eval "! alive $w" || atf_fail "worker did not exit"
 	job_is $id "done completed" ||
 	    atf_fail "job not finished: $(sql "SELECT * FROM c2s.jobs")"
@@ -217,12 +220,12 @@ pg_restart_while_waiting_cleanup() { private_stack_stop; }
 atf_test_case retry_schedule cleanup
 retry_schedule_head() {
 	atf_set descr "a lead still partial is retried at 1, 2, 4, 8, 16 " \
-	    "units (RETRY_UNIT=300ms), then failed; no new note"
+	    "units (RETRY_UNIT=150ms), then failed; no new note"
 	atf_set timeout 180
 }
 retry_schedule_body() {
 	local id gaps
-	setup C2S_WORKERS=1 RETRY_UNIT=300ms RETRY_SCHEDULE=1,2,4,8,16 \
+	setup C2S_WORKERS=1 RETRY_UNIT=150ms RETRY_SCHEDULE=1,2,4,8,16 \
 	    WORKER_POLL_INTERVAL=50ms
 	# The Work API always answers "not enough credits": partial.
 	id=$(rand_id fa170a07)
@@ -241,7 +244,8 @@ retry_schedule_body() {
 	    source = 'retry' AND state = 'done'")" = 5 ] ||
 	    atf_fail "not 5 retry jobs"
 	# Each retry came its unit count after the run before it: the gaps
-	# between runs grow 1, 2, 4, 8, 16 times 300 ms (plus the poll).
+	# between runs grow 1, 2, 4, 8, 16 times 150 ms (plus the poll and
+	# the run, at most 750 ms: five units).
 	gaps=$(grep "\"lead\":\"$id\",\"step\":\"record\"" \
 	    "$RUNDIR/log/pool.log" "$RUNDIR/log/worker.log" |
 	    sed 's/^[^:]*://' | jq -r .ts | sort |
@@ -249,8 +253,8 @@ retry_schedule_body() {
 	    if (NR > 1) printf "%d ", (t - p) * 1000; p = t }')
 	echo "gaps: $gaps"
 	echo "$gaps" | awk '{ if (NF != 5) exit 1;
-	    for (i = 1; i <= 5; i++) { want = 300 * 2 ^ (i - 1);
-	    if ($i < want || $i > want + 1500) exit 1 } }' ||
+	    for (i = 1; i <= 5; i++) { want = 150 * 2 ^ (i - 1);
+	    if ($i < want || $i > want + 750) exit 1 } }' ||
 	    atf_fail "retry gaps $gaps ms do not follow the schedule"
 	# Six runs, one partial note: a retry that finds nothing new
 	# posts nothing.
@@ -272,8 +276,8 @@ poller_head() {
 	atf_set timeout 180
 }
 poller_body() {
-	local ids n l0
-	setup C2S_WORKERS=2 RUN_POLLER=1 POLL_INTERVAL=1s
+	local l0
+	setup C2S_WORKERS=2 RUN_POLLER=1 POLL_INTERVAL=300ms
 	wait_for 300 eval '[ "$(psql -X -At -c "SELECT count(*) FROM c2s.jobs
 	    WHERE source = '"'poller'"' AND state = '"'done'"'")" = 50 ]' ||
 	    atf_fail "poller jobs: $(sql "SELECT state, count(*) FROM
@@ -288,11 +292,15 @@ poller_body() {
 	[ "$(sql "SELECT count(*) || ' ' || count(DISTINCT ref) || ' ' ||
 	    max(tries) FROM c2s.jobs WHERE source = 'poller'")" = "50 50 1" ] ||
 	    atf_fail "jobs queued or run twice"
-	ids=$(sql "SELECT ref FROM c2s.jobs WHERE source = 'poller'")
-	for id in $ids; do
-		n=$(calls /integration/leads/$id)
-		[ "$n" = 1 ] || atf_fail "lead $id fetched $n times"
-	done
+	# Each fetched once: the simulator's calls read once for the 50.
+	sql "SELECT ref FROM c2s.jobs WHERE source = 'poller'" >ids
+	[ "$(grep -c . ids)" = 50 ] || atf_fail "not 50 polled jobs"
+	curl -s "$C2S_SIM_URL/__sim/calls" >simcalls
+	jq -r --rawfile ids ids '[.calls[]] as $c | $ids | split("\n")[] |
+	    select(. != "") | . as $id | ([$c[] | select(.path ==
+	    "/integration/leads/" + $id) | .count] | add // 0) as $n |
+	    select($n != 1) | "lead \($id) fetched \($n) times"' simcalls >twice
+	[ -s simcalls ] && [ ! -s twice ] || atf_fail "$(head -3 twice)"
 	[ "$(sql "SELECT count(*) FROM c2s.leads WHERE source = 'poller'
 	    AND status NOT IN ('received', 'processing')")" = 50 ] ||
 	    atf_fail "not every polled lead reached an outcome"
@@ -309,11 +317,11 @@ jobs__max_tries_gives_up_head() {
 }
 jobs__max_tries_gives_up_body() {
 	local id a b c jid env
-	env="JOB_MAX_TRIES=2 JOB_TIMEOUT=4s REQUEST_DEADLINE=3s
+	env="JOB_MAX_TRIES=2 JOB_TIMEOUT=2s REQUEST_DEADLINE=1500ms
 	    WORKER_POLL_INTERVAL=200ms"
-	setup C2S_WORKERS=1 $env
+	setup C2S_WORKERS=1 SIM_FAULT_LATENCY_MS=1000 $env
 	a=$C2S_WORKER_PIDS
-	# Its C2S fetch takes 2 s: time to kill a worker in it.
+	# Its C2S fetch takes 1 s: time to kill a worker in it.
 	id=$(find_lead normal fa17c201)
 	hook $id
 	# Try 1: worker A dies in it.
@@ -351,7 +359,7 @@ jobs__max_tries_gives_up_body() {
 	# (twice JOB_TIMEOUT after its start), and a turn of the worker
 	# after it (which queues the leads due): no take, no new run.
 	wait_for 300 eval '[ "$(psql -X -At -c "SELECT now() > run_started_at
-	    + interval '"'9 s'"' FROM c2s.leads WHERE lead_id = '"'$id'"'")" = t ]' ||
+	    + interval '"'5 s'"' FROM c2s.leads WHERE lead_id = '"'$id'"'")" = t ]' ||
 	    atf_fail "the clock did not pass the retry time"
 	barrier
 	[ "$(sql "SELECT string_agg(source || ' ' || state || ' ' ||
@@ -374,10 +382,12 @@ atf_test_case jobs__pruned_when_finished_and_old cleanup
 jobs__pruned_when_finished_and_old_head() {
 	atf_set descr "every PRUNE_INTERVAL the worker deletes the jobs done " \
 	    "or failed more than RETENTION_DAYS ago; younger ones, queued " \
-	    "and running ones (however old) stay"
+	    "and running ones (however old) stay; an idle worker keeps a " \
+	    "PRUNE_INTERVAL shorter than its WORKER_POLL_INTERVAL"
 	atf_set timeout 120
 }
 jobs__pruned_when_finished_and_old_body() {
+	local t0 d
 	setup C2S_WORKERS=0
 	# ref: what each row is; the queued one is due in a year.
 	sql "INSERT INTO c2s.jobs (kind, ref, source, state, run_after,
@@ -398,18 +408,25 @@ jobs__pruned_when_finished_and_old_body() {
 	    ('lead', 'running-200d', 'webhook', 'running',
 	     now() - '200 days'::interval, 'alive:1', now(), NULL,
 	     now() - '200 days'::interval)" >/dev/null
-	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms
+	worker worker.log RETENTION_DAYS=30 PRUNE_INTERVAL=500ms \
+	    WORKER_POLL_INTERVAL=20s
 	wait_for 300 grep -q 'pruned 2 jobs older than 30 days' worker.log ||
 	    atf_fail "no pruning logged: $(echo $(grep -i prun worker.log))"
 	[ "$(sql "SELECT string_agg(ref, ' ' ORDER BY ref)
 	    FROM c2s.jobs")" = "done-29d queued-200d running-200d" ] ||
 	    atf_fail "jobs left: $(echo $(sql "SELECT ref FROM c2s.jobs"))"
 	# A job finished long ago that appears now goes at the next turn of
-	# PRUNE_INTERVAL, with no notification and no restart.
+	# PRUNE_INTERVAL, with no notification and no restart, although the
+	# worker idles: not WORKER_POLL_INTERVAL (20 s) later.
+	t0=$(now_ms)
 	sql "UPDATE c2s.jobs SET finished_at = now() - '31 days'::interval
 	    WHERE ref = 'done-29d'" >/dev/null
 	wait_for 300 grep -q 'pruned 1 jobs older than 30 days' worker.log ||
 	    atf_fail "no second pruning: $(echo $(grep -i prun worker.log))"
+	d=$(($(now_ms) - t0))
+	echo "pruned again after $d ms (PRUNE_INTERVAL=500ms)"
+	[ "$d" -le 5000 ] || atf_fail "pruned again after $d ms, not within" \
+	    "PRUNE_INTERVAL (500 ms) of the update"
 	[ "$(sql "SELECT string_agg(ref || ' ' || state, ',' ORDER BY ref)
 	    FROM c2s.jobs")" = "queued-200d queued,running-200d running" ] ||
 	    atf_fail "jobs left: $(echo $(sql "SELECT ref, state FROM c2s.jobs"))"
@@ -424,7 +441,7 @@ jobs__pruned_when_finished_and_old_cleanup() {
 atf_test_case jobs__poll_interval cleanup
 jobs__poll_interval_head() {
 	atf_set descr "a job due without a notification is taken within " \
-	    "WORKER_POLL_INTERVAL (300ms), and not before it (8s) after the " \
+	    "WORKER_POLL_INTERVAL (300ms), and not before it (4s) after the " \
 	    "worker's last wake"
 	atf_set timeout 120
 }
@@ -454,22 +471,22 @@ jobs__poll_interval_body() {
 	[ "$d" -le 3000 ] || atf_fail "taken after $d ms, over 300 ms"
 	stop_workers
 	# Long: a notification wakes the worker when the job is queued, not
-	# due for 3 s; it becomes due unannounced and waits for the poll
+	# due for 1.5 s; it becomes due unannounced and waits for the poll
 	# WORKER_POLL_INTERVAL after that wake.
 	wait_for 300 eval '! claimed' || atf_fail "the first worker's session stays"
-	worker long.log WORKER_POLL_INTERVAL=8s
-	wait_for 300 eval 'grep -q "poll 8000 ms" long.log' ||
+	worker long.log WORKER_POLL_INTERVAL=4s
+	wait_for 300 eval 'grep -q "poll 4000 ms" long.log' ||
 	    atf_fail "the second worker did not start"
 	wait_for 300 claimed || atf_fail "the worker never looked for a job"
 	j=$(sql "WITH i AS (INSERT INTO c2s.jobs (kind, ref, source,
 	    run_after) VALUES ('lead', 'later', 'webhook',
-	    now() + '3 seconds'::interval) RETURNING id)
+	    now() + '1.5 seconds'::interval) RETURNING id)
 	    SELECT id || ' ' || pg_notify('c2s_jobs', 'test') FROM i")
 	j=${j% }
 	taken_after $j
-	echo "taken after $d ms (WORKER_POLL_INTERVAL=8s)"
-	[ "$d" -ge 7500 ] && [ "$d" -le 18000 ] ||
-	    atf_fail "taken after $d ms, not 8 s after the wake"
+	echo "taken after $d ms (WORKER_POLL_INTERVAL=4s)"
+	[ "$d" -ge 3500 ] && [ "$d" -le 9000 ] ||
+	    atf_fail "taken after $d ms, not 4 s after the wake"
 	stop_workers
 	private_stack_stop
 }
@@ -579,7 +596,7 @@ poller__lock_after_reconnect_body() {
 	local w h l0 u0
 	setup C2S_WORKERS=0
 	known_list
-	worker w.log RUN_POLLER=1 POLL_INTERVAL=300ms \
+	worker w.log RUN_POLLER=1 POLL_INTERVAL=100ms \
 	    WORKER_POLL_INTERVAL=200ms
 	w=$WORKER_PID
 	wait_for 300 one_holder_not none ||

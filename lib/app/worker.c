@@ -418,22 +418,27 @@ chores(struct worker *w)
 
 /*
  * Nothing to do this turn: wait for a notification until the poll
- * interval, the poller's next run or the pruning left over, whichever
- * comes first.  A failed wait makes the next turn LISTEN again.
+ * interval, the poller's next run or the next pruning (at once when
+ * some is left over from this turn), whichever comes first.  A failed
+ * wait makes the next turn LISTEN again.
  */
 static void
 idle(struct worker *w)
 {
 	struct cx_app	*app = w->app;
-	long long	 wait_ms;
+	long long	 wait_ms, prune_us;
 
 	wait_ms = app->cfg.worker_poll_ms;
 	if (app->cfg.run_poller && (w->next_poll_us - cx_now_us()) /
 	    1000 < wait_ms)
 		wait_ms = (w->next_poll_us - cx_now_us()) / 1000;
-	/* Pruning left over from this turn: no sleep. */
-	if (w->next_prune_us <= cx_now_us())
+	/* A PRUNE_INTERVAL shorter than WORKER_POLL_INTERVAL is kept
+	 * (rounded up: no turn a millisecond early). */
+	prune_us = w->next_prune_us - cx_now_us();
+	if (prune_us <= 0)
 		wait_ms = 0;
+	else if ((prune_us + 999) / 1000 < wait_ms)
+		wait_ms = (prune_us + 999) / 1000;
 	if (wait_ms > 0 && cx_store_wait(app->db, wait_ms, &w->open) == -1)
 		w->listening = 0;
 }
