@@ -132,9 +132,8 @@ static const struct cx_pg_stmt stmts[CX_STMT__MAX] = {
 	    13, 1 },
 	/*
 	 * The newest dossier of CPF $1 younger than $2 ms, and its age in
-	 * ms; else, when the
-	 * Work API had none for it less than $3 ms ago (sql/0022), a row
-	 * with no dossier and the age of that answer.
+	 * ms; else, when the Work API had none for it less than $3 ms ago
+	 * (sql/0022), a row with no dossier and the age of that answer.
 	 */
 	[CX_STMT_DOSSIER_FRESH] = { "dossier_fresh",
 	    "SELECT raw, age FROM ("
