@@ -29,9 +29,11 @@ pg() {
 }
 
 # worker: one more worker on the stack (its pid in WORKER_PID and in
-# ./workers, which spool_stop stops).
+# ./workers, which spool_stop stops), polling as spool_stack says
+# (responder.env has no WORKER_POLL_INTERVAL: without it, the default
+# 5 s).
 worker() {
-	start_worker "$RUNDIR/log/worker.log"
+	start_worker "$RUNDIR/log/worker.log" WORKER_POLL_INTERVAL=200ms
 	echo "$WORKER_PID" >>workers
 }
 
