@@ -234,7 +234,7 @@ pool__grows_and_shrinks_head() {
 }
 pool__grows_and_shrinks_body() {
 	mstack C2S_POOL=4 POOL_MIN=1 POOL_MAX=4 POOL_SPARE=1 \
-	    POOL_IDLE_TIMEOUT=2s SIM_FAULT_LATENCY_MS=3000
+	    POOL_IDLE_TIMEOUT=1s SIM_FAULT_LATENCY_MS=2000
 	# One idle responder is the spare: nothing more is started.
 	sleep 1
 	[ "$(nchildren)" = 1 ] || atf_fail "not 1 at rest: $(nchildren)"
