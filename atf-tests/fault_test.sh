@@ -783,7 +783,7 @@ health__1000_connections_body() {
 	[ "$(ulimit -n)" -ge 1100 ] ||
 	    atf_skip "cannot raise the descriptor limit ($(ulimit -n))"
 	fault_stack
-	wrk_run many.sum 5 1000 "$URL/health"
+	wrk_run many.sum 2 1000 "$URL/health"
 	wrk_clean many.sum
 	[ "$(wrk_field many.sum requests)" -ge 1000 ] ||
 	    atf_fail "only $(wrk_field many.sum requests) requests"
