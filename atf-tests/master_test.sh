@@ -47,12 +47,12 @@ nchildren() {
 atf_test_case sigterm__busy_finish cleanup
 sigterm__busy_finish_head() {
 	atf_set descr "SIGTERM to the master with a responder busy on a lead " \
-	    "held 3 s: that request is answered 200, the master exits 0, " \
+	    "held 1.5 s: that request is answered 200, the master exits 0, " \
 	    "nothing of the pool is left"
 	atf_set timeout 120
 }
 sigterm__busy_finish_body() {
-	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=3000
+	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=1500
 	wait_for 50 pool_full || atf_fail "pool not full"
 	kids=$(responders | tr '\n' ' ')
 	id=$(held_lead)
@@ -182,7 +182,7 @@ scoreboard__matches_proc_head() {
 	atf_set timeout 120
 }
 scoreboard__matches_proc_body() {
-	mstack C2S_POOL=3 SIM_FAULT_LATENCY_MS=2500
+	mstack C2S_POOL=3 SIM_FAULT_LATENCY_MS=1500
 	wait_for 50 pool_full || atf_fail "pool not full"
 	wait_for 50 eval '[ "$(pool_json idle)" = 3 ]' ||
 	    atf_fail "not 3 idle: $(curl -s "$URL/health")"
@@ -303,15 +303,15 @@ reload__no_request_fails_head() {
 }
 reload__no_request_fails_body() {
 	reload_stack
-	wrk -t 2 -c 8 -d 6s -H "X-API-Key: $C2S_API_KEY" \
+	wrk -t 2 -c 8 -d 4s -H "X-API-Key: $C2S_API_KEY" \
 	    "$URL/api/v1/stats" >wrk.out 2>&1 &
 	load=$!
+	sleep 0.5
+	kill -HUP "$MASTER_PID"
 	sleep 1
 	kill -HUP "$MASTER_PID"
-	sleep 1.5
-	kill -HUP "$MASTER_PID"
 	echo "LOG_LEVEL=debug" >c2s.env
-	sleep 1.5
+	sleep 1
 	kill -HUP "$MASTER_PID"
 	wait "$load"
 	cat wrk.out
