@@ -233,11 +233,12 @@ resend_part() {
 # run stopped before an outcome ("received"), else success true.
 
 # The stack: a hang (03) sleeps past the 2 s deadline; enough simulator
-# processes for the hung ones.
+# processes for the hung ones; a pool of 8, for the leads of two faults
+# at once (run_faults).
 upstream_stack() {
 	echo "$(date +%T) starting the stack"
 	fault_stack REQUEST_DEADLINE=2s UPSTREAM_TIMEOUT=5s SIM_HANG_MS=3000 \
-	    C2S_SIM_POOL=16
+	    C2S_SIM_POOL=16 C2S_POOL=8
 	BOUND_MS=3500
 }
 
@@ -247,40 +248,63 @@ rand_ids() {
 	    tr -d ' ' | fold -w24 | sed "s/^/$1/"
 }
 
-# fault_leads TARGET CODE: four fresh lead ids of that fault.  A C2S
-# fault's leads are of the normal variant, so that their outcome is the
-# fault's (the simulator's truth of 16 candidates at a time); a Diretrix
-# or Work API fault's lead has the marker's contacts whatever its id.
+# fault_leads TARGET CODE OUT: four fresh lead ids of that fault in the
+# file OUT.  A C2S fault's leads are of the normal variant, so that
+# their outcome is the fault's (the simulator's truth of 16 candidates
+# at a time); a Diretrix or Work API fault's lead has the marker's
+# contacts whatever its id.
 fault_leads() {
-	local n=0
-	: >leads.new
+	local n=0 out=$3
+	: >"$out"
 	case $1 in
 	c2|cc) ;;
-	*)	rand_ids "fa17$1$2" 4 >leads.new
+	*)	rand_ids "fa17$1$2" 4 >"$out"
 		return 0 ;;
 	esac
-	while [ "$(wc -l <leads.new)" -lt 4 ] && [ $n -lt 20 ]; do
-		rand_ids "fa17$1$2" 16 >cand
-		sed "s|^|url = \"$C2S_SIM_URL/__sim/truth/|; s|\$|\"|" cand |
-		    curl -q -s -K - | jq -r .variant | paste cand - |
-		    awk '$2 == "normal" { print $1 }' >>leads.new
+	while [ "$(wc -l <"$out")" -lt 4 ] && [ $n -lt 20 ]; do
+		rand_ids "fa17$1$2" 16 >"$out.cand"
+		sed "s|^|url = \"$C2S_SIM_URL/__sim/truth/|; s|\$|\"|" \
+		    "$out.cand" | curl -q -s -K - | jq -r .variant |
+		    paste "$out.cand" - |
+		    awk '$2 == "normal" { print $1 }' >>"$out"
 		n=$((n + 1))
 	done
-	[ "$(wc -l <leads.new)" -ge 4 ] ||
+	[ "$(wc -l <"$out")" -ge 4 ] ||
 	    atf_fail "no leads of the normal variant for fault $1$2"
 }
 
 # run_faults TARGET: the faults of the table on stdin on TARGET (c2, cc,
-# d1, 0a): four fresh leads each, two through each trigger, all at once.
-# Answers in ./ans/ID ("route http_status seconds") and ./ans/ID.body.
+# d1, 0a): four fresh leads each, two through each trigger, all at once;
+# two faults at a time (the table's odd lines one after another, and
+# its even ones beside them).  Answers in ./ans/ID ("route http_status
+# seconds") and ./ans/ID.body.
 run_faults() {
-	local target=$1 code st ecode lst retry notes i id t0
+	local target=$1 half pids= pid planned
 	mkdir -p ans
+	cat >faults
+	touch plan
+	planned=$(grep -c . plan)
+	for half in 1 0; do
+		awk -v h=$half 'NR % 2 == h' faults |
+		    run_faults_half "$target" "half$half" &
+		pids="$pids $!"
+	done
+	for pid in $pids; do
+		wait "$pid" || atf_fail "the faults of $target did not all run"
+	done
+	[ $(( $(grep -c . plan) - planned )) = $(( $(grep -c . faults) * 4 )) ] ||
+	    atf_fail "not four leads for each fault of $target"
+}
+
+# run_faults_half TARGET TAG: run_faults' faults of stdin, one after
+# another (TAG names its files).
+run_faults_half() {
+	local target=$1 tag=$2 code st ecode lst retry notes i id t0
 	while read -r code st ecode lst retry notes; do
 		t0=$(now_ms)
-		fault_leads "$target" "$code"
+		fault_leads "$target" "$code" "$tag.leads"
 		for i in 1 2 3 4; do
-			id=$(sed -n "${i}p" leads.new)
+			id=$(sed -n "${i}p" "$tag.leads")
 			echo "$id" >>sent
 			if [ $i -le 2 ]; then
 				echo "$id $code 200 $ecode $lst $retry $notes" \
