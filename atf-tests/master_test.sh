@@ -124,9 +124,13 @@ recycle__not_a_crash_head() {
 recycle__not_a_crash_body() {
 	mstack C2S_POOL=2 MAX_REQUESTS=50
 	wait_for 50 pool_full || atf_fail "pool not full"
+	# One curl, one request after another.
 	for i in $(seq 1 400); do
-		curl -s -o /dev/null -w '%{http_code}\n' "$URL/api/v1/stats"
-	done >codes
+		echo "url = \"$URL/api/v1/stats\""
+		echo "output = /dev/null"
+	done >urls
+	curl -s -K urls -w '%{http_code}\n' >codes
+	[ "$(grep -c . codes)" = 400 ] || atf_fail "$(grep -c . codes) answers"
 	[ "$(sort -u codes)" = 200 ] ||
 	    atf_fail "not all 200: $(sort codes | uniq -c | tr '\n' ' ')"
 	expect_status 200 GET /ready
