@@ -543,16 +543,16 @@ postgres__restart_under_load_body() {
 	# The breaker at its default threshold, with short cool-downs.
 	fault_stack REQUEST_DEADLINE=2s BREAKER_THRESHOLD=5 \
 	    BREAKER_COOLDOWN=500ms BREAKER_COOLDOWN_MAX=2s
-	WRK_DELAY_MS=10 leads_load load1 8 8 >/dev/null &
+	WRK_DELAY_MS=10 leads_load load1 6 8 >/dev/null &
 	load=$!
-	wrk_run health.sum 8 8 "$URL/health" >/dev/null &
+	wrk_run health.sum 6 8 "$URL/health" >/dev/null &
 	wait_for 300 recorded 20 || atf_fail "the load did not start"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	# During the outage the routes with real statuses say 503; the
 	# trigger is spooled (202, no code).
 	: >outage
 	t0=$(now_ms)
-	while [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+	while [ $(( $(now_ms) - t0 )) -lt 2000 ]; do
 		id=$(rand_id)
 		echo "$id" >>outage.ids
 		curl -s -o body -w '%{http_code} ' --max-time 5 -d '' \
@@ -637,11 +637,11 @@ sigkill__responders_under_load_head() {
 sigkill__responders_under_load_body() {
 	local kills=0 failed t0 victim
 	fault_stack REQUEST_DEADLINE=5s
-	leads_load load 8 8 >/dev/null &
-	wrk_run health.sum 8 16 "$URL/health" >/dev/null &
+	leads_load load 7 8 >/dev/null &
+	wrk_run health.sum 7 16 "$URL/health" >/dev/null &
 	wait_for 300 recorded 10 || atf_fail "the load did not start"
 	t0=$(now_ms)
-	while [ $(( $(now_ms) - t0 )) -lt 6000 ]; do
+	while [ $(( $(now_ms) - t0 )) -lt 5000 ]; do
 		if victim=$(old_responder); then
 			kill -KILL "$victim" && kills=$((kills + 1))
 		fi
