@@ -371,7 +371,7 @@ overload__json_503_head() {
 	atf_set timeout 120
 }
 overload__json_503_body() {
-	mstack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=3000
+	mstack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=2000
 	wait_for 50 pool_full || atf_fail "pool not full"
 	hold 1
 	wait_for 50 eval '[ "$(pool_json busy)" = 1 ]' ||
