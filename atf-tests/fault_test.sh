@@ -184,21 +184,42 @@ recorded() {
 
 # resend FILE: ask again for every lead of FILE (after a fault) until it
 # is answered with a run or as done; a claim left in flight by a dead
-# run takes a few seconds to be given up.
+# run takes a few seconds to be given up.  Four clients at once, each
+# asking for a quarter of FILE, one lead after another.
 resend() {
+	local part pids=
+	rm -f resend.part.*
+	split -n r/4 "$1" resend.part.
+	for part in resend.part.??; do
+		resend_part "$part" &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	if cat resend.part.*.fail 2>/dev/null | grep -q .; then
+		atf_fail "$(cat resend.part.*.fail | head -1)"
+	fi
+}
+
+# resend_part PART: resend's client for the leads of PART; a lead not
+# run again after 20 tries is written to PART.fail.
+resend_part() {
 	local id n st
 	while read -r id; do
 		n=0
 		while :; do
-			st=$(curl -s -o body -w '%{http_code}' --max-time 30 \
-			    "$URL/api/v1/leads/process?id=$id")
+			st=$(curl -s -o "$1.body" -w '%{http_code}' \
+			    --max-time 30 "$URL/api/v1/leads/process?id=$id")
 			[ "$st" = 200 ] && jq -e '(.success == true and
 			    .duplicate_request == false) or
 			    (.duplicate_request == true and .status != "processing")' \
-			    body >/dev/null && break
+			    "$1.body" >/dev/null && break
 			n=$((n + 1))
-			[ $n -lt 20 ] || atf_fail "lead $id not run again:" \
-			    "$st $(head -c 300 body)"
+			if [ $n -ge 20 ]; then
+				echo "lead $id not run again: $st" \
+				    "$(head -c 300 "$1.body")" >"$1.fail"
+				return 1
+			fi
 			sleep 0.5
 		done
 	done <"$1"
@@ -212,11 +233,12 @@ resend() {
 # run stopped before an outcome ("received"), else success true.
 
 # The stack: a hang (03) sleeps past the 2 s deadline; enough simulator
-# processes for the hung ones.
+# processes for the hung ones; a pool of 8, for the leads of two faults
+# at once (run_faults).
 upstream_stack() {
 	echo "$(date +%T) starting the stack"
 	fault_stack REQUEST_DEADLINE=2s UPSTREAM_TIMEOUT=5s SIM_HANG_MS=3000 \
-	    C2S_SIM_POOL=16
+	    C2S_SIM_POOL=16 C2S_POOL=8
 	BOUND_MS=3500
 }
 
@@ -226,40 +248,63 @@ rand_ids() {
 	    tr -d ' ' | fold -w24 | sed "s/^/$1/"
 }
 
-# fault_leads TARGET CODE: four fresh lead ids of that fault.  A C2S
-# fault's leads are of the normal variant, so that their outcome is the
-# fault's (the simulator's truth of 16 candidates at a time); a Diretrix
-# or Work API fault's lead has the marker's contacts whatever its id.
+# fault_leads TARGET CODE OUT: four fresh lead ids of that fault in the
+# file OUT.  A C2S fault's leads are of the normal variant, so that
+# their outcome is the fault's (the simulator's truth of 16 candidates
+# at a time); a Diretrix or Work API fault's lead has the marker's
+# contacts whatever its id.
 fault_leads() {
-	local n=0
-	: >leads.new
+	local n=0 out=$3
+	: >"$out"
 	case $1 in
 	c2|cc) ;;
-	*)	rand_ids "fa17$1$2" 4 >leads.new
+	*)	rand_ids "fa17$1$2" 4 >"$out"
 		return 0 ;;
 	esac
-	while [ "$(wc -l <leads.new)" -lt 4 ] && [ $n -lt 20 ]; do
-		rand_ids "fa17$1$2" 16 >cand
-		sed "s|^|url = \"$C2S_SIM_URL/__sim/truth/|; s|\$|\"|" cand |
-		    curl -q -s -K - | jq -r .variant | paste cand - |
-		    awk '$2 == "normal" { print $1 }' >>leads.new
+	while [ "$(wc -l <"$out")" -lt 4 ] && [ $n -lt 20 ]; do
+		rand_ids "fa17$1$2" 16 >"$out.cand"
+		sed "s|^|url = \"$C2S_SIM_URL/__sim/truth/|; s|\$|\"|" \
+		    "$out.cand" | curl -q -s -K - | jq -r .variant |
+		    paste "$out.cand" - |
+		    awk '$2 == "normal" { print $1 }' >>"$out"
 		n=$((n + 1))
 	done
-	[ "$(wc -l <leads.new)" -ge 4 ] ||
+	[ "$(wc -l <"$out")" -ge 4 ] ||
 	    atf_fail "no leads of the normal variant for fault $1$2"
 }
 
 # run_faults TARGET: the faults of the table on stdin on TARGET (c2, cc,
-# d1, 0a): four fresh leads each, two through each trigger, all at once.
-# Answers in ./ans/ID ("route http_status seconds") and ./ans/ID.body.
+# d1, 0a): four fresh leads each, two through each trigger, all at once;
+# two faults at a time (the table's odd lines one after another, and
+# its even ones beside them).  Answers in ./ans/ID ("route http_status
+# seconds") and ./ans/ID.body.
 run_faults() {
-	local target=$1 code st ecode lst retry notes i id t0
+	local target=$1 half pids= pid planned
 	mkdir -p ans
+	cat >faults
+	touch plan
+	planned=$(grep -c . plan)
+	for half in 1 0; do
+		awk -v h=$half 'NR % 2 == h' faults |
+		    run_faults_half "$target" "half$half" &
+		pids="$pids $!"
+	done
+	for pid in $pids; do
+		wait "$pid" || atf_fail "the faults of $target did not all run"
+	done
+	[ $(( $(grep -c . plan) - planned )) = $(( $(grep -c . faults) * 4 )) ] ||
+	    atf_fail "not four leads for each fault of $target"
+}
+
+# run_faults_half TARGET TAG: run_faults' faults of stdin, one after
+# another (TAG names its files).
+run_faults_half() {
+	local target=$1 tag=$2 code st ecode lst retry notes i id t0
 	while read -r code st ecode lst retry notes; do
 		t0=$(now_ms)
-		fault_leads "$target" "$code"
+		fault_leads "$target" "$code" "$tag.leads"
 		for i in 1 2 3 4; do
-			id=$(sed -n "${i}p" leads.new)
+			id=$(sed -n "${i}p" "$tag.leads")
 			echo "$id" >>sent
 			if [ $i -le 2 ]; then
 				echo "$id $code 200 $ecode $lst $retry $notes" \
@@ -494,19 +539,20 @@ postgres__restart_under_load_head() {
 	atf_set timeout 300
 }
 postgres__restart_under_load_body() {
-	local t0 i id
+	local t0 i id load
 	# The breaker at its default threshold, with short cool-downs.
 	fault_stack REQUEST_DEADLINE=2s BREAKER_THRESHOLD=5 \
 	    BREAKER_COOLDOWN=500ms BREAKER_COOLDOWN_MAX=2s
-	WRK_DELAY_MS=10 leads_load load1 14 8 >/dev/null &
-	wrk_run health.sum 14 8 "$URL/health" >/dev/null &
+	WRK_DELAY_MS=10 leads_load load1 6 8 >/dev/null &
+	load=$!
+	wrk_run health.sum 6 8 "$URL/health" >/dev/null &
 	wait_for 300 recorded 20 || atf_fail "the load did not start"
 	"$STACK" pg stop "$RUNDIR" || atf_fail "cannot stop postgres"
 	# During the outage the routes with real statuses say 503; the
 	# trigger is spooled (202, no code).
 	: >outage
 	t0=$(now_ms)
-	while [ $(( $(now_ms) - t0 )) -lt 3000 ]; do
+	while [ $(( $(now_ms) - t0 )) -lt 2000 ]; do
 		id=$(rand_id)
 		echo "$id" >>outage.ids
 		curl -s -o body -w '%{http_code} ' --max-time 5 -d '' \
@@ -520,6 +566,9 @@ postgres__restart_under_load_body() {
 		jq -r .code body >>outage
 	done
 	"$STACK" pg start "$RUNDIR" || atf_fail "cannot start postgres"
+	# The load goes on after the restart, as the breakers close again.
+	kill -0 "$load" 2>/dev/null ||
+	    atf_fail "the load ended before postgres was back"
 	wait
 	wrk_ok load1.sum
 	wrk_clean health.sum
@@ -538,7 +587,7 @@ postgres__restart_under_load_body() {
 	[ -s odd ] && atf_fail "unexpected answers: $(head -3 odd)"
 	grep -q '^R 202 ' load1.[0-9]* || atf_fail "no lead met the outage"
 	# All runs again once it is over, breaker cool-downs included.
-	leads_load load2 4 8
+	leads_load load2 2 8
 	wrk_clean load2.sum
 	[ "$(cat load2.[0-9]* | awk '$1 == "R" && ($2 != 200 || $4 != "-")' |
 	    wc -l)" = 0 ] || atf_fail "leads still failing after the restart"
@@ -588,11 +637,11 @@ sigkill__responders_under_load_head() {
 sigkill__responders_under_load_body() {
 	local kills=0 failed t0 victim
 	fault_stack REQUEST_DEADLINE=5s
-	leads_load load 10 8 >/dev/null &
-	wrk_run health.sum 10 16 "$URL/health" >/dev/null &
+	leads_load load 7 8 >/dev/null &
+	wrk_run health.sum 7 16 "$URL/health" >/dev/null &
 	wait_for 300 recorded 10 || atf_fail "the load did not start"
 	t0=$(now_ms)
-	while [ $(( $(now_ms) - t0 )) -lt 8000 ]; do
+	while [ $(( $(now_ms) - t0 )) -lt 5000 ]; do
 		if victim=$(old_responder); then
 			kill -KILL "$victim" && kills=$((kills + 1))
 		fi
@@ -758,7 +807,7 @@ health__1000_connections_body() {
 	[ "$(ulimit -n)" -ge 1100 ] ||
 	    atf_skip "cannot raise the descriptor limit ($(ulimit -n))"
 	fault_stack
-	wrk_run many.sum 5 1000 "$URL/health"
+	wrk_run many.sum 2 1000 "$URL/health"
 	wrk_clean many.sum
 	[ "$(wrk_field many.sum requests)" -ge 1000 ] ||
 	    atf_fail "only $(wrk_field many.sum requests) requests"

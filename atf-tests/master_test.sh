@@ -47,12 +47,12 @@ nchildren() {
 atf_test_case sigterm__busy_finish cleanup
 sigterm__busy_finish_head() {
 	atf_set descr "SIGTERM to the master with a responder busy on a lead " \
-	    "held 3 s: that request is answered 200, the master exits 0, " \
+	    "held 1.5 s: that request is answered 200, the master exits 0, " \
 	    "nothing of the pool is left"
 	atf_set timeout 120
 }
 sigterm__busy_finish_body() {
-	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=3000
+	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=1500
 	wait_for 50 pool_full || atf_fail "pool not full"
 	kids=$(responders | tr '\n' ' ')
 	id=$(held_lead)
@@ -124,9 +124,13 @@ recycle__not_a_crash_head() {
 recycle__not_a_crash_body() {
 	mstack C2S_POOL=2 MAX_REQUESTS=50
 	wait_for 50 pool_full || atf_fail "pool not full"
+	# One curl, one request after another.
 	for i in $(seq 1 400); do
-		curl -s -o /dev/null -w '%{http_code}\n' "$URL/api/v1/stats"
-	done >codes
+		echo "url = \"$URL/api/v1/stats\""
+		echo "output = /dev/null"
+	done >urls
+	curl -s -K urls -w '%{http_code}\n' >codes
+	[ "$(grep -c . codes)" = 400 ] || atf_fail "$(grep -c . codes) answers"
 	[ "$(sort -u codes)" = 200 ] ||
 	    atf_fail "not all 200: $(sort codes | uniq -c | tr '\n' ' ')"
 	expect_status 200 GET /ready
@@ -148,7 +152,8 @@ health__while_pool_held_head() {
 	atf_set timeout 120
 }
 health__while_pool_held_body() {
-	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=4000
+	# Held 2.5 s: the 120 answers take 0.4 s.
+	mstack C2S_POOL=2 SIM_FAULT_LATENCY_MS=2500
 	wait_for 50 pool_full || atf_fail "pool not full"
 	expect_status 200 GET /ready
 	hold 2
@@ -182,7 +187,7 @@ scoreboard__matches_proc_head() {
 	atf_set timeout 120
 }
 scoreboard__matches_proc_body() {
-	mstack C2S_POOL=3 SIM_FAULT_LATENCY_MS=2500
+	mstack C2S_POOL=3 SIM_FAULT_LATENCY_MS=1500
 	wait_for 50 pool_full || atf_fail "pool not full"
 	wait_for 50 eval '[ "$(pool_json idle)" = 3 ]' ||
 	    atf_fail "not 3 idle: $(curl -s "$URL/health")"
@@ -234,7 +239,7 @@ pool__grows_and_shrinks_head() {
 }
 pool__grows_and_shrinks_body() {
 	mstack C2S_POOL=4 POOL_MIN=1 POOL_MAX=4 POOL_SPARE=1 \
-	    POOL_IDLE_TIMEOUT=2s SIM_FAULT_LATENCY_MS=3000
+	    POOL_IDLE_TIMEOUT=1s SIM_FAULT_LATENCY_MS=2000
 	# One idle responder is the spare: nothing more is started.
 	sleep 1
 	[ "$(nchildren)" = 1 ] || atf_fail "not 1 at rest: $(nchildren)"
@@ -303,15 +308,15 @@ reload__no_request_fails_head() {
 }
 reload__no_request_fails_body() {
 	reload_stack
-	wrk -t 2 -c 8 -d 6s -H "X-API-Key: $C2S_API_KEY" \
+	wrk -t 2 -c 8 -d 4s -H "X-API-Key: $C2S_API_KEY" \
 	    "$URL/api/v1/stats" >wrk.out 2>&1 &
 	load=$!
+	sleep 0.5
+	kill -HUP "$MASTER_PID"
 	sleep 1
 	kill -HUP "$MASTER_PID"
-	sleep 1.5
-	kill -HUP "$MASTER_PID"
 	echo "LOG_LEVEL=debug" >c2s.env
-	sleep 1.5
+	sleep 1
 	kill -HUP "$MASTER_PID"
 	wait "$load"
 	cat wrk.out
@@ -366,7 +371,7 @@ overload__json_503_head() {
 	atf_set timeout 120
 }
 overload__json_503_body() {
-	mstack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=3000
+	mstack C2S_POOL=1 C2S_POOL_BACKLOG=4 SIM_FAULT_LATENCY_MS=2000
 	wait_for 50 pool_full || atf_fail "pool not full"
 	hold 1
 	wait_for 50 eval '[ "$(pool_json busy)" = 1 ]' ||

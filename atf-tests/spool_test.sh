@@ -29,9 +29,11 @@ pg() {
 }
 
 # worker: one more worker on the stack (its pid in WORKER_PID and in
-# ./workers, which spool_stop stops).
+# ./workers, which spool_stop stops), polling as spool_stack says
+# (responder.env has no WORKER_POLL_INTERVAL: without it, the default
+# 5 s).
 worker() {
-	start_worker "$RUNDIR/log/worker.log"
+	start_worker "$RUNDIR/log/worker.log" WORKER_POLL_INTERVAL=200ms
 	echo "$WORKER_PID" >>workers
 }
 
@@ -66,35 +68,38 @@ entry() {
 	done
 }
 
+# new_ids PREFIX N: N random 32-character ids after PREFIX, as rand_id
+# makes them, one od for all.
+new_ids() {
+	[ "$2" -gt 0 ] || return 0
+	od -An -v -N$(($2 * 16)) -tx1 -w16 /dev/urandom | tr -d ' ' |
+	    cut -c1-$((32 - ${#1})) | sed "s/^/$1/"
+}
+
 # gen_load PREFIX NGET NPOST NHOOKREQ EVPERREQ NFORM: the requests of a
 # load in PREFIX.cfg, the lead ids in PREFIX.get, PREFIX.post,
 # PREFIX.hook, the form ids in PREFIX.forms.
 gen_load() {
 	local p=$1 i j id sep
 	: >"$p.cfg"
-	: >"$p.get"
-	: >"$p.post"
-	: >"$p.hook"
-	: >"$p.forms"
-	for i in $(seq 1 "$2"); do
-		id=$(rand_id 5b01)
-		echo "$id" >>"$p.get"
-		entry GET "$URL/api/v1/leads/process?id=$id" "ans/$p-g-$id" \
-		    >>"$p.cfg"
-	done
-	for i in $(seq 1 "$3"); do
-		id=$(rand_id 5b02)
-		echo "$id" >>"$p.post"
+	new_ids 5b01 "$2" >"$p.get"
+	new_ids 5b02 "$3" >"$p.post"
+	new_ids 5b03 $(($4 * $5)) >"$p.hook"
+	new_ids "" "$6" | sed "s/^/spool-/" >"$p.forms"
+	while read -r id; do
+		entry GET "$URL/api/v1/leads/process?id=$id" "ans/$p-g-$id"
+	done <"$p.get" >>"$p.cfg"
+	while read -r id; do
 		entry POST "$URL/api/v1/c2s/enrich/$id" "ans/$p-p-$id" \
-		    'data = ""' >>"$p.cfg"
-	done
+		    'data = ""'
+	done <"$p.post" >>"$p.cfg"
+	exec 4<"$p.hook"
 	for i in $(seq 1 "$4"); do
 		sep=
 		{
 			printf '['
 			for j in $(seq 1 "$5"); do
-				id=$(rand_id 5b03)
-				echo "$id" >>"$p.hook"
+				read -r id <&4
 				printf '%s{"hook_action":"on_create_lead",' "$sep"
 				printf '"id":"%s","attributes":' "$id"
 				printf '{"updated_at":"2026-01-0%sT10:00:00Z"}}' "$j"
@@ -108,9 +113,10 @@ gen_load() {
 		    "header = \"X-Webhook-Token: $C2S_WEBHOOK_SECRET\"" \
 		    >>"$p.cfg"
 	done
-	for i in $(seq 1 "$6"); do
-		id="spool-$(rand_id)"
-		echo "$id" >>"$p.forms"
+	exec 4<&-
+	i=0
+	while read -r id; do
+		i=$((i + 1))
 		printf '{"lead_id":"%s","api_version":"1.0","form_id":1,' "$id" \
 		    >"ev/$p-f-$i"
 		printf '"campaign_id":"77","is_test":false,"user_column_data":' \
@@ -123,7 +129,7 @@ gen_load() {
 		entry POST "$URL/api/v1/webhooks/google-ads?google_key=$C2S_GOOGLE_KEY" \
 		    "ans/$p-f-$i" "data-binary = \"@ev/$p-f-$i\"" \
 		    'header = "Content-Type: application/json"' >>"$p.cfg"
-	done
+	done <"$p.forms"
 	sed -i 1d "$p.cfg"
 }
 
@@ -137,9 +143,16 @@ send() {
 }
 
 # answers_spooled PREFIX: every answer of PREFIX is 202 queued and
-# spooled (the database was down for all of them).
+# spooled (the database was down for all of them).  One jq reads them
+# all; only when one is not, a jq a file finds which.
 answers_spooled() {
 	local st f
+	cut -d' ' -f2- "$1.ans" | xargs -r jq -r 'if .success == true and
+	    .status == "queued" and .spooled == true then "ok" else "bad" end' \
+	    >ans.ok 2>/dev/null &&
+	    [ "$(grep -cx ok ans.ok)" = "$(grep -c . ans.ok)" ] &&
+	    [ "$(grep -c . ans.ok)" = "$(grep -c . "$1.ans")" ] &&
+	    [ "$(cut -d' ' -f1 "$1.ans" | sort -u)" = 202 ] && return 0
 	while read -r st f; do
 		[ "$st" = 202 ] && jq -e '.success == true and
 		    .status == "queued" and .spooled == true' "$f" >/dev/null ||
@@ -209,6 +222,12 @@ leads_once() {
 	    "$(wc -l <posted.sim) notes, one each"
 }
 
+# spool_shown: /ready shows a spool (a file, some bytes).
+spool_shown() {
+	curl -q -s -o ready "$URL/ready" &&
+	    jq -e '.spool.files >= 1 and .spool.bytes > 0' ready >/dev/null
+}
+
 # spool_empty: the spool of the stack is empty: /ready's depth (the
 # files ready for the worker) and the directory (a responder's open file
 # too).  Each responder closes the file it spooled to once it has had no
@@ -238,10 +257,9 @@ outage__nothing_lost_body() {
 	echo "sent in $(( $(now_ms) - t0 )) ms"
 	[ "$(wc -l <o.ans)" = 670 ] || atf_fail "$(wc -l <o.ans) answers of 670"
 	answers_spooled o
-	# The depth shows (ready is 503 for the database, not the spool).
-	curl -q -s -o ready "$URL/ready"
-	jq -e '.spool.files >= 1 and .spool.bytes > 0' ready >/dev/null ||
-	    atf_fail "/ready shows no spool: $(cat ready)"
+	# The depth shows (ready is 503 for the database, not the spool),
+	# once the master reads it again (once a second at most).
+	wait_for 50 spool_shown || atf_fail "/ready shows no spool: $(cat ready)"
 	pg start
 	load_ids o.get o.post o.hook
 	worker
