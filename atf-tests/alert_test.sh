@@ -476,19 +476,13 @@ pool_short_recovered_head() {
 	atf_set timeout 120
 }
 pool_short_recovered_body() {
-	local end killer
+	local killer
 	setup C2S_POOL=2 POOL_SHORT_AFTER=1s
 	smtp_start mail
 	alert_worker POOL_SHORT_AFTER=1s
 	wait_for 50 pool_full || atf_fail "pool not full"
-	end=$(( $(date +%s) + 3 ))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		for k in $(responders); do
-			kill -KILL "$k" 2>/dev/null
-		done
-		sleep 0.02
-	done &
-	killer=$!
+	kill_starting 3
+	killer=$KILLER
 	wait_alert pool_short pool
 	wait "$killer"
 	wait_for 400 pool_full || atf_fail "the pool did not heal"

@@ -88,14 +88,8 @@ respawn__backoff_and_short_503_body() {
 	mstack C2S_POOL=2 POOL_SHORT_AFTER=1s
 	wait_for 50 pool_full || atf_fail "pool not full"
 	expect_status 200 GET /ready
-	end=$(( $(date +%s) + 3 ))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		for k in $(responders); do
-			kill -KILL "$k" 2>/dev/null
-		done
-		sleep 0.02
-	done &
-	killer=$!
+	kill_starting 3
+	killer=$KILLER
 	sleep 2
 	expect_status 503 GET /ready
 	atf_check -o inline:'not_ready pool\n' \
