@@ -114,6 +114,7 @@ head_config(struct ce_master *m)
 	h->min = m->cfg.pool_min;
 	h->max = m->cfg.pool_max;
 	h->spare = m->cfg.pool_spare;
+	h->short_after_ms = m->cfg.pool_short_after_ms;	/* the workers' */
 	h->queue = -1;		/* read with each snapshot (snap_take) */
 }
 

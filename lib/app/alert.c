@@ -203,8 +203,8 @@ breakers(struct cx_app *app, long long now_ms)
 
 /*
  * The pool of this machine (its master's scoreboard head, in the shared
- * file) short of POOL_MIN for longer than POOL_SHORT_AFTER, as /ready
- * then says, and its recovery.  No master here (a plain pool, or a
+ * file) short of POOL_MIN for longer than the master's POOL_SHORT_AFTER
+ * (in the head too), as /ready then says, and its recovery.  No master here (a plain pool, or a
  * worker on a machine of its own): nothing to watch.
  */
 static void
@@ -212,14 +212,17 @@ pool_short(struct cx_app *app)
 {
 	struct cx_sb_head	*h;
 	char			 title[128], text[512], d[32];
-	long long		 now = cx_now_us() / 1000, since;
+	long long		 now = cx_now_us() / 1000, since, after;
 
 	if ((h = cx_sb_head(&app->sb)) == NULL ||
 	    __atomic_load_n(&h->master_pid, __ATOMIC_RELAXED) == 0)
 		return;
 	since = __atomic_load_n(&h->short_since_ms, __ATOMIC_RELAXED);
-	if (since > 0 && since <= now &&
-	    now - since >= app->cfg.pool_short_after_ms) {
+	/* The master's POOL_SHORT_AFTER, as /ready's; ours without it. */
+	if ((after = __atomic_load_n(&h->short_after_ms,
+	    __ATOMIC_RELAXED)) <= 0)
+		after = app->cfg.pool_short_after_ms;
+	if (since > 0 && since <= now && now - since >= after) {
 		if (st.pool_told)
 			return;
 		span(now - since, d, sizeof(d));

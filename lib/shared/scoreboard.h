@@ -71,7 +71,9 @@ struct cx_sb_head {
 	int32_t		 queue;		/* fd 0's listen queue, -1 unknown */
 	uint32_t	 failures;	/* consecutive failed starts */
 	uint64_t	 spawned, recycled, crashed, reloads;
-	uint8_t		 pad[CX_SB_RECSIZE - 96];
+	int64_t		 short_after_ms;	/* POOL_SHORT_AFTER as configured
+					   now; 0 from a master before it */
+	uint8_t		 pad[CX_SB_RECSIZE - 104];
 };
 
 struct cx_sb_slot {
