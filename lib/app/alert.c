@@ -204,8 +204,9 @@ breakers(struct cx_app *app, long long now_ms)
 /*
  * The pool of this machine (its master's scoreboard head, in the shared
  * file) short of POOL_MIN for longer than the master's POOL_SHORT_AFTER
- * (in the head too), as /ready then says, and its recovery.  No master here (a plain pool, or a
- * worker on a machine of its own): nothing to watch.
+ * (in the head too), as /ready then says, and its recovery.  No master
+ * here (a plain pool, or a worker on a machine of its own): nothing to
+ * watch.
  */
 static void
 pool_short(struct cx_app *app)
